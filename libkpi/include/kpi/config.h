@@ -1,0 +1,55 @@
+/**
+ * @file kpi/config.h
+ * @brief The JSON configuration file and the environment.
+ *
+ * Precedence (highest first): command-line flags, environment variables
+ * (KPI_*, PG*), the config file (--config or KPI_CONFIG), built-in defaults.
+ * Secrets are never read from the config file: passwords come from PGPASSWORD
+ * or ~/.pgpass, as libpq does.
+ */
+#ifndef KPI_CONFIG_H
+#define KPI_CONFIG_H
+
+#include "common.h"
+#include "catalog.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The effective configuration. */
+typedef struct kpi_config {
+	char *path;                 /**< config file, or NULL when none */
+	char *timezone;             /**< IANA zone, default "UTC" */
+	int active_days;            /**< legacy cohort activity window, default 90 */
+	char *conninfo;             /**< libpq connection string, NULL = PG* environment */
+	int statement_timeout_ms;   /**< default 60000 */
+	char *catalog_path;         /**< catalogue file */
+	char *query_dir;            /**< directory of the query files */
+	char *template_dir;         /**< directory of templates */
+	void *doc;                  /**< the parsed file with value positions (library modules only) */
+} kpi_config;
+
+/**
+ * Load the configuration: defaults, then `path` (NULL: $KPI_CONFIG if set,
+ * else no file), then the environment (KPI_TIMEZONE, KPI_ACTIVE_DAYS,
+ * KPI_DATADIR, KPI_CATALOG, KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS).
+ * @param[out] out the configuration; the caller frees it with kpi_config_free().
+ * @return 0, KPI_ENOTFOUND when the file is missing, KPI_ECONFIG with
+ *         "file:line:col: what is wrong" for a syntax or semantic error.
+ */
+KPI_EXTERN int kpi_config_load(kpi_config **out, const char *path, kpi_error *err);
+
+/**
+ * Apply the file's per-KPI overrides ("kpis": {id: {threshold, gating,
+ * missing}}) to `cat`. Unknown KPI ids are an error with their position.
+ */
+KPI_EXTERN int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err);
+
+/** Free a configuration. Accepts NULL. */
+KPI_EXTERN void kpi_config_free(kpi_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

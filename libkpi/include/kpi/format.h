@@ -1,0 +1,74 @@
+/**
+ * @file kpi/format.h
+ * @brief Table, CSV (RFC 4180) and JSON renderings of a result, into a buffer.
+ */
+#ifndef KPI_FORMAT_H
+#define KPI_FORMAT_H
+
+#include "common.h"
+#include "result.h"
+#include "eval.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A growable byte buffer; `data` is always NUL-terminated once used. */
+typedef struct kpi_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} kpi_buf;
+
+#define KPI_BUF_INIT { NULL, 0, 0 }
+
+KPI_EXTERN int kpi_buf_append(kpi_buf *b, const char *data, size_t len);
+KPI_EXTERN int kpi_buf_puts(kpi_buf *b, const char *s);
+KPI_EXTERN int kpi_buf_printf(kpi_buf *b, const char *fmt, ...) KPI_PRINTF(2, 3);
+/** Release the contents (the struct itself is the caller's). */
+KPI_EXTERN void kpi_buf_release(kpi_buf *b);
+
+/** Format a number the way every output shows it: shortest round-trip
+ *  decimal ("%.17g" trimmed), "null" when absent. @return buf. */
+KPI_EXTERN char *kpi_format_number(char *buf, size_t size, bool has, double v);
+
+/**
+ * JSON of one series exactly as SPEC §5: {"kpi","unit","rows":[...]}.
+ */
+KPI_EXTERN int kpi_format_json_series(kpi_buf *out, const kpi_series *s, kpi_error *err);
+
+/**
+ * JSON of a whole result: {"window":{...},"kpis":[series...],"verdicts":[...]}.
+ * `verdicts` may be NULL.
+ */
+KPI_EXTERN int kpi_format_json_result(kpi_buf *out, const kpi_result *res,
+                                      const kpi_verdict *verdicts, kpi_error *err);
+
+/** CSV, one line per row, header
+ *  kpi,period_start,period_end,labels,value,numerator,denominator,status. */
+KPI_EXTERN int kpi_format_csv(kpi_buf *out, const kpi_result *res, kpi_error *err);
+
+/** Table options. */
+typedef struct kpi_table_opts {
+	bool color;          /**< ANSI colours for statuses */
+	bool unicode;        /**< sparklines with block characters */
+} kpi_table_opts;
+
+#define KPI_TABLE_OPTS_INIT { false, true }
+
+/**
+ * An aligned table: one line per KPI and label set showing the last week's
+ * value, threshold and status, the previous week's value and a sparkline
+ * across the window; then the verdict of each week when `verdicts` is set.
+ */
+KPI_EXTERN int kpi_format_table(kpi_buf *out, const kpi_result *res,
+                                const kpi_verdict *verdicts,
+                                const kpi_table_opts *opts, kpi_error *err);
+
+/** Sparkline of `n` values (block characters, a space for a missing one). */
+KPI_EXTERN int kpi_format_sparkline(kpi_buf *out, const double *v, const bool *has, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,18 @@
+/**
+ * @file kpi/kpi.h
+ * @brief Umbrella header of libkpi.
+ */
+#ifndef KPI_KPI_H
+#define KPI_KPI_H
+
+#include "common.h"
+#include "week.h"
+#include "catalog.h"
+#include "config.h"
+#include "result.h"
+#include "eval.h"
+#include "source.h"
+#include "format.h"
+#include "seed.h"
+
+#endif

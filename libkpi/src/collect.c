@@ -1,0 +1,65 @@
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,
+                const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err)
+{
+	kpi_result *res = calloc(1, sizeof(*res));
+	const kpi_def **defs = NULL;
+	kpi_pg *pg = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (!res)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	res->window = *w;
+	res->read_at = (int64_t)time(NULL);
+	defs = calloc(cat->nkpis + nids + 1, sizeof(*defs));
+	if (!defs) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (ids) {
+		for (size_t i = 0; i < nids; i++) {
+			const kpi_def *d = kpi_catalog_find(cat, ids[i]);
+			if (!d) {
+				rc = kpi_error_set(err, KPI_ENOTFOUND, "unknown KPI '%s' (kpi list shows the catalogue)", ids[i]);
+				goto done;
+			}
+			defs[n++] = d;
+		}
+	} else {
+		for (size_t i = 0; i < cat->nkpis; i++)
+			defs[n++] = &cat->kpis[i];
+	}
+	res->series = calloc(n + 1, sizeof(*res->series));
+	if (!res->series) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const kpi_def *d = defs[i];
+		if (d->source == KPI_SOURCE_POSTGRES) {
+			if (!pg && (rc = kpi_pg_open(&pg, cfg, err)))
+				goto done;
+			if ((rc = kpi_pg_fetch(pg, cfg, cat, d, w, &res->series[res->nseries], err)))
+				goto done;
+			res->nseries++;
+		} else {
+			rc = kpi_error_set(err, KPI_ESOURCE, "KPI %s: the CloudWatch source is not available in this build",
+			                   d->id);
+			goto done;
+		}
+	}
+	kpi_eval_result(res);
+	*out = res;
+	res = NULL;
+done:
+	kpi_pg_close(pg);
+	kpi_result_free(res);
+	free(defs);
+	return rc;
+}

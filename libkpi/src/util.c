@@ -1,0 +1,149 @@
+#include "internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+char *kpi__strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *kpi__path_join(const char *dir, const char *name)
+{
+	size_t a, b;
+	char *p;
+
+	if (!dir || !*dir || name[0] == '/')
+		return strdup(name);
+	a = strlen(dir);
+	b = strlen(name);
+	p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
+}
+
+int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t cap = 0, n = 0;
+
+	*out = NULL;
+	if (!f)
+		return kpi_error_set(err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO,
+		                     "cannot open '%s': %s", path, strerror(errno));
+	for (;;) {
+		size_t got;
+		if (cap - n < 4096) {
+			char *p;
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(data, cap);
+			if (!p) {
+				free(data);
+				fclose(f);
+				return kpi_error_set(err, KPI_ENOMEM, "out of memory reading '%s'", path);
+			}
+			data = p;
+		}
+		got = fread(data + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		free(data);
+		fclose(f);
+		return kpi_error_set(err, KPI_EIO, "cannot read '%s': %s", path, strerror(e));
+	}
+	fclose(f);
+	data[n] = '\0';
+	*out = data;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 32), *dcopy = NULL;
+	int fd = -1, rc = 0;
+	const char *p = data;
+
+	if (!tmp)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = kpi_error_set(err, KPI_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+			goto done;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = kpi_error_set(err, KPI_EIO, "cannot close '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		goto done;
+	}
+	/* Make the rename itself durable. */
+	dcopy = strdup(path);
+	if (dcopy) {
+		int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	free(dcopy);
+	return rc;
+}
+
+void kpi_sha256_hex(char out[65], const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}

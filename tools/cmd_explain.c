@@ -1,0 +1,84 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "opts.h"
+
+int cmd_explain(int argc, char **argv)
+{
+	const char *config = NULL, *week = "last", *weeks = "1";
+	const kpi_opt opts[] = {
+		{ "week", 'w', "WEEK", "last week of the window: YYYY-Www, last (default) or current", &week },
+		{ "weeks", 'n', "N", "number of weeks (default 1)", &weeks },
+		{ "config", 'c', "FILE", "JSON config file (default $KPI_CONFIG)", &config },
+		{ NULL, 0, NULL, NULL, NULL },
+	};
+	const char *pos[1];
+	int npos, rc, n;
+	int64_t now;
+	char *end, *text = NULL, th[64], sha[65];
+	kpi_config *cfg = NULL;
+	kpi_catalog *cat = NULL;
+	const kpi_def *d;
+	kpi_window w;
+	kpi_query_params qp;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_buf out = KPI_BUF_INIT;
+
+	rc = kpi_opts_parse("explain", "KPI [--week YYYY-Www|last|current] [--weeks N]",
+	                    "Print a KPI's definition, its query file and SHA-256, the parameter values\n"
+	                    "it would run with for the window, and the SQL itself. Reads no database.",
+	                    opts, argc, argv, pos, 1, &npos);
+	if (rc)
+		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
+	if (npos != 1) {
+		fprintf(stderr, "kpi explain: missing KPI id; see kpi list\n");
+		return KPI_EXIT_USAGE;
+	}
+	n = (int)strtol(weeks, &end, 10);
+	if (*end || end == weeks || n < 1 || n > KPI_MAX_WEEKS) {
+		fprintf(stderr, "kpi explain: --weeks '%s': expected a whole number 1..%d\n", weeks, KPI_MAX_WEEKS);
+		return KPI_EXIT_USAGE;
+	}
+	if ((rc = kpi_now(&now)))
+		return rc;
+	if ((rc = kpi_load_setup(&cfg, &cat, config, NULL)))
+		return rc;
+	if (!(d = kpi_catalog_find(cat, pos[0]))) {
+		kpi_error_set(&err, KPI_ENOTFOUND, "unknown KPI '%s' (kpi list shows the catalogue)", pos[0]);
+		goto fail;
+	}
+	if ((rc = kpi_window_init(&w, week, n, cfg->timezone, now, &err)))
+		goto fail;
+	kpi_buf_printf(&out, "-- %s: %s (%s)\n", d->id, d->title, d->unit);
+	if (d->description)
+		kpi_buf_printf(&out, "-- %s\n", d->description);
+	kpi_buf_printf(&out, "-- threshold %s, %s, missing data: %s\n",
+	               kpi_threshold_format(th, sizeof(th), &d->threshold, d->unit),
+	               d->gating ? "gating" : "not gating", d->missing == KPI_MISSING_BLOCK ? "block" : "ignore");
+	if (d->source != KPI_SOURCE_POSTGRES) {
+		kpi_buf_printf(&out, "-- source: CloudWatch (see queries/cloudwatch/)\n");
+	} else {
+		if ((rc = kpi_query_text(&text, cfg, d, &err)))
+			goto fail;
+		kpi_query_params_init(&qp, cfg, cat, &w);
+		kpi_sha256_hex(sha, text, strlen(text));
+		kpi_buf_printf(&out, "-- query file: %s/%s\n-- sha256: %s\n-- time zone: %s (session TimeZone)\n",
+		               cfg->query_dir, d->query, sha, cfg->timezone);
+		for (size_t i = 0; i < qp.n; i++)
+			kpi_buf_printf(&out, "-- $%zu %-16s = %s\n", i + 1, qp.names[i], qp.values[i]);
+		kpi_buf_printf(&out, "\n%s", text);
+		if (out.len && out.data[out.len - 1] != '\n')
+			kpi_buf_puts(&out, "\n");
+	}
+	rc = kpi_write_stdout(&out);
+	goto done;
+fail:
+	rc = kpi_fail(&err);
+done:
+	free(text);
+	kpi_buf_release(&out);
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/* Declarative command-line options: one table per command drives parsing,
+ * the usage line and --help, so help cannot drift from behaviour. */
+#ifndef KPI_TOOLS_OPTS_H
+#define KPI_TOOLS_OPTS_H
+
+#include <stdio.h>
+#include "kpi/kpi.h"
+
+/* Exit codes of every subcommand but `kpi alert` (which keeps Nagios' 0-3).
+ * Documented in docs/kpi.1 (EXIT STATUS) and kpi --help. */
+enum {
+	KPI_EXIT_OK = 0,
+	KPI_EXIT_FAILURE = 1,   /* anything not listed below */
+	KPI_EXIT_USAGE = 2,     /* bad option, malformed week, unknown KPI */
+	KPI_EXIT_CONFIG = 3,    /* invalid config or catalogue */
+	KPI_EXIT_SOURCE = 4,    /* a data source could not be read (unreachable, auth, lost) */
+	KPI_EXIT_TIMEOUT = 5,   /* statement_timeout or a deadline */
+	KPI_EXIT_CONTRACT = 6,  /* a query returned columns that break the contract */
+	KPI_EXIT_IO = 7,        /* cannot write an output file */
+	KPI_EXIT_DATA = 8       /* malformed input data (snapshot, pack that fails verify) */
+};
+
+typedef struct kpi_opt {
+	const char *name;     /* long name without "--"; NULL ends the table */
+	char short_name;      /* 0 for none */
+	const char *arg;      /* argument placeholder, NULL for a flag */
+	const char *help;
+	const char **value;   /* where the argument (or "1" for a flag) goes */
+} kpi_opt;
+
+typedef struct kpi_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} kpi_cmd;
+
+/* Parse argv (argv[0] is the subcommand name). Positional arguments are
+ * collected into pos (up to maxpos). Prints usage errors to stderr.
+ * Returns 0, -1 after a usage error, or 1 when --help was printed. */
+int kpi_opts_parse(const char *cmd, const char *synopsis, const char *description,
+                   const kpi_opt *opts, int argc, char **argv,
+                   const char **pos, int maxpos, int *npos);
+
+/* Print the help of a command to `f`. */
+void kpi_opts_help(FILE *f, const char *cmd, const char *synopsis, const char *description,
+                   const kpi_opt *opts);
+
+/* Map a library error code to an exit code. */
+int kpi_exit_code(int code);
+
+/* Print "kpi: message" to stderr and return the exit code for `err`. */
+int kpi_fail(const kpi_error *err);
+
+/* Load the config (--config or KPI_CONFIG), apply --db, load the catalogue
+ * and apply the config's overrides. On failure prints and returns the exit
+ * code (>0); 0 on success. */
+int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db);
+
+/* Write a whole buffer to stdout; returns KPI_EXIT_IO on failure. */
+int kpi_write_stdout(const kpi_buf *b);
+
+/* The current time, or $KPI_NOW (ISO 8601) when set, for replays and tests. */
+int kpi_now(int64_t *now);
+
+#endif
