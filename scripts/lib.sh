@@ -1,0 +1,80 @@
+# Shared by scripts/demo and scripts/test: Debian packages, the build, and a
+# throwaway PostgreSQL (initdb'd into a temp dir, run as an unprivileged user,
+# unix socket only, stopped by its pid on exit, also on failure or Ctrl-C).
+# shellcheck shell=bash
+
+KPI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_BIN=/usr/lib/postgresql/15/bin
+
+# Every Debian package the project builds, tests and renders with.
+KPI_PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates
+  libpq-dev postgresql-15 libjansson-dev libcurl4-openssl-dev libssl-dev
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core libxlsxwriter-dev libcmocka-dev
+  poppler-utils qpdf prometheus python3 valgrind procps
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+kpi_install_deps() {
+  local missing=() p
+  for p in "${KPI_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing Debian packages (run as root to install): ${missing[*]}"
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq </dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
+}
+
+# kpi_build DIR [cmake args...]
+kpi_build() {
+  local dir=$1; shift
+  cmake -S "$KPI_ROOT" -B "$dir" -DKPI_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" -- --no-print-directory >/dev/null ||
+    cmake --build "$dir" -j1 -- --no-print-directory  # show the error
+}
+
+PG_DIR=""
+PG_PID=""
+
+kpi_pg_stop() {
+  if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
+    kill -INT "$PG_PID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$PG_PID" 2>/dev/null || true
+  fi
+  PG_PID=""
+  [ -n "$PG_DIR" ] && rm -rf "$PG_DIR"
+  PG_DIR=""
+}
+
+# Start PostgreSQL; exports PGHOST, PGPORT, PGUSER, PGDATABASE for the rest.
+kpi_pg_start() {
+  local runas=() owner
+  PG_DIR=$(mktemp -d /tmp/kpi-pg.XXXXXX)
+  chmod 755 "$PG_DIR"
+  if [ "$(id -u)" -eq 0 ]; then
+    # initdb refuses to run as root: use postgres (created by postgresql-15),
+    # or an unprivileged user of our own on a bare machine.
+    owner=postgres
+    id -u "$owner" >/dev/null 2>&1 || { useradd --system --no-create-home kpi-pg && owner=kpi-pg; }
+    chown "$owner" "$PG_DIR"
+    runas=(runuser -u "$owner" --)
+  fi
+  "${runas[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 \
+    --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+  # A role with a password, for the wrong-password test; everything else trusts the socket.
+  printf 'local all kpi_pw scram-sha-256\nlocal all all trust\n' >"$PG_DIR/data/pg_hba.conf"
+  "${runas[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/pg.log" -w -t 60 -o \
+    "-p 5432 -k $PG_DIR -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_wal_size=4GB -c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=512MB" \
+    start >/dev/null || { cat "$PG_DIR/pg.log" >&2; die "PostgreSQL did not start"; }
+  PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
+  export PGHOST=$PG_DIR PGPORT=5432 PGUSER=postgres PGDATABASE=kpi
+  unset PGPASSWORD PGSERVICE
+  "$PG_BIN/../bin/createdb" -h "$PGHOST" -U postgres kpi 2>/dev/null || psql -q -d postgres -c 'CREATE DATABASE kpi' >/dev/null
+  log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $PGHOST (pid $PG_PID)"
+}
