@@ -82,9 +82,11 @@ CREATE TABLE IF NOT EXISTS rollout_changes (
 -- Indexes the KPI queries use (each query reads a time range of one table).
 CREATE INDEX IF NOT EXISTS jobs_enqueued_at_idx ON jobs (enqueued_at);
 CREATE INDEX IF NOT EXISTS jobs_finished_at_idx ON jobs (finished_at) WHERE finished_at IS NOT NULL;
--- Queue KPIs: jobs that were still open at some point of the window.
-CREATE INDEX IF NOT EXISTS jobs_open_idx ON jobs (enqueued_at) INCLUDE (kind, started_at, finished_at)
-    WHERE status IN ('queued', 'running') OR started_at IS NULL OR finished_at IS NULL;
+-- Queue KPIs: a job is queued until it starts or finishes; this finds the
+-- jobs still queued at the window's first as-of instant.
+CREATE INDEX IF NOT EXISTS jobs_open_until_idx
+    ON jobs ((coalesce(least(started_at, finished_at), 'infinity'::timestamptz)))
+    INCLUDE (kind, enqueued_at);
 CREATE INDEX IF NOT EXISTS jobs_drill_idx ON jobs (drill_id) WHERE drill_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS design_events_at_idx ON design_events (at) INCLUDE (design_id);
 CREATE INDEX IF NOT EXISTS design_events_design_idx ON design_events (design_id, at);

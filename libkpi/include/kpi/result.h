@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /** Maximum number of weeks in one window. */
-#define KPI_MAX_WEEKS 104
+#define KPI_MAX_WEEKS 60
 
 /** Status of one KPI row. */
 typedef enum kpi_status {
