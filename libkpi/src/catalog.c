@@ -202,6 +202,11 @@ static int parse_labels(const kpi__jsondoc *doc, const json_t *arr, kpi_def *d, 
 		json_array_foreach(vals, j, v) {
 			if (!json_is_string(v))
 				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "label values must be strings");
+			for (size_t k = 0; k < l->nvalues; k++)
+				if (strcmp(l->values[k], json_string_value(v)) == 0)
+					return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+					                          "duplicate value '%s' of label '%s'",
+					                          json_string_value(v), l->name);
 			l->values[l->nvalues++] = strdup(json_string_value(v));
 		}
 	}
@@ -272,7 +277,7 @@ static int parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_e
 		return rc;
 	v = json_object_get(o, "gating");
 	if (v && !json_is_boolean(v))
-		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "gating must be true or false");
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "gating must be true or false");
 	d->gating = json_is_true(v);
 	v = json_object_get(o, "missing");
 	d->missing = KPI_MISSING_IGNORE;

@@ -103,10 +103,12 @@ static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *e
 	int rc = 0;
 
 	if (!opts) {
-		rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "invalid conninfo: %s",
-		                        perr ? strtok(perr, "\n") : "cannot parse");
+		/* libpq's message quotes the whole string, password and all: never
+		 * pass it on. */
 		PQfreemem(perr);
-		return rc;
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+		                          "conninfo cannot be parsed by libpq (check its key=value "
+		                          "quoting or URI syntax)");
 	}
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
@@ -254,7 +256,7 @@ int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 			return rc;
 		if ((v = json_object_get(o, "gating"))) {
 			if (!json_is_boolean(v))
-				return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "gating of '%s' must be true or false", id);
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "gating of '%s' must be true or false", id);
 			d->gating = json_is_true(v);
 		}
 		if ((v = json_object_get(o, "missing")) && (rc = kpi__parse_missing(doc, v, &d->missing, err)))

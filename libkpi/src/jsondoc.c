@@ -165,6 +165,16 @@ int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, s
 	doc->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc->root) {
 		int line = je.line > 0 ? je.line : 1, col = je.column > 0 ? je.column : 1;
+		/* jansson points at the last character of the offending token
+		 * ("... near '\"active_days\"'"): point at its first one instead. */
+		const char *near = strstr(je.text, "near '");
+		if (near) {
+			size_t tl = strlen(near + 6);
+			if (tl > 0 && near[6 + tl - 1] == '\'')
+				tl--;
+			if (tl > 1 && (int)tl <= col)
+				col -= (int)tl - 1;
+		}
 		kpi_error_set(err, KPI_ECONFIG, "%s:%d:%d: %s", name, line, col, je.text);
 		kpi__jsondoc_free(doc);
 		return KPI_ECONFIG;

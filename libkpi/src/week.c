@@ -156,6 +156,21 @@ static void tz_leave(tzsave *s)
 	free(s->old);
 }
 
+/* A zone file starts with the magic "TZif" (RFC 8536); the database
+ * directory also holds zone.tab, leapseconds and the like, which glibc would
+ * silently treat as UTC. */
+static int is_tzif(const char *path)
+{
+	char magic[4];
+	FILE *f = fopen(path, "rb");
+	int ok;
+	if (!f)
+		return 0;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
 int kpi_tz_check(const char *tz, kpi_error *err)
 {
 	char path[512];
@@ -169,7 +184,7 @@ int kpi_tz_check(const char *tz, kpi_error *err)
 	if (tz[0] == '/' || strstr(tz, "..") || tz[0] == ':')
 		return kpi_error_set(err, KPI_ECONFIG, "time zone '%s' is not an IANA zone name", tz);
 	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", tz);
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !is_tzif(path))
 		return kpi_error_set(err, KPI_ECONFIG,
 		                     "unknown time zone '%s' (not in the system tz database)", tz);
 	return 0;
@@ -284,9 +299,12 @@ int kpi_time_parse(int64_t *out, const char *text, kpi_error *err)
 			if (digits(p + 1, 2, &se))
 				goto bad;
 			p += 3;
-			if (*p == '.')
+			if (*p == '.') {
+				if (!isdigit((unsigned char)p[1]))
+					goto bad;
 				for (p++; isdigit((unsigned char)*p); p++)
 					;
+			}
 		}
 		if (*p == 'Z' || *p == 'z') {
 			p++;
@@ -295,19 +313,30 @@ int kpi_time_parse(int64_t *out, const char *text, kpi_error *err)
 			if (digits(p + 1, 2, &oh))
 				goto bad;
 			p += 3;
-			if (*p == ':')
+			if (*p == ':') {
 				p++;
+				if (!isdigit((unsigned char)*p))
+					goto bad;
+			}
 			if (isdigit((unsigned char)*p)) {
 				if (digits(p, 2, &om))
 					goto bad;
 				p += 2;
 			}
+			if (oh > 14 || om > 59)
+				goto bad;
 		} else {
 			goto bad; /* a time without a zone is ambiguous */
 		}
 	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	if (*p || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60)
 		goto bad;
+	{
+		static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+		int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		if (d > mdays[mo - 1] + (mo == 2 && leap))
+			goto bad;
+	}
 	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
 	       sign * (oh * 3600 + om * 60);
 	return 0;

@@ -93,7 +93,7 @@ KPI_EXTERN const kpi_def *kpi_catalog_find(const kpi_catalog *cat, const char *i
 /** Index of a label by name in `def`, or -1. */
 KPI_EXTERN int kpi_def_label_index(const kpi_def *def, const char *name);
 
-/** Render the threshold as text, e.g. ">= 95", or "—" when none. @return buf. */
+/** Render the threshold as text, e.g. ">= 95%" or "<= 7 d", or "none". @return buf. */
 KPI_EXTERN char *kpi_threshold_format(char *buf, size_t size, const kpi_threshold *th, const char *unit);
 
 /** Parse an operator (">=", ">", "<=", "<", "=", "=="). @return 0 or KPI_EUSAGE. */

@@ -43,7 +43,7 @@ typedef struct kpi_reason {
 	bool has_value;
 	double value;
 	kpi_status status;
-	char *threshold;      /**< e.g. ">= 95 %" */
+	char *threshold;      /**< e.g. ">= 95%" */
 } kpi_reason;
 
 /** Verdict of one week with its reasons (breaches first). */

@@ -65,7 +65,7 @@ KPI_EXTERN int kpi_format_table(kpi_buf *out, const kpi_result *res,
                                 const kpi_verdict *verdicts,
                                 const kpi_table_opts *opts, kpi_error *err);
 
-/** Sparkline of `n` values (block characters, a space for a missing one). */
+/** Sparkline of `n` values (block characters, a middle dot for a missing one). */
 KPI_EXTERN int kpi_format_sparkline(kpi_buf *out, const double *v, const bool *has, size_t n);
 
 #ifdef __cplusplus
