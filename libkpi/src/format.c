@@ -337,16 +337,38 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 	kpi_week_format(wk, sizeof(wk), w->last);
 	for (size_t i = 0; i < res->nseries && !rc; i++) {
 		const kpi_series *s = &res->series[i];
-		size_t per = w->nweeks ? s->nrows / (size_t)w->nweeks : 0;
-		for (size_t k = 0; k < per && !rc; k++) {
+		/* One line per label set, in order of first appearance; a label set
+		 * need not have a row in every week (open-ended labels). */
+		for (size_t k = 0; k < s->nrows && !rc; k++) {
 			double vals[KPI_MAX_WEEKS];
 			bool has[KPI_MAX_WEEKS];
-			const kpi_row *last = &s->rows[(size_t)(w->nweeks - 1) * per + k];
-			const kpi_row *prev = w->nweeks > 1 ? &s->rows[(size_t)(w->nweeks - 2) * per + k] : NULL;
-			char buf[512];
+			const kpi_row *last = NULL, *prev = NULL;
+			char buf[512], key[512];
 			kpi_buf spark = KPI_BUF_INIT;
+			bool seen = false;
 			cell *c;
 
+			kpi_row_labels_format(key, sizeof(key), s, &s->rows[k]);
+			for (size_t j = 0; j < k && !seen; j++)
+				seen = strcmp(kpi_row_labels_format(buf, sizeof(buf), s, &s->rows[j]), key) == 0;
+			if (seen)
+				continue;
+			for (int wi = 0; wi < w->nweeks; wi++)
+				has[wi] = false;
+			for (size_t j = k; j < s->nrows; j++) {
+				const kpi_row *r = &s->rows[j];
+				int wi = kpi_window_index(w, r->period_start);
+				if (wi < 0 || strcmp(kpi_row_labels_format(buf, sizeof(buf), s, r), key) != 0)
+					continue;
+				vals[wi] = r->value;
+				has[wi] = r->has_value;
+				if (wi == w->nweeks - 1)
+					last = r;
+				else if (wi == w->nweeks - 2)
+					prev = r;
+			}
+			if (!last)
+				continue; /* the label set has no row in the last week */
 			if (nlines == cap) {
 				cell *n = realloc(lines, (cap = cap ? cap * 2 : 32) * sizeof(*n));
 				if (!n) {
@@ -357,10 +379,6 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 			}
 			c = &lines[nlines++];
 			memset(c, 0, sizeof(*c));
-			for (int wi = 0; wi < w->nweeks; wi++) {
-				vals[wi] = s->rows[(size_t)wi * per + k].value;
-				has[wi] = s->rows[(size_t)wi * per + k].has_value;
-			}
 			kpi_format_sparkline(&spark, vals, has, (size_t)w->nweeks);
 			c->text[COL_KPI] = strdup(s->def->id);
 			c->text[COL_LABELS] = strdup(kpi_row_labels_format(buf, sizeof(buf), s, last));
