@@ -424,15 +424,17 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 		for (int i = 0; i < w->nweeks && !rc; i++) {
 			const kpi_verdict *v = &verdicts[i];
 			const char *col = v->verdict == KPI_VERDICT_GO ? "\033[32m" : v->verdict == KPI_VERDICT_HOLD ? "\033[33m" : "\033[1;31m";
-			rc = kpi_buf_printf(out, "%s  %s%-5s%s", kpi_week_format(wk, sizeof(wk), v->week),
-			                    opts->color ? col : "", kpi_verdict_name(v->verdict), opts->color ? "\033[0m" : "");
+			rc = kpi_buf_printf(out, "%s  %s%s%s%*s", kpi_week_format(wk, sizeof(wk), v->week),
+			                    opts->color ? col : "", kpi_verdict_name(v->verdict), opts->color ? "\033[0m" : "",
+			                    v->nreasons ? 5 - (int)strlen(kpi_verdict_name(v->verdict)) : 0, "");
 			for (size_t j = 0; j < v->nreasons && !rc; j++) {
 				const kpi_reason *r = &v->reasons[j];
 				char val[64];
 				human(val, sizeof(val), r->has_value, r->value, "");
-				rc = kpi_buf_printf(out, "%s%s%s%s%s %s %s (%s)", j ? "; " : "  ", r->kpi,
+				rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s)", j ? "; " : "  ", r->kpi,
 				                    *r->labels ? "{" : "", r->labels, *r->labels ? "}" : "",
-				                    kpi_status_name(r->status), r->has_value ? val : "", r->threshold);
+				                    kpi_status_name(r->status), r->has_value ? " " : "",
+				                    r->has_value ? val : "", r->threshold);
 			}
 			rc = rc || kpi_buf_puts(out, "\n");
 		}
