@@ -1,0 +1,308 @@
+/*
+ * Integration: bad input through the kpi command. Every failure must give its
+ * documented exit code (tools/opts.h: 2 usage, 3 config, 4 source, 5 timeout,
+ * 6 contract), exactly one line on stderr, nothing on stdout (no partial
+ * table), no crash and no hang; secrets never appear in any output.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "it_util.h"
+
+#define WEEK "2026-W10"
+#define NOW "KPI_NOW=2026-05-01T00:00:00Z"
+
+static const char *fixtures(void)
+{
+	const char *f = getenv("KPI_IT_FIXTURES");
+	return f && *f ? f : KPI_SOURCE_DIR "/tests/fixtures/integration";
+}
+
+/* Run and check a failure; returns the run so the caller can look closer. */
+static void expect_fail(it_run_result *r, const char *const *argv, const char *const *env, int want,
+                        const char *const *must, const char *const *must_not)
+{
+	it_run(r, argv, env, 20);
+	if (r->status != want)
+		fail_msg("kpi %s %s: exit %d, expected %d; stderr: %s", argv[1], argv[2] ? argv[2] : "", r->status,
+		         want, r->err);
+	if (r->out[0])
+		fail_msg("kpi %s: nothing may go to stdout on failure, got: %s", argv[1], r->out);
+	if (it_count_lines(r->err) != 1 || r->err[strlen(r->err) - 1] != '\n')
+		fail_msg("kpi %s: expected exactly one line on stderr, got %d:\n%s", argv[1], it_count_lines(r->err),
+		         r->err);
+	if (strncmp(r->err, "kpi", 3) != 0)
+		fail_msg("kpi %s: the message should start with the program name: %s", argv[1], r->err);
+	for (const char *const *m = must; m && *m; m++)
+		if (!strstr(r->err, *m))
+			fail_msg("kpi %s: stderr should mention '%s': %s", argv[1], *m, r->err);
+	for (const char *const *m = must_not; m && *m; m++)
+		if (strstr(r->err, *m) || strstr(r->out, *m))
+			fail_msg("kpi %s: output must not contain '%s': %s", argv[1], *m, r->err);
+}
+
+static void test_unknown_kpi(void **state)
+{
+	(void)state;
+	it_run_result r;
+	const char *argv[] = { "kpi", "query", "no_such_kpi", "--week", WEEK, "--format", "json", NULL };
+	const char *must[] = { "no_such_kpi", NULL };
+	expect_fail(&r, argv, NULL, 2, must, NULL);
+	it_run_free(&r);
+}
+
+static void test_malformed_week(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"2026-10",   /* not YYYY-Www */
+		"2026-W7",   /* one digit */
+		"2025-W53",  /* 2025 has 52 ISO weeks */
+		"2026-W00",
+		"W10-2026",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		it_run_result r;
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", bad[i], "--format", "json", NULL };
+		expect_fail(&r, argv, NULL, 2, NULL, NULL);
+		it_run_free(&r);
+	}
+	{
+		it_run_result r;
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--weeks", "0", NULL };
+		expect_fail(&r, argv, NULL, 2, NULL, NULL);
+		it_run_free(&r);
+	}
+}
+
+/* Config errors: exit 3 and "file:line:col:" at the offending place.
+ * Line 3 of each file, columns counted from 1:
+ *   `  "active_days": 90,,`           the second ',' is column 21
+ *   `  "active_days": "ninety"`       the value starts at column 18
+ *   `    "no_such_kpi": {"gating": false}`  the override object starts at column 20
+ *   `  "timezone": "Mars/Olympus"`    the value starts at column 15 */
+static void test_config_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file, *text, *pos;
+	} cases[] = {
+		{ "syntax.json", "{\n  \"timezone\": \"UTC\",\n  \"active_days\": 90,,\n}\n", ":3:21:" },
+		{ "active_days.json", "{\n  \"timezone\": \"UTC\",\n  \"active_days\": \"ninety\"\n}\n", ":3:18:" },
+		{ "unknown_kpi.json", "{\n  \"kpis\": {\n    \"no_such_kpi\": {\"gating\": false}\n  }\n}\n", ":3:20:" },
+		{ "timezone.json", "{\n  \"active_days\": 30,\n  \"timezone\": \"Mars/Olympus\"\n}\n", ":3:15:" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = it_write_tmp(cases[i].file, cases[i].text);
+		char where[512];
+		const char *must[] = { where, NULL };
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--config", path, NULL };
+		it_run_result r;
+
+		snprintf(where, sizeof(where), "%s%s", path, cases[i].pos);
+		expect_fail(&r, argv, NULL, 3, must, NULL);
+		it_run_free(&r);
+		/* the same file through KPI_CONFIG */
+		{
+			char env0[600];
+			const char *env[] = { env0, NULL };
+			const char *argv2[] = { "kpi", "query", "adoption_split", "--week", WEEK, NULL };
+			snprintf(env0, sizeof(env0), "KPI_CONFIG=%s", path);
+			expect_fail(&r, argv2, env, 3, must, NULL);
+			it_run_free(&r);
+		}
+		free(path);
+	}
+	it_tmp_cleanup();
+}
+
+/* A socket directory with no server in it: exit 4, quickly. */
+static void test_unreachable_database(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kpi-it-nosrv.XXXXXX";
+	char conninfo[128];
+	it_run_result r;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(conninfo, sizeof(conninfo), "host=%s port=5432 dbname=kpi", dir);
+	{
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--format", "json", "--db",
+			               conninfo, NULL };
+		const char *env[] = { NOW, "PGCONNECT_TIMEOUT=5", NULL };
+		expect_fail(&r, argv, env, 4, NULL, NULL);
+		assert_true(r.seconds < 10);
+		it_run_free(&r);
+	}
+	/* also through the PG* environment, for `kpi query all` in table format */
+	{
+		char host[160];
+		const char *argv[] = { "kpi", "query", "all", "--week", WEEK, NULL };
+		const char *env[] = { NOW, host, "PGCONNECT_TIMEOUT=5", NULL };
+		snprintf(host, sizeof(host), "PGHOST=%s", dir);
+		expect_fail(&r, argv, env, 4, NULL, NULL);
+		it_run_free(&r);
+	}
+	rmdir(dir);
+}
+
+#define RIGHT_PW "kpi-it-Right-9f3c71"
+#define WRONG_PW "kpi-it-Wrong-52ab0e"
+
+/* pg_hba of scripts/test: `local all kpi_pw scram-sha-256` before `local all
+ * all trust`. A wrong password is exit 4, and neither password is printed. */
+static void test_wrong_password(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("cli_wrong_password");
+	it_run_result r;
+	const char *no_secret[] = { RIGHT_PW, WRONG_PW, NULL };
+
+	it_admin_exec("DO $$ BEGIN CREATE ROLE kpi_pw LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+	              "ALTER ROLE kpi_pw LOGIN PASSWORD '" RIGHT_PW "'");
+	it_db_exec(db, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO kpi_pw");
+
+	/* PGPASSWORD from the environment */
+	{
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--format", "json", "--db",
+			               db->conninfo, NULL };
+		const char *env[] = { NOW, "PGUSER=kpi_pw", "PGPASSWORD=" WRONG_PW, NULL };
+		const char *must[] = { "password authentication failed", NULL };
+		expect_fail(&r, argv, env, 4, must, no_secret);
+		it_run_free(&r);
+	}
+	/* a password inside --db (as a user might type it) */
+	{
+		char conninfo[256];
+		const char *argv[] = { "kpi", "query", "all", "--week", WEEK, "--db", conninfo, NULL };
+		const char *env[] = { NOW, NULL };
+		snprintf(conninfo, sizeof(conninfo), "%s user=kpi_pw password=%s", db->conninfo, WRONG_PW);
+		expect_fail(&r, argv, env, 4, NULL, no_secret);
+		it_run_free(&r);
+	}
+	/* the right one works: the failure above was the password, nothing else */
+	{
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--format", "json", "--db",
+			               db->conninfo, NULL };
+		const char *env[] = { NOW, "PGUSER=kpi_pw", "PGPASSWORD=" RIGHT_PW, NULL };
+		it_run(&r, argv, env, 20);
+		if (r.status != 0)
+			fail_msg("with the right password: exit %d: %s", r.status, r.err);
+		assert_null(strstr(r.out, RIGHT_PW));
+		assert_null(strstr(r.err, RIGHT_PW));
+		assert_non_null(strstr(r.out, "\"kpi\":\"adoption_split\""));
+		it_run_free(&r);
+	}
+	it_db_drop(db);
+}
+
+/* statement_timeout from the config; the query of a fixture catalogue sleeps
+ * for a minute. Exit 5 within a few seconds, the message names the KPI. */
+static void test_statement_timeout(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("cli_statement_timeout");
+	char *cfg = it_write_tmp("timeout.json", "{\"database\": {\"statement_timeout_ms\": 200}}\n");
+	char cat[512], qdir[512];
+	const char *env[] = { NOW, cat, qdir, NULL };
+	const char *argv[] = { "kpi", "query", "fixture_slow", "--week", WEEK, "--format", "json", "--db",
+		               db->conninfo, "--config", cfg, NULL };
+	const char *must[] = { "fixture_slow", "slow.sql", NULL };
+	it_run_result r;
+
+	snprintf(cat, sizeof(cat), "KPI_CATALOG=%s/catalog.json", fixtures());
+	snprintf(qdir, sizeof(qdir), "KPI_QUERY_DIR=%s/queries", fixtures());
+	expect_fail(&r, argv, env, 5, must, NULL);
+	assert_true(r.seconds < 10);
+	it_run_free(&r);
+
+	/* the same through KPI_STATEMENT_TIMEOUT_MS */
+	{
+		const char *env2[] = { NOW, cat, qdir, "KPI_STATEMENT_TIMEOUT_MS=200", NULL };
+		const char *argv2[] = { "kpi", "query", "fixture_slow", "--week", WEEK, "--db", db->conninfo, NULL };
+		expect_fail(&r, argv2, env2, 5, must, NULL);
+		it_run_free(&r);
+	}
+	free(cfg);
+	it_tmp_cleanup();
+	it_db_drop(db);
+}
+
+/* Queries whose result breaks the contract (SPEC §5): exit 6, the message names
+ * the KPI and the query file. With `all`, the KPI before it succeeded, yet
+ * nothing is printed. */
+static void test_result_contract(void **state)
+{
+	(void)state;
+	static const char *const ids[] = { "fixture_bad_type", "fixture_extra_column", "fixture_missing_column" };
+	static const char *const files[] = { "bad_type.sql", "extra_column.sql", "missing_column.sql" };
+	it_db *db = it_db_create("cli_result_contract");
+	char cat[512], qdir[512];
+	const char *env[] = { NOW, cat, qdir, NULL };
+	it_run_result r;
+
+	snprintf(cat, sizeof(cat), "KPI_CATALOG=%s/catalog.json", fixtures());
+	snprintf(qdir, sizeof(qdir), "KPI_QUERY_DIR=%s/queries", fixtures());
+
+	/* the good fixture works, so the failures below are the contract's */
+	{
+		const char *argv[] = { "kpi", "query", "fixture_good", "--week", WEEK, "--weeks", "2", "--format",
+			               "json", "--db", db->conninfo, NULL };
+		json_error_t jerr;
+		json_t *doc;
+		it_run(&r, argv, env, 20);
+		if (r.status != 0)
+			fail_msg("fixture_good: exit %d: %s", r.status, r.err);
+		doc = json_loads(r.out, 0, &jerr);
+		assert_non_null(doc);
+		assert_int_equal(json_array_size(json_object_get(doc, "rows")), 2);
+		json_decref(doc);
+		it_run_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		const char *argv[] = { "kpi", "query", ids[i], "--week", WEEK, "--format", "json", "--db", db->conninfo,
+			               NULL };
+		const char *must[] = { ids[i], files[i], NULL };
+		expect_fail(&r, argv, env, 6, must, NULL);
+		it_run_free(&r);
+	}
+	{
+		const char *argv[] = { "kpi", "query", "all", "--week", WEEK, "--format", "table", "--db", db->conninfo,
+			               NULL };
+		const char *must[] = { "fixture_bad_type", "bad_type.sql", NULL };
+		expect_fail(&r, argv, env, 6, must, NULL);
+		it_run_free(&r);
+	}
+	{
+		const char *argv[] = { "kpi", "query", "all", "--week", WEEK, "--format", "csv", "--db", db->conninfo,
+			               NULL };
+		expect_fail(&r, argv, env, 6, NULL, NULL);
+		it_run_free(&r);
+	}
+	it_db_drop(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_kpi),
+		cmocka_unit_test(test_malformed_week),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_unreachable_database),
+		cmocka_unit_test(test_wrong_password),
+		cmocka_unit_test(test_statement_timeout),
+		cmocka_unit_test(test_result_contract),
+	};
+	if (!it_pg_wanted("integration_cli_errors"))
+		return IT_SKIP;
+	return cmocka_run_group_tests_name("integration_cli_errors", tests, NULL, NULL);
+}
