@@ -52,6 +52,8 @@ void kpi_eval_result(kpi_result *res)
 		for (size_t j = 0; j < s->nrows; j++) {
 			kpi_row *r = &s->rows[j];
 			r->status = kpi_eval_status(&s->def->threshold, r->has_value, r->value, r->applicable);
+			if (r->incomplete && (r->status == KPI_STATUS_OK || r->status == KPI_STATUS_WARN))
+				r->status = KPI_STATUS_NO_DATA;
 		}
 	}
 }

@@ -122,11 +122,12 @@ static int json_row(kpi_buf *b, const kpi_series *s, const kpi_row *r)
 	}
 	if (rc)
 		return KPI_ENOMEM;
-	rc = kpi_buf_printf(b, "},\"value\":%s,\"numerator\":%s,\"denominator\":%s,\"status\":\"%s\"%s}",
+	rc = kpi_buf_printf(b, "},\"value\":%s,\"numerator\":%s,\"denominator\":%s,\"status\":\"%s\"%s%s}",
 	                    kpi_format_number(n1, sizeof(n1), r->has_value, r->value),
 	                    kpi_format_number(n2, sizeof(n2), r->has_numerator, r->numerator),
 	                    kpi_format_number(n3, sizeof(n3), r->has_denominator, r->denominator),
-	                    kpi_status_name(r->status), r->partial ? ",\"partial\":true" : "");
+	                    kpi_status_name(r->status), r->partial ? ",\"partial\":true" : "",
+	                    r->incomplete ? ",\"incomplete\":true" : "");
 	return rc;
 }
 

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <math.h>
+#include <sys/random.h>
 #include <openssl/evp.h>
 
 char *kpi__strdup(const char *s)
@@ -146,4 +148,24 @@ void kpi_sha256_hex(char out[65], const void *data, size_t len)
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+double kpi_backoff_delay(double base, double max, int attempt, double jitter)
+{
+	double d = base * ldexp(1.0, attempt < 0 ? 0 : attempt > 60 ? 60 : attempt);
+	if (d > max)
+		d = max;
+	if (jitter < 0)
+		jitter = 0;
+	if (jitter > 1)
+		jitter = 1;
+	return d * (0.5 + jitter);
+}
+
+double kpi_random_unit(void)
+{
+	uint64_t r;
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint64_t)rand() << 31 ^ (uint64_t)rand();
+	return (double)(r >> 11) * 0x1.0p-53;
 }

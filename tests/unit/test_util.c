@@ -434,6 +434,96 @@ static void test_json_check_keys__unknown_key_at_its_value(void **state)
 	kpi__jsondoc_free(doc);
 }
 
+static void test_backoff_delay__doubles_caps_and_jitters(void **state)
+{
+	(void)state;
+	/* jitter 0.5 is the bare delay: base * 2^attempt */
+	assert_float_equal(kpi_backoff_delay(5, 1800, 0, 0.5), 5, 1e-9);
+	assert_float_equal(kpi_backoff_delay(5, 1800, 1, 0.5), 10, 1e-9);
+	assert_float_equal(kpi_backoff_delay(5, 1800, 4, 0.5), 80, 1e-9);
+	/* capped at max before jitter: 5 * 2^9 = 2560 > 1800 */
+	assert_float_equal(kpi_backoff_delay(5, 1800, 9, 0.5), 1800, 1e-9);
+	assert_float_equal(kpi_backoff_delay(5, 1800, 200, 0.5), 1800, 1e-9);
+	/* jitter spans 0.5x .. 1.5x */
+	assert_float_equal(kpi_backoff_delay(5, 1800, 2, 0.0), 10, 1e-9);
+	assert_true(kpi_backoff_delay(5, 1800, 2, 0.999999) <= 30);
+	assert_true(kpi_backoff_delay(5, 1800, 2, 0.999999) > 29.99);
+	assert_float_equal(kpi_backoff_delay(5, 1800, 2, 7.0), 30, 1e-9);
+	assert_float_equal(kpi_backoff_delay(5, 1800, -3, 0.5), 5, 1e-9);
+}
+
+static void test_random_unit__in_range_and_varies(void **state)
+{
+	double first = kpi_random_unit();
+	bool varied = false;
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		double u = kpi_random_unit();
+		assert_true(u >= 0 && u < 1);
+		if (u != first)
+			varied = true;
+	}
+	assert_true(varied);
+}
+
+static void test_log__json_lines_carry_run_id_and_fields(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *line, *fields = json_object();
+	json_error_t je;
+	(void)state;
+	assert_non_null(f);
+	kpi_log_setup(KPI_LOG_FORMAT_JSON, KPI_LOG_INFO, f, "00112233aabbccdd");
+	kpi_log_msg(KPI_LOG_DEBUG, "dropped", "below the minimum level");
+	json_object_set_new(fields, "kpi", json_string("legacy_coverage_pct"));
+	json_object_set_new(fields, "value", json_real(93.5));
+	kpi_log_fields(KPI_LOG_WARN, "kpi.breach", fields, "coverage \"low\"");
+	fclose(f);
+	assert_non_null(buf);
+	assert_int_equal(strchr(buf, '\n') - buf + 1, (long)len); /* exactly one line */
+	line = json_loads(buf, 0, &je);
+	assert_non_null(line);
+	assert_string_equal(json_string_value(json_object_get(line, "run_id")), "00112233aabbccdd");
+	assert_string_equal(json_string_value(json_object_get(line, "level")), "warn");
+	assert_string_equal(json_string_value(json_object_get(line, "event")), "kpi.breach");
+	assert_string_equal(json_string_value(json_object_get(line, "msg")), "coverage \"low\"");
+	assert_string_equal(json_string_value(json_object_get(line, "kpi")), "legacy_coverage_pct");
+	assert_float_equal(json_real_value(json_object_get(line, "value")), 93.5, 1e-12);
+	assert_int_equal(strlen(json_string_value(json_object_get(line, "ts"))), 24);
+	json_decref(line);
+	free(buf);
+	kpi_log_setup(KPI_LOG_FORMAT_JSON, KPI_LOG_INFO, NULL, NULL);
+	assert_int_equal(strlen(kpi_log_run_id()), 16);
+}
+
+static void test_log__text_format(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *fields = json_object();
+	kpi_log_format fmt;
+	kpi_log_level lvl;
+	(void)state;
+	kpi_log_setup(KPI_LOG_FORMAT_TEXT, KPI_LOG_DEBUG, f, "feedfacefeedface");
+	json_object_set_new(fields, "sink", json_string("the Slack webhook"));
+	json_object_set_new(fields, "attempt", json_integer(3));
+	kpi_log_fields(KPI_LOG_ERROR, "alert.failed", fields, "delivery failed");
+	fclose(f);
+	assert_contains(buf, " error run=feedfacefeedface alert.failed: delivery failed sink=\"the Slack webhook\" attempt=3\n");
+	assert_int_equal(buf[10], 'T');
+	free(buf);
+	kpi_log_setup(KPI_LOG_FORMAT_JSON, KPI_LOG_INFO, NULL, NULL);
+	assert_int_equal(kpi_log_format_parse(&fmt, "text"), 0);
+	assert_int_equal(fmt, KPI_LOG_FORMAT_TEXT);
+	assert_int_equal(kpi_log_format_parse(&fmt, "xml"), KPI_EUSAGE);
+	assert_int_equal(kpi_log_level_parse(&lvl, "warn"), 0);
+	assert_int_equal(lvl, KPI_LOG_WARN);
+	assert_int_equal(kpi_log_level_parse(&lvl, "loud"), KPI_EUSAGE);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -459,6 +549,10 @@ int main(void)
 		cmocka_unit_test(test_jsondoc__rejects_duplicate_keys_and_empty_text),
 		cmocka_unit_test(test_jsondoc__load_missing_file_is_not_found),
 		cmocka_unit_test(test_json_check_keys__unknown_key_at_its_value),
+		cmocka_unit_test(test_backoff_delay__doubles_caps_and_jitters),
+		cmocka_unit_test(test_random_unit__in_range_and_varies),
+		cmocka_unit_test(test_log__json_lines_carry_run_id_and_fields),
+		cmocka_unit_test(test_log__text_format),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

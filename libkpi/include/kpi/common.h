@@ -74,6 +74,19 @@ KPI_EXTERN const char *kpi_code_name(int code);
 /** SHA-256 of `data` as 64 lowercase hex digits and a NUL (OpenSSL libcrypto). */
 KPI_EXTERN void kpi_sha256_hex(char out[65], const void *data, size_t len);
 
+/**
+ * Retry delay of SPEC §6 (seed 003): `min(max, base * 2^attempt) * (0.5 + jitter)`.
+ * @param base first delay in seconds (attempt 0)
+ * @param max cap in seconds, before jitter
+ * @param attempt 0 for the first retry, 1 for the second, ...
+ * @param jitter uniform in [0, 1) (kpi_random_unit()); 0.5 gives the bare delay
+ * @return the delay in seconds
+ */
+KPI_EXTERN double kpi_backoff_delay(double base, double max, int attempt, double jitter);
+
+/** A uniformly distributed number in [0, 1) from the system's random source. */
+KPI_EXTERN double kpi_random_unit(void);
+
 /** The library version, e.g. "0.1.0". Never NULL. */
 KPI_EXTERN const char *kpi_version(void);
 

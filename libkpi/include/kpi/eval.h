@@ -22,7 +22,10 @@ extern "C" {
 KPI_EXTERN kpi_status kpi_eval_status(const kpi_threshold *th, bool has_value,
                                       double value, bool applicable);
 
-/** Set the status of every row of every series of `res`. */
+/** Set the status of every row of every series of `res`. A row marked
+ *  `incomplete` keeps `breach` when its partial value already breaches, and
+ *  is `no_data` otherwise (never ok or warn: a gap is not health), so the
+ *  KPI's missing-data policy decides what it means for the verdict. */
 KPI_EXTERN void kpi_eval_result(kpi_result *res);
 
 /** The verdict of a week. */

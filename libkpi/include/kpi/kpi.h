@@ -6,6 +6,7 @@
 #define KPI_KPI_H
 
 #include "common.h"
+#include "log.h"
 #include "week.h"
 #include "catalog.h"
 #include "config.h"
@@ -14,5 +15,6 @@
 #include "source.h"
 #include "format.h"
 #include "seed.h"
+#include "snapshot.h"
 
 #endif

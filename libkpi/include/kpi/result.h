@@ -74,6 +74,9 @@ typedef struct kpi_row {
 	double denominator;
 	bool applicable;      /**< false: the threshold does not apply this week */
 	bool partial;         /**< the week is still in progress */
+	bool incomplete;      /**< the source answered only in part (CloudWatch PartialData,
+	                           gaps): the value, if any, is a lower bound of what is known.
+	                           Evaluation never reports such a row as healthy (see kpi/eval.h) */
 	kpi_status status;
 } kpi_row;
 
