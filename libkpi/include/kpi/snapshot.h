@@ -96,6 +96,8 @@ typedef struct kpi_snapshot {
 	size_t nchanges;
 	kpi_source_info *sources;
 	size_t nsources;
+	char sha256[65];              /**< SHA-256 (hex) of the snapshot.json bytes this snapshot was
+	                                   written as or read from; "" before serialisation */
 } kpi_snapshot;
 
 /** Free a snapshot and everything it owns. Accepts NULL. */
