@@ -16,7 +16,7 @@ int cmd_explain(int argc, char **argv)
 	const char *pos[1];
 	int npos, rc, n;
 	int64_t now;
-	char *end, *text = NULL, th[64], sha[65];
+	char *text = NULL, th[64], sha[65];
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
 	const kpi_def *d;
@@ -35,11 +35,8 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "kpi explain: missing KPI id; see kpi list\n");
 		return KPI_EXIT_USAGE;
 	}
-	n = (int)strtol(weeks, &end, 10);
-	if (*end || end == weeks || n < 1 || n > KPI_MAX_WEEKS) {
-		fprintf(stderr, "kpi explain: --weeks '%s': expected a whole number 1..%d\n", weeks, KPI_MAX_WEEKS);
-		return KPI_EXIT_USAGE;
-	}
+	if ((rc = kpi_parse_weeks("explain", weeks, &n)))
+		return rc;
 	if ((rc = kpi_now(&now)))
 		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, config, NULL)))

@@ -20,7 +20,6 @@ int cmd_query(int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos, rc, n;
-	char *end;
 	int64_t now;
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
@@ -44,11 +43,8 @@ int cmd_query(int argc, char **argv)
 		return KPI_EXIT_USAGE;
 	}
 	id = pos[0];
-	n = (int)strtol(weeks, &end, 10);
-	if (*end || end == weeks || n < 1 || n > KPI_MAX_WEEKS) {
-		fprintf(stderr, "kpi query: --weeks '%s': expected a whole number 1..%d\n", weeks, KPI_MAX_WEEKS);
-		return KPI_EXIT_USAGE;
-	}
+	if ((rc = kpi_parse_weeks("query", weeks, &n)))
+		return rc;
 	if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
 		fprintf(stderr, "kpi query: unknown format '%s': expected table, csv or json\n", format);
 		return KPI_EXIT_USAGE;

@@ -4,4 +4,7 @@ int cmd_list(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_seed(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 #endif

@@ -9,6 +9,9 @@ static const kpi_cmd commands[] = {
 	{ "list", cmd_list, "list the KPI catalogue with thresholds and policies" },
 	{ "query", cmd_query, "compute KPIs for one or more ISO weeks (table, csv, json)" },
 	{ "explain", cmd_explain, "print the SQL behind a KPI and the parameters it runs with" },
+	{ "pack", cmd_pack, "write the weekly go/no-go pack (PDF, XLSX, charts, snapshot, manifest)" },
+	{ "render", cmd_render, "render a pack from a snapshot.json, with no database" },
+	{ "verify", cmd_verify, "check a pack directory against its manifest.json" },
 	{ "seed", cmd_seed, "create the reference schema and load the demo or scale dataset" },
 	{ NULL, NULL, NULL },
 };
@@ -24,7 +27,7 @@ static void usage(FILE *f)
 	           "  0 success, 1 failure, 2 usage error (bad option, malformed week, unknown KPI),\n"
 	           "  3 invalid config or catalogue, 4 data source unreadable (unreachable, auth,\n"
 	           "  connection lost), 5 timeout, 6 query result breaks the contract, 7 cannot\n"
-	           "  write output, 8 malformed input data\n"
+	           "  write output, 8 malformed input data (snapshot, pack that fails verify)\n"
 	           "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
 	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, NO_COLOR, and libpq's PG*\n");
 }

@@ -152,15 +152,35 @@ fail:
 
 int kpi_now(int64_t *now)
 {
-	const char *env = getenv("KPI_NOW");
 	kpi_error err = KPI_ERROR_INIT;
-	if (env && *env) {
-		if (kpi_time_parse(now, env, &err)) {
-			fprintf(stderr, "kpi: KPI_NOW: %s\n", err.message);
-			return KPI_EXIT_USAGE;
-		}
-		return 0;
+	if (kpi_time_now(now, &err)) {
+		fprintf(stderr, "kpi: %s\n", err.message);
+		return KPI_EXIT_USAGE;
 	}
-	*now = (int64_t)time(NULL);
 	return 0;
+}
+
+int kpi_parse_weeks(const char *cmd, const char *text, int *out)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+	if (*end || end == text || n < 1 || n > KPI_MAX_WEEKS) {
+		fprintf(stderr, "kpi %s: --weeks '%s': expected a whole number 1..%d\n", cmd, text, KPI_MAX_WEEKS);
+		return KPI_EXIT_USAGE;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+int kpi_print_pack(const kpi_pack_paths *p)
+{
+	kpi_buf b = KPI_BUF_INIT;
+	int rc;
+	if (p->pdf)
+		kpi_buf_printf(&b, "%s\n", p->pdf);
+	if (p->xlsx)
+		kpi_buf_printf(&b, "%s\n", p->xlsx);
+	rc = kpi_write_stdout(&b);
+	kpi_buf_release(&b);
+	return rc;
 }

@@ -59,6 +59,13 @@ int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path,
 /* Write a whole buffer to stdout; returns KPI_EXIT_IO on failure. */
 int kpi_write_stdout(const kpi_buf *b);
 
+/* Parse --weeks: a whole number 1..KPI_MAX_WEEKS. Prints the usage error
+ * naming `cmd` and returns KPI_EXIT_USAGE; 0 on success. */
+int kpi_parse_weeks(const char *cmd, const char *text, int *out);
+
+/* Print the paths of a written pack's PDF and XLSX, one per line. */
+int kpi_print_pack(const kpi_pack_paths *p);
+
 /* The current time, or $KPI_NOW (ISO 8601) when set, for replays and tests. */
 int kpi_now(int64_t *now);
 

@@ -213,7 +213,7 @@ static int parse_labels(const kpi__jsondoc *doc, const json_t *arr, kpi_def *d, 
 	return 0;
 }
 
-static int parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err)
+int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err)
 {
 	static const char *const keys[] = { "id", "title", "unit", "description", "query", "chart",
 		                            "source", "kind", "labels", "threshold", "gating",
@@ -320,7 +320,7 @@ int kpi_catalog_load(kpi_catalog **out, const char *path, kpi_error *err)
 	}
 	json_array_foreach(kpis, i, o) {
 		kpi_def *d = &cat->kpis[cat->nkpis++];
-		if ((rc = parse_def(doc, o, d, err)))
+		if ((rc = kpi__catalog_parse_def(doc, o, d, err)))
 			goto done;
 		for (size_t j = 0; j + 1 < cat->nkpis; j++)
 			if (strcmp(cat->kpis[j].id, d->id) == 0) {
@@ -335,4 +335,64 @@ done:
 	kpi_catalog_free(cat);
 	kpi__jsondoc_free(doc);
 	return rc;
+}
+
+static char **dup_strings(char *const *v, size_t n)
+{
+	char **out = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = strdup(v[i]))) {
+			while (i-- > 0)
+				free(out[i]);
+			free(out);
+			return NULL;
+		}
+	return out;
+}
+
+static int def_dup(kpi_def *d, const kpi_def *s)
+{
+	*d = *s;
+	d->id = d->title = d->unit = d->description = d->query = d->chart = NULL;
+	d->labels = NULL;
+	d->nlabels = 0;
+	d->raw = NULL;
+	if (!(d->id = kpi__strdup(s->id)) || !(d->title = kpi__strdup(s->title)) ||
+	    !(d->unit = kpi__strdup(s->unit)) || (s->description && !(d->description = strdup(s->description))) ||
+	    (s->query && !(d->query = strdup(s->query))) || (s->chart && !(d->chart = strdup(s->chart))))
+		return KPI_ENOMEM;
+	if (s->raw && !(d->raw = json_deep_copy((const json_t *)s->raw)))
+		return KPI_ENOMEM;
+	if (!(d->labels = calloc(s->nlabels + 1, sizeof(*d->labels))))
+		return KPI_ENOMEM;
+	for (; d->nlabels < s->nlabels; d->nlabels++) {
+		const kpi_label_def *sl = &s->labels[d->nlabels];
+		kpi_label_def *dl = &d->labels[d->nlabels];
+		if (!(dl->name = strdup(sl->name)) || !(dl->values = dup_strings(sl->values, sl->nvalues))) {
+			free(dl->name);
+			return KPI_ENOMEM;
+		}
+		dl->nvalues = sl->nvalues;
+	}
+	return 0;
+}
+
+int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, kpi_error *err)
+{
+	kpi_catalog *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c || !(c->kpis = calloc(cat->nkpis + 1, sizeof(*c->kpis))) ||
+	    (cat->path && !(c->path = strdup(cat->path))))
+		goto nomem;
+	for (; c->nkpis < cat->nkpis; c->nkpis++)
+		if (def_dup(&c->kpis[c->nkpis], &cat->kpis[c->nkpis])) {
+			c->nkpis++; /* release the partial copy too */
+			goto nomem;
+		}
+	*out = c;
+	return 0;
+nomem:
+	kpi_catalog_free(c);
+	return kpi_error_set(err, KPI_ENOMEM, "out of memory copying the catalogue");
 }

@@ -1,14 +1,12 @@
 #include "internal.h"
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,
-                const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err)
+int kpi__collect_session(kpi_result **out, kpi_pg **pgp, const kpi_catalog *cat, const kpi_config *cfg,
+                         const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err)
 {
 	kpi_result *res = calloc(1, sizeof(*res));
 	const kpi_def **defs = NULL;
-	kpi_pg *pg = NULL;
 	size_t n = 0;
 	int rc = 0;
 
@@ -16,7 +14,8 @@ int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,
 	if (!res)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	res->window = *w;
-	res->read_at = (int64_t)time(NULL);
+	if ((rc = kpi_time_now(&res->read_at, err)))
+		goto done;
 	defs = calloc(cat->nkpis + nids + 1, sizeof(*defs));
 	if (!defs) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -43,9 +42,9 @@ int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,
 	for (size_t i = 0; i < n; i++) {
 		const kpi_def *d = defs[i];
 		if (d->source == KPI_SOURCE_POSTGRES) {
-			if (!pg && (rc = kpi_pg_open(&pg, cfg, err)))
+			if (!*pgp && (rc = kpi_pg_open(pgp, cfg, err)))
 				goto done;
-			if ((rc = kpi_pg_fetch(pg, cfg, cat, d, w, &res->series[res->nseries], err)))
+			if ((rc = kpi_pg_fetch(*pgp, cfg, cat, d, w, &res->series[res->nseries], err)))
 				goto done;
 			res->nseries++;
 		} else {
@@ -58,8 +57,16 @@ int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,
 	*out = res;
 	res = NULL;
 done:
-	kpi_pg_close(pg);
 	kpi_result_free(res);
 	free(defs);
+	return rc;
+}
+
+int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,
+                const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err)
+{
+	kpi_pg *pg = NULL;
+	int rc = kpi__collect_session(out, &pg, cat, cfg, ids, nids, w, err);
+	kpi_pg_close(pg);
 	return rc;
 }

@@ -90,7 +90,7 @@ char *kpi_format_number(char *buf, size_t size, bool has, double v)
 	return buf;
 }
 
-static int json_str(kpi_buf *b, const char *s)
+int kpi__buf_json_str(kpi_buf *b, const char *s)
 {
 	int rc = kpi_buf_puts(b, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
@@ -117,8 +117,8 @@ static int json_row(kpi_buf *b, const kpi_series *s, const kpi_row *r)
 	                        kpi_time_format(t1, sizeof(t1), r->period_start),
 	                        kpi_time_format(t2, sizeof(t2), r->period_end));
 	for (size_t i = 0; i < s->nlabels && !rc; i++) {
-		rc = (i ? kpi_buf_puts(b, ",") : 0) || json_str(b, s->label_names[i]) ||
-		     kpi_buf_puts(b, ":") || json_str(b, r->labels[i]);
+		rc = (i ? kpi_buf_puts(b, ",") : 0) || kpi__buf_json_str(b, s->label_names[i]) ||
+		     kpi_buf_puts(b, ":") || kpi__buf_json_str(b, r->labels[i]);
 	}
 	if (rc)
 		return KPI_ENOMEM;
@@ -133,8 +133,8 @@ static int json_row(kpi_buf *b, const kpi_series *s, const kpi_row *r)
 
 static int series_json(kpi_buf *b, const kpi_series *s, const char *indent)
 {
-	int rc = kpi_buf_puts(b, "{\"kpi\":") || json_str(b, s->def->id) ||
-	         kpi_buf_puts(b, ",\"unit\":") || json_str(b, s->def->unit) ||
+	int rc = kpi_buf_puts(b, "{\"kpi\":") || kpi__buf_json_str(b, s->def->id) ||
+	         kpi_buf_puts(b, ",\"unit\":") || kpi__buf_json_str(b, s->def->unit) ||
 	         kpi_buf_puts(b, ",\"rows\":[");
 	for (size_t i = 0; i < s->nrows && !rc; i++)
 		rc = kpi_buf_printf(b, "%s\n%s  ", i ? "," : "", indent) || json_row(b, s, &s->rows[i]);
@@ -158,7 +158,7 @@ int kpi_format_json_result(kpi_buf *out, const kpi_result *res, const kpi_verdic
 	                        "\"timezone\":",
 	                        kpi_week_format(fw, sizeof(fw), w->first), kpi_week_format(lw, sizeof(lw), w->last),
 	                        w->nweeks) ||
-	         json_str(out, w->tz) ||
+	         kpi__buf_json_str(out, w->tz) ||
 	         kpi_buf_printf(out, ",\"from\":\"%s\",\"to\":\"%s\",\"as_of\":\"%s\",\"partial\":%s},"
 	                             "\"read_at\":\"%s\",\"kpis\":[",
 	                        kpi_time_format(a, sizeof(a), w->from), kpi_time_format(b2, sizeof(b2), w->to),
@@ -177,12 +177,12 @@ int kpi_format_json_result(kpi_buf *out, const kpi_result *res, const kpi_verdic
 			for (size_t j = 0; j < v->nreasons && !rc; j++) {
 				const kpi_reason *r = &v->reasons[j];
 				char n[40];
-				rc = kpi_buf_puts(out, j ? "," : "") || kpi_buf_puts(out, "{\"kpi\":") || json_str(out, r->kpi) ||
-				     kpi_buf_puts(out, ",\"labels\":") || json_str(out, r->labels) ||
+				rc = kpi_buf_puts(out, j ? "," : "") || kpi_buf_puts(out, "{\"kpi\":") || kpi__buf_json_str(out, r->kpi) ||
+				     kpi_buf_puts(out, ",\"labels\":") || kpi__buf_json_str(out, r->labels) ||
 				     kpi_buf_printf(out, ",\"value\":%s,\"status\":\"%s\",\"threshold\":",
 				                    kpi_format_number(n, sizeof(n), r->has_value, r->value),
 				                    kpi_status_name(r->status)) ||
-				     json_str(out, r->threshold) || kpi_buf_puts(out, "}");
+				     kpi__buf_json_str(out, r->threshold) || kpi_buf_puts(out, "}");
 			}
 			rc = rc || kpi_buf_puts(out, "]}");
 		}

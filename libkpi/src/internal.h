@@ -16,6 +16,12 @@ int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err);
 int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err);
 
 
+/* Append `s` to `b` as a JSON string (quotes, escapes; UTF-8 passes through). */
+int kpi__buf_json_str(kpi_buf *b, const char *s);
+
+/* True when `s` is well-formed UTF-8 (no overlong forms, no surrogates). */
+bool kpi__utf8_valid(const char *s);
+
 /* Join dir and name with a '/' (caller frees). */
 char *kpi__path_join(const char *dir, const char *name);
 
@@ -40,6 +46,13 @@ int kpi__jsondoc_error(const kpi__jsondoc *doc, const json_t *v, kpi_error *err,
 int kpi__json_check_keys(const kpi__jsondoc *doc, const json_t *obj, const char *const *allowed,
                          const char *what, kpi_error *err);
 
+/* Parse one catalogue entry (the catalogue's format) into `d`; errors are
+ * KPI_ECONFIG at the value's position. `d->raw` holds a reference to `o`. */
+int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err);
+
+/* A deep copy of a catalogue (definitions, labels, thresholds, `raw`). */
+int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, kpi_error *err);
+
 /* Series helpers. */
 void kpi__series_release(kpi_series *s);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
@@ -48,5 +61,34 @@ int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
  * application_name kpi; `where` gets a secret-free description. */
 struct pg_conn;
 int kpi__pg_connect(struct pg_conn **out, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err);
+
+/* The session's secret-free description, "host=... port=... dbname=... user=...". */
+const char *kpi__pg_where(const kpi_pg *pg);
+
+/* Free the uncovered designs and critical mismatches of a snapshot (the
+ * lists that follow from its KPIs) and empty them. */
+void kpi__snapshot_lists_release(kpi_snapshot *snap);
+
+/* Check a snapshot's drill-down lists against their KPIs (the uncovered
+ * total and oldest age against uncached_legacy_max_age_days, the mismatch
+ * total against routing_mismatch_critical). KPI_ECONTRACT when they differ. */
+int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
+
+/* Run the query file `name` (relative to the query directory) on the open
+ * session, in its read-only transaction, with text parameters `params` and
+ * text results. On success `*out` is the libpq PGresult (the caller
+ * PQclear()s it) and `sha256` (when not NULL) the SHA-256 of the query text.
+ * Errors (timeout, lost connection, file:line:col of a syntax error) name
+ * `what` and the file. */
+struct pg_result;
+int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const kpi_config *cfg,
+                       const char *name, const char *what, int nparams, const char *const *params,
+                       kpi_error *err);
+
+/* kpi_collect on a PostgreSQL session the caller keeps: `*pg` is used when
+ * set, else opened when a Postgres KPI needs one and handed back (the caller
+ * closes it), so further queries see the same repeatable-read snapshot. */
+int kpi__collect_session(kpi_result **out, kpi_pg **pg, const kpi_catalog *cat, const kpi_config *cfg,
+                         const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err);
 
 #endif

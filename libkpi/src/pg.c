@@ -45,6 +45,11 @@ static void first_line(char *dst, size_t n, const char *msg)
 	dst[i] = '\0';
 }
 
+const char *kpi__pg_where(const kpi_pg *pg)
+{
+	return pg->where;
+}
+
 void kpi_pg_close(kpi_pg *pg)
 {
 	if (!pg)
@@ -447,11 +452,39 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 	return rc;
 }
 
+/* Translate a failed query into kpi_error: a lost connection, a timeout
+ * (SQLSTATE 57014), no result set, or the server's message at the
+ * file:line:col of the query text when it gives a position. */
+static int query_error(kpi_pg *pg, PGresult *r, const kpi_config *cfg, const char *text,
+                       const char *qpath, const char *what, kpi_error *err)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+	char msg[512];
+
+	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		return kpi_error_set(err, KPI_ESOURCE, "%s (%s): lost the connection to PostgreSQL (%s): %s",
+		                     what, qpath, pg->where, msg);
+	if (state && strcmp(state, "57014") == 0)
+		return kpi_error_set(err, KPI_ETIMEOUT, "%s (%s): query cancelled after statement_timeout %d ms: %s",
+		                     what, qpath, cfg->statement_timeout_ms, msg);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		return kpi_error_set(err, KPI_ECONTRACT, "%s (%s): the query returned no result set", what, qpath);
+	if (pos) {
+		int line, col;
+		offset_to_linecol(text, atol(pos), &line, &col);
+		return kpi_error_set(err, KPI_ESOURCE, "%s:%d:%d: %s: %s", qpath, line, col, what, msg);
+	}
+	return kpi_error_set(err, KPI_ESOURCE, "%s (%s): %s%s%s", what, qpath, msg, state ? " SQLSTATE " : "",
+	                     state ? state : "");
+}
+
 int kpi_pg_fetch(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
                  const kpi_window *w, kpi_series *out, kpi_error *err)
 {
 	static const Oid types[4] = { OID_TIMESTAMPTZ, OID_TIMESTAMPTZ, OID_INT4, OID_FLOAT8 };
-	char *text = NULL, *qpath = NULL;
+	char *text = NULL, *qpath = NULL, what[160];
 	const char *vals[4];
 	kpi_query_params qp;
 	PGresult *r = NULL;
@@ -469,28 +502,8 @@ int kpi_pg_fetch(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, cons
 		vals[i] = qp.values[i];
 	r = PQexecParams(pg->conn, text, 4, types, vals, NULL, NULL, 1);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
-		char msg[512];
-		first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
-		if (PQstatus(pg->conn) != CONNECTION_OK) {
-			rc = kpi_error_set(err, KPI_ESOURCE, "KPI %s (%s): lost the connection to PostgreSQL (%s): %s",
-			                   def->id, qpath, pg->where, msg);
-		} else if (state && strcmp(state, "57014") == 0) {
-			rc = kpi_error_set(err, KPI_ETIMEOUT,
-			                   "KPI %s (%s): query cancelled after statement_timeout %d ms: %s",
-			                   def->id, qpath, cfg->statement_timeout_ms, msg);
-		} else if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-			rc = kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): the query returned no result set",
-			                   def->id, qpath);
-		} else if (pos) {
-			int line, col;
-			offset_to_linecol(text, atol(pos), &line, &col);
-			rc = kpi_error_set(err, KPI_ESOURCE, "%s:%d:%d: KPI %s: %s", qpath, line, col, def->id, msg);
-		} else {
-			rc = kpi_error_set(err, KPI_ESOURCE, "KPI %s (%s): %s%s%s", def->id, qpath, msg,
-			                   state ? " SQLSTATE " : "", state ? state : "");
-		}
+		snprintf(what, sizeof(what), "KPI %s", def->id);
+		rc = query_error(pg, r, cfg, text, qpath, what, err);
 		goto done;
 	}
 	if ((rc = check_columns(r, def, qpath, &m, err)))
@@ -505,3 +518,34 @@ done:
 	return rc;
 }
 
+int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const kpi_config *cfg,
+                       const char *name, const char *what, int nparams, const char *const *params,
+                       kpi_error *err)
+{
+	char *qpath = kpi__path_join(cfg->query_dir, name), *text = NULL;
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!qpath)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if ((rc = kpi__read_file(&text, NULL, qpath, err))) {
+		kpi_error_wrap(err, "%s", what);
+		goto done;
+	}
+	if (sha256)
+		kpi_sha256_hex(sha256, text, strlen(text));
+	/* Text parameters and results: the query casts its parameters, and the
+	 * caller reads integers and float8 (shortest exact text since PG 12). */
+	r = PQexecParams(pg->conn, text, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = query_error(pg, r, cfg, text, qpath, what, err);
+		PQclear(r);
+		goto done;
+	}
+	*out = (struct pg_result *)r;
+done:
+	free(text);
+	free(qpath);
+	return rc;
+}

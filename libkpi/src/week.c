@@ -345,3 +345,16 @@ bad:
 	                     "malformed time '%s': expected ISO 8601 like 2026-11-16T09:30:00Z",
 	                     text ? text : "");
 }
+
+int kpi_time_now(int64_t *out, kpi_error *err)
+{
+	const char *env = getenv("KPI_NOW");
+
+	if (env && *env) {
+		if (kpi_time_parse(out, env, err))
+			return kpi_error_wrap(err, "KPI_NOW");
+		return 0;
+	}
+	*out = (int64_t)time(NULL);
+	return 0;
+}

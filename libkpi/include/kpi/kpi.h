@@ -15,6 +15,8 @@
 #include "source.h"
 #include "format.h"
 #include "seed.h"
+#include "xlsx.h"
+#include "pack.h"
 #include "snapshot.h"
 
 #endif

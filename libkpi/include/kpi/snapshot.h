@@ -17,6 +17,7 @@
 #include "config.h"
 #include "result.h"
 #include "eval.h"
+#include "format.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +31,9 @@ extern "C" {
 
 /** How many of the last week's critical routing mismatches a pack lists. */
 #define KPI_SNAPSHOT_MISMATCHES_MAX 50
+
+/** How many rollout changes of the window a snapshot keeps (the newest). */
+#define KPI_SNAPSHOT_CHANGES_MAX 1000
 
 /** One uncovered design of the active legacy cohort as of the last week's T
  *  (the backfill list of the outage playbook, seed 000). */
@@ -68,6 +72,13 @@ typedef struct kpi_change {
 	char *actor;
 } kpi_change;
 
+/** A query a snapshot ran besides the KPI queries (the drill-down lists):
+ *  its file, relative to the query directory, and the SHA-256 of its text. */
+typedef struct kpi_query_ref {
+	char *name;               /**< "pack/uncovered_designs.sql" */
+	char sha256[65];
+} kpi_query_ref;
+
 /** Where the data came from, without secrets. */
 typedef struct kpi_source_info {
 	char *kind;               /**< "postgres", "cloudwatch" */
@@ -92,13 +103,66 @@ typedef struct kpi_snapshot {
 	                                   at most KPI_SNAPSHOT_MISMATCHES_MAX */
 	size_t nmismatches;
 	size_t mismatches_total;
-	kpi_change *changes;          /**< rollout_changes in [from, as_of), oldest first */
+	kpi_change *changes;          /**< rollout_changes in [from, as_of), oldest first; the
+	                                   newest KPI_SNAPSHOT_CHANGES_MAX when there are more */
 	size_t nchanges;
 	kpi_source_info *sources;
 	size_t nsources;
 	char sha256[65];              /**< SHA-256 (hex) of the snapshot.json bytes this snapshot was
 	                                   written as or read from; "" before serialisation */
+	/* Added for the pack (format 1): */
+	size_t changes_total;         /**< how many rollout changes the window has in all */
+	kpi_query_ref *drill_queries; /**< the drill-down queries that filled the lists above */
+	size_t ndrill_queries;
 } kpi_snapshot;
+
+/**
+ * Collect a snapshot: every KPI of `cat` over the window (kpi_collect), the
+ * statuses and verdicts, a deep copy of the definitions as used (thresholds
+ * after the config's overrides, so later catalogue edits do not change a
+ * re-render), and, in the same read-only repeatable-read transaction as the
+ * KPIs, the drill-down lists (the queries in queries/pack/): the oldest uncovered legacy
+ * designs as of the last week's T, the last week's critical routing
+ * mismatches and the rollout changes of the window. The lists are checked
+ * against their KPIs (uncovered total = uncached_legacy_max_age_days'
+ * numerator and the oldest age its value; mismatch total =
+ * routing_mismatch_critical's value) when the catalogue has those KPIs.
+ * `read_at` is kpi_time_now() ($KPI_NOW honoured).
+ * @param[out] out the snapshot; free with kpi_snapshot_free(). sha256 is "".
+ * @return 0; KPI_ESOURCE, KPI_ETIMEOUT, KPI_ECONTRACT (a query broke its
+ *         contract or a list disagrees with its KPI), KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_config *cfg,
+                                    const kpi_window *w, kpi_error *err);
+
+/**
+ * Serialise to snapshot.json (format KPI_SNAPSHOT_FORMAT, docs/pack.md):
+ * UTF-8, stable key order, numbers as their shortest round-trip decimal,
+ * times as ISO-8601 UTC seconds. Parsing the bytes back gives the same
+ * snapshot, and writing that gives the same bytes.
+ * Sets `snap->sha256` to the SHA-256 of the bytes appended to `out`.
+ * @return 0; KPI_EDATA for a value JSON cannot hold (a non-finite number);
+ *         KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err);
+
+/**
+ * Parse and validate snapshot.json text. `name` (the file name) prefixes
+ * error messages. Validation is complete: a truncated, corrupted,
+ * wrong-version or inconsistent snapshot (a series of a KPI missing from its
+ * catalogue, a week outside the window, an unknown status, verdicts that do
+ * not follow from the statuses, a drill-down total that disagrees with its
+ * KPI...) is an error, never a crash.
+ * @param[out] out the snapshot, sha256 = SHA-256 of `text`; free with
+ *             kpi_snapshot_free().
+ * @return 0; KPI_EDATA with "name:line:col: what is wrong"; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, size_t len,
+                                  kpi_error *err);
+
+/** Read and parse a snapshot.json file (kpi_snapshot_parse()).
+ *  @return as kpi_snapshot_parse(), or KPI_ENOTFOUND / KPI_EIO. */
+KPI_EXTERN int kpi_snapshot_load(kpi_snapshot **out, const char *path, kpi_error *err);
 
 /** Free a snapshot and everything it owns. Accepts NULL. */
 KPI_EXTERN void kpi_snapshot_free(kpi_snapshot *snap);

@@ -1,0 +1,102 @@
+/**
+ * @file kpi/pack.h
+ * @brief The go/no-go pack directory: its files, manifest.json, the atomic
+ *        swap that installs it, and verification.
+ *
+ * A pack directory (default `reports/YYYY-Www/`) holds `snapshot.json`, the
+ * PDF `kpi-YYYY-Www.pdf`, the workbook `kpi-YYYY-Www.xlsx`, one PNG per KPI
+ * in `charts/<kpi_id>.png`, and `manifest.json`: every other file with its
+ * size and SHA-256, the tool version, the window, the snapshot's SHA-256 and
+ * the SHA-256 of every query text (docs/pack.md).
+ *
+ * The pack is built in a temporary directory beside the target and swapped
+ * in with one rename (Linux renameat2 RENAME_EXCHANGE), after fsync of every
+ * file and directory: a run killed at any moment leaves the previous pack
+ * whole, never a mix. Leftovers of killed runs are removed by the next run.
+ */
+#ifndef KPI_PACK_H
+#define KPI_PACK_H
+
+#include "common.h"
+#include "format.h"
+#include "snapshot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The version of the manifest.json format. */
+#define KPI_MANIFEST_FORMAT 1
+
+/** One file of a pack, relative to the pack directory ("charts/x.png"). */
+typedef struct kpi_pack_file {
+	char *path;
+	uint64_t size;
+	char sha256[65];
+} kpi_pack_file;
+
+/** Where a written pack's main files are. */
+typedef struct kpi_pack_paths {
+	char *dir;     /**< the pack directory */
+	char *pdf;     /**< dir/kpi-YYYY-Www.pdf */
+	char *xlsx;    /**< dir/kpi-YYYY-Www.xlsx */
+} kpi_pack_paths;
+
+/** Free the strings of `p` (not `p` itself). Accepts NULL. */
+KPI_EXTERN void kpi_pack_paths_release(kpi_pack_paths *p);
+
+/** The default pack directory of a snapshot, "reports/YYYY-Www" (the last
+ *  week of its window); the caller frees it. NULL when out of memory. */
+KPI_EXTERN char *kpi_pack_default_dir(const kpi_snapshot *snap);
+
+/**
+ * Render the pack of `snap` and install it as directory `dir` (NULL: the
+ * default, kpi_pack_default_dir()) atomically,
+ * replacing a previous pack there. `dir` may exist only as a kpi pack (it
+ * has a manifest.json) or an empty directory: anything else is refused, so
+ * a mistyped --out never deletes someone's folder. Parent directories are
+ * created.
+ * @param snapshot_json the bytes of snapshot.json, copied in unchanged; their
+ *        SHA-256 must be `snap->sha256` (as kpi_snapshot_write() or
+ *        kpi_snapshot_parse() set it).
+ * @param[out] out the paths written (release with kpi_pack_paths_release());
+ *        may be NULL.
+ * @return 0; KPI_EUSAGE (snapshot bytes that are not the snapshot's, a
+ *         target that is not a pack); KPI_EIO; KPI_ENOMEM; a renderer's error.
+ */
+KPI_EXTERN int kpi_pack_write(kpi_pack_paths *out, const char *dir, const kpi_snapshot *snap,
+                              const void *snapshot_json, size_t len, kpi_error *err);
+
+/**
+ * Render the pack of a snapshot.json file (kpi render): read it, parse and
+ * validate it (kpi_snapshot_parse()), then kpi_pack_write() with its bytes
+ * unchanged. `dir` NULL: the default directory of the snapshot.
+ * @return as kpi_snapshot_load() and kpi_pack_write().
+ */
+KPI_EXTERN int kpi_pack_render_file(kpi_pack_paths *out, const char *dir, const char *snapshot_path,
+                                    kpi_error *err);
+
+/**
+ * manifest.json of a pack: `files` (sorted by path, manifest.json itself not
+ * among them) with the snapshot's window, version and query hashes.
+ * @return 0 or KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_manifest_write(kpi_buf *out, const kpi_snapshot *snap, const kpi_pack_file *files,
+                                  size_t nfiles, kpi_error *err);
+
+/**
+ * Check a pack directory against its manifest.json: every file listed must be
+ * there with its size and SHA-256, no other file may be there, the manifest
+ * must be well-formed and describe the pack's snapshot.json (its SHA-256,
+ * window, version and query hashes).
+ * @param[out] nfiles how many files matched (may be NULL).
+ * @return 0; KPI_EDATA naming the first file that is missing, differs or is
+ *         extra (manifest order, then extra files in path order);
+ *         KPI_ENOTFOUND when `dir` is not a directory.
+ */
+KPI_EXTERN int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
