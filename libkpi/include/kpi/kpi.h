@@ -12,6 +12,7 @@
 #include "config.h"
 #include "result.h"
 #include "eval.h"
+#include "alarm.h"
 #include "source.h"
 #include "format.h"
 #include "seed.h"
