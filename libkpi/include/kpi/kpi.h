@@ -17,5 +17,6 @@
 #include "format.h"
 #include "seed.h"
 #include "snapshot.h"
+#include "render.h"
 
 #endif
