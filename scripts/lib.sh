@@ -12,6 +12,7 @@ KPI_PACKAGES=(
   libpq-dev postgresql-15 libjansson-dev libcurl4-openssl-dev libssl-dev
   libcairo2-dev libpango1.0-dev fonts-dejavu-core libxlsxwriter-dev libcmocka-dev
   poppler-utils qpdf prometheus python3 valgrind procps
+  libreoffice-calc-nogui unzip time
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -22,6 +22,9 @@ int kpi__buf_json_str(kpi_buf *b, const char *s);
 /* True when `s` is well-formed UTF-8 (no overlong forms, no surrogates). */
 bool kpi__utf8_valid(const char *s);
 
+/* rm -rf `path` (symlinks removed, never followed); absent is fine. */
+int kpi__remove_tree(const char *path, kpi_error *err);
+
 /* Join dir and name with a '/' (caller frees). */
 char *kpi__path_join(const char *dir, const char *name);
 
@@ -64,10 +67,6 @@ int kpi__pg_connect(struct pg_conn **out, char *where, size_t wsize, const kpi_c
 
 /* The session's secret-free description, "host=... port=... dbname=... user=...". */
 const char *kpi__pg_where(const kpi_pg *pg);
-
-/* Free the uncovered designs and critical mismatches of a snapshot (the
- * lists that follow from its KPIs) and empty them. */
-void kpi__snapshot_lists_release(kpi_snapshot *snap);
 
 /* Check a snapshot's drill-down lists against their KPIs (the uncovered
  * total and oldest age against uncached_legacy_max_age_days, the mismatch

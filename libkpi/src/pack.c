@@ -9,12 +9,11 @@
  * the old pack or the new one, never parts of both. Every file and both
  * directories are fsync'ed before the swap and the parent after it.
  */
-#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE (glibc >= 2.28), nftw */
+#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE (glibc >= 2.28) */
 #include "internal.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,22 +166,6 @@ static int fsync_path(const char *path, bool dir, kpi_error *err)
 	return rc;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* rm -rf (never follows symlinks, stays on the file system of `path`). */
-static int remove_tree(const char *path, kpi_error *err)
-{
-	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 && errno != ENOENT)
-		return kpi_error_set(err, KPI_EIO, "cannot remove '%s': %s", path, strerror(errno));
-	return 0;
-}
-
 static int mkdirs(const char *path, kpi_error *err)
 {
 	char *p = strdup(path);
@@ -278,7 +261,7 @@ static void remove_leftovers(const char *parent, const char *name)
 			continue; /* its run may still be going */
 		if ((full = kpi__path_join(parent, p))) {
 			kpi_error ignored = KPI_ERROR_INIT;
-			if (remove_tree(full, &ignored) == 0)
+			if (kpi__remove_tree(full, &ignored) == 0)
 				kpi_log_msg(KPI_LOG_INFO, "pack.cleanup", "removed the leftover of a killed run: %s", full);
 			free(full);
 		}
@@ -324,19 +307,57 @@ static int check_target(const char *dir, bool *exists, kpi_error *err)
 	return 0;
 }
 
-/* Render every file of the pack into `tmp`. */
+/* Write `b` as `tmp`/`name` (directories made), durable. */
+static int put_file(const char *tmp, const char *name, const kpi_buf *b, kpi_error *err)
+{
+	char *p = kpi__path_join(tmp, name);
+	int rc;
+	if (!p)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	rc = kpi__write_file_atomic(p, b->data ? b->data : "", b->len, err);
+	free(p);
+	return rc;
+}
+
+/* Render every file of the pack into `tmp`: snapshot.json (the bytes given),
+ * the PDF, one PNG per chart, the XLSX. */
 static int render_into(kpi_pack_paths *paths, const char *tmp, const kpi_snapshot *snap, const void *json,
                        size_t len, kpi_error *err)
 {
-	char wk[16], name[64];
-	char *p = NULL;
+	kpi_buf b = { (char *)json, len, len };
+	char wk[16], name[96];
+	char *p = NULL, *charts = NULL;
 	int rc;
 
 	kpi_week_format(wk, sizeof(wk), snap->result->window.last);
-	if (!(p = kpi__path_join(tmp, SNAPSHOT)))
+	if ((rc = put_file(tmp, SNAPSHOT, &b, err)))
+		return rc;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(name, sizeof(name), "kpi-%s.pdf", wk);
+	if (!(paths->pdf = kpi__path_join(paths->dir, name)))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	rc = kpi__write_file_atomic(p, json, len, err);
-	free(p);
+	rc = kpi_render_pdf(&b, snap, err);
+	if (!rc)
+		rc = put_file(tmp, name, &b, err);
+	kpi_buf_release(&b);
+	if (rc)
+		return rc;
+
+	if (!(charts = kpi__path_join(tmp, "charts")))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (mkdir(charts, 0755) != 0)
+		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", charts, strerror(errno));
+	free(charts);
+	for (size_t i = 0; !rc && i < kpi_render_chart_count(snap); i++) {
+		const char *stem = kpi_render_chart_name(snap, i);
+		snprintf(name, sizeof(name), "charts/%s.png", stem ? stem : "");
+		if (!stem || !*stem || strchr(stem, '/') || strlen(stem) > 64)
+			rc = kpi_error_set(err, KPI_ERROR, "pack: chart %zu has no usable file name", i);
+		else if (!(rc = kpi_render_chart_png(&b, snap, i, err)))
+			rc = put_file(tmp, name, &b, err);
+		kpi_buf_release(&b);
+	}
 	if (rc)
 		return rc;
 
@@ -402,7 +423,7 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 	}
 	sprintf(tmp, "%s/.%s.kpi-tmp-%ld", parent, name, (long)getpid());
 	sprintf(old, "%s/.%s.kpi-old-%ld", parent, name, (long)getpid());
-	if ((rc = remove_tree(tmp, err)))
+	if ((rc = kpi__remove_tree(tmp, err)))
 		goto done;
 	if (mkdir(tmp, 0755) != 0) {
 		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", tmp, strerror(errno));
@@ -467,7 +488,7 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 	tmp_made = false;
 	if ((rc = fsync_path(parent, true, err)))
 		goto done;
-	if (exists && (rc = remove_tree(old, err)))
+	if (exists && (rc = kpi__remove_tree(old, err)))
 		goto done;
 	if (out) {
 		*out = paths;
@@ -476,7 +497,7 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 done:
 	if (tmp_made) {
 		kpi_error ignored = KPI_ERROR_INIT;
-		remove_tree(tmp, &ignored);
+		kpi__remove_tree(tmp, &ignored);
 	}
 	kpi_pack_paths_release(&paths);
 	files_free(files, nfiles);

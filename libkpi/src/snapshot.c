@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void kpi__snapshot_lists_release(kpi_snapshot *snap)
+static void lists_release(kpi_snapshot *snap)
 {
 	for (size_t i = 0; i < snap->nuncovered; i++) {
 		free(snap->uncovered[i].tenant_id);
@@ -43,7 +43,7 @@ void kpi_snapshot_free(kpi_snapshot *snap)
 {
 	if (!snap)
 		return;
-	kpi__snapshot_lists_release(snap);
+	lists_release(snap);
 	for (size_t i = 0; i < snap->nchanges; i++) {
 		kpi_change *c = &snap->changes[i];
 		free(c->layer);

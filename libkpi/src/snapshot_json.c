@@ -897,10 +897,11 @@ static int parse_verdicts(rd *r, const json_t *root)
 			ok = same_reason(&want[i].reasons[j], &v[i].reasons[j]);
 		if (!ok)
 			rc = fail(r, json_array_get(arr, (size_t)i), arr,
-			          "the verdict of %s (%s, %zu reasons) does not follow from the rows' statuses "
-			          "(%s, %zu reasons)",
+			          "the verdict of %s (%s, %zu reason%s) does not follow from the rows' statuses "
+			          "(%s, %zu reason%s)",
 			          kpi_week_format(wk, sizeof(wk), v[i].week), kpi_verdict_name(v[i].verdict), v[i].nreasons,
-			          kpi_verdict_name(want[i].verdict), want[i].nreasons);
+			          v[i].nreasons == 1 ? "" : "s", kpi_verdict_name(want[i].verdict), want[i].nreasons,
+			          want[i].nreasons == 1 ? "" : "s");
 	}
 	kpi_verdicts_free(want, (size_t)w->nweeks);
 	return rc;
@@ -922,6 +923,9 @@ static int get_list(rd *r, const json_t *dd, const char *name, const char *key, 
 		return fail(r, *items, *list, "'%s' holds more than %zu entries", key, max);
 	if (json_array_size(*items) > *total)
 		return fail(r, json_object_get(*list, "total"), *list, "'total' is smaller than the number of %s", key);
+	if (json_array_size(*items) < max && json_array_size(*items) != *total)
+		return fail(r, json_object_get(*list, "total"), *list,
+		            "'total' must be the number of %s when fewer than %zu are listed", key, max);
 	return 0;
 }
 

@@ -1,5 +1,7 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "internal.h"
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -202,4 +204,20 @@ bool kpi__utf8_valid(const char *str)
 		s += n + 1;
 	}
 	return true;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int kpi__remove_tree(const char *path, kpi_error *err)
+{
+	/* depth first, never following symlinks, staying on one file system */
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 && errno != ENOENT)
+		return kpi_error_set(err, KPI_EIO, "cannot remove '%s': %s", path, strerror(errno));
+	return 0;
 }

@@ -121,13 +121,26 @@ static void put_str(xl *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, cons
 	free(cut);
 }
 
+/* Excel's range: it cannot hold magnitudes above 9.99999999999999E+307 nor
+ * subnormal ones (it reads them as 0). */
+#define EXCEL_MAX 9.99999999999999e307
+#define EXCEL_MIN 2.2250738585072014e-308
+
 /* A number; an empty cell when there is none. Values an ordinary number
- * format would show as 0.00 or as a row of digits get a scientific one. */
+ * format would show as 0.00 or as a row of digits get a scientific one. A
+ * value outside Excel's range is written as its exact decimal text rather
+ * than as a number Excel would turn into something else. */
 static void put_num(xl *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool has, double v, lxw_format *f)
 {
 	double a = fabs(v);
 	if (x->rc || !has || !isfinite(v))
 		return;
+	if (a != 0 && (a < EXCEL_MIN || a > EXCEL_MAX)) {
+		char n[40];
+		chk(x, worksheet_write_string(ws, row, col, kpi_format_number(n, sizeof(n), true, v), x->f.text),
+		    "cannot write a number cell");
+		return;
+	}
 	if (a != 0 && (a < 0.01 || a >= 1e12))
 		f = x->f.sci;
 	chk(x, worksheet_write_number(ws, row, col, v, f), "cannot write a number cell");

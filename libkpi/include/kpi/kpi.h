@@ -12,11 +12,13 @@
 #include "config.h"
 #include "result.h"
 #include "eval.h"
+#include "alarm.h"
 #include "source.h"
 #include "format.h"
 #include "seed.h"
 #include "xlsx.h"
 #include "pack.h"
 #include "snapshot.h"
+#include "render.h"
 
 #endif

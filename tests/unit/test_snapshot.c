@@ -1,0 +1,370 @@
+/*
+ * snapshot.json (snapshot_json.c): the golden file byte for byte, exact
+ * round trips, parse errors at file:line:col, and fuzz-ish robustness
+ * (truncation at every offset, byte flips): every damaged snapshot is a
+ * clean KPI_EDATA or a valid parse, never a crash (the suite also runs
+ * under ASan + UBSan).
+ *
+ * KPI_UPDATE_GOLDEN=1 rewrites tests/fixtures/unit/snapshot_golden.json from
+ * packfix_golden() (then review the diff).
+ */
+#include "unit.h"
+#include "packfix.h"
+
+/* ---- golden and round trips ---- */
+
+static void test_snapshot_write__golden(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	kpi_buf b = packfix_json(snap);
+	char *want;
+	size_t len;
+
+	if (getenv("KPI_UPDATE_GOLDEN"))
+		packfix_write(PACKFIX_GOLDEN, b.data, b.len);
+	want = packfix_read(PACKFIX_GOLDEN, &len);
+	assert_non_null(want);
+	if (len != b.len || memcmp(want, b.data, len) != 0) {
+		size_t i = 0;
+		while (i < len && i < b.len && want[i] == b.data[i])
+			i++;
+		fail_msg("snapshot.json differs from %s at byte %zu:\n got: %.80s\nwant: %.80s", PACKFIX_GOLDEN, i,
+		         b.data + i, want + i);
+	}
+	{
+		char sha[65];
+		kpi_sha256_hex(sha, want, len);
+		assert_string_equal(snap->sha256, sha);
+	}
+	free(want);
+	kpi_buf_release(&b);
+	kpi_snapshot_free(snap);
+}
+
+/* Parse the golden file, check what it holds, write it: the same bytes. */
+static void test_snapshot_parse__golden_round_trip(void **state)
+{
+	(void)state;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *snap = NULL;
+	kpi_buf b = KPI_BUF_INIT;
+	const kpi_series *s;
+	char *text;
+	size_t len;
+	char sha[65];
+
+	text = packfix_read(PACKFIX_GOLDEN, &len);
+	assert_non_null(text);
+	if (kpi_snapshot_parse(&snap, PACKFIX_GOLDEN, text, len, &err))
+		fail_msg("%s", err.message);
+	kpi_sha256_hex(sha, text, len);
+	assert_string_equal(snap->sha256, sha);
+	assert_int_equal(snap->format, KPI_SNAPSHOT_FORMAT);
+	assert_string_equal(snap->timezone, "Europe/Berlin");
+	assert_int_equal(snap->result->window.nweeks, 3);
+	assert_true(snap->result->window.partial);
+	assert_string_equal(snap->result->window.tz, "Europe/Berlin");
+	assert_int_equal(snap->result->window.starts[2], utc(2026, 11, 8, 23, 0, 0));
+	assert_int_equal(snap->result->read_at, utc(2026, 11, 12, 10, 30, 0));
+	/* the definitions as used, module settings kept */
+	assert_int_equal(snap->catalog->nkpis, 6);
+	assert_int_equal(kpi_catalog_find(snap->catalog, "legacy_coverage_pct")->missing, KPI_MISSING_BLOCK);
+	assert_double_equal(kpi_catalog_find(snap->catalog, "export_success_rate")->threshold.warn_margin, 0.5);
+	assert_int_equal(kpi_catalog_find(snap->catalog, "api_error_rate_pct")->source, KPI_SOURCE_CLOUDWATCH);
+	assert_non_null(json_object_get(kpi_catalog_find(snap->catalog, "api_error_rate_pct")->raw, "cloudwatch"));
+	/* numbers bit for bit, flags, open-ended labels */
+	s = kpi_result_find(snap->result, "api_error_rate_pct");
+	assert_non_null(s);
+	assert_int_equal(s->nrows, 5);
+	assert_double_equal(s->rows[1].value, 4.9406564584124654e-324);
+	assert_double_equal(s->rows[2].value, 1.7976931348623157e308);
+	assert_string_equal(s->rows[2].labels[0], "caf\xc3\xa9 \xe2\x98\x95 \"quoted\" back\\slash\ttab");
+	assert_true(s->rows[3].incomplete);
+	assert_int_equal(s->rows[3].status, KPI_STATUS_NO_DATA);
+	assert_true(s->rows[3].partial);
+	s = kpi_result_find(snap->result, "export_success_rate");
+	assert_double_equal(s->rows[3].value, 0.1 + 0.2 + 99);
+	assert_int_equal(s->nrows, 5); /* owned has no row in week 1 */
+	s = kpi_result_find(snap->result, "job_latency_seconds");
+	assert_false(s->rows[1].applicable);
+	assert_int_equal(s->rows[1].status, KPI_STATUS_NOT_APPLICABLE);
+	assert_double_equal(s->rows[2].value, -12.5);
+	/* verdicts, lists */
+	assert_int_equal(snap->verdicts[0].verdict, KPI_VERDICT_HOLD);
+	assert_int_equal(snap->verdicts[1].verdict, KPI_VERDICT_NOGO);
+	assert_int_equal(snap->verdicts[2].verdict, KPI_VERDICT_NOGO);
+	assert_int_equal(snap->nuncovered, 2);
+	assert_int_equal(snap->uncovered[0].design_id, 1001);
+	assert_double_equal(snap->uncovered[0].age_days, 8.5);
+	assert_int_equal(snap->nmismatches, 2);
+	assert_int_equal(snap->mismatches[0].id, 77002);
+	assert_int_equal(snap->nchanges, 3);
+	assert_null(snap->changes[0].old_value);
+	assert_null(snap->changes[2].new_value);
+	assert_int_equal(snap->nsources, 2);
+	assert_int_equal(snap->ndrill_queries, 3);
+
+	if (kpi_snapshot_write(&b, snap, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(b.len, len);
+	assert_memory_equal(b.data, text, len);
+	kpi_buf_release(&b);
+	kpi_snapshot_free(snap);
+	free(text);
+}
+
+/* 52 weeks of every shipped KPI: write, parse, write again: same bytes. */
+static void test_snapshot_round_trip__synthetic_52_weeks(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_synthetic(52), *back = NULL;
+	kpi_buf a = packfix_json(snap), b = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+
+	if (kpi_snapshot_parse(&back, "synthetic.json", a.data, a.len, &err))
+		fail_msg("%s", err.message);
+	assert_string_equal(back->sha256, snap->sha256);
+	assert_int_equal(back->result->nseries, snap->result->nseries);
+	for (size_t i = 0; i < snap->result->nseries; i++) {
+		const kpi_series *x = &snap->result->series[i], *y = &back->result->series[i];
+		assert_int_equal(x->nrows, y->nrows);
+		for (size_t j = 0; j < x->nrows; j++) {
+			assert_int_equal(x->rows[j].has_value, y->rows[j].has_value);
+			if (x->rows[j].has_value)
+				assert_double_equal(x->rows[j].value, y->rows[j].value);
+			assert_int_equal(x->rows[j].status, y->rows[j].status);
+		}
+	}
+	if (kpi_snapshot_write(&b, back, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	kpi_buf_release(&a);
+	kpi_buf_release(&b);
+	kpi_snapshot_free(snap);
+	kpi_snapshot_free(back);
+}
+
+/* What JSON cannot hold is refused when writing, not written wrong. */
+static void test_snapshot_write__refuses_what_json_cannot_hold(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	kpi_series *s = (kpi_series *)kpi_result_find(snap->result, "job_latency_seconds");
+	kpi_buf b = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+
+	s->rows[0].value = INFINITY;
+	assert_int_equal(kpi_snapshot_write(&b, snap, &err), KPI_EDATA);
+	assert_contains(err.message, "job_latency_seconds");
+	assert_contains(err.message, "not a finite number");
+	assert_int_equal(b.len, 0);
+	s->rows[0].value = 1.5;
+	free(s->rows[0].labels[0]);
+	s->rows[0].labels[0] = strdup("p\xff" "50");
+	assert_int_equal(kpi_snapshot_write(&b, snap, &err), KPI_EDATA);
+	assert_contains(err.message, "UTF-8");
+	kpi_buf_release(&b);
+	kpi_snapshot_free(snap);
+}
+
+/* ---- parse errors ---- */
+
+typedef struct bad_case {
+	const char *from;    /* the first occurrence (after `after`) is replaced */
+	const char *to;
+	const char *after;   /* NULL: from the start */
+	const char *needle;  /* where the error must point (in the damaged text) */
+	int nth;
+	const char *msg;     /* in the message */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+	{ "\"format\": 1", "\"format\": 2", NULL, "2,", 0, "snapshot format 2 is not supported" },
+	{ "\"format\": 1,", "", NULL, "{", 0, "no whole number 'format'" },
+	{ "\"status\": \"breach\"", "\"status\": \"red\"", NULL, "\"red\"", 0, "unknown status 'red'" },
+	{ "{\"kpi\": \"export_success_rate\", \"query", "{\"kpi\": \"export_success_ratio\", \"query", NULL,
+	  "\"export_success_ratio\"", 0, "not in the snapshot's catalogue" },
+	{ "\"period_start\": \"2026-11-08T23:00:00Z\"", "\"period_start\": \"2026-11-15T23:00:00Z\"", "\"series\"",
+	  "\"2026-11-15T23:00:00Z\", \"period_end\"", 0, "is not the start of a week of the window" },
+	{ "\"period_start\": \"2026-11-08T23:00:00Z\"", "\"period_start\": \"2026-11-08 23:00\"", "\"series\"",
+	  "\"2026-11-08 23:00\"", 0, "ISO-8601 UTC time" },
+	{ "\"value\": 94.5", "\"value\": 96.5", NULL, "\"breach\"", 0, "does not follow from the value and threshold" },
+	{ "\"verdict\": \"HOLD\"", "\"verdict\": \"GO\"", NULL, "{\"week\": \"2026-W44\"", 0,
+	  "the verdict of 2026-W44 (GO, 1 reason) does not follow from the rows' statuses (HOLD, 1 reason)" },
+	{ "\"verdict\": \"HOLD\"", "\"verdict\": \"MAYBE\"", NULL, "\"MAYBE\"", 0, "unknown verdict 'MAYBE'" },
+	{ "\"uncovered\": {\"total\": 2", "\"uncovered\": {\"total\": 3", NULL, "3, \"designs\"", 0,
+	  "'total' must be the number of designs" },
+	{ "\"mismatches\": {\"total\": 2", "\"mismatches\": {\"total\": 1", NULL, "1, \"decisions\"", 0,
+	  "'total' is smaller than the number of decisions" },
+	{ "\"age_days\": 8.5", "\"age_days\": 9.5", NULL, "{\n    \"queries\"", 0,
+	  "disagrees with KPI uncached_legacy_max_age_days" },
+	{ "\"incomplete\": false", "\"incomplete\": false, \"colour\": \"red\"", NULL, "\"red\"", 0,
+	  "unknown key 'colour' in row" },
+	{ "\"applicable\": true, ", "", NULL, "{\"period_start\"", 0, "missing key 'applicable'" },
+	{ "{\"path\": \"legacy\"}", "{\"path\": \"vendor\"}", NULL, "\"vendor\"", 0,
+	  "'vendor' is not a known value of label 'path'" },
+	{ "\"weeks\": 3", "\"weeks\": 4", NULL, "4,", 0, "do not end with last_week" },
+	{ "\"partial\": true", "\"partial\": false", "\"window\"", "{\"first_week\"", 0, "'partial' must be true" },
+	{ "\"value\": 1.5", "\"value\": \"1.5\"", NULL, "\"1.5\"", 0, "'value' must be a number or null" },
+	{ "\"decided_at\": \"2026-11-12T09:30:00Z\"", "\"decided_at\": \"2026-11-01T09:30:00Z\"", NULL,
+	  "\"2026-11-01T09:30:00Z\"", 0, "a mismatch must be of the last week" },
+	{ "\"threshold\": {\"op\": \">=\", \"target\": 95", "\"threshold\": {\"op\": \"~\", \"target\": 95", NULL,
+	  "\"~\"", 0, "threshold op must be one of" },
+	{ "\"labels\": [\"path\"]", "\"labels\": [\"route\"]", NULL, "\"route\"", 0, "label 1 must be 'path'" },
+	{ "\"query_sha256\": \"", "\"query_sha256\": \"xyz", NULL, "\"xyz", 0, "64 lowercase hex digits" },
+};
+
+static char *replace(const char *text, const char *after, const char *from, const char *to)
+{
+	const char *base = after ? strstr(text, after) : text, *hit;
+	size_t fl = strlen(from), tl = strlen(to), n = strlen(text);
+	char *out;
+
+	if (!base || !(hit = strstr(base, from)))
+		fail_msg("test case: '%s' not in the golden snapshot", from);
+	out = malloc(n - fl + tl + 1);
+	assert_non_null(out);
+	memcpy(out, text, (size_t)(hit - text));
+	memcpy(out + (hit - text), to, tl);
+	memcpy(out + (hit - text) + tl, hit + fl, n - (size_t)(hit - text) - fl + 1);
+	return out;
+}
+
+static void test_snapshot_parse__errors_point_at_the_value(void **state)
+{
+	(void)state;
+	char *golden = packfix_read(PACKFIX_GOLDEN, NULL);
+	const char *dir = packfix_tmpdir();
+
+	assert_non_null(golden);
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const bad_case *c = &bad_cases[i];
+		char *text = replace(golden, c->after, c->from, c->to), path[512];
+		kpi_snapshot *snap = NULL;
+		kpi_error err = KPI_ERROR_INIT;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/bad%zu.json", dir, i);
+		packfix_write(path, text, strlen(text));
+		rc = kpi_snapshot_load(&snap, path, &err);
+		if (rc != KPI_EDATA)
+			fail_msg("case %zu (%s -> %s): expected KPI_EDATA, got %d: %s", i, c->from, c->to, rc, err.message);
+		assert_null(snap);
+		if (!strstr(err.message, c->msg))
+			fail_msg("case %zu: '%s' does not say '%s'", i, err.message, c->msg);
+		assert_error_at(&err, path, c->needle, c->nth);
+		free(text);
+	}
+	free(golden);
+}
+
+static void test_snapshot_parse__truncated_and_not_json(void **state)
+{
+	(void)state;
+	static const char *const texts[] = { "", "{", "[]", "null", "{\"format\": 1", "\xef\xbb\xbf{}",
+		                             "{\"format\": \"1\"}", "{\"format\": 1}" };
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		kpi_snapshot *snap = NULL;
+		kpi_error err = KPI_ERROR_INIT;
+		assert_int_equal(kpi_snapshot_parse(&snap, "s.json", texts[i], strlen(texts[i]), &err), KPI_EDATA);
+		assert_null(snap);
+		assert_contains(err.message, "s.json:");
+	}
+	{
+		kpi_snapshot *snap = NULL;
+		kpi_error err = KPI_ERROR_INIT;
+		assert_int_equal(kpi_snapshot_load(&snap, "/nonexistent/snapshot.json", &err), KPI_ENOTFOUND);
+		assert_contains(err.message, "/nonexistent/snapshot.json");
+	}
+}
+
+/* A parse either fails cleanly with KPI_EDATA, or gives a snapshot that
+ * writes and parses again. */
+static void parse_is_clean(const char *text, size_t len, size_t where)
+{
+	kpi_snapshot *snap = NULL, *again = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_buf b = KPI_BUF_INIT;
+	int rc = kpi_snapshot_parse(&snap, "fuzz.json", text, len, &err);
+
+	if (rc == 0) {
+		assert_non_null(snap);
+		if (kpi_snapshot_write(&b, snap, &err) || kpi_snapshot_parse(&again, "again.json", b.data, b.len, &err))
+			fail_msg("at %zu: a snapshot that parsed does not survive a round trip: %s", where, err.message);
+	} else if (rc != KPI_EDATA || !err.message[0] || snap) {
+		fail_msg("at %zu: expected a clean KPI_EDATA, got %d '%s'", where, rc, err.message);
+	}
+	kpi_buf_release(&b);
+	kpi_snapshot_free(snap);
+	kpi_snapshot_free(again);
+}
+
+static void test_snapshot_parse__every_truncation(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = packfix_read(PACKFIX_GOLDEN, &len);
+
+	assert_non_null(text);
+	assert_true(len > 2 && text[len - 1] == '\n' && text[len - 2] == '}');
+	/* every offset of the head and the tail, every 3rd in between (time: the
+	 * suite also runs under ASan) */
+	for (size_t cut = 0; cut < len - 1; cut += cut < 800 || cut + 800 > len ? 1 : 3) {
+		kpi_snapshot *snap = NULL;
+		kpi_error err = KPI_ERROR_INIT;
+		/* every prefix without the closing brace is invalid */
+		if (kpi_snapshot_parse(&snap, "cut.json", text, cut, &err) != KPI_EDATA || snap)
+			fail_msg("cut at %zu of %zu: not refused (%s)", cut, len, err.message);
+		if (!strstr(err.message, "cut.json:"))
+			fail_msg("cut at %zu: no position in '%s'", cut, err.message);
+	}
+	parse_is_clean(text, len - 1, len - 1); /* without the final newline: still the same JSON */
+	free(text);
+}
+
+static void test_snapshot_parse__byte_flips(void **state)
+{
+	(void)state;
+	static const unsigned char masks[] = { 0x01, 0x20, 0x80, 0xff };
+	size_t len;
+	char *text = packfix_read(PACKFIX_GOLDEN, &len);
+
+	assert_non_null(text);
+	/* strides coprime with the line lengths, so every kind of token is hit */
+	for (size_t i = 0; i < len; i += 17) {
+		char saved = text[i];
+		for (size_t m = 0; m < sizeof(masks); m++) {
+			text[i] = (char)(saved ^ masks[m]);
+			parse_is_clean(text, len, i);
+		}
+		text[i] = saved;
+	}
+	/* and bytes replaced by the characters JSON cares about */
+	for (size_t i = 1; i < len; i += 29) {
+		static const char subst[] = "{}[]\",:0\\";
+		char saved = text[i];
+		for (size_t k = 0; k < sizeof(subst) - 1; k++) {
+			text[i] = subst[k];
+			parse_is_clean(text, len, i);
+		}
+		text[i] = saved;
+	}
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapshot_write__golden),
+		cmocka_unit_test(test_snapshot_parse__golden_round_trip),
+		cmocka_unit_test(test_snapshot_round_trip__synthetic_52_weeks),
+		cmocka_unit_test(test_snapshot_write__refuses_what_json_cannot_hold),
+		cmocka_unit_test(test_snapshot_parse__errors_point_at_the_value),
+		cmocka_unit_test(test_snapshot_parse__truncated_and_not_json),
+		cmocka_unit_test(test_snapshot_parse__every_truncation),
+		cmocka_unit_test(test_snapshot_parse__byte_flips),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

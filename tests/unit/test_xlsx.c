@@ -1,0 +1,520 @@
+/*
+ * The pack's workbook (xlsx.c), read back from the zip: golden XML parts,
+ * byte-identical rewrites, sheet names, numbers as numbers (percentages
+ * 0-100, no value = empty cell), native charts with the threshold series,
+ * and the edge cases: missing weeks, an all-no_data KPI, a one-week
+ * history, huge and tiny values, negative deltas, very long labels. The
+ * library must print nothing, also when it fails.
+ *
+ * KPI_UPDATE_GOLDEN=1 rewrites tests/fixtures/unit/xlsx_golden/.
+ */
+#include "unit.h"
+#include "packfix.h"
+#include "xlsxread.h"
+
+#include <strings.h>
+#include <sys/stat.h>
+
+#define KPI_HEAD 22 /* the header row of a KPI sheet's table (xlsx.c) */
+
+typedef struct wr_ctx {
+	const kpi_snapshot *snap;
+	const char *path;
+	int rc;
+	kpi_error err;
+} wr_ctx;
+
+static void do_write(void *p)
+{
+	wr_ctx *c = p;
+	c->rc = kpi_xlsx_write(c->snap, c->path, &c->err);
+}
+
+/* Write `snap` to dir/name; fails the test when it fails or prints. */
+static char *write_book(const kpi_snapshot *snap, const char *name)
+{
+	static char path[4096];
+	wr_ctx c = { snap, NULL, 0, KPI_ERROR_INIT };
+	char *printed;
+
+	snprintf(path, sizeof(path), "%s", packfix_path(packfix_tmpdir(), name));
+	c.path = path;
+	printed = packfix_stderr_of(do_write, &c);
+	if (c.rc)
+		fail_msg("kpi_xlsx_write: %s", c.err.message);
+	if (printed[0])
+		fail_msg("kpi_xlsx_write printed on stderr: %s", printed);
+	free(printed);
+	return path;
+}
+
+static int find_row(const xr_book *b, const xr_sheet *s, int col, const char *text)
+{
+	for (int r = 0; r < 200; r++)
+		if (strcmp(xr_text(b, s, r, col), text) == 0)
+			return r;
+	fail_msg("sheet %s: no '%s' in column %d", s->name, text, col);
+	return -1;
+}
+
+static int find_col(const xr_book *b, const xr_sheet *s, int row, const char *text)
+{
+	for (int c = 0; c < 200; c++)
+		if (strcmp(xr_text(b, s, row, c), text) == 0)
+			return c;
+	fail_msg("sheet %s: no '%s' in row %d", s->name, text, row);
+	return -1;
+}
+
+/* The cell holds exactly this double (libxlsxwriter prints "%.16G", so the
+ * 17th digit may differ: Excel keeps 15 to 17). */
+static void assert_number(const xr_book *b, const xr_sheet *s, int row, int col, double want)
+{
+	xr_cell c = xr_get(b, s, row, col);
+	if (!c.present || !c.is_number)
+		fail_msg("sheet %s row %d col %d: expected the number %.17g, got %s '%s'", s->name, row, col, want,
+		         c.present ? "text" : "nothing", c.text ? c.text : "");
+	if (!(c.number == want || fabs(c.number - want) <= 1e-15 * fabs(want)))
+		fail_msg("sheet %s row %d col %d: expected %.17g, got %s", s->name, row, col, want, c.text);
+	xr_cell_release(&c);
+}
+
+static void assert_empty(const xr_book *b, const xr_sheet *s, int row, int col)
+{
+	xr_cell c = xr_get(b, s, row, col);
+	if (c.present)
+		fail_msg("sheet %s row %d col %d: expected an empty cell, got '%s'", s->name, row, col, c.text);
+}
+
+/* ---- golden parts and determinism ---- */
+
+static const char *const golden_parts[] = {
+	"xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet6.xml",
+	"xl/worksheets/sheet8.xml", "xl/worksheets/sheet9.xml", "xl/sharedStrings.xml", "xl/charts/chart2.xml",
+	"docProps/core.xml",
+};
+
+static void test_xlsx__golden_parts(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	kpi_buf json = packfix_json(snap); /* sets the snapshot SHA-256 the workbook shows */
+	xr_book *b = xr_open(write_book(snap, "golden.xlsx"));
+	const char *dir = KPI_SOURCE_DIR "/tests/fixtures/unit/xlsx_golden";
+
+	if (getenv("KPI_UPDATE_GOLDEN"))
+		mkdir(dir, 0755);
+	for (size_t i = 0; i < sizeof(golden_parts) / sizeof(golden_parts[0]); i++) {
+		char *got = xr_part(b, golden_parts[i]), file[4096], *want, *slash;
+		size_t len;
+		assert_non_null(got);
+		snprintf(file, sizeof(file), "%s/%s", dir, golden_parts[i]);
+		for (slash = file + strlen(dir) + 1; (slash = strchr(slash, '/'));)
+			*slash = '_';
+		if (getenv("KPI_UPDATE_GOLDEN"))
+			packfix_write(file, got, strlen(got));
+		want = packfix_read(file, &len);
+		if (!want)
+			fail_msg("no golden file %s (KPI_UPDATE_GOLDEN=1 writes it)", file);
+		if (strlen(got) != len || memcmp(got, want, len) != 0)
+			fail_msg("%s differs from %s", golden_parts[i], file);
+		free(got);
+		free(want);
+	}
+	xr_close(b);
+	kpi_buf_release(&json);
+	kpi_snapshot_free(snap);
+}
+
+static void test_xlsx__same_snapshot_same_bytes(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_synthetic(12);
+	kpi_buf json = packfix_json(snap);
+	char *a = strdup(write_book(snap, "a.xlsx")), *b = strdup(write_book(snap, "b.xlsx"));
+	size_t la, lb;
+	char *da = packfix_read(a, &la), *db = packfix_read(b, &lb);
+
+	assert_non_null(da);
+	assert_non_null(db);
+	assert_int_equal(la, lb);
+	assert_memory_equal(da, db, la);
+	/* the document's creation time is the as-of instant, not the clock */
+	{
+		xr_book *bk = xr_open(a);
+		char *core = xr_part(bk, "docProps/core.xml");
+		assert_contains(core, "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-11-16T00:00:00Z</dcterms:created>");
+		free(core);
+		xr_close(bk);
+	}
+	free(da);
+	free(db);
+	free(a);
+	free(b);
+	kpi_buf_release(&json);
+	kpi_snapshot_free(snap);
+}
+
+/* ---- content ---- */
+
+static void test_xlsx__summary_scorecard(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	xr_book *b = xr_open(write_book(snap, "summary.xlsx"));
+	const xr_sheet *s = xr_sheet_by_name(b, "Summary");
+	int head, r;
+
+	assert_non_null(s);
+	assert_string_equal(b->sheets[0].name, "Summary");
+	assert_string_equal(xr_text(b, s, 1, 1), "NO-GO");
+	assert_contains(xr_text(b, s, 2, 1), "2026-W46, 2026-11-09 to 2026-11-15 (Europe/Berlin)");
+	assert_contains(xr_text(b, s, 3, 1), "the week is not over");
+	/* the reasons of the last week */
+	assert_string_equal(xr_text(b, s, 5, 1), "uncached_legacy_max_age_days");
+	assert_number(b, s, 5, 3, 8.5);
+	assert_string_equal(xr_text(b, s, 5, 5), "<= 7 d");
+	assert_string_equal(xr_text(b, s, 5, 6), "breach");
+	head = find_row(b, s, 0, "KPI");
+	assert_string_equal(xr_text(b, s, head, 7), "Delta");
+	assert_contains(s->xml, "<pane ySplit=\"");
+	assert_contains(s->xml, "state=\"frozen\"");
+	assert_contains(s->xml, "<autoFilter ref=\"A");
+	assert_contains(s->xml, "<conditionalFormatting");
+	assert_contains(s->xml, "<formula>\"breach\"</formula>");
+	/* coverage: 95.5 (a 0-100 number, "%" beside it), previous 94.5, delta 1 */
+	r = find_row(b, s, 0, "legacy_coverage_pct");
+	assert_number(b, s, r, 2, 95.5);
+	assert_string_equal(xr_text(b, s, r, 3), "%");
+	assert_string_equal(xr_text(b, s, r, 4), ">= 95% (warn within 1)");
+	assert_string_equal(xr_text(b, s, r, 5), "warn");
+	assert_number(b, s, r, 6, 94.5);
+	assert_number(b, s, r, 7, 1);
+	assert_string_equal(xr_text(b, s, r, 8), "week in progress");
+	/* export success: legacy then owned; owned has no value and no previous row */
+	r = find_row(b, s, 0, "export_success_rate");
+	assert_string_equal(xr_text(b, s, r, 1), "path=legacy");
+	assert_number(b, s, r, 7, 0.1 + 0.2 + 99 - 98.2);
+	assert_string_equal(xr_text(b, s, r + 1, 1), "path=owned");
+	assert_empty(b, s, r + 1, 2);
+	assert_string_equal(xr_text(b, s, r + 1, 5), "no_data");
+	assert_empty(b, s, r + 1, 6);
+	assert_empty(b, s, r + 1, 7);
+	/* a negative previous value: a positive delta; a huge previous: none now */
+	r = find_row(b, s, 0, "job_latency_seconds");
+	assert_number(b, s, r, 2, 1.25);
+	assert_number(b, s, r, 6, -12.5);
+	assert_number(b, s, r, 7, 13.75);
+	assert_empty(b, s, r + 1, 2);
+	/* the incomplete CloudWatch row says so */
+	r = find_row(b, s, 1, "endpoint=/v1/orders");
+	assert_string_equal(xr_text(b, s, r, 5), "no_data");
+	assert_contains(xr_text(b, s, r, 8), "source answered in part");
+	assert_string_equal(xr_text(b, s, r, 6), "4.94065645841247e-324");
+	assert_number(b, s, r, 7, 0.5 - 4.9406564584124654e-324);
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+static void test_xlsx__kpi_sheets(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	xr_book *b = xr_open(write_book(snap, "kpis.xlsx"));
+	const xr_sheet *s = xr_sheet_by_name(b, "export_success_rate");
+	int legacy, owned;
+	char *chart;
+
+	assert_non_null(s);
+	assert_string_equal(xr_text(b, s, KPI_HEAD, 0), "Week");
+	legacy = find_col(b, s, KPI_HEAD, "path=legacy (%)");
+	owned = find_col(b, s, KPI_HEAD, "path=owned (%)");
+	assert_string_equal(xr_text(b, s, KPI_HEAD, legacy + 1), "path=legacy status");
+	assert_string_equal(xr_text(b, s, KPI_HEAD + 1, 0), "2026-W44");
+	assert_number(b, s, KPI_HEAD + 1, legacy, 99.7);
+	assert_number(b, s, KPI_HEAD + 2, legacy, 98.2);
+	assert_string_equal(xr_text(b, s, KPI_HEAD + 2, legacy + 1), "breach");
+	/* owned has no row in W45: value and status empty; no value in W46: status only */
+	assert_empty(b, s, KPI_HEAD + 2, owned);
+	assert_empty(b, s, KPI_HEAD + 2, owned + 1);
+	assert_empty(b, s, KPI_HEAD + 3, owned);
+	assert_string_equal(xr_text(b, s, KPI_HEAD + 3, owned + 1), "no_data");
+	/* the threshold, every week, as its own column and chart series */
+	{
+		int th = find_col(b, s, KPI_HEAD, "threshold >= 99% (warn within 0.5)");
+		assert_number(b, s, KPI_HEAD + 1, th, 99);
+		assert_number(b, s, KPI_HEAD + 3, th, 99);
+	}
+	chart = xr_part(b, "xl/charts/chart2.xml");
+	assert_non_null(chart);
+	assert_contains(chart, "<c:lineChart>");
+	assert_contains(chart, "<c:f>export_success_rate!$G$23</c:f>"); /* the threshold series' name */
+	assert_contains(chart, "<c:f>export_success_rate!$G$24:$G$26</c:f>");
+	assert_contains(chart, "<c:f>export_success_rate!$A$24:$A$26</c:f>");
+	assert_contains(chart, "<a:srgbClr val=\"C00000\"/></a:solidFill><a:prstDash val=\"dash\"/>");
+	free(chart);
+	/* ratio KPIs carry their numerator and denominator */
+	s = xr_sheet_by_name(b, "legacy_coverage_pct");
+	assert_string_equal(xr_text(b, s, KPI_HEAD, 3), "value numerator");
+	assert_number(b, s, KPI_HEAD + 2, 3, 189);
+	assert_number(b, s, KPI_HEAD + 2, 4, 200);
+	assert_number(b, s, KPI_HEAD + 1, 3, 0);
+	assert_empty(b, s, KPI_HEAD + 1, 2);
+	/* the extremes stay numbers; the odd label is a header verbatim */
+	s = xr_sheet_by_name(b, "api_error_rate_pct");
+	{
+		int odd = find_col(b, s, KPI_HEAD, "endpoint=caf\xc3\xa9 \xe2\x98\x95 \"quoted\" back\\slash\ttab (%)");
+		int orders = find_col(b, s, KPI_HEAD, "endpoint=/v1/orders (%)");
+		/* beyond Excel's range (above 9.99999999999999E+307, subnormal): the
+		 * exact decimal as text, never a number Excel would read otherwise */
+		assert_string_equal(xr_text(b, s, KPI_HEAD + 2, odd), "1.7976931348623157e+308");
+		assert_string_equal(xr_text(b, s, KPI_HEAD + 2, orders), "4.94065645841247e-324");
+		assert_empty(b, s, KPI_HEAD + 1, odd);
+		assert_contains(xr_text(b, s, KPI_HEAD + 3, find_col(b, s, KPI_HEAD, "Notes")), "source answered in part");
+	}
+	/* drill-down and definitions */
+	s = xr_sheet_by_name(b, "Drill-down");
+	assert_contains(xr_text(b, s, 0, 0), "the 2 oldest of 2");
+	assert_number(b, s, 2, 0, 1001);
+	assert_string_equal(xr_text(b, s, 2, 1), "acme");
+	assert_number(b, s, 2, 5, 8.5);
+	s = xr_sheet_by_name(b, "Definitions");
+	assert_string_equal(xr_text(b, s, 1, 0), "legacy_coverage_pct");
+	assert_string_equal(xr_text(b, s, 1, 6), "block (HOLD)");
+	assert_string_equal(xr_text(b, s, 1, 8), "0000000000000000000000000000000000000000000000000000000000000001");
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+static void test_xlsx__sheet_names(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = snapfix_new(KPI_SOURCE_DIR "/tests/fixtures/unit/catalog_xlsx_names.json", "2026-W46", 2,
+	                                 "UTC", utc(2026, 12, 1, 0, 0, 0));
+	xr_book *b;
+
+	snapfix_row(snap, "summary", 0, NULL, true, 3);
+	snapfix_row(snap, "history", 1, NULL, true, 4);
+	snapfix_finish(snap);
+	b = xr_open(write_book(snap, "names.xlsx"));
+	assert_int_equal(b->nsheets, 8);
+	assert_string_equal(b->sheets[0].name, "Summary");
+	assert_string_equal(b->sheets[1].name, "summary~2");
+	assert_string_equal(b->sheets[2].name, "history~2");
+	assert_string_equal(b->sheets[3].name, "a_very_long_kpi_identifier_that");
+	assert_string_equal(b->sheets[4].name, "a_very_long_kpi_identifier_th~2");
+	assert_string_equal(b->sheets[5].name, "definitions~2");
+	assert_string_equal(b->sheets[6].name, "Drill-down");
+	assert_string_equal(b->sheets[7].name, "Definitions");
+	for (size_t i = 0; i < b->nsheets; i++) {
+		assert_true(strlen(b->sheets[i].name) <= 31);
+		for (size_t j = 0; j < i; j++)
+			assert_true(strcasecmp(b->sheets[i].name, b->sheets[j].name) != 0);
+	}
+	/* every KPI sheet has its chart, and the chart reads its own sheet */
+	{
+		char *c = xr_part(b, "xl/charts/chart4.xml");
+		assert_contains(c, "a_very_long_kpi_identifier_th~2'!$");
+		free(c);
+	}
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+/* ---- edge cases ---- */
+
+static void no_data_everywhere(kpi_snapshot *snap, const char *id)
+{
+	kpi_series *s = snapfix_series(snap, id);
+	for (size_t i = 0; i < s->nrows; i++) {
+		s->rows[i].has_value = false;
+		s->rows[i].value = 0;
+	}
+}
+
+static void test_xlsx__all_no_data_kpi_and_missing_weeks(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_synthetic(8);
+	xr_book *b;
+	const xr_sheet *s;
+	kpi_series *lat;
+
+	no_data_everywhere(snap, "legacy_coverage_pct");
+	/* job latency loses weeks 2..4 of every label set: rows gone */
+	lat = snapfix_series(snap, "job_latency_seconds");
+	{
+		size_t k = 0;
+		for (size_t i = 0; i < lat->nrows; i++) {
+			int wi = kpi_window_index(&snap->result->window, lat->rows[i].period_start);
+			if (wi >= 2 && wi <= 4) {
+				for (size_t l = 0; l < lat->nlabels; l++)
+					free(lat->rows[i].labels[l]);
+				free(lat->rows[i].labels);
+			} else {
+				lat->rows[k++] = lat->rows[i];
+			}
+		}
+		lat->nrows = k;
+	}
+	snapfix_finish(snap);
+	b = xr_open(write_book(snap, "edges.xlsx"));
+	s = xr_sheet_by_name(b, "legacy_coverage_pct");
+	assert_contains(xr_text(b, s, 2, 0), "No data in this window");
+	{
+		int v = find_col(b, s, KPI_HEAD, "value (%)"), st = find_col(b, s, KPI_HEAD, "value status");
+		for (int w = 0; w < 8; w++) {
+			assert_empty(b, s, KPI_HEAD + 1 + w, v);
+			assert_string_equal(xr_text(b, s, KPI_HEAD + 1 + w, st), "no_data");
+		}
+	}
+	s = xr_sheet_by_name(b, "job_latency_seconds");
+	{
+		int c = find_col(b, s, KPI_HEAD, "kind=export,path=owned,stat=p95 (s)");
+		for (int w = 2; w <= 4; w++) {
+			assert_empty(b, s, KPI_HEAD + 1 + w, c);
+			assert_empty(b, s, KPI_HEAD + 1 + w, c + 1);
+		}
+		assert_string_equal(xr_text(b, s, KPI_HEAD + 1 + 5, 0), "2026-W44");
+		{
+			xr_cell cell = xr_get(b, s, KPI_HEAD + 1 + 5, c);
+			assert_true(cell.present && cell.is_number);
+			xr_cell_release(&cell);
+		}
+	}
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+static void test_xlsx__one_week_history(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_synthetic(1);
+	xr_book *b = xr_open(write_book(snap, "one.xlsx"));
+	const xr_sheet *s = xr_sheet_by_name(b, "Summary");
+	int r = find_row(b, s, 0, "legacy_coverage_pct");
+
+	/* the first week of coverage has no value in the synthetic data: no_data;
+	 * no previous week, so neither previous value nor delta */
+	assert_string_equal(xr_text(b, s, r, 5), "no_data");
+	assert_empty(b, s, r, 6);
+	assert_empty(b, s, r, 7);
+	r = find_row(b, s, 0, "export_success_rate");
+	assert_empty(b, s, r, 6);
+	assert_empty(b, s, r, 7);
+	s = xr_sheet_by_name(b, "export_success_rate");
+	assert_string_equal(xr_text(b, s, KPI_HEAD + 1, 0), "2026-W46");
+	assert_string_equal(xr_text(b, s, KPI_HEAD + 2, 0), "");
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+static void test_xlsx__very_long_labels(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = snapfix_new(PACKFIX_CATALOG, "2026-W46", 2, "UTC", utc(2026, 12, 1, 0, 0, 0));
+	size_t n = 40000;
+	char *huge = malloc(n + 1), *want;
+	const char *labels[1];
+	xr_book *b;
+	const xr_sheet *s;
+	const char *cell;
+
+	assert_non_null(huge);
+	for (size_t i = 0; i < n; i++)
+		huge[i] = (char)('a' + i % 26);
+	huge[n] = '\0';
+	/* a multi-byte character across the cut: never split */
+	memcpy(huge + 32760, "\xe2\x98\x95\xe2\x98\x95\xe2\x98\x95", 9);
+	labels[0] = huge;
+	snapfix_row(snap, "api_error_rate_pct", 0, labels, true, 0.5);
+	snapfix_row(snap, "api_error_rate_pct", 1, labels, true, 2.5);
+	snapfix_finish(snap);
+	b = xr_open(write_book(snap, "long.xlsx"));
+	s = xr_sheet_by_name(b, "Summary");
+	cell = xr_text(b, s, find_row(b, s, 0, "api_error_rate_pct"), 1);
+	/* Excel's limit: 32,767 characters in a cell */
+	assert_int_equal(strlen(cell) > 32767 - 10 ? 1 : 0, 1);
+	{
+		size_t chars = 0;
+		for (const char *p = cell; *p; p++)
+			chars += ((unsigned char)*p & 0xC0) != 0x80;
+		assert_true(chars <= 32767);
+		assert_true(kpi__utf8_valid(cell));
+	}
+	want = strndup("endpoint=", 9);
+	assert_memory_equal(cell, want, 9);
+	free(want);
+	s = xr_sheet_by_name(b, "api_error_rate_pct");
+	assert_number(b, s, KPI_HEAD + 2, 2, 2.5);
+	xr_close(b);
+	free(huge);
+	kpi_snapshot_free(snap);
+}
+
+/* Failing to write: an error naming the file, nothing printed, no file. */
+static void test_xlsx__unwritable_path(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	wr_ctx c = { snap, "/nonexistent-dir/x/pack.xlsx", 0, KPI_ERROR_INIT };
+	char *printed = packfix_stderr_of(do_write, &c);
+
+	assert_int_equal(c.rc, KPI_EIO);
+	assert_contains(c.err.message, "/nonexistent-dir/x/pack.xlsx");
+	assert_string_equal(printed, "");
+	free(printed);
+	kpi_snapshot_free(snap);
+}
+
+/* Every week of every KPI sheet equals the snapshot: numbers and statuses. */
+static void test_xlsx__every_number_equals_the_snapshot(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_synthetic(12);
+	xr_book *b = xr_open(write_book(snap, "all.xlsx"));
+	const kpi_window *w = &snap->result->window;
+	size_t checked = 0;
+
+	for (size_t k = 0; k < snap->result->nseries; k++) {
+		const kpi_series *ser = &snap->result->series[k];
+		const xr_sheet *s = xr_sheet_by_name(b, ser->def->id);
+		assert_non_null(s);
+		for (size_t i = 0; i < ser->nrows; i++) {
+			const kpi_row *r = &ser->rows[i];
+			char key[512], head[600];
+			int wi = kpi_window_index(w, r->period_start), c;
+			kpi_row_labels_format(key, sizeof(key), ser, r);
+			snprintf(head, sizeof(head), "%s (%s)", *key ? key : "value", ser->def->unit);
+			c = find_col(b, s, KPI_HEAD, head);
+			if (r->has_value)
+				assert_number(b, s, KPI_HEAD + 1 + wi, c, r->value);
+			else
+				assert_empty(b, s, KPI_HEAD + 1 + wi, c);
+			snprintf(head, sizeof(head), "%s status", *key ? key : "value");
+			assert_string_equal(xr_text(b, s, KPI_HEAD + 1 + wi, find_col(b, s, KPI_HEAD, head)),
+			                    kpi_status_name(r->status));
+			checked++;
+		}
+	}
+	assert_true(checked > 100);
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xlsx__golden_parts),
+		cmocka_unit_test(test_xlsx__same_snapshot_same_bytes),
+		cmocka_unit_test(test_xlsx__summary_scorecard),
+		cmocka_unit_test(test_xlsx__kpi_sheets),
+		cmocka_unit_test(test_xlsx__sheet_names),
+		cmocka_unit_test(test_xlsx__all_no_data_kpi_and_missing_weeks),
+		cmocka_unit_test(test_xlsx__one_week_history),
+		cmocka_unit_test(test_xlsx__very_long_labels),
+		cmocka_unit_test(test_xlsx__unwritable_path),
+		cmocka_unit_test(test_xlsx__every_number_equals_the_snapshot),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

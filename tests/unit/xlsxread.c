@@ -1,0 +1,332 @@
+/* Reading an XLSX back in the tests (xlsxread.h). */
+#include "xlsxread.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("xlsxread: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+/* The output of a command (caller frees); NULL when it exits non-zero. */
+static char *run(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int st;
+
+	if (!p)
+		die("cannot run %s", cmd);
+	for (;;) {
+		size_t n;
+		if (cap - len < 4096) {
+			char *g = realloc(buf, cap = cap ? cap * 2 : 65536);
+			if (!g)
+				die("out of memory");
+			buf = g;
+		}
+		n = fread(buf + len, 1, cap - len - 1, p);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	buf[len] = '\0';
+	st = pclose(p);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Quote for the shell: '...' with ' as '\'' */
+static char *quote(const char *s)
+{
+	size_t n = 3;
+	char *q, *o;
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	if (!(q = o = malloc(n)))
+		die("out of memory");
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return q;
+}
+
+char *xr_part(const xr_book *b, const char *name)
+{
+	char *qp = quote(b->path), *qn = quote(name), *cmd, *out;
+	size_t n = strlen(qp) + strlen(qn) + 32;
+	if (!(cmd = malloc(n)))
+		die("out of memory");
+	snprintf(cmd, n, "unzip -p %s %s 2>/dev/null", qp, qn);
+	out = run(cmd);
+	free(cmd);
+	free(qp);
+	free(qn);
+	return out;
+}
+
+char *xr_list(const xr_book *b)
+{
+	char *qp = quote(b->path), *cmd, *out;
+	size_t n = strlen(qp) + 32;
+	if (!(cmd = malloc(n)))
+		die("out of memory");
+	snprintf(cmd, n, "unzip -Z1 %s", qp);
+	out = run(cmd);
+	free(cmd);
+	free(qp);
+	if (!out)
+		die("unzip -Z1 %s failed", b->path);
+	return out;
+}
+
+void xr_unescape(char *s)
+{
+	static const struct {
+		const char *e;
+		char c;
+	} ents[] = { { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' } };
+	char *o = s;
+	while (*s) {
+		bool done = false;
+		if (*s == '&') {
+			for (size_t i = 0; i < 5 && !done; i++)
+				if (strncmp(s, ents[i].e, strlen(ents[i].e)) == 0) {
+					*o++ = ents[i].c;
+					s += strlen(ents[i].e);
+					done = true;
+				}
+			if (!done && s[1] == '#') {
+				char *end;
+				long cp = s[2] == 'x' ? strtol(s + 3, &end, 16) : strtol(s + 2, &end, 10);
+				if (*end == ';' && cp > 0 && cp < 0x80) {
+					*o++ = (char)cp;
+					s = end + 1;
+					done = true;
+				}
+			}
+		}
+		if (!done)
+			*o++ = *s++;
+	}
+	*o = '\0';
+}
+
+/* The value of attribute `name` in the tag starting at `tag` (caller frees). */
+static char *attr(const char *tag, const char *name)
+{
+	const char *end = strchr(tag, '>'), *p = tag;
+	size_t nl = strlen(name);
+	while (p && (p = strstr(p, name)) && (!end || p < end)) {
+		if ((p[-1] == ' ' || p[-1] == ':') && strncmp(p + nl, "=\"", 2) == 0) {
+			const char *v = p + nl + 2, *q = strchr(v, '"');
+			char *r = strndup(v, (size_t)(q - v));
+			xr_unescape(r);
+			return r;
+		}
+		p += nl;
+	}
+	return NULL;
+}
+
+/* The text of every <t> inside an <si> (rich text has several). */
+static char *si_text(const char *si, const char *si_end)
+{
+	size_t cap = 64, len = 0;
+	char *out = malloc(cap);
+	const char *p = si;
+	if (!out)
+		die("out of memory");
+	out[0] = '\0';
+	while ((p = strstr(p, "<t")) && p < si_end) {
+		const char *gt = strchr(p, '>'), *close;
+		if (p[2] != '>' && p[2] != ' ') {
+			p += 2;
+			continue;
+		}
+		if (gt[-1] == '/') { /* <t/> */
+			p = gt + 1;
+			continue;
+		}
+		close = strstr(gt, "</t>");
+		if (len + (size_t)(close - gt) + 1 > cap) {
+			char *g = realloc(out, cap = len + (size_t)(close - gt) + 64);
+			if (!g)
+				die("out of memory");
+			out = g;
+		}
+		memcpy(out + len, gt + 1, (size_t)(close - gt - 1));
+		len += (size_t)(close - gt - 1);
+		out[len] = '\0';
+		p = close + 4;
+	}
+	xr_unescape(out);
+	return out;
+}
+
+xr_book *xr_open(const char *path)
+{
+	xr_book *b = calloc(1, sizeof(*b));
+	char *wb, *rels, *sst, *p;
+
+	if (!b || !(b->path = strdup(path)))
+		die("out of memory");
+	if (!(wb = xr_part(b, "xl/workbook.xml")) || !(rels = xr_part(b, "xl/_rels/workbook.xml.rels")))
+		die("%s: no xl/workbook.xml (not an XLSX?)", path);
+	for (p = wb; (p = strstr(p, "<sheet ")); p++) {
+		char *name = attr(p, "name"), *rid = attr(p, "id"), *target = NULL, key[64];
+		const char *r;
+		xr_sheet *s;
+		snprintf(key, sizeof(key), "Id=\"%s\"", rid ? rid : "");
+		if ((r = strstr(rels, key))) {
+			const char *tag = r;
+			while (tag > rels && *tag != '<')
+				tag--;
+			target = attr(tag, "Target");
+		}
+		if (!name || !target)
+			die("%s: sheet without name or target", path);
+		b->sheets = realloc(b->sheets, (b->nsheets + 1) * sizeof(*b->sheets));
+		if (!b->sheets)
+			die("out of memory");
+		s = &b->sheets[b->nsheets++];
+		s->name = name;
+		s->part = malloc(strlen(target) + 4);
+		sprintf(s->part, "xl/%s", target);
+		if (!(s->xml = xr_part(b, s->part)))
+			die("%s: no part %s", path, s->part);
+		free(rid);
+		free(target);
+	}
+	if ((sst = xr_part(b, "xl/sharedStrings.xml"))) {
+		for (p = sst; (p = strstr(p, "<si>"));) {
+			char *end = strstr(p, "</si>");
+			b->sst = realloc(b->sst, (b->nsst + 1) * sizeof(char *));
+			if (!b->sst || !end)
+				die("%s: malformed sharedStrings.xml", path);
+			b->sst[b->nsst++] = si_text(p, end);
+			p = end + 5;
+		}
+		free(sst);
+	}
+	free(wb);
+	free(rels);
+	return b;
+}
+
+void xr_close(xr_book *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->nsheets; i++) {
+		free(b->sheets[i].name);
+		free(b->sheets[i].part);
+		free(b->sheets[i].xml);
+	}
+	for (size_t i = 0; i < b->nsst; i++)
+		free(b->sst[i]);
+	free(b->sheets);
+	free(b->sst);
+	free(b->path);
+	free(b);
+}
+
+const xr_sheet *xr_sheet_by_name(const xr_book *b, const char *name)
+{
+	for (size_t i = 0; i < b->nsheets; i++)
+		if (strcmp(b->sheets[i].name, name) == 0)
+			return &b->sheets[i];
+	return NULL;
+}
+
+static void ref(char *buf, int row, int col)
+{
+	char letters[8];
+	int n = 0;
+	col++;
+	while (col > 0) {
+		letters[n++] = (char)('A' + (col - 1) % 26);
+		col = (col - 1) / 26;
+	}
+	for (int i = 0; i < n; i++)
+		buf[i] = letters[n - 1 - i];
+	sprintf(buf + n, "%d", row + 1);
+}
+
+xr_cell xr_get(const xr_book *b, const xr_sheet *s, int row, int col)
+{
+	xr_cell c = { false, false, NULL, 0 };
+	char key[32], r[24];
+	const char *p, *gt, *end, *v;
+
+	ref(r, row, col);
+	snprintf(key, sizeof(key), "<c r=\"%s\"", r);
+	if (!(p = strstr(s->xml, key)))
+		return c;
+	gt = strchr(p, '>');
+	if (gt[-1] == '/') /* <c r=".." s=".."/>: a formatted empty cell */
+		return c;
+	end = strstr(gt, "</c>");
+	if (!(v = strstr(gt, "<v>")) || v > end)
+		return c;
+	{
+		char *t = attr(p, "t");
+		const char *ve = strstr(v, "</v>");
+		char *val = strndup(v + 3, (size_t)(ve - v - 3));
+		c.present = true;
+		if (t && strcmp(t, "s") == 0) {
+			long i = strtol(val, NULL, 10);
+			if (i < 0 || (size_t)i >= b->nsst)
+				die("%s: shared string %ld out of range", s->name, i);
+			c.text = strdup(b->sst[i]);
+			free(val);
+		} else if (t && strcmp(t, "str") == 0) {
+			xr_unescape(val);
+			c.text = val;
+		} else {
+			c.is_number = true;
+			c.number = strtod(val, NULL);
+			c.text = val;
+		}
+		free(t);
+	}
+	return c;
+}
+
+void xr_cell_release(xr_cell *c)
+{
+	free(c->text);
+	c->text = NULL;
+}
+
+const char *xr_text(const xr_book *b, const xr_sheet *s, int row, int col)
+{
+	static char buf[65536];
+	xr_cell c = xr_get(b, s, row, col);
+	snprintf(buf, sizeof(buf), "%s", c.text ? c.text : "");
+	xr_cell_release(&c);
+	return buf;
+}

@@ -1,0 +1,60 @@
+/*
+ * Reading an XLSX back in the tests: its parts through `unzip -p` (Debian
+ * package unzip), sheets by name, cells by reference with shared strings
+ * resolved. Enough for the workbooks libxlsxwriter writes; not a general
+ * XLSX reader. Test code: failures abort with a message on stderr.
+ */
+#ifndef KPI_TEST_XLSXREAD_H
+#define KPI_TEST_XLSXREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct xr_sheet {
+	char *name;
+	char *part;      /* "xl/worksheets/sheet1.xml" */
+	char *xml;
+} xr_sheet;
+
+typedef struct xr_book {
+	char *path;
+	xr_sheet *sheets;
+	size_t nsheets;
+	char **sst;      /* shared strings, entities decoded */
+	size_t nsst;
+} xr_book;
+
+/* Open a workbook: its sheets (workbook order) and shared strings. */
+xr_book *xr_open(const char *path);
+void xr_close(xr_book *b);
+
+/* A part of the zip as text (caller frees), NULL when absent. */
+char *xr_part(const xr_book *b, const char *name);
+
+/* The names of the zip's entries, one per line (caller frees). */
+char *xr_list(const xr_book *b);
+
+/* The sheet called `name`, NULL when absent. */
+const xr_sheet *xr_sheet_by_name(const xr_book *b, const char *name);
+
+/* One cell: absent (no <c> element, or one without a value), a number (its
+ * text in the XML, as libxlsxwriter printed it) or a string (resolved). */
+typedef struct xr_cell {
+	bool present;
+	bool is_number;
+	char *text;      /* owned; NULL when absent */
+	double number;
+} xr_cell;
+
+/* The cell at 0-based row/col of a sheet. Free with xr_cell_release(). */
+xr_cell xr_get(const xr_book *b, const xr_sheet *s, int row, int col);
+void xr_cell_release(xr_cell *c);
+
+/* Convenience: the string at row/col ("" when absent; a number's text for
+ * a number), in a static buffer valid until the next call. */
+const char *xr_text(const xr_book *b, const xr_sheet *s, int row, int col);
+
+/* Decode the five XML entities and &#N; of `s` in place. */
+void xr_unescape(char *s);
+
+#endif
