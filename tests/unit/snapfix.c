@@ -133,6 +133,8 @@ void snapfix_change(kpi_snapshot *snap, int64_t at, const char *layer, const cha
 	c->old_value = xstrdup(old_value);
 	c->new_value = xstrdup(new_value);
 	c->actor = xstrdup(actor);
+	if (snap->changes_total < snap->nchanges)
+		snap->changes_total = snap->nchanges;
 }
 
 void snapfix_uncovered(kpi_snapshot *snap, int64_t design, const char *tenant, const char *style, int revision,

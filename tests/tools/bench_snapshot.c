@@ -1,0 +1,33 @@
+/*
+ * bench_snapshot: write a synthetic snapshot.json of N weeks (every KPI of
+ * templates/catalog.json, ending 2026-W46; snapfix_synthetic made consistent
+ * with its drill-down lists) for tests/bench/bench_render.sh. Not a test.
+ *
+ *   bench_snapshot N OUT.json
+ */
+#include "snapfix.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+	kpi_snapshot *snap;
+	kpi_buf json = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	int n, rc = 0;
+
+	if (argc != 3 || (n = atoi(argv[1])) < 1 || n > KPI_MAX_WEEKS) {
+		fprintf(stderr, "usage: bench_snapshot WEEKS(1..%d) OUT.json\n", KPI_MAX_WEEKS);
+		return 2;
+	}
+	snap = snapfix_synthetic(KPI_SOURCE_DIR "/templates/catalog.json", n);
+	snapfix_agree(snap);
+	if (kpi_snapshot_write(&json, snap, &err) || kpi__write_file_atomic(argv[2], json.data, json.len, &err)) {
+		fprintf(stderr, "bench_snapshot: %s\n", err.message);
+		rc = 1;
+	}
+	kpi_buf_release(&json);
+	kpi_snapshot_free(snap);
+	return rc;
+}
