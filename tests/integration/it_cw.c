@@ -21,14 +21,19 @@ static const char *const cleared[] = {
 	"KPI_PUBLISH_NAMESPACE", "KPI_CONFIG", "KPI_CATALOG", "KPI_NOW", "KPI_TIMEZONE", NULL,
 };
 
-bool it_moto_wanted(const char *suite)
+void it_cw_clean_env(void)
 {
-	const char *v = getenv("KPI_TEST_MOTO_URL");
 	for (const char *const *e = cleared; *e; e++)
 		unsetenv(*e);
 	if (!getenv("KPI_DATADIR"))
 		setenv("KPI_DATADIR", KPI_SOURCE_DIR, 1);
 	atexit(it_tmp_cleanup);
+}
+
+bool it_moto_wanted(const char *suite)
+{
+	const char *v = getenv("KPI_TEST_MOTO_URL");
+	it_cw_clean_env();
 	if (v && *v)
 		return true;
 	fprintf(stderr, "%s: skipped: KPI_TEST_MOTO_URL is not set (scripts/test starts moto_server and sets it)\n",

@@ -19,6 +19,10 @@
 #define IT_AWS_KEY "AKIAKPITESTKEY000001"
 #define IT_AWS_SECRET "kpi-it-secret-never-printed"
 
+/* Clear the KPI_* and AWS_* variables a developer may have set, so the
+ * defaults apply (and remove temp files at exit). */
+void it_cw_clean_env(void);
+
 /* True when KPI_TEST_MOTO_URL is set (scripts/test); else prints why and
  * the caller returns IT_SKIP. Clears KPI_* and AWS_* variables. */
 bool it_moto_wanted(const char *suite);
