@@ -19,5 +19,6 @@
 #include "format.h"
 #include "seed.h"
 #include "snapshot.h"
+#include "render.h"
 
 #endif
