@@ -345,6 +345,33 @@ static void test_cw_faults__explain_prints_the_request_without_secrets(void **st
 	it_run_free(&run);
 }
 
+static void test_cw_faults__publish_usage(void **state)
+{
+	const char *none[] = { "kpi", "publish", NULL };
+	const char *help[] = { "kpi", "publish", "--help", NULL };
+	const char *bad[] = { "kpi", "publish", "--prom-textfile", NULL };
+	const char *unknown[] = { "kpi", "publish", "--cloudwatch", "--bogus", NULL };
+	it_run_result run;
+	(void)state;
+	it_run(&run, none, NULL, 30);
+	assert_int_equal(run.status, 2);
+	assert_contains(run.err, "nothing to publish");
+	it_run_free(&run);
+	it_run(&run, help, NULL, 30);
+	assert_int_equal(run.status, 0);
+	assert_contains(run.out, "usage: kpi publish");
+	assert_contains(run.out, "--prom-textfile PATH");
+	assert_contains(run.out, "kpi_source_errors_total");
+	it_run_free(&run);
+	it_run(&run, bad, NULL, 30);
+	assert_int_equal(run.status, 2);
+	it_run_free(&run);
+	it_run(&run, unknown, NULL, 30);
+	assert_int_equal(run.status, 2);
+	assert_contains(run.err, "unknown option '--bogus'");
+	it_run_free(&run);
+}
+
 static int start(void **state)
 {
 	(void)state;
@@ -372,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_cw_faults__weekly_p95_per_week_across_dst),
 		cmocka_unit_test(test_cw_faults__minute_datapoints_feed_an_m_of_n_alarm),
 		cmocka_unit_test(test_cw_faults__explain_prints_the_request_without_secrets),
+		cmocka_unit_test(test_cw_faults__publish_usage),
 	};
 	/* Needs only python3 (the responder): always runs. */
 	it_cw_clean_env();
