@@ -130,9 +130,11 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 		if ((q = json_object_get(o, "queues"))) {
 			size_t i;
 			json_t *e;
-			if (!json_is_array(q))
-				return kpi__jsondoc_error(doc, q, err, KPI_ECONFIG,
-				                          "cloudwatch.queues must be an array of queue names");
+			if (!json_is_array(q)) {
+				rc = kpi__jsondoc_error(doc, q, err, KPI_ECONFIG,
+				                        "cloudwatch.queues must be an array of queue names");
+				goto fail;
+			}
 			json_array_foreach(q, i, e) {
 				if (!json_is_string(e) || !json_string_length(e)) {
 					rc = kpi__jsondoc_error(doc, e, err, KPI_ECONFIG, "a queue name must be a non-empty string");
