@@ -41,12 +41,20 @@ bool it_moto_wanted(const char *suite)
 	return false;
 }
 
+static char home[64];
+
+static void remove_home(void)
+{
+	if (home[0])
+		rmdir(home);
+}
+
 void it_aws_env(const char *url)
 {
-	static char home[64];
 	if (!home[0]) {
 		snprintf(home, sizeof(home), "/tmp/kpi-it-home.XXXXXX");
 		assert_non_null(mkdtemp(home));
+		atexit(remove_home);
 	}
 	setenv("HOME", home, 1);
 	setenv("AWS_ACCESS_KEY_ID", IT_AWS_KEY, 1);
