@@ -12,6 +12,7 @@ static const kpi_cmd commands[] = {
 	{ "pack", cmd_pack, "write the weekly go/no-go pack (PDF, XLSX, charts, snapshot, manifest)" },
 	{ "render", cmd_render, "render a pack from a snapshot.json, with no database" },
 	{ "verify", cmd_verify, "check a pack directory against its manifest.json" },
+	{ "publish", cmd_publish, "publish a week's KPIs to CloudWatch (PutMetricData) and/or a Prometheus textfile" },
 	{ "seed", cmd_seed, "create the reference schema and load the demo or scale dataset" },
 	{ NULL, NULL, NULL },
 };
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 	           "  connection lost), 5 timeout, 6 query result breaks the contract, 7 cannot\n"
 	           "  write output, 8 malformed input data (snapshot, pack that fails verify)\n"
 	           "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
-	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, NO_COLOR, and libpq's PG*\n");
+	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, NO_COLOR, libpq's PG*,\n"
+	           "  KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_DEADLINE_SECONDS, KPI_PUBLISH_NAMESPACE\n"
+	           "  and the AWS ones (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL[_CLOUDWATCH], ...)\n");
 }
 
 int main(int argc, char **argv)

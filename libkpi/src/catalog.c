@@ -287,6 +287,23 @@ int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d,
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
 		                          "KPI '%s' is gating but has no threshold", d->id);
 	d->raw = json_incref((json_t *)o);
+	if ((v = json_object_get(o, "cloudwatch"))) {
+		static const char *const cwkeys[] = { "alarm", NULL };
+		kpi_alarm_rule rule;
+		if (!json_is_object(v))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "cloudwatch must be an object");
+		if ((rc = kpi__json_check_keys(doc, v, cwkeys, "cloudwatch", err)))
+			return rc;
+		if (d->source != KPI_SOURCE_CLOUDWATCH)
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "KPI '%s' has a cloudwatch object but its source is not cloudwatch", d->id);
+		rc = kpi_alarm_rule_of(&rule, d, err);
+		if (rc && rc != KPI_ENOTFOUND)
+			return kpi__jsondoc_error(doc, json_object_get(v, "alarm"), err, rc, "%s", err->message);
+	}
+	if (d->source == KPI_SOURCE_CLOUDWATCH && !d->query)
+		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "KPI '%s' has no query file (queries/cloudwatch/...)",
+		                          d->id);
 	return 0;
 }
 
@@ -377,7 +394,8 @@ static int def_dup(kpi_def *d, const kpi_def *s)
 	return 0;
 }
 
-int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, kpi_error *err)
+int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(const kpi_def *, const void *),
+                     const void *ctx, kpi_error *err)
 {
 	kpi_catalog *c = calloc(1, sizeof(*c));
 
@@ -385,11 +403,12 @@ int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, kpi_error *err)
 	if (!c || !(c->kpis = calloc(cat->nkpis + 1, sizeof(*c->kpis))) ||
 	    (cat->path && !(c->path = strdup(cat->path))))
 		goto nomem;
-	for (; c->nkpis < cat->nkpis; c->nkpis++)
-		if (def_dup(&c->kpis[c->nkpis], &cat->kpis[c->nkpis])) {
-			c->nkpis++; /* release the partial copy too */
-			goto nomem;
-		}
+	for (size_t i = 0; i < cat->nkpis; i++) {
+		if (keep && !keep(&cat->kpis[i], ctx))
+			continue;
+		if (def_dup(&c->kpis[c->nkpis++], &cat->kpis[i]))
+			goto nomem; /* the partial copy is released too */
+	}
 	*out = c;
 	return 0;
 nomem:

@@ -53,8 +53,10 @@ int kpi__json_check_keys(const kpi__jsondoc *doc, const json_t *obj, const char 
  * KPI_ECONFIG at the value's position. `d->raw` holds a reference to `o`. */
 int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err);
 
-/* A deep copy of a catalogue (definitions, labels, thresholds, `raw`). */
-int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, kpi_error *err);
+/* A deep copy of a catalogue (definitions, labels, thresholds, `raw`): of
+ * the definitions for which `keep` (when not NULL) returns true. */
+int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(const kpi_def *, const void *),
+                     const void *ctx, kpi_error *err);
 
 /* Series helpers. */
 void kpi__series_release(kpi_series *s);

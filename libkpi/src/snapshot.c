@@ -354,6 +354,11 @@ int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err)
 	return 0;
 }
 
+static bool in_run(const kpi_def *d, const void *cfg)
+{
+	return d->source != KPI_SOURCE_CLOUDWATCH || kpi_cloudwatch_configured(cfg, d);
+}
+
 int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_config *cfg,
                          const kpi_window *w, kpi_error *err)
 {
@@ -374,8 +379,10 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* The series point into the snapshot's own copy of the definitions. */
-	if ((rc = kpi__catalog_dup(&snap->catalog, cat, err)) ||
+	/* The series point into the snapshot's own copy of the definitions: of
+	 * the KPIs of the run, as kpi_collect chooses them (a CloudWatch KPI
+	 * whose load balancer or queues are not configured is not part of it). */
+	if ((rc = kpi__catalog_dup(&snap->catalog, cat, in_run, cfg, err)) ||
 	    (rc = kpi__collect_session(&snap->result, &pg, snap->catalog, cfg, NULL, 0, w, err)) ||
 	    (rc = kpi_eval_verdicts(&snap->verdicts, snap->result, err)))
 		goto done;
@@ -384,7 +391,9 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 	if ((rc = fetch_uncovered(snap, pg, cfg, w, err)) || (rc = fetch_mismatches(snap, pg, cfg, w, err)) ||
 	    (rc = fetch_changes(snap, pg, cfg, w, err)))
 		goto done;
-	if (!(snap->sources = calloc(1, sizeof(*snap->sources)))) {
+	/* Provenance: PostgreSQL (the drill-downs always read it), CloudWatch
+	 * when a KPI of the run comes from there; never a secret. */
+	if (!(snap->sources = calloc(2, sizeof(*snap->sources)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -394,6 +403,17 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
+	for (size_t i = 0; i < snap->result->nseries; i++)
+		if (snap->result->series[i].def->source == KPI_SOURCE_CLOUDWATCH) {
+			kpi_source_info *src = &snap->sources[snap->nsources++];
+			if (!(src->kind = strdup("cloudwatch"))) {
+				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+				goto done;
+			}
+			if ((rc = kpi_cloudwatch_where(&src->where, err)))
+				goto done;
+			break;
+		}
 	if ((rc = kpi__snapshot_check_lists(snap, err)))
 		goto done;
 	*out = snap;

@@ -4,7 +4,7 @@
 # validation, PDF, one PNG per KPI, XLSX, manifest, fsync and the directory
 # swap) from a 12-week and a 52-week snapshot with no database.
 #
-# The snapshots are synthetic (build/tests/bench_snapshot: every KPI of
+# The snapshots are synthetic (build/tests/bench/bench_snapshot: every KPI of
 # templates/catalog.json with plausible values, gaps, breaches, full
 # drill-down lists), or any snapshot.json given with SNAPSHOT=... (e.g. the
 # demo's reports/2026-W46/snapshot.json). Each render runs once to warm the
@@ -21,7 +21,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${KPI_BENCH_BUILD:-$ROOT/build}
 KPI=$BUILD/tools/kpi
-GEN=$BUILD/tests/bench_snapshot
+GEN=$BUILD/tests/bench/bench_snapshot
 RUNS=${RUNS:-5}
 WEEKS=("$@")
 [ ${#WEEKS[@]} -gt 0 ] || WEEKS=(12 52)
