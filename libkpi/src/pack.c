@@ -461,19 +461,23 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 	/* The swap. */
 	if (exists) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
-			/* `tmp` now holds the previous pack */
-			if (rename(tmp, old) != 0) {
-				rc = kpi_error_set(err, KPI_EIO, "cannot rename '%s': %s", tmp, strerror(errno));
-				goto done;
-			}
+			/* `tmp` now holds the previous pack: it is the one to remove */
+			char *t = tmp;
+			tmp = old;
+			old = t;
 		} else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
 			/* A file system without RENAME_EXCHANGE: move the old pack aside,
 			 * then the new one in. For a moment there is no pack, never a
 			 * mixed one. */
 			kpi_log_msg(KPI_LOG_WARN, "pack.swap", "the file system of %s cannot exchange directories "
 			                                       "atomically: replacing in two renames", parent);
-			if (rename(dir, old) != 0 || rename(tmp, dir) != 0) {
+			if (rename(dir, old) != 0) {
 				rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
+				goto done;
+			}
+			if (rename(tmp, dir) != 0) {
+				rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
+				rename(old, dir); /* put the previous pack back */
 				goto done;
 			}
 		} else {
