@@ -367,8 +367,10 @@ static size_t label_sets(xl *x, const kpi_series *s, int nweeks, lset **out, siz
 	for (size_t i = 0; i < s->nrows && !x->rc; i++) {
 		int wi = kpi_window_index(w, s->rows[i].period_start);
 		size_t k;
+		if (wi < 0)
+			continue; /* not a week of the window (a parsed snapshot has none) */
 		labels_key(&key, s, &s->rows[i]);
-		if (!need(x, key.data) || wi < 0)
+		if (!need(x, key.data))
 			break;
 		for (k = 0; k < n && strcmp(sets[k].key, key.data) != 0; k++)
 			;
