@@ -18,7 +18,7 @@
  * a HOLD week (coverage no data, blocking), a NO-GO week, every status, a
  * label set missing a week, open-ended CloudWatch labels with UTF-8, quotes,
  * a backslash and a tab, an incomplete row, a not-applicable row, the
- * smallest subnormal and the largest double, 0.1 + 0.2, negative values,
+ * smallest subnormal and 1.5e308 (beyond Excel), 0.1 + 0.2, negative values,
  * drill-down lists and rollout changes with null old and new values.
  */
 kpi_snapshot *packfix_golden(void);

@@ -78,7 +78,7 @@ static void test_snapshot_parse__golden_round_trip(void **state)
 	assert_non_null(s);
 	assert_int_equal(s->nrows, 5);
 	assert_double_equal(s->rows[1].value, 4.9406564584124654e-324);
-	assert_double_equal(s->rows[2].value, 1.7976931348623157e308);
+	assert_double_equal(s->rows[2].value, 1.5e308);
 	assert_string_equal(s->rows[2].labels[0], "caf\xc3\xa9 \xe2\x98\x95 \"quoted\" back\\slash\ttab");
 	assert_true(s->rows[3].incomplete);
 	assert_int_equal(s->rows[3].status, KPI_STATUS_NO_DATA);
@@ -136,6 +136,39 @@ static void test_snapshot_round_trip__synthetic_52_weeks(void **state)
 			assert_int_equal(x->rows[j].status, y->rows[j].status);
 		}
 	}
+	if (kpi_snapshot_write(&b, back, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	kpi_buf_release(&a);
+	kpi_buf_release(&b);
+	kpi_snapshot_free(snap);
+	kpi_snapshot_free(back);
+}
+
+/* The extremes of the doubles survive a round trip bit for bit. */
+static void test_snapshot_round_trip__extreme_doubles(void **state)
+{
+	(void)state;
+	static const double values[] = { 1.7976931348623157e308, -1.7976931348623157e308, 4.9406564584124654e-324,
+		                         2.2250738585072014e-308, 0.1 + 0.2, 1e21, 123456789012345678.0, -0.5 };
+	kpi_snapshot *snap = packfix_golden(), *back = NULL;
+	kpi_series *s = (kpi_series *)kpi_result_find(snap->result, "job_latency_seconds");
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_buf a, b = KPI_BUF_INIT;
+
+	assert_true(s->nrows >= sizeof(values) / sizeof(values[0]) - 2);
+	for (size_t i = 0; i < s->nrows; i++) {
+		s->rows[i].has_value = s->rows[i].applicable = true;
+		s->rows[i].value = values[i];
+	}
+	snapfix_finish(snap);
+	a = packfix_json(snap);
+	if (kpi_snapshot_parse(&back, "extremes.json", a.data, a.len, &err))
+		fail_msg("%s", err.message);
+	s = (kpi_series *)kpi_result_find(back->result, "job_latency_seconds");
+	for (size_t i = 0; i < s->nrows; i++)
+		assert_memory_equal(&s->rows[i].value, &values[i], sizeof(double));
 	if (kpi_snapshot_write(&b, back, &err))
 		fail_msg("%s", err.message);
 	assert_int_equal(a.len, b.len);
@@ -207,7 +240,7 @@ static const bad_case bad_cases[] = {
 	  "'vendor' is not a known value of label 'path'" },
 	{ "\"weeks\": 3", "\"weeks\": 4", NULL, "4,", 0, "do not end with last_week" },
 	{ "\"partial\": true", "\"partial\": false", "\"window\"", "{\"first_week\"", 0, "'partial' must be true" },
-	{ "\"value\": 1.5", "\"value\": \"1.5\"", NULL, "\"1.5\"", 0, "'value' must be a number or null" },
+	{ "\"value\": 1.5,", "\"value\": \"1.5\",", NULL, "\"1.5\"", 0, "'value' must be a number or null" },
 	{ "\"decided_at\": \"2026-11-12T09:30:00Z\"", "\"decided_at\": \"2026-11-01T09:30:00Z\"", NULL,
 	  "\"2026-11-01T09:30:00Z\"", 0, "a mismatch must be of the last week" },
 	{ "\"threshold\": {\"op\": \">=\", \"target\": 95", "\"threshold\": {\"op\": \"~\", \"target\": 95", NULL,
@@ -360,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_write__golden),
 		cmocka_unit_test(test_snapshot_parse__golden_round_trip),
 		cmocka_unit_test(test_snapshot_round_trip__synthetic_52_weeks),
+		cmocka_unit_test(test_snapshot_round_trip__extreme_doubles),
 		cmocka_unit_test(test_snapshot_write__refuses_what_json_cannot_hold),
 		cmocka_unit_test(test_snapshot_parse__errors_point_at_the_value),
 		cmocka_unit_test(test_snapshot_parse__truncated_and_not_json),

@@ -267,7 +267,7 @@ static void test_xlsx__kpi_sheets(void **state)
 		int orders = find_col(b, s, KPI_HEAD, "endpoint=/v1/orders (%)");
 		/* beyond Excel's range (above 9.99999999999999E+307, subnormal): the
 		 * exact decimal as text, never a number Excel would read otherwise */
-		assert_string_equal(xr_text(b, s, KPI_HEAD + 2, odd), "1.7976931348623157e+308");
+		assert_string_equal(xr_text(b, s, KPI_HEAD + 2, odd), "1.5e+308");
 		assert_string_equal(xr_text(b, s, KPI_HEAD + 2, orders), "4.94065645841247e-324");
 		assert_empty(b, s, KPI_HEAD + 1, odd);
 		assert_contains(xr_text(b, s, KPI_HEAD + 3, find_col(b, s, KPI_HEAD, "Notes")), "source answered in part");
@@ -452,6 +452,30 @@ static void test_xlsx__very_long_labels(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* The largest double and the other magnitudes Excel cannot hold. */
+static void test_xlsx__beyond_excel(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	kpi_series *s = (kpi_series *)kpi_result_find(snap->result, "job_latency_seconds");
+	xr_book *b;
+	const xr_sheet *sh;
+	int c;
+
+	s->rows[0].value = 1.7976931348623157e308; /* p50, week 0 */
+	s->rows[2].value = -1e308;                  /* p50, week 1 */
+	s->rows[4].value = 9.99999999999999e307;    /* p50, week 2: Excel's largest */
+	snapfix_finish(snap);
+	b = xr_open(write_book(snap, "beyond.xlsx"));
+	sh = xr_sheet_by_name(b, "job_latency_seconds");
+	c = find_col(b, sh, KPI_HEAD, "stat=p50 (s)");
+	assert_string_equal(xr_text(b, sh, KPI_HEAD + 1, c), "1.7976931348623157e+308");
+	assert_string_equal(xr_text(b, sh, KPI_HEAD + 2, c), "-1e+308");
+	assert_number(b, sh, KPI_HEAD + 3, c, 9.99999999999999e307);
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
 /* Failing to write: an error naming the file, nothing printed, no file. */
 static void test_xlsx__unwritable_path(void **state)
 {
@@ -513,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_xlsx__all_no_data_kpi_and_missing_weeks),
 		cmocka_unit_test(test_xlsx__one_week_history),
 		cmocka_unit_test(test_xlsx__very_long_labels),
+		cmocka_unit_test(test_xlsx__beyond_excel),
 		cmocka_unit_test(test_xlsx__unwritable_path),
 		cmocka_unit_test(test_xlsx__every_number_equals_the_snapshot),
 	};
