@@ -23,6 +23,7 @@
 #define CONTENT_W KPI__CHART_W
 #define CONTENT_TOP 44.0
 #define CONTENT_BOTTOM (PAGE_H - 36.0)
+#define PNG_MARGIN 16.0 /* pixels */
 
 enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_DRILL, SEC_APPENDIX, NSEC };
 static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
@@ -158,6 +159,16 @@ static void cell(doc *d, const tcol *c, double x, double row_h, const char *text
 	kpi__text(d->r, text, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
 }
 
+static void rule_from(doc *d, double x0, double row_h, bool strong)
+{
+	cairo_t *cr = d->r->cr;
+	kpi__set_rgb(cr, strong ? KPI__FAINT : KPI__GRID);
+	cairo_set_line_width(cr, strong ? 0.7 : 0.4);
+	cairo_move_to(cr, x0, d->y + row_h);
+	cairo_line_to(cr, MARGIN_X + CONTENT_W, d->y + row_h);
+	cairo_stroke(cr);
+}
+
 static void row_rule(doc *d, double row_h, bool strong)
 {
 	cairo_t *cr = d->r->cr;
@@ -229,6 +240,52 @@ static const char *verdict_sentence(const kpi_verdict *v, char *buf, size_t size
 	return buf;
 }
 
+static const tcol cover_cols[] = { { "KPI", 290, KPI__LEFT },     { "Labels", 176, KPI__LEFT },
+	                           { "Status", 72, KPI__CENTER }, { "Value", 120, KPI__RIGHT },
+	                           { "Threshold", 110, KPI__LEFT } };
+#define COVER_ROW_H 25.0
+#define GATING_ROW_H 17.0
+
+/* A row of the cover's tables: the KPI (title and id), labels, status chip,
+ * value and threshold. `threshold` is used when the KPI is not in the
+ * catalogue. */
+static void status_row(doc *d, double row_h, const char *id, const char *labels, kpi_status st, bool has,
+                       double value, const char *threshold)
+{
+	const kpi_def *def = find_def(d->snap, id);
+	const tcol *cols = cover_cols;
+	double x = MARGIN_X;
+	char val[96], th[96];
+	kpi__tstyle t1 = kpi__tsw(KPI__F_BOLD, 8.5, KPI__INK, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+	kpi__tstyle t2 = kpi__tsw(KPI__F_MONO, 7, KPI__MUTED, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+	double h1;
+
+	if (row_h >= COVER_ROW_H) {
+		h1 = kpi__text(d->r, def ? def->title : id, x + CELL_PAD, d->y + 2.5, &t1);
+		kpi__text(d->r, id, x + CELL_PAD, d->y + 2.5 + h1, &t2);
+	} else {
+		cell(d, &cols[0], x, row_h, def ? def->title : id, KPI__F_BOLD, 8.5, KPI__INK);
+	}
+	x += cols[0].w;
+	cell(d, &cols[1], x, row_h, labels, KPI__F_SANS, 8, KPI__INK);
+	x += cols[1].w;
+	chip(d, x + (cols[2].w - 56) / 2, d->y + (row_h - 12) / 2, 56, 12, st);
+	x += cols[2].w;
+	if (def)
+		kpi__fmt_value_th(val, sizeof(val), has, value, def->unit, &def->threshold);
+	else
+		kpi__fmt_value(val, sizeof(val), has, value, "");
+	cell(d, &cols[3], x, row_h, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
+	x += cols[3].w;
+	if (def)
+		kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
+	else
+		snprintf(th, sizeof(th), "%s", threshold ? threshold : "");
+	cell(d, &cols[4], x, row_h, th, KPI__F_SANS, 8.5, KPI__INK);
+	row_rule(d, row_h, false);
+	d->y += row_h;
+}
+
 static void cover(doc *d)
 {
 	kpi__render *r = d->r;
@@ -238,11 +295,6 @@ static void cover(doc *d)
 	char buf[512], wk[16], a[16], t[48];
 	kpi__tstyle st;
 	double bx = MARGIN_X, by, bw = 250, bh = 150, fs = 84, tw, th, x2, y2;
-	static const tcol cols[] = { { "KPI", 290, KPI__LEFT },     { "Labels", 176, KPI__LEFT },
-		                     { "Status", 72, KPI__CENTER }, { "Value", 120, KPI__RIGHT },
-		                     { "Threshold", 110, KPI__LEFT } };
-	const double row_h = 25;
-
 	page_begin(d, SEC_COVER);
 	st = kpi__tsw(KPI__F_BOLD, 22, KPI__INK, CONTENT_W, KPI__LEFT);
 	d->y += kpi__text(r, "Rollout go/no-go pack", MARGIN_X, d->y, &st) + 2;
@@ -337,42 +389,47 @@ static void cover(doc *d)
 	if (!v->nreasons) {
 		para(d, "None: no gating KPI row is in breach and none that blocks on missing data lacks data this week.", 9.5,
 		     KPI__INK, KPI__F_SANS);
-		return;
+	} else {
+		table_head(d, cover_cols, 5, 16);
+		for (size_t i = 0; i < v->nreasons; i++) {
+			const kpi_reason *re = &v->reasons[i];
+			if (need(d, COVER_ROW_H)) {
+				heading(d, "Reasons behind the verdict (continued)", 12);
+				table_head(d, cover_cols, 5, 16);
+			}
+			status_row(d, COVER_ROW_H, re->kpi, *re->labels ? re->labels : "—", re->status, re->has_value, re->value,
+			           re->threshold);
+		}
 	}
-	table_head(d, cols, 5, 16);
-	for (size_t i = 0; i < v->nreasons; i++) {
-		const kpi_reason *re = &v->reasons[i];
-		const kpi_def *def = find_def(d->snap, re->kpi);
-		double x = MARGIN_X;
-		char val[96], th2[96];
-		if (need(d, row_h)) {
-			heading(d, "Reasons behind the verdict (continued)", 12);
-			table_head(d, cols, 5, 16);
+	/* the gating KPIs of the week at a glance, when the cover has room for them */
+	{
+		size_t n = kpi_render_chart_count(d->snap), rows = 0;
+		const kpi_row *last;
+		for (size_t i = 0; i < n; i++) {
+			const kpi_series *s;
+			const kpi_def *def = kpi__chart_def(d->snap, i, &s);
+			for (size_t k = 0; def->gating && s && k < s->nrows; k++)
+				rows += s->rows[k].period_start == w->starts[w->nweeks - 1];
 		}
-		{
-			kpi__tstyle t1 = kpi__tsw(KPI__F_BOLD, 8.5, KPI__INK, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
-			kpi__tstyle t2 = kpi__tsw(KPI__F_MONO, 7, KPI__MUTED, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
-			double h1 = kpi__text(r, def ? def->title : re->kpi, x + CELL_PAD, d->y + 2.5, &t1);
-			kpi__text(r, re->kpi, x + CELL_PAD, d->y + 2.5 + h1, &t2);
+		if (!rows || d->pages != d->sec_page[SEC_COVER] ||
+		    d->y + 14 + 22 + 16 + (double)rows * GATING_ROW_H > CONTENT_BOTTOM)
+			return;
+		d->y += 14;
+		snprintf(buf, sizeof(buf), "Gating KPIs in %s", wk);
+		heading(d, buf, 12);
+		table_head(d, cover_cols, 5, 16);
+		for (size_t i = 0; i < n; i++) {
+			const kpi_series *s;
+			const kpi_def *def = kpi__chart_def(d->snap, i, &s);
+			for (size_t k = 0; def->gating && s && k < s->nrows; k++) {
+				char lb[256];
+				last = &s->rows[k];
+				if (last->period_start != w->starts[w->nweeks - 1])
+					continue;
+				labels_text(lb, sizeof(lb), s, last);
+				status_row(d, GATING_ROW_H, def->id, lb, last->status, last->has_value, last->value, NULL);
+			}
 		}
-		x += cols[0].w;
-		cell(d, &cols[1], x, row_h, *re->labels ? re->labels : "—", KPI__F_SANS, 8, KPI__INK);
-		x += cols[1].w;
-		chip(d, x + (cols[2].w - 56) / 2, d->y + (row_h - 12) / 2, 56, 12, re->status);
-		x += cols[2].w;
-		if (def)
-			kpi__fmt_value_th(val, sizeof(val), re->has_value, re->value, def->unit, &def->threshold);
-		else
-			kpi__fmt_value(val, sizeof(val), re->has_value, re->value, "");
-		cell(d, &cols[3], x, row_h, val, KPI__F_BOLD, 8.5, re->status == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
-		x += cols[3].w;
-		if (def)
-			kpi__fmt_threshold(th2, sizeof(th2), &def->threshold, def->unit);
-		else
-			snprintf(th2, sizeof(th2), "%s", re->threshold ? re->threshold : "");
-		cell(d, &cols[4], x, row_h, th2, KPI__F_SANS, 8.5, KPI__INK);
-		row_rule(d, row_h, false);
-		d->y += row_h;
 	}
 }
 
@@ -396,11 +453,12 @@ static int delta_sense(const kpi_threshold *th, double prev, double last)
 }
 
 static const tcol sc_cols[] = {
-	{ "KPI", 196, KPI__LEFT },      { "Labels", 150, KPI__LEFT },   { "Value", 100, KPI__RIGHT },
-	{ "Threshold", 68, KPI__LEFT }, { "Status", 62, KPI__CENTER },  { "Δ week", 86, KPI__RIGHT },
+	{ "KPI", 176, KPI__LEFT },      { "Labels", 172, KPI__LEFT },   { "Value", 104, KPI__RIGHT },
+	{ "Threshold", 64, KPI__LEFT }, { "Status", 58, KPI__CENTER },  { "Δ week", 88, KPI__RIGHT },
 	{ "Trend", 106, KPI__LEFT },
 };
 #define SC_NCOLS (sizeof(sc_cols) / sizeof(sc_cols[0]))
+#define SC_ROW_H 14.5
 
 static double scorecard_foot(doc *d, bool draw)
 {
@@ -436,14 +494,88 @@ static void scorecard_page(doc *d, bool first)
 		         d->w->nweeks > 1 ? kpi_week_format(p, sizeof(p), kpi_week_add(d->w->last, -1)) : "no earlier week");
 		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
 	}
-	table_head(d, sc_cols, SC_NCOLS, 16);
+	table_head(d, sc_cols, SC_NCOLS, 15);
+}
+
+/* The row of `s` in week `wi` with the labels of `key`, or NULL. */
+static const kpi_row *row_like(const kpi_series *s, const kpi_window *w, int wi, const kpi_row *key)
+{
+	if (wi < 0)
+		return NULL;
+	for (size_t j = 0; j < s->nrows; j++) {
+		const kpi_row *c = &s->rows[j];
+		bool same = c->period_start == w->starts[wi];
+		for (size_t l = 0; same && l < s->nlabels; l++)
+			same = strcmp(c->labels[l] ? c->labels[l] : "", key->labels[l] ? key->labels[l] : "") == 0;
+		if (same)
+			return c;
+	}
+	return NULL;
+}
+
+/* One scorecard row; `title` is drawn over `title_lines` rows (0: none). */
+static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last, int title_lines)
+{
+	const kpi_window *w = d->w;
+	const kpi_row *prev = row_like(s, w, w->nweeks - 2, last);
+	double x = MARGIN_X, row_h = SC_ROW_H;
+	char buf[256], dl[96], v[96], dur[32];
+	size_t o;
+
+	if (title_lines) {
+		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc_cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+		double th;
+		st.lines = title_lines;
+		kpi__text_size(d->r, "Wg", &st, NULL, &th);
+		kpi__text(d->r, def->title, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
+	}
+	x += sc_cols[0].w;
+	if (!last) {
+		cell(d, &sc_cols[1], x, row_h, s ? "no row in the last week" : "not in the snapshot", KPI__F_OBLIQUE, 8,
+		     KPI__MUTED);
+		rule_from(d, MARGIN_X + sc_cols[0].w, row_h, false);
+		d->y += row_h;
+		return;
+	}
+	labels_text(buf, sizeof(buf), s, last);
+	cell(d, &sc_cols[1], x, row_h, buf, KPI__F_COND, 8, KPI__INK);
+	x += sc_cols[1].w;
+	kpi__fmt_value_th(v, sizeof(v), last->has_value, last->value, def->unit, &def->threshold);
+	o = strlen(v);
+	if (last->has_value && def->unit && strcmp(def->unit, "s") == 0 &&
+	    kpi__fmt_duration(dur, sizeof(dur), last->value)[0])
+		o += (size_t)snprintf(v + o, sizeof(v) - o, " (%s)", dur);
+	if (last->partial && o < sizeof(v))
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "*");
+	if (last->incomplete && o < sizeof(v))
+		snprintf(v + o, sizeof(v) - o, "†");
+	cell(d, &sc_cols[2], x, row_h, v, last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE, 8,
+	     last->has_value ? KPI__INK : KPI__MUTED);
+	x += sc_cols[2].w;
+	cell(d, &sc_cols[3], x, row_h, kpi__fmt_threshold(buf, sizeof(buf), &def->threshold, def->unit), KPI__F_SANS, 8,
+	     def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
+	x += sc_cols[3].w;
+	chip(d, x + (sc_cols[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
+	x += sc_cols[4].w;
+	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
+		double delta = last->value - prev->value;
+		int sense = delta_sense(&def->threshold, prev->value, last->value);
+		kpi__rgb col = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
+		kpi__fmt_delta(dl, sizeof(dl), delta, def->unit);
+		snprintf(buf, sizeof(buf), "%s %s", delta > 0 ? "↑" : delta < 0 ? "↓" : "→", dl);
+		cell(d, &sc_cols[5], x, row_h, buf, KPI__F_BOLD, 8, col);
+	} else {
+		cell(d, &sc_cols[5], x, row_h, "—", KPI__F_SANS, 8, KPI__FAINT);
+	}
+	x += sc_cols[5].w;
+	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc_cols[6].w - 2 * CELL_PAD, row_h - 5);
+	rule_from(d, MARGIN_X + sc_cols[0].w, row_h, false);
+	d->y += row_h;
 }
 
 static void scorecard(doc *d)
 {
-	kpi__render *r = d->r;
 	const kpi_window *w = d->w;
-	const double row_h = 17;
 	double foot;
 	size_t n = kpi_render_chart_count(d->snap);
 
@@ -453,92 +585,26 @@ static void scorecard(doc *d)
 	for (size_t i = 0; i < n; i++) {
 		const kpi_series *s;
 		const kpi_def *def = kpi__chart_def(d->snap, i, &s);
-		bool first_of_kpi = true, any = false;
-		for (size_t k = 0; s && k <= s->nrows; k++) {
-			const kpi_row *last = k < s->nrows ? &s->rows[k] : NULL, *prev = NULL;
-			double x = MARGIN_X;
-			char buf[256], dl[96];
-			if (last && last->period_start != w->starts[w->nweeks - 1])
+		const kpi_row *rows[4096];
+		size_t nr = 0, done = 0;
+		for (size_t k = 0; s && k < s->nrows && nr < 4096; k++)
+			if (s->rows[k].period_start == w->starts[w->nweeks - 1])
+				rows[nr++] = &s->rows[k];
+		if (!nr)
+			rows[nr++] = NULL; /* one row that says so */
+		while (done < nr) {
+			int fit = (int)floor((CONTENT_BOTTOM - foot - d->y) / SC_ROW_H), lines;
+			if (fit < 1) {
+				scorecard_foot(d, true);
+				scorecard_page(d, false);
 				continue;
-			if (!last && any)
-				break;
-			if (d->y + row_h > CONTENT_BOTTOM - foot) {
-				scorecard_foot(d, true);
-				scorecard_page(d, false);
-				first_of_kpi = true;
 			}
-			if (first_of_kpi && i > 0)
+			/* the title over up to two rows of its group on this page */
+			lines = nr - done >= 2 && fit >= 2 ? 2 : 1;
+			if (i > 0 && done == 0)
 				row_rule(d, -0.2, true);
-			/* KPI title on the first row of its group and of each page */
-			cell(d, &sc_cols[0], x, row_h, first_of_kpi ? def->title : "", KPI__F_BOLD, 8, KPI__INK);
-			x += sc_cols[0].w;
-			first_of_kpi = false;
-			if (!last) {
-				cell(d, &sc_cols[1], x, row_h, "no row in the last week", KPI__F_OBLIQUE, 8, KPI__MUTED);
-				row_rule(d, row_h, false);
-				d->y += row_h;
-				break;
-			}
-			any = true;
-			for (size_t j = 0; j < s->nrows && w->nweeks > 1; j++) {
-				const kpi_row *c = &s->rows[j];
-				bool same = c->period_start == w->starts[w->nweeks - 2];
-				for (size_t l = 0; same && l < s->nlabels; l++)
-					same = strcmp(c->labels[l] ? c->labels[l] : "", last->labels[l] ? last->labels[l] : "") == 0;
-				if (same) {
-					prev = c;
-					break;
-				}
-			}
-			labels_text(buf, sizeof(buf), s, last);
-			cell(d, &sc_cols[1], x, row_h, buf, KPI__F_SANS, 8, KPI__INK);
-			x += sc_cols[1].w;
-			{
-				char v[96], dur[32];
-				size_t o;
-				kpi__fmt_value_th(v, sizeof(v), last->has_value, last->value, def->unit, &def->threshold);
-				o = strlen(v);
-				if (last->has_value && def->unit && strcmp(def->unit, "s") == 0 &&
-				    kpi__fmt_duration(dur, sizeof(dur), last->value)[0])
-					o += (size_t)snprintf(v + o, sizeof(v) - o, " (%s)", dur);
-				if (last->partial && o < sizeof(v))
-					o += (size_t)snprintf(v + o, sizeof(v) - o, "*");
-				if (last->incomplete && o < sizeof(v))
-					snprintf(v + o, sizeof(v) - o, "†");
-				cell(d, &sc_cols[2], x, row_h, v, last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE, 8,
-				     last->has_value ? KPI__INK : KPI__MUTED);
-			}
-			x += sc_cols[2].w;
-			cell(d, &sc_cols[3], x, row_h, kpi__fmt_threshold(buf, sizeof(buf), &def->threshold, def->unit),
-			     KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
-			x += sc_cols[3].w;
-			chip(d, x + (sc_cols[4].w - 52) / 2, d->y + (row_h - 11) / 2, 52, 11, last->status);
-			x += sc_cols[4].w;
-			if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
-				double delta = last->value - prev->value;
-				int sense = delta_sense(&def->threshold, prev->value, last->value);
-				kpi__rgb col = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
-				kpi__fmt_delta(dl, sizeof(dl), delta, def->unit);
-				snprintf(buf, sizeof(buf), "%s %s", delta > 0 ? "↑" : delta < 0 ? "↓" : "→", dl);
-				cell(d, &sc_cols[5], x, row_h, buf, KPI__F_BOLD, 8, col);
-			} else {
-				cell(d, &sc_cols[5], x, row_h, "—", KPI__F_SANS, 8, KPI__FAINT);
-			}
-			x += sc_cols[5].w;
-			kpi__sparkline(r, s, last, x + CELL_PAD, d->y + 3, sc_cols[6].w - 2 * CELL_PAD, row_h - 6);
-			row_rule(d, row_h, false);
-			d->y += row_h;
-		}
-		if (!s) {
-			double x = MARGIN_X;
-			if (d->y + row_h > CONTENT_BOTTOM - foot) {
-				scorecard_foot(d, true);
-				scorecard_page(d, false);
-			}
-			cell(d, &sc_cols[0], x, row_h, def->title, KPI__F_BOLD, 8, KPI__INK);
-			cell(d, &sc_cols[1], x + sc_cols[0].w, row_h, "not in the snapshot", KPI__F_OBLIQUE, 8, KPI__MUTED);
-			row_rule(d, row_h, false);
-			d->y += row_h;
+			for (int k = 0; k < fit && done < nr; k++, done++)
+				scorecard_row(d, def, s, rows[done], k == 0 ? lines : 0);
 		}
 	}
 	scorecard_foot(d, true);
@@ -574,11 +640,11 @@ static void drill(doc *d)
 		                   { "Tenant", 170, KPI__LEFT },     { "Style", 170, KPI__LEFT },
 		                   { "Revision", 60, KPI__RIGHT },   { "Revision created", 150, KPI__LEFT },
 		                   { "Age (days)", 98, KPI__RIGHT } };
-	static const tcol mc[] = { { "Decided at", 104, KPI__LEFT },  { "Decision", 62, KPI__RIGHT },
-		                   { "Design", 62, KPI__RIGHT },      { "Environment", 74, KPI__LEFT },
+	static const tcol mc[] = { { "Decided at", 104, KPI__LEFT },  { "Decision", 56, KPI__RIGHT },
+		                   { "Design", 56, KPI__RIGHT },      { "Environment", 70, KPI__LEFT },
 		                   { "Tenant", 92, KPI__LEFT },       { "Style", 92, KPI__LEFT },
-		                   { "User", 74, KPI__LEFT },         { "Decided by", 68, KPI__LEFT },
-		                   { "Metadata → outcome", 96, KPI__LEFT }, { "Migrated", 44, KPI__CENTER } };
+		                   { "User", 66, KPI__LEFT },         { "Decided by", 62, KPI__LEFT },
+		                   { "Metadata → outcome", 110, KPI__LEFT }, { "Migrated", 60, KPI__CENTER } };
 	const double row_h = 15;
 
 	page_begin(d, SEC_DRILL);
@@ -883,6 +949,8 @@ static void appendix(doc *d)
 		kv(d, "Instants", buf, KPI__F_SANS, true);
 		snprintf(buf, sizeof(buf), "%s (%s UTC)", kpi__fmt_time(t, sizeof(t), snap->result->read_at, w->tz),
 		         kpi_time_format(t2, sizeof(t2), snap->result->read_at));
+		if (strcmp(w->tz, "UTC") == 0)
+			kpi__fmt_time(buf, sizeof(buf), snap->result->read_at, w->tz);
 		kv(d, "Data read", buf, KPI__F_SANS, true);
 	}
 	snprintf(buf, sizeof(buf), "%d days (legacy cohort: a design event within this many days before T)", snap->active_days);
@@ -1107,8 +1175,15 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 	cr = cairo_create(img);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
-	/* the chart's design box, scaled to the image: the same drawing as the PDF page */
-	cairo_scale(cr, KPI_RENDER_PNG_WIDTH / KPI__CHART_W, KPI_RENDER_PNG_HEIGHT / KPI__CHART_H);
+	/* the chart's design box, scaled into the image with a margin: the same
+	 * drawing as the PDF page */
+	{
+		double sc = fmin((KPI_RENDER_PNG_WIDTH - 2 * PNG_MARGIN) / KPI__CHART_W,
+		                 (KPI_RENDER_PNG_HEIGHT - 2 * PNG_MARGIN) / KPI__CHART_H);
+		cairo_translate(cr, (KPI_RENDER_PNG_WIDTH - sc * KPI__CHART_W) / 2,
+		                (KPI_RENDER_PNG_HEIGHT - sc * KPI__CHART_H) / 2);
+		cairo_scale(cr, sc, sc);
+	}
 	r.cr = cr;
 	r.trace = trace;
 	if (trace) {

@@ -437,8 +437,8 @@ static char *fmt_num_t(char *buf, size_t size, double v, const double *target)
 				return buf;
 			}
 	}
-	if (v == floor(v) && !target)
-		dec = 0;
+	if (v == floor(v))
+		dec = 0; /* a whole number never rounds across a target */
 	else if (a >= 1e4)
 		dec = 0;
 	else if (a >= 1e3)
@@ -531,7 +531,13 @@ char *kpi__fmt_delta(char *buf, size_t size, double d, const char *unit)
 		snprintf(buf, size, "±0");
 		return buf;
 	}
-	fmt_num_t(num, sizeof(num), fabs(d), NULL);
+	if (fabs(d) < 1 && fabs(d) >= 1e-4) {
+		/* two significant digits are enough for a change */
+		fixed(num, sizeof(num), fabs(d), 1 - (int)floor(log10(fabs(d))));
+		trim_zeros(num);
+	} else {
+		fmt_num_t(num, sizeof(num), fabs(d), NULL);
+	}
 	if (unit_is(unit, "%"))
 		snprintf(buf, size, "%s%s pp", d > 0 ? "+" : "−", num);
 	else if (unit && *unit && !unit_is(unit, "count"))
@@ -594,6 +600,14 @@ static void local_date(int64_t t, const char *tz, int *y, int *m, int *d, int *w
 	tt = timegm(&tm);
 	gmtime_r(&tt, &tm);
 	*wday = tm.tm_wday;
+}
+
+char *kpi__fmt_day(char *buf, size_t size, int64_t t, const char *tz)
+{
+	int y, m, d, wd;
+	local_date(t, tz, &y, &m, &d, &wd);
+	snprintf(buf, size, "%s %d", months[m - 1], d);
+	return buf;
 }
 
 char *kpi__fmt_week_dates(char *buf, size_t size, int64_t start, int64_t end, const char *tz)
