@@ -38,7 +38,7 @@ typedef struct cser {
 	int idx[8];               /* per label: catalogue index of the value, or 1000 + appearance */
 	char name[160];
 	size_t color;
-	double maxv;
+	double worst;             /* the worst value for ranking (badness()) */
 	bool visible;
 } cser;
 
@@ -85,6 +85,20 @@ static int label_index(const kpi_def *def, size_t li, const char *v, char ***see
 		seen[li] = n;
 		n[nseen[li]] = (char *)v; /* borrowed from the row */
 		return 1000 + (int)nseen[li]++;
+	}
+}
+
+/* How bad a value is for ranking label sets when not all can be drawn: the
+ * worst for the threshold's direction first, the largest without one. */
+static double badness(const kpi_threshold *th, double v)
+{
+	switch (th->op) {
+	case KPI_OP_GE:
+	case KPI_OP_GT: return -v;
+	case KPI_OP_LE:
+	case KPI_OP_LT: return v;
+	case KPI_OP_EQ: return fabs(v - th->target);
+	default: return fabs(v);
 	}
 }
 
@@ -174,15 +188,14 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 			cs = &c->ser[c->nser++];
 			memset(cs, 0, sizeof(*cs));
 			cs->first = r;
-			cs->maxv = -INFINITY;
+			cs->worst = -INFINITY;
 			for (size_t i = 0; i < nl && i < 8; i++)
 				cs->idx[i] = label_index(def, i, lab(r, i), seen, nseen);
 		}
 		cs->row[wi] = r;
 		if (r->has_value && isfinite(r->value)) {
 			c->any_value = true;
-			if (fabs(r->value) > cs->maxv || cs->maxv == -INFINITY)
-				cs->maxv = fmax(cs->maxv, fabs(r->value));
+			cs->worst = fmax(cs->worst, badness(&def->threshold, r->value));
 		}
 		if (r->status == KPI_STATUS_BREACH)
 			c->any_breach = true;
@@ -219,7 +232,7 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 		cpanel *p = &c->pan[c->npan++];
 		for (size_t j = 0; j < c->nser && n < 4096; j++) {
 			ix[n] = j;
-			mv[n++] = c->ser[j].maxv;
+			mv[n++] = c->ser[j].worst;
 		}
 		n = keep_largest(ix, n, MAX_LINES, mv);
 		c->hidden_series = c->nser - n;
@@ -240,8 +253,12 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 				o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
 				                      "%s%s", o ? " · " : "", lab(cs->first, i));
 			}
+			for (size_t i = 0; !cs->name[0] && i < nl; i++) /* nothing varies: all of them */
+				for (size_t j = 0; j < nl; j++)
+					o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
+					                      "%s%s", j ? " · " : "", lab(cs->first, j));
 			if (!cs->name[0])
-				snprintf(cs->name, sizeof(cs->name), "%s", nl ? lab(cs->first, 0) : "weekly value");
+				snprintf(cs->name, sizeof(cs->name), "weekly value");
 			if (o >= sizeof(cs->name))
 				cs->name[sizeof(cs->name) - 1] = '\0';
 		}
@@ -257,8 +274,8 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 				pix[np] = np;
 				np++;
 			}
-			if (c->ser[j].maxv > pmax[np - 1])
-				pmax[np - 1] = c->ser[j].maxv;
+			if (c->ser[j].worst > pmax[np - 1])
+				pmax[np - 1] = c->ser[j].worst;
 		}
 		{
 			size_t kept = keep_largest(pix, np, MAX_PANELS, pmax);
@@ -275,7 +292,7 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 					                      lab(c->ser[pstart[pi]].first, i));
 				for (size_t j = pstart[pi]; j < end && n < 4096; j++) {
 					ix[n] = j;
-					mv[n++] = c->ser[j].maxv;
+					mv[n++] = c->ser[j].worst;
 				}
 				n = keep_largest(ix, n, MAX_LINES, mv);
 				p->maxv = pmax[pi];
@@ -583,7 +600,7 @@ static void draw_tags(kpi__render *r, const kpi_window *win, double px, double p
 
 	if (!tags)
 		return;
-	kpi__text_size(r, "0", &tg, NULL, &th);
+	th = kpi__line_height(r, tg.font, tg.size);
 	for (size_t i = 0; i < r->snap->nchanges; i++) {
 		double cx;
 		tag t;
@@ -720,7 +737,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 	g.div = time_div(def->unit, fmin(maxabs, g.cap), &words);
 
 	/* row 1: axis unit (left), panel title (right) */
-	kpi__text_size(r, "Wg", &tick, NULL, &lh);
+	lh = kpi__line_height(r, tick.font, tick.size);
 	panel_range(c, p, g.div, g.cap, &lo, &hi, &labels);
 	years = win->first.year != win->last.year;
 	{
@@ -805,9 +822,12 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		if (some && all_na)
 			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, NA_GREY, 5);
 		if (hold)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, HOLD_AMBER, 4);
-		if (win->partial && wi == win->nweeks - 1)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, PARTIAL_BLUE, 7);
+			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, HOLD_AMBER, 6);
+		if (win->partial && wi == win->nweeks - 1) {
+			kpi__set_rgba(cr, PARTIAL_BLUE, 0.16);
+			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
+			cairo_fill(cr);
+		}
 	}
 	/* grid and y ticks */
 	cairo_set_line_width(cr, 0.5);
@@ -1060,9 +1080,11 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 {
 	cairo_t *cr = r->cr;
 	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7.5, KPI__INK, LEGEND_W - 22, KPI__LEFT);
-	double h, x = LEGEND_X, my;
+	double h, h1, x = LEGEND_X, my;
+	st.lines = 2;
 	kpi__text_size(r, text, &st, NULL, &h);
-	my = y + h / 2;
+	h1 = kpi__line_height(r, st.font, st.size);
+	my = y + h1 / 2;
 	switch (kind) {
 	case 0: /* line */
 		cairo_set_line_width(cr, 1.6);
@@ -1139,6 +1161,11 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 	case 9: /* not applicable point */
 		marker(cr, x + 8, my, 2.4, KPI__WHITE, NA_GREY, 1.2);
 		break;
+	case 11: /* partial week */
+		kpi__set_rgba(cr, col, 0.3);
+		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
+		cairo_fill(cr);
+		break;
 	case 10: /* off the axis */
 		kpi__set_rgb(cr, KPI__MUTED);
 		cairo_move_to(cr, x + 8, my - 4);
@@ -1168,8 +1195,9 @@ static void draw_legend(kpi__render *r, const chart *c)
 	if (c->hidden_series) {
 		kpi__tstyle n = kpi__tsw(KPI__F_OBLIQUE, 7, KPI__MUTED, LEGEND_W, KPI__LEFT);
 		n.lines = 2;
-		snprintf(buf, sizeof(buf), "%zu more label set%s not drawn (the largest are shown; every row is in the scorecard)",
-		         c->hidden_series, c->hidden_series == 1 ? "" : "s");
+		snprintf(buf, sizeof(buf), "%zu more label set%s not drawn (the %s are shown; every row is in the scorecard)",
+		         c->hidden_series, c->hidden_series == 1 ? "" : "s",
+		         c->def->threshold.op == KPI_OP_NONE ? "largest" : "worst for the target");
 		y += kpi__text(r, buf, LEGEND_X, y, &n) + 3;
 	}
 	y += 4;
@@ -1196,19 +1224,19 @@ static void draw_legend(kpi__render *r, const chart *c)
 	if (w->partial) {
 		char t[40];
 		snprintf(buf, sizeof(buf), "* partial week, as of %s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz));
-		y += legend_entry(r, y, 5, PARTIAL_BLUE, buf);
+		y += legend_entry(r, y, 11, PARTIAL_BLUE, buf);
 	}
 	if (c->any_incomplete)
 		y += legend_entry(r, y, 7, KPI__INK, "incomplete: source gaps");
 	if (r->nchanges_in) {
-		kpi__tstyle ls = kpi__tsw(KPI__F_SANS, 7, KPI__INK, LEGEND_W - 16, KPI__LEFT);
+		kpi__tstyle ls = kpi__tsw(KPI__F_SANS, 7, KPI__INK, LEGEND_W - 18, KPI__LEFT);
 		kpi__tstyle ns = kpi__tsw(KPI__F_BOLD, 7, KPI__INK, 14, KPI__RIGHT);
 		double lh;
 		size_t shown = 0;
 		y += legend_entry(r, y, 8, KPI__INK, "rollout change (numbered)");
 		y += 4;
 		y += kpi__text(r, "Rollout changes", LEGEND_X, y, &head) + 2;
-		kpi__text_size(r, "Wg", &ls, NULL, &lh);
+		lh = kpi__line_height(r, ls.font, ls.size);
 		for (size_t i = 0; i < r->snap->nchanges; i++) {
 			char num[16];
 			if (!r->change_no[i])

@@ -24,6 +24,7 @@ typedef struct kpi__rbox {
 	int page;            /* 1-based page (PDF) or 1 (PNG) */
 	double x, y, w, h;   /* logical box in page units (points; PNG: chart units) */
 	char text[72];       /* the start of the text, for messages */
+	bool ellipsized;     /* Pango left part of it out to fit the width */
 } kpi__rbox;
 
 typedef struct kpi__rtrace {
@@ -70,7 +71,8 @@ typedef struct kpi__tstyle {
 } kpi__tstyle;
 
 typedef struct kpi__render {
-	PangoFontMap *fontmap;
+	PangoFontMap *fontmap;       /* the process's, see kpi__render_open() */
+	bool locked;                 /* holds the renderer's lock */
 	PangoContext *pango;
 	PangoFontDescription *fonts[KPI__NFONTS];
 	PangoLayout *layout;         /* reused for every piece of text */
@@ -83,12 +85,24 @@ typedef struct kpi__render {
 	/* numbering of the rollout changes inside the window (1..n, 0 = outside) */
 	int *change_no;
 	size_t nchanges_in;
+	struct {
+		int font;
+		double size, h;
+	} lh[32];                    /* line heights measured so far */
+	size_t nlh;
 } kpi__render;
 
-/* Open a context for `snap`: fonts, Pango context. `cr` is set later. */
+/* Open a context for `snap`: fonts, Pango context. `cr` is set later.
+ * Renders within a process take turns: this takes a lock that
+ * kpi__render_close() releases (a failed open releases it itself). */
 int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err);
 void kpi__render_close(kpi__render *r);
 
+/* Height of one line of text in a font and size (measured once). */
+double kpi__line_height(kpi__render *r, int font, double size);
+/* kpi__text() for a text whose height the caller does not need (a table
+ * cell): the measuring pass skips it. */
+void kpi__text_cell(kpi__render *r, const char *text, double x, double y, const kpi__tstyle *st);
 /* Size of a text as it would be set. */
 void kpi__text_size(kpi__render *r, const char *text, const kpi__tstyle *st, double *w, double *h);
 /* Set text with its logical box's top-left at (x, y); with a width and an

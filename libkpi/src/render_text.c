@@ -11,6 +11,7 @@
 #include <fontconfig/fontconfig.h>
 #include <pango/pangofc-fontmap.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ static void trace_add(kpi__render *r, const char *text, double x, double y, doub
 	b->w = w;
 	b->h = h;
 	snprintf(b->text, sizeof(b->text), "%s", text);
+	b->ellipsized = pango_layout_is_ellipsized(r->layout);
 }
 
 /* ---- context ---- */
@@ -63,15 +65,18 @@ static const char *const font_files[] = {
 	"DejaVuSansMono.ttf",      "DejaVuSansCondensed.ttf",      "DejaVuSansCondensed-Bold.ttf",
 };
 
-int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
+/* The font map is built once per process and kept: building it reads and
+ * indexes the font files, and a fresh one per chart would also throw away
+ * the glyph caches (a third of a PNG's time). Pango font maps are not
+ * thread-safe, so renders take turns (kpi__render_open() to _close()). */
+static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
+static PangoFontMap *shared_fontmap;
+
+static int fontmap_build(kpi_error *err)
 {
-	FcConfig *fc = NULL;
-	cairo_font_options_t *fo = NULL;
+	FcConfig *fc;
 	int rc = 0;
 
-	memset(r, 0, sizeof(*r));
-	r->snap = snap;
-	r->page = 1;
 	/* A configuration of our own: no system or user fonts.conf, no other
 	 * installed font, no FONTCONFIG_* variable can change which glyphs (and
 	 * so which bytes) the pack gets. */
@@ -92,18 +97,42 @@ int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
 			goto done;
 		}
 	}
-	r->fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
-	if (!r->fontmap || !PANGO_IS_FC_FONT_MAP(r->fontmap)) {
+	shared_fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
+	if (!shared_fontmap || !PANGO_IS_FC_FONT_MAP(shared_fontmap)) {
+		if (shared_fontmap)
+			g_object_unref(shared_fontmap);
+		shared_fontmap = NULL;
 		rc = kpi_error_set(err, KPI_ERROR, "render: pango has no fontconfig/FreeType font map");
 		goto done;
 	}
-	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(r->fontmap), fc); /* takes a reference */
+	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(shared_fontmap), fc); /* takes a reference */
+done:
+	FcConfigDestroy(fc);
+	return rc;
+}
+
+int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
+{
+	cairo_font_options_t *fo;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->snap = snap;
+	r->page = 1;
+	pthread_mutex_lock(&render_lock);
+	r->locked = true;
+	if (!shared_fontmap && (rc = fontmap_build(err))) {
+		kpi__render_close(r);
+		return rc;
+	}
+	r->fontmap = shared_fontmap;
 	r->pango = pango_font_map_create_context(r->fontmap);
 	fo = cairo_font_options_create();
 	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
 	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
 	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
 	pango_cairo_context_set_font_options(r->pango, fo);
+	cairo_font_options_destroy(fo);
 	pango_cairo_context_set_resolution(r->pango, 72.0);
 	pango_context_set_round_glyph_positions(r->pango, FALSE);
 	/* The default language comes from the environment (LANG): fix it. */
@@ -122,14 +151,7 @@ int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
 		                                              : PANGO_STRETCH_NORMAL);
 		r->fonts[f] = d;
 	}
-done:
-	if (fo)
-		cairo_font_options_destroy(fo);
-	if (fc)
-		FcConfigDestroy(fc);
-	if (rc)
-		kpi__render_close(r);
-	return rc;
+	return 0;
 }
 
 void kpi__render_close(kpi__render *r)
@@ -141,14 +163,15 @@ void kpi__render_close(kpi__render *r)
 		g_object_unref(r->layout);
 	if (r->pango)
 		g_object_unref(r->pango);
-	if (r->fontmap)
-		g_object_unref(r->fontmap);
 	free(r->change_no);
 	r->fontmap = NULL;
 	r->pango = NULL;
 	r->layout = NULL;
 	r->change_no = NULL;
 	memset(r->fonts, 0, sizeof(r->fonts));
+	if (r->locked)
+		pthread_mutex_unlock(&render_lock);
+	r->locked = false;
 }
 
 kpi__tstyle kpi__ts(int font, double size, kpi__rgb color)
@@ -231,6 +254,28 @@ double kpi__text(kpi__render *r, const char *text, double x, double y, const kpi
 		          (double)log.width / PANGO_SCALE, (double)log.height / PANGO_SCALE);
 	}
 	return (double)log.height / PANGO_SCALE;
+}
+
+double kpi__line_height(kpi__render *r, int font, double size)
+{
+	kpi__tstyle st = kpi__ts(font, size, KPI__INK);
+	double h;
+	for (size_t i = 0; i < r->nlh; i++)
+		if (r->lh[i].font == font && r->lh[i].size == size)
+			return r->lh[i].h;
+	kpi__text_size(r, "Wg", &st, NULL, &h);
+	if (r->nlh < sizeof(r->lh) / sizeof(r->lh[0])) {
+		r->lh[r->nlh].font = font;
+		r->lh[r->nlh].size = size;
+		r->lh[r->nlh++].h = h;
+	}
+	return h;
+}
+
+void kpi__text_cell(kpi__render *r, const char *text, double x, double y, const kpi__tstyle *st)
+{
+	if (!r->dry)
+		kpi__text(r, text, x, y, st);
 }
 
 /* ---- colours and shapes ---- */
@@ -316,7 +361,7 @@ void kpi__hatch(cairo_t *cr, double x, double y, double w, double h, kpi__rgb c,
 	cairo_save(cr);
 	cairo_rectangle(cr, x, y, w, h);
 	cairo_clip(cr);
-	kpi__set_rgb(cr, c);
+	kpi__set_rgba(cr, c, 0.75);
 	cairo_set_line_width(cr, 0.6);
 	for (double d = -h; d < w; d += step) {
 		cairo_move_to(cr, x + d, y + h);
@@ -431,7 +476,7 @@ static char *fmt_num_t(char *buf, size_t size, double v, const double *target)
 		for (size_t i = 0; i < 3; i++)
 			if (a >= sfx[i].div) {
 				double m = v / sfx[i].div;
-				dec = fabs(m) < 10 ? 2 : fabs(m) < 100 ? 1 : 0;
+				dec = m == floor(m) ? 0 : fabs(m) < 10 ? 2 : fabs(m) < 100 ? 1 : 0;
 				snprintf(tmp, sizeof(tmp), "%.*f", dec, m);
 				snprintf(buf, size, "%s %s", tmp, sfx[i].name);
 				return buf;
@@ -679,7 +724,7 @@ void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
 	ax->nticks = (int)floor((ax->hi - ax->lo) / step + 0.5) + 1;
 	maxabs = fmax(fabs(ax->lo), fabs(ax->hi));
 	if (maxabs >= 1e15 || step < 1e-3) {
-		int e = (int)floor(log10(maxabs >= 1e15 ? maxabs : step) + 1e-9);
+		int e = (int)floor(log10(maxabs) + 1e-9);
 		ax->div = pow(10, e);
 		power_of_ten(ax->scale_note, sizeof(ax->scale_note), e);
 		{
@@ -712,8 +757,10 @@ char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double v)
 {
 	char num[64];
 	double x = v / ax->div;
-	if (fabs(x) < 1e-12)
-		x = 0;
+	if (fabs(x) < 1e-9 * (ax->step / ax->div)) {
+		snprintf(buf, size, "0");
+		return buf;
+	}
 	fixed(num, sizeof(num), x, ax->decimals);
 	snprintf(buf, size, "%s%s", num, ax->suffix);
 	return buf;
