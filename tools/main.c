@@ -9,6 +9,7 @@ static const kpi_cmd commands[] = {
 	{ "list", cmd_list, "list the KPI catalogue with thresholds and policies" },
 	{ "query", cmd_query, "compute KPIs for one or more ISO weeks (table, csv, json)" },
 	{ "explain", cmd_explain, "print the SQL behind a KPI and the parameters it runs with" },
+	{ "publish", cmd_publish, "publish a week's KPIs to CloudWatch (PutMetricData) and/or a Prometheus textfile" },
 	{ "seed", cmd_seed, "create the reference schema and load the demo or scale dataset" },
 	{ NULL, NULL, NULL },
 };
@@ -26,7 +27,9 @@ static void usage(FILE *f)
 	           "  connection lost), 5 timeout, 6 query result breaks the contract, 7 cannot\n"
 	           "  write output, 8 malformed input data\n"
 	           "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
-	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, NO_COLOR, and libpq's PG*\n");
+	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, NO_COLOR, libpq's PG*,\n"
+	           "  KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_DEADLINE_SECONDS, KPI_PUBLISH_NAMESPACE\n"
+	           "  and the AWS ones (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL[_CLOUDWATCH], ...)\n");
 }
 
 int main(int argc, char **argv)
