@@ -175,7 +175,11 @@ char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double v);
 #define KPI__CHART_W 768.0
 #define KPI__CHART_H 432.0
 
-/* The KPI definition and series of chart `i` (series NULL when absent). */
+/* The KPIs of a snapshot: its catalogue (or, without one, its series), and
+ * KPI `i` with its series (NULL when the snapshot did not collect it). */
+size_t kpi__kpi_count(const kpi_snapshot *snap);
+const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
+/* Chart `i`: the i-th KPI of the catalogue that the snapshot collected. */
 const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
 
 /* Draw the chart of `def` (series may be NULL) with its top-left at (x, y)

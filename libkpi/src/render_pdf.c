@@ -331,8 +331,10 @@ static void cover(doc *d)
 		size_t n = 0, ngating = 0;
 		kpi__tstyle ks = kpi__tsw(KPI__F_SANS, 8.5, KPI__MUTED, 108, KPI__LEFT);
 		kpi__tstyle vs = kpi__tsw(KPI__F_SANS, 8.5, KPI__INK, CONTENT_W - (x2 - MARGIN_X) - 112, KPI__LEFT);
-		for (size_t i = 0; d->snap->catalog && i < d->snap->catalog->nkpis; i++)
-			ngating += d->snap->catalog->kpis[i].gating;
+		for (size_t i = 0; i < kpi_render_chart_count(d->snap); i++) {
+			const kpi_series *s;
+			ngating += kpi__chart_def(d->snap, i, &s)->gating;
+		}
 		keys[n] = "Week";
 		snprintf(vals[n++], 256, "%s, %s (%s)", wk, kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
 		keys[n] = "Evaluated as of";
@@ -345,7 +347,11 @@ static void cover(doc *d)
 		snprintf(vals[n++], 256, "%d ISO week%s, %s – %s", w->nweeks, w->nweeks == 1 ? "" : "s",
 		         kpi_week_format(a, sizeof(a), w->first), wk);
 		keys[n] = "KPIs";
-		snprintf(vals[n++], 256, "%zu, of which %zu gating", d->snap->catalog ? d->snap->catalog->nkpis : d->snap->result->nseries, ngating);
+		if (kpi_render_chart_count(d->snap) < kpi__kpi_count(d->snap))
+			snprintf(vals[n++], 256, "%zu collected (%zu gating) of the %zu in the catalogue", kpi_render_chart_count(d->snap),
+			         ngating, kpi__kpi_count(d->snap));
+		else
+			snprintf(vals[n++], 256, "%zu, of which %zu gating", kpi__kpi_count(d->snap), ngating);
 		keys[n] = "Snapshot";
 		snprintf(vals[n++], 256, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
 		for (size_t i = 0; i < n; i++) {
@@ -401,11 +407,11 @@ static void cover(doc *d)
 	}
 	/* the gating KPIs of the week at a glance, when the cover has room for them */
 	{
-		size_t n = kpi_render_chart_count(d->snap), rows = 0;
+		size_t n = kpi__kpi_count(d->snap), rows = 0;
 		const kpi_row *last;
 		for (size_t i = 0; i < n; i++) {
 			const kpi_series *s;
-			const kpi_def *def = kpi__chart_def(d->snap, i, &s);
+			const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
 			for (size_t k = 0; def->gating && s && k < s->nrows; k++)
 				rows += s->rows[k].period_start == w->starts[w->nweeks - 1];
 		}
@@ -418,7 +424,7 @@ static void cover(doc *d)
 		table_head(d, cover_cols, 5, 16);
 		for (size_t i = 0; i < n; i++) {
 			const kpi_series *s;
-			const kpi_def *def = kpi__chart_def(d->snap, i, &s);
+			const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
 			for (size_t k = 0; def->gating && s && k < s->nrows; k++) {
 				char lb[256];
 				last = &s->rows[k];
@@ -456,11 +462,14 @@ static const tcol sc_cols[] = {
 	{ "Trend", 106, KPI__LEFT },
 };
 #define SC_NCOLS (sizeof(sc_cols) / sizeof(sc_cols[0]))
-#define SC_ROW_H 14.5
+#define SC_ROW_H 14.0
 
+/* The scorecard's footnote: how to read it, and the catalogue KPIs the
+ * snapshot did not collect (named here rather than as empty rows). */
 static double scorecard_foot(doc *d, bool draw)
 {
-	char buf[768], a[16], b[16], p[16], t[48];
+	char buf[4096], a[16], b[16], p[16], t[48];
+	size_t o, n = kpi__kpi_count(d->snap), nmiss = 0;
 	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7, KPI__MUTED, CONTENT_W, KPI__LEFT);
 	double h;
 	st.lines = 3;
@@ -473,6 +482,19 @@ static double scorecard_foot(doc *d, bool draw)
 	         kpi_week_format(a, sizeof(a), d->w->first), kpi_week_format(b, sizeof(b), d->w->last),
 	         d->w->partial ? " * partial week, as of " : "",
 	         d->w->partial ? kpi__fmt_time(t, sizeof(t), d->w->as_of, d->w->tz) : "");
+	o = strlen(buf);
+	for (size_t i = 0; i < n && o < sizeof(buf); i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+		if (s)
+			continue;
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s (%s)",
+		                      nmiss++ ? "; " : " Not collected in this snapshot (not configured for this site: no rows, no chart): ",
+		                      def->title, def->id);
+	}
+	if (nmiss && o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, ".");
+	st.lines = 5;
 	kpi__text_size(d->r, buf, &st, NULL, &h);
 	if (draw)
 		kpi__text(d->r, buf, MARGIN_X, CONTENT_BOTTOM - h, &st);
@@ -529,8 +551,7 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 	}
 	x += sc_cols[0].w;
 	if (!last) {
-		cell(d, &sc_cols[1], x, row_h, s ? "no row in the last week" : "not in the snapshot", KPI__F_OBLIQUE, 8,
-		     KPI__MUTED);
+		cell(d, &sc_cols[1], x, row_h, "no row in the last week", KPI__F_OBLIQUE, 8, KPI__MUTED);
 		rule_from(d, MARGIN_X + sc_cols[0].w, row_h, false);
 		d->y += row_h;
 		return;
@@ -575,17 +596,19 @@ static void scorecard(doc *d)
 {
 	const kpi_window *w = d->w;
 	double foot;
-	size_t n = kpi_render_chart_count(d->snap);
+	size_t n = kpi__kpi_count(d->snap);
 
 	page_begin(d, SEC_SCORECARD);
 	foot = scorecard_foot(d, false) + 6;
 	scorecard_page(d, true);
 	for (size_t i = 0; i < n; i++) {
 		const kpi_series *s;
-		const kpi_def *def = kpi__chart_def(d->snap, i, &s);
+		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
 		const kpi_row *rows[4096];
 		size_t nr = 0, done = 0;
-		for (size_t k = 0; s && k < s->nrows && nr < 4096; k++)
+		if (!s)
+			continue; /* not collected: named in the footnote */
+		for (size_t k = 0; k < s->nrows && nr < 4096; k++)
 			if (s->rows[k].period_start == w->starts[w->nweeks - 1])
 				rows[nr++] = &s->rows[k];
 		if (!nr)
@@ -599,7 +622,7 @@ static void scorecard(doc *d)
 			}
 			/* the title over up to two rows of its group on this page */
 			lines = nr - done >= 2 && fit >= 2 ? 2 : 1;
-			if (i > 0 && done == 0)
+			if (done == 0 && d->y > CONTENT_TOP + 60)
 				row_rule(d, -0.2, true);
 			for (int k = 0; k < fit && done < nr; k++, done++)
 				scorecard_row(d, def, s, rows[done], k == 0 ? lines : 0);
@@ -829,7 +852,7 @@ static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024
 	k++;
 	keys[k] = "Query SHA-256";
 	fonts[k] = KPI__F_MONO;
-	snprintf(vals[k++], 1024, "%s", s && s->query_sha256[0] ? s->query_sha256 : "(no query text recorded)");
+	snprintf(vals[k++], 1024, "%s", !s ? "(not collected in this snapshot)" : s->query_sha256[0] ? s->query_sha256 : "(no query text recorded)");
 	*n = k;
 }
 
@@ -838,7 +861,7 @@ static void appendix(doc *d)
 	kpi__render *r = d->r;
 	const kpi_snapshot *snap = d->snap;
 	const kpi_window *w = d->w;
-	size_t n = kpi_render_chart_count(snap);
+	size_t n = kpi__kpi_count(snap);
 	char buf[1024], t[48], a[16], b[16];
 
 	page_begin(d, SEC_APPENDIX);
@@ -846,7 +869,7 @@ static void appendix(doc *d)
 	heading(d, "Appendix A — KPI definitions", 15);
 	for (size_t i = 0; i < n; i++) {
 		const kpi_series *s;
-		const kpi_def *def = kpi__chart_def(snap, i, &s);
+		const kpi_def *def = kpi__kpi_def(snap, i, &s);
 		char vals[8][1024];
 		const char *keys[8];
 		int fonts[8];
@@ -1134,11 +1157,13 @@ int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err)
 
 size_t kpi_render_chart_count(const kpi_snapshot *snap)
 {
-	if (!snap)
-		return 0;
-	if (snap->catalog)
-		return snap->catalog->nkpis;
-	return snap->result ? snap->result->nseries : 0;
+	size_t n = 0, all = kpi__kpi_count(snap);
+	for (size_t i = 0; i < all; i++) {
+		const kpi_series *s;
+		kpi__kpi_def(snap, i, &s);
+		n += s != NULL;
+	}
+	return n;
 }
 
 const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)

@@ -232,7 +232,14 @@ kpi_snapshot *snapfix_load(const char *path)
 	if (!root)
 		die("%s:%d:%d: %s", path, je.line, je.column, je.text);
 	win = json_object_get(root, "window");
-	snprintf(catalog, sizeof(catalog), "%s/templates/catalog.json", KPI_SOURCE_DIR);
+	/* the catalogue the fixture was made with, beside it (else the current one) */
+	if (jstr(root, "catalog")) {
+		const char *slash = strrchr(path, '/');
+		snprintf(catalog, sizeof(catalog), "%.*s/%s", slash ? (int)(slash - path) : 1, slash ? path : ".",
+		         jstr(root, "catalog"));
+	} else {
+		snprintf(catalog, sizeof(catalog), "%s/templates/catalog.json", KPI_SOURCE_DIR);
+	}
 	snap = snapfix_new(catalog, jstr(win, "last_week"), (int)json_integer_value(json_object_get(win, "weeks")),
 	                   jstr(win, "timezone"), jtime(win, "as_of"));
 	snap->result->read_at = jtime(root, "read_at");

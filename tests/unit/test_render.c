@@ -320,7 +320,12 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_string_equal(c.trace.section_name[2], "Charts");
 	assert_int_equal(c.trace.section_page[2], 3);
 	assert_string_equal(c.trace.section_name[3], "Drill-down");
-	assert_int_equal(c.trace.section_page[3], 3 + (int)snap->catalog->nkpis);
+	assert_int_equal(c.trace.section_page[3], 3 + (int)kpi_render_chart_count(snap));
+	/* the CloudWatch KPIs of the catalogue were not configured for the demo */
+	assert_int_equal(kpi_render_chart_count(snap), 10);
+	assert_true(snap->catalog->nkpis > 10);
+	assert_contains(t, "not collected in this snapshot");
+	assert_contains(t, "10 collected (5 gating) of the 14 in the catalogue");
 	{
 		char want[32];
 		snprintf(want, sizeof(want), "page 1 of %d", c.pages);
@@ -359,10 +364,11 @@ static void test_render__bookmarks_one_per_section_and_chart(void **state)
 	/* Charts holds one bookmark per KPI, on consecutive pages */
 	{
 		json_t *kids = json_object_get(json_array_get(ol, 2), "kids");
-		assert_int_equal(json_array_size(kids), snap->catalog->nkpis);
+		assert_int_equal(json_array_size(kids), kpi_render_chart_count(snap));
 		for (size_t i = 0; i < json_array_size(kids); i++) {
 			json_t *k = json_array_get(kids, i);
-			assert_string_equal(json_string_value(json_object_get(k, "title")), snap->catalog->kpis[i].title);
+			const kpi_def *def = kpi_catalog_find(snap->catalog, kpi_render_chart_name(snap, i));
+			assert_string_equal(json_string_value(json_object_get(k, "title")), def->title);
 			assert_int_equal(json_integer_value(json_object_get(k, "destpageposfrom1")), 3 + (int)i);
 		}
 		assert_int_equal(json_array_size(json_object_get(json_array_get(ol, 4), "kids")), 3);
@@ -423,14 +429,17 @@ static void test_render__missing_weeks_all_no_data_and_one_week(void **state)
 			snapfix_row(snap, "api_error_rate_pct", w, lb, true, 0.2 + 0.05 * w);
 		snapfix_row(snap, "empty_kpi", w, NULL, false, 0);
 	}
+	snapfix_series(snap, "huge_count");
 	snapfix_finish(snap);
 	render_checked(&c, snap, "missing.pdf");
 	t = folded(c.text);
 	assert_contains(t, "No data for this KPI in 2026-W35 – 2026-W46");
 	assert_contains(t, "Every week of the window is no_data for empty_kpi");
-	/* a KPI with no row at all says so too, in the scorecard and its chart */
+	/* a KPI collected without a single row says so on its chart; one not
+	 * collected at all has no chart, and the scorecard says so */
 	assert_contains(t, "The snapshot holds no row of huge_count in this window");
-	assert_contains(t, "not in the snapshot");
+	assert_not_contains(t, "no row of tiny_ratio_pct");
+	assert_contains(t, "not collected in this snapshot");
 	assert_contains(t, "gap: no data that week");
 	free(t);
 	pdfcheck_release(&c);

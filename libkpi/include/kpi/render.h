@@ -47,8 +47,10 @@ extern "C" {
 KPI_EXTERN int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err);
 
 /**
- * Number of charts of a snapshot: one per KPI of its catalogue, in catalogue
- * order (a KPI without a series still gets a chart that says so).
+ * Number of charts of a snapshot: one per KPI of its catalogue that it
+ * collected (has a series, even one without data), in catalogue order. A
+ * catalogue KPI the run did not collect (a CloudWatch KPI not configured)
+ * gets no chart; the scorecard and the appendix say it was not collected.
  * @return 0 when `snap` is NULL or has neither catalogue nor result.
  */
 KPI_EXTERN size_t kpi_render_chart_count(const kpi_snapshot *snap);
