@@ -268,7 +268,7 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 		double pmax[4096];
 		size_t pix[4096];
 		for (size_t j = 0; j < c->nser && np < 4096; j++) {
-			if (j == 0 || memcmp(c->ser[j].idx, c->ser[j - 1].idx, (nl - 1) * sizeof(int)) != 0) {
+			if (j == 0 || memcmp(c->ser[j].idx, c->ser[j - 1].idx, (nl - 1 < 8 ? nl - 1 : 8) * sizeof(int)) != 0) {
 				pstart[np] = j;
 				pmax[np] = -INFINITY;
 				pix[np] = np;
@@ -1236,7 +1236,7 @@ static void draw_legend(kpi__render *r, const chart *c)
 		y += legend_entry(r, y, 5, HOLD_AMBER, "no data that holds the verdict (HOLD)");
 	for (size_t i = 0; i < c->npan; i++)
 		if (isfinite(panel_cap(c, &c->pan[i]))) {
-			y += legend_entry(r, y, 10, KPI__INK, "▲ off the axis: value printed");
+			y += legend_entry(r, y, 10, KPI__INK, "off the axis: value printed");
 			break;
 		}
 	if (w->partial) {

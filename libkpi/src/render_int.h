@@ -75,7 +75,6 @@ typedef struct kpi__render {
 	bool locked;                 /* holds the renderer's lock */
 	PangoContext *pango;
 	PangoFontDescription *fonts[KPI__NFONTS];
-	PangoLayout *layout;         /* reused for every piece of text */
 	cairo_t *cr;
 	bool dry;                    /* measuring pass: nothing drawn, nothing recorded */
 	int page;                    /* current page, 1-based */

@@ -1002,10 +1002,27 @@ static int check_snapshot(const kpi_snapshot *snap, kpi_error *err)
 		                     snap->result->window.nweeks, KPI_MAX_WEEKS);
 	if (!snap->verdicts)
 		return kpi_error_set(err, KPI_EDATA, "render: the snapshot has no verdicts");
-	for (size_t i = 0; i < snap->result->nseries; i++)
-		if (!snap->result->series[i].def)
+	for (size_t i = 0; i < snap->result->nseries; i++) {
+		const kpi_series *s = &snap->result->series[i];
+		if (!s->def)
 			return kpi_error_set(err, KPI_EDATA, "render: series %zu of the snapshot has no definition", i);
+		if (s->nlabels && !s->label_names)
+			return kpi_error_set(err, KPI_EDATA, "render: KPI '%s' has no label names", s->def->id);
+		for (size_t j = 0; j < s->nrows; j++)
+			if (s->nlabels && !s->rows[j].labels)
+				return kpi_error_set(err, KPI_EDATA, "render: row %zu of KPI '%s' has no labels", j, s->def->id);
+	}
+	for (size_t i = 0; i < snap->nchanges; i++)
+		if (!snap->changes[i].layer || !snap->changes[i].key)
+			return kpi_error_set(err, KPI_EDATA, "render: rollout change %zu has no layer or key", i);
 	return 0;
+}
+
+static void truncate_buf(kpi_buf *b, size_t len)
+{
+	b->len = len;
+	if (b->data)
+		b->data[len] = '\0';
 }
 
 static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
@@ -1031,13 +1048,14 @@ int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *
 	cairo_surface_t *dummy = NULL, *pdf = NULL;
 	cairo_t *cr = NULL;
 	int rc, total;
-	size_t n;
+	size_t n, start;
 	char buf[512], wk[16], a[16], date[32];
 
 	if ((rc = check_snapshot(snap, err)))
 		return rc;
 	if ((rc = kpi__render_open(&r, snap, err)))
 		return rc;
+	start = out->len;
 	number_changes(&r, &snap->result->window);
 	n = kpi_render_chart_count(snap);
 	memset(&d, 0, sizeof(d));
@@ -1145,6 +1163,8 @@ done:
 		cairo_surface_destroy(dummy);
 	free(d.chart_page);
 	kpi__render_close(&r);
+	if (rc)
+		truncate_buf(out, start); /* nothing partial */
 	return rc;
 }
 
@@ -1250,6 +1270,7 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 	const kpi_series *s;
 	const kpi_def *def;
 	cairo_status_t st;
+	size_t start;
 	int rc;
 
 	if ((rc = check_snapshot(snap, err)))
@@ -1260,6 +1281,7 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 	def = kpi__chart_def(snap, i, &s);
 	if ((rc = kpi__render_open(&r, snap, err)))
 		return rc;
+	start = out->len;
 	number_changes(&r, &snap->result->window);
 	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, KPI_RENDER_PNG_WIDTH, KPI_RENDER_PNG_HEIGHT);
 	cr = cairo_create(img);
@@ -1293,6 +1315,8 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 		rc = encode_png(out, img, def->id, err);
 	cairo_surface_destroy(img);
 	kpi__render_close(&r);
+	if (rc)
+		truncate_buf(out, start);
 	return rc;
 }
 

@@ -32,7 +32,7 @@ void kpi__rtrace_release(kpi__rtrace *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void trace_add(kpi__render *r, const char *text, double x, double y, double w, double h)
+static void trace_add(kpi__render *r, const char *text, bool ellipsized, double x, double y, double w, double h)
 {
 	kpi__rtrace *t = r->trace;
 	kpi__rbox *b;
@@ -54,7 +54,7 @@ static void trace_add(kpi__render *r, const char *text, double x, double y, doub
 	b->w = w;
 	b->h = h;
 	snprintf(b->text, sizeof(b->text), "%s", text);
-	b->ellipsized = pango_layout_is_ellipsized(r->layout);
+	b->ellipsized = ellipsized;
 }
 
 /* ---- context ---- */
@@ -65,16 +65,23 @@ static const char *const font_files[] = {
 	"DejaVuSansMono.ttf",      "DejaVuSansCondensed.ttf",      "DejaVuSansCondensed-Bold.ttf",
 };
 
-/* The font map is built once per process and kept: building it reads and
- * indexes the font files, and a fresh one per chart would also throw away
- * the glyph caches (a third of a PNG's time). Pango font maps are not
- * thread-safe, so renders take turns (kpi__render_open() to _close()). */
+/* The font map, the Pango context and the font descriptions are built once
+ * per process and kept: building the map reads and indexes the font files,
+ * and a fresh one per chart would also throw away the glyph caches (a third
+ * of a PNG's time). Laid-out texts are kept too (layout_get()): the same
+ * labels come back on every chart. Pango is not thread-safe, so renders take
+ * turns (kpi__render_open() to _close()). */
 static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
-static PangoFontMap *shared_fontmap;
+static struct {
+	PangoFontMap *fontmap;
+	PangoContext *pango;
+	PangoFontDescription *fonts[KPI__NFONTS];
+} shared;
 
-static int fontmap_build(kpi_error *err)
+static int shared_build(kpi_error *err)
 {
 	FcConfig *fc;
+	cairo_font_options_t *fo;
 	int rc = 0;
 
 	/* A configuration of our own: no system or user fonts.conf, no other
@@ -97,48 +104,27 @@ static int fontmap_build(kpi_error *err)
 			goto done;
 		}
 	}
-	shared_fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
-	if (!shared_fontmap || !PANGO_IS_FC_FONT_MAP(shared_fontmap)) {
-		if (shared_fontmap)
-			g_object_unref(shared_fontmap);
-		shared_fontmap = NULL;
+	shared.fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
+	if (!shared.fontmap || !PANGO_IS_FC_FONT_MAP(shared.fontmap)) {
+		if (shared.fontmap)
+			g_object_unref(shared.fontmap);
+		shared.fontmap = NULL;
 		rc = kpi_error_set(err, KPI_ERROR, "render: pango has no fontconfig/FreeType font map");
 		goto done;
 	}
-	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(shared_fontmap), fc); /* takes a reference */
-done:
-	FcConfigDestroy(fc);
-	return rc;
-}
-
-int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
-{
-	cairo_font_options_t *fo;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	r->snap = snap;
-	r->page = 1;
-	pthread_mutex_lock(&render_lock);
-	r->locked = true;
-	if (!shared_fontmap && (rc = fontmap_build(err))) {
-		kpi__render_close(r);
-		return rc;
-	}
-	r->fontmap = shared_fontmap;
-	r->pango = pango_font_map_create_context(r->fontmap);
+	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(shared.fontmap), fc); /* takes a reference */
+	shared.pango = pango_font_map_create_context(shared.fontmap);
 	fo = cairo_font_options_create();
 	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
 	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
 	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
-	pango_cairo_context_set_font_options(r->pango, fo);
+	pango_cairo_context_set_font_options(shared.pango, fo);
 	cairo_font_options_destroy(fo);
-	pango_cairo_context_set_resolution(r->pango, 72.0);
-	pango_context_set_round_glyph_positions(r->pango, FALSE);
+	pango_cairo_context_set_resolution(shared.pango, 72.0);
+	pango_context_set_round_glyph_positions(shared.pango, FALSE);
 	/* The default language comes from the environment (LANG): fix it. */
-	pango_context_set_language(r->pango, pango_language_from_string("en-gb"));
-	pango_context_set_base_dir(r->pango, PANGO_DIRECTION_LTR);
-	r->layout = pango_layout_new(r->pango);
+	pango_context_set_language(shared.pango, pango_language_from_string("en-gb"));
+	pango_context_set_base_dir(shared.pango, PANGO_DIRECTION_LTR);
 	for (int f = 0; f < KPI__NFONTS; f++) {
 		PangoFontDescription *d = pango_font_description_new();
 		pango_font_description_set_family(d, f == KPI__F_MONO ? "DejaVu Sans Mono" : "DejaVu Sans");
@@ -149,25 +135,38 @@ int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
 		pango_font_description_set_stretch(d, (f == KPI__F_COND || f == KPI__F_COND_BOLD)
 		                                              ? PANGO_STRETCH_CONDENSED
 		                                              : PANGO_STRETCH_NORMAL);
-		r->fonts[f] = d;
+		shared.fonts[f] = d;
 	}
+done:
+	FcConfigDestroy(fc);
+	return rc;
+}
+
+int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->snap = snap;
+	r->page = 1;
+	pthread_mutex_lock(&render_lock);
+	r->locked = true;
+	if (!shared.fontmap && (rc = shared_build(err))) {
+		kpi__render_close(r);
+		return rc;
+	}
+	r->fontmap = shared.fontmap;
+	r->pango = shared.pango;
+	memcpy(r->fonts, shared.fonts, sizeof(r->fonts));
 	return 0;
 }
 
 void kpi__render_close(kpi__render *r)
 {
-	for (int f = 0; f < KPI__NFONTS; f++)
-		if (r->fonts[f])
-			pango_font_description_free(r->fonts[f]);
-	if (r->layout)
-		g_object_unref(r->layout);
-	if (r->pango)
-		g_object_unref(r->pango);
 	free(r->change_no);
+	r->change_no = NULL;
 	r->fontmap = NULL;
 	r->pango = NULL;
-	r->layout = NULL;
-	r->change_no = NULL;
 	memset(r->fonts, 0, sizeof(r->fonts));
 	if (r->locked)
 		pthread_mutex_unlock(&render_lock);
@@ -192,12 +191,12 @@ kpi__tstyle kpi__tsw(int font, double size, kpi__rgb color, double width, int al
 	return st;
 }
 
-/* Set the shared layout up for `text` in style `st`. Text from data may hold
- * invalid UTF-8 or control characters: make it valid and one line (a stray
- * newline would add a line the layout did not plan for). */
-static void layout_set(kpi__render *r, const char *text, const kpi__tstyle *st)
+/* A layout for `text` in style `st`. Text from data may hold invalid UTF-8
+ * or control characters: make it valid and one line (a stray newline would
+ * add a line the layout did not plan for). */
+static PangoLayout *layout_new(kpi__render *r, const char *text, const kpi__tstyle *st)
 {
-	PangoLayout *l = r->layout;
+	PangoLayout *l = pango_layout_new(r->pango);
 	char *t = g_utf8_make_valid(text ? text : "", -1);
 
 	for (char *p = t; *p; p++)
@@ -218,42 +217,91 @@ static void layout_set(kpi__render *r, const char *text, const kpi__tstyle *st)
 			pango_layout_set_wrap(l, PANGO_WRAP_WORD);
 			pango_layout_set_ellipsize(l, st->ellipsize ? (PangoEllipsizeMode)st->ellipsize
 			                                            : PANGO_ELLIPSIZE_END);
-			pango_layout_set_height(l, -1);
 		}
-	} else {
-		pango_layout_set_width(l, -1);
-		pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_NONE);
-		pango_layout_set_height(l, -1);
 	}
 	pango_layout_set_text(l, t, -1);
 	g_free(t);
+	return l;
+}
+
+/* Laid-out texts by style and text, kept for the process (under the
+ * renderer's lock): the week labels, ticks, legends and rollout changes of
+ * one chart come back on every other, in the PDF and in the PNGs. A full
+ * slot is overwritten: the table stays bounded. */
+#define LCACHE_SIZE 4096 /* a power of two */
+#define LCACHE_PROBE 8
+
+typedef struct lcache_ent {
+	char *key;
+	PangoLayout *layout;
+	PangoRectangle log;
+	bool ellipsized;
+} lcache_ent;
+
+static lcache_ent lcache[LCACHE_SIZE];
+
+static const lcache_ent *layout_get(kpi__render *r, const char *text, const kpi__tstyle *st)
+{
+	char head[160], *key;
+	uint64_t h = 1469598103934665603ull;
+	size_t hl, tl = strlen(text ? text : ""), slot, victim;
+	lcache_ent *e;
+
+	hl = (size_t)snprintf(head, sizeof(head), "%d %a %a %d %d %d|", st->font, st->size, st->width, st->align,
+	                      st->ellipsize, st->lines);
+	key = malloc(hl + tl + 1);
+	if (!key)
+		return NULL;
+	memcpy(key, head, hl);
+	memcpy(key + hl, text ? text : "", tl + 1);
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	victim = slot = (size_t)h & (LCACHE_SIZE - 1);
+	for (size_t k = 0; k < LCACHE_PROBE; k++) {
+		e = &lcache[(slot + k) & (LCACHE_SIZE - 1)];
+		if (e->key && strcmp(e->key, key) == 0) {
+			free(key);
+			return e;
+		}
+		if (!e->key) {
+			victim = (slot + k) & (LCACHE_SIZE - 1);
+			break;
+		}
+	}
+	e = &lcache[victim];
+	free(e->key);
+	if (e->layout)
+		g_object_unref(e->layout);
+	e->key = key;
+	e->layout = layout_new(r, text, st);
+	pango_layout_get_extents(e->layout, NULL, &e->log);
+	e->ellipsized = pango_layout_is_ellipsized(e->layout);
+	return e;
 }
 
 void kpi__text_size(kpi__render *r, const char *text, const kpi__tstyle *st, double *w, double *h)
 {
-	PangoRectangle log;
-	layout_set(r, text, st);
-	pango_layout_get_extents(r->layout, NULL, &log);
+	const lcache_ent *e = layout_get(r, text, st);
 	if (w)
-		*w = (double)log.width / PANGO_SCALE;
+		*w = e ? (double)e->log.width / PANGO_SCALE : 0;
 	if (h)
-		*h = (double)log.height / PANGO_SCALE;
+		*h = e ? (double)e->log.height / PANGO_SCALE : 0;
 }
 
 double kpi__text(kpi__render *r, const char *text, double x, double y, const kpi__tstyle *st)
 {
-	PangoRectangle log;
+	const lcache_ent *e = layout_get(r, text, st);
 
-	layout_set(r, text, st);
-	pango_layout_get_extents(r->layout, NULL, &log);
+	if (!e)
+		return 0; /* out of memory: the text is missing, the layout goes on */
 	if (!r->dry && text && *text) {
 		kpi__set_rgb(r->cr, st->color);
 		cairo_move_to(r->cr, x, y);
-		pango_cairo_show_layout(r->cr, r->layout);
-		trace_add(r, text, x + (double)log.x / PANGO_SCALE, y + (double)log.y / PANGO_SCALE,
-		          (double)log.width / PANGO_SCALE, (double)log.height / PANGO_SCALE);
+		pango_cairo_show_layout(r->cr, e->layout);
+		trace_add(r, text, e->ellipsized, x + (double)e->log.x / PANGO_SCALE, y + (double)e->log.y / PANGO_SCALE,
+		          (double)e->log.width / PANGO_SCALE, (double)e->log.height / PANGO_SCALE);
 	}
-	return (double)log.height / PANGO_SCALE;
+	return (double)e->log.height / PANGO_SCALE;
 }
 
 double kpi__line_height(kpi__render *r, int font, double size)

@@ -292,7 +292,7 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, "Rollout changes");
 	assert_contains(t, "Nov 9 default new_designs: legacy → own");
 	assert_contains(t, "threshold not applicable");
-	assert_contains(t, "off the axis");
+	assert_contains(t, "off the axis: value printed");
 	/* drill-down */
 	assert_contains(t, "Oldest uncovered legacy designs as of 2026-11-16 00:00 UTC");
 	assert_contains(t, "all 7 uncovered designs");

@@ -37,11 +37,12 @@ extern "C" {
 /**
  * Render the whole PDF of a snapshot.
  * Deterministic: same snapshot + same version = same bytes.
- * @param[out] out receives the PDF bytes (appended); the caller releases it
- *             with kpi_buf_release(), also on failure.
+ * @param[out] out receives the PDF bytes (appended); on failure it is left
+ *             as it was. The caller releases it with kpi_buf_release().
  * @param snap the snapshot (result, verdicts and catalogue required).
  * @return 0; KPI_EDATA when the snapshot lacks what a pack needs (no result,
- *         no verdicts, no weeks); KPI_ENOTFOUND when a font file is missing;
+ *         no verdicts, no weeks, rows without labels); KPI_ENOTFOUND when a
+ *         font file is missing;
  *         KPI_ENOMEM; KPI_ERROR when Cairo fails (message names the status).
  */
 KPI_EXTERN int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err);
@@ -64,7 +65,8 @@ KPI_EXTERN const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)
 /**
  * Render chart `i` as a PNG of KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT
  * pixels, drawn by the same code as the chart page of the PDF.
- * @param[out] out receives the PNG bytes (appended); the caller releases it.
+ * @param[out] out receives the PNG bytes (appended; left as it was on
+ *             failure); the caller releases it.
  * @return 0; KPI_EUSAGE when `i` is out of range; otherwise as kpi_render_pdf().
  */
 KPI_EXTERN int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err);
