@@ -271,6 +271,8 @@ static void status_row(doc *d, double row_h, const char *id, const char *labels,
 		kpi__fmt_value_th(val, sizeof(val), has, value, def->unit, &def->threshold);
 	else
 		kpi__fmt_value(val, sizeof(val), has, value, "");
+	if (has && st == KPI_STATUS_NO_DATA) /* a value from a source that answered in part */
+		strncat(val, " (incomplete)", sizeof(val) - strlen(val) - 1);
 	cell(d, &cols[3], x, row_h, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
 	x += cols[3].w;
 	if (def)

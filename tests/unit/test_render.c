@@ -616,6 +616,7 @@ static void test_render__every_status_partial_and_incomplete(void **state)
 	assert_contains(t, "CET");
 	assert_contains(t, "†");
 	assert_contains(t, "incomplete: source gaps");
+	assert_contains(t, "120 ms (incomplete)");
 	assert_contains(t, "W47*");
 	pdfcheck_release(&c);
 	check_all_pngs(snap);
