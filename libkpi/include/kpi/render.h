@@ -17,6 +17,10 @@
  *
  * Each PNG is the chart of one KPI drawn by the same code as its PDF page,
  * KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT pixels.
+ *
+ * The font map and the laid-out texts are kept for the life of the process
+ * (bounded); calls from several threads are safe and take turns.
+ * docs/pack.md describes every page and chart.
  */
 #ifndef KPI_RENDER_H
 #define KPI_RENDER_H
