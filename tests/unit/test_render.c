@@ -508,6 +508,9 @@ static void test_render__long_titles_and_labels_are_ellipsized(void **state)
 	snapfix_change(snap, snap->result->window.starts[5] + 3600, "tenant",
 	               "a-tenant-key-that-is-much-too-long-for-the-legend-column-of-a-chart", "legacy", "owned",
 	               "someone");
+	/* data is not always clean: invalid UTF-8 and control characters set as one line */
+	snapfix_change(snap, snap->result->window.starts[6] + 7200, "user", "bad\xff\xfeutf8\nand a newline",
+	               NULL, "owned", "tab\there");
 	snapfix_finish(snap);
 	render_checked(&c, snap, "long.pdf");
 	t = c.text;
