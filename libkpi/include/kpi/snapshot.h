@@ -117,19 +117,21 @@ typedef struct kpi_snapshot {
 } kpi_snapshot;
 
 /**
- * Collect a snapshot: every KPI of `cat` over the window (kpi_collect), the
- * statuses and verdicts, a deep copy of the definitions as used (thresholds
- * after the config's overrides, so later catalogue edits do not change a
- * re-render), and, in the same read-only repeatable-read transaction as the
- * KPIs, the drill-down lists (the queries in queries/pack/): the oldest uncovered legacy
- * designs as of the last week's T, the last week's critical routing
- * mismatches and the rollout changes of the window. The lists are checked
- * against their KPIs (uncovered total = uncached_legacy_max_age_days'
- * numerator and the oldest age its value; mismatch total =
- * routing_mismatch_critical's value) when the catalogue has those KPIs.
- * `read_at` is kpi_time_now() ($KPI_NOW honoured).
+ * Collect a snapshot: every KPI of the run over the window (kpi_collect: the
+ * catalogue's KPIs but CloudWatch ones that are not configured), their
+ * statuses and the verdicts, a deep copy of those definitions as used
+ * (thresholds after the config's overrides, so later catalogue edits do not
+ * change a re-render), and, in the same read-only repeatable-read
+ * transaction as the KPIs, the drill-down lists (the queries in
+ * queries/pack/): the oldest uncovered legacy designs as of the last week's
+ * T, the last week's critical routing mismatches and the rollout changes of
+ * the window. The lists are checked against their KPIs (uncovered total =
+ * uncached_legacy_max_age_days' numerator and the oldest age its value;
+ * mismatch total = routing_mismatch_critical's value) when the catalogue has
+ * those KPIs. `read_at` is kpi_time_now() ($KPI_NOW honoured).
  * @param[out] out the snapshot; free with kpi_snapshot_free(). sha256 is "".
- * @return 0; KPI_ESOURCE, KPI_ETIMEOUT, KPI_ECONTRACT (a query broke its
+ * @return 0; KPI_ESOURCE, KPI_EAUTH, KPI_ETIMEOUT, KPI_ECONFIG (a CloudWatch
+ *         source that cannot be resolved), KPI_ECONTRACT (a query broke its
  *         contract or a list disagrees with its KPI), KPI_ENOMEM.
  */
 KPI_EXTERN int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_config *cfg,
@@ -141,8 +143,8 @@ KPI_EXTERN int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, 
  * times as ISO-8601 UTC seconds. Parsing the bytes back gives the same
  * snapshot, and writing that gives the same bytes.
  * Sets `snap->sha256` to the SHA-256 of the bytes appended to `out`.
- * @return 0; KPI_EDATA for a value JSON cannot hold (a non-finite number);
- *         KPI_ENOMEM.
+ * @return 0; KPI_EDATA for a value JSON cannot hold (a non-finite number,
+ *         text that is not UTF-8), nothing appended then; KPI_ENOMEM.
  */
 KPI_EXTERN int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err);
 
