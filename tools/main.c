@@ -9,6 +9,7 @@ static const kpi_cmd commands[] = {
 	{ "list", cmd_list, "list the KPI catalogue with thresholds and policies" },
 	{ "query", cmd_query, "compute KPIs for one or more ISO weeks (table, csv, json)" },
 	{ "explain", cmd_explain, "print the SQL behind a KPI and the parameters it runs with" },
+	{ "alert", cmd_alert, "evaluate alerting KPIs as of now and deliver incident alerts (for cron)" },
 	{ "seed", cmd_seed, "create the reference schema and load the demo or scale dataset" },
 	{ NULL, NULL, NULL },
 };
@@ -25,8 +26,10 @@ static void usage(FILE *f)
 	           "  3 invalid config or catalogue, 4 data source unreadable (unreachable, auth,\n"
 	           "  connection lost), 5 timeout, 6 query result breaks the contract, 7 cannot\n"
 	           "  write output, 8 malformed input data\n"
+	           "exit status of alert (Nagios): 0 ok, 1 warning, 2 critical, 3 unknown\n"
 	           "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
-	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, NO_COLOR, and libpq's PG*\n");
+	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, KPI_STATE_DIR, NO_COLOR,\n"
+	           "  libpq's PG*, and the sinks' secret variables the config names\n");
 }
 
 int main(int argc, char **argv)

@@ -16,6 +16,10 @@ int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err);
 int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err);
 
 
+/* A path given in file `file` (a config file) is relative to that file's
+ * directory; absolute paths and a NULL file leave it as is (caller frees). */
+char *kpi__path_relative(const char *file, const char *p);
+
 /* Join dir and name with a '/' (caller frees). */
 char *kpi__path_join(const char *dir, const char *name);
 

@@ -16,5 +16,6 @@
 #include "format.h"
 #include "seed.h"
 #include "snapshot.h"
+#include "alert.h"
 
 #endif
