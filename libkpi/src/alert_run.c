@@ -619,7 +619,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 				         kpi__duration_format((char[32]){ 0 }, 32, r->now - rec->episode));
 			else if (rec->state == KPI_ALERT_WARN)
 				snprintf(note, sizeof(note), "within the warning margin");
-			else if (from == KPI_ALERT_PENDING)
+			else if (from == KPI_ALERT_PENDING && rec->state != KPI_ALERT_FIRING)
 				snprintf(note, sizeof(note), "breach cleared before it fired");
 			if (changed)
 				add_change(r, rec, from, s->def, note);
@@ -901,8 +901,15 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	               json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", mono() - t0),
 	               rc ? serr.message : NULL);
 	if (rc) {
-		problem(&r, "cannot read the data: %s", serr.message);
+		const kpi__alert_rec *src;
 		rc = step_source(&r, true, serr.message, err);
+		src = kpi__ledger_find(r.l, KPI__SOURCE_RECORD);
+		if (src && src->state == KPI_ALERT_FIRING)
+			problem(&r, "cannot read the data (the 'kpi cannot read its data' alert is firing): %s", serr.message);
+		else
+			problem(&r, "cannot read the data (failed run %d in a row; the 'kpi cannot read its data' alert fires "
+			            "at %d): %s",
+			        src ? src->pending : 1, r.st->source_failures, serr.message);
 	} else {
 		rc = step_source(&r, false, "", err);
 		if (!rc)
