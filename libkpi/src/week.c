@@ -345,3 +345,17 @@ bad:
 	                     "malformed time '%s': expected ISO 8601 like 2026-11-16T09:30:00Z",
 	                     text ? text : "");
 }
+
+char *kpi_time_format_local(char *buf, size_t size, int64_t t, const char *tz)
+{
+	tzsave s;
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	tz_enter(&s, tz);
+	localtime_r(&tt, &tm);
+	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	         tm.tm_hour, tm.tm_min, tm.tm_zone ? tm.tm_zone : "");
+	tz_leave(&s);
+	return buf;
+}

@@ -12,10 +12,12 @@
 #include "config.h"
 #include "result.h"
 #include "eval.h"
+#include "alarm.h"
 #include "source.h"
 #include "format.h"
 #include "seed.h"
 #include "snapshot.h"
 #include "alert.h"
+#include "render.h"
 
 #endif

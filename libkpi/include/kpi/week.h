@@ -55,6 +55,10 @@ KPI_EXTERN char *kpi_time_format(char *buf, size_t size, int64_t t);
 /** Format instant `t` as local date "YYYY-MM-DD" in `tz` (buf >= 11). */
 KPI_EXTERN char *kpi_time_format_date(char *buf, size_t size, int64_t t, const char *tz);
 
+/** Format instant `t` as local time "YYYY-MM-DD HH:MM ZONE" in `tz`, with the
+ *  zone's abbreviation ("2026-11-16 01:00 CET"; buf >= 32). @return buf. */
+KPI_EXTERN char *kpi_time_format_local(char *buf, size_t size, int64_t t, const char *tz);
+
 /** Parse an ISO-8601 instant: "YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH[:MM])" or a
  *  bare date (UTC midnight). KPI_EUSAGE when malformed. */
 KPI_EXTERN int kpi_time_parse(int64_t *out, const char *text, kpi_error *err);

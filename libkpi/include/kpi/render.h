@@ -1,0 +1,73 @@
+/**
+ * @file kpi/render.h
+ * @brief The go/no-go pack as a PDF (A4 landscape) and its charts as PNGs,
+ *        drawn with Cairo and laid out with Pango from a snapshot alone.
+ *
+ * Renderers read only the `const kpi_snapshot *`: no database, no clock, no
+ * environment. Fonts are DejaVu from Debian's fonts-dejavu-core, loaded from
+ * a fixed directory into a private fontconfig configuration (so other fonts
+ * installed on the machine cannot change the output) and embedded in the PDF.
+ * Same snapshot + same kpi version (and the same Debian 12 cairo, pango,
+ * freetype and font packages) = the same bytes.
+ *
+ * The PDF: a cover with the verdict of the last week and every reason behind
+ * it, the scorecard, one chart per KPI, the drill-down lists, and an appendix
+ * (definitions, rollout changes, provenance). One bookmark per section; the
+ * creation and modification dates are the window's as-of instant.
+ *
+ * Each PNG is the chart of one KPI drawn by the same code as its PDF page,
+ * KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT pixels.
+ */
+#ifndef KPI_RENDER_H
+#define KPI_RENDER_H
+
+#include "common.h"
+#include "format.h"
+#include "snapshot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Width in pixels of a chart PNG. */
+#define KPI_RENDER_PNG_WIDTH 1200
+/** Height in pixels of a chart PNG. */
+#define KPI_RENDER_PNG_HEIGHT 675
+
+/**
+ * Render the whole PDF of a snapshot.
+ * Deterministic: same snapshot + same version = same bytes.
+ * @param[out] out receives the PDF bytes (appended); the caller releases it
+ *             with kpi_buf_release(), also on failure.
+ * @param snap the snapshot (result, verdicts and catalogue required).
+ * @return 0; KPI_EDATA when the snapshot lacks what a pack needs (no result,
+ *         no verdicts, no weeks); KPI_ENOTFOUND when a font file is missing;
+ *         KPI_ENOMEM; KPI_ERROR when Cairo fails (message names the status).
+ */
+KPI_EXTERN int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err);
+
+/**
+ * Number of charts of a snapshot: one per KPI of its catalogue, in catalogue
+ * order (a KPI without a series still gets a chart that says so).
+ * @return 0 when `snap` is NULL or has neither catalogue nor result.
+ */
+KPI_EXTERN size_t kpi_render_chart_count(const kpi_snapshot *snap);
+
+/**
+ * File stem of chart `i`: the KPI id (a-z, 0-9, _). Owned by the snapshot.
+ * @return NULL when `i` >= kpi_render_chart_count().
+ */
+KPI_EXTERN const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i);
+
+/**
+ * Render chart `i` as a PNG of KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT
+ * pixels, drawn by the same code as the chart page of the PDF.
+ * @param[out] out receives the PNG bytes (appended); the caller releases it.
+ * @return 0; KPI_EUSAGE when `i` is out of range; otherwise as kpi_render_pdf().
+ */
+KPI_EXTERN int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

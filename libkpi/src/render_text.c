@@ -1,0 +1,706 @@
+/*
+ * The renderer's drawing context and text (kpi/render.h, render_int.h):
+ * a private fontconfig configuration holding only the DejaVu files of
+ * fonts-dejavu-core, a Pango context with fixed language, resolution and
+ * unhinted metrics (so the layout is the same on every machine and at every
+ * scale), text placement with measurement and the trace the tests read;
+ * colours; numbers, thresholds and times formatted for people; nice axes.
+ */
+#include "render_int.h"
+
+#include <fontconfig/fontconfig.h>
+#include <pango/pangofc-fontmap.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifndef KPI_FONT_DIR
+#define KPI_FONT_DIR "/usr/share/fonts/truetype/dejavu"
+#endif
+
+/* ---- trace ---- */
+
+void kpi__rtrace_release(kpi__rtrace *t)
+{
+	if (!t)
+		return;
+	free(t->boxes);
+	memset(t, 0, sizeof(*t));
+}
+
+static void trace_add(kpi__render *r, const char *text, double x, double y, double w, double h)
+{
+	kpi__rtrace *t = r->trace;
+	kpi__rbox *b;
+
+	if (!t || r->dry || w <= 0 || h <= 0)
+		return;
+	if (t->nboxes == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		kpi__rbox *n = realloc(t->boxes, cap * sizeof(*n));
+		if (!n)
+			return; /* the trace is a test aid; rendering goes on */
+		t->boxes = n;
+		t->cap = cap;
+	}
+	b = &t->boxes[t->nboxes++];
+	b->page = r->page;
+	b->x = x + r->ox;
+	b->y = y + r->oy;
+	b->w = w;
+	b->h = h;
+	snprintf(b->text, sizeof(b->text), "%s", text);
+}
+
+/* ---- context ---- */
+
+/* The faces the renderer uses, all from fonts-dejavu-core. */
+static const char *const font_files[] = {
+	"DejaVuSans.ttf",          "DejaVuSans-Bold.ttf",          "DejaVuSans-Oblique.ttf",
+	"DejaVuSansMono.ttf",      "DejaVuSansCondensed.ttf",      "DejaVuSansCondensed-Bold.ttf",
+};
+
+int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
+{
+	FcConfig *fc = NULL;
+	cairo_font_options_t *fo = NULL;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->snap = snap;
+	r->page = 1;
+	/* A configuration of our own: no system or user fonts.conf, no other
+	 * installed font, no FONTCONFIG_* variable can change which glyphs (and
+	 * so which bytes) the pack gets. */
+	fc = FcConfigCreate();
+	if (!fc)
+		return kpi_error_set(err, KPI_ENOMEM, "render: cannot create a fontconfig configuration");
+	for (size_t i = 0; i < sizeof(font_files) / sizeof(font_files[0]); i++) {
+		char path[512];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", KPI_FONT_DIR, font_files[i]);
+		if (stat(path, &st) != 0) {
+			rc = kpi_error_set(err, KPI_ENOTFOUND,
+			                   "render: font file '%s' not found (install fonts-dejavu-core)", path);
+			goto done;
+		}
+		if (!FcConfigAppFontAddFile(fc, (const FcChar8 *)path)) {
+			rc = kpi_error_set(err, KPI_ERROR, "render: fontconfig cannot load '%s'", path);
+			goto done;
+		}
+	}
+	r->fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
+	if (!r->fontmap || !PANGO_IS_FC_FONT_MAP(r->fontmap)) {
+		rc = kpi_error_set(err, KPI_ERROR, "render: pango has no fontconfig/FreeType font map");
+		goto done;
+	}
+	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(r->fontmap), fc); /* takes a reference */
+	r->pango = pango_font_map_create_context(r->fontmap);
+	fo = cairo_font_options_create();
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+	pango_cairo_context_set_font_options(r->pango, fo);
+	pango_cairo_context_set_resolution(r->pango, 72.0);
+	pango_context_set_round_glyph_positions(r->pango, FALSE);
+	/* The default language comes from the environment (LANG): fix it. */
+	pango_context_set_language(r->pango, pango_language_from_string("en-gb"));
+	pango_context_set_base_dir(r->pango, PANGO_DIRECTION_LTR);
+	r->layout = pango_layout_new(r->pango);
+	for (int f = 0; f < KPI__NFONTS; f++) {
+		PangoFontDescription *d = pango_font_description_new();
+		pango_font_description_set_family(d, f == KPI__F_MONO ? "DejaVu Sans Mono" : "DejaVu Sans");
+		pango_font_description_set_weight(d, (f == KPI__F_BOLD || f == KPI__F_COND_BOLD)
+		                                             ? PANGO_WEIGHT_BOLD
+		                                             : PANGO_WEIGHT_NORMAL);
+		pango_font_description_set_style(d, f == KPI__F_OBLIQUE ? PANGO_STYLE_OBLIQUE : PANGO_STYLE_NORMAL);
+		pango_font_description_set_stretch(d, (f == KPI__F_COND || f == KPI__F_COND_BOLD)
+		                                              ? PANGO_STRETCH_CONDENSED
+		                                              : PANGO_STRETCH_NORMAL);
+		r->fonts[f] = d;
+	}
+done:
+	if (fo)
+		cairo_font_options_destroy(fo);
+	if (fc)
+		FcConfigDestroy(fc);
+	if (rc)
+		kpi__render_close(r);
+	return rc;
+}
+
+void kpi__render_close(kpi__render *r)
+{
+	for (int f = 0; f < KPI__NFONTS; f++)
+		if (r->fonts[f])
+			pango_font_description_free(r->fonts[f]);
+	if (r->layout)
+		g_object_unref(r->layout);
+	if (r->pango)
+		g_object_unref(r->pango);
+	if (r->fontmap)
+		g_object_unref(r->fontmap);
+	free(r->change_no);
+	r->fontmap = NULL;
+	r->pango = NULL;
+	r->layout = NULL;
+	r->change_no = NULL;
+	memset(r->fonts, 0, sizeof(r->fonts));
+}
+
+kpi__tstyle kpi__ts(int font, double size, kpi__rgb color)
+{
+	kpi__tstyle st;
+	memset(&st, 0, sizeof(st));
+	st.font = font;
+	st.size = size;
+	st.color = color;
+	return st;
+}
+
+kpi__tstyle kpi__tsw(int font, double size, kpi__rgb color, double width, int align)
+{
+	kpi__tstyle st = kpi__ts(font, size, color);
+	st.width = width;
+	st.align = align;
+	return st;
+}
+
+/* Set the shared layout up for `text` in style `st`. Text from data may hold
+ * invalid UTF-8 or control characters: make it valid and one line (a stray
+ * newline would add a line the layout did not plan for). */
+static void layout_set(kpi__render *r, const char *text, const kpi__tstyle *st)
+{
+	PangoLayout *l = r->layout;
+	char *t = g_utf8_make_valid(text ? text : "", -1);
+
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	pango_font_description_set_absolute_size(r->fonts[st->font], st->size * PANGO_SCALE);
+	pango_layout_set_font_description(l, r->fonts[st->font]);
+	pango_layout_set_alignment(l, st->align == KPI__CENTER  ? PANGO_ALIGN_CENTER
+	                              : st->align == KPI__RIGHT ? PANGO_ALIGN_RIGHT
+	                                                        : PANGO_ALIGN_LEFT);
+	if (st->width > 0) {
+		pango_layout_set_width(l, (int)(st->width * PANGO_SCALE));
+		if (st->lines > 1 || st->lines < 0) {
+			pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+			pango_layout_set_ellipsize(l, st->lines > 1 ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
+			pango_layout_set_height(l, st->lines > 1 ? -st->lines : -1);
+		} else {
+			pango_layout_set_wrap(l, PANGO_WRAP_WORD);
+			pango_layout_set_ellipsize(l, st->ellipsize ? (PangoEllipsizeMode)st->ellipsize
+			                                            : PANGO_ELLIPSIZE_END);
+			pango_layout_set_height(l, -1);
+		}
+	} else {
+		pango_layout_set_width(l, -1);
+		pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_NONE);
+		pango_layout_set_height(l, -1);
+	}
+	pango_layout_set_text(l, t, -1);
+	g_free(t);
+}
+
+void kpi__text_size(kpi__render *r, const char *text, const kpi__tstyle *st, double *w, double *h)
+{
+	PangoRectangle log;
+	layout_set(r, text, st);
+	pango_layout_get_extents(r->layout, NULL, &log);
+	if (w)
+		*w = (double)log.width / PANGO_SCALE;
+	if (h)
+		*h = (double)log.height / PANGO_SCALE;
+}
+
+double kpi__text(kpi__render *r, const char *text, double x, double y, const kpi__tstyle *st)
+{
+	PangoRectangle log;
+
+	layout_set(r, text, st);
+	pango_layout_get_extents(r->layout, NULL, &log);
+	if (!r->dry && text && *text) {
+		kpi__set_rgb(r->cr, st->color);
+		cairo_move_to(r->cr, x, y);
+		pango_cairo_show_layout(r->cr, r->layout);
+		trace_add(r, text, x + (double)log.x / PANGO_SCALE, y + (double)log.y / PANGO_SCALE,
+		          (double)log.width / PANGO_SCALE, (double)log.height / PANGO_SCALE);
+	}
+	return (double)log.height / PANGO_SCALE;
+}
+
+/* ---- colours and shapes ---- */
+
+const kpi__rgb KPI__INK = { 0.122, 0.161, 0.200 };    /* #1f2933 */
+const kpi__rgb KPI__MUTED = { 0.322, 0.376, 0.427 };  /* #52606d */
+const kpi__rgb KPI__FAINT = { 0.604, 0.647, 0.694 };  /* #9aa5b1 */
+const kpi__rgb KPI__GRID = { 0.894, 0.906, 0.922 };   /* #e4e7eb */
+const kpi__rgb KPI__WHITE = { 1, 1, 1 };
+const kpi__rgb KPI__RED = { 0.776, 0.157, 0.157 };    /* #c62828 */
+
+kpi__rgb kpi__rgb_hex(unsigned hex)
+{
+	kpi__rgb c = { ((hex >> 16) & 0xff) / 255.0, ((hex >> 8) & 0xff) / 255.0, (hex & 0xff) / 255.0 };
+	return c;
+}
+
+void kpi__set_rgb(cairo_t *cr, kpi__rgb c)
+{
+	cairo_set_source_rgb(cr, c.r, c.g, c.b);
+}
+
+void kpi__set_rgba(cairo_t *cr, kpi__rgb c, double a)
+{
+	cairo_set_source_rgba(cr, c.r, c.g, c.b, a);
+}
+
+kpi__rgb kpi__status_color(kpi_status s)
+{
+	switch (s) {
+	case KPI_STATUS_OK: return kpi__rgb_hex(0x2e7d32);
+	case KPI_STATUS_WARN: return kpi__rgb_hex(0xb86e00);
+	case KPI_STATUS_BREACH: return KPI__RED;
+	case KPI_STATUS_NO_DATA: return kpi__rgb_hex(0x7b8794);
+	default: return kpi__rgb_hex(0x7a8ba6);
+	}
+}
+
+kpi__rgb kpi__verdict_color(kpi_verdict_kind v)
+{
+	switch (v) {
+	case KPI_VERDICT_GO: return kpi__rgb_hex(0x2e7d32);
+	case KPI_VERDICT_HOLD: return kpi__rgb_hex(0xb86e00);
+	default: return KPI__RED;
+	}
+}
+
+kpi__rgb kpi__series_color(size_t i)
+{
+	/* Okabe-Ito without vermilion and yellow, then a few distinct extras. */
+	static const unsigned pal[] = { 0x0072b2, 0xe69f00, 0x009e73, 0xcc79a7,
+		                        0x56b4e9, 0x6a3d9a, 0x8c564b, 0x404040 };
+	return kpi__rgb_hex(pal[i % (sizeof(pal) / sizeof(pal[0]))]);
+}
+
+const char *kpi__status_chip(kpi_status s)
+{
+	switch (s) {
+	case KPI_STATUS_OK: return "OK";
+	case KPI_STATUS_WARN: return "WARN";
+	case KPI_STATUS_BREACH: return "BREACH";
+	case KPI_STATUS_NO_DATA: return "NO DATA";
+	default: return "N/A";
+	}
+}
+
+void kpi__round_rect(cairo_t *cr, double x, double y, double w, double h, double rad)
+{
+	if (rad > w / 2)
+		rad = w / 2;
+	if (rad > h / 2)
+		rad = h / 2;
+	cairo_new_sub_path(cr);
+	cairo_arc(cr, x + w - rad, y + rad, rad, -M_PI / 2, 0);
+	cairo_arc(cr, x + w - rad, y + h - rad, rad, 0, M_PI / 2);
+	cairo_arc(cr, x + rad, y + h - rad, rad, M_PI / 2, M_PI);
+	cairo_arc(cr, x + rad, y + rad, rad, M_PI, 3 * M_PI / 2);
+	cairo_close_path(cr);
+}
+
+void kpi__hatch(cairo_t *cr, double x, double y, double w, double h, kpi__rgb c, double step)
+{
+	cairo_save(cr);
+	cairo_rectangle(cr, x, y, w, h);
+	cairo_clip(cr);
+	kpi__set_rgb(cr, c);
+	cairo_set_line_width(cr, 0.6);
+	for (double d = -h; d < w; d += step) {
+		cairo_move_to(cr, x + d, y + h);
+		cairo_line_to(cr, x + d + h, y);
+	}
+	cairo_stroke(cr);
+	cairo_restore(cr);
+}
+
+/* ---- numbers ---- */
+
+/* "1234567.5" style digits (from %.*f) with thousands separators. */
+static void group_thousands(char *buf, size_t size, const char *digits)
+{
+	const char *p = digits, *dot;
+	size_t o = 0, intlen;
+
+	if (*p == '-')
+		p++;
+	dot = strchr(p, '.');
+	intlen = dot ? (size_t)(dot - p) : strlen(p);
+	if (p != digits && o + 3 < size) {
+		/* U+2212 MINUS SIGN reads better than a hyphen */
+		memcpy(buf + o, "\xe2\x88\x92", 3);
+		o += 3;
+	}
+	for (size_t i = 0; i < intlen && o + 2 < size; i++) {
+		if (i && (intlen - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = p[i];
+	}
+	for (const char *q = p + intlen; *q && o + 1 < size; q++)
+		buf[o++] = *q;
+	buf[o] = '\0';
+}
+
+/* Drop trailing zeros of a fraction ("22.50" -> "22.5", "100.00" -> "100"). */
+static void trim_zeros(char *s)
+{
+	char *dot = strchr(s, '.');
+	size_t n;
+	if (!dot)
+		return;
+	n = strlen(s);
+	while (n > (size_t)(dot - s) && s[n - 1] == '0')
+		s[--n] = '\0';
+	if (s[n - 1] == '.')
+		s[n - 1] = '\0';
+}
+
+static const char *const superscript[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+
+/* "10⁻⁶" */
+static void power_of_ten(char *buf, size_t size, int e)
+{
+	char digits[16];
+	size_t o;
+	snprintf(buf, size, "10%s", e < 0 ? "⁻" : "");
+	snprintf(digits, sizeof(digits), "%d", e < 0 ? -e : e);
+	o = strlen(buf);
+	for (const char *p = digits; *p && o + 4 < size; p++) {
+		const char *s = superscript[*p - '0'];
+		memcpy(buf + o, s, strlen(s));
+		o += strlen(s);
+	}
+	buf[o] = '\0';
+}
+
+/* Format |v| into buf with `dec` decimals, grouped, signed. */
+static void fixed(char *buf, size_t size, double v, int dec)
+{
+	char raw[64];
+	snprintf(raw, sizeof(raw), "%.*f", dec, v);
+	if (strcmp(raw, "-0") == 0 || (raw[0] == '-' && strtod(raw, NULL) == 0))
+		memmove(raw, raw + 1, strlen(raw));
+	group_thousands(buf, size, raw);
+}
+
+/* The value as people read it. When `target` is given, never round onto or
+ * across it: 99.996 against "= 100" must not read "100". */
+static char *fmt_num_t(char *buf, size_t size, double v, const double *target)
+{
+	double a = fabs(v);
+	int dec;
+	char tmp[64];
+
+	if (!isfinite(v)) {
+		snprintf(buf, size, "—");
+		return buf;
+	}
+	if (v == 0) {
+		snprintf(buf, size, "0");
+		return buf;
+	}
+	if (a >= 1e15 || a < 1e-4) {
+		int e = (int)floor(log10(a));
+		double m = v / pow(10, e);
+		char p[32];
+		if (fabs(m) >= 9.995) { /* rounding carried into the next power */
+			m /= 10;
+			e++;
+		}
+		power_of_ten(p, sizeof(p), e);
+		snprintf(tmp, sizeof(tmp), "%.2f", m);
+		snprintf(buf, size, "%s × %s", tmp, p);
+		return buf;
+	}
+	if (a >= 1e6) {
+		static const struct { double div; const char *name; } sfx[] = {
+			{ 1e12, "tn" }, { 1e9, "bn" }, { 1e6, "M" }
+		};
+		for (size_t i = 0; i < 3; i++)
+			if (a >= sfx[i].div) {
+				double m = v / sfx[i].div;
+				dec = fabs(m) < 10 ? 2 : fabs(m) < 100 ? 1 : 0;
+				snprintf(tmp, sizeof(tmp), "%.*f", dec, m);
+				snprintf(buf, size, "%s %s", tmp, sfx[i].name);
+				return buf;
+			}
+	}
+	if (v == floor(v) && !target)
+		dec = 0;
+	else if (a >= 1e4)
+		dec = 0;
+	else if (a >= 1e3)
+		dec = 1;
+	else if (a >= 1)
+		dec = 2;
+	else
+		dec = 2 - (int)floor(log10(a));
+	for (;;) {
+		double back;
+		fixed(tmp, sizeof(tmp), v, dec);
+		snprintf(buf, size, "%s", tmp);
+		if (dec > 0 && v != floor(v))
+			trim_zeros(buf);
+		if (!target || dec >= 9)
+			break;
+		snprintf(tmp, sizeof(tmp), "%.*f", dec, v);
+		back = strtod(tmp, NULL);
+		if ((back > *target) == (v > *target) && (back < *target) == (v < *target))
+			break;
+		dec++;
+	}
+	return buf;
+}
+
+char *kpi__fmt_num(char *buf, size_t size, double v)
+{
+	return fmt_num_t(buf, size, v, NULL);
+}
+
+static bool unit_is(const char *unit, const char *u)
+{
+	return unit && strcmp(unit, u) == 0;
+}
+
+static void with_unit(char *buf, size_t size, const char *num, const char *unit)
+{
+	if (unit_is(unit, "%"))
+		snprintf(buf, size, "%s%%", num);
+	else if (unit && *unit && !unit_is(unit, "count"))
+		snprintf(buf, size, "%s %s", num, unit);
+	else
+		snprintf(buf, size, "%s", num);
+}
+
+char *kpi__fmt_value(char *buf, size_t size, bool has, double v, const char *unit)
+{
+	char num[64];
+	if (!has || !isfinite(v)) {
+		snprintf(buf, size, "no data");
+		return buf;
+	}
+	fmt_num_t(num, sizeof(num), v, NULL);
+	with_unit(buf, size, num, unit);
+	return buf;
+}
+
+char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *unit,
+                        const kpi_threshold *th)
+{
+	char num[64];
+	if (!has || !isfinite(v)) {
+		snprintf(buf, size, "no data");
+		return buf;
+	}
+	fmt_num_t(num, sizeof(num), v, th && th->op != KPI_OP_NONE ? &th->target : NULL);
+	with_unit(buf, size, num, unit);
+	return buf;
+}
+
+char *kpi__fmt_duration(char *buf, size_t size, double s)
+{
+	double a = fabs(s);
+	buf[0] = '\0';
+	if (!isfinite(s) || a < 120)
+		return buf;
+	if (a >= 2 * 86400)
+		snprintf(buf, size, "%.1f d", s / 86400);
+	else if (a >= 2 * 3600)
+		snprintf(buf, size, "%.1f h", s / 3600);
+	else
+		snprintf(buf, size, "%.0f min", s / 60);
+	return buf;
+}
+
+char *kpi__fmt_delta(char *buf, size_t size, double d, const char *unit)
+{
+	char num[64];
+	if (d == 0) {
+		snprintf(buf, size, "±0");
+		return buf;
+	}
+	fmt_num_t(num, sizeof(num), fabs(d), NULL);
+	if (unit_is(unit, "%"))
+		snprintf(buf, size, "%s%s pp", d > 0 ? "+" : "−", num);
+	else if (unit && *unit && !unit_is(unit, "count"))
+		snprintf(buf, size, "%s%s %s", d > 0 ? "+" : "−", num, unit);
+	else
+		snprintf(buf, size, "%s%s", d > 0 ? "+" : "−", num);
+	return buf;
+}
+
+static const char *op_sign(kpi_op op)
+{
+	switch (op) {
+	case KPI_OP_GE: return "≥";
+	case KPI_OP_GT: return ">";
+	case KPI_OP_LE: return "≤";
+	case KPI_OP_LT: return "<";
+	case KPI_OP_EQ: return "=";
+	default: return "";
+	}
+}
+
+char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit)
+{
+	char num[64], v[96];
+	if (!th || th->op == KPI_OP_NONE) {
+		snprintf(buf, size, "none");
+		return buf;
+	}
+	fmt_num_t(num, sizeof(num), th->target, NULL);
+	with_unit(v, sizeof(v), num, unit);
+	snprintf(buf, size, "%s %s", op_sign(th->op), v);
+	return buf;
+}
+
+char *kpi__fmt_time(char *buf, size_t size, int64_t t, const char *tz)
+{
+	return kpi_time_format_local(buf, size, t, tz && *tz ? tz : "UTC");
+}
+
+static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* Local civil date of `t` in `tz` with its weekday. */
+static void local_date(int64_t t, const char *tz, int *y, int *m, int *d, int *wday)
+{
+	char b[16];
+	struct tm tm;
+	time_t tt;
+
+	kpi_time_format_date(b, sizeof(b), t, tz && *tz ? tz : "UTC");
+	*y = atoi(b);
+	*m = atoi(b + 5);
+	*d = atoi(b + 8);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = *y - 1900;
+	tm.tm_mon = *m - 1;
+	tm.tm_mday = *d;
+	tm.tm_hour = 12;
+	tt = timegm(&tm);
+	gmtime_r(&tt, &tm);
+	*wday = tm.tm_wday;
+}
+
+char *kpi__fmt_week_dates(char *buf, size_t size, int64_t start, int64_t end, const char *tz)
+{
+	int y1, m1, d1, w1, y2, m2, d2, w2;
+	local_date(start, tz, &y1, &m1, &d1, &w1);
+	local_date(end - 1, tz, &y2, &m2, &d2, &w2);
+	if (y1 == y2)
+		snprintf(buf, size, "%s %d %s – %s %d %s %d", wdays[w1], d1, months[m1 - 1], wdays[w2], d2,
+		         months[m2 - 1], y2);
+	else
+		snprintf(buf, size, "%s %d %s %d – %s %d %s %d", wdays[w1], d1, months[m1 - 1], y1, wdays[w2],
+		         d2, months[m2 - 1], y2);
+	return buf;
+}
+
+const char *kpi__unit_words(const char *unit)
+{
+	if (!unit || !*unit)
+		return "value";
+	if (unit_is(unit, "%"))
+		return "percent";
+	if (unit_is(unit, "s"))
+		return "seconds";
+	if (unit_is(unit, "ms"))
+		return "milliseconds";
+	if (unit_is(unit, "d"))
+		return "days";
+	if (unit_is(unit, "h"))
+		return "hours";
+	if (unit_is(unit, "min"))
+		return "minutes";
+	return unit;
+}
+
+/* ---- axes ---- */
+
+void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
+{
+	double raw, mag, f, step, maxabs;
+
+	memset(ax, 0, sizeof(*ax));
+	ax->div = 1;
+	ax->suffix = "";
+	if (!isfinite(lo) || !isfinite(hi)) {
+		lo = 0;
+		hi = 1;
+	}
+	if (hi < lo) {
+		double t = lo;
+		lo = hi;
+		hi = t;
+	}
+	if (hi == lo) {
+		double pad = lo == 0 ? 1 : fabs(lo) * 0.1;
+		lo -= lo == 0 ? 0 : pad;
+		hi += pad;
+	}
+	if (target < 2)
+		target = 2;
+	raw = (hi - lo) / (target - 1);
+	mag = pow(10, floor(log10(raw)));
+	f = raw / mag;
+	step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+	/* a small tolerance so 100 stays the top tick of [0, 100] */
+	ax->lo = floor(lo / step + 1e-9) * step;
+	ax->hi = ceil(hi / step - 1e-9) * step;
+	ax->step = step;
+	ax->nticks = (int)floor((ax->hi - ax->lo) / step + 0.5) + 1;
+	maxabs = fmax(fabs(ax->lo), fabs(ax->hi));
+	if (maxabs >= 1e15 || step < 1e-3) {
+		int e = (int)floor(log10(maxabs >= 1e15 ? maxabs : step) + 1e-9);
+		ax->div = pow(10, e);
+		power_of_ten(ax->scale_note, sizeof(ax->scale_note), e);
+		{
+			char tmp[32];
+			snprintf(tmp, sizeof(tmp), "×%s", ax->scale_note);
+			snprintf(ax->scale_note, sizeof(ax->scale_note), "%s", tmp);
+		}
+	} else if (maxabs >= 1e12) {
+		ax->div = 1e12;
+		ax->suffix = "tn";
+	} else if (maxabs >= 1e9) {
+		ax->div = 1e9;
+		ax->suffix = "bn";
+	} else if (maxabs >= 1e6) {
+		ax->div = 1e6;
+		ax->suffix = "M";
+	} else if (maxabs >= 1e4) {
+		ax->div = 1e3;
+		ax->suffix = "k";
+	}
+	{
+		double s = step / ax->div;
+		ax->decimals = s >= 1 ? 0 : (int)ceil(-log10(s) - 1e-9);
+		if (ax->decimals > 9)
+			ax->decimals = 9;
+	}
+}
+
+char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double v)
+{
+	char num[64];
+	double x = v / ax->div;
+	if (fabs(x) < 1e-12)
+		x = 0;
+	fixed(num, sizeof(num), x, ax->decimals);
+	snprintf(buf, size, "%s%s", num, ax->suffix);
+	return buf;
+}

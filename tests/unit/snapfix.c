@@ -1,0 +1,442 @@
+/* Snapshot fixtures for the renderer's tests and benchmark (snapfix.h). */
+#include "snapfix.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void die(const char *fmt, ...) KPI_PRINTF(1, 2);
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("snapfix: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d;
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		die("out of memory");
+	return d;
+}
+
+#define GROW(arr, n)                                                                  \
+	do {                                                                          \
+		void *g_ = realloc((arr), ((n) + 1) * sizeof(*(arr)));                \
+		if (!g_)                                                              \
+			die("out of memory");                                         \
+		(arr) = g_;                                                           \
+		memset(&(arr)[(n)], 0, sizeof(*(arr)));                               \
+	} while (0)
+
+kpi_snapshot *snapfix_new(const char *catalog_path, const char *last_week, int nweeks, const char *tz, int64_t now)
+{
+	kpi_snapshot *snap = xcalloc(1, sizeof(*snap));
+	kpi_error err = KPI_ERROR_INIT;
+
+	snap->format = KPI_SNAPSHOT_FORMAT;
+	snap->tool_version = xstrdup(kpi_version());
+	snap->timezone = xstrdup(tz);
+	snap->active_days = 90;
+	if (kpi_catalog_load(&snap->catalog, catalog_path, &err) != 0)
+		die("%s", err.message);
+	snap->result = xcalloc(1, sizeof(*snap->result));
+	if (kpi_window_init(&snap->result->window, last_week, nweeks, tz, now, &err) != 0)
+		die("%s", err.message);
+	snap->result->read_at = now;
+	snap->result->series = xcalloc(snap->catalog->nkpis, sizeof(kpi_series));
+	snap->sources = xcalloc(1, sizeof(*snap->sources));
+	snap->sources[0].kind = xstrdup("postgres");
+	snap->sources[0].where = xstrdup("host=/tmp/kpi-test port=5432 dbname=kpi user=kpi_ro");
+	snap->nsources = 1;
+	snprintf(snap->sha256, sizeof(snap->sha256), "%s",
+	         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	return snap;
+}
+
+kpi_series *snapfix_series(kpi_snapshot *snap, const char *id)
+{
+	kpi_result *res = snap->result;
+	const kpi_def *def = kpi_catalog_find(snap->catalog, id);
+	kpi_series *s;
+
+	for (size_t i = 0; i < res->nseries; i++)
+		if (strcmp(res->series[i].def->id, id) == 0)
+			return &res->series[i];
+	if (!def)
+		die("no KPI '%s' in the catalogue", id);
+	s = &res->series[res->nseries++];
+	if (kpi__series_init(s, def, NULL) != 0)
+		die("out of memory");
+	snprintf(s->query_sha256, sizeof(s->query_sha256), "%064x", (unsigned)res->nseries);
+	return s;
+}
+
+kpi_row *snapfix_row(kpi_snapshot *snap, const char *id, int week, const char *const *labels, bool has, double value)
+{
+	kpi_series *s = snapfix_series(snap, id);
+	const kpi_window *w = &snap->result->window;
+	kpi_row *r;
+
+	if (week < 0 || week >= w->nweeks)
+		die("week %d outside the window", week);
+	GROW(s->rows, s->nrows);
+	r = &s->rows[s->nrows++];
+	r->labels = xcalloc(s->nlabels, sizeof(char *));
+	for (size_t i = 0; i < s->nlabels; i++)
+		r->labels[i] = xstrdup(labels[i]);
+	r->period_start = w->starts[week];
+	r->period_end = w->starts[week + 1];
+	r->has_value = has;
+	r->value = has ? value : 0;
+	r->applicable = true;
+	r->partial = w->partial && week == w->nweeks - 1;
+	return r;
+}
+
+void snapfix_title(kpi_snapshot *snap, const char *id, const char *title)
+{
+	kpi_def *def = (kpi_def *)kpi_catalog_find(snap->catalog, id);
+	if (!def)
+		die("no KPI '%s'", id);
+	free(def->title);
+	def->title = xstrdup(title);
+}
+
+void snapfix_change(kpi_snapshot *snap, int64_t at, const char *layer, const char *key, const char *old_value,
+                    const char *new_value, const char *actor)
+{
+	kpi_change *c;
+	GROW(snap->changes, snap->nchanges);
+	c = &snap->changes[snap->nchanges++];
+	c->id = (int64_t)snap->nchanges;
+	c->changed_at = at;
+	c->layer = xstrdup(layer);
+	c->key = xstrdup(key);
+	c->old_value = xstrdup(old_value);
+	c->new_value = xstrdup(new_value);
+	c->actor = xstrdup(actor);
+}
+
+void snapfix_uncovered(kpi_snapshot *snap, int64_t design, const char *tenant, const char *style, int revision,
+                       int64_t revision_at)
+{
+	kpi_uncovered *u;
+	GROW(snap->uncovered, snap->nuncovered);
+	u = &snap->uncovered[snap->nuncovered++];
+	u->design_id = design;
+	u->tenant_id = xstrdup(tenant);
+	u->style_id = xstrdup(style);
+	u->revision = revision;
+	u->revision_at = revision_at;
+	u->age_days = (double)(snap->result->window.as_of - revision_at) / 86400.0;
+	if (snap->uncovered_total < snap->nuncovered)
+		snap->uncovered_total = snap->nuncovered;
+}
+
+void snapfix_mismatch(kpi_snapshot *snap, int64_t id, int64_t at, int64_t design, const char *tenant,
+                      const char *decided_by, const char *metadata, const char *outcome)
+{
+	kpi_mismatch *m;
+	GROW(snap->mismatches, snap->nmismatches);
+	m = &snap->mismatches[snap->nmismatches++];
+	m->id = id;
+	m->decided_at = at;
+	m->design_id = design;
+	m->environment = xstrdup("production");
+	m->tenant_id = xstrdup(tenant);
+	m->style_id = xstrdup("classic");
+	m->user_id = xstrdup("u1001");
+	m->decided_by = xstrdup(decided_by);
+	m->provider_metadata = xstrdup(metadata);
+	m->route_outcome = xstrdup(outcome);
+	if (snap->mismatches_total < snap->nmismatches)
+		snap->mismatches_total = snap->nmismatches;
+}
+
+static void verdicts(kpi_snapshot *snap)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	if (snap->verdicts)
+		kpi_verdicts_free(snap->verdicts, (size_t)snap->result->window.nweeks);
+	snap->verdicts = NULL;
+	if (kpi_eval_verdicts(&snap->verdicts, snap->result, &err) != 0)
+		die("%s", err.message);
+}
+
+void snapfix_finish(kpi_snapshot *snap)
+{
+	kpi_eval_result(snap->result);
+	verdicts(snap);
+}
+
+/* ---- fixture files ---- */
+
+static int64_t jtime(json_t *o, const char *key)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	int64_t t;
+	const char *s = json_string_value(json_object_get(o, key));
+	if (!s || kpi_time_parse(&t, s, &err) != 0)
+		die("fixture: bad time '%s': %s", key, err.message);
+	return t;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static bool jnum(json_t *o, const char *key, double *v)
+{
+	json_t *j = json_object_get(o, key);
+	if (!j || !json_is_number(j))
+		return false;
+	*v = json_number_value(j);
+	return true;
+}
+
+kpi_snapshot *snapfix_load(const char *path)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je), *win, *kpis, *k, *v;
+	char *bytes;
+	size_t len, i, j;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *snap;
+	char catalog[4096];
+
+	if (!root)
+		die("%s:%d:%d: %s", path, je.line, je.column, je.text);
+	win = json_object_get(root, "window");
+	snprintf(catalog, sizeof(catalog), "%s/templates/catalog.json", KPI_SOURCE_DIR);
+	snap = snapfix_new(catalog, jstr(win, "last_week"), (int)json_integer_value(json_object_get(win, "weeks")),
+	                   jstr(win, "timezone"), jtime(win, "as_of"));
+	snap->result->read_at = jtime(root, "read_at");
+	if (jstr(root, "tool_version")) {
+		free(snap->tool_version);
+		snap->tool_version = xstrdup(jstr(root, "tool_version"));
+	}
+	if (json_object_get(root, "active_days"))
+		snap->active_days = (int)json_integer_value(json_object_get(root, "active_days"));
+	kpis = json_object_get(root, "kpis");
+	json_array_foreach(kpis, i, k) {
+		const char *id = jstr(k, "kpi");
+		kpi_series *s = snapfix_series(snap, id);
+		json_t *rows = json_object_get(k, "rows"), *row;
+		json_array_foreach(rows, j, row) {
+			const char *labels[8] = { 0 };
+			double val = 0, num, den;
+			bool has = jnum(row, "value", &val);
+			int wi = kpi_window_index(&snap->result->window, jtime(row, "period_start"));
+			kpi_row *r;
+			for (size_t l = 0; l < s->nlabels && l < 8; l++)
+				labels[l] = jstr(json_object_get(row, "labels"), s->label_names[l]);
+			if (wi < 0)
+				die("fixture: row of %s outside the window", id);
+			r = snapfix_row(snap, id, wi, labels, has, val);
+			if ((r->has_numerator = jnum(row, "numerator", &num)))
+				r->numerator = num;
+			if ((r->has_denominator = jnum(row, "denominator", &den)))
+				r->denominator = den;
+			if (kpi_status_parse(&r->status, jstr(row, "status")) != 0)
+				die("fixture: bad status in %s", id);
+			r->applicable = r->status != KPI_STATUS_NOT_APPLICABLE;
+			r->incomplete = json_is_true(json_object_get(row, "incomplete"));
+			if (json_object_get(row, "partial"))
+				r->partial = json_is_true(json_object_get(row, "partial"));
+		}
+		if (jstr(k, "query_sha256"))
+			snprintf(s->query_sha256, sizeof(s->query_sha256), "%s", jstr(k, "query_sha256"));
+	}
+	verdicts(snap);
+	/* the verdicts recomputed from the statuses must be the recorded ones */
+	json_array_foreach(json_object_get(root, "verdicts"), i, v) {
+		kpi_verdict_kind want = KPI_VERDICT_GO;
+		const char *name = jstr(v, "verdict");
+		if (name && strcmp(name, "NO-GO") == 0)
+			want = KPI_VERDICT_NOGO;
+		else if (name && strcmp(name, "HOLD") == 0)
+			want = KPI_VERDICT_HOLD;
+		if (i >= (size_t)snap->result->window.nweeks || snap->verdicts[i].verdict != want)
+			die("fixture %s: verdict %zu is not %s", path, i, name);
+	}
+	json_array_foreach(json_object_get(root, "changes"), i, v)
+		snapfix_change(snap, jtime(v, "changed_at"), jstr(v, "layer"), jstr(v, "key"), jstr(v, "old_value"),
+		               jstr(v, "new_value"), jstr(v, "actor"));
+	json_array_foreach(json_object_get(root, "uncovered"), i, v) {
+		double age = 0;
+		snapfix_uncovered(snap, (int64_t)json_integer_value(json_object_get(v, "design_id")), jstr(v, "tenant_id"),
+		                  jstr(v, "style_id"), (int)json_integer_value(json_object_get(v, "revision")),
+		                  jtime(v, "revision_at"));
+		if (jnum(v, "age_days", &age))
+			snap->uncovered[snap->nuncovered - 1].age_days = age;
+	}
+	snap->uncovered_total = (size_t)json_integer_value(json_object_get(root, "uncovered_total"));
+	json_array_foreach(json_object_get(root, "mismatches"), i, v) {
+		kpi_mismatch *m;
+		snapfix_mismatch(snap, (int64_t)json_integer_value(json_object_get(v, "id")), jtime(v, "decided_at"),
+		                 (int64_t)json_integer_value(json_object_get(v, "design_id")), jstr(v, "tenant_id"),
+		                 jstr(v, "decided_by"), jstr(v, "provider_metadata"), jstr(v, "route_outcome"));
+		m = &snap->mismatches[snap->nmismatches - 1];
+		free(m->environment);
+		free(m->style_id);
+		free(m->user_id);
+		m->environment = xstrdup(jstr(v, "environment"));
+		m->style_id = xstrdup(jstr(v, "style_id"));
+		m->user_id = xstrdup(jstr(v, "user_id"));
+		m->design_migrated = json_is_true(json_object_get(v, "design_migrated"));
+	}
+	snap->mismatches_total = (size_t)json_integer_value(json_object_get(root, "mismatches_total"));
+	if (json_is_array(json_object_get(root, "sources"))) {
+		free(snap->sources[0].kind);
+		free(snap->sources[0].where);
+		snap->sources[0].kind = xstrdup(jstr(json_array_get(json_object_get(root, "sources"), 0), "kind"));
+		snap->sources[0].where = xstrdup(jstr(json_array_get(json_object_get(root, "sources"), 0), "where"));
+	}
+	if (kpi__read_file(&bytes, &len, path, &err) != 0)
+		die("%s", err.message);
+	kpi_sha256_hex(snap->sha256, bytes, len);
+	free(bytes);
+	json_decref(root);
+	return snap;
+}
+
+/* ---- synthetic ---- */
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static double rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+/* A plausible value of KPI `def` for a label set in week `w` of `n`. */
+static bool synth_value(const kpi_def *def, const char *const *labels, int w, int n, double *v, bool *na)
+{
+	const char *id = def->id;
+	double t = n > 1 ? (double)w / (n - 1) : 1;
+	*na = false;
+	if (strcmp(id, "adoption_split") == 0) {
+		double owned = 5 + 90 * t + (rnd() - 0.5) * 3;
+		*v = strcmp(labels[0], "owned") == 0 ? owned : 100 - owned;
+		return true;
+	}
+	if (strcmp(id, "export_success_rate") == 0) {
+		*v = 99.6 + (rnd() - 0.5) * 0.8 - (w % 9 == 4 ? 1.2 : 0);
+		return true;
+	}
+	if (strcmp(id, "job_latency_seconds") == 0) {
+		double base = strcmp(labels[0], "export") == 0 ? 40 : 3;
+		double mul = strcmp(labels[2], "p50") == 0 ? 1 : strcmp(labels[2], "p95") == 0 ? 3.5 : 9;
+		if (strcmp(labels[1], "owned") == 0)
+			base *= 0.45;
+		*v = base * mul * (0.9 + rnd() * 0.2) * (w % 13 == 7 ? 2.5 : 1);
+		return true;
+	}
+	if (strcmp(id, "queue_backlog") == 0) {
+		*v = floor(rnd() * (strcmp(labels[0], "export") == 0 ? 80 : 5));
+		return true;
+	}
+	if (strcmp(id, "queue_oldest_age_seconds") == 0) {
+		*v = rnd() * (w % 11 == 5 ? 200000 : 900);
+		return true;
+	}
+	if (strcmp(id, "legacy_coverage_pct") == 0) {
+		if (w < 2)
+			return false;
+		*v = fmin(99.9, 50 + 60 * t + (rnd() - 0.5) * 3);
+		return true;
+	}
+	if (strcmp(id, "uncached_legacy_max_age_days") == 0) {
+		*v = rnd() * (w % 10 == 3 ? 20 : 6);
+		return true;
+	}
+	if (strcmp(id, "outage_drill_success_pct") == 0) {
+		if (w % 3 != 1)
+			return false;
+		*na = t < 0.3;
+		*v = w % 6 == 4 ? 95 : 100;
+		return true;
+	}
+	if (strcmp(id, "routing_mismatch_critical") == 0) {
+		*v = w % 8 == 3 ? floor(20 + rnd() * 20) : 0;
+		return true;
+	}
+	if (strcmp(id, "routing_mismatch_rate") == 0) {
+		*v = strcmp(labels[0], "environment") == 0 || strcmp(labels[0], "tenant") == 0 ? rnd() * 15 * t : 0;
+		return true;
+	}
+	/* anything else: around its target, or a positive magnitude */
+	if (def->threshold.op != KPI_OP_NONE)
+		*v = def->threshold.target * (0.8 + rnd() * 0.3);
+	else
+		*v = rnd() * 100;
+	return true;
+}
+
+kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks)
+{
+	int64_t now = 1794787200; /* 2026-11-16T00:00:00Z, the end of 2026-W46 */
+	kpi_snapshot *snap = snapfix_new(catalog_path, "2026-W46", nweeks, "UTC", now);
+	const kpi_window *w = &snap->result->window;
+	static const char *const tenants[] = { "acme", "globex", "initech", "umbrella", "hooli", "stark" };
+	static const char *const open_values[] = { "alpha", "beta", "gamma" };
+
+	rng_state = 88172645463325252ull;
+	for (size_t i = 0; i < snap->catalog->nkpis; i++) {
+		const kpi_def *def = &snap->catalog->kpis[i];
+		size_t combos = 1, nl = def->nlabels;
+		snapfix_series(snap, def->id);
+		for (size_t l = 0; l < nl; l++)
+			combos *= def->labels[l].nvalues ? def->labels[l].nvalues : 3;
+		for (int wk = 0; wk < w->nweeks; wk++)
+			for (size_t c = 0; c < combos; c++) {
+				const char *labels[8];
+				size_t rest = c;
+				double v = 0;
+				bool na, has;
+				kpi_row *r;
+				for (size_t l = nl; l-- > 0;) {
+					size_t nv = def->labels[l].nvalues ? def->labels[l].nvalues : 3;
+					labels[l] = def->labels[l].nvalues ? def->labels[l].values[rest % nv] : open_values[rest % nv];
+					rest /= nv;
+				}
+				has = synth_value(def, labels, wk, w->nweeks, &v, &na);
+				r = snapfix_row(snap, def->id, wk, labels, has, v);
+				r->applicable = !na;
+			}
+	}
+	snapfix_finish(snap);
+	for (int wk = 0; wk < w->nweeks; wk += 3)
+		snapfix_change(snap, w->starts[wk] + 86400 + 9 * 3600, wk % 2 ? "tenant" : "user",
+		               tenants[(size_t)wk % 6], wk % 4 ? "legacy" : NULL, "owned", "a.okafor");
+	for (int k = 0; k < KPI_SNAPSHOT_UNCOVERED_MAX; k++)
+		snapfix_uncovered(snap, 1000 + k, tenants[k % 6], "classic", 1 + k % 4, w->as_of - (int64_t)(30 - k) * 86400);
+	snap->uncovered_total = 132;
+	for (int k = 0; k < KPI_SNAPSHOT_MISMATCHES_MAX; k++)
+		snapfix_mismatch(snap, 90000 - k, w->as_of - 3600 * (k + 1), 2000 + k, tenants[k % 6], "tenant", "owned",
+		                 "legacy");
+	snap->mismatches_total = 74;
+	return snap;
+}

@@ -1,0 +1,54 @@
+/*
+ * Snapshot fixtures for the renderer's tests and benchmark: build a
+ * kpi_snapshot in C (catalogue + result + statuses + verdicts + drill-down
+ * lists + rollout changes) or load one from a fixture file of
+ * tests/fixtures/render/ (what `kpi query all --format json` prints, plus the
+ * drill-down lists and changes; see make-demo-fixtures.sh there).
+ *
+ * Test code: every failure prints a line to stderr and aborts.
+ */
+#ifndef KPI_TEST_SNAPFIX_H
+#define KPI_TEST_SNAPFIX_H
+
+#include "internal.h"
+
+/* A snapshot over `nweeks` weeks ending with `last_week` in zone `tz`,
+ * evaluated as of `now` (a `now` inside the last week makes it partial),
+ * with the catalogue at `catalog_path` and no rows yet. */
+kpi_snapshot *snapfix_new(const char *catalog_path, const char *last_week, int nweeks, const char *tz,
+                          int64_t now);
+
+/* The series of catalogue KPI `id`, added on first use. */
+kpi_series *snapfix_series(kpi_snapshot *snap, const char *id);
+
+/* A row for week index `week` (0 = oldest) of KPI `id`; `labels` holds one
+ * value per label of the KPI (NULL when it has none). Not applicable, partial
+ * and incomplete can be set on the returned row before snapfix_finish(). */
+kpi_row *snapfix_row(kpi_snapshot *snap, const char *id, int week, const char *const *labels, bool has,
+                     double value);
+
+/* Replace a KPI's title (long-title cases). */
+void snapfix_title(kpi_snapshot *snap, const char *id, const char *title);
+
+void snapfix_change(kpi_snapshot *snap, int64_t at, const char *layer, const char *key, const char *old_value,
+                    const char *new_value, const char *actor);
+void snapfix_uncovered(kpi_snapshot *snap, int64_t design, const char *tenant, const char *style, int revision,
+                       int64_t revision_at);
+void snapfix_mismatch(kpi_snapshot *snap, int64_t id, int64_t at, int64_t design, const char *tenant,
+                      const char *decided_by, const char *metadata, const char *outcome);
+
+/* Evaluate every row (kpi_eval_result) and compute the verdicts. */
+void snapfix_finish(kpi_snapshot *snap);
+
+/* Load a fixture file (statuses as recorded in it; verdicts recomputed and
+ * checked against the recorded ones). The snapshot's sha256 is that of the
+ * file's bytes. */
+kpi_snapshot *snapfix_load(const char *path);
+
+/* Every KPI of the catalogue at `catalog_path` over `nweeks` weeks ending
+ * 2026-W46 with plausible values (deterministic pseudo-random), a few
+ * breaches, gaps and rollout changes, the drill-down lists full: the
+ * benchmark's and the 52-week tests' input. */
+kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks);
+
+#endif
