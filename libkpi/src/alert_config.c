@@ -327,6 +327,49 @@ static int add_secret(kpi__alert_settings *st, const char *s)
 	return p[n] ? 0 : KPI_ENOMEM;
 }
 
+/* Credentials the AWS way (kpi__aws_resolve: environment, shared files), the
+ * region of the topic (an SNS topic lives in one region: its ARN's wins over
+ * AWS_REGION), the endpoint from the sink's "endpoint", else
+ * AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL, else sns.REGION.amazonaws.com. */
+static int sns_resolve(kpi__alert_settings *st, kpi__sink *s, const kpi__jsondoc *doc, const json_t *o,
+                       kpi_error *err)
+{
+	kpi_error aerr = KPI_ERROR_INIT;
+	kpi__aws *a = calloc(1, sizeof(*a));
+	const char *ep = s->url;
+	char buf[512];
+	int rc;
+
+	if (!a)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if ((rc = kpi__aws_resolve(a, &kpi__aws_sns, s->region, &aerr))) {
+		free(a);
+		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' (sns): %s", s->name, aerr.message);
+	}
+	s->aws = a;
+	free(a->region);
+	a->region = strdup(s->region);
+	if (!ep && !getenv("AWS_ENDPOINT_URL_SNS") && !getenv("AWS_ENDPOINT_URL")) {
+		snprintf(buf, sizeof(buf), "https://sns.%s.amazonaws.com", s->region);
+		ep = buf;
+	}
+	if (ep) {
+		size_t n = strlen(ep);
+		if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)
+			return kpi__jsondoc_error(doc, json_object_get(o, "endpoint"), err, KPI_ECONFIG,
+			                          "sink '%s' (sns): endpoint must start with https:// (or http://)", s->name);
+		free(a->endpoint);
+		a->endpoint = strndup(ep, n > 1 && ep[n - 1] == '/' ? n - 1 : n);
+	}
+	if (!a->region || !a->endpoint)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	snprintf(a->sigv4, sizeof(a->sigv4), "aws:amz:%s:%s", a->region, kpi__aws_sns.signing_name);
+	snprintf(a->where, sizeof(a->where), "%s %s", a->region, a->endpoint);
+	if (add_secret(st, a->secret_key) || (a->session_token && add_secret(st, a->session_token)))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
 static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const char *name, const json_t *o,
                       kpi_error *err)
 {
@@ -426,11 +469,8 @@ static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const ch
 				                          "sink '%s': topic_arn names no region; set region", name);
 			s->region = strndup(r, (size_t)(e - r));
 		}
-		if (!s->url) {
-			char u[256];
-			snprintf(u, sizeof(u), "https://sns.%s.amazonaws.com/", s->region);
-			s->url = strdup(u);
-		}
+		if ((rc = sns_resolve(st, s, doc, o, err)))
+			return rc;
 		break;
 	}
 	case KPI__SINK_COMMAND: {
@@ -457,6 +497,10 @@ static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const ch
 
 static void sink_release(kpi__sink *s)
 {
+	if (s->aws) {
+		kpi__aws_release(s->aws);
+		free(s->aws);
+	}
 	free(s->name);
 	free(s->url);
 	free(s->secret);

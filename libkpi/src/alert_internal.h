@@ -14,6 +14,7 @@
 #define KPI_ALERT_INTERNAL_H
 
 #include "internal.h"
+#include "aws.h"
 #include "kpi/alert.h"
 
 /* ---- durations ---- */
@@ -58,7 +59,8 @@ typedef struct kpi__sink {
 	long timeout_ms;      /* per attempt */
 	kpi_alert_severity min_severity;
 	char *topic_arn;      /* SNS */
-	char *region;         /* SNS */
+	char *region;         /* SNS: the topic's (from its ARN unless set) */
+	kpi__aws *aws;        /* SNS: credentials, endpoint, SigV4 scope */
 } kpi__sink;
 
 /* ---- templates ---- */

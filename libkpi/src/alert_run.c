@@ -724,8 +724,8 @@ static void attempt(run *r, size_t i, double deadline)
 		e->last_error = NULL;
 		r->rep->delivered++;
 		kpi_log_fields(KPI_LOG_INFO, "alert.delivered",
-		               json_pack("{s:s, s:s, s:s, s:i, s:f}", "sink", e->sink, "action", e->action, "dedupe_key",
-		                         e->dedupe_key, "attempts", e->attempts, "seconds", res.seconds),
+		               json_pack("{s:s, s:s, s:s, s:i, s:f, s:s}", "sink", e->sink, "action", e->action, "dedupe_key",
+		                         e->dedupe_key, "attempts", e->attempts, "seconds", res.seconds, "result", res.detail),
 		               NULL);
 		return;
 	}

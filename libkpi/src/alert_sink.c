@@ -195,6 +195,92 @@ static void send_http(kpi__send_result *res, const kpi__sink *s, const char *url
 	kpi__http_resp_release(&resp);
 }
 
+/* ---- Amazon SNS ---- */
+
+/* application/x-www-form-urlencoded: unreserved characters as they are,
+ * a space as '+' (the form encoding; moto re-encodes spaces that way before
+ * it checks a signature, NOTES.md), everything else %XX. */
+static void form_value(kpi_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-_.~", *p)) {
+			kpi_buf_append(b, (const char *)p, 1);
+		} else if (*p == ' ') {
+			kpi_buf_puts(b, "+");
+		} else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			kpi_buf_append(b, e, 3);
+		}
+	}
+}
+
+static void form_param(kpi_buf *b, const char *name, const char *value)
+{
+	kpi_buf_printf(b, "%s%s=", b->len ? "&" : "", name);
+	form_value(b, value);
+}
+
+/* Publish: the notification JSON as the message (machine subscribers read
+ * it; CloudWatch alarms publish JSON too), its summary as the subject. */
+static void send_sns(kpi__send_result *res, const kpi__sink *s, const json_t *n, const char *idem, long timeout_ms,
+                     const kpi__alert_settings *st)
+{
+	kpi__aws_retry retry = KPI__AWS_RETRY_INIT;
+	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_buf body = KPI_BUF_INIT;
+	char subject[101], what[160], *msg = kpi__notification_dump(n);
+	const char *sum = nstr(n, "summary"), *id, *idend;
+	size_t k = 0;
+	int rc;
+
+	/* Subject: at most 100 printable ASCII characters */
+	for (const char *p = sum; *p && k < sizeof(subject) - 1; p++)
+		subject[k++] = (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f ? *p : '?';
+	subject[k] = '\0';
+	form_param(&body, "Action", "Publish");
+	form_param(&body, "Version", "2010-03-31");
+	form_param(&body, "TopicArn", s->topic_arn);
+	form_param(&body, "Subject", subject[0] ? subject : "kpi alert");
+	form_param(&body, "Message", msg ? msg : "{}");
+	if (strlen(s->topic_arn) > 5 && strcmp(s->topic_arn + strlen(s->topic_arn) - 5, ".fifo") == 0) {
+		/* FIFO topics dedupe by id within 5 minutes: a re-send folds */
+		form_param(&body, "MessageGroupId", "kpi-alert");
+		form_param(&body, "MessageDeduplicationId", idem);
+	}
+	free(msg);
+	snprintf(what, sizeof(what), "sink '%s' (sns)", s->name);
+	/* One request per attempt: the outbox does the retrying (base past the
+	 * deadline: kpi__aws_call gives up instead of waiting). */
+	retry.deadline_s = (double)timeout_ms / 1000.0;
+	retry.base_s = retry.max_s = 2 * retry.deadline_s + 1;
+	retry.timeout_ms = timeout_ms;
+	rc = kpi__aws_call(&resp, s->aws, "application/x-www-form-urlencoded; charset=utf-8", NULL, body.data ? body.data : "",
+	                   body.len, what, &retry, NULL, &err);
+	res->status = resp.status;
+	res->seconds = resp.seconds;
+	if (rc == 0) {
+		res->outcome = KPI__DELIV_OK;
+		id = resp.body.data ? strstr(resp.body.data, "<MessageId>") : NULL;
+		idend = id ? strstr(id, "</MessageId>") : NULL;
+		if (id && idend && idend - id - 11 < 200)
+			snprintf(res->detail, sizeof(res->detail), "HTTP %ld, MessageId %.*s", resp.status, (int)(idend - id - 11),
+			         id + 11);
+		else
+			snprintf(res->detail, sizeof(res->detail), "HTTP %ld", resp.status);
+	} else {
+		/* throttling, 5xx and transport faults end as KPI_ETIMEOUT here;
+		 * auth failures and other 4xx are not worth repeating */
+		res->outcome = rc == KPI_ETIMEOUT || rc == KPI_ENOMEM ? KPI__DELIV_RETRY : KPI__DELIV_TERMINAL;
+		snprintf(res->detail, sizeof(res->detail), "%s%s", err.message,
+		         res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
+		kpi__scrub(res->detail, sizeof(res->detail), st->secrets);
+	}
+	kpi__http_resp_release(&resp);
+	kpi_buf_release(&body);
+}
+
 /* ---- the command sink ---- */
 
 /* Write to a pipe whose reader may be gone without dying of SIGPIPE: block
@@ -392,10 +478,7 @@ void kpi__sink_send(kpi__send_result *res, const kpi__sink *s, const json_t *n, 
 		free(text);
 		return;
 	case KPI__SINK_SNS:
-	default:
-		res->outcome = KPI__DELIV_TERMINAL;
-		snprintf(res->detail, sizeof(res->detail), "sink '%s': type %s cannot send", s->name,
-		         kpi__sink_kind_name(s->kind));
+		send_sns(res, s, n, idem, timeout_ms, st);
 		return;
 	}
 	text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;

@@ -17,19 +17,23 @@
 #include "alert_internal.h"
 
 /* `haystack` contains `needle` (as in tests/unit/unit.h). */
+#ifndef assert_contains
 #define assert_contains(haystack, needle)                                                     \
 	do {                                                                                  \
 		const char *h_ = (haystack), *n_ = (needle);                                  \
 		if (!h_ || !strstr(h_, n_))                                                   \
 			fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", n_);       \
 	} while (0)
+#endif
 
+#ifndef assert_double_equal
 #define assert_double_equal(a, b)                                                             \
 	do {                                                                                  \
 		double a_ = (a), b_ = (b);                                                    \
 		if (!(a_ == b_))                                                              \
 			fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                   \
 	} while (0)
+#endif
 
 /* 2026-11-16T08:00:00Z, the runs' "now" at minute 0. */
 #define IT_T0 1794816000
@@ -38,6 +42,8 @@
  * show up in an output, a log or the state directory. */
 #define IT_PD_KEY "R0UT1NG-K3Y-9f8e7d6c5b4a"
 #define IT_HOOK_TOKEN "W3BH00K-T0K3N-1a2b3c4d"
+#define IT_AWS_KEY_ID "AKIAKPIALERTTEST0001"
+#define IT_AWS_SECRET "aws-s3cr3t-kpi-alert-never-printed"
 
 /* Config pieces: only uncached_legacy_max_age_days alerts (the others are
  * disabled), a PagerDuty sink at the responder, a webhook sink there. */

@@ -357,6 +357,76 @@ static void test_alert__killed_between_sending_and_recording_sends_again_same_ke
 	kpi__ledger_free(l);
 }
 
+/* Amazon SNS Publish, query protocol, signed by libcurl (service sns, the
+ * topic's region), against the responder playing the endpoint. */
+static void test_alert__sns_sink_publishes_a_signed_form_request(void **state)
+{
+	it_alert *a = *state = it_alert_new("sns", true,
+	                                    "{\"delivery_deadline_seconds\": 2, " IT_ONLY_UNCACHED ", \"sinks\": {"
+	                                    " \"sns\": {\"type\": \"sns\", \"topic_arn\": "
+	                                    "\"arn:aws:sns:us-east-1:123456789012:kpi-alerts\", \"endpoint\": \"%URL%\"}}}");
+	char home[160];
+	const char *env[] = { "AWS_ACCESS_KEY_ID=" IT_AWS_KEY_ID, "AWS_SECRET_ACCESS_KEY=" IT_AWS_SECRET,
+		              "AWS_REGION=eu-west-1", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL",
+		              "AWS_ENDPOINT_URL_SNS", home, NULL };
+	it_run_result r;
+	json_t *reqs, *q;
+	const char *body, *auth;
+	kpi__ledger *l;
+
+	snprintf(home, sizeof(home), "HOME=%s", a->root); /* no ~/.aws of the developer */
+	it_responder_script(a->resp,
+	                    "{\"default\": {\"status\": 200, \"headers\": {\"Content-Type\": \"text/xml\"}, \"body\": "
+	                    "\"<PublishResponse xmlns=\\\"http://sns.amazonaws.com/doc/2010-03-31/\\\"><PublishResult>"
+	                    "<MessageId>9a1b-42</MessageId></PublishResult></PublishResponse>\"}}");
+	it_alert_run(a, &r, 0, NULL, env);
+	assert_int_equal(r.status, 2);
+	it_assert_no_secrets(a->state, r.out, r.err);
+	assert_contains(r.err, "MessageId 9a1b-42");
+	it_run_free(&r);
+	reqs = it_alert_requests(a, NULL);
+	assert_int_equal(json_array_size(reqs), 1);
+	q = json_array_get(reqs, 0);
+	assert_string_equal(it_str(q, "method"), "POST");
+	assert_string_equal(it_str(q, "path"), "/");
+	assert_contains(it_str(q, "headers.content-type"), "application/x-www-form-urlencoded");
+	auth = it_str(q, "headers.authorization");
+	assert_non_null(auth);
+	assert_contains(auth, "AWS4-HMAC-SHA256 Credential=" IT_AWS_KEY_ID "/");
+	assert_contains(auth, "/us-east-1/sns/aws4_request"); /* the topic's region, not AWS_REGION */
+	body = it_str(q, "body");
+	assert_contains(body, "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Akpi-alerts");
+	assert_contains(body, "&Subject=%5Bcritical%5D+Max+age+of+uncached+legacy+exports");
+	assert_contains(body, "&Message=%7B%22schema%22%3A%22kpi.alert%2F1%22");
+	json_decref(reqs);
+	l = it_alert_ledger(a);
+	assert_int_equal(l->outbox[0].status, KPI__ENTRY_DELIVERED);
+	kpi__ledger_free(l);
+
+	/* refused credentials are not retried; the secret stays out of it */
+	it_responder_script(a->resp,
+	                    "{\"default\": {\"status\": 403, \"body\": \"<ErrorResponse><Error><Type>Sender</Type>"
+	                    "<Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match"
+	                    "</Message></Error></ErrorResponse>\"}}");
+	it_alert_fix_breach(a);
+	it_alert_run(a, &r, 30, NULL, env);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - delivery of resolve kpi:uncached_legacy_max_age_days:20261116T080000Z to sink "
+	                      "'sns' failed terminally after 1 attempt: sink 'sns' (sns) (us-east-1 ");
+	assert_contains(r.out, "authentication failed: HTTP 403 SignatureDoesNotMatch");
+	it_assert_no_secrets(a->state, r.out, r.err);
+	it_run_free(&r);
+	/* without credentials it is a configuration error before anything runs */
+	{
+		const char *none[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", home, NULL };
+		it_alert_run(a, &r, 35, NULL, none);
+		assert_int_equal(r.status, 3);
+		it_assert_line(r.out, "KPI UNKNOWN - ");
+		assert_contains(r.out, "sink 'sns' (sns): ");
+		it_run_free(&r);
+	}
+}
+
 static void test_alert__dry_run_changes_nothing_and_sends_nothing(void **state)
 {
 	it_alert *a = *state = it_alert_new("dryrun", true, base_config);
@@ -433,6 +503,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert__connection_refused_then_up_delivers_once, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__two_runs_at_the_same_moment_send_one_trigger, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__killed_between_sending_and_recording_sends_again_same_key, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__sns_sink_publishes_a_signed_form_request, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__dry_run_changes_nothing_and_sends_nothing, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__test_sends_a_marked_notification_and_resolves_it, it_alert_teardown),
 	};
