@@ -24,7 +24,7 @@ int cmd_alert(int argc, char **argv)
 		{ "config", 'c', "FILE", "JSON config file (default $KPI_CONFIG); sinks in its \"alert\" object", &config },
 		{ "db", 'd', "CONNINFO", "libpq connection string (default: config, then PG* environment)", &db },
 		{ "state-dir", 0, "DIR", "ledger and lock (default $KPI_STATE_DIR, alert.state_dir, $XDG_STATE_HOME/kpi, ~/.local/state/kpi)", &state_dir },
-		{ "dry-run", 'n', NULL, "evaluate and print what would be sent; write nothing, send nothing", &dry_run },
+		{ "dry-run", 0, NULL, "evaluate and print what would be sent; write nothing, send nothing", &dry_run },
 		{ "now", 0, "TIME", "evaluate as of this ISO-8601 instant (default $KPI_NOW, else the clock)", &now_s },
 		{ "test", 0, "SINK", "send a clearly marked test notification to one sink and report the result", &test },
 		{ "replay", 0, NULL, "requeue terminally failed deliveries (fresh attempt counter) and deliver", &replay },

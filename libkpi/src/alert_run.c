@@ -310,9 +310,13 @@ static int enqueue(run *r, json_t *n, const char *skip_sink)
 	for (int i = 0; i <= KPI_ALERT_SEV_CRITICAL; i++)
 		if (strcmp(json_string_value(json_object_get(n, "severity")), kpi_alert_severity_name(i)) == 0)
 			sev = (kpi_alert_severity)i;
-	if (r->st->nsinks == 0)
+	if (r->st->nsinks == 0) {
 		kpi_log_msg(KPI_LOG_WARN, "alert.no_sinks", "no sinks configured (alert.sinks): %s %s is not delivered",
 		            action, key);
+		if (r->opts->dry_run)
+			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to no sink (alert.sinks is empty): %s",
+			         action, repeat ? " (reminder)" : "", json_string_value(json_object_get(n, "summary")));
+	}
 	for (size_t i = 0; i < r->st->nsinks && !rc; i++) {
 		const kpi__sink *s = &r->st->sinks[i];
 		kpi__outbox_entry *e;

@@ -420,6 +420,34 @@ static void test_alert__command_sink_exit_status_decides(void **state)
 	kpi__ledger_free(l);
 }
 
+/* Another run holding the lock too long: this one waits lock_wait_seconds,
+ * then exits 3 naming the holder, having sent nothing. */
+static void test_alert__lock_held_too_long_is_unknown_after_the_wait(void **state)
+{
+	it_alert *a = *state = it_alert_new("locked", true,
+	                                    "{\"lock_wait_seconds\": 1, " IT_ONLY_UNCACHED ", \"sinks\": {" IT_PD_SINK "}}");
+	kpi_error err = KPI_ERROR_INIT;
+	it_run_result r;
+	int fd = -1;
+
+	mkdir(a->state, 0700);
+	assert_int_equal(kpi__alert_lock(&fd, a->state, 1, &err), 0);
+	it_alert_run(a, &r, 0, NULL, NULL);
+	close(fd);
+	print_message("a run waiting for a held lock (lock_wait_seconds 1) gave up after %.2f s\n", r.seconds);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - another kpi alert run (pid ");
+	assert_contains(r.out, "gave up after 1 s (alert.lock_wait_seconds)");
+	assert_true(r.seconds >= 0.95 && r.seconds < 3);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 0);
+	/* released: the next run goes through */
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 1);
+}
+
 static void test_alert__usage_errors_are_unknown(void **state)
 {
 	it_alert *a = *state = it_alert_new("usage", false, two_sinks);
@@ -459,6 +487,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert__non_retryable_answer_is_terminal_reported_and_replayable, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__max_attempts_then_terminal, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__command_sink_exit_status_decides, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__lock_held_too_long_is_unknown_after_the_wait, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__usage_errors_are_unknown, it_alert_teardown),
 	};
 	if (!it_pg_wanted("integration_alert_faults"))
