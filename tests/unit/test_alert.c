@@ -750,11 +750,12 @@ static void test_rule_parse__keys_and_errors(void **state)
 	json_decref(o);
 }
 
-static kpi__alert_settings *settings_from(const char *json, kpi_error *err, int *rc)
+/* Settings from a config text over the shipped catalogue; the rules point
+ * into the catalogue, so the caller frees it (*cat) after the settings. */
+static kpi__alert_settings *settings_from(const char *json, kpi_catalog **cat, kpi_error *err, int *rc)
 {
 	char dir[] = "/tmp/kpi-unit-cfg.XXXXXX", path[128];
 	kpi_config *cfg = NULL;
-	kpi_catalog *cat = NULL;
 	kpi__alert_settings *st = NULL;
 	FILE *f;
 	assert_non_null(mkdtemp(dir));
@@ -763,10 +764,11 @@ static kpi__alert_settings *settings_from(const char *json, kpi_error *err, int 
 	fputs(json, f);
 	fclose(f);
 	setenv("KPI_DATADIR", KPI_SOURCE_DIR, 1);
+	kpi_catalog_free(*cat);
+	*cat = NULL;
 	assert_int_equal(kpi_config_load(&cfg, path, err), 0);
-	assert_int_equal(kpi_catalog_load(&cat, cfg->catalog_path, err), 0);
-	*rc = kpi__alert_settings_load(&st, cfg, cat, err);
-	kpi_catalog_free(cat);
+	assert_int_equal(kpi_catalog_load(cat, cfg->catalog_path, err), 0);
+	*rc = kpi__alert_settings_load(&st, cfg, *cat, err);
 	kpi_config_free(cfg);
 	unlink(path);
 	rmdir(dir);
@@ -777,12 +779,12 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 {
 	kpi_error err = KPI_ERROR_INIT;
 	kpi__alert_settings *st;
+	kpi_catalog *cat = NULL;
 	int rc;
 	(void)state;
 	unsetenv("KPI_TEST_ROUTING_KEY");
 	st = settings_from("{\"alert\": {\"sinks\": {\"pd\": {\"type\": \"pagerduty\", \"routing_key_env\": "
-	                   "\"KPI_TEST_ROUTING_KEY\"}}}}",
-	                   &err, &rc);
+	                   "\"KPI_TEST_ROUTING_KEY\"}}}}", &cat, &err, &rc);
 	assert_int_equal(rc, KPI_ECONFIG);
 	assert_null(st);
 	assert_contains(err.message, "environment variable KPI_TEST_ROUTING_KEY is not set");
@@ -792,8 +794,7 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	st = settings_from("{\"alert\": {\"dedupe_prefix\": \"site-a\", \"sinks\": {"
 	                   "\"pd\": {\"type\": \"pagerduty\", \"routing_key_env\": \"KPI_TEST_ROUTING_KEY\", \"min_severity\": \"critical\"},"
 	                   "\"hook\": {\"type\": \"webhook\", \"url_env\": \"KPI_TEST_HOOK\", \"timeout_seconds\": 2},"
-	                   "\"cmd\": {\"type\": \"command\", \"argv\": [\"/bin/cat\", \"-u\"]}}}}",
-	                   &err, &rc);
+	                   "\"cmd\": {\"type\": \"command\", \"argv\": [\"/bin/cat\", \"-u\"]}}}}", &cat, &err, &rc);
 	if (rc)
 		fail_msg("%s", err.message);
 	assert_int_equal(st->nsinks, 3);
@@ -812,26 +813,26 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	}
 	kpi__alert_settings_free(st);
 	/* a secret in the file itself is refused, naming the way to do it */
-	st = settings_from("{\"alert\": {\"sinks\": {\"s\": {\"type\": \"slack\", \"url\": \"https://hooks.slack.com/x\"}}}}",
-	                   &err, &rc);
+	st = settings_from("{\"alert\": {\"sinks\": {\"s\": {\"type\": \"slack\", \"url\": \"https://hooks.slack.com/x\"}}}}", &cat, &err, &rc);
 	assert_int_equal(rc, KPI_ECONFIG);
 	assert_contains(err.message, "would put a secret in the config file");
-	st = settings_from("{\"alert\": {\"sinks\": {\"s\": {\"type\": \"carrier-pigeon\"}}}}", &err, &rc);
+	st = settings_from("{\"alert\": {\"sinks\": {\"s\": {\"type\": \"carrier-pigeon\"}}}}", &cat, &err, &rc);
 	assert_int_equal(rc, KPI_ECONFIG);
 	assert_contains(err.message, "type must be");
 	unsetenv("KPI_TEST_ROUTING_KEY");
 	unsetenv("KPI_TEST_HOOK");
+	kpi_catalog_free(cat);
 }
 
 static void test_settings__rules_from_catalogue_and_overrides(void **state)
 {
 	kpi_error err = KPI_ERROR_INIT;
 	kpi__alert_settings *st;
+	kpi_catalog *cat = NULL;
 	int rc;
 	(void)state;
 	st = settings_from("{\"alert\": {\"kpis\": {\"legacy_coverage_pct\": {\"enabled\": false},"
-	                   " \"uncached_legacy_max_age_days\": {\"for\": 1}}}}",
-	                   &err, &rc);
+	                   " \"uncached_legacy_max_age_days\": {\"for\": 1}}}}", &cat, &err, &rc);
 	if (rc)
 		fail_msg("%s", err.message);
 	assert_int_equal(st->nrules, 4);
@@ -847,12 +848,13 @@ static void test_settings__rules_from_catalogue_and_overrides(void **state)
 	}
 	kpi__alert_settings_free(st);
 	/* an informational KPI cannot alert */
-	st = settings_from("{\"alert\": {\"kpis\": {\"adoption_split\": {\"severity\": \"warning\"}}}}", &err, &rc);
+	st = settings_from("{\"alert\": {\"kpis\": {\"adoption_split\": {\"severity\": \"warning\"}}}}", &cat, &err, &rc);
 	assert_int_equal(rc, KPI_ECONFIG);
 	assert_contains(err.message, "no threshold");
-	st = settings_from("{\"alert\": {\"kpis\": {\"nope\": {}}}}", &err, &rc);
+	st = settings_from("{\"alert\": {\"kpis\": {\"nope\": {}}}}", &cat, &err, &rc);
 	assert_int_equal(rc, KPI_ECONFIG);
 	assert_contains(err.message, "unknown KPI 'nope'");
+	kpi_catalog_free(cat);
 }
 
 int main(void)
