@@ -41,12 +41,18 @@ kpi_build() {
 PG_DIR=""
 PG_PID=""
 
-kpi_pg_stop() {
-  if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
-    kill -INT "$PG_PID" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$PG_PID" 2>/dev/null || true
+# kpi_stop_pid PID SIGNAL TENTHS: send SIGNAL, wait up to TENTHS/10 s, then KILL.
+kpi_stop_pid() {
+  local pid=$1
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "-$2" "$pid" 2>/dev/null
+    for _ in $(seq 1 "$3"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
   fi
+}
+
+kpi_pg_stop() {
+  kpi_stop_pid "$PG_PID" INT 100
   PG_PID=""
   [ -n "$PG_DIR" ] && rm -rf "$PG_DIR"
   PG_DIR=""
@@ -77,4 +83,42 @@ kpi_pg_start() {
   unset PGPASSWORD PGSERVICE
   "$PG_BIN/../bin/createdb" -h "$PGHOST" -U postgres kpi 2>/dev/null || psql -q -d postgres -c 'CREATE DATABASE kpi' >/dev/null
   log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $PGHOST (pid $PG_PID)"
+}
+
+# moto_server: the CloudWatch-compatible endpoint of the tests (and of the
+# demo's CloudWatch KPIs), on a free loopback port, logs in a temp dir,
+# stopped by its pid. It is not a Debian package: these machines have it via
+# pyenv (pip's moto[server]); when it is missing we say so and fail.
+MOTO_DIR=""
+MOTO_PID=""
+
+kpi_moto_stop() {
+  kpi_stop_pid "$MOTO_PID" TERM 50
+  MOTO_PID=""
+  [ -n "$MOTO_DIR" ] && rm -rf "$MOTO_DIR"
+  MOTO_DIR=""
+}
+
+kpi_moto_available() { command -v moto_server >/dev/null 2>&1 && moto_server --help >/dev/null 2>&1; }
+
+# Start moto_server; exports KPI_TEST_MOTO_URL (http://127.0.0.1:PORT).
+kpi_moto_start() {
+  local port
+  kpi_moto_available ||
+    die "moto_server is not on PATH (or does not run): the CloudWatch tests need it (pip install 'moto[server]')"
+  MOTO_DIR=$(mktemp -d /tmp/kpi-moto.XXXXXX)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+  moto_server -H 127.0.0.1 -p "$port" >"$MOTO_DIR/moto.log" 2>&1 </dev/null &
+  MOTO_PID=$!
+  for _ in $(seq 1 200); do
+    if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/data.json', timeout=1)" 2>/dev/null; then
+      export KPI_TEST_MOTO_URL="http://127.0.0.1:$port"
+      log "moto_server on $KPI_TEST_MOTO_URL (pid $MOTO_PID)"
+      return 0
+    fi
+    kill -0 "$MOTO_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$MOTO_DIR/moto.log" >&2
+  die "moto_server did not start"
 }

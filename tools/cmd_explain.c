@@ -27,7 +27,10 @@ int cmd_explain(int argc, char **argv)
 
 	rc = kpi_opts_parse("explain", "KPI [--week YYYY-Www|last|current] [--weeks N]",
 	                    "Print a KPI's definition, its query file and SHA-256, the parameter values\n"
-	                    "it would run with for the window, and the SQL itself. Reads no database.",
+	                    "it would run with for the window, and the SQL itself. Reads no database.\n"
+	                    "For a CloudWatch KPI: the endpoint, region, SigV4 scope and credential\n"
+	                    "source (never a secret) and the body of every GetMetricData request it\n"
+	                    "would send. Sends nothing.",
 	                    opts, argc, argv, pos, 1, &npos);
 	if (rc)
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
@@ -56,8 +59,9 @@ int cmd_explain(int argc, char **argv)
 	kpi_buf_printf(&out, "-- threshold %s, %s, missing data: %s\n",
 	               kpi_threshold_format(th, sizeof(th), &d->threshold, d->unit),
 	               d->gating ? "gating" : "not gating", d->missing == KPI_MISSING_BLOCK ? "block" : "ignore");
-	if (d->source != KPI_SOURCE_POSTGRES) {
-		kpi_buf_printf(&out, "-- source: CloudWatch (see queries/cloudwatch/)\n");
+	if (d->source == KPI_SOURCE_CLOUDWATCH) {
+		if ((rc = kpi_cloudwatch_explain(&out, cfg, d, &w, &err)))
+			goto fail;
 	} else {
 		if ((rc = kpi_query_text(&text, cfg, d, &err)))
 			goto fail;

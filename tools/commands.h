@@ -5,4 +5,5 @@ int cmd_query(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_seed(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 #endif

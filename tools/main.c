@@ -9,6 +9,7 @@ static const kpi_cmd commands[] = {
 	{ "list", cmd_list, "list the KPI catalogue with thresholds and policies" },
 	{ "query", cmd_query, "compute KPIs for one or more ISO weeks (table, csv, json)" },
 	{ "explain", cmd_explain, "print the SQL behind a KPI and the parameters it runs with" },
+	{ "publish", cmd_publish, "publish a week's KPIs to CloudWatch (PutMetricData) and/or a Prometheus textfile" },
 	{ "alert", cmd_alert, "evaluate alerting KPIs as of now and deliver incident alerts (for cron)" },
 	{ "seed", cmd_seed, "create the reference schema and load the demo or scale dataset" },
 	{ NULL, NULL, NULL },
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 	           "exit status of alert (Nagios): 0 ok, 1 warning, 2 critical, 3 unknown\n"
 	           "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
 	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, KPI_STATE_DIR, NO_COLOR,\n"
-	           "  libpq's PG*, and the sinks' secret variables the config names\n");
+	           "  libpq's PG*, KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_DEADLINE_SECONDS,\n"
+	           "  KPI_PUBLISH_NAMESPACE, the AWS ones (AWS_PROFILE, AWS_REGION,\n"
+	           "  AWS_ENDPOINT_URL[_CLOUDWATCH|_SNS], ...) and the alert sinks' secret variables\n");
 }
 
 int main(int argc, char **argv)

@@ -287,6 +287,23 @@ static int parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_e
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
 		                          "KPI '%s' is gating but has no threshold", d->id);
 	d->raw = json_incref((json_t *)o);
+	if ((v = json_object_get(o, "cloudwatch"))) {
+		static const char *const cwkeys[] = { "alarm", NULL };
+		kpi_alarm_rule rule;
+		if (!json_is_object(v))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "cloudwatch must be an object");
+		if ((rc = kpi__json_check_keys(doc, v, cwkeys, "cloudwatch", err)))
+			return rc;
+		if (d->source != KPI_SOURCE_CLOUDWATCH)
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "KPI '%s' has a cloudwatch object but its source is not cloudwatch", d->id);
+		rc = kpi_alarm_rule_of(&rule, d, err);
+		if (rc && rc != KPI_ENOTFOUND)
+			return kpi__jsondoc_error(doc, json_object_get(v, "alarm"), err, rc, "%s", err->message);
+	}
+	if (d->source == KPI_SOURCE_CLOUDWATCH && !d->query)
+		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "KPI '%s' has no query file (queries/cloudwatch/...)",
+		                          d->id);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "cw.h"
 #include <libpq-fe.h>
 #include <errno.h>
 #include <limits.h>
@@ -224,6 +225,14 @@ int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 		set_str(&cfg->catalog_path, v);
 	if ((v = getenv("KPI_QUERY_DIR")) && *v)
 		set_str(&cfg->query_dir, v);
+	{
+		/* The CloudWatch module owns its settings; check them now so a bad
+		 * one fails at load time with its position. */
+		kpi__cw_settings cw;
+		if ((rc = kpi__cw_settings_load(&cw, cfg, err)))
+			goto fail;
+		kpi__cw_settings_release(&cw);
+	}
 	*out = cfg;
 	return 0;
 fail:

@@ -14,26 +14,8 @@
 #include <sys/types.h>
 #include "it_util.h"
 #include "it_http.h"
+#include "asserts.h"
 #include "alert_internal.h"
-
-/* `haystack` contains `needle` (as in tests/unit/unit.h). */
-#ifndef assert_contains
-#define assert_contains(haystack, needle)                                                     \
-	do {                                                                                  \
-		const char *h_ = (haystack), *n_ = (needle);                                  \
-		if (!h_ || !strstr(h_, n_))                                                   \
-			fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", n_);       \
-	} while (0)
-#endif
-
-#ifndef assert_double_equal
-#define assert_double_equal(a, b)                                                             \
-	do {                                                                                  \
-		double a_ = (a), b_ = (b);                                                    \
-		if (!(a_ == b_))                                                              \
-			fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                   \
-	} while (0)
-#endif
 
 /* 2026-11-16T08:00:00Z, the runs' "now" at minute 0. */
 #define IT_T0 1794816000

@@ -48,35 +48,7 @@ static inline int64_t utc(int y, int mo, int d, int h, int mi, int s)
 	return (int64_t)timegm(&tm);
 }
 
-/* Two doubles are bit-for-bit the same value (NaN never is). */
-#define assert_double_equal(a, b)                                                             \
-	do {                                                                                  \
-		double a_ = (a), b_ = (b);                                                    \
-		if (!(a_ == b_)) {                                                            \
-			print_error("%s = %.17g, expected %s = %.17g\n", #a, a_, #b, b_);     \
-			fail();                                                               \
-		}                                                                             \
-	} while (0)
-
-/* `haystack` contains `needle`. */
-#define assert_contains(haystack, needle)                                                     \
-	do {                                                                                  \
-		const char *h_ = (haystack), *n_ = (needle);                                  \
-		if (!h_ || !strstr(h_, n_)) {                                                 \
-			print_error("'%s' does not contain '%s'\n", h_ ? h_ : "(null)", n_);  \
-			fail();                                                               \
-		}                                                                             \
-	} while (0)
-
-/* `haystack` does not contain `needle`. */
-#define assert_not_contains(haystack, needle)                                                 \
-	do {                                                                                  \
-		const char *h_ = (haystack), *n_ = (needle);                                  \
-		if (h_ && strstr(h_, n_)) {                                                   \
-			print_error("'%s' contains '%s'\n", h_, n_);                          \
-			fail();                                                               \
-		}                                                                             \
-	} while (0)
+#include "asserts.h"
 
 /* Read a whole file (test-side, plain stdio); caller frees. NULL if absent. */
 static inline char *slurp(const char *path)

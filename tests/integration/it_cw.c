@@ -1,0 +1,166 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "it_cw.h"
+#include "it_util.h"
+#include "cw.h"
+
+static const char *const cleared[] = {
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
+	"AWS_DEFAULT_REGION", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL",
+	"AWS_ENDPOINT_URL_CLOUDWATCH", "KPI_CW_LOAD_BALANCER", "KPI_CW_QUEUES", "KPI_CW_DEADLINE_SECONDS",
+	"KPI_CW_RETRY_BASE_SECONDS", "KPI_CW_RETRY_MAX_SECONDS", "KPI_CW_REQUEST_TIMEOUT_SECONDS",
+	"KPI_PUBLISH_NAMESPACE", "KPI_CONFIG", "KPI_CATALOG", "KPI_NOW", "KPI_TIMEZONE", NULL,
+};
+
+void it_cw_clean_env(void)
+{
+	for (const char *const *e = cleared; *e; e++)
+		unsetenv(*e);
+	if (!getenv("KPI_DATADIR"))
+		setenv("KPI_DATADIR", KPI_SOURCE_DIR, 1);
+	atexit(it_tmp_cleanup);
+}
+
+bool it_moto_wanted(const char *suite)
+{
+	const char *v = getenv("KPI_TEST_MOTO_URL");
+	it_cw_clean_env();
+	if (v && *v)
+		return true;
+	fprintf(stderr, "%s: skipped: KPI_TEST_MOTO_URL is not set (scripts/test starts moto_server and sets it)\n",
+	        suite);
+	return false;
+}
+
+static char home[64];
+
+static void remove_home(void)
+{
+	if (home[0])
+		rmdir(home);
+}
+
+void it_aws_env(const char *url)
+{
+	if (!home[0]) {
+		snprintf(home, sizeof(home), "/tmp/kpi-it-home.XXXXXX");
+		assert_non_null(mkdtemp(home));
+		atexit(remove_home);
+	}
+	setenv("HOME", home, 1);
+	setenv("AWS_ACCESS_KEY_ID", IT_AWS_KEY, 1);
+	setenv("AWS_SECRET_ACCESS_KEY", IT_AWS_SECRET, 1);
+	setenv("AWS_REGION", "us-east-1", 1);
+	setenv("AWS_ENDPOINT_URL", url, 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_PROFILE");
+}
+
+static void resolve(kpi__aws *aws)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	if (kpi__aws_resolve(aws, &kpi__aws_cloudwatch, NULL, &err))
+		fail_msg("AWS set-up: %s", err.message);
+}
+
+void it_cw_put(const char *ns, const char *metric, const char *dim, const char *value, const int64_t *ts,
+               const double *v, size_t n)
+{
+	kpi__aws aws;
+	resolve(&aws);
+	for (size_t a = 0; a < n; a += 500) {
+		json_t *data = json_array(), *body;
+		char *text;
+		kpi__http_resp resp = KPI__HTTP_RESP_INIT;
+		kpi_error err = KPI_ERROR_INIT;
+		for (size_t i = a; i < n && i < a + 500; i++)
+			json_array_append_new(data, json_pack("{s:s, s:[{s:s, s:s}], s:I, s:f}", "MetricName", metric,
+			                                      "Dimensions", "Name", dim, "Value", value, "Timestamp",
+			                                      (json_int_t)ts[i], "Value", v[i]));
+		body = json_pack("{s:s, s:o}", "Namespace", ns, "MetricData", data);
+		text = json_dumps(body, JSON_COMPACT);
+		if (kpi__aws_call(&resp, &aws, "application/x-amz-json-1.0",
+		                  "GraniteServiceVersion20100801.PutMetricData", text, strlen(text), "test PutMetricData",
+		                  NULL, NULL, &err))
+			fail_msg("seeding %s/%s: %s", ns, metric, err.message);
+		free(text);
+		json_decref(body);
+		kpi__http_resp_release(&resp);
+	}
+	kpi__aws_release(&aws);
+}
+
+void it_cw_get(const char *ns, const char *metric, const char *dim, const char *value, const char *stat,
+               int64_t t0, int64_t t1, int period, double **values, bool **present)
+{
+	kpi__cw_metric m = { KPI__CW_VALUE, (char *)ns, (char *)metric, (char *)stat, false };
+	kpi__cw_unit u;
+	kpi__aws aws;
+	kpi_error err = KPI_ERROR_INIT;
+	resolve(&aws);
+	if (kpi__cw_unit_init(&u, "read-back", &m, dim, value, t0, t1, period, &err) ||
+	    kpi__cw_run(&u, 1, &aws, NULL, (int64_t)time(NULL), NULL, &err))
+		fail_msg("GetMetricData %s/%s: %s", ns, metric, err.message);
+	*values = calloc(u.n + 1, sizeof(double));
+	*present = calloc(u.n + 1, sizeof(bool));
+	for (size_t i = 0; i < u.n; i++) {
+		(*values)[i] = u.values[i];
+		(*present)[i] = (u.flags[i] & KPI__CW_PRESENT) != 0;
+	}
+	kpi__cw_unit_release(&u);
+	kpi__aws_release(&aws);
+}
+
+char *it_cw_catalog(const char *const *without)
+{
+	char path[512];
+	json_t *doc, *kpis, *keep = json_array(), *k;
+	size_t i;
+	char *text, *out;
+	snprintf(path, sizeof(path), "%s/templates/catalog.json", KPI_SOURCE_DIR);
+	doc = json_load_file(path, 0, NULL);
+	assert_non_null(doc);
+	kpis = json_object_get(doc, "kpis");
+	json_array_foreach(kpis, i, k) {
+		const char *src = json_string_value(json_object_get(k, "source"));
+		const char *id = json_string_value(json_object_get(k, "id"));
+		bool skip = false;
+		for (const char *const *w = without; w && *w; w++)
+			skip = skip || strcmp(*w, id) == 0;
+		if (src && strcmp(src, "cloudwatch") == 0 && !skip)
+			json_array_append(keep, k);
+	}
+	json_object_set_new(doc, "kpis", keep);
+	text = json_dumps(doc, JSON_INDENT(1));
+	out = it_write_tmp("catalog_cloudwatch.json", text);
+	free(text);
+	json_decref(doc);
+	return out;
+}
+
+void it_moto_api(const char *url, const char *path, const char *body)
+{
+	const char *hdrs[] = { "Content-Type: text/plain", NULL };
+	char u[256];
+	kpi__http_req req = { 0 };
+	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	snprintf(u, sizeof(u), "%s%s", url, path);
+	req.url = u;
+	req.headers = hdrs;
+	req.body = body;
+	req.body_len = strlen(body);
+	req.what = "moto-api";
+	if (kpi__http_do(&resp, &req, &err) || resp.status >= 300)
+		fail_msg("moto-api %s: %s (HTTP %ld)", path, err.message, resp.status);
+	kpi__http_resp_release(&resp);
+}

@@ -1,0 +1,52 @@
+/*
+ * Helpers of the CloudWatch integration tests: the AWS environment pointed
+ * at a loopback endpoint (moto_server started by scripts/test, or the
+ * responder), seeding with PutMetricData, reading back with GetMetricData
+ * (the library's own client), and a catalogue of just the CloudWatch KPIs.
+ *
+ * Include after <stdarg.h>, <stddef.h>, <setjmp.h> and <cmocka.h>.
+ */
+#ifndef KPI_IT_CW_H
+#define KPI_IT_CW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <string.h>
+#include "asserts.h"
+
+/* The key pair every test signs with (moto accepts any until auth is on). */
+#define IT_AWS_KEY "AKIAKPITESTKEY000001"
+#define IT_AWS_SECRET "kpi-it-secret-never-printed"
+
+/* Clear the KPI_* and AWS_* variables a developer may have set, so the
+ * defaults apply (and remove temp files at exit). */
+void it_cw_clean_env(void);
+
+/* True when KPI_TEST_MOTO_URL is set (scripts/test); else prints why and
+ * the caller returns IT_SKIP. Clears KPI_* and AWS_* variables. */
+bool it_moto_wanted(const char *suite);
+
+/* Point the AWS environment at `url` with the test key pair, region
+ * us-east-1, HOME in a temp dir (no ~/.aws of the developer). */
+void it_aws_env(const char *url);
+
+/* PutMetricData of n datapoints of one metric with one dimension; fails the
+ * test on error. */
+void it_cw_put(const char *ns, const char *metric, const char *dim, const char *value, const int64_t *ts,
+               const double *v, size_t n);
+
+/* GetMetricData of one metric over [t0, t1) at `period`: values[i] /
+ * present[i] for period i (arrays of (t1-t0)/period, caller frees). */
+void it_cw_get(const char *ns, const char *metric, const char *dim, const char *value, const char *stat,
+               int64_t t0, int64_t t1, int period, double **values, bool **present);
+
+/* Path of a catalogue holding only the CloudWatch KPIs of the shipped one,
+ * less the ids in the NULL-terminated `without` (may be NULL) (caller
+ * frees; removed by it_tmp_cleanup). */
+char *it_cw_catalog(const char *const *without);
+
+/* POST a body to a moto-api path ("/moto-api/reset-auth"). */
+void it_moto_api(const char *url, const char *path, const char *body);
+
+#endif

@@ -1,0 +1,97 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "commands.h"
+#include "opts.h"
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_publish(int argc, char **argv)
+{
+	const char *config = NULL, *db = NULL, *week = "current", *cw = NULL, *ns = NULL, *prom = NULL;
+	const kpi_opt opts[] = {
+		{ "week", 'w', "WEEK", "the week to publish: current (default), last or YYYY-Www", &week },
+		{ "cloudwatch", 0, NULL, "send the values to CloudWatch with PutMetricData", &cw },
+		{ "namespace", 0, "NS", "CloudWatch namespace (default: config publish.namespace, "
+		                        "$KPI_PUBLISH_NAMESPACE, KPI)", &ns },
+		{ "prom-textfile", 0, "PATH", "write a Prometheus node_exporter textfile (atomically)", &prom },
+		{ "config", 'c', "FILE", "JSON config file (default $KPI_CONFIG)", &config },
+		{ "db", 'd', "CONNINFO", "libpq connection string (default: config, then PG* environment)", &db },
+		{ NULL, 0, NULL, NULL, NULL },
+	};
+	const char *pos[1];
+	int npos, rc;
+	int64_t now;
+	double start = mono();
+	kpi_config *cfg = NULL;
+	kpi_catalog *cat = NULL;
+	kpi_result *res = NULL;
+	kpi_window w;
+	kpi_error err = KPI_ERROR_INIT, perr = KPI_ERROR_INIT;
+	kpi_publish_opts po = KPI_PUBLISH_OPTS_INIT;
+	kpi_publish_stats st = { 0, 0, 0 };
+
+	rc = kpi_opts_parse("publish", "[--week current|last|YYYY-Www] [--cloudwatch [--namespace NS]] [--prom-textfile PATH]",
+	                    "Compute every KPI of the run (all configured sources) for one week and publish\n"
+	                    "the values: as CloudWatch custom metrics (metric = KPI id, dimensions = its\n"
+	                    "labels, plus <id>_status: 1 breach, 0 ok or warn; rows without a value send\n"
+	                    "nothing and are logged), and/or as a Prometheus textfile with kpi_<id> and\n"
+	                    "kpi_<id>_status gauges, kpi_rows, kpi_run_duration_seconds,\n"
+	                    "kpi_last_success_timestamp_seconds and kpi_source_errors_total.\n"
+	                    "When a source cannot be read the command exits 4 (5 on a timeout) and the\n"
+	                    "textfile is still written, without any KPI gauge, with kpi_last_run_success 0,\n"
+	                    "kpi_source_errors_total incremented and the last success time kept: alert on\n"
+	                    "time() - kpi_last_success_timestamp_seconds (see docs/configuration.md).",
+	                    opts, argc, argv, pos, 0, &npos);
+	if (rc)
+		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
+	if (!cw && !prom) {
+		fprintf(stderr, "kpi publish: nothing to publish: give --cloudwatch and/or --prom-textfile PATH\n");
+		return KPI_EXIT_USAGE;
+	}
+	if (prom && !*prom) {
+		fprintf(stderr, "kpi publish: --prom-textfile needs a path\n");
+		return KPI_EXIT_USAGE;
+	}
+	if ((rc = kpi_now(&now)))
+		return rc;
+	if ((rc = kpi_load_setup(&cfg, &cat, config, db)))
+		return rc;
+	if ((rc = kpi_window_init(&w, week, 1, cfg->timezone, now, &err)))
+		goto fail;
+	rc = kpi_collect(&res, cat, cfg, NULL, 0, &w, &err);
+	if (prom) {
+		/* Written on failure too: no KPI gauge, errors counted, the last
+		 * success time kept, so a staleness alert can fire. */
+		if (kpi_prom_write(prom, rc ? NULL : res, mono() - start, now, &perr)) {
+			if (rc)
+				fprintf(stderr, "kpi: %s\n", perr.message);
+			else
+				err = perr;
+			rc = rc ? rc : perr.code;
+		}
+	}
+	if (rc)
+		goto fail;
+	if (cw) {
+		po.namespace_ = ns;
+		po.now = now;
+		if ((rc = kpi_publish_cloudwatch(cfg, res, &po, &st, &err)))
+			goto fail;
+	}
+	rc = KPI_EXIT_OK;
+	goto done;
+fail:
+	rc = kpi_fail(&err);
+done:
+	kpi_result_free(res);
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+	return rc;
+}
