@@ -149,6 +149,7 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 		if (kpi__duration_parse(&r->trailing, v) || r->trailing < 60 || r->trailing > 7 * 86400)
 			return kpi_error_set(err, KPI_ECONFIG,
 			                     "%s: alert trailing must be a duration from 1m to 7d (\"1h\", \"24h\")", where);
+		r->trailing_set = true;
 	}
 	if ((v = json_object_get(o, "for"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000)
@@ -229,7 +230,30 @@ static int load_rules(kpi__alert_settings *st, const kpi_catalog *cat, const kpi
 			free(r->runbook);
 			continue;
 		}
-		if (d->threshold.op == KPI_OP_NONE) {
+		r->threshold = d->threshold;
+		if (d->source == KPI_SOURCE_CLOUDWATCH) {
+			/* CloudWatch KPIs alert through their alarm rule (kpi/alarm.h):
+			 * its periods are the window, its M of N the damping. */
+			kpi_error aerr = KPI_ERROR_INIT;
+			if (r->trailing_set) {
+				rc = kpi_error_set(err, KPI_ECONFIG,
+				                   "KPI %s: trailing does not apply to a CloudWatch KPI (its cloudwatch.alarm "
+				                   "periods are the window)",
+				                   d->id);
+				goto fail;
+			}
+			if ((rc = kpi_alarm_rule_of(&r->alarm, d, &aerr))) {
+				rc = rc == KPI_ENOTFOUND
+				             ? kpi_error_set(err, KPI_ECONFIG,
+				                             "KPI %s has an alert but no alarm rule: a CloudWatch KPI alerts when M "
+				                             "of the last N datapoints breach (cloudwatch.alarm)",
+				                             d->id)
+				             : kpi_error_set(err, KPI_ECONFIG, "%s", aerr.message);
+				goto fail;
+			}
+			r->threshold = r->alarm.threshold;
+		}
+		if (r->threshold.op == KPI_OP_NONE) {
 			rc = kpi_error_set(err, KPI_ECONFIG,
 			                   "KPI %s has an alert but no threshold (informational KPIs do not alert)", d->id);
 			goto fail;

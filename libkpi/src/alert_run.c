@@ -137,7 +137,7 @@ static const kpi__alert_rule *rule_of(const run *r, const char *kpi)
 }
 
 static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, const kpi_def *def,
-                       const char *note)
+                       const kpi_threshold *th, const char *note)
 {
 	kpi_alert_change *c = realloc(r->rep->changes, (r->rep->nchanges + 1) * sizeof(*c));
 	char lb[512];
@@ -155,8 +155,8 @@ static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, 
 	c->has_value = def && rec->has_value;
 	c->value = rec->value;
 	c->unit = strdup(def ? def->unit : "");
-	if (def)
-		c->threshold = def->threshold;
+	if (th)
+		c->threshold = *th;
 	c->note = strdup(note ? note : "");
 	kpi_log_fields(rec->state == KPI_ALERT_FIRING ? KPI_LOG_WARN : KPI_LOG_INFO, "alert.transition",
 	               json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kpi", rec->kpi, "labels", lb, "from",
@@ -363,7 +363,7 @@ static int notify_rec(run *r, const kpi__alert_rec *rec, kpi__act act, const kpi
 	json_t *n;
 
 	if (rule)
-		kpi_threshold_format(th, sizeof(th), &rule->def->threshold, rule->def->unit);
+		kpi_threshold_format(th, sizeof(th), &rule->threshold, rule->def->unit);
 	in.action = act == KPI__ACT_RESOLVE ? "resolve" : "trigger";
 	in.repeat = act == KPI__ACT_REPEAT;
 	in.severity = rec->severity;
@@ -499,6 +499,74 @@ static int save(run *r)
 
 /* ---- evaluation ---- */
 
+/* The ledger id of a (KPI, label set): "kpi" or "kpi{a=x,b=y}". */
+static void rec_id(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
+{
+	char lb[512];
+	kpi_row_labels_format(lb, sizeof(lb), s, row);
+	snprintf(buf, size, "%s%s%s%s", s->def->id, *lb ? "{" : "", lb, *lb ? "}" : "");
+}
+
+/* A CloudWatch KPI as rows of one "period" each (one per label set): the
+ * alarm rule's state over the last datapoints decides the status (ALARM
+ * breach, INSUFFICIENT_DATA no_data; OK is ok, or warn near the threshold,
+ * and never ok on PartialData), the latest datapoint is the value shown. */
+static int cw_series(run *r, const kpi__alert_rule *rule, kpi_series *s, kpi_error *err)
+{
+	const kpi_alarm_rule *ar = &rule->alarm;
+	int64_t p = ar->period_seconds, to = r->now / p * p, from = to - (int64_t)kpi_alarm_range(ar) * p;
+	kpi_cw_datapoint_set *set = NULL;
+	int rc;
+
+	if ((rc = kpi_cloudwatch_datapoints(&set, r->cfg, rule->def, from, to, ar->period_seconds, err)) ||
+	    (rc = kpi__series_init(s, rule->def, err)))
+		goto done;
+	if (!(s->rows = calloc(set->nsets + 1, sizeof(*s->rows)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < set->nsets; i++) {
+		const kpi_cw_datapoints *d = &set->sets[i];
+		kpi_row *row = &s->rows[s->nrows++];
+		const kpi__alert_rec *rec;
+		kpi_alarm_state st;
+		char id[640];
+
+		row->period_start = from;
+		row->period_end = to;
+		row->applicable = true;
+		row->incomplete = d->incomplete;
+		if (!(row->labels = calloc(s->nlabels + 1, sizeof(char *)))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t k = 0; k < s->nlabels && k < set->nlabels; k++)
+			row->labels[k] = strdup(d->labels[k]);
+		for (size_t k = d->n; k-- > 0;)
+			if (d->present[k]) {
+				row->has_value = true;
+				row->value = d->values[k];
+				break;
+			}
+		rec_id(id, sizeof(id), s, row);
+		rec = kpi__ledger_find(r->l, id);
+		st = kpi_alarm_eval(ar, d->values, d->present, d->n,
+		                    rec && rec->state == KPI_ALERT_FIRING ? KPI_ALARM_ALARM : KPI_ALARM_OK);
+		if (st == KPI_ALARM_ALARM) {
+			row->status = KPI_STATUS_BREACH;
+		} else if (st == KPI_ALARM_INSUFFICIENT_DATA || d->incomplete || !row->has_value) {
+			row->status = KPI_STATUS_NO_DATA;
+		} else {
+			row->status = kpi_eval_status(&rule->threshold, true, row->value, true);
+			if (row->status == KPI_STATUS_BREACH) /* one breaching datapoint is not M of N */
+				row->status = KPI_STATUS_OK;
+		}
+	}
+done:
+	kpi_cw_datapoint_set_free(set);
+	return rc;
+}
+
 static int evaluate(run *r, kpi_result **out, kpi_error *err)
 {
 	kpi_result *res = calloc(1, sizeof(*res));
@@ -511,6 +579,7 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	}
 	res->read_at = r->now;
+	/* Postgres KPIs, all in one read-only session */
 	for (size_t i = 0; i < r->st->nrules; i++) {
 		const kpi__alert_rule *rule = &r->st->rules[i];
 		const kpi_def *d = rule->def;
@@ -518,11 +587,8 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 		int64_t from = r->now - (d->state ? 3600 : rule->trailing);
 		kpi_window w;
 
-		if (d->source != KPI_SOURCE_POSTGRES) {
-			rc = kpi_error_set(err, KPI_ESOURCE, "KPI %s: alerting on CloudWatch KPIs is not available in this build",
-			                   d->id);
-			goto done;
-		}
+		if (d->source != KPI_SOURCE_POSTGRES)
+			continue;
 		if ((rc = kpi_window_init_range(&w, from, r->now, r->cfg->timezone, err)))
 			goto done;
 		if (!pg && (rc = kpi_pg_open(&pg, r->cfg, err)))
@@ -533,6 +599,21 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 		res->window = w;
 	}
 	kpi_eval_result(res);
+	/* CloudWatch KPIs: their alarm rules over the last datapoints */
+	for (size_t i = 0; i < r->st->nrules; i++) {
+		const kpi__alert_rule *rule = &r->st->rules[i];
+		if (rule->def->source != KPI_SOURCE_CLOUDWATCH)
+			continue;
+		if (!kpi_cloudwatch_configured(r->cfg, rule->def)) {
+			kpi_log_msg(KPI_LOG_INFO, "alert.skip",
+			            "KPI %s is not evaluated: CloudWatch does not say what it reads (cloudwatch.load_balancer, "
+			            "cloudwatch.queues)",
+			            rule->def->id);
+			continue;
+		}
+		if ((rc = cw_series(r, rule, &res->series[res->nseries++], err)))
+			goto done;
+	}
 	*out = res;
 	res = NULL;
 done:
@@ -574,7 +655,7 @@ static int step_source(run *r, bool failed, const char *error, kpi_error *err)
 	else
 		snprintf(note, sizeof(note), "data readable again");
 	if (changed && (rec->state == KPI_ALERT_FIRING || from == KPI_ALERT_FIRING))
-		add_change(r, rec, from, NULL, note);
+		add_change(r, rec, from, NULL, NULL, note);
 	if (act != KPI__ACT_NONE)
 		return notify_rec(r, rec, act, NULL, act == KPI__ACT_RESOLVE ? "kpi can read its data again"
 		                                                             : "kpi cannot read its data",
@@ -590,7 +671,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 		const kpi__alert_rule *rule = rule_of(r, s->def->id);
 		for (size_t j = 0; j < s->nrows && !rc; j++) {
 			const kpi_row *row = &s->rows[j];
-			char lb[512], id[640], note[128] = "";
+			char id[640], note[128] = "";
 			json_t *labels = json_object();
 			kpi__alert_rec *rec;
 			kpi_alert_state from;
@@ -599,8 +680,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 
 			for (size_t k = 0; k < s->nlabels; k++)
 				json_object_set_new(labels, s->label_names[k], json_string(row->labels[k]));
-			kpi_row_labels_format(lb, sizeof(lb), s, row);
-			snprintf(id, sizeof(id), "%s%s%s%s", s->def->id, *lb ? "{" : "", lb, *lb ? "}" : "");
+			rec_id(id, sizeof(id), s, row);
 			rec = record_for(r, id, s->def->id, labels);
 			json_decref(labels);
 			if (!rec)
@@ -614,7 +694,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			rec->last_status = row->status;
 			rec->last_seen = r->now;
 			act = kpi__alert_step(rec,
-			                      kpi__alert_observe(rule, &s->def->threshold, row, from == KPI_ALERT_FIRING),
+			                      kpi__alert_observe(rule, &rule->threshold, row, from == KPI_ALERT_FIRING),
 			                      rule->for_runs, rule->repeat, r->now, r->st->dedupe_prefix, &changed);
 			if (rec->state == KPI_ALERT_PENDING)
 				snprintf(note, sizeof(note), "pending %d of %d", rec->pending, rule->for_runs + 1);
@@ -626,7 +706,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			else if (from == KPI_ALERT_PENDING && rec->state != KPI_ALERT_FIRING)
 				snprintf(note, sizeof(note), "breach cleared before it fired");
 			if (changed)
-				add_change(r, rec, from, s->def, note);
+				add_change(r, rec, from, s->def, &rule->threshold, note);
 			if (act != KPI__ACT_NONE)
 				rc = notify_rec(r, rec, act, rule, s->def->title, "", err);
 		}
@@ -640,7 +720,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 		if (rec->state == KPI_ALERT_FIRING) {
 			kpi_alert_state from = rec->state;
 			rec->state = KPI_ALERT_OK;
-			add_change(r, rec, from, NULL, "no longer alerting (catalogue or config changed): resolved");
+			add_change(r, rec, from, NULL, NULL, "no longer alerting (catalogue or config changed): resolved");
 			rc = notify_rec(r, rec, KPI__ACT_RESOLVE, NULL, "no longer monitored by kpi alert", "", err);
 		}
 		kpi__ledger_remove(r->l, i);

@@ -121,7 +121,7 @@ void it_alert_fix_breach(it_alert *a)
 	                  " VALUES (1, 1, 'cached', '2026-11-16T08:20:00Z')");
 }
 
-static void build_argv(it_alert *a, const char **argv, int minute, const char *const *extra)
+static void build_argv(it_alert *a, const char **argv, const char *now, const char *const *extra)
 {
 	int n = 0;
 	argv[n++] = "kpi";
@@ -133,7 +133,7 @@ static void build_argv(it_alert *a, const char **argv, int minute, const char *c
 	argv[n++] = "--state-dir";
 	argv[n++] = a->state;
 	argv[n++] = "--now";
-	argv[n++] = it_at(minute);
+	argv[n++] = now;
 	for (const char *const *e = extra; e && *e && n < 30; e++)
 		argv[n++] = *e;
 	argv[n] = NULL;
@@ -141,9 +141,14 @@ static void build_argv(it_alert *a, const char **argv, int minute, const char *c
 
 void it_alert_run(it_alert *a, it_run_result *r, int minute, const char *const *extra, const char *const *env)
 {
+	it_alert_run_at(a, r, it_at(minute), extra, env);
+}
+
+void it_alert_run_at(it_alert *a, it_run_result *r, const char *now, const char *const *extra, const char *const *env)
+{
 	const char *argv[32], *envv[16];
 	int n = 0;
-	build_argv(a, argv, minute, extra);
+	build_argv(a, argv, now, extra);
 	envv[n++] = a->pd_env;
 	envv[n++] = a->hook_env;
 	for (const char *const *e = env; e && *e && n < 15; e++)
@@ -156,7 +161,7 @@ pid_t it_alert_spawn(it_alert *a, int minute, const char *out_path)
 {
 	const char *argv[32];
 	pid_t pid;
-	build_argv(a, argv, minute, NULL);
+	build_argv(a, argv, it_at(minute), NULL);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -237,7 +242,7 @@ kpi__ledger *it_alert_ledger(it_alert *a)
 
 static void no_secret_in(const char *what, const char *text)
 {
-	static const char *const secrets[] = { IT_PD_KEY, IT_HOOK_TOKEN, IT_AWS_SECRET, NULL };
+	static const char *const secrets[] = { IT_PD_KEY, IT_HOOK_TOKEN, IT_ALERT_AWS_SECRET, NULL };
 	for (const char *const *s = secrets; *s; s++)
 		if (text && strstr(text, *s))
 			fail_msg("a secret (%.6s...) appears in %s", *s, what);

@@ -24,8 +24,8 @@
  * show up in an output, a log or the state directory. */
 #define IT_PD_KEY "R0UT1NG-K3Y-9f8e7d6c5b4a"
 #define IT_HOOK_TOKEN "W3BH00K-T0K3N-1a2b3c4d"
-#define IT_AWS_KEY_ID "AKIAKPIALERTTEST0001"
-#define IT_AWS_SECRET "aws-s3cr3t-kpi-alert-never-printed"
+#define IT_ALERT_AWS_KEY_ID "AKIAKPIALERTTEST0001"
+#define IT_ALERT_AWS_SECRET "aws-s3cr3t-kpi-alert-never-printed"
 
 /* Config pieces: only uncached_legacy_max_age_days alerts (the others are
  * disabled), a PagerDuty sink at the responder, a webhook sink there. */
@@ -76,6 +76,8 @@ const char *it_at(int minutes);
  * with the secrets in the environment (`env` adds or, with "NAME", removes
  * variables). Fails the test when it takes longer than 60 s. */
 void it_alert_run(it_alert *a, it_run_result *r, int minute, const char *const *extra, const char *const *env);
+/* The same with --now NOW (an ISO-8601 instant). */
+void it_alert_run_at(it_alert *a, it_run_result *r, const char *now, const char *const *extra, const char *const *env);
 /* The same in the background, stdout+stderr into `out_path`. */
 pid_t it_alert_spawn(it_alert *a, int minute, const char *out_path);
 /* Wait for a background run; its exit status (128 + signal when killed). */

@@ -366,7 +366,7 @@ static void test_alert__sns_sink_publishes_a_signed_form_request(void **state)
 	                                    " \"sns\": {\"type\": \"sns\", \"topic_arn\": "
 	                                    "\"arn:aws:sns:us-east-1:123456789012:kpi-alerts\", \"endpoint\": \"%URL%\"}}}");
 	char home[160];
-	const char *env[] = { "AWS_ACCESS_KEY_ID=" IT_AWS_KEY_ID, "AWS_SECRET_ACCESS_KEY=" IT_AWS_SECRET,
+	const char *env[] = { "AWS_ACCESS_KEY_ID=" IT_ALERT_AWS_KEY_ID, "AWS_SECRET_ACCESS_KEY=" IT_ALERT_AWS_SECRET,
 		              "AWS_REGION=eu-west-1", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL",
 		              "AWS_ENDPOINT_URL_SNS", home, NULL };
 	it_run_result r;
@@ -392,7 +392,7 @@ static void test_alert__sns_sink_publishes_a_signed_form_request(void **state)
 	assert_contains(it_str(q, "headers.content-type"), "application/x-www-form-urlencoded");
 	auth = it_str(q, "headers.authorization");
 	assert_non_null(auth);
-	assert_contains(auth, "AWS4-HMAC-SHA256 Credential=" IT_AWS_KEY_ID "/");
+	assert_contains(auth, "AWS4-HMAC-SHA256 Credential=" IT_ALERT_AWS_KEY_ID "/");
 	assert_contains(auth, "/us-east-1/sns/aws4_request"); /* the topic's region, not AWS_REGION */
 	body = it_str(q, "body");
 	assert_contains(body, "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Akpi-alerts");
