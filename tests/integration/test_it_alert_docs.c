@@ -107,7 +107,8 @@ static void test_alert_docs__runbook_crontab_line_runs_as_cron_runs_it(void **st
 	/* The env file as the runbook describes it: NAME=value lines. */
 	f = fopen(envfile, "w");
 	assert_non_null(f);
-	fprintf(f, "PGHOST=%s\nPGPORT=%s\nPGUSER=%s\nPGDATABASE=%s\nKPI_IT_PD_KEY=%s\nKPI_NOW=%s\n", pgh ? pgh : "",
+	fprintf(f, "PGHOST=%s\nPGPORT=%s\nPGUSER=%s\nPGDATABASE=%s\nPGOPTIONS='-c jit=off'\nKPI_IT_PD_KEY=%s\nKPI_NOW=%s\n",
+	        pgh ? pgh : "",
 	        pgp ? pgp : "5432", pgu ? pgu : "postgres", a->db->name, IT_PD_KEY, it_at(0));
 	assert_int_equal(fclose(f), 0);
 	chmod(envfile, 0600);

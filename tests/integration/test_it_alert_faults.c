@@ -277,8 +277,9 @@ static void test_alert__hanging_receiver_ends_the_run_at_the_deadline(void **sta
 	it_responder_script(a->resp, "{\"default\": {\"hang\": true}}");
 	it_alert_run(a, &r, 0, NULL, NULL);
 	print_message("hanging receiver: the run took %.2f s (deadline 2 s)\n", r.seconds);
+	/* the deadline, plus start-up and evaluation; far from the 60 s timeout */
 	assert_true(r.seconds >= 1.9);
-	assert_true(r.seconds < 4.0);
+	assert_true(r.seconds < 6.0);
 	assert_int_equal(r.status, 2); /* firing; the trigger waits in the outbox */
 	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days");
 	assert_contains(r.err, "\"event\":\"alert.outbox.pending\"");
@@ -438,7 +439,7 @@ static void test_alert__lock_held_too_long_is_unknown_after_the_wait(void **stat
 	assert_int_equal(r.status, 3);
 	it_assert_line(r.out, "KPI UNKNOWN - another kpi alert run (pid ");
 	assert_contains(r.out, "gave up after 1 s (alert.lock_wait_seconds)");
-	assert_true(r.seconds >= 0.95 && r.seconds < 3);
+	assert_true(r.seconds >= 0.95 && r.seconds < 5);
 	it_run_free(&r);
 	assert_int_equal(it_responder_count(a->resp), 0);
 	/* released: the next run goes through */
