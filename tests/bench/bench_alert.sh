@@ -32,15 +32,10 @@ WORK=$(mktemp -d /tmp/kpi-bench-alert.XXXXXX)
 
 kpi_pg_start
 "$KPI" seed demo --reset >/dev/null
-echo '{"default": {"status": 202, "body": "{}"}}' >"$WORK/script.json"
-python3 "$KPI_ROOT/tests/tools/responder.py" --script "$WORK/script.json" --log "$WORK/requests.jsonl" \
-  --port-file "$WORK/port" &
-RESP_PID=$!
-for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || die "the responder did not start"
+kpi_responder_start "$WORK" '{"default": {"status": 202, "body": "{}"}}'
 cat >"$WORK/config.json" <<EOF
 {"alert": {"sinks": {"pagerduty": {"type": "pagerduty", "routing_key_env": "BENCH_PD_KEY",
-  "base_url": "http://127.0.0.1:$(cat "$WORK/port")"}}}}
+  "base_url": "$RESP_URL"}}}}
 EOF
 export BENCH_PD_KEY=bench-routing-key
 
@@ -52,7 +47,7 @@ cycle() { # state dir; prints "evaluation_s wall_s"
     >/dev/null 2>"$WORK/err" || [ $? -le 2 ] || { cat "$WORK/err" >&2; die "kpi alert failed"; }
   t1=$(date +%s.%N)
   ev=$(grep -o '"event":"alert.evaluated"[^}]*"seconds":[0-9.]*' "$WORK/err" | sed 's/.*"seconds"://')
-  echo "$ev $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+  awk -v e="$ev" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f %.2f\n", e, b - a }'
 }
 
 echo "| run | evaluation (s, median of $RUNS) | whole run (s, median of $RUNS) |"
