@@ -455,6 +455,17 @@ static void test_alert__usage_errors_are_unknown(void **state)
 	it_run_result r;
 	const char *bad_now[] = { "--now", "yesterday", NULL }, *bad_opt[] = { "--frobnicate", NULL };
 	const char *bad_fmt[] = { "--log-format", "xml", NULL };
+	const char *help_argv[] = { "kpi", "alert", "--help", NULL }, *pos_argv[] = { "kpi", "alert", "extra", NULL };
+	it_run(&r, help_argv, NULL, 10);
+	assert_int_equal(r.status, 0);
+	it_assert_line(r.out, "usage: kpi alert [--config FILE] [--state-dir DIR] [--dry-run] [--now TIME] [--test SINK]");
+	assert_contains(r.out, "exits 0 ok, 1 warning");
+	assert_contains(r.out, "--replay");
+	it_run_free(&r);
+	it_run(&r, pos_argv, NULL, 10);
+	assert_int_equal(r.status, 3);
+	assert_contains(r.err, "unexpected argument 'extra'");
+	it_run_free(&r);
 	it_alert_run(a, &r, 0, bad_now, NULL);
 	assert_int_equal(r.status, 3);
 	assert_contains(r.err, "--now 'yesterday'");
