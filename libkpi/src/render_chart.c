@@ -38,7 +38,7 @@ typedef struct cser {
 	int idx[8];               /* per label: catalogue index of the value, or 1000 + appearance */
 	char name[160];
 	size_t color;
-	double maxv;
+	double worst;             /* the worst value for ranking (badness()) */
 	bool visible;
 } cser;
 
@@ -59,7 +59,7 @@ typedef struct chart {
 	cpanel pan[MAX_PANELS];
 	size_t npan;
 	size_t hidden_series;     /* label sets not drawn */
-	bool any_value, any_row, any_breach, any_warn, any_na, any_gap, any_incomplete;
+	bool any_value, any_row, any_breach, any_warn, any_na, any_gap, any_incomplete, any_block;
 	struct {
 		char name[160];
 		size_t color;
@@ -86,6 +86,26 @@ static int label_index(const kpi_def *def, size_t li, const char *v, char ***see
 		n[nseen[li]] = (char *)v; /* borrowed from the row */
 		return 1000 + (int)nseen[li]++;
 	}
+}
+
+/* How bad a value is for ranking label sets when not all can be drawn: the
+ * worst for the threshold's direction first, the largest without one. */
+static double badness(const kpi_threshold *th, double v)
+{
+	switch (th->op) {
+	case KPI_OP_GE:
+	case KPI_OP_GT: return -v;
+	case KPI_OP_LE:
+	case KPI_OP_LT: return v;
+	case KPI_OP_EQ: return fabs(v - th->target);
+	default: return fabs(v);
+	}
+}
+
+/* A gap that holds the verdict: no data on a gating KPI whose policy blocks. */
+static bool blocks(const kpi_def *def, const kpi_row *r)
+{
+	return def->gating && def->missing == KPI_MISSING_BLOCK && r->status == KPI_STATUS_NO_DATA;
 }
 
 static int cmp_idx(const cser *a, const cser *b, size_t nl)
@@ -168,15 +188,14 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 			cs = &c->ser[c->nser++];
 			memset(cs, 0, sizeof(*cs));
 			cs->first = r;
-			cs->maxv = -INFINITY;
+			cs->worst = -INFINITY;
 			for (size_t i = 0; i < nl && i < 8; i++)
 				cs->idx[i] = label_index(def, i, lab(r, i), seen, nseen);
 		}
 		cs->row[wi] = r;
 		if (r->has_value && isfinite(r->value)) {
 			c->any_value = true;
-			if (fabs(r->value) > cs->maxv || cs->maxv == -INFINITY)
-				cs->maxv = fmax(cs->maxv, fabs(r->value));
+			cs->worst = fmax(cs->worst, badness(&def->threshold, r->value));
 		}
 		if (r->status == KPI_STATUS_BREACH)
 			c->any_breach = true;
@@ -186,6 +205,8 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 			c->any_na = true;
 		if (!r->has_value)
 			c->any_gap = true;
+		if (blocks(def, r))
+			c->any_block = true;
 		if (r->incomplete)
 			c->any_incomplete = true;
 	}
@@ -211,7 +232,7 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 		cpanel *p = &c->pan[c->npan++];
 		for (size_t j = 0; j < c->nser && n < 4096; j++) {
 			ix[n] = j;
-			mv[n++] = c->ser[j].maxv;
+			mv[n++] = c->ser[j].worst;
 		}
 		n = keep_largest(ix, n, MAX_LINES, mv);
 		c->hidden_series = c->nser - n;
@@ -232,8 +253,12 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 				o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
 				                      "%s%s", o ? " · " : "", lab(cs->first, i));
 			}
+			for (size_t i = 0; !cs->name[0] && i < nl; i++) /* nothing varies: all of them */
+				for (size_t j = 0; j < nl; j++)
+					o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
+					                      "%s%s", j ? " · " : "", lab(cs->first, j));
 			if (!cs->name[0])
-				snprintf(cs->name, sizeof(cs->name), "%s", nl ? lab(cs->first, 0) : def->id);
+				snprintf(cs->name, sizeof(cs->name), "weekly value");
 			if (o >= sizeof(cs->name))
 				cs->name[sizeof(cs->name) - 1] = '\0';
 		}
@@ -243,14 +268,14 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 		double pmax[4096];
 		size_t pix[4096];
 		for (size_t j = 0; j < c->nser && np < 4096; j++) {
-			if (j == 0 || memcmp(c->ser[j].idx, c->ser[j - 1].idx, (nl - 1) * sizeof(int)) != 0) {
+			if (j == 0 || memcmp(c->ser[j].idx, c->ser[j - 1].idx, (nl - 1 < 8 ? nl - 1 : 8) * sizeof(int)) != 0) {
 				pstart[np] = j;
 				pmax[np] = -INFINITY;
 				pix[np] = np;
 				np++;
 			}
-			if (c->ser[j].maxv > pmax[np - 1])
-				pmax[np - 1] = c->ser[j].maxv;
+			if (c->ser[j].worst > pmax[np - 1])
+				pmax[np - 1] = c->ser[j].worst;
 		}
 		{
 			size_t kept = keep_largest(pix, np, MAX_PANELS, pmax);
@@ -267,7 +292,7 @@ static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const 
 					                      lab(c->ser[pstart[pi]].first, i));
 				for (size_t j = pstart[pi]; j < end && n < 4096; j++) {
 					ix[n] = j;
-					mv[n++] = c->ser[j].maxv;
+					mv[n++] = c->ser[j].worst;
 				}
 				n = keep_largest(ix, n, MAX_LINES, mv);
 				p->maxv = pmax[pi];
@@ -319,23 +344,41 @@ done:
 	return rc;
 }
 
-const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series)
+size_t kpi__kpi_count(const kpi_snapshot *snap)
 {
-	const kpi_def *def = NULL;
-	*series = NULL;
 	if (!snap)
+		return 0;
+	if (snap->catalog)
+		return snap->catalog->nkpis;
+	return snap->result ? snap->result->nseries : 0;
+}
+
+const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series)
+{
+	const kpi_def *def;
+	*series = NULL;
+	if (!snap || i >= kpi__kpi_count(snap))
 		return NULL;
 	if (snap->catalog) {
-		if (i >= snap->catalog->nkpis)
-			return NULL;
 		def = &snap->catalog->kpis[i];
 		*series = kpi_result_find(snap->result, def->id);
 		return def;
 	}
-	if (!snap->result || i >= snap->result->nseries)
-		return NULL;
 	*series = &snap->result->series[i];
 	return (*series)->def;
+}
+
+const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series)
+{
+	size_t n = kpi__kpi_count(snap);
+	*series = NULL;
+	for (size_t k = 0; k < n; k++) {
+		const kpi_def *def = kpi__kpi_def(snap, k, series);
+		if (*series && i-- == 0)
+			return def;
+	}
+	*series = NULL;
+	return NULL;
 }
 
 /* ---- drawing helpers ---- */
@@ -343,6 +386,7 @@ const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_seri
 static const kpi__rgb NA_GREY = { 0.63, 0.68, 0.75 };
 static const kpi__rgb PARTIAL_BLUE = { 0.45, 0.62, 0.85 };
 static const kpi__rgb BREACH_TINT = { 0.776, 0.157, 0.157 };
+static const kpi__rgb HOLD_AMBER = { 0.722, 0.431, 0.0 };
 
 static void dash(cairo_t *cr, double on, double off)
 {
@@ -394,14 +438,13 @@ static bool unit_count(const kpi_def *def)
 static void change_text(char *buf, size_t size, const kpi_change *ch, const char *tz)
 {
 	char t[40];
-	kpi__fmt_time(t, sizeof(t), ch->changed_at, tz);
-	t[10] = '\0'; /* the date */
+	kpi__fmt_day(t, sizeof(t), ch->changed_at, tz);
 	if (!ch->old_value)
-		snprintf(buf, size, "%s %s %s: set %s", t + 5, ch->layer, ch->key, ch->new_value ? ch->new_value : "");
+		snprintf(buf, size, "%s %s %s: set %s", t, ch->layer, ch->key, ch->new_value ? ch->new_value : "");
 	else if (!ch->new_value)
-		snprintf(buf, size, "%s %s %s: removed (was %s)", t + 5, ch->layer, ch->key, ch->old_value);
+		snprintf(buf, size, "%s %s %s: removed (was %s)", t, ch->layer, ch->key, ch->old_value);
 	else
-		snprintf(buf, size, "%s %s %s: %s → %s", t + 5, ch->layer, ch->key, ch->old_value, ch->new_value);
+		snprintf(buf, size, "%s %s %s: %s → %s", t, ch->layer, ch->key, ch->old_value, ch->new_value);
 }
 
 /* x of instant t inside the plot [px, px + pw]: its week slot, then the
@@ -415,14 +458,22 @@ static double time_x(const kpi_window *w, int64_t t, double px, double slot)
 }
 
 typedef struct pgeom {
-	double px, pw, pt, pb, slot, div;
+	double px, pw, pt, pb, slot, div, cap;
 	kpi__axis ax;
 } pgeom;
 
+/* y of a value; values above the axis (a capped spike) sit on the top edge. */
 static double ymap(const pgeom *g, double v)
 {
 	double f = (v / g->div - g->ax.lo) / (g->ax.hi - g->ax.lo);
+	if (f > 1)
+		f = 1;
 	return g->pb - f * (g->pb - g->pt);
+}
+
+static bool off_scale(const pgeom *g, double v)
+{
+	return v / g->div > g->ax.hi * (1 + 1e-9) + 1e-12;
 }
 
 static void marker(cairo_t *cr, double x, double y, double rad, kpi__rgb fill, kpi__rgb stroke, double lw)
@@ -438,7 +489,48 @@ static void marker(cairo_t *cr, double x, double y, double rad, kpi__rgb fill, k
 
 /* ---- panel ---- */
 
-static void panel_range(const chart *c, const cpanel *p, double div, double *lo, double *hi, bool *labels)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A cap for the axis when a few earlier weeks dwarf the rest (a latency
+ * spike of hours among seconds): the 90th percentile of the values with
+ * some room, never below the last week's values or the target, applied only
+ * when the largest value is more than three times that. The values above it
+ * are drawn at the top edge with their value printed. INFINITY: no cap. */
+static double panel_cap(const chart *c, const cpanel *p)
+{
+	const kpi_window *w = c->w;
+	double vals[MAX_LINES * KPI_MAX_WEEKS], cap, mx = -INFINITY;
+	size_t n = 0;
+
+	if (c->kind == K_STACKED)
+		return INFINITY;
+	for (size_t k = 0; k < p->nser; k++)
+		for (int wi = 0; wi < w->nweeks; wi++) {
+			const kpi_row *r = c->ser[p->ser[k]].row[wi];
+			if (r && r->has_value && isfinite(r->value)) {
+				vals[n++] = r->value;
+				mx = fmax(mx, r->value);
+			}
+		}
+	if (n < 8)
+		return INFINITY;
+	qsort(vals, n, sizeof(vals[0]), cmp_double);
+	cap = vals[(size_t)floor(0.9 * (double)(n - 1))] * 1.5;
+	for (size_t k = 0; k < p->nser; k++) {
+		const kpi_row *r = c->ser[p->ser[k]].row[w->nweeks - 1];
+		if (r && r->has_value && isfinite(r->value))
+			cap = fmax(cap, r->value);
+	}
+	if (c->def->threshold.op != KPI_OP_NONE)
+		cap = fmax(cap, c->def->threshold.target);
+	return cap > 0 && mx > 3 * cap ? cap : INFINITY;
+}
+
+static void panel_range(const chart *c, const cpanel *p, double div, double cap, double *lo, double *hi, bool *labels)
 {
 	const kpi_window *w = c->w;
 	double mn = INFINITY, mx = -INFINITY;
@@ -446,7 +538,7 @@ static void panel_range(const chart *c, const cpanel *p, double div, double *lo,
 		double stack = 0;
 		for (size_t k = 0; k < p->nser; k++) {
 			const kpi_row *r = c->ser[p->ser[k]].row[wi];
-			if (!r || !r->has_value || !isfinite(r->value))
+			if (!r || !r->has_value || !isfinite(r->value) || r->value > cap)
 				continue;
 			if (c->kind == K_STACKED) {
 				stack += r->value > 0 ? r->value : 0;
@@ -472,9 +564,15 @@ static void panel_range(const chart *c, const cpanel *p, double div, double *lo,
 		mn = fmin(mn, 0);
 	if (mx <= 0 && mn >= 0 && c->kind != K_LINE)
 		mx = 1;
+	if (isfinite(cap))
+		mx = fmax(mx, cap / div);
 	*labels = c->kind == K_BAR && p->nser == 1 && w->nweeks <= 16;
-	if (*labels)
+	if (*labels) {
+		bool pct_top = unit_pct(c->def) && div == 1 && mx <= 100;
 		mx += (mx - mn) * 0.14; /* room for the value above the tallest bar */
+		if (pct_top && mx > 100)
+			mx = 100; /* a percentage axis ends at 100; labels go inside the bar */
+	}
 	*lo = mn;
 	*hi = mx;
 }
@@ -520,7 +618,7 @@ static void draw_tags(kpi__render *r, const kpi_window *win, double px, double p
 
 	if (!tags)
 		return;
-	kpi__text_size(r, "0", &tg, NULL, &th);
+	th = kpi__line_height(r, tg.font, tg.size);
 	for (size_t i = 0; i < r->snap->nchanges; i++) {
 		double cx;
 		tag t;
@@ -564,6 +662,69 @@ static void draw_tags(kpi__render *r, const kpi_window *win, double px, double p
 	free(tags);
 }
 
+/* Values above a capped axis: a triangle on the top edge and the value. */
+static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g, double lh)
+{
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+	kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, KPI__INK);
+	double boxes[64][4];
+	size_t nb = 0;
+
+	if (!isfinite(g->cap))
+		return;
+	for (int wi = 0; wi < win->nweeks; wi++)
+		for (size_t k = 0; k < p->nser; k++) {
+			const cser *cs = &c->ser[p->ser[k]];
+			const kpi_row *row = cs->row[wi];
+			double x, tw, th, tx, ty;
+			char v[64];
+			bool clash = true;
+			if (!row || !row->has_value || !isfinite(row->value) || !off_scale(g, row->value))
+				continue;
+			if (c->kind == K_BAR) {
+				double group = g->slot * 0.72, bw = group / (double)(p->nser ? p->nser : 1);
+				x = g->px + wi * g->slot + (g->slot - group) / 2 + ((double)k + 0.5) * bw;
+			} else {
+				x = g->px + (wi + 0.5) * g->slot;
+			}
+			kpi__set_rgb(cr, kpi__series_color(cs->color));
+			cairo_move_to(cr, x, g->pt - 1);
+			cairo_line_to(cr, x - 3.5, g->pt + 5);
+			cairo_line_to(cr, x + 3.5, g->pt + 5);
+			cairo_close_path(cr);
+			cairo_fill(cr);
+			if (c->def->unit && strcmp(c->def->unit, "s") == 0 && fabs(row->value) >= 120)
+				kpi__fmt_duration(v, sizeof(v), row->value);
+			else
+				kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit);
+			kpi__text_size(r, v, &vs, &tw, &th);
+			tx = x + 5 + tw <= g->px + g->pw ? x + 5 : x - 5 - tw;
+			/* below the earlier labels it would touch */
+			for (ty = g->pt + 1; clash && ty + th <= (g->pt + g->pb) / 2; ) {
+				clash = false;
+				for (size_t b = 0; b < nb && !clash; b++)
+					if (tx < boxes[b][0] + boxes[b][2] + 1 && boxes[b][0] < tx + tw + 1 &&
+					    ty < boxes[b][1] + boxes[b][3] && boxes[b][1] < ty + th)
+						clash = true;
+				if (clash)
+					ty += lh;
+			}
+			if (clash || nb == 64)
+				continue; /* no room: the triangle and the scorecard still say it */
+			vs.color = kpi__series_color(cs->color);
+			kpi__set_rgba(cr, KPI__WHITE, 0.85);
+			cairo_rectangle(cr, tx - 1, ty, tw + 2, th);
+			cairo_fill(cr);
+			kpi__text(r, v, tx, ty, &vs);
+			boxes[nb][0] = tx;
+			boxes[nb][1] = ty;
+			boxes[nb][2] = tw;
+			boxes[nb][3] = th;
+			nb++;
+		}
+}
+
 static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x, double y, double w,
                        double h, bool top_row)
 {
@@ -590,11 +751,12 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 	if (c->kind == K_STACKED)
 		maxabs *= (double)p->nser;
 	memset(&g, 0, sizeof(g));
-	g.div = time_div(def->unit, maxabs, &words);
+	g.cap = panel_cap(c, p);
+	g.div = time_div(def->unit, fmin(maxabs, g.cap), &words);
 
 	/* row 1: axis unit (left), panel title (right) */
-	kpi__text_size(r, "Wg", &tick, NULL, &lh);
-	panel_range(c, p, g.div, &lo, &hi, &labels);
+	lh = kpi__line_height(r, tick.font, tick.size);
+	panel_range(c, p, g.div, g.cap, &lo, &hi, &labels);
 	years = win->first.year != win->last.year;
 	{
 		double plot_h = h - (lh + 4) - (top_row && r->nchanges_in ? 15 : 0) - 6 - (lh + 5) -
@@ -659,7 +821,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 
 	/* week backgrounds: breach tint, not applicable hatching, partial week */
 	for (int wi = 0; wi < win->nweeks; wi++) {
-		bool breach = false, all_na = true, some = false;
+		bool breach = false, all_na = true, some = false, hold = false;
 		double sx = g.px + wi * g.slot;
 		for (size_t k = 0; k < p->nser; k++) {
 			const kpi_row *row = c->ser[p->ser[k]].row[wi];
@@ -667,6 +829,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 				continue;
 			some = true;
 			breach |= row->status == KPI_STATUS_BREACH;
+			hold |= blocks(def, row);
 			all_na &= row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
 		}
 		if (breach) {
@@ -676,8 +839,13 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		}
 		if (some && all_na)
 			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, NA_GREY, 5);
-		if (win->partial && wi == win->nweeks - 1)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, PARTIAL_BLUE, 7);
+		if (hold)
+			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, HOLD_AMBER, 6);
+		if (win->partial && wi == win->nweeks - 1) {
+			kpi__set_rgba(cr, PARTIAL_BLUE, 0.16);
+			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
+			cairo_fill(cr);
+		}
 	}
 	/* grid and y ticks */
 	cairo_set_line_width(cr, 0.5);
@@ -689,26 +857,6 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		cairo_line_to(cr, g.px + g.pw, ty);
 		cairo_stroke(cr);
 		kpi__text(r, kpi__axis_label(buf, sizeof(buf), &g.ax, v), x, ty - lh / 2, &t);
-	}
-	/* rollout changes: dashed lines, numbered tags over the top row */
-	if (r->nchanges_in) {
-		cairo_set_line_width(cr, 0.8);
-		dash(cr, 2.5, 2);
-		kpi__set_rgba(cr, KPI__INK, 0.55);
-		for (size_t i = 0; i < r->snap->nchanges; i++) {
-			double cx;
-			if (!r->change_no[i])
-				continue;
-			cx = time_x(win, r->snap->changes[i].changed_at, g.px, g.slot);
-			if (cx < 0)
-				continue;
-			cairo_move_to(cr, cx, g.pt - (top_row ? 4 : 0));
-			cairo_line_to(cr, cx, g.pb);
-		}
-		cairo_stroke(cr);
-		no_dash(cr);
-		if (top_row)
-			draw_tags(r, win, g.px, g.pw, g.slot, g.pt - 17);
 	}
 	/* threshold line and its tag in the right gutter */
 	if (def->threshold.op != KPI_OP_NONE) {
@@ -858,6 +1006,27 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		}
 	}
 	cairo_restore(cr);
+	/* rollout changes: dashed lines, numbered tags over the top row */
+	if (r->nchanges_in) {
+		cairo_set_line_width(cr, 0.8);
+		dash(cr, 2.5, 2);
+		kpi__set_rgba(cr, KPI__INK, 0.55);
+		for (size_t i = 0; i < r->snap->nchanges; i++) {
+			double cx;
+			if (!r->change_no[i])
+				continue;
+			cx = time_x(win, r->snap->changes[i].changed_at, g.px, g.slot);
+			if (cx < 0)
+				continue;
+			cairo_move_to(cr, cx, g.pt - (top_row ? 4 : 0));
+			cairo_line_to(cr, cx, g.pb);
+		}
+		cairo_stroke(cr);
+		no_dash(cr);
+		if (top_row)
+			draw_tags(r, win, g.px, g.pw, g.slot, g.pt - 17);
+	}
+	draw_offscale(r, c, p, &g, lh);
 	/* axis line */
 	kpi__set_rgb(cr, KPI__FAINT);
 	cairo_set_line_width(cr, 0.8);
@@ -929,9 +1098,11 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 {
 	cairo_t *cr = r->cr;
 	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7.5, KPI__INK, LEGEND_W - 22, KPI__LEFT);
-	double h, x = LEGEND_X, my;
+	double h, h1, x = LEGEND_X, my;
+	st.lines = 2;
 	kpi__text_size(r, text, &st, NULL, &h);
-	my = y + h / 2;
+	h1 = kpi__line_height(r, st.font, st.size);
+	my = y + h1 / 2;
 	switch (kind) {
 	case 0: /* line */
 		cairo_set_line_width(cr, 1.6);
@@ -1008,6 +1179,19 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 	case 9: /* not applicable point */
 		marker(cr, x + 8, my, 2.4, KPI__WHITE, NA_GREY, 1.2);
 		break;
+	case 11: /* partial week */
+		kpi__set_rgba(cr, col, 0.3);
+		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
+		cairo_fill(cr);
+		break;
+	case 10: /* off the axis */
+		kpi__set_rgb(cr, KPI__MUTED);
+		cairo_move_to(cr, x + 8, my - 4);
+		cairo_line_to(cr, x + 4.5, my + 2);
+		cairo_line_to(cr, x + 11.5, my + 2);
+		cairo_close_path(cr);
+		cairo_fill(cr);
+		break;
 	default:
 		break;
 	}
@@ -1029,8 +1213,9 @@ static void draw_legend(kpi__render *r, const chart *c)
 	if (c->hidden_series) {
 		kpi__tstyle n = kpi__tsw(KPI__F_OBLIQUE, 7, KPI__MUTED, LEGEND_W, KPI__LEFT);
 		n.lines = 2;
-		snprintf(buf, sizeof(buf), "%zu more label set%s not drawn (the largest are shown; every row is in the scorecard)",
-		         c->hidden_series, c->hidden_series == 1 ? "" : "s");
+		snprintf(buf, sizeof(buf), "%zu more label set%s not drawn (the %s are shown; every row is in the scorecard)",
+		         c->hidden_series, c->hidden_series == 1 ? "" : "s",
+		         c->def->threshold.op == KPI_OP_NONE ? "largest" : "worst for the target");
 		y += kpi__text(r, buf, LEGEND_X, y, &n) + 3;
 	}
 	y += 4;
@@ -1047,22 +1232,29 @@ static void draw_legend(kpi__render *r, const chart *c)
 		y += legend_entry(r, y, c->kind == K_LINE ? 9 : 5, NA_GREY, "threshold not applicable");
 	if (c->any_gap)
 		y += legend_entry(r, y, 6, KPI__MUTED, "gap: no data that week");
+	if (c->any_block)
+		y += legend_entry(r, y, 5, HOLD_AMBER, "no data that holds the verdict (HOLD)");
+	for (size_t i = 0; i < c->npan; i++)
+		if (isfinite(panel_cap(c, &c->pan[i]))) {
+			y += legend_entry(r, y, 10, KPI__INK, "off the axis: value printed");
+			break;
+		}
 	if (w->partial) {
 		char t[40];
 		snprintf(buf, sizeof(buf), "* partial week, as of %s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz));
-		y += legend_entry(r, y, 5, PARTIAL_BLUE, buf);
+		y += legend_entry(r, y, 11, PARTIAL_BLUE, buf);
 	}
 	if (c->any_incomplete)
 		y += legend_entry(r, y, 7, KPI__INK, "incomplete: source gaps");
 	if (r->nchanges_in) {
-		kpi__tstyle ls = kpi__tsw(KPI__F_SANS, 7, KPI__INK, LEGEND_W - 16, KPI__LEFT);
+		kpi__tstyle ls = kpi__tsw(KPI__F_SANS, 7, KPI__INK, LEGEND_W - 18, KPI__LEFT);
 		kpi__tstyle ns = kpi__tsw(KPI__F_BOLD, 7, KPI__INK, 14, KPI__RIGHT);
 		double lh;
 		size_t shown = 0;
 		y += legend_entry(r, y, 8, KPI__INK, "rollout change (numbered)");
 		y += 4;
 		y += kpi__text(r, "Rollout changes", LEGEND_X, y, &head) + 2;
-		kpi__text_size(r, "Wg", &ls, NULL, &lh);
+		lh = kpi__line_height(r, ls.font, ls.size);
 		for (size_t i = 0; i < r->snap->nchanges; i++) {
 			char num[16];
 			if (!r->change_no[i])

@@ -24,6 +24,7 @@ typedef struct kpi__rbox {
 	int page;            /* 1-based page (PDF) or 1 (PNG) */
 	double x, y, w, h;   /* logical box in page units (points; PNG: chart units) */
 	char text[72];       /* the start of the text, for messages */
+	bool ellipsized;     /* Pango left part of it out to fit the width */
 } kpi__rbox;
 
 typedef struct kpi__rtrace {
@@ -70,10 +71,10 @@ typedef struct kpi__tstyle {
 } kpi__tstyle;
 
 typedef struct kpi__render {
-	PangoFontMap *fontmap;
+	PangoFontMap *fontmap;       /* the process's, see kpi__render_open() */
+	bool locked;                 /* holds the renderer's lock */
 	PangoContext *pango;
 	PangoFontDescription *fonts[KPI__NFONTS];
-	PangoLayout *layout;         /* reused for every piece of text */
 	cairo_t *cr;
 	bool dry;                    /* measuring pass: nothing drawn, nothing recorded */
 	int page;                    /* current page, 1-based */
@@ -83,12 +84,24 @@ typedef struct kpi__render {
 	/* numbering of the rollout changes inside the window (1..n, 0 = outside) */
 	int *change_no;
 	size_t nchanges_in;
+	struct {
+		int font;
+		double size, h;
+	} lh[32];                    /* line heights measured so far */
+	size_t nlh;
 } kpi__render;
 
-/* Open a context for `snap`: fonts, Pango context. `cr` is set later. */
+/* Open a context for `snap`: fonts, Pango context. `cr` is set later.
+ * Renders within a process take turns: this takes a lock that
+ * kpi__render_close() releases (a failed open releases it itself). */
 int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err);
 void kpi__render_close(kpi__render *r);
 
+/* Height of one line of text in a font and size (measured once). */
+double kpi__line_height(kpi__render *r, int font, double size);
+/* kpi__text() for a text whose height the caller does not need (a table
+ * cell): the measuring pass skips it. */
+void kpi__text_cell(kpi__render *r, const char *text, double x, double y, const kpi__tstyle *st);
 /* Size of a text as it would be set. */
 void kpi__text_size(kpi__render *r, const char *text, const kpi__tstyle *st, double *w, double *h);
 /* Set text with its logical box's top-left at (x, y); with a width and an
@@ -134,6 +147,8 @@ char *kpi__fmt_delta(char *buf, size_t size, double d, const char *unit);
 char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit);
 /* Local time in the zone: "2026-11-16 00:00 UTC" / "2026-11-16 01:00 CET". */
 char *kpi__fmt_time(char *buf, size_t size, int64_t t, const char *tz);
+/* "Nov 9": the local day of `t` in the zone. */
+char *kpi__fmt_day(char *buf, size_t size, int64_t t, const char *tz);
 /* "Mon 9 Nov – Sun 15 Nov 2026" for [start, end) in the zone. */
 char *kpi__fmt_week_dates(char *buf, size_t size, int64_t start, int64_t end, const char *tz);
 /* Unit in words for an axis ("percent", "seconds", "days", "count"). */
@@ -159,7 +174,11 @@ char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double v);
 #define KPI__CHART_W 768.0
 #define KPI__CHART_H 432.0
 
-/* The KPI definition and series of chart `i` (series NULL when absent). */
+/* The KPIs of a snapshot: its catalogue (or, without one, its series), and
+ * KPI `i` with its series (NULL when the snapshot did not collect it). */
+size_t kpi__kpi_count(const kpi_snapshot *snap);
+const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
+/* Chart `i`: the i-th KPI of the catalogue that the snapshot collected. */
 const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
 
 /* Draw the chart of `def` (series may be NULL) with its top-left at (x, y)

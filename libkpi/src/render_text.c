@@ -11,6 +11,7 @@
 #include <fontconfig/fontconfig.h>
 #include <pango/pangofc-fontmap.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ void kpi__rtrace_release(kpi__rtrace *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void trace_add(kpi__render *r, const char *text, double x, double y, double w, double h)
+static void trace_add(kpi__render *r, const char *text, bool ellipsized, double x, double y, double w, double h)
 {
 	kpi__rtrace *t = r->trace;
 	kpi__rbox *b;
@@ -53,6 +54,7 @@ static void trace_add(kpi__render *r, const char *text, double x, double y, doub
 	b->w = w;
 	b->h = h;
 	snprintf(b->text, sizeof(b->text), "%s", text);
+	b->ellipsized = ellipsized;
 }
 
 /* ---- context ---- */
@@ -63,15 +65,25 @@ static const char *const font_files[] = {
 	"DejaVuSansMono.ttf",      "DejaVuSansCondensed.ttf",      "DejaVuSansCondensed-Bold.ttf",
 };
 
-int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
+/* The font map, the Pango context and the font descriptions are built once
+ * per process and kept: building the map reads and indexes the font files,
+ * and a fresh one per chart would also throw away the glyph caches (a third
+ * of a PNG's time). Laid-out texts are kept too (layout_get()): the same
+ * labels come back on every chart. Pango is not thread-safe, so renders take
+ * turns (kpi__render_open() to _close()). */
+static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	PangoFontMap *fontmap;
+	PangoContext *pango;
+	PangoFontDescription *fonts[KPI__NFONTS];
+} shared;
+
+static int shared_build(kpi_error *err)
 {
-	FcConfig *fc = NULL;
-	cairo_font_options_t *fo = NULL;
+	FcConfig *fc;
+	cairo_font_options_t *fo;
 	int rc = 0;
 
-	memset(r, 0, sizeof(*r));
-	r->snap = snap;
-	r->page = 1;
 	/* A configuration of our own: no system or user fonts.conf, no other
 	 * installed font, no FONTCONFIG_* variable can change which glyphs (and
 	 * so which bytes) the pack gets. */
@@ -92,24 +104,27 @@ int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
 			goto done;
 		}
 	}
-	r->fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
-	if (!r->fontmap || !PANGO_IS_FC_FONT_MAP(r->fontmap)) {
+	shared.fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
+	if (!shared.fontmap || !PANGO_IS_FC_FONT_MAP(shared.fontmap)) {
+		if (shared.fontmap)
+			g_object_unref(shared.fontmap);
+		shared.fontmap = NULL;
 		rc = kpi_error_set(err, KPI_ERROR, "render: pango has no fontconfig/FreeType font map");
 		goto done;
 	}
-	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(r->fontmap), fc); /* takes a reference */
-	r->pango = pango_font_map_create_context(r->fontmap);
+	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(shared.fontmap), fc); /* takes a reference */
+	shared.pango = pango_font_map_create_context(shared.fontmap);
 	fo = cairo_font_options_create();
 	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
 	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
 	cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
-	pango_cairo_context_set_font_options(r->pango, fo);
-	pango_cairo_context_set_resolution(r->pango, 72.0);
-	pango_context_set_round_glyph_positions(r->pango, FALSE);
+	pango_cairo_context_set_font_options(shared.pango, fo);
+	cairo_font_options_destroy(fo);
+	pango_cairo_context_set_resolution(shared.pango, 72.0);
+	pango_context_set_round_glyph_positions(shared.pango, FALSE);
 	/* The default language comes from the environment (LANG): fix it. */
-	pango_context_set_language(r->pango, pango_language_from_string("en-gb"));
-	pango_context_set_base_dir(r->pango, PANGO_DIRECTION_LTR);
-	r->layout = pango_layout_new(r->pango);
+	pango_context_set_language(shared.pango, pango_language_from_string("en-gb"));
+	pango_context_set_base_dir(shared.pango, PANGO_DIRECTION_LTR);
 	for (int f = 0; f < KPI__NFONTS; f++) {
 		PangoFontDescription *d = pango_font_description_new();
 		pango_font_description_set_family(d, f == KPI__F_MONO ? "DejaVu Sans Mono" : "DejaVu Sans");
@@ -120,35 +135,42 @@ int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
 		pango_font_description_set_stretch(d, (f == KPI__F_COND || f == KPI__F_COND_BOLD)
 		                                              ? PANGO_STRETCH_CONDENSED
 		                                              : PANGO_STRETCH_NORMAL);
-		r->fonts[f] = d;
+		shared.fonts[f] = d;
 	}
 done:
-	if (fo)
-		cairo_font_options_destroy(fo);
-	if (fc)
-		FcConfigDestroy(fc);
-	if (rc)
-		kpi__render_close(r);
+	FcConfigDestroy(fc);
 	return rc;
+}
+
+int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->snap = snap;
+	r->page = 1;
+	pthread_mutex_lock(&render_lock);
+	r->locked = true;
+	if (!shared.fontmap && (rc = shared_build(err))) {
+		kpi__render_close(r);
+		return rc;
+	}
+	r->fontmap = shared.fontmap;
+	r->pango = shared.pango;
+	memcpy(r->fonts, shared.fonts, sizeof(r->fonts));
+	return 0;
 }
 
 void kpi__render_close(kpi__render *r)
 {
-	for (int f = 0; f < KPI__NFONTS; f++)
-		if (r->fonts[f])
-			pango_font_description_free(r->fonts[f]);
-	if (r->layout)
-		g_object_unref(r->layout);
-	if (r->pango)
-		g_object_unref(r->pango);
-	if (r->fontmap)
-		g_object_unref(r->fontmap);
 	free(r->change_no);
+	r->change_no = NULL;
 	r->fontmap = NULL;
 	r->pango = NULL;
-	r->layout = NULL;
-	r->change_no = NULL;
 	memset(r->fonts, 0, sizeof(r->fonts));
+	if (r->locked)
+		pthread_mutex_unlock(&render_lock);
+	r->locked = false;
 }
 
 kpi__tstyle kpi__ts(int font, double size, kpi__rgb color)
@@ -169,12 +191,12 @@ kpi__tstyle kpi__tsw(int font, double size, kpi__rgb color, double width, int al
 	return st;
 }
 
-/* Set the shared layout up for `text` in style `st`. Text from data may hold
- * invalid UTF-8 or control characters: make it valid and one line (a stray
- * newline would add a line the layout did not plan for). */
-static void layout_set(kpi__render *r, const char *text, const kpi__tstyle *st)
+/* A layout for `text` in style `st`. Text from data may hold invalid UTF-8
+ * or control characters: make it valid and one line (a stray newline would
+ * add a line the layout did not plan for). */
+static PangoLayout *layout_new(kpi__render *r, const char *text, const kpi__tstyle *st)
 {
-	PangoLayout *l = r->layout;
+	PangoLayout *l = pango_layout_new(r->pango);
 	char *t = g_utf8_make_valid(text ? text : "", -1);
 
 	for (char *p = t; *p; p++)
@@ -195,42 +217,113 @@ static void layout_set(kpi__render *r, const char *text, const kpi__tstyle *st)
 			pango_layout_set_wrap(l, PANGO_WRAP_WORD);
 			pango_layout_set_ellipsize(l, st->ellipsize ? (PangoEllipsizeMode)st->ellipsize
 			                                            : PANGO_ELLIPSIZE_END);
-			pango_layout_set_height(l, -1);
 		}
-	} else {
-		pango_layout_set_width(l, -1);
-		pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_NONE);
-		pango_layout_set_height(l, -1);
 	}
 	pango_layout_set_text(l, t, -1);
 	g_free(t);
+	return l;
+}
+
+/* Laid-out texts by style and text, kept for the process (under the
+ * renderer's lock): the week labels, ticks, legends and rollout changes of
+ * one chart come back on every other, in the PDF and in the PNGs. A full
+ * slot is overwritten: the table stays bounded. */
+#define LCACHE_SIZE 4096 /* a power of two */
+#define LCACHE_PROBE 8
+
+typedef struct lcache_ent {
+	char *key;
+	PangoLayout *layout;
+	PangoRectangle log;
+	bool ellipsized;
+} lcache_ent;
+
+static lcache_ent lcache[LCACHE_SIZE];
+
+static const lcache_ent *layout_get(kpi__render *r, const char *text, const kpi__tstyle *st)
+{
+	char head[160], *key;
+	uint64_t h = 1469598103934665603ull;
+	size_t hl, tl = strlen(text ? text : ""), slot, victim;
+	lcache_ent *e;
+
+	hl = (size_t)snprintf(head, sizeof(head), "%d %a %a %d %d %d|", st->font, st->size, st->width, st->align,
+	                      st->ellipsize, st->lines);
+	key = malloc(hl + tl + 1);
+	if (!key)
+		return NULL;
+	memcpy(key, head, hl);
+	memcpy(key + hl, text ? text : "", tl + 1);
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	victim = slot = (size_t)h & (LCACHE_SIZE - 1);
+	for (size_t k = 0; k < LCACHE_PROBE; k++) {
+		e = &lcache[(slot + k) & (LCACHE_SIZE - 1)];
+		if (e->key && strcmp(e->key, key) == 0) {
+			free(key);
+			return e;
+		}
+		if (!e->key) {
+			victim = (slot + k) & (LCACHE_SIZE - 1);
+			break;
+		}
+	}
+	e = &lcache[victim];
+	free(e->key);
+	if (e->layout)
+		g_object_unref(e->layout);
+	e->key = key;
+	e->layout = layout_new(r, text, st);
+	pango_layout_get_extents(e->layout, NULL, &e->log);
+	e->ellipsized = pango_layout_is_ellipsized(e->layout);
+	return e;
 }
 
 void kpi__text_size(kpi__render *r, const char *text, const kpi__tstyle *st, double *w, double *h)
 {
-	PangoRectangle log;
-	layout_set(r, text, st);
-	pango_layout_get_extents(r->layout, NULL, &log);
+	const lcache_ent *e = layout_get(r, text, st);
 	if (w)
-		*w = (double)log.width / PANGO_SCALE;
+		*w = e ? (double)e->log.width / PANGO_SCALE : 0;
 	if (h)
-		*h = (double)log.height / PANGO_SCALE;
+		*h = e ? (double)e->log.height / PANGO_SCALE : 0;
 }
 
 double kpi__text(kpi__render *r, const char *text, double x, double y, const kpi__tstyle *st)
 {
-	PangoRectangle log;
+	const lcache_ent *e = layout_get(r, text, st);
 
-	layout_set(r, text, st);
-	pango_layout_get_extents(r->layout, NULL, &log);
+	if (!e)
+		return 0; /* out of memory: the text is missing, the layout goes on */
 	if (!r->dry && text && *text) {
 		kpi__set_rgb(r->cr, st->color);
 		cairo_move_to(r->cr, x, y);
-		pango_cairo_show_layout(r->cr, r->layout);
-		trace_add(r, text, x + (double)log.x / PANGO_SCALE, y + (double)log.y / PANGO_SCALE,
-		          (double)log.width / PANGO_SCALE, (double)log.height / PANGO_SCALE);
+		pango_cairo_show_layout(r->cr, e->layout);
+		trace_add(r, text, e->ellipsized, x + (double)e->log.x / PANGO_SCALE, y + (double)e->log.y / PANGO_SCALE,
+		          (double)e->log.width / PANGO_SCALE, (double)e->log.height / PANGO_SCALE);
 	}
-	return (double)log.height / PANGO_SCALE;
+	return (double)e->log.height / PANGO_SCALE;
+}
+
+double kpi__line_height(kpi__render *r, int font, double size)
+{
+	kpi__tstyle st = kpi__ts(font, size, KPI__INK);
+	double h;
+	for (size_t i = 0; i < r->nlh; i++)
+		if (r->lh[i].font == font && r->lh[i].size == size)
+			return r->lh[i].h;
+	kpi__text_size(r, "Wg", &st, NULL, &h);
+	if (r->nlh < sizeof(r->lh) / sizeof(r->lh[0])) {
+		r->lh[r->nlh].font = font;
+		r->lh[r->nlh].size = size;
+		r->lh[r->nlh++].h = h;
+	}
+	return h;
+}
+
+void kpi__text_cell(kpi__render *r, const char *text, double x, double y, const kpi__tstyle *st)
+{
+	if (!r->dry)
+		kpi__text(r, text, x, y, st);
 }
 
 /* ---- colours and shapes ---- */
@@ -316,7 +409,7 @@ void kpi__hatch(cairo_t *cr, double x, double y, double w, double h, kpi__rgb c,
 	cairo_save(cr);
 	cairo_rectangle(cr, x, y, w, h);
 	cairo_clip(cr);
-	kpi__set_rgb(cr, c);
+	kpi__set_rgba(cr, c, 0.75);
 	cairo_set_line_width(cr, 0.6);
 	for (double d = -h; d < w; d += step) {
 		cairo_move_to(cr, x + d, y + h);
@@ -431,14 +524,14 @@ static char *fmt_num_t(char *buf, size_t size, double v, const double *target)
 		for (size_t i = 0; i < 3; i++)
 			if (a >= sfx[i].div) {
 				double m = v / sfx[i].div;
-				dec = fabs(m) < 10 ? 2 : fabs(m) < 100 ? 1 : 0;
+				dec = m == floor(m) ? 0 : fabs(m) < 10 ? 2 : fabs(m) < 100 ? 1 : 0;
 				snprintf(tmp, sizeof(tmp), "%.*f", dec, m);
 				snprintf(buf, size, "%s %s", tmp, sfx[i].name);
 				return buf;
 			}
 	}
-	if (v == floor(v) && !target)
-		dec = 0;
+	if (v == floor(v))
+		dec = 0; /* a whole number never rounds across a target */
 	else if (a >= 1e4)
 		dec = 0;
 	else if (a >= 1e3)
@@ -531,7 +624,13 @@ char *kpi__fmt_delta(char *buf, size_t size, double d, const char *unit)
 		snprintf(buf, size, "±0");
 		return buf;
 	}
-	fmt_num_t(num, sizeof(num), fabs(d), NULL);
+	if (fabs(d) < 1 && fabs(d) >= 1e-4) {
+		/* two significant digits are enough for a change */
+		fixed(num, sizeof(num), fabs(d), 1 - (int)floor(log10(fabs(d))));
+		trim_zeros(num);
+	} else {
+		fmt_num_t(num, sizeof(num), fabs(d), NULL);
+	}
 	if (unit_is(unit, "%"))
 		snprintf(buf, size, "%s%s pp", d > 0 ? "+" : "−", num);
 	else if (unit && *unit && !unit_is(unit, "count"))
@@ -594,6 +693,14 @@ static void local_date(int64_t t, const char *tz, int *y, int *m, int *d, int *w
 	tt = timegm(&tm);
 	gmtime_r(&tt, &tm);
 	*wday = tm.tm_wday;
+}
+
+char *kpi__fmt_day(char *buf, size_t size, int64_t t, const char *tz)
+{
+	int y, m, d, wd;
+	local_date(t, tz, &y, &m, &d, &wd);
+	snprintf(buf, size, "%s %d", months[m - 1], d);
+	return buf;
 }
 
 char *kpi__fmt_week_dates(char *buf, size_t size, int64_t start, int64_t end, const char *tz)
@@ -665,7 +772,7 @@ void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
 	ax->nticks = (int)floor((ax->hi - ax->lo) / step + 0.5) + 1;
 	maxabs = fmax(fabs(ax->lo), fabs(ax->hi));
 	if (maxabs >= 1e15 || step < 1e-3) {
-		int e = (int)floor(log10(maxabs >= 1e15 ? maxabs : step) + 1e-9);
+		int e = (int)floor(log10(maxabs) + 1e-9);
 		ax->div = pow(10, e);
 		power_of_ten(ax->scale_note, sizeof(ax->scale_note), e);
 		{
@@ -698,8 +805,10 @@ char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double v)
 {
 	char num[64];
 	double x = v / ax->div;
-	if (fabs(x) < 1e-12)
-		x = 0;
+	if (fabs(x) < 1e-9 * (ax->step / ax->div)) {
+		snprintf(buf, size, "0");
+		return buf;
+	}
 	fixed(num, sizeof(num), x, ax->decimals);
 	snprintf(buf, size, "%s%s", num, ax->suffix);
 	return buf;

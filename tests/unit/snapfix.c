@@ -57,6 +57,12 @@ kpi_snapshot *snapfix_new(const char *catalog_path, const char *last_week, int n
 	snap->active_days = 90;
 	if (kpi_catalog_load(&snap->catalog, catalog_path, &err) != 0)
 		die("%s", err.message);
+	/* the same provenance text wherever the source tree is (golden files) */
+	if (strncmp(catalog_path, KPI_SOURCE_DIR "/", strlen(KPI_SOURCE_DIR) + 1) == 0) {
+		char *rel = xstrdup(catalog_path + strlen(KPI_SOURCE_DIR) + 1);
+		free(snap->catalog->path);
+		snap->catalog->path = rel;
+	}
 	snap->result = xcalloc(1, sizeof(*snap->result));
 	if (kpi_window_init(&snap->result->window, last_week, nweeks, tz, now, &err) != 0)
 		die("%s", err.message);
@@ -226,7 +232,14 @@ kpi_snapshot *snapfix_load(const char *path)
 	if (!root)
 		die("%s:%d:%d: %s", path, je.line, je.column, je.text);
 	win = json_object_get(root, "window");
-	snprintf(catalog, sizeof(catalog), "%s/templates/catalog.json", KPI_SOURCE_DIR);
+	/* the catalogue the fixture was made with, beside it (else the current one) */
+	if (jstr(root, "catalog")) {
+		const char *slash = strrchr(path, '/');
+		snprintf(catalog, sizeof(catalog), "%.*s/%s", slash ? (int)(slash - path) : 1, slash ? path : ".",
+		         jstr(root, "catalog"));
+	} else {
+		snprintf(catalog, sizeof(catalog), "%s/templates/catalog.json", KPI_SOURCE_DIR);
+	}
 	snap = snapfix_new(catalog, jstr(win, "last_week"), (int)json_integer_value(json_object_get(win, "weeks")),
 	                   jstr(win, "timezone"), jtime(win, "as_of"));
 	snap->result->read_at = jtime(root, "read_at");

@@ -41,8 +41,9 @@ void snapfix_mismatch(kpi_snapshot *snap, int64_t id, int64_t at, int64_t design
 void snapfix_finish(kpi_snapshot *snap);
 
 /* Load a fixture file (statuses as recorded in it; verdicts recomputed and
- * checked against the recorded ones). The snapshot's sha256 is that of the
- * file's bytes. */
+ * checked against the recorded ones) with the catalogue its "catalog" key
+ * names beside it (templates/catalog.json without one). The snapshot's
+ * sha256 is that of the file's bytes. */
 kpi_snapshot *snapfix_load(const char *path);
 
 /* Every KPI of the catalogue at `catalog_path` over `nweeks` weeks ending

@@ -17,6 +17,10 @@
  *
  * Each PNG is the chart of one KPI drawn by the same code as its PDF page,
  * KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT pixels.
+ *
+ * The font map and the laid-out texts are kept for the life of the process
+ * (bounded); calls from several threads are safe and take turns.
+ * docs/pack.md describes every page and chart.
  */
 #ifndef KPI_RENDER_H
 #define KPI_RENDER_H
@@ -37,18 +41,21 @@ extern "C" {
 /**
  * Render the whole PDF of a snapshot.
  * Deterministic: same snapshot + same version = same bytes.
- * @param[out] out receives the PDF bytes (appended); the caller releases it
- *             with kpi_buf_release(), also on failure.
+ * @param[out] out receives the PDF bytes (appended); on failure it is left
+ *             as it was. The caller releases it with kpi_buf_release().
  * @param snap the snapshot (result, verdicts and catalogue required).
  * @return 0; KPI_EDATA when the snapshot lacks what a pack needs (no result,
- *         no verdicts, no weeks); KPI_ENOTFOUND when a font file is missing;
+ *         no verdicts, no weeks, rows without labels); KPI_ENOTFOUND when a
+ *         font file is missing;
  *         KPI_ENOMEM; KPI_ERROR when Cairo fails (message names the status).
  */
 KPI_EXTERN int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err);
 
 /**
- * Number of charts of a snapshot: one per KPI of its catalogue, in catalogue
- * order (a KPI without a series still gets a chart that says so).
+ * Number of charts of a snapshot: one per KPI of its catalogue that it
+ * collected (has a series, even one without data), in catalogue order. A
+ * catalogue KPI the run did not collect (a CloudWatch KPI not configured)
+ * gets no chart; the scorecard and the appendix say it was not collected.
  * @return 0 when `snap` is NULL or has neither catalogue nor result.
  */
 KPI_EXTERN size_t kpi_render_chart_count(const kpi_snapshot *snap);
@@ -62,7 +69,8 @@ KPI_EXTERN const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)
 /**
  * Render chart `i` as a PNG of KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT
  * pixels, drawn by the same code as the chart page of the PDF.
- * @param[out] out receives the PNG bytes (appended); the caller releases it.
+ * @param[out] out receives the PNG bytes (appended; left as it was on
+ *             failure); the caller releases it.
  * @return 0; KPI_EUSAGE when `i` is out of range; otherwise as kpi_render_pdf().
  */
 KPI_EXTERN int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err);

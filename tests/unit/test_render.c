@@ -1,0 +1,815 @@
+/*
+ * The pack renderer (kpi/render.h): PDF and PNG from snapshots built in C
+ * (snapfix.h) and from the demo fixtures of tests/fixtures/render/.
+ *
+ * Every PDF rendered here passes `qpdf --check`; its text (pdftotext), page
+ * count, size and metadata (pdfinfo) and bookmarks (qpdf --json) are checked;
+ * every text box the renderer placed (its trace) must neither overlap
+ * another nor leave the page, and every word poppler extracts must lie on
+ * the page. Rendering twice gives the same bytes. Golden SHA-256s of the
+ * demo pack are compared only on Debian 12 with cairo 1.16.0 and pango
+ * 1.50.12 (other font stacks set other bytes); KPI_GOLDEN_UPDATE=1 rewrites
+ * them.
+ */
+#include "unit.h"
+#include "snapfix.h"
+#include "render_int.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RENDER_FIXTURES KPI_SOURCE_DIR "/tests/fixtures/render"
+#define CATALOG KPI_SOURCE_DIR "/templates/catalog.json"
+#define EDGE_CATALOG RENDER_FIXTURES "/catalog_edge.json"
+
+static char tmpdir[256];
+
+static int group_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kpi-render-test.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[512];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- helpers ---- */
+
+/* Run a shell command, return its stdout (caller frees) and exit status. */
+static char *run(const char *cmd, int *status)
+{
+	FILE *p = popen(cmd, "r");
+	kpi_buf out = KPI_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	int st;
+
+	assert_non_null(p);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		assert_int_equal(kpi_buf_append(&out, chunk, n), 0);
+	st = pclose(p);
+	if (status)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (!out.data)
+		assert_int_equal(kpi_buf_puts(&out, ""), 0);
+	return out.data;
+}
+
+static const char *tmp_path(const char *name)
+{
+	static char buf[512];
+	snprintf(buf, sizeof(buf), "%s/%s", tmpdir, name);
+	return buf;
+}
+
+static void save(const char *path, const kpi_buf *b)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b->data, 1, b->len, f), b->len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Two boxes overlap by more than a hair. */
+static bool overlap(const kpi__rbox *a, const kpi__rbox *b, double tol)
+{
+	return a->x + tol < b->x + b->w && b->x + tol < a->x + a->w && a->y + tol < b->y + b->h &&
+	       b->y + tol < a->y + a->h;
+}
+
+/* No two text boxes of a page overlap; none leaves its page. */
+static void check_trace(const kpi__rtrace *t, const char *what)
+{
+	assert_true(t->nboxes > 0);
+	for (size_t i = 0; i < t->nboxes; i++) {
+		const kpi__rbox *a = &t->boxes[i];
+		if (a->x < -0.01 || a->y < -0.01 || a->x + a->w > t->page_w + 0.01 || a->y + a->h > t->page_h + 0.01) {
+			print_error("%s: page %d: text '%s' at %.1f,%.1f %.1fx%.1f leaves the %.0fx%.0f page\n", what, a->page,
+			            a->text, a->x, a->y, a->w, a->h, t->page_w, t->page_h);
+			fail();
+		}
+		for (size_t j = i + 1; j < t->nboxes; j++) {
+			const kpi__rbox *b = &t->boxes[j];
+			if (a->page == b->page && overlap(a, b, 0.05)) {
+				print_error("%s: page %d: text '%s' (%.1f,%.1f %.1fx%.1f) overlaps '%s' (%.1f,%.1f %.1fx%.1f)\n",
+				            what, a->page, a->text, a->x, a->y, a->w, a->h, b->text, b->x, b->y, b->w, b->h);
+				fail();
+			}
+		}
+	}
+}
+
+/* Every word poppler extracts lies on its page. */
+static void check_words(const char *pdf)
+{
+	char cmd[1024], *out, *p;
+	int st;
+	double pw = 0, ph = 0;
+	size_t words = 0;
+
+	snprintf(cmd, sizeof(cmd), "pdftotext -bbox '%s' - 2>&1", pdf);
+	out = run(cmd, &st);
+	assert_int_equal(st, 0);
+	for (p = out; (p = strstr(p, "<")) != NULL; p++) {
+		double x0, y0, x1, y1;
+		if (sscanf(p, "<page width=\"%lf\" height=\"%lf\"", &pw, &ph) == 2)
+			continue;
+		if (sscanf(p, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"", &x0, &y0, &x1, &y1) == 4) {
+			words++;
+			if (x0 < -0.5 || y0 < -0.5 || x1 > pw + 0.5 || y1 > ph + 0.5) {
+				print_error("word at %.1f,%.1f-%.1f,%.1f leaves the %.0fx%.0f page: %.60s\n", x0, y0, x1, y1,
+				            pw, ph, p);
+				free(out);
+				fail();
+			}
+		}
+	}
+	assert_true(words > 50);
+	free(out);
+}
+
+typedef struct pdfcheck {
+	char *text;   /* pdftotext of the whole document */
+	char *info;   /* pdfinfo */
+	int pages;
+	kpi__rtrace trace;
+} pdfcheck;
+
+static void pdfcheck_release(pdfcheck *c)
+{
+	free(c->text);
+	free(c->info);
+	kpi__rtrace_release(&c->trace);
+}
+
+/* Render `snap`, check it as every PDF is checked, and keep its text. */
+static void render_checked(pdfcheck *c, const kpi_snapshot *snap, const char *name)
+{
+	kpi_buf pdf = KPI_BUF_INIT, again = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	char path[512], cmd[1200], *out;
+	int st;
+	const char *pages;
+
+	memset(c, 0, sizeof(*c));
+	if (kpi__render_pdf_traced(&pdf, snap, &c->trace, &err) != 0) {
+		print_error("%s: %s\n", name, err.message);
+		fail();
+	}
+	assert_true(pdf.len > 1000);
+	assert_memory_equal(pdf.data, "%PDF-", 5);
+	snprintf(path, sizeof(path), "%s", tmp_path(name));
+	save(path, &pdf);
+	/* qpdf --check: 0 clean, 2 errors, 3 warnings */
+	snprintf(cmd, sizeof(cmd), "qpdf --check '%s' 2>&1", path);
+	out = run(cmd, &st);
+	if (st != 0) {
+		print_error("%s: qpdf --check exit %d:\n%s\n", name, st, out);
+		free(out);
+		fail();
+	}
+	free(out);
+	snprintf(cmd, sizeof(cmd), "pdftotext -enc UTF-8 '%s' - 2>&1", path);
+	c->text = run(cmd, &st);
+	assert_int_equal(st, 0);
+	snprintf(cmd, sizeof(cmd), "pdfinfo '%s' 2>&1", path);
+	c->info = run(cmd, &st);
+	assert_int_equal(st, 0);
+	assert_contains(c->info, "Page size:       841.89 x 595.28 pts (A4)");
+	pages = strstr(c->info, "Pages:");
+	assert_non_null(pages);
+	c->pages = atoi(pages + 6);
+	assert_int_equal(c->pages, c->trace.npages);
+	check_trace(&c->trace, name);
+	check_words(path);
+	/* the same snapshot gives the same bytes */
+	assert_int_equal(kpi_render_pdf(&again, snap, &err), 0);
+	assert_int_equal(again.len, pdf.len);
+	assert_memory_equal(again.data, pdf.data, pdf.len);
+	kpi_buf_release(&again);
+	kpi_buf_release(&pdf);
+}
+
+/* Decode a PNG and check its size; check its trace too. */
+static void check_png(const kpi_snapshot *snap, size_t i)
+{
+	kpi_buf png = KPI_BUF_INIT, again = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi__rtrace trace;
+	cairo_surface_t *img;
+	char path[512];
+
+	memset(&trace, 0, sizeof(trace));
+	if (kpi__render_chart_png_traced(&png, snap, i, &trace, &err) != 0) {
+		print_error("chart %zu: %s\n", i, err.message);
+		fail();
+	}
+	assert_memory_equal(png.data, "\x89PNG", 4);
+	snprintf(path, sizeof(path), "%s/%s.png", tmpdir, kpi_render_chart_name(snap, i));
+	save(path, &png);
+	img = cairo_image_surface_create_from_png(path);
+	assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+	assert_int_equal(cairo_image_surface_get_width(img), KPI_RENDER_PNG_WIDTH);
+	assert_int_equal(cairo_image_surface_get_height(img), KPI_RENDER_PNG_HEIGHT);
+	cairo_surface_destroy(img);
+	check_trace(&trace, kpi_render_chart_name(snap, i));
+	assert_int_equal(kpi_render_chart_png(&again, snap, i, &err), 0);
+	assert_int_equal(again.len, png.len);
+	assert_memory_equal(again.data, png.data, png.len);
+	kpi__rtrace_release(&trace);
+	kpi_buf_release(&again);
+	kpi_buf_release(&png);
+}
+
+static void check_all_pngs(const kpi_snapshot *snap)
+{
+	for (size_t i = 0; i < kpi_render_chart_count(snap); i++)
+		check_png(snap, i);
+}
+
+/* Text as pdftotext prints it, with its line breaks folded to spaces. */
+static char *folded(const char *text)
+{
+	char *t = strdup(text);
+	assert_non_null(t);
+	for (char *p = t; *p; p++)
+		if (*p == '\n' || *p == '\f')
+			*p = ' ';
+	return t;
+}
+
+/* The first page (1-based) whose text contains `needle`, or 0. */
+static int page_of(const char *text, const char *needle)
+{
+	int page = 1;
+	const char *hit = strstr(text, needle);
+	if (!hit)
+		return 0;
+	for (const char *p = text; p < hit; p++)
+		page += *p == '\f';
+	return page;
+}
+
+/* ---- the demo pack ---- */
+
+static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
+{
+	kpi_snapshot *snap = snapfix_load(RENDER_FIXTURES "/demo-w46.json");
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	render_checked(&c, snap, "demo-w46.pdf");
+	t = c.text;
+	/* cover: verdict, the week with its dates and zone, when the data was read */
+	assert_int_equal(page_of(t, "GO"), 1);
+	assert_int_equal(page_of(t, "ISO week 2026-W46"), 1);
+	assert_contains(t, "Mon 9 Nov – Sun 15 Nov 2026");
+	assert_contains(t, "time zone UTC");
+	assert_contains(t, "2026-11-16 06:30 UTC");
+	assert_contains(t, "Reasons behind the verdict (0)");
+	assert_contains(t, "None: no gating KPI row is in breach");
+	assert_contains(t, "Gating KPIs in 2026-W46");
+	/* every KPI has a scorecard row and a chart page */
+	for (size_t i = 0; i < snap->catalog->nkpis; i++) {
+		char want[256];
+		snprintf(want, sizeof(want), "%s", snap->catalog->kpis[i].id);
+		assert_contains(t, want);
+		assert_contains(t, snap->catalog->kpis[i].title);
+	}
+	assert_int_equal(page_of(t, "Scorecard — 2026-W46"), 2);
+	assert_contains(t, "30.44%");
+	assert_contains(t, "203,012 s (2.3 d)");
+	assert_contains(t, "↓ −4.88 pp");
+	/* charts: axes, units, threshold tags, legend, rollout changes */
+	assert_contains(t, "target ≥ 99% (gating)");
+	assert_contains(t, "Rollout changes");
+	assert_contains(t, "Nov 9 default new_designs: legacy → own");
+	assert_contains(t, "threshold not applicable");
+	assert_contains(t, "off the axis: value printed");
+	/* drill-down */
+	assert_contains(t, "Oldest uncovered legacy designs as of 2026-11-16 00:00 UTC");
+	assert_contains(t, "all 7 uncovered designs");
+	assert_contains(t, "northwind");
+	assert_contains(t, "None: no routing decision in 2026-W46");
+	/* appendix: definitions, query hashes, provenance */
+	assert_contains(t, "Appendix A — KPI definitions");
+	assert_contains(t, "ignore: no data does not affect the verdict");
+	assert_contains(t, "block: no data on this gating KPI makes the week HOLD");
+	assert_contains(t, snap->result->series[0].query_sha256);
+	assert_contains(t, "Appendix C — Provenance");
+	assert_contains(t, snap->sha256);
+	assert_contains(t, "12 ISO weeks 2026-W35 – 2026-W46");
+	/* metadata: dates are the as-of instant, never the clock */
+	assert_contains(c.info, "Title:           Rollout go/no-go pack 2026-W46 — GO");
+	assert_contains(c.info, "Subject:         KPI governance pack for ISO week 2026-W46");
+	assert_contains(c.info, "CreationDate:    Mon Nov 16 00:00:00 2026 UTC");
+	assert_contains(c.info, "ModDate:         Mon Nov 16 00:00:00 2026 UTC");
+	/* the first page of each section */
+	assert_int_equal(c.trace.nsections, 5);
+	assert_string_equal(c.trace.section_name[0], "Cover");
+	assert_int_equal(c.trace.section_page[0], 1);
+	assert_string_equal(c.trace.section_name[1], "Scorecard");
+	assert_int_equal(c.trace.section_page[1], 2);
+	assert_string_equal(c.trace.section_name[2], "Charts");
+	assert_int_equal(c.trace.section_page[2], 3);
+	assert_string_equal(c.trace.section_name[3], "Drill-down");
+	assert_int_equal(c.trace.section_page[3], 3 + (int)kpi_render_chart_count(snap));
+	/* the CloudWatch KPIs of the catalogue were not configured for the demo */
+	assert_int_equal(kpi_render_chart_count(snap), 10);
+	assert_true(snap->catalog->nkpis > 10);
+	assert_contains(t, "not collected in this snapshot");
+	assert_contains(t, "10 collected (5 gating) of the 14 in the catalogue");
+	{
+		char want[32];
+		snprintf(want, sizeof(want), "page 1 of %d", c.pages);
+		assert_contains(t, want);
+	}
+	pdfcheck_release(&c);
+	kpi_snapshot_free(snap);
+}
+
+static void test_render__bookmarks_one_per_section_and_chart(void **state)
+{
+	kpi_snapshot *snap = snapfix_load(RENDER_FIXTURES "/demo-w46.json");
+	static const char *const want[] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
+	kpi_buf pdf = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	char cmd[1024], *out;
+	json_t *root, *ol;
+	json_error_t je;
+	int st;
+	(void)state;
+
+	assert_int_equal(kpi_render_pdf(&pdf, snap, &err), 0);
+	save(tmp_path("bookmarks.pdf"), &pdf);
+	snprintf(cmd, sizeof(cmd), "qpdf --json=2 --json-key=outlines '%s'", tmp_path("bookmarks.pdf"));
+	out = run(cmd, &st);
+	assert_int_equal(st, 0);
+	root = json_loads(out, 0, &je);
+	assert_non_null(root);
+	ol = json_object_get(root, "outlines");
+	assert_int_equal(json_array_size(ol), 5);
+	for (size_t i = 0; i < 5; i++) {
+		json_t *o = json_array_get(ol, i);
+		assert_string_equal(json_string_value(json_object_get(o, "title")), want[i]);
+		assert_true(json_integer_value(json_object_get(o, "destpageposfrom1")) >= 1);
+	}
+	/* Charts holds one bookmark per KPI, on consecutive pages */
+	{
+		json_t *kids = json_object_get(json_array_get(ol, 2), "kids");
+		assert_int_equal(json_array_size(kids), kpi_render_chart_count(snap));
+		for (size_t i = 0; i < json_array_size(kids); i++) {
+			json_t *k = json_array_get(kids, i);
+			const kpi_def *def = kpi_catalog_find(snap->catalog, kpi_render_chart_name(snap, i));
+			assert_string_equal(json_string_value(json_object_get(k, "title")), def->title);
+			assert_int_equal(json_integer_value(json_object_get(k, "destpageposfrom1")), 3 + (int)i);
+		}
+		assert_int_equal(json_array_size(json_object_get(json_array_get(ol, 4), "kids")), 3);
+	}
+	json_decref(root);
+	free(out);
+	kpi_buf_release(&pdf);
+	kpi_snapshot_free(snap);
+}
+
+static void test_render__nogo_cover_lists_every_reason_and_mismatches(void **state)
+{
+	kpi_snapshot *snap = snapfix_load(RENDER_FIXTURES "/demo-w42.json");
+	pdfcheck c;
+	(void)state;
+
+	render_checked(&c, snap, "demo-w42.pdf");
+	assert_int_equal(page_of(c.text, "NO-GO"), 1);
+	assert_contains(c.text, "2 gating KPI rows are in breach");
+	assert_contains(c.text, "Reasons behind the verdict (2)");
+	assert_int_equal(page_of(c.text, "98.84%"), 1);
+	assert_int_equal(page_of(c.text, "export_success_rate"), 1);
+	assert_int_equal(page_of(c.text, "routing_mismatch_critical"), 1);
+	assert_contains(c.text, "path=owned");
+	assert_contains(c.text, "≥ 99%");
+	assert_contains(c.text, "BREACH");
+	/* 35 mismatches, all listed, continued on the next page with the header again */
+	assert_contains(c.text, "35 critical mismatches in the week, newest first.");
+	assert_contains(c.text, "Critical routing mismatches (continued)");
+	assert_contains(c.text, "vintage-poster");
+	assert_contains(c.text, "legacy → owned");
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+/* ---- edge cases on built snapshots ---- */
+
+static const char *const one_label[] = { "svc-a" };
+
+/* A snapshot of the edge catalogue over `n` weeks ending 2026-W46. */
+static kpi_snapshot *edge(int n)
+{
+	return snapfix_new(EDGE_CATALOG, "2026-W46", n, "UTC", utc(2026, 11, 16, 0, 0, 0));
+}
+
+static void test_render__missing_weeks_all_no_data_and_one_week(void **state)
+{
+	kpi_snapshot *snap = edge(12);
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	/* rows only in some weeks: the others are gaps, never zeros */
+	for (int w = 0; w < 12; w++) {
+		const char *lb[] = { "checkout", "/pay" };
+		if (w % 3 != 1)
+			snapfix_row(snap, "api_error_rate_pct", w, lb, true, 0.2 + 0.05 * w);
+		snapfix_row(snap, "empty_kpi", w, NULL, false, 0);
+	}
+	snapfix_series(snap, "huge_count");
+	snapfix_finish(snap);
+	render_checked(&c, snap, "missing.pdf");
+	t = folded(c.text);
+	assert_contains(t, "No data for this KPI in 2026-W35 – 2026-W46");
+	assert_contains(t, "Every week of the window is no_data for empty_kpi");
+	/* a KPI collected without a single row says so on its chart; one not
+	 * collected at all has no chart, and the scorecard says so */
+	assert_contains(t, "The snapshot holds no row of huge_count in this window");
+	assert_not_contains(t, "no row of tiny_ratio_pct");
+	assert_contains(t, "not collected in this snapshot");
+	assert_contains(t, "gap: no data that week");
+	free(t);
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+
+	/* a one-week history */
+	snap = edge(1);
+	snapfix_row(snap, "api_latency_p95_ms", 0, one_label, true, 420);
+	snapfix_row(snap, "drill_like_pct", 0, NULL, true, 100);
+	snapfix_finish(snap);
+	render_checked(&c, snap, "one-week.pdf");
+	assert_contains(c.text, "1 ISO week, 2026-W46 – 2026-W46");
+	assert_contains(c.text, "420 ms");
+	assert_contains(c.text, "compared with no earlier week");
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+static void test_render__huge_tiny_and_negative_values(void **state)
+{
+	kpi_snapshot *snap = edge(12);
+	static const char *const a[] = { "a" }, *const b[] = { "b" };
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	for (int w = 0; w < 12; w++) {
+		snapfix_row(snap, "huge_count", w, a, true, 1e12 + 2.5e10 * w);
+		snapfix_row(snap, "huge_count", w, b, true, 3e12 - 1e11 * w); /* falling: negative deltas */
+		snapfix_row(snap, "tiny_ratio_pct", w, NULL, true, 1e-6 * (1 + 0.1 * w));
+		snapfix_row(snap, "api_latency_p95_ms", w, one_label, true, 900 - 40.0 * w);
+	}
+	snapfix_finish(snap);
+	render_checked(&c, snap, "magnitudes.pdf");
+	t = c.text;
+	assert_contains(t, "1.27 tn");          /* 1e12 + 11 * 2.5e10 */
+	assert_contains(t, "1.90 tn");          /* 3e12 - 11e11 */
+	assert_contains(t, "2.10 × 10⁻⁶%");     /* 1e-6 * 2.1 */
+	assert_contains(t, "↓ −100 bn");
+	assert_contains(t, "↓ −40 ms");
+	assert_contains(t, "≤ 2 tn");
+	/* axes: k/M/bn/tn suffixes and a power of ten, never 13 digits */
+	assert_contains(t, "×10⁻⁶");
+	assert_not_contains(t, "1000000000000");
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+static void test_render__long_titles_and_labels_are_ellipsized(void **state)
+{
+	kpi_snapshot *snap = edge(12);
+	const char *lb[] = { "tenant-with-an-extraordinarily-long-identifier-that-no-column-can-hold-0123456789-"
+		             "and-then-some-more-characters-for-good-measure" };
+	const char *lb2[] = { "short" };
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	for (int w = 0; w < 12; w++) {
+		snapfix_row(snap, "long_title_kpi", w, lb, true, 20 + w);
+		snapfix_row(snap, "long_title_kpi", w, lb2, true, 25 + w);
+	}
+	snapfix_change(snap, snap->result->window.starts[5] + 3600, "tenant",
+	               "a-tenant-key-that-is-much-too-long-for-the-legend-column-of-a-chart", "legacy", "owned",
+	               "someone");
+	/* data is not always clean: invalid UTF-8 and control characters set as one line */
+	snapfix_change(snap, snap->result->window.starts[6] + 7200, "user", "bad\xff\xfeutf8\nand a newline",
+	               NULL, "owned", "tab\there");
+	snapfix_finish(snap);
+	render_checked(&c, snap, "long.pdf");
+	t = c.text;
+	/* (the PDF keeps the whole text behind an ellipsis, so pdftotext shows it:
+	 * what was set is in the trace) */
+	assert_contains(t, "A very long KPI title");
+	assert_contains(t, "tenant_with_a_rather_long_label_name=tenant-with-an");
+	{
+		size_t titles = 0, labels = 0, wrapped = 0;
+		for (size_t i = 0; i < c.trace.nboxes; i++) {
+			const kpi__rbox *b = &c.trace.boxes[i];
+			if (strncmp(b->text, "A very long KPI title", 21) == 0) {
+				titles++;
+				wrapped += !b->ellipsized; /* the appendix wraps it whole */
+				if (b->page == 2) {       /* the scorecard: two lines, then an ellipsis */
+					assert_true(b->ellipsized);
+					assert_true(b->w <= 176);
+				}
+			}
+			if (strstr(b->text, "tenant-with-an-extraordinarily")) {
+				labels++;
+				assert_true(b->ellipsized);
+			}
+		}
+		assert_true(titles >= 3); /* scorecard, chart, appendix */
+		assert_true(wrapped >= 1);
+		assert_true(labels >= 2); /* scorecard, chart legend */
+	}
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+static void test_render__many_reasons_paginate_with_header(void **state)
+{
+	kpi_snapshot *snap = edge(4);
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	/* 60 endpoints in breach: 60 reasons */
+	for (int e = 0; e < 60; e++) {
+		char ep[32];
+		const char *lb[] = { "checkout", ep };
+		snprintf(ep, sizeof(ep), "/endpoint/%02d", e);
+		for (int w = 0; w < 4; w++)
+			snapfix_row(snap, "api_error_rate_pct", w, lb, true, 1.5 + 0.01 * e);
+	}
+	snapfix_finish(snap);
+	assert_int_equal(snap->verdicts[3].nreasons, 60);
+	render_checked(&c, snap, "reasons.pdf");
+	t = c.text;
+	assert_contains(t, "Reasons behind the verdict (60)");
+	assert_contains(t, "Reasons behind the verdict (continued)");
+	assert_true(page_of(t, "Reasons behind the verdict (continued)") == 2);
+	for (int e = 0; e < 60; e++) {
+		char ep[64];
+		snprintf(ep, sizeof(ep), "endpoint=/endpoint/%02d", e);
+		assert_contains(t, ep);
+	}
+	assert_contains(t, "60 gating KPI rows are in breach");
+	/* the scorecard follows the cover's pages, and its header repeats on each page */
+	assert_true(page_of(t, "Scorecard — 2026-W46") >= 3);
+	assert_contains(t, "Scorecard — 2026-W46 (continued)");
+	/* the chart draws the largest label sets and says how many it left out */
+	t = folded(c.text);
+	assert_contains(t, "more label sets not drawn");
+	free(t);
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+static void test_render__every_status_partial_and_incomplete(void **state)
+{
+	/* the week in progress, in Europe/Berlin */
+	int64_t now = utc(2026, 11, 18, 9, 30, 0);
+	kpi_snapshot *snap = snapfix_new(EDGE_CATALOG, "current", 8, "Europe/Berlin", now);
+	const char *lb[] = { "svc-a" }, *lb2[] = { "svc-b" }, *lb3[] = { "svc-c" };
+	pdfcheck c;
+	char *t;
+	kpi_row *r;
+	(void)state;
+
+	for (int w = 0; w < 8; w++) {
+		snapfix_row(snap, "api_latency_p95_ms", w, lb, true, 300);        /* ok */
+		snapfix_row(snap, "api_latency_p95_ms", w, lb2, true, 650 + w);   /* breach */
+		r = snapfix_row(snap, "api_latency_p95_ms", w, lb3, true, 120);   /* incomplete: no_data */
+		r->incomplete = w == 7;
+		r = snapfix_row(snap, "drill_like_pct", w, NULL, w % 2 == 0, 90); /* breach or no data */
+		r->applicable = w > 1 && w < 7;                                   /* not applicable */
+	}
+	/* a warning margin of 50 ms below the 500 ms target: 480 ms warns */
+	snap->catalog->kpis[1].threshold.warn_margin = 50;
+	snapfix_row(snap, "api_latency_p95_ms", 7, (const char *[]){ "svc-d" }, true, 480);
+	snapfix_finish(snap);
+	assert_true(snap->result->window.partial);
+	render_checked(&c, snap, "statuses.pdf");
+	t = c.text;
+	assert_contains(t, "OK");
+	assert_contains(t, "WARN");
+	assert_contains(t, "BREACH");
+	assert_contains(t, "NO DATA");
+	assert_contains(t, "N/A");
+	assert_contains(t, "partial week");
+	assert_contains(t, "CET");
+	assert_contains(t, "†");
+	assert_contains(t, "incomplete: source gaps");
+	assert_contains(t, "120 ms (incomplete)");
+	assert_contains(t, "W47*");
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+static void test_render__fifty_two_weeks(void **state)
+{
+	kpi_snapshot *snap = snapfix_synthetic(CATALOG, 52);
+	pdfcheck c;
+	(void)state;
+
+	render_checked(&c, snap, "weeks52.pdf");
+	assert_contains(c.text, "52 ISO weeks 2025-W47 – 2026-W46");
+	assert_contains(c.text, "the 25 oldest of 132 uncovered designs");
+	assert_contains(c.text, "74 critical mismatches in the week; the 50 newest are listed.");
+	assert_contains(c.text, "… and 24 more critical mismatches not listed.");
+	/* the year boundary is labelled on the charts */
+	assert_contains(c.text, "2026");
+	assert_contains(c.text, "2025");
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+/* ---- API contract ---- */
+
+static void test_render__api_bad_input(void **state)
+{
+	kpi_snapshot *snap = snapfix_load(RENDER_FIXTURES "/demo-w46.json");
+	kpi_buf out = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_verdict *v;
+	(void)state;
+
+	assert_int_equal(kpi_render_chart_count(NULL), 0);
+	assert_int_equal(kpi_render_chart_count(snap), 10);
+	assert_string_equal(kpi_render_chart_name(snap, 0), "adoption_split");
+	assert_string_equal(kpi_render_chart_name(snap, 9), "routing_mismatch_rate");
+	assert_null(kpi_render_chart_name(snap, 10));
+	assert_int_equal(kpi_render_chart_png(&out, snap, 10, &err), KPI_EUSAGE);
+	assert_contains(err.message, "chart 10 out of range");
+	assert_int_equal(kpi_render_pdf(&out, NULL, &err), KPI_EDATA);
+	assert_contains(err.message, "no result");
+	v = snap->verdicts;
+	snap->verdicts = NULL;
+	assert_int_equal(kpi_render_pdf(&out, snap, &err), KPI_EDATA);
+	assert_contains(err.message, "no verdicts");
+	assert_int_equal(kpi_render_chart_png(&out, snap, 0, &err), KPI_EDATA);
+	snap->verdicts = v;
+	assert_int_equal(out.len, 0);
+	kpi_buf_release(&out);
+	kpi_snapshot_free(snap);
+}
+
+/* ---- golden files (Debian 12 only) ---- */
+
+static bool debian12(void)
+{
+	char *os = slurp("/etc/os-release");
+	bool yes = os && strstr(os, "ID=debian") && strstr(os, "VERSION_ID=\"12\"") &&
+	           strcmp(cairo_version_string(), "1.16.0") == 0 && strcmp(pango_version_string(), "1.50.12") == 0;
+	free(os);
+	return yes;
+}
+
+static void test_render__golden_sha256_of_the_demo_pack(void **state)
+{
+	kpi_snapshot *snap = snapfix_load(RENDER_FIXTURES "/demo-w46.json");
+	kpi_buf out = KPI_BUF_INIT, list = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	const char *golden = RENDER_FIXTURES "/golden.sha256";
+	char hex[65], *want;
+	(void)state;
+
+	assert_int_equal(kpi_render_pdf(&out, snap, &err), 0);
+	kpi_sha256_hex(hex, out.data, out.len);
+	assert_int_equal(kpi_buf_printf(&list, "%s  pack.pdf\n", hex), 0);
+	kpi_buf_release(&out);
+	for (size_t i = 0; i < kpi_render_chart_count(snap); i++) {
+		out.len = 0;
+		assert_int_equal(kpi_render_chart_png(&out, snap, i, &err), 0);
+		kpi_sha256_hex(hex, out.data, out.len);
+		assert_int_equal(kpi_buf_printf(&list, "%s  %s.png\n", hex, kpi_render_chart_name(snap, i)), 0);
+	}
+	kpi_buf_release(&out);
+	if (getenv("KPI_GOLDEN_UPDATE")) {
+		FILE *f = fopen(golden, "w");
+		assert_non_null(f);
+		fputs(list.data, f);
+		fclose(f);
+	}
+	if (!debian12()) {
+		kpi_buf_release(&list);
+		kpi_snapshot_free(snap);
+		skip(); /* other cairo/pango/freetype/fonts set other bytes */
+	}
+	want = slurp(golden);
+	assert_non_null(want);
+	if (strcmp(want, list.data) != 0) {
+		print_error("golden files differ (KPI_GOLDEN_UPDATE=1 rewrites %s):\nwant\n%sgot\n%s", golden, want, list.data);
+		free(want);
+		fail();
+	}
+	free(want);
+	kpi_buf_release(&list);
+	kpi_snapshot_free(snap);
+}
+
+/* ---- formatting ---- */
+
+static void test_render__numbers_for_people(void **state)
+{
+	char b[96];
+	kpi_threshold eq100 = { KPI_OP_EQ, 100, 0 }, ge99 = { KPI_OP_GE, 99, 0 };
+	(void)state;
+
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.7812, "%"), "99.78%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1122.29, "s"), "1,122.3 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 203011.79, "s"), "203,012 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 63, "count"), "63");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1e12, "count"), "1 tn");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1.27e12, "count"), "1.27 tn");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 2.5e9, ""), "2.50 bn");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1e-6, "%"), "1.00 × 10⁻⁶%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 0.658, "d"), "0.658 d");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -1234.5, "s"), "−1,234.5 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), false, 0, "%"), "no data");
+	/* never rounded onto or across the target */
+	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 99.996, "%", &eq100), "99.996%");
+	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 98.995, "%", &ge99), "98.995%");
+	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 100, "%", &eq100), "100%");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), -0.0434, "%"), "−0.043 pp");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 4.88, "%"), "+4.88 pp");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0, "s"), "±0");
+	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &ge99, "%"), "≥ 99%");
+	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 203011.79), "2.3 d");
+	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 1122), "19 min");
+	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 60), "");
+	assert_string_equal(kpi__fmt_week_dates(b, sizeof(b), utc(2026, 12, 28, 0, 0, 0), utc(2027, 1, 4, 0, 0, 0), "UTC"),
+	                    "Mon 28 Dec 2026 – Sun 3 Jan 2027");
+}
+
+static void test_render__nice_axes_use_1_2_5_steps(void **state)
+{
+	static const struct { double lo, hi; double step, alo, ahi; const char *top; } cases[] = {
+		{ 0, 100, 20, 0, 100, "100" },       { 98.5, 100, 0.5, 98.5, 100, "100.0" },
+		{ 0, 63, 20, 0, 80, "80" },          { 0, 203012, 50000, 0, 250000, "250k" },
+		{ 0, 2.9e12, 1e12, 0, 3e12, "3tn" }, { 1e-6, 2.1e-6, 5e-7, 1e-6, 2.5e-6, "2.5" },
+		{ 0, 0, 0.2, 0, 1, "1.0" },          { -3, 7, 2, -4, 8, "8" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kpi__axis ax;
+		char b[64], m[32];
+		double mant;
+		kpi__axis_nice(&ax, cases[i].lo, cases[i].hi, 6);
+		mant = ax.step / pow(10, floor(log10(ax.step) + 1e-9));
+		if (fabs(mant - 1) > 1e-9 && fabs(mant - 2) > 1e-9 && fabs(mant - 5) > 1e-9) {
+			print_error("case %zu: step %g is not 1, 2 or 5 x 10^k\n", i, ax.step);
+			fail();
+		}
+		snprintf(m, sizeof(m), "case %zu", i);
+		if (fabs(ax.step - cases[i].step) > 1e-12 * fabs(cases[i].step) + 1e-18 ||
+		    fabs(ax.lo - cases[i].alo) > 1e-9 * fabs(cases[i].step) ||
+		    fabs(ax.hi - cases[i].ahi) > 1e-9 * fabs(cases[i].step)) {
+			print_error("%s: [%g, %g] -> step %g [%g, %g], expected step %g [%g, %g]\n", m, cases[i].lo,
+			            cases[i].hi, ax.step, ax.lo, ax.hi, cases[i].step, cases[i].alo, cases[i].ahi);
+			fail();
+		}
+		assert_string_equal(kpi__axis_label(b, sizeof(b), &ax, ax.hi), cases[i].top);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render__demo_pack_cover_scorecard_charts_appendix),
+		cmocka_unit_test(test_render__bookmarks_one_per_section_and_chart),
+		cmocka_unit_test(test_render__nogo_cover_lists_every_reason_and_mismatches),
+		cmocka_unit_test(test_render__missing_weeks_all_no_data_and_one_week),
+		cmocka_unit_test(test_render__huge_tiny_and_negative_values),
+		cmocka_unit_test(test_render__long_titles_and_labels_are_ellipsized),
+		cmocka_unit_test(test_render__many_reasons_paginate_with_header),
+		cmocka_unit_test(test_render__every_status_partial_and_incomplete),
+		cmocka_unit_test(test_render__fifty_two_weeks),
+		cmocka_unit_test(test_render__api_bad_input),
+		cmocka_unit_test(test_render__golden_sha256_of_the_demo_pack),
+		cmocka_unit_test(test_render__numbers_for_people),
+		cmocka_unit_test(test_render__nice_axes_use_1_2_5_steps),
+	};
+	return cmocka_run_group_tests(tests, group_setup, getenv("KPI_RENDER_KEEP") ? NULL : group_teardown);
+}
