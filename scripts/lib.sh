@@ -52,6 +52,20 @@ kpi_stop_pid() {
   fi
 }
 
+# kpi_responder_start DIR SCRIPT_JSON: the tests' HTTP responder
+# (tests/tools/responder.py) on a free loopback port, answering from
+# SCRIPT_JSON, logging to DIR/requests.jsonl; sets RESP_PID and RESP_URL.
+# Stop it with kpi_stop_pid "$RESP_PID" TERM 50.
+kpi_responder_start() {
+  printf '%s\n' "$2" >"$1/script.json"
+  python3 "$KPI_ROOT/tests/tools/responder.py" --script "$1/script.json" --log "$1/requests.jsonl" \
+    --port-file "$1/port" &
+  RESP_PID=$!
+  for _ in $(seq 1 100); do [ -s "$1/port" ] && break; sleep 0.1; done
+  [ -s "$1/port" ] || die "the responder did not start"
+  RESP_URL="http://127.0.0.1:$(cat "$1/port")"
+}
+
 kpi_pg_stop() {
   kpi_stop_pid "$PG_PID" INT 100
   PG_PID=""

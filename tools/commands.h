@@ -7,5 +7,6 @@ int cmd_seed(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 #endif

@@ -13,6 +13,7 @@ static const kpi_cmd commands[] = {
 	{ "render", cmd_render, "render a pack from a snapshot.json, with no database" },
 	{ "verify", cmd_verify, "check a pack directory against its manifest.json" },
 	{ "publish", cmd_publish, "publish a week's KPIs to CloudWatch (PutMetricData) and/or a Prometheus textfile" },
+	{ "alert", cmd_alert, "evaluate alerting KPIs as of now and deliver incident alerts (for cron)" },
 	{ "seed", cmd_seed, "create the reference schema and load the demo or scale dataset" },
 	{ NULL, NULL, NULL },
 };
@@ -29,10 +30,12 @@ static void usage(FILE *f)
 	           "  3 invalid config or catalogue, 4 data source unreadable (unreachable, auth,\n"
 	           "  connection lost), 5 timeout, 6 query result breaks the contract, 7 cannot\n"
 	           "  write output, 8 malformed input data (snapshot, pack that fails verify)\n"
+	           "exit status of alert (Nagios): 0 ok, 1 warning, 2 critical, 3 unknown\n"
 	           "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
-	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, NO_COLOR, libpq's PG*,\n"
-	           "  KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_DEADLINE_SECONDS, KPI_PUBLISH_NAMESPACE\n"
-	           "  and the AWS ones (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL[_CLOUDWATCH], ...)\n");
+	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, KPI_STATE_DIR, NO_COLOR,\n"
+	           "  libpq's PG*, KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_DEADLINE_SECONDS,\n"
+	           "  KPI_PUBLISH_NAMESPACE, the AWS ones (AWS_PROFILE, AWS_REGION,\n"
+	           "  AWS_ENDPOINT_URL[_CLOUDWATCH|_SNS], ...) and the alert sinks' secret variables\n");
 }
 
 int main(int argc, char **argv)

@@ -60,8 +60,7 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
-/* A path from the config file is relative to the file's directory. */
-static char *relative_to(const char *file, const char *p)
+char *kpi__path_relative(const char *file, const char *p)
 {
 	char *dir, *slash, *res;
 	if (p[0] == '/' || !file)
@@ -180,7 +179,7 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 			if (!json_is_string(v))
 				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a path", names[i]);
 			free(*dst[i]);
-			*dst[i] = relative_to(path, json_string_value(v));
+			*dst[i] = kpi__path_relative(path, json_string_value(v));
 		}
 	}
 	if ((v = json_object_get(root, "kpis")) && !json_is_object(v))

@@ -24,6 +24,9 @@ bool kpi__utf8_valid(const char *s);
 
 /* rm -rf `path` (symlinks removed, never followed); absent is fine. */
 int kpi__remove_tree(const char *path, kpi_error *err);
+/* A path given in file `file` (a config file) is relative to that file's
+ * directory; absolute paths and a NULL file leave it as is (caller frees). */
+char *kpi__path_relative(const char *file, const char *p);
 
 /* Join dir and name with a '/' (caller frees). */
 char *kpi__path_join(const char *dir, const char *name);

@@ -60,6 +60,26 @@ int kpi_window_init(kpi_window *out, const char *spec, int nweeks, const char *t
 	return 0;
 }
 
+int kpi_window_init_range(kpi_window *out, int64_t from, int64_t to, const char *tz, kpi_error *err)
+{
+	char a[32], b[32];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (from >= to || to - from > 7 * 86400)
+		return kpi_error_set(err, KPI_EUSAGE, "window [%s, %s): expected a range of more than 0 s and at most one week",
+		                     kpi_time_format(a, sizeof(a), from), kpi_time_format(b, sizeof(b), to));
+	if ((rc = kpi_tz_check(tz, err)) || (rc = kpi_week_of(&out->first, from, tz, err)))
+		return rc;
+	snprintf(out->tz, sizeof(out->tz), "%s", tz);
+	out->last = out->first;
+	out->nweeks = 1;
+	out->starts[0] = out->from = from;
+	out->starts[1] = out->to = out->as_of = to;
+	out->partial = false;
+	return 0;
+}
+
 int kpi_window_index(const kpi_window *w, int64_t period_start)
 {
 	for (int i = 0; i < w->nweeks; i++)

@@ -37,10 +37,5 @@ AWS_ENDPOINT_URL=$KPI_TEST_MOTO_URL "$BENCH" "$N" 604800
 kpi_moto_stop
 
 RESP_DIR=$(mktemp -d /tmp/kpi-bench-resp.XXXXXX)
-echo '{"default": {"body": "{\"MetricDataResults\": []}"}}' >"$RESP_DIR/script.json"
-python3 "$KPI_ROOT/tests/tools/responder.py" --script "$RESP_DIR/script.json" --log "$RESP_DIR/requests.jsonl" \
-  --port-file "$RESP_DIR/port" &
-RESP_PID=$!
-for _ in $(seq 1 100); do [ -s "$RESP_DIR/port" ] && break; sleep 0.1; done
-[ -s "$RESP_DIR/port" ] || die "the responder did not start"
-AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$RESP_DIR/port")" KPI_BENCH_SEED=0 "$BENCH" "$N" 3600
+kpi_responder_start "$RESP_DIR" '{"default": {"body": "{\"MetricDataResults\": []}"}}'
+AWS_ENDPOINT_URL="$RESP_URL" KPI_BENCH_SEED=0 "$BENCH" "$N" 3600

@@ -164,3 +164,45 @@ void it_moto_api(const char *url, const char *path, const char *body)
 		fail_msg("moto-api %s: %s (HTTP %ld)", path, err.message, resp.status);
 	kpi__http_resp_release(&resp);
 }
+
+void it_xml_field(char *dst, size_t n, const char *xml, const char *tag)
+{
+	char open[64], close[64];
+	const char *b, *e;
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	b = strstr(xml, open);
+	assert_non_null(b);
+	b += strlen(open);
+	e = strstr(b, close);
+	assert_non_null(e);
+	snprintf(dst, n, "%.*s", (int)(e - b), b);
+}
+
+/* An IAM user allowed everything, and its access key (moto's IAM, query protocol). */
+void it_moto_iam_key(char *id, size_t idn, char *secret, size_t sn)
+{
+	static const kpi__aws_service iam = { "iam", "IAM", "iam", "IAM" };
+	const char *bodies[] = {
+		"Action=CreateUser&Version=2010-05-08&UserName=kpi-it",
+		"Action=PutUserPolicy&Version=2010-05-08&UserName=kpi-it&PolicyName=all&PolicyDocument="
+		"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C"
+		"%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D",
+		"Action=CreateAccessKey&Version=2010-05-08&UserName=kpi-it",
+	};
+	kpi__aws aws;
+	kpi_error err = KPI_ERROR_INIT;
+	assert_int_equal(kpi__aws_resolve(&aws, &iam, NULL, &err), 0);
+	for (int i = 0; i < 3; i++) {
+		kpi__http_resp resp = KPI__HTTP_RESP_INIT;
+		if (kpi__aws_call(&resp, &aws, "application/x-www-form-urlencoded", NULL, bodies[i], strlen(bodies[i]),
+		                  "IAM", NULL, NULL, &err))
+			fail_msg("IAM set-up: %s", err.message);
+		if (i == 2) {
+			it_xml_field(id, idn, resp.body.data, "AccessKeyId");
+			it_xml_field(secret, sn, resp.body.data, "SecretAccessKey");
+		}
+		kpi__http_resp_release(&resp);
+	}
+	kpi__aws_release(&aws);
+}

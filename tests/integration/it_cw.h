@@ -46,6 +46,14 @@ void it_cw_get(const char *ns, const char *metric, const char *dim, const char *
  * frees; removed by it_tmp_cleanup). */
 char *it_cw_catalog(const char *const *without);
 
+/* The text of the first <tag>...</tag> of an XML answer into dst; fails the
+ * test when absent. */
+void it_xml_field(char *dst, size_t n, const char *xml, const char *tag);
+
+/* Make an IAM user allowed everything in moto and return its access key
+ * (for tests with moto's signature checks on: /moto-api/reset-auth "0"). */
+void it_moto_iam_key(char *id, size_t idn, char *secret, size_t sn);
+
 /* POST a body to a moto-api path ("/moto-api/reset-auth"). */
 void it_moto_api(const char *url, const char *path, const char *body);
 

@@ -4,6 +4,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,22 @@ it_responder *it_responder_start(const char *script_json)
 	if (r->pid < 0)
 		fail_msg("fork: %s", strerror(errno));
 	if (r->pid == 0) {
+		/* Own output file and session: a responder left behind by a crashed
+		 * test must not hold the test's stdout/stderr pipes open (ctest would
+		 * wait for them), and must not get the test's terminal signals. */
+		char out[200];
+		int fd;
+		snprintf(out, sizeof(out), "%s/responder.log", r->dir);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			dup2(fd, STDIN_FILENO);
+		setsid();
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* and dies with the test */
 		execlp("python3", "python3", prog, "--script", r->script, "--log", r->log, "--port-file",
 		       portfile, (char *)NULL);
 		_exit(127);

@@ -383,6 +383,64 @@ static void test_tz_check__rejects_tz_database_files_that_are_not_zones(void **s
 	assert_int_equal(kpi_tz_check("zone.tab", NULL), KPI_ECONFIG);
 }
 
+/* ---- kpi_window_init_range ---- */
+
+static void test_window_init_range__one_period_as_of_its_end(void **state)
+{
+	kpi_window w;
+	kpi_error err = KPI_ERROR_INIT;
+	int64_t now = utc(2026, 2, 18, 12, 30, 0);
+	(void)state;
+	assert_int_equal(kpi_window_init_range(&w, now - 3600, now, "UTC", &err), 0);
+	assert_int_equal(w.nweeks, 1);
+	assert_true(w.from == now - 3600);
+	assert_true(w.starts[0] == now - 3600);
+	assert_true(w.starts[1] == now);
+	assert_true(w.to == now);
+	assert_true(w.as_of == now);
+	assert_false(w.partial);
+	assert_week(w.first, 2026, 8);
+	assert_week(w.last, 2026, 8);
+	assert_string_equal(w.tz, "UTC");
+	assert_int_equal(kpi_window_index(&w, now - 3600), 0);
+	assert_int_equal(kpi_window_index(&w, now), -1);
+}
+
+static void test_window_init_range__week_of_from_follows_the_zone(void **state)
+{
+	kpi_window w;
+	/* Sunday 2026-02-15 23:30 UTC is Monday 00:30 in Berlin: W08 there, W07 in UTC. */
+	int64_t from = utc(2026, 2, 15, 23, 30, 0);
+	(void)state;
+	assert_int_equal(kpi_window_init_range(&w, from, from + 86400, "Europe/Berlin", NULL), 0);
+	assert_week(w.first, 2026, 8);
+	assert_int_equal(kpi_window_init_range(&w, from, from + 86400, "UTC", NULL), 0);
+	assert_week(w.first, 2026, 7);
+}
+
+static void test_window_init_range__accepts_exactly_one_week(void **state)
+{
+	kpi_window w;
+	int64_t to = utc(2026, 2, 18, 0, 0, 0);
+	(void)state;
+	assert_int_equal(kpi_window_init_range(&w, to - 7 * 86400, to, "UTC", NULL), 0);
+	assert_true(w.starts[1] - w.starts[0] == 7 * 86400);
+}
+
+static void test_window_init_range__rejects_empty_reversed_and_longer_than_a_week(void **state)
+{
+	kpi_window w;
+	kpi_error err = KPI_ERROR_INIT;
+	int64_t to = utc(2026, 2, 18, 0, 0, 0);
+	(void)state;
+	assert_int_equal(kpi_window_init_range(&w, to, to, "UTC", &err), KPI_EUSAGE);
+	assert_contains(err.message, "2026-02-18T00:00:00Z");
+	assert_int_equal(kpi_window_init_range(&w, to + 1, to, "UTC", NULL), KPI_EUSAGE);
+	assert_int_equal(kpi_window_init_range(&w, to - 7 * 86400 - 1, to, "UTC", &err), KPI_EUSAGE);
+	assert_contains(err.message, "one week");
+	assert_int_equal(kpi_window_init_range(&w, to - 60, to, "Nowhere/Atlantis", &err), KPI_ECONFIG);
+}
+
 /* ---- kpi_window_init ---- */
 
 /* Wednesday 2026-02-18 12:00 UTC: inside 2026-W08. */
@@ -708,6 +766,10 @@ int main(void)
 		cmocka_unit_test(test_window_init__rejects_malformed_week_and_unknown_zone),
 		cmocka_unit_test(test_window_init__last_follows_the_zone_calendar),
 		cmocka_unit_test(test_window_init__starts_follow_dst_in_berlin),
+		cmocka_unit_test(test_window_init_range__one_period_as_of_its_end),
+		cmocka_unit_test(test_window_init_range__week_of_from_follows_the_zone),
+		cmocka_unit_test(test_window_init_range__accepts_exactly_one_week),
+		cmocka_unit_test(test_window_init_range__rejects_empty_reversed_and_longer_than_a_week),
 		cmocka_unit_test(test_time_parse__utc_z),
 		cmocka_unit_test(test_time_parse__offsets),
 		cmocka_unit_test(test_time_parse__fractional_seconds_are_truncated),

@@ -21,6 +21,7 @@
 #include "xlsx.h"
 #include "pack.h"
 #include "snapshot.h"
+#include "alert.h"
 #include "render.h"
 
 #endif

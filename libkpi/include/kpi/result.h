@@ -58,6 +58,19 @@ typedef struct kpi_window {
 KPI_EXTERN int kpi_window_init(kpi_window *out, const char *spec, int nweeks,
                                const char *tz, int64_t now, kpi_error *err);
 
+/**
+ * Fill a window of one period of arbitrary length, `[from, to)`, evaluated
+ * as of `to` (not partial). For evaluations "as of now" such as `kpi alert`:
+ * a flow KPI over a trailing window `[now - trailing, now)`, a state KPI as
+ * of `to`. The KPI queries bucket by weeks from `$1` with T = least(week
+ * end, `$2`), so a range of at most one week yields exactly one period.
+ * `first`/`last` are the ISO week holding `from`.
+ * @return 0, KPI_EUSAGE when `from >= to` or the range is longer than a
+ *         week (604800 s), KPI_ECONFIG for an unknown zone.
+ */
+KPI_EXTERN int kpi_window_init_range(kpi_window *out, int64_t from, int64_t to, const char *tz,
+                                     kpi_error *err);
+
 /** Index of the week starting at `period_start`, or -1. */
 KPI_EXTERN int kpi_window_index(const kpi_window *w, int64_t period_start);
 

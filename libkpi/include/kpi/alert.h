@@ -1,0 +1,147 @@
+/**
+ * @file kpi/alert.h
+ * @brief Incident alerts for cron (`kpi alert`): evaluation as of now, an
+ *        alert ledger with a delivery outbox, and the sinks (PagerDuty
+ *        Events v2, Slack, a generic JSON webhook, Amazon SNS, a command).
+ *
+ * One run: evaluate every KPI whose catalogue entry has an `"alert"` object
+ * (state KPIs as of now, flow KPIs over their trailing window), step each
+ * (KPI, label set) through ok / warn / pending / firing, put every
+ * notification a transition causes into the outbox (persisted, fsync'ed)
+ * before sending it, deliver the outbox with retries bounded by a deadline,
+ * and keep what could not be delivered for the next run (SPEC §6 backoff,
+ * at most `max_attempts`, then a terminal failure that is reported). The
+ * ledger lives in a state directory, guarded by flock(2), checksummed and
+ * versioned. See docs/runbook.md and docs/configuration.md.
+ */
+#ifndef KPI_ALERT_H
+#define KPI_ALERT_H
+
+#include "common.h"
+#include "catalog.h"
+#include "config.h"
+#include "format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How urgent a notification is. */
+typedef enum kpi_alert_severity {
+	KPI_ALERT_SEV_INFO = 0,   /**< test notifications */
+	KPI_ALERT_SEV_WARNING,    /**< a warning-level KPI breach */
+	KPI_ALERT_SEV_ERROR,      /**< notices: ledger corrupted, terminal delivery failure */
+	KPI_ALERT_SEV_CRITICAL    /**< a critical KPI breach, a blind monitor */
+} kpi_alert_severity;
+
+/** "info", "warning", "error", "critical". */
+KPI_EXTERN const char *kpi_alert_severity_name(kpi_alert_severity s);
+
+/** State of one (KPI, label set) in the ledger. */
+typedef enum kpi_alert_state {
+	KPI_ALERT_OK = 0,   /**< healthy (or never seen) */
+	KPI_ALERT_WARN,     /**< within the threshold's warning margin: no notification */
+	KPI_ALERT_PENDING,  /**< in breach, waiting out the rule's `for` runs */
+	KPI_ALERT_FIRING    /**< in breach, triggered */
+} kpi_alert_state;
+
+/** "ok", "warn", "pending", "firing". */
+KPI_EXTERN const char *kpi_alert_state_name(kpi_alert_state s);
+
+/** Options of one run. */
+typedef struct kpi_alert_opts {
+	const char *state_dir; /**< NULL: $KPI_STATE_DIR, the config's alert.state_dir,
+	                            $XDG_STATE_HOME/kpi, ~/.local/state/kpi */
+	int64_t now;           /**< the evaluation instant (UTC seconds) */
+	bool dry_run;          /**< evaluate and report, write nothing, send nothing */
+	bool replay;           /**< requeue terminally failed deliveries first */
+} kpi_alert_opts;
+
+#define KPI_ALERT_OPTS_INIT { NULL, 0, false, false }
+
+/** One state change of a (KPI, label set): one line of output. */
+typedef struct kpi_alert_change {
+	char *kpi;                 /**< KPI id, or "kpi_source" for the blind monitor */
+	char *labels;              /**< "a=x,b=y" or "" */
+	kpi_alert_state from;
+	kpi_alert_state to;
+	kpi_alert_severity severity;
+	bool has_value;
+	double value;
+	char *unit;
+	kpi_threshold threshold;
+	char *note;                /**< "resolved", "pending 1 of 3", ...; "" when none */
+} kpi_alert_change;
+
+/** What a run did; the tool prints it and exits with `exit_code`. */
+typedef struct kpi_alert_report {
+	int exit_code;             /**< Nagios: 0 ok, 1 warning, 2 critical, 3 unknown */
+	kpi_alert_change *changes;
+	size_t nchanges;
+	char **problems;           /**< why the run is UNKNOWN (secret-free lines) */
+	size_t nproblems;
+	char **dry_run;            /**< with dry_run: what would be sent */
+	size_t ndry_run;
+	size_t rows;               /**< (KPI, label set) rows evaluated */
+	size_t firing;             /**< records firing after the run */
+	size_t firing_critical;
+	size_t pending;            /**< records pending after the run */
+	size_t warn;
+	size_t delivered;          /**< deliveries that succeeded in this run */
+	size_t queued;             /**< outbox entries still waiting after the run */
+	size_t failed;             /**< deliveries that failed terminally in this run */
+	char *state_dir;           /**< the state directory used */
+} kpi_alert_report;
+
+/**
+ * Run one evaluation and delivery cycle.
+ *
+ * Problems the run reports itself (a source that cannot be read, a corrupted
+ * ledger that was moved aside and rebuilt, a terminal delivery failure)
+ * return 0 with `exit_code` 3 and a line in `problems`. Problems that stop
+ * the run before it can do anything return an error.
+ * @param[out] out the report; free with kpi_alert_report_free().
+ * @return 0; KPI_ECONFIG (invalid alert settings, catalogue alert object,
+ *         template, a sink's secret variable not set); KPI_EIO (state
+ *         directory not usable, ledger cannot be written); KPI_ETIMEOUT
+ *         (another run holds the lock longer than alert.lock_wait_seconds);
+ *         KPI_EDATA (a ledger of a newer format version); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_config *cfg,
+                             const kpi_alert_opts *opts, kpi_error *err);
+
+/**
+ * Render a report as the command prints it: one Nagios plugin line per
+ * state change (`KPI CRITICAL - uncached_legacy_max_age_days 9.5 d > 7 d |
+ * uncached_legacy_max_age_days=9.5;8;7`), one `KPI UNKNOWN - ...` line per
+ * problem (first), a summary line when nothing changed, and with a dry run
+ * the notifications that would be sent.
+ */
+KPI_EXTERN int kpi_alert_format(kpi_buf *out, const kpi_alert_report *r, kpi_error *err);
+
+/** Free a report. Accepts NULL. */
+KPI_EXTERN void kpi_alert_report_free(kpi_alert_report *r);
+
+/** Outcome of a test notification. */
+typedef struct kpi_alert_test_result {
+	long status;        /**< HTTP status, or the command's exit status; 0 if none */
+	double seconds;     /**< how long the delivery took */
+	int attempts;
+} kpi_alert_test_result;
+
+/**
+ * Send a clearly marked test notification to one configured sink (retries
+ * within alert.delivery_deadline_seconds; nothing goes into the ledger).
+ * PagerDuty gets a trigger and, once delivered, its resolve, so no incident
+ * stays open.
+ * @return 0 when delivered; KPI_ENOTFOUND for an unknown sink name;
+ *         KPI_ECONFIG as kpi_alert_run(); KPI_ESOURCE when the sink did not
+ *         accept it (the message says why, without secrets).
+ */
+KPI_EXTERN int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi_config *cfg,
+                              const char *sink, int64_t now, kpi_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

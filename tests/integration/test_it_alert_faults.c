@@ -1,0 +1,508 @@
+/*
+ * Integration: `kpi alert` when things go wrong. The database down (exit 3,
+ * the "kpi cannot read its data" alert after N runs, resolved when it is
+ * back); a malformed, tampered or newer ledger; an unusable state
+ * directory; a missing secret variable; a hanging receiver (the run ends at
+ * its deadline: measured); non-retryable answers and too many attempts
+ * (terminal failures reported in the exit code, the log and through the
+ * other sinks; --replay); no secret in any output, log or the state dir.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "it_alert.h"
+
+static const char *const two_sinks =
+	"{\"delivery_deadline_seconds\": 2, \"source_failures_before_alert\": 3,"
+	" \"retry\": {\"base_seconds\": 0.3, \"max_seconds\": 30, \"max_attempts\": 12}, " IT_ONLY_UNCACHED ","
+	" \"sinks\": {" IT_PD_SINK ", " IT_HOOK_SINK "}}";
+
+static size_t count_action(it_alert *a, const char *path, const char *action)
+{
+	json_t *reqs = it_alert_requests(a, path), *q;
+	size_t n = 0, i;
+	json_array_foreach(reqs, i, q)
+		if (it_str(json_object_get(q, "json"), "event_action") &&
+		    strcmp(it_str(json_object_get(q, "json"), "event_action"), action) == 0)
+			n++;
+	json_decref(reqs);
+	return n;
+}
+
+/* The database is down: UNKNOWN every run, the blind-monitor alert on the
+ * third failed run (once), resolved when the database is back. */
+static void test_alert__database_down_alerts_after_n_runs_and_resolves(void **state)
+{
+	it_alert *a = *state = it_alert_new("dbdown", false, two_sinks);
+	it_run_result r;
+	char good[256], key[256];
+	json_t *reqs, *t;
+
+	snprintf(good, sizeof(good), "%s", a->conninfo);
+	/* a socket directory with no server behind it */
+	snprintf(a->conninfo, sizeof(a->conninfo), "host=%s/no-server dbname=x connect_timeout=2", a->root);
+	for (int run = 1; run <= 4; run++) {
+		it_alert_run(a, &r, run * 5, NULL, NULL);
+		assert_int_equal(r.status, 3);
+		if (run < 3) {
+			char want[160];
+			snprintf(want, sizeof(want), "KPI UNKNOWN - cannot read the data (failed run %d in a row; the 'kpi "
+			                             "cannot read its data' alert fires at 3): cannot connect to PostgreSQL", run);
+			it_assert_line(r.out, want);
+		} else {
+			it_assert_line(r.out, "KPI UNKNOWN - cannot read the data (the 'kpi cannot read its data' alert is "
+			                      "firing): cannot connect to PostgreSQL");
+		}
+		if (run == 3)
+			it_assert_line(r.out, "KPI CRITICAL - kpi_source (cannot read its data, 3 failed runs in a row:");
+		assert_true(r.seconds < 10);
+		it_assert_no_secrets(a->state, r.out, r.err);
+		it_run_free(&r);
+		assert_int_equal(count_action(a, "/v2/enqueue", "trigger"), run >= 3 ? 1 : 0);
+	}
+	reqs = it_alert_requests(a, "/v2/enqueue");
+	t = json_object_get(json_array_get(reqs, 0), "json");
+	assert_string_equal(it_str(t, "payload.severity"), "critical");
+	assert_contains(it_str(t, "payload.summary"), "[critical] kpi cannot read its data: cannot connect to PostgreSQL");
+	snprintf(key, sizeof(key), "%s", it_str(t, "dedup_key"));
+	assert_string_equal(key, "kpi:kpi_source:20261116T080500Z"); /* the episode began with the first failure */
+	json_decref(reqs);
+	reqs = it_alert_requests(a, "/hook/");
+	assert_int_equal(json_array_size(reqs), 1); /* every sink hears of it */
+	json_decref(reqs);
+
+	/* the database is back */
+	snprintf(a->conninfo, sizeof(a->conninfo), "%s", good);
+	it_alert_run(a, &r, 30, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	it_assert_line(r.out, "KPI OK - kpi_source (data readable again)");
+	it_run_free(&r);
+	assert_int_equal(count_action(a, "/v2/enqueue", "resolve"), 1);
+	reqs = it_alert_requests(a, "/v2/enqueue");
+	assert_string_equal(it_str(json_object_get(json_array_get(reqs, 1), "json"), "dedup_key"), key);
+	json_decref(reqs);
+}
+
+static char *ledger_path(it_alert *a)
+{
+	static char p[200];
+	snprintf(p, sizeof(p), "%s/ledger.json", a->state);
+	return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static size_t count_corrupt_files(it_alert *a, char *first, size_t size)
+{
+	char pat[256];
+	glob_t g;
+	size_t n;
+	snprintf(pat, sizeof(pat), "%s/ledger.json.corrupt-*", a->state);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return 0;
+	n = g.gl_pathc;
+	if (n && first)
+		snprintf(first, size, "%s", g.gl_pathv[0]);
+	globfree(&g);
+	return n;
+}
+
+/* A malformed ledger is moved aside (timestamped), reported (exit 3, log,
+ * a notice through the sinks) and rebuilt; never silently reset. */
+static void test_alert__malformed_ledger_is_moved_aside_reported_and_rebuilt(void **state)
+{
+	it_alert *a = *state = it_alert_new("corrupt", true, two_sinks);
+	it_run_result r;
+	char aside[512], *text = NULL;
+	json_t *reqs;
+	size_t i, notices = 0;
+	json_t *q;
+
+	mkdir(a->state, 0700);
+	write_file(ledger_path(a), "{\"format\": \"kpi-alert-ledger\", \"version\": 1, \"body\": {\"alerts\": [");
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - ledger '");
+	assert_contains(r.out, "was corrupted (not valid JSON (");
+	assert_contains(r.out, "moved aside to '");
+	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10 d > 7 d");
+	assert_contains(r.err, "\"event\":\"alert.ledger.corrupt\"");
+	it_run_free(&r);
+	assert_int_equal(count_corrupt_files(a, aside, sizeof(aside)), 1);
+	assert_int_equal(kpi__read_file(&text, NULL, aside, NULL), 0);
+	assert_string_equal(text, "{\"format\": \"kpi-alert-ledger\", \"version\": 1, \"body\": {\"alerts\": [");
+	free(text);
+	kpi__ledger_free(it_alert_ledger(a)); /* rebuilt and valid */
+	/* the notice went out through both sinks */
+	reqs = it_alert_requests(a, NULL);
+	json_array_foreach(reqs, i, q) {
+		const char *s = it_str(json_object_get(q, "json"), "payload.summary");
+		if (!s)
+			s = it_str(json_object_get(q, "json"), "summary");
+		if (s && strstr(s, "kpi alert ledger corrupted and rebuilt"))
+			notices++;
+	}
+	assert_int_equal(notices, 2);
+	json_decref(reqs);
+
+	/* the next run is normal again: nothing new to report or send */
+	i = it_responder_count(a->resp);
+	it_alert_run(a, &r, 5, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_assert_line(r.out, "KPI CRITICAL - no change");
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), i);
+}
+
+/* One changed byte in a valid ledger: the checksum catches it. */
+static void test_alert__tampered_ledger_fails_its_checksum(void **state)
+{
+	it_alert *a = *state = it_alert_new("tampered", true, two_sinks);
+	it_run_result r;
+	char *text = NULL, *p;
+
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	assert_int_equal(kpi__read_file(&text, NULL, ledger_path(a), NULL), 0);
+	p = strstr(text, "\"state\": \"firing\"");
+	assert_non_null(p);
+	memcpy(p, "\"state\": \"ok\"    ", strlen("\"state\": \"firing\""));
+	write_file(ledger_path(a), text);
+	free(text);
+	it_alert_run(a, &r, 5, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	assert_contains(r.out, "checksum mismatch");
+	it_run_free(&r);
+	assert_int_equal(count_corrupt_files(a, NULL, 0), 1);
+	/* rebuilt: the breach triggers again (a new episode, a new key) rather than being lost */
+	assert_int_equal(count_action(a, "/v2/enqueue", "trigger"), 3); /* first, the notice, the new one */
+}
+
+/* A ledger from a newer kpi is not ours to rebuild: exit 3, left in place. */
+static void test_alert__newer_ledger_version_is_left_alone(void **state)
+{
+	it_alert *a = *state = it_alert_new("newer", true, two_sinks);
+	it_run_result r;
+	char *text = NULL;
+	const char *newer = "{\"format\": \"kpi-alert-ledger\", \"version\": 9, \"sha256\": \"x\", \"body\": {}}\n";
+
+	mkdir(a->state, 0700);
+	write_file(ledger_path(a), newer);
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - ledger '");
+	assert_contains(r.out, "format version 9 is newer than this kpi understands (1)");
+	it_run_free(&r);
+	assert_int_equal(kpi__read_file(&text, NULL, ledger_path(a), NULL), 0);
+	assert_string_equal(text, newer);
+	free(text);
+	assert_int_equal(count_corrupt_files(a, NULL, 0), 0);
+	assert_int_equal(it_responder_count(a->resp), 0);
+}
+
+static void test_alert__unusable_state_dir_is_a_clear_unknown(void **state)
+{
+	it_alert *a = *state = it_alert_new("statedir", true, two_sinks);
+	it_run_result r;
+	char file[200];
+
+	/* a path below a regular file: no one can create it, root included */
+	snprintf(file, sizeof(file), "%s/not-a-dir", a->root);
+	write_file(file, "x");
+	snprintf(a->state, sizeof(a->state), "%s/not-a-dir/state", a->root);
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - state directory '");
+	assert_contains(r.out, "is not usable: cannot create '");
+	assert_contains(r.out, "Not a directory");
+	assert_int_equal(it_count_lines(r.out), 1);
+	assert_contains(r.err, "\"level\":\"error\"");
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 0);
+	if (geteuid() != 0) {
+		/* without root, a directory we may not write */
+		snprintf(a->state, sizeof(a->state), "%s/ro", a->root);
+		mkdir(a->state, 0500);
+		it_alert_run(a, &r, 0, NULL, NULL);
+		assert_int_equal(r.status, 3);
+		assert_contains(r.out, "is not usable");
+		it_run_free(&r);
+		chmod(a->state, 0700);
+	}
+}
+
+static void test_alert__missing_secret_variable_names_it(void **state)
+{
+	it_alert *a = *state = it_alert_new("nosecret", true, two_sinks);
+	it_run_result r;
+	const char *env[] = { "KPI_IT_PD_KEY", NULL };
+
+	it_alert_run(a, &r, 0, NULL, env);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - ");
+	assert_contains(r.out, "sink 'pd': environment variable KPI_IT_PD_KEY is not set");
+	assert_contains(r.out, "config.json:"); /* where it is configured */
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 0);
+	assert_int_equal(access(a->state, F_OK), -1);
+}
+
+/* A receiver that never answers: the run ends at its delivery deadline. */
+static void test_alert__hanging_receiver_ends_the_run_at_the_deadline(void **state)
+{
+	it_alert *a = *state = it_alert_new("hang", true,
+	                           "{\"delivery_deadline_seconds\": 2, " IT_ONLY_UNCACHED ","
+	                           " \"sinks\": {\"pd\": {\"type\": \"pagerduty\", \"routing_key_env\": \"KPI_IT_PD_KEY\","
+	                           " \"base_url\": \"%URL%\", \"timeout_seconds\": 60}}}");
+	it_run_result r;
+	kpi__ledger *l;
+
+	it_responder_script(a->resp, "{\"default\": {\"hang\": true}}");
+	it_alert_run(a, &r, 0, NULL, NULL);
+	print_message("hanging receiver: the run took %.2f s (deadline 2 s)\n", r.seconds);
+	/* the deadline, plus start-up and evaluation; far from the 60 s timeout */
+	assert_true(r.seconds >= 1.9);
+	assert_true(r.seconds < 6.0);
+	assert_int_equal(r.status, 2); /* firing; the trigger waits in the outbox */
+	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days");
+	assert_contains(r.err, "\"event\":\"alert.outbox.pending\"");
+	it_run_free(&r);
+	l = it_alert_ledger(a);
+	assert_int_equal(l->outbox[0].status, KPI__ENTRY_PENDING);
+	assert_contains(l->outbox[0].last_error, "no complete answer within");
+	kpi__ledger_free(l);
+}
+
+/* 4xx is not retried: terminal at once, reported in the exit code, the log
+ * and through the other sink, and nothing of it leaks a secret even when
+ * the receiver echoes one; --replay requeues it. */
+static void test_alert__non_retryable_answer_is_terminal_reported_and_replayable(void **state)
+{
+	it_alert *a = *state = it_alert_new("terminal", true, two_sinks);
+	it_run_result r;
+	const char *replay[] = { "--replay", NULL };
+	char script[512];
+	kpi__ledger *l;
+	json_t *reqs;
+
+	/* PagerDuty rejects the event and quotes the routing key back */
+	snprintf(script, sizeof(script),
+	         "{\"rules\": [{\"match\": {\"path\": \"/v2/enqueue\"}, \"responses\": [{\"status\": 400,"
+	         " \"body\": \"{\\\"status\\\":\\\"invalid event\\\",\\\"errors\\\":[\\\"bad routing key %s\\\"]}\"}]}],"
+	         " \"default\": {\"status\": 200}}",
+	         IT_PD_KEY);
+	it_responder_script(a->resp, script);
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - delivery of trigger kpi:uncached_legacy_max_age_days:20261116T080000Z to "
+	                      "sink 'pd' failed terminally after 1 attempt: sink 'pd' (pagerduty): HTTP 400:");
+	assert_contains(r.out, "[redacted]");
+	assert_contains(r.out, "(not retryable)");
+	assert_contains(r.err, "\"event\":\"alert.delivery.failed\"");
+	it_assert_no_secrets(a->state, r.out, r.err);
+	it_run_free(&r);
+	assert_int_equal(count_action(a, "/v2/enqueue", "trigger"), 1);
+	/* the webhook got the trigger and the notice of the failure */
+	reqs = it_alert_requests(a, "/hook/");
+	assert_int_equal(json_array_size(reqs), 2);
+	assert_string_equal(it_str(json_object_get(json_array_get(reqs, 1), "json"), "action"), "notice");
+	assert_contains(it_str(json_object_get(json_array_get(reqs, 1), "json"), "summary"),
+	                "kpi alert could not deliver a notification");
+	json_decref(reqs);
+
+	/* the next run does not retry it, and reports nothing new */
+	it_alert_run(a, &r, 5, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	assert_int_equal(count_action(a, "/v2/enqueue", "trigger"), 1);
+
+	/* fixed at the receiver; --replay requeues with a fresh attempt counter */
+	it_responder_script(a->resp, "{\"default\": {\"status\": 202}}");
+	it_alert_run(a, &r, 10, replay, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	assert_int_equal(count_action(a, "/v2/enqueue", "trigger"), 2);
+	l = it_alert_ledger(a);
+	for (size_t i = 0; i < l->nout; i++)
+		if (strcmp(l->outbox[i].sink, "pd") == 0) {
+			assert_int_equal(l->outbox[i].status, KPI__ENTRY_DELIVERED);
+			assert_int_equal(l->outbox[i].attempts, 1);
+			assert_int_equal(json_array_size(l->outbox[i].history), 3); /* failed, requeued, delivered */
+		}
+	kpi__ledger_free(l);
+}
+
+/* Retryable failures stop after max_attempts: a terminal failure. */
+static void test_alert__max_attempts_then_terminal(void **state)
+{
+	it_alert *a = *state = it_alert_new("attempts", true,
+	                           "{\"delivery_deadline_seconds\": 1, \"retry\": {\"base_seconds\": 0.2, \"max_attempts\": 3}, "
+	                           IT_ONLY_UNCACHED ", \"sinks\": {" IT_PD_SINK ", " IT_HOOK_SINK "}}");
+	it_run_result r;
+	int terminal_run = -1;
+	kpi__ledger *l;
+
+	it_responder_script(a->resp, "{\"rules\": [{\"match\": {\"path\": \"/v2/enqueue\"},"
+	                             " \"responses\": [{\"status\": 503}]}], \"default\": {\"status\": 200}}");
+	for (int run = 0; run < 4 && terminal_run < 0; run++) {
+		it_alert_run(a, &r, run * 60, NULL, NULL);
+		if (r.status == 3) {
+			terminal_run = run;
+			assert_contains(r.out, "failed terminally after 3 attempts");
+		} else {
+			assert_int_equal(r.status, 2);
+		}
+		it_run_free(&r);
+	}
+	assert_true(terminal_run >= 0);
+	assert_int_equal(count_action(a, "/v2/enqueue", "trigger"), 3);
+	l = it_alert_ledger(a);
+	for (size_t i = 0; i < l->nout; i++)
+		if (strcmp(l->outbox[i].sink, "pd") == 0) {
+			assert_int_equal(l->outbox[i].status, KPI__ENTRY_FAILED);
+			assert_int_equal(l->outbox[i].attempts, 3);
+		}
+	kpi__ledger_free(l);
+}
+
+/* The command sink: exit 0 delivers; a failing command is retried; one
+ * that cannot be run is terminal. No shell is involved. */
+static void test_alert__command_sink_exit_status_decides(void **state)
+{
+	it_alert *a = *state = it_alert_new("command", true, "{}");
+	char cfg[1024], flag[200];
+	it_run_result r;
+	kpi__ledger *l;
+
+	/* fails while the flag file is absent (test -e), then delivers */
+	snprintf(flag, sizeof(flag), "%s/flag", a->root);
+	snprintf(cfg, sizeof(cfg),
+	         "{\"delivery_deadline_seconds\": 0.5, " IT_ONLY_UNCACHED ", \"sinks\": {"
+	         " \"cmd\": {\"type\": \"command\", \"argv\": [\"test\", \"-e\", \"%s\"], \"timeout_seconds\": 5},"
+	         " \"missing\": {\"type\": \"command\", \"argv\": [\"/nonexistent/notify-me\"]}}}",
+	         flag);
+	it_alert_config(a, cfg);
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 3); /* the missing program is terminal at once */
+	assert_contains(r.out, "sink 'missing' (command): cannot run '/nonexistent/notify-me'");
+	it_run_free(&r);
+	l = it_alert_ledger(a);
+	for (size_t i = 0; i < l->nout; i++)
+		if (strcmp(l->outbox[i].sink, "cmd") == 0 && strcmp(l->outbox[i].action, "trigger") == 0) {
+			assert_int_equal(l->outbox[i].status, KPI__ENTRY_PENDING);
+			assert_contains(l->outbox[i].last_error, "'test' exited 1");
+		}
+	kpi__ledger_free(l);
+	write_file(flag, "");
+	it_alert_run(a, &r, 60, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	l = it_alert_ledger(a);
+	for (size_t i = 0; i < l->nout; i++)
+		if (strcmp(l->outbox[i].sink, "cmd") == 0)
+			assert_int_equal(l->outbox[i].status, KPI__ENTRY_DELIVERED);
+	kpi__ledger_free(l);
+}
+
+/* Another run holding the lock too long: this one waits lock_wait_seconds,
+ * then exits 3 naming the holder, having sent nothing. */
+static void test_alert__lock_held_too_long_is_unknown_after_the_wait(void **state)
+{
+	it_alert *a = *state = it_alert_new("locked", true,
+	                                    "{\"lock_wait_seconds\": 1, " IT_ONLY_UNCACHED ", \"sinks\": {" IT_PD_SINK "}}");
+	kpi_error err = KPI_ERROR_INIT;
+	it_run_result r;
+	int fd = -1;
+
+	mkdir(a->state, 0700);
+	assert_int_equal(kpi__alert_lock(&fd, a->state, 1, &err), 0);
+	it_alert_run(a, &r, 0, NULL, NULL);
+	close(fd);
+	print_message("a run waiting for a held lock (lock_wait_seconds 1) gave up after %.2f s\n", r.seconds);
+	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - another kpi alert run (pid ");
+	assert_contains(r.out, "gave up after 1 s (alert.lock_wait_seconds)");
+	assert_true(r.seconds >= 0.95 && r.seconds < 5);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 0);
+	/* released: the next run goes through */
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 1);
+}
+
+static void test_alert__usage_errors_are_unknown(void **state)
+{
+	it_alert *a = *state = it_alert_new("usage", false, two_sinks);
+	it_run_result r;
+	const char *bad_now[] = { "--now", "yesterday", NULL }, *bad_opt[] = { "--frobnicate", NULL };
+	const char *bad_fmt[] = { "--log-format", "xml", NULL };
+	const char *help_argv[] = { "kpi", "alert", "--help", NULL }, *pos_argv[] = { "kpi", "alert", "extra", NULL };
+	it_run(&r, help_argv, NULL, 10);
+	assert_int_equal(r.status, 0);
+	it_assert_line(r.out, "usage: kpi alert [--config FILE] [--state-dir DIR] [--dry-run] [--now TIME] [--test SINK]");
+	assert_contains(r.out, "exits 0 ok, 1 warning");
+	assert_contains(r.out, "--replay");
+	it_run_free(&r);
+	it_run(&r, pos_argv, NULL, 10);
+	assert_int_equal(r.status, 3);
+	assert_contains(r.err, "unexpected argument 'extra'");
+	it_run_free(&r);
+	it_alert_run(a, &r, 0, bad_now, NULL);
+	assert_int_equal(r.status, 3);
+	assert_contains(r.err, "--now 'yesterday'");
+	it_run_free(&r);
+	it_alert_run(a, &r, 0, bad_opt, NULL);
+	assert_int_equal(r.status, 3);
+	assert_contains(r.err, "unknown option '--frobnicate'");
+	it_run_free(&r);
+	it_alert_run(a, &r, 0, bad_fmt, NULL);
+	assert_int_equal(r.status, 3);
+	it_run_free(&r);
+	it_alert_config(a, "{\"sinks\": {\"pd\": {\"type\": \"pagerduty\", \"routing_key_env\": \"KPI_IT_PD_KEY\","
+	                   " \"routing_key\": \"" IT_PD_KEY "\"}}}");
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	assert_contains(r.out, "would put a secret in the config file");
+	it_assert_no_secrets(NULL, r.out, r.err);
+	it_run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_alert__database_down_alerts_after_n_runs_and_resolves, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__malformed_ledger_is_moved_aside_reported_and_rebuilt, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__tampered_ledger_fails_its_checksum, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__newer_ledger_version_is_left_alone, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__unusable_state_dir_is_a_clear_unknown, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__missing_secret_variable_names_it, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__hanging_receiver_ends_the_run_at_the_deadline, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__non_retryable_answer_is_terminal_reported_and_replayable, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__max_attempts_then_terminal, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__command_sink_exit_status_decides, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__lock_held_too_long_is_unknown_after_the_wait, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__usage_errors_are_unknown, it_alert_teardown),
+	};
+	if (!it_pg_wanted("integration_alert_faults"))
+		return IT_SKIP;
+	return cmocka_run_group_tests_name("integration_alert_faults", tests, NULL, NULL);
+}
