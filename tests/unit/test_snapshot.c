@@ -114,17 +114,32 @@ static void test_snapshot_parse__golden_round_trip(void **state)
 	free(text);
 }
 
+/* Write `snap`, parse the bytes, write the parsed snapshot: the same bytes.
+ * Returns the parsed snapshot (the caller frees it). */
+static kpi_snapshot *round_trip(kpi_snapshot *snap, const char *name)
+{
+	kpi_buf a = packfix_json(snap), b = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *back = NULL;
+
+	if (kpi_snapshot_parse(&back, name, a.data, a.len, &err))
+		fail_msg("%s", err.message);
+	assert_string_equal(back->sha256, snap->sha256);
+	if (kpi_snapshot_write(&b, back, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	kpi_buf_release(&a);
+	kpi_buf_release(&b);
+	return back;
+}
+
 /* 52 weeks of every shipped KPI: write, parse, write again: same bytes. */
 static void test_snapshot_round_trip__synthetic_52_weeks(void **state)
 {
 	(void)state;
-	kpi_snapshot *snap = packfix_synthetic(52), *back = NULL;
-	kpi_buf a = packfix_json(snap), b = KPI_BUF_INIT;
-	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *snap = packfix_synthetic(52), *back = round_trip(snap, "synthetic.json");
 
-	if (kpi_snapshot_parse(&back, "synthetic.json", a.data, a.len, &err))
-		fail_msg("%s", err.message);
-	assert_string_equal(back->sha256, snap->sha256);
 	assert_int_equal(back->result->nseries, snap->result->nseries);
 	for (size_t i = 0; i < snap->result->nseries; i++) {
 		const kpi_series *x = &snap->result->series[i], *y = &back->result->series[i];
@@ -136,12 +151,6 @@ static void test_snapshot_round_trip__synthetic_52_weeks(void **state)
 			assert_int_equal(x->rows[j].status, y->rows[j].status);
 		}
 	}
-	if (kpi_snapshot_write(&b, back, &err))
-		fail_msg("%s", err.message);
-	assert_int_equal(a.len, b.len);
-	assert_memory_equal(a.data, b.data, a.len);
-	kpi_buf_release(&a);
-	kpi_buf_release(&b);
 	kpi_snapshot_free(snap);
 	kpi_snapshot_free(back);
 }
@@ -151,30 +160,20 @@ static void test_snapshot_round_trip__extreme_doubles(void **state)
 {
 	(void)state;
 	static const double values[] = { 1.7976931348623157e308, -1.7976931348623157e308, 4.9406564584124654e-324,
-		                         2.2250738585072014e-308, 0.1 + 0.2, 1e21, 123456789012345678.0, -0.5 };
-	kpi_snapshot *snap = packfix_golden(), *back = NULL;
+		                         2.2250738585072014e-308, 0.1 + 0.2, 123456789012345678.0 };
+	kpi_snapshot *snap = packfix_golden(), *back;
 	kpi_series *s = (kpi_series *)kpi_result_find(snap->result, "job_latency_seconds");
-	kpi_error err = KPI_ERROR_INIT;
-	kpi_buf a, b = KPI_BUF_INIT;
 
-	assert_true(s->nrows >= sizeof(values) / sizeof(values[0]) - 2);
+	assert_int_equal(s->nrows, sizeof(values) / sizeof(values[0]));
 	for (size_t i = 0; i < s->nrows; i++) {
 		s->rows[i].has_value = s->rows[i].applicable = true;
 		s->rows[i].value = values[i];
 	}
 	snapfix_finish(snap);
-	a = packfix_json(snap);
-	if (kpi_snapshot_parse(&back, "extremes.json", a.data, a.len, &err))
-		fail_msg("%s", err.message);
+	back = round_trip(snap, "extremes.json");
 	s = (kpi_series *)kpi_result_find(back->result, "job_latency_seconds");
 	for (size_t i = 0; i < s->nrows; i++)
 		assert_memory_equal(&s->rows[i].value, &values[i], sizeof(double));
-	if (kpi_snapshot_write(&b, back, &err))
-		fail_msg("%s", err.message);
-	assert_int_equal(a.len, b.len);
-	assert_memory_equal(a.data, b.data, a.len);
-	kpi_buf_release(&a);
-	kpi_buf_release(&b);
 	kpi_snapshot_free(snap);
 	kpi_snapshot_free(back);
 }
