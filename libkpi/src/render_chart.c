@@ -16,6 +16,7 @@
  */
 #include "render_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,7 +466,7 @@ typedef struct pgeom {
 /* y of a value; values above the axis (a capped spike) sit on the top edge. */
 static double ymap(const pgeom *g, double v)
 {
-	double f = (v / g->div - g->ax.lo) / (g->ax.hi - g->ax.lo);
+	double f = kpi__axis_frac(&g->ax, v / g->div);
 	if (f > 1)
 		f = 1;
 	return g->pb - f * (g->pb - g->pt);
@@ -473,7 +474,7 @@ static double ymap(const pgeom *g, double v)
 
 static bool off_scale(const pgeom *g, double v)
 {
-	return v / g->div > g->ax.hi * (1 + 1e-9) + 1e-12;
+	return kpi__axis_units(&g->ax, v / g->div) > g->ax.hi * (1 + 1e-9) + 1e-12;
 }
 
 static void marker(cairo_t *cr, double x, double y, double rad, kpi__rgb fill, kpi__rgb stroke, double lw)
@@ -540,8 +541,8 @@ static void panel_range(const chart *c, const cpanel *p, double div, double cap,
 			const kpi_row *r = c->ser[p->ser[k]].row[wi];
 			if (!r || !r->has_value || !isfinite(r->value) || r->value > cap)
 				continue;
-			if (c->kind == K_STACKED) {
-				stack += r->value > 0 ? r->value : 0;
+			if (c->kind == K_STACKED) { /* saturated: stacks of the largest doubles */
+				stack = kpi__add_sat(stack, r->value > 0 ? r->value : 0);
 				continue;
 			}
 			mn = fmin(mn, r->value / div);
@@ -569,7 +570,9 @@ static void panel_range(const chart *c, const cpanel *p, double div, double cap,
 	*labels = c->kind == K_BAR && p->nser == 1 && w->nweeks <= 16;
 	if (*labels) {
 		bool pct_top = unit_pct(c->def) && div == 1 && mx <= 100;
-		mx += (mx - mn) * 0.14; /* room for the value above the tallest bar */
+		/* room for the value above the tallest bar (halves: the span of
+		 * the largest doubles overflows) */
+		mx = kpi__add_sat(mx, (mx / 2 - mn / 2) * 0.28);
 		if (pct_top && mx > 100)
 			mx = 100; /* a percentage axis ends at 100; labels go inside the bar */
 	}
@@ -749,7 +752,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 			}
 		}
 	if (c->kind == K_STACKED)
-		maxabs *= (double)p->nser;
+		maxabs = fmin(maxabs * (double)p->nser, DBL_MAX);
 	memset(&g, 0, sizeof(g));
 	g.cap = panel_cap(c, p);
 	g.div = time_div(def->unit, fmin(maxabs, g.cap), &words);
@@ -766,7 +769,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 			target = 7;
 		for (;; target--) {
 			kpi__axis_nice(&g.ax, lo, hi, target);
-			if (unit_pct(def) && hi <= 100.0001 && g.ax.hi > 100 && g.div == 1) {
+			if (unit_pct(def) && hi <= 100.0001 && g.ax.e10 == 0 && g.ax.hi > 100 && g.div == 1) {
 				g.ax.hi = 100;
 				g.ax.nticks = (int)floor((100 - g.ax.lo) / g.ax.step + 1e-9) + 1;
 			}
@@ -791,7 +794,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 	/* y tick labels and threshold tag widths */
 	for (int i = 0; i < g.ax.nticks; i++) {
 		double tw;
-		kpi__text_size(r, kpi__axis_label(buf, sizeof(buf), &g.ax, g.ax.lo + i * g.ax.step), &tick, &tw, NULL);
+		kpi__text_size(r, kpi__axis_label(buf, sizeof(buf), &g.ax, kpi__axis_tick(&g.ax, i)), &tick, &tw, NULL);
 		tickw = fmax(tickw, tw);
 	}
 	if (def->threshold.op != KPI_OP_NONE) {
@@ -850,7 +853,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 	/* grid and y ticks */
 	cairo_set_line_width(cr, 0.5);
 	for (int i = 0; i < g.ax.nticks; i++) {
-		double v = g.ax.lo + i * g.ax.step, ty = g.pb - (v - g.ax.lo) / (g.ax.hi - g.ax.lo) * (g.pb - g.pt);
+		double v = kpi__axis_tick(&g.ax, i), ty = g.pb - (v - g.ax.lo) / (g.ax.hi - g.ax.lo) * (g.pb - g.pt);
 		kpi__tstyle t = kpi__tsw(KPI__F_SANS, 7.5, KPI__MUTED, tickw, KPI__RIGHT);
 		kpi__set_rgb(cr, KPI__GRID);
 		cairo_move_to(cr, g.px, ty);
@@ -957,7 +960,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 				na = row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
 				if (c->kind == K_STACKED) {
 					y0 = ymap(&g, stack);
-					stack += row->value > 0 ? row->value : 0;
+					stack = kpi__add_sat(stack, row->value > 0 ? row->value : 0);
 					y1 = ymap(&g, stack);
 				} else {
 					y0 = base_y;
@@ -982,7 +985,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 					char v[64], num[48];
 					double tw, thh;
 					kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == K_STACKED ? KPI__WHITE : KPI__INK);
-					if (c->kind == K_STACKED) {
+					if (c->kind == K_STACKED && fabs(row->value / g.div) < 1e15) {
 						snprintf(num, sizeof(num), "%.0f", row->value / g.div);
 						snprintf(v, sizeof(v), "%s%s", num, unit_pct(def) && g.div == 1 ? "%" : "");
 					} else {
@@ -1372,16 +1375,26 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, dou
 	}
 	if (!isfinite(mn))
 		return;
-	if (th->op != KPI_OP_NONE && th->target >= mn - (mx - mn) && th->target <= mx + (mx - mn)) {
+	/* the target when it is near the values (within their span: in halves,
+	 * which do not overflow) */
+	if (th->op != KPI_OP_NONE && th->target / 2 >= mn / 2 - (mx / 2 - mn / 2) &&
+	    th->target / 2 <= mx / 2 + (mx / 2 - mn / 2)) {
 		mn = fmin(mn, th->target);
 		mx = fmax(mx, th->target);
 	}
 	if (mx == mn) {
-		mx += 1;
-		mn -= 1;
+		double pad = mx + 1 > mx ? 1 : fabs(mx) * 0.1; /* ±1 is lost on the largest doubles */
+		if (mx + pad > DBL_MAX)
+			mn -= 2 * pad;
+		else if (mn - pad < -DBL_MAX)
+			mx += 2 * pad;
+		else {
+			mx += pad;
+			mn -= pad;
+		}
 	}
 	step = n > 1 ? w / (n - 1) : 0;
-#define SY(v) (y + h - ((v) - mn) / (mx - mn) * h)
+#define SY(v) (y + h - kpi__frac((v), mn, mx) * h)
 #define SX(i) (n > 1 ? x + (i) * step : x + w / 2)
 	if (th->op != KPI_OP_NONE && th->target >= mn && th->target <= mx) {
 		cairo_set_line_width(cr, 0.6);

@@ -451,7 +451,8 @@ static int delta_sense(const kpi_threshold *th, double prev, double last)
 	case KPI_OP_LE:
 	case KPI_OP_LT: return last < prev ? 1 : last > prev ? -1 : 0;
 	case KPI_OP_EQ: {
-		double a = fabs(prev - th->target), b = fabs(last - th->target);
+		/* halves: the distance between the largest doubles overflows */
+		double a = fabs(prev / 2 - th->target / 2), b = fabs(last / 2 - th->target / 2);
 		return b < a ? 1 : b > a ? -1 : 0;
 	}
 	default: return 0;
@@ -579,10 +580,10 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 	chip(d, x + (sc_cols[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
 	x += sc_cols[4].w;
 	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
-		double delta = last->value - prev->value;
+		double delta = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0; /* its sign */
 		int sense = delta_sense(&def->threshold, prev->value, last->value);
 		kpi__rgb col = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
-		kpi__fmt_delta(dl, sizeof(dl), delta, def->unit);
+		kpi__fmt_delta(dl, sizeof(dl), prev->value, last->value, def->unit);
 		snprintf(buf, sizeof(buf), "%s %s", delta > 0 ? "↑" : delta < 0 ? "↓" : "→", dl);
 		cell(d, &sc_cols[5], x, row_h, buf, KPI__F_BOLD, 8, col);
 	} else {

@@ -9,6 +9,7 @@
 #include "render_int.h"
 
 #include <fontconfig/fontconfig.h>
+#include <float.h>
 #include <pango/pangofc-fontmap.h>
 #include <math.h>
 #include <pthread.h>
@@ -462,20 +463,49 @@ static void trim_zeros(char *s)
 
 static const char *const superscript[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
 
-/* "10⁻⁶" */
+/* "10⁻⁶", for any int. */
 static void power_of_ten(char *buf, size_t size, int e)
 {
-	char digits[16];
+	char digits[24];
 	size_t o;
 	snprintf(buf, size, "10%s", e < 0 ? "⁻" : "");
-	snprintf(digits, sizeof(digits), "%d", e < 0 ? -e : e);
+	snprintf(digits, sizeof(digits), "%lld", e < 0 ? -(long long)e : (long long)e);
 	o = strlen(buf);
-	for (const char *p = digits; *p && o + 4 < size; p++) {
-		const char *s = superscript[*p - '0'];
-		memcpy(buf + o, s, strlen(s));
-		o += strlen(s);
+	for (const char *p = digits; *p >= '0' && *p <= '9' && o + 4 < size; p++) {
+		const char *sup = superscript[*p - '0'];
+		memcpy(buf + o, sup, strlen(sup));
+		o += strlen(sup);
 	}
 	buf[o] = '\0';
+}
+
+/* "1.80 × 10³⁰⁸": `mul` × v in scientific notation with three significant
+ * digits, for every finite double (the mantissa comes from printf, so the
+ * largest and the subnormal doubles need no power of ten that would
+ * overflow or underflow). `mul` (1 or 2) lets a caller format a number
+ * beyond the largest double from its half. */
+static void scientific(char *buf, size_t size, double v, double mul)
+{
+	char tmp[48], p[32], *ep;
+	double m;
+	int e;
+
+	snprintf(tmp, sizeof(tmp), "%.17e", v);
+	ep = strchr(tmp, 'e');
+	e = ep ? atoi(ep + 1) : 0;
+	if (ep)
+		*ep = '\0';
+	m = strtod(tmp, NULL) * mul;
+	for (;;) { /* doubling, or rounding, carried into the next power */
+		snprintf(tmp, sizeof(tmp), "%.2f", fabs(m));
+		if (!(strtod(tmp, NULL) >= 10))
+			break;
+		m /= 10;
+		e++;
+	}
+	power_of_ten(p, sizeof(p), e);
+	/* U+2212 MINUS SIGN, as every other number */
+	snprintf(buf, size, "%s%s × %s", m < 0 ? "\xe2\x88\x92" : "", tmp, p);
 }
 
 /* Format |v| into buf with `dec` decimals, grouped, signed. */
@@ -505,16 +535,7 @@ static char *fmt_num_t(char *buf, size_t size, double v, const double *target)
 		return buf;
 	}
 	if (a >= 1e15 || a < 1e-4) {
-		int e = (int)floor(log10(a));
-		double m = v / pow(10, e);
-		char p[32];
-		if (fabs(m) >= 9.995) { /* rounding carried into the next power */
-			m /= 10;
-			e++;
-		}
-		power_of_ten(p, sizeof(p), e);
-		snprintf(tmp, sizeof(tmp), "%.2f", m);
-		snprintf(buf, size, "%s × %s", tmp, p);
+		scientific(buf, size, v, 1);
 		return buf;
 	}
 	if (a >= 1e6) {
@@ -608,7 +629,11 @@ char *kpi__fmt_duration(char *buf, size_t size, double s)
 	buf[0] = '\0';
 	if (!isfinite(s) || a < 120)
 		return buf;
-	if (a >= 2 * 86400)
+	if (a >= 1e6 * 86400) { /* a million days and more: the digits would not fit */
+		char num[64];
+		fmt_num_t(num, sizeof(num), s / 86400, NULL);
+		snprintf(buf, size, "%s d", num);
+	} else if (a >= 2 * 86400)
 		snprintf(buf, size, "%.1f d", s / 86400);
 	else if (a >= 2 * 3600)
 		snprintf(buf, size, "%.1f h", s / 3600);
@@ -617,14 +642,17 @@ char *kpi__fmt_duration(char *buf, size_t size, double s)
 	return buf;
 }
 
-char *kpi__fmt_delta(char *buf, size_t size, double d, const char *unit)
+char *kpi__fmt_delta(char *buf, size_t size, double prev, double last, const char *unit)
 {
 	char num[64];
+	double d = last - prev;
 	if (d == 0) {
 		snprintf(buf, size, "±0");
 		return buf;
 	}
-	if (fabs(d) < 1 && fabs(d) >= 1e-4) {
+	if (!isfinite(d)) /* beyond the largest double: from the half, exact */
+		scientific(num, sizeof(num), fabs(last / 2 - prev / 2), 2);
+	else if (fabs(d) < 1 && fabs(d) >= 1e-4) {
 		/* two significant digits are enough for a change */
 		fixed(num, sizeof(num), fabs(d), 1 - (int)floor(log10(fabs(d))));
 		trim_zeros(num);
@@ -738,6 +766,38 @@ const char *kpi__unit_words(const char *unit)
 
 /* ---- axes ---- */
 
+double kpi__add_sat(double a, double b)
+{
+	double r = a + b;
+	return isinf(r) && isfinite(a) && isfinite(b) ? (r > 0 ? DBL_MAX : -DBL_MAX) : r;
+}
+
+double kpi__frac(double v, double lo, double hi)
+{
+	int e;
+	frexp(fmax(fmax(fabs(lo), fabs(hi)), fabs(v)), &e);
+	return (ldexp(v, -e) - ldexp(lo, -e)) / (ldexp(hi, -e) - ldexp(lo, -e));
+}
+
+/* v x 10^k without an intermediate overflow or underflow (in steps of at
+ * most 10^300, towards the result). */
+static double scale10(double v, int k)
+{
+	while (k > 300) {
+		v *= 1e300;
+		k -= 300;
+	}
+	while (k < -300) {
+		v *= 1e-300;
+		k += 300;
+	}
+	return v * pow(10, k);
+}
+
+/* Magnitudes between these are handled in plain units (e10 = 0). */
+#define AXIS_PLAIN_MAX 1e290
+#define AXIS_PLAIN_MIN 1e-290
+
 void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
 {
 	double raw, mag, f, step, maxabs;
@@ -745,14 +805,25 @@ void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
 	memset(ax, 0, sizeof(*ax));
 	ax->div = 1;
 	ax->suffix = "";
-	if (!isfinite(lo) || !isfinite(hi)) {
+	if (isnan(lo) || isnan(hi)) {
 		lo = 0;
 		hi = 1;
 	}
+	lo = fmax(fmin(lo, DBL_MAX), -DBL_MAX);
+	hi = fmax(fmin(hi, DBL_MAX), -DBL_MAX);
 	if (hi < lo) {
 		double t = lo;
 		lo = hi;
 		hi = t;
+	}
+	/* beyond plain double arithmetic (hi - lo or the rounded-up top tick
+	 * overflows; steps underflow): work in units of 10^e10, where the
+	 * bounds are within ±10 */
+	maxabs = fmax(fabs(lo), fabs(hi));
+	if (maxabs > AXIS_PLAIN_MAX || (maxabs > 0 && maxabs < AXIS_PLAIN_MIN)) {
+		ax->e10 = (int)floor(log10(maxabs));
+		lo = scale10(lo, -ax->e10);
+		hi = scale10(hi, -ax->e10);
 	}
 	if (hi == lo) {
 		double pad = lo == 0 ? 1 : fabs(lo) * 0.1;
@@ -770,11 +841,15 @@ void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
 	ax->hi = ceil(hi / step - 1e-9) * step;
 	ax->step = step;
 	ax->nticks = (int)floor((ax->hi - ax->lo) / step + 0.5) + 1;
+	if (ax->nticks < 2) {
+		ax->nticks = 2;
+		ax->hi = ax->lo + step;
+	}
 	maxabs = fmax(fabs(ax->lo), fabs(ax->hi));
-	if (maxabs >= 1e15 || step < 1e-3) {
+	if (ax->e10 || maxabs >= 1e15 || step < 1e-3) {
 		int e = (int)floor(log10(maxabs) + 1e-9);
 		ax->div = pow(10, e);
-		power_of_ten(ax->scale_note, sizeof(ax->scale_note), e);
+		power_of_ten(ax->scale_note, sizeof(ax->scale_note), e + ax->e10);
 		{
 			char tmp[32];
 			snprintf(tmp, sizeof(tmp), "×%s", ax->scale_note);
@@ -801,10 +876,25 @@ void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
 	}
 }
 
-char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double v)
+double kpi__axis_tick(const kpi__axis *ax, int i)
+{
+	return ax->lo + i * ax->step;
+}
+
+double kpi__axis_units(const kpi__axis *ax, double v)
+{
+	return ax->e10 ? scale10(v, -ax->e10) : v;
+}
+
+double kpi__axis_frac(const kpi__axis *ax, double v)
+{
+	return (kpi__axis_units(ax, v) - ax->lo) / (ax->hi - ax->lo);
+}
+
+char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double x)
 {
 	char num[64];
-	double x = v / ax->div;
+	x /= ax->div;
 	if (fabs(x) < 1e-9 * (ax->step / ax->div)) {
 		snprintf(buf, size, "0");
 		return buf;

@@ -15,12 +15,16 @@
 #include "snapfix.h"
 #include "render_int.h"
 
+#include <ctype.h>
+#include <float.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define RENDER_FIXTURES KPI_SOURCE_DIR "/tests/fixtures/render"
 #define CATALOG KPI_SOURCE_DIR "/templates/catalog.json"
 #define EDGE_CATALOG RENDER_FIXTURES "/catalog_edge.json"
+#define SUBNORMAL_MIN 4.9406564584124654e-324 /* the smallest positive double */
 
 static char tmpdir[256];
 
@@ -491,6 +495,109 @@ static void test_render__huge_tiny_and_negative_values(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* The largest, the smallest normal and the smallest subnormal double, of
+ * both signs, mixed in one snapshot over the whole catalogue (stacked bars,
+ * bars, lines, small multiples, seconds shown as days): every chart keeps an
+ * axis with numbers and its scale, every value is printed as a number (never
+ * "inf" or "nan"), the cover and the scorecard name them, and the changes
+ * between them, beyond the largest double, are printed too. Run under
+ * ASan + UBSan by scripts/test. */
+static void test_render__extreme_doubles_stay_legible(void **state)
+{
+	static const double X[] = { DBL_MAX, -DBL_MAX, DBL_MIN, -DBL_MIN, SUBNORMAL_MIN, -SUBNORMAL_MIN, 0, 1 };
+	/* (api_error_rate_pct mixes them all, of both signs) */
+	kpi_snapshot *snap = snapfix_new(CATALOG, "2026-W46", 12, "UTC", utc(2026, 11, 16, 0, 0, 0));
+	const char *legacy[] = { "legacy" }, *owned[] = { "owned" }, *preview[] = { "preview" }, *exp[] = { "export" };
+	static const char *const lbs[] = { "lb-a", "lb-b", "lb-c" };
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	for (int w = 0; w < 12; w++) {
+		const double x = X[w % 8], y = X[(w + 3) % 8];
+		/* stacked: two of the largest doubles on each other */
+		snapfix_row(snap, "adoption_split", w, legacy, true, DBL_MAX);
+		snapfix_row(snap, "adoption_split", w, owned, true, w % 2 ? DBL_MAX : 50);
+		/* lines: the span between -DBL_MAX and DBL_MAX overflows */
+		snapfix_row(snap, "export_success_rate", w, legacy, true, w % 2 ? DBL_MAX : -DBL_MAX);
+		snapfix_row(snap, "export_success_rate", w, owned, true, 99.5);
+		/* small multiples, seconds: one line of the largest double */
+		for (int k = 0; k < 2; k++)
+			for (int pth = 0; pth < 2; pth++)
+				for (int st = 0; st < 3; st++) {
+					static const char *const kinds[] = { "preview", "export" }, *const paths[] = { "legacy", "owned" },
+					                         *const stats[] = { "p50", "p95", "p99" };
+					const char *lb[] = { kinds[k], paths[pth], stats[st] };
+					snapfix_row(snap, "job_latency_seconds", w, lb, true,
+					            k == 1 && pth == 1 && st == 2 ? DBL_MAX : 3.0 * (st + 1));
+				}
+		/* all equal: the largest negative double (span 0), and the smallest normal */
+		snapfix_row(snap, "queue_backlog", w, preview, true, -DBL_MAX);
+		snapfix_row(snap, "queue_backlog", w, exp, true, DBL_MIN);
+		/* the smallest normal and subnormal doubles, and zero */
+		snapfix_row(snap, "queue_oldest_age_seconds", w, preview, true, DBL_MIN);
+		snapfix_row(snap, "queue_oldest_age_seconds", w, exp, true, w % 2 ? SUBNORMAL_MIN : 0);
+		/* tiny values of both signs around a 95% target */
+		snapfix_row(snap, "legacy_coverage_pct", w, NULL, true, w % 2 ? DBL_MIN : -DBL_MIN);
+		snapfix_row(snap, "uncached_legacy_max_age_days", w, NULL, true, w == 11 ? DBL_MAX : 2.5);
+		snapfix_row(snap, "outage_drill_success_pct", w, NULL, true, w % 3 ? 100 : -DBL_MAX);
+		snapfix_row(snap, "routing_mismatch_critical", w, NULL, true, w % 2 ? DBL_MAX : 0);
+		{
+			static const char *const layers[] = { "environment", "tenant", "style", "user", "default" };
+			for (int l = 0; l < 5; l++) { /* all equal: the smallest subnormal (10% of it is 0) */
+				const char *lb[] = { layers[l] };
+				snapfix_row(snap, "routing_mismatch_rate", w, lb, true, SUBNORMAL_MIN);
+			}
+		}
+		for (int l = 0; l < 3; l++) {
+			const char *lb[] = { lbs[l] };
+			snapfix_row(snap, "api_error_rate_pct", w, lb, true, l == 0 ? x : l == 1 ? y : SUBNORMAL_MIN);
+			snapfix_row(snap, "api_latency_p95_ms", w, lb, true, l == 0 ? 1e308 : 1);
+			snapfix_row(snap, "sqs_queue_depth", w, lb, true, DBL_MAX);
+			snapfix_row(snap, "sqs_oldest_message_age_seconds", w, lb, true, l == 2 ? DBL_MAX : SUBNORMAL_MIN);
+		}
+	}
+	snapfix_finish(snap);
+	render_checked(&c, snap, "extremes.pdf");
+	t = folded(c.text);
+	assert_contains(t, "1.80 × 10³⁰⁸");
+	assert_contains(t, "−1.80 × 10³⁰⁸");
+	assert_contains(t, "2.23 × 10⁻³⁰⁸");
+	assert_contains(t, "4.94 × 10⁻³²⁴");
+	assert_contains(t, "2.08 × 10³⁰³ d");      /* DBL_MAX seconds */
+	assert_contains(t, "+3.60 × 10³⁰⁸ pp");    /* -DBL_MAX to DBL_MAX, beyond the largest double */
+	assert_contains(t, "×10³⁰⁸");              /* axis scales */
+	assert_contains(t, "×10⁻³⁰⁸");
+	assert_contains(t, "×10⁻³²⁴");
+	/* printf's words for what is not a number, as words */
+	for (const char *p = t; *p; p++)
+		if ((p == t || !isalpha((unsigned char)p[-1])) &&
+		    (strncasecmp(p, "inf", 3) == 0 || strncasecmp(p, "nan", 3) == 0) && !isalpha((unsigned char)p[3])) {
+			print_error("'%.20s' in the text\n", p);
+			fail();
+		}
+	assert_not_contains(t, "No data for this KPI"); /* every KPI has values, so every chart has an axis */
+	free(t);
+	/* every chart page has an axis with numbers: tick labels in its trace */
+	for (int pg = 1; pg <= c.pages; pg++) {
+		size_t numbers = 0, boxes = 0;
+		for (size_t i = 0; i < c.trace.nboxes; i++) {
+			const kpi__rbox *b = &c.trace.boxes[i];
+			if (b->page != pg)
+				continue;
+			boxes++;
+			numbers += (b->text[0] >= '0' && b->text[0] <= '9') || strncmp(b->text, "−", 3) == 0;
+		}
+		if (pg >= c.trace.section_page[2] && pg < c.trace.section_page[3] && numbers < 4) {
+			print_error("chart page %d: %zu of %zu texts are numbers\n", pg, numbers, boxes);
+			fail();
+		}
+	}
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
 static void test_render__long_titles_and_labels_are_ellipsized(void **state)
 {
 	kpi_snapshot *snap = edge(12);
@@ -752,10 +859,21 @@ static void test_render__numbers_for_people(void **state)
 	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 99.996, "%", &eq100), "99.996%");
 	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 98.995, "%", &ge99), "98.995%");
 	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 100, "%", &eq100), "100%");
-	assert_string_equal(kpi__fmt_delta(b, sizeof(b), -0.0434, "%"), "−0.043 pp");
-	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 4.88, "%"), "+4.88 pp");
-	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0, "s"), "±0");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0.5, 0.5 - 0.0434, "%"), "−0.043 pp");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 25.56, 30.44, "%"), "+4.88 pp");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 12, 12, "s"), "±0");
 	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &ge99, "%"), "≥ 99%");
+	/* every finite double, however large or small */
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, DBL_MAX, "count"), "1.80 × 10³⁰⁸");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -DBL_MAX, "ms"), "−1.80 × 10³⁰⁸ ms");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, DBL_MIN, ""), "2.23 × 10⁻³⁰⁸");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, SUBNORMAL_MIN, "%"), "4.94 × 10⁻³²⁴%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -SUBNORMAL_MIN, "%"), "−4.94 × 10⁻³²⁴%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 9.9999e20, ""), "1.00 × 10²¹");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), -DBL_MAX, DBL_MAX, "count"), "+3.60 × 10³⁰⁸");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), DBL_MAX, -DBL_MAX, "ms"), "−3.60 × 10³⁰⁸ ms");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0, SUBNORMAL_MIN, "%"), "+4.94 × 10⁻³²⁴ pp");
+	assert_string_equal(kpi__fmt_duration(b, sizeof(b), DBL_MAX), "2.08 × 10³⁰³ d");
 	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 203011.79), "2.3 d");
 	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 1122), "19 min");
 	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 60), "");
@@ -794,6 +912,79 @@ static void test_render__nice_axes_use_1_2_5_steps(void **state)
 	}
 }
 
+/* Every finite double gives a finite axis with 2..12 distinct, non-empty
+ * labels that cover the range, and a scale note with the right power of
+ * ten where one is needed. */
+static void test_render__axes_of_extreme_doubles(void **state)
+{
+	static const struct { double lo, hi; const char *note; } cases[] = {
+		{ 0, DBL_MAX, "×10³⁰⁸" },                   /* the top tick, 2e308, is beyond double */
+		{ -DBL_MAX, DBL_MAX, "×10³⁰⁸" },            /* the span overflows */
+		{ DBL_MAX, DBL_MAX, "×10³⁰⁸" },             /* span 0 at the top */
+		{ -DBL_MAX, -DBL_MAX, "×10³⁰⁸" },
+		{ -DBL_MAX, 0, "×10³⁰⁸" },
+		{ 1, DBL_MAX, "×10³⁰⁸" },
+		{ SUBNORMAL_MIN, SUBNORMAL_MIN, "×10⁻³²⁴" }, /* 10% of it rounds to 0 */
+		{ 0, SUBNORMAL_MIN, "×10⁻³²⁴" },
+		{ -SUBNORMAL_MIN, SUBNORMAL_MIN, "×10⁻³²⁴" },
+		{ DBL_MIN, DBL_MIN, "×10⁻³⁰⁸" },
+		{ -DBL_MIN, DBL_MIN, "×10⁻³⁰⁸" },
+		{ SUBNORMAL_MIN, DBL_MIN, "×10⁻³⁰⁸" },
+		{ 1e-300, 3e-300, "×10⁻³⁰⁰" },
+		{ 0, 0, "" },
+		{ -5, -5, "" },
+		{ 1e300, 1e300, "×10³⁰⁰" },
+		{ 0, INFINITY, "×10³⁰⁸" },                  /* non-finite: taken as the largest double */
+		{ -INFINITY, INFINITY, "×10³⁰⁸" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kpi__axis ax;
+		char prev[64] = "", b[64];
+		double lo = fmax(cases[i].lo, -DBL_MAX), hi = fmin(cases[i].hi, DBL_MAX);
+		for (int target = 2; target <= 7; target++) {
+			kpi__axis_nice(&ax, cases[i].lo, cases[i].hi, target);
+			if (!isfinite(ax.lo) || !isfinite(ax.hi) || !isfinite(ax.step) || !(ax.step > 0) || ax.nticks < 2 ||
+			    ax.nticks > 12 || !(ax.hi > ax.lo)) {
+				print_error("case %zu (%g, %g), %d ticks: axis [%g, %g] step %g, %d ticks\n", i, cases[i].lo,
+				            cases[i].hi, target, ax.lo, ax.hi, ax.step, ax.nticks);
+				fail();
+			}
+			/* the range is on the axis */
+			assert_true(kpi__axis_frac(&ax, lo) >= -1e-9);
+			assert_true(kpi__axis_frac(&ax, hi) <= 1 + 1e-9);
+			assert_true(isfinite(kpi__axis_frac(&ax, lo)) && isfinite(kpi__axis_frac(&ax, hi)));
+			/* the power of ten; at 6 ticks (a chart's usual) exactly the expected one */
+			if (target == 6)
+				assert_string_equal(ax.scale_note, cases[i].note);
+			else
+				assert_int_equal(ax.scale_note[0] != '\0', cases[i].note[0] != '\0');
+			prev[0] = '\0';
+			for (int t = 0; t < ax.nticks; t++) {
+				kpi__axis_label(b, sizeof(b), &ax, kpi__axis_tick(&ax, t));
+				if (!b[0] || strcmp(b, prev) == 0 || strstr(b, "inf") || strstr(b, "nan")) {
+					print_error("case %zu: tick %d of %d reads '%s' after '%s'\n", i, t, ax.nticks, b, prev);
+					fail();
+				}
+				snprintf(prev, sizeof(prev), "%s", b);
+			}
+		}
+	}
+	/* [0, DBL_MAX]: 0, 0.5, ..., 2.0 ×10³⁰⁸ */
+	{
+		kpi__axis ax;
+		char b[64];
+		kpi__axis_nice(&ax, 0, DBL_MAX, 6);
+		assert_int_equal(ax.e10, 308);
+		assert_int_equal(ax.nticks, 5);
+		assert_string_equal(kpi__axis_label(b, sizeof(b), &ax, kpi__axis_tick(&ax, 1)), "0.5");
+		assert_string_equal(kpi__axis_label(b, sizeof(b), &ax, kpi__axis_tick(&ax, 4)), "2.0");
+		/* plain ranges are computed as they always were */
+		kpi__axis_nice(&ax, 0, 1e290, 6);
+		assert_int_equal(ax.e10, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_render__nogo_cover_lists_every_reason_and_mismatches),
 		cmocka_unit_test(test_render__missing_weeks_all_no_data_and_one_week),
 		cmocka_unit_test(test_render__huge_tiny_and_negative_values),
+		cmocka_unit_test(test_render__extreme_doubles_stay_legible),
 		cmocka_unit_test(test_render__long_titles_and_labels_are_ellipsized),
 		cmocka_unit_test(test_render__many_reasons_paginate_with_header),
 		cmocka_unit_test(test_render__every_status_partial_and_incomplete),
@@ -810,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_render__golden_sha256_of_the_demo_pack),
 		cmocka_unit_test(test_render__numbers_for_people),
 		cmocka_unit_test(test_render__nice_axes_use_1_2_5_steps),
+		cmocka_unit_test(test_render__axes_of_extreme_doubles),
 	};
 	return cmocka_run_group_tests(tests, group_setup, getenv("KPI_RENDER_KEEP") ? NULL : group_teardown);
 }
