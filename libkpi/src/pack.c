@@ -320,11 +320,16 @@ static int put_file(const char *tmp, const char *name, const kpi_buf *b, kpi_err
 }
 
 /* Render every file of the pack into `tmp`: snapshot.json (the bytes given),
- * the PDF, one PNG per chart, the XLSX. */
+ * the PDF, one PNG per chart, the XLSX. The charts are drawn first and
+ * their PNGs encoded in the background while the PDF and the XLSX are
+ * written (kpi_render_charts_start()): the encoding is the larger part of
+ * the render. */
 static int render_into(kpi_pack_paths *paths, const char *tmp, const kpi_snapshot *snap, const void *json,
                        size_t len, kpi_error *err)
 {
-	kpi_buf b = { (char *)json, len, len };
+	kpi_buf b = { (char *)json, len, len }, *pngs = NULL;
+	kpi_render_charts *job = NULL;
+	size_t n = kpi_render_chart_count(snap);
 	char wk[16], name[96];
 	char *p = NULL, *charts = NULL;
 	int rc;
@@ -332,43 +337,58 @@ static int render_into(kpi_pack_paths *paths, const char *tmp, const kpi_snapsho
 	kpi_week_format(wk, sizeof(wk), snap->result->window.last);
 	if ((rc = put_file(tmp, SNAPSHOT, &b, err)))
 		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const char *stem = kpi_render_chart_name(snap, i);
+		if (!stem || !*stem || strchr(stem, '/') || strlen(stem) > 64)
+			return kpi_error_set(err, KPI_ERROR, "pack: chart %zu has no usable file name", i);
+	}
+	if ((rc = kpi_render_charts_start(&job, snap, err)))
+		return rc;
 
 	memset(&b, 0, sizeof(b));
 	snprintf(name, sizeof(name), "kpi-%s.pdf", wk);
-	if (!(paths->pdf = kpi__path_join(paths->dir, name)))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (!(paths->pdf = kpi__path_join(paths->dir, name))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
 	rc = kpi_render_pdf(&b, snap, err);
 	if (!rc)
 		rc = put_file(tmp, name, &b, err);
 	kpi_buf_release(&b);
 	if (rc)
-		return rc;
-
-	if (!(charts = kpi__path_join(tmp, "charts")))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if (mkdir(charts, 0755) != 0)
-		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", charts, strerror(errno));
-	free(charts);
-	for (size_t i = 0; !rc && i < kpi_render_chart_count(snap); i++) {
-		const char *stem = kpi_render_chart_name(snap, i);
-		snprintf(name, sizeof(name), "charts/%s.png", stem ? stem : "");
-		if (!stem || !*stem || strchr(stem, '/') || strlen(stem) > 64)
-			rc = kpi_error_set(err, KPI_ERROR, "pack: chart %zu has no usable file name", i);
-		else if (!(rc = kpi_render_chart_png(&b, snap, i, err)))
-			rc = put_file(tmp, name, &b, err);
-		kpi_buf_release(&b);
-	}
-	if (rc)
-		return rc;
+		goto done;
 
 	snprintf(name, sizeof(name), "kpi-%s.xlsx", wk);
 	if (!(p = kpi__path_join(tmp, name)) || !(paths->xlsx = kpi__path_join(paths->dir, name))) {
-		free(p);
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
 	}
 	if ((rc = kpi_xlsx_write(snap, p, err)) == 0)
 		rc = fsync_path(p, false, err);
+	if (rc)
+		goto done;
+
+	if (!(charts = kpi__path_join(tmp, "charts")) || !(pngs = calloc(n ? n : 1, sizeof(*pngs)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (mkdir(charts, 0755) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", charts, strerror(errno));
+		goto done;
+	}
+	if ((rc = kpi_render_charts_finish(job, pngs, err)))
+		goto done;
+	for (size_t i = 0; !rc && i < n; i++) {
+		snprintf(name, sizeof(name), "charts/%s.png", kpi_render_chart_name(snap, i));
+		rc = put_file(tmp, name, &pngs[i], err);
+	}
+done:
+	for (size_t i = 0; pngs && i < n; i++)
+		kpi_buf_release(&pngs[i]);
+	free(pngs);
+	free(charts);
 	free(p);
+	kpi_render_charts_free(job);
 	return rc;
 }
 

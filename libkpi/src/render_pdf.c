@@ -14,9 +14,12 @@
 #include <cairo-pdf.h>
 #include <png.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PAGE_W 841.89 /* A4 landscape, points */
 #define PAGE_H 595.28
@@ -1264,8 +1267,10 @@ done:
 	return rc;
 }
 
-int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
-                                 kpi_error *err)
+/* Draw chart `i` into a new RGB24 image of the PNG's size (the caller
+ * destroys it), under the renderer's lock; encoding it needs no lock. */
+static int chart_image(cairo_surface_t **out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
+                       kpi_error *err)
 {
 	kpi__render r;
 	cairo_surface_t *img = NULL;
@@ -1273,9 +1278,9 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 	const kpi_series *s;
 	const kpi_def *def;
 	cairo_status_t st;
-	size_t start;
 	int rc;
 
+	*out = NULL;
 	if ((rc = check_snapshot(snap, err)))
 		return rc;
 	if (i >= kpi_render_chart_count(snap))
@@ -1284,7 +1289,6 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 	def = kpi__chart_def(snap, i, &s);
 	if ((rc = kpi__render_open(&r, snap, err)))
 		return rc;
-	start = out->len;
 	number_changes(&r, &snap->result->window);
 	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, KPI_RENDER_PNG_WIDTH, KPI_RENDER_PNG_HEIGHT);
 	cr = cairo_create(img);
@@ -1308,16 +1312,29 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 	}
 	kpi__chart_draw(&r, def, s, 0, 0);
 	cairo_destroy(cr);
-	cr = NULL;
 	cairo_surface_flush(img);
-	st = cairo_surface_status(img);
-	if (st != CAIRO_STATUS_SUCCESS)
-		rc = kpi_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s': %s",
-		                   def->id, cairo_status_to_string(st));
-	else
-		rc = encode_png(out, img, def->id, err);
-	cairo_surface_destroy(img);
 	kpi__render_close(&r);
+	st = cairo_surface_status(img);
+	if (st != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(img);
+		return kpi_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s': %s",
+		                     def->id, cairo_status_to_string(st));
+	}
+	*out = img;
+	return 0;
+}
+
+int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
+                                 kpi_error *err)
+{
+	cairo_surface_t *img;
+	size_t start = out->len;
+	int rc = chart_image(&img, snap, i, trace, err);
+
+	if (rc)
+		return rc;
+	rc = encode_png(out, img, kpi_render_chart_name(snap, i), err);
+	cairo_surface_destroy(img);
 	if (rc)
 		truncate_buf(out, start);
 	return rc;
@@ -1326,4 +1343,177 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err)
 {
 	return kpi__render_chart_png_traced(out, snap, i, NULL, err);
+}
+
+/* ---- every chart, encoded in the background ---- */
+
+/* Images drawn but not yet being encoded, at most (each is 3.2 MB): when
+ * the encoders fall behind, the drawing thread encodes one itself. */
+#define CHARTS_PENDING_MAX 6
+#define CHARTS_THREADS_MAX 4
+
+typedef struct chart_slot {
+	cairo_surface_t *img;        /* drawn, until encoded */
+	kpi_buf png;
+	int rc;
+	kpi_error err;
+} chart_slot;
+
+struct kpi_render_charts {
+	const kpi_snapshot *snap;
+	chart_slot *slot;
+	size_t n;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t drawn;                /* slots [0, drawn) have their image */
+	size_t next;                 /* the next slot to encode */
+	size_t done;                 /* encoded (or failed) */
+	bool stop;                   /* kpi_render_charts_free() before the end */
+	pthread_t thread[CHARTS_THREADS_MAX];
+	size_t nthreads;
+};
+
+/* Encode slot i (its image is drawn and nobody else has taken it). */
+static void charts_encode(kpi_render_charts *job, size_t i)
+{
+	chart_slot *sl = &job->slot[i];
+
+	sl->rc = encode_png(&sl->png, sl->img, kpi_render_chart_name(job->snap, i), &sl->err);
+	cairo_surface_destroy(sl->img);
+	sl->img = NULL;
+	pthread_mutex_lock(&job->mu);
+	job->done++;
+	pthread_cond_broadcast(&job->cv);
+	pthread_mutex_unlock(&job->mu);
+}
+
+/* Take the next drawn slot to encode: its index, or n when there is none
+ * (now, with `wait` false; at all, with `wait` true). Called locked. */
+static size_t charts_take(kpi_render_charts *job, bool wait)
+{
+	while (wait && !job->stop && job->next >= job->drawn && job->next < job->n)
+		pthread_cond_wait(&job->cv, &job->mu);
+	if (job->stop || job->next >= job->drawn)
+		return job->n;
+	return job->next++;
+}
+
+static void *charts_worker(void *arg)
+{
+	kpi_render_charts *job = arg;
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&job->mu);
+		i = charts_take(job, true);
+		pthread_mutex_unlock(&job->mu);
+		if (i >= job->n)
+			return NULL;
+		charts_encode(job, i);
+	}
+}
+
+/* Encode in this thread whatever is drawn and not taken. */
+static void charts_help(kpi_render_charts *job, size_t keep)
+{
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&job->mu);
+		i = job->drawn - job->next > keep ? charts_take(job, false) : job->n;
+		pthread_mutex_unlock(&job->mu);
+		if (i >= job->n)
+			return;
+		charts_encode(job, i);
+	}
+}
+
+void kpi_render_charts_free(kpi_render_charts *job)
+{
+	if (!job)
+		return;
+	pthread_mutex_lock(&job->mu);
+	job->stop = true;
+	pthread_cond_broadcast(&job->cv);
+	pthread_mutex_unlock(&job->mu);
+	for (size_t t = 0; t < job->nthreads; t++)
+		pthread_join(job->thread[t], NULL);
+	for (size_t i = 0; i < job->n; i++) {
+		if (job->slot[i].img)
+			cairo_surface_destroy(job->slot[i].img);
+		kpi_buf_release(&job->slot[i].png);
+	}
+	pthread_cond_destroy(&job->cv);
+	pthread_mutex_destroy(&job->mu);
+	free(job->slot);
+	free(job);
+}
+
+int kpi_render_charts_start(kpi_render_charts **out, const kpi_snapshot *snap, kpi_error *err)
+{
+	kpi_render_charts *job;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_snapshot(snap, err)))
+		return rc;
+	if (!(job = calloc(1, sizeof(*job))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	job->snap = snap;
+	job->n = kpi_render_chart_count(snap);
+	pthread_mutex_init(&job->mu, NULL);
+	pthread_cond_init(&job->cv, NULL);
+	if (!(job->slot = calloc(job->n ? job->n : 1, sizeof(*job->slot)))) {
+		kpi_render_charts_free(job);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	/* one encoder per other processor; none on one (the caller encodes
+	 * everything in kpi_render_charts_finish()); a thread that cannot be
+	 * created is one fewer */
+	want = cpus > 1 ? (size_t)(cpus - 1) : 0;
+	if (want > CHARTS_THREADS_MAX)
+		want = CHARTS_THREADS_MAX;
+	if (want > job->n)
+		want = job->n;
+	while (job->nthreads < want && pthread_create(&job->thread[job->nthreads], NULL, charts_worker, job) == 0)
+		job->nthreads++;
+	for (size_t i = 0; i < job->n; i++) {
+		cairo_surface_t *img;
+		if ((rc = chart_image(&img, snap, i, NULL, err))) {
+			kpi_render_charts_free(job);
+			return rc;
+		}
+		pthread_mutex_lock(&job->mu);
+		job->slot[i].img = img;
+		job->drawn++;
+		pthread_cond_broadcast(&job->cv);
+		pthread_mutex_unlock(&job->mu);
+		charts_help(job, job->nthreads ? CHARTS_PENDING_MAX : 0);
+	}
+	*out = job;
+	return 0;
+}
+
+int kpi_render_charts_finish(kpi_render_charts *job, kpi_buf *pngs, kpi_error *err)
+{
+	int rc = 0;
+
+	charts_help(job, 0);
+	pthread_mutex_lock(&job->mu);
+	while (job->done < job->n)
+		pthread_cond_wait(&job->cv, &job->mu);
+	pthread_mutex_unlock(&job->mu);
+	for (size_t i = 0; i < job->n && !rc; i++)
+		if (job->slot[i].rc) {
+			if (err)
+				*err = job->slot[i].err;
+			rc = job->slot[i].rc;
+		}
+	for (size_t i = 0; i < job->n; i++) {
+		if (!rc) {
+			pngs[i] = job->slot[i].png;
+			memset(&job->slot[i].png, 0, sizeof(job->slot[i].png));
+		}
+	}
+	return rc;
 }

@@ -57,16 +57,20 @@ kpi_snapshot *packfix_golden(void)
 	snapfix_row(snap, "export_success_rate", 1, legacy, true, 98.2);
 	snapfix_row(snap, "export_success_rate", 2, legacy, true, 0.1 + 0.2 + 99);
 	snapfix_row(snap, "export_success_rate", 2, owned, false, 0);
-	/* uncached age and critical mismatches: week 2 from the lists (snapfix_agree) */
+	/* uncached age and critical mismatches: week 2 is what the drill-down
+	 * lists below say (2 uncovered designs, the oldest 8.5 days old; 2
+	 * critical mismatches), as a collection reads them */
 	r = snapfix_row(snap, "uncached_legacy_max_age_days", 0, NULL, true, 0);
 	r->has_numerator = true;
 	r = snapfix_row(snap, "uncached_legacy_max_age_days", 1, NULL, true, 8.25);
 	r->has_numerator = true;
 	r->numerator = 3;
-	snapfix_row(snap, "uncached_legacy_max_age_days", 2, NULL, true, 0);
+	r = snapfix_row(snap, "uncached_legacy_max_age_days", 2, NULL, true, 8.5);
+	r->has_numerator = true;
+	r->numerator = 2;
 	snapfix_row(snap, "routing_mismatch_critical", 0, NULL, true, 0);
 	snapfix_row(snap, "routing_mismatch_critical", 1, NULL, true, 2);
-	snapfix_row(snap, "routing_mismatch_critical", 2, NULL, true, 0);
+	snapfix_row(snap, "routing_mismatch_critical", 2, NULL, true, 2);
 	/* CloudWatch: open-ended labels, extreme numbers, an incomplete row */
 	snapfix_row(snap, "api_error_rate_pct", 0, orders, true, 0.25);
 	snapfix_row(snap, "api_error_rate_pct", 1, orders, true, 4.9406564584124654e-324);
@@ -111,7 +115,7 @@ kpi_snapshot *packfix_golden(void)
 	/* a stable catalogue path, wherever the tests run */
 	free(snap->catalog->path);
 	snap->catalog->path = strdup("tests/fixtures/unit/catalog_pack.json");
-	snapfix_agree(snap);
+	snapfix_finish(snap);
 	return snap;
 }
 
@@ -120,7 +124,6 @@ kpi_snapshot *packfix_synthetic(int nweeks)
 	kpi_snapshot *snap = snapfix_synthetic(KPI_SOURCE_DIR "/templates/catalog.json", nweeks);
 	free(snap->catalog->path);
 	snap->catalog->path = strdup("templates/catalog.json");
-	snapfix_agree(snap);
 	return snap;
 }
 

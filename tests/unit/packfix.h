@@ -23,8 +23,8 @@
  */
 kpi_snapshot *packfix_golden(void);
 
-/* The renderer's synthetic snapshot (templates/catalog.json, 2026-W46) made
- * consistent with its drill-down lists (snapfix_agree). */
+/* The renderer's synthetic snapshot (templates/catalog.json, 2026-W46),
+ * with the catalogue path as written in a snapshot. */
 kpi_snapshot *packfix_synthetic(int nweeks);
 
 /* Serialise (sets snap->sha256); the caller releases the buffer. */

@@ -195,142 +195,12 @@ void snapfix_finish(kpi_snapshot *snap)
 	verdicts(snap);
 }
 
-/* ---- fixture files ---- */
-
-static int64_t jtime(json_t *o, const char *key)
+kpi_snapshot *snapfix_read(const char *path)
 {
+	kpi_snapshot *snap = NULL;
 	kpi_error err = KPI_ERROR_INIT;
-	int64_t t;
-	const char *s = json_string_value(json_object_get(o, key));
-	if (!s || kpi_time_parse(&t, s, &err) != 0)
-		die("fixture: bad time '%s': %s", key, err.message);
-	return t;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static bool jnum(json_t *o, const char *key, double *v)
-{
-	json_t *j = json_object_get(o, key);
-	if (!j || !json_is_number(j))
-		return false;
-	*v = json_number_value(j);
-	return true;
-}
-
-kpi_snapshot *snapfix_load(const char *path)
-{
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je), *win, *kpis, *k, *v;
-	char *bytes;
-	size_t len, i, j;
-	kpi_error err = KPI_ERROR_INIT;
-	kpi_snapshot *snap;
-	char catalog[4096];
-
-	if (!root)
-		die("%s:%d:%d: %s", path, je.line, je.column, je.text);
-	win = json_object_get(root, "window");
-	/* the catalogue the fixture was made with, beside it (else the current one) */
-	if (jstr(root, "catalog")) {
-		const char *slash = strrchr(path, '/');
-		snprintf(catalog, sizeof(catalog), "%.*s/%s", slash ? (int)(slash - path) : 1, slash ? path : ".",
-		         jstr(root, "catalog"));
-	} else {
-		snprintf(catalog, sizeof(catalog), "%s/templates/catalog.json", KPI_SOURCE_DIR);
-	}
-	snap = snapfix_new(catalog, jstr(win, "last_week"), (int)json_integer_value(json_object_get(win, "weeks")),
-	                   jstr(win, "timezone"), jtime(win, "as_of"));
-	snap->result->read_at = jtime(root, "read_at");
-	if (jstr(root, "tool_version")) {
-		free(snap->tool_version);
-		snap->tool_version = xstrdup(jstr(root, "tool_version"));
-	}
-	if (json_object_get(root, "active_days"))
-		snap->active_days = (int)json_integer_value(json_object_get(root, "active_days"));
-	kpis = json_object_get(root, "kpis");
-	json_array_foreach(kpis, i, k) {
-		const char *id = jstr(k, "kpi");
-		kpi_series *s = snapfix_series(snap, id);
-		json_t *rows = json_object_get(k, "rows"), *row;
-		json_array_foreach(rows, j, row) {
-			const char *labels[8] = { 0 };
-			double val = 0, num, den;
-			bool has = jnum(row, "value", &val);
-			int wi = kpi_window_index(&snap->result->window, jtime(row, "period_start"));
-			kpi_row *r;
-			for (size_t l = 0; l < s->nlabels && l < 8; l++)
-				labels[l] = jstr(json_object_get(row, "labels"), s->label_names[l]);
-			if (wi < 0)
-				die("fixture: row of %s outside the window", id);
-			r = snapfix_row(snap, id, wi, labels, has, val);
-			if ((r->has_numerator = jnum(row, "numerator", &num)))
-				r->numerator = num;
-			if ((r->has_denominator = jnum(row, "denominator", &den)))
-				r->denominator = den;
-			if (kpi_status_parse(&r->status, jstr(row, "status")) != 0)
-				die("fixture: bad status in %s", id);
-			r->applicable = r->status != KPI_STATUS_NOT_APPLICABLE;
-			r->incomplete = json_is_true(json_object_get(row, "incomplete"));
-			if (json_object_get(row, "partial"))
-				r->partial = json_is_true(json_object_get(row, "partial"));
-		}
-		if (jstr(k, "query_sha256"))
-			snprintf(s->query_sha256, sizeof(s->query_sha256), "%s", jstr(k, "query_sha256"));
-	}
-	verdicts(snap);
-	/* the verdicts recomputed from the statuses must be the recorded ones */
-	json_array_foreach(json_object_get(root, "verdicts"), i, v) {
-		kpi_verdict_kind want = KPI_VERDICT_GO;
-		const char *name = jstr(v, "verdict");
-		if (name && strcmp(name, "NO-GO") == 0)
-			want = KPI_VERDICT_NOGO;
-		else if (name && strcmp(name, "HOLD") == 0)
-			want = KPI_VERDICT_HOLD;
-		if (i >= (size_t)snap->result->window.nweeks || snap->verdicts[i].verdict != want)
-			die("fixture %s: verdict %zu is not %s", path, i, name);
-	}
-	json_array_foreach(json_object_get(root, "changes"), i, v)
-		snapfix_change(snap, jtime(v, "changed_at"), jstr(v, "layer"), jstr(v, "key"), jstr(v, "old_value"),
-		               jstr(v, "new_value"), jstr(v, "actor"));
-	json_array_foreach(json_object_get(root, "uncovered"), i, v) {
-		double age = 0;
-		snapfix_uncovered(snap, (int64_t)json_integer_value(json_object_get(v, "design_id")), jstr(v, "tenant_id"),
-		                  jstr(v, "style_id"), (int)json_integer_value(json_object_get(v, "revision")),
-		                  jtime(v, "revision_at"));
-		if (jnum(v, "age_days", &age))
-			snap->uncovered[snap->nuncovered - 1].age_days = age;
-	}
-	snap->uncovered_total = (size_t)json_integer_value(json_object_get(root, "uncovered_total"));
-	json_array_foreach(json_object_get(root, "mismatches"), i, v) {
-		kpi_mismatch *m;
-		snapfix_mismatch(snap, (int64_t)json_integer_value(json_object_get(v, "id")), jtime(v, "decided_at"),
-		                 (int64_t)json_integer_value(json_object_get(v, "design_id")), jstr(v, "tenant_id"),
-		                 jstr(v, "decided_by"), jstr(v, "provider_metadata"), jstr(v, "route_outcome"));
-		m = &snap->mismatches[snap->nmismatches - 1];
-		free(m->environment);
-		free(m->style_id);
-		free(m->user_id);
-		m->environment = xstrdup(jstr(v, "environment"));
-		m->style_id = xstrdup(jstr(v, "style_id"));
-		m->user_id = xstrdup(jstr(v, "user_id"));
-		m->design_migrated = json_is_true(json_object_get(v, "design_migrated"));
-	}
-	snap->mismatches_total = (size_t)json_integer_value(json_object_get(root, "mismatches_total"));
-	if (json_is_array(json_object_get(root, "sources"))) {
-		free(snap->sources[0].kind);
-		free(snap->sources[0].where);
-		snap->sources[0].kind = xstrdup(jstr(json_array_get(json_object_get(root, "sources"), 0), "kind"));
-		snap->sources[0].where = xstrdup(jstr(json_array_get(json_object_get(root, "sources"), 0), "where"));
-	}
-	if (kpi__read_file(&bytes, &len, path, &err) != 0)
+	if (kpi_snapshot_load(&snap, path, &err) != 0)
 		die("%s", err.message);
-	kpi_sha256_hex(snap->sha256, bytes, len);
-	free(bytes);
-	json_decref(root);
 	return snap;
 }
 
@@ -410,6 +280,12 @@ static bool synth_value(const kpi_def *def, const char *const *labels, int w, in
 	return true;
 }
 
+/* The drill-down lists of the synthetic snapshots, and what the last week
+ * of the KPIs they back says about them. */
+#define SYN_UNCOVERED_TOTAL 132
+#define SYN_OLDEST_DAYS 30 /* whole days: the age computed from the list's times is exact */
+#define SYN_MISMATCHES_TOTAL 74
+
 kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks)
 {
 	int64_t now = 1794787200; /* 2026-11-16T00:00:00Z, the end of 2026-W46 */
@@ -440,6 +316,14 @@ kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks)
 				has = synth_value(def, labels, wk, w->nweeks, &v, &na);
 				r = snapfix_row(snap, def->id, wk, labels, has, v);
 				r->applicable = !na;
+				if (wk == w->nweeks - 1 && strcmp(def->id, "uncached_legacy_max_age_days") == 0) {
+					r->has_value = r->has_numerator = true;
+					r->value = SYN_OLDEST_DAYS;
+					r->numerator = SYN_UNCOVERED_TOTAL;
+				} else if (wk == w->nweeks - 1 && strcmp(def->id, "routing_mismatch_critical") == 0) {
+					r->has_value = true;
+					r->value = SYN_MISMATCHES_TOTAL;
+				}
 			}
 	}
 	snapfix_finish(snap);
@@ -447,37 +331,12 @@ kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks)
 		snapfix_change(snap, w->starts[wk] + 86400 + 9 * 3600, wk % 2 ? "tenant" : "user",
 		               tenants[(size_t)wk % 6], wk % 4 ? "legacy" : NULL, "owned", "a.okafor");
 	for (int k = 0; k < KPI_SNAPSHOT_UNCOVERED_MAX; k++)
-		snapfix_uncovered(snap, 1000 + k, tenants[k % 6], "classic", 1 + k % 4, w->as_of - (int64_t)(30 - k) * 86400);
-	snap->uncovered_total = 132;
+		snapfix_uncovered(snap, 1000 + k, tenants[k % 6], "classic", 1 + k % 4,
+		                  w->as_of - (int64_t)(SYN_OLDEST_DAYS - k) * 86400);
+	snap->uncovered_total = SYN_UNCOVERED_TOTAL;
 	for (int k = 0; k < KPI_SNAPSHOT_MISMATCHES_MAX; k++)
 		snapfix_mismatch(snap, 90000 - k, w->as_of - 3600 * (k + 1), 2000 + k, tenants[k % 6], "tenant", "owned",
 		                 "legacy");
-	snap->mismatches_total = 74;
+	snap->mismatches_total = SYN_MISMATCHES_TOTAL;
 	return snap;
-}
-
-void snapfix_agree(kpi_snapshot *snap)
-{
-	const kpi_window *w = &snap->result->window;
-	int64_t last = w->starts[w->nweeks - 1];
-	for (size_t i = 0; i < snap->result->nseries; i++) {
-		kpi_series *s = &snap->result->series[i];
-		bool age = strcmp(s->def->id, "uncached_legacy_max_age_days") == 0;
-		if (!age && strcmp(s->def->id, "routing_mismatch_critical") != 0)
-			continue;
-		for (size_t j = 0; j < s->nrows; j++) {
-			kpi_row *r = &s->rows[j];
-			if (r->period_start != last)
-				continue;
-			r->has_value = true;
-			if (age) {
-				r->has_numerator = true;
-				r->numerator = (double)snap->uncovered_total;
-				r->value = snap->nuncovered ? snap->uncovered[0].age_days : 0;
-			} else {
-				r->value = (double)snap->mismatches_total;
-			}
-		}
-	}
-	snapfix_finish(snap);
 }

@@ -1,9 +1,9 @@
 /*
  * Snapshot fixtures for the renderer's tests and benchmark: build a
  * kpi_snapshot in C (catalogue + result + statuses + verdicts + drill-down
- * lists + rollout changes) or load one from a fixture file of
- * tests/fixtures/render/ (what `kpi query all --format json` prints, plus the
- * drill-down lists and changes; see make-demo-fixtures.sh there).
+ * lists + rollout changes), or read a snapshot.json (the demo packs' of
+ * tests/fixtures/render/, see make-demo-fixtures.sh there) with the
+ * library's parser.
  *
  * Test code: every failure prints a line to stderr and aborts.
  */
@@ -40,23 +40,16 @@ void snapfix_mismatch(kpi_snapshot *snap, int64_t id, int64_t at, int64_t design
 /* Evaluate every row (kpi_eval_result) and compute the verdicts. */
 void snapfix_finish(kpi_snapshot *snap);
 
-/* Load a fixture file (statuses as recorded in it; verdicts recomputed and
- * checked against the recorded ones) with the catalogue its "catalog" key
- * names beside it (templates/catalog.json without one). The snapshot's
- * sha256 is that of the file's bytes. */
-kpi_snapshot *snapfix_load(const char *path);
+/* A snapshot.json read and validated by the library (kpi_snapshot_load()). */
+kpi_snapshot *snapfix_read(const char *path);
 
 /* Every KPI of the catalogue at `catalog_path` over `nweeks` weeks ending
  * 2026-W46 with plausible values (deterministic pseudo-random), a few
- * breaches, gaps and rollout changes, the drill-down lists full: the
- * benchmark's and the 52-week tests' input. */
+ * breaches, gaps and rollout changes, the drill-down lists full and, as a
+ * collection reads them, in agreement with the last week of the KPIs they
+ * back (uncached_legacy_max_age_days: the oldest age and how many;
+ * routing_mismatch_critical: how many), so it can be written and parsed
+ * back as snapshot.json: the benchmark's and the 52-week tests' input. */
 kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks);
-
-/* Make the last week of uncached_legacy_max_age_days and
- * routing_mismatch_critical agree with the drill-down lists (numerator =
- * uncovered total, value = the oldest age; value = mismatch total), as a
- * real collection always does, then re-evaluate: the snapshot can then be
- * written and parsed back as snapshot.json, whose parser checks that. */
-void snapfix_agree(kpi_snapshot *snap);
 
 #endif

@@ -19,7 +19,8 @@
  * KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT pixels.
  *
  * The font map and the laid-out texts are kept for the life of the process
- * (bounded); calls from several threads are safe and take turns.
+ * (bounded); calls from several threads are safe and take turns drawing
+ * (PNG encoding, the larger part of a chart PNG, runs outside those turns).
  * docs/pack.md describes every page and chart.
  */
 #ifndef KPI_RENDER_H
@@ -74,6 +75,42 @@ KPI_EXTERN const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)
  * @return 0; KPI_EUSAGE when `i` is out of range; otherwise as kpi_render_pdf().
  */
 KPI_EXTERN int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err);
+
+/**
+ * Every chart of a snapshot as PNGs, encoded in the background while the
+ * caller goes on (with the PDF, the workbook...): kpi_render_charts_start()
+ * draws the charts (in the calling thread, taking turns with other renders)
+ * and hands the images to encoder threads, one per processor beyond the
+ * first (none on one: then it encodes them itself); the caller collects the
+ * PNGs with kpi_render_charts_finish() and frees the job with
+ * kpi_render_charts_free(). The bytes are those of kpi_render_chart_png()
+ * for each chart, whichever thread encoded them. At most a few drawn images
+ * (3.2 MB each) wait for an encoder: when the encoders fall behind, the
+ * drawing thread encodes too.
+ */
+typedef struct kpi_render_charts kpi_render_charts;
+
+/**
+ * Draw every chart of `snap` and start encoding them. `snap` must stay
+ * unchanged until kpi_render_charts_free().
+ * @param[out] out the job; free it with kpi_render_charts_free() (also after
+ *             kpi_render_charts_finish()).
+ * @return 0; otherwise as kpi_render_pdf() (nothing to free then).
+ */
+KPI_EXTERN int kpi_render_charts_start(kpi_render_charts **out, const kpi_snapshot *snap, kpi_error *err);
+
+/**
+ * Wait for the encoders (helping them) and move the PNGs out.
+ * @param[out] pngs kpi_render_chart_count() buffers, chart i in pngs[i]
+ *             (overwritten, not appended to); the caller releases each with
+ *             kpi_buf_release(). Untouched on failure.
+ * @return 0; KPI_ENOMEM or KPI_ERROR (the first chart that failed, named).
+ */
+KPI_EXTERN int kpi_render_charts_finish(kpi_render_charts *job, kpi_buf *pngs, kpi_error *err);
+
+/** Stop and free a job (its encoders joined, PNGs not collected released).
+ *  Accepts NULL. */
+KPI_EXTERN void kpi_render_charts_free(kpi_render_charts *job);
 
 #ifdef __cplusplus
 }
