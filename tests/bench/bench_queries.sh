@@ -16,11 +16,12 @@
 #
 # usage: tests/bench/bench_queries.sh [SCALE...]
 # environment: RUNS (default 3), KPI_BENCH_BUILD (build dir, default build/),
-#   KPI_BENCH_OUT (also write the report to this file)
+#   KPI_BENCH_OUT (also write the report to this file), KPI_BENCH_KEEP=1
+#   (leave the last scale's server running and print its PG* settings)
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-cleanup() { kpi_pg_stop; }
+cleanup() { [ -n "${KPI_BENCH_KEEP:-}" ] || kpi_pg_stop; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -57,17 +58,16 @@ wall_ms() {
   echo $((t1 - t0))
 }
 
-# median_ms CMD...: warm once, then the median of RUNS runs.
+# median_ms CMD...: the median of RUNS runs (warm the caches first).
 median_ms() {
   local i xs=()
-  "$@" >/dev/null
   for ((i = 0; i < RUNS; i++)); do xs+=("$(wall_ms "$@")"); done
   printf '%s\n' "${xs[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
 }
 
-# peak_kb CMD...: peak resident set size in KiB (GNU time).
+# peak_kb CMD...: peak resident set size in KiB (GNU time); stdout goes to $PG_DIR/out.
 peak_kb() {
-  /usr/bin/time -f '%M' -o "$PG_DIR/time.out" "$@" >/dev/null
+  /usr/bin/time -f '%M' -o "$PG_DIR/time.out" "$@" >"$PG_DIR/out"
   tail -1 "$PG_DIR/time.out"
 }
 
@@ -110,6 +110,7 @@ bench_scale() {
 
   for table in jobs design_events routing_decisions; do
     log "floor: count(*) over $table"
+    psql -X -q -At -c "SELECT count(*) FROM $table" >/dev/null
     floors[$table]=$(median_ms psql -X -q -At -c "SELECT count(*) FROM $table")
   done
 
@@ -122,23 +123,28 @@ bench_scale() {
     table=${FLOOR_TABLE[$k]}
     floor=${floors[$table]}
     log "query $k"
+    # the warm-up run: peak RSS and a digest of the output
+    rss=$(peak_kb "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json)
+    digest=$(sha256sum <"$PG_DIR/out" | cut -c1-12)
     q=$(median_ms "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json)
     ratio=$(awk -v q="$q" -v f="$floor" 'BEGIN {printf "%.1f", (f > 0 ? q / f : 0)}')
-    rss=$(peak_kb "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json)
-    digest=$("$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json | sha256sum | cut -c1-12)
     echo "| $k | $(fmt_s "$q") | $table | $(fmt_s "$floor") | $ratio | $rss | \`$digest\` |" | report
   done
 
   log "query all"
-  q=$(median_ms "$KPI" query all --week $WEEK --weeks $WEEKS)
   rss=$(peak_kb "$KPI" query all --week $WEEK --weeks $WEEKS)
+  q=$(median_ms "$KPI" query all --week $WEEK --weeks $WEEKS)
   MEM_ALL[$scale]=$rss
   {
     echo
     echo "\`kpi query all --week $WEEK --weeks $WEEKS\`: $(fmt_s "$q") s (median of $RUNS), peak RSS $rss KiB."
     echo
   } | report
-  kpi_pg_stop
+  if [ -n "${KPI_BENCH_KEEP:-}" ]; then
+    log "kept: export PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER PGDATABASE=$PGDATABASE # pid $PG_PID, dir $PG_DIR"
+  else
+    kpi_pg_stop
+  fi
 }
 
 {
