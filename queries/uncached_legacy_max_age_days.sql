@@ -4,7 +4,8 @@
 -- 0 when none. numerator = how many designs are uncovered.
 -- Parameters: $1 from, $2 to (timestamptz), $3 active_days (int); $4 unused.
 -- The bitmask technique is explained in legacy_coverage_pct.sql; the
--- uncovered (design, T_k) pairs are counted per distinct mask as well.
+-- uncovered designs are counted per distinct mask as well, and the oldest
+-- latest revision is found per distinct mask of its uncovered T_k.
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS t
@@ -56,6 +57,7 @@ WITH periods AS (
     -- per design: its first revision, and bit k: an artifact of the revision
     -- that is the latest as of T_k, created before T_k and not expired at T_k
     SELECT rm.design_id, min(rm.first_at) AS first_at,
+           array_agg(rm.latest) AS lats, array_agg(rm.created_at) AS rcs,
            coalesce(bit_or(rm.latest
                            & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
                                                      width_bucket(x.created_at, a.ts)))
@@ -70,23 +72,30 @@ WITH periods AS (
                AS cohort,
            CASE WHEN d.migrated_at IS NULL THEN 0::bigint
                 ELSE (1::bigint << a.n) - (1::bigint << width_bucket(d.migrated_at, a.ts)) END
-           | art.m AS covered
+           | art.m AS covered,
+           art.lats, art.rcs
     FROM act d
     JOIN art ON art.design_id = d.id
     CROSS JOIN arr a
 ), unc AS (
-    -- each uncovered (design, T_k) has exactly one latest revision
-    SELECT dm.cohort & ~dm.covered & rm.latest AS u, min(rm.created_at) AS oldest, count(*) AS n
+    -- the designs uncovered as of some T_k (bit k of u), with their revisions
+    -- (an entry per artifact: repeats change no minimum)
+    SELECT dm.cohort & ~dm.covered AS u, dm.lats, dm.rcs
     FROM dm
-    JOIN revm rm ON rm.design_id = dm.id
-    WHERE (dm.cohort & ~dm.covered) <> 0 AND (dm.cohort & ~dm.covered & rm.latest) <> 0
+    WHERE (dm.cohort & ~dm.covered) <> 0
+), un AS MATERIALIZED (
+    SELECT unc.u, count(*) AS n FROM unc GROUP BY unc.u
+), uo AS MATERIALIZED (
+    -- each uncovered (design, T_k) has exactly one latest revision
+    SELECT unc.u & r.latest AS u, min(r.created_at) AS oldest
+    FROM unc CROSS JOIN LATERAL unnest(unc.lats, unc.rcs) AS r (latest, created_at)
+    WHERE (unc.u & r.latest) <> 0
     GROUP BY 1
 )
 SELECT p.period_start,
-       coalesce(extract(epoch FROM max(p.t - u.oldest)) / 86400.0, 0)::float8 AS value,
-       coalesce(sum(u.n), 0)::float8 AS numerator,
+       coalesce(extract(epoch FROM p.t - (SELECT min(uo.oldest) FROM uo WHERE ((uo.u >> p.k) & 1) = 1)) / 86400.0,
+                0)::float8 AS value,
+       coalesce((SELECT sum(un.n) FROM un WHERE ((un.u >> p.k) & 1) = 1), 0)::float8 AS numerator,
        NULL::float8 AS denominator
 FROM periods p
-LEFT JOIN unc u ON ((u.u >> p.k) & 1) = 1
-GROUP BY p.k, p.period_start
 ORDER BY p.k;
