@@ -2,10 +2,11 @@
 -- `kpi seed scale --scale S [--reset]` after schema.sql, in one multi-statement
 -- script (one transaction), with the session setting kpi.scale = S (default 1).
 --
--- Per unit of S: 1,000 designs, 10,000 jobs, 20,000 design events, ~2,000
--- decoration revisions, ~2,200 export artifacts, ~9,800 routing decisions (one
+-- Per unit of S: 1,000 designs, 10,000 jobs, 20,000 design events, ~1,980
+-- decoration revisions, ~2,430 export artifacts, ~9,990 routing decisions (one
 -- per non-drill job), plus 8 outage drills and 600 rollout changes in all.
--- S = 1000: 1M designs, 10M jobs, 20M events.
+-- S = 1000: 1M designs, 10M jobs, 20M events; loads in about 5 minutes on
+-- the 2-core benchmark machine (docs/performance.md).
 --
 -- Time line (UTC; T_end = 2026-11-16 00:00, the end of 2026-W46, as in the
 -- demo): designs created 2024-11-04 .. T_end, ids in creation order; the
