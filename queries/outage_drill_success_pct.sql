@@ -7,6 +7,8 @@
 -- A period without drills, or whose drills have no finished job: value null.
 -- Parameters: $1 from, $2 to (timestamptz), $3 active_days (int),
 --             $4 coverage_target (float8, legacy_coverage_pct's target).
+-- The cohort and coverage as of each drill start are computed as in
+-- legacy_coverage_pct.sql (bitmasks over the drills instead of the periods).
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start
     FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond',
@@ -25,59 +27,74 @@ WITH periods AS (
            (CASE WHEN count(*) > 60 THEN 'more than 60 drills in the window: ask for fewer weeks' END)::int AS guard
     FROM drills
 ), act AS (
-    -- bit k: an event in [T_k - active_days, T_k)
-    SELECT e.design_id,
-           bit_or((1::bigint << width_bucket(e.at, a.ls)) - (1::bigint << width_bucket(e.at, a.ts))) AS m
-    FROM design_events e CROSS JOIN arr a
-    WHERE e.at >= a.ls[1] AND e.at < a.ts[a.n]
-    GROUP BY e.design_id
-), legacy AS (
-    SELECT d.id, d.created_at, d.migrated_at, act.m
-    FROM act JOIN designs d ON d.id = act.design_id AND d.provider = 'legacy'
+    -- per legacy design, bit k: an event in [T_k - active_days, T_k) (one
+    -- index range scan per design)
+    SELECT d.id, d.created_at, d.migrated_at, x.m
+    FROM designs d
+    CROSS JOIN LATERAL (
+        SELECT bit_or((1::bigint << width_bucket(e.at, (SELECT ls FROM arr)))
+                      - (1::bigint << width_bucket(e.at, (SELECT ts FROM arr)))) AS m
+        FROM design_events e
+        WHERE e.design_id = d.id
+          AND e.at >= (SELECT ls[1] FROM arr) AND e.at < (SELECT ts[n] FROM arr)
+    ) x
+    WHERE d.provider = 'legacy'
 ), rev AS (
     -- A revision is the latest as of T for T in (created_at, valid_to], where
-    -- valid_to is the earliest creation of any higher revision.
+    -- valid_to is the earliest creation of any higher revision (revisions
+    -- created at or after the last T change nothing); first_at is the
+    -- design's first revision.
     SELECT r.design_id, r.revision, r.created_at,
-           min(r.created_at) OVER (PARTITION BY r.design_id ORDER BY r.revision DESC
-                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS valid_to
+           min(r.created_at) OVER (PARTITION BY r.design_id ORDER BY r.revision
+                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS valid_to,
+           min(r.created_at) OVER (PARTITION BY r.design_id) AS first_at
     FROM decoration_revisions r
-    WHERE r.design_id IN (SELECT id FROM legacy)
+    WHERE r.created_at < $2::timestamptz
 ), revm AS (
-    SELECT rev.design_id, rev.revision, rev.created_at,
-           (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
-                                  width_bucket(rev.created_at, a.ts)))
-           - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest
-    FROM rev CROSS JOIN arr a
+    -- bit k: the latest revision as of T_k (only revisions that are, for
+    -- some T_k: every design with a revision has one)
+    SELECT m.* FROM (
+        SELECT rev.design_id, rev.revision, rev.created_at, rev.first_at,
+               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
+                                      width_bucket(rev.created_at, a.ts)))
+               - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest
+        FROM rev CROSS JOIN arr a
+    ) m
+    WHERE m.latest <> 0
 ), art AS (
-    -- bit k: an artifact of the revision that is the latest as of T_k,
-    -- created before T_k and not expired at T_k
-    SELECT rm.design_id,
-           bit_or(rm.latest
-                  & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
-                                            width_bucket(x.created_at, a.ts)))
-                     - (1::bigint << width_bucket(x.created_at, a.ts)))) AS m
+    -- per design: its first revision, and bit k: an artifact of the revision
+    -- that is the latest as of T_k, created before T_k and not expired at T_k
+    SELECT rm.design_id, min(rm.first_at) AS first_at,
+           coalesce(bit_or(rm.latest
+                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
+                                                     width_bucket(x.created_at, a.ts)))
+                              - (1::bigint << width_bucket(x.created_at, a.ts)))), 0) AS m
     FROM revm rm
-    JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
+    LEFT JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
     CROSS JOIN arr a
     GROUP BY rm.design_id
 ), dm AS (
-    SELECT l.id,
-           l.m & ((1::bigint << a.n) - (1::bigint << width_bucket(greatest(l.created_at, f.first_at), a.ts)))
+    SELECT d.id,
+           coalesce(d.m, 0) & ((1::bigint << a.n) - (1::bigint << width_bucket(greatest(d.created_at, art.first_at), a.ts)))
                AS cohort,
-           CASE WHEN l.migrated_at IS NULL THEN 0::bigint
-                ELSE (1::bigint << a.n) - (1::bigint << width_bucket(l.migrated_at, a.ts)) END
-           | coalesce(art.m, 0) AS covered
-    FROM legacy l
-    JOIN (SELECT design_id, min(created_at) AS first_at FROM rev GROUP BY design_id) f ON f.design_id = l.id
-    LEFT JOIN art ON art.design_id = l.id
+           CASE WHEN d.migrated_at IS NULL THEN 0::bigint
+                ELSE (1::bigint << a.n) - (1::bigint << width_bucket(d.migrated_at, a.ts)) END
+           | art.m AS covered
+    FROM act d
+    JOIN art ON art.design_id = d.id
     CROSS JOIN arr a
+), masks AS (
+    SELECT dm.cohort, dm.covered, count(*) AS n
+    FROM dm
+    WHERE dm.cohort <> 0
+    GROUP BY dm.cohort, dm.covered
 )
 , cov AS (
     SELECT dr.k,
-           count(dm.id) AS cohort_n,
-           count(*) FILTER (WHERE ((dm.covered >> dr.k) & 1) = 1) AS covered_n
+           coalesce(sum(m.n), 0)::bigint AS cohort_n,
+           coalesce(sum(m.n) FILTER (WHERE ((m.covered >> dr.k) & 1) = 1), 0)::bigint AS covered_n
     FROM drills dr
-    LEFT JOIN dm ON ((dm.cohort >> dr.k) & 1) = 1
+    LEFT JOIN masks m ON ((m.cohort >> dr.k) & 1) = 1
     GROUP BY dr.k
 ), app AS (
     SELECT dr.pk,

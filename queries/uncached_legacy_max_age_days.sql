@@ -3,7 +3,9 @@
 -- T - created_at of the design's latest revision as of T, in days (float);
 -- 0 when none. numerator = how many designs are uncovered.
 -- Parameters: $1 from, $2 to (timestamptz), $3 active_days (int); $4 unused.
--- The bitmask technique is explained in legacy_coverage_pct.sql.
+-- The bitmask technique is explained in legacy_coverage_pct.sql; the
+-- uncovered designs are counted per distinct mask as well, and the oldest
+-- latest revision is found per distinct mask of its uncovered T_k.
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS t
@@ -15,65 +17,85 @@ WITH periods AS (
            count(*)::int AS n
     FROM periods
 ), act AS (
-    -- bit k: an event in [T_k - active_days, T_k)
-    SELECT e.design_id,
-           bit_or((1::bigint << width_bucket(e.at, a.ls)) - (1::bigint << width_bucket(e.at, a.ts))) AS m
-    FROM design_events e CROSS JOIN arr a
-    WHERE e.at >= a.ls[1] AND e.at < a.ts[a.n]
-    GROUP BY e.design_id
-), legacy AS (
-    SELECT d.id, d.created_at, d.migrated_at, act.m
-    FROM act JOIN designs d ON d.id = act.design_id AND d.provider = 'legacy'
+    -- per legacy design, bit k: an event in [T_k - active_days, T_k) (one
+    -- index range scan per design; the first T is least(from + 1 week, to),
+    -- the last one is to)
+    SELECT d.id, d.created_at, d.migrated_at, x.m
+    FROM designs d
+    CROSS JOIN LATERAL (
+        SELECT bit_or((1::bigint << width_bucket(e.at, (SELECT ls FROM arr)))
+                      - (1::bigint << width_bucket(e.at, (SELECT ts FROM arr)))) AS m
+        FROM design_events e
+        WHERE e.design_id = d.id
+          AND e.at >= least($1::timestamptz + interval '1 week', $2::timestamptz) - make_interval(days => $3::int)
+          AND e.at < $2::timestamptz
+    ) x
+    WHERE d.provider = 'legacy'
 ), rev AS (
     -- A revision is the latest as of T for T in (created_at, valid_to], where
-    -- valid_to is the earliest creation of any higher revision.
+    -- valid_to is the earliest creation of any higher revision (revisions
+    -- created at or after the last T change nothing); first_at is the
+    -- design's first revision.
     SELECT r.design_id, r.revision, r.created_at,
-           min(r.created_at) OVER (PARTITION BY r.design_id ORDER BY r.revision DESC
-                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS valid_to
+           min(r.created_at) OVER (PARTITION BY r.design_id ORDER BY r.revision
+                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS valid_to,
+           min(r.created_at) OVER (PARTITION BY r.design_id) AS first_at
     FROM decoration_revisions r
-    WHERE r.design_id IN (SELECT id FROM legacy)
+    WHERE r.created_at < $2::timestamptz
 ), revm AS (
-    SELECT rev.design_id, rev.revision, rev.created_at,
-           (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
-                                  width_bucket(rev.created_at, a.ts)))
-           - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest
-    FROM rev CROSS JOIN arr a
+    -- bit k: the latest revision as of T_k (only revisions that are, for
+    -- some T_k: every design with a revision has one)
+    SELECT m.* FROM (
+        SELECT rev.design_id, rev.revision, rev.created_at, rev.first_at,
+               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
+                                      width_bucket(rev.created_at, a.ts)))
+               - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest
+        FROM rev CROSS JOIN arr a
+    ) m
+    WHERE m.latest <> 0
 ), art AS (
-    -- bit k: an artifact of the revision that is the latest as of T_k,
-    -- created before T_k and not expired at T_k
-    SELECT rm.design_id,
-           bit_or(rm.latest
-                  & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
-                                            width_bucket(x.created_at, a.ts)))
-                     - (1::bigint << width_bucket(x.created_at, a.ts)))) AS m
+    -- per design: its first revision, and bit k: an artifact of the revision
+    -- that is the latest as of T_k, created before T_k and not expired at T_k
+    SELECT rm.design_id, min(rm.first_at) AS first_at,
+           array_agg(rm.latest) AS lats, array_agg(rm.created_at) AS rcs,
+           coalesce(bit_or(rm.latest
+                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
+                                                     width_bucket(x.created_at, a.ts)))
+                              - (1::bigint << width_bucket(x.created_at, a.ts)))), 0) AS m
     FROM revm rm
-    JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
+    LEFT JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
     CROSS JOIN arr a
     GROUP BY rm.design_id
 ), dm AS (
-    SELECT l.id,
-           l.m & ((1::bigint << a.n) - (1::bigint << width_bucket(greatest(l.created_at, f.first_at), a.ts)))
+    SELECT d.id,
+           coalesce(d.m, 0) & ((1::bigint << a.n) - (1::bigint << width_bucket(greatest(d.created_at, art.first_at), a.ts)))
                AS cohort,
-           CASE WHEN l.migrated_at IS NULL THEN 0::bigint
-                ELSE (1::bigint << a.n) - (1::bigint << width_bucket(l.migrated_at, a.ts)) END
-           | coalesce(art.m, 0) AS covered
-    FROM legacy l
-    JOIN (SELECT design_id, min(created_at) AS first_at FROM rev GROUP BY design_id) f ON f.design_id = l.id
-    LEFT JOIN art ON art.design_id = l.id
+           CASE WHEN d.migrated_at IS NULL THEN 0::bigint
+                ELSE (1::bigint << a.n) - (1::bigint << width_bucket(d.migrated_at, a.ts)) END
+           | art.m AS covered,
+           art.lats, art.rcs
+    FROM act d
+    JOIN art ON art.design_id = d.id
     CROSS JOIN arr a
-)
-, unc AS (
-    -- each uncovered (design, T_k) has exactly one latest revision
-    SELECT p.k, max(p.t - rm.created_at) AS age, count(*) AS n
+), unc AS (
+    -- the designs uncovered as of some T_k (bit k of u), with their revisions
+    -- (an entry per artifact: repeats change no minimum)
+    SELECT dm.cohort & ~dm.covered AS u, dm.lats, dm.rcs
     FROM dm
-    JOIN revm rm ON rm.design_id = dm.id
-    JOIN periods p ON (((dm.cohort & ~dm.covered & rm.latest) >> p.k) & 1) = 1
-    GROUP BY p.k
+    WHERE (dm.cohort & ~dm.covered) <> 0
+), un AS MATERIALIZED (
+    SELECT unc.u, count(*) AS n FROM unc GROUP BY unc.u
+), uo AS MATERIALIZED (
+    -- each uncovered (design, T_k) has exactly one latest revision
+    SELECT unc.u & r.latest AS u, min(r.created_at) AS oldest
+    FROM unc CROSS JOIN LATERAL unnest(unc.lats, unc.rcs) AS r (latest, created_at)
+    WHERE (unc.u & r.latest) <> 0
+    GROUP BY 1
 )
 SELECT p.period_start,
-       coalesce(extract(epoch FROM u.age) / 86400.0, 0)::float8 AS value,
-       coalesce(u.n, 0)::float8 AS numerator,
+       coalesce(extract(epoch FROM p.t - (SELECT min(uo.oldest) FROM uo WHERE ((uo.u >> p.k) & 1) = 1)) / 86400.0,
+                0)::float8 AS value,
+       coalesce((SELECT sum(un.n) FROM un WHERE ((un.u >> p.k) & 1) = 1), 0)::float8 AS numerator,
        NULL::float8 AS denominator
 FROM periods p
-LEFT JOIN unc u ON u.k = p.k
 ORDER BY p.k;

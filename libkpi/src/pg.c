@@ -140,9 +140,13 @@ int kpi_pg_open(kpi_pg **out, const kpi_config *cfg, kpi_error *err)
 	snprintf(timeout, sizeof(timeout), "%d", cfg->statement_timeout_ms);
 	params[0] = timeout;
 	params[1] = cfg->timezone;
+	/* jit off: compiling these plans with LLVM costs 0.3-0.7 s per query
+	 * and per parallel worker, more than it saves on their scans (see
+	 * docs/performance.md). */
 	r = PQexecParams(pg->conn,
 	                 "SELECT set_config('statement_timeout', $1, true), "
-	                 "set_config('TimeZone', $2, true), set_config('DateStyle', 'ISO', true)",
+	                 "set_config('TimeZone', $2, true), set_config('DateStyle', 'ISO', true), "
+	                 "set_config('jit', 'off', true)",
 	                 2, NULL, params, NULL, NULL, 0);
 	if ((rc = exec_ok(pg, r, "cannot set statement_timeout and TimeZone", err)))
 		goto fail;
