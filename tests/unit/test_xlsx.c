@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 
 #define KPI_HEAD 22 /* the header row of a KPI sheet's table (xlsx.c) */
+#define DEMO_W46 KPI_SOURCE_DIR "/tests/fixtures/render/demo-w46.snapshot.json"
+#define DEMO_W42 KPI_SOURCE_DIR "/tests/fixtures/render/demo-w42.snapshot.json"
 
 typedef struct wr_ctx {
 	const kpi_snapshot *snap;
@@ -48,13 +50,24 @@ static char *write_book(const kpi_snapshot *snap, const char *name)
 	return path;
 }
 
-static int find_row(const xr_book *b, const xr_sheet *s, int col, const char *text)
+static int find_row_from(const xr_book *b, const xr_sheet *s, int from, int col, const char *text)
 {
-	for (int r = 0; r < 200; r++)
+	for (int r = from; r < from + 200; r++)
 		if (strcmp(xr_text(b, s, r, col), text) == 0)
 			return r;
-	fail_msg("sheet %s: no '%s' in column %d", s->name, text, col);
+	fail_msg("sheet %s: no '%s' in column %d from row %d", s->name, text, col, from);
 	return -1;
+}
+
+static int find_row(const xr_book *b, const xr_sheet *s, int col, const char *text)
+{
+	return find_row_from(b, s, 0, col, text);
+}
+
+/* The row of a KPI (and label set) in the Summary's scorecard. */
+static int scorecard_row(const xr_book *b, const xr_sheet *s, const char *kpi)
+{
+	return find_row_from(b, s, find_row(b, s, 0, "KPI"), 0, kpi);
 }
 
 static int find_col(const xr_book *b, const xr_sheet *s, int row, const char *text)
@@ -90,7 +103,8 @@ static void assert_empty(const xr_book *b, const xr_sheet *s, int row, int col)
 
 static const char *const golden_parts[] = {
 	"xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet6.xml",
-	"xl/worksheets/sheet8.xml", "xl/worksheets/sheet9.xml", "xl/sharedStrings.xml", "xl/charts/chart2.xml",
+	"xl/worksheets/sheet8.xml", "xl/worksheets/sheet9.xml", "xl/worksheets/sheet10.xml", "xl/sharedStrings.xml",
+	"xl/charts/chart2.xml",
 	"docProps/core.xml",
 };
 
@@ -170,12 +184,17 @@ static void test_xlsx__summary_scorecard(void **state)
 	assert_string_equal(xr_text(b, s, 1, 1), "NO-GO");
 	assert_contains(xr_text(b, s, 2, 1), "2026-W46, 2026-11-09 to 2026-11-15 (Europe/Berlin)");
 	assert_contains(xr_text(b, s, 3, 1), "the week is not over");
-	/* the reasons of the last week */
-	assert_string_equal(xr_text(b, s, 5, 1), "uncached_legacy_max_age_days");
-	assert_number(b, s, 5, 3, 8.5);
-	assert_string_equal(xr_text(b, s, 5, 5), "<= 7 d");
-	assert_string_equal(xr_text(b, s, 5, 6), "breach");
+	/* the reasons of the last week, in the scorecard's columns */
+	r = find_row(b, s, 0, "Reason (KPI)");
+	assert_string_equal(xr_text(b, s, r, 3), "Unit");
+	assert_string_equal(xr_text(b, s, r, 5), "Status");
+	assert_string_equal(xr_text(b, s, r + 1, 0), "uncached_legacy_max_age_days");
+	assert_number(b, s, r + 1, 2, 8.5);
+	assert_string_equal(xr_text(b, s, r + 1, 3), "d");
+	assert_string_equal(xr_text(b, s, r + 1, 4), "<= 7 d");
+	assert_string_equal(xr_text(b, s, r + 1, 5), "breach");
 	head = find_row(b, s, 0, "KPI");
+	assert_string_equal(xr_text(b, s, head, 3), "Unit");
 	assert_string_equal(xr_text(b, s, head, 7), "Delta");
 	assert_contains(s->xml, "<pane ySplit=\"");
 	assert_contains(s->xml, "state=\"frozen\"");
@@ -183,7 +202,7 @@ static void test_xlsx__summary_scorecard(void **state)
 	assert_contains(s->xml, "<conditionalFormatting");
 	assert_contains(s->xml, "<formula>\"breach\"</formula>");
 	/* coverage: 95.5 (a 0-100 number, "%" beside it), previous 94.5, delta 1 */
-	r = find_row(b, s, 0, "legacy_coverage_pct");
+	r = scorecard_row(b, s, "legacy_coverage_pct");
 	assert_number(b, s, r, 2, 95.5);
 	assert_string_equal(xr_text(b, s, r, 3), "%");
 	assert_string_equal(xr_text(b, s, r, 4), ">= 95% (warn within 1)");
@@ -192,7 +211,7 @@ static void test_xlsx__summary_scorecard(void **state)
 	assert_number(b, s, r, 7, 1);
 	assert_string_equal(xr_text(b, s, r, 8), "week in progress");
 	/* export success: legacy then owned; owned has no value and no previous row */
-	r = find_row(b, s, 0, "export_success_rate");
+	r = scorecard_row(b, s, "export_success_rate");
 	assert_string_equal(xr_text(b, s, r, 1), "path=legacy");
 	assert_number(b, s, r, 7, 0.1 + 0.2 + 99 - 98.2);
 	assert_string_equal(xr_text(b, s, r + 1, 1), "path=owned");
@@ -201,13 +220,13 @@ static void test_xlsx__summary_scorecard(void **state)
 	assert_empty(b, s, r + 1, 6);
 	assert_empty(b, s, r + 1, 7);
 	/* a negative previous value: a positive delta; a huge previous: none now */
-	r = find_row(b, s, 0, "job_latency_seconds");
+	r = scorecard_row(b, s, "job_latency_seconds");
 	assert_number(b, s, r, 2, 1.25);
 	assert_number(b, s, r, 6, -12.5);
 	assert_number(b, s, r, 7, 13.75);
 	assert_empty(b, s, r + 1, 2);
 	/* the incomplete CloudWatch row says so */
-	r = find_row(b, s, 1, "endpoint=/v1/orders");
+	r = find_row_from(b, s, head, 1, "endpoint=/v1/orders");
 	assert_string_equal(xr_text(b, s, r, 5), "no_data");
 	assert_contains(xr_text(b, s, r, 8), "source answered in part");
 	assert_string_equal(xr_text(b, s, r, 6), "4.94065645841247e-324");
@@ -297,7 +316,7 @@ static void test_xlsx__sheet_names(void **state)
 	snapfix_row(snap, "history", 1, NULL, true, 4);
 	snapfix_finish(snap);
 	b = xr_open(write_book(snap, "names.xlsx"));
-	assert_int_equal(b->nsheets, 8);
+	assert_int_equal(b->nsheets, 9);
 	assert_string_equal(b->sheets[0].name, "Summary");
 	assert_string_equal(b->sheets[1].name, "summary~2");
 	assert_string_equal(b->sheets[2].name, "history~2");
@@ -306,6 +325,12 @@ static void test_xlsx__sheet_names(void **state)
 	assert_string_equal(b->sheets[5].name, "definitions~2");
 	assert_string_equal(b->sheets[6].name, "Drill-down");
 	assert_string_equal(b->sheets[7].name, "Definitions");
+	assert_string_equal(b->sheets[8].name, "Chart data"); /* what the charts plot, hidden */
+	{
+		char *wb = xr_part(b, "xl/workbook.xml");
+		assert_contains(wb, "<sheet name=\"Chart data\" sheetId=\"9\" state=\"hidden\"");
+		free(wb);
+	}
 	for (size_t i = 0; i < b->nsheets; i++) {
 		assert_true(strlen(b->sheets[i].name) <= 31);
 		for (size_t j = 0; j < i; j++)
@@ -392,14 +417,14 @@ static void test_xlsx__one_week_history(void **state)
 	kpi_snapshot *snap = packfix_synthetic(1);
 	xr_book *b = xr_open(write_book(snap, "one.xlsx"));
 	const xr_sheet *s = xr_sheet_by_name(b, "Summary");
-	int r = find_row(b, s, 0, "legacy_coverage_pct");
+	int r = scorecard_row(b, s, "legacy_coverage_pct");
 
 	/* the first week of coverage has no value in the synthetic data: no_data;
 	 * no previous week, so neither previous value nor delta */
 	assert_string_equal(xr_text(b, s, r, 5), "no_data");
 	assert_empty(b, s, r, 6);
 	assert_empty(b, s, r, 7);
-	r = find_row(b, s, 0, "export_success_rate");
+	r = scorecard_row(b, s, "export_success_rate");
 	assert_empty(b, s, r, 6);
 	assert_empty(b, s, r, 7);
 	s = xr_sheet_by_name(b, "export_success_rate");
@@ -432,7 +457,7 @@ static void test_xlsx__very_long_labels(void **state)
 	snapfix_finish(snap);
 	b = xr_open(write_book(snap, "long.xlsx"));
 	s = xr_sheet_by_name(b, "Summary");
-	cell = xr_text(b, s, find_row(b, s, 0, "api_error_rate_pct"), 1);
+	cell = xr_text(b, s, scorecard_row(b, s, "api_error_rate_pct"), 1);
 	/* Excel's limit: 32,767 characters in a cell */
 	assert_int_equal(strlen(cell) > 32767 - 10 ? 1 : 0, 1);
 	{
@@ -526,6 +551,297 @@ static void test_xlsx__every_number_equals_the_snapshot(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* ---- every cell fits: column widths and row heights ---- */
+
+/* A lower bound of how wide text is shown, in column units (the width of
+ * a digit), from character classes (xlsx.c measures with DejaVu's advances;
+ * this is a test-side model that errs on the narrow side): a column
+ * narrower than this certainly cuts its text or shows ###. */
+static double shown_width(const char *s, bool bold, double font_size)
+{
+	double w = 0, line = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		double c;
+		if (*p == '\n') {
+			w = line > w ? line : w;
+			line = 0;
+			continue;
+		}
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		if (*p >= '0' && *p <= '9')
+			c = 1.0;
+		else if (strchr(".,:; -'|!()", *p))
+			c = 0.43;
+		else if (strchr("ilj", *p))
+			c = 0.43;
+		else if (strchr("frtIJ", *p))
+			c = 0.46;
+		else if (*p >= 'a' && *p <= 'z')
+			c = 0.82;
+		else if (*p >= 'A' && *p <= 'Z')
+			c = 0.9;
+		else
+			c = 0.5;
+		line += c;
+	}
+	w = line > w ? line : w;
+	return w * (bold ? 1.05 : 1.0) * font_size / 11.0;
+}
+
+/* A number as a format shows it (the formats the workbook uses). */
+static bool shown_number(char *buf, size_t size, double v, const char *fmt)
+{
+	if (strcmp(fmt, "0.00") == 0)
+		snprintf(buf, size, "%.2f", v);
+	else if (strcmp(fmt, "#,##0") == 0 || strcmp(fmt, "#,##0.00") == 0) {
+		char t[400];
+		size_t digits, o = 0;
+		snprintf(t, sizeof(t), strcmp(fmt, "#,##0") == 0 ? "%.0f" : "%.2f", fabs(v));
+		digits = strspn(t, "0123456789");
+		if (v < 0)
+			buf[o++] = '-';
+		for (size_t i = 0; t[i] && o + 2 < size; i++) {
+			if (i && i < digits && (digits - i) % 3 == 0)
+				buf[o++] = ',';
+			buf[o++] = t[i];
+		}
+		buf[o] = '\0';
+	} else if (strcmp(fmt, "0.00E+00") == 0)
+		snprintf(buf, size, "%.2E", v);
+	else if (strcmp(fmt, "yyyy-mm-dd") == 0)
+		snprintf(buf, size, "2026-01-01");
+	else if (strcmp(fmt, "yyyy-mm-dd hh:mm:ss") == 0)
+		snprintf(buf, size, "2026-01-01 00:00:00");
+	else if (strcmp(fmt, "General") == 0 && v == floor(v) && fabs(v) < 1e11)
+		snprintf(buf, size, "%.0f", v);
+	else
+		return false; /* General with decimals: rounded to the width, never ### */
+	return true;
+}
+
+/* In every sheet but the hidden one: every number's column holds it as
+ * its format shows it (no ###); every text cell that cannot run on into
+ * its right neighbour fits its column; every row of wrapped text is tall
+ * enough for its lines. */
+static size_t assert_cells_fit(const xr_book *b)
+{
+	size_t checked = 0;
+	for (size_t i = 0; i < b->nsheets; i++) {
+		const xr_sheet *s = &b->sheets[i];
+		int nrows, ncols;
+		if (strcmp(s->name, "Chart data") == 0)
+			continue;
+		xr_dimension(s, &nrows, &ncols);
+		for (int r = 0; r < nrows; r++) {
+			double ht = xr_row_height(s, r);
+			for (int c = 0; c < ncols; c++) {
+				xr_cell cell = xr_get(b, s, r, c);
+				xr_style st;
+				double w, need;
+				char shown[512];
+				if (!cell.present)
+					continue;
+				st = xr_get_style(b, s, r, c);
+				w = xr_col_width(s, c);
+				if (w < 0)
+					w = 8.43; /* Excel's default */
+				if (cell.is_number) {
+					if (shown_number(shown, sizeof(shown), cell.number, st.num_format) &&
+					    (need = shown_width(shown, st.bold, st.font_size)) > w)
+						fail_msg("sheet %s row %d col %d: %s (%s) needs %.1f, the column is %.2f wide: ###",
+						         s->name, r, c, shown, st.num_format, need, w);
+				} else if (st.wrap) {
+					/* at least this many lines, whatever the breaks */
+					double lines = ceil(shown_width(cell.text, st.bold, st.font_size) / (w - 0.5));
+					if ((ht < 0 ? 15 : ht) < lines * 12.8)
+						fail_msg("sheet %s row %d col %d: '%.40s...' wraps into %.0f lines in %.2f, the row is "
+						         "%.1f pt high",
+						         s->name, r, c, cell.text, lines, w, ht < 0 ? 15 : ht);
+				} else {
+					xr_cell next = xr_get(b, s, r, c + 1);
+					need = shown_width(cell.text, st.bold, st.font_size);
+					if (next.present && need > w && need < 100)
+						fail_msg("sheet %s row %d col %d: '%s' needs %.1f, the column is %.2f wide", s->name, r,
+						         c, cell.text, need, w);
+					xr_cell_release(&next);
+				}
+				checked++;
+				xr_style_release(&st);
+				xr_cell_release(&cell);
+			}
+		}
+	}
+	return checked;
+}
+
+static void test_xlsx__columns_and_rows_fit_their_cells(void **state)
+{
+	(void)state;
+	kpi_snapshot *snaps[] = { packfix_golden(), packfix_synthetic(12), snapfix_read(DEMO_W46),
+		                  snapfix_read(DEMO_W42) };
+	for (size_t k = 0; k < sizeof(snaps) / sizeof(snaps[0]); k++) {
+		char name[32];
+		xr_book *b;
+		snprintf(name, sizeof(name), "fit%zu.xlsx", k);
+		b = xr_open(write_book(snaps[k], name));
+		assert_true(assert_cells_fit(b) > 200);
+		if (k == 2) {
+			/* the reviewer's case: the revision times of the drill-down */
+			const xr_sheet *s = xr_sheet_by_name(b, "Drill-down");
+			int head = find_row(b, s, 0, "Design");
+			assert_string_equal(xr_text(b, s, head, 4), "Revision created (UTC)");
+			assert_true(xr_col_width(s, 4) >= 18);
+			/* the definitions: rows as tall as their wrapped lines */
+			s = xr_sheet_by_name(b, "Definitions");
+			assert_true(xr_row_height(s, find_row(b, s, 0, "legacy_coverage_pct")) >= 4 * 12.8);
+		}
+		xr_close(b);
+		kpi_snapshot_free(snaps[k]);
+	}
+}
+
+/* ---- charts: gaps where there is nothing to plot ---- */
+
+/* Column index of "$AB$" in a reference. */
+static int ref_col(const char *ref)
+{
+	const char *d = strchr(ref, '$');
+	int c = 0;
+	assert_non_null(d);
+	for (d++; *d >= 'A' && *d <= 'Z'; d++)
+		c = c * 26 + (*d - 'A' + 1);
+	return c - 1;
+}
+
+/* Every series of every KPI chart reads the hidden sheet, which holds a
+ * week's value only when it is plotted: a value that is neither no_data nor
+ * not_applicable. Returns how many weeks were left as gaps. */
+static size_t assert_chart_gaps(const xr_book *b, const kpi_snapshot *snap)
+{
+	const xr_sheet *plot = xr_sheet_by_name(b, "Chart data");
+	int nweeks = snap->result->window.nweeks;
+	size_t gaps = 0, series = 0;
+
+	assert_non_null(plot);
+	for (int k = 1;; k++) {
+		char part[64], *chart, *p;
+		snprintf(part, sizeof(part), "xl/charts/chart%d.xml", k);
+		if (!(chart = xr_part(b, part)))
+			break;
+		/* no zero and no connected line for blanks: gaps */
+		assert_null(strstr(chart, "<c:dispBlanksAs val=\"zero\""));
+		assert_null(strstr(chart, "<c:dispBlanksAs val=\"span\""));
+		for (p = chart; (p = strstr(p, "<c:ser>")); p++) {
+			char sheet[64], head[600], status[600], *q, *e;
+			const xr_sheet *s;
+			int name_col, plot_col, st_col;
+			/* the name: the value column's header on the KPI's sheet */
+			q = strstr(p, "<c:tx><c:strRef><c:f>") + 21;
+			e = strchr(q, '!');
+			snprintf(sheet, sizeof(sheet), "%.*s", (int)(e - q), q);
+			if (sheet[0] == '\'') {
+				memmove(sheet, sheet + 1, strlen(sheet));
+				sheet[strlen(sheet) - 1] = '\0';
+			}
+			s = xr_sheet_by_name(b, sheet);
+			assert_non_null(s);
+			name_col = ref_col(e);
+			snprintf(head, sizeof(head), "%s", xr_text(b, s, KPI_HEAD, name_col));
+			if (strncmp(head, "threshold", 9) == 0)
+				continue; /* the threshold series: its own column */
+			series++;
+			q = strstr(p, "<c:val><c:numRef><c:f>") + 22;
+			assert_memory_equal(q, "'Chart data'!", 13);
+			plot_col = ref_col(q);
+			/* "labels (unit)" -> "labels status" */
+			*strrchr(head, '(') = '\0';
+			snprintf(status, sizeof(status), "%sstatus", head);
+			st_col = find_col(b, s, KPI_HEAD, status);
+			for (int wi = 0; wi < nweeks; wi++) {
+				const char *stt = xr_text(b, s, KPI_HEAD + 1 + wi, st_col);
+				xr_cell v = xr_get(b, s, KPI_HEAD + 1 + wi, name_col), pv = xr_get(b, plot, 1 + wi, plot_col);
+				bool want = v.present && v.is_number && strcmp(stt, "no_data") != 0 &&
+				            strcmp(stt, "not_applicable") != 0;
+				char pt[32];
+				if (want != pv.present)
+					fail_msg("%s '%s' week %d (%s, value '%s'): chart cell %s", sheet, head, wi, stt,
+					         v.text ? v.text : "", pv.present ? "has a point" : "is empty");
+				if (want)
+					assert_true(pv.is_number && pv.number == v.number);
+				/* the chart's cached values have the same gaps */
+				snprintf(pt, sizeof(pt), "<c:pt idx=\"%d\">", wi);
+				{
+					const char *val = strstr(p, "<c:val>"), *end = strstr(val, "</c:val>"), *hit = strstr(val, pt);
+					assert_int_equal(want, hit && hit < end);
+				}
+				gaps += !want;
+				xr_cell_release(&v);
+				xr_cell_release(&pv);
+			}
+		}
+		free(chart);
+	}
+	assert_true(series > 0);
+	return gaps;
+}
+
+static void test_xlsx__charts_leave_gaps_for_no_data_and_not_applicable(void **state)
+{
+	(void)state;
+	kpi_snapshot *demo = snapfix_read(DEMO_W46), *golden = packfix_golden();
+	xr_book *b = xr_open(write_book(demo, "gaps-demo.xlsx"));
+	const xr_sheet *s = xr_sheet_by_name(b, "outage_drill_success_pct");
+
+	/* the drill KPI: W36 and W37 are not applicable (coverage missed its
+	 * target): their values stay in the table but are not drawn */
+	assert_string_equal(xr_text(b, s, KPI_HEAD + 2, 0), "2026-W36");
+	assert_string_equal(xr_text(b, s, KPI_HEAD + 2, find_col(b, s, KPI_HEAD, "value status")), "not_applicable");
+	assert_number(b, s, KPI_HEAD + 2, find_col(b, s, KPI_HEAD, "value (%)"), 0);
+	assert_number(b, s, KPI_HEAD + 3, find_col(b, s, KPI_HEAD, "value (%)"), 22.5);
+	assert_true(assert_chart_gaps(b, demo) >= 9); /* 2 not applicable + 7 no data weeks of the drill KPI */
+	xr_close(b);
+	/* the golden snapshot: an incomplete CloudWatch row (no_data with a
+	 * partial value), a not-applicable row, values beyond Excel's range */
+	b = xr_open(write_book(golden, "gaps-golden.xlsx"));
+	assert_true(assert_chart_gaps(b, golden) > 0);
+	xr_close(b);
+	kpi_snapshot_free(demo);
+	kpi_snapshot_free(golden);
+}
+
+/* ---- the Summary's units ---- */
+
+static void test_xlsx__summary_units_are_the_catalogue_units(void **state)
+{
+	(void)state;
+	kpi_snapshot *snaps[] = { packfix_golden(), snapfix_read(DEMO_W42) };
+	for (size_t k = 0; k < 2; k++) {
+		xr_book *b = xr_open(write_book(snaps[k], "units.xlsx"));
+		const xr_sheet *s = xr_sheet_by_name(b, "Summary");
+		int reasons = find_row(b, s, 0, "Reason (KPI)"), head = find_row(b, s, 0, "KPI"), n = 0;
+		for (int r = reasons + 1; r < head; r++) {
+			const kpi_def *d = kpi_catalog_find(snaps[k]->catalog, xr_text(b, s, r, 0));
+			if (!d)
+				continue; /* "none: ..." or the blank row */
+			assert_string_equal(xr_text(b, s, r, 3), d->unit);
+			n++;
+		}
+		assert_int_equal(n, (int)snaps[k]->verdicts[snaps[k]->result->window.nweeks - 1].nreasons);
+		assert_true(n > 0);
+		n = 0;
+		for (int r = head + 1; *xr_text(b, s, r, 0); r++, n++) {
+			const kpi_def *d = kpi_catalog_find(snaps[k]->catalog, xr_text(b, s, r, 0));
+			assert_non_null(d);
+			assert_true(*d->unit);
+			assert_string_equal(xr_text(b, s, r, 3), d->unit);
+		}
+		assert_true(n > 5);
+		xr_close(b);
+		kpi_snapshot_free(snaps[k]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +856,9 @@ int main(void)
 		cmocka_unit_test(test_xlsx__beyond_excel),
 		cmocka_unit_test(test_xlsx__unwritable_path),
 		cmocka_unit_test(test_xlsx__every_number_equals_the_snapshot),
+		cmocka_unit_test(test_xlsx__columns_and_rows_fit_their_cells),
+		cmocka_unit_test(test_xlsx__charts_leave_gaps_for_no_data_and_not_applicable),
+		cmocka_unit_test(test_xlsx__summary_units_are_the_catalogue_units),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,6 +232,7 @@ xr_book *xr_open(const char *path)
 		}
 		free(sst);
 	}
+	b->styles = xr_part(b, "xl/styles.xml");
 	free(wb);
 	free(rels);
 	return b;
@@ -250,6 +251,7 @@ void xr_close(xr_book *b)
 		free(b->sst[i]);
 	free(b->sheets);
 	free(b->sst);
+	free(b->styles);
 	free(b->path);
 	free(b);
 }
@@ -329,4 +331,139 @@ const char *xr_text(const xr_book *b, const xr_sheet *s, int row, int col)
 	snprintf(buf, sizeof(buf), "%s", c.text ? c.text : "");
 	xr_cell_release(&c);
 	return buf;
+}
+
+/* The `i`th element `<tag` inside the first `<list` element of `xml` (a
+ * pointer to its '<'), NULL when there is none. */
+static const char *nth_in(const char *xml, const char *list, const char *tag, long i)
+{
+	char open[64], close[64];
+	const char *p, *end;
+	size_t tl = strlen(tag);
+	snprintf(open, sizeof(open), "<%s", list);
+	snprintf(close, sizeof(close), "</%s>", list);
+	if (!xml || !(p = strstr(xml, open)) || !(end = strstr(p, close)))
+		return NULL;
+	for (p = strchr(p, '>'); p && (p = strstr(p, tag)) && p < end; p += tl) {
+		if (p[-1] != '<' || (p[tl] != ' ' && p[tl] != '>' && p[tl] != '/'))
+			continue;
+		if (i-- == 0)
+			return p - 1;
+	}
+	return NULL;
+}
+
+/* Excel's built-in number formats the writer may use. */
+static const char *builtin_format(long id)
+{
+	switch (id) {
+	case 1: return "0";
+	case 2: return "0.00";
+	case 3: return "#,##0";
+	case 4: return "#,##0.00";
+	case 11: return "0.00E+00";
+	case 14: return "m/d/yyyy";
+	case 49: return "@";
+	default: return "General";
+	}
+}
+
+xr_style xr_get_style(const xr_book *b, const xr_sheet *s, int row, int col)
+{
+	xr_style st = { NULL, false, false, 11 };
+	char key[32], r[24], *sidx, *fmt_id = NULL, *font_id = NULL;
+	const char *p, *xf, *xf_end, *font;
+	long id = 0;
+
+	ref(r, row, col);
+	snprintf(key, sizeof(key), "<c r=\"%s\"", r);
+	if ((p = strstr(s->xml, key)) && (sidx = attr(p, "s"))) {
+		if ((xf = nth_in(b->styles, "cellXfs", "xf", strtol(sidx, NULL, 10)))) {
+			xf_end = strstr(xf, "</xf>");
+			fmt_id = attr(xf, "numFmtId");
+			font_id = attr(xf, "fontId");
+			{
+				/* <xf ...><alignment ... wrapText="1"/></xf> */
+				const char *gt = strchr(xf, '>');
+				const char *al = gt[-1] == '/' ? NULL : strstr(gt, "<alignment");
+				char *wrap = al && xf_end && al < xf_end ? attr(al, "wrapText") : NULL;
+				st.wrap = wrap && strcmp(wrap, "1") == 0;
+				free(wrap);
+			}
+		}
+		free(sidx);
+	}
+	if (fmt_id) {
+		char want[64];
+		const char *nf;
+		id = strtol(fmt_id, NULL, 10);
+		snprintf(want, sizeof(want), "<numFmt numFmtId=\"%ld\"", id);
+		nf = b->styles ? strstr(b->styles, want) : NULL;
+		st.num_format = nf ? attr(nf, "formatCode") : strdup(builtin_format(id));
+		free(fmt_id);
+	} else {
+		st.num_format = strdup("General");
+	}
+	if (font_id && (font = nth_in(b->styles, "fonts", "font", strtol(font_id, NULL, 10)))) {
+		const char *end = strstr(font, "</font>"), *b_ = strstr(font, "<b/>"), *sz = strstr(font, "<sz ");
+		char *v;
+		st.bold = b_ && end && b_ < end;
+		if (sz && end && sz < end && (v = attr(sz, "val"))) {
+			st.font_size = strtod(v, NULL);
+			free(v);
+		}
+	}
+	free(font_id);
+	return st;
+}
+
+void xr_style_release(xr_style *st)
+{
+	free(st->num_format);
+	st->num_format = NULL;
+}
+
+double xr_col_width(const xr_sheet *s, int col)
+{
+	const char *p = strstr(s->xml, "<cols>"), *end = p ? strstr(p, "</cols>") : NULL;
+	for (; p && (p = strstr(p, "<col ")) && p < end; p++) {
+		char *min = attr(p, "min"), *max = attr(p, "max"), *w = attr(p, "width");
+		double width = w ? strtod(w, NULL) : -1;
+		bool in = min && max && col + 1 >= atoi(min) && col + 1 <= atoi(max);
+		free(min);
+		free(max);
+		free(w);
+		if (in)
+			return width;
+	}
+	return -1;
+}
+
+double xr_row_height(const xr_sheet *s, int row)
+{
+	char key[32], *ht;
+	const char *p;
+	double h;
+	snprintf(key, sizeof(key), "<row r=\"%d\"", row + 1);
+	if (!(p = strstr(s->xml, key)) || !(ht = attr(p, "ht")))
+		return -1;
+	h = strtod(ht, NULL);
+	free(ht);
+	return h;
+}
+
+void xr_dimension(const xr_sheet *s, int *nrows, int *ncols)
+{
+	const char *p = strstr(s->xml, "<dimension ");
+	char *r = p ? attr(p, "ref") : NULL, *colon;
+	*nrows = *ncols = 0;
+	if (r && (colon = strchr(r, ':'))) {
+		const char *q = colon + 1;
+		int c = 0;
+		for (; *q >= 'A' && *q <= 'Z'; q++)
+			c = c * 26 + (*q - 'A' + 1);
+		*ncols = c;
+		*nrows = atoi(q);
+	}
+	free(r);
 }

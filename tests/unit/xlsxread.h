@@ -22,6 +22,7 @@ typedef struct xr_book {
 	size_t nsheets;
 	char **sst;      /* shared strings, entities decoded */
 	size_t nsst;
+	char *styles;    /* xl/styles.xml */
 } xr_book;
 
 /* Open a workbook: its sheets (workbook order) and shared strings. */
@@ -53,6 +54,27 @@ void xr_cell_release(xr_cell *c);
 /* Convenience: the string at row/col ("" when absent; a number's text for
  * a number), in a static buffer valid until the next call. */
 const char *xr_text(const xr_book *b, const xr_sheet *s, int row, int col);
+
+/* How a cell is shown: its number format ("General" when none), whether
+ * its text wraps, bold, font size. Free with xr_style_release(). */
+typedef struct xr_style {
+	char *num_format;
+	bool wrap;
+	bool bold;
+	double font_size;
+} xr_style;
+
+xr_style xr_get_style(const xr_book *b, const xr_sheet *s, int row, int col);
+void xr_style_release(xr_style *st);
+
+/* The width of a column (<cols>), -1 when it has the default width. */
+double xr_col_width(const xr_sheet *s, int col);
+
+/* The height of a row in points (<row ht>), -1 when it has the default. */
+double xr_row_height(const xr_sheet *s, int row);
+
+/* The rows and columns the sheet's <dimension> spans (0 and 0 when empty). */
+void xr_dimension(const xr_sheet *s, int *nrows, int *ncols);
 
 /* Decode the five XML entities and &#N; of `s` in place. */
 void xr_unescape(char *s);

@@ -8,8 +8,11 @@
  * format, frozen header, autofilter), one sheet **per KPI** (the weekly series
  * as numbers with number formats, their statuses, and a native Excel chart
  * with the threshold as its own series), **Drill-down** (uncovered designs,
- * critical mismatches, rollout changes) and **Definitions** (every KPI's
- * definition, threshold, policies and query SHA-256, then the provenance).
+ * critical mismatches, rollout changes), **Definitions** (every KPI's
+ * definition, threshold, policies and query SHA-256, then the provenance)
+ * and the hidden **Chart data** the charts plot (no_data and not_applicable
+ * weeks are empty cells there: gaps). Every column is sized to its widest
+ * cell as shown, every row of wrapped text to its lines.
  *
  * Deterministic: the same snapshot and version give the same bytes (the
  * document's creation time is the snapshot's as-of time; the zip entries are
