@@ -192,7 +192,10 @@ int kpi_format_json_result(kpi_buf *out, const kpi_result *res, const kpi_verdic
 	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
 }
 
-/* ---- CSV (RFC 4180: CRLF line ends, quotes doubled) ---- */
+/* ---- CSV (RFC 4180: CRLF line ends, quotes doubled) ----
+ *
+ * One record per row, the header first. `partial` is true on the rows of
+ * the week in progress (their values are so far), false otherwise. */
 
 static int csv_field(kpi_buf *b, const char *s, bool last)
 {
@@ -210,7 +213,7 @@ static int csv_field(kpi_buf *b, const char *s, bool last)
 
 int kpi_format_csv(kpi_buf *out, const kpi_result *res, kpi_error *err)
 {
-	int rc = kpi_buf_puts(out, "kpi,period_start,period_end,labels,value,numerator,denominator,status\r\n");
+	int rc = kpi_buf_puts(out, "kpi,period_start,period_end,labels,value,numerator,denominator,status,partial\r\n");
 	for (size_t i = 0; i < res->nseries && !rc; i++) {
 		const kpi_series *s = &res->series[i];
 		for (size_t j = 0; j < s->nrows && !rc; j++) {
@@ -226,7 +229,8 @@ int kpi_format_csv(kpi_buf *out, const kpi_result *res, kpi_error *err)
 			     csv_field(out, lb, false) || csv_field(out, r->has_value ? n1 : "", false) ||
 			     csv_field(out, r->has_numerator ? n2 : "", false) ||
 			     csv_field(out, r->has_denominator ? n3 : "", false) ||
-			     csv_field(out, kpi_status_name(r->status), true);
+			     csv_field(out, kpi_status_name(r->status), false) ||
+			     csv_field(out, r->partial ? "true" : "false", true);
 		}
 	}
 	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
@@ -328,6 +332,7 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 	const kpi_window *w = &res->window;
 	size_t nlines = 0, cap = 0, colw[NCOL];
 	cell *lines = NULL;
+	bool any_partial = false;
 	int rc = 0;
 	char wk[16];
 
@@ -385,6 +390,7 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 			c->text[COL_LABELS] = strdup(kpi_row_labels_format(buf, sizeof(buf), s, last));
 			c->text[COL_WEEK] = strdup(last->partial ? "current" : wk);
 			if (last->partial) {
+				any_partial = true;
 				free(c->text[COL_WEEK]);
 				snprintf(buf, sizeof(buf), "%s*", wk);
 				c->text[COL_WEEK] = strdup(buf);
@@ -419,6 +425,12 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 			     (colored ? kpi_buf_puts(out, "\033[0m") : 0) ||
 			     kpi_buf_puts(out, col == NCOL - 1 ? "\n" : "  ");
 		}
+	}
+	if (any_partial && !rc) {
+		/* the footnote of the `*` on the week */
+		char t1[32], t2[32];
+		rc = kpi_buf_printf(out, "* %s is not over: values so far, as of %s (the week ends %s)\n", wk,
+		                    kpi_time_format(t1, sizeof(t1), w->as_of), kpi_time_format(t2, sizeof(t2), w->to));
 	}
 	if (verdicts && !rc) {
 		rc = kpi_buf_puts(out, "\nVERDICT\n");

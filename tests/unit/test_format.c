@@ -537,12 +537,13 @@ static void test_format_csv__rfc4180_quoting_crlf_and_empty_nulls(void **state)
 
 	csv_parse(&c, f->out.data);
 	assert_int_equal(c.nrec, 3);
-	assert_int_equal(c.nf[0], 8);
+	assert_int_equal(c.nf[0], 9);
 	assert_string_equal(c.f[0][0], "kpi");
 	assert_string_equal(c.f[0][1], "period_start");
 	assert_string_equal(c.f[0][3], "labels");
 	assert_string_equal(c.f[0][7], "status");
-	assert_int_equal(c.nf[1], 8);
+	assert_string_equal(c.f[0][8], "partial");
+	assert_int_equal(c.nf[1], 9);
 	assert_string_equal(c.f[1][0], "free_labels");
 	assert_string_equal(c.f[1][1], "2026-05-11T00:00:00Z");
 	assert_string_equal(c.f[1][2], "2026-05-18T00:00:00Z");
@@ -551,12 +552,37 @@ static void test_format_csv__rfc4180_quoting_crlf_and_empty_nulls(void **state)
 	assert_string_equal(c.f[1][5], "290");
 	assert_string_equal(c.f[1][6], "3");
 	assert_string_equal(c.f[1][7], "breach");
-	assert_int_equal(c.nf[2], 8);
+	assert_string_equal(c.f[1][8], "false");
+	assert_int_equal(c.nf[2], 9);
 	assert_string_equal(c.f[2][3], "site=line1\nline2,note=plain");
 	assert_string_equal(c.f[2][4], "");
 	assert_string_equal(c.f[2][5], "");
 	assert_string_equal(c.f[2][6], "");
 	assert_string_equal(c.f[2][7], "no_data");
+	assert_string_equal(c.f[2][8], "false");
+	csv_free(&c);
+}
+
+/* The rows of the week in progress say so; the others say false. */
+static void test_format_csv__partial_column_true_on_the_current_week(void **state)
+{
+	fx *f = *state;
+	csv c;
+
+	build_rate_series(f); /* 2026-W19, then the current week 2026-W20 */
+	assert_int_equal(kpi_format_csv(&f->out, f->res, NULL), 0);
+	csv_parse(&c, f->out.data);
+	assert_int_equal(c.nrec, 5);
+	assert_string_equal(c.f[0][8], "partial");
+	for (int r = 1; r < 5; r++) {
+		assert_int_equal(c.nf[r], 9);
+		assert_string_equal(c.f[r][1], r <= 2 ? "2026-05-04T00:00:00Z" : "2026-05-11T00:00:00Z");
+		assert_string_equal(c.f[r][8], r <= 2 ? "false" : "true");
+	}
+	/* the current week's legacy row: no value, an empty field, still partial */
+	assert_string_equal(c.f[3][3], "path=legacy");
+	assert_string_equal(c.f[3][4], "");
+	assert_string_equal(c.f[3][7], "no_data");
 	csv_free(&c);
 }
 
@@ -566,7 +592,7 @@ static void test_format_csv__header_only_for_empty_result(void **state)
 	(void)new_result(f, "2026-W20", 1, utc(2026, 6, 1, 0, 0, 0));
 	assert_int_equal(kpi_format_csv(&f->out, f->res, NULL), 0);
 	assert_string_equal(f->out.data,
-	                    "kpi,period_start,period_end,labels,value,numerator,denominator,status\r\n");
+	                    "kpi,period_start,period_end,labels,value,numerator,denominator,status,partial\r\n");
 }
 
 /* ---- sparkline ---- */
@@ -847,6 +873,47 @@ static void test_format_table__lists_verdict_of_each_week(void **state)
 	assert_contains(v, "rate_by_path{path=owned}");
 }
 
+/* A partial row's week is marked `*`, and one footnote line under the
+ * table says what the mark means; without a partial row, no footnote. */
+static void test_format_table__footnote_explains_the_partial_mark(void **state)
+{
+	fx *f = *state;
+	kpi_error err = KPI_ERROR_INIT;
+	const char *foot, *v, *star;
+	char *line;
+
+	build_rate_series(f); /* the current week 2026-W20, as of 2026-05-13T06:30:00Z */
+	assert_int_equal(kpi_eval_verdicts(&f->verdicts, f->res, &err), 0);
+	assert_int_equal(kpi_format_table(&f->out, f->res, f->verdicts, NULL, NULL), 0);
+	star = strstr(f->out.data, "2026-W20*");
+	assert_non_null(star);
+	foot = strstr(f->out.data, "\n* ");
+	assert_non_null(foot);
+	assert_true(star < foot);
+	line = strndup(foot + 1, strcspn(foot + 1, "\n"));
+	assert_string_equal(line, "* 2026-W20 is not over: values so far, as of 2026-05-13T06:30:00Z "
+	                          "(the week ends 2026-05-18T00:00:00Z)");
+	free(line);
+	assert_null(strstr(foot + 1, "\n* ")); /* once */
+	/* after every row of the table, before the verdicts */
+	v = strstr(f->out.data, "VERDICT");
+	assert_non_null(v);
+	assert_true(foot < v);
+	{
+		const char *row = strstr(foot + 1, "path=");
+		assert_true(!row || row > v); /* no table row after it */
+	}
+	/* a table without a partial row has no footnote (and no mark) */
+	kpi_verdicts_free(f->verdicts, (size_t)f->res->window.nweeks);
+	f->verdicts = NULL;
+	kpi_result_free(f->res);
+	kpi_buf_release(&f->out);
+	build_table_result(f);
+	assert_int_equal(kpi_format_table(&f->out, f->res, NULL, NULL, NULL), 0);
+	assert_null(strchr(f->out.data, '*'));
+	assert_null(strstr(f->out.data, "is not over"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -866,6 +933,7 @@ int main(void)
 		T(test_format_json_result__without_verdicts_has_no_verdicts_key),
 		T(test_format_csv__rfc4180_quoting_crlf_and_empty_nulls),
 		T(test_format_csv__header_only_for_empty_result),
+		T(test_format_csv__partial_column_true_on_the_current_week),
 		cmocka_unit_test(test_format_sparkline__eight_levels_from_min_to_max),
 		cmocka_unit_test(test_format_sparkline__scales_to_the_window_range),
 		cmocka_unit_test(test_format_sparkline__flat_series_is_mid_level),
@@ -875,6 +943,7 @@ int main(void)
 		T(test_format_table__shows_last_week_status_and_sparkline),
 		T(test_format_table__color_only_adds_escapes),
 		T(test_format_table__lists_verdict_of_each_week),
+		T(test_format_table__footnote_explains_the_partial_mark),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }

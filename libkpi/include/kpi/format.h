@@ -44,8 +44,10 @@ KPI_EXTERN int kpi_format_json_series(kpi_buf *out, const kpi_series *s, kpi_err
 KPI_EXTERN int kpi_format_json_result(kpi_buf *out, const kpi_result *res,
                                       const kpi_verdict *verdicts, kpi_error *err);
 
-/** CSV, one line per row, header
- *  kpi,period_start,period_end,labels,value,numerator,denominator,status. */
+/** CSV (RFC 4180, CRLF line ends), one record per row, header
+ *  kpi,period_start,period_end,labels,value,numerator,denominator,status,partial;
+ *  no value is an empty field; partial is true or false (true on the rows
+ *  of the week in progress). */
 KPI_EXTERN int kpi_format_csv(kpi_buf *out, const kpi_result *res, kpi_error *err);
 
 /** Table options. */
@@ -59,7 +61,10 @@ typedef struct kpi_table_opts {
 /**
  * An aligned table: one line per KPI and label set showing the last week's
  * value, threshold and status, the previous week's value and a sparkline
- * across the window; then the verdict of each week when `verdicts` is set.
+ * across the window; the week of a partial row is marked `*`, explained by a
+ * footnote line under the table ("* YYYY-Www is not over: values so far,
+ * as of ... (the week ends ...)") printed only then; then the verdict of
+ * each week when `verdicts` is set.
  */
 KPI_EXTERN int kpi_format_table(kpi_buf *out, const kpi_result *res,
                                 const kpi_verdict *verdicts,
