@@ -73,9 +73,16 @@ void kpi_verdicts_free(kpi_verdict *v, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < v[i].nreasons; j++) {
-			free(v[i].reasons[j].kpi);
-			free(v[i].reasons[j].labels);
-			free(v[i].reasons[j].threshold);
+			kpi_reason *r = &v[i].reasons[j];
+			for (size_t k = 0; k < r->nlabels; k++) {
+				free(r->label_names ? r->label_names[k] : NULL);
+				free(r->label_values ? r->label_values[k] : NULL);
+			}
+			free(r->label_names);
+			free(r->label_values);
+			free(r->kpi);
+			free(r->labels);
+			free(r->threshold);
 		}
 		free(v[i].reasons);
 	}
@@ -90,6 +97,15 @@ static int add_reason(kpi_verdict *v, const kpi_series *s, const kpi_row *r, kpi
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	v->reasons = n;
 	n = &v->reasons[v->nreasons++];
+	memset(n, 0, sizeof(*n));
+	if (s->nlabels && (!(n->label_names = calloc(s->nlabels, sizeof(char *))) ||
+	                   !(n->label_values = calloc(s->nlabels, sizeof(char *)))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	n->nlabels = s->nlabels;
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (!(n->label_names[i] = strdup(s->label_names[i])) ||
+		    !(n->label_values[i] = strdup(r->labels[i] ? r->labels[i] : "")))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	n->kpi = strdup(s->def->id);
 	n->labels = strdup(kpi_row_labels_format(labels, sizeof(labels), s, r));
 	n->has_value = r->has_value;

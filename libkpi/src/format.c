@@ -110,19 +110,26 @@ int kpi__buf_json_str(kpi_buf *b, const char *s)
 	return rc ? rc : kpi_buf_puts(b, "\"");
 }
 
+/* {"name":"value",...} of `n` labels (SPEC section 5's row labels). */
+static int json_labels(kpi_buf *b, char *const *names, char *const *values, size_t n)
+{
+	int rc = kpi_buf_puts(b, "{");
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = (i ? kpi_buf_puts(b, ",") : 0) || kpi__buf_json_str(b, names[i]) || kpi_buf_puts(b, ":") ||
+		     kpi__buf_json_str(b, values[i] ? values[i] : "");
+	return rc || kpi_buf_puts(b, "}") ? KPI_ENOMEM : 0;
+}
+
 static int json_row(kpi_buf *b, const kpi_series *s, const kpi_row *r)
 {
 	char t1[32], t2[32], n1[40], n2[40], n3[40];
-	int rc = kpi_buf_printf(b, "{\"period_start\":\"%s\",\"period_end\":\"%s\",\"labels\":{",
+	int rc = kpi_buf_printf(b, "{\"period_start\":\"%s\",\"period_end\":\"%s\",\"labels\":",
 	                        kpi_time_format(t1, sizeof(t1), r->period_start),
-	                        kpi_time_format(t2, sizeof(t2), r->period_end));
-	for (size_t i = 0; i < s->nlabels && !rc; i++) {
-		rc = (i ? kpi_buf_puts(b, ",") : 0) || kpi__buf_json_str(b, s->label_names[i]) ||
-		     kpi_buf_puts(b, ":") || kpi__buf_json_str(b, r->labels[i]);
-	}
+	                        kpi_time_format(t2, sizeof(t2), r->period_end)) ||
+	         json_labels(b, s->label_names, r->labels, s->nlabels);
 	if (rc)
 		return KPI_ENOMEM;
-	rc = kpi_buf_printf(b, "},\"value\":%s,\"numerator\":%s,\"denominator\":%s,\"status\":\"%s\"%s%s}",
+	rc = kpi_buf_printf(b, ",\"value\":%s,\"numerator\":%s,\"denominator\":%s,\"status\":\"%s\"%s%s}",
 	                    kpi_format_number(n1, sizeof(n1), r->has_value, r->value),
 	                    kpi_format_number(n2, sizeof(n2), r->has_numerator, r->numerator),
 	                    kpi_format_number(n3, sizeof(n3), r->has_denominator, r->denominator),
@@ -178,7 +185,8 @@ int kpi_format_json_result(kpi_buf *out, const kpi_result *res, const kpi_verdic
 				const kpi_reason *r = &v->reasons[j];
 				char n[40];
 				rc = kpi_buf_puts(out, j ? "," : "") || kpi_buf_puts(out, "{\"kpi\":") || kpi__buf_json_str(out, r->kpi) ||
-				     kpi_buf_puts(out, ",\"labels\":") || kpi__buf_json_str(out, r->labels) ||
+				     kpi_buf_puts(out, ",\"labels\":") ||
+				     json_labels(out, r->label_names, r->label_values, r->nlabels) ||
 				     kpi_buf_printf(out, ",\"value\":%s,\"status\":\"%s\",\"threshold\":",
 				                    kpi_format_number(n, sizeof(n), r->has_value, r->value),
 				                    kpi_status_name(r->status)) ||

@@ -903,6 +903,12 @@ static int parse_verdicts(rd *r, const json_t *root)
 			          v[i].nreasons == 1 ? "" : "s", kpi_verdict_name(want[i].verdict), want[i].nreasons,
 			          want[i].nreasons == 1 ? "" : "s");
 	}
+	if (!rc) {
+		/* the same verdicts, with each reason's labels as names and values too */
+		kpi_verdicts_free(v, (size_t)w->nweeks);
+		r->snap->verdicts = want;
+		return 0;
+	}
 	kpi_verdicts_free(want, (size_t)w->nweeks);
 	return rc;
 }

@@ -424,10 +424,68 @@ static void test_format_json_result__parses_with_window_kpis_and_verdicts(void *
 	reasons = json_object_get(json_array_get(verdicts, 1), "reasons");
 	assert_int_equal(json_array_size(reasons), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(reasons, 0), "kpi")), "rate_by_path");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(reasons, 0), "labels")), "path=owned");
+	/* the labels as the rows have them (SPEC section 5): {name: value} */
+	{
+		json_t *labels = json_object_get(json_array_get(reasons, 0), "labels");
+		assert_true(json_is_object(labels));
+		assert_int_equal(json_object_size(labels), 1);
+		assert_string_equal(json_string_value(json_object_get(labels, "path")), "owned");
+		assert_true(json_equal(labels, json_object_get(json_array_get(json_object_get(json_array_get(kpis, 0), "rows"), 3),
+		                                               "labels")));
+	}
 	assert_double_equal(json_number_value(json_object_get(json_array_get(reasons, 0), "value")), 97.0);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(reasons, 0), "status")), "breach");
 	json_decref(root);
+}
+
+/* A reason's labels are an object of every label, exact even where the
+ * "a=x,b=y" text is ambiguous (a value with a comma or an equals sign);
+ * a KPI without labels gives {}. */
+static void test_format_json_result__reason_labels_are_objects(void **state)
+{
+	static const char *const odd[] = { "x,y=z", "say \"hi\"" };
+	fx *f = *state;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_series *s;
+	json_t *root, *reasons, *labels;
+
+	(void)new_result(f, "2026-W20", 1, utc(2026, 6, 1, 0, 0, 0));
+	((kpi_def *)kpi_catalog_find(f->cat, "free_labels"))->gating = true;
+	s = add_series(f, "free_labels");
+	add_row(f, s, 0, odd, true, 31, -1, -1); /* <= 30: breach */
+	kpi_eval_result(f->res);
+	assert_int_equal(kpi_eval_verdicts(&f->verdicts, f->res, &err), 0);
+	assert_int_equal(f->verdicts[0].nreasons, 1);
+	assert_string_equal(f->verdicts[0].reasons[0].labels, "site=x,y=z,note=say \"hi\""); /* the table's text */
+	assert_int_equal(kpi_format_json_result(&f->out, f->res, f->verdicts, &err), 0);
+	assert_contains(f->out.data, "\"labels\":{\"site\":\"x,y=z\",\"note\":\"say \\\"hi\\\"\"},\"value\":31,");
+	root = json_loads(f->out.data, 0, NULL);
+	assert_non_null(root);
+	reasons = json_object_get(json_array_get(json_object_get(root, "verdicts"), 0), "reasons");
+	assert_int_equal(json_array_size(reasons), 1);
+	labels = json_object_get(json_array_get(reasons, 0), "labels");
+	assert_true(json_is_object(labels));
+	assert_int_equal(json_object_size(labels), 2);
+	assert_string_equal(json_string_value(json_object_get(labels, "site")), "x,y=z");
+	assert_string_equal(json_string_value(json_object_get(labels, "note")), "say \"hi\"");
+	json_decref(root);
+	kpi_verdicts_free(f->verdicts, 1);
+	f->verdicts = NULL;
+	kpi_result_free(f->res);
+	kpi_buf_release(&f->out);
+
+	/* no labels: {} (the gating rate KPI of the fixture has a label; use backlog) */
+	(void)new_result(f, "2026-W20", 1, utc(2026, 6, 1, 0, 0, 0));
+	{
+		kpi_def *d = (kpi_def *)kpi_catalog_find(f->cat, "backlog");
+		d->gating = true;
+		d->missing = KPI_MISSING_BLOCK;
+		add_row(f, add_series(f, "backlog"), 0, NULL, false, 0, -1, -1); /* no_data, blocking */
+	}
+	kpi_eval_result(f->res);
+	assert_int_equal(kpi_eval_verdicts(&f->verdicts, f->res, &err), 0);
+	assert_int_equal(kpi_format_json_result(&f->out, f->res, f->verdicts, &err), 0);
+	assert_contains(f->out.data, "{\"kpi\":\"backlog\",\"labels\":{},\"value\":null,\"status\":\"no_data\"");
 }
 
 static void test_format_json_result__without_verdicts_has_no_verdicts_key(void **state)
@@ -930,6 +988,7 @@ int main(void)
 		T(test_format_json_series__escapes_label_values),
 		T(test_format_json_series__no_rows_is_an_empty_array),
 		T(test_format_json_result__parses_with_window_kpis_and_verdicts),
+		T(test_format_json_result__reason_labels_are_objects),
 		T(test_format_json_result__without_verdicts_has_no_verdicts_key),
 		T(test_format_csv__rfc4180_quoting_crlf_and_empty_nulls),
 		T(test_format_csv__header_only_for_empty_result),

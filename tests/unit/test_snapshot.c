@@ -94,6 +94,20 @@ static void test_snapshot_parse__golden_round_trip(void **state)
 	assert_int_equal(snap->verdicts[0].verdict, KPI_VERDICT_HOLD);
 	assert_int_equal(snap->verdicts[1].verdict, KPI_VERDICT_NOGO);
 	assert_int_equal(snap->verdicts[2].verdict, KPI_VERDICT_NOGO);
+	/* a reason's labels come back as text (the snapshot's "labels") and as
+	 * names and values (kpi query's JSON object) */
+	{
+		const kpi_verdict *v = &snap->verdicts[2];
+		const kpi_reason *cw = NULL;
+		for (size_t i = 0; i < v->nreasons; i++)
+			if (strcmp(v->reasons[i].kpi, "api_error_rate_pct") == 0)
+				cw = &v->reasons[i];
+		assert_non_null(cw);
+		assert_string_equal(cw->labels, "endpoint=/v1/orders");
+		assert_int_equal(cw->nlabels, 1);
+		assert_string_equal(cw->label_names[0], "endpoint");
+		assert_string_equal(cw->label_values[0], "/v1/orders");
+	}
 	assert_int_equal(snap->nuncovered, 2);
 	assert_int_equal(snap->uncovered[0].design_id, 1001);
 	assert_double_equal(snap->uncovered[0].age_days, 8.5);

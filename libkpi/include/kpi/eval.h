@@ -42,7 +42,10 @@ KPI_EXTERN const char *kpi_verdict_name(kpi_verdict_kind v);
  *  with a blocking policy. */
 typedef struct kpi_reason {
 	char *kpi;            /**< KPI id */
-	char *labels;         /**< "a=x,b=y" or "" */
+	char *labels;         /**< "a=x,b=y" or "" (display text) */
+	size_t nlabels;       /**< the row's labels: */
+	char **label_names;   /**< [nlabels] the series' label names */
+	char **label_values;  /**< [nlabels] the row's values */
 	bool has_value;
 	double value;
 	kpi_status status;
