@@ -14,9 +14,12 @@ int cmd_verify(int argc, char **argv)
 
 	rc = kpi_opts_parse("verify", "DIR",
 	                    "Check a pack directory against its manifest.json: every listed file present\n"
-	                    "with its size and SHA-256, no other file, and the manifest describing the\n"
-	                    "pack's snapshot.json. Prints one OK line (exit 0), or names the first file\n"
-	                    "that is missing, differs or is extra (exit 8).",
+	                    "with its size and SHA-256, no other file, the manifest describing the pack's\n"
+	                    "snapshot.json field for field (window, snapshot and query SHA-256s), and the\n"
+	                    "manifest written by this kpi version. Prints one OK line (exit 0), or names\n"
+	                    "the first file that is missing, differs or is extra, or the manifest field\n"
+	                    "that disagrees, with both values (exit 8). A pack of another kpi version\n"
+	                    "fails, naming both versions.",
 	                    opts, argc, argv, pos, 1, &npos);
 	if (rc)
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;

@@ -602,28 +602,121 @@ static bool is_sha(const char *s)
 	return true;
 }
 
-/* The manifest a pack with this snapshot must have, but for "files" and
- * "tool_version" (the version that rendered it may be newer than the one
- * that collected the snapshot): compare the window, the snapshot hash and
- * the query hashes, text for text. */
+/* A JSON value as compact text for a message (caller frees; never NULL
+ * unless out of memory). */
+static char *json_text(const json_t *v)
+{
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+/* The manifest's `got` against `want` (what the pack's snapshot.json
+ * gives), named `name` in the message. */
+static int same_value(const mf *m, const json_t *got, const json_t *at, const json_t *want, const char *name)
+{
+	char *g, *w;
+	int rc;
+	if (got && json_equal(got, want))
+		return 0;
+	g = got ? json_text(got) : NULL;
+	w = json_text(want);
+	if (!w || (got && !g))
+		rc = kpi_error_set(m->err, KPI_ENOMEM, "out of memory");
+	else if (!got)
+		rc = mfail(m, at, "%s is missing; the pack's snapshot.json gives %s", name, w);
+	else
+		rc = mfail(m, got, "%s is %s, but the pack's snapshot.json gives %s", name, g, w);
+	free(g);
+	free(w);
+	return rc;
+}
+
+/* The manifest describes the pack's snapshot: its window, its SHA-256 and
+ * the hashes of its queries are what a manifest of this snapshot has, field
+ * for field ("files" is checked against the files; "tool_version" is the
+ * renderer's, which may be newer than the snapshot's collector). The first
+ * field that differs is named. */
 static int check_describes(const mf *m, const json_t *root, const kpi_snapshot *snap)
 {
-	kpi_buf want = KPI_BUF_INIT;
+	kpi_buf buf = KPI_BUF_INIT;
 	kpi__jsondoc *wd = NULL;
-	const char *keys[] = { "window", "snapshot_sha256", "queries" };
+	const json_t *mw = json_object_get(root, "window"), *ww, *mq = json_object_get(root, "queries"), *wq;
+	const char *key;
+	json_t *v;
+	char name[128];
+	size_t i;
 	int rc;
 
-	if ((rc = kpi_manifest_write(&want, snap, NULL, 0, m->err)) ||
-	    (rc = kpi__jsondoc_parse(&wd, "(expected manifest)", want.data, want.len, m->err)))
+	if ((rc = kpi_manifest_write(&buf, snap, NULL, 0, m->err)) ||
+	    (rc = kpi__jsondoc_parse(&wd, "(expected manifest)", buf.data, buf.len, m->err)))
 		goto done;
-	for (int i = 0; i < 3 && !rc; i++)
-		if (!json_equal(json_object_get(root, keys[i]), json_object_get(wd->root, keys[i])))
-			rc = mfail(m, json_object_get(root, keys[i]) ? json_object_get(root, keys[i]) : root,
-			           "'%s' does not describe the pack's snapshot.json", keys[i]);
+	ww = json_object_get(wd->root, "window");
+	wq = json_object_get(wd->root, "queries");
+	if (!json_is_object(mw)) {
+		rc = mfail(m, mw ? mw : root, "'window' must be an object");
+		goto done;
+	}
+	json_object_foreach((json_t *)ww, key, v) {
+		snprintf(name, sizeof(name), "window.%s", key);
+		if ((rc = same_value(m, json_object_get(mw, key), mw, v, name)))
+			goto done;
+	}
+	json_object_foreach((json_t *)mw, key, v)
+		if (!json_object_get(ww, key)) {
+			rc = mfail(m, v, "window.%s is not a field of a manifest's window", key);
+			goto done;
+		}
+	if ((rc = same_value(m, json_object_get(root, "snapshot_sha256"), root, json_object_get(wd->root, "snapshot_sha256"),
+	                     "snapshot_sha256")))
+		goto done;
+	if (!json_is_array(mq)) {
+		rc = mfail(m, mq ? mq : root, "'queries' must be an array");
+		goto done;
+	}
+	for (i = 0; i < json_array_size(wq) || i < json_array_size(mq); i++) {
+		const json_t *g = json_array_get(mq, i), *w = json_array_get(wq, i);
+		if (!w) {
+			rc = mfail(m, g, "queries[%zu] is not a query of the pack's snapshot.json (it has %zu)", i,
+			           json_array_size(wq));
+			goto done;
+		}
+		if (!json_is_object(g)) {
+			snprintf(name, sizeof(name), "queries[%zu]", i);
+			rc = same_value(m, g, mq, w, name);
+			goto done;
+		}
+		json_object_foreach((json_t *)w, key, v) {
+			/* which query, then its hash */
+			snprintf(name, sizeof(name), "queries[%zu].%s (%s)", i, key,
+			         json_string_value(json_object_get(w, "file")));
+			if ((rc = same_value(m, json_object_get(g, key), g, v, name)))
+				goto done;
+		}
+		if (json_object_size(g) != json_object_size(w)) {
+			rc = mfail(m, g, "queries[%zu] has fields a manifest's query does not have", i);
+			goto done;
+		}
+	}
 done:
 	kpi__jsondoc_free(wd);
-	kpi_buf_release(&want);
+	kpi_buf_release(&buf);
 	return rc;
+}
+
+/* The kpi that wrote the manifest is this one: another version may list
+ * other files or mean other things by them, and only the same version
+ * renders the same bytes from the snapshot, so a pack is verified by the
+ * version that wrote it (docs/pack.md). */
+static int check_version(const mf *m, const json_t *root, size_t nfiles)
+{
+	const json_t *tv = json_object_get(root, "tool_version");
+	if (!json_is_string(tv))
+		return mfail(m, tv ? tv : root, "'tool_version' must be a string (the kpi that wrote the pack)");
+	if (strcmp(json_string_value(tv), kpi_version()) != 0)
+		return mfail(m, tv,
+		             "tool_version: the pack was written by kpi %s, this is kpi %s: verify it with kpi %s "
+		             "(its %zu files do match their sizes and SHA-256s)",
+		             json_string_value(tv), kpi_version(), json_string_value(tv), nfiles);
+	return 0;
 }
 
 int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
@@ -741,7 +834,8 @@ int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
 			rc = kpi_error_set(err, KPI_EDATA, "%s: missing: a pack has one", spath);
 		goto done;
 	}
-	if ((rc = check_describes(&m, doc->root, snap)))
+	if ((rc = check_describes(&m, doc->root, snap)) ||
+	    (rc = check_version(&m, doc->root, json_array_size(files))))
 		goto done;
 	if (nfiles)
 		*nfiles = json_array_size(files);

@@ -106,6 +106,43 @@ static void test_render_verify(void **state)
 		assert_string_equal(r.out, expect);
 		it_run_free(&r);
 	}
+	/* a manifest written by another kpi version: exit 8, both versions named */
+	{
+		char mpath[256], *text, *v, *other, must[256];
+		FILE *f;
+		size_t len;
+		snprintf(mpath, sizeof(mpath), "%s/manifest.json", out);
+		f = fopen(mpath, "rb");
+		assert_non_null(f);
+		text = calloc(1, 1 << 16);
+		len = fread(text, 1, (1 << 16) - 1, f);
+		fclose(f);
+		v = strstr(text, kpi_version());
+		assert_non_null(v);
+		other = calloc(1, len + 16);
+		snprintf(other, len + 16, "%.*s9.9.9%s", (int)(v - text), text, v + strlen(kpi_version()));
+		f = fopen(mpath, "wb");
+		fputs(other, f);
+		fclose(f);
+		snprintf(must, sizeof(must),
+		         "manifest.json:3:19: tool_version: the pack was written by kpi 9.9.9, this is kpi %s: "
+		         "verify it with kpi 9.9.9 (its 9 files do match",
+		         kpi_version());
+		{
+			const char *argv[] = { "kpi", "verify", out, NULL };
+			run_fails(argv, 8, must);
+		}
+		f = fopen(mpath, "wb");
+		fwrite(text, 1, len, f);
+		fclose(f);
+		free(other);
+		free(text);
+		{
+			const char *argv[] = { "kpi", "verify", out, NULL };
+			run_ok(&r, argv);
+			it_run_free(&r);
+		}
+	}
 	/* one byte changed: exit 8, naming the file */
 	{
 		char pdf[256];

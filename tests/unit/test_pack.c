@@ -173,8 +173,8 @@ static void test_verify__fresh_pack_and_every_damage(void **state)
 		{
 			kpi_error err = KPI_ERROR_INIT;
 			assert_int_equal(kpi_pack_verify(dir, NULL, &err), KPI_EDATA);
-			assert_contains(err.message, "'window' does not describe the pack's snapshot.json");
-			assert_error_at(&err, p, "{\"first_week\"", 0);
+			assert_contains(err.message, ": window.weeks is 4, but the pack's snapshot.json gives 3");
+			assert_error_at(&err, p, "4, \"from\"", 0);
 		}
 		/* a path that leaves the pack */
 		free(t);
@@ -203,6 +203,118 @@ static void test_verify__fresh_pack_and_every_damage(void **state)
 		kpi_error err = KPI_ERROR_INIT;
 		assert_int_equal(kpi_pack_verify("/nonexistent/pack", NULL, &err), KPI_ENOTFOUND);
 	}
+	kpi_pack_paths_release(&paths);
+	kpi_snapshot_free(snap);
+}
+
+/* The manifest with `from` replaced by `to` (the first occurrence after
+ * `after`, or anywhere when NULL) fails verify with `what`, positioned at
+ * `at` in the edited text; the manifest is then restored. */
+static void expect_manifest_fails(const char *dir, const char *orig, const char *after, const char *from,
+                                  const char *to, const char *what, const char *at)
+{
+	char p[1024], *t, *q;
+	size_t n = strlen(orig) + strlen(to) + 1;
+	kpi_error err = KPI_ERROR_INIT;
+
+	snprintf(p, sizeof(p), "%s/manifest.json", dir);
+	t = calloc(1, n);
+	assert_non_null(t);
+	q = strstr(after ? strstr(orig, after) : orig, from);
+	if (!q)
+		fail_msg("no '%s' in the manifest", from);
+	memcpy(t, orig, (size_t)(q - orig));
+	strcat(t, to);
+	strcat(t, q + strlen(from));
+	packfix_write(p, t, strlen(t));
+	assert_int_equal(kpi_pack_verify(dir, NULL, &err), KPI_EDATA);
+	if (!strstr(err.message, what))
+		fail_msg("verify: '%s' does not say '%s'", err.message, what);
+	if (at)
+		assert_error_at(&err, p, at, 0);
+	packfix_write(p, orig, strlen(orig));
+	free(t);
+}
+
+/* Every field of the manifest is checked against the pack's snapshot.json,
+ * and the one that differs is named; a manifest of another kpi version is
+ * refused saying which version wrote it and which is verifying. */
+static void test_verify__manifest_fields_and_version(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	char dir[512], p[1024], *m, want[256];
+	kpi_pack_paths paths;
+	size_t len, n = 3 + snap->catalog->nkpis;
+
+	snprintf(dir, sizeof(dir), "%s/reports/fields", packfix_tmpdir());
+	write_pack(dir, snap, &paths);
+	snprintf(p, sizeof(p), "%s/manifest.json", dir);
+	m = packfix_read(p, &len);
+	assert_non_null(m);
+	expect_verify_ok(dir, n);
+
+	/* the window, field by field */
+	expect_manifest_fails(dir, m, NULL, "\"first_week\": \"2026-W44\"", "\"first_week\": \"2026-W43\"",
+	                      "window.first_week is \"2026-W43\", but the pack's snapshot.json gives \"2026-W44\"",
+	                      "\"2026-W43\"");
+	expect_manifest_fails(dir, m, NULL, "\"last_week\": \"2026-W46\"", "\"last_week\": \"2026-W47\"",
+	                      "window.last_week is \"2026-W47\"", "\"2026-W47\"");
+	expect_manifest_fails(dir, m, "\"from\"", "T", "X", "window.from is \"2026-10-25X23:00:00Z\"", NULL);
+	expect_manifest_fails(dir, m, "\"to\"", "2026-11-15T23", "2026-11-22T23", "window.to is \"2026-11-22T23:00:00Z\"",
+	                      NULL);
+	expect_manifest_fails(dir, m, "\"as_of\"", "10:30", "10:31",
+	                      "window.as_of is \"2026-11-12T10:31:00Z\", but the pack's snapshot.json gives "
+	                      "\"2026-11-12T10:30:00Z\"",
+	                      NULL);
+	expect_manifest_fails(dir, m, NULL, "\"Europe/Berlin\"", "\"UTC\"",
+	                      "window.timezone is \"UTC\", but the pack's snapshot.json gives \"Europe/Berlin\"", NULL);
+	expect_manifest_fails(dir, m, NULL, ", \"timezone\"", ", \"zone\"",
+	                      "window.timezone is missing; the pack's snapshot.json gives \"Europe/Berlin\"", NULL);
+	/* the snapshot's SHA-256 */
+	snprintf(want, sizeof(want), "\"snapshot_sha256\": \"%.4s", snap->sha256);
+	expect_manifest_fails(dir, m, NULL, want, "\"snapshot_sha256\": \"ffff",
+	                      "snapshot_sha256 is \"ffff", NULL);
+	/* a query's hash, a query's file, a query too few and one too many */
+	expect_manifest_fails(dir, m, "\"file\": \"legacy_coverage_pct.sql\", \"sha256\": \"", "\"sha256\": \"",
+	                      "\"sha256\": \"0123",
+	                      "queries[0].sha256 (legacy_coverage_pct.sql) is \"0123", "\"0123");
+	expect_manifest_fails(dir, m, NULL, "\"file\": \"legacy_coverage_pct.sql\"", "\"file\": \"coverage.sql\"",
+	                      "queries[0].file (legacy_coverage_pct.sql) is \"coverage.sql\"", "\"coverage.sql\"");
+	expect_manifest_fails(dir, m, NULL, "\n    {\"kpi\": \"legacy_coverage_pct\"", "\n    {\"kpi\": \"x\"",
+	                      "queries[0].kpi (legacy_coverage_pct.sql) is \"x\", but the pack's snapshot.json gives "
+	                      "\"legacy_coverage_pct\"",
+	                      NULL);
+	{
+		/* the last drill-down query dropped; one more than the snapshot's */
+		const char *last = strstr(m, ",\n    {\"kpi\": null, \"file\": \"pack/rollout_changes.sql\"");
+		char *cut;
+		assert_non_null(last);
+		cut = strndup(last, (size_t)(strchr(last, '}') + 1 - last));
+		expect_manifest_fails(dir, m, NULL, cut, "",
+		                      "queries[8] is missing; the pack's snapshot.json gives "
+		                      "{\"kpi\":null,\"file\":\"pack/rollout_changes.sql\",",
+		                      NULL);
+		free(cut);
+		expect_manifest_fails(dir, m, NULL, "\n  ],\n  \"files\"",
+		                      ",\n    {\"kpi\": null, \"file\": \"pack/more.sql\", \"sha256\": \"00\"}\n  ],\n  \"files\"",
+		                      "queries[9] is not a query of the pack's snapshot.json (it has 9)",
+		                      "{\"kpi\": null, \"file\": \"pack/more.sql\"");
+	}
+	/* another kpi wrote it: both versions named, and that the files match */
+	snprintf(want, sizeof(want), "\"tool_version\": \"%s\"", kpi_version());
+	{
+		char msg[256];
+		snprintf(msg, sizeof(msg),
+		         "tool_version: the pack was written by kpi 0.0.9, this is kpi %s: verify it with kpi 0.0.9 "
+		         "(its %zu files do match their sizes and SHA-256s)",
+		         kpi_version(), n);
+		expect_manifest_fails(dir, m, NULL, want, "\"tool_version\": \"0.0.9\"", msg, "\"0.0.9\"");
+	}
+	expect_manifest_fails(dir, m, NULL, want, "\"tool_version\": 1", "'tool_version' must be a string", NULL);
+	/* restored: OK again */
+	expect_verify_ok(dir, n);
+	free(m);
 	kpi_pack_paths_release(&paths);
 	kpi_snapshot_free(snap);
 }
@@ -373,6 +485,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest__golden),
 		cmocka_unit_test(test_verify__fresh_pack_and_every_damage),
+		cmocka_unit_test(test_verify__manifest_fields_and_version),
 		cmocka_unit_test(test_pack__same_snapshot_same_bytes),
 		cmocka_unit_test(test_pack__refuses_what_is_not_a_pack),
 		cmocka_unit_test(test_pack__killed_run_leaves_a_whole_pack),

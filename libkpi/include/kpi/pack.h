@@ -87,11 +87,15 @@ KPI_EXTERN int kpi_manifest_write(kpi_buf *out, const kpi_snapshot *snap, const 
 /**
  * Check a pack directory against its manifest.json: every file listed must be
  * there with its size and SHA-256, no other file may be there, the manifest
- * must be well-formed and describe the pack's snapshot.json (its SHA-256,
- * window, version and query hashes).
+ * must be well-formed and describe the pack's snapshot.json field for field
+ * (every window field, the snapshot's SHA-256, each query's KPI, file and
+ * SHA-256), and its tool_version must be kpi_version(): a pack of another
+ * version is refused (docs/pack.md says why).
  * @param[out] nfiles how many files matched (may be NULL).
  * @return 0; KPI_EDATA naming the first file that is missing, differs or is
- *         extra (manifest order, then extra files in path order);
+ *         extra (manifest order, then extra files in path order), or the
+ *         first manifest field that disagrees (manifest.json:line:col, both
+ *         values; for tool_version both versions);
  *         KPI_ENOTFOUND when `dir` is not a directory.
  */
 KPI_EXTERN int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err);
