@@ -400,31 +400,6 @@ static void no_dash(cairo_t *cr)
 	cairo_set_dash(cr, NULL, 0, 0);
 }
 
-/* The axis unit of a panel: durations in seconds (or ms) shown in a unit
- * people read at a glance. */
-static double time_div(const char *unit, double maxabs, const char **words)
-{
-	*words = kpi__unit_words(unit);
-	if (unit && strcmp(unit, "s") == 0) {
-		if (maxabs >= 2 * 86400) {
-			*words = "days";
-			return 86400;
-		}
-		if (maxabs >= 2 * 3600) {
-			*words = "hours";
-			return 3600;
-		}
-		if (maxabs >= 600) {
-			*words = "minutes";
-			return 60;
-		}
-	} else if (unit && strcmp(unit, "ms") == 0 && maxabs >= 10000) {
-		*words = "seconds";
-		return 1000;
-	}
-	return 1;
-}
-
 static bool unit_pct(const kpi_def *def)
 {
 	return def->unit && strcmp(def->unit, "%") == 0;
@@ -697,10 +672,7 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 			cairo_line_to(cr, x + 3.5, g->pt + 5);
 			cairo_close_path(cr);
 			cairo_fill(cr);
-			if (c->def->unit && strcmp(c->def->unit, "s") == 0 && fabs(row->value) >= 120)
-				kpi__fmt_duration(v, sizeof(v), row->value);
-			else
-				kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit);
+			kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit);
 			kpi__text_size(r, v, &vs, &tw, &th);
 			tx = x + 5 + tw <= g->px + g->pw ? x + 5 : x - 5 - tw;
 			/* below the earlier labels it would touch */
@@ -739,7 +711,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 	char buf[256], th[64];
 	double maxabs = 0, lo, hi, tickw = 0, th_w = 0, lh, cy = y;
 	bool labels, any = false, years;
-	const char *words;
+	const char *words, *shown;
 	pgeom g;
 	int every = 1;
 
@@ -755,7 +727,11 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		maxabs = fmin(maxabs * (double)p->nser, DBL_MAX);
 	memset(&g, 0, sizeof(g));
 	g.cap = panel_cap(c, p);
-	g.div = time_div(def->unit, fmin(maxabs, g.cap), &words);
+	/* durations in the unit that reads best for the panel's values and
+	 * target (the axis shows both) */
+	g.div = kpi__time_unit(def->unit,
+	                       fmax(fmin(maxabs, g.cap), def->threshold.op != KPI_OP_NONE ? fabs(def->threshold.target) : 0),
+	                       &shown, &words);
 
 	/* row 1: axis unit (left), panel title (right) */
 	lh = kpi__line_height(r, tick.font, tick.size);
@@ -801,7 +777,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		kpi_threshold t = def->threshold;
 		kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
 		t.target /= g.div;
-		kpi__fmt_threshold(th, sizeof(th), &t, g.div == 1 ? def->unit : "");
+		kpi__fmt_threshold(th, sizeof(th), &t, shown); /* in the axis' unit */
 		kpi__text_size(r, th, &ts, &th_w, NULL);
 	}
 	g.px = x + tickw + 5;

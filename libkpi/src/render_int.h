@@ -131,7 +131,8 @@ extern const kpi__rgb KPI__INK, KPI__MUTED, KPI__FAINT, KPI__GRID, KPI__WHITE, K
 
 /* ---- numbers and times for people ---- */
 
-/* A value with its unit: "99.78%", "1,122.3 s", "63", "1.00 tn", "no data" when absent. */
+/* A value with its unit: "99.78%", "18.7 min", "63", "1.00 tn", "no data" when absent
+ * (durations in their unit, kpi__time_unit()). */
 char *kpi__fmt_value(char *buf, size_t size, bool has, double v, const char *unit);
 /* The same, never rounded onto or across the threshold's target (99.996
  * against "= 100" reads "99.996%", not "100%"). */
@@ -139,12 +140,18 @@ char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *
                         const kpi_threshold *th);
 /* A number without unit, thousands separators, sensible decimals. */
 char *kpi__fmt_num(char *buf, size_t size, double v);
-/* A seconds value as a rough duration, "2.3 d", "4.1 h", "12 min"; "" when < 2 min. */
-char *kpi__fmt_duration(char *buf, size_t size, double seconds);
+/* Durations (unit "s" or "ms") read in the unit that suits their size, by
+ * one ladder for values, thresholds, changes and axes: seconds below 2 min,
+ * then minutes below 2 h, hours below 2 d, days; milliseconds below 10 s.
+ * Returns what to divide a value of `unit` by for the unit `shown` ("min")
+ * and its `words` ("minutes"), sized by `maxabs`; 1 and `unit` itself for
+ * any other unit. `shown`, `words` may be NULL. */
+double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words);
 /* The change from `prev` to `last` with unit ("+0.08 pp" for percentages,
- * "−3 s"), also when last - prev is beyond the largest double. */
+ * "−3 s", "+2.34 d": a duration's change in the unit its own size reads
+ * best in), also when last - prev is beyond the largest double. */
 char *kpi__fmt_delta(char *buf, size_t size, double prev, double last, const char *unit);
-/* Threshold for people: "≥ 99%", "≤ 7 d", "= 0", "none". */
+/* Threshold for people: "≥ 99%", "≤ 7 d", "≤ 2 h" (for 7200 s), "= 0", "none". */
 char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit);
 /* Local time in the zone: "2026-11-16 00:00 UTC" / "2026-11-16 01:00 CET". */
 char *kpi__fmt_time(char *buf, size_t size, int64_t t, const char *tz);

@@ -545,7 +545,7 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 	const kpi_window *w = d->w;
 	const kpi_row *prev = s && last ? row_like(s, w, w->nweeks - 2, last) : NULL;
 	double x = MARGIN_X, row_h = SC_ROW_H;
-	char buf[256], dl[96], v[96], dur[32];
+	char buf[256], dl[96], v[96];
 	size_t o;
 
 	if (title_lines) {
@@ -567,9 +567,6 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 	x += sc_cols[1].w;
 	kpi__fmt_value_th(v, sizeof(v), last->has_value, last->value, def->unit, &def->threshold);
 	o = strlen(v);
-	if (last->has_value && def->unit && strcmp(def->unit, "s") == 0 &&
-	    kpi__fmt_duration(dur, sizeof(dur), last->value)[0])
-		o += (size_t)snprintf(v + o, sizeof(v) - o, " (%s)", dur);
 	if (last->partial && o < sizeof(v))
 		o += (size_t)snprintf(v + o, sizeof(v) - o, "*");
 	if (last->incomplete && o < sizeof(v))
@@ -821,7 +818,7 @@ static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024
 		snprintf(vals[k++], 1024, "none (informational: status ok whenever there is a value)");
 	else if (def->threshold.warn_margin > 0) {
 		char m[64];
-		kpi__fmt_num(m, sizeof(m), def->threshold.warn_margin);
+		kpi__fmt_value(m, sizeof(m), true, def->threshold.warn_margin, def->unit);
 		snprintf(vals[k++], 1024, "%s; warn within %s of the target", th, m);
 	} else
 		snprintf(vals[k++], 1024, "%s", th);

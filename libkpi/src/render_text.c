@@ -598,54 +598,70 @@ static void with_unit(char *buf, size_t size, const char *num, const char *unit)
 		snprintf(buf, size, "%s", num);
 }
 
+static bool unit_time(const char *unit)
+{
+	return unit_is(unit, "s") || unit_is(unit, "ms");
+}
+
+double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words)
+{
+	static const struct { double sec; const char *name, *words; } ladder[] = {
+		{ 86400, "d", "days" }, { 3600, "h", "hours" }, { 60, "min", "minutes" }, { 1, "s", "seconds" },
+	};
+	double ms = unit_is(unit, "ms") ? 1000 : 1, a = fabs(maxabs) / ms;
+
+	if (shown)
+		*shown = unit;
+	if (words)
+		*words = kpi__unit_words(unit);
+	if (!unit_time(unit) || isnan(a) || (ms > 1 && a * ms < 10000))
+		return 1; /* not a duration, or milliseconds that read as such */
+	/* two of a unit before it is used: 120 s reads "2 min", 119 s "119 s" */
+	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
+		if (a >= 2 * ladder[i].sec || ladder[i].sec == 1) {
+			if (shown)
+				*shown = ladder[i].name;
+			if (words)
+				*words = ladder[i].words;
+			return ladder[i].sec * ms;
+		}
+	return 1;
+}
+
 char *kpi__fmt_value(char *buf, size_t size, bool has, double v, const char *unit)
 {
-	char num[64];
-	if (!has || !isfinite(v)) {
-		snprintf(buf, size, "no data");
-		return buf;
-	}
-	fmt_num_t(num, sizeof(num), v, NULL);
-	with_unit(buf, size, num, unit);
-	return buf;
+	return kpi__fmt_value_th(buf, size, has, v, unit, NULL);
 }
 
 char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *unit,
                         const kpi_threshold *th)
 {
 	char num[64];
+	const char *shown;
+	double div, target;
 	if (!has || !isfinite(v)) {
 		snprintf(buf, size, "no data");
 		return buf;
 	}
-	fmt_num_t(num, sizeof(num), v, th && th->op != KPI_OP_NONE ? &th->target : NULL);
-	with_unit(buf, size, num, unit);
-	return buf;
-}
-
-char *kpi__fmt_duration(char *buf, size_t size, double s)
-{
-	double a = fabs(s);
-	buf[0] = '\0';
-	if (!isfinite(s) || a < 120)
-		return buf;
-	if (a >= 1e6 * 86400) { /* a million days and more: the digits would not fit */
-		char num[64];
-		fmt_num_t(num, sizeof(num), s / 86400, NULL);
-		snprintf(buf, size, "%s d", num);
-	} else if (a >= 2 * 86400)
-		snprintf(buf, size, "%.1f d", s / 86400);
-	else if (a >= 2 * 3600)
-		snprintf(buf, size, "%.1f h", s / 3600);
-	else
-		snprintf(buf, size, "%.0f min", s / 60);
+	div = kpi__time_unit(unit, v, &shown, NULL);
+	/* in the unit shown, the target too: never rounded onto or across it */
+	target = th && th->op != KPI_OP_NONE ? th->target / div : 0;
+	fmt_num_t(num, sizeof(num), v / div, th && th->op != KPI_OP_NONE ? &target : NULL);
+	with_unit(buf, size, num, shown);
 	return buf;
 }
 
 char *kpi__fmt_delta(char *buf, size_t size, double prev, double last, const char *unit)
 {
 	char num[64];
-	double d = last - prev;
+	double d, div;
+
+	/* a change of a duration in the unit it reads best in (from halves:
+	 * the change between the largest doubles overflows) */
+	div = kpi__time_unit(unit, 2 * fabs(last / 2 - prev / 2), &unit, NULL);
+	prev /= div;
+	last /= div;
+	d = last - prev;
 	if (d == 0) {
 		snprintf(buf, size, "±0");
 		return buf;
@@ -683,11 +699,13 @@ static const char *op_sign(kpi_op op)
 char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit)
 {
 	char num[64], v[96];
+	double div;
 	if (!th || th->op == KPI_OP_NONE) {
 		snprintf(buf, size, "none");
 		return buf;
 	}
-	fmt_num_t(num, sizeof(num), th->target, NULL);
+	div = kpi__time_unit(unit, th->target, &unit, NULL);
+	fmt_num_t(num, sizeof(num), th->target / div, NULL);
 	with_unit(v, sizeof(v), num, unit);
 	snprintf(buf, size, "%s %s", op_sign(th->op), v);
 	return buf;

@@ -293,7 +293,10 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	}
 	assert_int_equal(page_of(t, "Scorecard — 2026-W46"), 2);
 	assert_contains(t, "30.44%");
-	assert_contains(t, "203,012 s (2.3 d)");
+	assert_contains(t, "2.35 d");           /* 203,012 s, queue_oldest_age_seconds */
+	assert_contains(t, "18.7 min");         /* 1,122.3 s, a p99 */
+	assert_contains(t, "↑ +2.34 d");
+	assert_not_contains(t, "203,012");
 	assert_contains(t, "↓ −4.88 pp");
 	/* charts: axes, units, threshold tags, legend, rollout changes */
 	assert_contains(t, "target ≥ 99% (gating)");
@@ -918,15 +921,14 @@ static void test_render__numbers_for_people(void **state)
 	(void)state;
 
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.7812, "%"), "99.78%");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1122.29, "s"), "1,122.3 s");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 203011.79, "s"), "203,012 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 44.91, "s"), "44.91 s");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 63, "count"), "63");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1e12, "count"), "1 tn");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1.27e12, "count"), "1.27 tn");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 2.5e9, ""), "2.50 bn");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1e-6, "%"), "1.00 × 10⁻⁶%");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 0.658, "d"), "0.658 d");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -1234.5, "s"), "−1,234.5 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -1234.5, "s"), "−20.57 min");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), false, 0, "%"), "no data");
 	/* never rounded onto or across the target */
 	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 99.996, "%", &eq100), "99.996%");
@@ -938,20 +940,76 @@ static void test_render__numbers_for_people(void **state)
 	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &ge99, "%"), "≥ 99%");
 	/* every finite double, however large or small */
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, DBL_MAX, "count"), "1.80 × 10³⁰⁸");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -DBL_MAX, "ms"), "−1.80 × 10³⁰⁸ ms");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -DBL_MAX, "ms"), "−2.08 × 10³⁰⁰ d");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, DBL_MIN, ""), "2.23 × 10⁻³⁰⁸");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, SUBNORMAL_MIN, "%"), "4.94 × 10⁻³²⁴%");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -SUBNORMAL_MIN, "%"), "−4.94 × 10⁻³²⁴%");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 9.9999e20, ""), "1.00 × 10²¹");
 	assert_string_equal(kpi__fmt_delta(b, sizeof(b), -DBL_MAX, DBL_MAX, "count"), "+3.60 × 10³⁰⁸");
-	assert_string_equal(kpi__fmt_delta(b, sizeof(b), DBL_MAX, -DBL_MAX, "ms"), "−3.60 × 10³⁰⁸ ms");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), DBL_MAX, -DBL_MAX, "ms"), "−4.16 × 10³⁰⁰ d");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), DBL_MAX, -DBL_MAX, "count"), "−3.60 × 10³⁰⁸");
 	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0, SUBNORMAL_MIN, "%"), "+4.94 × 10⁻³²⁴ pp");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), DBL_MAX), "2.08 × 10³⁰³ d");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 203011.79), "2.3 d");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 1122), "19 min");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 60), "");
 	assert_string_equal(kpi__fmt_week_dates(b, sizeof(b), utc(2026, 12, 28, 0, 0, 0), utc(2027, 1, 4, 0, 0, 0), "UTC"),
 	                    "Mon 28 Dec 2026 – Sun 3 Jan 2027");
+}
+
+/* Durations read in the unit their size suits, by one ladder (seconds
+ * below 2 min, minutes below 2 h, hours below 2 d, then days;
+ * milliseconds below 10 s): values, thresholds, week-over-week changes and
+ * axes alike, never "1.41 M s". */
+static void test_render__durations_in_minutes_hours_days(void **state)
+{
+	static const struct { double v; const char *unit, *want; } values[] = {
+		{ 119, "s", "119 s" },                { 120, "s", "2 min" },
+		{ 169.82, "s", "2.83 min" },          { 1122.29, "s", "18.7 min" },
+		{ 7199, "s", "119.98 min" },          { 7200, "s", "2 h" },
+		{ 24012, "s", "6.67 h" },             { 203011.79, "s", "2.35 d" },
+		{ 1.41e6, "s", "16.32 d" },           { 86400 * 2.5e6, "s", "2.50 M d" },
+		{ 420, "ms", "420 ms" },              { 9999, "ms", "9,999 ms" },
+		{ 12500, "ms", "12.5 s" },            { 1.41e6, "ms", "23.5 min" },
+		{ 0.4, "s", "0.4 s" },                { 0, "s", "0 s" },
+		{ 0.658, "d", "0.658 d" },            { 1.41e6, "count", "1.41 M" },
+	};
+	kpi_threshold le2h = { KPI_OP_LE, 7200, 0 }, le500 = { KPI_OP_LE, 500, 0 }, le1 = { KPI_OP_LE, 86400, 0 };
+	const char *shown, *words;
+	char b[96];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		kpi__fmt_value(b, sizeof(b), true, values[i].v, values[i].unit);
+		if (strcmp(b, values[i].want) != 0) {
+			print_error("%g %s reads '%s', expected '%s'\n", values[i].v, values[i].unit, b, values[i].want);
+			fail();
+		}
+		assert_null(strstr(b, " M s"));
+	}
+	/* thresholds, and values never rounded onto or across them in the unit shown */
+	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &le2h, "s"), "≤ 2 h");
+	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &le1, "s"), "≤ 24 h");
+	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &le500, "ms"), "≤ 500 ms");
+	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 7200.3, "s", &le2h), "2.0001 h");
+	/* changes: in the unit of their own size */
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 473, 203011.79, "s"), "+2.34 d");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 160.6, 169.8, "s"), "+9.2 s");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 1.41e6, 0, "s"), "−16.32 d");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 900, 860, "ms"), "−40 ms");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0, 3 * 3600, "s"), "+3 h");
+	/* axes: one unit for the panel, in words */
+	assert_true(kpi__time_unit("s", 1.41e6, &shown, &words) == 86400);
+	assert_string_equal(shown, "d");
+	assert_string_equal(words, "days");
+	assert_true(kpi__time_unit("s", 1800, &shown, &words) == 60);
+	assert_string_equal(words, "minutes");
+	assert_true(kpi__time_unit("s", 90, &shown, &words) == 1);
+	assert_string_equal(words, "seconds");
+	assert_true(kpi__time_unit("ms", 25000, &shown, &words) == 1000);
+	assert_string_equal(words, "seconds");
+	assert_true(kpi__time_unit("ms", 1.41e6, &shown, &words) == 60000);
+	assert_string_equal(shown, "min");
+	assert_true(kpi__time_unit("%", 1.41e6, &shown, &words) == 1);
+	assert_string_equal(shown, "%");
+	assert_true(kpi__time_unit("s", INFINITY, &shown, NULL) == 86400);
+	assert_true(kpi__time_unit("s", NAN, &shown, NULL) == 1);
 }
 
 static void test_render__nice_axes_use_1_2_5_steps(void **state)
@@ -1076,6 +1134,7 @@ int main(void)
 		cmocka_unit_test(test_render__charts_encoded_in_the_background_are_the_same_bytes),
 		cmocka_unit_test(test_render__golden_sha256_of_the_demo_pack),
 		cmocka_unit_test(test_render__numbers_for_people),
+		cmocka_unit_test(test_render__durations_in_minutes_hours_days),
 		cmocka_unit_test(test_render__nice_axes_use_1_2_5_steps),
 		cmocka_unit_test(test_render__axes_of_extreme_doubles),
 	};
