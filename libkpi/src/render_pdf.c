@@ -32,6 +32,12 @@
 enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_DRILL, SEC_APPENDIX, NSEC };
 static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
 
+typedef struct tcol {
+	const char *head;
+	double w;
+	int align;
+} tcol;
+
 typedef struct doc {
 	kpi__render *r;
 	const kpi_snapshot *snap;
@@ -44,6 +50,7 @@ typedef struct doc {
 	int sec_page[NSEC];
 	int *chart_page;            /* per chart */
 	int appendix_page[3];
+	tcol sc[7];                 /* the scorecard's columns as fitted (scorecard_fit()) */
 	double y;
 	cairo_surface_t *pdf;       /* NULL in the measuring pass */
 } doc;
@@ -124,12 +131,6 @@ static double para(doc *d, const char *text, double size, kpi__rgb col, int font
 }
 
 /* ---- tables ---- */
-
-typedef struct tcol {
-	const char *head;
-	double w;
-	int align;
-} tcol;
 
 #define CELL_PAD 4.0
 
@@ -462,6 +463,10 @@ static int delta_sense(const kpi_threshold *th, double prev, double last)
 	}
 }
 
+/* The scorecard's columns at their widest: KPI, Labels, Value, Threshold,
+ * Status, Δ week, Trend. The labels, value, threshold and change columns
+ * are narrowed to what their texts need (scorecard_fit()), and the KPI's
+ * name gets the room they leave. */
 static const tcol sc_cols[] = {
 	{ "KPI", 176, KPI__LEFT },      { "Labels", 172, KPI__LEFT },   { "Value", 104, KPI__RIGHT },
 	{ "Threshold", 64, KPI__LEFT }, { "Status", 58, KPI__CENTER },  { "Δ week", 88, KPI__RIGHT },
@@ -520,7 +525,7 @@ static void scorecard_page(doc *d, bool first)
 		         d->w->nweeks > 1 ? kpi_week_format(p, sizeof(p), kpi_week_add(d->w->last, -1)) : "no earlier week");
 		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
 	}
-	table_head(d, sc_cols, SC_NCOLS, 15);
+	table_head(d, d->sc, SC_NCOLS, 15);
 }
 
 /* The row of `s` in week `wi` with the labels of `key`, or NULL. */
@@ -539,83 +544,169 @@ static const kpi_row *row_like(const kpi_series *s, const kpi_window *w, int wi,
 	return NULL;
 }
 
+/* The texts of a scorecard row (the KPI's last-week row `last`, or NULL). */
+typedef struct sc_texts {
+	char labels[256], value[96], threshold[96], delta[128];
+	int value_font, delta_font;
+	kpi__rgb delta_color;
+} sc_texts;
+
+static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last)
+{
+	const kpi_row *prev = s && last ? row_like(s, d->w, d->w->nweeks - 2, last) : NULL;
+	char dl[96];
+	size_t o;
+
+	memset(t, 0, sizeof(*t));
+	if (!last) {
+		snprintf(t->labels, sizeof(t->labels), "no row in the last week");
+		return;
+	}
+	labels_text(t->labels, sizeof(t->labels), s, last);
+	kpi__fmt_value_th(t->value, sizeof(t->value), last->has_value, last->value, def->unit, &def->threshold);
+	o = strlen(t->value);
+	if (last->partial && o < sizeof(t->value))
+		o += (size_t)snprintf(t->value + o, sizeof(t->value) - o, "*");
+	if (last->incomplete && o < sizeof(t->value))
+		snprintf(t->value + o, sizeof(t->value) - o, "†");
+	t->value_font = last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE;
+	kpi__fmt_threshold(t->threshold, sizeof(t->threshold), &def->threshold, def->unit);
+	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
+		int sign = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0;
+		int sense = delta_sense(&def->threshold, prev->value, last->value);
+		t->delta_color = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
+		kpi__fmt_delta(dl, sizeof(dl), prev->value, last->value, def->unit);
+		snprintf(t->delta, sizeof(t->delta), "%s %s", sign > 0 ? "↑" : sign < 0 ? "↓" : "→", dl);
+		t->delta_font = KPI__F_BOLD;
+	} else {
+		snprintf(t->delta, sizeof(t->delta), "—");
+		t->delta_font = KPI__F_SANS;
+		t->delta_color = KPI__FAINT;
+	}
+}
+
+/* The last-week rows of a collected KPI (at most `max`); a KPI without one
+ * gets one NULL row that says so. */
+static size_t scorecard_rows(const doc *d, const kpi_series *s, const kpi_row **rows, size_t max)
+{
+	size_t nr = 0;
+	for (size_t k = 0; k < s->nrows && nr < max; k++)
+		if (s->rows[k].period_start == d->w->starts[d->w->nweeks - 1])
+			rows[nr++] = &s->rows[k];
+	if (!nr)
+		rows[nr++] = NULL;
+	return nr;
+}
+
+/* Fit the scorecard's columns (d->sc): the labels, value, threshold and
+ * change columns as wide as their widest text (and header) needs, at most
+ * their sc_cols width (beyond it a text is ellipsized, as before); the KPI
+ * names get what they leave, measured with Pango like every text. */
+static void scorecard_fit(doc *d)
+{
+	static const int fitted[] = { 1, 2, 3, 5 };
+	double need[SC_NCOLS] = { 0 }, w, spare = 0;
+	size_t n = kpi__kpi_count(d->snap);
+	kpi__tstyle head = kpi__ts(KPI__F_BOLD, 7.5, KPI__INK);
+
+	memcpy(d->sc, sc_cols, sizeof(d->sc));
+	for (size_t c = 0; c < sizeof(fitted) / sizeof(fitted[0]); c++) {
+		kpi__text_size(d->r, sc_cols[fitted[c]].head, &head, &w, NULL);
+		need[fitted[c]] = w;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+		const kpi_row *rows[4096];
+		size_t nr;
+		if (!s)
+			continue;
+		nr = scorecard_rows(d, s, rows, 4096);
+		for (size_t k = 0; k < nr; k++) {
+			sc_texts t;
+			kpi__tstyle st = kpi__ts(rows[k] ? KPI__F_COND : KPI__F_OBLIQUE, 8, KPI__INK);
+			scorecard_texts(&t, d, def, s, rows[k]);
+			kpi__text_size(d->r, t.labels, &st, &w, NULL);
+			need[1] = fmax(need[1], w);
+			if (!rows[k])
+				continue;
+			st.font = t.value_font;
+			kpi__text_size(d->r, t.value, &st, &w, NULL);
+			need[2] = fmax(need[2], w);
+			st.font = KPI__F_SANS;
+			kpi__text_size(d->r, t.threshold, &st, &w, NULL);
+			need[3] = fmax(need[3], w);
+			st.font = t.delta_font;
+			kpi__text_size(d->r, t.delta, &st, &w, NULL);
+			need[5] = fmax(need[5], w);
+		}
+	}
+	for (size_t c = 0; c < sizeof(fitted) / sizeof(fitted[0]); c++) {
+		tcol *col = &d->sc[fitted[c]];
+		/* a point to spare against rounding, so nothing fitted is ellipsized */
+		double want = ceil(need[fitted[c]] + 2 * CELL_PAD + 1);
+		if (want < col->w) {
+			spare += col->w - want;
+			col->w = want;
+		}
+	}
+	d->sc[0].w += spare;
+}
+
 /* One scorecard row; `title` is drawn over `title_lines` rows (0: none). */
 static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last, int title_lines)
 {
-	const kpi_window *w = d->w;
-	const kpi_row *prev = s && last ? row_like(s, w, w->nweeks - 2, last) : NULL;
+	const tcol *sc = d->sc;
 	double x = MARGIN_X, row_h = SC_ROW_H;
-	char buf[256], dl[96], v[96];
-	size_t o;
+	sc_texts t;
 
+	scorecard_texts(&t, d, def, s, last);
 	if (title_lines) {
-		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc_cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc[0].w - 2 * CELL_PAD, KPI__LEFT);
 		double th;
 		st.lines = title_lines;
 		th = kpi__line_height(d->r, st.font, st.size);
 		kpi__text(d->r, def->title, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
 	}
-	x += sc_cols[0].w;
+	x += sc[0].w;
 	if (!last) {
-		cell(d, &sc_cols[1], x, row_h, "no row in the last week", KPI__F_OBLIQUE, 8, KPI__MUTED);
-		rule_from(d, MARGIN_X + sc_cols[0].w, row_h, false);
+		cell(d, &sc[1], x, row_h, t.labels, KPI__F_OBLIQUE, 8, KPI__MUTED);
+		rule_from(d, MARGIN_X + sc[0].w, row_h, false);
 		d->y += row_h;
 		return;
 	}
-	labels_text(buf, sizeof(buf), s, last);
-	cell(d, &sc_cols[1], x, row_h, buf, KPI__F_COND, 8, KPI__INK);
-	x += sc_cols[1].w;
-	kpi__fmt_value_th(v, sizeof(v), last->has_value, last->value, def->unit, &def->threshold);
-	o = strlen(v);
-	if (last->partial && o < sizeof(v))
-		o += (size_t)snprintf(v + o, sizeof(v) - o, "*");
-	if (last->incomplete && o < sizeof(v))
-		snprintf(v + o, sizeof(v) - o, "†");
-	cell(d, &sc_cols[2], x, row_h, v, last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE, 8,
-	     last->has_value ? KPI__INK : KPI__MUTED);
-	x += sc_cols[2].w;
-	cell(d, &sc_cols[3], x, row_h, kpi__fmt_threshold(buf, sizeof(buf), &def->threshold, def->unit), KPI__F_SANS, 8,
-	     def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
-	x += sc_cols[3].w;
-	chip(d, x + (sc_cols[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
-	x += sc_cols[4].w;
-	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
-		double delta = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0; /* its sign */
-		int sense = delta_sense(&def->threshold, prev->value, last->value);
-		kpi__rgb col = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
-		kpi__fmt_delta(dl, sizeof(dl), prev->value, last->value, def->unit);
-		snprintf(buf, sizeof(buf), "%s %s", delta > 0 ? "↑" : delta < 0 ? "↓" : "→", dl);
-		cell(d, &sc_cols[5], x, row_h, buf, KPI__F_BOLD, 8, col);
-	} else {
-		cell(d, &sc_cols[5], x, row_h, "—", KPI__F_SANS, 8, KPI__FAINT);
-	}
-	x += sc_cols[5].w;
-	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc_cols[6].w - 2 * CELL_PAD, row_h - 5);
-	rule_from(d, MARGIN_X + sc_cols[0].w, row_h, false);
+	cell(d, &sc[1], x, row_h, t.labels, KPI__F_COND, 8, KPI__INK);
+	x += sc[1].w;
+	cell(d, &sc[2], x, row_h, t.value, t.value_font, 8, last->has_value ? KPI__INK : KPI__MUTED);
+	x += sc[2].w;
+	cell(d, &sc[3], x, row_h, t.threshold, KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
+	x += sc[3].w;
+	chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
+	x += sc[4].w;
+	cell(d, &sc[5], x, row_h, t.delta, t.delta_font, 8, t.delta_color);
+	x += sc[5].w;
+	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
+	rule_from(d, MARGIN_X + sc[0].w, row_h, false);
 	d->y += row_h;
 }
 
 static void scorecard(doc *d)
 {
-	const kpi_window *w = d->w;
 	double foot;
 	size_t n = kpi__kpi_count(d->snap);
 
 	page_begin(d, SEC_SCORECARD);
+	scorecard_fit(d);
 	foot = scorecard_foot(d, false) + 6;
 	scorecard_page(d, true);
 	for (size_t i = 0; i < n; i++) {
 		const kpi_series *s;
 		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
 		const kpi_row *rows[4096];
-		size_t nr = 0, done = 0;
+		size_t nr, done = 0;
 		if (!s)
 			continue; /* not collected: named in the footnote */
-		for (size_t k = 0; k < s->nrows && nr < 4096; k++)
-			if (s->rows[k].period_start == w->starts[w->nweeks - 1])
-				rows[nr++] = &s->rows[k];
-		if (!nr)
-			rows[nr++] = NULL; /* one row that says so */
+		nr = scorecard_rows(d, s, rows, 4096);
 		while (done < nr) {
 			int fit = (int)floor((CONTENT_BOTTOM - foot - d->y) / SC_ROW_H), lines;
 			if (fit < 1) {
