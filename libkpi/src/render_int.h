@@ -25,11 +25,21 @@ typedef struct kpi__rbox {
 	double x, y, w, h;   /* logical box in page units (points; PNG: chart units) */
 	char text[72];       /* the start of the text, for messages */
 	bool ellipsized;     /* Pango left part of it out to fit the width */
+	bool in_plot;        /* a label set inside a plot (a value off the axis): no line may cross it */
 } kpi__rbox;
+
+/* A straight piece of a line the renderer drew in a plot (a series or the
+ * threshold), in the boxes' units. */
+typedef struct kpi__rseg {
+	int page;
+	double x0, y0, x1, y1;
+} kpi__rseg;
 
 typedef struct kpi__rtrace {
 	kpi__rbox *boxes;
 	size_t nboxes, cap;
+	kpi__rseg *segs;
+	size_t nsegs, segcap;
 	int npages;
 	double page_w, page_h;
 	/* first page (1-based) of each section, in PDF order; 0 when absent */
@@ -80,6 +90,7 @@ typedef struct kpi__render {
 	int page;                    /* current page, 1-based */
 	double ox, oy;               /* page position of the current drawing origin (trace) */
 	kpi__rtrace *trace;
+	bool in_plot;                /* texts set now are labels inside a plot (trace) */
 	const kpi_snapshot *snap;
 	/* numbering of the rollout changes inside the window (1..n, 0 = outside) */
 	int *change_no;
@@ -96,6 +107,11 @@ typedef struct kpi__render {
  * kpi__render_close() releases (a failed open releases it itself). */
 int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err);
 void kpi__render_close(kpi__render *r);
+
+/* Record a straight piece of a series or threshold line (trace only). */
+void kpi__trace_seg(kpi__render *r, double x0, double y0, double x1, double y1);
+/* Whether the segment (x0, y0)-(x1, y1) touches the rectangle [x, x + w] x [y, y + h]. */
+bool kpi__seg_hits_rect(double x0, double y0, double x1, double y1, double x, double y, double w, double h);
 
 /* Height of one line of text in a font and size (measured once). */
 double kpi__line_height(kpi__render *r, int font, double size);

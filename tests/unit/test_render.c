@@ -91,12 +91,23 @@ static bool overlap(const kpi__rbox *a, const kpi__rbox *b, double tol)
 	       b->y + tol < a->y + a->h;
 }
 
-/* No two text boxes of a page overlap; none leaves its page. */
+/* No two text boxes of a page overlap; none leaves its page; no series
+ * or threshold line crosses a label set inside a plot (a value off the
+ * axis). */
 static void check_trace(const kpi__rtrace *t, const char *what)
 {
 	assert_true(t->nboxes > 0);
 	for (size_t i = 0; i < t->nboxes; i++) {
 		const kpi__rbox *a = &t->boxes[i];
+		for (size_t k = 0; a->in_plot && k < t->nsegs; k++) {
+			const kpi__rseg *g = &t->segs[k];
+			if (g->page == a->page &&
+			    kpi__seg_hits_rect(g->x0, g->y0, g->x1, g->y1, a->x + 0.2, a->y + 0.2, a->w - 0.4, a->h - 0.4)) {
+				print_error("%s: page %d: the line %.1f,%.1f-%.1f,%.1f crosses the label '%s' (%.1f,%.1f %.1fx%.1f)\n",
+				            what, a->page, g->x0, g->y0, g->x1, g->y1, a->text, a->x, a->y, a->w, a->h);
+				fail();
+			}
+		}
 		if (a->x < -0.01 || a->y < -0.01 || a->x + a->w > t->page_w + 0.01 || a->y + a->h > t->page_h + 0.01) {
 			print_error("%s: page %d: text '%s' at %.1f,%.1f %.1fx%.1f leaves the %.0fx%.0f page\n", what, a->page,
 			            a->text, a->x, a->y, a->w, a->h, t->page_w, t->page_h);
@@ -324,6 +335,18 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, "Nov 9 default new_designs: legacy → own");
 	assert_contains(t, "threshold not applicable");
 	assert_contains(t, "off the axis: value printed");
+	/* the capped latency spikes are labelled inside their panels, clear of
+	 * every line (check_trace()) */
+	{
+		static const char *const spikes[] = { "7.11 h", "2.47 h", "6.72 h" };
+		for (size_t k = 0; k < 3; k++) {
+			size_t found = 0;
+			for (size_t i = 0; i < c.trace.nboxes; i++)
+				found += c.trace.boxes[i].in_plot && strcmp(c.trace.boxes[i].text, spikes[k]) == 0;
+			assert_int_equal(found, 1);
+		}
+		assert_true(c.trace.nsegs > 100);
+	}
 	/* drill-down */
 	assert_contains(t, "Oldest uncovered legacy designs as of 2026-11-16 00:00 UTC");
 	assert_contains(t, "all 7 uncovered designs");
@@ -674,6 +697,59 @@ static void test_render__long_titles_and_labels_are_ellipsized(void **state)
 		assert_true(titles >= 3); /* scorecard, chart, appendix */
 		assert_true(wrapped >= 1);
 		assert_true(labels >= 2); /* scorecard, chart legend */
+	}
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+/* Values off a capped axis in neighbouring weeks of several series, on
+ * lines, a threshold and bars, next to rollout change lines: every one is
+ * labelled (the check of every render: no line crosses a label, no label
+ * overlaps a text), in the PDF and in the PNGs. */
+static void test_render__offscale_labels_stay_clear_of_lines(void **state)
+{
+	kpi_snapshot *snap = edge(12);
+	static const char *const queues[] = { "q-a", "q-b", "q-c", "q-d" };
+	const char *svc[] = { "svc-a" };
+	size_t want = 0;
+	pdfcheck c;
+	(void)state;
+
+	for (int w = 0; w < 12; w++) {
+		for (int q = 0; q < 4; q++) {
+			const char *lb[] = { queues[q] };
+			/* spikes of hours among seconds (fewer than a tenth of the
+			 * values, so the axis is capped): two in one week, one in the
+			 * next, one in the first week */
+			bool spike = (w == 4 && q < 2) || (w == 5 && q == 2) || (w == 0 && q == 3);
+			snapfix_row(snap, "sqs_oldest_message_age_seconds", w, lb, true,
+			            spike ? 3600.0 * (2 + q + w) : 20 + 7 * q + (w % 3));
+			want += spike;
+			lb[0] = queues[q];
+			snapfix_row(snap, "sqs_queue_depth", w, lb, true, q == 0 && w == 6 ? 90000 : 40 + q + w);
+		}
+		snapfix_row(snap, "api_latency_p95_ms", w, svc, true, w == 4 || w == 5 ? 60000 : 380 + 10 * w);
+	}
+	want += 1 + 2; /* one bar, two latency weeks */
+	for (int k = 0; k < 4; k++)
+		snapfix_change(snap, snap->result->window.starts[3 + k] + 43200, "tenant", "t", "legacy", "owned", "ops");
+	snapfix_finish(snap);
+	render_checked(&c, snap, "offscale.pdf");
+	{
+		size_t labels = 0, hours9 = 0, min1 = 0;
+		for (size_t i = 0; i < c.trace.nboxes; i++) {
+			const kpi__rbox *b = &c.trace.boxes[i];
+			labels += b->in_plot;
+			hours9 += b->in_plot && strcmp(b->text, "9 h") == 0; /* 3600 * (2 + 2 + 5) s: q-c, week 5 */
+			min1 += b->in_plot && strcmp(b->text, "60 s") == 0; /* 60,000 ms, twice */
+		}
+		if (labels != want) {
+			print_error("%zu of %zu values off the axis are labelled\n", labels, want);
+			fail();
+		}
+		assert_int_equal(hours9, 1);
+		assert_int_equal(min1, 2);
 	}
 	pdfcheck_release(&c);
 	check_all_pngs(snap);
@@ -1146,6 +1222,7 @@ int main(void)
 		cmocka_unit_test(test_render__huge_tiny_and_negative_values),
 		cmocka_unit_test(test_render__extreme_doubles_stay_legible),
 		cmocka_unit_test(test_render__long_titles_and_labels_are_ellipsized),
+		cmocka_unit_test(test_render__offscale_labels_stay_clear_of_lines),
 		cmocka_unit_test(test_render__many_reasons_paginate_with_header),
 		cmocka_unit_test(test_render__every_status_partial_and_incomplete),
 		cmocka_unit_test(test_render__fifty_two_weeks),
