@@ -332,9 +332,9 @@ static void cover(doc *d)
 	st.lines = 3;
 	y2 += kpi__text(r, verdict_sentence(v, buf, sizeof(buf)), x2, y2, &st) + 8;
 	{
-		const char *keys[6];
-		char vals[6][256];
-		size_t n = 0, ngating = 0;
+		const char *keys[7];
+		char vals[7][512];
+		size_t n = 0, ngating = 0, catalogue;
 		kpi__tstyle ks = kpi__tsw(KPI__F_SANS, 8.5, KPI__MUTED, 108, KPI__LEFT);
 		kpi__tstyle vs = kpi__tsw(KPI__F_SANS, 8.5, KPI__INK, CONTENT_W - (x2 - MARGIN_X) - 112, KPI__LEFT);
 		for (size_t i = 0; i < kpi_render_chart_count(d->snap); i++) {
@@ -342,24 +342,29 @@ static void cover(doc *d)
 			ngating += kpi__chart_def(d->snap, i, &s)->gating;
 		}
 		keys[n] = "Week";
-		snprintf(vals[n++], 256, "%s, %s (%s)", wk, kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
+		snprintf(vals[n++], 512, "%s, %s (%s)", wk, kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
 		keys[n] = "Evaluated as of";
-		snprintf(vals[n++], 256, "%s%s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz),
+		snprintf(vals[n++], 512, "%s%s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz),
 		         w->partial ? " — partial week: the week is not over, values may still change" : " (end of the week)");
 		keys[n] = "Data read";
 		kpi__fmt_time(t, sizeof(t), d->snap->result->read_at, w->tz);
-		snprintf(vals[n++], 256, "%s", t);
+		snprintf(vals[n++], 512, "%s", t);
 		keys[n] = "Window";
-		snprintf(vals[n++], 256, "%d ISO week%s, %s – %s", w->nweeks, w->nweeks == 1 ? "" : "s",
+		snprintf(vals[n++], 512, "%d ISO week%s, %s – %s", w->nweeks, w->nweeks == 1 ? "" : "s",
 		         kpi_week_format(a, sizeof(a), w->first), wk);
 		keys[n] = "KPIs";
-		if (kpi_render_chart_count(d->snap) < kpi__kpi_count(d->snap))
-			snprintf(vals[n++], 256, "%zu collected (%zu gating) of the %zu in the catalogue", kpi_render_chart_count(d->snap),
-			         ngating, kpi__kpi_count(d->snap));
+		catalogue = kpi__kpi_count(d->snap) + d->snap->nnot_collected;
+		if (kpi_render_chart_count(d->snap) < catalogue)
+			snprintf(vals[n++], 512, "%zu collected (%zu gating) of the %zu in the catalogue", kpi_render_chart_count(d->snap),
+			         ngating, catalogue);
 		else
-			snprintf(vals[n++], 256, "%zu, of which %zu gating", kpi__kpi_count(d->snap), ngating);
+			snprintf(vals[n++], 512, "%zu, of which %zu gating", catalogue, ngating);
+		/* what the run left out, and so what the verdict cannot have weighed */
+		if (kpi__snapshot_not_collected(vals[n], 512, d->snap, false))
+			keys[n++] = "Not collected";
 		keys[n] = "Snapshot";
-		snprintf(vals[n++], 256, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
+		snprintf(vals[n++], 512, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
+		vs.lines = 3;
 		for (size_t i = 0; i < n; i++) {
 			double h1 = kpi__text(r, keys[i], x2, y2, &ks);
 			double h2 = kpi__text(r, vals[i], x2 + 112, y2, &vs);
@@ -504,7 +509,14 @@ static double scorecard_foot(doc *d, bool draw)
 		                      def->title, def->id);
 	}
 	if (nmiss && o < sizeof(buf))
-		snprintf(buf + o, sizeof(buf) - o, ".");
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, ".");
+	if (d->snap->nnot_collected && o + 32 < sizeof(buf)) {
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " Not collected by the run (no rows, no chart): ");
+		kpi__snapshot_not_collected(buf + o, sizeof(buf) - o, d->snap, false);
+		o = strlen(buf);
+		if (o + 1 < sizeof(buf))
+			snprintf(buf + o, sizeof(buf) - o, ".");
+	}
 	st.lines = 5;
 	kpi__text_size(d->r, buf, &st, NULL, &h);
 	if (draw)
@@ -884,10 +896,10 @@ static double kv(doc *d, const char *key, const char *val, int font, bool draw)
 	kpi__tstyle vs = kpi__tsw(font, font == KPI__F_MONO ? 7.5 : 8.5, KPI__INK, CONTENT_W - 126, KPI__LEFT);
 	double h1, h2;
 	vs.lines = -1;
-	if (!draw) {
-		kpi__text_size(d->r, val, &vs, NULL, &h2);
+	kpi__text_size(d->r, val, &vs, NULL, &h2);
+	if (!draw)
 		return h2 + 3;
-	}
+	need(d, h2 + 3); /* never past the page's end: the rest on the next page */
 	h1 = kpi__text(d->r, key, MARGIN_X, d->y, &ks);
 	h2 = kpi__text(d->r, val, MARGIN_X + 126, d->y, &vs);
 	d->y += fmax(h1, h2) + 3;
@@ -909,7 +921,12 @@ static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024
 		snprintf(vals[k++], 1024, "none (informational: status ok whenever there is a value)");
 	else if (def->threshold.warn_margin > 0) {
 		char m[64];
-		kpi__fmt_value(m, sizeof(m), true, def->threshold.warn_margin, def->unit);
+		/* a margin of a percentage is in points, not a percent of the target */
+		if (def->unit && strcmp(def->unit, "%") == 0) {
+			kpi__fmt_num(m, sizeof(m) - 4, def->threshold.warn_margin);
+			strcat(m, " pp");
+		} else
+			kpi__fmt_value(m, sizeof(m), true, def->threshold.warn_margin, def->unit);
 		snprintf(vals[k++], 1024, "%s; warn within %s of the target", th, m);
 	} else
 		snprintf(vals[k++], 1024, "%s", th);
@@ -1067,6 +1084,8 @@ static void appendix(doc *d)
 			kpi__fmt_time(buf, sizeof(buf), snap->result->read_at, w->tz);
 		kv(d, "Data read", buf, KPI__F_SANS, true);
 	}
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+	kv(d, "Not collected", buf, KPI__F_SANS, true);
 	snprintf(buf, sizeof(buf), "%d days (legacy cohort: a design event within this many days before T)", snap->active_days);
 	kv(d, "Active days", buf, KPI__F_SANS, true);
 	kv(d, "Catalogue", snap->catalog && snap->catalog->path ? snap->catalog->path : "(not recorded)", KPI__F_SANS, true);

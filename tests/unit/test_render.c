@@ -252,14 +252,23 @@ static void check_all_pngs(const kpi_snapshot *snap)
 		check_png(snap, i);
 }
 
-/* Text as pdftotext prints it, with its line breaks folded to spaces. */
+/* Text as pdftotext prints it, with its line breaks folded to spaces and
+ * runs of spaces to one (a page break stays a form feed, so page_of()
+ * works on it). */
 static char *folded(const char *text)
 {
-	char *t = strdup(text);
+	char *t = strdup(text), *o;
 	assert_non_null(t);
-	for (char *p = t; *p; p++)
-		if (*p == '\n' || *p == '\f')
-			*p = ' ';
+	o = t;
+	for (const char *p = t; *p; p++) {
+		char ch = *p == '\n' ? ' ' : *p;
+		if (ch == ' ' && o > t && (o[-1] == ' ' || o[-1] == '\f'))
+			continue;
+		if (ch == '\f' && o > t && o[-1] == ' ')
+			o--;
+		*o++ = ch;
+	}
+	*o = '\0';
 	return t;
 }
 
@@ -376,17 +385,52 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_string_equal(c.trace.section_name[3], "Drill-down");
 	assert_int_equal(c.trace.section_page[3], 3 + (int)kpi_render_chart_count(snap));
 	/* the CloudWatch KPIs of the catalogue were not configured for the demo:
-	 * kpi pack keeps the definitions of the 10 it collected (a catalogue KPI
-	 * a snapshot lacks is covered by the edge cases below) */
+	 * kpi pack keeps the definitions of the 10 it collected and records the
+	 * 4 it left out and why; the cover, the scorecard's footnote and the
+	 * provenance say so (a catalogue KPI a snapshot lacks is covered by the
+	 * edge cases below) */
 	assert_int_equal(kpi_render_chart_count(snap), 10);
 	assert_int_equal(snap->catalog->nkpis, 10);
-	assert_contains(t, "10, of which 5 gating");
-	assert_not_contains(t, "api_error_rate_pct");
+	assert_int_equal(snap->nnot_collected, 4);
+	assert_contains(t, "10 collected (5 gating) of the 14 in the catalogue");
+	{
+		char *f = folded(t);
+		const char *stmt = "CloudWatch not configured: api_error_rate_pct, api_latency_p95_ms, sqs_queue_depth, "
+		                   "sqs_oldest_message_age_seconds. 2 of them are gating: the verdicts do not weigh them";
+		assert_int_equal(page_of(f, stmt), 1);                      /* the cover */
+		assert_contains(strstr(f, "Scorecard — 2026-W46"), stmt);   /* its footnote */
+		assert_contains(strstr(f, "Appendix C — Provenance"),
+		                "Not collected CloudWatch not configured: api_error_rate_pct, api_latency_p95_ms (set "
+		                "cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER); sqs_queue_depth, "
+		                "sqs_oldest_message_age_seconds (set cloudwatch.queues in the config file or KPI_CW_QUEUES)");
+		free(f);
+	}
 	{
 		char want[32];
 		snprintf(want, sizeof(want), "page 1 of %d", c.pages);
 		assert_contains(t, want);
 	}
+	pdfcheck_release(&c);
+	kpi_snapshot_free(snap);
+}
+
+/* A snapshot of format 1 (which did not record the KPIs a run left out)
+ * renders, and its provenance says that it does not know. */
+static void test_render__format_1_snapshot_says_not_collected_is_not_recorded(void **state)
+{
+	kpi_snapshot *snap = snapfix_read(KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format1.json");
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	assert_int_equal(snap->format, 1);
+	render_checked(&c, snap, "format1.pdf");
+	t = folded(c.text);
+	assert_contains(t, "Not collected not recorded (a snapshot of format 1 does not say which catalogue KPIs the "
+	                   "run left out)");
+	assert_contains(t, "format 1, collected by kpi");
+	assert_not_contains(t, "CloudWatch not configured");
+	free(t);
 	pdfcheck_release(&c);
 	kpi_snapshot_free(snap);
 }
@@ -1216,6 +1260,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render__demo_pack_cover_scorecard_charts_appendix),
+		cmocka_unit_test(test_render__format_1_snapshot_says_not_collected_is_not_recorded),
 		cmocka_unit_test(test_render__bookmarks_one_per_section_and_chart),
 		cmocka_unit_test(test_render__nogo_cover_lists_every_reason_and_mismatches),
 		cmocka_unit_test(test_render__missing_weeks_all_no_data_and_one_week),

@@ -175,6 +175,10 @@ static void test_xlsx__summary_scorecard(void **state)
 	assert_number(b, s, 5, 3, 8.5);
 	assert_string_equal(xr_text(b, s, 5, 5), "<= 7 d");
 	assert_string_equal(xr_text(b, s, 5, 6), "breach");
+	/* what the run did not collect, and why, as the PDF says it */
+	r = find_row(b, s, 0, "Not collected");
+	assert_contains(xr_text(b, s, r, 1), "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer");
+	assert_contains(xr_text(b, s, r, 1), "1 of them is gating");
 	head = find_row(b, s, 0, "KPI");
 	assert_string_equal(xr_text(b, s, head, 7), "Delta");
 	assert_contains(s->xml, "<pane ySplit=\"");
