@@ -1120,6 +1120,18 @@ bool kpi_cloudwatch_configured(const kpi_config *cfg, const kpi_def *def)
 	return n > 0;
 }
 
+const char *kpi__cw_configure_hint(const kpi_config *cfg, const kpi_def *def)
+{
+	kpi__cw_spec spec;
+	const char *hint = "set cloudwatch.load_balancer or cloudwatch.queues in the config file";
+
+	if (kpi__cw_spec_load(&spec, cfg, def, NULL) == 0) {
+		hint = not_configured(&spec);
+		kpi__cw_spec_release(&spec);
+	}
+	return hint;
+}
+
 /* ---- datapoints for alarms ---- */
 
 void kpi_cw_datapoint_set_free(kpi_cw_datapoint_set *set)

@@ -78,6 +78,18 @@ const char *kpi__pg_where(const kpi_pg *pg);
  * total against routing_mismatch_critical). KPI_ECONTRACT when they differ. */
 int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
 
+/* The statement of what a snapshot did not collect, for the pack's pages and
+ * workbook: "CloudWatch not configured: api_error_rate_pct, ...", with
+ * `detail` the setting that would collect each group ("(set ...)") and how
+ * many of them are gating; "none: ..." when the run collected the whole
+ * catalogue, and "not recorded ..." for a format-1 snapshot. Returns how
+ * many KPIs were not collected (0 for format 1 too). */
+size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail);
+
+/* What would make CloudWatch KPI `def` part of runs: "set cloudwatch.queues
+ * in the config file or KPI_CW_QUEUES" (a static string). */
+const char *kpi__cw_configure_hint(const kpi_config *cfg, const kpi_def *def);
+
 /* Run the query file `name` (relative to the query directory) on the open
  * session, in its read-only transaction, with text parameters `params` and
  * text results. On success `*out` is the libpq PGresult (the caller

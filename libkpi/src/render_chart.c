@@ -400,31 +400,6 @@ static void no_dash(cairo_t *cr)
 	cairo_set_dash(cr, NULL, 0, 0);
 }
 
-/* The axis unit of a panel: durations in seconds (or ms) shown in a unit
- * people read at a glance. */
-static double time_div(const char *unit, double maxabs, const char **words)
-{
-	*words = kpi__unit_words(unit);
-	if (unit && strcmp(unit, "s") == 0) {
-		if (maxabs >= 2 * 86400) {
-			*words = "days";
-			return 86400;
-		}
-		if (maxabs >= 2 * 3600) {
-			*words = "hours";
-			return 3600;
-		}
-		if (maxabs >= 600) {
-			*words = "minutes";
-			return 60;
-		}
-	} else if (unit && strcmp(unit, "ms") == 0 && maxabs >= 10000) {
-		*words = "seconds";
-		return 1000;
-	}
-	return 1;
-}
-
 static bool unit_pct(const kpi_def *def)
 {
 	return def->unit && strcmp(def->unit, "%") == 0;
@@ -665,67 +640,179 @@ static void draw_tags(kpi__render *r, const kpi_window *win, double px, double p
 	free(tags);
 }
 
-/* Values above a capped axis: a triangle on the top edge and the value. */
-static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g, double lh)
+/* What a label inside a plot must not touch: a rectangle, or a segment
+ * (with the half width of its stroke). `soft` ones (the dashed rollout
+ * change lines) may run under a label's knock-out when nothing else is
+ * free. */
+typedef struct obst {
+	bool seg, soft;
+	double x0, y0, x1, y1; /* the segment, or the rectangle's corners */
+} obst;
+
+typedef struct obstacles {
+	obst *o;
+	size_t n, cap;
+} obstacles;
+
+static void obst_add(obstacles *ob, bool seg, bool soft, double x0, double y0, double x1, double y1)
+{
+	if (ob->n == ob->cap) {
+		size_t cap = ob->cap ? ob->cap * 2 : 128;
+		obst *n = realloc(ob->o, cap * sizeof(*n));
+		if (!n)
+			return; /* out of memory: fewer obstacles known, the label is still drawn */
+		ob->o = n;
+		ob->cap = cap;
+	}
+	ob->o[ob->n++] = (obst){ seg, soft, x0, y0, x1, y1 };
+}
+
+static bool obst_hit(const obstacles *ob, bool soft_too, double x, double y, double w, double h)
+{
+	const double pad = 1.3; /* a line's half width and a hair */
+	for (size_t i = 0; i < ob->n; i++) {
+		const obst *o = &ob->o[i];
+		if (o->soft && !soft_too)
+			continue;
+		if (o->seg ? kpi__seg_hits_rect(o->x0, o->y0, o->x1, o->y1, x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+		           : (x < o->x1 && o->x0 < x + w && y < o->y1 && o->y0 < y + h))
+			return true;
+	}
+	return false;
+}
+
+/* x of the bar of series k in week wi (bar charts), and its width. */
+static double bar_x(const chart *c, const cpanel *p, const pgeom *g, int wi, size_t k, double *bw)
+{
+	double group = g->slot * (c->kind == K_STACKED ? 0.66 : 0.72);
+	*bw = c->kind == K_STACKED ? group : group / (double)(p->nser ? p->nser : 1);
+	return g->px + wi * g->slot + (g->slot - group) / 2 + (c->kind == K_STACKED ? 0 : (double)k * *bw);
+}
+
+/* x of an off-axis value's triangle. */
+static double offscale_x(const chart *c, const cpanel *p, const pgeom *g, int wi, size_t k)
+{
+	double bw, bx;
+	if (c->kind != K_BAR)
+		return g->px + (wi + 0.5) * g->slot;
+	bx = bar_x(c, p, g, wi, k, &bw);
+	return bx + bw / 2;
+}
+
+/* Everything drawn in a panel that an off-axis value's label must leave
+ * visible: the series' lines and markers (or bars), the threshold line, the
+ * triangles on the top edge; the rollout change lines, softly. */
+static void panel_obstacles(obstacles *ob, const kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+{
+	const kpi_window *win = c->w;
+
+	for (size_t k = 0; k < p->nser; k++) {
+		const cser *cs = &c->ser[p->ser[k]];
+		double lx = 0, ly = 0;
+		bool pen = false;
+		for (int wi = 0; wi < win->nweeks; wi++) {
+			const kpi_row *row = cs->row[wi];
+			double px, py;
+			if (!row || !row->has_value || !isfinite(row->value)) {
+				pen = false;
+				continue;
+			}
+			py = ymap(g, row->value);
+			if (c->kind == K_LINE) {
+				px = g->px + (wi + 0.5) * g->slot;
+				if (pen)
+					obst_add(ob, true, false, lx, ly, px, py);
+				obst_add(ob, false, false, px - 4.8, py - 4.8, px + 4.8, py + 4.8); /* marker, breach ring */
+				lx = px;
+				ly = py;
+				pen = true;
+			} else {
+				/* the bar, and above it the room of its value printed on it */
+				double bw, bx = bar_x(c, p, g, wi, k, &bw), y0 = ymap(g, 0);
+				obst_add(ob, false, false, bx, fmin(y0, py) - 11, bx + bw, fmax(y0, py) + 1.2);
+			}
+			if (off_scale(g, row->value)) {
+				double tx = offscale_x(c, p, g, wi, k);
+				obst_add(ob, false, false, tx - 4, g->pt - 1.5, tx + 4, g->pt + 5.5);
+			}
+		}
+	}
+	if (c->def->threshold.op != KPI_OP_NONE) {
+		double ty = ymap(g, c->def->threshold.target);
+		obst_add(ob, true, false, g->px, ty, g->px + g->pw, ty);
+	}
+	for (size_t i = 0; r->nchanges_in && i < r->snap->nchanges; i++) {
+		double cx;
+		if (r->change_no[i] && (cx = time_x(win, r->snap->changes[i].changed_at, g->px, g->slot)) >= 0)
+			obst_add(ob, true, true, cx, g->pt - 4, cx, g->pb);
+	}
+}
+
+/* How far aside of its triangle an off-axis value's label may go (points). */
+#define OFFSCALE_REACH 60
+
+/* Values above a capped axis: a triangle on the top edge and the value,
+ * set where nothing drawn crosses it: beside the triangle on the free side,
+ * else further aside or lower down, on an opaque knock-out (the grid, and a rollout change
+ * line when nothing else is free, run under it). No room at all: the
+ * triangle alone (the scorecard has the value). */
+static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = c->w;
 	kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, KPI__INK);
-	double boxes[64][4];
-	size_t nb = 0;
+	obstacles ob = { NULL, 0, 0 };
 
 	if (!isfinite(g->cap))
 		return;
+	panel_obstacles(&ob, r, c, p, g);
 	for (int wi = 0; wi < win->nweeks; wi++)
 		for (size_t k = 0; k < p->nser; k++) {
 			const cser *cs = &c->ser[p->ser[k]];
 			const kpi_row *row = cs->row[wi];
-			double x, tw, th, tx, ty;
+			double x, tw, th, bx = 0, by = 0;
 			char v[64];
-			bool clash = true;
+			bool found = false;
 			if (!row || !row->has_value || !isfinite(row->value) || !off_scale(g, row->value))
 				continue;
-			if (c->kind == K_BAR) {
-				double group = g->slot * 0.72, bw = group / (double)(p->nser ? p->nser : 1);
-				x = g->px + wi * g->slot + (g->slot - group) / 2 + ((double)k + 0.5) * bw;
-			} else {
-				x = g->px + (wi + 0.5) * g->slot;
-			}
+			x = offscale_x(c, p, g, wi, k);
 			kpi__set_rgb(cr, kpi__series_color(cs->color));
 			cairo_move_to(cr, x, g->pt - 1);
 			cairo_line_to(cr, x - 3.5, g->pt + 5);
 			cairo_line_to(cr, x + 3.5, g->pt + 5);
 			cairo_close_path(cr);
 			cairo_fill(cr);
-			if (c->def->unit && strcmp(c->def->unit, "s") == 0 && fabs(row->value) >= 120)
-				kpi__fmt_duration(v, sizeof(v), row->value);
-			else
-				kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit);
+			kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit);
 			kpi__text_size(r, v, &vs, &tw, &th);
-			tx = x + 5 + tw <= g->px + g->pw ? x + 5 : x - 5 - tw;
-			/* below the earlier labels it would touch */
-			for (ty = g->pt + 1; clash && ty + th <= (g->pt + g->pb) / 2; ) {
-				clash = false;
-				for (size_t b = 0; b < nb && !clash; b++)
-					if (tx < boxes[b][0] + boxes[b][2] + 1 && boxes[b][0] < tx + tw + 1 &&
-					    ty < boxes[b][1] + boxes[b][3] && boxes[b][1] < ty + th)
-						clash = true;
-				if (clash)
-					ty += lh;
-			}
-			if (clash || nb == 64)
-				continue; /* no room: the triangle and the scorecard still say it */
-			vs.color = kpi__series_color(cs->color);
-			kpi__set_rgba(cr, KPI__WHITE, 0.85);
-			cairo_rectangle(cr, tx - 1, ty, tw + 2, th);
+			/* the nearest free place (in steps of a point, nearer first: as
+			 * far aside plus as far down), beside the triangle at the top
+			 * edge first; clear of everything, else clear of all but the
+			 * change lines */
+			for (int pass = 0; pass < 2 && !found; pass++)
+				for (int cost = 0; !found && cost <= OFFSCALE_REACH + (int)(g->pb - g->pt); cost++)
+					for (int dy = 0; !found && dy <= cost; dy++)
+						for (int side = 0; side < 2 && !found; side++) {
+							int dx = cost - dy;
+							if (dx > OFFSCALE_REACH)
+								continue;
+							bx = side == 0 ? x + 4 + dx : x - 6 - tw - dx; /* the knock-out box */
+							by = g->pt + 1 + dy;
+							if (bx < g->px || bx + tw + 2 > g->px + g->pw || by + th > g->pb - 1)
+								continue;
+							found = !obst_hit(&ob, pass == 0, bx, by, tw + 2, th);
+						}
+			if (!found)
+				continue;
+			kpi__set_rgb(cr, KPI__WHITE);
+			cairo_rectangle(cr, bx, by, tw + 2, th);
 			cairo_fill(cr);
-			kpi__text(r, v, tx, ty, &vs);
-			boxes[nb][0] = tx;
-			boxes[nb][1] = ty;
-			boxes[nb][2] = tw;
-			boxes[nb][3] = th;
-			nb++;
+			vs.color = kpi__series_color(cs->color);
+			r->in_plot = true;
+			kpi__text(r, v, bx + 1, by, &vs);
+			r->in_plot = false;
+			obst_add(&ob, false, false, bx - 1, by, bx + tw + 3, by + th);
 		}
+	free(ob.o);
 }
 
 static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x, double y, double w,
@@ -739,7 +826,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 	char buf[256], th[64];
 	double maxabs = 0, lo, hi, tickw = 0, th_w = 0, lh, cy = y;
 	bool labels, any = false, years;
-	const char *words;
+	const char *words, *shown;
 	pgeom g;
 	int every = 1;
 
@@ -755,7 +842,11 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		maxabs = fmin(maxabs * (double)p->nser, DBL_MAX);
 	memset(&g, 0, sizeof(g));
 	g.cap = panel_cap(c, p);
-	g.div = time_div(def->unit, fmin(maxabs, g.cap), &words);
+	/* durations in the unit that reads best for the panel's values and
+	 * target (the axis shows both) */
+	g.div = kpi__time_unit(def->unit,
+	                       fmax(fmin(maxabs, g.cap), def->threshold.op != KPI_OP_NONE ? fabs(def->threshold.target) : 0),
+	                       &shown, &words);
 
 	/* row 1: axis unit (left), panel title (right) */
 	lh = kpi__line_height(r, tick.font, tick.size);
@@ -801,7 +892,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		kpi_threshold t = def->threshold;
 		kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
 		t.target /= g.div;
-		kpi__fmt_threshold(th, sizeof(th), &t, g.div == 1 ? def->unit : "");
+		kpi__fmt_threshold(th, sizeof(th), &t, shown); /* in the axis' unit */
 		kpi__text_size(r, th, &ts, &th_w, NULL);
 	}
 	g.px = x + tickw + 5;
@@ -872,6 +963,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		cairo_move_to(cr, g.px, ty);
 		cairo_line_to(cr, g.px + g.pw, ty);
 		cairo_stroke(cr);
+		kpi__trace_seg(r, g.px, ty, g.px + g.pw, ty);
 		no_dash(cr);
 		if (tag_y < g.pt - 2)
 			tag_y = g.pt - 2;
@@ -890,20 +982,26 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 			const cser *cs = &c->ser[p->ser[k]];
 			kpi__rgb col = kpi__series_color(cs->color);
 			bool pen = false;
+			double lx = 0, ly = 0;
 			cairo_set_line_width(cr, 1.6);
 			cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 			kpi__set_rgb(cr, col);
 			for (int wi = 0; wi < win->nweeks; wi++) {
 				const kpi_row *row = cs->row[wi];
-				double px = g.px + (wi + 0.5) * g.slot;
+				double px = g.px + (wi + 0.5) * g.slot, py;
 				if (!row || !row->has_value || !isfinite(row->value)) {
 					pen = false;
 					continue;
 				}
-				if (pen)
-					cairo_line_to(cr, px, ymap(&g, row->value));
-				else
-					cairo_move_to(cr, px, ymap(&g, row->value));
+				py = ymap(&g, row->value);
+				if (pen) {
+					cairo_line_to(cr, px, py);
+					kpi__trace_seg(r, lx, ly, px, py);
+				} else {
+					cairo_move_to(cr, px, py);
+				}
+				lx = px;
+				ly = py;
 				pen = true;
 			}
 			cairo_stroke(cr);
@@ -944,15 +1042,13 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 			}
 		}
 	} else {
-		double group = g.slot * (c->kind == K_STACKED ? 0.66 : 0.72);
-		double bw = c->kind == K_STACKED ? group : group / (double)(p->nser ? p->nser : 1);
 		double base_y = ymap(&g, 0);
 		for (int wi = 0; wi < win->nweeks; wi++) {
-			double gx = g.px + wi * g.slot + (g.slot - group) / 2, stack = 0;
+			double stack = 0;
 			for (size_t k = 0; k < p->nser; k++) {
 				const cser *cs = &c->ser[p->ser[k]];
 				const kpi_row *row = cs->row[wi];
-				double bx = c->kind == K_STACKED ? gx : gx + (double)k * bw, y0, y1;
+				double bw, bx = bar_x(c, p, &g, wi, k, &bw), y0, y1;
 				bool na;
 				kpi__rgb col = kpi__series_color(cs->color);
 				if (!row || !row->has_value || !isfinite(row->value))
@@ -1029,7 +1125,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		if (top_row)
 			draw_tags(r, win, g.px, g.pw, g.slot, g.pt - 17);
 	}
-	draw_offscale(r, c, p, &g, lh);
+	draw_offscale(r, c, p, &g);
 	/* axis line */
 	kpi__set_rgb(cr, KPI__FAINT);
 	cairo_set_line_width(cr, 0.8);

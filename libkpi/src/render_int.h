@@ -25,11 +25,21 @@ typedef struct kpi__rbox {
 	double x, y, w, h;   /* logical box in page units (points; PNG: chart units) */
 	char text[72];       /* the start of the text, for messages */
 	bool ellipsized;     /* Pango left part of it out to fit the width */
+	bool in_plot;        /* a label set inside a plot (a value off the axis): no line may cross it */
 } kpi__rbox;
+
+/* A straight piece of a line the renderer drew in a plot (a series or the
+ * threshold), in the boxes' units. */
+typedef struct kpi__rseg {
+	int page;
+	double x0, y0, x1, y1;
+} kpi__rseg;
 
 typedef struct kpi__rtrace {
 	kpi__rbox *boxes;
 	size_t nboxes, cap;
+	kpi__rseg *segs;
+	size_t nsegs, segcap;
 	int npages;
 	double page_w, page_h;
 	/* first page (1-based) of each section, in PDF order; 0 when absent */
@@ -80,6 +90,7 @@ typedef struct kpi__render {
 	int page;                    /* current page, 1-based */
 	double ox, oy;               /* page position of the current drawing origin (trace) */
 	kpi__rtrace *trace;
+	bool in_plot;                /* texts set now are labels inside a plot (trace) */
 	const kpi_snapshot *snap;
 	/* numbering of the rollout changes inside the window (1..n, 0 = outside) */
 	int *change_no;
@@ -96,6 +107,11 @@ typedef struct kpi__render {
  * kpi__render_close() releases (a failed open releases it itself). */
 int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err);
 void kpi__render_close(kpi__render *r);
+
+/* Record a straight piece of a series or threshold line (trace only). */
+void kpi__trace_seg(kpi__render *r, double x0, double y0, double x1, double y1);
+/* Whether the segment (x0, y0)-(x1, y1) touches the rectangle [x, x + w] x [y, y + h]. */
+bool kpi__seg_hits_rect(double x0, double y0, double x1, double y1, double x, double y, double w, double h);
 
 /* Height of one line of text in a font and size (measured once). */
 double kpi__line_height(kpi__render *r, int font, double size);
@@ -131,7 +147,8 @@ extern const kpi__rgb KPI__INK, KPI__MUTED, KPI__FAINT, KPI__GRID, KPI__WHITE, K
 
 /* ---- numbers and times for people ---- */
 
-/* A value with its unit: "99.78%", "1,122.3 s", "63", "1.00 tn", "no data" when absent. */
+/* A value with its unit: "99.78%", "18.7 min", "63", "1.00 tn", "no data" when absent
+ * (durations in their unit, kpi__time_unit()). */
 char *kpi__fmt_value(char *buf, size_t size, bool has, double v, const char *unit);
 /* The same, never rounded onto or across the threshold's target (99.996
  * against "= 100" reads "99.996%", not "100%"). */
@@ -139,12 +156,18 @@ char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *
                         const kpi_threshold *th);
 /* A number without unit, thousands separators, sensible decimals. */
 char *kpi__fmt_num(char *buf, size_t size, double v);
-/* A seconds value as a rough duration, "2.3 d", "4.1 h", "12 min"; "" when < 2 min. */
-char *kpi__fmt_duration(char *buf, size_t size, double seconds);
+/* Durations (unit "s" or "ms") read in the unit that suits their size, by
+ * one ladder for values, thresholds, changes and axes: seconds below 2 min,
+ * then minutes below 2 h, hours below 2 d, days; milliseconds below 10 s.
+ * Returns what to divide a value of `unit` by for the unit `shown` ("min")
+ * and its `words` ("minutes"), sized by `maxabs`; 1 and `unit` itself for
+ * any other unit. `shown`, `words` may be NULL. */
+double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words);
 /* The change from `prev` to `last` with unit ("+0.08 pp" for percentages,
- * "−3 s"), also when last - prev is beyond the largest double. */
+ * "−3 s", "+2.34 d": a duration's change in the unit its own size reads
+ * best in), also when last - prev is beyond the largest double. */
 char *kpi__fmt_delta(char *buf, size_t size, double prev, double last, const char *unit);
-/* Threshold for people: "≥ 99%", "≤ 7 d", "= 0", "none". */
+/* Threshold for people: "≥ 99%", "≤ 7 d", "≤ 2 h" (for 7200 s), "= 0", "none". */
 char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit);
 /* Local time in the zone: "2026-11-16 00:00 UTC" / "2026-11-16 01:00 CET". */
 char *kpi__fmt_time(char *buf, size_t size, int64_t t, const char *tz);

@@ -32,6 +32,12 @@
 enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_DRILL, SEC_APPENDIX, NSEC };
 static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
 
+typedef struct tcol {
+	const char *head;
+	double w;
+	int align;
+} tcol;
+
 typedef struct doc {
 	kpi__render *r;
 	const kpi_snapshot *snap;
@@ -44,6 +50,7 @@ typedef struct doc {
 	int sec_page[NSEC];
 	int *chart_page;            /* per chart */
 	int appendix_page[3];
+	tcol sc[7];                 /* the scorecard's columns as fitted (scorecard_fit()) */
 	double y;
 	cairo_surface_t *pdf;       /* NULL in the measuring pass */
 } doc;
@@ -124,12 +131,6 @@ static double para(doc *d, const char *text, double size, kpi__rgb col, int font
 }
 
 /* ---- tables ---- */
-
-typedef struct tcol {
-	const char *head;
-	double w;
-	int align;
-} tcol;
 
 #define CELL_PAD 4.0
 
@@ -331,9 +332,9 @@ static void cover(doc *d)
 	st.lines = 3;
 	y2 += kpi__text(r, verdict_sentence(v, buf, sizeof(buf)), x2, y2, &st) + 8;
 	{
-		const char *keys[6];
-		char vals[6][256];
-		size_t n = 0, ngating = 0;
+		const char *keys[7];
+		char vals[7][512];
+		size_t n = 0, ngating = 0, catalogue;
 		kpi__tstyle ks = kpi__tsw(KPI__F_SANS, 8.5, KPI__MUTED, 108, KPI__LEFT);
 		kpi__tstyle vs = kpi__tsw(KPI__F_SANS, 8.5, KPI__INK, CONTENT_W - (x2 - MARGIN_X) - 112, KPI__LEFT);
 		for (size_t i = 0; i < kpi_render_chart_count(d->snap); i++) {
@@ -341,24 +342,29 @@ static void cover(doc *d)
 			ngating += kpi__chart_def(d->snap, i, &s)->gating;
 		}
 		keys[n] = "Week";
-		snprintf(vals[n++], 256, "%s, %s (%s)", wk, kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
+		snprintf(vals[n++], 512, "%s, %s (%s)", wk, kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
 		keys[n] = "Evaluated as of";
-		snprintf(vals[n++], 256, "%s%s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz),
+		snprintf(vals[n++], 512, "%s%s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz),
 		         w->partial ? " — partial week: the week is not over, values may still change" : " (end of the week)");
 		keys[n] = "Data read";
 		kpi__fmt_time(t, sizeof(t), d->snap->result->read_at, w->tz);
-		snprintf(vals[n++], 256, "%s", t);
+		snprintf(vals[n++], 512, "%s", t);
 		keys[n] = "Window";
-		snprintf(vals[n++], 256, "%d ISO week%s, %s – %s", w->nweeks, w->nweeks == 1 ? "" : "s",
+		snprintf(vals[n++], 512, "%d ISO week%s, %s – %s", w->nweeks, w->nweeks == 1 ? "" : "s",
 		         kpi_week_format(a, sizeof(a), w->first), wk);
 		keys[n] = "KPIs";
-		if (kpi_render_chart_count(d->snap) < kpi__kpi_count(d->snap))
-			snprintf(vals[n++], 256, "%zu collected (%zu gating) of the %zu in the catalogue", kpi_render_chart_count(d->snap),
-			         ngating, kpi__kpi_count(d->snap));
+		catalogue = kpi__kpi_count(d->snap) + d->snap->nnot_collected;
+		if (kpi_render_chart_count(d->snap) < catalogue)
+			snprintf(vals[n++], 512, "%zu collected (%zu gating) of the %zu in the catalogue", kpi_render_chart_count(d->snap),
+			         ngating, catalogue);
 		else
-			snprintf(vals[n++], 256, "%zu, of which %zu gating", kpi__kpi_count(d->snap), ngating);
+			snprintf(vals[n++], 512, "%zu, of which %zu gating", catalogue, ngating);
+		/* what the run left out, and so what the verdict cannot have weighed */
+		if (kpi__snapshot_not_collected(vals[n], 512, d->snap, false))
+			keys[n++] = "Not collected";
 		keys[n] = "Snapshot";
-		snprintf(vals[n++], 256, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
+		snprintf(vals[n++], 512, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
+		vs.lines = 3;
 		for (size_t i = 0; i < n; i++) {
 			double h1 = kpi__text(r, keys[i], x2, y2, &ks);
 			double h2 = kpi__text(r, vals[i], x2 + 112, y2, &vs);
@@ -462,6 +468,10 @@ static int delta_sense(const kpi_threshold *th, double prev, double last)
 	}
 }
 
+/* The scorecard's columns at their widest: KPI, Labels, Value, Threshold,
+ * Status, Δ week, Trend. The labels, value, threshold and change columns
+ * are narrowed to what their texts need (scorecard_fit()), and the KPI's
+ * name gets the room they leave. */
 static const tcol sc_cols[] = {
 	{ "KPI", 176, KPI__LEFT },      { "Labels", 172, KPI__LEFT },   { "Value", 104, KPI__RIGHT },
 	{ "Threshold", 64, KPI__LEFT }, { "Status", 58, KPI__CENTER },  { "Δ week", 88, KPI__RIGHT },
@@ -499,7 +509,14 @@ static double scorecard_foot(doc *d, bool draw)
 		                      def->title, def->id);
 	}
 	if (nmiss && o < sizeof(buf))
-		snprintf(buf + o, sizeof(buf) - o, ".");
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, ".");
+	if (d->snap->nnot_collected && o + 32 < sizeof(buf)) {
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " Not collected by the run (no rows, no chart): ");
+		kpi__snapshot_not_collected(buf + o, sizeof(buf) - o, d->snap, false);
+		o = strlen(buf);
+		if (o + 1 < sizeof(buf))
+			snprintf(buf + o, sizeof(buf) - o, ".");
+	}
 	st.lines = 5;
 	kpi__text_size(d->r, buf, &st, NULL, &h);
 	if (draw)
@@ -520,7 +537,7 @@ static void scorecard_page(doc *d, bool first)
 		         d->w->nweeks > 1 ? kpi_week_format(p, sizeof(p), kpi_week_add(d->w->last, -1)) : "no earlier week");
 		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
 	}
-	table_head(d, sc_cols, SC_NCOLS, 15);
+	table_head(d, d->sc, SC_NCOLS, 15);
 }
 
 /* The row of `s` in week `wi` with the labels of `key`, or NULL. */
@@ -539,86 +556,169 @@ static const kpi_row *row_like(const kpi_series *s, const kpi_window *w, int wi,
 	return NULL;
 }
 
+/* The texts of a scorecard row (the KPI's last-week row `last`, or NULL). */
+typedef struct sc_texts {
+	char labels[256], value[96], threshold[96], delta[128];
+	int value_font, delta_font;
+	kpi__rgb delta_color;
+} sc_texts;
+
+static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last)
+{
+	const kpi_row *prev = s && last ? row_like(s, d->w, d->w->nweeks - 2, last) : NULL;
+	char dl[96];
+	size_t o;
+
+	memset(t, 0, sizeof(*t));
+	if (!last) {
+		snprintf(t->labels, sizeof(t->labels), "no row in the last week");
+		return;
+	}
+	labels_text(t->labels, sizeof(t->labels), s, last);
+	kpi__fmt_value_th(t->value, sizeof(t->value), last->has_value, last->value, def->unit, &def->threshold);
+	o = strlen(t->value);
+	if (last->partial && o < sizeof(t->value))
+		o += (size_t)snprintf(t->value + o, sizeof(t->value) - o, "*");
+	if (last->incomplete && o < sizeof(t->value))
+		snprintf(t->value + o, sizeof(t->value) - o, "†");
+	t->value_font = last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE;
+	kpi__fmt_threshold(t->threshold, sizeof(t->threshold), &def->threshold, def->unit);
+	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
+		int sign = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0;
+		int sense = delta_sense(&def->threshold, prev->value, last->value);
+		t->delta_color = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
+		kpi__fmt_delta(dl, sizeof(dl), prev->value, last->value, def->unit);
+		snprintf(t->delta, sizeof(t->delta), "%s %s", sign > 0 ? "↑" : sign < 0 ? "↓" : "→", dl);
+		t->delta_font = KPI__F_BOLD;
+	} else {
+		snprintf(t->delta, sizeof(t->delta), "—");
+		t->delta_font = KPI__F_SANS;
+		t->delta_color = KPI__FAINT;
+	}
+}
+
+/* The last-week rows of a collected KPI (at most `max`); a KPI without one
+ * gets one NULL row that says so. */
+static size_t scorecard_rows(const doc *d, const kpi_series *s, const kpi_row **rows, size_t max)
+{
+	size_t nr = 0;
+	for (size_t k = 0; k < s->nrows && nr < max; k++)
+		if (s->rows[k].period_start == d->w->starts[d->w->nweeks - 1])
+			rows[nr++] = &s->rows[k];
+	if (!nr)
+		rows[nr++] = NULL;
+	return nr;
+}
+
+/* Fit the scorecard's columns (d->sc): the labels, value, threshold and
+ * change columns as wide as their widest text (and header) needs, at most
+ * their sc_cols width (beyond it a text is ellipsized, as before); the KPI
+ * names get what they leave, measured with Pango like every text. */
+static void scorecard_fit(doc *d)
+{
+	static const int fitted[] = { 1, 2, 3, 5 };
+	double need[SC_NCOLS] = { 0 }, w, spare = 0;
+	size_t n = kpi__kpi_count(d->snap);
+	kpi__tstyle head = kpi__ts(KPI__F_BOLD, 7.5, KPI__INK);
+
+	memcpy(d->sc, sc_cols, sizeof(d->sc));
+	for (size_t c = 0; c < sizeof(fitted) / sizeof(fitted[0]); c++) {
+		kpi__text_size(d->r, sc_cols[fitted[c]].head, &head, &w, NULL);
+		need[fitted[c]] = w;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+		const kpi_row *rows[4096];
+		size_t nr;
+		if (!s)
+			continue;
+		nr = scorecard_rows(d, s, rows, 4096);
+		for (size_t k = 0; k < nr; k++) {
+			sc_texts t;
+			kpi__tstyle st = kpi__ts(rows[k] ? KPI__F_COND : KPI__F_OBLIQUE, 8, KPI__INK);
+			scorecard_texts(&t, d, def, s, rows[k]);
+			kpi__text_size(d->r, t.labels, &st, &w, NULL);
+			need[1] = fmax(need[1], w);
+			if (!rows[k])
+				continue;
+			st.font = t.value_font;
+			kpi__text_size(d->r, t.value, &st, &w, NULL);
+			need[2] = fmax(need[2], w);
+			st.font = KPI__F_SANS;
+			kpi__text_size(d->r, t.threshold, &st, &w, NULL);
+			need[3] = fmax(need[3], w);
+			st.font = t.delta_font;
+			kpi__text_size(d->r, t.delta, &st, &w, NULL);
+			need[5] = fmax(need[5], w);
+		}
+	}
+	for (size_t c = 0; c < sizeof(fitted) / sizeof(fitted[0]); c++) {
+		tcol *col = &d->sc[fitted[c]];
+		/* a point to spare against rounding, so nothing fitted is ellipsized */
+		double want = ceil(need[fitted[c]] + 2 * CELL_PAD + 1);
+		if (want < col->w) {
+			spare += col->w - want;
+			col->w = want;
+		}
+	}
+	d->sc[0].w += spare;
+}
+
 /* One scorecard row; `title` is drawn over `title_lines` rows (0: none). */
 static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last, int title_lines)
 {
-	const kpi_window *w = d->w;
-	const kpi_row *prev = s && last ? row_like(s, w, w->nweeks - 2, last) : NULL;
+	const tcol *sc = d->sc;
 	double x = MARGIN_X, row_h = SC_ROW_H;
-	char buf[256], dl[96], v[96], dur[32];
-	size_t o;
+	sc_texts t;
 
+	scorecard_texts(&t, d, def, s, last);
 	if (title_lines) {
-		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc_cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc[0].w - 2 * CELL_PAD, KPI__LEFT);
 		double th;
 		st.lines = title_lines;
 		th = kpi__line_height(d->r, st.font, st.size);
 		kpi__text(d->r, def->title, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
 	}
-	x += sc_cols[0].w;
+	x += sc[0].w;
 	if (!last) {
-		cell(d, &sc_cols[1], x, row_h, "no row in the last week", KPI__F_OBLIQUE, 8, KPI__MUTED);
-		rule_from(d, MARGIN_X + sc_cols[0].w, row_h, false);
+		cell(d, &sc[1], x, row_h, t.labels, KPI__F_OBLIQUE, 8, KPI__MUTED);
+		rule_from(d, MARGIN_X + sc[0].w, row_h, false);
 		d->y += row_h;
 		return;
 	}
-	labels_text(buf, sizeof(buf), s, last);
-	cell(d, &sc_cols[1], x, row_h, buf, KPI__F_COND, 8, KPI__INK);
-	x += sc_cols[1].w;
-	kpi__fmt_value_th(v, sizeof(v), last->has_value, last->value, def->unit, &def->threshold);
-	o = strlen(v);
-	if (last->has_value && def->unit && strcmp(def->unit, "s") == 0 &&
-	    kpi__fmt_duration(dur, sizeof(dur), last->value)[0])
-		o += (size_t)snprintf(v + o, sizeof(v) - o, " (%s)", dur);
-	if (last->partial && o < sizeof(v))
-		o += (size_t)snprintf(v + o, sizeof(v) - o, "*");
-	if (last->incomplete && o < sizeof(v))
-		snprintf(v + o, sizeof(v) - o, "†");
-	cell(d, &sc_cols[2], x, row_h, v, last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE, 8,
-	     last->has_value ? KPI__INK : KPI__MUTED);
-	x += sc_cols[2].w;
-	cell(d, &sc_cols[3], x, row_h, kpi__fmt_threshold(buf, sizeof(buf), &def->threshold, def->unit), KPI__F_SANS, 8,
-	     def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
-	x += sc_cols[3].w;
-	chip(d, x + (sc_cols[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
-	x += sc_cols[4].w;
-	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
-		double delta = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0; /* its sign */
-		int sense = delta_sense(&def->threshold, prev->value, last->value);
-		kpi__rgb col = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
-		kpi__fmt_delta(dl, sizeof(dl), prev->value, last->value, def->unit);
-		snprintf(buf, sizeof(buf), "%s %s", delta > 0 ? "↑" : delta < 0 ? "↓" : "→", dl);
-		cell(d, &sc_cols[5], x, row_h, buf, KPI__F_BOLD, 8, col);
-	} else {
-		cell(d, &sc_cols[5], x, row_h, "—", KPI__F_SANS, 8, KPI__FAINT);
-	}
-	x += sc_cols[5].w;
-	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc_cols[6].w - 2 * CELL_PAD, row_h - 5);
-	rule_from(d, MARGIN_X + sc_cols[0].w, row_h, false);
+	cell(d, &sc[1], x, row_h, t.labels, KPI__F_COND, 8, KPI__INK);
+	x += sc[1].w;
+	cell(d, &sc[2], x, row_h, t.value, t.value_font, 8, last->has_value ? KPI__INK : KPI__MUTED);
+	x += sc[2].w;
+	cell(d, &sc[3], x, row_h, t.threshold, KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
+	x += sc[3].w;
+	chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
+	x += sc[4].w;
+	cell(d, &sc[5], x, row_h, t.delta, t.delta_font, 8, t.delta_color);
+	x += sc[5].w;
+	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
+	rule_from(d, MARGIN_X + sc[0].w, row_h, false);
 	d->y += row_h;
 }
 
 static void scorecard(doc *d)
 {
-	const kpi_window *w = d->w;
 	double foot;
 	size_t n = kpi__kpi_count(d->snap);
 
 	page_begin(d, SEC_SCORECARD);
+	scorecard_fit(d);
 	foot = scorecard_foot(d, false) + 6;
 	scorecard_page(d, true);
 	for (size_t i = 0; i < n; i++) {
 		const kpi_series *s;
 		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
 		const kpi_row *rows[4096];
-		size_t nr = 0, done = 0;
+		size_t nr, done = 0;
 		if (!s)
 			continue; /* not collected: named in the footnote */
-		for (size_t k = 0; k < s->nrows && nr < 4096; k++)
-			if (s->rows[k].period_start == w->starts[w->nweeks - 1])
-				rows[nr++] = &s->rows[k];
-		if (!nr)
-			rows[nr++] = NULL; /* one row that says so */
+		nr = scorecard_rows(d, s, rows, 4096);
 		while (done < nr) {
 			int fit = (int)floor((CONTENT_BOTTOM - foot - d->y) / SC_ROW_H), lines;
 			if (fit < 1) {
@@ -796,10 +896,10 @@ static double kv(doc *d, const char *key, const char *val, int font, bool draw)
 	kpi__tstyle vs = kpi__tsw(font, font == KPI__F_MONO ? 7.5 : 8.5, KPI__INK, CONTENT_W - 126, KPI__LEFT);
 	double h1, h2;
 	vs.lines = -1;
-	if (!draw) {
-		kpi__text_size(d->r, val, &vs, NULL, &h2);
+	kpi__text_size(d->r, val, &vs, NULL, &h2);
+	if (!draw)
 		return h2 + 3;
-	}
+	need(d, h2 + 3); /* never past the page's end: the rest on the next page */
 	h1 = kpi__text(d->r, key, MARGIN_X, d->y, &ks);
 	h2 = kpi__text(d->r, val, MARGIN_X + 126, d->y, &vs);
 	d->y += fmax(h1, h2) + 3;
@@ -821,7 +921,12 @@ static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024
 		snprintf(vals[k++], 1024, "none (informational: status ok whenever there is a value)");
 	else if (def->threshold.warn_margin > 0) {
 		char m[64];
-		kpi__fmt_num(m, sizeof(m), def->threshold.warn_margin);
+		/* a margin of a percentage is in points, not a percent of the target */
+		if (def->unit && strcmp(def->unit, "%") == 0) {
+			kpi__fmt_num(m, sizeof(m) - 4, def->threshold.warn_margin);
+			strcat(m, " pp");
+		} else
+			kpi__fmt_value(m, sizeof(m), true, def->threshold.warn_margin, def->unit);
 		snprintf(vals[k++], 1024, "%s; warn within %s of the target", th, m);
 	} else
 		snprintf(vals[k++], 1024, "%s", th);
@@ -979,6 +1084,8 @@ static void appendix(doc *d)
 			kpi__fmt_time(buf, sizeof(buf), snap->result->read_at, w->tz);
 		kv(d, "Data read", buf, KPI__F_SANS, true);
 	}
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+	kv(d, "Not collected", buf, KPI__F_SANS, true);
 	snprintf(buf, sizeof(buf), "%d days (legacy cohort: a design event within this many days before T)", snap->active_days);
 	kv(d, "Active days", buf, KPI__F_SANS, true);
 	kv(d, "Catalogue", snap->catalog && snap->catalog->path ? snap->catalog->path : "(not recorded)", KPI__F_SANS, true);

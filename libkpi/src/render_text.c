@@ -30,24 +30,34 @@ void kpi__rtrace_release(kpi__rtrace *t)
 	if (!t)
 		return;
 	free(t->boxes);
+	free(t->segs);
 	memset(t, 0, sizeof(*t));
+}
+
+/* `items` (`n` of `size`, room for *cap) with room for one more, perhaps
+ * moved; NULL when out of memory (`items` is left as it was): the trace is
+ * a test aid, rendering goes on. */
+static void *trace_grow(void *items, size_t *cap, size_t n, size_t size)
+{
+	if (n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		void *p = realloc(items, c * size);
+		if (p)
+			*cap = c;
+		return p;
+	}
+	return items;
 }
 
 static void trace_add(kpi__render *r, const char *text, bool ellipsized, double x, double y, double w, double h)
 {
 	kpi__rtrace *t = r->trace;
 	kpi__rbox *b;
+	void *grown;
 
-	if (!t || r->dry || w <= 0 || h <= 0)
+	if (!t || r->dry || w <= 0 || h <= 0 || !(grown = trace_grow(t->boxes, &t->cap, t->nboxes, sizeof(*b))))
 		return;
-	if (t->nboxes == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		kpi__rbox *n = realloc(t->boxes, cap * sizeof(*n));
-		if (!n)
-			return; /* the trace is a test aid; rendering goes on */
-		t->boxes = n;
-		t->cap = cap;
-	}
+	t->boxes = grown;
 	b = &t->boxes[t->nboxes++];
 	b->page = r->page;
 	b->x = x + r->ox;
@@ -56,6 +66,49 @@ static void trace_add(kpi__render *r, const char *text, bool ellipsized, double 
 	b->h = h;
 	snprintf(b->text, sizeof(b->text), "%s", text);
 	b->ellipsized = ellipsized;
+	b->in_plot = r->in_plot;
+}
+
+void kpi__trace_seg(kpi__render *r, double x0, double y0, double x1, double y1)
+{
+	kpi__rtrace *t = r->trace;
+	kpi__rseg *g;
+	void *grown;
+
+	if (!t || r->dry || !(grown = trace_grow(t->segs, &t->segcap, t->nsegs, sizeof(*g))))
+		return;
+	t->segs = grown;
+	g = &t->segs[t->nsegs++];
+	g->page = r->page;
+	g->x0 = x0 + r->ox;
+	g->y0 = y0 + r->oy;
+	g->x1 = x1 + r->ox;
+	g->y1 = y1 + r->oy;
+}
+
+/* Liang-Barsky: clip the segment's parameter range to the rectangle. */
+bool kpi__seg_hits_rect(double x0, double y0, double x1, double y1, double x, double y, double w, double h)
+{
+	double t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
+	const double p[4] = { -dx, dx, -dy, dy }, q[4] = { x0 - x, x + w - x0, y0 - y, y + h - y0 };
+
+	for (int i = 0; i < 4; i++) {
+		if (p[i] == 0) {
+			if (q[i] < 0)
+				return false; /* parallel to this edge and outside it */
+			continue;
+		}
+		{
+			double t = q[i] / p[i];
+			if (p[i] < 0 && t > t0)
+				t0 = t;
+			else if (p[i] > 0 && t < t1)
+				t1 = t;
+		}
+		if (t0 > t1)
+			return false;
+	}
+	return true;
 }
 
 /* ---- context ---- */
@@ -598,54 +651,70 @@ static void with_unit(char *buf, size_t size, const char *num, const char *unit)
 		snprintf(buf, size, "%s", num);
 }
 
+static bool unit_time(const char *unit)
+{
+	return unit_is(unit, "s") || unit_is(unit, "ms");
+}
+
+double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words)
+{
+	static const struct { double sec; const char *name, *words; } ladder[] = {
+		{ 86400, "d", "days" }, { 3600, "h", "hours" }, { 60, "min", "minutes" }, { 1, "s", "seconds" },
+	};
+	double ms = unit_is(unit, "ms") ? 1000 : 1, a = fabs(maxabs) / ms;
+
+	if (shown)
+		*shown = unit;
+	if (words)
+		*words = kpi__unit_words(unit);
+	if (!unit_time(unit) || isnan(a) || (ms > 1 && a * ms < 10000))
+		return 1; /* not a duration, or milliseconds that read as such */
+	/* two of a unit before it is used: 120 s reads "2 min", 119 s "119 s" */
+	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
+		if (a >= 2 * ladder[i].sec || ladder[i].sec == 1) {
+			if (shown)
+				*shown = ladder[i].name;
+			if (words)
+				*words = ladder[i].words;
+			return ladder[i].sec * ms;
+		}
+	return 1;
+}
+
 char *kpi__fmt_value(char *buf, size_t size, bool has, double v, const char *unit)
 {
-	char num[64];
-	if (!has || !isfinite(v)) {
-		snprintf(buf, size, "no data");
-		return buf;
-	}
-	fmt_num_t(num, sizeof(num), v, NULL);
-	with_unit(buf, size, num, unit);
-	return buf;
+	return kpi__fmt_value_th(buf, size, has, v, unit, NULL);
 }
 
 char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *unit,
                         const kpi_threshold *th)
 {
 	char num[64];
+	const char *shown;
+	double div, target;
 	if (!has || !isfinite(v)) {
 		snprintf(buf, size, "no data");
 		return buf;
 	}
-	fmt_num_t(num, sizeof(num), v, th && th->op != KPI_OP_NONE ? &th->target : NULL);
-	with_unit(buf, size, num, unit);
-	return buf;
-}
-
-char *kpi__fmt_duration(char *buf, size_t size, double s)
-{
-	double a = fabs(s);
-	buf[0] = '\0';
-	if (!isfinite(s) || a < 120)
-		return buf;
-	if (a >= 1e6 * 86400) { /* a million days and more: the digits would not fit */
-		char num[64];
-		fmt_num_t(num, sizeof(num), s / 86400, NULL);
-		snprintf(buf, size, "%s d", num);
-	} else if (a >= 2 * 86400)
-		snprintf(buf, size, "%.1f d", s / 86400);
-	else if (a >= 2 * 3600)
-		snprintf(buf, size, "%.1f h", s / 3600);
-	else
-		snprintf(buf, size, "%.0f min", s / 60);
+	div = kpi__time_unit(unit, v, &shown, NULL);
+	/* in the unit shown, the target too: never rounded onto or across it */
+	target = th && th->op != KPI_OP_NONE ? th->target / div : 0;
+	fmt_num_t(num, sizeof(num), v / div, th && th->op != KPI_OP_NONE ? &target : NULL);
+	with_unit(buf, size, num, shown);
 	return buf;
 }
 
 char *kpi__fmt_delta(char *buf, size_t size, double prev, double last, const char *unit)
 {
 	char num[64];
-	double d = last - prev;
+	double d, div;
+
+	/* a change of a duration in the unit it reads best in (from halves:
+	 * the change between the largest doubles overflows) */
+	div = kpi__time_unit(unit, 2 * fabs(last / 2 - prev / 2), &unit, NULL);
+	prev /= div;
+	last /= div;
+	d = last - prev;
 	if (d == 0) {
 		snprintf(buf, size, "±0");
 		return buf;
@@ -683,11 +752,13 @@ static const char *op_sign(kpi_op op)
 char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit)
 {
 	char num[64], v[96];
+	double div;
 	if (!th || th->op == KPI_OP_NONE) {
 		snprintf(buf, size, "none");
 		return buf;
 	}
-	fmt_num_t(num, sizeof(num), th->target, NULL);
+	div = kpi__time_unit(unit, th->target, &unit, NULL);
+	fmt_num_t(num, sizeof(num), th->target / div, NULL);
 	with_unit(v, sizeof(v), num, unit);
 	snprintf(buf, size, "%s %s", op_sign(th->op), v);
 	return buf;

@@ -61,6 +61,14 @@ void kpi_snapshot_free(kpi_snapshot *snap)
 	for (size_t i = 0; i < snap->ndrill_queries; i++)
 		free(snap->drill_queries[i].name);
 	free(snap->drill_queries);
+	for (size_t i = 0; i < snap->nnot_collected; i++) {
+		kpi_not_collected *n = &snap->not_collected[i];
+		free(n->kpi);
+		free(n->title);
+		free(n->reason);
+		free(n->detail);
+	}
+	free(snap->not_collected);
 	if (snap->result)
 		kpi_verdicts_free(snap->verdicts, (size_t)snap->result->window.nweeks);
 	kpi_result_free(snap->result);
@@ -359,6 +367,94 @@ static bool in_run(const kpi_def *d, const void *cfg)
 	return d->source != KPI_SOURCE_CLOUDWATCH || kpi_cloudwatch_configured(cfg, d);
 }
 
+/* The catalogue's KPIs the run leaves out (not in_run), and why. */
+static int record_not_collected(kpi_snapshot *snap, const kpi_catalog *cat, const kpi_config *cfg, kpi_error *err)
+{
+	if (!(snap->not_collected = calloc(cat->nkpis + 1, sizeof(*snap->not_collected))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	for (size_t i = 0; i < cat->nkpis; i++) {
+		const kpi_def *d = &cat->kpis[i];
+		kpi_not_collected *n;
+		if (in_run(d, cfg))
+			continue;
+		n = &snap->not_collected[snap->nnot_collected++];
+		n->source = d->source;
+		n->gating = d->gating;
+		if (!(n->kpi = strdup(d->id)) || !(n->title = strdup(d->title)) ||
+		    !(n->reason = strdup("CloudWatch not configured")) ||
+		    !(n->detail = strdup(kpi__cw_configure_hint(cfg, d))))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* "a, b (detail)" for the entries of `reason` whose detail is `detail`
+ * (NULL: all of the reason's), appended at `o`. */
+static size_t append_ids(char *buf, size_t size, size_t o, const kpi_snapshot *snap, const char *reason,
+                         const char *detail)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < snap->nnot_collected && o < size; i++) {
+		const kpi_not_collected *n = &snap->not_collected[i];
+		if (strcmp(n->reason, reason) != 0 || (detail && strcmp(n->detail, detail) != 0))
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", k++ ? ", " : "", n->kpi);
+	}
+	if (detail && o < size)
+		o += (size_t)snprintf(buf + o, size - o, " (%s)", detail);
+	return o;
+}
+
+/* Whether entry `i` is the first with its `reason` (and, when `by_detail`,
+ * its detail). */
+static bool first_of(const kpi_snapshot *snap, size_t i, bool by_detail)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(snap->not_collected[j].reason, snap->not_collected[i].reason) == 0 &&
+		    (!by_detail || strcmp(snap->not_collected[j].detail, snap->not_collected[i].detail) == 0))
+			return false;
+	return true;
+}
+
+size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail)
+{
+	size_t o = 0, ngating = 0;
+
+	buf[0] = '\0';
+	if (snap->format < 2) {
+		snprintf(buf, size, "not recorded (a snapshot of format %d does not say which catalogue KPIs the run "
+		         "left out)", snap->format);
+		return 0;
+	}
+	if (!snap->nnot_collected) {
+		snprintf(buf, size, "none: every KPI of the catalogue was collected");
+		return 0;
+	}
+	/* one group per reason, in catalogue order; with the details, one
+	 * subgroup per setting that would collect it */
+	for (size_t i = 0; i < snap->nnot_collected && o < size; i++) {
+		const kpi_not_collected *n = &snap->not_collected[i];
+		ngating += n->gating;
+		if (!first_of(snap, i, false))
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s%s: ", o ? ". " : "", n->reason);
+		if (!detail) {
+			o = append_ids(buf, size, o, snap, n->reason, NULL);
+			continue;
+		}
+		for (size_t j = i, k = 0; j < snap->nnot_collected && o < size; j++)
+			if (strcmp(snap->not_collected[j].reason, n->reason) == 0 && first_of(snap, j, true)) {
+				if (k++)
+					o += (size_t)snprintf(buf + o, size - o, "; ");
+				o = append_ids(buf, size, o, snap, n->reason, snap->not_collected[j].detail);
+			}
+	}
+	if (ngating && o < size)
+		snprintf(buf + o, size - o, ". %zu of them %s gating: the verdicts do not weigh %s", ngating,
+		         ngating == 1 ? "is" : "are", ngating == 1 ? "it" : "them");
+	return snap->nnot_collected;
+}
+
 int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_config *cfg,
                          const kpi_window *w, kpi_error *err)
 {
@@ -383,6 +479,7 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 	 * the KPIs of the run, as kpi_collect chooses them (a CloudWatch KPI
 	 * whose load balancer or queues are not configured is not part of it). */
 	if ((rc = kpi__catalog_dup(&snap->catalog, cat, in_run, cfg, err)) ||
+	    (rc = record_not_collected(snap, cat, cfg, err)) ||
 	    (rc = kpi__collect_session(&snap->result, &pg, snap->catalog, cfg, NULL, 0, w, err)) ||
 	    (rc = kpi_eval_verdicts(&snap->verdicts, snap->result, err)))
 		goto done;

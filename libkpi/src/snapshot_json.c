@@ -321,6 +321,29 @@ static void put_drilldown(wr *w, const kpi_snapshot *snap)
 	putf(w, "%s]}\n  }", snap->nchanges ? "\n    " : "");
 }
 
+/* Format 2: the catalogue's KPIs the run left out, and why. */
+static void put_not_collected(wr *w, const kpi_snapshot *snap)
+{
+	put(w, ",\n  \"not_collected\": [");
+	for (size_t i = 0; i < snap->nnot_collected; i++) {
+		const kpi_not_collected *n = &snap->not_collected[i];
+		put_key(w, i ? ",\n    {" : "\n    {", "kpi");
+		put_str(w, n->kpi, "a KPI id");
+		put_key(w, ", ", "title");
+		put_str(w, n->title, "a KPI title");
+		put_key(w, ", ", "source");
+		put(w, n->source == KPI_SOURCE_CLOUDWATCH ? "\"cloudwatch\"" : "\"postgres\"");
+		put_key(w, ", ", "gating");
+		put_bool(w, n->gating);
+		put_key(w, ", ", "reason");
+		put_str(w, n->reason, "a reason");
+		put_key(w, ", ", "detail");
+		put_str(w, n->detail, "a detail");
+		put(w, "}");
+	}
+	put(w, snap->nnot_collected ? "\n  ]" : "]");
+}
+
 int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 {
 	wr w = { out, 0, err };
@@ -332,7 +355,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 	if (!res || !snap->catalog || !snap->verdicts)
 		return kpi_error_set(err, KPI_EUSAGE, "snapshot: nothing to write (no result, catalogue or verdicts)");
 	win = &res->window;
-	putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ", KPI_SNAPSHOT_FORMAT);
+	/* a format-1 snapshot read back is written as it was read */
+	putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ", snap->format == 1 ? 1 : KPI_SNAPSHOT_FORMAT);
 	put_str(&w, snap->tool_version, "the tool version");
 	put(&w, ",\n  \"timezone\": ");
 	put_str(&w, snap->timezone, "the time zone");
@@ -360,7 +384,10 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 		put_str(&w, snap->sources[i].where, "a source");
 		put(&w, "}");
 	}
-	put(&w, snap->nsources ? "\n  ],\n  \"catalog\": {\"path\": " : "],\n  \"catalog\": {\"path\": ");
+	put(&w, snap->nsources ? "\n  ]" : "]");
+	if (snap->format != 1)
+		put_not_collected(&w, snap);
+	put(&w, ",\n  \"catalog\": {\"path\": ");
 	put_str(&w, snap->catalog->path, "the catalogue path");
 	put(&w, ", \"kpis\": [");
 	for (size_t i = 0; i < snap->catalog->nkpis; i++) {
@@ -649,6 +676,49 @@ static int parse_sources(rd *r, const json_t *root)
 		if ((rc = check_keys(r, o, keys, "source")) || (rc = get_str(r, o, "kind", false, &s->kind)) ||
 		    (rc = get_str(r, o, "where", false, &s->where)))
 			return rc;
+	}
+	return 0;
+}
+
+/* Format 2: the catalogue's KPIs the run left out (parsed after the
+ * catalogue: none of them may have been collected). */
+static int parse_not_collected(rd *r, const json_t *root)
+{
+	static const char *const keys[] = { "kpi", "title", "source", "gating", "reason", "detail", NULL };
+	kpi_snapshot *snap = r->snap;
+	json_t *arr, *o;
+	size_t i;
+	int rc;
+
+	if ((rc = get(r, root, "not_collected", JSON_ARRAY, &arr)))
+		return rc;
+	if (!(snap->not_collected = calloc(json_array_size(arr) + 1, sizeof(*snap->not_collected))))
+		return nomem(r);
+	json_array_foreach(arr, i, o) {
+		kpi_not_collected *n = &snap->not_collected[snap->nnot_collected++];
+		json_t *src;
+		if (!json_is_object(o))
+			return fail(r, o, arr, "a KPI not collected must be an object {\"kpi\", \"title\", ...}");
+		if ((rc = check_keys(r, o, keys, "KPI not collected")) || (rc = get_str(r, o, "kpi", false, &n->kpi)) ||
+		    (rc = get_str(r, o, "title", false, &n->title)) || (rc = get(r, o, "source", JSON_STRING, &src)) ||
+		    (rc = get_bool(r, o, "gating", &n->gating)) || (rc = get_str(r, o, "reason", false, &n->reason)) ||
+		    (rc = get_str(r, o, "detail", false, &n->detail)))
+			return rc;
+		if (strcmp(json_string_value(src), "cloudwatch") == 0)
+			n->source = KPI_SOURCE_CLOUDWATCH;
+		else if (strcmp(json_string_value(src), "postgres") == 0)
+			n->source = KPI_SOURCE_POSTGRES;
+		else
+			return fail(r, src, o, "unknown source '%s' (postgres, cloudwatch)", json_string_value(src));
+		if (!*n->kpi || !*n->reason)
+			return fail(r, json_object_get(o, *n->kpi ? "reason" : "kpi"), o, "'%s' must not be empty",
+			            *n->kpi ? "reason" : "kpi");
+		if (kpi_catalog_find(snap->catalog, n->kpi))
+			return fail(r, json_object_get(o, "kpi"), o, "KPI '%s' is in the snapshot's catalogue, so it was collected",
+			            n->kpi);
+		for (size_t j = 0; j + 1 < snap->nnot_collected; j++)
+			if (strcmp(snap->not_collected[j].kpi, n->kpi) == 0)
+				return fail(r, json_object_get(o, "kpi"), o, "KPI '%s' is named twice", n->kpi);
 	}
 	return 0;
 }
@@ -1079,7 +1149,11 @@ static int parse_drilldown(rd *r, const json_t *root)
 int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, size_t len, kpi_error *err)
 {
 	static const char *const keys[] = { "format", "tool_version", "timezone", "active_days", "read_at",
-		                            "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
+		                            "window", "sources", "not_collected", "catalog", "series", "verdicts",
+		                            "drilldown", NULL };
+	/* format 1: what format 2 adds is not there */
+	static const char *const keys1[] = { "format", "tool_version", "timezone", "active_days", "read_at",
+		                             "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
 	kpi__jsondoc *doc = NULL;
 	kpi_snapshot *snap = NULL;
 	kpi_error local = KPI_ERROR_INIT;
@@ -1112,13 +1186,13 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 		rc = fail(&r, fmt, root, "not a kpi snapshot: no whole number 'format'");
 		goto done;
 	}
-	if (json_integer_value(fmt) != KPI_SNAPSHOT_FORMAT) {
-		rc = fail(&r, fmt, root, "snapshot format %lld is not supported (this kpi %s reads format %d)",
+	if (json_integer_value(fmt) != KPI_SNAPSHOT_FORMAT && json_integer_value(fmt) != 1) {
+		rc = fail(&r, fmt, root, "snapshot format %lld is not supported (this kpi %s reads formats 1 to %d)",
 		          (long long)json_integer_value(fmt), kpi_version(), KPI_SNAPSHOT_FORMAT);
 		goto done;
 	}
-	snap->format = KPI_SNAPSHOT_FORMAT;
-	if ((rc = check_keys(&r, root, keys, "snapshot")) ||
+	snap->format = (int)json_integer_value(fmt);
+	if ((rc = check_keys(&r, root, snap->format == 1 ? keys1 : keys, "snapshot")) ||
 	    (rc = get_str(&r, root, "tool_version", false, &snap->tool_version)) ||
 	    (rc = get_str(&r, root, "timezone", false, &snap->timezone)) ||
 	    (rc = get_int(&r, root, "active_days", 1, 3660, &days)) ||
@@ -1131,7 +1205,8 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 		goto done;
 	}
 	snprintf(r.w->tz, sizeof(r.w->tz), "%s", snap->timezone);
-	if ((rc = parse_sources(&r, root)) || (rc = parse_catalog(&r, root)) || (rc = parse_series(&r, root)) ||
+	if ((rc = parse_sources(&r, root)) || (rc = parse_catalog(&r, root)) ||
+	    (snap->format >= 2 && (rc = parse_not_collected(&r, root))) || (rc = parse_series(&r, root)) ||
 	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)))
 		goto done;
 	kpi_sha256_hex(snap->sha256, text, len);

@@ -824,7 +824,7 @@ static void summary(xl *x, lxw_worksheet *ws)
 	const kpi_window *w = &snap->result->window;
 	const kpi_verdict *v = &snap->verdicts[w->nweeks - 1];
 	lxw_format *numfmt[3] = { NULL, NULL, NULL };
-	char buf[512], d1[16], d2[16], wk[16], t[32];
+	char buf[2048], d1[16], d2[16], wk[16], t[32];
 	lxw_row_t row = 0, head;
 
 	kpi_week_format(wk, sizeof(wk), w->last);
@@ -863,6 +863,9 @@ static void summary(xl *x, lxw_worksheet *ws)
 	}
 	if (v->nreasons)
 		status_colours(x, ws, row - (lxw_row_t)v->nreasons, row - 1, 5, 5);
+	put_str(x, ws, row, 0, "Not collected", x->f.bold); /* and why: the PDF's statement */
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+	put_over(x, ws, row++, 1, buf, NULL); /* overflows into the empty cells beside it */
 	row++;
 	head = row;
 	{

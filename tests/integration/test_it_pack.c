@@ -154,6 +154,31 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 	assert_int_equal(snap->nsources, 1);
 	assert_string_equal(snap->sources[0].kind, "postgres");
 	assert_non_null(strstr(snap->sources[0].where, "dbname=kpi_it_pack_drilldown"));
+	/* the catalogue's KPIs the run left out (CloudWatch ones not configured
+	 * here): recorded in catalogue order with the setting that would
+	 * collect them, and neither in the snapshot's catalogue nor collected */
+	{
+		size_t k = 0;
+		for (size_t i = 0; i < db->cat->nkpis; i++) {
+			const kpi_def *d = &db->cat->kpis[i];
+			const kpi_not_collected *n = &snap->not_collected[k];
+			if (d->source != KPI_SOURCE_CLOUDWATCH || kpi_cloudwatch_configured(db->cfg, d))
+				continue;
+			assert_true(k < snap->nnot_collected);
+			assert_string_equal(n->kpi, d->id);
+			assert_string_equal(n->title, d->title);
+			assert_int_equal(n->source, KPI_SOURCE_CLOUDWATCH);
+			assert_int_equal(n->gating, d->gating);
+			assert_string_equal(n->reason, "CloudWatch not configured");
+			assert_non_null(strstr(n->detail, strcmp(d->labels[0].name, "queue") == 0 ? "KPI_CW_QUEUES"
+			                                                                         : "KPI_CW_LOAD_BALANCER"));
+			assert_null(kpi_catalog_find(snap->catalog, d->id));
+			assert_null(kpi_result_find(snap->result, d->id));
+			k++;
+		}
+		assert_int_equal(k, snap->nnot_collected);
+		assert_true(k > 0); /* the test configures no CloudWatch */
+	}
 
 	/* and it is a valid snapshot.json */
 	if (kpi_snapshot_write(&json, snap, &err) || kpi_snapshot_parse(&back, "collected.json", json.data, json.len, &err))

@@ -94,6 +94,12 @@ kpi_snapshot *packfix_golden(void)
 	snapfix_change(snap, at("2026-10-27T09:00:00Z"), "tenant", "acme", NULL, "owned", "a.okafor");
 	snapfix_change(snap, at("2026-11-03T14:02:00Z"), "style", "vintage-poster", "legacy", "owned", "deploy-bot");
 	snapfix_change(snap, at("2026-11-10T08:15:00Z"), "user", "u1001", "owned", NULL, "a.okafor");
+	/* two catalogue KPIs the run left out, one of them gating (format 2) */
+	snapfix_not_collected(snap, "api_latency_p95_ms", "API latency p95 (load balancer target response time)", true,
+	                      "CloudWatch not configured",
+	                      "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER");
+	snapfix_not_collected(snap, "sqs_queue_depth", "SQS queue depth (max visible messages)", false,
+	                      "CloudWatch not configured", "set cloudwatch.queues in the config file or KPI_CW_QUEUES");
 	snap->sources = realloc(snap->sources, 2 * sizeof(*snap->sources));
 	if (!snap->sources)
 		die("out of memory");

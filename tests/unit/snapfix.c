@@ -143,6 +143,20 @@ void snapfix_change(kpi_snapshot *snap, int64_t at, const char *layer, const cha
 		snap->changes_total = snap->nchanges;
 }
 
+void snapfix_not_collected(kpi_snapshot *snap, const char *id, const char *title, bool gating, const char *reason,
+                           const char *detail)
+{
+	kpi_not_collected *n;
+	GROW(snap->not_collected, snap->nnot_collected);
+	n = &snap->not_collected[snap->nnot_collected++];
+	n->kpi = xstrdup(id);
+	n->title = xstrdup(title);
+	n->source = KPI_SOURCE_CLOUDWATCH;
+	n->gating = gating;
+	n->reason = xstrdup(reason);
+	n->detail = xstrdup(detail);
+}
+
 void snapfix_uncovered(kpi_snapshot *snap, int64_t design, const char *tenant, const char *style, int revision,
                        int64_t revision_at)
 {

@@ -32,6 +32,9 @@ void snapfix_title(kpi_snapshot *snap, const char *id, const char *title);
 
 void snapfix_change(kpi_snapshot *snap, int64_t at, const char *layer, const char *key, const char *old_value,
                     const char *new_value, const char *actor);
+/* A catalogue KPI the run did not collect (a CloudWatch one, format 2). */
+void snapfix_not_collected(kpi_snapshot *snap, const char *id, const char *title, bool gating, const char *reason,
+                           const char *detail);
 void snapfix_uncovered(kpi_snapshot *snap, int64_t design, const char *tenant, const char *style, int revision,
                        int64_t revision_at);
 void snapfix_mismatch(kpi_snapshot *snap, int64_t id, int64_t at, int64_t design, const char *tenant,

@@ -91,12 +91,23 @@ static bool overlap(const kpi__rbox *a, const kpi__rbox *b, double tol)
 	       b->y + tol < a->y + a->h;
 }
 
-/* No two text boxes of a page overlap; none leaves its page. */
+/* No two text boxes of a page overlap; none leaves its page; no series
+ * or threshold line crosses a label set inside a plot (a value off the
+ * axis). */
 static void check_trace(const kpi__rtrace *t, const char *what)
 {
 	assert_true(t->nboxes > 0);
 	for (size_t i = 0; i < t->nboxes; i++) {
 		const kpi__rbox *a = &t->boxes[i];
+		for (size_t k = 0; a->in_plot && k < t->nsegs; k++) {
+			const kpi__rseg *g = &t->segs[k];
+			if (g->page == a->page &&
+			    kpi__seg_hits_rect(g->x0, g->y0, g->x1, g->y1, a->x + 0.2, a->y + 0.2, a->w - 0.4, a->h - 0.4)) {
+				print_error("%s: page %d: the line %.1f,%.1f-%.1f,%.1f crosses the label '%s' (%.1f,%.1f %.1fx%.1f)\n",
+				            what, a->page, g->x0, g->y0, g->x1, g->y1, a->text, a->x, a->y, a->w, a->h);
+				fail();
+			}
+		}
 		if (a->x < -0.01 || a->y < -0.01 || a->x + a->w > t->page_w + 0.01 || a->y + a->h > t->page_h + 0.01) {
 			print_error("%s: page %d: text '%s' at %.1f,%.1f %.1fx%.1f leaves the %.0fx%.0f page\n", what, a->page,
 			            a->text, a->x, a->y, a->w, a->h, t->page_w, t->page_h);
@@ -241,14 +252,23 @@ static void check_all_pngs(const kpi_snapshot *snap)
 		check_png(snap, i);
 }
 
-/* Text as pdftotext prints it, with its line breaks folded to spaces. */
+/* Text as pdftotext prints it, with its line breaks folded to spaces and
+ * runs of spaces to one (a page break stays a form feed, so page_of()
+ * works on it). */
 static char *folded(const char *text)
 {
-	char *t = strdup(text);
+	char *t = strdup(text), *o;
 	assert_non_null(t);
-	for (char *p = t; *p; p++)
-		if (*p == '\n' || *p == '\f')
-			*p = ' ';
+	o = t;
+	for (const char *p = t; *p; p++) {
+		char ch = *p == '\n' ? ' ' : *p;
+		if (ch == ' ' && o > t && (o[-1] == ' ' || o[-1] == '\f'))
+			continue;
+		if (ch == '\f' && o > t && o[-1] == ' ')
+			o--;
+		*o++ = ch;
+	}
+	*o = '\0';
 	return t;
 }
 
@@ -293,14 +313,49 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	}
 	assert_int_equal(page_of(t, "Scorecard — 2026-W46"), 2);
 	assert_contains(t, "30.44%");
-	assert_contains(t, "203,012 s (2.3 d)");
+	assert_contains(t, "2.35 d");           /* 203,012 s, queue_oldest_age_seconds */
+	assert_contains(t, "18.7 min");         /* 1,122.3 s, a p99 */
+	assert_contains(t, "↑ +2.34 d");
+	assert_not_contains(t, "203,012");
 	assert_contains(t, "↓ −4.88 pp");
+	/* the scorecard's KPI names take the room the other columns do not
+	 * need: none is ellipsized, nor any other text of the scorecard, and a
+	 * one-row KPI's name wider than the old 176 pt column is whole */
+	{
+		size_t titles = 0;
+		for (size_t i = 0; i < c.trace.nboxes; i++) {
+			const kpi__rbox *b = &c.trace.boxes[i];
+			if (b->page != c.trace.section_page[1])
+				continue;
+			if (b->ellipsized) {
+				print_error("scorecard: '%s' is ellipsized\n", b->text);
+				fail();
+			}
+			if (strcmp(b->text, "Legacy cache coverage (active legacy cohort)") == 0) {
+				titles++;
+				assert_true(b->w > 176);
+			}
+		}
+		assert_int_equal(titles, 1);
+	}
 	/* charts: axes, units, threshold tags, legend, rollout changes */
 	assert_contains(t, "target ≥ 99% (gating)");
 	assert_contains(t, "Rollout changes");
 	assert_contains(t, "Nov 9 default new_designs: legacy → own");
 	assert_contains(t, "threshold not applicable");
 	assert_contains(t, "off the axis: value printed");
+	/* the capped latency spikes are labelled inside their panels, clear of
+	 * every line (check_trace()) */
+	{
+		static const char *const spikes[] = { "7.11 h", "2.47 h", "6.72 h" };
+		for (size_t k = 0; k < 3; k++) {
+			size_t found = 0;
+			for (size_t i = 0; i < c.trace.nboxes; i++)
+				found += c.trace.boxes[i].in_plot && strcmp(c.trace.boxes[i].text, spikes[k]) == 0;
+			assert_int_equal(found, 1);
+		}
+		assert_true(c.trace.nsegs > 100);
+	}
 	/* drill-down */
 	assert_contains(t, "Oldest uncovered legacy designs as of 2026-11-16 00:00 UTC");
 	assert_contains(t, "all 7 uncovered designs");
@@ -330,17 +385,52 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_string_equal(c.trace.section_name[3], "Drill-down");
 	assert_int_equal(c.trace.section_page[3], 3 + (int)kpi_render_chart_count(snap));
 	/* the CloudWatch KPIs of the catalogue were not configured for the demo:
-	 * kpi pack keeps the definitions of the 10 it collected (a catalogue KPI
-	 * a snapshot lacks is covered by the edge cases below) */
+	 * kpi pack keeps the definitions of the 10 it collected and records the
+	 * 4 it left out and why; the cover, the scorecard's footnote and the
+	 * provenance say so (a catalogue KPI a snapshot lacks is covered by the
+	 * edge cases below) */
 	assert_int_equal(kpi_render_chart_count(snap), 10);
 	assert_int_equal(snap->catalog->nkpis, 10);
-	assert_contains(t, "10, of which 5 gating");
-	assert_not_contains(t, "api_error_rate_pct");
+	assert_int_equal(snap->nnot_collected, 4);
+	assert_contains(t, "10 collected (5 gating) of the 14 in the catalogue");
+	{
+		char *f = folded(t);
+		const char *stmt = "CloudWatch not configured: api_error_rate_pct, api_latency_p95_ms, sqs_queue_depth, "
+		                   "sqs_oldest_message_age_seconds. 2 of them are gating: the verdicts do not weigh them";
+		assert_int_equal(page_of(f, stmt), 1);                      /* the cover */
+		assert_contains(strstr(f, "Scorecard — 2026-W46"), stmt);   /* its footnote */
+		assert_contains(strstr(f, "Appendix C — Provenance"),
+		                "Not collected CloudWatch not configured: api_error_rate_pct, api_latency_p95_ms (set "
+		                "cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER); sqs_queue_depth, "
+		                "sqs_oldest_message_age_seconds (set cloudwatch.queues in the config file or KPI_CW_QUEUES)");
+		free(f);
+	}
 	{
 		char want[32];
 		snprintf(want, sizeof(want), "page 1 of %d", c.pages);
 		assert_contains(t, want);
 	}
+	pdfcheck_release(&c);
+	kpi_snapshot_free(snap);
+}
+
+/* A snapshot of format 1 (which did not record the KPIs a run left out)
+ * renders, and its provenance says that it does not know. */
+static void test_render__format_1_snapshot_says_not_collected_is_not_recorded(void **state)
+{
+	kpi_snapshot *snap = snapfix_read(KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format1.json");
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	assert_int_equal(snap->format, 1);
+	render_checked(&c, snap, "format1.pdf");
+	t = folded(c.text);
+	assert_contains(t, "Not collected not recorded (a snapshot of format 1 does not say which catalogue KPIs the "
+	                   "run left out)");
+	assert_contains(t, "format 1, collected by kpi");
+	assert_not_contains(t, "CloudWatch not configured");
+	free(t);
 	pdfcheck_release(&c);
 	kpi_snapshot_free(snap);
 }
@@ -640,7 +730,7 @@ static void test_render__long_titles_and_labels_are_ellipsized(void **state)
 				wrapped += !b->ellipsized; /* the appendix wraps it whole */
 				if (b->page == 2) {       /* the scorecard: two lines, then an ellipsis */
 					assert_true(b->ellipsized);
-					assert_true(b->w <= 176);
+					assert_true(b->x + b->w <= c.trace.page_w / 2);
 				}
 			}
 			if (strstr(b->text, "tenant-with-an-extraordinarily")) {
@@ -651,6 +741,59 @@ static void test_render__long_titles_and_labels_are_ellipsized(void **state)
 		assert_true(titles >= 3); /* scorecard, chart, appendix */
 		assert_true(wrapped >= 1);
 		assert_true(labels >= 2); /* scorecard, chart legend */
+	}
+	pdfcheck_release(&c);
+	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+/* Values off a capped axis in neighbouring weeks of several series, on
+ * lines, a threshold and bars, next to rollout change lines: every one is
+ * labelled (the check of every render: no line crosses a label, no label
+ * overlaps a text), in the PDF and in the PNGs. */
+static void test_render__offscale_labels_stay_clear_of_lines(void **state)
+{
+	kpi_snapshot *snap = edge(12);
+	static const char *const queues[] = { "q-a", "q-b", "q-c", "q-d" };
+	const char *svc[] = { "svc-a" };
+	size_t want = 0;
+	pdfcheck c;
+	(void)state;
+
+	for (int w = 0; w < 12; w++) {
+		for (int q = 0; q < 4; q++) {
+			const char *lb[] = { queues[q] };
+			/* spikes of hours among seconds (fewer than a tenth of the
+			 * values, so the axis is capped): two in one week, one in the
+			 * next, one in the first week */
+			bool spike = (w == 4 && q < 2) || (w == 5 && q == 2) || (w == 0 && q == 3);
+			snapfix_row(snap, "sqs_oldest_message_age_seconds", w, lb, true,
+			            spike ? 3600.0 * (2 + q + w) : 20 + 7 * q + (w % 3));
+			want += spike;
+			lb[0] = queues[q];
+			snapfix_row(snap, "sqs_queue_depth", w, lb, true, q == 0 && w == 6 ? 90000 : 40 + q + w);
+		}
+		snapfix_row(snap, "api_latency_p95_ms", w, svc, true, w == 4 || w == 5 ? 60000 : 380 + 10 * w);
+	}
+	want += 1 + 2; /* one bar, two latency weeks */
+	for (int k = 0; k < 4; k++)
+		snapfix_change(snap, snap->result->window.starts[3 + k] + 43200, "tenant", "t", "legacy", "owned", "ops");
+	snapfix_finish(snap);
+	render_checked(&c, snap, "offscale.pdf");
+	{
+		size_t labels = 0, hours9 = 0, min1 = 0;
+		for (size_t i = 0; i < c.trace.nboxes; i++) {
+			const kpi__rbox *b = &c.trace.boxes[i];
+			labels += b->in_plot;
+			hours9 += b->in_plot && strcmp(b->text, "9 h") == 0; /* 3600 * (2 + 2 + 5) s: q-c, week 5 */
+			min1 += b->in_plot && strcmp(b->text, "60 s") == 0; /* 60,000 ms, twice */
+		}
+		if (labels != want) {
+			print_error("%zu of %zu values off the axis are labelled\n", labels, want);
+			fail();
+		}
+		assert_int_equal(hours9, 1);
+		assert_int_equal(min1, 2);
 	}
 	pdfcheck_release(&c);
 	check_all_pngs(snap);
@@ -918,15 +1061,14 @@ static void test_render__numbers_for_people(void **state)
 	(void)state;
 
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.7812, "%"), "99.78%");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1122.29, "s"), "1,122.3 s");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 203011.79, "s"), "203,012 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 44.91, "s"), "44.91 s");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 63, "count"), "63");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1e12, "count"), "1 tn");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1.27e12, "count"), "1.27 tn");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 2.5e9, ""), "2.50 bn");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 1e-6, "%"), "1.00 × 10⁻⁶%");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 0.658, "d"), "0.658 d");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -1234.5, "s"), "−1,234.5 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -1234.5, "s"), "−20.57 min");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), false, 0, "%"), "no data");
 	/* never rounded onto or across the target */
 	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 99.996, "%", &eq100), "99.996%");
@@ -938,20 +1080,76 @@ static void test_render__numbers_for_people(void **state)
 	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &ge99, "%"), "≥ 99%");
 	/* every finite double, however large or small */
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, DBL_MAX, "count"), "1.80 × 10³⁰⁸");
-	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -DBL_MAX, "ms"), "−1.80 × 10³⁰⁸ ms");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -DBL_MAX, "ms"), "−2.08 × 10³⁰⁰ d");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, DBL_MIN, ""), "2.23 × 10⁻³⁰⁸");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, SUBNORMAL_MIN, "%"), "4.94 × 10⁻³²⁴%");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, -SUBNORMAL_MIN, "%"), "−4.94 × 10⁻³²⁴%");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 9.9999e20, ""), "1.00 × 10²¹");
 	assert_string_equal(kpi__fmt_delta(b, sizeof(b), -DBL_MAX, DBL_MAX, "count"), "+3.60 × 10³⁰⁸");
-	assert_string_equal(kpi__fmt_delta(b, sizeof(b), DBL_MAX, -DBL_MAX, "ms"), "−3.60 × 10³⁰⁸ ms");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), DBL_MAX, -DBL_MAX, "ms"), "−4.16 × 10³⁰⁰ d");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), DBL_MAX, -DBL_MAX, "count"), "−3.60 × 10³⁰⁸");
 	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0, SUBNORMAL_MIN, "%"), "+4.94 × 10⁻³²⁴ pp");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), DBL_MAX), "2.08 × 10³⁰³ d");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 203011.79), "2.3 d");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 1122), "19 min");
-	assert_string_equal(kpi__fmt_duration(b, sizeof(b), 60), "");
 	assert_string_equal(kpi__fmt_week_dates(b, sizeof(b), utc(2026, 12, 28, 0, 0, 0), utc(2027, 1, 4, 0, 0, 0), "UTC"),
 	                    "Mon 28 Dec 2026 – Sun 3 Jan 2027");
+}
+
+/* Durations read in the unit their size suits, by one ladder (seconds
+ * below 2 min, minutes below 2 h, hours below 2 d, then days;
+ * milliseconds below 10 s): values, thresholds, week-over-week changes and
+ * axes alike, never "1.41 M s". */
+static void test_render__durations_in_minutes_hours_days(void **state)
+{
+	static const struct { double v; const char *unit, *want; } values[] = {
+		{ 119, "s", "119 s" },                { 120, "s", "2 min" },
+		{ 169.82, "s", "2.83 min" },          { 1122.29, "s", "18.7 min" },
+		{ 7199, "s", "119.98 min" },          { 7200, "s", "2 h" },
+		{ 24012, "s", "6.67 h" },             { 203011.79, "s", "2.35 d" },
+		{ 1.41e6, "s", "16.32 d" },           { 86400 * 2.5e6, "s", "2.50 M d" },
+		{ 420, "ms", "420 ms" },              { 9999, "ms", "9,999 ms" },
+		{ 12500, "ms", "12.5 s" },            { 1.41e6, "ms", "23.5 min" },
+		{ 0.4, "s", "0.4 s" },                { 0, "s", "0 s" },
+		{ 0.658, "d", "0.658 d" },            { 1.41e6, "count", "1.41 M" },
+	};
+	kpi_threshold le2h = { KPI_OP_LE, 7200, 0 }, le500 = { KPI_OP_LE, 500, 0 }, le1 = { KPI_OP_LE, 86400, 0 };
+	const char *shown, *words;
+	char b[96];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		kpi__fmt_value(b, sizeof(b), true, values[i].v, values[i].unit);
+		if (strcmp(b, values[i].want) != 0) {
+			print_error("%g %s reads '%s', expected '%s'\n", values[i].v, values[i].unit, b, values[i].want);
+			fail();
+		}
+		assert_null(strstr(b, " M s"));
+	}
+	/* thresholds, and values never rounded onto or across them in the unit shown */
+	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &le2h, "s"), "≤ 2 h");
+	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &le1, "s"), "≤ 24 h");
+	assert_string_equal(kpi__fmt_threshold(b, sizeof(b), &le500, "ms"), "≤ 500 ms");
+	assert_string_equal(kpi__fmt_value_th(b, sizeof(b), true, 7200.3, "s", &le2h), "2.0001 h");
+	/* changes: in the unit of their own size */
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 473, 203011.79, "s"), "+2.34 d");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 160.6, 169.8, "s"), "+9.2 s");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 1.41e6, 0, "s"), "−16.32 d");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 900, 860, "ms"), "−40 ms");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 0, 3 * 3600, "s"), "+3 h");
+	/* axes: one unit for the panel, in words */
+	assert_true(kpi__time_unit("s", 1.41e6, &shown, &words) == 86400);
+	assert_string_equal(shown, "d");
+	assert_string_equal(words, "days");
+	assert_true(kpi__time_unit("s", 1800, &shown, &words) == 60);
+	assert_string_equal(words, "minutes");
+	assert_true(kpi__time_unit("s", 90, &shown, &words) == 1);
+	assert_string_equal(words, "seconds");
+	assert_true(kpi__time_unit("ms", 25000, &shown, &words) == 1000);
+	assert_string_equal(words, "seconds");
+	assert_true(kpi__time_unit("ms", 1.41e6, &shown, &words) == 60000);
+	assert_string_equal(shown, "min");
+	assert_true(kpi__time_unit("%", 1.41e6, &shown, &words) == 1);
+	assert_string_equal(shown, "%");
+	assert_true(kpi__time_unit("s", INFINITY, &shown, NULL) == 86400);
+	assert_true(kpi__time_unit("s", NAN, &shown, NULL) == 1);
 }
 
 static void test_render__nice_axes_use_1_2_5_steps(void **state)
@@ -1062,12 +1260,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render__demo_pack_cover_scorecard_charts_appendix),
+		cmocka_unit_test(test_render__format_1_snapshot_says_not_collected_is_not_recorded),
 		cmocka_unit_test(test_render__bookmarks_one_per_section_and_chart),
 		cmocka_unit_test(test_render__nogo_cover_lists_every_reason_and_mismatches),
 		cmocka_unit_test(test_render__missing_weeks_all_no_data_and_one_week),
 		cmocka_unit_test(test_render__huge_tiny_and_negative_values),
 		cmocka_unit_test(test_render__extreme_doubles_stay_legible),
 		cmocka_unit_test(test_render__long_titles_and_labels_are_ellipsized),
+		cmocka_unit_test(test_render__offscale_labels_stay_clear_of_lines),
 		cmocka_unit_test(test_render__many_reasons_paginate_with_header),
 		cmocka_unit_test(test_render__every_status_partial_and_incomplete),
 		cmocka_unit_test(test_render__fifty_two_weeks),
@@ -1076,6 +1276,7 @@ int main(void)
 		cmocka_unit_test(test_render__charts_encoded_in_the_background_are_the_same_bytes),
 		cmocka_unit_test(test_render__golden_sha256_of_the_demo_pack),
 		cmocka_unit_test(test_render__numbers_for_people),
+		cmocka_unit_test(test_render__durations_in_minutes_hours_days),
 		cmocka_unit_test(test_render__nice_axes_use_1_2_5_steps),
 		cmocka_unit_test(test_render__axes_of_extreme_doubles),
 	};

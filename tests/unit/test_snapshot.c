@@ -11,6 +11,9 @@
 #include "unit.h"
 #include "packfix.h"
 
+/* The golden snapshot as format 1 wrote it (before not_collected). */
+#define SNAPSHOT_FORMAT1 KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format1.json"
+
 /* ---- golden and round trips ---- */
 
 static void test_snapshot_write__golden(void **state)
@@ -42,22 +45,43 @@ static void test_snapshot_write__golden(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* Read and parse a snapshot file; its text in *text (the caller frees both). */
+static kpi_snapshot *parse_file(const char *path, char **text, size_t *len)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *snap = NULL;
+
+	*text = packfix_read(path, len);
+	assert_non_null(*text);
+	if (kpi_snapshot_parse(&snap, path, *text, *len, &err))
+		fail_msg("%s", err.message);
+	return snap;
+}
+
+/* Writing `snap` gives `text` back, byte for byte. */
+static void assert_written_back(kpi_snapshot *snap, const char *text, size_t len)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_buf b = KPI_BUF_INIT;
+
+	if (kpi_snapshot_write(&b, snap, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(b.len, len);
+	assert_memory_equal(b.data, text, len);
+	kpi_buf_release(&b);
+}
+
 /* Parse the golden file, check what it holds, write it: the same bytes. */
 static void test_snapshot_parse__golden_round_trip(void **state)
 {
 	(void)state;
-	kpi_error err = KPI_ERROR_INIT;
 	kpi_snapshot *snap = NULL;
-	kpi_buf b = KPI_BUF_INIT;
 	const kpi_series *s;
 	char *text;
 	size_t len;
 	char sha[65];
 
-	text = packfix_read(PACKFIX_GOLDEN, &len);
-	assert_non_null(text);
-	if (kpi_snapshot_parse(&snap, PACKFIX_GOLDEN, text, len, &err))
-		fail_msg("%s", err.message);
+	snap = parse_file(PACKFIX_GOLDEN, &text, &len);
 	kpi_sha256_hex(sha, text, len);
 	assert_string_equal(snap->sha256, sha);
 	assert_int_equal(snap->format, KPI_SNAPSHOT_FORMAT);
@@ -118,14 +142,53 @@ static void test_snapshot_parse__golden_round_trip(void **state)
 	assert_null(snap->changes[2].new_value);
 	assert_int_equal(snap->nsources, 2);
 	assert_int_equal(snap->ndrill_queries, 3);
+	/* what the run did not collect, and why (format 2) */
+	assert_int_equal(snap->nnot_collected, 2);
+	assert_string_equal(snap->not_collected[0].kpi, "api_latency_p95_ms");
+	assert_int_equal(snap->not_collected[0].source, KPI_SOURCE_CLOUDWATCH);
+	assert_true(snap->not_collected[0].gating);
+	assert_string_equal(snap->not_collected[0].reason, "CloudWatch not configured");
+	assert_string_equal(snap->not_collected[1].detail, "set cloudwatch.queues in the config file or KPI_CW_QUEUES");
+	assert_false(snap->not_collected[1].gating);
 
-	if (kpi_snapshot_write(&b, snap, &err))
-		fail_msg("%s", err.message);
-	assert_int_equal(b.len, len);
-	assert_memory_equal(b.data, text, len);
-	kpi_buf_release(&b);
+	assert_written_back(snap, text, len);
 	kpi_snapshot_free(snap);
 	free(text);
+}
+
+/* The statement the pack's pages and workbook make of what was not collected. */
+static void test_snapshot_not_collected__statement(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	char buf[1024];
+
+	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, false), 2);
+	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms, sqs_queue_depth. 1 of them is gating: "
+	                         "the verdicts do not weigh it");
+	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, true), 2);
+	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer in the "
+	                         "config file or KPI_CW_LOAD_BALANCER); sqs_queue_depth (set cloudwatch.queues in the "
+	                         "config file or KPI_CW_QUEUES). 1 of them is gating: the verdicts do not weigh it");
+	/* the same setting for several: named once */
+	snapfix_not_collected(snap, "sqs_oldest_message_age_seconds", "SQS oldest message age (max)", false,
+	                      "CloudWatch not configured", "set cloudwatch.queues in the config file or KPI_CW_QUEUES");
+	snap->not_collected[0].gating = false;
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer in the "
+	                         "config file or KPI_CW_LOAD_BALANCER); sqs_queue_depth, sqs_oldest_message_age_seconds "
+	                         "(set cloudwatch.queues in the config file or KPI_CW_QUEUES)");
+	/* a short buffer: cut, terminated */
+	assert_int_equal(kpi__snapshot_not_collected(buf, 20, snap, true), 3);
+	assert_int_equal(strlen(buf), 19);
+	/* the whole catalogue collected */
+	{
+		kpi_snapshot all = *snap;
+		all.nnot_collected = 0;
+		assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), &all, true), 0);
+		assert_string_equal(buf, "none: every KPI of the catalogue was collected");
+	}
+	kpi_snapshot_free(snap);
 }
 
 /* Write `snap`, parse the bytes, write the parsed snapshot: the same bytes.
@@ -227,8 +290,20 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-	{ "\"format\": 1", "\"format\": 2", NULL, "2,", 0, "snapshot format 2 is not supported" },
-	{ "\"format\": 1,", "", NULL, "{", 0, "no whole number 'format'" },
+	{ "\"format\": 2", "\"format\": 3", NULL, "3,", 0, "snapshot format 3 is not supported" },
+	{ "\"format\": 2,", "", NULL, "{", 0, "no whole number 'format'" },
+	{ "\"not_collected\": [", "\"not_collectd\": [", NULL, "[\n    {\"kpi\": \"api_latency_p95_ms\"", 0,
+	  "unknown key 'not_collectd' in snapshot" },
+	{ "{\"kpi\": \"sqs_queue_depth\", \"title", "{\"kpi\": \"export_success_rate\", \"title", NULL,
+	  "\"export_success_rate\", \"title", 0, "is in the snapshot's catalogue, so it was collected" },
+	{ "{\"kpi\": \"sqs_queue_depth\", \"title", "{\"kpi\": \"api_latency_p95_ms\", \"title", NULL,
+	  "\"api_latency_p95_ms\", \"title\": \"SQS", 0, "KPI 'api_latency_p95_ms' is named twice" },
+	{ "\"source\": \"cloudwatch\", \"gating\"", "\"source\": \"carrier-pigeon\", \"gating\"", NULL,
+	  "\"carrier-pigeon\"", 0, "unknown source 'carrier-pigeon'" },
+	{ "\"reason\": \"CloudWatch not configured\"", "\"reason\": \"\"", NULL, "\"\", \"detail\"", 0,
+	  "'reason' must not be empty" },
+	{ "\"gating\": true, \"reason\"", "\"gating\": \"yes\", \"reason\"", NULL, "\"yes\"", 0,
+	  "'gating' must be true or false" },
 	{ "\"status\": \"breach\"", "\"status\": \"red\"", NULL, "\"red\"", 0, "unknown status 'red'" },
 	{ "{\"kpi\": \"export_success_rate\", \"query", "{\"kpi\": \"export_success_ratio\", \"query", NULL,
 	  "\"export_success_ratio\"", 0, "not in the snapshot's catalogue" },
@@ -278,6 +353,34 @@ static char *replace(const char *text, const char *after, const char *from, cons
 	return out;
 }
 
+/* A snapshot of format 1 (before the KPIs a run left out were recorded)
+ * still reads, says it does not know what was left out, and is written back
+ * as format 1, byte for byte (so a pack of it re-renders the same). */
+static void test_snapshot_parse__format_1_still_reads(void **state)
+{
+	(void)state;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *snap;
+	char *text, *bad, buf[512];
+	size_t len;
+
+	snap = parse_file(SNAPSHOT_FORMAT1, &text, &len);
+	assert_int_equal(snap->format, 1);
+	assert_int_equal(snap->nnot_collected, 0);
+	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, true), 0);
+	assert_contains(buf, "not recorded (a snapshot of format 1");
+	assert_written_back(snap, text, len);
+	kpi_snapshot_free(snap);
+	/* format 1 has no not_collected key: one there is an error */
+	bad = replace(text, NULL, "\"catalog\": {", "\"not_collected\": [],\n  \"catalog\": {");
+	snap = NULL;
+	assert_int_equal(kpi_snapshot_parse(&snap, "f1.json", bad, strlen(bad), &err), KPI_EDATA);
+	assert_contains(err.message, "unknown key 'not_collected'");
+	assert_null(snap);
+	free(bad);
+	free(text);
+}
+
 static void test_snapshot_parse__errors_point_at_the_value(void **state)
 {
 	(void)state;
@@ -310,7 +413,7 @@ static void test_snapshot_parse__truncated_and_not_json(void **state)
 {
 	(void)state;
 	static const char *const texts[] = { "", "{", "[]", "null", "{\"format\": 1", "\xef\xbb\xbf{}",
-		                             "{\"format\": \"1\"}", "{\"format\": 1}" };
+		                             "{\"format\": \"1\"}", "{\"format\": 1}", "{\"format\": 2}" };
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		kpi_snapshot *snap = NULL;
 		kpi_error err = KPI_ERROR_INIT;
@@ -405,6 +508,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_write__golden),
 		cmocka_unit_test(test_snapshot_parse__golden_round_trip),
+		cmocka_unit_test(test_snapshot_parse__format_1_still_reads),
+		cmocka_unit_test(test_snapshot_not_collected__statement),
 		cmocka_unit_test(test_snapshot_round_trip__synthetic_52_weeks),
 		cmocka_unit_test(test_snapshot_round_trip__extreme_doubles),
 		cmocka_unit_test(test_snapshot_write__refuses_what_json_cannot_hold),

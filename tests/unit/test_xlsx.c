@@ -193,6 +193,10 @@ static void test_xlsx__summary_scorecard(void **state)
 	assert_string_equal(xr_text(b, s, r + 1, 3), "d");
 	assert_string_equal(xr_text(b, s, r + 1, 4), "<= 7 d");
 	assert_string_equal(xr_text(b, s, r + 1, 5), "breach");
+	/* what the run did not collect, and why, as the PDF says it */
+	r = find_row(b, s, 0, "Not collected");
+	assert_contains(xr_text(b, s, r, 1), "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer");
+	assert_contains(xr_text(b, s, r, 1), "1 of them is gating");
 	head = find_row(b, s, 0, "KPI");
 	assert_string_equal(xr_text(b, s, head, 3), "Unit");
 	assert_string_equal(xr_text(b, s, head, 7), "Delta");

@@ -23,8 +23,10 @@
 extern "C" {
 #endif
 
-/** The version of the snapshot.json format this library reads and writes. */
-#define KPI_SNAPSHOT_FORMAT 1
+/** The version of the snapshot.json format this library writes. It reads
+ *  this one and format 1 (which does not record the KPIs left out of a run;
+ *  a format-1 snapshot is written back as format 1, byte for byte). */
+#define KPI_SNAPSHOT_FORMAT 2
 
 /** How many of the oldest uncovered legacy designs a pack lists. */
 #define KPI_SNAPSHOT_UNCOVERED_MAX 25
@@ -85,9 +87,20 @@ typedef struct kpi_source_info {
 	char *where;              /**< "host=/tmp/x port=5432 dbname=kpi user=kpi_ro", "us-east-1 http://127.0.0.1:5000" */
 } kpi_source_info;
 
+/** A KPI of the catalogue the run did not collect, and why (format 2): it
+ *  has no series, no chart and no part in the verdicts. */
+typedef struct kpi_not_collected {
+	char *kpi;                /**< its id */
+	char *title;
+	kpi_source_kind source;
+	bool gating;              /**< so the verdicts could not weigh a gating KPI */
+	char *reason;             /**< "CloudWatch not configured" */
+	char *detail;             /**< what would collect it: "set cloudwatch.queues in the config file or KPI_CW_QUEUES" */
+} kpi_not_collected;
+
 /** A snapshot. Every pointer is owned by the snapshot. */
 typedef struct kpi_snapshot {
-	int format;                   /**< KPI_SNAPSHOT_FORMAT */
+	int format;                   /**< KPI_SNAPSHOT_FORMAT, or 1 when read from a format-1 file */
 	char *tool_version;           /**< kpi_version() of the run that collected it */
 	char *timezone;               /**< the configured zone of the weeks */
 	int active_days;
@@ -114,11 +127,16 @@ typedef struct kpi_snapshot {
 	size_t changes_total;         /**< how many rollout changes the window has in all */
 	kpi_query_ref *drill_queries; /**< the drill-down queries that filled the lists above */
 	size_t ndrill_queries;
+	/* Added in format 2: */
+	kpi_not_collected *not_collected; /**< the catalogue's KPIs the run left out, in catalogue
+	                                       order (format 1 does not record them: none here) */
+	size_t nnot_collected;
 } kpi_snapshot;
 
 /**
  * Collect a snapshot: every KPI of the run over the window (kpi_collect: the
- * catalogue's KPIs but CloudWatch ones that are not configured), their
+ * catalogue's KPIs but CloudWatch ones that are not configured, which are
+ * recorded in `not_collected` with the setting that would collect them), their
  * statuses and the verdicts, a deep copy of those definitions as used
  * (thresholds after the config's overrides, so later catalogue edits do not
  * change a re-render), and, in the same read-only repeatable-read
