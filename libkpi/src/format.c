@@ -278,13 +278,19 @@ static size_t width(const char *s)
 	return w;
 }
 
-/* A value for people: whole numbers bare, others with two decimals. */
+/* A value for people: whole numbers bare, others with two decimals;
+ * durations in minutes, hours or days once they read better so. */
 static void human(char *buf, size_t size, bool has, double v, const char *unit)
 {
+	const char *shown = unit;
+
 	if (!has) {
 		snprintf(buf, size, "—");
 		return;
 	}
+	/* durations in the unit the pack uses for them: "16.35 d", not "1412611.79 s" */
+	v /= kpi__time_unit(unit, v, &shown, NULL);
+	unit = shown;
 	if (v == floor(v) && fabs(v) < 1e15)
 		snprintf(buf, size, "%.0f", v);
 	else if (fabs(v) < 0.01)

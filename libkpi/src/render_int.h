@@ -156,13 +156,7 @@ char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *
                         const kpi_threshold *th);
 /* A number without unit, thousands separators, sensible decimals. */
 char *kpi__fmt_num(char *buf, size_t size, double v);
-/* Durations (unit "s" or "ms") read in the unit that suits their size, by
- * one ladder for values, thresholds, changes and axes: seconds below 2 min,
- * then minutes below 2 h, hours below 2 d, days; milliseconds below 10 s.
- * Returns what to divide a value of `unit` by for the unit `shown` ("min")
- * and its `words` ("minutes"), sized by `maxabs`; 1 and `unit` itself for
- * any other unit. `shown`, `words` may be NULL. */
-double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words);
+/* Durations: kpi__time_unit() in internal.h (kpi query's table uses it too). */
 /* The change from `prev` to `last` with unit ("+0.08 pp" for percentages,
  * "−3 s", "+2.34 d": a duration's change in the unit its own size reads
  * best in), also when last - prev is beyond the largest double. */

@@ -972,6 +972,37 @@ static void test_format_table__footnote_explains_the_partial_mark(void **state)
 	assert_null(strstr(f->out.data, "is not over"));
 }
 
+/* Durations read in minutes, hours or days, as in the pack: the last week's
+ * value and the previous one each in the unit its size reads best in. */
+static void test_format_table__durations_in_readable_units(void **state)
+{
+	fx *f = *state;
+	static const char *const lb[] = { "Zürich", "ä" };
+	static const struct { double prev, last; const char *want_prev, *want_last; } cases[] = {
+		{ 90, 1412611.79, "90 s", "16.35 d" },
+		{ 150, 7200, "2.50 min", "2 h" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kpi_series *s;
+		char *line;
+		(void)new_result(f, "2026-W20", 2, utc(2026, 6, 1, 0, 0, 0));
+		s = add_series(f, "free_labels");
+		add_row(f, s, 0, lb, true, cases[i].prev, -1, -1);
+		add_row(f, s, 1, lb, true, cases[i].last, -1, -1);
+		kpi_eval_result(f->res);
+		assert_int_equal(kpi_format_table(&f->out, f->res, NULL, NULL, NULL), 0);
+		line = strstr(f->out.data, "2026-W20");
+		assert_non_null(line);
+		assert_contains(line, cases[i].want_last);
+		assert_contains(line, cases[i].want_prev);
+		assert_null(strstr(f->out.data, "1412611"));
+		kpi_result_free(f->res);
+		f->res = NULL;
+		kpi_buf_release(&f->out);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1003,6 +1034,7 @@ int main(void)
 		T(test_format_table__color_only_adds_escapes),
 		T(test_format_table__lists_verdict_of_each_week),
 		T(test_format_table__footnote_explains_the_partial_mark),
+		T(test_format_table__durations_in_readable_units),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }
