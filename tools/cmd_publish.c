@@ -37,7 +37,7 @@ int cmd_publish(int argc, char **argv)
 	kpi_publish_opts po = KPI_PUBLISH_OPTS_INIT;
 	kpi_publish_stats st = { 0, 0, 0 };
 
-	rc = kpi_opts_parse("publish", "[--week current|last|YYYY-Www] [--cloudwatch [--namespace NS]] [--prom-textfile PATH]",
+	rc = kpi_opts_parse("publish", "[--week YYYY-Www|last|current] [--cloudwatch [--namespace NS]] [--prom-textfile PATH]",
 	                    "Compute every KPI of the run (all configured sources) for one week and publish\n"
 	                    "the values: as CloudWatch custom metrics (metric = KPI id, dimensions = its\n"
 	                    "labels, plus <id>_status: 1 breach, 0 ok or warn; rows without a value send\n"
