@@ -16,6 +16,14 @@ static int unknown(const char *msg)
 	return NAGIOS_UNKNOWN;
 }
 
+/* A run that cannot start (usage, config): the Nagios line on stdout, the
+ * same as a log line (JSON unless --log-format text) on stderr. */
+static int cannot_start(const char *event, const char *msg)
+{
+	kpi_log_msg(KPI_LOG_ERROR, event, "%s", msg);
+	return unknown(msg);
+}
+
 int cmd_alert(int argc, char **argv)
 {
 	const char *config = NULL, *db = NULL, *state_dir = NULL, *dry_run = NULL, *now_s = NULL, *test = NULL,
@@ -41,8 +49,9 @@ int cmd_alert(int argc, char **argv)
 	kpi_alert_opts ao = KPI_ALERT_OPTS_INIT;
 	kpi_error err = KPI_ERROR_INIT;
 	kpi_buf out = KPI_BUF_INIT;
+	char msg[KPI_ERROR_MSG_MAX + 200];
 
-	rc = kpi_opts_parse("alert", "[--config FILE] [--state-dir DIR] [--dry-run] [--now TIME] [--test SINK] [--replay] [--log-format json|text]",
+	rc = kpi_opts_parse_err("alert", "[--config FILE] [--state-dir DIR] [--dry-run] [--now TIME] [--test SINK] [--replay] [--log-format json|text]",
 	                    "Evaluate the alerting KPIs as of now (state KPIs as of now, flow KPIs over their\n"
 	                    "trailing window), move each (KPI, label set) through ok/warn/pending/firing, and\n"
 	                    "deliver trigger and resolve notifications at least once through the configured\n"
@@ -56,27 +65,29 @@ int cmd_alert(int argc, char **argv)
 	                    "the state directory or ledger unusable, a corrupted ledger rebuilt, a terminal\n"
 	                    "delivery failure, a usage error). Logs are JSON lines on standard error.\n"
 	                    "See docs/runbook.md for cron set-up and what each alert means.",
-	                    opts, argc, argv, pos, 0, &npos);
-	if (rc)
-		return rc > 0 ? KPI_EXIT_OK : NAGIOS_UNKNOWN;
-	if (kpi_log_format_parse(&lf, log_format)) {
-		fprintf(stderr, "kpi alert: unknown log format '%s': expected json or text\n", log_format);
-		return NAGIOS_UNKNOWN;
-	}
+	                    opts, argc, argv, pos, 0, &npos, &err);
+	if (rc > 0)
+		return KPI_EXIT_OK;
+	/* Logs as asked when that much could be read, else JSON. */
+	if (kpi_log_format_parse(&lf, log_format))
+		lf = KPI_LOG_FORMAT_JSON;
 	kpi_log_setup(lf, KPI_LOG_INFO, NULL, NULL);
-	if (now_s) {
-		if (kpi_time_parse(&now, now_s, &err)) {
-			fprintf(stderr, "kpi alert: --now '%s': %s\n", now_s, err.message);
-			return NAGIOS_UNKNOWN;
-		}
-	} else if (kpi_now(&now)) {
-		return NAGIOS_UNKNOWN;
+	if (rc < 0)
+		return cannot_start("alert.usage", err.message);
+	if (kpi_log_format_parse(&lf, log_format)) {
+		snprintf(msg, sizeof(msg), "--log-format '%s': expected json or text", log_format);
+		return cannot_start("alert.usage", msg);
 	}
-	if (kpi_load_setup(&cfg, &cat, config, db))
-		return unknown("invalid configuration or catalogue (see standard error)");
+	if (now_s && kpi_time_parse(&now, now_s, &err)) {
+		snprintf(msg, sizeof(msg), "--now '%s': %s", now_s, err.message);
+		return cannot_start("alert.usage", msg);
+	}
+	if (!now_s && kpi_time_now(&now, &err)) /* "KPI_NOW: ..." */
+		return cannot_start("alert.usage", err.message);
+	if (kpi_load_setup_err(&cfg, &cat, config, db, &err))
+		return cannot_start("alert.config.invalid", err.message);
 	if (test) {
 		kpi_alert_test_result tr;
-		char msg[1200];
 		if ((rc = kpi_alert_test(&tr, cat, cfg, test, now, &err))) {
 			kpi_log_msg(KPI_LOG_ERROR, "alert.test.failed", "%s", err.message);
 			rc = unknown(err.message);

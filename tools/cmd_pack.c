@@ -27,7 +27,7 @@ int cmd_pack(int argc, char **argv)
 	kpi_buf json = KPI_BUF_INIT;
 	kpi_pack_paths paths = { NULL, NULL, NULL };
 
-	rc = kpi_opts_parse("pack", "[--week YYYY-Www|last] [--weeks N] [--out DIR] [--config FILE] [--db CONNINFO]",
+	rc = kpi_opts_parse("pack", "[--week YYYY-Www|last|current] [--weeks N] [--out DIR] [--config FILE] [--db CONNINFO]",
 	                    "Write the weekly go/no-go pack: read every KPI over the window and the\n"
 	                    "drill-down lists in one read-only transaction, save them as snapshot.json,\n"
 	                    "and render the PDF, the XLSX and one PNG chart per KPI, with manifest.json\n"

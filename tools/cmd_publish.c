@@ -37,13 +37,16 @@ int cmd_publish(int argc, char **argv)
 	kpi_publish_opts po = KPI_PUBLISH_OPTS_INIT;
 	kpi_publish_stats st = { 0, 0, 0 };
 
-	rc = kpi_opts_parse("publish", "[--week current|last|YYYY-Www] [--cloudwatch [--namespace NS]] [--prom-textfile PATH]",
+	rc = kpi_opts_parse("publish", "[--week YYYY-Www|last|current] [--cloudwatch [--namespace NS]] [--prom-textfile PATH]",
 	                    "Compute every KPI of the run (all configured sources) for one week and publish\n"
 	                    "the values: as CloudWatch custom metrics (metric = KPI id, dimensions = its\n"
 	                    "labels, plus <id>_status: 1 breach, 0 ok or warn; rows without a value send\n"
-	                    "nothing and are logged), and/or as a Prometheus textfile with kpi_<id> and\n"
-	                    "kpi_<id>_status gauges, kpi_rows, kpi_run_duration_seconds,\n"
-	                    "kpi_last_success_timestamp_seconds and kpi_source_errors_total.\n"
+	                    "nothing and are logged), and/or as a Prometheus textfile with kpi_<name> and\n"
+	                    "kpi_<name>_status gauges, kpi_rows, kpi_run_duration_seconds,\n"
+	                    "kpi_last_success_timestamp_seconds and kpi_source_errors_total. Prometheus\n"
+	                    "names use base units: days and ms become seconds, percentages a ratio 0..1\n"
+	                    "(uncached_legacy_max_age_days -> kpi_uncached_legacy_max_age_seconds,\n"
+	                    "legacy_coverage_pct -> kpi_legacy_coverage_ratio; docs/configuration.md).\n"
 	                    "When a source cannot be read the command exits 4 (5 on a timeout) and the\n"
 	                    "textfile is still written, without any KPI gauge, with kpi_last_run_success 0,\n"
 	                    "kpi_source_errors_total incremented and the last success time kept: alert on\n"

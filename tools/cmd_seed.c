@@ -25,7 +25,7 @@ int cmd_seed(int argc, char **argv)
 
 	rc = kpi_opts_parse("seed", "[demo|scale] [--scale N] [--reset] [--schema-only]",
 	                    "Create the reference schema (queries/schema.sql) and load a generated,\n"
-	                    "deterministic dataset: 'demo' (the rollout story, 2026-W33..2026-W46) or\n"
+	                    "deterministic dataset: 'demo' (the rollout story, 2026-W35..2026-W46) or\n"
 	                    "'scale' (N x 1000 designs, 10 jobs and 20 design events per design). Needs a\n"
 	                    "role that may create tables: never point it at a production database.",
 	                    opts, argc, argv, pos, 1, &npos);

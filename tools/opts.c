@@ -31,8 +31,8 @@ static const kpi_opt *find(const kpi_opt *opts, const char *name, size_t len, ch
 	return NULL;
 }
 
-int kpi_opts_parse(const char *cmd, const char *synopsis, const char *description,
-                   const kpi_opt *opts, int argc, char **argv, const char **pos, int maxpos, int *npos)
+int kpi_opts_parse_err(const char *cmd, const char *synopsis, const char *description, const kpi_opt *opts,
+                       int argc, char **argv, const char **pos, int maxpos, int *npos, kpi_error *err)
 {
 	int only_pos = 0;
 	*npos = 0;
@@ -54,13 +54,13 @@ int kpi_opts_parse(const char *cmd, const char *synopsis, const char *descriptio
 			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 			o = find(opts, a + 2, len, 0);
 			if (!o) {
-				fprintf(stderr, "kpi %s: unknown option '%.*s' (see kpi %s --help)\n", cmd,
-				        (int)(len + 2), a, cmd);
+				kpi_error_set(err, KPI_EUSAGE, "unknown option '%.*s' (see kpi %s --help)", (int)(len + 2), a,
+				              cmd);
 				return -1;
 			}
 			if (eq) {
 				if (!o->arg) {
-					fprintf(stderr, "kpi %s: option '--%s' takes no argument\n", cmd, o->name);
+					kpi_error_set(err, KPI_EUSAGE, "option '--%s' takes no argument", o->name);
 					return -1;
 				}
 				val = eq + 1;
@@ -68,12 +68,12 @@ int kpi_opts_parse(const char *cmd, const char *synopsis, const char *descriptio
 		} else if (!only_pos && a[0] == '-' && a[1] && a[2] == '\0') {
 			o = find(opts, NULL, 0, a[1]);
 			if (!o) {
-				fprintf(stderr, "kpi %s: unknown option '%s' (see kpi %s --help)\n", cmd, a, cmd);
+				kpi_error_set(err, KPI_EUSAGE, "unknown option '%s' (see kpi %s --help)", a, cmd);
 				return -1;
 			}
 		} else {
 			if (*npos >= maxpos) {
-				fprintf(stderr, "kpi %s: unexpected argument '%s' (see kpi %s --help)\n", cmd, a, cmd);
+				kpi_error_set(err, KPI_EUSAGE, "unexpected argument '%s' (see kpi %s --help)", a, cmd);
 				return -1;
 			}
 			pos[(*npos)++] = a;
@@ -81,7 +81,7 @@ int kpi_opts_parse(const char *cmd, const char *synopsis, const char *descriptio
 		}
 		if (o->arg && !val) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "kpi %s: option '--%s' needs an argument %s\n", cmd, o->name, o->arg);
+				kpi_error_set(err, KPI_EUSAGE, "option '--%s' needs an argument %s", o->name, o->arg);
 				return -1;
 			}
 			val = argv[++i];
@@ -89,6 +89,16 @@ int kpi_opts_parse(const char *cmd, const char *synopsis, const char *descriptio
 		*o->value = o->arg ? val : "1";
 	}
 	return 0;
+}
+
+int kpi_opts_parse(const char *cmd, const char *synopsis, const char *description,
+                   const kpi_opt *opts, int argc, char **argv, const char **pos, int maxpos, int *npos)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	int rc = kpi_opts_parse_err(cmd, synopsis, description, opts, argc, argv, pos, maxpos, npos, &err);
+	if (rc < 0)
+		fprintf(stderr, "kpi %s: %s\n", cmd, err.message);
+	return rc;
 }
 
 int kpi_exit_code(int code)
@@ -114,27 +124,31 @@ int kpi_fail(const kpi_error *err)
 	return kpi_exit_code(err->code);
 }
 
-int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db)
+int kpi_load_setup_err(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db,
+                       kpi_error *err)
 {
-	kpi_error err = KPI_ERROR_INIT;
 	int rc;
 
 	*cfg = NULL;
 	*cat = NULL;
-	if ((rc = kpi_config_load(cfg, config_path, &err)))
-		return kpi_fail(&err);
-	if (db) {
-		free((*cfg)->conninfo);
-		(*cfg)->conninfo = strdup(db);
-	}
-	if ((rc = kpi_catalog_load(cat, (*cfg)->catalog_path, &err)) ||
-	    (rc = kpi_config_apply(*cfg, *cat, &err))) {
+	if ((rc = kpi_config_load(cfg, config_path, err)))
+		return rc;
+	if ((db && (rc = kpi_config_set_conninfo(*cfg, db, "--db", err))) ||
+	    (rc = kpi_catalog_load(cat, (*cfg)->catalog_path, err)) || (rc = kpi_config_apply(*cfg, *cat, err))) {
 		kpi_config_free(*cfg);
 		kpi_catalog_free(*cat);
 		*cfg = NULL;
 		*cat = NULL;
-		return kpi_fail(&err);
+		return rc;
 	}
+	return 0;
+}
+
+int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	if (kpi_load_setup_err(cfg, cat, config_path, db, &err))
+		return kpi_fail(&err);
 	return 0;
 }
 

@@ -12,7 +12,7 @@ enum {
 	KPI_EXIT_OK = 0,
 	KPI_EXIT_FAILURE = 1,   /* anything not listed below */
 	KPI_EXIT_USAGE = 2,     /* bad option, malformed week, unknown KPI */
-	KPI_EXIT_CONFIG = 3,    /* invalid config or catalogue */
+	KPI_EXIT_CONFIG = 3,    /* missing or invalid config or catalogue, --db libpq cannot parse */
 	KPI_EXIT_SOURCE = 4,    /* a data source could not be read (unreachable, auth, lost) */
 	KPI_EXIT_TIMEOUT = 5,   /* statement_timeout or a deadline */
 	KPI_EXIT_CONTRACT = 6,  /* a query returned columns that break the contract */
@@ -41,6 +41,12 @@ int kpi_opts_parse(const char *cmd, const char *synopsis, const char *descriptio
                    const kpi_opt *opts, int argc, char **argv,
                    const char **pos, int maxpos, int *npos);
 
+/* The same without printing a usage error: it goes into `err` (KPI_EUSAGE,
+ * without the "kpi CMD: " prefix) and -1 is returned; --help is still
+ * printed (returns 1). For kpi alert, whose errors are Nagios lines. */
+int kpi_opts_parse_err(const char *cmd, const char *synopsis, const char *description, const kpi_opt *opts,
+                       int argc, char **argv, const char **pos, int maxpos, int *npos, kpi_error *err);
+
 /* Print the help of a command to `f`. */
 void kpi_opts_help(FILE *f, const char *cmd, const char *synopsis, const char *description,
                    const kpi_opt *opts);
@@ -51,10 +57,15 @@ int kpi_exit_code(int code);
 /* Print "kpi: message" to stderr and return the exit code for `err`. */
 int kpi_fail(const kpi_error *err);
 
-/* Load the config (--config or KPI_CONFIG), apply --db, load the catalogue
- * and apply the config's overrides. On failure prints and returns the exit
- * code (>0); 0 on success. */
+/* Load the config (--config or KPI_CONFIG), apply --db (checked by
+ * kpi_config_set_conninfo), load the catalogue and apply the config's
+ * overrides. On failure prints and returns the exit code (>0: 3 for a
+ * missing or invalid config, catalogue or --db); 0 on success. */
 int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db);
+
+/* The same without printing: the library's code (KPI_ECONFIG...) and `err`. */
+int kpi_load_setup_err(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db,
+                       kpi_error *err);
 
 /* Write a whole buffer to stdout; returns KPI_EXIT_IO on failure. */
 int kpi_write_stdout(const kpi_buf *b);

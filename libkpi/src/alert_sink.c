@@ -9,7 +9,8 @@
  *   slack      POST the incoming-webhook URL, {"text", "blocks"}; 200 "ok"
  *   webhook    POST the URL, the notification JSON, Idempotency-Key header
  *   sns        Publish (query protocol, SigV4 by libcurl, service "sns")
- *   command    argv run without a shell, the notification JSON on stdin,
+ *   command    argv run without a shell, the notification JSON on stdin
+ *              (one line, ending in a newline),
  *              exit 0 = delivered, bounded by the timeout
  *
  * Secrets (routing key, webhook URLs) are added here, at send time, never
@@ -467,16 +468,23 @@ void kpi__sink_send(kpi__send_result *res, const kpi__sink *s, const json_t *n, 
 		snprintf(idem_h, sizeof(idem_h), "Idempotency-Key: %s", idem);
 		json_headers[1] = idem_h;
 		break;
-	case KPI__SINK_COMMAND:
+	case KPI__SINK_COMMAND: {
+		/* one line with its newline, as line-reading programs (read, jq,
+		 * `tee -a FILE.jsonl`) expect */
+		kpi_buf line = KPI_BUF_INIT;
 		text = kpi__notification_dump(n);
-		if (!text) {
+		if (!text || kpi_buf_puts(&line, text) || kpi_buf_puts(&line, "\n")) {
+			free(text);
+			kpi_buf_release(&line);
 			res->outcome = KPI__DELIV_RETRY;
 			snprintf(res->detail, sizeof(res->detail), "out of memory");
 			return;
 		}
-		send_command(res, s, text, timeout_ms, st);
+		send_command(res, s, line.data, timeout_ms, st);
 		free(text);
+		kpi_buf_release(&line);
 		return;
+	}
 	case KPI__SINK_SNS:
 		send_sns(res, s, n, idem, timeout_ms, st);
 		return;

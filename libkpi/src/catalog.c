@@ -317,7 +317,7 @@ int kpi_catalog_load(kpi_catalog **out, const char *path, kpi_error *err)
 
 	*out = NULL;
 	if ((rc = kpi__jsondoc_load(&doc, path, err)))
-		return rc == KPI_ENOTFOUND ? kpi_error_wrap(err, "catalogue") : rc;
+		return kpi__config_file_error(rc, "catalogue", err);
 	cat = calloc(1, sizeof(*cat));
 	if (!cat) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");

@@ -96,20 +96,25 @@ static int env_int(const char *name, int lo, int hi, int *out, kpi_error *err)
 	return 0;
 }
 
-static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *err)
+#define CONNINFO_UNPARSABLE "conninfo cannot be parsed by libpq (check its key=value quoting or URI syntax)"
+
+/* libpq's options of a conninfo, NULL when it does not parse. libpq's
+ * message quotes the whole string, password and all: it is never passed on. */
+static PQconninfoOption *parse_conninfo(const char *conninfo)
 {
 	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(json_string_value(v), &perr);
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	PQfreemem(perr);
+	return opts;
+}
+
+static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *err)
+{
+	PQconninfoOption *opts = parse_conninfo(json_string_value(v));
 	int rc = 0;
 
-	if (!opts) {
-		/* libpq's message quotes the whole string, password and all: never
-		 * pass it on. */
-		PQfreemem(perr);
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-		                          "conninfo cannot be parsed by libpq (check its key=value "
-		                          "quoting or URI syntax)");
-	}
+	if (!opts)
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, CONNINFO_UNPARSABLE);
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
 			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
@@ -117,6 +122,17 @@ static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *e
 			                        "~/.pgpass, never in the config file");
 	PQconninfoFree(opts);
 	return rc;
+}
+
+int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *what, kpi_error *err)
+{
+	PQconninfoOption *opts = parse_conninfo(conninfo);
+	if (!opts)
+		return kpi_error_set(err, KPI_ECONFIG, "%s: %s", what, CONNINFO_UNPARSABLE);
+	PQconninfoFree(opts);
+	if (set_str(&cfg->conninfo, conninfo))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
 }
 
 static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
@@ -130,7 +146,7 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 	int rc;
 
 	if ((rc = kpi__jsondoc_load(&doc, path, err)))
-		return rc == KPI_ENOTFOUND || rc == KPI_EIO ? kpi_error_wrap(err, "config") : rc;
+		return kpi__config_file_error(rc, "config", err);
 	cfg->doc = doc;
 	root = doc->root;
 	if (!json_is_object(root))

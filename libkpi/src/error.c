@@ -34,6 +34,16 @@ int kpi_error_wrap(kpi_error *err, const char *fmt, ...)
 	return err->code;
 }
 
+int kpi__config_file_error(int rc, const char *what, kpi_error *err)
+{
+	if (rc != KPI_ENOTFOUND && rc != KPI_EIO)
+		return rc;
+	kpi_error_wrap(err, "%s", what);
+	if (err)
+		err->code = KPI_ECONFIG;
+	return KPI_ECONFIG;
+}
+
 void kpi_error_clear(kpi_error *err)
 {
 	if (err) {

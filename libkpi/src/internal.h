@@ -11,6 +11,11 @@ char *kpi__strdup(const char *s);
 /* Read a whole file into a NUL-terminated buffer (caller frees). */
 int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err);
 
+/* After reading a file a run is configured by (config, catalogue) failed
+ * with `rc`: a missing or unreadable file becomes KPI_ECONFIG ("WHAT: cannot
+ * open ..."), as an invalid one is (exit 3); other codes pass through. */
+int kpi__config_file_error(int rc, const char *what, kpi_error *err);
+
 /* Write `len` bytes to `path` atomically: a temp file in the same directory,
  * fsync, rename, fsync of the directory. Nothing half-written is ever seen. */
 int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err);

@@ -181,6 +181,95 @@ done:
 
 /* ---- Prometheus ---- */
 
+static bool strip_suffix(char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+	if (n > k && strcmp(name + n - k, suffix) == 0) {
+		name[n - k] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* Units that become seconds: the KPI unit, what it is multiplied or divided
+ * by, and the name suffixes that spell it. */
+static const struct {
+	const char *unit;
+	double mul, div;
+	const char *suffix[3];
+} to_seconds[] = {
+	{ "s", 1, 1, { "_seconds", "_sec", "_s" } },
+	{ "ms", 1, 1000, { "_milliseconds", "_ms", NULL } },
+	{ "min", 60, 1, { "_minutes", "_min", NULL } },
+	{ "h", 3600, 1, { "_hours", "_h", NULL } },
+	{ "d", 86400, 1, { "_days", "_d", NULL } },
+};
+
+void kpi_prom_metric_of(kpi_prom_metric *out, const kpi_def *def)
+{
+	char base[160];
+	const char *unit = def->unit ? def->unit : "";
+
+	snprintf(base, sizeof(base), "%s", def->id);
+	out->base_unit = "";
+	out->mul = out->div = 1;
+	if (strcmp(unit, "%") == 0) {
+		/* Prometheus has no percent: a ratio 0..1, "_ratio" as the suffix. */
+		if (!strip_suffix(base, "_pct") && !strip_suffix(base, "_percent"))
+			strip_suffix(base, "_ratio");
+		strip_suffix(base, "_rate");
+		snprintf(out->name, sizeof(out->name), "kpi_%s_ratio", base);
+		out->base_unit = "ratio";
+		out->div = 100;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(to_seconds) / sizeof(to_seconds[0]); i++) {
+		if (strcmp(unit, to_seconds[i].unit) != 0)
+			continue;
+		for (int k = 0; k < 3 && to_seconds[i].suffix[k]; k++)
+			if (strip_suffix(base, to_seconds[i].suffix[k]))
+				break;
+		snprintf(out->name, sizeof(out->name), "kpi_%s_seconds", base);
+		out->base_unit = "seconds";
+		out->mul = to_seconds[i].mul;
+		out->div = to_seconds[i].div;
+		return;
+	}
+	snprintf(out->name, sizeof(out->name), "kpi_%s", base);
+}
+
+/* The metric names the textfile has besides the KPIs' (and their _status). */
+static const char *const fixed_names[] = {
+	"kpi_rows", "kpi_week_start_timestamp_seconds", "kpi_run_duration_seconds", "kpi_last_run_success",
+	"kpi_last_success_timestamp_seconds", "kpi_source_errors_total", NULL,
+};
+
+/* Two KPIs under one name would make one family of two (node_exporter
+ * refuses the file): say which. */
+static int check_names(const kpi_result *res, const kpi_prom_metric *m, kpi_error *err)
+{
+	for (size_t i = 0; i < res->nseries; i++) {
+		char status[sizeof(m[i].name) + 8];
+		snprintf(status, sizeof(status), "%s_status", m[i].name);
+		for (const char *const *f = fixed_names; *f; f++)
+			if (strcmp(m[i].name, *f) == 0 || strcmp(status, *f) == 0)
+				return kpi_error_set(err, KPI_ECONFIG,
+				                     "KPI %s: its Prometheus metric %s is one kpi publish writes itself: "
+				                     "rename the KPI",
+				                     res->series[i].def->id, *f);
+		for (size_t j = 0; j < i; j++) {
+			char other[sizeof(status)];
+			snprintf(other, sizeof(other), "%s_status", m[j].name);
+			if (strcmp(m[i].name, m[j].name) == 0 || strcmp(status, m[j].name) == 0 ||
+			    strcmp(m[i].name, other) == 0)
+				return kpi_error_set(err, KPI_ECONFIG,
+				                     "KPIs %s and %s map to the same Prometheus metric %s: rename one",
+				                     res->series[j].def->id, res->series[i].def->id, m[i].name);
+		}
+	}
+	return 0;
+}
+
 /* Escape for a label value (quotes too) or a HELP text (exposition format). */
 static void prom_escape(kpi_buf *b, const char *v, bool quotes)
 {
@@ -246,39 +335,59 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 	if (res) {
 		const kpi_window *w = &res->window;
 		int64_t last = w->starts[w->nweeks - 1];
+		kpi_prom_metric *m = calloc(res->nseries ? res->nseries : 1, sizeof(*m));
 		char wk[16];
+		int rc;
+		if (!m)
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		for (size_t i = 0; i < res->nseries; i++)
+			kpi_prom_metric_of(&m[i], res->series[i].def);
+		if ((rc = check_names(res, m, err))) {
+			free(m);
+			return rc;
+		}
 		kpi_week_format(wk, sizeof(wk), w->last);
 		for (size_t i = 0; i < res->nseries; i++) {
 			const kpi_series *s = &res->series[i];
-			size_t first = last_week_first(s, last), nval = 0, nstat = 0;
+			const char *name = m[i].name;
+			size_t first = last_week_first(s, last), nval = 0;
 			for (size_t j = first; j < s->nrows; j++)
 				nval += publishable(&s->rows[j]);
-			nstat = nval;
-			kpi_buf_printf(out, "# HELP kpi_%s ", s->def->id);
+			kpi_buf_printf(out, "# HELP %s ", name);
 			prom_escape(out, s->def->title, false);
-			kpi_buf_printf(out, " (unit %s), week %s%s; rows without a value are left out\n# TYPE kpi_%s gauge\n",
-			               s->def->unit, wk, w->partial ? " so far" : "", s->def->id);
+			kpi_buf_printf(out, " (KPI %s", s->def->id);
+			if (*m[i].base_unit && (m[i].mul != 1 || m[i].div != 1))
+				kpi_buf_printf(out, ", in %s: its %s value %s %g", m[i].base_unit, s->def->unit,
+				               m[i].div != 1 ? "/" : "x", m[i].div != 1 ? m[i].div : m[i].mul);
+			else if (*m[i].base_unit)
+				kpi_buf_printf(out, ", in %s", m[i].base_unit);
+			else if (s->def->unit && *s->def->unit)
+				kpi_buf_printf(out, ", unit %s", s->def->unit);
+			kpi_buf_printf(out, "), week %s%s; rows without a value are left out\n# TYPE %s gauge\n", wk,
+			               w->partial ? " so far" : "", name);
 			for (size_t j = first; j < s->nrows && nval; j++) {
 				const kpi_row *r = &s->rows[j];
 				if (!publishable(r))
 					continue;
-				kpi_buf_printf(out, "kpi_%s", s->def->id);
+				kpi_buf_puts(out, name);
 				labels(out, s, r);
-				kpi_buf_printf(out, " %s\n", kpi_format_number(num, sizeof(num), true, r->value));
+				kpi_buf_printf(out, " %s\n",
+				               kpi_format_number(num, sizeof(num), true, r->value * m[i].mul / m[i].div));
 			}
 			kpi_buf_printf(out,
-			               "# HELP kpi_%s_status 1 when in breach of its threshold, 0 when ok or warn "
-			               "(rows without a value are left out)\n# TYPE kpi_%s_status gauge\n",
-			               s->def->id, s->def->id);
-			for (size_t j = first; j < s->nrows && nstat; j++) {
+			               "# HELP %s_status 1 when KPI %s is in breach of its threshold, 0 when ok or warn "
+			               "(rows without a value are left out)\n# TYPE %s_status gauge\n",
+			               name, s->def->id, name);
+			for (size_t j = first; j < s->nrows && nval; j++) {
 				const kpi_row *r = &s->rows[j];
 				if (!publishable(r))
 					continue;
-				kpi_buf_printf(out, "kpi_%s_status", s->def->id);
+				kpi_buf_printf(out, "%s_status", name);
 				labels(out, s, r);
 				kpi_buf_printf(out, " %d\n", r->status == KPI_STATUS_BREACH ? 1 : 0);
 			}
 		}
+		free(m);
 		kpi_buf_puts(out, "# HELP kpi_rows Rows of the published week by KPI and status\n# TYPE kpi_rows gauge\n");
 		for (size_t i = 0; i < res->nseries; i++) {
 			const kpi_series *s = &res->series[i];

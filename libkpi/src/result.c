@@ -39,6 +39,9 @@ int kpi_window_init(kpi_window *out, const char *spec, int nweeks, const char *t
 		if (!spec || strcmp(spec, "last") == 0)
 			last = kpi_week_add(last, -1);
 	} else if ((rc = kpi_week_parse(&last, spec, err))) {
+		/* a window also takes two words: say so when the text is not a week at all */
+		if (err && strncmp(err->message, "malformed week", 14) == 0)
+			kpi_error_set(err, rc, "malformed week '%s': expected YYYY-Www (e.g. 2026-W07), last or current", spec);
 		return rc;
 	}
 	snprintf(out->tz, sizeof(out->tz), "%s", tz);

@@ -163,9 +163,12 @@ static void test_alert__every_sink_gets_its_format(void **state)
 	/* PagerDuty links an absolute runbook */
 	assert_string_equal(it_str(json_array_get(json_object_get(pd, "links"), 0), "href"),
 	                    "https://wiki.example.com/kpi/runbook#uncached-legacy-max-age-days");
-	/* the command got the same JSON on stdin */
+	/* the command got the same JSON on stdin, as one line with its newline
+	 * (tee -a appends: a JSON Lines file) */
 	text = NULL;
 	assert_int_equal(kpi__read_file(&text, NULL, outfile, NULL), 0);
+	assert_int_equal(it_count_lines(text), 1);
+	assert_true(strlen(text) > 2 && text[strlen(text) - 1] == '\n' && text[strlen(text) - 2] == '}');
 	cmd = json_loads(text, 0, NULL);
 	assert_non_null(cmd);
 	assert_string_equal(it_str(cmd, "id"), idem);

@@ -449,33 +449,80 @@ static void test_alert__lock_held_too_long_is_unknown_after_the_wait(void **stat
 	assert_int_equal(it_responder_count(a->resp), 1);
 }
 
+/* A run that cannot start (usage or config error) is a Nagios plugin's
+ * UNKNOWN: exit 3, one line "KPI UNKNOWN - <what is wrong>" on stdout, and
+ * on stderr log lines like every other (JSON, with the run id; text with
+ * --log-format text) saying the same. */
+static void expect_cannot_start(const it_run_result *r, const char *event, const char *must)
+{
+	json_t *line;
+	char want[1200];
+	if (r->status != 3)
+		fail_msg("exit %d, expected 3 (UNKNOWN); stdout: %s stderr: %s", r->status, r->out, r->err);
+	snprintf(want, sizeof(want), "KPI UNKNOWN - ");
+	if (strncmp(r->out, want, strlen(want)) != 0 || it_count_lines(r->out) != 1 || !strstr(r->out, must))
+		fail_msg("stdout must be one line 'KPI UNKNOWN - ...%s...', got: '%s'", must, r->out);
+	if (it_count_lines(r->err) != 1)
+		fail_msg("stderr: expected one log line, got:\n%s", r->err);
+	line = json_loads(r->err, JSON_DISABLE_EOF_CHECK, NULL);
+	if (!line)
+		fail_msg("stderr is not a JSON log line: %s", r->err);
+	assert_string_equal(it_str(line, "level"), "error");
+	assert_string_equal(it_str(line, "event"), event);
+	assert_int_equal(strlen(it_str(line, "run_id")), 16);
+	assert_non_null(it_str(line, "ts"));
+	assert_contains(it_str(line, "msg"), must);
+	/* the same words on both */
+	assert_contains(r->out + strlen(want), it_str(line, "msg"));
+	json_decref(line);
+}
+
+/* Run kpi alert with `extra` options and `env`, and check it cannot start;
+ * nothing of a secret ("s3cr3t") may show. */
+static void alert_cannot_start(it_alert *a, const char *const *extra, const char *const *env, const char *event,
+                               const char *must)
+{
+	it_run_result r;
+	it_alert_run(a, &r, 0, extra, env);
+	expect_cannot_start(&r, event, must);
+	assert_not_contains(r.out, "s3cr3t");
+	assert_not_contains(r.err, "s3cr3t");
+	it_run_free(&r);
+}
+
 static void test_alert__usage_errors_are_unknown(void **state)
 {
 	it_alert *a = *state = it_alert_new("usage", false, two_sinks);
 	it_run_result r;
 	const char *bad_now[] = { "--now", "yesterday", NULL }, *bad_opt[] = { "--frobnicate", NULL };
-	const char *bad_fmt[] = { "--log-format", "xml", NULL };
+	const char *bad_fmt[] = { "--log-format", "xml", NULL }, *no_arg[] = { "--state-dir", NULL };
+	const char *text_fmt[] = { "--log-format", "text", "--frobnicate", NULL };
 	const char *help_argv[] = { "kpi", "alert", "--help", NULL }, *pos_argv[] = { "kpi", "alert", "extra", NULL };
+	const char *bad_now_env[] = { "KPI_NOW=soon", NULL }, *plain_argv[] = { "kpi", "alert", NULL };
 	it_run(&r, help_argv, NULL, 10);
 	assert_int_equal(r.status, 0);
 	it_assert_line(r.out, "usage: kpi alert [--config FILE] [--state-dir DIR] [--dry-run] [--now TIME] [--test SINK]");
 	assert_contains(r.out, "exits 0 ok, 1 warning");
 	assert_contains(r.out, "--replay");
+	assert_string_equal(r.err, "");
 	it_run_free(&r);
 	it_run(&r, pos_argv, NULL, 10);
-	assert_int_equal(r.status, 3);
-	assert_contains(r.err, "unexpected argument 'extra'");
+	expect_cannot_start(&r, "alert.usage", "unexpected argument 'extra' (see kpi alert --help)");
 	it_run_free(&r);
-	it_alert_run(a, &r, 0, bad_now, NULL);
-	assert_int_equal(r.status, 3);
-	assert_contains(r.err, "--now 'yesterday'");
+	alert_cannot_start(a, bad_now, NULL, "alert.usage", "--now 'yesterday': malformed time");
+	it_run(&r, plain_argv, bad_now_env, 10);
+	expect_cannot_start(&r, "alert.usage", "KPI_NOW: malformed time 'soon'");
 	it_run_free(&r);
-	it_alert_run(a, &r, 0, bad_opt, NULL);
+	alert_cannot_start(a, bad_opt, NULL, "alert.usage", "unknown option '--frobnicate' (see kpi alert --help)");
+	alert_cannot_start(a, no_arg, NULL, "alert.usage", "option '--state-dir' needs an argument DIR");
+	alert_cannot_start(a, bad_fmt, NULL, "alert.usage", "--log-format 'xml': expected json or text");
+	/* --log-format text was read before the bad option: a text log line */
+	it_alert_run(a, &r, 0, text_fmt, NULL);
 	assert_int_equal(r.status, 3);
-	assert_contains(r.err, "unknown option '--frobnicate'");
-	it_run_free(&r);
-	it_alert_run(a, &r, 0, bad_fmt, NULL);
-	assert_int_equal(r.status, 3);
+	it_assert_line(r.out, "KPI UNKNOWN - unknown option '--frobnicate'");
+	assert_int_equal(it_count_lines(r.err), 1);
+	assert_contains(r.err, " error run=");
+	assert_contains(r.err, "alert.usage: unknown option '--frobnicate'");
 	it_run_free(&r);
 	it_alert_config(a, "{\"sinks\": {\"pd\": {\"type\": \"pagerduty\", \"routing_key_env\": \"KPI_IT_PD_KEY\","
 	                   " \"routing_key\": \"" IT_PD_KEY "\"}}}");
@@ -484,6 +531,29 @@ static void test_alert__usage_errors_are_unknown(void **state)
 	assert_contains(r.out, "would put a secret in the config file");
 	it_assert_no_secrets(NULL, r.out, r.err);
 	it_run_free(&r);
+}
+
+/* Config errors before the run: the config file missing or invalid, the
+ * catalogue missing, --db that libpq cannot parse (its password never
+ * shown). */
+static void test_alert__config_errors_are_unknown_with_json_logs(void **state)
+{
+	it_alert *a = *state = it_alert_new("config_errors", false, two_sinks);
+	char *bad = it_write_tmp("kpi-bad.json", "{\n  \"timezone\": \"UTC\",\n  \"active_days\": \"ninety\"\n}\n");
+	char where[600];
+	const char *missing[] = { "--config", "/nonexistent/kpi.json", NULL };
+	const char *invalid[] = { "--config", bad, NULL };
+	const char *db[] = { "--db", "host=/tmp password=s3cr3t-db-pw 'unterminated", NULL };
+	const char *no_catalog[] = { "KPI_CATALOG=/nonexistent/catalog.json", NULL };
+	alert_cannot_start(a, missing, NULL, "alert.config.invalid",
+	                   "config: cannot open '/nonexistent/kpi.json': No such file");
+	snprintf(where, sizeof(where), "%s:3:18: active_days must be a whole number", bad);
+	alert_cannot_start(a, invalid, NULL, "alert.config.invalid", where);
+	alert_cannot_start(a, NULL, no_catalog, "alert.config.invalid",
+	                   "catalogue: cannot open '/nonexistent/catalog.json'");
+	alert_cannot_start(a, db, NULL, "alert.config.invalid", "--db: conninfo cannot be parsed by libpq");
+	assert_int_equal(it_responder_count(a->resp), 0);
+	free(bad);
 }
 
 int main(void)
@@ -501,6 +571,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert__command_sink_exit_status_decides, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__lock_held_too_long_is_unknown_after_the_wait, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__usage_errors_are_unknown, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__config_errors_are_unknown_with_json_logs, it_alert_teardown),
 	};
 	if (!it_pg_wanted("integration_alert_faults"))
 		return IT_SKIP;

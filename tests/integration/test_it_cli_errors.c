@@ -125,6 +125,66 @@ static void test_config_errors(void **state)
 	it_tmp_cleanup();
 }
 
+/* A config or catalogue that is not there is a config error (3), as an
+ * invalid one is, for every command that reads them. */
+static void test_missing_config_or_catalogue(void **state)
+{
+	static const char *const cmds[][8] = {
+		{ "kpi", "query", "adoption_split", "--week", WEEK, "--config", "/nonexistent/kpi.json", NULL },
+		{ "kpi", "list", "--config", "/nonexistent/kpi.json", NULL },
+		{ "kpi", "explain", "adoption_split", "--config", "/nonexistent/kpi.json", NULL },
+		{ "kpi", "pack", "--week", WEEK, "--config", "/nonexistent/kpi.json", NULL },
+		{ "kpi", "publish", "--prom-textfile", "/tmp/kpi-it-never.prom", "--config", "/nonexistent/kpi.json", NULL },
+	};
+	const char *must[] = { "config: cannot open '/nonexistent/kpi.json': No such file or directory", NULL };
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		it_run_result r;
+		expect_fail(&r, cmds[i], NULL, 3, must, NULL);
+		it_run_free(&r);
+	}
+	{
+		it_run_result r;
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, NULL };
+		const char *env[] = { "KPI_CONFIG=/nonexistent/kpi.json", NULL };
+		expect_fail(&r, argv, env, 3, must, NULL);
+		it_run_free(&r);
+	}
+	{
+		it_run_result r;
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, NULL };
+		const char *env[] = { "KPI_CATALOG=/nonexistent/catalog.json", NULL };
+		const char *cmust[] = { "catalogue: cannot open '/nonexistent/catalog.json'", NULL };
+		expect_fail(&r, argv, env, 3, cmust, NULL);
+		it_run_free(&r);
+	}
+}
+
+/* --db that libpq cannot parse: a config error (3) before any connection,
+ * the string (and the password in it) never shown. */
+static void test_malformed_db_conninfo(void **state)
+{
+	static const char *const bad[] = {
+		"host=/tmp password=kpi-it-Secret-77 'unterminated",
+		"dbname=kpi password='kpi-it-Secret-77",
+		"dbname=kpi password=kpi-it-Secret-77 no_such_option=1",
+		"postgresql://kpi:kpi-it-Secret-77@localhost/kpi?no_such_param=1",
+	};
+	const char *must[] = { "--db: conninfo cannot be parsed by libpq", NULL };
+	const char *no_secret[] = { "kpi-it-Secret-77", NULL };
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--db", bad[i], NULL };
+		const char *seed[] = { "kpi", "seed", "demo", "--db", bad[i], NULL };
+		it_run_result r;
+		expect_fail(&r, argv, NULL, 3, must, no_secret);
+		assert_true(r.seconds < 5);
+		it_run_free(&r);
+		expect_fail(&r, seed, NULL, 3, must, no_secret);
+		it_run_free(&r);
+	}
+}
+
 /* A socket directory with no server in it: exit 4, quickly. */
 static void test_unreachable_database(void **state)
 {
@@ -297,6 +357,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_kpi),
 		cmocka_unit_test(test_malformed_week),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_missing_config_or_catalogue),
+		cmocka_unit_test(test_malformed_db_conninfo),
 		cmocka_unit_test(test_unreachable_database),
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_statement_timeout),

@@ -284,9 +284,10 @@ static void test_cloudwatch__publish_round_trips_and_textfile_passes_promtool(vo
 	free(p);
 
 	text = read_text(prom);
-	assert_contains(text, "# TYPE kpi_api_error_rate_pct gauge\n");
-	assert_contains(text, "kpi_api_error_rate_pct{load_balancer=\"" LB "\"} 2.5\n");
-	assert_contains(text, "kpi_api_error_rate_pct_status{load_balancer=\"" LB "\"} 1\n");
+	/* Prometheus names: the % KPI as a ratio (2.5 % -> 0.025) */
+	assert_contains(text, "# TYPE kpi_api_error_ratio gauge\n");
+	assert_contains(text, "kpi_api_error_ratio{load_balancer=\"" LB "\"} 0.025\n");
+	assert_contains(text, "kpi_api_error_ratio_status{load_balancer=\"" LB "\"} 1\n");
 	assert_contains(text, "kpi_sqs_queue_depth{queue=\"kpi-it-exports\"} 421\n");
 	assert_not_contains(text, "kpi_sqs_queue_depth{queue=\"kpi-it-previews\"}");
 	assert_contains(text, "kpi_rows{kpi=\"sqs_queue_depth\",status=\"no_data\"} 1\n");
@@ -303,7 +304,7 @@ static void test_cloudwatch__publish_round_trips_and_textfile_passes_promtool(vo
 	assert_contains(run.err, "CloudWatch GetMetricData");
 	it_run_free(&run);
 	text = read_text(prom);
-	assert_not_contains(text, "kpi_api_error_rate_pct{");
+	assert_not_contains(text, "kpi_api_error_ratio{");
 	assert_not_contains(text, "kpi_sqs_queue_depth{");
 	assert_contains(text, "kpi_source_errors_total 1\n");
 	assert_contains(text, "kpi_last_run_success 0\n");

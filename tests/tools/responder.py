@@ -21,7 +21,10 @@ fit): "method", "path" (exact), "path_prefix", "header" ({"name": "substring"}),
 "body" (text) or "body_file" (path), "delay" (seconds before answering),
 "hang" (true: never answer; the connection stays open until the client
 gives up), "truncate" (true: announce the full Content-Length, send half the
-body, close), "close" (true: close without any answer).
+body, close), "close" (true: close without any answer), "proxy" (a base
+URL: forward the request there, method, path, headers and body unchanged,
+and answer with what it answers; to put recorded answers in front of a
+real peer such as moto_server).
 Without a script file every request gets 200 "ok".
 """
 import argparse
@@ -31,6 +34,8 @@ import socketserver
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
@@ -75,6 +80,22 @@ def choose(script, method, path, headers, body):
     return script.get("default", {})
 
 
+HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "host", "date", "server"}
+
+
+def forward(base, method, path, headers, raw):
+    """(status, headers, body) of the same request sent to `base`."""
+    fwd = {k: v for k, v in headers.items() if k not in HOP_BY_HOP and k != "expect"}
+    req = urllib.request.Request(base.rstrip("/") + path, data=raw if raw else None, method=method,
+                                 headers=fwd)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            status, hdrs, out = r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        status, hdrs, out = e.code, e.headers, e.read()
+    return status, {k: v for k, v in hdrs.items() if k.lower() not in HOP_BY_HOP}, out
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -104,7 +125,10 @@ class Handler(BaseHTTPRequestHandler):
         if resp.get("close"):
             self.close_connection = True
             return
-        if "body_file" in resp:
+        if "proxy" in resp:
+            status, extra, out = forward(resp["proxy"], self.command, self.path, headers, raw)
+            resp = dict(resp, status=status, headers=dict(extra, **resp.get("headers", {})))
+        elif "body_file" in resp:
             with open(resp["body_file"], "rb") as f:
                 out = f.read()
         else:

@@ -118,13 +118,14 @@ static void test_catalog_load__shipped_catalogue_is_valid(void **state)
 	kpi_catalog_free(cat);
 }
 
-static void test_catalog_load__missing_file_is_not_found(void **state)
+static void test_catalog_load__missing_file_is_a_config_error(void **state)
 {
 	kpi_catalog *cat = NULL;
 	kpi_error err = KPI_ERROR_INIT;
 	(void)state;
-	assert_int_equal(kpi_catalog_load(&cat, fixture("no-such-catalog.json"), &err), KPI_ENOTFOUND);
+	assert_int_equal(kpi_catalog_load(&cat, fixture("no-such-catalog.json"), &err), KPI_ECONFIG);
 	assert_null(cat);
+	assert_contains(err.message, "catalogue: cannot open '");
 	assert_contains(err.message, "no-such-catalog.json");
 }
 
@@ -331,14 +332,44 @@ static void test_config_load__uses_kpi_config_env_without_path(void **state)
 	kpi_config_free(cfg);
 }
 
-static void test_config_load__missing_file_is_not_found(void **state)
+/* A config that is not there is a config error (exit 3, SPEC §5), not a
+ * usage error. */
+static void test_config_load__missing_file_is_a_config_error(void **state)
 {
 	kpi_config *cfg = NULL;
 	kpi_error err = KPI_ERROR_INIT;
 	(void)state;
-	assert_int_equal(kpi_config_load(&cfg, fixture("no-such-config.json"), &err), KPI_ENOTFOUND);
+	assert_int_equal(kpi_config_load(&cfg, fixture("no-such-config.json"), &err), KPI_ECONFIG);
+	assert_int_equal(err.code, KPI_ECONFIG);
 	assert_null(cfg);
-	assert_contains(err.message, "no-such-config.json");
+	assert_contains(err.message, "config: cannot open '");
+	assert_contains(err.message, "no-such-config.json': No such file or directory");
+}
+
+/* --db: libpq must parse it; the message never quotes it (a password). */
+static void test_config_set_conninfo__unparsable_is_a_config_error_without_the_string(void **state)
+{
+	static const char *const bad[] = {
+		"host=db password=s3cr3t-pw 'unterminated",
+		"dbname=kpi password=s3cr3t-pw nosuchkey=1",
+		"postgresql://u:s3cr3t-pw@db:5432/kpi?bogus=1",
+		"dbname=kpi password='s3cr3t-pw",
+		"password=s3cr3t-pw host",
+	};
+	kpi_config *cfg = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_int_equal(kpi_config_load(&cfg, NULL, &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		kpi_error e = KPI_ERROR_INIT;
+		assert_int_equal(kpi_config_set_conninfo(cfg, bad[i], "--db", &e), KPI_ECONFIG);
+		assert_contains(e.message, "--db: conninfo cannot be parsed by libpq");
+		assert_not_contains(e.message, "s3cr3t");
+		assert_null(cfg->conninfo);
+	}
+	assert_int_equal(kpi_config_set_conninfo(cfg, "host=/tmp dbname=kpi password=ok", "--db", &err), 0);
+	assert_string_equal(cfg->conninfo, "host=/tmp dbname=kpi password=ok");
+	kpi_config_free(cfg);
 }
 
 static void test_config_load__syntax_error_trailing_comma_at_closing_brace(void **state)
@@ -602,7 +633,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_catalog_load__reads_definitions),
 		T(test_catalog_load__shipped_catalogue_is_valid),
-		T(test_catalog_load__missing_file_is_not_found),
+		T(test_catalog_load__missing_file_is_a_config_error),
 		T(test_catalog_load__syntax_error_has_line_and_column),
 		T(test_catalog_load__rejects_duplicate_id_at_second_id),
 		T(test_catalog_load__rejects_gating_without_threshold_at_its_kpi),
@@ -618,7 +649,8 @@ int main(void)
 		T(test_config_load__defaults_without_a_file),
 		T(test_config_load__reads_a_valid_file),
 		T(test_config_load__uses_kpi_config_env_without_path),
-		T(test_config_load__missing_file_is_not_found),
+		T(test_config_load__missing_file_is_a_config_error),
+		T(test_config_set_conninfo__unparsable_is_a_config_error_without_the_string),
 		T(test_config_load__syntax_error_trailing_comma_at_closing_brace),
 		T(test_config_load__syntax_error_missing_comma_at_next_key),
 		T(test_config_load__rejects_string_active_days_at_its_value),

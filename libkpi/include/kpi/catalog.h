@@ -82,8 +82,9 @@ typedef struct kpi_catalog {
 /**
  * Load a catalogue file.
  * @param[out] out the catalogue; the caller frees it with kpi_catalog_free().
- * @return 0, KPI_ENOTFOUND/KPI_EIO when unreadable, KPI_ECONFIG with
- *         "file:line:col: what is wrong" when invalid.
+ * @return 0; KPI_ECONFIG when missing or unreadable ("catalogue: cannot
+ *         open 'FILE': ...") or with "file:line:col: what is wrong" when
+ *         invalid.
  */
 KPI_EXTERN int kpi_catalog_load(kpi_catalog **out, const char *path, kpi_error *err);
 

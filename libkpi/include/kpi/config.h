@@ -35,10 +35,21 @@ typedef struct kpi_config {
  * else no file), then the environment (KPI_TIMEZONE, KPI_ACTIVE_DAYS,
  * KPI_DATADIR, KPI_CATALOG, KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS).
  * @param[out] out the configuration; the caller frees it with kpi_config_free().
- * @return 0, KPI_ENOTFOUND when the file is missing, KPI_ECONFIG with
- *         "file:line:col: what is wrong" for a syntax or semantic error.
+ * @return 0; KPI_ECONFIG when the file is missing or unreadable ("config:
+ *         cannot open 'FILE': ...") and with "file:line:col: what is wrong"
+ *         for a syntax or semantic error.
  */
 KPI_EXTERN int kpi_config_load(kpi_config **out, const char *path, kpi_error *err);
+
+/**
+ * Use `conninfo` (a libpq connection string, e.g. from `--db`) instead of
+ * the configured one, after checking that libpq can parse it.
+ * @param what names its origin in the message ("--db").
+ * @return 0; KPI_ECONFIG "WHAT: conninfo cannot be parsed by libpq ..."
+ *         when it does not parse (the string itself, which may hold a
+ *         password, is never quoted); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *what, kpi_error *err);
 
 /**
  * Apply the file's per-KPI overrides ("kpis": {id: {threshold, gating,

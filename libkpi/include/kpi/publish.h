@@ -6,7 +6,9 @@
  *
  * What is published is the last week of a result (the current week by
  * default in `kpi publish`): for each row with a value, a metric named after
- * the KPI id with the row's labels as dimensions/labels, and `<id>_status`:
+ * the KPI (CloudWatch: its id and unit; Prometheus: its name in base units,
+ * see kpi_prom_metric_of()) with the row's labels as dimensions/labels, and
+ * `<metric>_status`:
  * 1 when the row is in breach, 0 when ok or warn. Rows with no value
  * (no_data, not_applicable) publish nothing — no value and no status — and
  * are logged: CloudWatch alarms then see missing data (their
@@ -54,6 +56,36 @@ KPI_EXTERN int kpi_publish_cloudwatch(const kpi_config *cfg, const kpi_result *r
                                       const kpi_publish_opts *opts, kpi_publish_stats *stats,
                                       kpi_error *err);
 
+/**
+ * How a KPI appears in the Prometheus textfile: Prometheus' conventions
+ * (base units, unit as the name's suffix, ratios 0..1) rather than the
+ * catalogue's units. By the KPI's unit:
+ *
+ * | unit    | name                                              | value     |
+ * |---------|---------------------------------------------------|-----------|
+ * | `%`     | id less `_pct`/`_percent`/`_ratio`, then `_rate`; + `_ratio` | / 100 |
+ * | `ms`    | id less `_ms`/`_milliseconds`, + `_seconds`       | / 1000    |
+ * | `d`     | id less `_days`/`_d`, + `_seconds`                | x 86400   |
+ * | `h`     | id less `_hours`/`_h`, + `_seconds`               | x 3600    |
+ * | `min`   | id less `_minutes`/`_min`, + `_seconds`           | x 60      |
+ * | `s`     | id less `_s`/`_sec`, + `_seconds` (once)          | unchanged |
+ * | other   | the id                                            | unchanged |
+ *
+ * e.g. `uncached_legacy_max_age_days` (d) -> `kpi_uncached_legacy_max_age_seconds`,
+ * `api_latency_p95_ms` -> `kpi_api_latency_p95_seconds`, `legacy_coverage_pct`
+ * -> `kpi_legacy_coverage_ratio`, `export_success_rate` (%) ->
+ * `kpi_export_success_ratio`. CloudWatch keeps the KPI ids and units.
+ */
+typedef struct kpi_prom_metric {
+	char name[192];           /**< "kpi_..." */
+	const char *base_unit;    /**< "seconds", "ratio", or "" (the value as computed) */
+	double mul;               /**< Prometheus value = value * mul / div */
+	double div;
+} kpi_prom_metric;
+
+/** The Prometheus name and scaling of a KPI (see kpi_prom_metric). */
+KPI_EXTERN void kpi_prom_metric_of(kpi_prom_metric *out, const kpi_def *def);
+
 /** The run a Prometheus textfile describes. */
 typedef struct kpi_prom_run {
 	const kpi_result *result; /**< NULL when the run failed: no KPI gauge is written, so
@@ -67,10 +99,12 @@ typedef struct kpi_prom_run {
 
 /**
  * Render a node_exporter textfile: HELP/TYPE lines, one gauge per KPI
- * (`kpi_<id>`, and `kpi_<id>_status`) with its labels, `kpi_rows{kpi,status}`,
+ * (named and scaled by kpi_prom_metric_of(), and `<name>_status`) with its labels, `kpi_rows{kpi,status}`,
  * `kpi_week_start_timestamp_seconds`, `kpi_run_duration_seconds`,
  * `kpi_last_success_timestamp_seconds`, `kpi_last_run_success` and the
  * counter `kpi_source_errors_total` (incremented on a failed run).
+ * @return 0; KPI_ECONFIG when two KPIs of the result map to one metric name
+ *         (or to one of the fixed ones), naming both; KPI_ENOMEM.
  */
 KPI_EXTERN int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err);
 
