@@ -863,9 +863,19 @@ static void summary(xl *x, lxw_worksheet *ws)
 	}
 	if (v->nreasons)
 		status_colours(x, ws, row - (lxw_row_t)v->nreasons, row - 1, 5, 5);
-	put_str(x, ws, row, 0, "Not collected", x->f.bold); /* and why: the PDF's statement */
-	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
-	put_over(x, ws, row++, 1, buf, NULL); /* overflows into the empty cells beside it */
+	/* What the run did not collect, and why (the PDF's statement): one row
+	 * per KPI, so no line runs past the printed page. */
+	put_str(x, ws, row, 0, "Not collected", x->f.bold);
+	if (!snap->nnot_collected) {
+		kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+		put_over(x, ws, row++, 1, buf, NULL); /* overflows into the empty cells beside it */
+	}
+	for (size_t i = 0; i < snap->nnot_collected; i++, row++) {
+		const kpi_not_collected *n = &snap->not_collected[i];
+		snprintf(buf, sizeof(buf), "%s: %s (%s; %s)", n->kpi, n->reason,
+		         n->gating ? "gating: the verdicts do not weigh it" : "not gating", n->detail);
+		put_over(x, ws, row, 1, buf, NULL);
+	}
 	row++;
 	head = row;
 	{

@@ -195,8 +195,19 @@ static void test_xlsx__summary_scorecard(void **state)
 	assert_string_equal(xr_text(b, s, r + 1, 5), "breach");
 	/* what the run did not collect, and why, as the PDF says it */
 	r = find_row(b, s, 0, "Not collected");
-	assert_contains(xr_text(b, s, r, 1), "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer");
-	assert_contains(xr_text(b, s, r, 1), "1 of them is gating");
+	{
+		/* one row per KPI left out, each with its reason, gating and setting */
+		int gating = 0, n = 0;
+		for (int i = r; xr_text(b, s, i, 1)[0] && (i == r || !xr_text(b, s, i, 0)[0]); i++, n++) {
+			assert_contains(xr_text(b, s, i, 1), ": CloudWatch not configured (");
+			gating += strstr(xr_text(b, s, i, 1), "(gating: the verdicts do not weigh it; set ") != NULL;
+		}
+		assert_true(n >= 1);
+		assert_int_equal(gating, 1);
+		assert_contains(xr_text(b, s, r, 1),
+		                "api_latency_p95_ms: CloudWatch not configured (gating: the verdicts do not weigh it; "
+		                "set cloudwatch.load_balancer");
+	}
 	head = find_row(b, s, 0, "KPI");
 	assert_string_equal(xr_text(b, s, head, 3), "Unit");
 	assert_string_equal(xr_text(b, s, head, 7), "Delta");
