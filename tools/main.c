@@ -33,8 +33,8 @@ static void usage(FILE *f)
 	           "  input data (snapshot, pack that fails verify)\n"
 	           "exit status of alert (Nagios): 0 ok, 1 warning, 2 critical, 3 unknown\n"
 	           "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
-	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_NOW, KPI_STATE_DIR, NO_COLOR,\n"
-	           "  libpq's PG*, KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_DEADLINE_SECONDS,\n"
+	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_DB_CONNECTIONS, KPI_NOW, KPI_STATE_DIR,\n"
+	           "  NO_COLOR, libpq's PG*, KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_DEADLINE_SECONDS,\n"
 	           "  KPI_PUBLISH_NAMESPACE, the AWS ones (AWS_PROFILE, AWS_REGION,\n"
 	           "  AWS_ENDPOINT_URL[_CLOUDWATCH|_SNS], ...) and the alert sinks' secret variables\n");
 }

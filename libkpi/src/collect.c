@@ -7,9 +7,9 @@ int kpi__collect_session(kpi_result **out, kpi_pg **pgp, const kpi_catalog *cat,
 {
 	kpi_result *res = calloc(1, sizeof(*res));
 	const kpi_def **defs = NULL;
-	const kpi_def **cw = NULL;
-	kpi_series *cwser = NULL;
-	size_t *cwidx = NULL, ncw = 0;
+	const kpi_def **cw = NULL, **pgd = NULL;
+	kpi_series *cwser = NULL, *pgser = NULL;
+	size_t *cwidx = NULL, ncw = 0, *pgidx = NULL, npg = 0;
 	size_t n = 0;
 	int rc = 0;
 
@@ -45,7 +45,10 @@ int kpi__collect_session(kpi_result **out, kpi_pg **pgp, const kpi_catalog *cat,
 	cw = calloc(n + 1, sizeof(*cw));
 	cwser = calloc(n + 1, sizeof(*cwser));
 	cwidx = calloc(n + 1, sizeof(*cwidx));
-	if (!res->series || !cw || !cwser || !cwidx) {
+	pgd = calloc(n + 1, sizeof(*pgd));
+	pgser = calloc(n + 1, sizeof(*pgser));
+	pgidx = calloc(n + 1, sizeof(*pgidx));
+	if (!res->series || !cw || !cwser || !cwidx || !pgd || !pgser || !pgidx) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -54,14 +57,22 @@ int kpi__collect_session(kpi_result **out, kpi_pg **pgp, const kpi_catalog *cat,
 	for (size_t i = 0; i < n; i++) {
 		const kpi_def *d = defs[i];
 		if (d->source == KPI_SOURCE_POSTGRES) {
-			if (!*pgp && (rc = kpi_pg_open(pgp, cfg, err)))
-				goto done;
-			if ((rc = kpi_pg_fetch(*pgp, cfg, cat, d, w, &res->series[i], err)))
-				goto done;
+			pgidx[npg] = i;
+			pgd[npg++] = d;
 		} else {
 			cwidx[ncw] = i;
 			cw[ncw++] = d;
 		}
+	}
+	/* The Postgres KPIs on up to cfg->connections connections, all in the
+	 * snapshot of this session's transaction. */
+	if (npg) {
+		if (!*pgp && (rc = kpi__pg_open_shared(pgp, cfg, npg > 1, err)))
+			goto done;
+		if ((rc = kpi__pg_fetch_many(*pgp, cfg, cat, pgd, npg, w, pgser, err)))
+			goto done;
+		for (size_t i = 0; i < npg; i++)
+			res->series[pgidx[i]] = pgser[i];
 	}
 	/* All CloudWatch KPIs of the run in one batch of GetMetricData calls. */
 	if (ncw) {
@@ -79,6 +90,9 @@ done:
 	free(cw);
 	free(cwser);
 	free(cwidx);
+	free(pgd);
+	free(pgser);
+	free(pgidx);
 	return rc;
 }
 

@@ -140,7 +140,7 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 	static const char *const top[] = { "timezone", "active_days", "database", "catalog", "queries",
 		                           "templates", "kpis", "cloudwatch", "alert", "pack",
 		                           "publish", NULL };
-	static const char *const dbkeys[] = { "conninfo", "statement_timeout_ms", NULL };
+	static const char *const dbkeys[] = { "conninfo", "statement_timeout_ms", "connections", NULL };
 	kpi__jsondoc *doc = NULL;
 	json_t *root, *v, *db;
 	int rc;
@@ -185,6 +185,14 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 				                          "statement_timeout_ms must be a whole number of milliseconds > 0");
 			cfg->statement_timeout_ms = (int)json_integer_value(v);
 		}
+		if ((v = json_object_get(db, "connections"))) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > KPI_PG_MAX_CONNECTIONS)
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                          "connections must be a whole number, 1..%d",
+				                          KPI_PG_MAX_CONNECTIONS);
+			cfg->connections = (int)json_integer_value(v);
+		}
 	}
 	{
 		const char *names[] = { "catalog", "queries", "templates" };
@@ -216,6 +224,7 @@ int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 	cfg->timezone = strdup("UTC");
 	cfg->active_days = 90;
 	cfg->statement_timeout_ms = 60000;
+	cfg->connections = 2;
 	cfg->catalog_path = kpi__path_join(dd, "templates/catalog.json");
 	cfg->query_dir = kpi__path_join(dd, "queries");
 	cfg->template_dir = kpi__path_join(dd, "templates");
@@ -235,7 +244,8 @@ int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 		set_str(&cfg->timezone, v);
 	}
 	if ((rc = env_int("KPI_ACTIVE_DAYS", 1, 3660, &cfg->active_days, err)) ||
-	    (rc = env_int("KPI_STATEMENT_TIMEOUT_MS", 1, 24 * 3600 * 1000, &cfg->statement_timeout_ms, err)))
+	    (rc = env_int("KPI_STATEMENT_TIMEOUT_MS", 1, 24 * 3600 * 1000, &cfg->statement_timeout_ms, err)) ||
+	    (rc = env_int("KPI_DB_CONNECTIONS", 1, KPI_PG_MAX_CONNECTIONS, &cfg->connections, err)))
 		goto fail;
 	if ((v = getenv("KPI_CATALOG")) && *v)
 		set_str(&cfg->catalog_path, v);

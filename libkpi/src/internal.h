@@ -78,6 +78,23 @@ int kpi__pg_connect(struct pg_conn **out, char *where, size_t wsize, const kpi_c
 /* The session's secret-free description, "host=... port=... dbname=... user=...". */
 const char *kpi__pg_where(const kpi_pg *pg);
 
+/* The most connections a run may use at once (config database.connections). */
+#define KPI_PG_MAX_CONNECTIONS 8
+
+/* kpi_pg_open, and with `share` also export the transaction's snapshot so
+ * that kpi__pg_fetch_many can run queries on further connections that see
+ * exactly the same data. When the server refuses the export (a pooler, an
+ * old standby) the session is reopened unshared: same data, one connection. */
+int kpi__pg_open_shared(kpi_pg **out, const kpi_config *cfg, bool share, kpi_error *err);
+
+/* kpi_pg_fetch for `n` KPIs (out[i] for defs[i]): on up to
+ * cfg->connections connections at once when the session shares its
+ * snapshot, else one after the other. The result, and on failure the error
+ * (the first KPI in `defs` order that fails, as a serial run would report;
+ * queries after it are cancelled), are those of the serial run. */
+int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *const *defs,
+                       size_t n, const kpi_window *w, kpi_series *out, kpi_error *err);
+
 /* Check a snapshot's drill-down lists against their KPIs (the uncovered
  * total and oldest age against uncached_legacy_max_age_days, the mismatch
  * total against routing_mismatch_critical). KPI_ECONTRACT when they differ. */

@@ -8,7 +8,9 @@
  */
 #include "internal.h"
 #include <libpq-fe.h>
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,8 @@
 
 struct kpi_pg {
 	PGconn *conn;
-	char where[256]; /* "host=... port=... dbname=..." without secrets */
+	char where[256];   /* "host=... port=... dbname=..." without secrets */
+	char snapshot[64]; /* the exported snapshot id, "" when not shared */
 };
 
 static void first_line(char *dst, size_t n, const char *msg)
@@ -60,19 +63,6 @@ void kpi_pg_close(kpi_pg *pg)
 		PQfinish(pg->conn);
 	}
 	free(pg);
-}
-
-static int exec_ok(kpi_pg *pg, PGresult *r, const char *what, kpi_error *err)
-{
-	char msg[512];
-	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		PQclear(r);
-		return 0;
-	}
-	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
-	PQclear(r);
-	return kpi_error_set(err, KPI_ESOURCE, "PostgreSQL (%s): %s: %s", pg->where, what, msg);
 }
 
 int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err)
@@ -119,13 +109,80 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 	return 0;
 }
 
-int kpi_pg_open(kpi_pg **out, const kpi_config *cfg, kpi_error *err)
+/* Open the read-only transaction on `conn`, importing `snapshot` when not
+ * NULL (SET TRANSACTION SNAPSHOT must come before any query), and set its
+ * statement_timeout, TimeZone, DateStyle and jit. */
+static int begin_tx(PGconn *conn, const char *where, const char *snapshot, const kpi_config *cfg,
+                    kpi_error *err)
+{
+	char timeout[32], msg[512], *lit = NULL, sql[128];
+	const char *params[2], *what = "cannot start a read-only transaction";
+	PGresult *r = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+
+	if (PQresultStatus(r) == PGRES_COMMAND_OK && snapshot) {
+		/* A utility statement takes no parameters: the id is the server's
+		 * own (checked by kpi__pg_open_shared) and quoted by libpq. */
+		PQclear(r);
+		r = NULL;
+		what = "cannot import the run's snapshot on a further connection";
+		if ((lit = PQescapeLiteral(conn, snapshot, strlen(snapshot)))) {
+			snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT %s", lit);
+			PQfreemem(lit);
+			r = PQexec(conn, sql);
+		}
+	}
+	if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+		PQclear(r);
+		snprintf(timeout, sizeof(timeout), "%d", cfg->statement_timeout_ms);
+		params[0] = timeout;
+		params[1] = cfg->timezone;
+		what = "cannot set statement_timeout and TimeZone";
+		/* jit off: compiling these plans with LLVM costs 0.3-0.7 s per query
+		 * and per parallel worker, more than it saves on their scans (see
+		 * docs/performance.md). */
+		r = PQexecParams(conn,
+		                 "SELECT set_config('statement_timeout', $1, true), "
+		                 "set_config('TimeZone', $2, true), set_config('DateStyle', 'ISO', true), "
+		                 "set_config('jit', 'off', true)",
+		                 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			PQclear(r);
+			return 0;
+		}
+	}
+	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	PQclear(r);
+	return kpi_error_set(err, KPI_ESOURCE, "PostgreSQL (%s): %s: %s", where, what, msg);
+}
+
+/* Export the transaction's snapshot into pg->snapshot. A failed statement
+ * aborts the transaction (and an export cannot be guarded by a savepoint:
+ * "cannot export a snapshot from a subtransaction"), so on failure the
+ * transaction is rolled back and begun again, unshared; nothing has been
+ * read in it yet. */
+static int export_snapshot(kpi_pg *pg, const kpi_config *cfg, kpi_error *err)
+{
+	PGresult *r = PQexec(pg->conn, "SELECT pg_export_snapshot()");
+	const char *id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+	size_t len = strlen(id);
+
+	if (len > 0 && len < sizeof(pg->snapshot) && strspn(id, "0123456789ABCDEFabcdef-") == len) {
+		memcpy(pg->snapshot, id, len + 1);
+		PQclear(r);
+		return 0;
+	}
+	PQclear(r);
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		return kpi_error_set(err, KPI_ESOURCE, "lost the connection to PostgreSQL (%s): %s", pg->where,
+		                     PQerrorMessage(pg->conn));
+	PQclear(PQexec(pg->conn, "ROLLBACK"));
+	return begin_tx(pg->conn, pg->where, NULL, cfg, err);
+}
+
+int kpi__pg_open_shared(kpi_pg **out, const kpi_config *cfg, bool share, kpi_error *err)
 {
 	int rc;
-	char timeout[32];
 	kpi_pg *pg = calloc(1, sizeof(*pg));
-	const char *params[2];
-	PGresult *r;
 
 	*out = NULL;
 	if (!pg)
@@ -134,27 +191,18 @@ int kpi_pg_open(kpi_pg **out, const kpi_config *cfg, kpi_error *err)
 		free(pg);
 		return rc;
 	}
-	if ((rc = exec_ok(pg, PQexec(pg->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
-	                  "cannot start a read-only transaction", err)))
-		goto fail;
-	snprintf(timeout, sizeof(timeout), "%d", cfg->statement_timeout_ms);
-	params[0] = timeout;
-	params[1] = cfg->timezone;
-	/* jit off: compiling these plans with LLVM costs 0.3-0.7 s per query
-	 * and per parallel worker, more than it saves on their scans (see
-	 * docs/performance.md). */
-	r = PQexecParams(pg->conn,
-	                 "SELECT set_config('statement_timeout', $1, true), "
-	                 "set_config('TimeZone', $2, true), set_config('DateStyle', 'ISO', true), "
-	                 "set_config('jit', 'off', true)",
-	                 2, NULL, params, NULL, NULL, 0);
-	if ((rc = exec_ok(pg, r, "cannot set statement_timeout and TimeZone", err)))
-		goto fail;
+	if ((rc = begin_tx(pg->conn, pg->where, NULL, cfg, err)) ||
+	    (share && cfg->connections > 1 && (rc = export_snapshot(pg, cfg, err)))) {
+		kpi_pg_close(pg);
+		return rc;
+	}
 	*out = pg;
 	return 0;
-fail:
-	kpi_pg_close(pg);
-	return rc;
+}
+
+int kpi_pg_open(kpi_pg **out, const kpi_config *cfg, kpi_error *err)
+{
+	return kpi__pg_open_shared(out, cfg, false, err);
 }
 
 int kpi_query_text(char **out, const kpi_config *cfg, const kpi_def *def, kpi_error *err)
@@ -459,17 +507,17 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 /* Translate a failed query into kpi_error: a lost connection, a timeout
  * (SQLSTATE 57014), no result set, or the server's message at the
  * file:line:col of the query text when it gives a position. */
-static int query_error(kpi_pg *pg, PGresult *r, const kpi_config *cfg, const char *text,
+static int query_error(PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg, const char *text,
                        const char *qpath, const char *what, kpi_error *err)
 {
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
 	char msg[512];
 
-	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
-	if (PQstatus(pg->conn) != CONNECTION_OK)
+	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	if (PQstatus(conn) != CONNECTION_OK)
 		return kpi_error_set(err, KPI_ESOURCE, "%s (%s): lost the connection to PostgreSQL (%s): %s",
-		                     what, qpath, pg->where, msg);
+		                     what, qpath, where, msg);
 	if (state && strcmp(state, "57014") == 0)
 		return kpi_error_set(err, KPI_ETIMEOUT, "%s (%s): query cancelled after statement_timeout %d ms: %s",
 		                     what, qpath, cfg->statement_timeout_ms, msg);
@@ -484,41 +532,252 @@ static int query_error(kpi_pg *pg, PGresult *r, const kpi_config *cfg, const cha
 	                     state ? state : "");
 }
 
-int kpi_pg_fetch(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
-                 const kpi_window *w, kpi_series *out, kpi_error *err)
-{
-	static const Oid types[4] = { OID_TIMESTAMPTZ, OID_TIMESTAMPTZ, OID_INT4, OID_FLOAT8 };
-	char *text = NULL, *qpath = NULL, what[160];
-	const char *vals[4];
+/* One KPI query of a run: its text, parameters and, once run, its rows. */
+typedef struct fetch_job {
+	const kpi_def *def;
+	kpi_series *out;
+	char *text, *qpath;
 	kpi_query_params qp;
-	PGresult *r = NULL;
+	const char *vals[4];
+} fetch_job;
+
+static const Oid fetch_types[4] = { OID_TIMESTAMPTZ, OID_TIMESTAMPTZ, OID_INT4, OID_FLOAT8 };
+
+static void job_release(fetch_job *j)
+{
+	free(j->text);
+	free(j->qpath);
+	j->text = j->qpath = NULL;
+}
+
+/* Read the query text and fill the parameters. */
+static int job_prepare(fetch_job *j, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                       const kpi_window *w, kpi_series *out, kpi_error *err)
+{
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->def = def;
+	j->out = out;
+	if ((rc = kpi__series_init(out, def, err)))
+		return rc;
+	if (!(j->qpath = kpi__path_join(cfg->query_dir, def->query)))
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	else if (!(rc = kpi_query_text(&j->text, cfg, def, err)))
+		kpi_sha256_hex(out->query_sha256, j->text, strlen(j->text));
+	if (rc) {
+		kpi__series_release(out);
+		job_release(j);
+		return rc;
+	}
+	kpi_query_params_init(&j->qp, cfg, cat, w);
+	for (int i = 0; i < 4; i++)
+		j->vals[i] = j->qp.values[i];
+	return 0;
+}
+
+/* Check the result `r` of the job's query on `conn` and fill its series;
+ * on failure the series is released. The job's text is released either way. */
+static int job_finish(fetch_job *j, PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg,
+                      const kpi_window *w, kpi_error *err)
+{
+	char what[160];
 	colmap m;
 	int rc;
 
-	if ((rc = kpi__series_init(out, def, err)))
-		return rc;
-	qpath = kpi__path_join(cfg->query_dir, def->query);
-	if ((rc = kpi_query_text(&text, cfg, def, err)))
-		goto done;
-	kpi_sha256_hex(out->query_sha256, text, strlen(text));
-	kpi_query_params_init(&qp, cfg, cat, w);
-	for (int i = 0; i < 4; i++)
-		vals[i] = qp.values[i];
-	r = PQexecParams(pg->conn, text, 4, types, vals, NULL, NULL, 1);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		snprintf(what, sizeof(what), "KPI %s", def->id);
-		rc = query_error(pg, r, cfg, text, qpath, what, err);
-		goto done;
+		snprintf(what, sizeof(what), "KPI %s", j->def->id);
+		rc = query_error(conn, where, r, cfg, j->text, j->qpath, what, err);
+	} else if (!(rc = check_columns(r, j->def, j->qpath, &m, err))) {
+		rc = fill_rows(j->out, r, j->def, w, &m, j->qpath, err);
 	}
-	if ((rc = check_columns(r, def, qpath, &m, err)))
-		goto done;
-	rc = fill_rows(out, r, def, w, &m, qpath, err);
-done:
 	if (rc)
-		kpi__series_release(out);
+		kpi__series_release(j->out);
+	job_release(j);
+	return rc;
+}
+
+int kpi_pg_fetch(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                 const kpi_window *w, kpi_series *out, kpi_error *err)
+{
+	fetch_job j;
+	PGresult *r;
+	int rc;
+
+	if ((rc = job_prepare(&j, cfg, cat, def, w, out, err)))
+		return rc;
+	r = PQexecParams(pg->conn, j.text, 4, fetch_types, j.vals, NULL, NULL, 1);
+	rc = job_finish(&j, pg->conn, pg->where, r, cfg, w, err);
 	PQclear(r);
-	free(text);
-	free(qpath);
+	return rc;
+}
+
+/* ---- several queries at once, on connections sharing one snapshot ---- */
+
+typedef struct fetch_slot {
+	PGconn *conn;
+	long job;          /* index of the running query, -1 when idle */
+	PGresult *result;  /* its last result so far */
+	bool cancelled;
+} fetch_slot;
+
+/* Open a further connection into the run's snapshot; NULL when it cannot
+ * (max_connections reached...): the run then uses fewer connections, with
+ * the same results. */
+static PGconn *open_more(const kpi_pg *pg, const kpi_config *cfg)
+{
+	PGconn *conn = NULL;
+	char where[256];
+	kpi_error ignored = KPI_ERROR_INIT;
+
+	if (kpi__pg_connect((struct pg_conn **)&conn, where, sizeof(where), cfg, &ignored))
+		return NULL;
+	if (begin_tx(conn, where, pg->snapshot, cfg, &ignored)) {
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* Read what has arrived on a busy slot; true when its query is complete
+ * (or its connection is gone). */
+static bool slot_collect(fetch_slot *s)
+{
+	PGresult *r;
+
+	if (!PQconsumeInput(s->conn))
+		return true;
+	while (!PQisBusy(s->conn)) {
+		if (!(r = PQgetResult(s->conn)))
+			return true;
+		PQclear(s->result);
+		s->result = r;
+	}
+	return false;
+}
+
+static void slot_cancel(fetch_slot *s)
+{
+	char buf[256];
+	PGcancel *c = PQgetCancel(s->conn);
+
+	if (c) {
+		PQcancel(c, buf, sizeof(buf));
+		PQfreeCancel(c);
+	}
+	s->cancelled = true;
+}
+
+int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *const *defs,
+                       size_t n, const kpi_window *w, kpi_series *out, kpi_error *err)
+{
+	fetch_slot slots[KPI_PG_MAX_CONNECTIONS];
+	fetch_job *jobs = NULL;
+	struct pollfd pfd[KPI_PG_MAX_CONNECTIONS];
+	size_t nslots = 1, next = 0, failed = n, nprepared = 0;
+	bool *finished = NULL;
+	int rc = 0, want = cfg->connections < KPI_PG_MAX_CONNECTIONS ? cfg->connections : KPI_PG_MAX_CONNECTIONS;
+	kpi_error first = KPI_ERROR_INIT;
+
+	if (n <= 1 || !pg->snapshot[0] || want <= 1) {
+		for (size_t i = 0; i < n; i++)
+			if ((rc = kpi_pg_fetch(pg, cfg, cat, defs[i], w, &out[i], err))) {
+				for (size_t k = 0; k < i; k++)
+					kpi__series_release(&out[k]);
+				return rc;
+			}
+		return 0;
+	}
+	if (!(jobs = calloc(n, sizeof(*jobs))) || !(finished = calloc(n, sizeof(*finished)))) {
+		free(jobs);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	memset(slots, 0, sizeof(slots));
+	slots[0].conn = pg->conn;
+	slots[0].job = -1;
+	while (nslots < (size_t)want && nslots < n && (slots[nslots].conn = open_more(pg, cfg)))
+		slots[nslots++].job = -1;
+
+	for (;;) {
+		size_t nbusy = 0;
+		/* Hand the next queries to idle connections; none after a failure
+		 * except those before it in `defs` order, which a serial run would
+		 * have run (and whose failure it would report instead). */
+		for (size_t s = 0; s < nslots; s++) {
+			if (slots[s].job >= 0 || next >= failed)
+				continue;
+			fetch_job *j = &jobs[next];
+			if ((rc = job_prepare(j, cfg, cat, defs[next], w, &out[next], &first)) ||
+			    (PQsendQueryParams(slots[s].conn, j->text, 4, fetch_types, j->vals, NULL, NULL, 1) != 1 &&
+			     (rc = job_finish(j, slots[s].conn, pg->where, NULL, cfg, w, &first)))) {
+				if (rc == 0)
+					rc = kpi_error_set(&first, KPI_ESOURCE, "KPI %s: cannot send its query", defs[next]->id);
+				failed = next;
+				finished[next] = true;
+				nprepared = ++next;
+				break;
+			}
+			slots[s].job = (long)next++;
+			nprepared = next;
+		}
+		for (size_t s = 0; s < nslots; s++) {
+			if (slots[s].job < 0)
+				continue;
+			if (failed < n && (size_t)slots[s].job > failed && !slots[s].cancelled)
+				slot_cancel(&slots[s]);
+			pfd[nbusy].fd = PQsocket(slots[s].conn);
+			pfd[nbusy].events = POLLIN;
+			pfd[nbusy++].revents = 0;
+		}
+		if (nbusy == 0)
+			break;
+		if (poll(pfd, nbusy, -1) < 0 && errno != EINTR) {
+			rc = kpi_error_set(&first, KPI_ESOURCE, "waiting for PostgreSQL (%s): %s", pg->where,
+			                   strerror(errno));
+			failed = 0;
+			break;
+		}
+		for (size_t s = 0, b = 0; s < nslots; s++) {
+			kpi_error e = KPI_ERROR_INIT;
+			size_t i;
+			if (slots[s].job < 0)
+				continue;
+			if (!(pfd[b++].revents) || !slot_collect(&slots[s]))
+				continue;
+			i = (size_t)slots[s].job;
+			rc = job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, cfg, w, &e);
+			finished[i] = true;
+			PQclear(slots[s].result);
+			slots[s].result = NULL;
+			slots[s].job = -1;
+			slots[s].cancelled = false;
+			if (rc && i < failed) {
+				failed = i;
+				first = e;
+			}
+		}
+	}
+	rc = failed < n ? first.code : 0;
+	if (rc) {
+		for (size_t i = 0; i < nprepared; i++)
+			if (i != failed && finished[i])
+				kpi__series_release(&out[i]);
+		/* the connection may be mid-query after a poll error */
+		for (size_t i = 0; i < nprepared; i++)
+			if (!finished[i]) {
+				kpi__series_release(&out[i]);
+				job_release(&jobs[i]);
+			}
+		if (err)
+			*err = first;
+	}
+	for (size_t s = 1; s < nslots; s++) {
+		PQclear(slots[s].result);
+		PQfinish(slots[s].conn); /* ends its read-only transaction */
+	}
+	PQclear(slots[0].result);
+	free(jobs);
+	free(finished);
 	return rc;
 }
 
@@ -543,7 +802,7 @@ int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, cons
 	 * caller reads integers and float8 (shortest exact text since PG 12). */
 	r = PQexecParams(pg->conn, text, nparams, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = query_error(pg, r, cfg, text, qpath, what, err);
+		rc = query_error(pg->conn, pg->where, r, cfg, text, qpath, what, err);
 		PQclear(r);
 		goto done;
 	}

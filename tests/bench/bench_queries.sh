@@ -8,7 +8,8 @@
 #     `kpi query KPI --week 2026-W46 --weeks 12 --format json`, the floor (the
 #     wall time of `psql -c 'SELECT count(*) FROM T'` over the largest table T
 #     the query reads) and time / floor;
-#   - the wall time of `kpi query all --week 2026-W46 --weeks 12`;
+#   - the wall time of `kpi query all --week 2026-W46 --weeks 12`, with the
+#     default connections and with KPI_DB_CONNECTIONS=1;
 #   - the peak RSS of kpi (GNU time) for that run and for each KPI.
 # Every timed command runs once to warm the caches, then RUNS times (default
 # 3); the median is reported. A digest of each KPI's JSON output is printed
@@ -81,7 +82,7 @@ report() {
 
 declare -A MEM_ALL
 bench_scale() {
-  local scale=$1 t0 t1 load_ms vac_ms k table floor q ratio digest rss
+  local scale=$1 t0 t1 load_ms vac_ms k table floor q q1 ratio digest rss rss1
   declare -A floors=()
   kpi_pg_start
   log "loading the scale dataset, scale $scale"
@@ -135,9 +136,13 @@ bench_scale() {
   rss=$(peak_kb "$KPI" query all --week $WEEK --weeks $WEEKS)
   q=$(median_ms "$KPI" query all --week $WEEK --weeks $WEEKS)
   MEM_ALL[$scale]=$rss
+  log "query all on one connection"
+  rss1=$(KPI_DB_CONNECTIONS=1 peak_kb "$KPI" query all --week $WEEK --weeks $WEEKS)
+  q1=$(KPI_DB_CONNECTIONS=1 median_ms "$KPI" query all --week $WEEK --weeks $WEEKS)
   {
     echo
-    echo "\`kpi query all --week $WEEK --weeks $WEEKS\`: $(fmt_s "$q") s (median of $RUNS), peak RSS $rss KiB."
+    echo "\`kpi query all --week $WEEK --weeks $WEEKS\`: $(fmt_s "$q") s (median of $RUNS), peak RSS $rss KiB" \
+         "(the default two connections in one snapshot); with \`KPI_DB_CONNECTIONS=1\`: $(fmt_s "$q1") s, peak RSS $rss1 KiB."
     echo
   } | report
   if [ -n "${KPI_BENCH_KEEP:-}" ]; then

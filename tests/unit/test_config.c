@@ -8,7 +8,7 @@
 
 static const char *const env_vars[] = { "KPI_CONFIG",       "KPI_TIMEZONE",  "KPI_ACTIVE_DAYS",
 	                                "KPI_STATEMENT_TIMEOUT_MS", "KPI_CATALOG", "KPI_QUERY_DIR",
-	                                NULL };
+	                                "KPI_DB_CONNECTIONS", NULL };
 
 static int clean_env(void **state)
 {
@@ -299,6 +299,7 @@ static void test_config_load__defaults_without_a_file(void **state)
 	assert_string_equal(cfg->timezone, "UTC");
 	assert_int_equal(cfg->active_days, 90);
 	assert_int_equal(cfg->statement_timeout_ms, 60000);
+	assert_int_equal(cfg->connections, 2);
 	assert_null(cfg->conninfo);
 	assert_string_equal(cfg->catalog_path, KPI_SOURCE_DIR "/templates/catalog.json");
 	assert_string_equal(cfg->query_dir, KPI_SOURCE_DIR "/queries");
@@ -401,6 +402,12 @@ static void test_config_load__rejects_zero_active_days_at_its_value(void **state
 {
 	(void)state;
 	expect_config_error("config_active_days_zero.json", "0}", 0, "active_days");
+}
+
+static void test_config_load__rejects_nine_connections_at_its_value(void **state)
+{
+	(void)state;
+	expect_config_error("config_connections_nine.json", "9\n", 0, "connections must be a whole number, 1..8");
 }
 
 static void test_config_load__rejects_unknown_key_at_its_value(void **state)
@@ -624,6 +631,15 @@ static void test_config_env__statement_timeout_and_paths(void **state)
 	setenv("KPI_STATEMENT_TIMEOUT_MS", "soon", 1);
 	assert_int_equal(kpi_config_load(&cfg, NULL, &err), KPI_ECONFIG);
 	assert_contains(err.message, "KPI_STATEMENT_TIMEOUT_MS");
+	unsetenv("KPI_STATEMENT_TIMEOUT_MS");
+	/* connections: 1..8 */
+	setenv("KPI_DB_CONNECTIONS", "1", 1);
+	cfg = load_config_ok(NULL);
+	assert_int_equal(cfg->connections, 1);
+	kpi_config_free(cfg);
+	setenv("KPI_DB_CONNECTIONS", "0", 1);
+	assert_int_equal(kpi_config_load(&cfg, NULL, &err), KPI_ECONFIG);
+	assert_contains(err.message, "environment KPI_DB_CONNECTIONS='0': expected a whole number 1..8");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, clean_env, clean_env)
@@ -675,6 +691,7 @@ int main(void)
 		T(test_config_env__active_days_overrides_file),
 		T(test_config_env__invalid_active_days_is_an_error),
 		T(test_config_env__statement_timeout_and_paths),
+		T(test_config_load__rejects_nine_connections_at_its_value),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -24,6 +24,8 @@ typedef struct kpi_config {
 	int active_days;            /**< legacy cohort activity window, default 90 */
 	char *conninfo;             /**< libpq connection string, NULL = PG* environment */
 	int statement_timeout_ms;   /**< default 60000 */
+	int connections;            /**< connections a multi-KPI run may use at once
+	                                 (all in one exported snapshot), default 2 */
 	char *catalog_path;         /**< catalogue file */
 	char *query_dir;            /**< directory of the query files */
 	char *template_dir;         /**< directory of templates */
@@ -33,7 +35,8 @@ typedef struct kpi_config {
 /**
  * Load the configuration: defaults, then `path` (NULL: $KPI_CONFIG if set,
  * else no file), then the environment (KPI_TIMEZONE, KPI_ACTIVE_DAYS,
- * KPI_DATADIR, KPI_CATALOG, KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS).
+ * KPI_DATADIR, KPI_CATALOG, KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS,
+ * KPI_DB_CONNECTIONS).
  * @param[out] out the configuration; the caller frees it with kpi_config_free().
  * @return 0; KPI_ECONFIG when the file is missing or unreadable ("config:
  *         cannot open 'FILE': ...") and with "file:line:col: what is wrong"

@@ -57,7 +57,10 @@ KPI_EXTERN int kpi_pg_fetch(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog
 /**
  * Read the given KPIs (all when `ids` is NULL) over the window from their
  * sources and evaluate statuses. Any source failure fails the whole run:
- * nothing partial is returned.
+ * nothing partial is returned. Several Postgres KPIs run side by side on up
+ * to cfg->connections connections that share the first one's exported
+ * snapshot: the result, and on failure the error (the first failing KPI in
+ * catalogue order), are those of a run on one connection.
  * @param[out] out the result; free with kpi_result_free().
  */
 KPI_EXTERN int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,

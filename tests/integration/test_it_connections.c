@@ -1,0 +1,196 @@
+/*
+ * Integration: a run of several Postgres KPIs on more than one connection
+ * (config database.connections, KPI_DB_CONNECTIONS; default 2), every
+ * connection in the snapshot the first one exported. What a user sees must
+ * not depend on it: the output of `kpi query all` over the demo dataset is
+ * byte-identical with 1, 2 and 8 connections; the queries do run on
+ * different server processes in one snapshot; and a failure is reported as
+ * a serial run would report it (the first failing KPI in catalogue order,
+ * even when a later one fails sooner).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "it_util.h"
+
+#define NOW "KPI_NOW=2026-11-20T00:00:00Z"
+
+static const char *fixtures(void)
+{
+	const char *f = getenv("KPI_IT_FIXTURES");
+	return f && *f ? f : KPI_SOURCE_DIR "/tests/fixtures/integration";
+}
+
+/* The demo dataset's twelve weeks: the same bytes whatever the connections. */
+static void test_same_output(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("conn_demo");
+	kpi_error err = KPI_ERROR_INIT;
+	static const char *const formats[] = { "json", "csv", "table" };
+	static const char *const conns[] = { "KPI_DB_CONNECTIONS=1", "KPI_DB_CONNECTIONS=2", "KPI_DB_CONNECTIONS=8" };
+
+	if (kpi_seed(db->cfg, "demo", 1, true, &err))
+		fail_msg("kpi_seed demo: %s", err.message);
+	for (size_t f = 0; f < 3; f++) {
+		char *first = NULL;
+		for (size_t c = 0; c < 3; c++) {
+			const char *env[] = { NOW, conns[c], "NO_COLOR=1", NULL };
+			const char *argv[] = { "kpi", "query", "all", "--week", "2026-W46", "--weeks", "12",
+				               "--format", formats[f], "--db", db->conninfo, NULL };
+			it_run_result r;
+			it_run(&r, argv, env, 120);
+			if (r.status != 0)
+				fail_msg("query all --format %s with %s: exit %d: %s", formats[f], conns[c], r.status,
+				         r.err);
+			assert_true(strlen(r.out) > 1000);
+			if (!first)
+				first = strdup(r.out);
+			else if (strcmp(first, r.out) != 0)
+				fail_msg("query all --format %s: %s printed something else than %s", formats[f], conns[c],
+				         conns[0]);
+			it_run_free(&r);
+		}
+		free(first);
+	}
+	it_db_drop(db);
+}
+
+/* A catalogue of `n` KPIs over the fixture queries `files` (in the
+ * fixtures' query directory); returns its path (it_tmp_cleanup removes it). */
+static char *fixture_catalog(const char *const *files, size_t n)
+{
+	char buf[4096];
+	size_t len = 0;
+
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "{\"version\": 1, \"kpis\": [");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		                        "%s{\"id\": \"fixture_%zu\", \"title\": \"Fixture %zu\", \"unit\": \"count\", "
+		                        "\"source\": \"postgres\", \"query\": \"%s\", \"kind\": \"flow\", "
+		                        "\"labels\": [], \"threshold\": null, \"gating\": false, "
+		                        "\"missing\": \"ignore\", \"empty\": \"zero\", \"description\": \"d\"}",
+		                        i ? ", " : "", i, i, files[i]);
+	snprintf(buf + len, sizeof(buf) - len, "]}\n");
+	return it_write_tmp("catalog.json", buf);
+}
+
+/* The value of the first row of KPI `id` in `kpi query all --format json`. */
+static double first_value(json_t *doc, const char *id, const char *field)
+{
+	size_t i;
+	json_t *k;
+	json_array_foreach(json_object_get(doc, "kpis"), i, k)
+		if (strcmp(json_string_value(json_object_get(k, "kpi")), id) == 0)
+			return json_number_value(json_object_get(json_array_get(json_object_get(k, "rows"), 0), field));
+	fail_msg("no KPI %s in the output", id);
+	return 0;
+}
+
+/* Two KPIs: on two server processes with two connections, on one with
+ * one; in the same snapshot either way. */
+static void test_connections_used(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "backend.sql", "backend.sql" };
+	it_db *db = it_db_create("conn_used");
+	char *cat = fixture_catalog(files, 2);
+	char catenv[512], qdir[512];
+
+	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
+	snprintf(qdir, sizeof(qdir), "KPI_QUERY_DIR=%s/queries", fixtures());
+	for (int c = 1; c <= 2; c++) {
+		char conns[32];
+		const char *env[] = { NOW, catenv, qdir, conns, NULL };
+		const char *argv[] = { "kpi", "query", "all", "--week", "2026-W10", "--weeks", "2", "--format", "json",
+			               "--db", db->conninfo, NULL };
+		json_error_t jerr;
+		json_t *doc;
+		it_run_result r;
+
+		snprintf(conns, sizeof(conns), "KPI_DB_CONNECTIONS=%d", c);
+		it_run(&r, argv, env, 30);
+		if (r.status != 0)
+			fail_msg("%s: exit %d: %s", conns, r.status, r.err);
+		if (!(doc = json_loads(r.out, 0, &jerr)))
+			fail_msg("%s: not JSON: %s", conns, jerr.text);
+		if (c == 1)
+			assert_true(first_value(doc, "fixture_0", "value") == first_value(doc, "fixture_1", "value"));
+		else
+			assert_true(first_value(doc, "fixture_0", "value") != first_value(doc, "fixture_1", "value"));
+		assert_true(first_value(doc, "fixture_0", "numerator") == first_value(doc, "fixture_1", "numerator"));
+		json_decref(doc);
+		it_run_free(&r);
+	}
+	free(cat);
+	it_tmp_cleanup();
+	it_db_drop(db);
+}
+
+/* A slow KPI first, a broken one second: with statement_timeout 300 ms the
+ * broken one fails at once on the second connection, but a serial run
+ * would have stopped at the first, so that is the error (exit 5, naming
+ * the first), and the KPIs after it are not waited for (a minute's sleep). */
+static void test_first_failure_wins(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "slow.sql", "bad_type.sql", "slow.sql", "good.sql" };
+	it_db *db = it_db_create("conn_fail");
+	char *cat = fixture_catalog(files, 4);
+	char catenv[512], qdir[512];
+	const char *env[] = { NOW, catenv, qdir, "KPI_DB_CONNECTIONS=3", "KPI_STATEMENT_TIMEOUT_MS=300", NULL };
+	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W10", "--format", "json", "--db", db->conninfo,
+		               NULL };
+	it_run_result r;
+
+	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
+	snprintf(qdir, sizeof(qdir), "KPI_QUERY_DIR=%s/queries", fixtures());
+	it_run(&r, argv, env, 30);
+	if (r.status != 5)
+		fail_msg("exit %d, expected 5 (the timeout of fixture_0): %s", r.status, r.err);
+	assert_string_equal(r.out, "");
+	assert_int_equal(it_count_lines(r.err), 1);
+	assert_non_null(strstr(r.err, "fixture_0"));
+	assert_non_null(strstr(r.err, "slow.sql"));
+	assert_true(r.seconds < 10);
+	it_run_free(&r);
+
+	/* the broken one first: exit 6 naming it, the slow one cancelled */
+	{
+		static const char *const files2[] = { "good.sql", "bad_type.sql", "slow.sql" };
+		char *cat2 = fixture_catalog(files2, 3);
+		const char *env2[] = { NOW, catenv, qdir, "KPI_DB_CONNECTIONS=3", NULL };
+		snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat2);
+		it_run(&r, argv, env2, 30);
+		if (r.status != 6)
+			fail_msg("exit %d, expected 6 (fixture_1's contract): %s", r.status, r.err);
+		assert_non_null(strstr(r.err, "fixture_1"));
+		assert_non_null(strstr(r.err, "bad_type.sql"));
+		assert_true(r.seconds < 10);
+		it_run_free(&r);
+		free(cat2);
+	}
+	free(cat);
+	it_tmp_cleanup();
+	it_db_drop(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_output),
+		cmocka_unit_test(test_connections_used),
+		cmocka_unit_test(test_first_failure_wins),
+	};
+	if (!it_pg_wanted("integration_connections"))
+		return 77;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
