@@ -674,24 +674,23 @@ int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat
 	fetch_slot slots[KPI_PG_MAX_CONNECTIONS];
 	fetch_job *jobs = NULL;
 	struct pollfd pfd[KPI_PG_MAX_CONNECTIONS];
-	size_t nslots = 1, next = 0, failed = n, nprepared = 0;
-	bool *finished = NULL;
-	int rc = 0, want = cfg->connections < KPI_PG_MAX_CONNECTIONS ? cfg->connections : KPI_PG_MAX_CONNECTIONS;
+	size_t nslots = 1, next = 0, failed = n;
+	int want = cfg->connections < KPI_PG_MAX_CONNECTIONS ? cfg->connections : KPI_PG_MAX_CONNECTIONS;
 	kpi_error first = KPI_ERROR_INIT;
 
 	if (n <= 1 || !pg->snapshot[0] || want <= 1) {
-		for (size_t i = 0; i < n; i++)
-			if ((rc = kpi_pg_fetch(pg, cfg, cat, defs[i], w, &out[i], err))) {
+		for (size_t i = 0; i < n; i++) {
+			int rc = kpi_pg_fetch(pg, cfg, cat, defs[i], w, &out[i], err);
+			if (rc) {
 				for (size_t k = 0; k < i; k++)
 					kpi__series_release(&out[k]);
 				return rc;
 			}
+		}
 		return 0;
 	}
-	if (!(jobs = calloc(n, sizeof(*jobs))) || !(finished = calloc(n, sizeof(*finished)))) {
-		free(jobs);
+	if (!(jobs = calloc(n, sizeof(*jobs))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	}
 	memset(slots, 0, sizeof(slots));
 	slots[0].conn = pg->conn;
 	slots[0].job = -1;
@@ -703,27 +702,22 @@ int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat
 		/* Hand the next queries to idle connections; none after a failure
 		 * except those before it in `defs` order, which a serial run would
 		 * have run (and whose failure it would report instead). */
-		for (size_t s = 0; s < nslots; s++) {
-			if (slots[s].job >= 0 || next >= failed)
-				continue;
+		for (size_t s = 0; s < nslots && next < failed; s++) {
 			fetch_job *j = &jobs[next];
-			if ((rc = job_prepare(j, cfg, cat, defs[next], w, &out[next], &first)) ||
+			if (slots[s].job >= 0)
+				continue;
+			if (job_prepare(j, cfg, cat, defs[next], w, &out[next], &first) ||
 			    (PQsendQueryParams(slots[s].conn, j->text, 4, fetch_types, j->vals, NULL, NULL, 1) != 1 &&
-			     (rc = job_finish(j, slots[s].conn, pg->where, NULL, cfg, w, &first)))) {
-				if (rc == 0)
-					rc = kpi_error_set(&first, KPI_ESOURCE, "KPI %s: cannot send its query", defs[next]->id);
-				failed = next;
-				finished[next] = true;
-				nprepared = ++next;
+			     job_finish(j, slots[s].conn, pg->where, NULL, cfg, w, &first))) {
+				failed = next++;
 				break;
 			}
 			slots[s].job = (long)next++;
-			nprepared = next;
 		}
 		for (size_t s = 0; s < nslots; s++) {
 			if (slots[s].job < 0)
 				continue;
-			if (failed < n && (size_t)slots[s].job > failed && !slots[s].cancelled)
+			if ((size_t)slots[s].job > failed && !slots[s].cancelled)
 				slot_cancel(&slots[s]);
 			pfd[nbusy].fd = PQsocket(slots[s].conn);
 			pfd[nbusy].events = POLLIN;
@@ -732,42 +726,34 @@ int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat
 		if (nbusy == 0)
 			break;
 		if (poll(pfd, nbusy, -1) < 0 && errno != EINTR) {
-			rc = kpi_error_set(&first, KPI_ESOURCE, "waiting for PostgreSQL (%s): %s", pg->where,
-			                   strerror(errno));
+			kpi_error_set(&first, KPI_ESOURCE, "waiting for PostgreSQL (%s): %s", pg->where, strerror(errno));
 			failed = 0;
 			break;
 		}
 		for (size_t s = 0, b = 0; s < nslots; s++) {
 			kpi_error e = KPI_ERROR_INIT;
-			size_t i;
+			size_t i = (size_t)slots[s].job;
 			if (slots[s].job < 0)
 				continue;
 			if (!(pfd[b++].revents) || !slot_collect(&slots[s]))
 				continue;
-			i = (size_t)slots[s].job;
-			rc = job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, cfg, w, &e);
-			finished[i] = true;
+			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, cfg, w, &e) && i < failed) {
+				failed = i;
+				first = e;
+			}
 			PQclear(slots[s].result);
 			slots[s].result = NULL;
 			slots[s].job = -1;
 			slots[s].cancelled = false;
-			if (rc && i < failed) {
-				failed = i;
-				first = e;
-			}
 		}
 	}
-	rc = failed < n ? first.code : 0;
-	if (rc) {
-		for (size_t i = 0; i < nprepared; i++)
-			if (i != failed && finished[i])
-				kpi__series_release(&out[i]);
-		/* the connection may be mid-query after a poll error */
-		for (size_t i = 0; i < nprepared; i++)
-			if (!finished[i]) {
-				kpi__series_release(&out[i]);
-				job_release(&jobs[i]);
-			}
+	/* On failure nothing is handed back: every series and query text goes
+	 * (both releases are no-ops for what job_finish already released). */
+	if (failed < n) {
+		for (size_t i = 0; i < next; i++) {
+			kpi__series_release(&out[i]);
+			job_release(&jobs[i]);
+		}
 		if (err)
 			*err = first;
 	}
@@ -777,8 +763,7 @@ int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat
 	}
 	PQclear(slots[0].result);
 	free(jobs);
-	free(finished);
-	return rc;
+	return failed < n ? first.code : 0;
 }
 
 int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const kpi_config *cfg,

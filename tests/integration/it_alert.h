@@ -24,7 +24,7 @@
  * show up in an output, a log or the state directory. */
 #define IT_PD_KEY "R0UT1NG-K3Y-9f8e7d6c5b4a"
 #define IT_HOOK_TOKEN "W3BH00K-T0K3N-1a2b3c4d"
-#define IT_ALERT_AWS_KEY_ID "AKIAKPIALERTTEST0001"
+#define IT_ALERT_AWS_KEY_ID "KPITESTALERTKEYID001"
 #define IT_ALERT_AWS_SECRET "aws-s3cr3t-kpi-alert-never-printed"
 
 /* Config pieces: only uncached_legacy_max_age_days alerts (the others are

@@ -16,7 +16,7 @@
 #include "asserts.h"
 
 /* The key pair every test signs with (moto accepts any until auth is on). */
-#define IT_AWS_KEY "AKIAKPITESTKEY000001"
+#define IT_AWS_KEY "KPITESTCWKEYID000001"
 #define IT_AWS_SECRET "kpi-it-secret-never-printed"
 
 /* Clear the KPI_* and AWS_* variables a developer may have set, so the
