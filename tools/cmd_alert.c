@@ -1,4 +1,4 @@
-/* kpi alert: one evaluation and delivery cycle for cron (libkpi/src/alert_*.c
+/* kpi alert: one evaluation and delivery cycle for cron (libkpi/src/alert/alert_*.c
  * does the work). Nagios plugin output and exit codes: 0 ok, 1 warning,
  * 2 critical, 3 unknown (for every failure, usage errors included). */
 #include <stdio.h>

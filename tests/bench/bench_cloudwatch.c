@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "cw.h"
+#include "sources/cloudwatch/cw.h"
 
 #define WEEKS 12
 #define H 3600

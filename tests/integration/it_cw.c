@@ -11,7 +11,7 @@
 
 #include "it_cw.h"
 #include "it_util.h"
-#include "cw.h"
+#include "sources/cloudwatch/cw.h"
 
 static const char *const cleared[] = {
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "it_util.h"
-#include "internal.h"
+#include "core/internal.h"
 #include "xlsxread.h"
 
 #define DONE "2026-05-01T00:00:00Z"

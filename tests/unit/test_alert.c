@@ -5,7 +5,7 @@
  * settings and rules, scrubbing.
  */
 #include "unit.h"
-#include "alert_internal.h"
+#include "alert/alert_internal.h"
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -4,7 +4,7 @@
  * credential source, and the error-code parsing of responses.
  */
 #include "unit.h"
-#include "aws.h"
+#include "net/aws.h"
 #include <sys/stat.h>
 #include <unistd.h>
 

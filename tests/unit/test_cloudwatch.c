@@ -6,7 +6,7 @@
  * settings.
  */
 #include "unit.h"
-#include "cw.h"
+#include "sources/cloudwatch/cw.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
