@@ -82,10 +82,13 @@ int cmd_alert(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "--now '%s': %s", now_s, err.message);
 		return cannot_start("alert.usage", msg);
 	}
-	if (!now_s && kpi_time_now(&now, &err)) /* "KPI_NOW: ..." */
-		return cannot_start("alert.usage", err.message);
 	if (kpi_load_setup_err(&cfg, &cat, config, db, &err))
 		return cannot_start("alert.config.invalid", err.message);
+	if (!now_s && kpi_config_now(cfg, &now, &err)) { /* "KPI_NOW: ..." */
+		kpi_catalog_free(cat);
+		kpi_config_free(cfg);
+		return cannot_start("alert.usage", err.message);
+	}
 	if (test) {
 		kpi_alert_test_result tr;
 		if ((rc = kpi_alert_test(&tr, cat, cfg, test, now, &err))) {

@@ -37,10 +37,12 @@ int cmd_pack(int argc, char **argv)
 	                    opts, argc, argv, pos, 0, &npos);
 	if (rc)
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if ((rc = kpi_parse_weeks("pack", weeks, &n)) || (rc = kpi_now(&now)))
+	if ((rc = kpi_parse_weeks("pack", weeks, &n)))
 		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, config, db)))
 		return rc;
+	if ((rc = kpi_now(cfg, &now)))
+		goto done;
 	if ((rc = kpi_window_init(&w, week, n, cfg->timezone, now, &err)) ||
 	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) || (rc = kpi_snapshot_write(&json, snap, &err)) ||
 	    (rc = kpi_pack_write(&paths, outdir, snap, json.data, json.len, &err)))

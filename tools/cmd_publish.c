@@ -62,10 +62,10 @@ int cmd_publish(int argc, char **argv)
 		fprintf(stderr, "kpi publish: --prom-textfile needs a path\n");
 		return KPI_EXIT_USAGE;
 	}
-	if ((rc = kpi_now(&now)))
-		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, config, db)))
 		return rc;
+	if ((rc = kpi_now(cfg, &now)))
+		goto done;
 	if ((rc = kpi_window_init(&w, week, 1, cfg->timezone, now, &err)))
 		goto fail;
 	rc = kpi_collect(&res, cat, cfg, NULL, 0, &w, &err);

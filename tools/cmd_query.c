@@ -49,10 +49,10 @@ int cmd_query(int argc, char **argv)
 		fprintf(stderr, "kpi query: unknown format '%s': expected table, csv or json\n", format);
 		return KPI_EXIT_USAGE;
 	}
-	if ((rc = kpi_now(&now)))
-		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, config, db)))
 		return rc;
+	if ((rc = kpi_now(cfg, &now)))
+		goto done;
 	if (strcmp(id, "all") != 0 && !kpi_catalog_find(cat, id)) {
 		kpi_error_set(&err, KPI_ENOTFOUND, "unknown KPI '%s' (kpi list shows the catalogue)", id);
 		goto fail;

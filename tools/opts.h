@@ -77,7 +77,8 @@ int kpi_parse_weeks(const char *cmd, const char *text, int *out);
 /* Print the paths of a written pack's PDF and XLSX, one per line. */
 int kpi_print_pack(const kpi_pack_paths *p);
 
-/* The current time, or $KPI_NOW (ISO 8601) when set, for replays and tests. */
-int kpi_now(int64_t *now);
+/* The current time, or $KPI_NOW (ISO 8601) when set, for replays and tests
+ * (as the config saw the environment). Prints the error; returns the exit code. */
+int kpi_now(const kpi_config *cfg, int64_t *now);
 
 #endif

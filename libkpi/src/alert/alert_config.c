@@ -288,8 +288,8 @@ static bool env_name_ok(const char *s)
 }
 
 /* Read a secret from the environment variable named by obj[key]. */
-static int secret_from_env(char **out, const kpi__jsondoc *doc, const json_t *obj, const char *key,
-                           const char *sink, const char *what, kpi_error *err)
+static int secret_from_env(char **out, const kpi_config *cfg, const kpi__jsondoc *doc, const json_t *obj,
+                           const char *key, const char *sink, const char *what, kpi_error *err)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *name = json_string_value(v), *val;
@@ -301,7 +301,7 @@ static int secret_from_env(char **out, const kpi__jsondoc *doc, const json_t *ob
 	if (!env_name_ok(name))
 		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
 		                          "sink '%s': %s must name an environment variable (A-Z, 0-9, _)", sink, key);
-	val = getenv(name);
+	val = kpi_config_env(cfg, name);
 	if (!val || !*val)
 		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
 		                          "sink '%s': environment variable %s is not set (its %s comes only from "
@@ -366,14 +366,14 @@ static int sns_resolve(kpi__alert_settings *st, kpi__sink *s, const kpi__jsondoc
 
 	if (!a)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if ((rc = kpi__aws_resolve(a, &kpi__aws_sns, s->region, &aerr))) {
+	if ((rc = kpi__aws_resolve(a, st->cfg, &kpi__aws_sns, s->region, &aerr))) {
 		free(a);
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' (sns): %s", s->name, aerr.message);
 	}
 	s->aws = a;
 	free(a->region);
 	a->region = strdup(s->region);
-	if (!ep && !getenv("AWS_ENDPOINT_URL_SNS") && !getenv("AWS_ENDPOINT_URL")) {
+	if (!ep && !kpi_config_env(st->cfg, "AWS_ENDPOINT_URL_SNS") && !kpi_config_env(st->cfg, "AWS_ENDPOINT_URL")) {
 		snprintf(buf, sizeof(buf), "https://sns.%s.amazonaws.com", s->region);
 		ep = buf;
 	}
@@ -456,7 +456,7 @@ static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const ch
 	s->timeout_ms = (long)(timeout * 1000);
 	switch (s->kind) {
 	case KPI__SINK_PAGERDUTY:
-		if ((rc = secret_from_env(&s->secret, doc, o, "routing_key_env", name, "routing key", err)) ||
+		if ((rc = secret_from_env(&s->secret, st->cfg, doc, o, "routing_key_env", name, "routing key", err)) ||
 		    (rc = add_secret(st, s->secret) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0))
 			return rc;
 		s->url = strdup("https://events.pagerduty.com");
@@ -465,7 +465,7 @@ static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const ch
 		break;
 	case KPI__SINK_SLACK:
 	case KPI__SINK_WEBHOOK:
-		if ((rc = secret_from_env(&s->url, doc, o, "url_env", name, "URL", err)) ||
+		if ((rc = secret_from_env(&s->url, st->cfg, doc, o, "url_env", name, "URL", err)) ||
 		    (rc = add_secret(st, s->url) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0))
 			return rc;
 		if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0)
@@ -605,6 +605,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	*out = NULL;
 	if (!st)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	st->cfg = cfg;
 	st->source_failures = 3;
 	st->deadline = 30;
 	st->lock_wait = 60;

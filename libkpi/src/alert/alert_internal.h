@@ -101,6 +101,7 @@ typedef struct kpi__alert_settings {
 	char *tpl_name[KPI__TPL_N];
 	const char *const *secrets; /* NULL-terminated: every secret value, for scrubbing */
 	char **secret_list;
+	const kpi_config *cfg;    /* the configuration loaded from (its environment: secrets) */
 } kpi__alert_settings;
 
 /* Parse the config's "alert" object and the catalogue's rules, read the
@@ -202,7 +203,7 @@ int kpi__alert_lock(int *fd, const char *dir, double wait_s, kpi_error *err);
 int kpi__state_dir_prepare(const char *dir, kpi_error *err);
 /* The state directory: `opt`, else $KPI_STATE_DIR, else the config's, else
  * $XDG_STATE_HOME/kpi, else $HOME/.local/state/kpi. Caller frees. */
-char *kpi__state_dir_resolve(const char *opt, const char *configured);
+char *kpi__state_dir_resolve(const kpi_config *cfg, const char *opt, const char *configured);
 
 /* ---- transitions ---- */
 

@@ -479,19 +479,19 @@ int kpi__ledger_save(const char *path, kpi__ledger *l, int64_t now, kpi_error *e
 
 /* ---- the state directory and its lock ---- */
 
-char *kpi__state_dir_resolve(const char *opt, const char *configured)
+char *kpi__state_dir_resolve(const kpi_config *cfg, const char *opt, const char *configured)
 {
 	const char *v;
 	if (opt && *opt)
 		return strdup(opt);
-	if ((v = getenv("KPI_STATE_DIR")) && *v)
+	if ((v = kpi_config_env(cfg, "KPI_STATE_DIR")) && *v)
 		return strdup(v);
 	if (configured && *configured)
 		return strdup(configured);
 	/* XDG: a relative $XDG_STATE_HOME is invalid and must be ignored. */
-	if ((v = getenv("XDG_STATE_HOME")) && v[0] == '/')
+	if ((v = kpi_config_env(cfg, "XDG_STATE_HOME")) && v[0] == '/')
 		return kpi__path_join(v, "kpi");
-	if (!(v = getenv("HOME")) || !*v) {
+	if (!(v = kpi_config_env(cfg, "HOME")) || !*v) {
 		struct passwd *pw = getpwuid(getuid());
 		v = pw ? pw->pw_dir : NULL;
 	}

@@ -954,7 +954,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if ((rc = kpi__alert_settings_load(&r.st, cfg, cat, err)))
 		goto done;
-	if (!(r.rep->state_dir = kpi__state_dir_resolve(opts->state_dir, r.st->state_dir))) {
+	if (!(r.rep->state_dir = kpi__state_dir_resolve(cfg, opts->state_dir, r.st->state_dir))) {
 		rc = kpi_error_set(err, KPI_EIO, "no state directory: give --state-dir, or set KPI_STATE_DIR or HOME");
 		goto done;
 	}

@@ -346,19 +346,6 @@ bad:
 	                     text ? text : "");
 }
 
-int kpi_time_now(int64_t *out, kpi_error *err)
-{
-	const char *env = getenv("KPI_NOW");
-
-	if (env && *env) {
-		if (kpi_time_parse(out, env, err))
-			return kpi_error_wrap(err, "KPI_NOW");
-		return 0;
-	}
-	*out = (int64_t)time(NULL);
-	return 0;
-}
-
 char *kpi_time_format_local(char *buf, size_t size, int64_t t, const char *tz)
 {
 	tzsave s;

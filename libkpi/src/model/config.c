@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th, kpi_error *err);
@@ -19,16 +20,65 @@ int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *ou
 #define KPI_DATADIR_SOURCE "."
 #endif
 
+extern char **environ;
+
+/* Copy the environment (the only place libkpi reads it). */
+static int env_copy(kpi_config *cfg, const char *const *envp)
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	if (!(cfg->env = calloc(n + 1, sizeof(char *))))
+		return KPI_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!strchr(envp[i], '='))
+			continue;
+		if (!(cfg->env[cfg->nenv] = strdup(envp[i])))
+			return KPI_ENOMEM;
+		cfg->nenv++;
+	}
+	return 0;
+}
+
+const char *kpi_config_env(const kpi_config *cfg, const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	for (size_t i = 0; cfg && len && i < cfg->nenv; i++)
+		if (strncmp(cfg->env[i], name, len) == 0 && cfg->env[i][len] == '=')
+			return cfg->env[i] + len + 1;
+	return NULL;
+}
+
+/* A variable that is set and not empty. */
+static const char *env_set(const kpi_config *cfg, const char *name)
+{
+	const char *v = kpi_config_env(cfg, name);
+	return v && *v ? v : NULL;
+}
+
+int kpi_config_now(const kpi_config *cfg, int64_t *out, kpi_error *err)
+{
+	const char *v = env_set(cfg, "KPI_NOW");
+
+	if (v) {
+		if (kpi_time_parse(out, v, err))
+			return kpi_error_wrap(err, "KPI_NOW");
+		return 0;
+	}
+	*out = (int64_t)time(NULL);
+	return 0;
+}
+
 /* The directory holding queries/ and templates/: $KPI_DATADIR, else the
  * installed one when present, else the source tree the binary was built from
  * (so `build/tools/kpi` works without installing). */
-static const char *datadir(void)
+static const char *datadir(const kpi_config *cfg)
 {
-	const char *env = getenv("KPI_DATADIR");
+	const char *env = env_set(cfg, "KPI_DATADIR");
 	char probe[PATH_MAX];
 	struct stat st;
 
-	if (env && *env)
+	if (env)
 		return env;
 	snprintf(probe, sizeof(probe), "%s/templates/catalog.json", KPI_DATADIR_INSTALL);
 	if (stat(probe, &st) == 0)
@@ -47,6 +97,9 @@ void kpi_config_free(kpi_config *cfg)
 	free(cfg->query_dir);
 	free(cfg->template_dir);
 	kpi__jsondoc_free((kpi__jsondoc *)cfg->doc);
+	for (size_t i = 0; i < cfg->nenv; i++)
+		free(cfg->env[i]);
+	free(cfg->env);
 	free(cfg);
 }
 
@@ -79,13 +132,13 @@ char *kpi__path_relative(const char *file, const char *p)
 	return res;
 }
 
-static int env_int(const char *name, int lo, int hi, int *out, kpi_error *err)
+static int env_int(const kpi_config *cfg, const char *name, int lo, int hi, int *out, kpi_error *err)
 {
-	const char *v = getenv(name);
+	const char *v = env_set(cfg, name);
 	char *end;
 	long n;
 
-	if (!v || !*v)
+	if (!v)
 		return 0;
 	errno = 0;
 	n = strtol(v, &end, 10);
@@ -212,15 +265,18 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 	return 0;
 }
 
-int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
+int kpi_config_load_env(kpi_config **out, const char *path, const char *const *envp, kpi_error *err)
 {
 	kpi_config *cfg = calloc(1, sizeof(*cfg));
-	const char *dd = datadir(), *v;
+	const char *dd, *v;
 	int rc = 0;
 
 	*out = NULL;
-	if (!cfg)
+	if (!cfg || env_copy(cfg, envp)) {
+		kpi_config_free(cfg);
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	dd = datadir(cfg);
 	cfg->timezone = strdup("UTC");
 	cfg->active_days = 90;
 	cfg->statement_timeout_ms = 60000;
@@ -229,27 +285,27 @@ int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 	cfg->query_dir = kpi__path_join(dd, "queries");
 	cfg->template_dir = kpi__path_join(dd, "templates");
 	if (!path || !*path)
-		path = getenv("KPI_CONFIG");
+		path = env_set(cfg, "KPI_CONFIG");
 	if (path && *path) {
 		cfg->path = strdup(path);
 		if ((rc = load_file(cfg, path, err)))
 			goto fail;
 	}
 	/* The environment wins over the file. */
-	if ((v = getenv("KPI_TIMEZONE")) && *v) {
+	if ((v = env_set(cfg, "KPI_TIMEZONE"))) {
 		if ((rc = kpi_tz_check(v, err))) {
 			kpi_error_wrap(err, "environment KPI_TIMEZONE");
 			goto fail;
 		}
 		set_str(&cfg->timezone, v);
 	}
-	if ((rc = env_int("KPI_ACTIVE_DAYS", 1, 3660, &cfg->active_days, err)) ||
-	    (rc = env_int("KPI_STATEMENT_TIMEOUT_MS", 1, 24 * 3600 * 1000, &cfg->statement_timeout_ms, err)) ||
-	    (rc = env_int("KPI_DB_CONNECTIONS", 1, KPI_PG_MAX_CONNECTIONS, &cfg->connections, err)))
+	if ((rc = env_int(cfg, "KPI_ACTIVE_DAYS", 1, 3660, &cfg->active_days, err)) ||
+	    (rc = env_int(cfg, "KPI_STATEMENT_TIMEOUT_MS", 1, 24 * 3600 * 1000, &cfg->statement_timeout_ms, err)) ||
+	    (rc = env_int(cfg, "KPI_DB_CONNECTIONS", 1, KPI_PG_MAX_CONNECTIONS, &cfg->connections, err)))
 		goto fail;
-	if ((v = getenv("KPI_CATALOG")) && *v)
+	if ((v = env_set(cfg, "KPI_CATALOG")))
 		set_str(&cfg->catalog_path, v);
-	if ((v = getenv("KPI_QUERY_DIR")) && *v)
+	if ((v = env_set(cfg, "KPI_QUERY_DIR")))
 		set_str(&cfg->query_dir, v);
 	{
 		/* The CloudWatch module owns its settings; check them now so a bad
@@ -264,6 +320,11 @@ int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 fail:
 	kpi_config_free(cfg);
 	return rc;
+}
+
+int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
+{
+	return kpi_config_load_env(out, path, (const char *const *)environ, err);
 }
 
 int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)

@@ -18,9 +18,9 @@ double kpi__mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *env(const char *name)
+static const char *env(const kpi_config *cfg, const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = kpi_config_env(cfg, name);
 	return v && *v ? v : NULL;
 }
 
@@ -108,9 +108,9 @@ int kpi__aws_ini_get(char **out, bool *found_section, const char *text, const ch
 
 /* A file path from the environment or the default under $HOME, with a
  * leading "~/" expanded like the AWS CLI does. */
-static char *aws_file(const char *envname, const char *dflt)
+static char *aws_file(const kpi_config *cfg, const char *envname, const char *dflt)
 {
-	const char *v = env(envname), *home = env("HOME");
+	const char *v = env(cfg, envname), *home = env(cfg, "HOME");
 	char *p;
 	if (!v)
 		v = dflt;
@@ -202,12 +202,12 @@ static int keys_from(kpi__aws *a, const char *text, const char *section, const c
 	return rc;
 }
 
-static int resolve_credentials(kpi__aws *a, const char *cred_path, const char *cred_text,
+static int resolve_credentials(kpi__aws *a, const kpi_config *cfg, const char *cred_path, const char *cred_text,
                                const char *conf_path, const char *conf_text, const char *conf_section,
                                kpi_error *err)
 {
-	const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
-	const char *token = env("AWS_SESSION_TOKEN");
+	const char *id = env(cfg, "AWS_ACCESS_KEY_ID"), *secret = env(cfg, "AWS_SECRET_ACCESS_KEY");
+	const char *token = env(cfg, "AWS_SESSION_TOKEN");
 	char desc[400];
 	int rc;
 
@@ -272,15 +272,15 @@ static char *profile_region(char *src, size_t ssize, const kpi__aws *a, const ch
 	return NULL;
 }
 
-static int resolve_region(kpi__aws *a, const char *cred_path, const char *cred_text, const char *conf_path,
+static int resolve_region(kpi__aws *a, const kpi_config *cfg, const char *cred_path, const char *cred_text, const char *conf_path,
                           const char *conf_text, const char *conf_section, const char *fallback,
                           kpi_error *err)
 {
 	const char *v;
 
-	if ((v = env("AWS_REGION")) || (v = env("AWS_DEFAULT_REGION"))) {
+	if ((v = env(cfg, "AWS_REGION")) || (v = env(cfg, "AWS_DEFAULT_REGION"))) {
 		snprintf(a->region_source, sizeof(a->region_source), "%s",
-		         env("AWS_REGION") ? "AWS_REGION" : "AWS_DEFAULT_REGION");
+		         env(cfg, "AWS_REGION") ? "AWS_REGION" : "AWS_DEFAULT_REGION");
 		a->region = strdup(v);
 	} else if ((a->region = profile_region(a->region_source, sizeof(a->region_source), a, cred_path,
 	                                       cred_text, conf_path, conf_text, conf_section))) {
@@ -302,16 +302,16 @@ static int resolve_region(kpi__aws *a, const char *cred_path, const char *cred_t
 	return 0;
 }
 
-static int resolve_endpoint(kpi__aws *a, kpi_error *err)
+static int resolve_endpoint(kpi__aws *a, const kpi_config *cfg, kpi_error *err)
 {
 	char name[64];
 	const char *v, *src;
 	size_t n;
 
 	snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", a->service->endpoint_id);
-	if ((v = env(name))) {
+	if ((v = env(cfg, name))) {
 		src = name;
-	} else if ((v = env("AWS_ENDPOINT_URL"))) {
+	} else if ((v = env(cfg, "AWS_ENDPOINT_URL"))) {
 		src = "AWS_ENDPOINT_URL";
 	} else {
 		char url[256];
@@ -332,18 +332,19 @@ static int resolve_endpoint(kpi__aws *a, kpi_error *err)
 	return 0;
 }
 
-int kpi__aws_resolve(kpi__aws *out, const kpi__aws_service *svc, const char *fallback_region, kpi_error *err)
+int kpi__aws_resolve(kpi__aws *out, const kpi_config *cfg, const kpi__aws_service *svc, const char *fallback_region,
+                     kpi_error *err)
 {
 	char *cred_path = NULL, *conf_path = NULL, *cred_text = NULL, *conf_text = NULL;
 	char section[300];
-	const char *prof = env("AWS_PROFILE");
+	const char *prof = env(cfg, "AWS_PROFILE");
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->service = svc;
 	out->profile = strdup(prof ? prof : "default");
-	cred_path = aws_file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials");
-	conf_path = aws_file("AWS_CONFIG_FILE", "~/.aws/config");
+	cred_path = aws_file(cfg, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials");
+	conf_path = aws_file(cfg, "AWS_CONFIG_FILE", "~/.aws/config");
 	if (!out->profile || !cred_path || !conf_path) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
@@ -356,11 +357,11 @@ int kpi__aws_resolve(kpi__aws *out, const kpi__aws_service *svc, const char *fal
 		snprintf(section, sizeof(section), "profile %s", out->profile);
 	cred_text = slurp(cred_path);
 	conf_text = slurp(conf_path);
-	if ((rc = resolve_credentials(out, cred_path, cred_text, conf_path, conf_text, section, err)))
+	if ((rc = resolve_credentials(out, cfg, cred_path, cred_text, conf_path, conf_text, section, err)))
 		goto done;
-	if ((rc = resolve_region(out, cred_path, cred_text, conf_path, conf_text, section, fallback_region, err)))
+	if ((rc = resolve_region(out, cfg, cred_path, cred_text, conf_path, conf_text, section, fallback_region, err)))
 		goto done;
-	if ((rc = resolve_endpoint(out, err)))
+	if ((rc = resolve_endpoint(out, cfg, err)))
 		goto done;
 	snprintf(out->sigv4, sizeof(out->sigv4), "aws:amz:%s:%s", out->region, svc->signing_name);
 	snprintf(out->where, sizeof(out->where), "%s %s", out->region, out->endpoint);

@@ -46,7 +46,8 @@ typedef struct kpi__aws {
 } kpi__aws;
 
 /*
- * Resolve everything a signed call needs, for `svc`:
+ * Resolve everything a signed call needs, for `svc`, from the environment
+ * as `cfg` holds it (kpi_config_env()) and the shared files:
  *  credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN);
  *    else profile $AWS_PROFILE (default "default") from the shared
  *    credentials file ($AWS_SHARED_CREDENTIALS_FILE, default
@@ -61,8 +62,8 @@ typedef struct kpi__aws {
  *   incomplete (the message says where kpi looked); KPI_ECONFIG when there is
  *   no region or an endpoint URL is not http(s).
  */
-int kpi__aws_resolve(kpi__aws *out, const kpi__aws_service *svc, const char *fallback_region,
-                     kpi_error *err);
+int kpi__aws_resolve(kpi__aws *out, const kpi_config *cfg, const kpi__aws_service *svc,
+                     const char *fallback_region, kpi_error *err);
 
 /* Free the strings of `a` (secrets are wiped first). Accepts NULL. */
 void kpi__aws_release(kpi__aws *a);

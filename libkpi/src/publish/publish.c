@@ -45,8 +45,8 @@ static int namespace_of(const char **out, const kpi_config *cfg, const kpi_publi
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	const json_t *p = doc ? json_object_get(doc->root, "publish") : NULL;
 	const char *ns = o && o->namespace_ ? o->namespace_ : NULL;
-	if (!ns && getenv("KPI_PUBLISH_NAMESPACE") && *getenv("KPI_PUBLISH_NAMESPACE"))
-		ns = getenv("KPI_PUBLISH_NAMESPACE");
+	if (!ns && kpi_config_env(cfg, "KPI_PUBLISH_NAMESPACE") && *kpi_config_env(cfg, "KPI_PUBLISH_NAMESPACE"))
+		ns = kpi_config_env(cfg, "KPI_PUBLISH_NAMESPACE");
 	if (!ns && p)
 		ns = json_string_value(json_object_get(p, "namespace"));
 	if (!ns)
@@ -122,7 +122,7 @@ int kpi_publish_cloudwatch(const kpi_config *cfg, const kpi_result *res, const k
 		                     kpi_time_format(b, sizeof(b), ts));
 	}
 	if ((rc = kpi__cw_settings_load(&set, cfg, err)) ||
-	    (rc = kpi__aws_resolve(&aws, &kpi__aws_cloudwatch, set.region, err)))
+	    (rc = kpi__aws_resolve(&aws, cfg, &kpi__aws_cloudwatch, set.region, err)))
 		goto done;
 	if (!(batch = json_array())) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");

@@ -507,7 +507,7 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 				goto done;
 			}
-			if ((rc = kpi_cloudwatch_where(&src->where, err)))
+			if ((rc = kpi_cloudwatch_where(&src->where, cfg, err)))
 				goto done;
 			break;
 		}

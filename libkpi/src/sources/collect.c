@@ -17,7 +17,7 @@ int kpi__collect_session(kpi_result **out, kpi_pg **pgp, const kpi_catalog *cat,
 	if (!res)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	res->window = *w;
-	if ((rc = kpi_time_now(&res->read_at, err)))
+	if ((rc = kpi_config_now(cfg, &res->read_at, err)))
 		goto done;
 	defs = calloc(cat->nkpis + nids + 1, sizeof(*defs));
 	if (!defs) {

@@ -72,9 +72,10 @@ static int add_queue(kpi__cw_settings *s, const char *b, size_t len, const char 
 	return 0;
 }
 
-static int env_seconds(const char *name, double lo, double hi, double *out, kpi_error *err)
+static int env_seconds(const kpi_config *cfg, const char *name, double lo, double hi, double *out,
+                       kpi_error *err)
 {
-	const char *v = getenv(name);
+	const char *v = kpi_config_env(cfg, name);
 	char *end;
 	double d;
 	if (!v || !*v)
@@ -158,11 +159,11 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 			goto fail;
 	}
 	/* The environment wins over the file. */
-	if ((v = getenv("KPI_CW_LOAD_BALANCER")) && *v) {
+	if ((v = kpi_config_env(cfg, "KPI_CW_LOAD_BALANCER")) && *v) {
 		free(out->load_balancer);
 		out->load_balancer = strdup(v);
 	}
-	if ((v = getenv("KPI_CW_QUEUES")) && *v) {
+	if ((v = kpi_config_env(cfg, "KPI_CW_QUEUES")) && *v) {
 		for (size_t i = 0; i < out->nqueues; i++)
 			free(out->queues[i]);
 		out->nqueues = 0;
@@ -176,10 +177,10 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 			p = comma + 1;
 		}
 	}
-	if ((rc = env_seconds("KPI_CW_DEADLINE_SECONDS", 0.1, 3600, &out->retry.deadline_s, err)) ||
-	    (rc = env_seconds("KPI_CW_RETRY_BASE_SECONDS", 0.001, 600, &out->retry.base_s, err)) ||
-	    (rc = env_seconds("KPI_CW_RETRY_MAX_SECONDS", 0.001, 3600, &out->retry.max_s, err)) ||
-	    (rc = env_seconds("KPI_CW_REQUEST_TIMEOUT_SECONDS", 0.1, 600, &timeout, err)))
+	if ((rc = env_seconds(cfg, "KPI_CW_DEADLINE_SECONDS", 0.1, 3600, &out->retry.deadline_s, err)) ||
+	    (rc = env_seconds(cfg, "KPI_CW_RETRY_BASE_SECONDS", 0.001, 600, &out->retry.base_s, err)) ||
+	    (rc = env_seconds(cfg, "KPI_CW_RETRY_MAX_SECONDS", 0.001, 3600, &out->retry.max_s, err)) ||
+	    (rc = env_seconds(cfg, "KPI_CW_REQUEST_TIMEOUT_SECONDS", 0.1, 600, &timeout, err)))
 		goto fail;
 	out->retry.timeout_ms = (long)(timeout * 1000.0);
 	return 0;
@@ -800,6 +801,7 @@ typedef struct kpi_work {
 } kpi_work;
 
 typedef struct cw_run {
+	const kpi_config *cfg;
 	kpi__cw_settings settings;
 	kpi_work *work;
 	size_t nwork;
@@ -905,6 +907,7 @@ static int run_open(cw_run *r, const kpi_config *cfg, const kpi_def *const *defs
 {
 	int rc;
 	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
 	if ((rc = kpi__cw_settings_load(&r->settings, cfg, err)))
 		return rc;
 	if (!(r->work = calloc(n + 1, sizeof(*r->work))))
@@ -1054,7 +1057,7 @@ static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, const k
 
 static int resolve_aws(kpi__aws *aws, const cw_run *r, kpi_error *err)
 {
-	return kpi__aws_resolve(aws, &kpi__aws_cloudwatch, r->settings.region, err);
+	return kpi__aws_resolve(aws, r->cfg, &kpi__aws_cloudwatch, r->settings.region, err);
 }
 
 static void log_stats(const char *event, const kpi__cw_stats *st, size_t nunits)
@@ -1228,12 +1231,12 @@ done:
 
 /* ---- explain and provenance ---- */
 
-int kpi_cloudwatch_where(char **out, kpi_error *err)
+int kpi_cloudwatch_where(char **out, const kpi_config *cfg, kpi_error *err)
 {
 	kpi__aws aws;
 	int rc;
 	*out = NULL;
-	if ((rc = kpi__aws_resolve(&aws, &kpi__aws_cloudwatch, NULL, err)))
+	if ((rc = kpi__aws_resolve(&aws, cfg, &kpi__aws_cloudwatch, NULL, err)))
 		return rc;
 	*out = strdup(aws.where);
 	kpi__aws_release(&aws);

@@ -77,7 +77,7 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 
 	*out = NULL;
 	keys[n] = "connect_timeout";
-	vals[n++] = getenv("PGCONNECT_TIMEOUT") ? getenv("PGCONNECT_TIMEOUT") : "10";
+	vals[n++] = kpi_config_env(cfg, "PGCONNECT_TIMEOUT") ? kpi_config_env(cfg, "PGCONNECT_TIMEOUT") : "10";
 	if (cfg->conninfo && *cfg->conninfo) {
 		keys[n] = "dbname";
 		vals[n++] = cfg->conninfo;
