@@ -207,11 +207,11 @@ static void add_name(kpi_buf *names, const char *s, size_t len)
 
 /* The environment variables the code reads, appended to `names`
  * (space-separated), in `dir` and its sub-folders: every getenv("NAME"), and every string literal that is
- * the name of one of kpi's, AWS', libpq's or XDG's variables (passed to the
+ * the name of one of kpi's, AWS', libpq's or XDG's variables, or TZDIR (passed to the
  * helpers that read and check them, like env_int("KPI_ACTIVE_DAYS", ...)). */
 static void env_names(kpi_buf *names, const char *dir)
 {
-	static const char *const prefixes[] = { "KPI_", "AWS_", "XDG_", "PG", NULL };
+	static const char *const prefixes[] = { "KPI_", "AWS_", "XDG_", "PG", "TZDIR", NULL };
 	char path[1024];
 	DIR *d;
 	struct dirent *e;
@@ -257,9 +257,9 @@ static void test_docs__every_environment_variable_documented(void **state)
 	copy = strdup(names.data);
 	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char line[160], code[160];
-		/* not settings of kpi: HOME (only where ~/.aws and ~/.local/state
-		 * are), TZ (kpi sets it itself around conversions, then restores it) */
-		if (strcmp(tok, "HOME") == 0 || strcmp(tok, "TZ") == 0)
+		/* not a setting of kpi: HOME (only where ~/.aws and ~/.local/state
+		 * are) */
+		if (strcmp(tok, "HOME") == 0)
 			continue;
 		snprintf(line, sizeof(line), "\n%s=", tok);
 		snprintf(code, sizeof(code), "`%s`", tok);

@@ -353,23 +353,23 @@ static void test_week_bounds__rejects_unknown_zone(void **state)
 static void test_tz_check__accepts_iana_names_and_utc(void **state)
 {
 	(void)state;
-	assert_int_equal(kpi_tz_check("UTC", NULL), 0);
-	assert_int_equal(kpi_tz_check("Europe/Berlin", NULL), 0);
-	assert_int_equal(kpi_tz_check("America/New_York", NULL), 0);
+	assert_int_equal(kpi_tz_check("UTC", NULL, NULL), 0);
+	assert_int_equal(kpi_tz_check("Europe/Berlin", NULL, NULL), 0);
+	assert_int_equal(kpi_tz_check("America/New_York", NULL, NULL), 0);
 }
 
 static void test_tz_check__rejects_unknown_empty_paths_and_directories(void **state)
 {
 	kpi_error err = KPI_ERROR_INIT;
 	(void)state;
-	assert_int_equal(kpi_tz_check("Mars/Olympus_Mons", &err), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("Mars/Olympus_Mons", NULL, &err), KPI_ECONFIG);
 	assert_contains(err.message, "Mars/Olympus_Mons");
-	assert_int_equal(kpi_tz_check("", NULL), KPI_ECONFIG);
-	assert_int_equal(kpi_tz_check(NULL, NULL), KPI_ECONFIG);
-	assert_int_equal(kpi_tz_check("/etc/passwd", NULL), KPI_ECONFIG);
-	assert_int_equal(kpi_tz_check("../../etc/passwd", NULL), KPI_ECONFIG);
-	assert_int_equal(kpi_tz_check(":Europe/Berlin", NULL), KPI_ECONFIG);
-	assert_int_equal(kpi_tz_check("Europe", NULL), KPI_ECONFIG); /* a directory */
+	assert_int_equal(kpi_tz_check("", NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check(NULL, NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("/etc/passwd", NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("../../etc/passwd", NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check(":Europe/Berlin", NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("Europe", NULL, NULL), KPI_ECONFIG); /* a directory */
 }
 
 static void test_tz_check__rejects_tz_database_files_that_are_not_zones(void **state)
@@ -380,7 +380,7 @@ static void test_tz_check__rejects_tz_database_files_that_are_not_zones(void **s
 		skip();
 	/* zone.tab is a regular file of the tz directory, but a text table, not
 	 * a TZif zone: with TZ=zone.tab the C library silently falls back to UTC. */
-	assert_int_equal(kpi_tz_check("zone.tab", NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("zone.tab", NULL, NULL), KPI_ECONFIG);
 }
 
 /* ---- kpi_window_init_range ---- */

@@ -3,7 +3,9 @@
  * @brief ISO weeks and instants in a time zone (system tz database).
  *
  * Instants are `int64_t` seconds since the Unix epoch (UTC). A week is
- * `[Monday 00:00, next Monday 00:00)` in a named IANA time zone.
+ * `[Monday 00:00, next Monday 00:00)` in a named IANA time zone, read from
+ * the system tz database (/usr/share/zoneinfo). The functions keep no state
+ * and touch no process-wide setting (TZ): any thread may call them at once.
  */
 #ifndef KPI_WEEK_H
 #define KPI_WEEK_H
@@ -41,18 +43,25 @@ KPI_EXTERN int kpi_week_of(kpi_week *out, int64_t t, const char *tz, kpi_error *
 
 /** Start and end instants (UTC seconds) of `week` in time zone `tz`: local
  *  Monday 00:00 and the next local Monday 00:00 (not always 7*86400 apart
- *  across a DST change). Either out-pointer may be NULL. */
+ *  across a DST change). A day starts at its first instant: where local
+ *  midnight does not exist (a DST gap at midnight) that is the end of the
+ *  gap; where it occurs twice, the first of the two. Either out-pointer may
+ *  be NULL. KPI_ECONFIG when `tz` is not a zone of the system tz database. */
 KPI_EXTERN int kpi_week_bounds(int64_t *start, int64_t *end, kpi_week week,
                                const char *tz, kpi_error *err);
 
-/** Check that `tz` names a zone of the system tz database ("UTC" always does).
- *  KPI_ECONFIG otherwise. */
-KPI_EXTERN int kpi_tz_check(const char *tz, kpi_error *err);
+/** Check that `tz` names a zone of the tz database in directory `tzdir`
+ *  (NULL: the system's, /usr/share/zoneinfo): a relative name of a TZif file
+ *  there ("UTC" always does). KPI_ECONFIG otherwise: an empty name, a path
+ *  ("/etc/localtime", "../x", ":Europe/Berlin"), a name that is no file, or a
+ *  file of the database that is no zone (zone.tab). */
+KPI_EXTERN int kpi_tz_check(const char *tz, const char *tzdir, kpi_error *err);
 
 /** Format instant `t` as ISO-8601 UTC, "2026-11-16T00:00:00Z" (buf >= 21). */
 KPI_EXTERN char *kpi_time_format(char *buf, size_t size, int64_t t);
 
-/** Format instant `t` as local date "YYYY-MM-DD" in `tz` (buf >= 11). */
+/** Format instant `t` as local date "YYYY-MM-DD" in `tz` (buf >= 11); a zone
+ *  that kpi_tz_check rejects shows UTC. */
 KPI_EXTERN char *kpi_time_format_date(char *buf, size_t size, int64_t t, const char *tz);
 
 /** Format instant `t` as local time "YYYY-MM-DD HH:MM ZONE" in `tz`, with the

@@ -3,14 +3,13 @@
  *
  * Calendar arithmetic is done on day numbers (days since 1970-01-01, proleptic
  * Gregorian, H. Hinnant's civil-date algorithms). Conversions between local
- * wall time and UTC use the system tz database through the C library
- * (TZ + tzset + mktime/localtime_r); glibc has no per-call zone API, so the
- * process's TZ is switched for the duration of a call and restored. libkpi is
- * therefore not thread-safe across zone conversions (the kpi tool is single
- * threaded).
+ * wall time and UTC use the system tz database through GLib's GTimeZone (see
+ * "time zones" below): no process-wide state is touched, so every function
+ * here may be called from any thread at once.
  */
 #include "core/internal.h"
 #include <ctype.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,35 +129,28 @@ char *kpi_week_format(char *buf, size_t size, kpi_week week)
 	return buf;
 }
 
-/* ---- time zones ---- */
+/* ---- time zones ----
+ *
+ * Local wall time comes from GLib's GTimeZone (linked already, through
+ * Pango): an immutable, reference-counted zone object built from one TZif
+ * file of the system tz database, which any number of threads may query at
+ * once. glibc has no per-call zone API: localtime_r and mktime read the
+ * process-wide TZ, and switching it (setenv + tzset) races with every thread
+ * that reads the environment or the local time, and libkpi has such threads
+ * (the PNG encoders, one per chart, and the PostgreSQL connections of a run).
+ *
+ * A zone is loaded by the absolute path of its file, so the file GLib reads
+ * is the file kpi_tz_check looked at: GLib never sees a bare name, which it
+ * would otherwise try as an offset ("+01") or a POSIX TZ rule ("Foo5", "GMT0")
+ * before the database, nor looks the name up through the environment (TZDIR).
+ */
 
-typedef struct tzsave {
-	char *old;
-	int had;
-} tzsave;
-
-static void tz_enter(tzsave *s, const char *tz)
-{
-	const char *old = getenv("TZ");
-	s->had = old != NULL;
-	s->old = old ? strdup(old) : NULL;
-	setenv("TZ", tz && *tz ? tz : "UTC", 1);
-	tzset();
-}
-
-static void tz_leave(tzsave *s)
-{
-	if (s->had)
-		setenv("TZ", s->old, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(s->old);
-}
+#define KPI_TZDIR_DEFAULT "/usr/share/zoneinfo"
 
 /* A zone file starts with the magic "TZif" (RFC 8536); the database
- * directory also holds zone.tab, leapseconds and the like, which glibc would
- * silently treat as UTC. */
+ * directory also holds zone.tab, leapseconds and the like, which are no zones
+ * (the C library silently took them for UTC; GLib rejects them only after a
+ * critical warning on stderr). */
 static int is_tzif(const char *path)
 {
 	char magic[4];
@@ -171,82 +163,137 @@ static int is_tzif(const char *path)
 	return ok;
 }
 
-int kpi_tz_check(const char *tz, kpi_error *err)
+/* Open zone `tz` of the tz database in directory `tzdir` (NULL: the system
+ * one); *out is the caller's reference (g_time_zone_unref). */
+static int zone_open(GTimeZone **out, const char *tz, const char *tzdir, kpi_error *err)
 {
 	char path[512];
 	struct stat st;
-	const char *dir = getenv("TZDIR");
+	int n;
 
+	*out = NULL;
 	if (!tz || !*tz)
 		return kpi_error_set(err, KPI_ECONFIG, "empty time zone");
-	if (strcmp(tz, "UTC") == 0)
+	if (strcmp(tz, "UTC") == 0) {
+		*out = g_time_zone_new_utc();
 		return 0;
+	}
 	if (tz[0] == '/' || strstr(tz, "..") || tz[0] == ':')
 		return kpi_error_set(err, KPI_ECONFIG, "time zone '%s' is not an IANA zone name", tz);
-	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", tz);
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !is_tzif(path))
+	n = snprintf(path, sizeof(path), "%s/%s", tzdir && *tzdir ? tzdir : KPI_TZDIR_DEFAULT, tz);
+	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !is_tzif(path) || !(*out = g_time_zone_new_identifier(path)))
 		return kpi_error_set(err, KPI_ECONFIG,
 		                     "unknown time zone '%s' (not in the system tz database)", tz);
 	return 0;
 }
 
-/* UTC instant of local midnight of day number `days` in the current TZ. */
-static int64_t local_midnight(int64_t days)
+/* For the formatting functions, which cannot fail: a zone that does not load
+ * (never one a config accepted) shows UTC, as the C library did. */
+static GTimeZone *zone_open_or_utc(const char *tz)
 {
-	struct tm tm;
-	int y;
-	unsigned m, d;
-
-	civil_from_days(days, &y, &m, &d);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = (int)m - 1;
-	tm.tm_mday = (int)d;
-	tm.tm_isdst = -1;
-	/* A zone whose DST starts at midnight has no 00:00 that day: mktime
-	 * normalises into the gap's end, which is the day's first instant. */
-	return (int64_t)mktime(&tm);
+	GTimeZone *z;
+	if (zone_open(&z, tz && *tz ? tz : "UTC", NULL, NULL))
+		z = g_time_zone_new_utc();
+	return z;
 }
 
-/* Local day number of instant t in the current TZ. */
-static int64_t local_day(int64_t t)
+int kpi_tz_check(const char *tz, const char *tzdir, kpi_error *err)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-	localtime_r(&tt, &tm);
-	return days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+	GTimeZone *z;
+	int rc = zone_open(&z, tz, tzdir, err);
+	if (!rc)
+		g_time_zone_unref(z);
+	return rc;
+}
+
+/* The UTC offset (seconds east) in force at instant t, and its interval. */
+static int32_t zone_offset(GTimeZone *z, int64_t t, int *interval)
+{
+	int i = g_time_zone_find_interval(z, G_TIME_TYPE_UNIVERSAL, t);
+	if (interval)
+		*interval = i;
+	return g_time_zone_get_offset(z, i);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Local day number of instant t. */
+static int64_t local_day(GTimeZone *z, int64_t t)
+{
+	return floor_div(t + zone_offset(z, t, NULL), 86400);
+}
+
+/* The first instant of local day `days`: the earliest instant whose local
+ * date is that day or a later one. Where local midnight is ambiguous (clocks
+ * went back across it) that is its first occurrence; where it does not exist
+ * (a gap at midnight) it is the end of the gap, the day's first instant, which
+ * is also what mktime normalised 00:00 into.
+ *
+ * Only UTC -> local lookups are used (GLib's interval of an instant), never
+ * GLib's local -> UTC ones, whose choice in gaps and overlaps is theirs: the
+ * zone's intervals are walked from two days before midnight (farther than any
+ * UTC offset) until the one in which local time reaches midnight. Interval
+ * numbers grow with the instant, so an interval's end is found by bisection. */
+static int64_t day_start(GTimeZone *z, int64_t days)
+{
+	const int64_t midnight = days * 86400; /* local wall-clock seconds */
+	int64_t t = midnight - 2 * 86400;      /* an instant of interval i */
+	int i = g_time_zone_find_interval(z, G_TIME_TYPE_UNIVERSAL, t);
+
+	for (;;) {
+		/* In interval i local time is t + offset: midnight at c. */
+		int64_t c = midnight - g_time_zone_get_offset(z, i), lo = t, hi = c;
+
+		if (c <= t) /* local time was past midnight from the interval's start on */
+			return t;
+		if (g_time_zone_find_interval(z, G_TIME_TYPE_UNIVERSAL, c) == i)
+			return c;
+		/* Interval i ends before its midnight: go on from the first instant
+		 * of the next one (lo is in interval i, hi is not). */
+		while (hi - lo > 1) {
+			int64_t mid = lo + (hi - lo) / 2;
+			if (g_time_zone_find_interval(z, G_TIME_TYPE_UNIVERSAL, mid) == i)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		t = hi;
+		i = g_time_zone_find_interval(z, G_TIME_TYPE_UNIVERSAL, t);
+	}
 }
 
 int kpi_week_bounds(int64_t *start, int64_t *end, kpi_week week, const char *tz, kpi_error *err)
 {
-	tzsave s;
-	int rc = kpi_tz_check(tz, err);
+	GTimeZone *z;
+	int rc = zone_open(&z, tz, NULL, err);
 	if (rc)
 		return rc;
-	tz_enter(&s, tz);
 	if (start)
-		*start = local_midnight(week_monday(week));
+		*start = day_start(z, week_monday(week));
 	if (end)
-		*end = local_midnight(week_monday(week) + 7);
-	tz_leave(&s);
+		*end = day_start(z, week_monday(week) + 7);
+	g_time_zone_unref(z);
 	return 0;
 }
 
 int kpi_week_of(kpi_week *out, int64_t t, const char *tz, kpi_error *err)
 {
-	tzsave s;
-	int rc = kpi_tz_check(tz, err);
+	GTimeZone *z;
+	int rc = zone_open(&z, tz, NULL, err);
 	if (rc)
 		return rc;
-	tz_enter(&s, tz);
-	*out = week_of_day(local_day(t));
-	tz_leave(&s);
+	*out = week_of_day(local_day(z, t));
+	g_time_zone_unref(z);
 	return 0;
 }
 
 char *kpi_time_format(char *buf, size_t size, int64_t t)
 {
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int64_t days = floor_div(t, 86400);
 	int64_t secs = t - days * 86400;
 	int y;
 	unsigned m, d;
@@ -259,13 +306,12 @@ char *kpi_time_format(char *buf, size_t size, int64_t t)
 
 char *kpi_time_format_date(char *buf, size_t size, int64_t t, const char *tz)
 {
-	tzsave s;
+	GTimeZone *z = zone_open_or_utc(tz);
 	int y;
 	unsigned m, d;
 
-	tz_enter(&s, tz);
-	civil_from_days(local_day(t), &y, &m, &d);
-	tz_leave(&s);
+	civil_from_days(local_day(z, t), &y, &m, &d);
+	g_time_zone_unref(z);
 	snprintf(buf, size, "%04d-%02u-%02u", y, m, d);
 	return buf;
 }
@@ -348,14 +394,17 @@ bad:
 
 char *kpi_time_format_local(char *buf, size_t size, int64_t t, const char *tz)
 {
-	tzsave s;
-	struct tm tm;
-	time_t tt = (time_t)t;
+	GTimeZone *z = zone_open_or_utc(tz);
+	int interval;
+	int64_t local = t + zone_offset(z, t, &interval);
+	int64_t days = floor_div(local, 86400), secs = local - days * 86400;
+	const char *abbrev = g_time_zone_get_abbreviation(z, interval);
+	int y;
+	unsigned m, d;
 
-	tz_enter(&s, tz);
-	localtime_r(&tt, &tm);
-	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	         tm.tm_hour, tm.tm_min, tm.tm_zone ? tm.tm_zone : "");
-	tz_leave(&s);
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, size, "%04d-%02u-%02u %02d:%02d %s", y, m, d, (int)(secs / 3600),
+	         (int)(secs / 60 % 60), abbrev ? abbrev : "");
+	g_time_zone_unref(z);
 	return buf;
 }

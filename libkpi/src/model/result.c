@@ -31,7 +31,7 @@ int kpi_window_init(kpi_window *out, const char *spec, int nweeks, const char *t
 	memset(out, 0, sizeof(*out));
 	if (nweeks < 1 || nweeks > KPI_MAX_WEEKS)
 		return kpi_error_set(err, KPI_EUSAGE, "--weeks %d: expected 1..%d", nweeks, KPI_MAX_WEEKS);
-	if ((rc = kpi_tz_check(tz, err)))
+	if ((rc = kpi_tz_check(tz, NULL, err)))
 		return rc;
 	if (!spec || strcmp(spec, "last") == 0 || strcmp(spec, "current") == 0) {
 		if ((rc = kpi_week_of(&last, now, tz, err)))
@@ -72,7 +72,7 @@ int kpi_window_init_range(kpi_window *out, int64_t from, int64_t to, const char 
 	if (from >= to || to - from > 7 * 86400)
 		return kpi_error_set(err, KPI_EUSAGE, "window [%s, %s): expected a range of more than 0 s and at most one week",
 		                     kpi_time_format(a, sizeof(a), from), kpi_time_format(b, sizeof(b), to));
-	if ((rc = kpi_tz_check(tz, err)) || (rc = kpi_week_of(&out->first, from, tz, err)))
+	if ((rc = kpi_tz_check(tz, NULL, err)) || (rc = kpi_week_of(&out->first, from, tz, err)))
 		return rc;
 	snprintf(out->tz, sizeof(out->tz), "%s", tz);
 	out->last = out->first;
