@@ -4,7 +4,9 @@
  * libkpi's own calendar code.
  */
 #include "unit.h"
+#include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- helpers ---- */
 
@@ -383,6 +385,252 @@ static void test_tz_check__rejects_tz_database_files_that_are_not_zones(void **s
 	assert_int_equal(kpi_tz_check("zone.tab", NULL, NULL), KPI_ECONFIG);
 }
 
+static void test_tz_check__rejects_posix_rules_and_offsets(void **state)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	/* No file of the database: a TZ rule or an offset must never become a
+	 * zone (GLib would read "Foo5" as UTC-5). */
+	assert_int_equal(kpi_tz_check("Foo5", NULL, &err), KPI_ECONFIG);
+	assert_contains(err.message, "unknown time zone 'Foo5'");
+	assert_int_equal(kpi_tz_check("CET-1CEST,M3.5.0,M10.5.0/3", NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("+01:00", NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("Z", NULL, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_week_bounds(NULL, NULL, (kpi_week){ 2026, 7 }, "Foo5", NULL), KPI_ECONFIG);
+}
+
+/* kpi_tz_check looks in the directory it is given: a copy of Berlin's file
+ * there is a zone, a text file is not, and neither is in the system's. */
+static void test_tz_check__uses_the_given_tz_directory(void **state)
+{
+	char dir[] = "/tmp/kpi-tzdir.XXXXXX", path[128];
+	FILE *f;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/Kpi_Test", dir);
+	{
+		FILE *in = fopen("/usr/share/zoneinfo/Europe/Berlin", "rb");
+		char buf[4096];
+		size_t n;
+		assert_non_null(in);
+		assert_non_null(f = fopen(path, "wb"));
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			assert_int_equal(fwrite(buf, 1, n, f), n);
+		fclose(in);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/notes.tab", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("# TZif is not at the start of this file\n", f);
+	fclose(f);
+	assert_int_equal(kpi_tz_check("Kpi_Test", dir, NULL), 0);
+	assert_int_equal(kpi_tz_check("UTC", dir, NULL), 0);
+	assert_int_equal(kpi_tz_check("Kpi_Test", NULL, &err), KPI_ECONFIG);
+	assert_contains(err.message, "Kpi_Test");
+	assert_int_equal(kpi_tz_check("notes.tab", dir, &err), KPI_ECONFIG);
+	assert_contains(err.message, "unknown time zone 'notes.tab'");
+	assert_int_equal(kpi_tz_check("Europe/Berlin", dir, NULL), KPI_ECONFIG);
+	assert_int_equal(kpi_tz_check("../Kpi_Test", dir, NULL), KPI_ECONFIG);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/Kpi_Test", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Ireland keeps Irish Standard Time (+01) in summer and GMT in winter as a
+ * "negative DST": its zone file's rule for the years after 2037 is
+ * "IST-1GMT0,M10.5.0,M3.5.0/1". GLib misreads that rule's explicit zero
+ * offset (GMT at +02); week.c restates it. The C library read it right, and
+ * so must libkpi, also far beyond 2037. */
+static void test_week_bounds__dublin_after_2037_winter_is_gmt(void **state)
+{
+	int64_t s = 0, e = 0;
+	char buf[64];
+	(void)state;
+	/* 2038-W44: Mon 2038-11-01 .. Mon 11-08, GMT (IST ended Sun 10-31) */
+	assert_int_equal(kpi_week_bounds(&s, &e, (kpi_week){ 2038, 44 }, "Europe/Dublin", NULL), 0);
+	assert_true(s == utc(2038, 11, 1, 0, 0, 0));
+	assert_true(e == utc(2038, 11, 8, 0, 0, 0));
+	assert_string_equal(kpi_time_format_local(buf, sizeof(buf), s, "Europe/Dublin"), "2038-11-01 00:00 GMT");
+	/* 2038-W43 ends at the change back to GMT: 7 days + 1 hour */
+	assert_int_equal(kpi_week_bounds(&s, &e, (kpi_week){ 2038, 43 }, "Europe/Dublin", NULL), 0);
+	assert_true(s == utc(2038, 10, 24, 23, 0, 0));
+	assert_true(e - s == 7 * 86400 + 3600);
+	/* summer 2039 is IST, winter 2039/40 GMT, and again in 2100 */
+	assert_string_equal(kpi_time_format_local(buf, sizeof(buf), utc(2039, 7, 1, 12, 0, 0), "Europe/Dublin"),
+	                    "2039-07-01 13:00 IST");
+	assert_string_equal(kpi_time_format_local(buf, sizeof(buf), utc(2039, 12, 20, 12, 0, 0), "Europe/Dublin"),
+	                    "2039-12-20 12:00 GMT");
+	assert_string_equal(kpi_time_format_local(buf, sizeof(buf), utc(2100, 1, 4, 0, 30, 0), "Europe/Dublin"),
+	                    "2100-01-04 00:30 GMT");
+	assert_string_equal(kpi_time_format_date(buf, sizeof(buf), utc(2040, 3, 25, 0, 59, 59), "Europe/Dublin"),
+	                    "2040-03-25");
+	assert_string_equal(kpi_time_format_local(buf, sizeof(buf), utc(2040, 3, 25, 1, 0, 0), "Europe/Dublin"),
+	                    "2040-03-25 02:00 IST");
+	/* and before 2038 (the file's own transitions) as ever */
+	assert_int_equal(kpi_week_bounds(&s, NULL, (kpi_week){ 2026, 44 }, "Europe/Dublin", NULL), 0);
+	assert_true(s == utc(2026, 10, 26, 0, 0, 0));
+}
+
+/* The right/ zones of the database count leap seconds in the instant (as a
+ * clock that includes them would). libkpi's instants are POSIX time, as
+ * PostgreSQL's and the system clock's are: with TZ=right/Europe/Berlin the C
+ * library put every week start 27 s late (Monday 00:00:27 in 2026), counting
+ * the first seconds of Monday into the week before, and Debian's right/ files
+ * have no rule after the leap second list expires (mid-2026: DST never ends
+ * again). Such a zone is refused, not silently a little wrong. */
+static void test_tz_check__rejects_leap_second_zones(void **state)
+{
+	struct stat st;
+	kpi_error err = KPI_ERROR_INIT;
+	int64_t s = 0;
+	(void)state;
+	if (stat("/usr/share/zoneinfo/right/Europe/Berlin", &st) != 0)
+		skip();
+	assert_int_equal(kpi_tz_check("right/Europe/Berlin", NULL, &err), KPI_ECONFIG);
+	assert_contains(err.message, "'right/Europe/Berlin' counts leap seconds");
+	assert_contains(err.message, "outside right/");
+	assert_int_equal(kpi_week_bounds(&s, NULL, (kpi_week){ 2026, 43 }, "right/UTC", &err), KPI_ECONFIG);
+	assert_contains(err.message, "right/UTC");
+	assert_int_equal(kpi_tz_check("Europe/Berlin", NULL, NULL), 0);
+}
+
+/* ---- several threads at once ----
+ *
+ * The conversions keep no state and touch no process-wide setting (the C
+ * library's TZ, which an earlier version switched around each call): threads
+ * converting weeks of different zones at the same time get exactly what one
+ * thread gets. Run under ThreadSanitizer too (scripts/test, build-tsan/). */
+
+#define MT_THREADS 8
+#define MT_ROUNDS 1
+
+static const char *const mt_zones[] = {
+	"Europe/Berlin",    "America/New_York", "Australia/Lord_Howe", /* DST of 30 min */
+	"Asia/Kolkata",     "Pacific/Chatham",  /* +12:45/+13:45 */
+	"America/Sao_Paulo", "Europe/Dublin",   "UTC",
+};
+#define MT_NZONES (sizeof(mt_zones) / sizeof(mt_zones[0]))
+#define MT_FIRST_YEAR 2025
+#define MT_YEARS 2
+
+typedef struct mt_case {
+	const char *tz;
+	kpi_week week, prev;
+	int64_t start, end;
+	char monday[16], sunday[16], local[48];
+} mt_case;
+
+typedef struct mt_run {
+	const mt_case *cases;
+	size_t ncases, first, count;
+	bool held; /* the zones are held by the main thread (loaded once) */
+	pthread_barrier_t *go;
+	int failures;
+	char first_failure[256];
+} mt_run;
+
+static void mt_fail(mt_run *r, const mt_case *c, const char *what)
+{
+	char w[16];
+	if (!r->failures++)
+		snprintf(r->first_failure, sizeof(r->first_failure), "%s %s: %s", c->tz,
+		         kpi_week_format(w, sizeof(w), c->week), what);
+}
+
+static void *mt_worker(void *arg)
+{
+	mt_run *r = arg;
+	pthread_barrier_wait(r->go);
+	for (int round = 0; round < MT_ROUNDS; round++)
+		for (size_t k = 0; k < r->count; k++) {
+			/* each thread starts elsewhere: different zones at the same time */
+			const mt_case *c = &r->cases[(r->first + k) % r->ncases];
+			int64_t s = 0, e = 0;
+			kpi_week w = { 0, 0 };
+			char buf[64];
+
+			if (kpi_week_bounds(&s, &e, c->week, c->tz, NULL) || s != c->start || e != c->end)
+				mt_fail(r, c, "kpi_week_bounds");
+			if (kpi_week_of(&w, c->start, c->tz, NULL) || kpi_week_cmp(w, c->week) != 0)
+				mt_fail(r, c, "kpi_week_of(start)");
+			if (kpi_week_of(&w, c->start - 1, c->tz, NULL) || kpi_week_cmp(w, c->prev) != 0)
+				mt_fail(r, c, "kpi_week_of(start - 1)");
+			if (strcmp(kpi_time_format_date(buf, sizeof(buf), c->start, c->tz), c->monday) != 0 ||
+			    strcmp(kpi_time_format_date(buf, sizeof(buf), c->start - 1, c->tz), c->sunday) != 0)
+				mt_fail(r, c, "kpi_time_format_date");
+			if (strcmp(kpi_time_format_local(buf, sizeof(buf), c->start, c->tz), c->local) != 0)
+				mt_fail(r, c, "kpi_time_format_local");
+		}
+	return NULL;
+}
+
+/* Run the cases on MT_THREADS threads, each taking `per_thread` of them. */
+static void mt_run_threads(const mt_case *cases, size_t ncases, size_t per_thread, bool held)
+{
+	pthread_t th[MT_THREADS];
+	mt_run runs[MT_THREADS];
+	pthread_barrier_t go;
+
+	assert_int_equal(pthread_barrier_init(&go, NULL, MT_THREADS), 0);
+	for (int i = 0; i < MT_THREADS; i++) {
+		runs[i] = (mt_run){ cases, ncases, (size_t)i * ncases / MT_THREADS, per_thread, held, &go, 0, "" };
+		assert_int_equal(pthread_create(&th[i], NULL, mt_worker, &runs[i]), 0);
+	}
+	for (int i = 0; i < MT_THREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&go);
+	for (int i = 0; i < MT_THREADS; i++)
+		if (runs[i].failures) {
+			print_error("thread %d (%s): %d failures, first: %s\n", i, held ? "zones held" : "zones loaded per call",
+			            runs[i].failures, runs[i].first_failure);
+			fail();
+		}
+}
+
+static void test_week__threads_convert_weeks_of_several_zones_at_once(void **state)
+{
+	size_t n = 0, cap = MT_NZONES * (size_t)MT_YEARS * 53;
+	mt_case *cases = calloc(cap, sizeof(*cases));
+	kpi__tz *held[MT_NZONES];
+	(void)state;
+	assert_non_null(cases);
+	/* The expectations, from one thread, checked against the calendar: a week
+	 * starts on its Monday (local date) and the instant before is Sunday's. */
+	for (size_t z = 0; z < MT_NZONES; z++)
+		for (int y = MT_FIRST_YEAR; y < MT_FIRST_YEAR + MT_YEARS; y++)
+			for (int wk = 1; wk <= kpi_week_count(y); wk++) {
+				mt_case *c = &cases[n++];
+				int64_t monday = iso_monday_utc(y, wk);
+				time_t t;
+				struct tm tm;
+				c->tz = mt_zones[z];
+				c->week = (kpi_week){ y, wk };
+				c->prev = kpi_week_add(c->week, -1);
+				assert_int_equal(kpi_week_bounds(&c->start, &c->end, c->week, c->tz, NULL), 0);
+				kpi_time_format_local(c->local, sizeof(c->local), c->start, c->tz);
+				t = (time_t)monday;
+				gmtime_r(&t, &tm);
+				strftime(c->monday, sizeof(c->monday), "%Y-%m-%d", &tm);
+				t = (time_t)(monday - 86400);
+				gmtime_r(&t, &tm);
+				strftime(c->sunday, sizeof(c->sunday), "%Y-%m-%d", &tm);
+				assert_true(c->end - c->start >= 7 * 86400 - 3600 && c->end - c->start <= 7 * 86400 + 3600);
+				assert_non_null(strstr(c->local, " 00:00 ")); /* no gap at midnight in these */
+			}
+	/* Every case on every thread, the zones held (loaded once, one object
+	 * shared by all threads), then a few per thread with each call loading and
+	 * releasing its zone (GLib's table of loaded zones changing under them). */
+	for (size_t z = 0; z < MT_NZONES; z++)
+		assert_int_equal(kpi__tz_hold(&held[z], mt_zones[z], NULL), 0);
+	mt_run_threads(cases, n, n, true);
+	for (size_t z = 0; z < MT_NZONES; z++)
+		kpi__tz_release(held[z]);
+	mt_run_threads(cases, n, 12, false);
+	free(cases);
+}
+
 /* ---- kpi_window_init_range ---- */
 
 static void test_window_init_range__one_period_as_of_its_end(void **state)
@@ -755,6 +1003,11 @@ int main(void)
 		cmocka_unit_test(test_tz_check__accepts_iana_names_and_utc),
 		cmocka_unit_test(test_tz_check__rejects_unknown_empty_paths_and_directories),
 		cmocka_unit_test(test_tz_check__rejects_tz_database_files_that_are_not_zones),
+		cmocka_unit_test(test_tz_check__rejects_posix_rules_and_offsets),
+		cmocka_unit_test(test_tz_check__uses_the_given_tz_directory),
+		cmocka_unit_test(test_week_bounds__dublin_after_2037_winter_is_gmt),
+		cmocka_unit_test(test_tz_check__rejects_leap_second_zones),
+		cmocka_unit_test(test_week__threads_convert_weeks_of_several_zones_at_once),
 		cmocka_unit_test(test_window_init__last_is_previous_complete_week),
 		cmocka_unit_test(test_window_init__current_is_partial_as_of_now),
 		cmocka_unit_test(test_window_init__explicit_week_with_several_weeks_oldest_first),

@@ -8,6 +8,16 @@
 /* Duplicate a string; NULL stays NULL. */
 char *kpi__strdup(const char *s);
 
+/* A time zone held open (kpi/week.h). The functions there take zone names
+ * and load the zone for each call, which costs about a millisecond: GLib
+ * expands the file's closing rule into transitions up to the year 2999. While
+ * a zone is held, GLib hands the same loaded zone to those calls, so code that
+ * converts many instants (a window of weeks, a report) holds it for the time.
+ * The zone is immutable: holding it from several threads is fine. */
+typedef struct kpi__tz kpi__tz;
+int kpi__tz_hold(kpi__tz **out, const char *tz, kpi_error *err);
+void kpi__tz_release(kpi__tz *tz);
+
 /* Read a whole file into a NUL-terminated buffer (caller frees). */
 int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err);
 

@@ -26,23 +26,25 @@ int kpi_window_init(kpi_window *out, const char *spec, int nweeks, const char *t
                     kpi_error *err)
 {
 	kpi_week last;
+	kpi__tz *zone = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (nweeks < 1 || nweeks > KPI_MAX_WEEKS)
 		return kpi_error_set(err, KPI_EUSAGE, "--weeks %d: expected 1..%d", nweeks, KPI_MAX_WEEKS);
-	if ((rc = kpi_tz_check(tz, NULL, err)))
+	/* checks the zone, and keeps it loaded for the up to 62 conversions below */
+	if ((rc = kpi__tz_hold(&zone, tz, err)))
 		return rc;
 	if (!spec || strcmp(spec, "last") == 0 || strcmp(spec, "current") == 0) {
 		if ((rc = kpi_week_of(&last, now, tz, err)))
-			return rc;
+			goto done;
 		if (!spec || strcmp(spec, "last") == 0)
 			last = kpi_week_add(last, -1);
 	} else if ((rc = kpi_week_parse(&last, spec, err))) {
 		/* a window also takes two words: say so when the text is not a week at all */
 		if (err && strncmp(err->message, "malformed week", 14) == 0)
 			kpi_error_set(err, rc, "malformed week '%s': expected YYYY-Www (e.g. 2026-W07), last or current", spec);
-		return rc;
+		goto done;
 	}
 	snprintf(out->tz, sizeof(out->tz), "%s", tz);
 	out->last = last;
@@ -50,17 +52,20 @@ int kpi_window_init(kpi_window *out, const char *spec, int nweeks, const char *t
 	out->first = kpi_week_add(last, -(nweeks - 1));
 	for (int i = 0; i <= nweeks; i++)
 		if ((rc = kpi_week_bounds(&out->starts[i], NULL, kpi_week_add(out->first, i), tz, err)))
-			return rc;
+			goto done;
 	out->from = out->starts[0];
 	out->to = out->starts[nweeks];
 	if (out->starts[nweeks - 1] > now) {
 		char b[16];
-		return kpi_error_set(err, KPI_EUSAGE, "week %s has not started yet",
-		                     kpi_week_format(b, sizeof(b), last));
+		rc = kpi_error_set(err, KPI_EUSAGE, "week %s has not started yet",
+		                   kpi_week_format(b, sizeof(b), last));
+		goto done;
 	}
 	out->as_of = now < out->to ? now : out->to;
 	out->partial = now < out->to;
-	return 0;
+done:
+	kpi__tz_release(zone);
+	return rc;
 }
 
 int kpi_window_init_range(kpi_window *out, int64_t from, int64_t to, const char *tz, kpi_error *err)

@@ -400,6 +400,7 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 	kpi_pack_paths paths = { NULL, NULL, NULL };
 	kpi_pack_file *files = NULL;
 	kpi_buf manifest = KPI_BUF_INIT;
+	kpi__tz *zone = NULL;
 	size_t nfiles = 0, dl;
 	bool exists, tmp_made = false;
 	int rc = 0;
@@ -408,6 +409,9 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 		memset(out, 0, sizeof(*out));
 	if (!snap || !snap->result || !json)
 		return kpi_error_set(err, KPI_EUSAGE, "pack: no snapshot");
+	/* the PDF, charts and XLSX convert instants of the zone many times: keep
+	 * it loaded (a zone that does not load shows UTC) */
+	kpi__tz_hold(&zone, snap->timezone, NULL);
 	kpi_sha256_hex(sha, json, len);
 	if (strcmp(sha, snap->sha256) != 0)
 		return kpi_error_set(err, KPI_EUSAGE, "pack: the snapshot.json bytes are not those of the snapshot");
@@ -532,6 +536,7 @@ done:
 	free(parent);
 	free(dir);
 	free(defdir);
+	kpi__tz_release(zone);
 	return rc;
 }
 

@@ -92,6 +92,7 @@ typedef struct kpi__render {
 	kpi__rtrace *trace;
 	bool in_plot;                /* texts set now are labels inside a plot (trace) */
 	const kpi_snapshot *snap;
+	kpi__tz *zone;               /* the snapshot's zone, held for the render's conversions */
 	/* numbering of the rollout changes inside the window (1..n, 0 = outside) */
 	int *change_no;
 	size_t nchanges_in;

@@ -203,6 +203,9 @@ int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err)
 	memset(r, 0, sizeof(*r));
 	r->snap = snap;
 	r->page = 1;
+	/* A zone that does not load shows UTC (kpi_time_format_local). */
+	if (snap && snap->timezone)
+		kpi__tz_hold(&r->zone, snap->timezone, NULL);
 	pthread_mutex_lock(&render_lock);
 	r->locked = true;
 	if (!shared.fontmap && (rc = shared_build(err))) {
@@ -219,6 +222,8 @@ void kpi__render_close(kpi__render *r)
 {
 	free(r->change_no);
 	r->change_no = NULL;
+	kpi__tz_release(r->zone);
+	r->zone = NULL;
 	r->fontmap = NULL;
 	r->pango = NULL;
 	memset(r->fonts, 0, sizeof(r->fonts));

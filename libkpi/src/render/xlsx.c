@@ -1267,6 +1267,7 @@ int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 	const kpi_window *w;
 	lxw_worksheet *summ, *dd, *defs, **sheets = NULL;
 	const char **names = NULL;
+	kpi__tz *zone = NULL;
 	xl x;
 	FILE *probe;
 
@@ -1292,6 +1293,9 @@ int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 		free(dir);
 		return kpi_error_set(err, KPI_ENOMEM, "XLSX: out of memory");
 	}
+	/* every date cell converts an instant: keep the zone loaded (one that
+	 * does not load shows UTC) */
+	kpi__tz_hold(&zone, snap->timezone, NULL);
 	x.names = need(&x, calloc(snap->catalog->nkpis + 8, sizeof(*x.names)));
 	sheets = need(&x, calloc(snap->catalog->nkpis + 1, sizeof(*sheets)));
 	names = need(&x, calloc(snap->catalog->nkpis + 1, sizeof(*names)));
@@ -1347,5 +1351,6 @@ done:
 	free(sheets);
 	free(names);
 	free(dir);
+	kpi__tz_release(zone);
 	return x.rc;
 }
