@@ -31,12 +31,14 @@ kpi_install_deps() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 }
 
-# kpi_build DIR [cmake args...]
+# kpi_build DIR [cmake args...]; KPI_BUILD_TARGETS="t1 t2" builds only those.
 kpi_build() {
-  local dir=$1; shift
+  local dir=$1 targets=()
+  shift
+  [ -n "${KPI_BUILD_TARGETS:-}" ] && read -ra targets <<<"--target $KPI_BUILD_TARGETS"
   cmake -S "$KPI_ROOT" -B "$dir" -DKPI_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)" -- --no-print-directory >/dev/null ||
-    cmake --build "$dir" -j1 -- --no-print-directory  # show the error
+  cmake --build "$dir" -j"$(nproc)" "${targets[@]}" -- --no-print-directory >/dev/null ||
+    cmake --build "$dir" -j1 "${targets[@]}" -- --no-print-directory  # show the error
 }
 
 PG_DIR=""
