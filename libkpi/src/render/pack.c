@@ -409,12 +409,12 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 		memset(out, 0, sizeof(*out));
 	if (!snap || !snap->result || !json)
 		return kpi_error_set(err, KPI_EUSAGE, "pack: no snapshot");
-	/* the PDF, charts and XLSX convert instants of the zone many times: keep
-	 * it loaded (a zone that does not load shows UTC) */
-	kpi__tz_hold(&zone, snap->timezone, NULL);
 	kpi_sha256_hex(sha, json, len);
 	if (strcmp(sha, snap->sha256) != 0)
 		return kpi_error_set(err, KPI_EUSAGE, "pack: the snapshot.json bytes are not those of the snapshot");
+	/* the PDF, charts and XLSX convert instants of the zone many times: keep
+	 * it loaded (a zone that does not load shows UTC) */
+	kpi__tz_hold(&zone, snap->timezone, NULL);
 	if (!dir_in && !(dir_in = defdir = kpi_pack_default_dir(snap))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
