@@ -69,7 +69,7 @@ static void test_catalog_load__reads_definitions(void **state)
 	assert_string_equal(d->id, "gate_rate");
 	assert_string_equal(d->unit, "%");
 	assert_string_equal(d->query, "gate_rate.sql");
-	assert_int_equal(d->source, KPI_SOURCE_POSTGRES);
+	assert_string_equal(d->source, "postgres");
 	assert_false(d->state);
 	assert_int_equal(d->nlabels, 1);
 	assert_string_equal(d->labels[0].name, "path");
