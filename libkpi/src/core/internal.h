@@ -82,6 +82,10 @@ int kpi__param_value(char *buf, size_t size, const kpi_config *cfg, const kpi_ca
 /* Whether a definition has an alarm rule ("alarm"; kpi_alarm_rule_of()). */
 bool kpi__has_alarm_rule(const kpi_def *def);
 
+/* Put variant `name` of `d` ("variants" of its catalogue entry) in force:
+ * `d` is parsed again from the entry with the variant's keys on top. */
+int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, kpi_error *err);
+
 /* A deep copy of a catalogue (definitions, labels, thresholds, `raw`): of
  * the definitions for which `keep` (when not NULL) returns true. */
 int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(const kpi_def *, const void *),

@@ -174,11 +174,97 @@ static int parse_labels(const kpi__jsondoc *doc, const json_t *arr, kpi_def *d, 
 	return 0;
 }
 
+/* The definition `o` with variant `name` in force: a shallow copy (so
+ * errors still find their positions) with the variant's keys on top, no
+ * "variants", and "variant": name. NULL when there is no such variant. */
+static json_t *variant_of(const json_t *o, const char *name)
+{
+	const json_t *v = json_object_get(json_object_get(o, "variants"), name);
+	json_t *m;
+	if (!json_is_object(v) || !(m = json_copy((json_t *)o)))
+		return NULL;
+	json_object_del(m, "variants");
+	if (json_object_update(m, (json_t *)v) || json_object_set_new(m, "variant", json_string(name))) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Each variant must make a whole definition: parse it and throw it away. */
+static int check_variants(const kpi__jsondoc *doc, const json_t *o, const json_t *vs, kpi_error *err)
+{
+	const char *name;
+	json_t *v;
+
+	if (!vs)
+		return 0;
+	if (!json_is_object(vs))
+		return kpi__jsondoc_error(doc, vs, err, KPI_ECONFIG,
+		                          "variants must be an object {name: {the keys the variant changes}}");
+	json_object_foreach((json_t *)vs, name, v) {
+		kpi_def tmp;
+		json_t *m;
+		int rc;
+		if (!json_is_object(v))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant '%s' must be an object", name);
+		if (json_object_get(v, "id") || json_object_get(v, "variants") || json_object_get(v, "variant"))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "variant '%s' may not change id, variants or variant", name);
+		if (!(m = variant_of(o, name)))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		memset(&tmp, 0, sizeof(tmp));
+		rc = kpi__catalog_parse_def(doc, m, &tmp, err);
+		def_release(&tmp);
+		json_decref(m);
+		if (rc) {
+			/* "file:line:col: variant 'x': what", the position first */
+			char msg[KPI_ERROR_MSG_MAX];
+			const char *p = err ? err->message : "";
+			size_t n = doc && strncmp(p, doc->path, strlen(doc->path)) == 0 ? strlen(doc->path) : 0;
+			for (int colons = 0; n && p[n] && colons < 3; n++)
+				colons += p[n] == ':';
+			if (n && p[n] == ' ')
+				n++;
+			snprintf(msg, sizeof(msg), "%.*svariant '%s': %s", (int)n, p, name, p + n);
+			return kpi_error_set(err, rc, "%s", msg);
+		}
+	}
+	return 0;
+}
+
+int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, kpi_error *err)
+{
+	json_t *m = variant_of(d->raw, name);
+	kpi_def nd;
+	int rc;
+
+	if (!m) {
+		char list[256] = "";
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(d->raw, "variants"), k, v)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", *list ? ", " : "", k);
+		return kpi_error_set(err, KPI_ECONFIG, "KPI %s has no variant '%s' (%s)", d->id, name,
+		                     *list ? list : "it has none");
+	}
+	memset(&nd, 0, sizeof(nd));
+	rc = kpi__catalog_parse_def(cat->doc, m, &nd, err);
+	json_decref(m);
+	if (rc) {
+		def_release(&nd);
+		return rc;
+	}
+	def_release(d);
+	*d = nd;
+	return 0;
+}
+
 int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err)
 {
 	static const char *const keys[] = { "id", "title", "unit", "description", "query", "chart",
 		                            "source", "kind", "labels", "threshold", "gating", "missing",
-		                            "empty", "alert", "alarm", "params", "pack", NULL };
+		                            "empty", "alert", "alarm", "params", "pack", "variants", "variant", NULL };
 	const char *key;
 	char *s = NULL;
 	json_t *v;
@@ -250,6 +336,10 @@ int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d,
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
 		                          "KPI '%s' is gating but has no threshold", d->id);
 	if ((rc = kpi__params_check(doc, json_object_get(o, "params"), err)))
+		return rc;
+	if ((v = json_object_get(o, "variant")) && !json_is_string(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant must be the name of the variant in use");
+	if ((rc = check_variants(doc, o, json_object_get(o, "variants"), err)))
 		return rc;
 	d->raw = json_incref((json_t *)o);
 	if (kpi__has_alarm_rule(d)) {

@@ -335,7 +335,7 @@ int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 
 int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 {
-	static const char *const keys[] = { "threshold", "gating", "missing", NULL };
+	static const char *const keys[] = { "variant", "threshold", "gating", "missing", NULL };
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	json_t *kpis, *o, *v;
 	const char *id;
@@ -352,6 +352,13 @@ int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "override of '%s' must be an object", id);
 		if ((rc = kpi__json_check_keys(doc, o, keys, "KPI override", err)))
 			return rc;
+		/* the variant first: the overrides below apply to it */
+		if ((v = json_object_get(o, "variant"))) {
+			if (!json_is_string(v))
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant of '%s' must be a variant's name", id);
+			if ((rc = kpi__catalog_select_variant(cat, d, json_string_value(v), err)))
+				return kpi__jsondoc_error(doc, v, err, rc, "%s", err->message);
+		}
 		if ((v = json_object_get(o, "threshold")) &&
 		    (rc = kpi__parse_threshold(doc, v, &d->threshold, err)))
 			return rc;
