@@ -344,7 +344,23 @@ static void test_pack_demo_xlsx_equals_query_and_converts(void **state)
 	it_run_free(&r);
 	if (kpi_pack_verify(out, &n, &err))
 		fail_msg("verify: %s", err.message);
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 14);
+
+	/* the pack's CSV is the query's, byte for byte */
+	{
+		const char *argv[] = { "kpi", "query", "all", "--week", "2026-W46", "--weeks", "12", "--format", "csv",
+			               "--db", db->conninfo, NULL };
+		char csv[600];
+		char *text = NULL;
+		it_run(&r, argv, env, 60);
+		if (r.status != 0)
+			fail_msg("kpi query exited %d: %s", r.status, r.err);
+		snprintf(csv, sizeof(csv), "%s/kpi-2026-W46.csv", out);
+		assert_int_equal(kpi__read_file(&text, NULL, csv, NULL), 0);
+		assert_string_equal(text, r.out);
+		free(text);
+		it_run_free(&r);
+	}
 
 	/* the workbook's numbers are the query's */
 	{

@@ -5,3 +5,4 @@
 KPI__PACK_OUT(pdf)
 KPI__PACK_OUT(xlsx)
 KPI__PACK_OUT(charts)
+KPI__PACK_OUT(csv)
