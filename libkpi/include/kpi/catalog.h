@@ -15,6 +15,9 @@
 extern "C" {
 #endif
 
+/** The source of a catalogue entry that names none (kpi/source.h). */
+#define KPI_DEFAULT_SOURCE "postgres"
+
 /** Comparison of a threshold: the KPI is healthy when `value OP target`. */
 typedef enum kpi_op {
 	KPI_OP_NONE = 0, /**< informational: no threshold */

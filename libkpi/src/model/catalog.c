@@ -280,7 +280,7 @@ int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d,
 	    (rc = get_string(doc, o, "chart", 0, &d->chart, err)) ||
 	    (rc = get_string(doc, o, "source", 0, &d->source, err)))
 		return rc;
-	if (!d->source && !(d->source = strdup("postgres")))
+	if (!d->source && !(d->source = strdup(KPI_DEFAULT_SOURCE)))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	/* The source's name: which sources exist is for kpi_sources_check() to say. */
 	if (!name_ok(d->source))

@@ -31,6 +31,9 @@ typedef struct kpi__pack_out {
 /* Write `len` bytes as `tmp`/`name` (parent directories made), durable. */
 int kpi__pack_put(const char *tmp, const char *name, const void *data, size_t len, kpi_error *err);
 
+/* mkdir -p `path` (0755 each). */
+int kpi__pack_mkdirs(const char *path, kpi_error *err);
+
 /* fsync a file (or, with `dir`, a directory). */
 int kpi__pack_fsync(const char *path, bool dir, kpi_error *err);
 

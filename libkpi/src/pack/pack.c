@@ -153,41 +153,6 @@ static int list_files(kpi_pack_file **out, size_t *n, const char *root, bool has
 	return 0;
 }
 
-int kpi__pack_fsync(const char *path, bool dir, kpi_error *err)
-{
-	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", path, strerror(errno));
-	if (fsync(fd) != 0)
-		rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", path, strerror(errno));
-	close(fd);
-	return rc;
-}
-
-static int mkdirs(const char *path, kpi_error *err)
-{
-	char *p = strdup(path);
-	int rc = 0;
-
-	if (!p)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	for (char *s = p + 1; !rc; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0755) != 0 && errno != EEXIST)
-				rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", p, strerror(errno));
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* ---- the manifest ---- */
 
 int kpi_manifest_write(kpi_buf *out, const kpi_snapshot *snap, const kpi_pack_file *files, size_t nfiles,
@@ -307,35 +272,6 @@ static int check_target(const char *dir, bool *exists, kpi_error *err)
 	return 0;
 }
 
-void kpi__pack_file_name(char *buf, size_t size, const kpi_snapshot *snap, const char *ext)
-{
-	char wk[16];
-	snprintf(buf, size, "kpi-%s.%s", kpi_week_format(wk, sizeof(wk), snap->result->window.last), ext);
-}
-
-int kpi__pack_put(const char *tmp, const char *name, const void *data, size_t len, kpi_error *err)
-{
-	char *p = kpi__path_join(tmp, name), *slash;
-	int rc = 0;
-
-	if (!p)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	/* its directories first; a name ending in '/' is a directory alone */
-	if ((slash = strrchr(p, '/')) && slash > p + strlen(tmp)) {
-		*slash = '\0';
-		rc = mkdirs(p, err);
-		*slash = '/';
-	}
-	if (!rc && slash && !slash[1]) {
-		free(p);
-		return 0;
-	}
-	if (!rc)
-		rc = kpi__write_file_atomic(p, data ? data : "", len, err);
-	free(p);
-	return rc;
-}
-
 #define KPI__PACK_OUT(name) &kpi__pack_out_##name,
 static const kpi__pack_out *const outputs[] = {
 #include "pack/outputs/registry.h"
@@ -409,7 +345,7 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 		rc = kpi_error_set(err, KPI_EUSAGE, "pack: '%s' does not name a directory to create", dir_in);
 		goto done;
 	}
-	if ((rc = mkdirs(parent, err)) || (rc = check_target(dir, &exists, err)))
+	if ((rc = kpi__pack_mkdirs(parent, err)) || (rc = check_target(dir, &exists, err)))
 		goto done;
 	remove_leftovers(parent, name);
 	tmp = malloc(strlen(parent) + strlen(name) + 40);
