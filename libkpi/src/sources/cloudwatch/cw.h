@@ -7,6 +7,9 @@
 #include "net/aws.h"
 #include "sources/source.h"
 
+/* The GetMetricData operation of AWS JSON 1.0 (X-Amz-Target). */
+#define GMD_TARGET "GraniteServiceVersion20100801.GetMetricData"
+
 /* GetMetricData limits (NOTES.md). */
 #define KPI__CW_MAX_QUERIES 500
 #define KPI__CW_MAX_DATAPOINTS 100800
