@@ -25,6 +25,12 @@ WITH periods AS (
     FROM periods
 ),
 -- @include fragments/legacy_cohort.sql
+, masks AS (
+    SELECT dm.cohort, dm.covered, count(*) AS n
+    FROM dm
+    WHERE dm.cohort <> 0
+    GROUP BY dm.cohort, dm.covered
+)
 SELECT p.period_start,
        (100.0 * coalesce(sum(m.n) FILTER (WHERE ((m.covered >> p.k) & 1) = 1), 0)::bigint
         / nullif(coalesce(sum(m.n), 0)::bigint, 0))::float8 AS value,

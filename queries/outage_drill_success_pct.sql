@@ -31,6 +31,12 @@ WITH periods AS (
     FROM drills
 ),
 -- @include fragments/legacy_cohort.sql
+, masks AS (
+    SELECT dm.cohort, dm.covered, count(*) AS n
+    FROM dm
+    WHERE dm.cohort <> 0
+    GROUP BY dm.cohort, dm.covered
+)
 , cov AS (
     SELECT dr.k,
            coalesce(sum(m.n), 0)::bigint AS cohort_n,

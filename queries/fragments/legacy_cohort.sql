@@ -2,7 +2,8 @@
 -- of a sorted set of instants T_k, written once for every query that needs
 -- it (legacy_coverage_pct.sql, uncached_legacy_max_age_days.sql,
 -- outage_drill_success_pct.sql). Included with "-- @include"; it declares no
--- parameters and uses none.
+-- parameters and uses one of the including query's by name: ${to}, the end
+-- of its window (timestamptz).
 --   cohort at T:  provider 'legacy', created_at < T, a revision created before
 --                 T, and a design event with at in [T - active_days, T)
 --                 (calendar days in the session TimeZone)
@@ -11,23 +12,24 @@
 --                 T with created_at < T and (expired_at null or expired_at > T)
 -- The including query defines, before this fragment, the CTE
 --   arr (ts timestamptz[], ls timestamptz[], n int): the instants T_k
---       (k = 0..n-1) in ascending order, ls[k] = T_k - active_days,
+--       (k = 0..n-1) in ascending order, all before ${to},
+--       ls[k] = T_k - active_days,
 -- and ends its WITH list with a comma before the include. The fragment
 -- defines, for the query after it:
 --   dm (id, cohort, covered, lats, rcs): per legacy design with a revision,
 --       bitmask over k: in the cohort as of T_k, covered as of T_k; and its
---       revisions' "latest as of T_k" masks with their created_at
---   masks (cohort, covered, n): how many designs have each pair of masks.
+--       revisions' "latest as of T_k" masks with their created_at.
 --
 -- How it stays one pass per table: width_bucket(x, Ts) (a binary search in
 -- the sorted array) tells how many T_k are <= x. Each legacy design gets
 -- bitmasks over k (bit k = "true as of T_k"), OR-ed over its events (one
 -- index range scan per design, in id order: cheaper than grouping the events
 -- by design), revisions and artifacts (merged in design order); designs are
--- then counted per distinct pair of masks (a few hundred). Up to 60 instants
--- (bigint masks). Unused outputs (lats, rcs; masks when no query reads it)
--- cost nothing: the planner drops unused columns of inlined CTEs and never
--- runs an unreferenced one.
+-- then counted per distinct pair of masks (a few hundred) by the query. Up to
+-- 60 instants (bigint masks). The unused outputs lats and rcs cost nothing:
+-- the planner drops unused columns of inlined CTEs. The revisions and events
+-- are bounded by ${to} (a parameter, not an expression over arr: the planner
+-- then knows the bound, and scans the revisions in design order).
 act AS (
     -- per legacy design, bit k: an event in [T_k - active_days, T_k) (one
     -- index range scan per design, bounded by the first and last instants)
@@ -38,7 +40,7 @@ act AS (
                       - (1::bigint << width_bucket(e.at, (SELECT ts FROM arr)))) AS m
         FROM design_events e
         WHERE e.design_id = d.id
-          AND e.at >= (SELECT ls[1] FROM arr) AND e.at < (SELECT ts[n] FROM arr)
+          AND e.at >= (SELECT ls[1] FROM arr) AND e.at < ${to}::timestamptz
     ) x
     WHERE d.provider = 'legacy'
 ), rev AS (
@@ -51,7 +53,7 @@ act AS (
                                    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS valid_to,
            min(r.created_at) OVER (PARTITION BY r.design_id) AS first_at
     FROM decoration_revisions r
-    WHERE r.created_at < (SELECT ts[n] FROM arr)
+    WHERE r.created_at < ${to}::timestamptz
 ), revm AS (
     -- bit k: the latest revision as of T_k (only revisions that are, for
     -- some T_k: every design with a revision has one)
@@ -88,9 +90,4 @@ act AS (
     FROM act d
     JOIN art ON art.design_id = d.id
     CROSS JOIN arr a
-), masks AS (
-    SELECT dm.cohort, dm.covered, count(*) AS n
-    FROM dm
-    WHERE dm.cohort <> 0
-    GROUP BY dm.cohort, dm.covered
 )

@@ -8,7 +8,8 @@
  * order from $1; the values come by name (the catalogue's "params" for a
  * KPI, the caller for the pack's lists). An `@include` line is replaced by
  * the named file of the query directory (a fragment declares no parameters;
- * it uses those of the file that includes it). The text kpi runs, prints in
+ * it uses those of the file that includes it by name, ${name}, which becomes
+ * that file's $N). The text kpi runs, prints in
  * `kpi explain` and hashes (SHA-256) is the expanded one. Every $N the text
  * uses (outside comments and string literals) must be declared, and every
  * declared one used. */
@@ -107,6 +108,32 @@ bad:
 	return kpi_error_set(err, KPI_ECONFIG, "%s:%d: malformed @param: expected '-- @param $N name type'", file, line);
 }
 
+/* Append one line to the expanded text, with every ${name} replaced by the
+ * $N of the parameter declared as `name`: a fragment uses the parameters of
+ * the file that includes it by name, whatever their numbers there. */
+static int append_line(const kpi__sql *q, kpi_buf *out, const char *p, const char *path, int line, kpi_error *err)
+{
+	const char *s;
+	while ((s = strstr(p, "${"))) {
+		const char *e = strchr(s, '}');
+		char name[64];
+		int k;
+		if (!e || (size_t)(e - s - 2) >= sizeof(name) || e == s + 2)
+			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: malformed ${name}", path, line);
+		memcpy(name, s + 2, (size_t)(e - s - 2));
+		name[e - s - 2] = '\0';
+		if ((k = kpi__sql_param_index(q, name)) < 0)
+			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: ${%s}: the query declares no parameter '%s' "
+			                     "(-- @param $N %s type)", path, line, name, name, name);
+		if (kpi_buf_append(out, p, (size_t)(s - p)) || kpi_buf_printf(out, "$%d", k + 1))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		p = e + 1;
+	}
+	if (kpi_buf_puts(out, p) || kpi_buf_puts(out, "\n"))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Append file `name` (relative to `dir`) to `out`, expanding its includes;
  * `top` is the file kpi was asked for (only it declares parameters). */
 static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, const char *name, int depth, bool top,
@@ -154,10 +181,8 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
 				if ((rc = declare(q, arg, path, line, err)))
 					goto done;
 			}
-			if (kpi_buf_append(out, p, (size_t)(end - p)) || kpi_buf_puts(out, "\n")) {
-				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			if ((rc = append_line(q, out, p, path, line, err)))
 				goto done;
-			}
 			(*outline)++;
 		}
 		*end = save;
