@@ -4,3 +4,4 @@
  * Included by sources/source.h only, with KPI__SOURCE defined. */
 KPI__SOURCE(postgres)
 KPI__SOURCE(cloudwatch)
+KPI__SOURCE(prometheus)
