@@ -187,7 +187,7 @@ static void man_options(kpi_buf *b)
 			head = true;
 			man_option_tag(b, o);
 			kpi_opts_describe(b, o, true);
-			kpi_buf_puts(b, (o->flags & KPI_OPT_REQUIRED) ? "; required\n" : "\n");
+			kpi_buf_puts(b, "\n");
 		}
 	}
 }
@@ -528,7 +528,7 @@ static void gen_zsh(kpi_buf *b)
 		int i = 1;
 		if ((*c)->hidden)
 			continue;
-		kpi_buf_printf(b, "    %s)\n      _arguments -s -S \\\n"
+		kpi_buf_printf(b, "    %s)\n      _arguments -S \\\n"
 		                  "        '(- *)'{-h,--help}'[show the help and exit]' \\\n"
 		                  "        '(- *)'{-V,--version}'[print the version and exit]' \\\n",
 		               (*c)->name);

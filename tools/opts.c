@@ -122,6 +122,8 @@ void kpi_opts_describe(kpi_buf *b, const kpi_opt *o, bool man)
 	}
 	if (o->def)
 		kpi_buf_printf(&t, " (default `%s`)", o->def);
+	if (o->flags & KPI_OPT_REQUIRED)
+		kpi_buf_puts(&t, " (required)");
 	if (man && o->details)
 		kpi_buf_printf(&t, ". %s", o->details);
 	kpi_doc_text(b, t.data, man);
