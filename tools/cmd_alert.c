@@ -1,4 +1,4 @@
-/* kpi alert: one evaluation and delivery cycle for cron (libkpi/src/alert_*.c
+/* kpi alert: one evaluation and delivery cycle for cron (libkpi/src/alert/alert_*.c
  * does the work). Nagios plugin output and exit codes: 0 ok, 1 warning,
  * 2 critical, 3 unknown (for every failure, usage errors included). */
 #include <stdio.h>
@@ -97,10 +97,13 @@ int cmd_alert(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "--now '%s': %s", a.now, err.message);
 		return cannot_start("alert.usage", msg);
 	}
-	if (!a.now && kpi_time_now(&now, &err)) /* "KPI_NOW: ..." */
-		return cannot_start("alert.usage", err.message);
 	if (kpi_load_setup_err(&cfg, &cat, a.config, a.db, &err))
 		return cannot_start("alert.config.invalid", err.message);
+	if (!a.now && kpi_config_now(cfg, &now, &err)) { /* "KPI_NOW: ..." */
+		kpi_catalog_free(cat);
+		kpi_config_free(cfg);
+		return cannot_start("alert.usage", err.message);
+	}
 	if (a.test) {
 		kpi_alert_test_result tr;
 		if ((rc = kpi_alert_test(&tr, cat, cfg, a.test, now, &err))) {

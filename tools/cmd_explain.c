@@ -52,10 +52,10 @@ int cmd_explain(int argc, char **argv)
 	config = a.config;
 	week = a.week;
 	n = a.weeks;
-	if ((rc = kpi_now(&now)))
-		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, config, NULL)))
 		return rc;
+	if ((rc = kpi_now(cfg, &now)))
+		goto done;
 	if (!(d = kpi_catalog_find(cat, pos[0]))) {
 		kpi_error_set(&err, KPI_ENOTFOUND, "unknown KPI '%s' (kpi list shows the catalogue)", pos[0]);
 		goto fail;

@@ -45,10 +45,10 @@ int cmd_pack(int argc, char **argv)
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_pack, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if ((rc = kpi_now(&now)))
-		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
+	if ((rc = kpi_now(cfg, &now)))
+		goto done;
 	if ((rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
 	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) || (rc = kpi_snapshot_write(&json, snap, &err)) ||
 	    (rc = kpi_pack_write(&paths, a.outdir, snap, json.data, json.len, &err)))

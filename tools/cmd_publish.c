@@ -71,10 +71,10 @@ int cmd_publish(int argc, char **argv)
 		fprintf(stderr, "kpi publish: nothing to publish: give --cloudwatch and/or --prom-textfile PATH\n");
 		return KPI_EXIT_USAGE;
 	}
-	if ((rc = kpi_now(&now)))
-		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
+	if ((rc = kpi_now(cfg, &now)))
+		goto done;
 	if ((rc = kpi_window_init(&w, a.week, 1, cfg->timezone, now, &err)))
 		goto fail;
 	rc = kpi_collect(&res, cat, cfg, NULL, 0, &w, &err);

@@ -58,10 +58,10 @@ int cmd_query(int argc, char **argv)
 	week = a.week;
 	format = a.format;
 	n = a.weeks;
-	if ((rc = kpi_now(&now)))
-		return rc;
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
+	if ((rc = kpi_now(cfg, &now)))
+		goto done;
 	if (strcmp(id, "all") != 0 && !kpi_catalog_find(cat, id)) {
 		kpi_error_set(&err, KPI_ENOTFOUND, "unknown KPI '%s' (kpi list shows the catalogue)", id);
 		goto fail;

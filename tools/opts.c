@@ -522,10 +522,10 @@ fail:
 	return KPI_EXIT_IO;
 }
 
-int kpi_now(int64_t *now)
+int kpi_now(const kpi_config *cfg, int64_t *now)
 {
 	kpi_error err = KPI_ERROR_INIT;
-	if (kpi_time_now(now, &err)) {
+	if (kpi_config_now(cfg, now, &err)) {
 		fprintf(stderr, "kpi: %s\n", err.message);
 		return KPI_EXIT_USAGE;
 	}

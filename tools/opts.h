@@ -197,7 +197,8 @@ int kpi_write_stdout(const kpi_buf *b);
 /* Print the paths of a written pack's PDF and XLSX, one per line. */
 int kpi_print_pack(const kpi_pack_paths *p);
 
-/* The current time, or $KPI_NOW (ISO 8601) when set, for replays and tests. */
-int kpi_now(int64_t *now);
+/* The current time, or $KPI_NOW (ISO 8601) when set, for replays and tests
+ * (as the config saw the environment). Prints the error; returns the exit code. */
+int kpi_now(const kpi_config *cfg, int64_t *now);
 
 #endif

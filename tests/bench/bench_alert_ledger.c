@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alert_internal.h"
+#include "alert/alert_internal.h"
 
 static double mono(void)
 {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "cw.h"
+#include "sources/cloudwatch/cw.h"
 
 #define WEEKS 12
 #define H 3600
@@ -50,13 +50,14 @@ int main(int argc, char **argv)
 	kpi__cw_stats sb = { { 0, 0, 0 }, 0, 0, 0 }, ss = { { 0, 0, 0 }, 0, 0, 0 };
 	kpi__aws_retry retry = KPI__AWS_RETRY_INIT;
 	kpi__aws aws;
+	kpi_config *cfg = NULL;
 	kpi_error err = KPI_ERROR_INIT;
 	size_t seeded = 0;
 
 	if (nseries < 1 || runs < 1 || runs > 16 || !u || !names)
 		return 2;
 	kpi_log_setup(KPI_LOG_FORMAT_TEXT, KPI_LOG_WARN, stderr, NULL);
-	if (kpi__aws_resolve(&aws, &kpi__aws_cloudwatch, "us-east-1", &err))
+	if (kpi_config_load(&cfg, NULL, &err) || kpi__aws_resolve(&aws, cfg, &kpi__aws_cloudwatch, "us-east-1", &err))
 		die(&err);
 	for (int i = 0; i < nseries; i++)
 		snprintf(names[i], sizeof(names[i]), "bench-q%04d", i);

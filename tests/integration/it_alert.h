@@ -15,7 +15,7 @@
 #include "it_util.h"
 #include "it_http.h"
 #include "asserts.h"
-#include "alert_internal.h"
+#include "alert/alert_internal.h"
 
 /* 2026-11-16T08:00:00Z, the runs' "now" at minute 0. */
 #define IT_T0 1794816000

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <string.h>
 #include "asserts.h"
+#include "net/aws.h"
 
 /* The key pair every test signs with (moto accepts any until auth is on). */
 #define IT_AWS_KEY "KPITESTCWKEYID000001"
@@ -56,5 +57,9 @@ void it_moto_iam_key(char *id, size_t idn, char *secret, size_t sn);
 
 /* POST a body to a moto-api path ("/moto-api/reset-auth"). */
 void it_moto_api(const char *url, const char *path, const char *body);
+
+/* kpi__aws_resolve with the process environment as it is now (through a
+ * config loaded from it: the library reads no environment of its own). */
+int aws_resolve_env(kpi__aws *a, const kpi__aws_service *svc, const char *fallback, kpi_error *err);
 
 #endif

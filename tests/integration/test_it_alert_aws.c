@@ -129,7 +129,7 @@ static char *sns_call(const char *body)
 	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
 	kpi_error err = KPI_ERROR_INIT;
 	char *out;
-	assert_int_equal(kpi__aws_resolve(&aws, &kpi__aws_sns, NULL, &err), 0);
+	assert_int_equal(aws_resolve_env(&aws, &kpi__aws_sns, NULL, &err), 0);
 	if (kpi__aws_call(&resp, &aws, "application/x-www-form-urlencoded", NULL, body, strlen(body), "test SNS", NULL, NULL,
 	                  &err))
 		fail_msg("SNS set-up: %s", err.message);

@@ -30,7 +30,7 @@
 
 #include "it_util.h"
 #include "asserts.h"
-#include "internal.h"
+#include "core/internal.h"
 
 static char *slurp(const char *rel)
 {
@@ -436,7 +436,7 @@ static void add_name(kpi_buf *names, const char *s, size_t len)
 }
 
 /* The environment variables the code reads, appended to `names`
- * (space-separated): every getenv("NAME"), and every string literal that is
+ * (space-separated), in `dir` and its sub-folders: every getenv("NAME"), and every string literal that is
  * the name of one of kpi's, AWS', libpq's or XDG's variables (passed to the
  * helpers that read and check them, like env_int("KPI_ACTIVE_DAYS", ...)). */
 static void env_names(kpi_buf *names, const char *dir)
@@ -450,9 +450,13 @@ static void env_names(kpi_buf *names, const char *dir)
 	while ((e = readdir(d))) {
 		char rel[600], *text;
 		size_t len = strlen(e->d_name);
+		snprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			env_names(names, rel); /* the library's module folders */
+			continue;
+		}
 		if (len < 3 || strcmp(e->d_name + len - 2, ".c") != 0)
 			continue;
-		snprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
 		text = slurp(rel);
 		for (const char *p = text; (p = strstr(p, "getenv(\"")); p++)
 			add_name(names, p + 8, (size_t)(strchr(p + 8, '"') - (p + 8)));

@@ -24,7 +24,7 @@
 
 #include "it_util.h"
 #include "it_cw.h"
-#include "aws.h"
+#include "net/aws.h"
 
 #define W40 1790553600LL
 #define W41 (W40 + 604800)

@@ -1,4 +1,4 @@
-/* The library's HTTP client (libkpi/src/http.c) against the tests' responder
+/* The library's HTTP client (libkpi/src/net/http.c) against the tests' responder
  * on loopback: answers of every status, headers, a body cut short, a peer
  * that hangs, one that is not there, and a body over the size limit. */
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "it_http.h"
-#include "http.h"
+#include "net/http.h"
 
 static int setup(void **state)
 {

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "it_util.h"
-#include "internal.h"
+#include "core/internal.h"
 #include "xlsxread.h"
 
 #define DONE "2026-05-01T00:00:00Z"
@@ -91,10 +91,18 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 
 	it_db_exec(db, cohort_sql);
 	it_window(&w, "2026-W10", 2, "UTC", DONE);
-	setenv("KPI_NOW", "2026-05-01T00:00:00Z", 1);
-	if (kpi_snapshot_collect(&snap, db->cat, db->cfg, &w, &err))
-		fail_msg("kpi_snapshot_collect: %s", err.message);
-	unsetenv("KPI_NOW");
+	{
+		/* the run's clock, as a config loaded with KPI_NOW sees it */
+		kpi_config *cfg = NULL;
+		setenv("KPI_NOW", "2026-05-01T00:00:00Z", 1);
+		assert_int_equal(kpi_config_load(&cfg, NULL, &err), 0);
+		unsetenv("KPI_NOW");
+		free(cfg->conninfo);
+		cfg->conninfo = strdup(db->cfg->conninfo);
+		if (kpi_snapshot_collect(&snap, db->cat, cfg, &w, &err))
+			fail_msg("kpi_snapshot_collect: %s", err.message);
+		kpi_config_free(cfg);
+	}
 	assert_int_equal(snap->result->read_at, it_time(DONE));
 
 	/* the KPIs, hand-computed */

@@ -28,7 +28,7 @@
 #include "it_cw.h"
 #include "it_http.h"
 #include "kpi/publish.h"
-#include "internal.h"
+#include "core/internal.h"
 
 #define W46 1794182400LL
 #define W47 (W46 + 604800)

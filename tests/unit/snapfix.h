@@ -10,7 +10,7 @@
 #ifndef KPI_TEST_SNAPFIX_H
 #define KPI_TEST_SNAPFIX_H
 
-#include "internal.h"
+#include "core/internal.h"
 
 /* A snapshot over `nweeks` weeks ending with `last_week` in zone `tz`,
  * evaluated as of `now` (a `now` inside the last week makes it partial),

@@ -5,7 +5,7 @@
  * settings and rules, scrubbing.
  */
 #include "unit.h"
-#include "alert_internal.h"
+#include "alert/alert_internal.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -524,32 +524,41 @@ static void test_ledger__prune_never_drops_pending(void **state)
 	kpi__ledger_free(l);
 }
 
+/* The state directory as the environment `envp` (when the config was
+ * loaded) gives it. */
+static char *state_dir_in(const char *const *envp, const char *opt, const char *configured)
+{
+	kpi_config *cfg = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	char *d;
+	assert_int_equal(kpi_config_load_env(&cfg, NULL, envp, &err), 0);
+	d = kpi__state_dir_resolve(cfg, opt, configured);
+	kpi_config_free(cfg);
+	return d;
+}
+
 static void test_state_dir__resolution_order(void **state)
 {
+	const char *const xdg[] = { "XDG_STATE_HOME=/x/state", "HOME=/home/u", NULL };
+	const char *const env[] = { "KPI_STATE_DIR=/env/dir", "XDG_STATE_HOME=/x/state", "HOME=/home/u", NULL };
+	const char *const rel[] = { "XDG_STATE_HOME=relative", "HOME=/home/u", NULL };
 	char *d;
 	(void)state;
-	setenv("XDG_STATE_HOME", "/x/state", 1);
-	setenv("HOME", "/home/u", 1);
-	unsetenv("KPI_STATE_DIR");
-	d = kpi__state_dir_resolve(NULL, NULL);
+	d = state_dir_in(xdg, NULL, NULL);
 	assert_string_equal(d, "/x/state/kpi");
 	free(d);
-	d = kpi__state_dir_resolve(NULL, "/etc/kpi/state");
+	d = state_dir_in(xdg, NULL, "/etc/kpi/state");
 	assert_string_equal(d, "/etc/kpi/state");
 	free(d);
-	setenv("KPI_STATE_DIR", "/env/dir", 1);
-	d = kpi__state_dir_resolve(NULL, "/etc/kpi/state");
+	d = state_dir_in(env, NULL, "/etc/kpi/state");
 	assert_string_equal(d, "/env/dir");
 	free(d);
-	d = kpi__state_dir_resolve("/opt/dir", "/etc/kpi/state");
+	d = state_dir_in(env, "/opt/dir", "/etc/kpi/state");
 	assert_string_equal(d, "/opt/dir");
 	free(d);
-	unsetenv("KPI_STATE_DIR");
-	setenv("XDG_STATE_HOME", "relative", 1); /* invalid per XDG: ignored */
-	d = kpi__state_dir_resolve(NULL, NULL);
+	d = state_dir_in(rel, NULL, NULL); /* a relative XDG_STATE_HOME is invalid: ignored */
 	assert_string_equal(d, "/home/u/.local/state/kpi");
 	free(d);
-	unsetenv("XDG_STATE_HOME");
 }
 
 static void test_state_dir__prepare_makes_0700_and_rejects_a_file(void **state)

@@ -4,9 +4,22 @@
  * credential source, and the error-code parsing of responses.
  */
 #include "unit.h"
-#include "aws.h"
+#include "net/aws.h"
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* kpi__aws_resolve with the process environment as it is now (the tests
+ * set variables between calls; the library reads a config's copy). */
+static int aws_resolve_env(kpi__aws *a, const kpi__aws_service *svc, const char *fallback, kpi_error *err)
+{
+	extern char **environ;
+	kpi_config *cfg = NULL;
+	int rc = kpi_config_load_env(&cfg, NULL, (const char *const *)environ, err);
+	if (rc == 0)
+		rc = kpi__aws_resolve(a, cfg, svc, fallback, err);
+	kpi_config_free(cfg);
+	return rc;
+}
 
 static char dir[64];
 
@@ -111,7 +124,7 @@ static void test_aws_ini__sections_keys_comments_whitespace(void **state)
 static void resolve_ok(kpi__aws *a, const kpi__aws_service *svc)
 {
 	kpi_error err = KPI_ERROR_INIT;
-	int rc = kpi__aws_resolve(a, svc, NULL, &err);
+	int rc = aws_resolve_env(a, svc, NULL, &err);
 	if (rc) {
 		print_error("kpi__aws_resolve: %s\n", err.message);
 		fail();
@@ -154,7 +167,7 @@ static void test_aws_resolve__half_environment_is_an_error(void **state)
 	(void)state;
 	setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
 	setenv("AWS_REGION", "eu-west-1", 1);
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
 	assert_contains(err.message, "AWS_SECRET_ACCESS_KEY is not");
 	clear_env();
 }
@@ -217,18 +230,18 @@ static void test_aws_resolve__missing_and_incomplete_keys(void **state)
 	setenv("AWS_REGION", "us-east-1", 1);
 	put(".aws/credentials", "[default]\naws_access_key_id = AKIAONLY\n");
 	put(".aws/config", "");
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
 	assert_contains(err.message, "profile 'default'");
 	assert_contains(err.message, "aws_secret_access_key is missing");
 	assert_not_contains(err.message, "AKIAONLY");
 
 	setenv("AWS_PROFILE", "nobody", 1);
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
 	assert_contains(err.message, "no AWS credentials");
 	assert_contains(err.message, "profile 'nobody'");
 
 	put(".aws/config", "[profile nobody]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = default\n");
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
 	assert_contains(err.message, "role_arn");
 
 	clear_env();
@@ -242,13 +255,13 @@ static void test_aws_resolve__region_fallback_and_missing(void **state)
 	setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
 	put(".aws/config", "");
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, "eu-north-1", &err), 0);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, "eu-north-1", &err), 0);
 	assert_string_equal(a.region, "eu-north-1");
 	kpi__aws_release(&a);
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
 	assert_contains(err.message, "no AWS region");
 	setenv("AWS_REGION", "us-east-1/../x", 1);
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
 	clear_env();
 }
 
@@ -273,10 +286,10 @@ static void test_aws_resolve__endpoint_service_then_global(void **state)
 	assert_string_equal(a.endpoint, "http://127.0.0.1:5000");
 	kpi__aws_release(&a);
 	setenv("AWS_ENDPOINT_URL_CLOUDWATCH", "ftp://x", 1);
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
 	assert_contains(err.message, "AWS_ENDPOINT_URL_CLOUDWATCH");
 	setenv("AWS_ENDPOINT_URL_CLOUDWATCH", "http://user:pw@host", 1);
-	assert_int_equal(kpi__aws_resolve(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
 	assert_not_contains(err.message, "pw");
 	clear_env();
 }

@@ -6,7 +6,7 @@
  * settings.
  */
 #include "unit.h"
-#include "cw.h"
+#include "sources/cloudwatch/cw.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -384,13 +384,14 @@ static void test_cw_spec__bad_query_files(void **state)
 
 static void test_cw_settings__environment_overrides_and_queue_lists(void **state)
 {
-	kpi_config *cfg = config();
+	kpi_config *cfg;
 	kpi__cw_settings s;
 	kpi_error err = KPI_ERROR_INIT;
 	(void)state;
 	setenv("KPI_CW_LOAD_BALANCER", "app/web/50dc6c495c0c9188", 1);
 	setenv("KPI_CW_QUEUES", " exports , previews,,", 1);
 	setenv("KPI_CW_DEADLINE_SECONDS", "2.5", 1);
+	cfg = config(); /* the environment as the config was loaded */
 	assert_int_equal(kpi__cw_settings_load(&s, cfg, &err), 0);
 	assert_string_equal(s.load_balancer, "app/web/50dc6c495c0c9188");
 	assert_int_equal(s.nqueues, 2);
@@ -399,11 +400,14 @@ static void test_cw_settings__environment_overrides_and_queue_lists(void **state
 	assert_double_equal(s.retry.deadline_s, 2.5);
 	kpi__cw_settings_release(&s);
 	setenv("KPI_CW_QUEUES", "a,b,a", 1);
-	assert_int_equal(kpi__cw_settings_load(&s, cfg, &err), KPI_ECONFIG);
+	assert_int_equal(kpi__cw_settings_load(&s, cfg, &err), 0); /* a copy: later changes do not count */
+	kpi__cw_settings_release(&s);
+	kpi_config_free(cfg);
+	assert_int_equal(kpi_config_load(&cfg, NULL, &err), KPI_ECONFIG); /* checked at load */
 	assert_contains(err.message, "'a' is listed twice");
 	setenv("KPI_CW_QUEUES", "a", 1);
 	setenv("KPI_CW_DEADLINE_SECONDS", "soon", 1);
-	assert_int_equal(kpi__cw_settings_load(&s, cfg, &err), KPI_ECONFIG);
+	assert_int_equal(kpi_config_load(&cfg, NULL, &err), KPI_ECONFIG);
 	assert_contains(err.message, "KPI_CW_DEADLINE_SECONDS");
 	unsetenv("KPI_CW_LOAD_BALANCER");
 	unsetenv("KPI_CW_QUEUES");

@@ -14,7 +14,7 @@
  */
 #include "unit.h"
 #include "snapfix.h"
-#include "render_int.h"
+#include "render/render_int.h"
 
 #include <ctype.h>
 #include <float.h>

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 #ifndef KPI_SOURCE_DIR
 #error "KPI_SOURCE_DIR must be defined by the build"

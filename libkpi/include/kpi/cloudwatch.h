@@ -95,7 +95,7 @@ KPI_EXTERN int kpi_cloudwatch_explain(kpi_buf *out, const kpi_config *cfg, const
 /** "REGION ENDPOINT" of the CloudWatch endpoint kpi would call, for
  *  provenance (snapshot sources); KPI_ECONFIG/KPI_EAUTH when unresolvable.
  *  @param[out] out caller frees. */
-KPI_EXTERN int kpi_cloudwatch_where(char **out, kpi_error *err);
+KPI_EXTERN int kpi_cloudwatch_where(char **out, const kpi_config *cfg, kpi_error *err);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,12 @@
  * (KPI_*, PG*), the config file (--config or KPI_CONFIG), built-in defaults.
  * Secrets are never read from the config file: passwords come from PGPASSWORD
  * or ~/.pgpass, as libpq does.
+ *
+ * The environment is read in one place: kpi_config_load() takes a copy of it,
+ * and every module of libkpi asks that copy (kpi_config_env()) for the
+ * variables it documents, applying the precedence above. Nothing in libkpi
+ * reads or changes the process environment afterwards (libpq reads its own
+ * PG* variables when it connects).
  */
 #ifndef KPI_CONFIG_H
 #define KPI_CONFIG_H
@@ -30,6 +36,8 @@ typedef struct kpi_config {
 	char *query_dir;            /**< directory of the query files */
 	char *template_dir;         /**< directory of templates */
 	void *doc;                  /**< the parsed file with value positions (library modules only) */
+	char **env;                 /**< the environment when loaded, "NAME=value" (kpi_config_env()) */
+	size_t nenv;
 } kpi_config;
 
 /**
@@ -43,6 +51,26 @@ typedef struct kpi_config {
  *         for a syntax or semantic error.
  */
 KPI_EXTERN int kpi_config_load(kpi_config **out, const char *path, kpi_error *err);
+
+/**
+ * kpi_config_load() with the environment `envp` ("NAME=value" strings, NULL
+ * terminated; NULL for an empty one) instead of the process's: for programs
+ * that run kpi for others, and for tests.
+ */
+KPI_EXTERN int kpi_config_load_env(kpi_config **out, const char *path, const char *const *envp,
+                                   kpi_error *err);
+
+/** The value of environment variable `name` as it was when `cfg` was loaded;
+ *  NULL when it was unset (an empty value is returned as ""). */
+KPI_EXTERN const char *kpi_config_env(const kpi_config *cfg, const char *name);
+
+/**
+ * The current instant (UTC seconds): `$KPI_NOW` as it was when the config
+ * was loaded (ISO 8601, as kpi_time_parse() reads it), for replays and
+ * deterministic tests, else the system clock.
+ * @return 0, or KPI_EUSAGE naming KPI_NOW when it is malformed.
+ */
+KPI_EXTERN int kpi_config_now(const kpi_config *cfg, int64_t *out, kpi_error *err);
 
 /**
  * Use `conninfo` (a libpq connection string, e.g. from `--db`) instead of

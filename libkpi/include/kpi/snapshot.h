@@ -146,7 +146,7 @@ typedef struct kpi_snapshot {
  * the window. The lists are checked against their KPIs (uncovered total =
  * uncached_legacy_max_age_days' numerator and the oldest age its value;
  * mismatch total = routing_mismatch_critical's value) when the catalogue has
- * those KPIs. `read_at` is kpi_time_now() ($KPI_NOW honoured).
+ * those KPIs. `read_at` is kpi_config_now() ($KPI_NOW honoured).
  * @param[out] out the snapshot; free with kpi_snapshot_free(). sha256 is "".
  * @return 0; KPI_ESOURCE, KPI_EAUTH, KPI_ETIMEOUT, KPI_ECONFIG (a CloudWatch
  *         source that cannot be resolved), KPI_ECONTRACT (a query broke its

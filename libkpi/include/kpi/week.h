@@ -63,10 +63,6 @@ KPI_EXTERN char *kpi_time_format_local(char *buf, size_t size, int64_t t, const 
  *  bare date (UTC midnight). KPI_EUSAGE when malformed. */
 KPI_EXTERN int kpi_time_parse(int64_t *out, const char *text, kpi_error *err);
 
-/** The current instant (UTC seconds): `$KPI_NOW` (ISO 8601, as kpi_time_parse
- *  reads it) when set, for replays and deterministic tests, else the system
- *  clock. @return 0, or KPI_EUSAGE naming KPI_NOW when it is malformed. */
-KPI_EXTERN int kpi_time_now(int64_t *out, kpi_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,725 @@
+/*
+ * Settings of `kpi alert`: the config file's "alert" object (state dir,
+ * deadlines, retry policy, sinks) and the catalogue's per-KPI "alert"
+ * objects (severity, trailing window, for, repeat_interval, recovery
+ * margin), overridable per KPI in the config's alert.kpis.
+ *
+ * Secrets never come from the file: a sink names the environment variable
+ * that holds its routing key or webhook URL, and a variable that is not set
+ * is a configuration error naming the variable.
+ */
+#include "alert/alert_internal.h"
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *kpi_alert_severity_name(kpi_alert_severity s)
+{
+	switch (s) {
+	case KPI_ALERT_SEV_INFO: return "info";
+	case KPI_ALERT_SEV_WARNING: return "warning";
+	case KPI_ALERT_SEV_ERROR: return "error";
+	default: return "critical";
+	}
+}
+
+static int severity_parse(kpi_alert_severity *out, const char *s)
+{
+	static const kpi_alert_severity all[] = { KPI_ALERT_SEV_INFO, KPI_ALERT_SEV_WARNING, KPI_ALERT_SEV_ERROR,
+		                                  KPI_ALERT_SEV_CRITICAL };
+	for (size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, kpi_alert_severity_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+const char *kpi__sink_kind_name(kpi__sink_kind k)
+{
+	static const char *const names[] = { "pagerduty", "slack", "webhook", "sns", "command" };
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+/* ---- durations ---- */
+
+int kpi__duration_parse(int64_t *out, const json_t *v)
+{
+	const char *s;
+	char *end;
+	double n;
+	int64_t mult;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return -1;
+		*out = (int64_t)json_integer_value(v);
+		return 0;
+	}
+	if (!(s = json_string_value(v)) || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	n = strtod(s, &end);
+	if (errno || end == s || !isfinite(n) || n < 0)
+		return -1;
+	if (strcmp(end, "s") == 0)
+		mult = 1;
+	else if (strcmp(end, "m") == 0)
+		mult = 60;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400;
+	else
+		return -1;
+	if (n * (double)mult > 100.0 * 365 * 86400)
+		return -1;
+	*out = (int64_t)llround(n * (double)mult);
+	return 0;
+}
+
+char *kpi__duration_format(char *buf, size_t size, int64_t s)
+{
+	int64_t d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (s <= 0) {
+		snprintf(buf, size, "0s");
+		return buf;
+	}
+	if (d && off < size)
+		off += (size_t)snprintf(buf + off, size - off, "%s%lldd", off ? " " : "", (long long)d);
+	if (h && off < size)
+		off += (size_t)snprintf(buf + off, size - off, "%s%lldh", off ? " " : "", (long long)h);
+	if (m && off < size && !d)
+		off += (size_t)snprintf(buf + off, size - off, "%s%lldm", off ? " " : "", (long long)m);
+	if (sec && off < size && !d && !h)
+		snprintf(buf + off, size - off, "%s%llds", off ? " " : "", (long long)sec);
+	return buf;
+}
+
+/* ---- rules ---- */
+
+static void rule_defaults(kpi__alert_rule *r, const kpi_def *def, int64_t repeat)
+{
+	memset(r, 0, sizeof(*r));
+	r->def = def;
+	r->severity = KPI_ALERT_SEV_CRITICAL;
+	r->trailing = 3600;
+	r->repeat = repeat;
+}
+
+int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err)
+{
+	static const char *const keys[] = { "severity", "trailing", "for", "repeat_interval", "recovery_margin",
+		                            "min_denominator", "runbook", "enabled", NULL };
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return kpi_error_set(err, KPI_ECONFIG, "%s: alert must be an object (or null for no alert)", where);
+	json_object_foreach((json_t *)o, k, v) {
+		bool known = false;
+		for (const char *const *a = keys; *a; a++)
+			known |= strcmp(*a, k) == 0;
+		if (!known)
+			return kpi_error_set(err, KPI_ECONFIG,
+			                     "%s: unknown alert key '%s' (expected severity, trailing, for, "
+			                     "repeat_interval, recovery_margin, min_denominator, runbook, enabled)",
+			                     where, k);
+	}
+	if ((v = json_object_get(o, "severity"))) {
+		kpi_alert_severity s;
+		if (severity_parse(&s, json_string_value(v)) ||
+		    (s != KPI_ALERT_SEV_WARNING && s != KPI_ALERT_SEV_CRITICAL))
+			return kpi_error_set(err, KPI_ECONFIG, "%s: alert severity must be \"warning\" or \"critical\"",
+			                     where);
+		r->severity = s;
+	}
+	if ((v = json_object_get(o, "trailing"))) {
+		if (r->def && r->def->state)
+			return kpi_error_set(err, KPI_ECONFIG,
+			                     "%s: trailing applies to flow KPIs only (a state KPI is evaluated as of now)",
+			                     where);
+		if (kpi__duration_parse(&r->trailing, v) || r->trailing < 60 || r->trailing > 7 * 86400)
+			return kpi_error_set(err, KPI_ECONFIG,
+			                     "%s: alert trailing must be a duration from 1m to 7d (\"1h\", \"24h\")", where);
+		r->trailing_set = true;
+	}
+	if ((v = json_object_get(o, "for"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000)
+			return kpi_error_set(err, KPI_ECONFIG,
+			                     "%s: alert for must be a whole number of runs, 0..1000", where);
+		r->for_runs = (int)json_integer_value(v);
+	}
+	if ((v = json_object_get(o, "repeat_interval")) && kpi__duration_parse(&r->repeat, v))
+		return kpi_error_set(err, KPI_ECONFIG,
+		                     "%s: alert repeat_interval must be a duration (\"4h\"; 0 = never repeat)", where);
+	{
+		const char *names[] = { "recovery_margin", "min_denominator" };
+		double *dst[] = { &r->recovery_margin, &r->min_denominator };
+		for (int i = 0; i < 2; i++) {
+			if (!(v = json_object_get(o, names[i])))
+				continue;
+			if (!json_is_number(v) || json_number_value(v) < 0 || !isfinite(json_number_value(v)))
+				return kpi_error_set(err, KPI_ECONFIG, "%s: alert %s must be a number >= 0", where, names[i]);
+			*dst[i] = json_number_value(v);
+		}
+	}
+	if ((v = json_object_get(o, "runbook"))) {
+		if (!json_is_string(v) || !json_string_length(v))
+			return kpi_error_set(err, KPI_ECONFIG,
+			                     "%s: alert runbook must be an anchor of docs/runbook.md or a link", where);
+		free(r->runbook);
+		r->runbook = strdup(json_string_value(v));
+	}
+	if ((v = json_object_get(o, "enabled")) && !json_is_boolean(v))
+		return kpi_error_set(err, KPI_ECONFIG, "%s: alert enabled must be true or false", where);
+	return 0;
+}
+
+/* The rules of every alerting KPI: the catalogue's object, then the
+ * config's alert.kpis.ID on top. */
+static int load_rules(kpi__alert_settings *st, const kpi_catalog *cat, const kpi__jsondoc *doc,
+                      const json_t *overrides, kpi_error *err)
+{
+	char where[512];
+	const char *id;
+	json_t *o;
+	int rc;
+
+	if (overrides && !json_is_object(overrides))
+		return kpi__jsondoc_error(doc, overrides, err, KPI_ECONFIG,
+		                          "alert.kpis must be an object of {KPI id: {severity, for, ...}}");
+	json_object_foreach((json_t *)overrides, id, o)
+		if (!kpi_catalog_find(cat, id))
+			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "alert.kpis: unknown KPI '%s' (see kpi list)", id);
+	st->rules = calloc(cat->nkpis + 1, sizeof(*st->rules));
+	if (!st->rules)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	for (size_t i = 0; i < cat->nkpis; i++) {
+		const kpi_def *d = &cat->kpis[i];
+		json_t *base = json_object_get((json_t *)d->raw, "alert");
+		json_t *over = json_object_get(overrides, d->id);
+		kpi__alert_rule *r = &st->rules[st->nrules];
+		bool enabled = base && !json_is_null(base);
+
+		rule_defaults(r, d, st->repeat_default);
+		if (enabled) {
+			snprintf(where, sizeof(where), "catalogue %s: KPI %s", cat->path, d->id);
+			if ((rc = kpi__alert_rule_parse(r, base, where, err)))
+				goto fail;
+			if (json_is_false(json_object_get(base, "enabled")))
+				enabled = false;
+		}
+		if (over) {
+			snprintf(where, sizeof(where), "%s: alert.kpis.%s", doc ? doc->path : "config", d->id);
+			if ((rc = kpi__alert_rule_parse(r, over, where, err)))
+				goto fail;
+			if (json_object_get(over, "enabled"))
+				enabled = json_is_true(json_object_get(over, "enabled"));
+			else
+				enabled = true;
+		}
+		if (!enabled) {
+			free(r->runbook);
+			continue;
+		}
+		r->threshold = d->threshold;
+		if (d->source == KPI_SOURCE_CLOUDWATCH) {
+			/* CloudWatch KPIs alert through their alarm rule (kpi/alarm.h):
+			 * its periods are the window, its M of N the damping. */
+			kpi_error aerr = KPI_ERROR_INIT;
+			if (r->trailing_set) {
+				rc = kpi_error_set(err, KPI_ECONFIG,
+				                   "KPI %s: trailing does not apply to a CloudWatch KPI (its cloudwatch.alarm "
+				                   "periods are the window)",
+				                   d->id);
+				goto fail;
+			}
+			if ((rc = kpi_alarm_rule_of(&r->alarm, d, &aerr))) {
+				rc = rc == KPI_ENOTFOUND
+				             ? kpi_error_set(err, KPI_ECONFIG,
+				                             "KPI %s has an alert but no alarm rule: a CloudWatch KPI alerts when M "
+				                             "of the last N datapoints breach (cloudwatch.alarm)",
+				                             d->id)
+				             : kpi_error_set(err, KPI_ECONFIG, "%s", aerr.message);
+				goto fail;
+			}
+			r->threshold = r->alarm.threshold;
+		}
+		if (r->threshold.op == KPI_OP_NONE) {
+			rc = kpi_error_set(err, KPI_ECONFIG,
+			                   "KPI %s has an alert but no threshold (informational KPIs do not alert)", d->id);
+			goto fail;
+		}
+		if (!r->runbook) {
+			char anchor[128];
+			size_t n = 0;
+			for (const char *p = d->id; *p && n + 1 < sizeof(anchor); p++)
+				anchor[n++] = *p == '_' ? '-' : *p;
+			anchor[n] = '\0';
+			r->runbook = strdup(anchor);
+		}
+		st->nrules++;
+	}
+	return 0;
+fail:
+	free(st->rules[st->nrules].runbook);
+	st->rules[st->nrules].runbook = NULL;
+	return rc;
+}
+
+/* ---- sinks ---- */
+
+static bool env_name_ok(const char *s)
+{
+	if (!s || !*s || isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!(isupper((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+/* Read a secret from the environment variable named by obj[key]. */
+static int secret_from_env(char **out, const kpi_config *cfg, const kpi__jsondoc *doc, const json_t *obj,
+                           const char *key, const char *sink, const char *what, kpi_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *name = json_string_value(v), *val;
+
+	if (!v)
+		return kpi__jsondoc_error(doc, obj, err, KPI_ECONFIG,
+		                          "sink '%s': missing '%s', the environment variable holding its %s", sink, key,
+		                          what);
+	if (!env_name_ok(name))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+		                          "sink '%s': %s must name an environment variable (A-Z, 0-9, _)", sink, key);
+	val = kpi_config_env(cfg, name);
+	if (!val || !*val)
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+		                          "sink '%s': environment variable %s is not set (its %s comes only from "
+		                          "the environment)",
+		                          sink, name, what);
+	*out = strdup(val);
+	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+}
+
+static int get_number(const kpi__jsondoc *doc, const json_t *obj, const char *key, double lo, double hi,
+                      double *out, kpi_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi)
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a number from %g to %g", key, lo, hi);
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int get_str(const kpi__jsondoc *doc, const json_t *obj, const char *key, char **out, kpi_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !json_string_length(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a non-empty string", key);
+	free(*out);
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+}
+
+static int add_secret(kpi__alert_settings *st, const char *s)
+{
+	size_t n = 0;
+	char **p;
+	while (st->secret_list && st->secret_list[n])
+		n++;
+	p = realloc(st->secret_list, (n + 2) * sizeof(*p));
+	if (!p)
+		return KPI_ENOMEM;
+	st->secret_list = p;
+	p[n] = strdup(s);
+	p[n + 1] = NULL;
+	st->secrets = (const char *const *)p;
+	return p[n] ? 0 : KPI_ENOMEM;
+}
+
+/* Credentials the AWS way (kpi__aws_resolve: environment, shared files), the
+ * region of the topic (an SNS topic lives in one region: its ARN's wins over
+ * AWS_REGION), the endpoint from the sink's "endpoint", else
+ * AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL, else sns.REGION.amazonaws.com. */
+static int sns_resolve(kpi__alert_settings *st, kpi__sink *s, const kpi__jsondoc *doc, const json_t *o,
+                       kpi_error *err)
+{
+	kpi_error aerr = KPI_ERROR_INIT;
+	kpi__aws *a = calloc(1, sizeof(*a));
+	const char *ep = s->url;
+	char buf[512];
+	int rc;
+
+	if (!a)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if ((rc = kpi__aws_resolve(a, st->cfg, &kpi__aws_sns, s->region, &aerr))) {
+		free(a);
+		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' (sns): %s", s->name, aerr.message);
+	}
+	s->aws = a;
+	free(a->region);
+	a->region = strdup(s->region);
+	if (!ep && !kpi_config_env(st->cfg, "AWS_ENDPOINT_URL_SNS") && !kpi_config_env(st->cfg, "AWS_ENDPOINT_URL")) {
+		snprintf(buf, sizeof(buf), "https://sns.%s.amazonaws.com", s->region);
+		ep = buf;
+	}
+	if (ep) {
+		size_t n = strlen(ep);
+		if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)
+			return kpi__jsondoc_error(doc, json_object_get(o, "endpoint"), err, KPI_ECONFIG,
+			                          "sink '%s' (sns): endpoint must start with https:// (or http://)", s->name);
+		free(a->endpoint);
+		a->endpoint = strndup(ep, n > 1 && ep[n - 1] == '/' ? n - 1 : n);
+	}
+	if (!a->region || !a->endpoint)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	snprintf(a->sigv4, sizeof(a->sigv4), "aws:amz:%s:%s", a->region, kpi__aws_sns.signing_name);
+	snprintf(a->where, sizeof(a->where), "%s %s", a->region, a->endpoint);
+	if (add_secret(st, a->secret_key) || (a->session_token && add_secret(st, a->session_token)))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const char *name, const json_t *o,
+                      kpi_error *err)
+{
+	static const char *const common[] = { "type", "min_severity", "timeout_seconds" };
+	static const char *const extra[][4] = {
+		[KPI__SINK_PAGERDUTY] = { "routing_key_env", "base_url", NULL, NULL },
+		[KPI__SINK_SLACK] = { "url_env", NULL, NULL, NULL },
+		[KPI__SINK_WEBHOOK] = { "url_env", NULL, NULL, NULL },
+		[KPI__SINK_SNS] = { "topic_arn", "region", "endpoint", NULL },
+		[KPI__SINK_COMMAND] = { "argv", NULL, NULL, NULL },
+	};
+	kpi__sink *s = &st->sinks[st->nsinks];
+	const char *type = json_string_value(json_object_get(o, "type")), *k;
+	double timeout = 10;
+	json_t *v;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (!json_is_object(o))
+		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' must be an object", name);
+	for (const char *p = name; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-'))
+			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
+			                          "sink name '%s' may only hold letters, digits, _ and -", name);
+	s->name = strdup(name);
+	st->nsinks++;
+	{
+		int kind = -1;
+		for (int i = 0; i <= KPI__SINK_COMMAND; i++)
+			if (type && strcmp(type, kpi__sink_kind_name((kpi__sink_kind)i)) == 0)
+				kind = i;
+		if (kind < 0)
+			return kpi__jsondoc_error(doc, json_object_get(o, "type") ? json_object_get(o, "type") : o, err,
+			                          KPI_ECONFIG,
+			                          "sink '%s': type must be pagerduty, slack, webhook, sns or command", name);
+		s->kind = (kpi__sink_kind)kind;
+	}
+	json_object_foreach((json_t *)o, k, v) {
+		bool known = false;
+		for (size_t i = 0; i < 3; i++)
+			known |= strcmp(common[i], k) == 0;
+		for (size_t i = 0; i < 4 && extra[s->kind][i]; i++)
+			known |= strcmp(extra[s->kind][i], k) == 0;
+		if (known)
+			continue;
+		if (strcmp(k, "url") == 0 || strcmp(k, "routing_key") == 0 || strcmp(k, "token") == 0)
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "sink '%s': '%s' would put a secret in the config file; name the "
+			                          "environment variable that holds it (%s_env)",
+			                          name, k, k);
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "sink '%s' (%s): unknown key '%s'", name,
+		                          kpi__sink_kind_name(s->kind), k);
+	}
+	s->min_severity = KPI_ALERT_SEV_INFO;
+	if ((v = json_object_get(o, "min_severity")) && severity_parse(&s->min_severity, json_string_value(v)))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+		                          "sink '%s': min_severity must be info, warning, error or critical", name);
+	if ((rc = get_number(doc, o, "timeout_seconds", 0.1, 600, &timeout, err)))
+		return rc;
+	s->timeout_ms = (long)(timeout * 1000);
+	switch (s->kind) {
+	case KPI__SINK_PAGERDUTY:
+		if ((rc = secret_from_env(&s->secret, st->cfg, doc, o, "routing_key_env", name, "routing key", err)) ||
+		    (rc = add_secret(st, s->secret) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0))
+			return rc;
+		s->url = strdup("https://events.pagerduty.com");
+		if ((rc = get_str(doc, o, "base_url", &s->url, err)))
+			return rc;
+		break;
+	case KPI__SINK_SLACK:
+	case KPI__SINK_WEBHOOK:
+		if ((rc = secret_from_env(&s->url, st->cfg, doc, o, "url_env", name, "URL", err)) ||
+		    (rc = add_secret(st, s->url) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0))
+			return rc;
+		if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0)
+			return kpi__jsondoc_error(doc, json_object_get(o, "url_env"), err, KPI_ECONFIG,
+			                          "sink '%s': the URL in %s must start with https:// (or http://)", name,
+			                          json_string_value(json_object_get(o, "url_env")));
+		break;
+	case KPI__SINK_SNS: {
+		const char *arn;
+		if (!json_object_get(o, "topic_arn"))
+			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' (sns): missing topic_arn", name);
+		if ((rc = get_str(doc, o, "topic_arn", &s->topic_arn, err)) ||
+		    (rc = get_str(doc, o, "region", &s->region, err)) ||
+		    (rc = get_str(doc, o, "endpoint", &s->url, err)))
+			return rc;
+		arn = s->topic_arn;
+		if (strncmp(arn, "arn:aws:sns:", 12) != 0)
+			return kpi__jsondoc_error(doc, json_object_get(o, "topic_arn"), err, KPI_ECONFIG,
+			                          "sink '%s': topic_arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
+			                          name);
+		if (!s->region) {
+			const char *r = arn + 12, *e = strchr(r, ':');
+			if (!e || e == r)
+				return kpi__jsondoc_error(doc, json_object_get(o, "topic_arn"), err, KPI_ECONFIG,
+				                          "sink '%s': topic_arn names no region; set region", name);
+			s->region = strndup(r, (size_t)(e - r));
+		}
+		if ((rc = sns_resolve(st, s, doc, o, err)))
+			return rc;
+		break;
+	}
+	case KPI__SINK_COMMAND: {
+		json_t *argv = json_object_get(o, "argv"), *a;
+		size_t i;
+		if (!json_is_array(argv) || json_array_size(argv) == 0)
+			return kpi__jsondoc_error(doc, argv ? argv : o, err, KPI_ECONFIG,
+			                          "sink '%s' (command): argv must be a non-empty array of strings "
+			                          "(the program and its arguments; no shell)",
+			                          name);
+		s->argv = calloc(json_array_size(argv) + 1, sizeof(char *));
+		if (!s->argv)
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		json_array_foreach(argv, i, a) {
+			if (!json_is_string(a) || (i == 0 && !json_string_length(a)))
+				return kpi__jsondoc_error(doc, a, err, KPI_ECONFIG, "sink '%s': argv holds strings only", name);
+			s->argv[i] = strdup(json_string_value(a));
+		}
+		break;
+	}
+	}
+	return 0;
+}
+
+static void sink_release(kpi__sink *s)
+{
+	if (s->aws) {
+		kpi__aws_release(s->aws);
+		free(s->aws);
+	}
+	free(s->name);
+	free(s->url);
+	free(s->secret);
+	for (char **a = s->argv; a && *a; a++)
+		free(*a);
+	free(s->argv);
+	free(s->topic_arn);
+	free(s->region);
+}
+
+const kpi__sink *kpi__alert_sink_find(const kpi__alert_settings *s, const char *name)
+{
+	for (size_t i = 0; s && name && i < s->nsinks; i++)
+		if (strcmp(s->sinks[i].name, name) == 0)
+			return &s->sinks[i];
+	return NULL;
+}
+
+void kpi__alert_settings_free(kpi__alert_settings *st)
+{
+	if (!st)
+		return;
+	free(st->state_dir);
+	free(st->runbook_base);
+	free(st->dedupe_prefix);
+	free(st->source);
+	for (size_t i = 0; i < st->nsinks; i++)
+		sink_release(&st->sinks[i]);
+	free(st->sinks);
+	for (size_t i = 0; i < st->nrules; i++)
+		free(st->rules[i].runbook);
+	free(st->rules);
+	for (int i = 0; i < KPI__TPL_N; i++) {
+		free(st->tpl[i]);
+		free(st->tpl_name[i]);
+	}
+	for (char **p = st->secret_list; p && *p; p++) {
+		/* the values were secrets: do not leave them in freed memory */
+		memset(*p, 0, strlen(*p));
+		free(*p);
+	}
+	free(st->secret_list);
+	free(st);
+}
+
+static int load_templates(kpi__alert_settings *st, const kpi_config *cfg, kpi_error *err)
+{
+	static const char *const files[KPI__TPL_N] = { "trigger.txt", "resolve.txt", "notice.txt", "test.txt" };
+	int rc;
+
+	for (int i = 0; i < KPI__TPL_N; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "alert/%s", files[i]);
+		st->tpl_name[i] = kpi__path_join(cfg->template_dir, rel);
+		if (!st->tpl_name[i])
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		if ((rc = kpi__read_file(&st->tpl[i], NULL, st->tpl_name[i], err)))
+			return rc == KPI_ENOTFOUND ? kpi_error_wrap(err, "alert template") : rc;
+		if ((rc = kpi__template_check(st->tpl[i], st->tpl_name[i], err)))
+			return rc;
+	}
+	return 0;
+}
+
+int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, const kpi_catalog *cat,
+                             kpi_error *err)
+{
+	static const char *const keys[] = { "state_dir", "source_failures_before_alert", "delivery_deadline_seconds",
+		                            "lock_wait_seconds", "retry", "runbook_url", "dedupe_prefix", "source",
+		                            "repeat_interval", "sinks", "kpis", NULL };
+	static const char *const retry_keys[] = { "base_seconds", "max_seconds", "max_attempts", NULL };
+	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
+	json_t *a = doc ? json_object_get(doc->root, "alert") : NULL, *v;
+	kpi__alert_settings *st = calloc(1, sizeof(*st));
+	char host[256];
+	int rc = 0;
+
+	*out = NULL;
+	if (!st)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	st->cfg = cfg;
+	st->source_failures = 3;
+	st->deadline = 30;
+	st->lock_wait = 60;
+	st->retry_base = 5;
+	st->retry_max = 1800;
+	st->max_attempts = 12;
+	st->repeat_default = 4 * 3600;
+	st->runbook_base = strdup("docs/runbook.md");
+	st->dedupe_prefix = strdup("kpi");
+	if (gethostname(host, sizeof(host)) != 0 || !host[0])
+		snprintf(host, sizeof(host), "kpi");
+	host[sizeof(host) - 1] = '\0';
+	st->source = strdup(host);
+	if (a && !json_is_object(a)) {
+		rc = kpi__jsondoc_error(doc, a, err, KPI_ECONFIG, "alert must be an object");
+		goto fail;
+	}
+	if (a) {
+		double n;
+		if ((rc = kpi__json_check_keys(doc, a, keys, "alert", err)))
+			goto fail;
+		if ((v = json_object_get(a, "state_dir"))) {
+			if (!json_is_string(v) || !json_string_length(v)) {
+				rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "alert.state_dir must be a path");
+				goto fail;
+			}
+			st->state_dir = kpi__path_relative(cfg->path, json_string_value(v));
+		}
+		n = st->source_failures;
+		if ((rc = get_number(doc, a, "source_failures_before_alert", 1, 1000, &n, err)))
+			goto fail;
+		if (n != floor(n)) {
+			rc = kpi__jsondoc_error(doc, json_object_get(a, "source_failures_before_alert"), err, KPI_ECONFIG,
+			                        "source_failures_before_alert must be a whole number of runs");
+			goto fail;
+		}
+		st->source_failures = (int)n;
+		if ((rc = get_number(doc, a, "delivery_deadline_seconds", 0.1, 3600, &st->deadline, err)) ||
+		    (rc = get_number(doc, a, "lock_wait_seconds", 0, 3600, &st->lock_wait, err)))
+			goto fail;
+		if ((v = json_object_get(a, "retry"))) {
+			if (!json_is_object(v)) {
+				rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                        "alert.retry must be an object {base_seconds, max_seconds, max_attempts}");
+				goto fail;
+			}
+			n = st->max_attempts;
+			if ((rc = kpi__json_check_keys(doc, v, retry_keys, "alert.retry", err)) ||
+			    (rc = get_number(doc, v, "base_seconds", 0.01, 86400, &st->retry_base, err)) ||
+			    (rc = get_number(doc, v, "max_seconds", 0.01, 7 * 86400, &st->retry_max, err)) ||
+			    (rc = get_number(doc, v, "max_attempts", 1, 1000, &n, err)))
+				goto fail;
+			st->max_attempts = (int)n;
+		}
+		if ((rc = get_str(doc, a, "runbook_url", &st->runbook_base, err)) ||
+		    (rc = get_str(doc, a, "dedupe_prefix", &st->dedupe_prefix, err)) ||
+		    (rc = get_str(doc, a, "source", &st->source, err)))
+			goto fail;
+		for (const char *p = st->dedupe_prefix; *p; p++)
+			if (!(isalnum((unsigned char)*p) || strchr("._-", *p)) || strlen(st->dedupe_prefix) > 64) {
+				rc = kpi__jsondoc_error(doc, json_object_get(a, "dedupe_prefix"), err, KPI_ECONFIG,
+				                        "dedupe_prefix may hold up to 64 letters, digits, '.', '_', '-'");
+				goto fail;
+			}
+		if ((v = json_object_get(a, "repeat_interval")) && kpi__duration_parse(&st->repeat_default, v)) {
+			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                        "alert.repeat_interval must be a duration (\"4h\"; 0 = never repeat)");
+			goto fail;
+		}
+		if ((v = json_object_get(a, "sinks"))) {
+			const char *name;
+			json_t *o;
+			if (!json_is_object(v)) {
+				rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                        "alert.sinks must be an object of {name: {type, ...}}");
+				goto fail;
+			}
+			st->sinks = calloc(json_object_size(v) + 1, sizeof(*st->sinks));
+			if (!st->sinks) {
+				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+				goto fail;
+			}
+			json_object_foreach(v, name, o)
+				if ((rc = parse_sink(st, doc, name, o, err)))
+					goto fail;
+		}
+	}
+	if ((rc = load_rules(st, cat, doc, a ? json_object_get(a, "kpis") : NULL, err)) ||
+	    (rc = load_templates(st, cfg, err)))
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	kpi__alert_settings_free(st);
+	return rc;
+}
+
+void kpi__scrub(char *s, size_t size, const char *const *secrets)
+{
+	for (const char *const *sec = secrets; sec && *sec; sec++) {
+		size_t n = strlen(*sec);
+		kpi_buf b = KPI_BUF_INIT;
+		const char *p = s, *q;
+		if (n < 4)
+			continue; /* too short to tell from ordinary text */
+		while ((q = strstr(p, *sec))) {
+			kpi_buf_append(&b, p, (size_t)(q - p));
+			kpi_buf_puts(&b, "[redacted]");
+			p = q + n;
+		}
+		if (p != s) {
+			kpi_buf_puts(&b, p);
+			snprintf(s, size, "%s", b.data ? b.data : "[redacted]");
+		}
+		kpi_buf_release(&b);
+	}
+}

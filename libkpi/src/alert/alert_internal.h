@@ -1,0 +1,272 @@
+/* Private pieces of the alert module (libkpi/src/alert/alert_*.c), shared with
+ * the unit tests. Not installed.
+ *
+ *   alert_config.c    settings of the config's "alert" object, sinks and
+ *                     their secrets, the catalogue's per-KPI "alert" rules
+ *   alert_template.c  the message templates ({{name}}, {{?name}}...{{/name}})
+ *   alert_ledger.c    ledger + outbox: records, (de)serialisation with a
+ *                     checksum, load/save, the lock
+ *   alert_state.c     observations, transitions, dedupe keys, backoff
+ *   alert_sink.c      delivery to PagerDuty, Slack, webhooks, SNS, commands
+ *   alert_run.c       one run: evaluate, transition, enqueue, deliver, report
+ */
+#ifndef KPI_ALERT_INTERNAL_H
+#define KPI_ALERT_INTERNAL_H
+
+#include "core/internal.h"
+#include "net/aws.h"
+#include "kpi/alarm.h"
+#include "kpi/alert.h"
+
+/* ---- durations ---- */
+
+/* A duration: a whole number of seconds, or a string "90s", "15m", "1h",
+ * "24h", "7d" (one number and one unit). Returns 0 or -1. */
+int kpi__duration_parse(int64_t *out, const json_t *v);
+/* "4h", "1h 30m", "45s", "0s". Returns buf. */
+char *kpi__duration_format(char *buf, size_t size, int64_t seconds);
+
+/* ---- rules (the catalogue's "alert" objects) ---- */
+
+typedef struct kpi__alert_rule {
+	const kpi_def *def;
+	kpi_threshold threshold;      /* the KPI's (after the config's overrides), or its alarm rule's */
+	kpi_alarm_rule alarm;         /* CloudWatch KPIs: M of the last N datapoints */
+	kpi_alert_severity severity;  /* of a breach: warning or critical */
+	int64_t trailing;             /* Postgres flow KPIs: the window [now - trailing, now) */
+	bool trailing_set;
+	int for_runs;                 /* breaching runs kept pending before firing */
+	int64_t repeat;               /* re-send a firing alert after this long; 0 never */
+	double recovery_margin;       /* a firing alert resolves only this far inside the threshold */
+	double min_denominator;       /* ratios over fewer cases are not judged */
+	char *runbook;                /* a link, or an anchor of docs/runbook.md */
+} kpi__alert_rule;
+
+/* ---- sinks ---- */
+
+typedef enum kpi__sink_kind {
+	KPI__SINK_PAGERDUTY = 0,
+	KPI__SINK_SLACK,
+	KPI__SINK_WEBHOOK,
+	KPI__SINK_SNS,
+	KPI__SINK_COMMAND
+} kpi__sink_kind;
+
+const char *kpi__sink_kind_name(kpi__sink_kind k);
+
+typedef struct kpi__sink {
+	char *name;
+	kpi__sink_kind kind;
+	char *url;            /* PagerDuty: base URL (not secret); Slack, webhook: from the environment (secret); SNS: endpoint */
+	char *secret;         /* PagerDuty routing key (from the environment) */
+	char **argv;          /* command: NULL-terminated */
+	long timeout_ms;      /* per attempt */
+	kpi_alert_severity min_severity;
+	char *topic_arn;      /* SNS */
+	char *region;         /* SNS: the topic's (from its ARN unless set) */
+	kpi__aws *aws;        /* SNS: credentials, endpoint, SigV4 scope */
+} kpi__sink;
+
+/* ---- templates ---- */
+
+enum { KPI__TPL_TRIGGER = 0, KPI__TPL_RESOLVE, KPI__TPL_NOTICE, KPI__TPL_TEST, KPI__TPL_N };
+
+/* Check a template's syntax and placeholder names; `name` for messages
+ * ("templates/alert/trigger.txt"). KPI_ECONFIG with name:line. */
+int kpi__template_check(const char *text, const char *name, kpi_error *err);
+/* Render: {{name}} is replaced by the string `vars[name]` ("" when absent),
+ * {{?name}}...{{/name}} keeps its inside only when vars[name] is a
+ * non-empty string, {{{{ is a literal "{{". The text must have passed
+ * kpi__template_check. */
+int kpi__template_render(kpi_buf *out, const char *text, const json_t *vars, kpi_error *err);
+
+/* ---- settings (the config's "alert" object) ---- */
+
+typedef struct kpi__alert_settings {
+	char *state_dir;          /* from the config; NULL when not set */
+	int source_failures;      /* failed runs before the blind-monitor alert */
+	double deadline;          /* seconds of in-run delivery retries */
+	double lock_wait;         /* seconds to wait for another run's lock */
+	double retry_base, retry_max;
+	int max_attempts;
+	char *runbook_base;       /* "docs/runbook.md" or a URL of it */
+	char *dedupe_prefix;
+	char *source;             /* who sends: the host name */
+	int64_t repeat_default;   /* alert.repeat_interval: rules without their own, the blind monitor */
+	kpi__sink *sinks;
+	size_t nsinks;
+	kpi__alert_rule *rules;
+	size_t nrules;
+	char *tpl[KPI__TPL_N];
+	char *tpl_name[KPI__TPL_N];
+	const char *const *secrets; /* NULL-terminated: every secret value, for scrubbing */
+	char **secret_list;
+	const kpi_config *cfg;    /* the configuration loaded from (its environment: secrets) */
+} kpi__alert_settings;
+
+/* Parse the config's "alert" object and the catalogue's rules, read the
+ * sinks' secrets from the environment and load the templates. */
+int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, const kpi_catalog *cat,
+                             kpi_error *err);
+void kpi__alert_settings_free(kpi__alert_settings *s);
+const kpi__sink *kpi__alert_sink_find(const kpi__alert_settings *s, const char *name);
+/* Parse one rule object onto `r` (defaults already in place). `where`
+ * names it in messages ("catalogue X: KPI y"). */
+int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err);
+
+/* Replace every occurrence of a secret in `s` (in place) by "[redacted]". */
+void kpi__scrub(char *s, size_t size, const char *const *secrets);
+
+/* ---- the ledger ---- */
+
+#define KPI__LEDGER_FORMAT "kpi-alert-ledger"
+#define KPI__LEDGER_VERSION 1
+#define KPI__SOURCE_RECORD "kpi_source"
+
+typedef struct kpi__alert_rec {
+	char *id;                /* "kpi" or "kpi{a=x,b=y}"; "kpi_source" for the blind monitor */
+	char *kpi;
+	json_t *labels;          /* object of strings */
+	kpi_alert_state state;
+	kpi_alert_severity severity;
+	int64_t since;           /* in this state since */
+	int64_t episode;         /* first breaching observation of the episode; 0 none */
+	char *dedupe_key;        /* of the current (or last) episode; NULL never */
+	int pending;             /* consecutive breaching observations */
+	int64_t last_notified;   /* 0 never */
+	bool has_value;
+	double value;
+	kpi_status last_status;
+	int64_t last_seen;
+	char *note;              /* blind monitor: the last error */
+	bool seen;               /* not stored: observed in this run */
+} kpi__alert_rec;
+
+typedef enum kpi__entry_status {
+	KPI__ENTRY_PENDING = 0,
+	KPI__ENTRY_DELIVERED,
+	KPI__ENTRY_FAILED
+} kpi__entry_status;
+
+typedef struct kpi__outbox_entry {
+	char *id;                /* notification id + ":" + sink: stable across retries */
+	char *sink;
+	char *dedupe_key;
+	char *action;            /* trigger, resolve, notice */
+	kpi__entry_status status;
+	int attempts;
+	int64_t created;
+	int64_t next_attempt;
+	int64_t last_attempt;    /* 0 never */
+	int64_t done;            /* delivered or failed at; 0 */
+	char *last_error;
+	json_t *history;         /* array of {"at", "outcome"} */
+	json_t *notification;    /* what is sent (no secrets) */
+} kpi__outbox_entry;
+
+typedef struct kpi__ledger {
+	int64_t updated;
+	char *run_id;
+	int64_t seq;             /* incremented by every save */
+	kpi__alert_rec *recs;
+	size_t nrecs;
+	kpi__outbox_entry *outbox;
+	size_t nout;
+} kpi__ledger;
+
+kpi__ledger *kpi__ledger_new(void);
+void kpi__ledger_free(kpi__ledger *l);
+/* Parse a ledger file's text. KPI_EDATA naming what is wrong (JSON syntax
+ * with line:col, format, version, checksum, a malformed record);
+ * KPI_ENOTFOUND-free. A newer format version is KPI_EUSAGE (not corrupt:
+ * written by a newer kpi). */
+int kpi__ledger_parse(kpi__ledger **out, const char *text, size_t len, kpi_error *err);
+/* Serialise (pretty JSON with the body's SHA-256). */
+int kpi__ledger_serialize(kpi_buf *out, const kpi__ledger *l, kpi_error *err);
+/* Save atomically (temp file, fsync, rename, directory fsync). */
+int kpi__ledger_save(const char *path, kpi__ledger *l, int64_t now, kpi_error *err);
+
+kpi__alert_rec *kpi__ledger_find(kpi__ledger *l, const char *id);
+/* Append a fresh ok record (the pointer is valid until the next add). */
+kpi__alert_rec *kpi__ledger_add(kpi__ledger *l, const char *id, const char *kpi, const json_t *labels);
+void kpi__ledger_remove(kpi__ledger *l, size_t i);
+kpi__outbox_entry *kpi__ledger_enqueue(kpi__ledger *l);
+/* Drop delivered entries older than `keep_seconds` and keep the outbox at
+ * most `max_entries` long (oldest delivered first, then oldest failed). */
+void kpi__ledger_prune(kpi__ledger *l, int64_t now, int64_t keep_seconds, size_t max_entries);
+
+/* Take the state directory's lock file (flock, exclusive), waiting up to
+ * `wait_s` seconds. KPI_ETIMEOUT when another run keeps it. */
+int kpi__alert_lock(int *fd, const char *dir, double wait_s, kpi_error *err);
+/* Create the state directory (and missing parents) with mode 0700 and
+ * check it can be written. */
+int kpi__state_dir_prepare(const char *dir, kpi_error *err);
+/* The state directory: `opt`, else $KPI_STATE_DIR, else the config's, else
+ * $XDG_STATE_HOME/kpi, else $HOME/.local/state/kpi. Caller frees. */
+char *kpi__state_dir_resolve(const kpi_config *cfg, const char *opt, const char *configured);
+
+/* ---- transitions ---- */
+
+typedef enum kpi__obs {
+	KPI__OBS_OK = 0,   /* healthy (and recovered, when firing) */
+	KPI__OBS_WARN,     /* healthy, within the warning margin */
+	KPI__OBS_BREACH,
+	KPI__OBS_HOLD      /* says nothing: no data, too few cases, inside the recovery margin */
+} kpi__obs;
+
+typedef enum kpi__act {
+	KPI__ACT_NONE = 0,
+	KPI__ACT_TRIGGER,
+	KPI__ACT_REPEAT,
+	KPI__ACT_RESOLVE
+} kpi__act;
+
+/* What a row says about its (KPI, label set). `firing`: the record fires,
+ * so a healthy value must also clear the recovery margin. */
+kpi__obs kpi__alert_observe(const kpi__alert_rule *rule, const kpi_threshold *th, const kpi_row *row,
+                            bool firing);
+/* True when `value` meets the threshold moved `margin` into its healthy side. */
+bool kpi__alert_recovered(const kpi_threshold *th, double value, double margin);
+/* Step a record with one observation at `now`. Sets *changed when the state
+ * changed (a line of output), returns the notification to send. A new
+ * episode gets its dedupe key from kpi__dedupe_key(prefix, ...). */
+kpi__act kpi__alert_step(kpi__alert_rec *rec, kpi__obs obs, int for_runs, int64_t repeat, int64_t now,
+                         const char *prefix, bool *changed);
+/* "PREFIX:ID:EPISODE" (episode as 20261116T080000Z), at most 255 bytes: a
+ * longer one keeps its start and ends with a SHA-256 of the whole. */
+void kpi__dedupe_key(char out[256], const char *prefix, const char *rec_id, int64_t episode);
+/* When to try again after `attempts` failed attempts (SPEC §6 backoff). */
+int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double jitter);
+
+/* A value as messages show it: a few decimals, with its unit ("9.5 d",
+ * "97.25%", "3"). */
+void kpi__alert_display_value(char *buf, size_t size, double v, const char *unit);
+
+/* Nagios plugin text of one change, without the newline. */
+int kpi__nagios_line(kpi_buf *out, const kpi_alert_change *c);
+
+/* ---- delivery ---- */
+
+typedef enum kpi__deliv {
+	KPI__DELIV_OK = 0,
+	KPI__DELIV_RETRY,     /* 429, 5xx, timeout, unreachable, command failed */
+	KPI__DELIV_TERMINAL   /* any other 4xx, a command that cannot run */
+} kpi__deliv;
+
+typedef struct kpi__send_result {
+	kpi__deliv outcome;
+	long status;          /* HTTP status or exit status; 0 */
+	double retry_after;   /* seconds the receiver asked for (Retry-After), 0 */
+	double seconds;
+	char detail[512];     /* secret-free */
+} kpi__send_result;
+
+/* Deliver one notification to one sink within `timeout_ms`. `idem` is the
+ * Idempotency-Key (the outbox entry's notification id). */
+void kpi__sink_send(kpi__send_result *res, const kpi__sink *sink, const json_t *notification,
+                    const char *idem, long timeout_ms, const kpi__alert_settings *st);
+
+/* The JSON a webhook / command receives (and SNS as the message). */
+char *kpi__notification_dump(const json_t *n);
+
+#endif

@@ -1,0 +1,1151 @@
+/*
+ * One `kpi alert` run:
+ *
+ *  1. settings, rules, templates, the sinks' secrets (a config error stops
+ *     the run before anything happens);
+ *  2. the state directory (0700) and its lock (flock, bounded wait);
+ *  3. the ledger: loaded, or new; a corrupted one is moved aside with a
+ *     timestamped name, reported and rebuilt, never silently reset;
+ *  4. evaluation as of now, every alerting KPI in one read-only session:
+ *     state KPIs as of now, flow KPIs over [now - trailing, now);
+ *  5. transitions of every (KPI, label set), and of the blind monitor (a
+ *     source that cannot be read is a breach of "kpi_source");
+ *  6. every notification into the outbox, and the ledger saved (fsync)
+ *     BEFORE anything is sent;
+ *  7. delivery: due entries in order per (sink, dedupe key), retried within
+ *     the deadline with SPEC §6 backoff, the ledger saved after each
+ *     attempt; what is left waits for the next run; after max_attempts, or
+ *     a non-retryable answer, a terminal failure, reported in the exit code,
+ *     the log and through the other sinks;
+ *  8. the report: Nagios lines and exit code.
+ *
+ * A run killed between sending and saving sends again next time, with the
+ * same dedupe key and Idempotency-Key: at least once, folded by receivers.
+ */
+#include "alert/alert_internal.h"
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEEP_DELIVERED_SECONDS (7 * 86400)
+#define MAX_OUTBOX 1000
+
+typedef struct run {
+	const kpi_catalog *cat;
+	const kpi_config *cfg;
+	const kpi_alert_opts *opts;
+	kpi__alert_settings *st;
+	kpi__ledger *l;
+	kpi_alert_report *rep;
+	char *ledger_path;
+	int64_t now;           /* the run's instant (--now or the clock) */
+	double mono0;          /* CLOCK_MONOTONIC at the start: now advances with it */
+	double *due;           /* per outbox entry: monotonic due time set in this run, 0 none */
+	size_t ndue;
+	bool save_failed;
+} run;
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "now" as the run advances: --now plus the time the run has taken. */
+static int64_t vnow(const run *r)
+{
+	return r->now + (int64_t)floor(mono() - r->mono0);
+}
+
+static int add_line(char ***arr, size_t *n, const char *fmt, ...) KPI_PRINTF(3, 4);
+static int add_line(char ***arr, size_t *n, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	char **p = realloc(*arr, (*n + 1) * sizeof(char *));
+	if (!p)
+		return KPI_ENOMEM;
+	*arr = p;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!(p[*n] = strdup(buf)))
+		return KPI_ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static void problem(run *r, const char *fmt, ...) KPI_PRINTF(2, 3);
+static void problem(run *r, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kpi__scrub(buf, sizeof(buf), r->st ? r->st->secrets : NULL);
+	add_line(&r->rep->problems, &r->rep->nproblems, "%s", buf);
+}
+
+void kpi_alert_report_free(kpi_alert_report *rep)
+{
+	if (!rep)
+		return;
+	for (size_t i = 0; i < rep->nchanges; i++) {
+		free(rep->changes[i].kpi);
+		free(rep->changes[i].labels);
+		free(rep->changes[i].unit);
+		free(rep->changes[i].note);
+	}
+	free(rep->changes);
+	for (size_t i = 0; i < rep->nproblems; i++)
+		free(rep->problems[i]);
+	free(rep->problems);
+	for (size_t i = 0; i < rep->ndry_run; i++)
+		free(rep->dry_run[i]);
+	free(rep->dry_run);
+	free(rep->state_dir);
+	free(rep);
+}
+
+/* ---- labels and records ---- */
+
+static void labels_text(char *buf, size_t size, const json_t *labels)
+{
+	const char *k;
+	json_t *v;
+	size_t off = 0;
+	buf[0] = '\0';
+	json_object_foreach((json_t *)labels, k, v)
+		if (off < size)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s=%s", off ? "," : "", k, json_string_value(v));
+}
+
+static const kpi__alert_rule *rule_of(const run *r, const char *kpi)
+{
+	for (size_t i = 0; i < r->st->nrules; i++)
+		if (strcmp(r->st->rules[i].def->id, kpi) == 0)
+			return &r->st->rules[i];
+	return NULL;
+}
+
+static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, const kpi_def *def,
+                       const kpi_threshold *th, const char *note)
+{
+	kpi_alert_change *c = realloc(r->rep->changes, (r->rep->nchanges + 1) * sizeof(*c));
+	char lb[512];
+	if (!c)
+		return;
+	r->rep->changes = c;
+	c = &c[r->rep->nchanges++];
+	memset(c, 0, sizeof(*c));
+	labels_text(lb, sizeof(lb), rec->labels);
+	c->kpi = strdup(rec->kpi);
+	c->labels = strdup(lb);
+	c->from = from;
+	c->to = rec->state;
+	c->severity = rec->severity;
+	c->has_value = def && rec->has_value;
+	c->value = rec->value;
+	c->unit = strdup(def ? def->unit : "");
+	if (th)
+		c->threshold = *th;
+	c->note = strdup(note ? note : "");
+	kpi_log_fields(rec->state == KPI_ALERT_FIRING ? KPI_LOG_WARN : KPI_LOG_INFO, "alert.transition",
+	               json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kpi", rec->kpi, "labels", lb, "from",
+	                         kpi_alert_state_name(from), "to", kpi_alert_state_name(rec->state), "severity",
+	                         kpi_alert_severity_name(rec->severity), "value",
+	                         rec->has_value ? json_real(rec->value) : json_null()),
+	               note && *note ? note : NULL);
+}
+
+/* ---- notifications ---- */
+
+/* A rule's runbook: a link or a path as given, else an anchor of the runbook. */
+static char *runbook_link(const kpi__alert_settings *st, const char *rb)
+{
+	kpi_buf b = KPI_BUF_INIT;
+	if (strncmp(rb, "http://", 7) == 0 || strncmp(rb, "https://", 8) == 0 || strchr(rb, '/'))
+		kpi_buf_puts(&b, rb);
+	else
+		kpi_buf_printf(&b, "%s#%s", st->runbook_base, rb);
+	return b.data;
+}
+
+typedef struct note_in {
+	const char *action;         /* trigger, resolve, notice, test */
+	bool repeat;
+	kpi_alert_severity severity;
+	const char *dedupe_key;
+	const char *kpi;
+	const char *title;
+	const json_t *labels;       /* NULL: none */
+	const char *status;
+	bool has_value;
+	double value;
+	const char *unit;
+	const char *threshold;      /* text, "" none */
+	int64_t since;              /* 0 none */
+	const char *runbook;        /* anchor or link */
+	const char *error;          /* "" none */
+	const char *detail;         /* "" none */
+} note_in;
+
+static json_t *notification_new(const kpi__alert_settings *st, const note_in *in, int64_t at, kpi_error *err)
+{
+	static const int tpl_of[] = { KPI__TPL_TRIGGER, KPI__TPL_RESOLVE, KPI__TPL_NOTICE, KPI__TPL_TEST };
+	static const char *const actions[] = { "trigger", "resolve", "notice", "test" };
+	json_t *n = json_object(), *vars = json_object();
+	char lb[512] = "", at_s[32], since_s[32] = "", dur[64] = "", val[96] = "", idsrc[1024], sha[65], id[40];
+	const char *nl;
+	kpi_buf txt = KPI_BUF_INIT;
+	char *rb = NULL;
+	int tpl = KPI__TPL_NOTICE;
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(in->action, actions[i]) == 0)
+			tpl = tpl_of[i];
+	if (in->labels)
+		labels_text(lb, sizeof(lb), in->labels);
+	kpi_time_format(at_s, sizeof(at_s), at);
+	if (in->since) {
+		kpi_time_format(since_s, sizeof(since_s), in->since);
+		kpi__duration_format(dur, sizeof(dur), at - in->since);
+	}
+	if (in->has_value)
+		kpi__alert_display_value(val, sizeof(val), in->value, in->unit);
+	rb = runbook_link(st, in->runbook);
+	snprintf(idsrc, sizeof(idsrc), "%s\n%s\n%s\n%d", in->dedupe_key, in->action, at_s, in->repeat);
+	kpi_sha256_hex(sha, idsrc, strlen(idsrc));
+	snprintf(id, sizeof(id), "n-%.32s", sha);
+
+	json_object_set_new(vars, "action", json_string(in->action));
+	json_object_set_new(vars, "severity", json_string(kpi_alert_severity_name(in->severity)));
+	json_object_set_new(vars, "title", json_string(in->title));
+	json_object_set_new(vars, "kpi", json_string(in->kpi));
+	json_object_set_new(vars, "labels", json_string(lb));
+	json_object_set_new(vars, "value", json_string(val));
+	json_object_set_new(vars, "unit", json_string(in->unit ? in->unit : ""));
+	json_object_set_new(vars, "threshold", json_string(in->threshold ? in->threshold : ""));
+	json_object_set_new(vars, "status", json_string(in->status ? in->status : ""));
+	json_object_set_new(vars, "since", json_string(since_s));
+	json_object_set_new(vars, "duration", json_string(dur));
+	json_object_set_new(vars, "at", json_string(at_s));
+	json_object_set_new(vars, "runbook", json_string(rb ? rb : ""));
+	json_object_set_new(vars, "dedupe_key", json_string(in->dedupe_key));
+	json_object_set_new(vars, "repeat", json_string(in->repeat ? "yes" : ""));
+	json_object_set_new(vars, "error", json_string(in->error ? in->error : ""));
+	json_object_set_new(vars, "source", json_string(st->source));
+	json_object_set_new(vars, "detail", json_string(in->detail ? in->detail : ""));
+	if (kpi__template_render(&txt, st->tpl[tpl], vars, err)) {
+		json_decref(n);
+		n = NULL;
+		goto done;
+	}
+	{
+		const char *t = txt.data ? txt.data : "";
+		char summary[1025];
+		nl = strchr(t, '\n');
+		snprintf(summary, sizeof(summary), "%.*s", nl ? (int)(nl - t) : (int)strlen(t), t);
+		json_object_set_new(n, "schema", json_string("kpi.alert/1"));
+		json_object_set_new(n, "id", json_string(id));
+		json_object_set_new(n, "action", json_string(in->action));
+		json_object_set_new(n, "repeat", json_boolean(in->repeat));
+		json_object_set_new(n, "dedupe_key", json_string(in->dedupe_key));
+		json_object_set_new(n, "severity", json_string(kpi_alert_severity_name(in->severity)));
+		json_object_set_new(n, "kpi", json_string(in->kpi));
+		json_object_set_new(n, "title", json_string(in->title));
+		json_object_set_new(n, "labels", in->labels ? json_deep_copy(in->labels) : json_object());
+		json_object_set_new(n, "status", json_string(in->status ? in->status : ""));
+		json_object_set_new(n, "value", in->has_value ? json_real(in->value) : json_null());
+		json_object_set_new(n, "unit", json_string(in->unit ? in->unit : ""));
+		json_object_set_new(n, "threshold", json_string(in->threshold ? in->threshold : ""));
+		json_object_set_new(n, "since", in->since ? json_string(since_s) : json_null());
+		json_object_set_new(n, "at", json_string(at_s));
+		json_object_set_new(n, "runbook", json_string(rb ? rb : ""));
+		json_object_set_new(n, "summary", json_string(summary));
+		json_object_set_new(n, "body", json_string(nl ? nl + 1 : ""));
+		if (in->error && *in->error)
+			json_object_set_new(n, "error", json_string(in->error));
+		json_object_set_new(n, "source", json_string(st->source));
+		json_object_set_new(n, "run_id", json_string(kpi_log_run_id()));
+	}
+done:
+	free(rb);
+	kpi_buf_release(&txt);
+	json_decref(vars);
+	return n;
+}
+
+/* Is an entry for (sink, dedupe key, action) still waiting? */
+static bool waiting(const kpi__ledger *l, const char *sink, const char *key, const char *action)
+{
+	for (size_t i = 0; i < l->nout; i++) {
+		const kpi__outbox_entry *e = &l->outbox[i];
+		if (e->status == KPI__ENTRY_PENDING && strcmp(e->sink, sink) == 0 && strcmp(e->dedupe_key, key) == 0 &&
+		    strcmp(e->action, action) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Queue `n` for every sink that takes its severity (except `skip_sink`).
+ * Steals `n`. */
+static int enqueue(run *r, json_t *n, const char *skip_sink)
+{
+	const char *action = json_string_value(json_object_get(n, "action"));
+	const char *key = json_string_value(json_object_get(n, "dedupe_key"));
+	const char *id = json_string_value(json_object_get(n, "id"));
+	bool repeat = json_is_true(json_object_get(n, "repeat"));
+	kpi_alert_severity sev = KPI_ALERT_SEV_INFO;
+	int rc = 0;
+
+	for (int i = 0; i <= KPI_ALERT_SEV_CRITICAL; i++)
+		if (strcmp(json_string_value(json_object_get(n, "severity")), kpi_alert_severity_name(i)) == 0)
+			sev = (kpi_alert_severity)i;
+	if (r->st->nsinks == 0) {
+		kpi_log_msg(KPI_LOG_WARN, "alert.no_sinks", "no sinks configured (alert.sinks): %s %s is not delivered",
+		            action, key);
+		if (r->opts->dry_run)
+			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to no sink (alert.sinks is empty): %s",
+			         action, repeat ? " (reminder)" : "", json_string_value(json_object_get(n, "summary")));
+	}
+	for (size_t i = 0; i < r->st->nsinks && !rc; i++) {
+		const kpi__sink *s = &r->st->sinks[i];
+		kpi__outbox_entry *e;
+		char eid[320];
+		/* a resolve follows its trigger wherever that went: same severity */
+		if (sev < s->min_severity || (skip_sink && strcmp(s->name, skip_sink) == 0))
+			continue;
+		/* a reminder while the trigger still waits would only pile up */
+		if (repeat && waiting(r->l, s->name, key, "trigger"))
+			continue;
+		if (r->opts->dry_run) {
+			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to sink '%s' (%s): %s", action,
+			         repeat ? " (reminder)" : "", s->name, kpi__sink_kind_name(s->kind),
+			         json_string_value(json_object_get(n, "summary")));
+			continue;
+		}
+		if (!(e = kpi__ledger_enqueue(r->l))) {
+			rc = KPI_ENOMEM;
+			break;
+		}
+		snprintf(eid, sizeof(eid), "%s:%s", id, s->name);
+		e->id = strdup(eid);
+		e->sink = strdup(s->name);
+		e->dedupe_key = strdup(key);
+		e->action = strdup(action);
+		e->status = KPI__ENTRY_PENDING;
+		e->created = vnow(r);
+		e->next_attempt = e->created;
+		e->notification = json_incref(n);
+		kpi_log_fields(KPI_LOG_INFO, "alert.enqueue",
+		               json_pack("{s:s, s:s, s:s, s:s}", "sink", s->name, "action", action, "dedupe_key", key, "id",
+		                         eid),
+		               NULL);
+	}
+	json_decref(n);
+	return rc;
+}
+
+static int notify_rec(run *r, const kpi__alert_rec *rec, kpi__act act, const kpi__alert_rule *rule, const char *title,
+                      const char *error, kpi_error *err)
+{
+	char th[128] = "";
+	note_in in = { 0 };
+	json_t *n;
+
+	if (rule)
+		kpi_threshold_format(th, sizeof(th), &rule->threshold, rule->def->unit);
+	in.action = act == KPI__ACT_RESOLVE ? "resolve" : "trigger";
+	in.repeat = act == KPI__ACT_REPEAT;
+	in.severity = rec->severity;
+	in.dedupe_key = rec->dedupe_key;
+	in.kpi = rec->kpi;
+	in.title = title;
+	in.labels = rec->labels;
+	in.status = kpi_status_name(rec->last_status);
+	in.has_value = rule && rec->has_value;
+	in.value = rec->value;
+	in.unit = rule ? rule->def->unit : "";
+	in.threshold = th;
+	in.since = rec->episode;
+	in.runbook = rule ? rule->runbook : "kpi-cannot-read-its-data";
+	in.error = error;
+	if (!(n = notification_new(r->st, &in, vnow(r), err)))
+		return err->code;
+	return enqueue(r, n, NULL) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}
+
+static int notice(run *r, const char *key_part, const char *title, const char *detail, const char *runbook,
+                  const char *skip_sink)
+{
+	char key[256];
+	note_in in = { 0 };
+	kpi_error err = KPI_ERROR_INIT;
+	json_t *n;
+
+	kpi__dedupe_key(key, r->st->dedupe_prefix, key_part, vnow(r));
+	in.action = "notice";
+	in.severity = KPI_ALERT_SEV_ERROR;
+	in.dedupe_key = key;
+	in.kpi = "kpi_alert";
+	in.title = title;
+	in.status = "error";
+	in.runbook = runbook;
+	in.detail = detail;
+	if (!(n = notification_new(r->st, &in, vnow(r), &err))) {
+		kpi_log_msg(KPI_LOG_ERROR, "alert.notice", "cannot build a notice: %s", err.message);
+		return err.code;
+	}
+	return enqueue(r, n, skip_sink);
+}
+
+/* ---- the ledger file ---- */
+
+static void clean_stale_temp_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (!d)
+		return;
+	/* We hold the lock: a temp file is a leftover of a killed run. */
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "ledger.json.tmp.", 16) == 0) {
+			char *p = kpi__path_join(dir, de->d_name);
+			if (p && unlink(p) == 0)
+				kpi_log_msg(KPI_LOG_INFO, "alert.ledger.cleanup", "removed '%s', left by a killed run", p);
+			free(p);
+		}
+	closedir(d);
+}
+
+static int load_ledger(run *r, kpi_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	kpi_error perr = KPI_ERROR_INIT;
+	int rc = kpi__read_file(&text, &len, r->ledger_path, err);
+
+	if (rc == KPI_ENOTFOUND) {
+		kpi_error_clear(err);
+		kpi_log_msg(KPI_LOG_INFO, "alert.ledger.new", "no ledger at '%s' yet: starting a new one", r->ledger_path);
+		r->l = kpi__ledger_new();
+		return r->l ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	if (rc)
+		return kpi_error_wrap(err, "ledger");
+	rc = kpi__ledger_parse(&r->l, text, len, &perr);
+	free(text);
+	if (rc == KPI_EUSAGE)
+		return kpi_error_set(err, KPI_EDATA, "ledger '%s': %s; run a newer kpi, or move the file aside",
+		                     r->ledger_path, perr.message);
+	if (rc == KPI_ENOMEM)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (rc) {
+		char aside[4096], ts[32], detail[2048];
+		time_t t = time(NULL);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(aside, sizeof(aside), "%s.corrupt-%s", r->ledger_path, ts);
+		for (int i = 2; access(aside, F_OK) == 0 && i < 100; i++)
+			snprintf(aside, sizeof(aside), "%s.corrupt-%s-%d", r->ledger_path, ts, i);
+		r->l = kpi__ledger_new();
+		if (!r->l)
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		if (r->opts->dry_run) {
+			problem(r, "ledger '%s' is corrupted (%s); a run without --dry-run moves it aside and rebuilds it",
+			        r->ledger_path, perr.message);
+			return 0;
+		}
+		if (rename(r->ledger_path, aside) != 0)
+			return kpi_error_set(err, KPI_EIO, "ledger '%s' is corrupted (%s) and cannot be moved aside: %s",
+			                     r->ledger_path, perr.message, strerror(errno));
+		snprintf(detail, sizeof(detail),
+		         "ledger '%s' was corrupted (%s); moved aside to '%s' and rebuilt: alert history is lost, "
+		         "alerts in breach trigger again, undelivered notifications may be in the moved file",
+		         r->ledger_path, perr.message, aside);
+		kpi_log_fields(KPI_LOG_ERROR, "alert.ledger.corrupt",
+		               json_pack("{s:s, s:s, s:s}", "ledger", r->ledger_path, "moved_to", aside, "reason", perr.message),
+		               detail);
+		problem(r, "%s", detail);
+		if (notice(r, "kpi_alert_ledger", "kpi alert ledger corrupted and rebuilt", detail, "ledger-corrupted", NULL))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int save(run *r)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	if (r->opts->dry_run || r->save_failed)
+		return r->save_failed ? KPI_EIO : 0;
+	if (kpi__ledger_save(r->ledger_path, r->l, vnow(r), &err)) {
+		r->save_failed = true;
+		kpi_log_msg(KPI_LOG_ERROR, "alert.ledger.write", "%s", err.message);
+		problem(r, "cannot write the ledger (nothing more is sent in this run): %s", err.message);
+		return KPI_EIO;
+	}
+	return 0;
+}
+
+/* ---- evaluation ---- */
+
+/* The ledger id of a (KPI, label set): "kpi" or "kpi{a=x,b=y}". */
+static void rec_id(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
+{
+	char lb[512];
+	kpi_row_labels_format(lb, sizeof(lb), s, row);
+	snprintf(buf, size, "%s%s%s%s", s->def->id, *lb ? "{" : "", lb, *lb ? "}" : "");
+}
+
+/* A CloudWatch KPI as rows of one "period" each (one per label set): the
+ * alarm rule's state over the last datapoints decides the status (ALARM
+ * breach, INSUFFICIENT_DATA no_data; OK is ok, or warn near the threshold,
+ * and never ok on PartialData), the latest datapoint is the value shown. */
+static int cw_series(run *r, const kpi__alert_rule *rule, kpi_series *s, kpi_error *err)
+{
+	const kpi_alarm_rule *ar = &rule->alarm;
+	int64_t p = ar->period_seconds, to = r->now / p * p, from = to - (int64_t)kpi_alarm_range(ar) * p;
+	kpi_cw_datapoint_set *set = NULL;
+	int rc;
+
+	if ((rc = kpi_cloudwatch_datapoints(&set, r->cfg, rule->def, from, to, ar->period_seconds, err)) ||
+	    (rc = kpi__series_init(s, rule->def, err)))
+		goto done;
+	if (!(s->rows = calloc(set->nsets + 1, sizeof(*s->rows)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < set->nsets; i++) {
+		const kpi_cw_datapoints *d = &set->sets[i];
+		kpi_row *row = &s->rows[s->nrows++];
+		const kpi__alert_rec *rec;
+		kpi_alarm_state st;
+		char id[640];
+
+		row->period_start = from;
+		row->period_end = to;
+		row->applicable = true;
+		row->incomplete = d->incomplete;
+		if (!(row->labels = calloc(s->nlabels + 1, sizeof(char *)))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t k = 0; k < s->nlabels && k < set->nlabels; k++)
+			row->labels[k] = strdup(d->labels[k]);
+		for (size_t k = d->n; k-- > 0;)
+			if (d->present[k]) {
+				row->has_value = true;
+				row->value = d->values[k];
+				break;
+			}
+		rec_id(id, sizeof(id), s, row);
+		rec = kpi__ledger_find(r->l, id);
+		st = kpi_alarm_eval(ar, d->values, d->present, d->n,
+		                    rec && rec->state == KPI_ALERT_FIRING ? KPI_ALARM_ALARM : KPI_ALARM_OK);
+		if (st == KPI_ALARM_ALARM) {
+			row->status = KPI_STATUS_BREACH;
+		} else if (st == KPI_ALARM_INSUFFICIENT_DATA || d->incomplete || !row->has_value) {
+			row->status = KPI_STATUS_NO_DATA;
+		} else {
+			row->status = kpi_eval_status(&rule->threshold, true, row->value, true);
+			if (row->status == KPI_STATUS_BREACH) /* one breaching datapoint is not M of N */
+				row->status = KPI_STATUS_OK;
+		}
+	}
+done:
+	kpi_cw_datapoint_set_free(set);
+	return rc;
+}
+
+static int evaluate(run *r, kpi_result **out, kpi_error *err)
+{
+	kpi_result *res = calloc(1, sizeof(*res));
+	kpi_pg *pg = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (!res || !(res->series = calloc(r->st->nrules + 1, sizeof(*res->series)))) {
+		free(res);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	res->read_at = r->now;
+	/* Postgres KPIs, all in one read-only session */
+	for (size_t i = 0; i < r->st->nrules; i++) {
+		const kpi__alert_rule *rule = &r->st->rules[i];
+		const kpi_def *d = rule->def;
+		/* a state KPI only looks at T = $2; its range's start does not matter */
+		int64_t from = r->now - (d->state ? 3600 : rule->trailing);
+		kpi_window w;
+
+		if (d->source != KPI_SOURCE_POSTGRES)
+			continue;
+		if ((rc = kpi_window_init_range(&w, from, r->now, r->cfg->timezone, err)))
+			goto done;
+		if (!pg && (rc = kpi_pg_open(&pg, r->cfg, err)))
+			goto done;
+		if ((rc = kpi_pg_fetch(pg, r->cfg, r->cat, d, &w, &res->series[res->nseries], err)))
+			goto done;
+		res->nseries++;
+		res->window = w;
+	}
+	kpi_eval_result(res);
+	/* CloudWatch KPIs: their alarm rules over the last datapoints */
+	for (size_t i = 0; i < r->st->nrules; i++) {
+		const kpi__alert_rule *rule = &r->st->rules[i];
+		if (rule->def->source != KPI_SOURCE_CLOUDWATCH)
+			continue;
+		if (!kpi_cloudwatch_configured(r->cfg, rule->def)) {
+			kpi_log_msg(KPI_LOG_INFO, "alert.skip",
+			            "KPI %s is not evaluated: CloudWatch does not say what it reads (cloudwatch.load_balancer, "
+			            "cloudwatch.queues)",
+			            rule->def->id);
+			continue;
+		}
+		if ((rc = cw_series(r, rule, &res->series[res->nseries++], err)))
+			goto done;
+	}
+	*out = res;
+	res = NULL;
+done:
+	kpi_pg_close(pg);
+	kpi_result_free(res);
+	return rc;
+}
+
+static kpi__alert_rec *record_for(run *r, const char *id, const char *kpi, const json_t *labels)
+{
+	kpi__alert_rec *rec = kpi__ledger_find(r->l, id);
+	if (!rec && (rec = kpi__ledger_add(r->l, id, kpi, labels)))
+		rec->since = r->now;
+	return rec;
+}
+
+static int step_source(run *r, bool failed, const char *error, kpi_error *err)
+{
+	kpi__alert_rec *rec = record_for(r, KPI__SOURCE_RECORD, KPI__SOURCE_RECORD, NULL);
+	kpi_alert_state from;
+	bool changed;
+	kpi__act act;
+	char note[1536];
+
+	if (!rec)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	from = rec->state;
+	rec->severity = KPI_ALERT_SEV_CRITICAL;
+	rec->seen = true;
+	act = kpi__alert_step(rec, failed ? KPI__OBS_BREACH : KPI__OBS_OK, r->st->source_failures - 1,
+	                      r->st->repeat_default, r->now, r->st->dedupe_prefix, &changed);
+	rec->last_seen = r->now;
+	rec->last_status = failed ? KPI_STATUS_BREACH : KPI_STATUS_OK;
+	free(rec->note);
+	rec->note = failed ? strdup(error) : NULL;
+	if (failed)
+		snprintf(note, sizeof(note), "cannot read its data, %d failed run%s in a row: %s", rec->pending,
+		         rec->pending == 1 ? "" : "s", error);
+	else
+		snprintf(note, sizeof(note), "data readable again");
+	if (changed && (rec->state == KPI_ALERT_FIRING || from == KPI_ALERT_FIRING))
+		add_change(r, rec, from, NULL, NULL, note);
+	if (act != KPI__ACT_NONE)
+		return notify_rec(r, rec, act, NULL, act == KPI__ACT_RESOLVE ? "kpi can read its data again"
+		                                                             : "kpi cannot read its data",
+		                  failed ? error : "", err);
+	return 0;
+}
+
+static int step_rows(run *r, const kpi_result *res, kpi_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < res->nseries && !rc; i++) {
+		const kpi_series *s = &res->series[i];
+		const kpi__alert_rule *rule = rule_of(r, s->def->id);
+		for (size_t j = 0; j < s->nrows && !rc; j++) {
+			const kpi_row *row = &s->rows[j];
+			char id[640], note[128] = "";
+			json_t *labels = json_object();
+			kpi__alert_rec *rec;
+			kpi_alert_state from;
+			bool changed;
+			kpi__act act;
+
+			for (size_t k = 0; k < s->nlabels; k++)
+				json_object_set_new(labels, s->label_names[k], json_string(row->labels[k]));
+			rec_id(id, sizeof(id), s, row);
+			rec = record_for(r, id, s->def->id, labels);
+			json_decref(labels);
+			if (!rec)
+				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			r->rep->rows++;
+			from = rec->state;
+			rec->severity = rule->severity;
+			rec->seen = true;
+			rec->has_value = row->has_value;
+			rec->value = row->value;
+			rec->last_status = row->status;
+			rec->last_seen = r->now;
+			act = kpi__alert_step(rec,
+			                      kpi__alert_observe(rule, &rule->threshold, row, from == KPI_ALERT_FIRING),
+			                      rule->for_runs, rule->repeat, r->now, r->st->dedupe_prefix, &changed);
+			if (rec->state == KPI_ALERT_PENDING)
+				snprintf(note, sizeof(note), "pending %d of %d", rec->pending, rule->for_runs + 1);
+			else if (act == KPI__ACT_RESOLVE)
+				snprintf(note, sizeof(note), "resolved after %s",
+				         kpi__duration_format((char[32]){ 0 }, 32, r->now - rec->episode));
+			else if (rec->state == KPI_ALERT_WARN)
+				snprintf(note, sizeof(note), "within the warning margin");
+			else if (from == KPI_ALERT_PENDING && rec->state != KPI_ALERT_FIRING)
+				snprintf(note, sizeof(note), "breach cleared before it fired");
+			if (changed)
+				add_change(r, rec, from, s->def, &rule->threshold, note);
+			if (act != KPI__ACT_NONE)
+				rc = notify_rec(r, rec, act, rule, s->def->title, "", err);
+		}
+	}
+	/* Records of KPIs that no longer alert (catalogue or config changed):
+	 * a firing one is resolved, so no incident stays open forever. */
+	for (size_t i = r->l->nrecs; i-- > 0 && !rc;) {
+		kpi__alert_rec *rec = &r->l->recs[i];
+		if (rec->seen || strcmp(rec->id, KPI__SOURCE_RECORD) == 0 || rule_of(r, rec->kpi))
+			continue;
+		if (rec->state == KPI_ALERT_FIRING) {
+			kpi_alert_state from = rec->state;
+			rec->state = KPI_ALERT_OK;
+			add_change(r, rec, from, NULL, NULL, "no longer alerting (catalogue or config changed): resolved");
+			rc = notify_rec(r, rec, KPI__ACT_RESOLVE, NULL, "no longer monitored by kpi alert", "", err);
+		}
+		kpi__ledger_remove(r->l, i);
+	}
+	return rc;
+}
+
+/* ---- delivery ---- */
+
+static double *due_of(run *r, size_t i)
+{
+	if (i >= r->ndue) {
+		double *p = realloc(r->due, (r->l->nout + 8) * sizeof(*p));
+		if (!p)
+			return NULL;
+		for (size_t k = r->ndue; k < r->l->nout + 8; k++)
+			p[k] = 0;
+		r->due = p;
+		r->ndue = r->l->nout + 8;
+	}
+	return &r->due[i];
+}
+
+/* Is entry i the oldest waiting one of its (sink, dedupe key)? Keeps a
+ * resolve behind its trigger. */
+static bool first_of_key(const kpi__ledger *l, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (l->outbox[k].status == KPI__ENTRY_PENDING && strcmp(l->outbox[k].sink, l->outbox[i].sink) == 0 &&
+		    strcmp(l->outbox[k].dedupe_key, l->outbox[i].dedupe_key) == 0)
+			return false;
+	return true;
+}
+
+/* Seconds until entry i is due (<= 0: now). */
+static double due_in(run *r, size_t i)
+{
+	double *d = due_of(r, i);
+	if (d && *d > 0)
+		return *d - mono();
+	return (double)(r->l->outbox[i].next_attempt - vnow(r));
+}
+
+static void history_add(kpi__outbox_entry *e, int64_t at, const char *outcome)
+{
+	char t[32];
+	json_array_append_new(e->history, json_pack("{s:s, s:s}", "at", kpi_time_format(t, sizeof(t), at), "outcome", outcome));
+	/* keep the last few dozen: enough to read what happened */
+	while (json_array_size(e->history) > 40)
+		json_array_remove(e->history, 0);
+}
+
+static void attempt(run *r, size_t i, double deadline)
+{
+	kpi__outbox_entry *e = &r->l->outbox[i];
+	const kpi__sink *s = kpi__alert_sink_find(r->st, e->sink);
+	kpi__send_result res;
+	double left = deadline - mono();
+	long timeout;
+	int64_t at = vnow(r);
+	char outcome[640];
+
+	if (!s) {
+		/* the sink was removed from the config: nobody can deliver this */
+		snprintf(res.detail, sizeof(res.detail), "sink '%s' is no longer configured", e->sink);
+		res.outcome = KPI__DELIV_TERMINAL;
+		res.status = 0;
+		res.retry_after = 0;
+		res.seconds = 0;
+	} else {
+		timeout = s->timeout_ms < (long)(left * 1000) ? s->timeout_ms : (long)(left * 1000);
+		kpi__sink_send(&res, s, e->notification, json_string_value(json_object_get(e->notification, "id")), timeout,
+		               r->st);
+	}
+	e->attempts++;
+	e->last_attempt = at;
+	snprintf(outcome, sizeof(outcome), "%s", res.outcome == KPI__DELIV_OK ? "delivered" : res.detail);
+	if (res.outcome == KPI__DELIV_OK && res.detail[0])
+		snprintf(outcome, sizeof(outcome), "delivered (%s)", res.detail);
+	history_add(e, at, outcome);
+	if (res.outcome == KPI__DELIV_OK) {
+		e->status = KPI__ENTRY_DELIVERED;
+		e->done = vnow(r);
+		free(e->last_error);
+		e->last_error = NULL;
+		r->rep->delivered++;
+		kpi_log_fields(KPI_LOG_INFO, "alert.delivered",
+		               json_pack("{s:s, s:s, s:s, s:i, s:f, s:s}", "sink", e->sink, "action", e->action, "dedupe_key",
+		                         e->dedupe_key, "attempts", e->attempts, "seconds", res.seconds, "result", res.detail),
+		               NULL);
+		return;
+	}
+	free(e->last_error);
+	e->last_error = strdup(res.detail);
+	if (res.outcome == KPI__DELIV_RETRY && e->attempts < r->st->max_attempts) {
+		double d = kpi_backoff_delay(r->st->retry_base, r->st->retry_max, e->attempts - 1, kpi_random_unit());
+		double *due = due_of(r, i);
+		if (res.retry_after > d)
+			d = res.retry_after < r->st->retry_max ? res.retry_after : r->st->retry_max;
+		e->next_attempt = at + (int64_t)ceil(d);
+		if (due)
+			*due = mono() + d;
+		kpi_log_fields(KPI_LOG_WARN, "alert.retry",
+		               json_pack("{s:s, s:s, s:s, s:i, s:f}", "sink", e->sink, "action", e->action, "dedupe_key",
+		                         e->dedupe_key, "attempts", e->attempts, "retry_in_seconds", d),
+		               res.detail);
+		return;
+	}
+	e->status = KPI__ENTRY_FAILED;
+	e->done = at;
+	r->rep->failed++;
+	{
+		char detail[1536];
+		snprintf(detail, sizeof(detail), "delivery of %s %s to sink '%s' failed terminally after %d attempt%s: %s",
+		         e->action, e->dedupe_key, e->sink, e->attempts, e->attempts == 1 ? "" : "s", res.detail);
+		kpi_log_fields(KPI_LOG_ERROR, "alert.delivery.failed",
+		               json_pack("{s:s, s:s, s:s, s:i}", "sink", e->sink, "action", e->action, "dedupe_key",
+		                         e->dedupe_key, "attempts", e->attempts),
+		               detail);
+		problem(r, "%s (kpi alert --replay requeues it)", detail);
+		/* tell the others, but never about a notice: no cascades */
+		if (strcmp(e->action, "notice") != 0) {
+			char *sink = strdup(e->sink);
+			notice(r, "kpi_alert_delivery", "kpi alert could not deliver a notification", detail,
+			       "terminal-delivery-failures", sink);
+			free(sink);
+		}
+	}
+}
+
+static void deliver(run *r)
+{
+	double deadline = mono() + r->st->deadline;
+
+	for (;;) {
+		double soonest = INFINITY;
+		size_t pick = (size_t)-1;
+		for (size_t i = 0; i < r->l->nout; i++) {
+			double in;
+			if (r->l->outbox[i].status != KPI__ENTRY_PENDING || !first_of_key(r->l, i))
+				continue;
+			in = due_in(r, i);
+			if (in <= 0) {
+				pick = i;
+				break;
+			}
+			if (in < soonest)
+				soonest = in;
+		}
+		if (pick != (size_t)-1) {
+			if (deadline - mono() < 0.05)
+				break;
+			attempt(r, pick, deadline);
+			if (save(r))
+				break;
+			continue;
+		}
+		if (!isfinite(soonest) || mono() + soonest >= deadline)
+			break;
+		{
+			struct timespec ts;
+			ts.tv_sec = (time_t)soonest;
+			ts.tv_nsec = (long)((soonest - floor(soonest)) * 1e9);
+			nanosleep(&ts, NULL);
+		}
+	}
+	for (size_t i = 0; i < r->l->nout; i++)
+		if (r->l->outbox[i].status == KPI__ENTRY_PENDING)
+			r->rep->queued++;
+	if (r->rep->queued)
+		kpi_log_msg(KPI_LOG_WARN, "alert.outbox.pending",
+		            "%zu notification(s) wait in the outbox for a later run (receiver down or slow)", r->rep->queued);
+}
+
+static void replay(run *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->l->nout; i++) {
+		kpi__outbox_entry *e = &r->l->outbox[i];
+		if (e->status != KPI__ENTRY_FAILED)
+			continue;
+		history_add(e, r->now, "requeued by kpi alert --replay (attempt counter restarts)");
+		e->status = KPI__ENTRY_PENDING;
+		e->attempts = 0;
+		e->next_attempt = r->now;
+		e->done = 0;
+		n++;
+	}
+	kpi_log_msg(KPI_LOG_INFO, "alert.replay", "requeued %zu terminally failed deliver%s", n, n == 1 ? "y" : "ies");
+}
+
+static void finish_report(run *r)
+{
+	kpi_alert_report *rep = r->rep;
+	int code = 0;
+	for (size_t i = 0; i < r->l->nrecs; i++) {
+		const kpi__alert_rec *rec = &r->l->recs[i];
+		if (rec->state == KPI_ALERT_FIRING) {
+			rep->firing++;
+			if (rec->severity == KPI_ALERT_SEV_CRITICAL) {
+				rep->firing_critical++;
+				code = 2;
+			} else if (code < 1) {
+				code = 1;
+			}
+		} else if (rec->state == KPI_ALERT_PENDING || rec->state == KPI_ALERT_WARN) {
+			rec->state == KPI_ALERT_PENDING ? rep->pending++ : rep->warn++;
+			if (code < 1)
+				code = 1;
+		}
+	}
+	rep->exit_code = rep->nproblems ? 3 : code;
+}
+
+int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_config *cfg, const kpi_alert_opts *opts,
+                  kpi_error *err)
+{
+	run r = { 0 };
+	kpi_result *res = NULL;
+	kpi_error serr = KPI_ERROR_INIT;
+	int lock_fd = -1, rc;
+	double t0;
+
+	*out = NULL;
+	r.cat = cat;
+	r.cfg = cfg;
+	r.opts = opts;
+	r.now = opts->now;
+	r.mono0 = mono();
+	if (!(r.rep = calloc(1, sizeof(*r.rep))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if ((rc = kpi__alert_settings_load(&r.st, cfg, cat, err)))
+		goto done;
+	if (!(r.rep->state_dir = kpi__state_dir_resolve(cfg, opts->state_dir, r.st->state_dir))) {
+		rc = kpi_error_set(err, KPI_EIO, "no state directory: give --state-dir, or set KPI_STATE_DIR or HOME");
+		goto done;
+	}
+	r.ledger_path = kpi__path_join(r.rep->state_dir, "ledger.json");
+	kpi_log_fields(KPI_LOG_INFO, "alert.run.start",
+	               json_pack("{s:s, s:s, s:b, s:i, s:i}", "state_dir", r.rep->state_dir, "now",
+	                         kpi_time_format((char[32]){ 0 }, 32, r.now), "dry_run", opts->dry_run, "rules",
+	                         (int)r.st->nrules, "sinks", (int)r.st->nsinks),
+	               NULL);
+	if (!opts->dry_run) {
+		if ((rc = kpi__state_dir_prepare(r.rep->state_dir, err)) ||
+		    (rc = kpi__alert_lock(&lock_fd, r.rep->state_dir, r.st->lock_wait, err)))
+			goto done;
+		clean_stale_temp_files(r.rep->state_dir);
+	}
+	if ((rc = load_ledger(&r, err)))
+		goto done;
+	if (opts->replay)
+		replay(&r);
+
+	t0 = mono();
+	rc = evaluate(&r, &res, &serr);
+	if (rc == KPI_ENOMEM) {
+		*err = serr;
+		goto done;
+	}
+	kpi_log_fields(rc ? KPI_LOG_ERROR : KPI_LOG_INFO, rc ? "alert.source.error" : "alert.evaluated",
+	               json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", mono() - t0),
+	               rc ? serr.message : NULL);
+	if (rc) {
+		const kpi__alert_rec *src;
+		rc = step_source(&r, true, serr.message, err);
+		src = kpi__ledger_find(r.l, KPI__SOURCE_RECORD);
+		if (src && src->state == KPI_ALERT_FIRING)
+			problem(&r, "cannot read the data (the 'kpi cannot read its data' alert is firing): %s", serr.message);
+		else
+			problem(&r, "cannot read the data (failed run %d in a row; the 'kpi cannot read its data' alert fires "
+			            "at %d): %s",
+			        src ? src->pending : 1, r.st->source_failures, serr.message);
+	} else {
+		rc = step_source(&r, false, "", err);
+		if (!rc)
+			rc = step_rows(&r, res, err);
+	}
+	if (rc)
+		goto done;
+	/* persisted before anything is sent (a dry run saves nothing) */
+	if (save(&r)) {
+		rc = kpi_error_set(err, KPI_EIO, "%s", r.rep->problems[r.rep->nproblems - 1]);
+		goto done;
+	}
+	if (!opts->dry_run) {
+		deliver(&r);
+		kpi__ledger_prune(r.l, vnow(&r), KEEP_DELIVERED_SECONDS, MAX_OUTBOX);
+		save(&r);
+	} else {
+		for (size_t i = 0; i < r.l->nout; i++) {
+			const kpi__outbox_entry *e = &r.l->outbox[i];
+			if (e->status == KPI__ENTRY_PENDING && e->next_attempt <= r.now)
+				add_line(&r.rep->dry_run, &r.rep->ndry_run,
+				         "DRY-RUN would retry %s %s to sink '%s' (attempt %d)", e->action, e->dedupe_key, e->sink,
+				         e->attempts + 1);
+		}
+	}
+	finish_report(&r);
+	kpi_log_fields(r.rep->exit_code == 3 ? KPI_LOG_ERROR : KPI_LOG_INFO, "alert.run.end",
+	               json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "exit", r.rep->exit_code, "rows",
+	                         (int)r.rep->rows, "changes", (int)r.rep->nchanges, "firing", (int)r.rep->firing,
+	                         "delivered", (int)r.rep->delivered, "queued", (int)r.rep->queued, "failed",
+	                         (int)r.rep->failed, "seconds", mono() - r.mono0),
+	               NULL);
+	*out = r.rep;
+	r.rep = NULL;
+	rc = 0;
+done:
+	if (lock_fd >= 0)
+		close(lock_fd); /* releases the flock */
+	kpi_result_free(res);
+	kpi__ledger_free(r.l);
+	kpi__alert_settings_free(r.st);
+	kpi_alert_report_free(r.rep);
+	free(r.ledger_path);
+	free(r.due);
+	return rc;
+}
+
+/* ---- output ---- */
+
+int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < rep->nproblems; i++)
+		rc |= kpi_buf_printf(out, "KPI UNKNOWN - %s\n", rep->problems[i]);
+	for (size_t i = 0; i < rep->nchanges; i++) {
+		rc |= kpi__nagios_line(out, &rep->changes[i]);
+		rc |= kpi_buf_puts(out, "\n");
+	}
+	if (!rep->nchanges && !rep->nproblems) {
+		static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+		rc |= kpi_buf_printf(out,
+		                     "KPI %s - no change: %zu row%s checked, %zu firing, %zu pending, %zu warn, %zu queued "
+		                     "| firing=%zu;;;0 pending=%zu;;;0 queued=%zu;;;0\n",
+		                     names[rep->exit_code & 3], rep->rows, rep->rows == 1 ? "" : "s", rep->firing, rep->pending,
+		                     rep->warn, rep->queued, rep->firing, rep->pending, rep->queued);
+	}
+	for (size_t i = 0; i < rep->ndry_run; i++)
+		rc |= kpi_buf_printf(out, "%s\n", rep->dry_run[i]);
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}
+
+/* ---- kpi alert --test SINK ---- */
+
+int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi_config *cfg, const char *sink,
+                   int64_t now, kpi_error *err)
+{
+	kpi__alert_settings *st = NULL;
+	const kpi__sink *s;
+	json_t *n = NULL;
+	double start = mono(), deadline;
+	char key[256], part[160];
+	note_in in = { 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = kpi__alert_settings_load(&st, cfg, cat, err)))
+		return rc;
+	deadline = start + st->deadline;
+	if (!(s = kpi__alert_sink_find(st, sink))) {
+		rc = kpi_error_set(err, KPI_ENOTFOUND, "no sink named '%s' in the config's alert.sinks", sink);
+		goto done;
+	}
+	snprintf(part, sizeof(part), "test:%s:%s", s->name, kpi_log_run_id());
+	kpi__dedupe_key(key, st->dedupe_prefix, part, now);
+	in.action = "test";
+	in.severity = KPI_ALERT_SEV_INFO;
+	in.dedupe_key = key;
+	in.kpi = "kpi_alert";
+	in.title = "kpi alert test notification";
+	in.status = "test";
+	in.runbook = "testing-a-sink";
+	in.detail = "";
+	for (int round = 0; round < 2 && !rc; round++) {
+		kpi__send_result res;
+		if (round == 1) {
+			/* PagerDuty: resolve the test incident again at once */
+			if (s->kind != KPI__SINK_PAGERDUTY)
+				break;
+			in.action = "resolve";
+		}
+		json_decref(n);
+		if (!(n = notification_new(st, &in, now, err))) {
+			rc = err->code;
+			break;
+		}
+		for (;;) {
+			double left = deadline - mono();
+			long t = s->timeout_ms < (long)(left * 1000) ? s->timeout_ms : (long)(left * 1000);
+			kpi__sink_send(&res, s, n, json_string_value(json_object_get(n, "id")), t > 0 ? t : 1, st);
+			out->attempts++;
+			out->status = res.status;
+			if (res.outcome == KPI__DELIV_OK)
+				break;
+			kpi_log_fields(KPI_LOG_WARN, "alert.test.retry", json_pack("{s:s, s:i}", "sink", s->name, "attempt",
+			                                                           out->attempts),
+			               res.detail);
+			if (res.outcome == KPI__DELIV_TERMINAL) {
+				rc = kpi_error_set(err, KPI_ESOURCE, "test notification not accepted: %s", res.detail);
+				break;
+			}
+			{
+				double d = kpi_backoff_delay(st->retry_base, st->retry_max, out->attempts - 1, kpi_random_unit());
+				struct timespec ts;
+				if (mono() + d >= deadline) {
+					rc = kpi_error_set(err, KPI_ESOURCE,
+					                   "test notification not delivered within %g s (alert.delivery_deadline_seconds): %s",
+					                   st->deadline, res.detail);
+					break;
+				}
+				ts.tv_sec = (time_t)d;
+				ts.tv_nsec = (long)((d - floor(d)) * 1e9);
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	out->seconds = mono() - start;
+	if (!rc)
+		kpi_log_fields(KPI_LOG_INFO, "alert.test.delivered",
+		               json_pack("{s:s, s:i, s:f}", "sink", s->name, "attempts", out->attempts, "seconds", out->seconds),
+		               NULL);
+done:
+	json_decref(n);
+	kpi__alert_settings_free(st);
+	return rc;
+}

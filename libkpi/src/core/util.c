@@ -1,0 +1,223 @@
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "core/internal.h"
+#include <errno.h>
+#include <ftw.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <math.h>
+#include <sys/random.h>
+#include <openssl/evp.h>
+
+char *kpi__strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *kpi__path_join(const char *dir, const char *name)
+{
+	size_t a, b;
+	char *p;
+
+	if (!dir || !*dir || name[0] == '/')
+		return strdup(name);
+	a = strlen(dir);
+	b = strlen(name);
+	p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
+}
+
+int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t cap = 0, n = 0;
+
+	*out = NULL;
+	if (!f)
+		return kpi_error_set(err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO,
+		                     "cannot open '%s': %s", path, strerror(errno));
+	for (;;) {
+		size_t got;
+		if (cap - n < 4096) {
+			char *p;
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(data, cap);
+			if (!p) {
+				free(data);
+				fclose(f);
+				return kpi_error_set(err, KPI_ENOMEM, "out of memory reading '%s'", path);
+			}
+			data = p;
+		}
+		got = fread(data + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		free(data);
+		fclose(f);
+		return kpi_error_set(err, KPI_EIO, "cannot read '%s': %s", path, strerror(e));
+	}
+	fclose(f);
+	data[n] = '\0';
+	*out = data;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 32), *dcopy = NULL;
+	int fd = -1, rc = 0;
+	const char *p = data;
+
+	if (!tmp)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = kpi_error_set(err, KPI_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+			goto done;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = kpi_error_set(err, KPI_EIO, "cannot close '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		goto done;
+	}
+	/* Make the rename itself durable. */
+	dcopy = strdup(path);
+	if (dcopy) {
+		int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	free(dcopy);
+	return rc;
+}
+
+void kpi_sha256_hex(char out[65], const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+double kpi_backoff_delay(double base, double max, int attempt, double jitter)
+{
+	double d = base * ldexp(1.0, attempt < 0 ? 0 : attempt > 60 ? 60 : attempt);
+	if (d > max)
+		d = max;
+	if (jitter < 0)
+		jitter = 0;
+	if (jitter > 1)
+		jitter = 1;
+	return d * (0.5 + jitter);
+}
+
+double kpi_random_unit(void)
+{
+	uint64_t r;
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint64_t)rand() << 31 ^ (uint64_t)rand();
+	return (double)(r >> 11) * 0x1.0p-53;
+}
+
+bool kpi__utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		unsigned c = *s;
+		int n;
+		unsigned cp;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (int i = 1; i <= n; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3F);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int kpi__remove_tree(const char *path, kpi_error *err)
+{
+	/* depth first, never following symlinks, staying on one file system */
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 && errno != ENOENT)
+		return kpi_error_set(err, KPI_EIO, "cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,364 @@
+#include "core/internal.h"
+#include "sources/cloudwatch/cw.h"
+#include <libpq-fe.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th, kpi_error *err);
+int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err);
+
+#ifndef KPI_DATADIR_INSTALL
+#define KPI_DATADIR_INSTALL "/usr/local/share/kpi"
+#endif
+#ifndef KPI_DATADIR_SOURCE
+#define KPI_DATADIR_SOURCE "."
+#endif
+
+extern char **environ;
+
+/* Copy the environment (the only place libkpi reads it). */
+static int env_copy(kpi_config *cfg, const char *const *envp)
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	if (!(cfg->env = calloc(n + 1, sizeof(char *))))
+		return KPI_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!strchr(envp[i], '='))
+			continue;
+		if (!(cfg->env[cfg->nenv] = strdup(envp[i])))
+			return KPI_ENOMEM;
+		cfg->nenv++;
+	}
+	return 0;
+}
+
+const char *kpi_config_env(const kpi_config *cfg, const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	for (size_t i = 0; cfg && len && i < cfg->nenv; i++)
+		if (strncmp(cfg->env[i], name, len) == 0 && cfg->env[i][len] == '=')
+			return cfg->env[i] + len + 1;
+	return NULL;
+}
+
+/* A variable that is set and not empty. */
+static const char *env_set(const kpi_config *cfg, const char *name)
+{
+	const char *v = kpi_config_env(cfg, name);
+	return v && *v ? v : NULL;
+}
+
+int kpi_config_now(const kpi_config *cfg, int64_t *out, kpi_error *err)
+{
+	const char *v = env_set(cfg, "KPI_NOW");
+
+	if (v) {
+		if (kpi_time_parse(out, v, err))
+			return kpi_error_wrap(err, "KPI_NOW");
+		return 0;
+	}
+	*out = (int64_t)time(NULL);
+	return 0;
+}
+
+/* The directory holding queries/ and templates/: $KPI_DATADIR, else the
+ * installed one when present, else the source tree the binary was built from
+ * (so `build/tools/kpi` works without installing). */
+static const char *datadir(const kpi_config *cfg)
+{
+	const char *env = env_set(cfg, "KPI_DATADIR");
+	char probe[PATH_MAX];
+	struct stat st;
+
+	if (env)
+		return env;
+	snprintf(probe, sizeof(probe), "%s/templates/catalog.json", KPI_DATADIR_INSTALL);
+	if (stat(probe, &st) == 0)
+		return KPI_DATADIR_INSTALL;
+	return KPI_DATADIR_SOURCE;
+}
+
+void kpi_config_free(kpi_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->timezone);
+	free(cfg->conninfo);
+	free(cfg->catalog_path);
+	free(cfg->query_dir);
+	free(cfg->template_dir);
+	kpi__jsondoc_free((kpi__jsondoc *)cfg->doc);
+	for (size_t i = 0; i < cfg->nenv; i++)
+		free(cfg->env[i]);
+	free(cfg->env);
+	free(cfg);
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *n = strdup(v);
+	if (!n)
+		return KPI_ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+char *kpi__path_relative(const char *file, const char *p)
+{
+	char *dir, *slash, *res;
+	if (p[0] == '/' || !file)
+		return strdup(p);
+	dir = strdup(file);
+	if (!dir)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		free(dir);
+		return strdup(p);
+	}
+	*slash = '\0';
+	res = kpi__path_join(dir, p);
+	free(dir);
+	return res;
+}
+
+static int env_int(const kpi_config *cfg, const char *name, int lo, int hi, int *out, kpi_error *err)
+{
+	const char *v = env_set(cfg, name);
+	char *end;
+	long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return kpi_error_set(err, KPI_ECONFIG, "environment %s='%s': expected a whole number %d..%d",
+		                     name, v, lo, hi);
+	*out = (int)n;
+	return 0;
+}
+
+#define CONNINFO_UNPARSABLE "conninfo cannot be parsed by libpq (check its key=value quoting or URI syntax)"
+
+/* libpq's options of a conninfo, NULL when it does not parse. libpq's
+ * message quotes the whole string, password and all: it is never passed on. */
+static PQconninfoOption *parse_conninfo(const char *conninfo)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	PQfreemem(perr);
+	return opts;
+}
+
+static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *err)
+{
+	PQconninfoOption *opts = parse_conninfo(json_string_value(v));
+	int rc = 0;
+
+	if (!opts)
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, CONNINFO_UNPARSABLE);
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                        "conninfo holds a password: secrets belong in PGPASSWORD or "
+			                        "~/.pgpass, never in the config file");
+	PQconninfoFree(opts);
+	return rc;
+}
+
+int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *what, kpi_error *err)
+{
+	PQconninfoOption *opts = parse_conninfo(conninfo);
+	if (!opts)
+		return kpi_error_set(err, KPI_ECONFIG, "%s: %s", what, CONNINFO_UNPARSABLE);
+	PQconninfoFree(opts);
+	if (set_str(&cfg->conninfo, conninfo))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
+{
+	static const char *const top[] = { "timezone", "active_days", "database", "catalog", "queries",
+		                           "templates", "kpis", "cloudwatch", "alert", "pack",
+		                           "publish", NULL };
+	static const char *const dbkeys[] = { "conninfo", "statement_timeout_ms", "connections", NULL };
+	kpi__jsondoc *doc = NULL;
+	json_t *root, *v, *db;
+	int rc;
+
+	if ((rc = kpi__jsondoc_load(&doc, path, err)))
+		return kpi__config_file_error(rc, "config", err);
+	cfg->doc = doc;
+	root = doc->root;
+	if (!json_is_object(root))
+		return kpi__jsondoc_error(doc, root, err, KPI_ECONFIG, "the config must be a JSON object");
+	if ((rc = kpi__json_check_keys(doc, root, top, "config", err)))
+		return rc;
+	if ((v = json_object_get(root, "timezone"))) {
+		if (!json_is_string(v))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "timezone must be a string");
+		if (kpi_tz_check(json_string_value(v), err))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s", err->message);
+		set_str(&cfg->timezone, json_string_value(v));
+	}
+	if ((v = json_object_get(root, "active_days"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3660)
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "active_days must be a whole number of days, 1..3660");
+		cfg->active_days = (int)json_integer_value(v);
+	}
+	if ((db = json_object_get(root, "database"))) {
+		if (!json_is_object(db))
+			return kpi__jsondoc_error(doc, db, err, KPI_ECONFIG, "database must be an object");
+		if ((rc = kpi__json_check_keys(doc, db, dbkeys, "database", err)))
+			return rc;
+		if ((v = json_object_get(db, "conninfo"))) {
+			if (!json_is_string(v))
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "conninfo must be a string");
+			if ((rc = check_conninfo(doc, v, err)))
+				return rc;
+			set_str(&cfg->conninfo, json_string_value(v));
+		}
+		if ((v = json_object_get(db, "statement_timeout_ms"))) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > 24 * 3600 * 1000)
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                          "statement_timeout_ms must be a whole number of milliseconds > 0");
+			cfg->statement_timeout_ms = (int)json_integer_value(v);
+		}
+		if ((v = json_object_get(db, "connections"))) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > KPI_PG_MAX_CONNECTIONS)
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                          "connections must be a whole number, 1..%d",
+				                          KPI_PG_MAX_CONNECTIONS);
+			cfg->connections = (int)json_integer_value(v);
+		}
+	}
+	{
+		const char *names[] = { "catalog", "queries", "templates" };
+		char **dst[] = { &cfg->catalog_path, &cfg->query_dir, &cfg->template_dir };
+		for (int i = 0; i < 3; i++) {
+			if (!(v = json_object_get(root, names[i])))
+				continue;
+			if (!json_is_string(v))
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a path", names[i]);
+			free(*dst[i]);
+			*dst[i] = kpi__path_relative(path, json_string_value(v));
+		}
+	}
+	if ((v = json_object_get(root, "kpis")) && !json_is_object(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+		                          "kpis must be an object of {id: {threshold, gating, missing}}");
+	return 0;
+}
+
+int kpi_config_load_env(kpi_config **out, const char *path, const char *const *envp, kpi_error *err)
+{
+	kpi_config *cfg = calloc(1, sizeof(*cfg));
+	const char *dd, *v;
+	int rc = 0;
+
+	*out = NULL;
+	if (!cfg || env_copy(cfg, envp)) {
+		kpi_config_free(cfg);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	dd = datadir(cfg);
+	cfg->timezone = strdup("UTC");
+	cfg->active_days = 90;
+	cfg->statement_timeout_ms = 60000;
+	cfg->connections = 2;
+	cfg->catalog_path = kpi__path_join(dd, "templates/catalog.json");
+	cfg->query_dir = kpi__path_join(dd, "queries");
+	cfg->template_dir = kpi__path_join(dd, "templates");
+	if (!path || !*path)
+		path = env_set(cfg, "KPI_CONFIG");
+	if (path && *path) {
+		cfg->path = strdup(path);
+		if ((rc = load_file(cfg, path, err)))
+			goto fail;
+	}
+	/* The environment wins over the file. */
+	if ((v = env_set(cfg, "KPI_TIMEZONE"))) {
+		if ((rc = kpi_tz_check(v, err))) {
+			kpi_error_wrap(err, "environment KPI_TIMEZONE");
+			goto fail;
+		}
+		set_str(&cfg->timezone, v);
+	}
+	if ((rc = env_int(cfg, "KPI_ACTIVE_DAYS", 1, 3660, &cfg->active_days, err)) ||
+	    (rc = env_int(cfg, "KPI_STATEMENT_TIMEOUT_MS", 1, 24 * 3600 * 1000, &cfg->statement_timeout_ms, err)) ||
+	    (rc = env_int(cfg, "KPI_DB_CONNECTIONS", 1, KPI_PG_MAX_CONNECTIONS, &cfg->connections, err)))
+		goto fail;
+	if ((v = env_set(cfg, "KPI_CATALOG")))
+		set_str(&cfg->catalog_path, v);
+	if ((v = env_set(cfg, "KPI_QUERY_DIR")))
+		set_str(&cfg->query_dir, v);
+	{
+		/* The CloudWatch module owns its settings; check them now so a bad
+		 * one fails at load time with its position. */
+		kpi__cw_settings cw;
+		if ((rc = kpi__cw_settings_load(&cw, cfg, err)))
+			goto fail;
+		kpi__cw_settings_release(&cw);
+	}
+	*out = cfg;
+	return 0;
+fail:
+	kpi_config_free(cfg);
+	return rc;
+}
+
+int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
+{
+	return kpi_config_load_env(out, path, (const char *const *)environ, err);
+}
+
+int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
+{
+	static const char *const keys[] = { "threshold", "gating", "missing", NULL };
+	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
+	json_t *kpis, *o, *v;
+	const char *id;
+	int rc;
+
+	if (!doc || !(kpis = json_object_get(doc->root, "kpis")))
+		return 0;
+	json_object_foreach(kpis, id, o) {
+		kpi_def *d = (kpi_def *)kpi_catalog_find(cat, id);
+		if (!d)
+			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
+			                          "unknown KPI '%s' (see kpi list)", id);
+		if (!json_is_object(o))
+			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "override of '%s' must be an object", id);
+		if ((rc = kpi__json_check_keys(doc, o, keys, "KPI override", err)))
+			return rc;
+		if ((v = json_object_get(o, "threshold")) &&
+		    (rc = kpi__parse_threshold(doc, v, &d->threshold, err)))
+			return rc;
+		if ((v = json_object_get(o, "gating"))) {
+			if (!json_is_boolean(v))
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "gating of '%s' must be true or false", id);
+			d->gating = json_is_true(v);
+		}
+		if ((v = json_object_get(o, "missing")) && (rc = kpi__parse_missing(doc, v, &d->missing, err)))
+			return rc;
+		if (d->gating && d->threshold.op == KPI_OP_NONE)
+			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
+			                          "KPI '%s' is gating but has no threshold", id);
+	}
+	return 0;
+}

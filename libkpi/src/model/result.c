@@ -1,0 +1,149 @@
+#include "core/internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[] = { "ok", "warn", "breach", "no_data", "not_applicable" };
+
+const char *kpi_status_name(kpi_status status)
+{
+	if ((unsigned)status < sizeof(status_names) / sizeof(status_names[0]))
+		return status_names[status];
+	return "unknown";
+}
+
+int kpi_status_parse(kpi_status *out, const char *name)
+{
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (name && strcmp(name, status_names[i]) == 0) {
+			*out = (kpi_status)i;
+			return 0;
+		}
+	return KPI_EUSAGE;
+}
+
+int kpi_window_init(kpi_window *out, const char *spec, int nweeks, const char *tz, int64_t now,
+                    kpi_error *err)
+{
+	kpi_week last;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (nweeks < 1 || nweeks > KPI_MAX_WEEKS)
+		return kpi_error_set(err, KPI_EUSAGE, "--weeks %d: expected 1..%d", nweeks, KPI_MAX_WEEKS);
+	if ((rc = kpi_tz_check(tz, err)))
+		return rc;
+	if (!spec || strcmp(spec, "last") == 0 || strcmp(spec, "current") == 0) {
+		if ((rc = kpi_week_of(&last, now, tz, err)))
+			return rc;
+		if (!spec || strcmp(spec, "last") == 0)
+			last = kpi_week_add(last, -1);
+	} else if ((rc = kpi_week_parse(&last, spec, err))) {
+		/* a window also takes two words: say so when the text is not a week at all */
+		if (err && strncmp(err->message, "malformed week", 14) == 0)
+			kpi_error_set(err, rc, "malformed week '%s': expected YYYY-Www (e.g. 2026-W07), last or current", spec);
+		return rc;
+	}
+	snprintf(out->tz, sizeof(out->tz), "%s", tz);
+	out->last = last;
+	out->nweeks = nweeks;
+	out->first = kpi_week_add(last, -(nweeks - 1));
+	for (int i = 0; i <= nweeks; i++)
+		if ((rc = kpi_week_bounds(&out->starts[i], NULL, kpi_week_add(out->first, i), tz, err)))
+			return rc;
+	out->from = out->starts[0];
+	out->to = out->starts[nweeks];
+	if (out->starts[nweeks - 1] > now) {
+		char b[16];
+		return kpi_error_set(err, KPI_EUSAGE, "week %s has not started yet",
+		                     kpi_week_format(b, sizeof(b), last));
+	}
+	out->as_of = now < out->to ? now : out->to;
+	out->partial = now < out->to;
+	return 0;
+}
+
+int kpi_window_init_range(kpi_window *out, int64_t from, int64_t to, const char *tz, kpi_error *err)
+{
+	char a[32], b[32];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (from >= to || to - from > 7 * 86400)
+		return kpi_error_set(err, KPI_EUSAGE, "window [%s, %s): expected a range of more than 0 s and at most one week",
+		                     kpi_time_format(a, sizeof(a), from), kpi_time_format(b, sizeof(b), to));
+	if ((rc = kpi_tz_check(tz, err)) || (rc = kpi_week_of(&out->first, from, tz, err)))
+		return rc;
+	snprintf(out->tz, sizeof(out->tz), "%s", tz);
+	out->last = out->first;
+	out->nweeks = 1;
+	out->starts[0] = out->from = from;
+	out->starts[1] = out->to = out->as_of = to;
+	out->partial = false;
+	return 0;
+}
+
+int kpi_window_index(const kpi_window *w, int64_t period_start)
+{
+	for (int i = 0; i < w->nweeks; i++)
+		if (w->starts[i] == period_start)
+			return i;
+	return -1;
+}
+
+const kpi_series *kpi_result_find(const kpi_result *res, const char *id)
+{
+	for (size_t i = 0; res && i < res->nseries; i++)
+		if (strcmp(res->series[i].def->id, id) == 0)
+			return &res->series[i];
+	return NULL;
+}
+
+char *kpi_row_labels_format(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->nlabels && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s=%s", i ? "," : "", s->label_names[i],
+		                        row->labels[i] ? row->labels[i] : "");
+	return buf;
+}
+
+int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->def = def;
+	s->nlabels = def->nlabels;
+	if (def->nlabels) {
+		s->label_names = calloc(def->nlabels, sizeof(char *));
+		if (!s->label_names)
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		for (size_t i = 0; i < def->nlabels; i++)
+			s->label_names[i] = strdup(def->labels[i].name);
+	}
+	return 0;
+}
+
+void kpi__series_release(kpi_series *s)
+{
+	for (size_t i = 0; i < s->nrows; i++) {
+		for (size_t j = 0; j < s->nlabels; j++)
+			free(s->rows[i].labels[j]);
+		free(s->rows[i].labels);
+	}
+	free(s->rows);
+	for (size_t j = 0; j < s->nlabels; j++)
+		free(s->label_names[j]);
+	free(s->label_names);
+	memset(s, 0, sizeof(*s));
+}
+
+void kpi_result_free(kpi_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->nseries; i++)
+		kpi__series_release(&res->series[i]);
+	free(res->series);
+	free(res);
+}

@@ -1,0 +1,56 @@
+/* A small HTTP client over libcurl for the library's outbound calls
+ * (CloudWatch, SNS, PagerDuty, Slack, webhooks). Private to libkpi.
+ *
+ * Errors never name the URL (webhook URLs and query strings are secrets):
+ * callers give a description in `what` ("CloudWatch GetMetricData",
+ * "the Slack webhook") that every message uses instead. */
+#ifndef KPI_HTTP_H
+#define KPI_HTTP_H
+
+#include "core/internal.h"
+
+typedef struct kpi__http_req {
+	const char *method;               /* "GET", "POST" (default POST with a body, else GET) */
+	const char *url;
+	const char *const *headers;       /* NULL-terminated "Name: value" lines, or NULL */
+	const void *body;
+	size_t body_len;
+	long timeout_ms;                  /* whole transfer; 0 = 30000 */
+	long connect_timeout_ms;          /* 0 = min(timeout, 10000) */
+	const char *what;                 /* secret-free description for messages */
+	/* AWS SigV4 signing by libcurl (CURLOPT_AWS_SIGV4), when `sigv4` is set:
+	 * "aws:amz:REGION:SERVICE". A session token goes in `headers` as
+	 * "x-amz-security-token: ..." so it is signed too (NOTES.md). */
+	const char *sigv4;
+	const char *aws_access_key;
+	const char *aws_secret_key;
+	size_t max_response;              /* 0 = 64 MiB; a larger body is an error */
+} kpi__http_req;
+
+typedef struct kpi__http_resp {
+	long status;                      /* HTTP status code */
+	kpi_buf body;                     /* NUL-terminated */
+	kpi_buf headers;                  /* raw header lines of the final response */
+	double seconds;                   /* total transfer time */
+} kpi__http_resp;
+
+#define KPI__HTTP_RESP_INIT { 0, KPI_BUF_INIT, KPI_BUF_INIT, 0 }
+
+/* Perform one request. Returns 0 when a complete HTTP response arrived,
+ * whatever its status (the caller judges 4xx/5xx); KPI_ETIMEOUT when the
+ * timeout expired; KPI_ESOURCE when the peer could not be reached, the
+ * connection broke or the body was truncated; KPI_ENOMEM. `resp` must be
+ * initialised with KPI__HTTP_RESP_INIT and released by the caller. */
+int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err);
+
+/* The value of response header `name` (case-insensitive) copied into buf,
+ * trimmed; NULL when absent. */
+const char *kpi__http_header(const kpi__http_resp *resp, const char *name, char *buf, size_t size);
+
+/* Release the buffers of a response. */
+void kpi__http_resp_release(kpi__http_resp *resp);
+
+/* True when a status is worth retrying: 429, 5xx. */
+bool kpi__http_retryable(long status);
+
+#endif

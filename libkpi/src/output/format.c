@@ -1,0 +1,474 @@
+/*
+ * Table, CSV and JSON renderings.
+ *
+ * JSON is written here rather than with json_dumps: jansson prints reals with
+ * "%.17g" (96.666666666666671), while every kpi output shows the shortest
+ * decimal that reads back as the same double (96.66666666666667), so the
+ * table, the CSV, the JSON and the pack agree digit for digit. Parsing JSON is
+ * jansson's job everywhere.
+ */
+#include "core/internal.h"
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kpi_buf_append(kpi_buf *b, const char *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		char *p;
+		while (ncap < b->len + len + 1)
+			ncap *= 2;
+		p = realloc(b->data, ncap);
+		if (!p)
+			return KPI_ENOMEM;
+		b->data = p;
+		b->cap = ncap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int kpi_buf_puts(kpi_buf *b, const char *s)
+{
+	return kpi_buf_append(b, s, strlen(s));
+}
+
+int kpi_buf_printf(kpi_buf *b, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return KPI_ERROR;
+	if ((size_t)n < sizeof(small))
+		return kpi_buf_append(b, small, (size_t)n);
+	{
+		char *big = malloc((size_t)n + 1);
+		int rc;
+		if (!big)
+			return KPI_ENOMEM;
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		rc = kpi_buf_append(b, big, (size_t)n);
+		free(big);
+		return rc;
+	}
+}
+
+void kpi_buf_release(kpi_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *kpi_format_number(char *buf, size_t size, bool has, double v)
+{
+	if (!has || isnan(v) || isinf(v)) {
+		snprintf(buf, size, "null");
+		return buf;
+	}
+	if (v == 0) {
+		snprintf(buf, size, "0");
+		return buf;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
+int kpi__buf_json_str(kpi_buf *b, const char *s)
+{
+	int rc = kpi_buf_puts(b, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+		switch (*p) {
+		case '"': rc = kpi_buf_puts(b, "\\\""); break;
+		case '\\': rc = kpi_buf_puts(b, "\\\\"); break;
+		case '\n': rc = kpi_buf_puts(b, "\\n"); break;
+		case '\r': rc = kpi_buf_puts(b, "\\r"); break;
+		case '\t': rc = kpi_buf_puts(b, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				rc = kpi_buf_printf(b, "\\u%04x", *p);
+			else
+				rc = kpi_buf_append(b, (const char *)p, 1);
+		}
+	}
+	return rc ? rc : kpi_buf_puts(b, "\"");
+}
+
+/* {"name":"value",...} of `n` labels (SPEC section 5's row labels). */
+static int json_labels(kpi_buf *b, char *const *names, char *const *values, size_t n)
+{
+	int rc = kpi_buf_puts(b, "{");
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = (i ? kpi_buf_puts(b, ",") : 0) || kpi__buf_json_str(b, names[i]) || kpi_buf_puts(b, ":") ||
+		     kpi__buf_json_str(b, values[i] ? values[i] : "");
+	return rc || kpi_buf_puts(b, "}") ? KPI_ENOMEM : 0;
+}
+
+static int json_row(kpi_buf *b, const kpi_series *s, const kpi_row *r)
+{
+	char t1[32], t2[32], n1[40], n2[40], n3[40];
+	int rc = kpi_buf_printf(b, "{\"period_start\":\"%s\",\"period_end\":\"%s\",\"labels\":",
+	                        kpi_time_format(t1, sizeof(t1), r->period_start),
+	                        kpi_time_format(t2, sizeof(t2), r->period_end)) ||
+	         json_labels(b, s->label_names, r->labels, s->nlabels);
+	if (rc)
+		return KPI_ENOMEM;
+	rc = kpi_buf_printf(b, ",\"value\":%s,\"numerator\":%s,\"denominator\":%s,\"status\":\"%s\"%s%s}",
+	                    kpi_format_number(n1, sizeof(n1), r->has_value, r->value),
+	                    kpi_format_number(n2, sizeof(n2), r->has_numerator, r->numerator),
+	                    kpi_format_number(n3, sizeof(n3), r->has_denominator, r->denominator),
+	                    kpi_status_name(r->status), r->partial ? ",\"partial\":true" : "",
+	                    r->incomplete ? ",\"incomplete\":true" : "");
+	return rc;
+}
+
+static int series_json(kpi_buf *b, const kpi_series *s, const char *indent)
+{
+	int rc = kpi_buf_puts(b, "{\"kpi\":") || kpi__buf_json_str(b, s->def->id) ||
+	         kpi_buf_puts(b, ",\"unit\":") || kpi__buf_json_str(b, s->def->unit) ||
+	         kpi_buf_puts(b, ",\"rows\":[");
+	for (size_t i = 0; i < s->nrows && !rc; i++)
+		rc = kpi_buf_printf(b, "%s\n%s  ", i ? "," : "", indent) || json_row(b, s, &s->rows[i]);
+	return rc || kpi_buf_printf(b, "\n%s]}", indent) ? KPI_ENOMEM : 0;
+}
+
+int kpi_format_json_series(kpi_buf *out, const kpi_series *s, kpi_error *err)
+{
+	if (series_json(out, s, "") || kpi_buf_puts(out, "\n"))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
+int kpi_format_json_result(kpi_buf *out, const kpi_result *res, const kpi_verdict *verdicts,
+                           kpi_error *err)
+{
+	const kpi_window *w = &res->window;
+	char a[32], b2[32], c[32], d[32], fw[16], lw[16];
+	int rc = kpi_buf_printf(out,
+	                        "{\"window\":{\"first_week\":\"%s\",\"last_week\":\"%s\",\"weeks\":%d,"
+	                        "\"timezone\":",
+	                        kpi_week_format(fw, sizeof(fw), w->first), kpi_week_format(lw, sizeof(lw), w->last),
+	                        w->nweeks) ||
+	         kpi__buf_json_str(out, w->tz) ||
+	         kpi_buf_printf(out, ",\"from\":\"%s\",\"to\":\"%s\",\"as_of\":\"%s\",\"partial\":%s},"
+	                             "\"read_at\":\"%s\",\"kpis\":[",
+	                        kpi_time_format(a, sizeof(a), w->from), kpi_time_format(b2, sizeof(b2), w->to),
+	                        kpi_time_format(c, sizeof(c), w->as_of), w->partial ? "true" : "false",
+	                        kpi_time_format(d, sizeof(d), res->read_at));
+	for (size_t i = 0; i < res->nseries && !rc; i++)
+		rc = kpi_buf_puts(out, i ? ",\n  " : "\n  ") || series_json(out, &res->series[i], "  ");
+	rc = rc || kpi_buf_puts(out, "\n]");
+	if (verdicts) {
+		rc = rc || kpi_buf_puts(out, ",\"verdicts\":[");
+		for (int i = 0; i < w->nweeks && !rc; i++) {
+			const kpi_verdict *v = &verdicts[i];
+			rc = kpi_buf_printf(out, "%s\n  {\"week\":\"%s\",\"period_start\":\"%s\",\"verdict\":\"%s\",\"reasons\":[",
+			                    i ? "," : "", kpi_week_format(fw, sizeof(fw), v->week),
+			                    kpi_time_format(a, sizeof(a), v->period_start), kpi_verdict_name(v->verdict));
+			for (size_t j = 0; j < v->nreasons && !rc; j++) {
+				const kpi_reason *r = &v->reasons[j];
+				char n[40];
+				rc = kpi_buf_puts(out, j ? "," : "") || kpi_buf_puts(out, "{\"kpi\":") || kpi__buf_json_str(out, r->kpi) ||
+				     kpi_buf_puts(out, ",\"labels\":") ||
+				     json_labels(out, r->label_names, r->label_values, r->nlabels) ||
+				     kpi_buf_printf(out, ",\"value\":%s,\"status\":\"%s\",\"threshold\":",
+				                    kpi_format_number(n, sizeof(n), r->has_value, r->value),
+				                    kpi_status_name(r->status)) ||
+				     kpi__buf_json_str(out, r->threshold) || kpi_buf_puts(out, "}");
+			}
+			rc = rc || kpi_buf_puts(out, "]}");
+		}
+		rc = rc || kpi_buf_puts(out, "\n]");
+	}
+	rc = rc || kpi_buf_puts(out, "}\n");
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}
+
+/* ---- CSV (RFC 4180: CRLF line ends, quotes doubled) ----
+ *
+ * One record per row, the header first. `partial` is true on the rows of
+ * the week in progress (their values are so far), false otherwise. */
+
+static int csv_field(kpi_buf *b, const char *s, bool last)
+{
+	int rc = 0;
+	if (strpbrk(s, ",\"\r\n")) {
+		rc = kpi_buf_puts(b, "\"");
+		for (const char *p = s; *p && !rc; p++)
+			rc = *p == '"' ? kpi_buf_puts(b, "\"\"") : kpi_buf_append(b, p, 1);
+		rc = rc || kpi_buf_puts(b, "\"");
+	} else {
+		rc = kpi_buf_puts(b, s);
+	}
+	return rc || kpi_buf_puts(b, last ? "\r\n" : ",");
+}
+
+int kpi_format_csv(kpi_buf *out, const kpi_result *res, kpi_error *err)
+{
+	int rc = kpi_buf_puts(out, "kpi,period_start,period_end,labels,value,numerator,denominator,status,partial\r\n");
+	for (size_t i = 0; i < res->nseries && !rc; i++) {
+		const kpi_series *s = &res->series[i];
+		for (size_t j = 0; j < s->nrows && !rc; j++) {
+			const kpi_row *r = &s->rows[j];
+			char t1[32], t2[32], lb[512], n1[40], n2[40], n3[40];
+			kpi_row_labels_format(lb, sizeof(lb), s, r);
+			kpi_format_number(n1, sizeof(n1), r->has_value, r->value);
+			kpi_format_number(n2, sizeof(n2), r->has_numerator, r->numerator);
+			kpi_format_number(n3, sizeof(n3), r->has_denominator, r->denominator);
+			rc = csv_field(out, s->def->id, false) ||
+			     csv_field(out, kpi_time_format(t1, sizeof(t1), r->period_start), false) ||
+			     csv_field(out, kpi_time_format(t2, sizeof(t2), r->period_end), false) ||
+			     csv_field(out, lb, false) || csv_field(out, r->has_value ? n1 : "", false) ||
+			     csv_field(out, r->has_numerator ? n2 : "", false) ||
+			     csv_field(out, r->has_denominator ? n3 : "", false) ||
+			     csv_field(out, kpi_status_name(r->status), false) ||
+			     csv_field(out, r->partial ? "true" : "false", true);
+		}
+	}
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}
+
+/* ---- table ---- */
+
+int kpi_format_sparkline(kpi_buf *out, const double *v, const bool *has, size_t n)
+{
+	static const char *const blocks[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	double lo = INFINITY, hi = -INFINITY;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (has[i]) {
+			lo = v[i] < lo ? v[i] : lo;
+			hi = v[i] > hi ? v[i] : hi;
+		}
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!has[i])
+			rc = kpi_buf_puts(out, "·");
+		else if (hi - lo <= 0)
+			rc = kpi_buf_puts(out, blocks[3]);
+		else
+			rc = kpi_buf_puts(out, blocks[(int)lround((v[i] - lo) / (hi - lo) * 7)]);
+	}
+	return rc;
+}
+
+/* Display width of a UTF-8 string (one column per code point). */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+/* A value for people: whole numbers bare, others with two decimals;
+ * durations in minutes, hours or days once they read better so. */
+static void human(char *buf, size_t size, bool has, double v, const char *unit)
+{
+	const char *shown = unit;
+
+	if (!has) {
+		snprintf(buf, size, "—");
+		return;
+	}
+	/* durations in the unit the pack uses for them: "16.35 d", not "1412611.79 s" */
+	v /= kpi__time_unit(unit, v, &shown, NULL);
+	unit = shown;
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, size, "%.0f", v);
+	else if (fabs(v) < 0.01)
+		snprintf(buf, size, "%.3g", v);
+	else
+		snprintf(buf, size, "%.2f", v);
+	if (unit && strcmp(unit, "%") == 0)
+		strncat(buf, "%", size - strlen(buf) - 1);
+	else if (unit && *unit && strcmp(unit, "count") != 0) {
+		strncat(buf, " ", size - strlen(buf) - 1);
+		strncat(buf, unit, size - strlen(buf) - 1);
+	}
+}
+
+static const char *status_color(kpi_status s)
+{
+	switch (s) {
+	case KPI_STATUS_OK: return "\033[32m";
+	case KPI_STATUS_WARN: return "\033[33m";
+	case KPI_STATUS_BREACH: return "\033[1;31m";
+	default: return "\033[2m";
+	}
+}
+
+enum { COL_KPI, COL_LABELS, COL_WEEK, COL_VALUE, COL_PREV, COL_THRESHOLD, COL_STATUS, COL_TREND, NCOL };
+
+typedef struct cell {
+	char *text[NCOL];
+	kpi_status status;
+} cell;
+
+static int pad(kpi_buf *b, const char *s, size_t w, bool right)
+{
+	size_t sw = width(s);
+	int rc = 0;
+	if (right)
+		for (size_t i = sw; i < w && !rc; i++)
+			rc = kpi_buf_puts(b, " ");
+	rc = rc || kpi_buf_puts(b, s);
+	if (!right)
+		for (size_t i = sw; i < w && !rc; i++)
+			rc = kpi_buf_puts(b, " ");
+	return rc;
+}
+
+int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *verdicts,
+                     const kpi_table_opts *opts, kpi_error *err)
+{
+	static const char *const head[NCOL] = { "KPI", "LABELS", "WEEK", "VALUE", "PREV", "THRESHOLD",
+		                                "STATUS", "TREND" };
+	static const bool right[NCOL] = { false, false, false, true, true, false, false, false };
+	kpi_table_opts defaults = KPI_TABLE_OPTS_INIT;
+	const kpi_window *w = &res->window;
+	size_t nlines = 0, cap = 0, colw[NCOL];
+	cell *lines = NULL;
+	bool any_partial = false;
+	int rc = 0;
+	char wk[16];
+
+	if (!opts)
+		opts = &defaults;
+	for (int c = 0; c < NCOL; c++)
+		colw[c] = width(head[c]);
+	kpi_week_format(wk, sizeof(wk), w->last);
+	for (size_t i = 0; i < res->nseries && !rc; i++) {
+		const kpi_series *s = &res->series[i];
+		/* One line per label set, in order of first appearance; a label set
+		 * need not have a row in every week (open-ended labels). */
+		for (size_t k = 0; k < s->nrows && !rc; k++) {
+			double vals[KPI_MAX_WEEKS];
+			bool has[KPI_MAX_WEEKS];
+			const kpi_row *last = NULL, *prev = NULL;
+			char buf[512], key[512];
+			kpi_buf spark = KPI_BUF_INIT;
+			bool seen = false;
+			cell *c;
+
+			kpi_row_labels_format(key, sizeof(key), s, &s->rows[k]);
+			for (size_t j = 0; j < k && !seen; j++)
+				seen = strcmp(kpi_row_labels_format(buf, sizeof(buf), s, &s->rows[j]), key) == 0;
+			if (seen)
+				continue;
+			for (int wi = 0; wi < w->nweeks; wi++)
+				has[wi] = false;
+			for (size_t j = k; j < s->nrows; j++) {
+				const kpi_row *r = &s->rows[j];
+				int wi = kpi_window_index(w, r->period_start);
+				if (wi < 0 || strcmp(kpi_row_labels_format(buf, sizeof(buf), s, r), key) != 0)
+					continue;
+				vals[wi] = r->value;
+				has[wi] = r->has_value;
+				if (wi == w->nweeks - 1)
+					last = r;
+				else if (wi == w->nweeks - 2)
+					prev = r;
+			}
+			if (!last)
+				continue; /* the label set has no row in the last week */
+			if (nlines == cap) {
+				cell *n = realloc(lines, (cap = cap ? cap * 2 : 32) * sizeof(*n));
+				if (!n) {
+					rc = KPI_ENOMEM;
+					break;
+				}
+				lines = n;
+			}
+			c = &lines[nlines++];
+			memset(c, 0, sizeof(*c));
+			kpi_format_sparkline(&spark, vals, has, (size_t)w->nweeks);
+			c->text[COL_KPI] = strdup(s->def->id);
+			c->text[COL_LABELS] = strdup(kpi_row_labels_format(buf, sizeof(buf), s, last));
+			c->text[COL_WEEK] = strdup(last->partial ? "current" : wk);
+			if (last->partial) {
+				any_partial = true;
+				free(c->text[COL_WEEK]);
+				snprintf(buf, sizeof(buf), "%s*", wk);
+				c->text[COL_WEEK] = strdup(buf);
+			}
+			human(buf, sizeof(buf), last->has_value, last->value, s->def->unit);
+			c->text[COL_VALUE] = strdup(buf);
+			human(buf, sizeof(buf), prev && prev->has_value, prev ? prev->value : 0, s->def->unit);
+			c->text[COL_PREV] = strdup(prev ? buf : "");
+			c->text[COL_THRESHOLD] =
+			        strdup(kpi_threshold_format(buf, sizeof(buf), &s->def->threshold, s->def->unit));
+			c->text[COL_STATUS] = strdup(kpi_status_name(last->status));
+			c->text[COL_TREND] = spark.data ? spark.data : strdup("");
+			c->status = last->status;
+			for (int col = 0; col < NCOL; col++) {
+				if (!c->text[col]) {
+					rc = KPI_ENOMEM;
+					break;
+				}
+				if (width(c->text[col]) > colw[col])
+					colw[col] = width(c->text[col]);
+			}
+		}
+	}
+	for (int col = 0; col < NCOL && !rc; col++)
+		rc = pad(out, head[col], col == NCOL - 1 ? 0 : colw[col], right[col]) ||
+		     kpi_buf_puts(out, col == NCOL - 1 ? "\n" : "  ");
+	for (size_t i = 0; i < nlines && !rc; i++) {
+		for (int col = 0; col < NCOL && !rc; col++) {
+			bool colored = opts->color && col == COL_STATUS;
+			rc = (colored ? kpi_buf_puts(out, status_color(lines[i].status)) : 0) ||
+			     pad(out, lines[i].text[col], col == NCOL - 1 ? 0 : colw[col], right[col]) ||
+			     (colored ? kpi_buf_puts(out, "\033[0m") : 0) ||
+			     kpi_buf_puts(out, col == NCOL - 1 ? "\n" : "  ");
+		}
+	}
+	if (any_partial && !rc) {
+		/* the footnote of the `*` on the week */
+		char t1[32], t2[32];
+		rc = kpi_buf_printf(out, "* %s is not over: values so far, as of %s (the week ends %s)\n", wk,
+		                    kpi_time_format(t1, sizeof(t1), w->as_of), kpi_time_format(t2, sizeof(t2), w->to));
+	}
+	if (verdicts && !rc) {
+		rc = kpi_buf_puts(out, "\nVERDICT\n");
+		for (int i = 0; i < w->nweeks && !rc; i++) {
+			const kpi_verdict *v = &verdicts[i];
+			const char *col = v->verdict == KPI_VERDICT_GO ? "\033[32m" : v->verdict == KPI_VERDICT_HOLD ? "\033[33m" : "\033[1;31m";
+			rc = kpi_buf_printf(out, "%s  %s%s%s%*s", kpi_week_format(wk, sizeof(wk), v->week),
+			                    opts->color ? col : "", kpi_verdict_name(v->verdict), opts->color ? "\033[0m" : "",
+			                    v->nreasons ? 5 - (int)strlen(kpi_verdict_name(v->verdict)) : 0, "");
+			for (size_t j = 0; j < v->nreasons && !rc; j++) {
+				const kpi_reason *r = &v->reasons[j];
+				char val[64];
+				human(val, sizeof(val), r->has_value, r->value, "");
+				rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s)", j ? "; " : "  ", r->kpi,
+				                    *r->labels ? "{" : "", r->labels, *r->labels ? "}" : "",
+				                    kpi_status_name(r->status), r->has_value ? " " : "",
+				                    r->has_value ? val : "", r->threshold);
+			}
+			rc = rc || kpi_buf_puts(out, "\n");
+		}
+	}
+	for (size_t i = 0; i < nlines; i++)
+		for (int col = 0; col < NCOL; col++)
+			free(lines[i].text[col]);
+	free(lines);
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}

@@ -1,0 +1,849 @@
+/*
+ * The pack directory (kpi/pack.h): rendering every file into a temporary
+ * directory beside the target, manifest.json, the atomic swap, verification.
+ *
+ * Why a directory swap: a pack is many files that must agree with each
+ * other (the manifest lists the others' hashes). Renaming files one by one
+ * would leave a mixed pack if the run dies half-way; renameat2's
+ * RENAME_EXCHANGE swaps two directory entries in one step, so readers see
+ * the old pack or the new one, never parts of both. Every file and both
+ * directories are fsync'ed before the swap and the parent after it.
+ */
+#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE (glibc >= 2.28) */
+#include "core/internal.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MANIFEST "manifest.json"
+#define SNAPSHOT "snapshot.json"
+
+void kpi_pack_paths_release(kpi_pack_paths *p)
+{
+	if (!p)
+		return;
+	free(p->dir);
+	free(p->pdf);
+	free(p->xlsx);
+	memset(p, 0, sizeof(*p));
+}
+
+char *kpi_pack_default_dir(const kpi_snapshot *snap)
+{
+	char wk[16], *p = malloc(32);
+	if (p)
+		snprintf(p, 32, "reports/%s", kpi_week_format(wk, sizeof(wk), snap->result->window.last));
+	return p;
+}
+
+/* ---- files ---- */
+
+static void files_free(kpi_pack_file *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(f[i].path);
+	free(f);
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const kpi_pack_file *)a)->path, ((const kpi_pack_file *)b)->path);
+}
+
+/* Every entry under `root` (relative paths, sorted), with size and hash
+ * when `hash`. Directories are descended into, not listed; anything that
+ * is neither a regular file nor a directory is listed with size 0 and an
+ * empty hash, so verification reports it. */
+typedef struct walk {
+	kpi_pack_file *f;
+	size_t n, cap;
+	bool hash;
+	kpi_error *err;
+} walk;
+
+static int walk_dir(walk *wk, const char *root, const char *rel)
+{
+	char *path = rel ? kpi__path_join(root, rel) : strdup(root);
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (!path)
+		return kpi_error_set(wk->err, KPI_ENOMEM, "out of memory");
+	if (!(d = opendir(path))) {
+		rc = kpi_error_set(wk->err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO, "cannot read directory '%s': %s",
+		                   path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	while (!rc && (e = readdir(d))) {
+		char *r, *full;
+		struct stat st;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		r = rel ? kpi__path_join(rel, e->d_name) : strdup(e->d_name);
+		full = r ? kpi__path_join(root, r) : NULL;
+		if (!r || !full) {
+			free(r);
+			free(full);
+			rc = kpi_error_set(wk->err, KPI_ENOMEM, "out of memory");
+			break;
+		}
+		if (lstat(full, &st) != 0) {
+			rc = kpi_error_set(wk->err, KPI_EIO, "cannot stat '%s': %s", full, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = walk_dir(wk, root, r);
+		} else {
+			kpi_pack_file *f;
+			if (wk->n == wk->cap) {
+				kpi_pack_file *p = realloc(wk->f, (wk->cap = wk->cap ? wk->cap * 2 : 32) * sizeof(*p));
+				if (!p) {
+					rc = kpi_error_set(wk->err, KPI_ENOMEM, "out of memory");
+					free(r);
+					free(full);
+					break;
+				}
+				wk->f = p;
+			}
+			f = &wk->f[wk->n++];
+			memset(f, 0, sizeof(*f));
+			f->path = r;
+			r = NULL;
+			f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+			if (wk->hash && S_ISREG(st.st_mode)) {
+				char *data = NULL;
+				size_t len = 0;
+				if ((rc = kpi__read_file(&data, &len, full, wk->err)) == 0) {
+					kpi_sha256_hex(f->sha256, data, len);
+					f->size = len;
+				}
+				free(data);
+			}
+		}
+		free(r);
+		free(full);
+	}
+	closedir(d);
+	free(path);
+	return rc;
+}
+
+static int list_files(kpi_pack_file **out, size_t *n, const char *root, bool hash, kpi_error *err)
+{
+	walk wk = { NULL, 0, 0, hash, err };
+	int rc = walk_dir(&wk, root, NULL);
+
+	*out = NULL;
+	*n = 0;
+	if (rc) {
+		files_free(wk.f, wk.n);
+		return rc;
+	}
+	if (wk.n)
+		qsort(wk.f, wk.n, sizeof(*wk.f), cmp_file);
+	*out = wk.f;
+	*n = wk.n;
+	return 0;
+}
+
+static int fsync_path(const char *path, bool dir, kpi_error *err)
+{
+	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if (fsync(fd) != 0)
+		rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static int mkdirs(const char *path, kpi_error *err)
+{
+	char *p = strdup(path);
+	int rc = 0;
+
+	if (!p)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	for (char *s = p + 1; !rc; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST)
+				rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", p, strerror(errno));
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+/* ---- the manifest ---- */
+
+int kpi_manifest_write(kpi_buf *out, const kpi_snapshot *snap, const kpi_pack_file *files, size_t nfiles,
+                       kpi_error *err)
+{
+	const kpi_result *res = snap->result;
+	const kpi_window *w = &res->window;
+	char fw[16], lw[16], a[32], b[32], c[32];
+	bool first = true;
+	int rc;
+
+	rc = kpi_buf_printf(out, "{\n  \"format\": %d,\n  \"tool_version\": ", KPI_MANIFEST_FORMAT) ||
+	     kpi__buf_json_str(out, kpi_version()) ||
+	     kpi_buf_printf(out,
+	                    ",\n  \"window\": {\"first_week\": \"%s\", \"last_week\": \"%s\", \"weeks\": %d, "
+	                    "\"from\": \"%s\", \"to\": \"%s\", \"as_of\": \"%s\", \"timezone\": ",
+	                    kpi_week_format(fw, sizeof(fw), w->first), kpi_week_format(lw, sizeof(lw), w->last),
+	                    w->nweeks, kpi_time_format(a, sizeof(a), w->from), kpi_time_format(b, sizeof(b), w->to),
+	                    kpi_time_format(c, sizeof(c), w->as_of)) ||
+	     kpi__buf_json_str(out, w->tz) ||
+	     kpi_buf_printf(out, "},\n  \"snapshot_sha256\": \"%s\",\n  \"queries\": [", snap->sha256);
+	for (size_t i = 0; i < res->nseries && !rc; i++) {
+		const kpi_series *s = &res->series[i];
+		if (!s->query_sha256[0])
+			continue;
+		rc = kpi_buf_puts(out, first ? "\n    {\"kpi\": " : ",\n    {\"kpi\": ") ||
+		     kpi__buf_json_str(out, s->def->id) || kpi_buf_puts(out, ", \"file\": ") ||
+		     kpi__buf_json_str(out, s->def->query ? s->def->query : "") ||
+		     kpi_buf_printf(out, ", \"sha256\": \"%s\"}", s->query_sha256);
+		first = false;
+	}
+	for (size_t i = 0; i < snap->ndrill_queries && !rc; i++) {
+		rc = kpi_buf_puts(out, first ? "\n    {\"kpi\": null, \"file\": " : ",\n    {\"kpi\": null, \"file\": ") ||
+		     kpi__buf_json_str(out, snap->drill_queries[i].name) ||
+		     kpi_buf_printf(out, ", \"sha256\": \"%s\"}", snap->drill_queries[i].sha256);
+		first = false;
+	}
+	rc = rc || kpi_buf_puts(out, first ? "],\n  \"files\": [" : "\n  ],\n  \"files\": [");
+	for (size_t i = 0; i < nfiles && !rc; i++)
+		rc = kpi_buf_puts(out, i ? ",\n    {\"path\": " : "\n    {\"path\": ") ||
+		     kpi__buf_json_str(out, files[i].path) ||
+		     kpi_buf_printf(out, ", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)files[i].size,
+		                    files[i].sha256);
+	rc = rc || kpi_buf_puts(out, nfiles ? "\n  ]\n}\n" : "]\n}\n");
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}
+
+/* ---- writing a pack ---- */
+
+/* Remove what killed runs left beside the target: ".<name>.kpi-tmp-<pid>"
+ * and ".<name>.kpi-old-<pid>" whose process is gone. */
+static void remove_leftovers(const char *parent, const char *name)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	size_t nl = strlen(name);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *p = e->d_name, *tag;
+		char *end, *full;
+		long pid;
+		if (p[0] != '.' || strncmp(p + 1, name, nl) != 0)
+			continue;
+		tag = p + 1 + nl;
+		if (strncmp(tag, ".kpi-tmp-", 9) != 0 && strncmp(tag, ".kpi-old-", 9) != 0)
+			continue;
+		pid = strtol(tag + 9, &end, 10);
+		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* its run may still be going */
+		if ((full = kpi__path_join(parent, p))) {
+			kpi_error ignored = KPI_ERROR_INIT;
+			if (kpi__remove_tree(full, &ignored) == 0)
+				kpi_log_msg(KPI_LOG_INFO, "pack.cleanup", "removed the leftover of a killed run: %s", full);
+			free(full);
+		}
+	}
+	closedir(d);
+}
+
+/* May `dir` be replaced? Absent, an empty directory, or a kpi pack. */
+static int check_target(const char *dir, bool *exists, kpi_error *err)
+{
+	struct stat st;
+	char *m;
+	DIR *d;
+	struct dirent *e;
+	bool empty = true;
+
+	*exists = false;
+	if (lstat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return kpi_error_set(err, KPI_EIO, "cannot stat '%s': %s", dir, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return kpi_error_set(err, KPI_EUSAGE, "'%s' exists and is not a directory: refusing to replace it", dir);
+	*exists = true;
+	if (!(m = kpi__path_join(dir, MANIFEST)))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (lstat(m, &st) == 0 && S_ISREG(st.st_mode)) {
+		free(m);
+		return 0;
+	}
+	free(m);
+	if (!(d = opendir(dir)))
+		return kpi_error_set(err, KPI_EIO, "cannot read directory '%s': %s", dir, strerror(errno));
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = false;
+	closedir(d);
+	if (!empty)
+		return kpi_error_set(err, KPI_EUSAGE,
+		                     "'%s' is not empty and is not a kpi pack (no manifest.json): refusing to replace it",
+		                     dir);
+	return 0;
+}
+
+/* Write `b` as `tmp`/`name` (directories made), durable. */
+static int put_file(const char *tmp, const char *name, const kpi_buf *b, kpi_error *err)
+{
+	char *p = kpi__path_join(tmp, name);
+	int rc;
+	if (!p)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	rc = kpi__write_file_atomic(p, b->data ? b->data : "", b->len, err);
+	free(p);
+	return rc;
+}
+
+/* Render every file of the pack into `tmp`: snapshot.json (the bytes given),
+ * the PDF, one PNG per chart, the XLSX. The charts are drawn first and
+ * their PNGs encoded in the background while the PDF and the XLSX are
+ * written (kpi_render_charts_start()): the encoding is the larger part of
+ * the render. */
+static int render_into(kpi_pack_paths *paths, const char *tmp, const kpi_snapshot *snap, const void *json,
+                       size_t len, kpi_error *err)
+{
+	kpi_buf b = { (char *)json, len, len }, *pngs = NULL;
+	kpi_render_charts *job = NULL;
+	size_t n = kpi_render_chart_count(snap);
+	char wk[16], name[96];
+	char *p = NULL, *charts = NULL;
+	int rc;
+
+	kpi_week_format(wk, sizeof(wk), snap->result->window.last);
+	if ((rc = put_file(tmp, SNAPSHOT, &b, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const char *stem = kpi_render_chart_name(snap, i);
+		if (!stem || !*stem || strchr(stem, '/') || strlen(stem) > 64)
+			return kpi_error_set(err, KPI_ERROR, "pack: chart %zu has no usable file name", i);
+	}
+	if ((rc = kpi_render_charts_start(&job, snap, err)))
+		return rc;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(name, sizeof(name), "kpi-%s.pdf", wk);
+	if (!(paths->pdf = kpi__path_join(paths->dir, name))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = kpi_render_pdf(&b, snap, err);
+	if (!rc)
+		rc = put_file(tmp, name, &b, err);
+	kpi_buf_release(&b);
+	if (rc)
+		goto done;
+
+	snprintf(name, sizeof(name), "kpi-%s.xlsx", wk);
+	if (!(p = kpi__path_join(tmp, name)) || !(paths->xlsx = kpi__path_join(paths->dir, name))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = kpi_xlsx_write(snap, p, err)) == 0)
+		rc = fsync_path(p, false, err);
+	if (rc)
+		goto done;
+
+	if (!(charts = kpi__path_join(tmp, "charts")) || !(pngs = calloc(n ? n : 1, sizeof(*pngs)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (mkdir(charts, 0755) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", charts, strerror(errno));
+		goto done;
+	}
+	if ((rc = kpi_render_charts_finish(job, pngs, err)))
+		goto done;
+	for (size_t i = 0; !rc && i < n; i++) {
+		snprintf(name, sizeof(name), "charts/%s.png", kpi_render_chart_name(snap, i));
+		rc = put_file(tmp, name, &pngs[i], err);
+	}
+done:
+	for (size_t i = 0; pngs && i < n; i++)
+		kpi_buf_release(&pngs[i]);
+	free(pngs);
+	free(charts);
+	free(p);
+	kpi_render_charts_free(job);
+	return rc;
+}
+
+int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *snap, const void *json,
+                   size_t len, kpi_error *err)
+{
+	char sha[65], *dir = NULL, *parent = NULL, *name, *slash, *tmp = NULL, *old = NULL, *mpath = NULL;
+	char *defdir = NULL;
+	kpi_pack_paths paths = { NULL, NULL, NULL };
+	kpi_pack_file *files = NULL;
+	kpi_buf manifest = KPI_BUF_INIT;
+	size_t nfiles = 0, dl;
+	bool exists, tmp_made = false;
+	int rc = 0;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!snap || !snap->result || !json)
+		return kpi_error_set(err, KPI_EUSAGE, "pack: no snapshot");
+	kpi_sha256_hex(sha, json, len);
+	if (strcmp(sha, snap->sha256) != 0)
+		return kpi_error_set(err, KPI_EUSAGE, "pack: the snapshot.json bytes are not those of the snapshot");
+	if (!dir_in && !(dir_in = defdir = kpi_pack_default_dir(snap))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!(dir = strdup(dir_in)) || !(paths.dir = strdup(dir_in))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (dl = strlen(dir); dl > 1 && dir[dl - 1] == '/'; dl--)
+		dir[dl - 1] = paths.dir[dl - 1] = '\0';
+	slash = strrchr(dir, '/');
+	name = slash ? slash + 1 : dir;
+	parent = slash ? (slash == dir ? strdup("/") : strndup(dir, (size_t)(slash - dir))) : strdup(".");
+	if (!parent) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		rc = kpi_error_set(err, KPI_EUSAGE, "pack: '%s' does not name a directory to create", dir_in);
+		goto done;
+	}
+	if ((rc = mkdirs(parent, err)) || (rc = check_target(dir, &exists, err)))
+		goto done;
+	remove_leftovers(parent, name);
+	tmp = malloc(strlen(parent) + strlen(name) + 40);
+	old = malloc(strlen(parent) + strlen(name) + 40);
+	if (!tmp || !old) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	sprintf(tmp, "%s/.%s.kpi-tmp-%ld", parent, name, (long)getpid());
+	sprintf(old, "%s/.%s.kpi-old-%ld", parent, name, (long)getpid());
+	if ((rc = kpi__remove_tree(tmp, err)))
+		goto done;
+	if (mkdir(tmp, 0755) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	tmp_made = true;
+
+	if ((rc = render_into(&paths, tmp, snap, json, len, err)) || (rc = list_files(&files, &nfiles, tmp, true, err)) ||
+	    (rc = kpi_manifest_write(&manifest, snap, files, nfiles, err)))
+		goto done;
+	if (!(mpath = kpi__path_join(tmp, MANIFEST))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = kpi__write_file_atomic(mpath, manifest.data, manifest.len, err)))
+		goto done;
+	for (size_t i = 0; i < nfiles; i++) {
+		/* sync the subdirectories the files are in (charts/) */
+		char *s = strrchr(files[i].path, '/'), *sub;
+		if (!s || (i > 0 && strncmp(files[i - 1].path, files[i].path, (size_t)(s - files[i].path) + 1) == 0))
+			continue;
+		if (!(sub = malloc(strlen(tmp) + (size_t)(s - files[i].path) + 2))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		sprintf(sub, "%s/%.*s", tmp, (int)(s - files[i].path), files[i].path);
+		rc = fsync_path(sub, true, err);
+		free(sub);
+		if (rc)
+			goto done;
+	}
+	if ((rc = fsync_path(tmp, true, err)))
+		goto done;
+
+	/* The swap. */
+	if (exists) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
+			/* `tmp` now holds the previous pack: it is the one to remove */
+			char *t = tmp;
+			tmp = old;
+			old = t;
+		} else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+			/* A file system without RENAME_EXCHANGE: move the old pack aside,
+			 * then the new one in. For a moment there is no pack, never a
+			 * mixed one. */
+			kpi_log_msg(KPI_LOG_WARN, "pack.swap", "the file system of %s cannot exchange directories "
+			                                       "atomically: replacing in two renames", parent);
+			if (rename(dir, old) != 0) {
+				rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
+				goto done;
+			}
+			if (rename(tmp, dir) != 0) {
+				rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
+				rename(old, dir); /* put the previous pack back */
+				goto done;
+			}
+		} else {
+			rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
+			goto done;
+		}
+	} else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) != 0 &&
+	           ((errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) || rename(tmp, dir) != 0)) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
+		goto done;
+	}
+	tmp_made = false;
+	if ((rc = fsync_path(parent, true, err)))
+		goto done;
+	if (exists && (rc = kpi__remove_tree(old, err)))
+		goto done;
+	if (out) {
+		*out = paths;
+		memset(&paths, 0, sizeof(paths));
+	}
+done:
+	if (tmp_made) {
+		kpi_error ignored = KPI_ERROR_INIT;
+		kpi__remove_tree(tmp, &ignored);
+	}
+	kpi_pack_paths_release(&paths);
+	files_free(files, nfiles);
+	kpi_buf_release(&manifest);
+	free(mpath);
+	free(tmp);
+	free(old);
+	free(parent);
+	free(dir);
+	free(defdir);
+	return rc;
+}
+
+int kpi_pack_render_file(kpi_pack_paths *out, const char *dir, const char *path, kpi_error *err)
+{
+	kpi_snapshot *snap = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if ((rc = kpi__read_file(&text, &len, path, err)) == 0 &&
+	    (rc = kpi_snapshot_parse(&snap, path, text, len, err)) == 0)
+		rc = kpi_pack_write(out, dir, snap, text, len, err);
+	kpi_snapshot_free(snap);
+	free(text);
+	return rc;
+}
+
+/* ---- verification ---- */
+
+typedef struct mf {
+	const kpi__jsondoc *doc;
+	kpi_error *err;
+} mf;
+
+static int mfail(const mf *m, const json_t *v, const char *fmt, ...) KPI_PRINTF(3, 4);
+static int mfail(const mf *m, const json_t *v, const char *fmt, ...)
+{
+	char msg[KPI_ERROR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return kpi__jsondoc_error(m->doc, v, m->err, KPI_EDATA, "%s", msg);
+}
+
+/* A path a manifest may name: relative, [A-Za-z0-9._-] components, no . or .. */
+static bool safe_path(const char *p)
+{
+	size_t comp = 0;
+	if (!*p || *p == '/')
+		return false;
+	for (const char *s = p;; s++) {
+		if (*s == '/' || !*s) {
+			if (comp == 0 || (comp == 1 && s[-1] == '.') || (comp == 2 && s[-1] == '.' && s[-2] == '.'))
+				return false;
+			if (!*s)
+				return true;
+			comp = 0;
+		} else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		           *s == '.' || *s == '_' || *s == '-') {
+			comp++;
+		} else {
+			return false;
+		}
+	}
+}
+
+static bool is_sha(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return false;
+	for (int i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* A JSON value as compact text for a message (caller frees; never NULL
+ * unless out of memory). */
+static char *json_text(const json_t *v)
+{
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+/* The manifest's `got` against `want` (what the pack's snapshot.json
+ * gives), named `name` in the message. */
+static int same_value(const mf *m, const json_t *got, const json_t *at, const json_t *want, const char *name)
+{
+	char *g, *w;
+	int rc;
+	if (got && json_equal(got, want))
+		return 0;
+	g = got ? json_text(got) : NULL;
+	w = json_text(want);
+	if (!w || (got && !g))
+		rc = kpi_error_set(m->err, KPI_ENOMEM, "out of memory");
+	else if (!got)
+		rc = mfail(m, at, "%s is missing; the pack's snapshot.json gives %s", name, w);
+	else
+		rc = mfail(m, got, "%s is %s, but the pack's snapshot.json gives %s", name, g, w);
+	free(g);
+	free(w);
+	return rc;
+}
+
+/* The manifest describes the pack's snapshot: its window, its SHA-256 and
+ * the hashes of its queries are what a manifest of this snapshot has, field
+ * for field ("files" is checked against the files; "tool_version" is the
+ * renderer's, which may be newer than the snapshot's collector). The first
+ * field that differs is named. */
+static int check_describes(const mf *m, const json_t *root, const kpi_snapshot *snap)
+{
+	kpi_buf buf = KPI_BUF_INIT;
+	kpi__jsondoc *wd = NULL;
+	const json_t *mw = json_object_get(root, "window"), *ww, *mq = json_object_get(root, "queries"), *wq;
+	const char *key;
+	json_t *v;
+	char name[128];
+	size_t i;
+	int rc;
+
+	if ((rc = kpi_manifest_write(&buf, snap, NULL, 0, m->err)) ||
+	    (rc = kpi__jsondoc_parse(&wd, "(expected manifest)", buf.data, buf.len, m->err)))
+		goto done;
+	ww = json_object_get(wd->root, "window");
+	wq = json_object_get(wd->root, "queries");
+	if (!json_is_object(mw)) {
+		rc = mfail(m, mw ? mw : root, "'window' must be an object");
+		goto done;
+	}
+	json_object_foreach((json_t *)ww, key, v) {
+		snprintf(name, sizeof(name), "window.%s", key);
+		if ((rc = same_value(m, json_object_get(mw, key), mw, v, name)))
+			goto done;
+	}
+	json_object_foreach((json_t *)mw, key, v)
+		if (!json_object_get(ww, key)) {
+			rc = mfail(m, v, "window.%s is not a field of a manifest's window", key);
+			goto done;
+		}
+	if ((rc = same_value(m, json_object_get(root, "snapshot_sha256"), root, json_object_get(wd->root, "snapshot_sha256"),
+	                     "snapshot_sha256")))
+		goto done;
+	if (!json_is_array(mq)) {
+		rc = mfail(m, mq ? mq : root, "'queries' must be an array");
+		goto done;
+	}
+	for (i = 0; i < json_array_size(wq) || i < json_array_size(mq); i++) {
+		const json_t *g = json_array_get(mq, i), *w = json_array_get(wq, i);
+		if (!w) {
+			rc = mfail(m, g, "queries[%zu] is not a query of the pack's snapshot.json (it has %zu)", i,
+			           json_array_size(wq));
+			goto done;
+		}
+		if (!json_is_object(g)) {
+			snprintf(name, sizeof(name), "queries[%zu]", i);
+			rc = same_value(m, g, mq, w, name);
+			goto done;
+		}
+		json_object_foreach((json_t *)w, key, v) {
+			/* which query, then its hash */
+			snprintf(name, sizeof(name), "queries[%zu].%s (%s)", i, key,
+			         json_string_value(json_object_get(w, "file")));
+			if ((rc = same_value(m, json_object_get(g, key), g, v, name)))
+				goto done;
+		}
+		if (json_object_size(g) != json_object_size(w)) {
+			rc = mfail(m, g, "queries[%zu] has fields a manifest's query does not have", i);
+			goto done;
+		}
+	}
+done:
+	kpi__jsondoc_free(wd);
+	kpi_buf_release(&buf);
+	return rc;
+}
+
+/* The kpi that wrote the manifest is this one: another version may list
+ * other files or mean other things by them, and only the same version
+ * renders the same bytes from the snapshot, so a pack is verified by the
+ * version that wrote it (docs/pack.md). */
+static int check_version(const mf *m, const json_t *root, size_t nfiles)
+{
+	const json_t *tv = json_object_get(root, "tool_version");
+	if (!json_is_string(tv))
+		return mfail(m, tv ? tv : root, "'tool_version' must be a string (the kpi that wrote the pack)");
+	if (strcmp(json_string_value(tv), kpi_version()) != 0)
+		return mfail(m, tv,
+		             "tool_version: the pack was written by kpi %s, this is kpi %s: verify it with kpi %s "
+		             "(its %zu files do match their sizes and SHA-256s)",
+		             json_string_value(tv), kpi_version(), json_string_value(tv), nfiles);
+	return 0;
+}
+
+int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
+{
+	static const char *const keys[] = { "format", "tool_version", "window", "snapshot_sha256", "queries",
+		                            "files", NULL };
+	static const char *const fkeys[] = { "path", "size", "sha256", NULL };
+	char *mpath = kpi__path_join(dir, MANIFEST), *spath = kpi__path_join(dir, SNAPSHOT);
+	kpi__jsondoc *doc = NULL;
+	kpi_snapshot *snap = NULL;
+	kpi_pack_file *have = NULL;
+	size_t nhave = 0, i;
+	json_t *files, *f;
+	struct stat st;
+	mf m;
+	int rc;
+
+	if (nfiles)
+		*nfiles = 0;
+	if (!mpath || !spath) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		rc = kpi_error_set(err, KPI_ENOTFOUND, "'%s' is not a directory", dir);
+		goto done;
+	}
+	if ((rc = kpi__jsondoc_load(&doc, mpath, err))) {
+		if (rc == KPI_ENOTFOUND)
+			kpi_error_set(err, KPI_EDATA, "%s: missing: a pack has one", mpath);
+		else
+			err->code = rc == KPI_ENOMEM ? rc : KPI_EDATA;
+		rc = err->code;
+		goto done;
+	}
+	m.doc = doc;
+	m.err = err;
+	files = json_object_get(doc->root, "files");
+	if (!json_is_object(doc->root) || !json_is_integer(json_object_get(doc->root, "format"))) {
+		rc = mfail(&m, doc->root, "not a kpi manifest (no whole number 'format')");
+		goto done;
+	}
+	if (json_integer_value(json_object_get(doc->root, "format")) != KPI_MANIFEST_FORMAT) {
+		rc = mfail(&m, json_object_get(doc->root, "format"), "manifest format %lld is not supported (this kpi reads %d)",
+		           (long long)json_integer_value(json_object_get(doc->root, "format")), KPI_MANIFEST_FORMAT);
+		goto done;
+	}
+	if ((rc = kpi__json_check_keys(doc, doc->root, keys, "manifest", err))) {
+		rc = err->code = KPI_EDATA;
+		goto done;
+	}
+	if (!json_is_array(files)) {
+		rc = mfail(&m, files ? files : doc->root, "'files' must be an array");
+		goto done;
+	}
+	/* Every file listed: present, same size, same SHA-256. */
+	json_array_foreach(files, i, f) {
+		json_t *p = json_object_get(f, "path"), *size = json_object_get(f, "size"),
+		       *sha = json_object_get(f, "sha256");
+		char *full, *data = NULL, got[65];
+		size_t len = 0;
+		if (!json_is_object(f) || kpi__json_check_keys(doc, f, fkeys, "file entry", err) || !json_is_string(p) ||
+		    !json_is_integer(size) || json_integer_value(size) < 0 || !json_is_string(sha) ||
+		    !is_sha(json_string_value(sha))) {
+			rc = mfail(&m, f, "a file entry must be {\"path\", \"size\", \"sha256\"}");
+			goto done;
+		}
+		if (!safe_path(json_string_value(p)) || strcmp(json_string_value(p), MANIFEST) == 0) {
+			rc = mfail(&m, p, "'%s' is not a path a pack may list", json_string_value(p));
+			goto done;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(json_string_value(json_object_get(json_array_get(files, j), "path")),
+			           json_string_value(p)) == 0) {
+				rc = mfail(&m, p, "'%s' is listed twice", json_string_value(p));
+				goto done;
+			}
+		if (!(full = kpi__path_join(dir, json_string_value(p)))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+			rc = kpi_error_set(err, KPI_EDATA, "%s: missing (listed in manifest.json)", full);
+		} else if ((uint64_t)st.st_size != (uint64_t)json_integer_value(size)) {
+			rc = kpi_error_set(err, KPI_EDATA, "%s: differs from manifest.json (%lld bytes, listed %lld)", full,
+			                   (long long)st.st_size, (long long)json_integer_value(size));
+		} else if ((rc = kpi__read_file(&data, &len, full, err)) == 0) {
+			kpi_sha256_hex(got, data, len);
+			if (strcmp(got, json_string_value(sha)) != 0)
+				rc = kpi_error_set(err, KPI_EDATA, "%s: differs from manifest.json (SHA-256 %.12s..., listed %.12s...)",
+				                   full, got, json_string_value(sha));
+		}
+		free(data);
+		free(full);
+		if (rc)
+			goto done;
+	}
+	/* Nothing else. */
+	if ((rc = list_files(&have, &nhave, dir, false, err)))
+		goto done;
+	for (i = 0; i < nhave; i++) {
+		bool listed = strcmp(have[i].path, MANIFEST) == 0;
+		for (size_t j = 0; j < json_array_size(files) && !listed; j++)
+			listed = strcmp(json_string_value(json_object_get(json_array_get(files, j), "path")), have[i].path) == 0;
+		if (!listed) {
+			char *full = kpi__path_join(dir, have[i].path);
+			rc = kpi_error_set(err, KPI_EDATA, "%s: not in manifest.json", full ? full : have[i].path);
+			free(full);
+			goto done;
+		}
+	}
+	/* The manifest describes this pack's snapshot. */
+	if ((rc = kpi_snapshot_load(&snap, spath, err))) {
+		if (rc == KPI_ENOTFOUND)
+			rc = kpi_error_set(err, KPI_EDATA, "%s: missing: a pack has one", spath);
+		goto done;
+	}
+	if ((rc = check_describes(&m, doc->root, snap)) ||
+	    (rc = check_version(&m, doc->root, json_array_size(files))))
+		goto done;
+	if (nfiles)
+		*nfiles = json_array_size(files);
+done:
+	kpi_snapshot_free(snap);
+	files_free(have, nhave);
+	kpi__jsondoc_free(doc);
+	free(mpath);
+	free(spath);
+	return rc;
+}

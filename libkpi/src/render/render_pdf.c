@@ -1,0 +1,1626 @@
+/*
+ * The go/no-go pack as a PDF and its charts as PNGs (kpi/render.h).
+ *
+ * A4 landscape, Cairo's PDF surface writing into a kpi_buf, every text laid
+ * out with Pango (render_text.c) and every chart drawn by render_chart.c.
+ * The document is laid out twice: a measuring pass that draws nothing finds
+ * where every section starts and how many pages there are ("page 3 of 17",
+ * the bookmarks), then the drawing pass. Tables paginate with their header
+ * repeated. The metadata dates are the window's as-of instant, never the
+ * clock; no link tags (cairo 1.16 writes a broken xref for them).
+ */
+#include "render/render_int.h"
+
+#include <cairo-pdf.h>
+#include <png.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAGE_W 841.89 /* A4 landscape, points */
+#define PAGE_H 595.28
+#define MARGIN_X ((PAGE_W - KPI__CHART_W) / 2)
+#define CONTENT_W KPI__CHART_W
+#define CONTENT_TOP 44.0
+#define CONTENT_BOTTOM (PAGE_H - 36.0)
+#define PNG_MARGIN 16.0 /* pixels */
+
+enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_DRILL, SEC_APPENDIX, NSEC };
+static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
+
+typedef struct tcol {
+	const char *head;
+	double w;
+	int align;
+} tcol;
+
+typedef struct doc {
+	kpi__render *r;
+	const kpi_snapshot *snap;
+	const kpi_window *w;
+	const kpi_verdict *v;       /* the last week's verdict */
+	int pages;                  /* pages begun so far */
+	int total;                  /* known in the drawing pass */
+	bool open;
+	int sec;                    /* section of the open page */
+	int sec_page[NSEC];
+	int *chart_page;            /* per chart */
+	int appendix_page[3];
+	tcol sc[7];                 /* the scorecard's columns as fitted (scorecard_fit()) */
+	double y;
+	cairo_surface_t *pdf;       /* NULL in the measuring pass */
+} doc;
+
+/* ---- page frame ---- */
+
+static void page_end(doc *d)
+{
+	if (!d->open)
+		return;
+	if (!d->r->dry)
+		cairo_show_page(d->r->cr);
+	d->open = false;
+}
+
+static void page_begin(doc *d, int sec)
+{
+	kpi__render *r = d->r;
+	cairo_t *cr = r->cr;
+	char left[256], right[64], wk[16], sha[16];
+	kpi__tstyle hs = kpi__tsw(KPI__F_BOLD, 7.5, KPI__MUTED, CONTENT_W * 0.7, KPI__LEFT);
+	kpi__tstyle hr = kpi__tsw(KPI__F_SANS, 7.5, KPI__MUTED, CONTENT_W * 0.28, KPI__RIGHT);
+
+	page_end(d);
+	d->open = true;
+	d->sec = sec;
+	r->page = ++d->pages;
+	if (!d->sec_page[sec])
+		d->sec_page[sec] = d->pages;
+	d->y = CONTENT_TOP;
+	snprintf(left, sizeof(left), "Rollout go/no-go pack · %s · %s", kpi_week_format(wk, sizeof(wk), d->w->last),
+	         kpi_verdict_name(d->v->verdict));
+	kpi__text(r, left, MARGIN_X, 18, &hs);
+	kpi__text(r, sec_names[sec], MARGIN_X + CONTENT_W * 0.72, 18, &hr);
+	kpi__set_rgb(cr, KPI__GRID);
+	cairo_set_line_width(cr, 0.6);
+	cairo_move_to(cr, MARGIN_X, 31);
+	cairo_line_to(cr, MARGIN_X + CONTENT_W, 31);
+	cairo_move_to(cr, MARGIN_X, PAGE_H - 30);
+	cairo_line_to(cr, MARGIN_X + CONTENT_W, PAGE_H - 30);
+	cairo_stroke(cr);
+	snprintf(sha, sizeof(sha), "%.12s", d->snap->sha256[0] ? d->snap->sha256 : "(unsaved)");
+	snprintf(left, sizeof(left), "snapshot %s… · rendered by kpi %s from the snapshot alone", sha, kpi_version());
+	hs.font = KPI__F_SANS;
+	kpi__text(r, left, MARGIN_X, PAGE_H - 24, &hs);
+	if (d->total)
+		snprintf(right, sizeof(right), "page %d of %d", d->pages, d->total);
+	else
+		snprintf(right, sizeof(right), "page %d of 999", d->pages);
+	kpi__text(r, right, MARGIN_X + CONTENT_W * 0.72, PAGE_H - 24, &hr);
+}
+
+/* Room for `h` more on this page? If not, a new page of the same section. */
+static bool need(doc *d, double h)
+{
+	if (d->y + h <= CONTENT_BOTTOM)
+		return false;
+	page_begin(d, d->sec);
+	return true;
+}
+
+static double heading(doc *d, const char *text, double size)
+{
+	kpi__tstyle st = kpi__tsw(KPI__F_BOLD, size, KPI__INK, CONTENT_W, KPI__LEFT);
+	double h = kpi__text(d->r, text, MARGIN_X, d->y, &st);
+	d->y += h + size * 0.35;
+	return h;
+}
+
+static double para(doc *d, const char *text, double size, kpi__rgb col, int font)
+{
+	kpi__tstyle st = kpi__tsw(font, size, col, CONTENT_W, KPI__LEFT);
+	double h;
+	st.lines = -1;
+	h = kpi__text(d->r, text, MARGIN_X, d->y, &st);
+	d->y += h + 4;
+	return h;
+}
+
+/* ---- tables ---- */
+
+#define CELL_PAD 4.0
+
+static void table_head(doc *d, const tcol *cols, size_t n, double row_h)
+{
+	kpi__render *r = d->r;
+	cairo_t *cr = r->cr;
+	double x = MARGIN_X, th;
+	kpi__tstyle st = kpi__ts(KPI__F_BOLD, 7.5, KPI__INK);
+
+	kpi__set_rgb(cr, kpi__rgb_hex(0xeef1f5));
+	cairo_rectangle(cr, MARGIN_X, d->y, CONTENT_W, row_h);
+	cairo_fill(cr);
+	th = kpi__line_height(r, st.font, st.size);
+	for (size_t i = 0; i < n; i++) {
+		st.width = cols[i].w - 2 * CELL_PAD;
+		st.align = cols[i].align;
+		kpi__text_cell(r, cols[i].head, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
+		x += cols[i].w;
+	}
+	d->y += row_h;
+}
+
+/* A plain text cell, vertically centred in a row of height `row_h`. */
+static void cell(doc *d, const tcol *c, double x, double row_h, const char *text, int font, double size,
+                 kpi__rgb col)
+{
+	kpi__tstyle st = kpi__tsw(font, size, col, c->w - 2 * CELL_PAD, c->align);
+	double th;
+	th = kpi__line_height(d->r, st.font, st.size);
+	kpi__text_cell(d->r, text, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
+}
+
+static void rule_from(doc *d, double x0, double row_h, bool strong)
+{
+	cairo_t *cr = d->r->cr;
+	kpi__set_rgb(cr, strong ? KPI__FAINT : KPI__GRID);
+	cairo_set_line_width(cr, strong ? 0.7 : 0.4);
+	cairo_move_to(cr, x0, d->y + row_h);
+	cairo_line_to(cr, MARGIN_X + CONTENT_W, d->y + row_h);
+	cairo_stroke(cr);
+}
+
+static void row_rule(doc *d, double row_h, bool strong)
+{
+	rule_from(d, MARGIN_X, row_h, strong);
+}
+
+static void chip(doc *d, double x, double y, double w, double h, kpi_status s)
+{
+	kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 6.5, KPI__WHITE, w, KPI__CENTER);
+	double th;
+	kpi__set_rgb(d->r->cr, kpi__status_color(s));
+	kpi__round_rect(d->r->cr, x, y, w, h, h / 2);
+	cairo_fill(d->r->cr);
+	th = kpi__line_height(d->r, st.font, st.size);
+	kpi__text_cell(d->r, kpi__status_chip(s), x, y + (h - th) / 2, &st);
+}
+
+static const kpi_def *find_def(const kpi_snapshot *snap, const char *id)
+{
+	const kpi_def *def = snap->catalog ? kpi_catalog_find(snap->catalog, id) : NULL;
+	const kpi_series *s;
+	if (def)
+		return def;
+	s = kpi_result_find(snap->result, id);
+	return s ? s->def : NULL;
+}
+
+/* "kind=export · path=legacy" from "kind=export,path=legacy"; "—" when none. */
+static void labels_text(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; s && i < s->nlabels && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s=%s", i ? " · " : "", s->label_names[i],
+		                      row->labels && row->labels[i] ? row->labels[i] : "");
+	if (!buf[0])
+		snprintf(buf, size, "—");
+}
+
+/* ---- cover ---- */
+
+static const char *verdict_sentence(const kpi_verdict *v, char *buf, size_t size)
+{
+	size_t nb = 0, nd = 0, o;
+	for (size_t i = 0; i < v->nreasons; i++)
+		if (v->reasons[i].status == KPI_STATUS_BREACH)
+			nb++;
+		else
+			nd++;
+	if (v->verdict == KPI_VERDICT_GO) {
+		snprintf(buf, size, "No gating KPI is in breach and no KPI whose missing data blocks the verdict lacks data.");
+		return buf;
+	}
+	if (v->verdict == KPI_VERDICT_HOLD) {
+		snprintf(buf, size, "No gating KPI is in breach, but %zu gating KPI row%s no data under a policy that "
+		         "blocks the verdict: the decision waits for the data.", nd, nd == 1 ? " has" : "s have");
+		return buf;
+	}
+	o = (size_t)snprintf(buf, size, "%zu gating KPI row%s in breach.", nb, nb == 1 ? " is" : "s are");
+	if (nd && o < size)
+		o += (size_t)snprintf(buf + o, size - o, " %zu more ha%s no data under a blocking policy.", nd,
+		                      nd == 1 ? "s" : "ve");
+	if (o < size)
+		snprintf(buf + o, size - o, " The rollout does not proceed this week.");
+	return buf;
+}
+
+static const tcol cover_cols[] = { { "KPI", 290, KPI__LEFT },     { "Labels", 176, KPI__LEFT },
+	                           { "Status", 72, KPI__CENTER }, { "Value", 120, KPI__RIGHT },
+	                           { "Threshold", 110, KPI__LEFT } };
+#define COVER_ROW_H 25.0
+#define GATING_ROW_H 17.0
+
+/* A row of the cover's tables: the KPI (title and id), labels, status chip,
+ * value and threshold. `threshold` is used when the KPI is not in the
+ * catalogue. */
+static void status_row(doc *d, double row_h, const char *id, const char *labels, kpi_status st, bool has,
+                       double value, const char *threshold)
+{
+	const kpi_def *def = find_def(d->snap, id);
+	const tcol *cols = cover_cols;
+	double x = MARGIN_X;
+	char val[96], th[96];
+	kpi__tstyle t1 = kpi__tsw(KPI__F_BOLD, 8.5, KPI__INK, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+	kpi__tstyle t2 = kpi__tsw(KPI__F_MONO, 7, KPI__MUTED, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+	double h1;
+
+	if (row_h >= COVER_ROW_H) {
+		h1 = kpi__text(d->r, def ? def->title : id, x + CELL_PAD, d->y + 2.5, &t1);
+		kpi__text(d->r, id, x + CELL_PAD, d->y + 2.5 + h1, &t2);
+	} else {
+		cell(d, &cols[0], x, row_h, def ? def->title : id, KPI__F_BOLD, 8.5, KPI__INK);
+	}
+	x += cols[0].w;
+	cell(d, &cols[1], x, row_h, labels, KPI__F_SANS, 8, KPI__INK);
+	x += cols[1].w;
+	chip(d, x + (cols[2].w - 56) / 2, d->y + (row_h - 12) / 2, 56, 12, st);
+	x += cols[2].w;
+	if (def)
+		kpi__fmt_value_th(val, sizeof(val), has, value, def->unit, &def->threshold);
+	else
+		kpi__fmt_value(val, sizeof(val), has, value, "");
+	if (has && st == KPI_STATUS_NO_DATA) /* a value from a source that answered in part */
+		strncat(val, " (incomplete)", sizeof(val) - strlen(val) - 1);
+	cell(d, &cols[3], x, row_h, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
+	x += cols[3].w;
+	if (def)
+		kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
+	else
+		snprintf(th, sizeof(th), "%s", threshold ? threshold : "");
+	cell(d, &cols[4], x, row_h, th, KPI__F_SANS, 8.5, KPI__INK);
+	row_rule(d, row_h, false);
+	d->y += row_h;
+}
+
+static void cover(doc *d)
+{
+	kpi__render *r = d->r;
+	cairo_t *cr = r->cr;
+	const kpi_window *w = d->w;
+	const kpi_verdict *v = d->v;
+	char buf[512], wk[16], a[16], t[48];
+	kpi__tstyle st;
+	double bx = MARGIN_X, by, bw = 250, bh = 150, fs = 84, tw, th, x2, y2;
+	page_begin(d, SEC_COVER);
+	st = kpi__tsw(KPI__F_BOLD, 22, KPI__INK, CONTENT_W, KPI__LEFT);
+	d->y += kpi__text(r, "Rollout go/no-go pack", MARGIN_X, d->y, &st) + 2;
+	snprintf(buf, sizeof(buf), "ISO week %s · %s · time zone %s", kpi_week_format(wk, sizeof(wk), w->last),
+	         kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
+	st = kpi__tsw(KPI__F_SANS, 12, KPI__MUTED, CONTENT_W, KPI__LEFT);
+	d->y += kpi__text(r, buf, MARGIN_X, d->y, &st) + 14;
+
+	/* the verdict */
+	by = d->y;
+	kpi__set_rgb(cr, kpi__verdict_color(v->verdict));
+	kpi__round_rect(cr, bx, by, bw, bh, 10);
+	cairo_fill(cr);
+	st = kpi__ts(KPI__F_BOLD, fs, KPI__WHITE);
+	for (;;) {
+		kpi__text_size(r, kpi_verdict_name(v->verdict), &st, &tw, &th);
+		if (tw <= bw - 24 || st.size <= 20)
+			break;
+		st.size -= 4;
+	}
+	kpi__text(r, kpi_verdict_name(v->verdict), bx + (bw - tw) / 2, by + (bh - th) / 2 - 6, &st);
+	st = kpi__tsw(KPI__F_SANS, 9, KPI__WHITE, bw, KPI__CENTER);
+	snprintf(buf, sizeof(buf), "verdict for %s", wk);
+	kpi__text(r, buf, bx, by + bh - 22, &st);
+
+	/* beside it: what it means and the facts */
+	x2 = bx + bw + 24;
+	y2 = by;
+	st = kpi__tsw(KPI__F_BOLD, 13, KPI__INK, CONTENT_W - (x2 - MARGIN_X), KPI__LEFT);
+	snprintf(buf, sizeof(buf), "%s for %s", v->verdict == KPI_VERDICT_GO ? "Go" : v->verdict == KPI_VERDICT_HOLD ? "Hold" : "No-go", wk);
+	y2 += kpi__text(r, buf, x2, y2, &st) + 3;
+	st = kpi__tsw(KPI__F_SANS, 9.5, KPI__INK, CONTENT_W - (x2 - MARGIN_X), KPI__LEFT);
+	st.lines = 3;
+	y2 += kpi__text(r, verdict_sentence(v, buf, sizeof(buf)), x2, y2, &st) + 8;
+	{
+		const char *keys[7];
+		char vals[7][512];
+		size_t n = 0, ngating = 0, catalogue;
+		kpi__tstyle ks = kpi__tsw(KPI__F_SANS, 8.5, KPI__MUTED, 108, KPI__LEFT);
+		kpi__tstyle vs = kpi__tsw(KPI__F_SANS, 8.5, KPI__INK, CONTENT_W - (x2 - MARGIN_X) - 112, KPI__LEFT);
+		for (size_t i = 0; i < kpi_render_chart_count(d->snap); i++) {
+			const kpi_series *s;
+			ngating += kpi__chart_def(d->snap, i, &s)->gating;
+		}
+		keys[n] = "Week";
+		snprintf(vals[n++], 512, "%s, %s (%s)", wk, kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
+		keys[n] = "Evaluated as of";
+		snprintf(vals[n++], 512, "%s%s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz),
+		         w->partial ? " — partial week: the week is not over, values may still change" : " (end of the week)");
+		keys[n] = "Data read";
+		kpi__fmt_time(t, sizeof(t), d->snap->result->read_at, w->tz);
+		snprintf(vals[n++], 512, "%s", t);
+		keys[n] = "Window";
+		snprintf(vals[n++], 512, "%d ISO week%s, %s – %s", w->nweeks, w->nweeks == 1 ? "" : "s",
+		         kpi_week_format(a, sizeof(a), w->first), wk);
+		keys[n] = "KPIs";
+		catalogue = kpi__kpi_count(d->snap) + d->snap->nnot_collected;
+		if (kpi_render_chart_count(d->snap) < catalogue)
+			snprintf(vals[n++], 512, "%zu collected (%zu gating) of the %zu in the catalogue", kpi_render_chart_count(d->snap),
+			         ngating, catalogue);
+		else
+			snprintf(vals[n++], 512, "%zu, of which %zu gating", catalogue, ngating);
+		/* what the run left out, and so what the verdict cannot have weighed */
+		if (kpi__snapshot_not_collected(vals[n], 512, d->snap, false))
+			keys[n++] = "Not collected";
+		keys[n] = "Snapshot";
+		snprintf(vals[n++], 512, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
+		vs.lines = 3;
+		for (size_t i = 0; i < n; i++) {
+			double h1 = kpi__text(r, keys[i], x2, y2, &ks);
+			double h2 = kpi__text(r, vals[i], x2 + 112, y2, &vs);
+			y2 += fmax(h1, h2) + 2;
+		}
+	}
+	d->y = fmax(by + bh, y2) + 14;
+
+	/* the verdicts of the window's last weeks */
+	{
+		int n = w->nweeks < 13 ? w->nweeks : 13, first = w->nweeks - n;
+		double cw = (CONTENT_W - 110) / 13.0, cx = MARGIN_X + 110;
+		kpi__tstyle ks = kpi__tsw(KPI__F_BOLD, 8.5, KPI__INK, 105, KPI__LEFT);
+		kpi__tstyle cs = kpi__tsw(KPI__F_BOLD, 7, KPI__WHITE, cw - 4, KPI__CENTER);
+		kpi__tstyle ws = kpi__tsw(KPI__F_SANS, 7, KPI__MUTED, cw - 4, KPI__CENTER);
+		double ch;
+		ch = kpi__line_height(r, cs.font, cs.size);
+		kpi__text(r, n < w->nweeks ? "Last 13 verdicts" : "Verdicts by week", MARGIN_X, d->y + 2, &ks);
+		for (int i = 0; i < n; i++) {
+			const kpi_verdict *vi = &d->snap->verdicts[first + i];
+			char lbl[16];
+			kpi__set_rgb(cr, kpi__verdict_color(vi->verdict));
+			kpi__round_rect(cr, cx + i * cw + 2, d->y, cw - 4, ch + 6, 3);
+			cairo_fill(cr);
+			kpi__text(r, kpi_verdict_name(vi->verdict), cx + i * cw + 2, d->y + 3, &cs);
+			snprintf(lbl, sizeof(lbl), "W%02d", vi->week.week);
+			kpi__text(r, lbl, cx + i * cw + 2, d->y + ch + 8, &ws);
+		}
+		d->y += 2 * ch + 22;
+	}
+
+	/* every reason */
+	snprintf(buf, sizeof(buf), "Reasons behind the verdict (%zu)", v->nreasons);
+	heading(d, buf, 12);
+	if (!v->nreasons) {
+		para(d, "None: no gating KPI row is in breach and none that blocks on missing data lacks data this week.", 9.5,
+		     KPI__INK, KPI__F_SANS);
+	} else {
+		/* many reasons: one line each, so they take fewer pages */
+		double rh = v->nreasons > 8 ? GATING_ROW_H : COVER_ROW_H;
+		table_head(d, cover_cols, 5, 16);
+		for (size_t i = 0; i < v->nreasons; i++) {
+			const kpi_reason *re = &v->reasons[i];
+			if (need(d, rh)) {
+				heading(d, "Reasons behind the verdict (continued)", 12);
+				table_head(d, cover_cols, 5, 16);
+			}
+			status_row(d, rh, re->kpi, *re->labels ? re->labels : "—", re->status, re->has_value, re->value,
+			           re->threshold);
+		}
+	}
+	/* the gating KPIs of the week at a glance, when the cover has room for them */
+	{
+		size_t n = kpi__kpi_count(d->snap), rows = 0;
+		const kpi_row *last;
+		for (size_t i = 0; i < n; i++) {
+			const kpi_series *s;
+			const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+			for (size_t k = 0; def->gating && s && k < s->nrows; k++)
+				rows += s->rows[k].period_start == w->starts[w->nweeks - 1];
+		}
+		if (!rows || d->pages != d->sec_page[SEC_COVER] ||
+		    d->y + 14 + 22 + 16 + (double)rows * GATING_ROW_H > CONTENT_BOTTOM)
+			return;
+		d->y += 14;
+		snprintf(buf, sizeof(buf), "Gating KPIs in %s", wk);
+		heading(d, buf, 12);
+		table_head(d, cover_cols, 5, 16);
+		for (size_t i = 0; i < n; i++) {
+			const kpi_series *s;
+			const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+			for (size_t k = 0; def->gating && s && k < s->nrows; k++) {
+				char lb[256];
+				last = &s->rows[k];
+				if (last->period_start != w->starts[w->nweeks - 1])
+					continue;
+				labels_text(lb, sizeof(lb), s, last);
+				status_row(d, GATING_ROW_H, def->id, lb, last->status, last->has_value, last->value, NULL);
+			}
+		}
+	}
+}
+
+/* ---- scorecard ---- */
+
+/* Is a change from `prev` to `last` better (1), worse (-1) or neither (0)
+ * for the KPI's threshold direction? */
+static int delta_sense(const kpi_threshold *th, double prev, double last)
+{
+	switch (th->op) {
+	case KPI_OP_GE:
+	case KPI_OP_GT: return last > prev ? 1 : last < prev ? -1 : 0;
+	case KPI_OP_LE:
+	case KPI_OP_LT: return last < prev ? 1 : last > prev ? -1 : 0;
+	case KPI_OP_EQ: {
+		/* halves: the distance between the largest doubles overflows */
+		double a = fabs(prev / 2 - th->target / 2), b = fabs(last / 2 - th->target / 2);
+		return b < a ? 1 : b > a ? -1 : 0;
+	}
+	default: return 0;
+	}
+}
+
+/* The scorecard's columns at their widest: KPI, Labels, Value, Threshold,
+ * Status, Δ week, Trend. The labels, value, threshold and change columns
+ * are narrowed to what their texts need (scorecard_fit()), and the KPI's
+ * name gets the room they leave. */
+static const tcol sc_cols[] = {
+	{ "KPI", 176, KPI__LEFT },      { "Labels", 172, KPI__LEFT },   { "Value", 104, KPI__RIGHT },
+	{ "Threshold", 64, KPI__LEFT }, { "Status", 58, KPI__CENTER },  { "Δ week", 88, KPI__RIGHT },
+	{ "Trend", 106, KPI__LEFT },
+};
+#define SC_NCOLS (sizeof(sc_cols) / sizeof(sc_cols[0]))
+#define SC_ROW_H 14.0
+
+/* The scorecard's footnote: how to read it, and the catalogue KPIs the
+ * snapshot did not collect (named here rather than as empty rows). */
+static double scorecard_foot(doc *d, bool draw)
+{
+	char buf[4096], a[16], b[16], p[16], t[48];
+	size_t o, n = kpi__kpi_count(d->snap), nmiss = 0;
+	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7, KPI__MUTED, CONTENT_W, KPI__LEFT);
+	double h;
+	st.lines = 3;
+	snprintf(buf, sizeof(buf),
+	         "Δ week: change against %s (↑ rise, ↓ fall; green = better and red = worse for the KPI's threshold "
+	         "direction, grey = no threshold; none when either week has no value). Trend: %s – %s, gaps = no "
+	         "data, red dots = breach, dashed red = target, last dot coloured by status.%s%s "
+	         "† incomplete: the source answered only in part.",
+	         d->w->nweeks > 1 ? kpi_week_format(p, sizeof(p), kpi_week_add(d->w->last, -1)) : "the previous week",
+	         kpi_week_format(a, sizeof(a), d->w->first), kpi_week_format(b, sizeof(b), d->w->last),
+	         d->w->partial ? " * partial week, as of " : "",
+	         d->w->partial ? kpi__fmt_time(t, sizeof(t), d->w->as_of, d->w->tz) : "");
+	o = strlen(buf);
+	for (size_t i = 0; i < n && o < sizeof(buf); i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+		if (s)
+			continue;
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s (%s)",
+		                      nmiss++ ? "; " : " Not collected in this snapshot (not configured for this site: no rows, no chart): ",
+		                      def->title, def->id);
+	}
+	if (nmiss && o < sizeof(buf))
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, ".");
+	if (d->snap->nnot_collected && o + 32 < sizeof(buf)) {
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " Not collected by the run (no rows, no chart): ");
+		kpi__snapshot_not_collected(buf + o, sizeof(buf) - o, d->snap, false);
+		o = strlen(buf);
+		if (o + 1 < sizeof(buf))
+			snprintf(buf + o, sizeof(buf) - o, ".");
+	}
+	st.lines = 5;
+	kpi__text_size(d->r, buf, &st, NULL, &h);
+	if (draw)
+		kpi__text(d->r, buf, MARGIN_X, CONTENT_BOTTOM - h, &st);
+	return h;
+}
+
+static void scorecard_page(doc *d, bool first)
+{
+	char buf[128], wk[16], p[16];
+	if (!first)
+		page_begin(d, SEC_SCORECARD);
+	snprintf(buf, sizeof(buf), "Scorecard — %s%s", kpi_week_format(wk, sizeof(wk), d->w->last),
+	         first ? "" : " (continued)");
+	heading(d, buf, 15);
+	if (first) {
+		snprintf(buf, sizeof(buf), "One row per KPI and label set in %s, compared with %s.", wk,
+		         d->w->nweeks > 1 ? kpi_week_format(p, sizeof(p), kpi_week_add(d->w->last, -1)) : "no earlier week");
+		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
+	}
+	table_head(d, d->sc, SC_NCOLS, 15);
+}
+
+/* The row of `s` in week `wi` with the labels of `key`, or NULL. */
+static const kpi_row *row_like(const kpi_series *s, const kpi_window *w, int wi, const kpi_row *key)
+{
+	if (wi < 0)
+		return NULL;
+	for (size_t j = 0; j < s->nrows; j++) {
+		const kpi_row *c = &s->rows[j];
+		bool same = c->period_start == w->starts[wi];
+		for (size_t l = 0; same && l < s->nlabels; l++)
+			same = strcmp(c->labels[l] ? c->labels[l] : "", key->labels[l] ? key->labels[l] : "") == 0;
+		if (same)
+			return c;
+	}
+	return NULL;
+}
+
+/* The texts of a scorecard row (the KPI's last-week row `last`, or NULL). */
+typedef struct sc_texts {
+	char labels[256], value[96], threshold[96], delta[128];
+	int value_font, delta_font;
+	kpi__rgb delta_color;
+} sc_texts;
+
+static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last)
+{
+	const kpi_row *prev = s && last ? row_like(s, d->w, d->w->nweeks - 2, last) : NULL;
+	char dl[96];
+	size_t o;
+
+	memset(t, 0, sizeof(*t));
+	if (!last) {
+		snprintf(t->labels, sizeof(t->labels), "no row in the last week");
+		return;
+	}
+	labels_text(t->labels, sizeof(t->labels), s, last);
+	kpi__fmt_value_th(t->value, sizeof(t->value), last->has_value, last->value, def->unit, &def->threshold);
+	o = strlen(t->value);
+	if (last->partial && o < sizeof(t->value))
+		o += (size_t)snprintf(t->value + o, sizeof(t->value) - o, "*");
+	if (last->incomplete && o < sizeof(t->value))
+		snprintf(t->value + o, sizeof(t->value) - o, "†");
+	t->value_font = last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE;
+	kpi__fmt_threshold(t->threshold, sizeof(t->threshold), &def->threshold, def->unit);
+	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
+		int sign = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0;
+		int sense = delta_sense(&def->threshold, prev->value, last->value);
+		t->delta_color = sense > 0 ? kpi__status_color(KPI_STATUS_OK) : sense < 0 ? KPI__RED : KPI__MUTED;
+		kpi__fmt_delta(dl, sizeof(dl), prev->value, last->value, def->unit);
+		snprintf(t->delta, sizeof(t->delta), "%s %s", sign > 0 ? "↑" : sign < 0 ? "↓" : "→", dl);
+		t->delta_font = KPI__F_BOLD;
+	} else {
+		snprintf(t->delta, sizeof(t->delta), "—");
+		t->delta_font = KPI__F_SANS;
+		t->delta_color = KPI__FAINT;
+	}
+}
+
+/* The last-week rows of a collected KPI (at most `max`); a KPI without one
+ * gets one NULL row that says so. */
+static size_t scorecard_rows(const doc *d, const kpi_series *s, const kpi_row **rows, size_t max)
+{
+	size_t nr = 0;
+	for (size_t k = 0; k < s->nrows && nr < max; k++)
+		if (s->rows[k].period_start == d->w->starts[d->w->nweeks - 1])
+			rows[nr++] = &s->rows[k];
+	if (!nr)
+		rows[nr++] = NULL;
+	return nr;
+}
+
+/* Fit the scorecard's columns (d->sc): the labels, value, threshold and
+ * change columns as wide as their widest text (and header) needs, at most
+ * their sc_cols width (beyond it a text is ellipsized, as before); the KPI
+ * names get what they leave, measured with Pango like every text. */
+static void scorecard_fit(doc *d)
+{
+	static const int fitted[] = { 1, 2, 3, 5 };
+	double need[SC_NCOLS] = { 0 }, w, spare = 0;
+	size_t n = kpi__kpi_count(d->snap);
+	kpi__tstyle head = kpi__ts(KPI__F_BOLD, 7.5, KPI__INK);
+
+	memcpy(d->sc, sc_cols, sizeof(d->sc));
+	for (size_t c = 0; c < sizeof(fitted) / sizeof(fitted[0]); c++) {
+		kpi__text_size(d->r, sc_cols[fitted[c]].head, &head, &w, NULL);
+		need[fitted[c]] = w;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+		const kpi_row *rows[4096];
+		size_t nr;
+		if (!s)
+			continue;
+		nr = scorecard_rows(d, s, rows, 4096);
+		for (size_t k = 0; k < nr; k++) {
+			sc_texts t;
+			kpi__tstyle st = kpi__ts(rows[k] ? KPI__F_COND : KPI__F_OBLIQUE, 8, KPI__INK);
+			scorecard_texts(&t, d, def, s, rows[k]);
+			kpi__text_size(d->r, t.labels, &st, &w, NULL);
+			need[1] = fmax(need[1], w);
+			if (!rows[k])
+				continue;
+			st.font = t.value_font;
+			kpi__text_size(d->r, t.value, &st, &w, NULL);
+			need[2] = fmax(need[2], w);
+			st.font = KPI__F_SANS;
+			kpi__text_size(d->r, t.threshold, &st, &w, NULL);
+			need[3] = fmax(need[3], w);
+			st.font = t.delta_font;
+			kpi__text_size(d->r, t.delta, &st, &w, NULL);
+			need[5] = fmax(need[5], w);
+		}
+	}
+	for (size_t c = 0; c < sizeof(fitted) / sizeof(fitted[0]); c++) {
+		tcol *col = &d->sc[fitted[c]];
+		/* a point to spare against rounding, so nothing fitted is ellipsized */
+		double want = ceil(need[fitted[c]] + 2 * CELL_PAD + 1);
+		if (want < col->w) {
+			spare += col->w - want;
+			col->w = want;
+		}
+	}
+	d->sc[0].w += spare;
+}
+
+/* One scorecard row; `title` is drawn over `title_lines` rows (0: none). */
+static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last, int title_lines)
+{
+	const tcol *sc = d->sc;
+	double x = MARGIN_X, row_h = SC_ROW_H;
+	sc_texts t;
+
+	scorecard_texts(&t, d, def, s, last);
+	if (title_lines) {
+		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc[0].w - 2 * CELL_PAD, KPI__LEFT);
+		double th;
+		st.lines = title_lines;
+		th = kpi__line_height(d->r, st.font, st.size);
+		kpi__text(d->r, def->title, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
+	}
+	x += sc[0].w;
+	if (!last) {
+		cell(d, &sc[1], x, row_h, t.labels, KPI__F_OBLIQUE, 8, KPI__MUTED);
+		rule_from(d, MARGIN_X + sc[0].w, row_h, false);
+		d->y += row_h;
+		return;
+	}
+	cell(d, &sc[1], x, row_h, t.labels, KPI__F_COND, 8, KPI__INK);
+	x += sc[1].w;
+	cell(d, &sc[2], x, row_h, t.value, t.value_font, 8, last->has_value ? KPI__INK : KPI__MUTED);
+	x += sc[2].w;
+	cell(d, &sc[3], x, row_h, t.threshold, KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
+	x += sc[3].w;
+	chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
+	x += sc[4].w;
+	cell(d, &sc[5], x, row_h, t.delta, t.delta_font, 8, t.delta_color);
+	x += sc[5].w;
+	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
+	rule_from(d, MARGIN_X + sc[0].w, row_h, false);
+	d->y += row_h;
+}
+
+static void scorecard(doc *d)
+{
+	double foot;
+	size_t n = kpi__kpi_count(d->snap);
+
+	page_begin(d, SEC_SCORECARD);
+	scorecard_fit(d);
+	foot = scorecard_foot(d, false) + 6;
+	scorecard_page(d, true);
+	for (size_t i = 0; i < n; i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
+		const kpi_row *rows[4096];
+		size_t nr, done = 0;
+		if (!s)
+			continue; /* not collected: named in the footnote */
+		nr = scorecard_rows(d, s, rows, 4096);
+		while (done < nr) {
+			int fit = (int)floor((CONTENT_BOTTOM - foot - d->y) / SC_ROW_H), lines;
+			if (fit < 1) {
+				scorecard_foot(d, true);
+				scorecard_page(d, false);
+				continue;
+			}
+			/* the title over up to two rows of its group on this page */
+			lines = nr - done >= 2 && fit >= 2 ? 2 : 1;
+			if (done == 0 && d->y > CONTENT_TOP + 60)
+				row_rule(d, -0.2, true);
+			for (int k = 0; k < fit && done < nr; k++, done++)
+				scorecard_row(d, def, s, rows[done], k == 0 ? lines : 0);
+		}
+	}
+	scorecard_foot(d, true);
+}
+
+/* ---- charts ---- */
+
+static void charts(doc *d)
+{
+	size_t n = kpi_render_chart_count(d->snap);
+	for (size_t i = 0; i < n; i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__chart_def(d->snap, i, &s);
+		char buf[2048];
+		kpi__tstyle st = kpi__tsw(KPI__F_SANS, 8.5, KPI__MUTED, CONTENT_W, KPI__LEFT);
+		page_begin(d, SEC_CHARTS);
+		d->chart_page[i] = d->pages;
+		if (!d->r->dry)
+			kpi__chart_draw(d->r, def, s, MARGIN_X, 38);
+		st.lines = 5;
+		snprintf(buf, sizeof(buf), "What it measures: %s", def->description ? def->description : "(no description in the catalogue)");
+		kpi__text(d->r, buf, MARGIN_X, 38 + KPI__CHART_H + 12, &st);
+	}
+}
+
+/* ---- drill-down ---- */
+
+static void drill(doc *d)
+{
+	const kpi_snapshot *snap = d->snap;
+	char buf[512], t[48], wk[16];
+	static const tcol uc[] = { { "#", 30, KPI__RIGHT },          { "Design", 90, KPI__RIGHT },
+		                   { "Tenant", 170, KPI__LEFT },     { "Style", 170, KPI__LEFT },
+		                   { "Revision", 60, KPI__RIGHT },   { "Revision created", 150, KPI__LEFT },
+		                   { "Age (days)", 98, KPI__RIGHT } };
+	static const tcol mc[] = { { "Decided at", 104, KPI__LEFT },  { "Decision", 56, KPI__RIGHT },
+		                   { "Design", 56, KPI__RIGHT },      { "Environment", 70, KPI__LEFT },
+		                   { "Tenant", 92, KPI__LEFT },       { "Style", 92, KPI__LEFT },
+		                   { "User", 66, KPI__LEFT },         { "Decided by", 62, KPI__LEFT },
+		                   { "Metadata → outcome", 110, KPI__LEFT }, { "Migrated", 60, KPI__CENTER } };
+	const double row_h = 15;
+
+	page_begin(d, SEC_DRILL);
+	snprintf(buf, sizeof(buf), "Drill-down — %s", kpi_week_format(wk, sizeof(wk), d->w->last));
+	heading(d, buf, 15);
+
+	snprintf(buf, sizeof(buf), "Oldest uncovered legacy designs as of %s", kpi__fmt_time(t, sizeof(t), d->w->as_of, d->w->tz));
+	heading(d, buf, 11);
+	if (!snap->nuncovered && !snap->uncovered_total) {
+		para(d, "None: every design of the active legacy cohort is covered (migrated, or an unexpired cached export "
+		        "of its latest revision exists). There is nothing to backfill.", 9, KPI__INK, KPI__F_SANS);
+	} else {
+		if (snap->uncovered_total > snap->nuncovered)
+			snprintf(buf, sizeof(buf), "The backfill list of the outage playbook: the %zu oldest of %zu uncovered designs "
+			         "(latest revision without a valid cached export), oldest first.", snap->nuncovered, snap->uncovered_total);
+		else
+			snprintf(buf, sizeof(buf), "The backfill list of the outage playbook: all %zu uncovered design%s (latest "
+			         "revision without a valid cached export), oldest first.", snap->nuncovered, snap->nuncovered == 1 ? "" : "s");
+		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
+		table_head(d, uc, 7, 15);
+		for (size_t i = 0; i < snap->nuncovered; i++) {
+			const kpi_uncovered *u = &snap->uncovered[i];
+			double x = MARGIN_X;
+			if (need(d, row_h)) {
+				heading(d, "Oldest uncovered legacy designs (continued)", 11);
+				table_head(d, uc, 7, 15);
+			}
+			snprintf(buf, sizeof(buf), "%zu", i + 1);
+			cell(d, &uc[0], x, row_h, buf, KPI__F_SANS, 8, KPI__MUTED);
+			x += uc[0].w;
+			snprintf(buf, sizeof(buf), "%lld", (long long)u->design_id);
+			cell(d, &uc[1], x, row_h, buf, KPI__F_MONO, 8, KPI__INK);
+			x += uc[1].w;
+			cell(d, &uc[2], x, row_h, u->tenant_id ? u->tenant_id : "—", KPI__F_SANS, 8, KPI__INK);
+			x += uc[2].w;
+			cell(d, &uc[3], x, row_h, u->style_id ? u->style_id : "—", KPI__F_SANS, 8, KPI__INK);
+			x += uc[3].w;
+			snprintf(buf, sizeof(buf), "%d", u->revision);
+			cell(d, &uc[4], x, row_h, buf, KPI__F_SANS, 8, KPI__INK);
+			x += uc[4].w;
+			cell(d, &uc[5], x, row_h, kpi__fmt_time(t, sizeof(t), u->revision_at, d->w->tz), KPI__F_SANS, 8, KPI__INK);
+			x += uc[5].w;
+			snprintf(buf, sizeof(buf), "%.1f", u->age_days);
+			cell(d, &uc[6], x, row_h, buf, KPI__F_BOLD, 8, u->age_days > 7 ? KPI__RED : KPI__INK);
+			row_rule(d, row_h, false);
+			d->y += row_h;
+		}
+		if (snap->uncovered_total > snap->nuncovered) {
+			snprintf(buf, sizeof(buf), "… and %zu more uncovered design%s not listed.", snap->uncovered_total - snap->nuncovered,
+			         snap->uncovered_total - snap->nuncovered == 1 ? "" : "s");
+			d->y += 3;
+			need(d, 14);
+			para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
+		}
+	}
+	d->y += 12;
+	need(d, 60);
+	snprintf(buf, sizeof(buf), "Critical routing mismatches in %s", wk);
+	heading(d, buf, 11);
+	if (!snap->nmismatches && !snap->mismatches_total) {
+		snprintf(buf, sizeof(buf), "None: no routing decision in %s sent a design to a provider other than its metadata "
+		         "(servable legacy → owned routes of migrated designs are not critical).", wk);
+		para(d, buf, 9, KPI__INK, KPI__F_SANS);
+		return;
+	}
+	if (snap->mismatches_total > snap->nmismatches)
+		snprintf(buf, sizeof(buf), "%zu critical mismatches in the week; the %zu newest are listed.", snap->mismatches_total,
+		         snap->nmismatches);
+	else
+		snprintf(buf, sizeof(buf), "%zu critical mismatch%s in the week, newest first.", snap->nmismatches,
+		         snap->nmismatches == 1 ? "" : "es");
+	para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
+	table_head(d, mc, 10, 15);
+	for (size_t i = 0; i < snap->nmismatches; i++) {
+		const kpi_mismatch *m = &snap->mismatches[i];
+		double x = MARGIN_X;
+		if (need(d, row_h)) {
+			heading(d, "Critical routing mismatches (continued)", 11);
+			table_head(d, mc, 10, 15);
+		}
+		cell(d, &mc[0], x, row_h, kpi__fmt_time(t, sizeof(t), m->decided_at, d->w->tz), KPI__F_SANS, 7.5, KPI__INK);
+		x += mc[0].w;
+		snprintf(buf, sizeof(buf), "%lld", (long long)m->id);
+		cell(d, &mc[1], x, row_h, buf, KPI__F_MONO, 7.5, KPI__INK);
+		x += mc[1].w;
+		snprintf(buf, sizeof(buf), "%lld", (long long)m->design_id);
+		cell(d, &mc[2], x, row_h, buf, KPI__F_MONO, 7.5, KPI__INK);
+		x += mc[2].w;
+		cell(d, &mc[3], x, row_h, m->environment ? m->environment : "—", KPI__F_SANS, 7.5, KPI__INK);
+		x += mc[3].w;
+		cell(d, &mc[4], x, row_h, m->tenant_id ? m->tenant_id : "—", KPI__F_SANS, 7.5, KPI__INK);
+		x += mc[4].w;
+		cell(d, &mc[5], x, row_h, m->style_id ? m->style_id : "—", KPI__F_SANS, 7.5, KPI__INK);
+		x += mc[5].w;
+		cell(d, &mc[6], x, row_h, m->user_id ? m->user_id : "—", KPI__F_SANS, 7.5, KPI__INK);
+		x += mc[6].w;
+		cell(d, &mc[7], x, row_h, m->decided_by ? m->decided_by : "—", KPI__F_SANS, 7.5, KPI__INK);
+		x += mc[7].w;
+		snprintf(buf, sizeof(buf), "%s → %s", m->provider_metadata ? m->provider_metadata : "?",
+		         m->route_outcome ? m->route_outcome : "?");
+		cell(d, &mc[8], x, row_h, buf, KPI__F_BOLD, 7.5, KPI__RED);
+		x += mc[8].w;
+		cell(d, &mc[9], x, row_h, m->design_migrated ? "yes" : "no", KPI__F_SANS, 7.5, KPI__INK);
+		row_rule(d, row_h, false);
+		d->y += row_h;
+	}
+	if (snap->mismatches_total > snap->nmismatches) {
+		snprintf(buf, sizeof(buf), "… and %zu more critical mismatch%s not listed.", snap->mismatches_total - snap->nmismatches,
+		         snap->mismatches_total - snap->nmismatches == 1 ? "" : "es");
+		d->y += 3;
+		need(d, 14);
+		para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
+	}
+}
+
+/* ---- appendix ---- */
+
+/* A key/value line: the key in a narrow column, the value wrapped. */
+static double kv(doc *d, const char *key, const char *val, int font, bool draw)
+{
+	kpi__tstyle ks = kpi__tsw(KPI__F_SANS, 8, KPI__MUTED, 118, KPI__LEFT);
+	kpi__tstyle vs = kpi__tsw(font, font == KPI__F_MONO ? 7.5 : 8.5, KPI__INK, CONTENT_W - 126, KPI__LEFT);
+	double h1, h2;
+	vs.lines = -1;
+	kpi__text_size(d->r, val, &vs, NULL, &h2);
+	if (!draw)
+		return h2 + 3;
+	need(d, h2 + 3); /* never past the page's end: the rest on the next page */
+	h1 = kpi__text(d->r, key, MARGIN_X, d->y, &ks);
+	h2 = kpi__text(d->r, val, MARGIN_X + 126, d->y, &vs);
+	d->y += fmax(h1, h2) + 3;
+	return fmax(h1, h2) + 3;
+}
+
+static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024], const char *keys[8], int fonts[8],
+                      size_t *n)
+{
+	char th[96];
+	size_t k = 0, o = 0;
+	keys[k] = "Definition";
+	fonts[k] = KPI__F_SANS;
+	snprintf(vals[k++], 1024, "%s", def->description ? def->description : "(no description in the catalogue)");
+	keys[k] = "Threshold";
+	fonts[k] = KPI__F_SANS;
+	kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
+	if (def->threshold.op == KPI_OP_NONE)
+		snprintf(vals[k++], 1024, "none (informational: status ok whenever there is a value)");
+	else if (def->threshold.warn_margin > 0) {
+		char m[64];
+		/* a margin of a percentage is in points, not a percent of the target */
+		if (def->unit && strcmp(def->unit, "%") == 0) {
+			kpi__fmt_num(m, sizeof(m) - 4, def->threshold.warn_margin);
+			strcat(m, " pp");
+		} else
+			kpi__fmt_value(m, sizeof(m), true, def->threshold.warn_margin, def->unit);
+		snprintf(vals[k++], 1024, "%s; warn within %s of the target", th, m);
+	} else
+		snprintf(vals[k++], 1024, "%s", th);
+	keys[k] = "Gating";
+	fonts[k] = KPI__F_SANS;
+	snprintf(vals[k++], 1024, "%s", def->gating ? "yes: a breach makes the week NO-GO" : "no: informational, never changes the verdict");
+	keys[k] = "Missing data";
+	fonts[k] = KPI__F_SANS;
+	snprintf(vals[k++], 1024, "%s", def->missing == KPI_MISSING_BLOCK
+	                                        ? "block: no data on this gating KPI makes the week HOLD"
+	                                        : "ignore: no data does not affect the verdict");
+	keys[k] = "Measured";
+	fonts[k] = KPI__F_SANS;
+	snprintf(vals[k++], 1024, "%s, unit %s (%s); source %s%s%s", def->state ? "state as of the week's end" : "flow over the week",
+	         def->unit ? def->unit : "", kpi__unit_words(def->unit),
+	         def->source == KPI_SOURCE_CLOUDWATCH ? "CloudWatch" : "PostgreSQL", def->query ? ", query " : "",
+	         def->query ? def->query : "");
+	keys[k] = "Labels";
+	fonts[k] = KPI__F_SANS;
+	vals[k][0] = '\0';
+	for (size_t i = 0; i < def->nlabels && o < 1024; i++) {
+		o += (size_t)snprintf(vals[k] + o, 1024 - o, "%s%s", i ? "; " : "", def->labels[i].name);
+		if (def->labels[i].nvalues) {
+			for (size_t j = 0; j < def->labels[i].nvalues && o < 1024; j++)
+				o += (size_t)snprintf(vals[k] + o, 1024 - o, "%s%s", j ? ", " : " ∈ {", def->labels[i].values[j]);
+			if (o < 1024)
+				o += (size_t)snprintf(vals[k] + o, 1024 - o, "}");
+		} else if (o < 1024) {
+			o += (size_t)snprintf(vals[k] + o, 1024 - o, " (open-ended)");
+		}
+	}
+	if (!def->nlabels)
+		snprintf(vals[k], 1024, "none (one value per week)");
+	k++;
+	keys[k] = "Query SHA-256";
+	fonts[k] = KPI__F_MONO;
+	snprintf(vals[k++], 1024, "%s", !s ? "(not collected in this snapshot)" : s->query_sha256[0] ? s->query_sha256 : "(no query text recorded)");
+	*n = k;
+}
+
+static void appendix(doc *d)
+{
+	kpi__render *r = d->r;
+	const kpi_snapshot *snap = d->snap;
+	const kpi_window *w = d->w;
+	size_t n = kpi__kpi_count(snap);
+	char buf[1024], t[48], a[16], b[16];
+
+	page_begin(d, SEC_APPENDIX);
+	d->appendix_page[0] = d->pages;
+	heading(d, "Appendix A — KPI definitions", 15);
+	for (size_t i = 0; i < n; i++) {
+		const kpi_series *s;
+		const kpi_def *def = kpi__kpi_def(snap, i, &s);
+		char vals[8][1024];
+		const char *keys[8];
+		int fonts[8];
+		size_t nl;
+		kpi__tstyle ts = kpi__tsw(KPI__F_BOLD, 10, KPI__INK, CONTENT_W, KPI__LEFT);
+		kpi__tstyle is = kpi__tsw(KPI__F_MONO, 8, KPI__MUTED, CONTENT_W, KPI__LEFT);
+		double th, ih, h;
+		ts.lines = -1; /* the whole title, wrapped */
+		def_lines(def, s, vals, keys, fonts, &nl);
+		kpi__text_size(r, def->title, &ts, NULL, &th);
+		kpi__text_size(r, def->id, &is, NULL, &ih);
+		h = th + ih + 4;
+		for (size_t k = 0; k < nl; k++)
+			h += kv(d, keys[k], vals[k], fonts[k], false);
+		need(d, h);
+		d->y += kpi__text(r, def->title, MARGIN_X, d->y, &ts);
+		d->y += kpi__text(r, def->id, MARGIN_X, d->y, &is) + 4;
+		for (size_t k = 0; k < nl; k++)
+			kv(d, keys[k], vals[k], fonts[k], true);
+		d->y += 9;
+	}
+
+	/* B: rollout changes */
+	{
+		static const tcol cc[] = { { "#", 28, KPI__RIGHT },        { "Changed at", 120, KPI__LEFT },
+			                   { "Layer", 80, KPI__LEFT },      { "Key", 170, KPI__LEFT },
+			                   { "Old → new", 250, KPI__LEFT }, { "Actor", 120, KPI__LEFT } };
+		const double row_h = 15;
+		page_begin(d, SEC_APPENDIX);
+		d->appendix_page[1] = d->pages;
+		heading(d, "Appendix B — Rollout changes in the window", 15);
+		{
+			char t2[48];
+			snprintf(buf, sizeof(buf), "Audited flag changes from %s to %s; the numbers are the markers on the charts.",
+			         kpi__fmt_time(t, sizeof(t), w->from, w->tz), kpi__fmt_time(t2, sizeof(t2), w->as_of, w->tz));
+		}
+		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
+		if (!r->nchanges_in) {
+			para(d, "None: no rollout change in the window.", 9, KPI__INK, KPI__F_SANS);
+		} else {
+			table_head(d, cc, 6, 15);
+			for (size_t i = 0; i < snap->nchanges; i++) {
+				const kpi_change *c = &snap->changes[i];
+				double x = MARGIN_X;
+				if (!r->change_no[i])
+					continue;
+				if (need(d, row_h)) {
+					heading(d, "Appendix B — Rollout changes (continued)", 12);
+					table_head(d, cc, 6, 15);
+				}
+				snprintf(buf, sizeof(buf), "%d", r->change_no[i]);
+				cell(d, &cc[0], x, row_h, buf, KPI__F_BOLD, 8, KPI__INK);
+				x += cc[0].w;
+				cell(d, &cc[1], x, row_h, kpi__fmt_time(t, sizeof(t), c->changed_at, w->tz), KPI__F_SANS, 8, KPI__INK);
+				x += cc[1].w;
+				cell(d, &cc[2], x, row_h, c->layer ? c->layer : "—", KPI__F_SANS, 8, KPI__INK);
+				x += cc[2].w;
+				cell(d, &cc[3], x, row_h, c->key ? c->key : "—", KPI__F_SANS, 8, KPI__INK);
+				x += cc[3].w;
+				snprintf(buf, sizeof(buf), "%s → %s", c->old_value ? c->old_value : "(unset)",
+				         c->new_value ? c->new_value : "(removed)");
+				cell(d, &cc[4], x, row_h, buf, KPI__F_SANS, 8, KPI__INK);
+				x += cc[4].w;
+				cell(d, &cc[5], x, row_h, c->actor ? c->actor : "—", KPI__F_SANS, 8, KPI__INK);
+				row_rule(d, row_h, false);
+				d->y += row_h;
+			}
+		}
+	}
+
+	/* C: provenance */
+	d->y += 14;
+	need(d, 200);
+	d->appendix_page[2] = d->pages;
+	heading(d, "Appendix C — Provenance", 15);
+	kv(d, "Snapshot SHA-256", snap->sha256[0] ? snap->sha256 : "(the snapshot was not serialised)", KPI__F_MONO, true);
+	snprintf(buf, sizeof(buf), "format %d, collected by kpi %s; rendered by kpi %s (cairo %s, pango %s, DejaVu fonts "
+	         "from fonts-dejavu-core)", snap->format, snap->tool_version ? snap->tool_version : "(unknown)",
+	         kpi_version(), cairo_version_string(), pango_version_string());
+	kv(d, "Tool versions", buf, KPI__F_SANS, true);
+	if (!snap->nsources)
+		kv(d, "Sources", "(none recorded)", KPI__F_SANS, true);
+	for (size_t i = 0; i < snap->nsources; i++) {
+		snprintf(buf, sizeof(buf), "%s: %s", snap->sources[i].kind ? snap->sources[i].kind : "?",
+		         snap->sources[i].where ? snap->sources[i].where : "");
+		kv(d, i ? "" : "Sources", buf, KPI__F_SANS, true);
+	}
+	{
+		char t2[48], t3[48], dates[64];
+		snprintf(buf, sizeof(buf), "%d ISO week%s %s – %s (%s), time zone %s", w->nweeks, w->nweeks == 1 ? "" : "s",
+		         kpi_week_format(a, sizeof(a), w->first), kpi_week_format(b, sizeof(b), w->last),
+		         kpi__fmt_week_dates(dates, sizeof(dates), w->from, w->to, w->tz), w->tz);
+		kv(d, "Window", buf, KPI__F_SANS, true);
+		snprintf(buf, sizeof(buf), "from %s, to %s (exclusive), as of %s%s", kpi__fmt_time(t, sizeof(t), w->from, w->tz),
+		         kpi__fmt_time(t2, sizeof(t2), w->to, w->tz), kpi__fmt_time(t3, sizeof(t3), w->as_of, w->tz),
+		         w->partial ? " — the last week is partial" : "");
+		kv(d, "Instants", buf, KPI__F_SANS, true);
+		snprintf(buf, sizeof(buf), "%s (%s UTC)", kpi__fmt_time(t, sizeof(t), snap->result->read_at, w->tz),
+		         kpi_time_format(t2, sizeof(t2), snap->result->read_at));
+		if (strcmp(w->tz, "UTC") == 0)
+			kpi__fmt_time(buf, sizeof(buf), snap->result->read_at, w->tz);
+		kv(d, "Data read", buf, KPI__F_SANS, true);
+	}
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+	kv(d, "Not collected", buf, KPI__F_SANS, true);
+	snprintf(buf, sizeof(buf), "%d days (legacy cohort: a design event within this many days before T)", snap->active_days);
+	kv(d, "Active days", buf, KPI__F_SANS, true);
+	kv(d, "Catalogue", snap->catalog && snap->catalog->path ? snap->catalog->path : "(not recorded)", KPI__F_SANS, true);
+	kv(d, "Reproducing", "kpi render --snapshot snapshot.json renders this pack again from the snapshot alone; the same "
+	                     "snapshot and kpi version give the same bytes.", KPI__F_SANS, true);
+}
+
+/* ---- the document ---- */
+
+static void number_changes(kpi__render *r, const kpi_window *w)
+{
+	const kpi_snapshot *snap = r->snap;
+	r->nchanges_in = 0;
+	if (!snap->nchanges || !(r->change_no = calloc(snap->nchanges, sizeof(int))))
+		return;
+	for (size_t i = 0; i < snap->nchanges; i++)
+		if (snap->changes[i].changed_at >= w->from && snap->changes[i].changed_at < w->to)
+			r->change_no[i] = (int)++r->nchanges_in;
+}
+
+static int check_snapshot(const kpi_snapshot *snap, kpi_error *err)
+{
+	if (!snap || !snap->result)
+		return kpi_error_set(err, KPI_EDATA, "render: the snapshot has no result");
+	if (snap->result->window.nweeks < 1 || snap->result->window.nweeks > KPI_MAX_WEEKS)
+		return kpi_error_set(err, KPI_EDATA, "render: the snapshot's window has %d weeks (expected 1..%d)",
+		                     snap->result->window.nweeks, KPI_MAX_WEEKS);
+	if (!snap->verdicts)
+		return kpi_error_set(err, KPI_EDATA, "render: the snapshot has no verdicts");
+	for (size_t i = 0; i < snap->result->nseries; i++) {
+		const kpi_series *s = &snap->result->series[i];
+		if (!s->def)
+			return kpi_error_set(err, KPI_EDATA, "render: series %zu of the snapshot has no definition", i);
+		if (s->nlabels && !s->label_names)
+			return kpi_error_set(err, KPI_EDATA, "render: KPI '%s' has no label names", s->def->id);
+		for (size_t j = 0; j < s->nrows; j++)
+			if (s->nlabels && !s->rows[j].labels)
+				return kpi_error_set(err, KPI_EDATA, "render: row %zu of KPI '%s' has no labels", j, s->def->id);
+	}
+	for (size_t i = 0; i < snap->nchanges; i++)
+		if (!snap->changes[i].layer || !snap->changes[i].key)
+			return kpi_error_set(err, KPI_EDATA, "render: rollout change %zu has no layer or key", i);
+	return 0;
+}
+
+static void truncate_buf(kpi_buf *b, size_t len)
+{
+	b->len = len;
+	if (b->data)
+		b->data[len] = '\0';
+}
+
+static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
+{
+	return kpi_buf_append((kpi_buf *)closure, (const char *)data, len) ? CAIRO_STATUS_WRITE_ERROR
+	                                                                    : CAIRO_STATUS_SUCCESS;
+}
+
+static void document(doc *d)
+{
+	cover(d);
+	scorecard(d);
+	charts(d);
+	drill(d);
+	appendix(d);
+	page_end(d);
+}
+
+int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *trace, kpi_error *err)
+{
+	kpi__render r;
+	doc d;
+	cairo_surface_t *dummy = NULL, *pdf = NULL;
+	cairo_t *cr = NULL;
+	int rc, total;
+	size_t n, start;
+	char buf[512], wk[16], a[16], date[32];
+
+	if ((rc = check_snapshot(snap, err)))
+		return rc;
+	if ((rc = kpi__render_open(&r, snap, err)))
+		return rc;
+	start = out->len;
+	number_changes(&r, &snap->result->window);
+	n = kpi_render_chart_count(snap);
+	memset(&d, 0, sizeof(d));
+	d.r = &r;
+	d.snap = snap;
+	d.w = &snap->result->window;
+	d.v = &snap->verdicts[d.w->nweeks - 1];
+	d.chart_page = calloc(n ? n : 1, sizeof(int));
+	if (!d.chart_page) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+
+	/* pass 1: measure */
+	dummy = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+	cr = cairo_create(dummy);
+	r.cr = cr;
+	r.dry = true;
+	document(&d);
+	total = d.pages;
+	cairo_destroy(cr);
+	cr = NULL;
+
+	/* pass 2: draw */
+	memset(d.sec_page, 0, sizeof(d.sec_page));
+	memset(d.appendix_page, 0, sizeof(d.appendix_page));
+	d.pages = 0;
+	d.total = total;
+	d.open = false;
+	pdf = cairo_pdf_surface_create_for_stream(write_buf, out, PAGE_W, PAGE_H);
+	kpi_week_format(wk, sizeof(wk), d.w->last);
+	snprintf(buf, sizeof(buf), "Rollout go/no-go pack %s — %s", wk, kpi_verdict_name(d.v->verdict));
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_TITLE, buf);
+	snprintf(buf, sizeof(buf), "KPI governance pack for ISO week %s (%s): verdict, scorecard, charts, drill-down and "
+	         "definitions over %d weeks from %s", wk, d.w->tz, d.w->nweeks, kpi_week_format(a, sizeof(a), d.w->first));
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_SUBJECT, buf);
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_AUTHOR, "kpi");
+	snprintf(buf, sizeof(buf), "kpi %s", kpi_version());
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, buf);
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_KEYWORDS, "rollout, go/no-go, KPI, governance");
+	/* never the clock: the pack's as-of instant */
+	kpi_time_format(date, sizeof(date), d.w->as_of);
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATE_DATE, date);
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_MOD_DATE, date);
+	cr = cairo_create(pdf);
+	r.cr = cr;
+	r.dry = false;
+	r.trace = trace;
+	if (trace) {
+		trace->page_w = PAGE_W;
+		trace->page_h = PAGE_H;
+	}
+	document(&d);
+	{
+		int parent;
+		char link[32];
+		for (int s = 0; s < NSEC; s++) {
+			if (!d.sec_page[s])
+				continue;
+			snprintf(link, sizeof(link), "page=%d", d.sec_page[s]);
+			parent = cairo_pdf_surface_add_outline(pdf, CAIRO_PDF_OUTLINE_ROOT, sec_names[s], link,
+			                                       s == SEC_CHARTS ? CAIRO_PDF_OUTLINE_FLAG_OPEN : 0);
+			if (trace && trace->nsections < 8) {
+				trace->section_page[trace->nsections] = d.sec_page[s];
+				trace->section_name[trace->nsections++] = sec_names[s];
+			}
+			if (s == SEC_CHARTS)
+				for (size_t i = 0; i < n; i++) {
+					const kpi_series *ser;
+					const kpi_def *def = kpi__chart_def(snap, i, &ser);
+					snprintf(link, sizeof(link), "page=%d", d.chart_page[i]);
+					cairo_pdf_surface_add_outline(pdf, parent, def->title, link, 0);
+				}
+			if (s == SEC_APPENDIX) {
+				static const char *const parts[3] = { "A — KPI definitions", "B — Rollout changes",
+					                              "C — Provenance" };
+				for (int k = 0; k < 3; k++) {
+					snprintf(link, sizeof(link), "page=%d", d.appendix_page[k]);
+					cairo_pdf_surface_add_outline(pdf, parent, parts[k], link, 0);
+				}
+			}
+		}
+	}
+	if (trace)
+		trace->npages = d.pages;
+	cairo_destroy(cr);
+	cr = NULL;
+	cairo_surface_finish(pdf);
+	if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS) {
+		cairo_status_t st = cairo_surface_status(pdf);
+		rc = kpi_error_set(err, st == CAIRO_STATUS_NO_MEMORY || st == CAIRO_STATUS_WRITE_ERROR ? KPI_ENOMEM : KPI_ERROR,
+		                   "render: cairo PDF: %s", cairo_status_to_string(st));
+		goto done;
+	}
+	if (d.pages != total) {
+		rc = kpi_error_set(err, KPI_ERROR, "render: layout passes disagree (%d vs %d pages)", total, d.pages);
+		goto done;
+	}
+done:
+	if (cr)
+		cairo_destroy(cr);
+	if (pdf)
+		cairo_surface_destroy(pdf);
+	if (dummy)
+		cairo_surface_destroy(dummy);
+	free(d.chart_page);
+	kpi__render_close(&r);
+	if (rc)
+		truncate_buf(out, start); /* nothing partial */
+	return rc;
+}
+
+int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err)
+{
+	return kpi__render_pdf_traced(out, snap, NULL, err);
+}
+
+/* ---- charts as PNG ---- */
+
+size_t kpi_render_chart_count(const kpi_snapshot *snap)
+{
+	size_t n = 0, all = kpi__kpi_count(snap);
+	for (size_t i = 0; i < all; i++) {
+		const kpi_series *s;
+		kpi__kpi_def(snap, i, &s);
+		n += s != NULL;
+	}
+	return n;
+}
+
+const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)
+{
+	const kpi_series *s;
+	const kpi_def *def = i < kpi_render_chart_count(snap) ? kpi__chart_def(snap, i, &s) : NULL;
+	return def ? def->id : NULL;
+}
+
+/* Encode an RGB24 image surface as PNG with libpng. Not
+ * cairo_surface_write_to_png_stream(): that one takes libpng's default
+ * adaptive filtering and compression level, ~31 ms for one 1200x675 chart
+ * here; filter "none" at level 2 takes ~7 ms and gives files as small (charts
+ * are mostly flat colour). No time or text chunks: the same pixels, the same
+ * bytes. */
+typedef struct png_sink {
+	kpi_buf *out;
+	bool failed;
+} png_sink;
+
+static void png_write(png_structp png, png_bytep data, png_size_t len)
+{
+	png_sink *sink = png_get_io_ptr(png);
+	if (kpi_buf_append(sink->out, (const char *)data, len)) {
+		sink->failed = true;
+		png_error(png, "out of memory");
+	}
+}
+
+static void png_flush(png_structp png)
+{
+	(void)png;
+}
+
+static int encode_png(kpi_buf *out, cairo_surface_t *img, const char *id, kpi_error *err)
+{
+	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+	int stride = cairo_image_surface_get_stride(img);
+	const unsigned char *px = cairo_image_surface_get_data(img);
+	png_structp png = NULL;
+	png_infop info = NULL;
+	png_sink sink = { out, false };
+	unsigned char *volatile row = NULL;
+	volatile int rc = 0;
+
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (!png || !(info = png_create_info_struct(png)) || !(row = malloc((size_t)w * 3))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "render: chart '%s' as PNG: out of memory", id);
+		goto done;
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		rc = kpi_error_set(err, sink.failed ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s' as PNG: libpng failed", id);
+		goto done;
+	}
+	png_set_write_fn(png, &sink, png_write, png_flush);
+	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+	             PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_set_compression_level(png, 2);
+	png_set_filter(png, 0, PNG_FILTER_NONE);
+	png_write_info(png, info);
+	for (int y = 0; y < h; y++) {
+		/* CAIRO_FORMAT_RGB24: one native-endian 32-bit word per pixel, xRGB */
+		const uint32_t *src = (const uint32_t *)(const void *)(px + (size_t)y * (size_t)stride);
+		for (int x = 0; x < w; x++) {
+			row[3 * x] = (unsigned char)(src[x] >> 16);
+			row[3 * x + 1] = (unsigned char)(src[x] >> 8);
+			row[3 * x + 2] = (unsigned char)src[x];
+		}
+		png_write_row(png, row);
+	}
+	png_write_end(png, info);
+done:
+	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
+	free(row);
+	return rc;
+}
+
+/* Draw chart `i` into a new RGB24 image of the PNG's size (the caller
+ * destroys it), under the renderer's lock; encoding it needs no lock. */
+static int chart_image(cairo_surface_t **out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
+                       kpi_error *err)
+{
+	kpi__render r;
+	cairo_surface_t *img = NULL;
+	cairo_t *cr = NULL;
+	const kpi_series *s;
+	const kpi_def *def;
+	cairo_status_t st;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_snapshot(snap, err)))
+		return rc;
+	if (i >= kpi_render_chart_count(snap))
+		return kpi_error_set(err, KPI_EUSAGE, "render: chart %zu out of range (the snapshot has %zu)", i,
+		                     kpi_render_chart_count(snap));
+	def = kpi__chart_def(snap, i, &s);
+	if ((rc = kpi__render_open(&r, snap, err)))
+		return rc;
+	number_changes(&r, &snap->result->window);
+	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, KPI_RENDER_PNG_WIDTH, KPI_RENDER_PNG_HEIGHT);
+	cr = cairo_create(img);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	/* the chart's design box, scaled into the image with a margin: the same
+	 * drawing as the PDF page */
+	{
+		double sc = fmin((KPI_RENDER_PNG_WIDTH - 2 * PNG_MARGIN) / KPI__CHART_W,
+		                 (KPI_RENDER_PNG_HEIGHT - 2 * PNG_MARGIN) / KPI__CHART_H);
+		cairo_translate(cr, (KPI_RENDER_PNG_WIDTH - sc * KPI__CHART_W) / 2,
+		                (KPI_RENDER_PNG_HEIGHT - sc * KPI__CHART_H) / 2);
+		cairo_scale(cr, sc, sc);
+	}
+	r.cr = cr;
+	r.trace = trace;
+	if (trace) {
+		trace->page_w = KPI__CHART_W;
+		trace->page_h = KPI__CHART_H;
+		trace->npages = 1;
+	}
+	kpi__chart_draw(&r, def, s, 0, 0);
+	cairo_destroy(cr);
+	cairo_surface_flush(img);
+	kpi__render_close(&r);
+	st = cairo_surface_status(img);
+	if (st != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(img);
+		return kpi_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s': %s",
+		                     def->id, cairo_status_to_string(st));
+	}
+	*out = img;
+	return 0;
+}
+
+int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
+                                 kpi_error *err)
+{
+	cairo_surface_t *img;
+	size_t start = out->len;
+	int rc = chart_image(&img, snap, i, trace, err);
+
+	if (rc)
+		return rc;
+	rc = encode_png(out, img, kpi_render_chart_name(snap, i), err);
+	cairo_surface_destroy(img);
+	if (rc)
+		truncate_buf(out, start);
+	return rc;
+}
+
+int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err)
+{
+	return kpi__render_chart_png_traced(out, snap, i, NULL, err);
+}
+
+/* ---- every chart, encoded in the background ---- */
+
+/* Images drawn but not yet being encoded, at most (each is 3.2 MB): when
+ * the encoders fall behind, the drawing thread encodes one itself. */
+#define CHARTS_PENDING_MAX 6
+#define CHARTS_THREADS_MAX 4
+
+typedef struct chart_slot {
+	cairo_surface_t *img;        /* drawn, until encoded */
+	kpi_buf png;
+	int rc;
+	kpi_error err;
+} chart_slot;
+
+struct kpi_render_charts {
+	const kpi_snapshot *snap;
+	chart_slot *slot;
+	size_t n;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t drawn;                /* slots [0, drawn) have their image */
+	size_t next;                 /* the next slot to encode */
+	size_t done;                 /* encoded (or failed) */
+	bool stop;                   /* kpi_render_charts_free() before the end */
+	pthread_t thread[CHARTS_THREADS_MAX];
+	size_t nthreads;
+};
+
+/* Encode slot i (its image is drawn and nobody else has taken it). */
+static void charts_encode(kpi_render_charts *job, size_t i)
+{
+	chart_slot *sl = &job->slot[i];
+
+	sl->rc = encode_png(&sl->png, sl->img, kpi_render_chart_name(job->snap, i), &sl->err);
+	cairo_surface_destroy(sl->img);
+	sl->img = NULL;
+	pthread_mutex_lock(&job->mu);
+	job->done++;
+	pthread_cond_broadcast(&job->cv);
+	pthread_mutex_unlock(&job->mu);
+}
+
+/* Take the next drawn slot to encode: its index, or n when there is none
+ * (now, with `wait` false; at all, with `wait` true). Called locked. */
+static size_t charts_take(kpi_render_charts *job, bool wait)
+{
+	while (wait && !job->stop && job->next >= job->drawn && job->next < job->n)
+		pthread_cond_wait(&job->cv, &job->mu);
+	if (job->stop || job->next >= job->drawn)
+		return job->n;
+	return job->next++;
+}
+
+static void *charts_worker(void *arg)
+{
+	kpi_render_charts *job = arg;
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&job->mu);
+		i = charts_take(job, true);
+		pthread_mutex_unlock(&job->mu);
+		if (i >= job->n)
+			return NULL;
+		charts_encode(job, i);
+	}
+}
+
+/* Encode in this thread whatever is drawn and not taken. */
+static void charts_help(kpi_render_charts *job, size_t keep)
+{
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&job->mu);
+		i = job->drawn - job->next > keep ? charts_take(job, false) : job->n;
+		pthread_mutex_unlock(&job->mu);
+		if (i >= job->n)
+			return;
+		charts_encode(job, i);
+	}
+}
+
+void kpi_render_charts_free(kpi_render_charts *job)
+{
+	if (!job)
+		return;
+	pthread_mutex_lock(&job->mu);
+	job->stop = true;
+	pthread_cond_broadcast(&job->cv);
+	pthread_mutex_unlock(&job->mu);
+	for (size_t t = 0; t < job->nthreads; t++)
+		pthread_join(job->thread[t], NULL);
+	for (size_t i = 0; i < job->n; i++) {
+		if (job->slot[i].img)
+			cairo_surface_destroy(job->slot[i].img);
+		kpi_buf_release(&job->slot[i].png);
+	}
+	pthread_cond_destroy(&job->cv);
+	pthread_mutex_destroy(&job->mu);
+	free(job->slot);
+	free(job);
+}
+
+int kpi_render_charts_start(kpi_render_charts **out, const kpi_snapshot *snap, kpi_error *err)
+{
+	kpi_render_charts *job;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_snapshot(snap, err)))
+		return rc;
+	if (!(job = calloc(1, sizeof(*job))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	job->snap = snap;
+	job->n = kpi_render_chart_count(snap);
+	pthread_mutex_init(&job->mu, NULL);
+	pthread_cond_init(&job->cv, NULL);
+	if (!(job->slot = calloc(job->n ? job->n : 1, sizeof(*job->slot)))) {
+		kpi_render_charts_free(job);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	/* one encoder per other processor; none on one (the caller encodes
+	 * everything in kpi_render_charts_finish()); a thread that cannot be
+	 * created is one fewer */
+	want = cpus > 1 ? (size_t)(cpus - 1) : 0;
+	if (want > CHARTS_THREADS_MAX)
+		want = CHARTS_THREADS_MAX;
+	if (want > job->n)
+		want = job->n;
+	while (job->nthreads < want && pthread_create(&job->thread[job->nthreads], NULL, charts_worker, job) == 0)
+		job->nthreads++;
+	for (size_t i = 0; i < job->n; i++) {
+		cairo_surface_t *img;
+		if ((rc = chart_image(&img, snap, i, NULL, err))) {
+			kpi_render_charts_free(job);
+			return rc;
+		}
+		pthread_mutex_lock(&job->mu);
+		job->slot[i].img = img;
+		job->drawn++;
+		pthread_cond_broadcast(&job->cv);
+		pthread_mutex_unlock(&job->mu);
+		charts_help(job, job->nthreads ? CHARTS_PENDING_MAX : 0);
+	}
+	*out = job;
+	return 0;
+}
+
+int kpi_render_charts_finish(kpi_render_charts *job, kpi_buf *pngs, kpi_error *err)
+{
+	int rc = 0;
+
+	charts_help(job, 0);
+	pthread_mutex_lock(&job->mu);
+	while (job->done < job->n)
+		pthread_cond_wait(&job->cv, &job->mu);
+	pthread_mutex_unlock(&job->mu);
+	for (size_t i = 0; i < job->n && !rc; i++)
+		if (job->slot[i].rc) {
+			if (err)
+				*err = job->slot[i].err;
+			rc = job->slot[i].rc;
+		}
+	for (size_t i = 0; i < job->n; i++) {
+		if (!rc) {
+			pngs[i] = job->slot[i].png;
+			memset(&job->slot[i].png, 0, sizeof(job->slot[i].png));
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,131 @@
+/* The CloudWatch source's internals (cloudwatch.c), private to libkpi and
+ * open to the unit tests: settings, query files, the batching plan, request
+ * bodies and response parsing. Also used by kpi publish (PutMetricData). */
+#ifndef KPI_CW_H
+#define KPI_CW_H
+
+#include "net/aws.h"
+
+/* GetMetricData limits (NOTES.md). */
+#define KPI__CW_MAX_QUERIES 500
+#define KPI__CW_MAX_DATAPOINTS 100800
+
+/* The "cloudwatch" settings of the config file and the environment. */
+typedef struct kpi__cw_settings {
+	char *load_balancer;     /* KPI_CW_LOAD_BALANCER, cloudwatch.load_balancer; NULL = none */
+	char **queues;           /* KPI_CW_QUEUES, cloudwatch.queues */
+	size_t nqueues;
+	char *region;            /* cloudwatch.region: used when the AWS chain has none */
+	kpi__aws_retry retry;    /* deadline_seconds, retry_base_seconds, retry_max_seconds,
+	                            request_timeout_seconds; KPI_CW_DEADLINE_SECONDS,
+	                            KPI_CW_RETRY_BASE_SECONDS */
+} kpi__cw_settings;
+
+/* Read and check the settings (positions in the config file for errors).
+ * Called by kpi_config_load so a bad setting fails early. */
+int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_error *err);
+void kpi__cw_settings_release(kpi__cw_settings *s);
+
+/* How a KPI's metrics combine into its value. */
+typedef enum kpi__cw_combine {
+	KPI__CW_RATIO_PCT = 0,   /* sum(numerator) / sum(denominator) x 100 */
+	KPI__CW_MAX,             /* maximum of the metric's Maximum */
+	KPI__CW_SUM,             /* sum of the metric's Sum */
+	KPI__CW_PERCENTILE       /* the statistic (pNN) over each whole period */
+} kpi__cw_combine;
+
+typedef enum kpi__cw_role { KPI__CW_VALUE = 0, KPI__CW_NUMERATOR, KPI__CW_DENOMINATOR } kpi__cw_role;
+
+typedef struct kpi__cw_metric {
+	kpi__cw_role role;
+	char *namespace_;
+	char *name;
+	char *stat;
+	bool sparse;             /* emitted only when non-zero: a missing datapoint is no gap */
+} kpi__cw_metric;
+
+/* A query file of queries/cloudwatch/. */
+typedef struct kpi__cw_spec {
+	const kpi_def *def;
+	char *path;
+	char sha256[65];
+	char *dimension;         /* CloudWatch dimension name: "LoadBalancer", "QueueName" */
+	char *values_from;       /* "load_balancer" or "queues" */
+	kpi__cw_combine combine;
+	double scale;            /* multiplies the value (s -> ms: 1000) */
+	kpi__cw_metric metrics[3];
+	size_t nmetrics;
+} kpi__cw_spec;
+
+int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *def, kpi_error *err);
+void kpi__cw_spec_release(kpi__cw_spec *s);
+
+/* The label values a spec reads, from the settings (NULL when none: the KPI
+ * is not configured). Points into `s`. */
+const char *const *kpi__cw_values(const kpi__cw_settings *s, const kpi__cw_spec *spec, size_t *n);
+
+/* One metric series over [t0, t1) at `period`: what one MetricDataQuery
+ * fetches (possibly over several calls). */
+typedef struct kpi__cw_unit {
+	const char *kpi;                /* for messages */
+	const kpi__cw_metric *metric;
+	const char *dimension;
+	const char *dim_value;
+	int64_t t0, t1;
+	int period;
+	size_t n;                       /* (t1 - t0) / period */
+	double *values;                 /* n */
+	unsigned char *flags;           /* n: KPI__CW_PRESENT | KPI__CW_PARTIAL */
+} kpi__cw_unit;
+
+#define KPI__CW_PRESENT 1
+#define KPI__CW_PARTIAL 2
+
+int kpi__cw_unit_init(kpi__cw_unit *u, const char *kpi, const kpi__cw_metric *m, const char *dimension,
+                      const char *dim_value, int64_t t0, int64_t t1, int period, kpi_error *err);
+void kpi__cw_unit_release(kpi__cw_unit *u);
+
+/* One GetMetricData call of a plan: a time range and the units it asks for
+ * (each as query "q<i>", i its index in `units`). */
+typedef struct kpi__cw_call {
+	int64_t t0, t1;
+	size_t *units;
+	size_t nunits;
+} kpi__cw_call;
+
+/* Plan the calls for `units`: units with the same range and period share
+ * calls, at most KPI__CW_MAX_QUERIES queries and KPI__CW_MAX_DATAPOINTS
+ * datapoints per call, splitting the range on period boundaries where one
+ * query alone would return more. Checks CloudWatch's period rules against
+ * the age of each call's start at `now`. */
+int kpi__cw_plan(kpi__cw_call **out, size_t *ncalls, const kpi__cw_unit *units, size_t nunits, int64_t now,
+                 kpi_error *err);
+void kpi__cw_plan_free(kpi__cw_call *calls, size_t n);
+
+/* The smallest period granularity CloudWatch allows for data starting at
+ * `start` (60, 300 or 3600 s by age). */
+int kpi__cw_granularity(int64_t start, int64_t now);
+
+/* The JSON body of one call (with NextToken when `next_token` is set). */
+int kpi__cw_request_body(kpi_buf *out, const kpi__cw_call *call, const kpi__cw_unit *units,
+                         const char *next_token, bool pretty, kpi_error *err);
+
+/* Apply one GetMetricData response body to the call's units. *next_token
+ * gets the NextToken to follow (caller frees), or NULL at the end.
+ * @return 0; KPI_EDATA for a malformed body or shape (naming the KPI);
+ *         KPI_ESOURCE for StatusCode InternalError, KPI_EAUTH for Forbidden. */
+int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const char *body, size_t len,
+                           char **next_token, kpi_error *err);
+
+/* Run a plan: every call, NextToken to the end, with retries. */
+typedef struct kpi__cw_stats {
+	kpi__aws_stats aws;
+	int calls;         /* GetMetricData calls (pages included) */
+	size_t queries;    /* MetricDataQueries sent */
+	size_t datapoints; /* datapoints received */
+} kpi__cw_stats;
+
+int kpi__cw_run(kpi__cw_unit *units, size_t nunits, const kpi__aws *aws, const kpi__aws_retry *retry,
+                int64_t now, kpi__cw_stats *stats, kpi_error *err);
+
+#endif

@@ -1,0 +1,799 @@
+/*
+ * The PostgreSQL source: one read-only, repeatable-read transaction per run
+ * (every KPI of a run sees the same snapshot), statement_timeout and the
+ * configured time zone set as transaction-local settings, application_name
+ * kpi. Queries get their window as parameters and return binary results,
+ * whose column names and types are checked against the result contract
+ * (SPEC §5) before a single number is used.
+ */
+#include "core/internal.h"
+#include <libpq-fe.h>
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Type OIDs from pg_type.h (stable across PostgreSQL versions). */
+#define OID_BOOL 16
+#define OID_TEXT 25
+#define OID_FLOAT8 701
+#define OID_VARCHAR 1043
+#define OID_TIMESTAMPTZ 1184
+#define OID_JSONB 3802
+#define OID_INT4 23
+
+/* Seconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
+#define PG_EPOCH_OFFSET 946684800LL
+
+struct kpi_pg {
+	PGconn *conn;
+	char where[256];   /* "host=... port=... dbname=..." without secrets */
+	char snapshot[64]; /* the exported snapshot id, "" when not shared */
+};
+
+static void first_line(char *dst, size_t n, const char *msg)
+{
+	size_t i = 0;
+	if (!msg)
+		msg = "";
+	/* libpq prefixes server messages with "ERROR:  " / "FATAL:  ". */
+	if (strncmp(msg, "FATAL:  ", 8) == 0 || strncmp(msg, "ERROR:  ", 8) == 0)
+		msg += 8;
+	while (msg[i] && msg[i] != '\n' && i + 1 < n) {
+		dst[i] = msg[i];
+		i++;
+	}
+	dst[i] = '\0';
+}
+
+const char *kpi__pg_where(const kpi_pg *pg)
+{
+	return pg->where;
+}
+
+void kpi_pg_close(kpi_pg *pg)
+{
+	if (!pg)
+		return;
+	if (pg->conn) {
+		if (PQstatus(pg->conn) == CONNECTION_OK)
+			PQclear(PQexec(pg->conn, "ROLLBACK"));
+		PQfinish(pg->conn);
+	}
+	free(pg);
+}
+
+int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err)
+{
+	/* connect_timeout comes before dbname so a conninfo can override it;
+	 * application_name comes after so every session is labelled kpi. */
+	const char *keys[4], *vals[4];
+	int n = 0;
+	char msg[512];
+	PGconn *conn;
+	PGconn **out = (PGconn **)out_;
+
+	*out = NULL;
+	keys[n] = "connect_timeout";
+	vals[n++] = kpi_config_env(cfg, "PGCONNECT_TIMEOUT") ? kpi_config_env(cfg, "PGCONNECT_TIMEOUT") : "10";
+	if (cfg->conninfo && *cfg->conninfo) {
+		keys[n] = "dbname";
+		vals[n++] = cfg->conninfo;
+	}
+	keys[n] = "application_name";
+	vals[n++] = "kpi";
+	keys[n] = NULL;
+	vals[n] = NULL;
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (!conn)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory connecting to PostgreSQL");
+	snprintf(where, wsize, "host=%s port=%s dbname=%s user=%s",
+	         PQhost(conn) ? PQhost(conn) : "?", PQport(conn) ? PQport(conn) : "?",
+	         PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
+	if (PQstatus(conn) != CONNECTION_OK) {
+		const char *m = PQerrorMessage(conn);
+		int code = (strstr(m, "password authentication failed") || strstr(m, "no password supplied") ||
+		            strstr(m, "authentication failed"))
+		                   ? KPI_EAUTH
+		                   : KPI_ESOURCE;
+		/* libpq's message may span lines ("connection to server ... failed: ..."). */
+		const char *p = strstr(m, "failed: ");
+		first_line(msg, sizeof(msg), p ? p + 8 : m);
+		kpi_error_set(err, code, "cannot connect to PostgreSQL (%s): %s", where, msg);
+		PQfinish(conn);
+		return code;
+	}
+	*out = conn;
+	return 0;
+}
+
+/* Open the read-only transaction on `conn`, importing `snapshot` when not
+ * NULL (SET TRANSACTION SNAPSHOT must come before any query), and set its
+ * statement_timeout, TimeZone, DateStyle and jit. */
+static int begin_tx(PGconn *conn, const char *where, const char *snapshot, const kpi_config *cfg,
+                    kpi_error *err)
+{
+	char timeout[32], msg[512], *lit = NULL, sql[128];
+	const char *params[2], *what = "cannot start a read-only transaction";
+	PGresult *r = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+
+	if (PQresultStatus(r) == PGRES_COMMAND_OK && snapshot) {
+		/* A utility statement takes no parameters: the id is the server's
+		 * own (checked by kpi__pg_open_shared) and quoted by libpq. */
+		PQclear(r);
+		r = NULL;
+		what = "cannot import the run's snapshot on a further connection";
+		if ((lit = PQescapeLiteral(conn, snapshot, strlen(snapshot)))) {
+			snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT %s", lit);
+			PQfreemem(lit);
+			r = PQexec(conn, sql);
+		}
+	}
+	if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+		PQclear(r);
+		snprintf(timeout, sizeof(timeout), "%d", cfg->statement_timeout_ms);
+		params[0] = timeout;
+		params[1] = cfg->timezone;
+		what = "cannot set statement_timeout and TimeZone";
+		/* jit off: compiling these plans with LLVM costs 0.3-0.7 s per query
+		 * and per parallel worker, more than it saves on their scans (see
+		 * docs/performance.md). */
+		r = PQexecParams(conn,
+		                 "SELECT set_config('statement_timeout', $1, true), "
+		                 "set_config('TimeZone', $2, true), set_config('DateStyle', 'ISO', true), "
+		                 "set_config('jit', 'off', true)",
+		                 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			PQclear(r);
+			return 0;
+		}
+	}
+	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	PQclear(r);
+	return kpi_error_set(err, KPI_ESOURCE, "PostgreSQL (%s): %s: %s", where, what, msg);
+}
+
+/* Export the transaction's snapshot into pg->snapshot. A failed statement
+ * aborts the transaction (and an export cannot be guarded by a savepoint:
+ * "cannot export a snapshot from a subtransaction"), so on failure the
+ * transaction is rolled back and begun again, unshared; nothing has been
+ * read in it yet. */
+static int export_snapshot(kpi_pg *pg, const kpi_config *cfg, kpi_error *err)
+{
+	PGresult *r = PQexec(pg->conn, "SELECT pg_export_snapshot()");
+	const char *id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+	size_t len = strlen(id);
+
+	if (len > 0 && len < sizeof(pg->snapshot) && strspn(id, "0123456789ABCDEFabcdef-") == len) {
+		memcpy(pg->snapshot, id, len + 1);
+		PQclear(r);
+		return 0;
+	}
+	PQclear(r);
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		return kpi_error_set(err, KPI_ESOURCE, "lost the connection to PostgreSQL (%s): %s", pg->where,
+		                     PQerrorMessage(pg->conn));
+	PQclear(PQexec(pg->conn, "ROLLBACK"));
+	return begin_tx(pg->conn, pg->where, NULL, cfg, err);
+}
+
+int kpi__pg_open_shared(kpi_pg **out, const kpi_config *cfg, bool share, kpi_error *err)
+{
+	int rc;
+	kpi_pg *pg = calloc(1, sizeof(*pg));
+
+	*out = NULL;
+	if (!pg)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if ((rc = kpi__pg_connect((struct pg_conn **)&pg->conn, pg->where, sizeof(pg->where), cfg, err))) {
+		free(pg);
+		return rc;
+	}
+	if ((rc = begin_tx(pg->conn, pg->where, NULL, cfg, err)) ||
+	    (share && cfg->connections > 1 && (rc = export_snapshot(pg, cfg, err)))) {
+		kpi_pg_close(pg);
+		return rc;
+	}
+	*out = pg;
+	return 0;
+}
+
+int kpi_pg_open(kpi_pg **out, const kpi_config *cfg, kpi_error *err)
+{
+	return kpi__pg_open_shared(out, cfg, false, err);
+}
+
+int kpi_query_text(char **out, const kpi_config *cfg, const kpi_def *def, kpi_error *err)
+{
+	char *path = kpi__path_join(cfg->query_dir, def->query);
+	int rc;
+	if (!path)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	rc = kpi__read_file(out, NULL, path, err);
+	if (rc)
+		kpi_error_wrap(err, "KPI %s", def->id);
+	free(path);
+	return rc;
+}
+
+void kpi_query_params_init(kpi_query_params *out, const kpi_config *cfg, const kpi_catalog *cat,
+                           const kpi_window *w)
+{
+	const kpi_def *cov = kpi_catalog_find(cat, "legacy_coverage_pct");
+	double target = cov && cov->threshold.op != KPI_OP_NONE ? cov->threshold.target : 95.0;
+
+	memset(out, 0, sizeof(*out));
+	out->n = 4;
+	out->names[0] = "from";
+	kpi_time_format(out->values[0], sizeof(out->values[0]), w->from);
+	out->names[1] = "to";
+	kpi_time_format(out->values[1], sizeof(out->values[1]), w->as_of);
+	out->names[2] = "active_days";
+	snprintf(out->values[2], sizeof(out->values[2]), "%d", cfg->active_days);
+	out->names[3] = "coverage_target";
+	kpi_format_number(out->values[3], sizeof(out->values[3]), true, target);
+}
+
+/* ---- binary result decoding ---- */
+
+static uint64_t be64(const char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | (unsigned char)p[i];
+	return v;
+}
+
+static int get_float8(const PGresult *r, int row, int col, bool *has, double *v)
+{
+	uint64_t bits;
+	if (PQgetisnull(r, row, col)) {
+		*has = false;
+		*v = 0;
+		return 0;
+	}
+	if (PQgetlength(r, row, col) != 8)
+		return -1;
+	bits = be64(PQgetvalue(r, row, col));
+	memcpy(v, &bits, sizeof(*v));
+	*has = !isnan(*v);
+	return 0;
+}
+
+/* Map a query offset (1-based character position) to line:col. */
+static void offset_to_linecol(const char *text, long pos, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (long i = 0; text[i] && i < pos - 1; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+typedef struct colmap {
+	int period_start, value, numerator, denominator, applicable, labels_json;
+	int label_cols[16];
+} colmap;
+
+static int check_columns(const PGresult *r, const kpi_def *def, const char *qpath, colmap *m,
+                         kpi_error *err)
+{
+	int nf = PQnfields(r);
+
+	memset(m, -1, sizeof(*m));
+	if (def->nlabels > 16)
+		return kpi_error_set(err, KPI_ECONFIG, "KPI %s: more than 16 labels", def->id);
+	for (int c = 0; c < nf; c++) {
+		const char *name = PQfname(r, c);
+		Oid t = PQftype(r, c);
+		int li = kpi_def_label_index(def, name);
+		const char *want = NULL;
+		if (strcmp(name, "period_start") == 0) {
+			m->period_start = c;
+			if (t != OID_TIMESTAMPTZ)
+				want = "timestamptz";
+		} else if (strcmp(name, "value") == 0 || strcmp(name, "numerator") == 0 ||
+		           strcmp(name, "denominator") == 0) {
+			*(name[0] == 'v' ? &m->value : name[0] == 'n' ? &m->numerator : &m->denominator) = c;
+			if (t != OID_FLOAT8)
+				want = "float8";
+		} else if (strcmp(name, "applicable") == 0) {
+			m->applicable = c;
+			if (t != OID_BOOL)
+				want = "boolean";
+		} else if (strcmp(name, "labels") == 0) {
+			m->labels_json = c;
+			if (t != OID_JSONB)
+				want = "jsonb";
+		} else if (li >= 0) {
+			m->label_cols[li] = c;
+			if (t != OID_TEXT && t != OID_VARCHAR)
+				want = "text";
+		} else {
+			return kpi_error_set(err, KPI_ECONTRACT,
+			                     "KPI %s (%s): unexpected result column '%s' (the contract is "
+			                     "period_start, labels or label columns, value, numerator, denominator)",
+			                     def->id, qpath, name);
+		}
+		if (want)
+			return kpi_error_set(err, KPI_ECONTRACT,
+			                     "KPI %s (%s): result column '%s' must be %s (cast it in the query)",
+			                     def->id, qpath, name, want);
+	}
+	{
+		const char *miss = m->period_start < 0 ? "period_start" : m->value < 0 ? "value"
+		                   : m->numerator < 0                 ? "numerator"
+		                   : m->denominator < 0               ? "denominator"
+		                                                      : NULL;
+		if (miss)
+			return kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): result has no column '%s'",
+			                     def->id, qpath, miss);
+	}
+	for (size_t i = 0; i < def->nlabels; i++)
+		if (m->label_cols[i] < 0 && m->labels_json < 0)
+			return kpi_error_set(err, KPI_ECONTRACT,
+			                     "KPI %s (%s): result has no column for label '%s' (nor a labels jsonb)",
+			                     def->id, qpath, def->labels[i].name);
+	return 0;
+}
+
+/* The label values of one result row, as strings owned by `vals`. */
+static int row_labels(const PGresult *r, int row, const kpi_def *def, const colmap *m,
+                      const char *qpath, char **vals, kpi_error *err)
+{
+	json_t *obj = NULL;
+	int rc = 0;
+
+	if (m->labels_json >= 0 && !PQgetisnull(r, row, m->labels_json)) {
+		const char *p = PQgetvalue(r, row, m->labels_json);
+		int len = PQgetlength(r, row, m->labels_json);
+		if (len < 1 || p[0] != 1 ||
+		    !(obj = json_loadb(p + 1, (size_t)len - 1, 0, NULL)) || !json_is_object(obj)) {
+			json_decref(obj);
+			return kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): labels is not a JSON object",
+			                     def->id, qpath);
+		}
+	}
+	for (size_t i = 0; i < def->nlabels; i++) {
+		const char *v = NULL;
+		if (m->label_cols[i] >= 0) {
+			if (!PQgetisnull(r, row, m->label_cols[i]))
+				v = PQgetvalue(r, row, m->label_cols[i]);
+		} else if (obj) {
+			v = json_string_value(json_object_get(obj, def->labels[i].name));
+		}
+		if (!v) {
+			rc = kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): row %d has no value for label '%s'",
+			                   def->id, qpath, row + 1, def->labels[i].name);
+			break;
+		}
+		vals[i] = strdup(v);
+	}
+	json_decref(obj);
+	return rc;
+}
+
+/* Position of a label combination in the catalogue's value order, or -1 when
+ * a value is not among the known ones. */
+static long combo_index(const kpi_def *def, char **vals)
+{
+	long idx = 0;
+	for (size_t i = 0; i < def->nlabels; i++) {
+		const kpi_label_def *l = &def->labels[i];
+		long k = -1;
+		for (size_t j = 0; j < l->nvalues; j++)
+			if (strcmp(l->values[j], vals[i]) == 0)
+				k = (long)j;
+		if (k < 0)
+			return -1;
+		idx = idx * (long)l->nvalues + k;
+	}
+	return idx;
+}
+
+static long combo_count(const kpi_def *def)
+{
+	long n = 1;
+	for (size_t i = 0; i < def->nlabels; i++)
+		n *= (long)def->labels[i].nvalues;
+	return n;
+}
+
+static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const kpi_window *w,
+                     const colmap *m, const char *qpath, kpi_error *err)
+{
+	long ncombo = combo_count(def);
+	size_t total = (size_t)w->nweeks * (size_t)ncombo;
+	bool *seen = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < def->nlabels; i++)
+		if (def->labels[i].nvalues == 0)
+			return kpi_error_set(err, KPI_ECONFIG,
+			                     "KPI %s: label '%s' of a Postgres KPI needs its known values in the catalogue",
+			                     def->id, def->labels[i].name);
+	s->rows = calloc(total, sizeof(*s->rows));
+	seen = calloc(total, sizeof(*seen));
+	if (!s->rows || !seen) {
+		free(seen);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	s->nrows = total;
+	/* Every (week, label set) first gets the KPI's empty value. */
+	for (int wi = 0; wi < w->nweeks; wi++) {
+		for (long c = 0; c < ncombo; c++) {
+			kpi_row *row = &s->rows[(size_t)wi * (size_t)ncombo + (size_t)c];
+			long rem = c;
+			row->period_start = w->starts[wi];
+			row->period_end = w->starts[wi + 1];
+			row->partial = w->partial && wi == w->nweeks - 1;
+			row->applicable = true;
+			row->has_value = def->empty_is_zero;
+			row->value = 0;
+			row->labels = calloc(def->nlabels + 1, sizeof(char *));
+			if (!row->labels) {
+				free(seen);
+				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			}
+			for (size_t li = def->nlabels; li-- > 0;) {
+				const kpi_label_def *l = &def->labels[li];
+				row->labels[li] = strdup(l->values[rem % (long)l->nvalues]);
+				rem /= (long)l->nvalues;
+			}
+		}
+	}
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		char *vals[16] = { 0 };
+		int64_t ps;
+		int wi;
+		long c;
+		kpi_row *row;
+
+		if (PQgetisnull(r, i, m->period_start) || PQgetlength(r, i, m->period_start) != 8) {
+			rc = kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): row %d has a null period_start",
+			                   def->id, qpath, i + 1);
+			break;
+		}
+		ps = (int64_t)be64(PQgetvalue(r, i, m->period_start));
+		/* microseconds since 2000-01-01, floored to seconds */
+		ps = (ps >= 0 ? ps / 1000000 : -((-ps + 999999) / 1000000)) + PG_EPOCH_OFFSET;
+		wi = kpi_window_index(w, ps);
+		if (wi < 0) {
+			char t[32];
+			rc = kpi_error_set(err, KPI_ECONTRACT,
+			                   "KPI %s (%s): period_start %s is not the start of a week in the "
+			                   "window (%s, zone %s)",
+			                   def->id, qpath, kpi_time_format(t, sizeof(t), ps), "Monday 00:00", w->tz);
+			break;
+		}
+		if ((rc = row_labels(r, i, def, m, qpath, vals, err)) == 0) {
+			c = combo_index(def, vals);
+			if (c < 0) {
+				char lb[256] = "";
+				for (size_t li = 0; li < def->nlabels; li++)
+					snprintf(lb + strlen(lb), sizeof(lb) - strlen(lb), "%s%s=%s", li ? "," : "",
+					         def->labels[li].name, vals[li]);
+				rc = kpi_error_set(err, KPI_ECONTRACT,
+				                   "KPI %s (%s): label set %s is not among the catalogue's known values",
+				                   def->id, qpath, lb);
+			} else if (seen[(size_t)wi * (size_t)ncombo + (size_t)c]) {
+				rc = kpi_error_set(err, KPI_ECONTRACT,
+				                   "KPI %s (%s): two rows for the same week and label set", def->id, qpath);
+			} else {
+				seen[(size_t)wi * (size_t)ncombo + (size_t)c] = true;
+				row = &s->rows[(size_t)wi * (size_t)ncombo + (size_t)c];
+				if (get_float8(r, i, m->value, &row->has_value, &row->value) ||
+				    get_float8(r, i, m->numerator, &row->has_numerator, &row->numerator) ||
+				    get_float8(r, i, m->denominator, &row->has_denominator, &row->denominator))
+					rc = kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): malformed float8", def->id, qpath);
+				if (m->applicable >= 0 && !PQgetisnull(r, i, m->applicable))
+					row->applicable = PQgetvalue(r, i, m->applicable)[0] != 0;
+			}
+		}
+		for (size_t li = 0; li < def->nlabels; li++)
+			free(vals[li]);
+	}
+	free(seen);
+	return rc;
+}
+
+/* Translate a failed query into kpi_error: a lost connection, a timeout
+ * (SQLSTATE 57014), no result set, or the server's message at the
+ * file:line:col of the query text when it gives a position. */
+static int query_error(PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg, const char *text,
+                       const char *qpath, const char *what, kpi_error *err)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+	char msg[512];
+
+	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	if (PQstatus(conn) != CONNECTION_OK)
+		return kpi_error_set(err, KPI_ESOURCE, "%s (%s): lost the connection to PostgreSQL (%s): %s",
+		                     what, qpath, where, msg);
+	if (state && strcmp(state, "57014") == 0)
+		return kpi_error_set(err, KPI_ETIMEOUT, "%s (%s): query cancelled after statement_timeout %d ms: %s",
+		                     what, qpath, cfg->statement_timeout_ms, msg);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		return kpi_error_set(err, KPI_ECONTRACT, "%s (%s): the query returned no result set", what, qpath);
+	if (pos) {
+		int line, col;
+		offset_to_linecol(text, atol(pos), &line, &col);
+		return kpi_error_set(err, KPI_ESOURCE, "%s:%d:%d: %s: %s", qpath, line, col, what, msg);
+	}
+	return kpi_error_set(err, KPI_ESOURCE, "%s (%s): %s%s%s", what, qpath, msg, state ? " SQLSTATE " : "",
+	                     state ? state : "");
+}
+
+/* One KPI query of a run: its text, parameters and, once run, its rows. */
+typedef struct fetch_job {
+	const kpi_def *def;
+	kpi_series *out;
+	char *text, *qpath;
+	kpi_query_params qp;
+	const char *vals[4];
+} fetch_job;
+
+static const Oid fetch_types[4] = { OID_TIMESTAMPTZ, OID_TIMESTAMPTZ, OID_INT4, OID_FLOAT8 };
+
+static void job_release(fetch_job *j)
+{
+	free(j->text);
+	free(j->qpath);
+	j->text = j->qpath = NULL;
+}
+
+/* Read the query text and fill the parameters. */
+static int job_prepare(fetch_job *j, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                       const kpi_window *w, kpi_series *out, kpi_error *err)
+{
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->def = def;
+	j->out = out;
+	if ((rc = kpi__series_init(out, def, err)))
+		return rc;
+	if (!(j->qpath = kpi__path_join(cfg->query_dir, def->query)))
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	else if (!(rc = kpi_query_text(&j->text, cfg, def, err)))
+		kpi_sha256_hex(out->query_sha256, j->text, strlen(j->text));
+	if (rc) {
+		kpi__series_release(out);
+		job_release(j);
+		return rc;
+	}
+	kpi_query_params_init(&j->qp, cfg, cat, w);
+	for (int i = 0; i < 4; i++)
+		j->vals[i] = j->qp.values[i];
+	return 0;
+}
+
+/* Check the result `r` of the job's query on `conn` and fill its series;
+ * on failure the series is released. The job's text is released either way. */
+static int job_finish(fetch_job *j, PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg,
+                      const kpi_window *w, kpi_error *err)
+{
+	char what[160];
+	colmap m;
+	int rc;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		snprintf(what, sizeof(what), "KPI %s", j->def->id);
+		rc = query_error(conn, where, r, cfg, j->text, j->qpath, what, err);
+	} else if (!(rc = check_columns(r, j->def, j->qpath, &m, err))) {
+		rc = fill_rows(j->out, r, j->def, w, &m, j->qpath, err);
+	}
+	if (rc)
+		kpi__series_release(j->out);
+	job_release(j);
+	return rc;
+}
+
+int kpi_pg_fetch(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                 const kpi_window *w, kpi_series *out, kpi_error *err)
+{
+	fetch_job j;
+	PGresult *r;
+	int rc;
+
+	if ((rc = job_prepare(&j, cfg, cat, def, w, out, err)))
+		return rc;
+	r = PQexecParams(pg->conn, j.text, 4, fetch_types, j.vals, NULL, NULL, 1);
+	rc = job_finish(&j, pg->conn, pg->where, r, cfg, w, err);
+	PQclear(r);
+	return rc;
+}
+
+/* ---- several queries at once, on connections sharing one snapshot ---- */
+
+typedef struct fetch_slot {
+	PGconn *conn;
+	long job;          /* index of the running query, -1 when idle */
+	PGresult *result;  /* its last result so far */
+	bool cancelled;
+} fetch_slot;
+
+/* Open a further connection into the run's snapshot; NULL when it cannot
+ * (max_connections reached...): the run then uses fewer connections, with
+ * the same results. */
+static PGconn *open_more(const kpi_pg *pg, const kpi_config *cfg)
+{
+	PGconn *conn = NULL;
+	char where[256];
+	kpi_error ignored = KPI_ERROR_INIT;
+
+	if (kpi__pg_connect((struct pg_conn **)&conn, where, sizeof(where), cfg, &ignored))
+		return NULL;
+	if (begin_tx(conn, where, pg->snapshot, cfg, &ignored)) {
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* Read what has arrived on a busy slot; true when its query is complete
+ * (or its connection is gone). */
+static bool slot_collect(fetch_slot *s)
+{
+	PGresult *r;
+
+	if (!PQconsumeInput(s->conn))
+		return true;
+	while (!PQisBusy(s->conn)) {
+		if (!(r = PQgetResult(s->conn)))
+			return true;
+		PQclear(s->result);
+		s->result = r;
+	}
+	return false;
+}
+
+static void slot_cancel(fetch_slot *s)
+{
+	char buf[256];
+	PGcancel *c = PQgetCancel(s->conn);
+
+	if (c) {
+		PQcancel(c, buf, sizeof(buf));
+		PQfreeCancel(c);
+	}
+	s->cancelled = true;
+}
+
+int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *const *defs,
+                       size_t n, const kpi_window *w, kpi_series *out, kpi_error *err)
+{
+	fetch_slot slots[KPI_PG_MAX_CONNECTIONS];
+	fetch_job *jobs = NULL;
+	struct pollfd pfd[KPI_PG_MAX_CONNECTIONS];
+	size_t nslots = 1, next = 0, failed = n;
+	int want = cfg->connections < KPI_PG_MAX_CONNECTIONS ? cfg->connections : KPI_PG_MAX_CONNECTIONS;
+	kpi_error first = KPI_ERROR_INIT;
+
+	if (n <= 1 || !pg->snapshot[0] || want <= 1) {
+		for (size_t i = 0; i < n; i++) {
+			int rc = kpi_pg_fetch(pg, cfg, cat, defs[i], w, &out[i], err);
+			if (rc) {
+				for (size_t k = 0; k < i; k++)
+					kpi__series_release(&out[k]);
+				return rc;
+			}
+		}
+		return 0;
+	}
+	if (!(jobs = calloc(n, sizeof(*jobs))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	memset(slots, 0, sizeof(slots));
+	slots[0].conn = pg->conn;
+	slots[0].job = -1;
+	while (nslots < (size_t)want && nslots < n && (slots[nslots].conn = open_more(pg, cfg)))
+		slots[nslots++].job = -1;
+
+	for (;;) {
+		size_t nbusy = 0;
+		/* Hand the next queries to idle connections; none after a failure
+		 * except those before it in `defs` order, which a serial run would
+		 * have run (and whose failure it would report instead). */
+		for (size_t s = 0; s < nslots && next < failed; s++) {
+			fetch_job *j = &jobs[next];
+			if (slots[s].job >= 0)
+				continue;
+			if (job_prepare(j, cfg, cat, defs[next], w, &out[next], &first) ||
+			    (PQsendQueryParams(slots[s].conn, j->text, 4, fetch_types, j->vals, NULL, NULL, 1) != 1 &&
+			     job_finish(j, slots[s].conn, pg->where, NULL, cfg, w, &first))) {
+				failed = next++;
+				break;
+			}
+			slots[s].job = (long)next++;
+		}
+		for (size_t s = 0; s < nslots; s++) {
+			if (slots[s].job < 0)
+				continue;
+			if ((size_t)slots[s].job > failed && !slots[s].cancelled)
+				slot_cancel(&slots[s]);
+			pfd[nbusy].fd = PQsocket(slots[s].conn);
+			pfd[nbusy].events = POLLIN;
+			pfd[nbusy++].revents = 0;
+		}
+		if (nbusy == 0)
+			break;
+		if (poll(pfd, nbusy, -1) < 0 && errno != EINTR) {
+			kpi_error_set(&first, KPI_ESOURCE, "waiting for PostgreSQL (%s): %s", pg->where, strerror(errno));
+			failed = 0;
+			break;
+		}
+		for (size_t s = 0, b = 0; s < nslots; s++) {
+			kpi_error e = KPI_ERROR_INIT;
+			size_t i = (size_t)slots[s].job;
+			if (slots[s].job < 0)
+				continue;
+			if (!(pfd[b++].revents) || !slot_collect(&slots[s]))
+				continue;
+			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, cfg, w, &e) && i < failed) {
+				failed = i;
+				first = e;
+			}
+			PQclear(slots[s].result);
+			slots[s].result = NULL;
+			slots[s].job = -1;
+			slots[s].cancelled = false;
+		}
+	}
+	/* On failure nothing is handed back: every series and query text goes
+	 * (both releases are no-ops for what job_finish already released). */
+	if (failed < n) {
+		for (size_t i = 0; i < next; i++) {
+			kpi__series_release(&out[i]);
+			job_release(&jobs[i]);
+		}
+		if (err)
+			*err = first;
+	}
+	for (size_t s = 1; s < nslots; s++) {
+		PQclear(slots[s].result);
+		PQfinish(slots[s].conn); /* ends its read-only transaction */
+	}
+	PQclear(slots[0].result);
+	free(jobs);
+	return failed < n ? first.code : 0;
+}
+
+int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const kpi_config *cfg,
+                       const char *name, const char *what, int nparams, const char *const *params,
+                       kpi_error *err)
+{
+	char *qpath = kpi__path_join(cfg->query_dir, name), *text = NULL;
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!qpath)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if ((rc = kpi__read_file(&text, NULL, qpath, err))) {
+		kpi_error_wrap(err, "%s", what);
+		goto done;
+	}
+	if (sha256)
+		kpi_sha256_hex(sha256, text, strlen(text));
+	/* Text parameters and results: the query casts its parameters, and the
+	 * caller reads integers and float8 (shortest exact text since PG 12). */
+	r = PQexecParams(pg->conn, text, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = query_error(pg->conn, pg->where, r, cfg, text, qpath, what, err);
+		PQclear(r);
+		goto done;
+	}
+	*out = (struct pg_result *)r;
+done:
+	free(text);
+	free(qpath);
+	return rc;
+}
