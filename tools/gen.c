@@ -566,12 +566,19 @@ static int write_out(const char *path, const kpi_buf *b)
 {
 	char tmp[4096];
 	FILE *f;
+	bool ok;
 	if (!path || strcmp(path, "-") == 0)
 		return kpi_write_stdout(b);
+	/* beside the target and renamed over it: never a half-written page */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!(f = fopen(tmp, "wb")) || (b->len && fwrite(b->data, 1, b->len, f) != b->len) || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
+	f = fopen(tmp, "wb");
+	ok = f && (!b->len || fwrite(b->data, 1, b->len, f) == b->len);
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) != 0) {
 		fprintf(stderr, "kpi: cannot write '%s': %s\n", path, strerror(errno));
+		if (f)
+			remove(tmp);
 		return KPI_EXIT_IO;
 	}
 	return 0;
