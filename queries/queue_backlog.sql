@@ -1,6 +1,5 @@
 -- queue_backlog: jobs queued as of T, the end of each period (now for the
 -- current one): enqueued before T and neither started nor finished before T.
--- Parameters: $1 from, $2 to (timestamptz); $3, $4 unused.
 -- A job is queued during (enqueued_at, open_until], open_until =
 -- least(started_at, finished_at) (null while neither is set: still queued).
 -- Only two kinds of job can be queued as of some T_k, and an index finds each:
@@ -11,6 +10,8 @@
 -- With the T_k in a sorted array, width_bucket (a binary search) gives the
 -- first k with T_k > enqueued_at and the first with T_k > open_until: the
 -- job is queued as of the T_k in between.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS t

@@ -1,6 +1,8 @@
 -- queue_oldest_age_seconds: max(T - enqueued_at) in seconds over the jobs
 -- queued as of T (see queue_backlog.sql, which finds them the same way); 0
--- when none. Parameters: $1 from, $2 to (timestamptz); $3, $4 unused.
+-- when none.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS t

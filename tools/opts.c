@@ -492,7 +492,8 @@ int kpi_load_setup_err(kpi_config **cfg, kpi_catalog **cat, const char *config_p
 	if ((rc = kpi_config_load(cfg, config_path, err)))
 		return rc;
 	if ((db && (rc = kpi_config_set_conninfo(*cfg, db, "--db", err))) ||
-	    (rc = kpi_catalog_load(cat, (*cfg)->catalog_path, err)) || (rc = kpi_config_apply(*cfg, *cat, err))) {
+	    (rc = kpi_catalog_load(cat, (*cfg)->catalog_path, err)) || (rc = kpi_config_apply(*cfg, *cat, err)) ||
+	    (rc = kpi_sources_check(*cfg, *cat, err))) {
 		kpi_config_free(*cfg);
 		kpi_catalog_free(*cat);
 		*cfg = NULL;

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "result.h"
 #include "eval.h"
+#include "config.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,17 @@ typedef struct kpi_table_opts {
 KPI_EXTERN int kpi_format_table(kpi_buf *out, const kpi_result *res,
                                 const kpi_verdict *verdicts,
                                 const kpi_table_opts *opts, kpi_error *err);
+
+/**
+ * The catalogue for `kpi list`: a table (id, unit, labels, threshold, gating,
+ * missing-data policy, source — marked '*' when the config does not say
+ * enough for it to read the KPI, with what would below — and title), or,
+ * with `json`, an array of {"id", "title", "unit", "labels": [names],
+ * "threshold": {"op", "target", "warn_margin"} | null, "gating", "missing",
+ * "source", "configured", "configure" (when not configured: what would)}.
+ */
+KPI_EXTERN int kpi_format_catalog(kpi_buf *out, const kpi_catalog *cat, const kpi_config *cfg, bool json,
+                                  kpi_error *err);
 
 /** Sparkline of `n` values (block characters, a middle dot for a missing one). */
 KPI_EXTERN int kpi_format_sparkline(kpi_buf *out, const double *v, const bool *has, size_t n);

@@ -14,7 +14,6 @@
 #include "eval.h"
 #include "alarm.h"
 #include "source.h"
-#include "cloudwatch.h"
 #include "publish.h"
 #include "format.h"
 #include "seed.h"

@@ -92,7 +92,7 @@ typedef struct kpi_source_info {
 typedef struct kpi_not_collected {
 	char *kpi;                /**< its id */
 	char *title;
-	kpi_source_kind source;
+	char *source;             /**< its source's name (kpi/source.h) */
 	bool gating;              /**< so the verdicts could not weigh a gating KPI */
 	char *reason;             /**< "CloudWatch not configured" */
 	char *detail;             /**< what would collect it: "set cloudwatch.queues in the config file or KPI_CW_QUEUES" */

@@ -231,27 +231,26 @@ static int load_rules(kpi__alert_settings *st, const kpi_catalog *cat, const kpi
 			continue;
 		}
 		r->threshold = d->threshold;
-		if (d->source == KPI_SOURCE_CLOUDWATCH) {
-			/* CloudWatch KPIs alert through their alarm rule (kpi/alarm.h):
-			 * its periods are the window, its M of N the damping. */
-			kpi_error aerr = KPI_ERROR_INIT;
+		if (kpi__has_alarm_rule(d)) {
+			/* A KPI with an alarm rule (kpi/alarm.h) alerts through it: its
+			 * periods are the window, its M of N the damping. */
 			if (r->trailing_set) {
 				rc = kpi_error_set(err, KPI_ECONFIG,
-				                   "KPI %s: trailing does not apply to a CloudWatch KPI (its cloudwatch.alarm "
-				                   "periods are the window)",
+				                   "KPI %s: trailing does not apply to a KPI with an alarm rule (its periods "
+				                   "are the window)",
 				                   d->id);
 				goto fail;
 			}
-			if ((rc = kpi_alarm_rule_of(&r->alarm, d, &aerr))) {
-				rc = rc == KPI_ENOTFOUND
-				             ? kpi_error_set(err, KPI_ECONFIG,
-				                             "KPI %s has an alert but no alarm rule: a CloudWatch KPI alerts when M "
-				                             "of the last N datapoints breach (cloudwatch.alarm)",
-				                             d->id)
-				             : kpi_error_set(err, KPI_ECONFIG, "%s", aerr.message);
+			if ((rc = kpi_alarm_rule_of(&r->alarm, d, err)))
 				goto fail;
-			}
+			r->has_alarm = true;
 			r->threshold = r->alarm.threshold;
+		} else if (kpi__source_of(d) && kpi__source_of(d)->alarm_only) {
+			rc = kpi_error_set(err, KPI_ECONFIG,
+			                   "KPI %s has an alert but no alarm rule: a %s KPI alerts when M of the last N "
+			                   "datapoints breach (alarm)",
+			                   d->id, kpi__source_of(d)->title);
+			goto fail;
 		}
 		if (r->threshold.op == KPI_OP_NONE) {
 			rc = kpi_error_set(err, KPI_ECONFIG,

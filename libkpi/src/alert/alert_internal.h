@@ -15,6 +15,7 @@
 
 #include "core/internal.h"
 #include "net/aws.h"
+#include "sources/source.h"
 #include "kpi/alarm.h"
 #include "kpi/alert.h"
 
@@ -31,9 +32,10 @@ char *kpi__duration_format(char *buf, size_t size, int64_t seconds);
 typedef struct kpi__alert_rule {
 	const kpi_def *def;
 	kpi_threshold threshold;      /* the KPI's (after the config's overrides), or its alarm rule's */
-	kpi_alarm_rule alarm;         /* CloudWatch KPIs: M of the last N datapoints */
+	bool has_alarm;               /* alerts through its alarm rule: */
+	kpi_alarm_rule alarm;         /* M of the last N datapoints */
 	kpi_alert_severity severity;  /* of a breach: warning or critical */
-	int64_t trailing;             /* Postgres flow KPIs: the window [now - trailing, now) */
+	int64_t trailing;             /* flow KPIs without an alarm rule: the window [now - trailing, now) */
 	bool trailing_set;
 	int for_runs;                 /* breaching runs kept pending before firing */
 	int64_t repeat;               /* re-send a firing alert after this long; 0 never */

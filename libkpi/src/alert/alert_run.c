@@ -507,118 +507,68 @@ static void rec_id(char *buf, size_t size, const kpi_series *s, const kpi_row *r
 	snprintf(buf, size, "%s%s%s%s", s->def->id, *lb ? "{" : "", lb, *lb ? "}" : "");
 }
 
-/* A CloudWatch KPI as rows of one "period" each (one per label set): the
- * alarm rule's state over the last datapoints decides the status (ALARM
- * breach, INSUFFICIENT_DATA no_data; OK is ok, or warn near the threshold,
- * and never ok on PartialData), the latest datapoint is the value shown. */
-static int cw_series(run *r, const kpi__alert_rule *rule, kpi_series *s, kpi_error *err)
+/* The state of a row's alarm before this run: ALARM while its alert fires. */
+static kpi_alarm_state alarm_state(void *ctx, const kpi_series *s, const kpi_row *row)
 {
-	const kpi_alarm_rule *ar = &rule->alarm;
-	int64_t p = ar->period_seconds, to = r->now / p * p, from = to - (int64_t)kpi_alarm_range(ar) * p;
-	kpi_cw_datapoint_set *set = NULL;
-	int rc;
-
-	if ((rc = kpi_cloudwatch_datapoints(&set, r->cfg, rule->def, from, to, ar->period_seconds, err)) ||
-	    (rc = kpi__series_init(s, rule->def, err)))
-		goto done;
-	if (!(s->rows = calloc(set->nsets + 1, sizeof(*s->rows)))) {
-		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < set->nsets; i++) {
-		const kpi_cw_datapoints *d = &set->sets[i];
-		kpi_row *row = &s->rows[s->nrows++];
-		const kpi__alert_rec *rec;
-		kpi_alarm_state st;
-		char id[640];
-
-		row->period_start = from;
-		row->period_end = to;
-		row->applicable = true;
-		row->incomplete = d->incomplete;
-		if (!(row->labels = calloc(s->nlabels + 1, sizeof(char *)))) {
-			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-			goto done;
-		}
-		for (size_t k = 0; k < s->nlabels && k < set->nlabels; k++)
-			row->labels[k] = strdup(d->labels[k]);
-		for (size_t k = d->n; k-- > 0;)
-			if (d->present[k]) {
-				row->has_value = true;
-				row->value = d->values[k];
-				break;
-			}
-		rec_id(id, sizeof(id), s, row);
-		rec = kpi__ledger_find(r->l, id);
-		st = kpi_alarm_eval(ar, d->values, d->present, d->n,
-		                    rec && rec->state == KPI_ALERT_FIRING ? KPI_ALARM_ALARM : KPI_ALARM_OK);
-		if (st == KPI_ALARM_ALARM) {
-			row->status = KPI_STATUS_BREACH;
-		} else if (st == KPI_ALARM_INSUFFICIENT_DATA || d->incomplete || !row->has_value) {
-			row->status = KPI_STATUS_NO_DATA;
-		} else {
-			row->status = kpi_eval_status(&rule->threshold, true, row->value, true);
-			if (row->status == KPI_STATUS_BREACH) /* one breaching datapoint is not M of N */
-				row->status = KPI_STATUS_OK;
-		}
-	}
-done:
-	kpi_cw_datapoint_set_free(set);
-	return rc;
+	const run *r = ctx;
+	const kpi__alert_rec *rec;
+	char id[640];
+	rec_id(id, sizeof(id), s, row);
+	rec = kpi__ledger_find(r->l, id);
+	return rec && rec->state == KPI_ALERT_FIRING ? KPI_ALARM_ALARM : KPI_ALARM_OK;
 }
 
+/* Every alerting KPI as of now, through the collection path of query and
+ * pack: state KPIs as of now, flow KPIs over [now - trailing, now), KPIs
+ * with an alarm rule by its last datapoints. A KPI whose source is not
+ * configured to read it is not evaluated (and the log says so). */
 static int evaluate(run *r, kpi_result **out, kpi_error *err)
 {
-	kpi_result *res = calloc(1, sizeof(*res));
-	kpi_pg *pg = NULL;
+	kpi__collect_req *reqs = calloc(r->st->nrules + 1, sizeof(*reqs));
+	kpi_window *wins = calloc(r->st->nrules + 1, sizeof(*wins));
+	kpi__run session;
+	size_t n = 0;
 	int rc = 0;
 
 	*out = NULL;
-	if (!res || !(res->series = calloc(r->st->nrules + 1, sizeof(*res->series)))) {
-		free(res);
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	kpi__run_init(&session, r->cfg, r->cat);
+	if (!reqs || !wins) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
 	}
-	res->read_at = r->now;
-	/* Postgres KPIs, all in one read-only session */
 	for (size_t i = 0; i < r->st->nrules; i++) {
 		const kpi__alert_rule *rule = &r->st->rules[i];
 		const kpi_def *d = rule->def;
-		/* a state KPI only looks at T = $2; its range's start does not matter */
-		int64_t from = r->now - (d->state ? 3600 : rule->trailing);
-		kpi_window w;
+		const char *hint = NULL;
+		kpi__collect_req *q = &reqs[n];
 
-		if (d->source != KPI_SOURCE_POSTGRES)
-			continue;
-		if ((rc = kpi_window_init_range(&w, from, r->now, r->cfg->timezone, err)))
-			goto done;
-		if (!pg && (rc = kpi_pg_open(&pg, r->cfg, err)))
-			goto done;
-		if ((rc = kpi_pg_fetch(pg, r->cfg, r->cat, d, &w, &res->series[res->nseries], err)))
-			goto done;
-		res->nseries++;
-		res->window = w;
-	}
-	kpi_eval_result(res);
-	/* CloudWatch KPIs: their alarm rules over the last datapoints */
-	for (size_t i = 0; i < r->st->nrules; i++) {
-		const kpi__alert_rule *rule = &r->st->rules[i];
-		if (rule->def->source != KPI_SOURCE_CLOUDWATCH)
-			continue;
-		if (!kpi_cloudwatch_configured(r->cfg, rule->def)) {
-			kpi_log_msg(KPI_LOG_INFO, "alert.skip",
-			            "KPI %s is not evaluated: CloudWatch does not say what it reads (cloudwatch.load_balancer, "
-			            "cloudwatch.queues)",
-			            rule->def->id);
+		if (!kpi_source_configured(r->cfg, d, &hint)) {
+			kpi_log_msg(KPI_LOG_INFO, "alert.skip", "KPI %s is not evaluated: %s is not configured to read it (%s)",
+			            d->id, kpi_source_title(d->source), hint ? hint : "see docs/configuration.md");
 			continue;
 		}
-		if ((rc = cw_series(r, rule, &res->series[res->nseries++], err)))
-			goto done;
+		q->def = d;
+		q->now = r->now;
+		if (rule->has_alarm) {
+			q->alarm = &rule->alarm;
+			q->current = alarm_state;
+			q->ctx = r;
+		} else {
+			/* a state KPI only looks at T = to; its range's start does not matter */
+			int64_t from = r->now - (d->state ? 3600 : rule->trailing);
+			if ((rc = kpi_window_init_range(&wins[n], from, r->now, r->cfg->timezone, err)))
+				goto done;
+			q->w = &wins[n];
+		}
+		n++;
 	}
-	*out = res;
-	res = NULL;
+	if ((rc = kpi__collect(out, &session, reqs, n, err)))
+		goto done;
+	(*out)->read_at = r->now;
 done:
-	kpi_pg_close(pg);
-	kpi_result_free(res);
+	kpi__run_close(&session);
+	free(reqs);
+	free(wins);
 	return rc;
 }
 

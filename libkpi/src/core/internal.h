@@ -61,6 +61,31 @@ int kpi__json_check_keys(const kpi__jsondoc *doc, const json_t *obj, const char 
  * KPI_ECONFIG at the value's position. `d->raw` holds a reference to `o`. */
 int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err);
 
+/* A threshold object {"op", "target", "warn_margin"} or null, and the
+ * missing-data policy "block"/"ignore" (model/rules.c); errors at the value's
+ * position in `doc` (may be NULL). */
+int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th, kpi_error *err);
+int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err);
+
+/* Whether `key` is one of the config file's own top-level keys (the others
+ * are sources' sections, model/config.c). */
+bool kpi__config_own_key(const char *key);
+
+/* Query parameters by name (model/params.c): check a definition's "params"
+ * object; where a parameter's value comes from ("window.from", ...; NULL
+ * when the catalogue does not say); its value as text for a window. */
+int kpi__params_check(const kpi__jsondoc *doc, const json_t *params, kpi_error *err);
+const char *kpi__param_origin(const kpi_def *def, const char *name);
+int kpi__param_value(char *buf, size_t size, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                     const char *name, const kpi_window *w, kpi_error *err);
+
+/* Whether a definition has an alarm rule ("alarm"; kpi_alarm_rule_of()). */
+bool kpi__has_alarm_rule(const kpi_def *def);
+
+/* Put variant `name` of `d` ("variants" of its catalogue entry) in force:
+ * `d` is parsed again from the entry with the variant's keys on top. */
+int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, kpi_error *err);
+
 /* A deep copy of a catalogue (definitions, labels, thresholds, `raw`): of
  * the definitions for which `keep` (when not NULL) returns true. */
 int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(const kpi_def *, const void *),
@@ -70,30 +95,8 @@ int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(con
 void kpi__series_release(kpi_series *s);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
 
-/* Connect with the configured conninfo (or the PG* environment), as
- * application_name kpi; `where` gets a secret-free description. */
-struct pg_conn;
-int kpi__pg_connect(struct pg_conn **out, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err);
-
-/* The session's secret-free description, "host=... port=... dbname=... user=...". */
-const char *kpi__pg_where(const kpi_pg *pg);
-
 /* The most connections a run may use at once (config database.connections). */
 #define KPI_PG_MAX_CONNECTIONS 8
-
-/* kpi_pg_open, and with `share` also export the transaction's snapshot so
- * that kpi__pg_fetch_many can run queries on further connections that see
- * exactly the same data. When the server refuses the export (a pooler, an
- * old standby) the session is reopened unshared: same data, one connection. */
-int kpi__pg_open_shared(kpi_pg **out, const kpi_config *cfg, bool share, kpi_error *err);
-
-/* kpi_pg_fetch for `n` KPIs (out[i] for defs[i]): on up to
- * cfg->connections connections at once when the session shares its
- * snapshot, else one after the other. The result, and on failure the error
- * (the first KPI in `defs` order that fails, as a serial run would report;
- * queries after it are cancelled), are those of the serial run. */
-int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *const *defs,
-                       size_t n, const kpi_window *w, kpi_series *out, kpi_error *err);
 
 /* Check a snapshot's drill-down lists against their KPIs (the uncovered
  * total and oldest age against uncached_legacy_max_age_days, the mismatch
@@ -107,27 +110,6 @@ int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
  * catalogue, and "not recorded ..." for a format-1 snapshot. Returns how
  * many KPIs were not collected (0 for format 1 too). */
 size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail);
-
-/* What would make CloudWatch KPI `def` part of runs: "set cloudwatch.queues
- * in the config file or KPI_CW_QUEUES" (a static string). */
-const char *kpi__cw_configure_hint(const kpi_config *cfg, const kpi_def *def);
-
-/* Run the query file `name` (relative to the query directory) on the open
- * session, in its read-only transaction, with text parameters `params` and
- * text results. On success `*out` is the libpq PGresult (the caller
- * PQclear()s it) and `sha256` (when not NULL) the SHA-256 of the query text.
- * Errors (timeout, lost connection, file:line:col of a syntax error) name
- * `what` and the file. */
-struct pg_result;
-int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const kpi_config *cfg,
-                       const char *name, const char *what, int nparams, const char *const *params,
-                       kpi_error *err);
-
-/* kpi_collect on a PostgreSQL session the caller keeps: `*pg` is used when
- * set, else opened when a Postgres KPI needs one and handed back (the caller
- * closes it), so further queries see the same repeatable-read snapshot. */
-int kpi__collect_session(kpi_result **out, kpi_pg **pg, const kpi_catalog *cat, const kpi_config *cfg,
-                         const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err);
 
 /* Durations (unit "s" or "ms") read in the unit that suits their size, by
  * one ladder for values, thresholds, changes and axes: seconds below 2 min,

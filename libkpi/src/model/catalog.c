@@ -75,6 +75,7 @@ static void def_release(kpi_def *d)
 	free(d->description);
 	free(d->query);
 	free(d->chart);
+	free(d->source);
 	for (size_t i = 0; i < d->nlabels; i++) {
 		free(d->labels[i].name);
 		for (size_t j = 0; j < d->labels[i].nvalues; j++)
@@ -93,59 +94,19 @@ void kpi_catalog_free(kpi_catalog *cat)
 		def_release(&cat->kpis[i]);
 	free(cat->kpis);
 	free(cat->path);
+	kpi__jsondoc_free((kpi__jsondoc *)cat->doc);
 	free(cat);
 }
 
-/* Shared by the catalogue and the config's per-KPI overrides. */
-int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th,
-                         kpi_error *err);
-int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th,
-                         kpi_error *err)
+/* a-z, 0-9 and _: KPI ids and source names. */
+static bool name_ok(const char *s)
 {
-	static const char *const keys[] = { "op", "target", "warn_margin", NULL };
-	json_t *op, *target, *warn;
-	int rc;
-
-	if (json_is_null(v)) {
-		memset(th, 0, sizeof(*th));
-		return 0;
-	}
-	if (!json_is_object(v))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-		                          "threshold must be an object {\"op\", \"target\"} or null");
-	if ((rc = kpi__json_check_keys(doc, v, keys, "threshold", err)))
-		return rc;
-	op = json_object_get(v, "op");
-	target = json_object_get(v, "target");
-	warn = json_object_get(v, "warn_margin");
-	if (!json_is_string(op) || kpi_op_parse(&th->op, json_string_value(op)) != 0)
-		return kpi__jsondoc_error(doc, op ? op : v, err, KPI_ECONFIG,
-		                          "threshold op must be one of \">=\", \">\", \"<=\", \"<\", \"=\"");
-	if (!json_is_number(target) || !isfinite(json_number_value(target)))
-		return kpi__jsondoc_error(doc, target ? target : v, err, KPI_ECONFIG,
-		                          "threshold target must be a number");
-	th->target = json_number_value(target);
-	th->warn_margin = 0;
-	if (warn) {
-		if (!json_is_number(warn) || json_number_value(warn) < 0)
-			return kpi__jsondoc_error(doc, warn, err, KPI_ECONFIG,
-			                          "warn_margin must be a number >= 0");
-		th->warn_margin = json_number_value(warn);
-	}
-	return 0;
-}
-
-int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err);
-int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err)
-{
-	const char *s = json_string_value(v);
-	if (s && strcmp(s, "block") == 0)
-		*out = KPI_MISSING_BLOCK;
-	else if (s && strcmp(s, "ignore") == 0)
-		*out = KPI_MISSING_IGNORE;
-	else
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "missing must be \"block\" or \"ignore\"");
-	return 0;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
 }
 
 static int get_string(const kpi__jsondoc *doc, const json_t *obj, const char *key, int required,
@@ -213,44 +174,132 @@ static int parse_labels(const kpi__jsondoc *doc, const json_t *arr, kpi_def *d, 
 	return 0;
 }
 
+/* The definition `o` with variant `name` in force: a shallow copy (so
+ * errors still find their positions) with the variant's keys on top, no
+ * "variants", and "variant": name. NULL when there is no such variant. */
+static json_t *variant_of(const json_t *o, const char *name)
+{
+	const json_t *v = json_object_get(json_object_get(o, "variants"), name);
+	json_t *m;
+	if (!json_is_object(v) || !(m = json_copy((json_t *)o)))
+		return NULL;
+	json_object_del(m, "variants");
+	if (json_object_update(m, (json_t *)v) || json_object_set_new(m, "variant", json_string(name))) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Each variant must make a whole definition: parse it and throw it away. */
+static int check_variants(const kpi__jsondoc *doc, const json_t *o, const json_t *vs, kpi_error *err)
+{
+	const char *name;
+	json_t *v;
+
+	if (!vs)
+		return 0;
+	if (!json_is_object(vs))
+		return kpi__jsondoc_error(doc, vs, err, KPI_ECONFIG,
+		                          "variants must be an object {name: {the keys the variant changes}}");
+	json_object_foreach((json_t *)vs, name, v) {
+		kpi_def tmp;
+		json_t *m;
+		int rc;
+		if (!json_is_object(v))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant '%s' must be an object", name);
+		if (json_object_get(v, "id") || json_object_get(v, "variants") || json_object_get(v, "variant"))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "variant '%s' may not change id, variants or variant", name);
+		if (!(m = variant_of(o, name)))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		memset(&tmp, 0, sizeof(tmp));
+		rc = kpi__catalog_parse_def(doc, m, &tmp, err);
+		def_release(&tmp);
+		json_decref(m);
+		if (rc) {
+			/* "file:line:col: variant 'x': what", the position first */
+			char msg[KPI_ERROR_MSG_MAX];
+			const char *p = err ? err->message : "";
+			size_t n = doc && strncmp(p, doc->path, strlen(doc->path)) == 0 ? strlen(doc->path) : 0;
+			for (int colons = 0; n && p[n] && colons < 3; n++)
+				colons += p[n] == ':';
+			if (n && p[n] == ' ')
+				n++;
+			snprintf(msg, sizeof(msg), "%.*svariant '%s': %s", (int)n, p, name, p + n);
+			return kpi_error_set(err, rc, "%s", msg);
+		}
+	}
+	return 0;
+}
+
+int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, kpi_error *err)
+{
+	json_t *m = variant_of(d->raw, name);
+	kpi_def nd;
+	int rc;
+
+	if (!m) {
+		char list[256] = "";
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(d->raw, "variants"), k, v)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", *list ? ", " : "", k);
+		return kpi_error_set(err, KPI_ECONFIG, "KPI %s has no variant '%s' (%s)", d->id, name,
+		                     *list ? list : "it has none");
+	}
+	memset(&nd, 0, sizeof(nd));
+	rc = kpi__catalog_parse_def(cat->doc, m, &nd, err);
+	json_decref(m);
+	if (rc) {
+		def_release(&nd);
+		return rc;
+	}
+	def_release(d);
+	*d = nd;
+	return 0;
+}
+
 int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err)
 {
 	static const char *const keys[] = { "id", "title", "unit", "description", "query", "chart",
-		                            "source", "kind", "labels", "threshold", "gating",
-		                            "missing", "empty", "alert", "cloudwatch", "pack", NULL };
+		                            "source", "kind", "labels", "threshold", "gating", "missing",
+		                            "empty", "alert", "alarm", "params", "pack", "variants", "variant", NULL };
+	const char *key;
 	char *s = NULL;
 	json_t *v;
 	int rc;
 
 	if (!json_is_object(o))
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "a KPI must be an object");
-	if ((rc = kpi__json_check_keys(doc, o, keys, "KPI definition", err)))
-		return rc;
 	if ((rc = get_string(doc, o, "id", 1, &d->id, err)) ||
 	    (rc = get_string(doc, o, "title", 1, &d->title, err)) ||
 	    (rc = get_string(doc, o, "unit", 1, &d->unit, err)) ||
 	    (rc = get_string(doc, o, "description", 0, &d->description, err)) ||
 	    (rc = get_string(doc, o, "query", 0, &d->query, err)) ||
-	    (rc = get_string(doc, o, "chart", 0, &d->chart, err)))
+	    (rc = get_string(doc, o, "chart", 0, &d->chart, err)) ||
+	    (rc = get_string(doc, o, "source", 0, &d->source, err)))
 		return rc;
-	for (const char *p = d->id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return kpi__jsondoc_error(doc, json_object_get(o, "id"), err, KPI_ECONFIG,
-			                          "KPI id '%s' may only hold a-z, 0-9 and _", d->id);
-	if ((rc = get_string(doc, o, "source", 0, &s, err)))
-		return rc;
-	if (!s || strcmp(s, "postgres") == 0)
-		d->source = KPI_SOURCE_POSTGRES;
-	else if (strcmp(s, "cloudwatch") == 0)
-		d->source = KPI_SOURCE_CLOUDWATCH;
-	else {
-		free(s);
+	if (!d->source && !(d->source = strdup("postgres")))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	/* The source's name: which sources exist is for kpi_sources_check() to say. */
+	if (!name_ok(d->source))
 		return kpi__jsondoc_error(doc, json_object_get(o, "source"), err, KPI_ECONFIG,
-		                          "source must be \"postgres\" or \"cloudwatch\"");
+		                          "source '%s' is not a source name (a-z, 0-9, _)", d->source);
+	/* Besides the common keys, an object named after the KPI's source holds
+	 * that source's own settings of the KPI. */
+	json_object_foreach((json_t *)o, key, v) {
+		bool ok = strcmp(key, d->source) == 0 && json_is_object(v);
+		for (size_t i = 0; keys[i] && !ok; i++)
+			ok = strcmp(keys[i], key) == 0;
+		if (!ok)
+			return kpi__jsondoc_error(doc, json_is_boolean(v) || json_is_null(v) ? o : v, err, KPI_ECONFIG,
+			                          "unknown key '%s' in KPI definition", key);
 	}
-	free(s);
-	s = NULL;
-	if (d->source == KPI_SOURCE_POSTGRES && !d->query)
+	if (!name_ok(d->id))
+		return kpi__jsondoc_error(doc, json_object_get(o, "id"), err, KPI_ECONFIG,
+		                          "KPI id '%s' may only hold a-z, 0-9 and _", d->id);
+	if (!d->query)
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "KPI '%s' has no query file", d->id);
 	if ((rc = get_string(doc, o, "kind", 0, &s, err)))
 		return rc;
@@ -286,24 +335,21 @@ int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d,
 	if (d->gating && d->threshold.op == KPI_OP_NONE)
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
 		                          "KPI '%s' is gating but has no threshold", d->id);
+	if ((rc = kpi__params_check(doc, json_object_get(o, "params"), err)))
+		return rc;
+	if ((v = json_object_get(o, "variant")) && !json_is_string(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant must be the name of the variant in use");
+	if ((rc = check_variants(doc, o, json_object_get(o, "variants"), err)))
+		return rc;
 	d->raw = json_incref((json_t *)o);
-	if ((v = json_object_get(o, "cloudwatch"))) {
-		static const char *const cwkeys[] = { "alarm", NULL };
+	if (kpi__has_alarm_rule(d)) {
 		kpi_alarm_rule rule;
-		if (!json_is_object(v))
-			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "cloudwatch must be an object");
-		if ((rc = kpi__json_check_keys(doc, v, cwkeys, "cloudwatch", err)))
-			return rc;
-		if (d->source != KPI_SOURCE_CLOUDWATCH)
-			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-			                          "KPI '%s' has a cloudwatch object but its source is not cloudwatch", d->id);
-		rc = kpi_alarm_rule_of(&rule, d, err);
-		if (rc && rc != KPI_ENOTFOUND)
-			return kpi__jsondoc_error(doc, json_object_get(v, "alarm"), err, rc, "%s", err->message);
+		const json_t *at = json_object_get(o, "alarm");
+		if (!at)
+			at = json_object_get(json_object_get(o, d->source), "alarm");
+		if ((rc = kpi_alarm_rule_of(&rule, d, err)))
+			return kpi__jsondoc_error(doc, at, err, rc, "%s", err->message);
 	}
-	if (d->source == KPI_SOURCE_CLOUDWATCH && !d->query)
-		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "KPI '%s' has no query file (queries/cloudwatch/...)",
-		                          d->id);
 	return 0;
 }
 
@@ -346,6 +392,23 @@ int kpi_catalog_load(kpi_catalog **out, const char *path, kpi_error *err)
 				goto done;
 			}
 	}
+	/* A parameter that is another KPI's threshold names a KPI of the catalogue. */
+	for (size_t k = 0; k < cat->nkpis; k++) {
+		const json_t *params = json_object_get(cat->kpis[k].raw, "params");
+		const char *name;
+		json_t *v;
+		json_object_foreach((json_t *)params, name, v) {
+			const char *t = json_string_value(v);
+			if (strncmp(t, "threshold.", 10) == 0 && !kpi_catalog_find(cat, t + 10)) {
+				rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                        "parameter '%s' is the threshold of KPI '%s', which is not in the catalogue",
+				                        name, t + 10);
+				goto done;
+			}
+		}
+	}
+	cat->doc = doc; /* positions for the checks of kpi_sources_check() */
+	doc = NULL;
 	*out = cat;
 	cat = NULL;
 done:
@@ -370,13 +433,14 @@ static char **dup_strings(char *const *v, size_t n)
 static int def_dup(kpi_def *d, const kpi_def *s)
 {
 	*d = *s;
-	d->id = d->title = d->unit = d->description = d->query = d->chart = NULL;
+	d->id = d->title = d->unit = d->description = d->query = d->chart = d->source = NULL;
 	d->labels = NULL;
 	d->nlabels = 0;
 	d->raw = NULL;
 	if (!(d->id = kpi__strdup(s->id)) || !(d->title = kpi__strdup(s->title)) ||
 	    !(d->unit = kpi__strdup(s->unit)) || (s->description && !(d->description = strdup(s->description))) ||
-	    (s->query && !(d->query = strdup(s->query))) || (s->chart && !(d->chart = strdup(s->chart))))
+	    (s->query && !(d->query = strdup(s->query))) || (s->chart && !(d->chart = strdup(s->chart))) ||
+	    !(d->source = kpi__strdup(s->source)))
 		return KPI_ENOMEM;
 	if (s->raw && !(d->raw = json_deep_copy((const json_t *)s->raw)))
 		return KPI_ENOMEM;

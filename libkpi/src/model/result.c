@@ -147,3 +147,18 @@ void kpi_result_free(kpi_result *res)
 	free(res->series);
 	free(res);
 }
+
+void kpi_datapoint_set_free(kpi_datapoint_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->nsets; i++) {
+		for (size_t j = 0; set->sets[i].labels && j < set->nlabels; j++)
+			free(set->sets[i].labels[j]);
+		free(set->sets[i].labels);
+		free(set->sets[i].values);
+		free(set->sets[i].present);
+	}
+	free(set->sets);
+	free(set);
+}

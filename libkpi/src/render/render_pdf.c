@@ -942,7 +942,7 @@ static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024
 	fonts[k] = KPI__F_SANS;
 	snprintf(vals[k++], 1024, "%s, unit %s (%s); source %s%s%s", def->state ? "state as of the week's end" : "flow over the week",
 	         def->unit ? def->unit : "", kpi__unit_words(def->unit),
-	         def->source == KPI_SOURCE_CLOUDWATCH ? "CloudWatch" : "PostgreSQL", def->query ? ", query " : "",
+	         kpi_source_title(def->source), def->query ? ", query " : "",
 	         def->query ? def->query : "");
 	keys[k] = "Labels";
 	fonts[k] = KPI__F_SANS;

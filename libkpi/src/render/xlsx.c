@@ -1219,7 +1219,7 @@ static void definitions(xl *x, lxw_worksheet *ws)
 		put_str(x, ws, row, 4, th, x->f.top);
 		put_str(x, ws, row, 5, d->gating ? "yes" : "no", x->f.top);
 		put_str(x, ws, row, 6, d->missing == KPI_MISSING_BLOCK ? "block (HOLD)" : "ignore", x->f.top);
-		put_str(x, ws, row, 7, d->source == KPI_SOURCE_CLOUDWATCH ? "CloudWatch" : d->query, x->f.top);
+		put_str(x, ws, row, 7, d->query, x->f.top);
 		put_str(x, ws, row, 8, s ? s->query_sha256 : "", x->f.top);
 	}
 	for (size_t i = 0; i < snap->ndrill_queries; i++, row++) {

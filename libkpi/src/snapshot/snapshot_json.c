@@ -108,7 +108,8 @@ static const char *missing_name(kpi_missing m)
 }
 
 /* Keys of a definition the writer prints itself; every other member of the
- * catalogue entry (module settings: "pack", "cloudwatch", "alert") is copied
+ * catalogue entry (module settings: "pack", "alert", "alarm", "params", the
+ * source's own object) is copied
  * verbatim so the definitions stay complete. */
 static const char *const def_keys[] = { "id", "title", "unit", "source", "query", "kind", "labels",
 	                                "threshold", "gating", "missing", "empty", "chart",
@@ -134,7 +135,7 @@ static void put_def(wr *w, const kpi_def *d)
 	put_key(w, ", ", "unit");
 	put_str(w, d->unit, "a KPI unit");
 	put_key(w, ", ", "source");
-	put(w, d->source == KPI_SOURCE_CLOUDWATCH ? "\"cloudwatch\"" : "\"postgres\"");
+	put_str(w, d->source, "a source name");
 	if (d->query) {
 		put_key(w, ", ", "query");
 		put_str(w, d->query, "a query file");
@@ -332,7 +333,7 @@ static void put_not_collected(wr *w, const kpi_snapshot *snap)
 		put_key(w, ", ", "title");
 		put_str(w, n->title, "a KPI title");
 		put_key(w, ", ", "source");
-		put(w, n->source == KPI_SOURCE_CLOUDWATCH ? "\"cloudwatch\"" : "\"postgres\"");
+		put_str(w, n->source, "a source name");
 		put_key(w, ", ", "gating");
 		put_bool(w, n->gating);
 		put_key(w, ", ", "reason");
@@ -696,23 +697,20 @@ static int parse_not_collected(rd *r, const json_t *root)
 		return nomem(r);
 	json_array_foreach(arr, i, o) {
 		kpi_not_collected *n = &snap->not_collected[snap->nnot_collected++];
-		json_t *src;
 		if (!json_is_object(o))
 			return fail(r, o, arr, "a KPI not collected must be an object {\"kpi\", \"title\", ...}");
 		if ((rc = check_keys(r, o, keys, "KPI not collected")) || (rc = get_str(r, o, "kpi", false, &n->kpi)) ||
-		    (rc = get_str(r, o, "title", false, &n->title)) || (rc = get(r, o, "source", JSON_STRING, &src)) ||
+		    (rc = get_str(r, o, "title", false, &n->title)) || (rc = get_str(r, o, "source", false, &n->source)) ||
 		    (rc = get_bool(r, o, "gating", &n->gating)) || (rc = get_str(r, o, "reason", false, &n->reason)) ||
 		    (rc = get_str(r, o, "detail", false, &n->detail)))
 			return rc;
-		if (strcmp(json_string_value(src), "cloudwatch") == 0)
-			n->source = KPI_SOURCE_CLOUDWATCH;
-		else if (strcmp(json_string_value(src), "postgres") == 0)
-			n->source = KPI_SOURCE_POSTGRES;
-		else
-			return fail(r, src, o, "unknown source '%s' (postgres, cloudwatch)", json_string_value(src));
 		if (!*n->kpi || !*n->reason)
 			return fail(r, json_object_get(o, *n->kpi ? "reason" : "kpi"), o, "'%s' must not be empty",
 			            *n->kpi ? "reason" : "kpi");
+		/* a source's name, whichever sources this kpi knows: the snapshot is a record */
+		if (!*n->source || strspn(n->source, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(n->source))
+			return fail(r, json_object_get(o, "source"), o, "source '%s' is not a source name (a-z, 0-9, _)",
+			            n->source);
 		if (kpi_catalog_find(snap->catalog, n->kpi))
 			return fail(r, json_object_get(o, "kpi"), o, "KPI '%s' is in the snapshot's catalogue, so it was collected",
 			            n->kpi);

@@ -789,11 +789,33 @@ int kpi__cw_run(kpi__cw_unit *units, size_t nunits, const kpi__aws *aws, const k
 	return rc;
 }
 
+/* ---- the source's session ---- */
+
+/* A run's session: the settings, and the credentials once resolved. */
+typedef struct cw_session {
+	const kpi_config *cfg;
+	kpi__cw_settings settings;
+	kpi__aws aws;
+	bool resolved;
+} cw_session;
+
+static int session_aws(cw_session *ss, kpi_error *err)
+{
+	int rc;
+	if (ss->resolved)
+		return 0;
+	if ((rc = kpi__aws_resolve(&ss->aws, ss->cfg, &kpi__aws_cloudwatch, ss->settings.region, err)))
+		return rc;
+	ss->resolved = true;
+	return 0;
+}
+
 /* ---- weekly rows ---- */
 
 /* Everything one run needs for one KPI. */
 typedef struct kpi_work {
 	kpi__cw_spec spec;
+	const kpi_window *w;
 	const char *const *values;
 	size_t nvalues;
 	size_t first_unit;      /* units of this KPI: [first_unit, first_unit + nunits) */
@@ -801,8 +823,7 @@ typedef struct kpi_work {
 } kpi_work;
 
 typedef struct cw_run {
-	const kpi_config *cfg;
-	kpi__cw_settings settings;
+	const cw_session *ss;
 	kpi_work *work;
 	size_t nwork;
 	kpi__cw_unit *units;
@@ -817,7 +838,6 @@ static void run_release(cw_run *r)
 	for (size_t i = 0; i < r->nunits; i++)
 		kpi__cw_unit_release(&r->units[i]);
 	free(r->units);
-	kpi__cw_settings_release(&r->settings);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -858,10 +878,11 @@ static int hourly(const kpi_window *w, const char *kpi, kpi_error *err)
 	return 3600;
 }
 
-/* Units for the weekly rows of one KPI over the window. */
-static int weekly_units(cw_run *r, kpi_work *k, const kpi_window *w, kpi_error *err)
+/* Units for the weekly rows of one KPI over its window. */
+static int weekly_units(cw_run *r, kpi_work *k, kpi_error *err)
 {
 	const kpi_def *def = k->spec.def;
+	const kpi_window *w = k->w;
 	int rc;
 
 	k->first_unit = r->nunits;
@@ -901,23 +922,21 @@ static int weekly_units(cw_run *r, kpi_work *k, const kpi_window *w, kpi_error *
 	return 0;
 }
 
-/* Open the run: settings, then each KPI's query file and label values. */
-static int run_open(cw_run *r, const kpi_config *cfg, const kpi_def *const *defs, size_t n, bool require,
+/* Open the run: each KPI's query file and label values. */
+static int run_open(cw_run *r, const cw_session *ss, const kpi_def *const *defs, size_t n, bool require,
                     kpi_error *err)
 {
 	int rc;
 	memset(r, 0, sizeof(*r));
-	r->cfg = cfg;
-	if ((rc = kpi__cw_settings_load(&r->settings, cfg, err)))
-		return rc;
+	r->ss = ss;
 	if (!(r->work = calloc(n + 1, sizeof(*r->work))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		kpi_work *k = &r->work[r->nwork];
-		if ((rc = kpi__cw_spec_load(&k->spec, cfg, defs[i], err)))
+		if ((rc = kpi__cw_spec_load(&k->spec, ss->cfg, defs[i], err)))
 			return rc;
 		r->nwork++;
-		k->values = kpi__cw_values(&r->settings, &k->spec, &k->nvalues);
+		k->values = kpi__cw_values(&ss->settings, &k->spec, &k->nvalues);
 		if (!k->nvalues && require)
 			return kpi_error_set(err, KPI_ECONFIG, "KPI %s: CloudWatch is not configured: %s", defs[i]->id,
 			                     not_configured(&k->spec));
@@ -956,7 +975,6 @@ static void fold(week_acc *a, const kpi__cw_unit *u, int64_t s, int64_t e, int64
 		a->any = true;
 	}
 }
-
 static int fill_week_row(kpi_row *row, const kpi_work *k, const cw_run *r, size_t v, int64_t s, int64_t e,
                          int64_t as_of)
 {
@@ -1016,8 +1034,9 @@ static int fill_week_row(kpi_row *row, const kpi_work *k, const cw_run *r, size_
 	return 0;
 }
 
-static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, const kpi_window *w, kpi_error *err)
+static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, kpi_error *err)
 {
+	const kpi_window *w = k->w;
 	int rc;
 	if ((rc = kpi__series_init(s, k->spec.def, err)))
 		return rc;
@@ -1055,11 +1074,6 @@ static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, const k
 	return 0;
 }
 
-static int resolve_aws(kpi__aws *aws, const cw_run *r, kpi_error *err)
-{
-	return kpi__aws_resolve(aws, r->cfg, &kpi__aws_cloudwatch, r->settings.region, err);
-}
-
 static void log_stats(const char *event, const kpi__cw_stats *st, size_t nunits)
 {
 	kpi_log_fields(KPI_LOG_DEBUG, event,
@@ -1069,51 +1083,100 @@ static void log_stats(const char *event, const kpi__cw_stats *st, size_t nunits)
 	               nunits ? "CloudWatch read" : NULL);
 }
 
-int kpi_cloudwatch_fetch(kpi_series *out, const kpi_config *cfg, const kpi_def *const *defs, size_t n,
-                         const kpi_window *w, kpi_error *err)
+/* ---- the operations (sources/source.h) ---- */
+
+static int cw_check(const kpi_config *cfg, kpi_error *err)
 {
-	cw_run r;
-	kpi__aws aws;
+	kpi__cw_settings s;
+	int rc = kpi__cw_settings_load(&s, cfg, err);
+	kpi__cw_settings_release(&s);
+	return rc;
+}
+
+static int cw_open(void **out, const kpi_config *cfg, const kpi_catalog *cat, size_t nkpis, kpi_error *err)
+{
+	cw_session *ss = calloc(1, sizeof(*ss));
+	int rc;
+	(void)cat;
+	(void)nkpis;
+	*out = NULL;
+	if (!ss)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	ss->cfg = cfg;
+	if ((rc = kpi__cw_settings_load(&ss->settings, cfg, err))) {
+		free(ss);
+		return rc;
+	}
+	*out = ss;
+	return 0;
+}
+
+static void cw_close(void *session)
+{
+	cw_session *ss = session;
+	if (!ss)
+		return;
+	kpi__aws_release(&ss->aws);
+	kpi__cw_settings_release(&ss->settings);
+	free(ss);
+}
+
+/* All the weekly rows of all the KPIs in one batch of GetMetricData calls. */
+static int cw_fetch(void *session, kpi__fetch *reqs, size_t n, kpi_error *err)
+{
+	cw_session *ss = session;
+	const kpi_def **defs = calloc(n + 1, sizeof(*defs));
 	kpi__cw_stats st = { { 0, 0, 0 }, 0, 0, 0 };
+	cw_run r;
 	int rc;
 
-	memset(&aws, 0, sizeof(aws));
+	memset(&r, 0, sizeof(r));
 	for (size_t i = 0; i < n; i++)
-		memset(&out[i], 0, sizeof(out[i]));
-	if ((rc = run_open(&r, cfg, defs, n, true, err)))
+		memset(reqs[i].out, 0, sizeof(*reqs[i].out));
+	if (!defs) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
-	for (size_t i = 0; i < r.nwork; i++)
-		if ((rc = weekly_units(&r, &r.work[i], w, err)))
+	}
+	for (size_t i = 0; i < n; i++)
+		defs[i] = reqs[i].def;
+	if ((rc = run_open(&r, ss, defs, n, true, err)))
+		goto done;
+	for (size_t i = 0; i < r.nwork; i++) {
+		r.work[i].w = reqs[i].w;
+		if ((rc = weekly_units(&r, &r.work[i], err)))
 			goto done;
-	if ((rc = resolve_aws(&aws, &r, err)))
+	}
+	if ((rc = session_aws(ss, err)))
 		goto done;
-	if ((rc = kpi__cw_run(r.units, r.nunits, &aws, &r.settings.retry, (int64_t)time(NULL), &st, err)))
+	if ((rc = kpi__cw_run(r.units, r.nunits, &ss->aws, &ss->settings.retry, (int64_t)time(NULL), &st, err)))
 		goto done;
 	log_stats("cloudwatch.fetch", &st, r.nunits);
 	for (size_t i = 0; i < r.nwork; i++)
-		if ((rc = build_rows(&out[i], &r.work[i], &r, w, err)))
+		if ((rc = build_rows(reqs[i].out, &r.work[i], &r, err)))
 			goto done;
 done:
 	if (rc)
 		for (size_t i = 0; i < n; i++)
-			kpi__series_release(&out[i]);
-	kpi__aws_release(&aws);
+			kpi__series_release(reqs[i].out);
 	run_release(&r);
+	free(defs);
 	return rc;
 }
 
-bool kpi_cloudwatch_configured(const kpi_config *cfg, const kpi_def *def)
+static bool cw_configured(const kpi_config *cfg, const kpi_def *def, const char **hint)
 {
 	kpi__cw_settings s;
 	kpi__cw_spec spec;
 	size_t n = 0;
 
-	if (!def || def->source != KPI_SOURCE_CLOUDWATCH)
-		return false;
+	if (hint)
+		*hint = "set cloudwatch.load_balancer or cloudwatch.queues in the config file";
 	if (kpi__cw_settings_load(&s, cfg, NULL))
 		return false;
 	if (kpi__cw_spec_load(&spec, cfg, def, NULL) == 0) {
 		kpi__cw_values(&s, &spec, &n);
+		if (hint)
+			*hint = not_configured(&spec);
 		kpi__cw_spec_release(&spec);
 	} else {
 		/* An unreadable query file: count the KPI in so the run reports it. */
@@ -1123,52 +1186,21 @@ bool kpi_cloudwatch_configured(const kpi_config *cfg, const kpi_def *def)
 	return n > 0;
 }
 
-const char *kpi__cw_configure_hint(const kpi_config *cfg, const kpi_def *def)
-{
-	kpi__cw_spec spec;
-	const char *hint = "set cloudwatch.load_balancer or cloudwatch.queues in the config file";
-
-	if (kpi__cw_spec_load(&spec, cfg, def, NULL) == 0) {
-		hint = not_configured(&spec);
-		kpi__cw_spec_release(&spec);
-	}
-	return hint;
-}
-
 /* ---- datapoints for alarms ---- */
 
-void kpi_cw_datapoint_set_free(kpi_cw_datapoint_set *set)
+static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_t to, int period,
+                         kpi_datapoint_set **out, kpi_error *err)
 {
-	if (!set)
-		return;
-	for (size_t i = 0; i < set->nsets; i++) {
-		for (size_t j = 0; j < set->nlabels; j++)
-			free(set->sets[i].labels ? set->sets[i].labels[j] : NULL);
-		free(set->sets[i].labels);
-		free(set->sets[i].values);
-		free(set->sets[i].present);
-	}
-	free(set->sets);
-	free(set);
-}
-
-int kpi_cloudwatch_datapoints(kpi_cw_datapoint_set **out, const kpi_config *cfg, const kpi_def *def, int64_t from,
-                              int64_t to, int period, kpi_error *err)
-{
+	cw_session *ss = session;
 	cw_run r;
-	kpi__aws aws;
 	kpi__cw_stats st = { { 0, 0, 0 }, 0, 0, 0 };
-	kpi_cw_datapoint_set *set = NULL;
+	kpi_datapoint_set *set = NULL;
 	const kpi_def *defs[1] = { def };
 	kpi_work *k;
 	int rc;
 
 	*out = NULL;
-	memset(&aws, 0, sizeof(aws));
-	if (period <= 0 || from >= to || (to - from) % period != 0 || from % period != 0)
-		return kpi_error_set(err, KPI_EUSAGE,
-		                     "KPI %s: datapoints need [from, to) on %d-s period boundaries", def->id, period);
-	if ((rc = run_open(&r, cfg, defs, 1, true, err)))
+	if ((rc = run_open(&r, ss, defs, 1, true, err)))
 		goto done;
 	k = &r.work[0];
 	k->first_unit = 0;
@@ -1178,18 +1210,18 @@ int kpi_cloudwatch_datapoints(kpi_cw_datapoint_set **out, const kpi_config *cfg,
 			                    err)))
 				goto done;
 	k->nunits = r.nunits;
-	if ((rc = resolve_aws(&aws, &r, err)) ||
-	    (rc = kpi__cw_run(r.units, r.nunits, &aws, &r.settings.retry, (int64_t)time(NULL), &st, err)))
+	if ((rc = session_aws(ss, err)) ||
+	    (rc = kpi__cw_run(r.units, r.nunits, &ss->aws, &ss->settings.retry, (int64_t)time(NULL), &st, err)))
 		goto done;
 	log_stats("cloudwatch.datapoints", &st, r.nunits);
-	if (!(set = calloc(1, sizeof(*set))) || !(set->sets = calloc(k->nvalues, sizeof(*set->sets)))) {
+	if (!(set = calloc(1, sizeof(*set))) || !(set->sets = calloc(k->nvalues + 1, sizeof(*set->sets)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
 	set->def = def;
 	set->nlabels = 1;
 	for (size_t v = 0; v < k->nvalues; v++) {
-		kpi_cw_datapoints *d = &set->sets[set->nsets++];
+		kpi_datapoints *d = &set->sets[set->nsets++];
 		const kpi__cw_unit *u = &r.units[v * k->spec.nmetrics];
 		d->start = from;
 		d->period = period;
@@ -1223,48 +1255,46 @@ int kpi_cloudwatch_datapoints(kpi_cw_datapoint_set **out, const kpi_config *cfg,
 	*out = set;
 	set = NULL;
 done:
-	kpi_cw_datapoint_set_free(set);
-	kpi__aws_release(&aws);
+	kpi_datapoint_set_free(set);
 	run_release(&r);
 	return rc;
 }
 
 /* ---- explain and provenance ---- */
 
-int kpi_cloudwatch_where(char **out, const kpi_config *cfg, kpi_error *err)
+static int cw_where(void *session, char **out, kpi_error *err)
 {
-	kpi__aws aws;
+	cw_session *ss = session;
 	int rc;
 	*out = NULL;
-	if ((rc = kpi__aws_resolve(&aws, cfg, &kpi__aws_cloudwatch, NULL, err)))
+	if ((rc = session_aws(ss, err)))
 		return rc;
-	*out = strdup(aws.where);
-	kpi__aws_release(&aws);
+	*out = strdup(ss->aws.where);
 	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
 }
 
-int kpi_cloudwatch_explain(kpi_buf *out, const kpi_config *cfg, const kpi_def *def, const kpi_window *w,
-                           kpi_error *err)
+static int cw_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                      const kpi_window *w, kpi_error *err)
 {
+	cw_session *ss = NULL;
 	cw_run r;
-	kpi__aws aws;
 	kpi__cw_call *calls = NULL;
 	size_t ncalls = 0;
 	const kpi_def *defs[1] = { def };
 	kpi_error aerr = KPI_ERROR_INIT;
 	int rc;
 
-	memset(&aws, 0, sizeof(aws));
-	if ((rc = run_open(&r, cfg, defs, 1, false, err)))
+	memset(&r, 0, sizeof(r));
+	if ((rc = cw_open((void **)&ss, cfg, cat, 1, err)) || (rc = run_open(&r, ss, defs, 1, false, err)))
 		goto done;
 	kpi_buf_printf(out, "-- query file: %s\n-- sha256: %s\n", r.work[0].spec.path, r.work[0].spec.sha256);
-	if (resolve_aws(&aws, &r, &aerr) == 0)
+	if (session_aws(ss, &aerr) == 0)
 		kpi_buf_printf(out,
 		               "-- POST %s/ (AWS JSON 1.0), region %s\n"
 		               "-- Content-Type: application/x-amz-json-1.0\n-- X-Amz-Target: %s\n"
 		               "-- signed by libcurl with SigV4 \"%s\", credentials from %s%s\n",
-		               aws.endpoint, aws.region, GMD_TARGET, aws.sigv4, aws.source,
-		               aws.session_token ? " (with a session token)" : "");
+		               ss->aws.endpoint, ss->aws.region, GMD_TARGET, ss->aws.sigv4, ss->aws.source,
+		               ss->aws.session_token ? " (with a session token)" : "");
 	else
 		kpi_buf_printf(out, "-- X-Amz-Target: %s, SigV4 service monitoring\n-- credentials: %s\n", GMD_TARGET,
 		               aerr.message);
@@ -1272,7 +1302,8 @@ int kpi_cloudwatch_explain(kpi_buf *out, const kpi_config *cfg, const kpi_def *d
 		kpi_buf_printf(out, "-- not configured: %s\n", not_configured(&r.work[0].spec));
 		goto done;
 	}
-	if ((rc = weekly_units(&r, &r.work[0], w, err)) ||
+	r.work[0].w = w;
+	if ((rc = weekly_units(&r, &r.work[0], err)) ||
 	    (rc = kpi__cw_plan(&calls, &ncalls, r.units, r.nunits, (int64_t)time(NULL), err)))
 		goto done;
 	kpi_buf_printf(out, "-- %zu GetMetricData request%s (NextToken followed to the end)\n", ncalls,
@@ -1286,7 +1317,22 @@ int kpi_cloudwatch_explain(kpi_buf *out, const kpi_config *cfg, const kpi_def *d
 	}
 done:
 	kpi__cw_plan_free(calls, ncalls);
-	kpi__aws_release(&aws);
 	run_release(&r);
+	cw_close(ss);
 	return rc;
 }
+
+const kpi__source kpi__source_cloudwatch = {
+	.name = "cloudwatch",
+	.title = "CloudWatch",
+	/* weekly rows come from whole hours: alerts use an alarm rule's periods */
+	.alarm_only = true,
+	.check = cw_check,
+	.configured = cw_configured,
+	.open = cw_open,
+	.fetch = cw_fetch,
+	.datapoints = cw_datapoints,
+	.explain = cw_explain,
+	.where = cw_where,
+	.close = cw_close,
+};

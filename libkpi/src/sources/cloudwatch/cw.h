@@ -5,6 +5,7 @@
 #define KPI_CW_H
 
 #include "net/aws.h"
+#include "sources/source.h"
 
 /* GetMetricData limits (NOTES.md). */
 #define KPI__CW_MAX_QUERIES 500

@@ -1,0 +1,5 @@
+# The CloudWatch source's files (included by libkpi/CMakeLists.txt for every
+# source that sources/registry.h registers).
+list(APPEND KPI_SOURCE_FILES
+  src/sources/cloudwatch/cloudwatch.c
+)
