@@ -4,17 +4,39 @@
 #include "commands.h"
 #include "opts.h"
 
+typedef struct explain_args {
+	const char *id, *week, *config;
+	int weeks;
+} explain_args;
+
+static const kpi_opt opts[] = {
+	KPI_WEEK("week", 'w', explain_args, week, "last", "last week of the window"),
+	KPI_OPT_WEEKS(explain_args, weeks, "1", "number of weeks ending with `--week`"),
+	KPI_OPT_CONFIG(explain_args, config),
+	KPI_OPT_END,
+};
+
+static const kpi_arg args[] = {
+	{ "KPI", KPI_ARG_KPI, offsetof(explain_args, id), NULL, NULL, "missing KPI id; see kpi list" },
+	KPI_ARG_END,
+};
+
+const kpi_cmd_spec kpi_cmd_explain = {
+	"explain", cmd_explain, "print the SQL behind a KPI and the parameters it runs with",
+	"Print a KPI's definition, its query file and SHA-256, each parameter with\n"
+	"its value for the window and where it comes from, and the SQL itself with\n"
+	"its includes expanded. Reads no database.\n"
+	"For a CloudWatch KPI: the endpoint, region, SigV4 scope and credential\n"
+	"source (never a secret) and the body of every GetMetricData request it\n"
+	"would send. Sends nothing.",
+	opts, args, false, false,
+};
+
 int cmd_explain(int argc, char **argv)
 {
-	const char *config = NULL, *week = "last", *weeks = "1";
-	const kpi_opt opts[] = {
-		{ "week", 'w', "WEEK", "last week of the window: YYYY-Www, last (default) or current", &week },
-		{ "weeks", 'n', "N", "number of weeks (default 1)", &weeks },
-		{ "config", 'c', "FILE", "JSON config file (default $KPI_CONFIG)", &config },
-		{ NULL, 0, NULL, NULL, NULL },
-	};
-	const char *pos[1];
-	int npos, rc, n;
+	explain_args a;
+	const char *config, *week, *pos[1];
+	int rc, n;
 	int64_t now;
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
@@ -23,22 +45,12 @@ int cmd_explain(int argc, char **argv)
 	kpi_error err = KPI_ERROR_INIT;
 	kpi_buf out = KPI_BUF_INIT;
 
-	rc = kpi_opts_parse("explain", "KPI [--week YYYY-Www|last|current] [--weeks N]",
-	                    "Print a KPI's definition, its query file and SHA-256, each parameter with\n"
-	                    "its value for the window and where it comes from, and the SQL itself with\n"
-	                    "its includes expanded. Reads no database.\n"
-	                    "For a CloudWatch KPI: the endpoint, region, SigV4 scope and credential\n"
-	                    "source (never a secret) and the body of every GetMetricData request it\n"
-	                    "would send. Sends nothing.",
-	                    opts, argc, argv, pos, 1, &npos);
-	if (rc)
+	if ((rc = kpi_opts_parse(&kpi_cmd_explain, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if (npos != 1) {
-		fprintf(stderr, "kpi explain: missing KPI id; see kpi list\n");
-		return KPI_EXIT_USAGE;
-	}
-	if ((rc = kpi_parse_weeks("explain", weeks, &n)))
-		return rc;
+	pos[0] = a.id;
+	config = a.config;
+	week = a.week;
+	n = a.weeks;
 	if ((rc = kpi_load_setup(&cfg, &cat, config, NULL)))
 		return rc;
 	if ((rc = kpi_now(cfg, &now)))

@@ -1,8 +1,9 @@
 /*
  * Integration: bad input through the kpi command. Every failure must give its
- * documented exit code (tools/opts.h: 2 usage, 3 config, 4 source, 5 timeout,
- * 6 contract), exactly one line on stderr, nothing on stdout (no partial
- * table), no crash and no hang; secrets never appear in any output.
+ * documented exit code (kpi_exit_codes in tools/opts.c: 2 usage, 3 config,
+ * 4 source, 5 timeout, 6 contract), exactly one line on stderr, nothing on
+ * stdout (no partial table), no crash and no hang; secrets never appear in
+ * any output.
  */
 #include <stdarg.h>
 #include <stddef.h>
