@@ -2,8 +2,9 @@
  * The registered alert sinks, one line each: KPI__SINK(name) registers
  * `kpi__sink_<name>`, the operations table that sinks/<name>.c defines
  * (sinks/sink.h). The order is that of the "type must be ..." message.
- * Included by sinks/sink.h and sinks/sink.c with KPI__SINK defined, and read
- * by libkpi/CMakeLists.txt (through sinks/sinks.cmake) for the files.
+ * Included by sinks/sink.h and sinks/sink.c with KPI__SINK defined; read by
+ * libkpi/CMakeLists.txt, which stops when sinks/sinks.cmake does not list a
+ * registered sink's file.
  *
  * ---- Add a sink ------------------------------------------------------------
  *
