@@ -25,9 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,21 +68,6 @@ static const char *am_binary(void)
 			return *n;
 	fail_msg("no Alertmanager binary (Debian package prometheus-alertmanager; scripts/test installs it)");
 	return NULL;
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -189,7 +172,7 @@ static it_am *am_new(const it_alert *a)
 	assert_non_null(m);
 	snprintf(m->dir, sizeof(m->dir), "%s/am.XXXXXX", a->root);
 	assert_non_null(mkdtemp(m->dir));
-	m->port = free_port();
+	m->port = it_free_port();
 	snprintf(m->url, sizeof(m->url), "http://127.0.0.1:%d", m->port);
 	snprintf(yml, sizeof(yml),
 	         "route:\n"
@@ -304,14 +287,30 @@ static json_t *wait_hook(it_alert *a, const char *status)
 	return NULL;
 }
 
-/* A run as of the real now (Alertmanager's clock). */
-static void run_now(it_alert *a, it_run_result *r, const char *const *extra)
+/* A run as of the real now (Alertmanager's clock), with the password in
+ * the environment (`password`: that one instead). */
+static void run_now(it_alert *a, it_run_result *r, const char *const *extra, const char *password)
 {
-	char now[32];
-	const char *env[] = { "KPI_IT_AM_PASSWORD=" IT_AM_PASSWORD, NULL };
+	char now[32], pw[128];
+	const char *env[] = { pw, NULL };
+	snprintf(pw, sizeof(pw), "KPI_IT_AM_PASSWORD=%s", password ? password : IT_AM_PASSWORD);
 	kpi_time_format(now, sizeof(now), (int64_t)time(NULL));
 	it_alert_run_at(a, r, now, extra, env);
 	it_assert_no_secrets(a->state, r->out, r->err);
+}
+
+/* A run while the alert fires (exit 2); the ledger after it, with `nout`
+ * outbox entries (caller frees). */
+static kpi__ledger *run_firing(it_alert *a, size_t nout)
+{
+	it_run_result r;
+	kpi__ledger *l;
+	run_now(a, &r, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	l = it_alert_ledger(a);
+	assert_int_equal(l->nout, nout);
+	return l;
 }
 
 /* Let a waiting entry's backoff pass: next_attempt_at is in whole seconds
@@ -378,7 +377,7 @@ static void test_alertmanager__breach_silenced_then_notified_refreshed_and_resol
 	silence[strcspn(silence, "\n")] = '\0';
 	assert_true(strlen(silence) > 10);
 	t0 = (int64_t)time(NULL);
-	run_now(a, &r, NULL);
+	run_now(a, &r, NULL, NULL);
 	assert_int_equal(r.status, 2);
 	it_assert_line(r.out, "KPI CRITICAL - " AM_ALERTNAME " 10 d > 7 d");
 	it_run_free(&r);
@@ -419,12 +418,7 @@ static void test_alertmanager__breach_silenced_then_notified_refreshed_and_resol
 	/* two more runs while it fires: each refreshes it (a newer updatedAt);
 	 * Alertmanager pages nobody again, and the outbox keeps one refresh */
 	for (int run = 0; run < 2; run++) {
-		run_now(a, &r, NULL);
-		assert_int_equal(r.status, 2);
-		it_assert_line(r.out, "KPI CRITICAL - no change: 1 row checked, 1 firing");
-		it_run_free(&r);
-		l = it_alert_ledger(a);
-		assert_int_equal(l->nout, 2);
+		l = run_firing(a, 2);
 		assert_int_equal(entries(l, "am", "trigger", KPI__ENTRY_DELIVERED), 1);
 		assert_int_equal(entries(l, "am", "refresh", KPI__ENTRY_DELIVERED), 1);
 		kpi__ledger_free(l);
@@ -440,7 +434,7 @@ static void test_alertmanager__breach_silenced_then_notified_refreshed_and_resol
 
 	/* recovery: the resolve, and Alertmanager tells the receiver */
 	it_db_exec(a->db, fix_sql);
-	run_now(a, &r, NULL);
+	run_now(a, &r, NULL, NULL);
 	assert_int_equal(r.status, 0);
 	it_assert_line(r.out, "KPI OK - " AM_ALERTNAME " 0 d <= 7 d (resolved after ");
 	it_run_free(&r);
@@ -469,16 +463,13 @@ static void test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once(vo
 	json_t *h, *al;
 
 	/* --test: accepted by both (trigger, then its resolve) */
-	run_now(a, &r, test);
+	run_now(a, &r, test, NULL);
 	assert_int_equal(r.status, 0);
 	it_assert_line(r.out, "KPI OK - test notification delivered to sink 'am' (HTTP 200");
 	it_run_free(&r);
 	/* a wrong password is refused at once, and said without a secret */
 	{
-		char now[32];
-		const char *wrong[] = { "KPI_IT_AM_PASSWORD=not-the-password", NULL };
-		kpi_time_format(now, sizeof(now), (int64_t)time(NULL));
-		it_alert_run_at(a, &r, now, test, wrong);
+		run_now(a, &r, test, "not-the-password");
 		assert_int_equal(r.status, 3);
 		it_assert_line(r.out, "KPI UNKNOWN - test notification not accepted: sink 'am' (alertmanager): HTTP 401");
 		assert_contains(r.out, "(not retryable)");
@@ -491,11 +482,7 @@ static void test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once(vo
 	am_stop(f->am[0]);
 	am_stop(f->am[1]);
 	for (int run = 0; run < 2; run++) {
-		run_now(a, &r, NULL);
-		assert_int_equal(r.status, 2);
-		it_run_free(&r);
-		l = it_alert_ledger(a);
-		assert_int_equal(l->nout, 1);
+		l = run_firing(a, 1);
 		assert_int_equal(entries(l, "am", "trigger", KPI__ENTRY_PENDING), 1);
 		assert_true(l->outbox[0].attempts >= run + 1);
 		assert_contains(l->outbox[0].last_error, "sink 'am' (alertmanager)");
@@ -505,11 +492,7 @@ static void test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once(vo
 	/* one of the pair back: not delivered until every one has it */
 	am_start(f->am[0]);
 	past_backoff();
-	run_now(a, &r, NULL);
-	assert_int_equal(r.status, 2);
-	it_run_free(&r);
-	l = it_alert_ledger(a);
-	assert_int_equal(l->nout, 1);
+	l = run_firing(a, 1);
 	assert_int_equal(entries(l, "am", "trigger", KPI__ENTRY_PENDING), 1);
 	assert_contains(l->outbox[0].last_error, "1 of 2 accepted it");
 	assert_contains(l->outbox[0].last_error, f->am[1]->url);
@@ -519,11 +502,7 @@ static void test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once(vo
 	/* both back: delivered, to both */
 	am_start(f->am[1]);
 	past_backoff();
-	run_now(a, &r, NULL);
-	assert_int_equal(r.status, 2);
-	it_run_free(&r);
-	l = it_alert_ledger(a);
-	assert_int_equal(l->nout, 1);
+	l = run_firing(a, 1);
 	assert_int_equal(entries(l, "am", "trigger", KPI__ENTRY_DELIVERED), 1);
 	assert_contains(json_string_value(json_object_get(
 	                    json_array_get(l->outbox[0].history, json_array_size(l->outbox[0].history) - 1), "outcome")),
@@ -544,11 +523,7 @@ static void test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once(vo
 	 * told again: that is what the refresh is for) */
 	am_stop(f->am[1]);
 	for (int run = 0; run < 2; run++) {
-		run_now(a, &r, NULL);
-		assert_int_equal(r.status, 2);
-		it_run_free(&r);
-		l = it_alert_ledger(a);
-		assert_int_equal(l->nout, 2);
+		l = run_firing(a, 2);
 		assert_int_equal(entries(l, "am", "refresh", KPI__ENTRY_PENDING), 1);
 		if (run == 1) {
 			const kpi__outbox_entry *e = &l->outbox[1];
@@ -561,11 +536,7 @@ static void test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once(vo
 	}
 	am_start(f->am[1]);
 	past_backoff();
-	run_now(a, &r, NULL);
-	assert_int_equal(r.status, 2);
-	it_run_free(&r);
-	l = it_alert_ledger(a);
-	assert_int_equal(l->nout, 2);
+	l = run_firing(a, 2);
 	assert_int_equal(entries(l, "am", "refresh", KPI__ENTRY_DELIVERED), 1);
 	kpi__ledger_free(l);
 	al = am_alert(f->am[1], AM_ALERTNAME);

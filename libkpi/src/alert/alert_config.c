@@ -5,8 +5,8 @@
  * margin), overridable per KPI in the config's alert.kpis.
  *
  * Secrets never come from the file: a sink names the environment variable
- * that holds its routing key or webhook URL, and a variable that is not set
- * is a configuration error naming the variable. A sink's own keys are its
+ * that holds each secret it needs, and a variable that is not set is a
+ * configuration error naming the variable. A sink's own keys are its
  * type's business (alert/sinks/): here only the common ones.
  */
 #include "alert/alert_internal.h"

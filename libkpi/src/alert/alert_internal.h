@@ -288,7 +288,8 @@ typedef struct kpi__send_result {
 void kpi__sink_send(kpi__send_result *res, const kpi__sink *sink, const json_t *notification,
                     const char *idem, long timeout_ms, const kpi__alert_settings *st);
 
-/* The JSON a webhook / command receives (and SNS as the message). */
+/* The notification as JSON, compact, keys in order: what the sinks that
+ * pass it on as it is send (alert/sinks/). Caller frees. */
 char *kpi__notification_dump(const json_t *n);
 
 #endif

@@ -301,10 +301,10 @@ static kpi__outbox_entry *waiting_firing(const kpi__ledger *l, const char *sink,
 /* Remove outbox entry i (the run's due times move with the entries). */
 static void drop_entry(run *r, size_t i)
 {
-	if (i < r->ndue)
+	if (i < r->ndue) {
 		memmove(&r->due[i], &r->due[i + 1], (r->ndue - i - 1) * sizeof(*r->due));
-	if (i < r->ndue)
-		r->due[--r->ndue] = 0;
+		r->due[r->ndue - 1] = 0;
+	}
 	kpi__ledger_drop_entry(r->l, i);
 }
 
@@ -684,7 +684,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 }
 
 /* Every firing alert, told again to the sinks whose receiver forgets an
- * alert that is not refreshed (refresh_every_run: Alertmanager's endsAt),
+ * alert that is not refreshed (their type's refresh_every_run),
  * on every run, with its dedupe key; enqueue() keeps one entry per (sink,
  * key). Also while the data cannot be read: that says nothing about
  * whether an alert recovered. */
@@ -1081,7 +1081,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 		kpi__send_result res;
 		if (round == 1) {
 			/* a receiver that keeps incidents open until resolved
-			 * (PagerDuty): resolve the test one again at once */
+			 * (the type's test_resolves): resolve the test one at once */
 			if (!s->type->test_resolves)
 				break;
 			in.action = "resolve";

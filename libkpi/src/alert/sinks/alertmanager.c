@@ -285,13 +285,6 @@ static void where(char *buf, size_t size, const void *state)
 		off += (size_t)snprintf(buf + off, size - off, "%s%s/api/v2/alerts", i ? ", " : "", am->urls[i]);
 }
 
-static void wipe(char *s)
-{
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
-}
-
 static void free_state(void *state)
 {
 	alertmanager *am = state;
@@ -301,9 +294,9 @@ static void free_state(void *state)
 		free(am->urls[i]);
 	free(am->generator_url);
 	free(am->user);
-	wipe(am->password);
-	wipe(am->token);
-	wipe(am->auth);
+	kpi__sink_wipe(am->password);
+	kpi__sink_wipe(am->token);
+	kpi__sink_wipe(am->auth);
 	free(am);
 }
 

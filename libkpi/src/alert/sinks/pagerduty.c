@@ -101,9 +101,7 @@ static void free_state(void *state)
 	pagerduty *pd = state;
 	if (!pd)
 		return;
-	if (pd->routing_key)
-		memset(pd->routing_key, 0, strlen(pd->routing_key));
-	free(pd->routing_key);
+	kpi__sink_wipe(pd->routing_key);
 	free(pd->base_url);
 	free(pd);
 }

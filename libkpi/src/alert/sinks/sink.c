@@ -57,6 +57,13 @@ char *kpi__notification_dump(const json_t *n)
 	return json_dumps(n, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 }
 
+void kpi__sink_wipe(char *secret)
+{
+	if (secret)
+		memset(secret, 0, strlen(secret));
+	free(secret);
+}
+
 const char *kpi__nstr(const json_t *n, const char *key)
 {
 	const char *s = json_string_value(json_object_get(n, key));
@@ -145,9 +152,7 @@ void kpi__sink_secret_url_free(void *state)
 	kpi__sink_secret_url *u = state;
 	if (!u)
 		return;
-	if (u->url)
-		memset(u->url, 0, strlen(u->url));
-	free(u->url);
+	kpi__sink_wipe(u->url);
 	free(u->var);
 	free(u);
 }

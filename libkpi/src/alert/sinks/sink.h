@@ -67,6 +67,9 @@ void kpi__sink_release(kpi__sink *s);
 
 /* ---- shared by the types (sinks/sink.c) ---- */
 
+/* Free a secret string, its bytes zeroed first. Accepts NULL. */
+void kpi__sink_wipe(char *secret);
+
 /* The string member `key` of notification `n`, "" when absent. */
 const char *kpi__nstr(const json_t *n, const char *key);
 
