@@ -42,7 +42,8 @@
  *      retry; pass a stable key to the receiver (`idem`, the notification's
  *      id; its dedupe_key for the incident) so it can fold repeats.
  *    - where: a secret-free description of where it delivers (logs).
- *    - free: its state (wipe secrets: memset before free).
+ *    - free: its state, every secret through kpi__sink_wipe() (zeroed, then
+ *      freed); accepts NULL.
  *    - test_resolves: true when the receiver keeps an incident open until
  *      resolved (kpi alert --test then resolves its test notification).
  *    - refresh_every_run: true when the receiver forgets a firing alert
