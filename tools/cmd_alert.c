@@ -55,10 +55,11 @@ static const kpi_opt opts[] = {
 const kpi_cmd_spec kpi_cmd_alert = {
 	"alert", cmd_alert, "evaluate alerting KPIs as of now and deliver incident alerts (for cron)",
 	"Evaluate the alerting KPIs as of now (state KPIs as of now, flow KPIs over their\n"
-	"trailing window), move each (KPI, label set) through ok/warn/pending/firing, and\n"
-	"deliver trigger and resolve notifications at least once through the configured\n"
-	"sinks (PagerDuty, Slack, webhook, SNS, command), from a ledger and outbox in the\n"
-	"state directory. Made for cron; takes a lock itself, so overlapping runs wait.\n"
+	"trailing window, KPIs with an alarm rule by its last datapoints), move each (KPI,\n"
+	"label set) through ok/warn/pending/firing, and deliver trigger and resolve\n"
+	"notifications at least once through the configured sinks (PagerDuty, Slack,\n"
+	"webhook, SNS, command, Alertmanager), from a ledger and outbox in the state\n"
+	"directory. Made for cron; takes a lock itself, so overlapping runs wait.\n"
 	"\n"
 	"Prints one Nagios plugin line per state change (a summary line when nothing\n"
 	"changed) and exits 0 ok, 1 warning (a warning alert firing, a breach pending, a\n"

@@ -23,8 +23,7 @@
  * same dedupe key and Idempotency-Key: at least once, folded by receivers.
  */
 #include "alert/alert_internal.h"
-#include <dirent.h>
-#include <errno.h>
+#include "alert/sinks/sink.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -284,25 +283,69 @@ done:
 	return n;
 }
 
-/* Is an entry for (sink, dedupe key, action) still waiting? */
-static bool waiting(const kpi__ledger *l, const char *sink, const char *key, const char *action)
+static void history_add(kpi__outbox_entry *e, int64_t at, const char *outcome);
+
+/* The waiting entry of (sink, dedupe key) that carries the firing alert (a
+ * trigger, a reminder or a refresh), or NULL. */
+static kpi__outbox_entry *waiting_firing(const kpi__ledger *l, const char *sink, const char *key)
 {
 	for (size_t i = 0; i < l->nout; i++) {
-		const kpi__outbox_entry *e = &l->outbox[i];
+		kpi__outbox_entry *e = &l->outbox[i];
 		if (e->status == KPI__ENTRY_PENDING && strcmp(e->sink, sink) == 0 && strcmp(e->dedupe_key, key) == 0 &&
-		    strcmp(e->action, action) == 0)
-			return true;
+		    (strcmp(e->action, "trigger") == 0 || strcmp(e->action, "refresh") == 0))
+			return e;
 	}
-	return false;
+	return NULL;
+}
+
+/* Remove outbox entry i (the run's due times move with the entries). */
+static void drop_entry(run *r, size_t i)
+{
+	if (i < r->ndue) {
+		memmove(&r->due[i], &r->due[i + 1], (r->ndue - i - 1) * sizeof(*r->due));
+		r->due[r->ndue - 1] = 0;
+	}
+	kpi__ledger_drop_entry(r->l, i);
+}
+
+/* A refresh-every-run sink keeps one refresh entry per (sink, dedupe key):
+ * a newer refresh, or the resolve, supersedes the delivered or failed one
+ * (so the outbox does not grow by one entry per run, and a --replay of an
+ * old refresh cannot make a resolved alert fire again). */
+static void drop_refreshes(run *r, const char *sink, const char *key)
+{
+	for (size_t i = r->l->nout; i-- > 0;) {
+		const kpi__outbox_entry *e = &r->l->outbox[i];
+		if (e->status != KPI__ENTRY_PENDING && strcmp(e->action, "refresh") == 0 && strcmp(e->sink, sink) == 0 &&
+		    strcmp(e->dedupe_key, key) == 0)
+			drop_entry(r, i);
+	}
+}
+
+/* A newer refresh takes the place of a waiting one: the newer notification
+ * (its value, its time), the same place in line and attempt count. */
+static void supersede(run *r, kpi__outbox_entry *e, json_t *n)
+{
+	char eid[320];
+	snprintf(eid, sizeof(eid), "%s:%s", json_string_value(json_object_get(n, "id")), e->sink);
+	free(e->id);
+	e->id = strdup(eid);
+	json_decref(e->notification);
+	e->notification = json_incref(n);
+	history_add(e, vnow(r), "superseded by a newer refresh");
+	kpi_log_fields(KPI_LOG_INFO, "alert.refresh.superseded",
+	               json_pack("{s:s, s:s, s:s}", "sink", e->sink, "dedupe_key", e->dedupe_key, "id", eid), NULL);
 }
 
 /* Queue `n` for every sink that takes its severity (except `skip_sink`).
- * Steals `n`. */
-static int enqueue(run *r, json_t *n, const char *skip_sink)
+ * A `refresh` (a firing alert told again) goes only to the sinks whose type
+ * refreshes every run, and only where none waits already. Steals `n`. */
+static int enqueue(run *r, json_t *n, const char *skip_sink, bool refresh)
 {
 	const char *action = json_string_value(json_object_get(n, "action"));
 	const char *key = json_string_value(json_object_get(n, "dedupe_key"));
 	const char *id = json_string_value(json_object_get(n, "id"));
+	const char *entry_action = refresh ? "refresh" : action;
 	bool repeat = json_is_true(json_object_get(n, "repeat"));
 	kpi_alert_severity sev = KPI_ALERT_SEV_INFO;
 	int rc = 0;
@@ -322,17 +365,24 @@ static int enqueue(run *r, json_t *n, const char *skip_sink)
 		kpi__outbox_entry *e;
 		char eid[320];
 		/* a resolve follows its trigger wherever that went: same severity */
-		if (sev < s->min_severity || (skip_sink && strcmp(s->name, skip_sink) == 0))
+		if ((refresh && !s->type->refresh_every_run) || sev < s->min_severity ||
+		    (skip_sink && strcmp(s->name, skip_sink) == 0))
 			continue;
-		/* a reminder while the trigger still waits would only pile up */
-		if (repeat && waiting(r->l, s->name, key, "trigger"))
+		/* a reminder or a refresh while the alert still waits to go out
+		 * would only pile up; a newer refresh supersedes a waiting one */
+		if ((repeat || refresh) && (e = waiting_firing(r->l, s->name, key))) {
+			if (refresh && strcmp(e->action, "refresh") == 0 && !r->opts->dry_run)
+				supersede(r, e, n);
 			continue;
+		}
 		if (r->opts->dry_run) {
-			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to sink '%s' (%s): %s", action,
-			         repeat ? " (reminder)" : "", s->name, kpi__sink_kind_name(s->kind),
+			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to sink '%s' (%s): %s", entry_action,
+			         repeat ? " (reminder)" : "", s->name, s->type->name,
 			         json_string_value(json_object_get(n, "summary")));
 			continue;
 		}
+		if (refresh || strcmp(action, "resolve") == 0)
+			drop_refreshes(r, s->name, key);
 		if (!(e = kpi__ledger_enqueue(r->l))) {
 			rc = KPI_ENOMEM;
 			break;
@@ -341,14 +391,14 @@ static int enqueue(run *r, json_t *n, const char *skip_sink)
 		e->id = strdup(eid);
 		e->sink = strdup(s->name);
 		e->dedupe_key = strdup(key);
-		e->action = strdup(action);
+		e->action = strdup(entry_action);
 		e->status = KPI__ENTRY_PENDING;
 		e->created = vnow(r);
 		e->next_attempt = e->created;
 		e->notification = json_incref(n);
 		kpi_log_fields(KPI_LOG_INFO, "alert.enqueue",
-		               json_pack("{s:s, s:s, s:s, s:s}", "sink", s->name, "action", action, "dedupe_key", key, "id",
-		                         eid),
+		               json_pack("{s:s, s:s, s:s, s:s}", "sink", s->name, "action", entry_action, "dedupe_key", key,
+		                         "id", eid),
 		               NULL);
 	}
 	json_decref(n);
@@ -381,7 +431,7 @@ static int notify_rec(run *r, const kpi__alert_rec *rec, kpi__act act, const kpi
 	in.error = error;
 	if (!(n = notification_new(r->st, &in, vnow(r), err)))
 		return err->code;
-	return enqueue(r, n, NULL) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+	return enqueue(r, n, NULL, act == KPI__ACT_REFRESH) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
 }
 
 static int notice(run *r, const char *key_part, const char *title, const char *detail, const char *runbook,
@@ -405,81 +455,36 @@ static int notice(run *r, const char *key_part, const char *title, const char *d
 		kpi_log_msg(KPI_LOG_ERROR, "alert.notice", "cannot build a notice: %s", err.message);
 		return err.code;
 	}
-	return enqueue(r, n, skip_sink);
+	return enqueue(r, n, skip_sink, false);
 }
 
 /* ---- the ledger file ---- */
 
-static void clean_stale_temp_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	if (!d)
-		return;
-	/* We hold the lock: a temp file is a leftover of a killed run. */
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, "ledger.json.tmp.", 16) == 0) {
-			char *p = kpi__path_join(dir, de->d_name);
-			if (p && unlink(p) == 0)
-				kpi_log_msg(KPI_LOG_INFO, "alert.ledger.cleanup", "removed '%s', left by a killed run", p);
-			free(p);
-		}
-	closedir(d);
-}
-
+/* The ledger (alert_ledger.c loads it); a corrupted one was moved aside and
+ * replaced by a new one: reported in the exit code, the log and a notice. */
 static int load_ledger(run *r, kpi_error *err)
 {
-	char *text = NULL;
-	size_t len = 0;
-	kpi_error perr = KPI_ERROR_INIT;
-	int rc = kpi__read_file(&text, &len, r->ledger_path, err);
+	kpi__ledger_damage dmg;
+	char detail[2048 + sizeof(dmg.moved_to)];
+	int rc = kpi__ledger_load(&r->l, r->ledger_path, !r->opts->dry_run, &dmg, err);
 
-	if (rc == KPI_ENOTFOUND) {
-		kpi_error_clear(err);
-		kpi_log_msg(KPI_LOG_INFO, "alert.ledger.new", "no ledger at '%s' yet: starting a new one", r->ledger_path);
-		r->l = kpi__ledger_new();
-		return r->l ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (rc || !dmg.reason[0])
+		return rc;
+	if (r->opts->dry_run) {
+		problem(r, "ledger '%s' is corrupted (%s); a run without --dry-run moves it aside and rebuilds it",
+		        r->ledger_path, dmg.reason);
+		return 0;
 	}
-	if (rc)
-		return kpi_error_wrap(err, "ledger");
-	rc = kpi__ledger_parse(&r->l, text, len, &perr);
-	free(text);
-	if (rc == KPI_EUSAGE)
-		return kpi_error_set(err, KPI_EDATA, "ledger '%s': %s; run a newer kpi, or move the file aside",
-		                     r->ledger_path, perr.message);
-	if (rc == KPI_ENOMEM)
+	snprintf(detail, sizeof(detail),
+	         "ledger '%s' was corrupted (%s); moved aside to '%s' and rebuilt: alert history is lost, "
+	         "alerts in breach trigger again, undelivered notifications may be in the moved file",
+	         r->ledger_path, dmg.reason, dmg.moved_to);
+	kpi_log_fields(KPI_LOG_ERROR, "alert.ledger.corrupt",
+	               json_pack("{s:s, s:s, s:s}", "ledger", r->ledger_path, "moved_to", dmg.moved_to, "reason", dmg.reason),
+	               detail);
+	problem(r, "%s", detail);
+	if (notice(r, "kpi_alert_ledger", "kpi alert ledger corrupted and rebuilt", detail, "ledger-corrupted", NULL))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if (rc) {
-		char aside[4096], ts[32], detail[2048];
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-		snprintf(aside, sizeof(aside), "%s.corrupt-%s", r->ledger_path, ts);
-		for (int i = 2; access(aside, F_OK) == 0 && i < 100; i++)
-			snprintf(aside, sizeof(aside), "%s.corrupt-%s-%d", r->ledger_path, ts, i);
-		r->l = kpi__ledger_new();
-		if (!r->l)
-			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		if (r->opts->dry_run) {
-			problem(r, "ledger '%s' is corrupted (%s); a run without --dry-run moves it aside and rebuilds it",
-			        r->ledger_path, perr.message);
-			return 0;
-		}
-		if (rename(r->ledger_path, aside) != 0)
-			return kpi_error_set(err, KPI_EIO, "ledger '%s' is corrupted (%s) and cannot be moved aside: %s",
-			                     r->ledger_path, perr.message, strerror(errno));
-		snprintf(detail, sizeof(detail),
-		         "ledger '%s' was corrupted (%s); moved aside to '%s' and rebuilt: alert history is lost, "
-		         "alerts in breach trigger again, undelivered notifications may be in the moved file",
-		         r->ledger_path, perr.message, aside);
-		kpi_log_fields(KPI_LOG_ERROR, "alert.ledger.corrupt",
-		               json_pack("{s:s, s:s, s:s}", "ledger", r->ledger_path, "moved_to", aside, "reason", perr.message),
-		               detail);
-		problem(r, "%s", detail);
-		if (notice(r, "kpi_alert_ledger", "kpi alert ledger corrupted and rebuilt", detail, "ledger-corrupted", NULL))
-			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	}
 	return 0;
 }
 
@@ -674,6 +679,30 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			rc = notify_rec(r, rec, KPI__ACT_RESOLVE, NULL, "no longer monitored by kpi alert", "", err);
 		}
 		kpi__ledger_remove(r->l, i);
+	}
+	return rc;
+}
+
+/* Every firing alert, told again to the sinks whose receiver forgets an
+ * alert that is not refreshed (their type's refresh_every_run),
+ * on every run, with its dedupe key; enqueue() keeps one entry per (sink,
+ * key). Also while the data cannot be read: that says nothing about
+ * whether an alert recovered. */
+static int refresh(run *r, kpi_error *err)
+{
+	bool any = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->st->nsinks; i++)
+		any |= r->st->sinks[i].type->refresh_every_run;
+	for (size_t i = 0; any && i < r->l->nrecs && !rc; i++) {
+		const kpi__alert_rec *rec = &r->l->recs[i];
+		const kpi__alert_rule *rule = rule_of(r, rec->kpi);
+		bool source = strcmp(rec->id, KPI__SOURCE_RECORD) == 0;
+		if (rec->state != KPI_ALERT_FIRING || !rec->dedupe_key || (!rule && !source))
+			continue;
+		rc = notify_rec(r, rec, KPI__ACT_REFRESH, rule, rule ? rule->def->title : "kpi cannot read its data",
+		                source && rec->note ? rec->note : "", err);
 	}
 	return rc;
 }
@@ -918,7 +947,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		if ((rc = kpi__state_dir_prepare(r.rep->state_dir, err)) ||
 		    (rc = kpi__alert_lock(&lock_fd, r.rep->state_dir, r.st->lock_wait, err)))
 			goto done;
-		clean_stale_temp_files(r.rep->state_dir);
+		kpi__ledger_clean_temp(r.ledger_path);
 	}
 	if ((rc = load_ledger(&r, err)))
 		goto done;
@@ -949,6 +978,8 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		if (!rc)
 			rc = step_rows(&r, res, err);
 	}
+	if (!rc)
+		rc = refresh(&r, err);
 	if (rc)
 		goto done;
 	/* persisted before anything is sent (a dry run saves nothing) */
@@ -1049,8 +1080,9 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 	for (int round = 0; round < 2 && !rc; round++) {
 		kpi__send_result res;
 		if (round == 1) {
-			/* PagerDuty: resolve the test incident again at once */
-			if (s->kind != KPI__SINK_PAGERDUTY)
+			/* a receiver that keeps incidents open until resolved
+			 * (the type's test_resolves): resolve the test one at once */
+			if (!s->type->test_resolves)
 				break;
 			in.action = "resolve";
 		}
@@ -1090,10 +1122,14 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 		}
 	}
 	out->seconds = mono() - start;
-	if (!rc)
+	if (!rc) {
+		char to[1024];
+		s->type->where(to, sizeof(to), s->state);
 		kpi_log_fields(KPI_LOG_INFO, "alert.test.delivered",
-		               json_pack("{s:s, s:i, s:f}", "sink", s->name, "attempts", out->attempts, "seconds", out->seconds),
+		               json_pack("{s:s, s:s, s:i, s:f}", "sink", s->name, "to", to, "attempts", out->attempts,
+		                         "seconds", out->seconds),
 		               NULL);
+	}
 done:
 	json_decref(n);
 	kpi__alert_settings_free(st);
