@@ -18,7 +18,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "result.h"
-#include "format.h"
+#include "buf.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -23,6 +23,9 @@ int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_e
 
 /* Append `s` to `b` as a JSON string (quotes, escapes; UTF-8 passes through). */
 int kpi__buf_json_str(kpi_buf *b, const char *s);
+/* Cut `b` back to its first `len` bytes (a longer `len` leaves it as is):
+ * what a failed writer appended goes, nothing partial stays. */
+void kpi__buf_truncate(kpi_buf *b, size_t len);
 
 /* True when `s` is well-formed UTF-8 (no overlong forms, no surrogates). */
 bool kpi__utf8_valid(const char *s);

@@ -1131,13 +1131,6 @@ static int check_snapshot(const kpi_snapshot *snap, kpi_error *err)
 	return 0;
 }
 
-static void truncate_buf(kpi_buf *b, size_t len)
-{
-	b->len = len;
-	if (b->data)
-		b->data[len] = '\0';
-}
-
 static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
 {
 	return kpi_buf_append((kpi_buf *)closure, (const char *)data, len) ? CAIRO_STATUS_WRITE_ERROR
@@ -1277,7 +1270,7 @@ done:
 	free(d.chart_page);
 	kpi__render_close(&r);
 	if (rc)
-		truncate_buf(out, start); /* nothing partial */
+		kpi__buf_truncate(out, start); /* nothing partial */
 	return rc;
 }
 
@@ -1443,7 +1436,7 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
 	rc = encode_png(out, img, kpi_render_chart_name(snap, i), err);
 	cairo_surface_destroy(img);
 	if (rc)
-		truncate_buf(out, start);
+		kpi__buf_truncate(out, start);
 	return rc;
 }
 

@@ -439,9 +439,7 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 	put_drilldown(&w, snap);
 	put(&w, "\n}\n");
 	if (w.rc) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
+		kpi__buf_truncate(out, start);
 		return w.rc;
 	}
 	kpi_sha256_hex(snap->sha256, out->data + start, out->len - start);
