@@ -131,11 +131,16 @@ int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double
 
 /* ---- Nagios plugin lines ---- */
 
-/* A value as people read it: at most a few decimals, no exponent. */
+/* A value as people read it: at most a few decimals, no exponent below
+ * 1e15; from there on as kpi_format_number() writes it, like the perfdata
+ * beside it ("1e+15", "1.7976931348623157e+308"): "%.0f" wrote up to 309
+ * digits, which the 64-byte buffer cut to the first 63. */
 static char *display(char *buf, size_t size, double v)
 {
 	char *e;
-	if (fabs(v) >= 1e15 || v == floor(v))
+	if (fabs(v) >= 1e15)
+		return kpi_format_number(buf, size, true, v);
+	if (v == floor(v))
 		snprintf(buf, size, "%.0f", v);
 	else if (fabs(v) >= 100)
 		snprintf(buf, size, "%.1f", v);
