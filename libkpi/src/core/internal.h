@@ -132,12 +132,5 @@ int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, cons
 int kpi__collect_session(kpi_result **out, kpi_pg **pg, const kpi_catalog *cat, const kpi_config *cfg,
                          const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err);
 
-/* Durations (unit "s" or "ms") read in the unit that suits their size, by
- * one ladder for values, thresholds, changes and axes: seconds below 2 min,
- * then minutes below 2 h, hours below 2 d, days; milliseconds below 10 s.
- * Returns what to divide a value of `unit` by for the unit `shown` ("min")
- * and its `words` ("minutes"), sized by `maxabs`; 1 and `unit` itself for
- * any other unit. `shown`, `words` may be NULL. */
-double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words);
 
 #endif

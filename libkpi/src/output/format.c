@@ -8,28 +8,11 @@
  * jansson's job everywhere.
  */
 #include "core/internal.h"
+#include "core/number.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-char *kpi_format_number(char *buf, size_t size, bool has, double v)
-{
-	if (!has || isnan(v) || isinf(v)) {
-		snprintf(buf, size, "null");
-		return buf;
-	}
-	if (v == 0) {
-		snprintf(buf, size, "0");
-		return buf;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
-}
 
 /* {"name":"value",...} of `n` labels (SPEC section 5's row labels). */
 static int json_labels(kpi_buf *b, char *const *names, char *const *values, size_t n)
@@ -199,33 +182,6 @@ static size_t width(const char *s)
 	return w;
 }
 
-/* A value for people: whole numbers bare, others with two decimals;
- * durations in minutes, hours or days once they read better so. */
-static void human(char *buf, size_t size, bool has, double v, const char *unit)
-{
-	const char *shown = unit;
-
-	if (!has) {
-		snprintf(buf, size, "—");
-		return;
-	}
-	/* durations in the unit the pack uses for them: "16.35 d", not "1412611.79 s" */
-	v /= kpi__time_unit(unit, v, &shown, NULL);
-	unit = shown;
-	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, size, "%.0f", v);
-	else if (fabs(v) < 0.01)
-		snprintf(buf, size, "%.3g", v);
-	else
-		snprintf(buf, size, "%.2f", v);
-	if (unit && strcmp(unit, "%") == 0)
-		strncat(buf, "%", size - strlen(buf) - 1);
-	else if (unit && *unit && strcmp(unit, "count") != 0) {
-		strncat(buf, " ", size - strlen(buf) - 1);
-		strncat(buf, unit, size - strlen(buf) - 1);
-	}
-}
-
 static const char *status_color(kpi_status s)
 {
 	switch (s) {
@@ -330,9 +286,10 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 				snprintf(buf, sizeof(buf), "%s*", wk);
 				c->text[COL_WEEK] = strdup(buf);
 			}
-			human(buf, sizeof(buf), last->has_value, last->value, s->def->unit);
+			kpi__fmt_value(buf, sizeof(buf), last->has_value, last->value, s->def->unit, KPI__NUM_TABLE, NULL);
 			c->text[COL_VALUE] = strdup(buf);
-			human(buf, sizeof(buf), prev && prev->has_value, prev ? prev->value : 0, s->def->unit);
+			kpi__fmt_value(buf, sizeof(buf), prev && prev->has_value, prev ? prev->value : 0, s->def->unit, KPI__NUM_TABLE,
+			               NULL);
 			c->text[COL_PREV] = strdup(prev ? buf : "");
 			c->text[COL_THRESHOLD] =
 			        strdup(kpi_threshold_format(buf, sizeof(buf), &s->def->threshold, s->def->unit));
@@ -378,7 +335,7 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 			for (size_t j = 0; j < v->nreasons && !rc; j++) {
 				const kpi_reason *r = &v->reasons[j];
 				char val[64];
-				human(val, sizeof(val), r->has_value, r->value, "");
+				kpi__fmt_value(val, sizeof(val), r->has_value, r->value, "", KPI__NUM_TABLE, NULL);
 				rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s)", j ? "; " : "  ", r->kpi,
 				                    *r->labels ? "{" : "", r->labels, *r->labels ? "}" : "",
 				                    kpi_status_name(r->status), r->has_value ? " " : "",

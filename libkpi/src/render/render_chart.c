@@ -402,12 +402,12 @@ static void no_dash(cairo_t *cr)
 
 static bool unit_pct(const kpi_def *def)
 {
-	return def->unit && strcmp(def->unit, "%") == 0;
+	return kpi__unit_is(def->unit, "%");
 }
 
 static bool unit_count(const kpi_def *def)
 {
-	return def->unit && strcmp(def->unit, "count") == 0;
+	return kpi__unit_is(def->unit, "count");
 }
 
 /* Short label of a rollout change for the legend list. */
@@ -782,7 +782,7 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 			cairo_line_to(cr, x + 3.5, g->pt + 5);
 			cairo_close_path(cr);
 			cairo_fill(cr);
-			kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit);
+			kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit, KPI__NUM_PEOPLE, NULL);
 			kpi__text_size(r, v, &vs, &tw, &th);
 			/* the nearest free place (in steps of a point, nearer first: as
 			 * far aside plus as far down), beside the triangle at the top
@@ -892,7 +892,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 		kpi_threshold t = def->threshold;
 		kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
 		t.target /= g.div;
-		kpi__fmt_threshold(th, sizeof(th), &t, shown); /* in the axis' unit */
+		kpi__threshold_format(th, sizeof(th), &t, shown, KPI__TH_PACK | KPI__TH_NO_LADDER); /* in the axis' unit */
 		kpi__text_size(r, th, &ts, &th_w, NULL);
 	}
 	g.px = x + tickw + 5;
@@ -1081,13 +1081,11 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 					char v[64], num[48];
 					double tw, thh;
 					kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == K_STACKED ? KPI__WHITE : KPI__INK);
-					if (c->kind == K_STACKED && fabs(row->value / g.div) < 1e15) {
-						snprintf(num, sizeof(num), "%.0f", row->value / g.div);
-						snprintf(v, sizeof(v), "%s%s", num, unit_pct(def) && g.div == 1 ? "%" : "");
-					} else {
-						kpi__fmt_num(num, sizeof(num), row->value / g.div);
-						snprintf(v, sizeof(v), "%s%s", num, unit_pct(def) && g.div == 1 ? "%" : "");
-					}
+					kpi__fmt_num(num, sizeof(num), row->value / g.div,
+					             c->kind == K_STACKED && fabs(row->value / g.div) < 1e15 ? KPI__NUM_WHOLE
+					                                                                      : KPI__NUM_PEOPLE);
+					/* no unit but a percentage's sign: the axis names the unit */
+					kpi__fmt_unit(v, sizeof(v), num, unit_pct(def) && g.div == 1 ? "%" : NULL, false);
 					kpi__text_size(r, v, &vs, &tw, &thh);
 					if (tw + 2 > bw && !(c->kind == K_BAR && tw + 2 <= g.slot))
 						continue;
@@ -1319,7 +1317,7 @@ static void draw_legend(kpi__render *r, const chart *c)
 	}
 	y += 4;
 	if (def->threshold.op != KPI_OP_NONE) {
-		kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
+		kpi__threshold_format(th, sizeof(th), &def->threshold, def->unit, KPI__TH_PACK);
 		snprintf(buf, sizeof(buf), "target %s%s", th, def->gating ? " (gating)" : "");
 		y += legend_entry(r, y, 2, KPI__RED, buf);
 	}
@@ -1395,7 +1393,7 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 		goto out;
 	y = kpi__text(r, def->title, 0, 0, &title) + 2;
 	if (def->threshold.op != KPI_OP_NONE)
-		snprintf(th, sizeof(th), "target %s", kpi__fmt_threshold(buf, sizeof(buf), &def->threshold, def->unit));
+		snprintf(th, sizeof(th), "target %s", kpi__threshold_format(buf, sizeof(buf), &def->threshold, def->unit, KPI__TH_PACK));
 	else
 		snprintf(th, sizeof(th), "no threshold (informational)");
 	snprintf(buf, sizeof(buf), "%s · %s · %s%s · missing data: %s · %s – %s (%s)", def->id,

@@ -13,6 +13,8 @@
 #define KPI_RENDER_INT_H
 
 #include "core/internal.h"
+#include "core/number.h"
+#include "core/threshold.h"
 #include "kpi/render.h"
 
 #include <cairo.h>
@@ -145,33 +147,14 @@ void kpi__hatch(cairo_t *cr, double x, double y, double w, double h, kpi__rgb c,
 
 extern const kpi__rgb KPI__INK, KPI__MUTED, KPI__FAINT, KPI__GRID, KPI__WHITE, KPI__RED;
 
-/* ---- numbers and times for people ---- */
+/* ---- times for people (numbers: core/number.h, thresholds: core/threshold.h) ---- */
 
-/* A value with its unit: "99.78%", "18.7 min", "63", "1.00 tn", "no data" when absent
- * (durations in their unit, kpi__time_unit()). */
-char *kpi__fmt_value(char *buf, size_t size, bool has, double v, const char *unit);
-/* The same, never rounded onto or across the threshold's target (99.996
- * against "= 100" reads "99.996%", not "100%"). */
-char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *unit,
-                        const kpi_threshold *th);
-/* A number without unit, thousands separators, sensible decimals. */
-char *kpi__fmt_num(char *buf, size_t size, double v);
-/* Durations: kpi__time_unit() in internal.h (kpi query's table uses it too). */
-/* The change from `prev` to `last` with unit ("+0.08 pp" for percentages,
- * "−3 s", "+2.34 d": a duration's change in the unit its own size reads
- * best in), also when last - prev is beyond the largest double. */
-char *kpi__fmt_delta(char *buf, size_t size, double prev, double last, const char *unit);
-/* Threshold for people: "≥ 99%", "≤ 7 d", "≤ 2 h" (for 7200 s), "= 0", "none". */
-char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit);
 /* Local time in the zone: "2026-11-16 00:00 UTC" / "2026-11-16 01:00 CET". */
 char *kpi__fmt_time(char *buf, size_t size, int64_t t, const char *tz);
 /* "Nov 9": the local day of `t` in the zone. */
 char *kpi__fmt_day(char *buf, size_t size, int64_t t, const char *tz);
 /* "Mon 9 Nov – Sun 15 Nov 2026" for [start, end) in the zone. */
 char *kpi__fmt_week_dates(char *buf, size_t size, int64_t start, int64_t end, const char *tz);
-/* Unit in words for an axis ("percent", "seconds", "days", "count"). */
-const char *kpi__unit_words(const char *unit);
-
 /* Nice axis: ticks lo, lo + step, ..., hi with step 1, 2 or 5 x 10^k.
  *
  * Every finite double gives a finite axis: lo, hi and step are in axis

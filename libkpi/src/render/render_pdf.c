@@ -272,15 +272,15 @@ static void status_row(doc *d, double row_h, const char *id, const char *labels,
 	chip(d, x + (cols[2].w - 56) / 2, d->y + (row_h - 12) / 2, 56, 12, st);
 	x += cols[2].w;
 	if (def)
-		kpi__fmt_value_th(val, sizeof(val), has, value, def->unit, &def->threshold);
+		kpi__fmt_value(val, sizeof(val), has, value, def->unit, KPI__NUM_PEOPLE, &def->threshold);
 	else
-		kpi__fmt_value(val, sizeof(val), has, value, "");
+		kpi__fmt_value(val, sizeof(val), has, value, "", KPI__NUM_PEOPLE, NULL);
 	if (has && st == KPI_STATUS_NO_DATA) /* a value from a source that answered in part */
 		strncat(val, " (incomplete)", sizeof(val) - strlen(val) - 1);
 	cell(d, &cols[3], x, row_h, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
 	x += cols[3].w;
 	if (def)
-		kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
+		kpi__threshold_format(th, sizeof(th), &def->threshold, def->unit, KPI__TH_PACK);
 	else
 		snprintf(th, sizeof(th), "%s", threshold ? threshold : "");
 	cell(d, &cols[4], x, row_h, th, KPI__F_SANS, 8.5, KPI__INK);
@@ -575,14 +575,15 @@ static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const
 		return;
 	}
 	labels_text(t->labels, sizeof(t->labels), s, last);
-	kpi__fmt_value_th(t->value, sizeof(t->value), last->has_value, last->value, def->unit, &def->threshold);
+	kpi__fmt_value(t->value, sizeof(t->value), last->has_value, last->value, def->unit, KPI__NUM_PEOPLE,
+	               &def->threshold);
 	o = strlen(t->value);
 	if (last->partial && o < sizeof(t->value))
 		o += (size_t)snprintf(t->value + o, sizeof(t->value) - o, "*");
 	if (last->incomplete && o < sizeof(t->value))
 		snprintf(t->value + o, sizeof(t->value) - o, "†");
 	t->value_font = last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE;
-	kpi__fmt_threshold(t->threshold, sizeof(t->threshold), &def->threshold, def->unit);
+	kpi__threshold_format(t->threshold, sizeof(t->threshold), &def->threshold, def->unit, KPI__TH_PACK);
 	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
 		int sign = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0;
 		int sense = delta_sense(&def->threshold, prev->value, last->value);
@@ -909,27 +910,16 @@ static double kv(doc *d, const char *key, const char *val, int font, bool draw)
 static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024], const char *keys[8], int fonts[8],
                       size_t *n)
 {
-	char th[96];
 	size_t k = 0, o = 0;
 	keys[k] = "Definition";
 	fonts[k] = KPI__F_SANS;
 	snprintf(vals[k++], 1024, "%s", def->description ? def->description : "(no description in the catalogue)");
 	keys[k] = "Threshold";
 	fonts[k] = KPI__F_SANS;
-	kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
 	if (def->threshold.op == KPI_OP_NONE)
 		snprintf(vals[k++], 1024, "none (informational: status ok whenever there is a value)");
-	else if (def->threshold.warn_margin > 0) {
-		char m[64];
-		/* a margin of a percentage is in points, not a percent of the target */
-		if (def->unit && strcmp(def->unit, "%") == 0) {
-			kpi__fmt_num(m, sizeof(m) - 4, def->threshold.warn_margin);
-			strcat(m, " pp");
-		} else
-			kpi__fmt_value(m, sizeof(m), true, def->threshold.warn_margin, def->unit);
-		snprintf(vals[k++], 1024, "%s; warn within %s of the target", th, m);
-	} else
-		snprintf(vals[k++], 1024, "%s", th);
+	else
+		kpi__threshold_format(vals[k++], 1024, &def->threshold, def->unit, KPI__TH_PACK | KPI__TH_MARGIN);
 	keys[k] = "Gating";
 	fonts[k] = KPI__F_SANS;
 	snprintf(vals[k++], 1024, "%s", def->gating ? "yes: a breach makes the week NO-GO" : "no: informational, never changes the verdict");

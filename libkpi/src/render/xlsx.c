@@ -15,6 +15,7 @@
  * the unit in the header; a missing value is an empty cell, never 0.
  */
 #include "core/internal.h"
+#include "core/threshold.h"
 #include <xlsxwriter.h>
 #include <errno.h>
 #include <math.h>
@@ -800,15 +801,10 @@ static void label_sets_free(lset *sets, size_t n)
 	free(sets);
 }
 
+/* The threshold with its warning margin: ">= 95% (warn within 0.5)". */
 static void threshold_text(char *buf, size_t size, const kpi_def *d)
 {
-	kpi_threshold_format(buf, size, &d->threshold, d->unit);
-	if (d->threshold.op != KPI_OP_NONE && d->threshold.warn_margin > 0) {
-		char m[40];
-		size_t l = strlen(buf);
-		snprintf(buf + l, size - l, " (warn within %s)",
-		         kpi_format_number(m, sizeof(m), true, d->threshold.warn_margin));
-	}
+	kpi__threshold_format(buf, size, &d->threshold, d->unit, KPI__TH_ASCII | KPI__TH_MARGIN);
 }
 
 /* ---- Summary ---- */
