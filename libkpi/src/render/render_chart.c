@@ -384,11 +384,6 @@ const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_seri
 
 /* ---- drawing helpers ---- */
 
-static const kpi__rgb NA_GREY = { 0.63, 0.68, 0.75 };
-static const kpi__rgb PARTIAL_BLUE = { 0.45, 0.62, 0.85 };
-static const kpi__rgb BREACH_TINT = { 0.776, 0.157, 0.157 };
-static const kpi__rgb HOLD_AMBER = { 0.722, 0.431, 0.0 };
-
 static void dash(cairo_t *cr, double on, double off)
 {
 	double d[2] = { on, off };
@@ -927,16 +922,16 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 			all_na &= row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
 		}
 		if (breach) {
-			kpi__set_rgba(cr, BREACH_TINT, 0.10);
+			kpi__set_rgba(cr, KPI__RED, 0.10);
 			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
 			cairo_fill(cr);
 		}
 		if (some && all_na)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, NA_GREY, 5);
+			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, KPI__NA_GREY, 5);
 		if (hold)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, HOLD_AMBER, 6);
+			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, KPI__HOLD_AMBER, 6);
 		if (win->partial && wi == win->nweeks - 1) {
-			kpi__set_rgba(cr, PARTIAL_BLUE, 0.16);
+			kpi__set_rgba(cr, KPI__PARTIAL_BLUE, 0.16);
 			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
 			cairo_fill(cr);
 		}
@@ -1022,7 +1017,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 					cairo_set_line_width(cr, 1.2);
 					cairo_stroke(cr);
 				} else if (row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable) {
-					marker(cr, px, py, 2.4, KPI__WHITE, NA_GREY, 1.2);
+					marker(cr, px, py, 2.4, KPI__WHITE, KPI__NA_GREY, 1.2);
 				} else if (dots || (!prev && !next)) {
 					marker(cr, px, py, dots ? 1.8 : 2.2, col, col, 0.5);
 				}
@@ -1064,7 +1059,7 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 				}
 				if (fabs(y0 - y1) < 1.2) /* a zero stays visible as a zero */
 					y1 = y0 - (row->value >= 0 ? 1.2 : -1.2);
-				kpi__set_rgb(cr, na ? NA_GREY : col);
+				kpi__set_rgb(cr, na ? KPI__NA_GREY : col);
 				cairo_rectangle(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1));
 				cairo_fill(cr);
 				if (row->incomplete)
@@ -1224,7 +1219,7 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		no_dash(cr);
 		break;
 	case 3: /* breach week */
-		kpi__set_rgba(cr, BREACH_TINT, 0.12);
+		kpi__set_rgba(cr, KPI__RED, 0.12);
 		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
 		cairo_fill(cr);
 		cairo_new_sub_path(cr);
@@ -1274,7 +1269,7 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		no_dash(cr);
 		break;
 	case 9: /* not applicable point */
-		marker(cr, x + 8, my, 2.4, KPI__WHITE, NA_GREY, 1.2);
+		marker(cr, x + 8, my, 2.4, KPI__WHITE, KPI__NA_GREY, 1.2);
 		break;
 	case 11: /* partial week */
 		kpi__set_rgba(cr, col, 0.3);
@@ -1326,11 +1321,11 @@ static void draw_legend(kpi__render *r, const chart *c)
 	if (c->any_warn)
 		y += legend_entry(r, y, 4, KPI__RED, "warn: within the margin");
 	if (c->any_na)
-		y += legend_entry(r, y, c->kind == K_LINE ? 9 : 5, NA_GREY, "threshold not applicable");
+		y += legend_entry(r, y, c->kind == K_LINE ? 9 : 5, KPI__NA_GREY, "threshold not applicable");
 	if (c->any_gap)
 		y += legend_entry(r, y, 6, KPI__MUTED, "gap: no data that week");
 	if (c->any_block)
-		y += legend_entry(r, y, 5, HOLD_AMBER, "no data that holds the verdict (HOLD)");
+		y += legend_entry(r, y, 5, KPI__HOLD_AMBER, "no data that holds the verdict (HOLD)");
 	for (size_t i = 0; i < c->npan; i++)
 		if (isfinite(panel_cap(c, &c->pan[i]))) {
 			y += legend_entry(r, y, 10, KPI__INK, "off the axis: value printed");
@@ -1339,7 +1334,7 @@ static void draw_legend(kpi__render *r, const chart *c)
 	if (w->partial) {
 		char t[40];
 		snprintf(buf, sizeof(buf), "* partial week, as of %s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz));
-		y += legend_entry(r, y, 11, PARTIAL_BLUE, buf);
+		y += legend_entry(r, y, 11, KPI__PARTIAL_BLUE, buf);
 	}
 	if (c->any_incomplete)
 		y += legend_entry(r, y, 7, KPI__INK, "incomplete: source gaps");
@@ -1407,7 +1402,7 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 		kpi__tstyle m2 = kpi__tsw(KPI__F_SANS, 9, KPI__MUTED, 560, KPI__CENTER);
 		double my = KPI__CHART_H / 2 - 30;
 		m2.lines = 4;
-		kpi__set_rgb(cr, kpi__rgb_hex(0xf5f7fa));
+		kpi__set_rgb(cr, KPI__EMPTY_FILL);
 		kpi__round_rect(cr, 40, BODY_Y + 20, KPI__CHART_W - 80, KPI__CHART_H - BODY_Y - 60, 8);
 		cairo_fill(cr);
 		snprintf(buf, sizeof(buf), "No data for this KPI in %s – %s", a, b);

@@ -141,7 +141,7 @@ static void table_head(doc *d, const tcol *cols, size_t n, double row_h)
 	double x = MARGIN_X, th;
 	kpi__tstyle st = kpi__ts(KPI__F_BOLD, 7.5, KPI__INK);
 
-	kpi__set_rgb(cr, kpi__rgb_hex(0xeef1f5));
+	kpi__set_rgb(cr, KPI__HEAD_FILL);
 	cairo_rectangle(cr, MARGIN_X, d->y, CONTENT_W, row_h);
 	cairo_fill(cr);
 	th = kpi__line_height(r, st.font, st.size);
