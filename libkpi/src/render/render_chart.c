@@ -345,43 +345,6 @@ done:
 	return rc;
 }
 
-size_t kpi__kpi_count(const kpi_snapshot *snap)
-{
-	if (!snap)
-		return 0;
-	if (snap->catalog)
-		return snap->catalog->nkpis;
-	return snap->result ? snap->result->nseries : 0;
-}
-
-const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series)
-{
-	const kpi_def *def;
-	*series = NULL;
-	if (!snap || i >= kpi__kpi_count(snap))
-		return NULL;
-	if (snap->catalog) {
-		def = &snap->catalog->kpis[i];
-		*series = kpi_result_find(snap->result, def->id);
-		return def;
-	}
-	*series = &snap->result->series[i];
-	return (*series)->def;
-}
-
-const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series)
-{
-	size_t n = kpi__kpi_count(snap);
-	*series = NULL;
-	for (size_t k = 0; k < n; k++) {
-		const kpi_def *def = kpi__kpi_def(snap, k, series);
-		if (*series && i-- == 0)
-			return def;
-	}
-	*series = NULL;
-	return NULL;
-}
-
 /* ---- drawing helpers ---- */
 
 static void dash(cairo_t *cr, double on, double off)

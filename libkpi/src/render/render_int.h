@@ -133,19 +133,28 @@ double kpi__text(kpi__render *r, const char *text, double x, double y, const kpi
 kpi__tstyle kpi__ts(int font, double size, kpi__rgb color);
 kpi__tstyle kpi__tsw(int font, double size, kpi__rgb color, double width, int align);
 
-/* ---- charts ---- */
+/* ---- what the renderer reads of a snapshot (render_snap.c) ---- */
 
-/* Size of the chart design box (16:9); the PDF page draws it 1:1 in points,
- * the PNG scales it to KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT. */
-#define KPI__CHART_W 768.0
-#define KPI__CHART_H 432.0
-
+/* KPI_EDATA, named, when `snap` lacks what a pack needs (a result with 1 to
+ * KPI_MAX_WEEKS weeks, verdicts, series with definitions and labels,
+ * rollout changes with layer and key). */
+int kpi__render_check(const kpi_snapshot *snap, kpi_error *err);
+/* Number the rollout changes inside the window of r->snap (r->change_no,
+ * 1..r->nchanges_in; 0 outside); kpi__render_close() frees the numbers. */
+void kpi__render_number_changes(kpi__render *r);
 /* The KPIs of a snapshot: its catalogue (or, without one, its series), and
  * KPI `i` with its series (NULL when the snapshot did not collect it). */
 size_t kpi__kpi_count(const kpi_snapshot *snap);
 const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
 /* Chart `i`: the i-th KPI of the catalogue that the snapshot collected. */
 const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
+
+/* ---- charts (render_chart.c) ---- */
+
+/* Size of the chart design box (16:9); the PDF page draws it 1:1 in points,
+ * the PNG scales it to KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT. */
+#define KPI__CHART_W 768.0
+#define KPI__CHART_H 432.0
 
 /* Draw the chart of `def` (series may be NULL) with its top-left at (x, y)
  * into r->cr, KPI__CHART_W x KPI__CHART_H units. */

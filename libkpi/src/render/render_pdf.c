@@ -1,5 +1,6 @@
 /*
- * The go/no-go pack as a PDF and its charts as PNGs (kpi/render.h).
+ * The go/no-go pack as a PDF (kpi/render.h); its charts as PNGs are
+ * render_png.c's.
  *
  * A4 landscape, Cairo's PDF surface writing into a kpi_buf, every text laid
  * out with Pango (render_text.c) and every chart drawn by render_chart.c.
@@ -12,14 +13,10 @@
 #include "render/render_int.h"
 
 #include <cairo-pdf.h>
-#include <png.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PAGE_W 841.89 /* A4 landscape, points */
 #define PAGE_H 595.28
@@ -27,7 +24,6 @@
 #define CONTENT_W KPI__CHART_W
 #define CONTENT_TOP 44.0
 #define CONTENT_BOTTOM (PAGE_H - 36.0)
-#define PNG_MARGIN 16.0 /* pixels */
 
 enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_DRILL, SEC_APPENDIX, NSEC };
 static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
@@ -1085,42 +1081,6 @@ static void appendix(doc *d)
 
 /* ---- the document ---- */
 
-static void number_changes(kpi__render *r, const kpi_window *w)
-{
-	const kpi_snapshot *snap = r->snap;
-	r->nchanges_in = 0;
-	if (!snap->nchanges || !(r->change_no = calloc(snap->nchanges, sizeof(int))))
-		return;
-	for (size_t i = 0; i < snap->nchanges; i++)
-		if (snap->changes[i].changed_at >= w->from && snap->changes[i].changed_at < w->to)
-			r->change_no[i] = (int)++r->nchanges_in;
-}
-
-static int check_snapshot(const kpi_snapshot *snap, kpi_error *err)
-{
-	if (!snap || !snap->result)
-		return kpi_error_set(err, KPI_EDATA, "render: the snapshot has no result");
-	if (snap->result->window.nweeks < 1 || snap->result->window.nweeks > KPI_MAX_WEEKS)
-		return kpi_error_set(err, KPI_EDATA, "render: the snapshot's window has %d weeks (expected 1..%d)",
-		                     snap->result->window.nweeks, KPI_MAX_WEEKS);
-	if (!snap->verdicts)
-		return kpi_error_set(err, KPI_EDATA, "render: the snapshot has no verdicts");
-	for (size_t i = 0; i < snap->result->nseries; i++) {
-		const kpi_series *s = &snap->result->series[i];
-		if (!s->def)
-			return kpi_error_set(err, KPI_EDATA, "render: series %zu of the snapshot has no definition", i);
-		if (s->nlabels && !s->label_names)
-			return kpi_error_set(err, KPI_EDATA, "render: KPI '%s' has no label names", s->def->id);
-		for (size_t j = 0; j < s->nrows; j++)
-			if (s->nlabels && !s->rows[j].labels)
-				return kpi_error_set(err, KPI_EDATA, "render: row %zu of KPI '%s' has no labels", j, s->def->id);
-	}
-	for (size_t i = 0; i < snap->nchanges; i++)
-		if (!snap->changes[i].layer || !snap->changes[i].key)
-			return kpi_error_set(err, KPI_EDATA, "render: rollout change %zu has no layer or key", i);
-	return 0;
-}
-
 static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
 {
 	return kpi_buf_append((kpi_buf *)closure, (const char *)data, len) ? CAIRO_STATUS_WRITE_ERROR
@@ -1147,12 +1107,12 @@ int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *
 	size_t n, start;
 	char buf[512], wk[16], a[16], date[32];
 
-	if ((rc = check_snapshot(snap, err)))
+	if ((rc = kpi__render_check(snap, err)))
 		return rc;
 	if ((rc = kpi__render_open(&r, snap, err)))
 		return rc;
 	start = out->len;
-	number_changes(&r, &snap->result->window);
+	kpi__render_number_changes(&r);
 	n = kpi_render_chart_count(snap);
 	memset(&d, 0, sizeof(d));
 	d.r = &r;
@@ -1267,343 +1227,4 @@ done:
 int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err)
 {
 	return kpi__render_pdf_traced(out, snap, NULL, err);
-}
-
-/* ---- charts as PNG ---- */
-
-size_t kpi_render_chart_count(const kpi_snapshot *snap)
-{
-	size_t n = 0, all = kpi__kpi_count(snap);
-	for (size_t i = 0; i < all; i++) {
-		const kpi_series *s;
-		kpi__kpi_def(snap, i, &s);
-		n += s != NULL;
-	}
-	return n;
-}
-
-const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)
-{
-	const kpi_series *s;
-	const kpi_def *def = i < kpi_render_chart_count(snap) ? kpi__chart_def(snap, i, &s) : NULL;
-	return def ? def->id : NULL;
-}
-
-/* Encode an RGB24 image surface as PNG with libpng. Not
- * cairo_surface_write_to_png_stream(): that one takes libpng's default
- * adaptive filtering and compression level, ~31 ms for one 1200x675 chart
- * here; filter "none" at level 2 takes ~7 ms and gives files as small (charts
- * are mostly flat colour). No time or text chunks: the same pixels, the same
- * bytes. */
-typedef struct png_sink {
-	kpi_buf *out;
-	bool failed;
-} png_sink;
-
-static void png_write(png_structp png, png_bytep data, png_size_t len)
-{
-	png_sink *sink = png_get_io_ptr(png);
-	if (kpi_buf_append(sink->out, (const char *)data, len)) {
-		sink->failed = true;
-		png_error(png, "out of memory");
-	}
-}
-
-static void png_flush(png_structp png)
-{
-	(void)png;
-}
-
-static int encode_png(kpi_buf *out, cairo_surface_t *img, const char *id, kpi_error *err)
-{
-	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
-	int stride = cairo_image_surface_get_stride(img);
-	const unsigned char *px = cairo_image_surface_get_data(img);
-	png_structp png = NULL;
-	png_infop info = NULL;
-	png_sink sink = { out, false };
-	unsigned char *volatile row = NULL;
-	volatile int rc = 0;
-
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	if (!png || !(info = png_create_info_struct(png)) || !(row = malloc((size_t)w * 3))) {
-		rc = kpi_error_set(err, KPI_ENOMEM, "render: chart '%s' as PNG: out of memory", id);
-		goto done;
-	}
-	if (setjmp(png_jmpbuf(png))) {
-		rc = kpi_error_set(err, sink.failed ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s' as PNG: libpng failed", id);
-		goto done;
-	}
-	png_set_write_fn(png, &sink, png_write, png_flush);
-	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-	             PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_set_compression_level(png, 2);
-	png_set_filter(png, 0, PNG_FILTER_NONE);
-	png_write_info(png, info);
-	for (int y = 0; y < h; y++) {
-		/* CAIRO_FORMAT_RGB24: one native-endian 32-bit word per pixel, xRGB */
-		const uint32_t *src = (const uint32_t *)(const void *)(px + (size_t)y * (size_t)stride);
-		for (int x = 0; x < w; x++) {
-			row[3 * x] = (unsigned char)(src[x] >> 16);
-			row[3 * x + 1] = (unsigned char)(src[x] >> 8);
-			row[3 * x + 2] = (unsigned char)src[x];
-		}
-		png_write_row(png, row);
-	}
-	png_write_end(png, info);
-done:
-	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
-	free(row);
-	return rc;
-}
-
-/* Draw chart `i` into a new RGB24 image of the PNG's size (the caller
- * destroys it), under the renderer's lock; encoding it needs no lock. */
-static int chart_image(cairo_surface_t **out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
-                       kpi_error *err)
-{
-	kpi__render r;
-	cairo_surface_t *img = NULL;
-	cairo_t *cr = NULL;
-	const kpi_series *s;
-	const kpi_def *def;
-	cairo_status_t st;
-	int rc;
-
-	*out = NULL;
-	if ((rc = check_snapshot(snap, err)))
-		return rc;
-	if (i >= kpi_render_chart_count(snap))
-		return kpi_error_set(err, KPI_EUSAGE, "render: chart %zu out of range (the snapshot has %zu)", i,
-		                     kpi_render_chart_count(snap));
-	def = kpi__chart_def(snap, i, &s);
-	if ((rc = kpi__render_open(&r, snap, err)))
-		return rc;
-	number_changes(&r, &snap->result->window);
-	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, KPI_RENDER_PNG_WIDTH, KPI_RENDER_PNG_HEIGHT);
-	cr = cairo_create(img);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	/* the chart's design box, scaled into the image with a margin: the same
-	 * drawing as the PDF page */
-	{
-		double sc = fmin((KPI_RENDER_PNG_WIDTH - 2 * PNG_MARGIN) / KPI__CHART_W,
-		                 (KPI_RENDER_PNG_HEIGHT - 2 * PNG_MARGIN) / KPI__CHART_H);
-		cairo_translate(cr, (KPI_RENDER_PNG_WIDTH - sc * KPI__CHART_W) / 2,
-		                (KPI_RENDER_PNG_HEIGHT - sc * KPI__CHART_H) / 2);
-		cairo_scale(cr, sc, sc);
-	}
-	r.cr = cr;
-	r.trace = trace;
-	if (trace) {
-		trace->page_w = KPI__CHART_W;
-		trace->page_h = KPI__CHART_H;
-		trace->npages = 1;
-	}
-	kpi__chart_draw(&r, def, s, 0, 0);
-	cairo_destroy(cr);
-	cairo_surface_flush(img);
-	kpi__render_close(&r);
-	st = cairo_surface_status(img);
-	if (st != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(img);
-		return kpi_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s': %s",
-		                     def->id, cairo_status_to_string(st));
-	}
-	*out = img;
-	return 0;
-}
-
-int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
-                                 kpi_error *err)
-{
-	cairo_surface_t *img;
-	size_t start = out->len;
-	int rc = chart_image(&img, snap, i, trace, err);
-
-	if (rc)
-		return rc;
-	rc = encode_png(out, img, kpi_render_chart_name(snap, i), err);
-	cairo_surface_destroy(img);
-	if (rc)
-		kpi__buf_truncate(out, start);
-	return rc;
-}
-
-int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err)
-{
-	return kpi__render_chart_png_traced(out, snap, i, NULL, err);
-}
-
-/* ---- every chart, encoded in the background ---- */
-
-/* Images drawn but not yet being encoded, at most (each is 3.2 MB): when
- * the encoders fall behind, the drawing thread encodes one itself. */
-#define CHARTS_PENDING_MAX 6
-#define CHARTS_THREADS_MAX 4
-
-typedef struct chart_slot {
-	cairo_surface_t *img;        /* drawn, until encoded */
-	kpi_buf png;
-	int rc;
-	kpi_error err;
-} chart_slot;
-
-struct kpi_render_charts {
-	const kpi_snapshot *snap;
-	chart_slot *slot;
-	size_t n;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t drawn;                /* slots [0, drawn) have their image */
-	size_t next;                 /* the next slot to encode */
-	size_t done;                 /* encoded (or failed) */
-	bool stop;                   /* kpi_render_charts_free() before the end */
-	pthread_t thread[CHARTS_THREADS_MAX];
-	size_t nthreads;
-};
-
-/* Encode slot i (its image is drawn and nobody else has taken it). */
-static void charts_encode(kpi_render_charts *job, size_t i)
-{
-	chart_slot *sl = &job->slot[i];
-
-	sl->rc = encode_png(&sl->png, sl->img, kpi_render_chart_name(job->snap, i), &sl->err);
-	cairo_surface_destroy(sl->img);
-	sl->img = NULL;
-	pthread_mutex_lock(&job->mu);
-	job->done++;
-	pthread_cond_broadcast(&job->cv);
-	pthread_mutex_unlock(&job->mu);
-}
-
-/* Take the next drawn slot to encode: its index, or n when there is none
- * (now, with `wait` false; at all, with `wait` true). Called locked. */
-static size_t charts_take(kpi_render_charts *job, bool wait)
-{
-	while (wait && !job->stop && job->next >= job->drawn && job->next < job->n)
-		pthread_cond_wait(&job->cv, &job->mu);
-	if (job->stop || job->next >= job->drawn)
-		return job->n;
-	return job->next++;
-}
-
-static void *charts_worker(void *arg)
-{
-	kpi_render_charts *job = arg;
-	for (;;) {
-		size_t i;
-		pthread_mutex_lock(&job->mu);
-		i = charts_take(job, true);
-		pthread_mutex_unlock(&job->mu);
-		if (i >= job->n)
-			return NULL;
-		charts_encode(job, i);
-	}
-}
-
-/* Encode in this thread whatever is drawn and not taken. */
-static void charts_help(kpi_render_charts *job, size_t keep)
-{
-	for (;;) {
-		size_t i;
-		pthread_mutex_lock(&job->mu);
-		i = job->drawn - job->next > keep ? charts_take(job, false) : job->n;
-		pthread_mutex_unlock(&job->mu);
-		if (i >= job->n)
-			return;
-		charts_encode(job, i);
-	}
-}
-
-void kpi_render_charts_free(kpi_render_charts *job)
-{
-	if (!job)
-		return;
-	pthread_mutex_lock(&job->mu);
-	job->stop = true;
-	pthread_cond_broadcast(&job->cv);
-	pthread_mutex_unlock(&job->mu);
-	for (size_t t = 0; t < job->nthreads; t++)
-		pthread_join(job->thread[t], NULL);
-	for (size_t i = 0; i < job->n; i++) {
-		if (job->slot[i].img)
-			cairo_surface_destroy(job->slot[i].img);
-		kpi_buf_release(&job->slot[i].png);
-	}
-	pthread_cond_destroy(&job->cv);
-	pthread_mutex_destroy(&job->mu);
-	free(job->slot);
-	free(job);
-}
-
-int kpi_render_charts_start(kpi_render_charts **out, const kpi_snapshot *snap, kpi_error *err)
-{
-	kpi_render_charts *job;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t want;
-	int rc;
-
-	*out = NULL;
-	if ((rc = check_snapshot(snap, err)))
-		return rc;
-	if (!(job = calloc(1, sizeof(*job))))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	job->snap = snap;
-	job->n = kpi_render_chart_count(snap);
-	pthread_mutex_init(&job->mu, NULL);
-	pthread_cond_init(&job->cv, NULL);
-	if (!(job->slot = calloc(job->n ? job->n : 1, sizeof(*job->slot)))) {
-		kpi_render_charts_free(job);
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	}
-	/* one encoder per other processor; none on one (the caller encodes
-	 * everything in kpi_render_charts_finish()); a thread that cannot be
-	 * created is one fewer */
-	want = cpus > 1 ? (size_t)(cpus - 1) : 0;
-	if (want > CHARTS_THREADS_MAX)
-		want = CHARTS_THREADS_MAX;
-	if (want > job->n)
-		want = job->n;
-	while (job->nthreads < want && pthread_create(&job->thread[job->nthreads], NULL, charts_worker, job) == 0)
-		job->nthreads++;
-	for (size_t i = 0; i < job->n; i++) {
-		cairo_surface_t *img;
-		if ((rc = chart_image(&img, snap, i, NULL, err))) {
-			kpi_render_charts_free(job);
-			return rc;
-		}
-		pthread_mutex_lock(&job->mu);
-		job->slot[i].img = img;
-		job->drawn++;
-		pthread_cond_broadcast(&job->cv);
-		pthread_mutex_unlock(&job->mu);
-		charts_help(job, job->nthreads ? CHARTS_PENDING_MAX : 0);
-	}
-	*out = job;
-	return 0;
-}
-
-int kpi_render_charts_finish(kpi_render_charts *job, kpi_buf *pngs, kpi_error *err)
-{
-	int rc = 0;
-
-	charts_help(job, 0);
-	pthread_mutex_lock(&job->mu);
-	while (job->done < job->n)
-		pthread_cond_wait(&job->cv, &job->mu);
-	pthread_mutex_unlock(&job->mu);
-	for (size_t i = 0; i < job->n && !rc; i++)
-		if (job->slot[i].rc) {
-			if (err)
-				*err = job->slot[i].err;
-			rc = job->slot[i].rc;
-		}
-	for (size_t i = 0; i < job->n; i++) {
-		if (!rc) {
-			pngs[i] = job->slot[i].png;
-			memset(&job->slot[i].png, 0, sizeof(job->slot[i].png));
-		}
-	}
-	return rc;
 }
