@@ -391,9 +391,19 @@ static double time_x(const kpi_window *w, int64_t t, double px, double slot)
 	return -1;
 }
 
+/* A panel as laid out: the plot's box (x from px, pw wide; y from pt down
+ * to pb), a week's slot, the axis (values / div, in the unit `shown`,
+ * named `words`; above `cap` off the axis), the line height of its labels,
+ * the threshold's tag. */
 typedef struct pgeom {
 	double px, pw, pt, pb, slot, div, cap;
 	kpi__axis ax;
+	const char *shown, *words;
+	double lh, tickw;
+	bool any;                 /* a value to draw */
+	bool labels;              /* values printed above single bars */
+	bool years;               /* the window spans a year boundary */
+	char th[64];              /* the threshold in the axis' unit */
 } pgeom;
 
 /* y of a value; values above the axis (a capped spike) sit on the top edge. */
@@ -773,378 +783,505 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 	free(ob.o);
 }
 
-static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x, double y, double w,
-                       double h, bool top_row)
+/* The panel's values: the largest magnitude (a stack's sum, bounded, on
+ * stacked bars), and whether there is any. */
+static bool panel_maxabs(const chart *c, const cpanel *p, double *maxabs)
 {
-	cairo_t *cr = r->cr;
-	const kpi_window *win = c->w;
-	const kpi_def *def = c->def;
-	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
-	kpi__tstyle small = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
-	char buf[256], th[64];
-	double maxabs = 0, lo, hi, tickw = 0, th_w = 0, lh, cy = y;
-	bool labels, any = false, years;
-	const char *words, *shown;
-	pgeom g;
-	int every = 1;
+	bool any = false;
 
+	*maxabs = 0;
 	for (size_t k = 0; k < p->nser; k++)
-		for (int wi = 0; wi < win->nweeks; wi++) {
+		for (int wi = 0; wi < c->w->nweeks; wi++) {
 			const kpi_row *row = c->ser[p->ser[k]].row[wi];
 			if (row && row->has_value && isfinite(row->value)) {
-				maxabs = fmax(maxabs, fabs(row->value));
+				*maxabs = fmax(*maxabs, fabs(row->value));
 				any = true;
 			}
 		}
 	if (c->kind == K_STACKED)
-		maxabs = fmin(maxabs * (double)p->nser, DBL_MAX);
-	memset(&g, 0, sizeof(g));
-	g.cap = panel_cap(c, p);
-	/* durations in the unit that reads best for the panel's values and
-	 * target (the axis shows both) */
-	g.div = kpi__time_unit(def->unit,
-	                       fmax(fmin(maxabs, g.cap), def->threshold.op != KPI_OP_NONE ? fabs(def->threshold.target) : 0),
-	                       &shown, &words);
+		*maxabs = fmin(*maxabs * (double)p->nser, DBL_MAX);
+	return any;
+}
 
-	/* row 1: axis unit (left), panel title (right) */
-	lh = kpi__line_height(r, tick.font, tick.size);
-	panel_range(c, p, g.div, g.cap, &lo, &hi, &labels);
-	years = win->first.year != win->last.year;
-	{
-		double plot_h = h - (lh + 4) - (top_row && r->nchanges_in ? 15 : 0) - 6 - (lh + 5) -
-		                (years ? lh : 0);
-		int target = (int)(plot_h / 24) + 1;
-		if (target > 7)
-			target = 7;
-		for (;; target--) {
-			kpi__axis_nice(&g.ax, lo, hi, target);
-			if (unit_pct(def) && hi <= 100.0001 && g.ax.e10 == 0 && g.ax.hi > 100 && g.div == 1) {
-				g.ax.hi = 100;
-				g.ax.nticks = (int)floor((100 - g.ax.lo) / g.ax.step + 1e-9) + 1;
-			}
-			if (target <= 2 || plot_h / (g.ax.nticks - 1) >= lh + 3)
-				break;
+/* The y axis of a panel `h` high: its unit (durations in the unit that
+ * reads best for the panel's values and target, which the axis shows both),
+ * its range and as many nice ticks as there is room for. */
+static void panel_axis(kpi__render *r, const chart *c, const cpanel *p, pgeom *g, double h, bool top_row)
+{
+	const kpi_def *def = c->def;
+	double maxabs, lo, hi, plot_h;
+	int target;
+
+	g->any = panel_maxabs(c, p, &maxabs);
+	g->cap = panel_cap(c, p);
+	g->div = kpi__time_unit(def->unit,
+	                        fmax(fmin(maxabs, g->cap), def->threshold.op != KPI_OP_NONE ? fabs(def->threshold.target) : 0),
+	                        &g->shown, &g->words);
+	g->lh = kpi__line_height(r, KPI__F_SANS, 7.5);
+	panel_range(c, p, g->div, g->cap, &lo, &hi, &g->labels);
+	g->years = c->w->first.year != c->w->last.year;
+	plot_h = h - (g->lh + 4) - (top_row && r->nchanges_in ? 15 : 0) - 6 - (g->lh + 5) - (g->years ? g->lh : 0);
+	target = (int)(plot_h / 24) + 1;
+	if (target > 7)
+		target = 7;
+	for (;; target--) {
+		kpi__axis_nice(&g->ax, lo, hi, target);
+		if (unit_pct(def) && hi <= 100.0001 && g->ax.e10 == 0 && g->ax.hi > 100 && g->div == 1) {
+			g->ax.hi = 100;
+			g->ax.nticks = (int)floor((100 - g->ax.lo) / g->ax.step + 1e-9) + 1;
 		}
+		if (target <= 2 || plot_h / (g->ax.nticks - 1) >= g->lh + 3)
+			break;
 	}
-	{
-		char uw[96];
-		double uww, tw;
-		snprintf(uw, sizeof(uw), "%s%s%s", words, g.ax.scale_note[0] ? " " : "", g.ax.scale_note);
-		kpi__text_size(r, uw, &small, &uww, NULL);
-		kpi__text(r, uw, x, cy, &small);
-		if (p->title[0]) {
-			kpi__tstyle pt = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, w - uww - 10, KPI__RIGHT);
-			kpi__text_size(r, p->title, &pt, &tw, NULL);
-			if (pt.width > 20)
-				kpi__text(r, p->title, x + uww + 10, cy, &pt);
-		}
-		cy += lh + 4;
+}
+
+/* Row 1 of a panel: the axis' unit (left), the panel's title (right). */
+static void panel_header(kpi__render *r, const cpanel *p, const pgeom *g, double x, double y, double w)
+{
+	kpi__tstyle small = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char uw[96];
+	double uww, tw;
+
+	snprintf(uw, sizeof(uw), "%s%s%s", g->words, g->ax.scale_note[0] ? " " : "", g->ax.scale_note);
+	kpi__text_size(r, uw, &small, &uww, NULL);
+	kpi__text(r, uw, x, y, &small);
+	if (p->title[0]) {
+		kpi__tstyle pt = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, w - uww - 10, KPI__RIGHT);
+		kpi__text_size(r, p->title, &pt, &tw, NULL);
+		if (pt.width > 20)
+			kpi__text(r, p->title, x + uww + 10, y, &pt);
 	}
-	/* y tick labels and threshold tag widths */
-	for (int i = 0; i < g.ax.nticks; i++) {
+}
+
+/* The plot's box inside the panel: left of it the tick labels, right of
+ * it the threshold's tag (its text in the axis' unit, g->th), above it the
+ * rollout change tags on the top row. */
+static void panel_place(kpi__render *r, const chart *c, pgeom *g, double x, double y, double w, double h,
+                        double cy, bool top_row)
+{
+	const kpi_def *def = c->def;
+	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char buf[256];
+	double th_w = 0;
+
+	g->tickw = 0;
+	for (int i = 0; i < g->ax.nticks; i++) {
 		double tw;
-		kpi__text_size(r, kpi__axis_label(buf, sizeof(buf), &g.ax, kpi__axis_tick(&g.ax, i)), &tick, &tw, NULL);
-		tickw = fmax(tickw, tw);
+		kpi__text_size(r, kpi__axis_label(buf, sizeof(buf), &g->ax, kpi__axis_tick(&g->ax, i)), &tick, &tw, NULL);
+		g->tickw = fmax(g->tickw, tw);
 	}
+	g->th[0] = '\0';
 	if (def->threshold.op != KPI_OP_NONE) {
 		kpi_threshold t = def->threshold;
 		kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
-		t.target /= g.div;
-		kpi__threshold_format(th, sizeof(th), &t, shown, KPI__TH_PACK | KPI__TH_NO_LADDER); /* in the axis' unit */
-		kpi__text_size(r, th, &ts, &th_w, NULL);
+		t.target /= g->div;
+		kpi__threshold_format(g->th, sizeof(g->th), &t, g->shown, KPI__TH_PACK | KPI__TH_NO_LADDER);
+		kpi__text_size(r, g->th, &ts, &th_w, NULL);
 	}
-	g.px = x + tickw + 5;
-	g.pw = w - (tickw + 5) - (th_w > 0 ? th_w + 5 : 4);
+	g->px = x + g->tickw + 5;
+	g->pw = w - (g->tickw + 5) - (th_w > 0 ? th_w + 5 : 4);
 	if (top_row && r->nchanges_in)
 		cy += 15;
-	g.pt = cy + 6;
-	g.pb = y + h - (lh + 5) - (years ? lh : 0);
-	g.slot = g.pw / win->nweeks;
+	g->pt = cy + 6;
+	g->pb = y + h - (g->lh + 5) - (g->years ? g->lh : 0);
+	g->slot = g->pw / c->w->nweeks;
+}
 
-	if (!any) {
-		kpi__tstyle m = kpi__tsw(KPI__F_OBLIQUE, 9, KPI__MUTED, g.pw, KPI__CENTER);
-		cairo_set_line_width(cr, 0.8);
-		kpi__set_rgb(cr, KPI__GRID);
-		cairo_rectangle(cr, g.px, g.pt, g.pw, g.pb - g.pt);
-		cairo_stroke(cr);
-		kpi__text(r, "No data in this panel: every week is no_data.", g.px, (g.pt + g.pb) / 2 - lh / 2, &m);
-		return;
-	}
+/* A panel without a value: its frame and a sentence. */
+static void draw_empty_plot(kpi__render *r, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	kpi__tstyle m = kpi__tsw(KPI__F_OBLIQUE, 9, KPI__MUTED, g->pw, KPI__CENTER);
 
-	/* week backgrounds: breach tint, not applicable hatching, partial week */
+	cairo_set_line_width(cr, 0.8);
+	kpi__set_rgb(cr, KPI__GRID);
+	cairo_rectangle(cr, g->px, g->pt, g->pw, g->pb - g->pt);
+	cairo_stroke(cr);
+	kpi__text(r, "No data in this panel: every week is no_data.", g->px, (g->pt + g->pb) / 2 - g->lh / 2, &m);
+}
+
+/* Week backgrounds: breach tint, not applicable hatching, a gap that holds
+ * the verdict, the partial week. */
+static void draw_week_backgrounds(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+
 	for (int wi = 0; wi < win->nweeks; wi++) {
 		bool breach = false, all_na = true, some = false, hold = false;
-		double sx = g.px + wi * g.slot;
+		double sx = g->px + wi * g->slot;
 		for (size_t k = 0; k < p->nser; k++) {
 			const kpi_row *row = c->ser[p->ser[k]].row[wi];
 			if (!row)
 				continue;
 			some = true;
 			breach |= row->status == KPI_STATUS_BREACH;
-			hold |= blocks(def, row);
+			hold |= blocks(c->def, row);
 			all_na &= row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
 		}
 		if (breach) {
 			kpi__set_rgba(cr, KPI__RED, 0.10);
-			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
+			cairo_rectangle(cr, sx, g->pt, g->slot, g->pb - g->pt);
 			cairo_fill(cr);
 		}
 		if (some && all_na)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, KPI__NA_GREY, 5);
+			kpi__hatch(cr, sx, g->pt, g->slot, g->pb - g->pt, KPI__NA_GREY, 5);
 		if (hold)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, KPI__HOLD_AMBER, 6);
+			kpi__hatch(cr, sx, g->pt, g->slot, g->pb - g->pt, KPI__HOLD_AMBER, 6);
 		if (win->partial && wi == win->nweeks - 1) {
 			kpi__set_rgba(cr, KPI__PARTIAL_BLUE, 0.16);
-			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
+			cairo_rectangle(cr, sx, g->pt, g->slot, g->pb - g->pt);
 			cairo_fill(cr);
 		}
 	}
-	/* grid and y ticks */
-	cairo_set_line_width(cr, 0.5);
-	for (int i = 0; i < g.ax.nticks; i++) {
-		double v = kpi__axis_tick(&g.ax, i), ty = g.pb - (v - g.ax.lo) / (g.ax.hi - g.ax.lo) * (g.pb - g.pt);
-		kpi__tstyle t = kpi__tsw(KPI__F_SANS, 7.5, KPI__MUTED, tickw, KPI__RIGHT);
-		kpi__set_rgb(cr, KPI__GRID);
-		cairo_move_to(cr, g.px, ty);
-		cairo_line_to(cr, g.px + g.pw, ty);
-		cairo_stroke(cr);
-		kpi__text(r, kpi__axis_label(buf, sizeof(buf), &g.ax, v), x, ty - lh / 2, &t);
-	}
-	/* threshold line and its tag in the right gutter */
-	if (def->threshold.op != KPI_OP_NONE) {
-		double ty = ymap(&g, def->threshold.target);
-		kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
-		double tag_y = ty - lh / 2;
-		cairo_set_line_width(cr, 1.1);
-		dash(cr, 5, 3);
-		kpi__set_rgb(cr, KPI__RED);
-		cairo_move_to(cr, g.px, ty);
-		cairo_line_to(cr, g.px + g.pw, ty);
-		cairo_stroke(cr);
-		kpi__trace_seg(r, g.px, ty, g.px + g.pw, ty);
-		no_dash(cr);
-		if (tag_y < g.pt - 2)
-			tag_y = g.pt - 2;
-		if (tag_y + lh > g.pb + 2)
-			tag_y = g.pb + 2 - lh;
-		kpi__text(r, th, g.px + g.pw + 4, tag_y, &ts);
-	}
+}
 
-	/* data */
-	cairo_save(cr);
-	cairo_rectangle(cr, g.px, g.pt - 1, g.pw, g.pb - g.pt + 2);
-	cairo_clip(cr);
-	if (c->kind == K_LINE) {
-		bool dots = win->nweeks <= 26;
+/* Grid lines and the y ticks' labels, left of the plot from `x`. */
+static void draw_grid(kpi__render *r, const pgeom *g, double x)
+{
+	cairo_t *cr = r->cr;
+	char buf[256];
+
+	cairo_set_line_width(cr, 0.5);
+	for (int i = 0; i < g->ax.nticks; i++) {
+		double v = kpi__axis_tick(&g->ax, i), ty = g->pb - (v - g->ax.lo) / (g->ax.hi - g->ax.lo) * (g->pb - g->pt);
+		kpi__tstyle t = kpi__tsw(KPI__F_SANS, 7.5, KPI__MUTED, g->tickw, KPI__RIGHT);
+		kpi__set_rgb(cr, KPI__GRID);
+		cairo_move_to(cr, g->px, ty);
+		cairo_line_to(cr, g->px + g->pw, ty);
+		cairo_stroke(cr);
+		kpi__text(r, kpi__axis_label(buf, sizeof(buf), &g->ax, v), x, ty - g->lh / 2, &t);
+	}
+}
+
+/* The threshold: a dashed red line and its tag in the right gutter. */
+static void draw_threshold(kpi__render *r, const chart *c, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	double ty, tag_y;
+	kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
+
+	if (c->def->threshold.op == KPI_OP_NONE)
+		return;
+	ty = ymap(g, c->def->threshold.target);
+	tag_y = ty - g->lh / 2;
+	cairo_set_line_width(cr, 1.1);
+	dash(cr, 5, 3);
+	kpi__set_rgb(cr, KPI__RED);
+	cairo_move_to(cr, g->px, ty);
+	cairo_line_to(cr, g->px + g->pw, ty);
+	cairo_stroke(cr);
+	kpi__trace_seg(r, g->px, ty, g->px + g->pw, ty);
+	no_dash(cr);
+	if (tag_y < g->pt - 2)
+		tag_y = g->pt - 2;
+	if (tag_y + g->lh > g->pb + 2)
+		tag_y = g->pb + 2 - g->lh;
+	kpi__text(r, g->th, g->px + g->pw + 4, tag_y, &ts);
+}
+
+/* One series as a line, broken at gaps (every piece traced). */
+static void draw_series_line(kpi__render *r, const chart *c, const cser *cs, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	bool pen = false;
+	double lx = 0, ly = 0;
+
+	cairo_set_line_width(cr, 1.6);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	kpi__set_rgb(cr, kpi__series_color(cs->color));
+	for (int wi = 0; wi < c->w->nweeks; wi++) {
+		const kpi_row *row = cs->row[wi];
+		double px = g->px + (wi + 0.5) * g->slot, py;
+		if (!row || !row->has_value || !isfinite(row->value)) {
+			pen = false;
+			continue;
+		}
+		py = ymap(g, row->value);
+		if (pen) {
+			cairo_line_to(cr, px, py);
+			kpi__trace_seg(r, lx, ly, px, py);
+		} else {
+			cairo_move_to(cr, px, py);
+		}
+		lx = px;
+		ly = py;
+		pen = true;
+	}
+	cairo_stroke(cr);
+}
+
+/* A ring around a point: red for a breach, amber for a warning. */
+static void status_ring(cairo_t *cr, double x, double y, kpi_status st)
+{
+	if (st != KPI_STATUS_BREACH && st != KPI_STATUS_WARN)
+		return;
+	cairo_new_sub_path(cr);
+	cairo_arc(cr, x, y, 4, 0, 2 * M_PI);
+	kpi__set_rgb(cr, st == KPI_STATUS_BREACH ? KPI__RED : kpi__status_color(KPI_STATUS_WARN));
+	cairo_set_line_width(cr, st == KPI_STATUS_BREACH ? 1.3 : 1.1);
+	cairo_stroke(cr);
+}
+
+/* One series' points: hollow squares for incomplete rows, grey rings where
+ * the threshold does not apply, dots (all of them up to 26 weeks, else
+ * those without a neighbour), and the status rings. */
+static void draw_series_points(kpi__render *r, const chart *c, const cser *cs, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+	kpi__rgb col = kpi__series_color(cs->color);
+	bool dots = win->nweeks <= 26;
+
+	for (int wi = 0; wi < win->nweeks; wi++) {
+		const kpi_row *row = cs->row[wi];
+		double px = g->px + (wi + 0.5) * g->slot, py;
+		bool prev, next;
+		if (!row || !row->has_value || !isfinite(row->value))
+			continue;
+		py = ymap(g, row->value);
+		prev = wi > 0 && cs->row[wi - 1] && cs->row[wi - 1]->has_value;
+		next = wi + 1 < win->nweeks && cs->row[wi + 1] && cs->row[wi + 1]->has_value;
+		if (row->incomplete) {
+			cairo_rectangle(cr, px - 2.6, py - 2.6, 5.2, 5.2);
+			kpi__set_rgb(cr, KPI__WHITE);
+			cairo_fill_preserve(cr);
+			kpi__set_rgb(cr, col);
+			cairo_set_line_width(cr, 1.2);
+			cairo_stroke(cr);
+		} else if (row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable) {
+			marker(cr, px, py, 2.4, KPI__WHITE, KPI__NA_GREY, 1.2);
+		} else if (dots || (!prev && !next)) {
+			marker(cr, px, py, dots ? 1.8 : 2.2, col, col, 0.5);
+		}
+		status_ring(cr, px, py, row->status);
+	}
+}
+
+/* The value printed on a bar: inside a stacked segment, above a single bar
+ * (or inside at its top when there is no room above); left out when it
+ * does not fit. */
+static void draw_bar_value(kpi__render *r, const chart *c, const kpi_row *row, const pgeom *g, double bx, double bw,
+                           double y0, double y1)
+{
+	char v[64], num[48];
+	double tw, thh;
+	kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == K_STACKED ? KPI__WHITE : KPI__INK);
+
+	kpi__fmt_num(num, sizeof(num), row->value / g->div,
+	             c->kind == K_STACKED && fabs(row->value / g->div) < 1e15 ? KPI__NUM_WHOLE : KPI__NUM_PEOPLE);
+	/* no unit but a percentage's sign: the axis names the unit */
+	kpi__fmt_unit(v, sizeof(v), num, unit_pct(c->def) && g->div == 1 ? "%" : NULL, false);
+	kpi__text_size(r, v, &vs, &tw, &thh);
+	if (tw + 2 > bw && !(c->kind == K_BAR && tw + 2 <= g->slot))
+		return;
+	if (c->kind == K_STACKED) {
+		if (fabs(y0 - y1) >= thh + 2)
+			kpi__text(r, v, bx + (bw - tw) / 2, (y0 + y1) / 2 - thh / 2, &vs);
+	} else if (fmin(y0, y1) - thh - 1 >= g->pt) {
+		kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) - thh - 1, &vs);
+	} else if (fabs(y0 - y1) >= thh + 3) {
+		vs.color = KPI__WHITE;
+		kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) + 1.5, &vs);
+	}
+}
+
+/* Bars, side by side or stacked per week: grey where the threshold does
+ * not apply, hatched when incomplete, outlined red or amber for a breach or
+ * a warning, a zero as a thin bar; values printed on them. */
+static void draw_bars(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	double base_y = ymap(g, 0);
+
+	for (int wi = 0; wi < c->w->nweeks; wi++) {
+		double stack = 0;
 		for (size_t k = 0; k < p->nser; k++) {
 			const cser *cs = &c->ser[p->ser[k]];
-			kpi__rgb col = kpi__series_color(cs->color);
-			bool pen = false;
-			double lx = 0, ly = 0;
-			cairo_set_line_width(cr, 1.6);
-			cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-			kpi__set_rgb(cr, col);
-			for (int wi = 0; wi < win->nweeks; wi++) {
-				const kpi_row *row = cs->row[wi];
-				double px = g.px + (wi + 0.5) * g.slot, py;
-				if (!row || !row->has_value || !isfinite(row->value)) {
-					pen = false;
-					continue;
-				}
-				py = ymap(&g, row->value);
-				if (pen) {
-					cairo_line_to(cr, px, py);
-					kpi__trace_seg(r, lx, ly, px, py);
-				} else {
-					cairo_move_to(cr, px, py);
-				}
-				lx = px;
-				ly = py;
-				pen = true;
-			}
-			cairo_stroke(cr);
-			for (int wi = 0; wi < win->nweeks; wi++) {
-				const kpi_row *row = cs->row[wi];
-				double px = g.px + (wi + 0.5) * g.slot, py;
-				bool prev, next;
-				if (!row || !row->has_value || !isfinite(row->value))
-					continue;
-				py = ymap(&g, row->value);
-				prev = wi > 0 && cs->row[wi - 1] && cs->row[wi - 1]->has_value;
-				next = wi + 1 < win->nweeks && cs->row[wi + 1] && cs->row[wi + 1]->has_value;
-				if (row->incomplete) {
-					cairo_rectangle(cr, px - 2.6, py - 2.6, 5.2, 5.2);
-					kpi__set_rgb(cr, KPI__WHITE);
-					cairo_fill_preserve(cr);
-					kpi__set_rgb(cr, col);
-					cairo_set_line_width(cr, 1.2);
-					cairo_stroke(cr);
-				} else if (row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable) {
-					marker(cr, px, py, 2.4, KPI__WHITE, KPI__NA_GREY, 1.2);
-				} else if (dots || (!prev && !next)) {
-					marker(cr, px, py, dots ? 1.8 : 2.2, col, col, 0.5);
-				}
-				if (row->status == KPI_STATUS_BREACH) {
-					cairo_new_sub_path(cr);
-					cairo_arc(cr, px, py, 4, 0, 2 * M_PI);
-					kpi__set_rgb(cr, KPI__RED);
-					cairo_set_line_width(cr, 1.3);
-					cairo_stroke(cr);
-				} else if (row->status == KPI_STATUS_WARN) {
-					cairo_new_sub_path(cr);
-					cairo_arc(cr, px, py, 4, 0, 2 * M_PI);
-					kpi__set_rgb(cr, kpi__status_color(KPI_STATUS_WARN));
-					cairo_set_line_width(cr, 1.1);
-					cairo_stroke(cr);
-				}
-			}
-		}
-	} else {
-		double base_y = ymap(&g, 0);
-		for (int wi = 0; wi < win->nweeks; wi++) {
-			double stack = 0;
-			for (size_t k = 0; k < p->nser; k++) {
-				const cser *cs = &c->ser[p->ser[k]];
-				const kpi_row *row = cs->row[wi];
-				double bw, bx = bar_x(c, p, &g, wi, k, &bw), y0, y1;
-				bool na;
-				kpi__rgb col = kpi__series_color(cs->color);
-				if (!row || !row->has_value || !isfinite(row->value))
-					continue;
-				na = row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
-				if (c->kind == K_STACKED) {
-					y0 = ymap(&g, stack);
-					stack = kpi__add_sat(stack, row->value > 0 ? row->value : 0);
-					y1 = ymap(&g, stack);
-				} else {
-					y0 = base_y;
-					y1 = ymap(&g, row->value);
-				}
-				if (fabs(y0 - y1) < 1.2) /* a zero stays visible as a zero */
-					y1 = y0 - (row->value >= 0 ? 1.2 : -1.2);
-				kpi__set_rgb(cr, na ? KPI__NA_GREY : col);
-				cairo_rectangle(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1));
-				cairo_fill(cr);
-				if (row->incomplete)
-					kpi__hatch(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1), KPI__WHITE, 3);
-				if (row->status == KPI_STATUS_BREACH || row->status == KPI_STATUS_WARN) {
-					kpi__set_rgb(cr, row->status == KPI_STATUS_BREACH ? KPI__RED
-					                                                   : kpi__status_color(KPI_STATUS_WARN));
-					cairo_set_line_width(cr, 1.4);
-					cairo_rectangle(cr, bx + 0.7, fmin(y0, y1) + 0.7, bw - 1.4, fmax(fabs(y0 - y1) - 1.4, 0.2));
-					cairo_stroke(cr);
-				}
-				/* values: inside a stacked segment, above a single bar */
-				if (c->kind == K_STACKED || labels) {
-					char v[64], num[48];
-					double tw, thh;
-					kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == K_STACKED ? KPI__WHITE : KPI__INK);
-					kpi__fmt_num(num, sizeof(num), row->value / g.div,
-					             c->kind == K_STACKED && fabs(row->value / g.div) < 1e15 ? KPI__NUM_WHOLE
-					                                                                      : KPI__NUM_PEOPLE);
-					/* no unit but a percentage's sign: the axis names the unit */
-					kpi__fmt_unit(v, sizeof(v), num, unit_pct(def) && g.div == 1 ? "%" : NULL, false);
-					kpi__text_size(r, v, &vs, &tw, &thh);
-					if (tw + 2 > bw && !(c->kind == K_BAR && tw + 2 <= g.slot))
-						continue;
-					if (c->kind == K_STACKED) {
-						if (fabs(y0 - y1) >= thh + 2)
-							kpi__text(r, v, bx + (bw - tw) / 2, (y0 + y1) / 2 - thh / 2, &vs);
-					} else if (fmin(y0, y1) - thh - 1 >= g.pt) {
-						kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) - thh - 1, &vs);
-					} else if (fabs(y0 - y1) >= thh + 3) {
-						vs.color = KPI__WHITE;
-						kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) + 1.5, &vs);
-					}
-				}
-			}
-		}
-	}
-	cairo_restore(cr);
-	/* rollout changes: dashed lines, numbered tags over the top row */
-	if (r->nchanges_in) {
-		cairo_set_line_width(cr, 0.8);
-		dash(cr, 2.5, 2);
-		kpi__set_rgba(cr, KPI__INK, 0.55);
-		for (size_t i = 0; i < r->snap->nchanges; i++) {
-			double cx;
-			if (!r->change_no[i])
+			const kpi_row *row = cs->row[wi];
+			double bw, bx = bar_x(c, p, g, wi, k, &bw), y0, y1;
+			bool na;
+			if (!row || !row->has_value || !isfinite(row->value))
 				continue;
-			cx = time_x(win, r->snap->changes[i].changed_at, g.px, g.slot);
-			if (cx < 0)
-				continue;
-			cairo_move_to(cr, cx, g.pt - (top_row ? 4 : 0));
-			cairo_line_to(cr, cx, g.pb);
-		}
-		cairo_stroke(cr);
-		no_dash(cr);
-		if (top_row)
-			draw_tags(r, win, g.px, g.pw, g.slot, g.pt - 17);
-	}
-	draw_offscale(r, c, p, &g);
-	/* axis line */
-	kpi__set_rgb(cr, KPI__FAINT);
-	cairo_set_line_width(cr, 0.8);
-	cairo_move_to(cr, g.px, g.pb);
-	cairo_line_to(cr, g.px + g.pw, g.pb);
-	cairo_stroke(cr);
-	/* week labels, thinned to fit; the last week is always labelled */
-	{
-		static const int steps[] = { 1, 2, 3, 4, 6, 8, 13, 26, 52 };
-		double lw;
-		kpi__text_size(r, "W52*", &tick, &lw, NULL);
-		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-			every = steps[i];
-			if (g.slot * every >= lw + 4)
-				break;
-		}
-		for (int wi = 0; wi < win->nweeks; wi++) {
-			kpi_week wk = kpi_week_add(win->first, wi);
-			double tw, lx;
-			if ((win->nweeks - 1 - wi) % every != 0)
-				continue;
-			snprintf(buf, sizeof(buf), "W%02d%s", wk.week, win->partial && wi == win->nweeks - 1 ? "*" : "");
-			kpi__text_size(r, buf, &tick, &tw, NULL);
-			lx = g.px + (wi + 0.5) * g.slot - tw / 2;
-			if (lx < g.px)
-				lx = g.px;
-			if (lx + tw > g.px + g.pw)
-				lx = g.px + g.pw - tw;
-			kpi__text(r, buf, lx, g.pb + 3, &tick);
-		}
-		if (years) {
-			double last_right = -1e9;
-			for (int wi = 0; wi < win->nweeks; wi++) {
-				kpi_week wk = kpi_week_add(win->first, wi);
-				double tw, lx;
-				bool change = wi > 0 && kpi_week_add(win->first, wi - 1).year != wk.year;
-				bool soon = false;
-				if (wi == 0) /* skip the first label when a year starts right after it */
-					for (int k = 1; k < win->nweeks; k++)
-						if (kpi_week_add(win->first, k).year != wk.year) {
-							kpi__text_size(r, "2026", &tick, &tw, NULL);
-							soon = k * g.slot < tw + 6;
-							break;
-						}
-				if (!(wi == 0 && !soon) && !change)
-					continue;
-				snprintf(buf, sizeof(buf), "%d", wk.year);
-				kpi__text_size(r, buf, &tick, &tw, NULL);
-				lx = g.px + wi * g.slot;
-				if (lx + tw > g.px + g.pw)
-					lx = g.px + g.pw - tw;
-				if (lx < last_right + 4)
-					continue;
-				kpi__text(r, buf, lx, g.pb + 3 + lh, &tick);
-				last_right = lx + tw;
-				cairo_set_line_width(cr, 0.6);
-				kpi__set_rgb(cr, KPI__FAINT);
-				cairo_move_to(cr, g.px + wi * g.slot, g.pb);
-				cairo_line_to(cr, g.px + wi * g.slot, g.pb + 3 + 2 * lh);
+			na = row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
+			if (c->kind == K_STACKED) {
+				y0 = ymap(g, stack);
+				stack = kpi__add_sat(stack, row->value > 0 ? row->value : 0);
+				y1 = ymap(g, stack);
+			} else {
+				y0 = base_y;
+				y1 = ymap(g, row->value);
+			}
+			if (fabs(y0 - y1) < 1.2) /* a zero stays visible as a zero */
+				y1 = y0 - (row->value >= 0 ? 1.2 : -1.2);
+			kpi__set_rgb(cr, na ? KPI__NA_GREY : kpi__series_color(cs->color));
+			cairo_rectangle(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1));
+			cairo_fill(cr);
+			if (row->incomplete)
+				kpi__hatch(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1), KPI__WHITE, 3);
+			if (row->status == KPI_STATUS_BREACH || row->status == KPI_STATUS_WARN) {
+				kpi__set_rgb(cr, row->status == KPI_STATUS_BREACH ? KPI__RED : kpi__status_color(KPI_STATUS_WARN));
+				cairo_set_line_width(cr, 1.4);
+				cairo_rectangle(cr, bx + 0.7, fmin(y0, y1) + 0.7, bw - 1.4, fmax(fabs(y0 - y1) - 1.4, 0.2));
 				cairo_stroke(cr);
 			}
+			if (c->kind == K_STACKED || g->labels)
+				draw_bar_value(r, c, row, g, bx, bw, y0, y1);
 		}
 	}
+}
+
+/* The data, clipped to the plot: lines with their points, or bars. */
+static void draw_data(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+
+	cairo_save(cr);
+	cairo_rectangle(cr, g->px, g->pt - 1, g->pw, g->pb - g->pt + 2);
+	cairo_clip(cr);
+	if (c->kind == K_LINE)
+		for (size_t k = 0; k < p->nser; k++) {
+			draw_series_line(r, c, &c->ser[p->ser[k]], g);
+			draw_series_points(r, c, &c->ser[p->ser[k]], g);
+		}
+	else
+		draw_bars(r, c, p, g);
+	cairo_restore(cr);
+}
+
+/* Rollout changes: dashed lines at their instants, numbered tags over the
+ * top row's plots. */
+static void draw_changes(kpi__render *r, const chart *c, const pgeom *g, bool top_row)
+{
+	cairo_t *cr = r->cr;
+
+	if (!r->nchanges_in)
+		return;
+	cairo_set_line_width(cr, 0.8);
+	dash(cr, 2.5, 2);
+	kpi__set_rgba(cr, KPI__INK, 0.55);
+	for (size_t i = 0; i < r->snap->nchanges; i++) {
+		double cx;
+		if (!r->change_no[i])
+			continue;
+		cx = time_x(c->w, r->snap->changes[i].changed_at, g->px, g->slot);
+		if (cx < 0)
+			continue;
+		cairo_move_to(cr, cx, g->pt - (top_row ? 4 : 0));
+		cairo_line_to(cr, cx, g->pb);
+	}
+	cairo_stroke(cr);
+	no_dash(cr);
+	if (top_row)
+		draw_tags(r, c->w, g->px, g->pw, g->slot, g->pt - 17);
+}
+
+/* The x axis: its line and the week labels, thinned to fit (the last week
+ * is always labelled). */
+static void draw_week_axis(kpi__render *r, const chart *c, const pgeom *g)
+{
+	static const int steps[] = { 1, 2, 3, 4, 6, 8, 13, 26, 52 };
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char buf[32];
+	double lw;
+	int every = 1;
+
+	kpi__set_rgb(cr, KPI__FAINT);
+	cairo_set_line_width(cr, 0.8);
+	cairo_move_to(cr, g->px, g->pb);
+	cairo_line_to(cr, g->px + g->pw, g->pb);
+	cairo_stroke(cr);
+	kpi__text_size(r, "W52*", &tick, &lw, NULL);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		every = steps[i];
+		if (g->slot * every >= lw + 4)
+			break;
+	}
+	for (int wi = 0; wi < win->nweeks; wi++) {
+		kpi_week wk = kpi_week_add(win->first, wi);
+		double tw, lx;
+		if ((win->nweeks - 1 - wi) % every != 0)
+			continue;
+		snprintf(buf, sizeof(buf), "W%02d%s", wk.week, win->partial && wi == win->nweeks - 1 ? "*" : "");
+		kpi__text_size(r, buf, &tick, &tw, NULL);
+		lx = g->px + (wi + 0.5) * g->slot - tw / 2;
+		if (lx < g->px)
+			lx = g->px;
+		if (lx + tw > g->px + g->pw)
+			lx = g->px + g->pw - tw;
+		kpi__text(r, buf, lx, g->pb + 3, &tick);
+	}
+}
+
+/* A window across a year boundary: the years under the week labels, each
+ * where it starts (the first one unless a year starts right after it), with
+ * a tick down to them. */
+static void draw_years(kpi__render *r, const chart *c, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char buf[32];
+	double last_right = -1e9;
+
+	for (int wi = 0; wi < win->nweeks; wi++) {
+		kpi_week wk = kpi_week_add(win->first, wi);
+		double tw, lx;
+		bool change = wi > 0 && kpi_week_add(win->first, wi - 1).year != wk.year;
+		bool soon = false;
+		if (wi == 0) /* skip the first label when a year starts right after it */
+			for (int k = 1; k < win->nweeks; k++)
+				if (kpi_week_add(win->first, k).year != wk.year) {
+					kpi__text_size(r, "2026", &tick, &tw, NULL);
+					soon = k * g->slot < tw + 6;
+					break;
+				}
+		if (!(wi == 0 && !soon) && !change)
+			continue;
+		snprintf(buf, sizeof(buf), "%d", wk.year);
+		kpi__text_size(r, buf, &tick, &tw, NULL);
+		lx = g->px + wi * g->slot;
+		if (lx + tw > g->px + g->pw)
+			lx = g->px + g->pw - tw;
+		if (lx < last_right + 4)
+			continue;
+		kpi__text(r, buf, lx, g->pb + 3 + g->lh, &tick);
+		last_right = lx + tw;
+		cairo_set_line_width(cr, 0.6);
+		kpi__set_rgb(cr, KPI__FAINT);
+		cairo_move_to(cr, g->px + wi * g->slot, g->pb);
+		cairo_line_to(cr, g->px + wi * g->slot, g->pb + 3 + 2 * g->lh);
+		cairo_stroke(cr);
+	}
+}
+
+/* One panel in the box (x, y, w, h): its axis and title, then, back to
+ * front, the week backgrounds, the grid, the threshold, the data, the
+ * rollout changes, the values off the axis and the x axis. */
+static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x, double y, double w,
+                       double h, bool top_row)
+{
+	pgeom g;
+
+	memset(&g, 0, sizeof(g));
+	panel_axis(r, c, p, &g, h, top_row);
+	panel_header(r, p, &g, x, y, w);
+	panel_place(r, c, &g, x, y, w, h, y + g.lh + 4, top_row);
+	if (!g.any) {
+		draw_empty_plot(r, &g);
+		return;
+	}
+	draw_week_backgrounds(r, c, p, &g);
+	draw_grid(r, &g, x);
+	draw_threshold(r, c, &g);
+	draw_data(r, c, p, &g);
+	draw_changes(r, c, &g, top_row);
+	draw_offscale(r, c, p, &g);
+	draw_week_axis(r, c, &g);
+	if (g.years)
+		draw_years(r, c, &g);
 }
 
 /* ---- legend ---- */
