@@ -1,20 +1,14 @@
 /*
- * One chart per KPI, derived from its catalogue entry alone (chart hint,
- * unit, labels, threshold), so a new KPI gets a sensible chart without code
- * of its own. Drawn onto any cairo_t: the PDF chart pages and the PNGs use
- * this same code.
- *
- * The model: one series per label set (rows grouped by their labels, known
- * label values in catalogue order, open-ended ones in order of appearance).
- * Few series share one panel; more are split into small multiples by every
- * label but the last (job latency: kind x path panels with p50/p95/p99
- * lines), and beyond what stays legible the largest are drawn and the rest
- * counted in a note (every row stays in the scorecard). Per week: a value, a
- * gap for no data (never a zero), hatching where the threshold does not
- * apply, a red tint for breach weeks, hatching for the partial week, hollow
- * markers for incomplete rows, dashed numbered markers for rollout changes.
+ * One chart per KPI, drawn from its model (chart_model.c: series, panels,
+ * legend) onto any cairo_t: the PDF chart pages and the PNGs use this same
+ * code; and the scorecard's sparklines. Per week: a value, a gap for no
+ * data (never a zero), hatching where the threshold does not apply, a red
+ * tint for breach weeks, hatching for the partial week, hollow markers for
+ * incomplete rows, dashed numbered markers for rollout changes; values
+ * above a capped axis on its top edge with their value printed.
  */
 #include "render/render_int.h"
+#include "render/chart.h"
 
 #include <float.h>
 #include <math.h>
@@ -22,328 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_LINE, K_BAR, K_STACKED };
-
-#define MAX_PANELS 6
-#define MAX_LINES 8
-#define SINGLE_PANEL_MAX 6
-
 #define LEGEND_X 598.0
 #define LEGEND_W (KPI__CHART_W - LEGEND_X)
 #define BODY_Y 46.0
 #define PLOT_W 584.0
 
-typedef struct cser {
-	const kpi_row *row[KPI_MAX_WEEKS];
-	const kpi_row *first;     /* a row of the label set (its labels) */
-	int idx[8];               /* per label: catalogue index of the value, or 1000 + appearance */
-	char name[160];
-	size_t color;
-	double worst;             /* the worst value for ranking (badness()) */
-	bool visible;
-} cser;
-
-typedef struct cpanel {
-	char title[240];
-	size_t ser[MAX_LINES];
-	size_t nser;
-	double maxv;
-} cpanel;
-
-typedef struct chart {
-	const kpi_def *def;
-	const kpi_series *s;
-	const kpi_window *w;
-	int kind;
-	cser *ser;
-	size_t nser;
-	cpanel pan[MAX_PANELS];
-	size_t npan;
-	size_t hidden_series;     /* label sets not drawn */
-	bool any_value, any_row, any_breach, any_warn, any_na, any_gap, any_incomplete, any_block;
-	struct {
-		char name[160];
-		size_t color;
-	} leg[MAX_PANELS * MAX_LINES];
-	size_t nleg;
-} chart;
-
-/* ---- model ---- */
-
-static int label_index(const kpi_def *def, size_t li, const char *v, char ***seen, size_t *nseen)
-{
-	if (li < def->nlabels)
-		for (size_t k = 0; k < def->labels[li].nvalues; k++)
-			if (strcmp(def->labels[li].values[k], v) == 0)
-				return (int)k;
-	for (size_t k = 0; k < nseen[li]; k++)
-		if (strcmp(seen[li][k], v) == 0)
-			return 1000 + (int)k;
-	{
-		char **n = realloc(seen[li], (nseen[li] + 1) * sizeof(*n));
-		if (!n)
-			return 1000 + (int)nseen[li];
-		seen[li] = n;
-		n[nseen[li]] = (char *)v; /* borrowed from the row */
-		return 1000 + (int)nseen[li]++;
-	}
-}
-
-/* How bad a value is for ranking label sets when not all can be drawn: the
- * worst for the threshold's direction first, the largest without one. */
-static double badness(const kpi_threshold *th, double v)
-{
-	switch (th->op) {
-	case KPI_OP_GE:
-	case KPI_OP_GT: return -v;
-	case KPI_OP_LE:
-	case KPI_OP_LT: return v;
-	case KPI_OP_EQ: return fabs(v - th->target);
-	default: return fabs(v);
-	}
-}
-
-/* A gap that holds the verdict: no data on a gating KPI whose policy blocks. */
-static bool blocks(const kpi_def *def, const kpi_row *r)
-{
-	return def->gating && def->missing == KPI_MISSING_BLOCK && r->status == KPI_STATUS_NO_DATA;
-}
-
-static int cmp_idx(const cser *a, const cser *b, size_t nl)
-{
-	for (size_t i = 0; i < nl && i < 8; i++)
-		if (a->idx[i] != b->idx[i])
-			return a->idx[i] < b->idx[i] ? -1 : 1;
-	return 0;
-}
-
-static bool same_labels(const kpi_series *s, const kpi_row *a, const kpi_row *b)
-{
-	for (size_t i = 0; i < s->nlabels; i++)
-		if (strcmp(a->labels[i] ? a->labels[i] : "", b->labels[i] ? b->labels[i] : "") != 0)
-			return false;
-	return true;
-}
-
-static const char *lab(const kpi_row *r, size_t i)
-{
-	return r->labels && r->labels[i] ? r->labels[i] : "";
-}
-
-/* Keep the `keep` entries of `ix` with the largest maxv, in their order. */
-static size_t keep_largest(size_t *ix, size_t n, size_t keep, const double *maxv)
-{
-	size_t out = 0;
-	if (n <= keep)
-		return n;
-	for (size_t i = 0; i < n; i++) {
-		size_t rank = 0;
-		for (size_t j = 0; j < n; j++)
-			if (maxv[j] > maxv[i] || (maxv[j] == maxv[i] && j < i))
-				rank++;
-		if (rank < keep)
-			ix[out++] = ix[i];
-	}
-	return out;
-}
-
-static void chart_release(chart *c)
-{
-	free(c->ser);
-	memset(c, 0, sizeof(*c));
-}
-
-static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const kpi_window *w)
-{
-	size_t nl = s ? s->nlabels : 0, cap = 0;
-	char **seen[8] = { 0 };
-	size_t nseen[8] = { 0 };
-	int rc = 0;
-
-	memset(c, 0, sizeof(*c));
-	c->def = def;
-	c->s = s;
-	c->w = w;
-	c->kind = def->chart && strcmp(def->chart, "stacked_bar") == 0 ? K_STACKED
-	          : def->chart && strcmp(def->chart, "bar") == 0       ? K_BAR
-	                                                                : K_LINE;
-	for (size_t k = 0; s && k < s->nrows; k++) {
-		const kpi_row *r = &s->rows[k];
-		int wi = kpi_window_index(w, r->period_start);
-		cser *cs = NULL;
-		if (wi < 0)
-			continue;
-		c->any_row = true;
-		for (size_t j = 0; j < c->nser && !cs; j++)
-			if (same_labels(s, c->ser[j].first, r))
-				cs = &c->ser[j];
-		if (!cs) {
-			if (c->nser == cap) {
-				cser *n = realloc(c->ser, (cap = cap ? cap * 2 : 16) * sizeof(*n));
-				if (!n) {
-					rc = KPI_ENOMEM;
-					goto done;
-				}
-				c->ser = n;
-			}
-			cs = &c->ser[c->nser++];
-			memset(cs, 0, sizeof(*cs));
-			cs->first = r;
-			cs->worst = -INFINITY;
-			for (size_t i = 0; i < nl && i < 8; i++)
-				cs->idx[i] = label_index(def, i, lab(r, i), seen, nseen);
-		}
-		cs->row[wi] = r;
-		if (r->has_value && isfinite(r->value)) {
-			c->any_value = true;
-			cs->worst = fmax(cs->worst, badness(&def->threshold, r->value));
-		}
-		if (r->status == KPI_STATUS_BREACH)
-			c->any_breach = true;
-		if (r->status == KPI_STATUS_WARN)
-			c->any_warn = true;
-		if (r->status == KPI_STATUS_NOT_APPLICABLE || !r->applicable)
-			c->any_na = true;
-		if (!r->has_value)
-			c->any_gap = true;
-		if (blocks(def, r))
-			c->any_block = true;
-		if (r->incomplete)
-			c->any_incomplete = true;
-	}
-	/* Catalogue order of label values (insertion sort: stable, n small). */
-	for (size_t i = 1; i < c->nser; i++) {
-		cser t = c->ser[i];
-		size_t j = i;
-		while (j > 0 && cmp_idx(&c->ser[j - 1], &t, nl) > 0) {
-			c->ser[j] = c->ser[j - 1];
-			j--;
-		}
-		c->ser[j] = t;
-	}
-	for (size_t j = 0; j < c->nser; j++)
-		for (int wi = 0; wi < w->nweeks; wi++)
-			if (!c->ser[j].row[wi])
-				c->any_gap = true;
-
-	if (nl == 0 || c->nser <= SINGLE_PANEL_MAX || (nl == 1 && c->nser <= MAX_LINES)) {
-		/* one panel; names from the labels that vary */
-		size_t ix[4096], n = 0;
-		double mv[4096];
-		cpanel *p = &c->pan[c->npan++];
-		for (size_t j = 0; j < c->nser && n < 4096; j++) {
-			ix[n] = j;
-			mv[n++] = c->ser[j].worst;
-		}
-		n = keep_largest(ix, n, MAX_LINES, mv);
-		c->hidden_series = c->nser - n;
-		p->title[0] = '\0';
-		for (size_t k = 0; k < n; k++) {
-			cser *cs = &c->ser[ix[k]];
-			size_t o = 0;
-			cs->visible = true;
-			cs->color = k;
-			p->ser[p->nser++] = ix[k];
-			cs->name[0] = '\0';
-			for (size_t i = 0; i < nl; i++) {
-				bool varies = false;
-				for (size_t j = 0; j < c->nser && !varies; j++)
-					varies = strcmp(lab(c->ser[j].first, i), lab(cs->first, i)) != 0;
-				if (!varies && nl > 1)
-					continue;
-				o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
-				                      "%s%s", o ? " · " : "", lab(cs->first, i));
-			}
-			for (size_t i = 0; !cs->name[0] && i < nl; i++) /* nothing varies: all of them */
-				for (size_t j = 0; j < nl; j++)
-					o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
-					                      "%s%s", j ? " · " : "", lab(cs->first, j));
-			if (!cs->name[0])
-				snprintf(cs->name, sizeof(cs->name), "weekly value");
-			if (o >= sizeof(cs->name))
-				cs->name[sizeof(cs->name) - 1] = '\0';
-		}
-	} else {
-		/* small multiples: panels by every label but the last */
-		size_t pstart[4096], np = 0;
-		double pmax[4096];
-		size_t pix[4096];
-		for (size_t j = 0; j < c->nser && np < 4096; j++) {
-			if (j == 0 || memcmp(c->ser[j].idx, c->ser[j - 1].idx, (nl - 1 < 8 ? nl - 1 : 8) * sizeof(int)) != 0) {
-				pstart[np] = j;
-				pmax[np] = -INFINITY;
-				pix[np] = np;
-				np++;
-			}
-			if (c->ser[j].worst > pmax[np - 1])
-				pmax[np - 1] = c->ser[j].worst;
-		}
-		{
-			size_t kept = keep_largest(pix, np, MAX_PANELS, pmax);
-			char *lastv[MAX_PANELS * MAX_LINES];
-			size_t nlast = 0;
-			for (size_t q = 0; q < kept; q++) {
-				size_t pi = pix[q], end = pi + 1 < np ? pstart[pi + 1] : c->nser;
-				cpanel *p = &c->pan[c->npan++];
-				size_t ix[4096], n = 0, o = 0;
-				double mv[4096];
-				for (size_t i = 0; i + 1 < nl; i++)
-					o += (size_t)snprintf(p->title + o, o < sizeof(p->title) ? sizeof(p->title) - o : 0,
-					                      "%s%s=%s", i ? " · " : "", s->label_names[i],
-					                      lab(c->ser[pstart[pi]].first, i));
-				for (size_t j = pstart[pi]; j < end && n < 4096; j++) {
-					ix[n] = j;
-					mv[n++] = c->ser[j].worst;
-				}
-				n = keep_largest(ix, n, MAX_LINES, mv);
-				p->maxv = pmax[pi];
-				for (size_t k = 0; k < n; k++) {
-					cser *cs = &c->ser[ix[k]];
-					const char *v = lab(cs->first, nl - 1);
-					size_t col = nlast;
-					for (size_t t = 0; t < nlast; t++)
-						if (strcmp(lastv[t], v) == 0)
-							col = t;
-					if (col == nlast && nlast < MAX_PANELS * MAX_LINES)
-						lastv[nlast++] = (char *)v;
-					cs->visible = true;
-					cs->color = col;
-					snprintf(cs->name, sizeof(cs->name), "%s", v);
-					p->ser[p->nser++] = ix[k];
-				}
-			}
-			for (size_t j = 0; j < c->nser; j++)
-				if (!c->ser[j].visible)
-					c->hidden_series++;
-		}
-	}
-	/* the legend: one entry per colour */
-	for (size_t pi = 0; pi < c->npan; pi++)
-		for (size_t k = 0; k < c->pan[pi].nser; k++) {
-			cser *cs = &c->ser[c->pan[pi].ser[k]];
-			bool dup = false;
-			for (size_t t = 0; t < c->nleg && !dup; t++)
-				dup = c->leg[t].color == cs->color;
-			if (!dup && c->nleg < MAX_PANELS * MAX_LINES) {
-				snprintf(c->leg[c->nleg].name, sizeof(c->leg[0].name), "%s", cs->name);
-				c->leg[c->nleg++].color = cs->color;
-			}
-		}
-	for (size_t i = 1; i < c->nleg; i++)
-		for (size_t j = i; j > 0 && c->leg[j - 1].color > c->leg[j].color; j--) {
-			char t[160];
-			size_t tc = c->leg[j].color;
-			memcpy(t, c->leg[j].name, sizeof(t));
-			memcpy(c->leg[j].name, c->leg[j - 1].name, sizeof(t));
-			c->leg[j].color = c->leg[j - 1].color;
-			memcpy(c->leg[j - 1].name, t, sizeof(t));
-			c->leg[j - 1].color = tc;
-		}
-done:
-	for (size_t i = 0; i < 8; i++)
-		free(seen[i]);
-	return rc;
-}
 
 /* ---- drawing helpers ---- */
 
@@ -358,14 +35,20 @@ static void no_dash(cairo_t *cr)
 	cairo_set_dash(cr, NULL, 0, 0);
 }
 
-static bool unit_pct(const kpi_def *def)
+/* The pen of the threshold line (plots, legend; no_dash() after it). */
+static void pen_threshold(cairo_t *cr)
 {
-	return kpi__unit_is(def->unit, "%");
+	cairo_set_line_width(cr, 1.1);
+	dash(cr, 5, 3);
+	kpi__set_rgb(cr, KPI__RED);
 }
 
-static bool unit_count(const kpi_def *def)
+/* The pen of a rollout change's line (plots, legend; no_dash() after it). */
+static void pen_change(cairo_t *cr)
 {
-	return kpi__unit_is(def->unit, "count");
+	cairo_set_line_width(cr, 0.8);
+	dash(cr, 2.5, 2);
+	kpi__set_rgba(cr, KPI__INK, 0.55);
 }
 
 /* Short label of a rollout change for the legend list. */
@@ -432,96 +115,6 @@ static void marker(cairo_t *cr, double x, double y, double rad, kpi__rgb fill, k
 }
 
 /* ---- panel ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* A cap for the axis when a few earlier weeks dwarf the rest (a latency
- * spike of hours among seconds): the 90th percentile of the values with
- * some room, never below the last week's values or the target, applied only
- * when the largest value is more than three times that. The values above it
- * are drawn at the top edge with their value printed. INFINITY: no cap. */
-static double panel_cap(const chart *c, const cpanel *p)
-{
-	const kpi_window *w = c->w;
-	double vals[MAX_LINES * KPI_MAX_WEEKS], cap, mx = -INFINITY;
-	size_t n = 0;
-
-	if (c->kind == K_STACKED)
-		return INFINITY;
-	for (size_t k = 0; k < p->nser; k++)
-		for (int wi = 0; wi < w->nweeks; wi++) {
-			const kpi_row *r = c->ser[p->ser[k]].row[wi];
-			if (r && r->has_value && isfinite(r->value)) {
-				vals[n++] = r->value;
-				mx = fmax(mx, r->value);
-			}
-		}
-	if (n < 8)
-		return INFINITY;
-	qsort(vals, n, sizeof(vals[0]), cmp_double);
-	cap = vals[(size_t)floor(0.9 * (double)(n - 1))] * 1.5;
-	for (size_t k = 0; k < p->nser; k++) {
-		const kpi_row *r = c->ser[p->ser[k]].row[w->nweeks - 1];
-		if (r && r->has_value && isfinite(r->value))
-			cap = fmax(cap, r->value);
-	}
-	if (c->def->threshold.op != KPI_OP_NONE)
-		cap = fmax(cap, c->def->threshold.target);
-	return cap > 0 && mx > 3 * cap ? cap : INFINITY;
-}
-
-static void panel_range(const chart *c, const cpanel *p, double div, double cap, double *lo, double *hi, bool *labels)
-{
-	const kpi_window *w = c->w;
-	double mn = INFINITY, mx = -INFINITY;
-	for (int wi = 0; wi < w->nweeks; wi++) {
-		double stack = 0;
-		for (size_t k = 0; k < p->nser; k++) {
-			const kpi_row *r = c->ser[p->ser[k]].row[wi];
-			if (!r || !r->has_value || !isfinite(r->value) || r->value > cap)
-				continue;
-			if (c->kind == K_STACKED) { /* saturated: stacks of the largest doubles */
-				stack = kpi__add_sat(stack, r->value > 0 ? r->value : 0);
-				continue;
-			}
-			mn = fmin(mn, r->value / div);
-			mx = fmax(mx, r->value / div);
-		}
-		if (c->kind == K_STACKED && stack > 0) {
-			mn = fmin(mn, 0);
-			mx = fmax(mx, stack / div);
-		}
-	}
-	if (c->def->threshold.op != KPI_OP_NONE) {
-		mn = fmin(mn, c->def->threshold.target / div);
-		mx = fmax(mx, c->def->threshold.target / div);
-	}
-	if (!isfinite(mn)) {
-		mn = 0;
-		mx = 1;
-	}
-	if (c->kind != K_LINE || unit_count(c->def) || (mn >= 0 && mn < 0.4 * mx))
-		mn = fmin(mn, 0);
-	if (mx <= 0 && mn >= 0 && c->kind != K_LINE)
-		mx = 1;
-	if (isfinite(cap))
-		mx = fmax(mx, cap / div);
-	*labels = c->kind == K_BAR && p->nser == 1 && w->nweeks <= 16;
-	if (*labels) {
-		bool pct_top = unit_pct(c->def) && div == 1 && mx <= 100;
-		/* room for the value above the tallest bar (halves: the span of
-		 * the largest doubles overflows) */
-		mx = kpi__add_sat(mx, (mx / 2 - mn / 2) * 0.28);
-		if (pct_top && mx > 100)
-			mx = 100; /* a percentage axis ends at 100; labels go inside the bar */
-	}
-	*lo = mn;
-	*hi = mx;
-}
 
 /* Numbered tags of the rollout changes above a plot, grouped so that no
  * two overlap ("3", "4,5", "6–9"); `ty` is the top of the tag row. */
@@ -650,18 +243,18 @@ static bool obst_hit(const obstacles *ob, bool soft_too, double x, double y, dou
 }
 
 /* x of the bar of series k in week wi (bar charts), and its width. */
-static double bar_x(const chart *c, const cpanel *p, const pgeom *g, int wi, size_t k, double *bw)
+static double bar_x(const kpi__chart *c, const kpi__cpanel *p, const pgeom *g, int wi, size_t k, double *bw)
 {
-	double group = g->slot * (c->kind == K_STACKED ? 0.66 : 0.72);
-	*bw = c->kind == K_STACKED ? group : group / (double)(p->nser ? p->nser : 1);
-	return g->px + wi * g->slot + (g->slot - group) / 2 + (c->kind == K_STACKED ? 0 : (double)k * *bw);
+	double group = g->slot * (c->kind == KPI__CHART_STACKED ? 0.66 : 0.72);
+	*bw = c->kind == KPI__CHART_STACKED ? group : group / (double)(p->nser ? p->nser : 1);
+	return g->px + wi * g->slot + (g->slot - group) / 2 + (c->kind == KPI__CHART_STACKED ? 0 : (double)k * *bw);
 }
 
 /* x of an off-axis value's triangle. */
-static double offscale_x(const chart *c, const cpanel *p, const pgeom *g, int wi, size_t k)
+static double offscale_x(const kpi__chart *c, const kpi__cpanel *p, const pgeom *g, int wi, size_t k)
 {
 	double bw, bx;
-	if (c->kind != K_BAR)
+	if (c->kind != KPI__CHART_BAR)
 		return g->px + (wi + 0.5) * g->slot;
 	bx = bar_x(c, p, g, wi, k, &bw);
 	return bx + bw / 2;
@@ -670,12 +263,12 @@ static double offscale_x(const chart *c, const cpanel *p, const pgeom *g, int wi
 /* Everything drawn in a panel that an off-axis value's label must leave
  * visible: the series' lines and markers (or bars), the threshold line, the
  * triangles on the top edge; the rollout change lines, softly. */
-static void panel_obstacles(obstacles *ob, const kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+static void panel_obstacles(obstacles *ob, const kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
 {
 	const kpi_window *win = c->w;
 
 	for (size_t k = 0; k < p->nser; k++) {
-		const cser *cs = &c->ser[p->ser[k]];
+		const kpi__cser *cs = &c->ser[p->ser[k]];
 		double lx = 0, ly = 0;
 		bool pen = false;
 		for (int wi = 0; wi < win->nweeks; wi++) {
@@ -686,7 +279,7 @@ static void panel_obstacles(obstacles *ob, const kpi__render *r, const chart *c,
 				continue;
 			}
 			py = ymap(g, row->value);
-			if (c->kind == K_LINE) {
+			if (c->kind == KPI__CHART_LINE) {
 				px = g->px + (wi + 0.5) * g->slot;
 				if (pen)
 					obst_add(ob, true, false, lx, ly, px, py);
@@ -724,7 +317,7 @@ static void panel_obstacles(obstacles *ob, const kpi__render *r, const chart *c,
  * else further aside or lower down, on an opaque knock-out (the grid, and a rollout change
  * line when nothing else is free, run under it). No room at all: the
  * triangle alone (the scorecard has the value). */
-static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+static void draw_offscale(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = c->w;
@@ -736,7 +329,7 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 	panel_obstacles(&ob, r, c, p, g);
 	for (int wi = 0; wi < win->nweeks; wi++)
 		for (size_t k = 0; k < p->nser; k++) {
-			const cser *cs = &c->ser[p->ser[k]];
+			const kpi__cser *cs = &c->ser[p->ser[k]];
 			const kpi_row *row = cs->row[wi];
 			double x, tw, th, bx = 0, by = 0;
 			char v[64];
@@ -785,7 +378,7 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 
 /* The panel's values: the largest magnitude (a stack's sum, bounded, on
  * stacked bars), and whether there is any. */
-static bool panel_maxabs(const chart *c, const cpanel *p, double *maxabs)
+static bool panel_maxabs(const kpi__chart *c, const kpi__cpanel *p, double *maxabs)
 {
 	bool any = false;
 
@@ -798,7 +391,7 @@ static bool panel_maxabs(const chart *c, const cpanel *p, double *maxabs)
 				any = true;
 			}
 		}
-	if (c->kind == K_STACKED)
+	if (c->kind == KPI__CHART_STACKED)
 		*maxabs = fmin(*maxabs * (double)p->nser, DBL_MAX);
 	return any;
 }
@@ -806,19 +399,19 @@ static bool panel_maxabs(const chart *c, const cpanel *p, double *maxabs)
 /* The y axis of a panel `h` high: its unit (durations in the unit that
  * reads best for the panel's values and target, which the axis shows both),
  * its range and as many nice ticks as there is room for. */
-static void panel_axis(kpi__render *r, const chart *c, const cpanel *p, pgeom *g, double h, bool top_row)
+static void panel_axis(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, pgeom *g, double h, bool top_row)
 {
 	const kpi_def *def = c->def;
 	double maxabs, lo, hi, plot_h;
 	int target;
 
 	g->any = panel_maxabs(c, p, &maxabs);
-	g->cap = panel_cap(c, p);
+	g->cap = kpi__panel_cap(c, p);
 	g->div = kpi__time_unit(def->unit,
 	                        fmax(fmin(maxabs, g->cap), def->threshold.op != KPI_OP_NONE ? fabs(def->threshold.target) : 0),
 	                        &g->shown, &g->words);
 	g->lh = kpi__line_height(r, KPI__F_SANS, 7.5);
-	panel_range(c, p, g->div, g->cap, &lo, &hi, &g->labels);
+	kpi__panel_range(c, p, g->div, g->cap, &lo, &hi, &g->labels);
 	g->years = c->w->first.year != c->w->last.year;
 	plot_h = h - (g->lh + 4) - (top_row && r->nchanges_in ? 15 : 0) - 6 - (g->lh + 5) - (g->years ? g->lh : 0);
 	target = (int)(plot_h / 24) + 1;
@@ -826,7 +419,7 @@ static void panel_axis(kpi__render *r, const chart *c, const cpanel *p, pgeom *g
 		target = 7;
 	for (;; target--) {
 		kpi__axis_nice(&g->ax, lo, hi, target);
-		if (unit_pct(def) && hi <= 100.0001 && g->ax.e10 == 0 && g->ax.hi > 100 && g->div == 1) {
+		if (kpi__unit_is(def->unit, "%") && hi <= 100.0001 && g->ax.e10 == 0 && g->ax.hi > 100 && g->div == 1) {
 			g->ax.hi = 100;
 			g->ax.nticks = (int)floor((100 - g->ax.lo) / g->ax.step + 1e-9) + 1;
 		}
@@ -836,7 +429,7 @@ static void panel_axis(kpi__render *r, const chart *c, const cpanel *p, pgeom *g
 }
 
 /* Row 1 of a panel: the axis' unit (left), the panel's title (right). */
-static void panel_header(kpi__render *r, const cpanel *p, const pgeom *g, double x, double y, double w)
+static void panel_header(kpi__render *r, const kpi__cpanel *p, const pgeom *g, double x, double y, double w)
 {
 	kpi__tstyle small = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
 	char uw[96];
@@ -856,7 +449,7 @@ static void panel_header(kpi__render *r, const cpanel *p, const pgeom *g, double
 /* The plot's box inside the panel: left of it the tick labels, right of
  * it the threshold's tag (its text in the axis' unit, g->th), above it the
  * rollout change tags on the top row. */
-static void panel_place(kpi__render *r, const chart *c, pgeom *g, double x, double y, double w, double h,
+static void panel_place(kpi__render *r, const kpi__chart *c, pgeom *g, double x, double y, double w, double h,
                         double cy, bool top_row)
 {
 	const kpi_def *def = c->def;
@@ -902,7 +495,7 @@ static void draw_empty_plot(kpi__render *r, const pgeom *g)
 
 /* Week backgrounds: breach tint, not applicable hatching, a gap that holds
  * the verdict, the partial week. */
-static void draw_week_backgrounds(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+static void draw_week_backgrounds(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = c->w;
@@ -916,7 +509,7 @@ static void draw_week_backgrounds(kpi__render *r, const chart *c, const cpanel *
 				continue;
 			some = true;
 			breach |= row->status == KPI_STATUS_BREACH;
-			hold |= blocks(c->def, row);
+			hold |= kpi__chart_blocks(c->def, row);
 			all_na &= row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
 		}
 		if (breach) {
@@ -955,7 +548,7 @@ static void draw_grid(kpi__render *r, const pgeom *g, double x)
 }
 
 /* The threshold: a dashed red line and its tag in the right gutter. */
-static void draw_threshold(kpi__render *r, const chart *c, const pgeom *g)
+static void draw_threshold(kpi__render *r, const kpi__chart *c, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	double ty, tag_y;
@@ -965,9 +558,7 @@ static void draw_threshold(kpi__render *r, const chart *c, const pgeom *g)
 		return;
 	ty = ymap(g, c->def->threshold.target);
 	tag_y = ty - g->lh / 2;
-	cairo_set_line_width(cr, 1.1);
-	dash(cr, 5, 3);
-	kpi__set_rgb(cr, KPI__RED);
+	pen_threshold(cr);
 	cairo_move_to(cr, g->px, ty);
 	cairo_line_to(cr, g->px + g->pw, ty);
 	cairo_stroke(cr);
@@ -981,7 +572,7 @@ static void draw_threshold(kpi__render *r, const chart *c, const pgeom *g)
 }
 
 /* One series as a line, broken at gaps (every piece traced). */
-static void draw_series_line(kpi__render *r, const chart *c, const cser *cs, const pgeom *g)
+static void draw_series_line(kpi__render *r, const kpi__chart *c, const kpi__cser *cs, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	bool pen = false;
@@ -1026,7 +617,7 @@ static void status_ring(cairo_t *cr, double x, double y, kpi_status st)
 /* One series' points: hollow squares for incomplete rows, grey rings where
  * the threshold does not apply, dots (all of them up to 26 weeks, else
  * those without a neighbour), and the status rings. */
-static void draw_series_points(kpi__render *r, const chart *c, const cser *cs, const pgeom *g)
+static void draw_series_points(kpi__render *r, const kpi__chart *c, const kpi__cser *cs, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = c->w;
@@ -1061,21 +652,21 @@ static void draw_series_points(kpi__render *r, const chart *c, const cser *cs, c
 /* The value printed on a bar: inside a stacked segment, above a single bar
  * (or inside at its top when there is no room above); left out when it
  * does not fit. */
-static void draw_bar_value(kpi__render *r, const chart *c, const kpi_row *row, const pgeom *g, double bx, double bw,
+static void draw_bar_value(kpi__render *r, const kpi__chart *c, const kpi_row *row, const pgeom *g, double bx, double bw,
                            double y0, double y1)
 {
 	char v[64], num[48];
 	double tw, thh;
-	kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == K_STACKED ? KPI__WHITE : KPI__INK);
+	kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == KPI__CHART_STACKED ? KPI__WHITE : KPI__INK);
 
 	kpi__fmt_num(num, sizeof(num), row->value / g->div,
-	             c->kind == K_STACKED && fabs(row->value / g->div) < 1e15 ? KPI__NUM_WHOLE : KPI__NUM_PEOPLE);
+	             c->kind == KPI__CHART_STACKED && fabs(row->value / g->div) < 1e15 ? KPI__NUM_WHOLE : KPI__NUM_PEOPLE);
 	/* no unit but a percentage's sign: the axis names the unit */
-	kpi__fmt_unit(v, sizeof(v), num, unit_pct(c->def) && g->div == 1 ? "%" : NULL, false);
+	kpi__fmt_unit(v, sizeof(v), num, kpi__unit_is(c->def->unit, "%") && g->div == 1 ? "%" : NULL, false);
 	kpi__text_size(r, v, &vs, &tw, &thh);
-	if (tw + 2 > bw && !(c->kind == K_BAR && tw + 2 <= g->slot))
+	if (tw + 2 > bw && !(c->kind == KPI__CHART_BAR && tw + 2 <= g->slot))
 		return;
-	if (c->kind == K_STACKED) {
+	if (c->kind == KPI__CHART_STACKED) {
 		if (fabs(y0 - y1) >= thh + 2)
 			kpi__text(r, v, bx + (bw - tw) / 2, (y0 + y1) / 2 - thh / 2, &vs);
 	} else if (fmin(y0, y1) - thh - 1 >= g->pt) {
@@ -1089,7 +680,7 @@ static void draw_bar_value(kpi__render *r, const chart *c, const kpi_row *row, c
 /* Bars, side by side or stacked per week: grey where the threshold does
  * not apply, hatched when incomplete, outlined red or amber for a breach or
  * a warning, a zero as a thin bar; values printed on them. */
-static void draw_bars(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+static void draw_bars(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	double base_y = ymap(g, 0);
@@ -1097,14 +688,14 @@ static void draw_bars(kpi__render *r, const chart *c, const cpanel *p, const pge
 	for (int wi = 0; wi < c->w->nweeks; wi++) {
 		double stack = 0;
 		for (size_t k = 0; k < p->nser; k++) {
-			const cser *cs = &c->ser[p->ser[k]];
+			const kpi__cser *cs = &c->ser[p->ser[k]];
 			const kpi_row *row = cs->row[wi];
 			double bw, bx = bar_x(c, p, g, wi, k, &bw), y0, y1;
 			bool na;
 			if (!row || !row->has_value || !isfinite(row->value))
 				continue;
 			na = row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
-			if (c->kind == K_STACKED) {
+			if (c->kind == KPI__CHART_STACKED) {
 				y0 = ymap(g, stack);
 				stack = kpi__add_sat(stack, row->value > 0 ? row->value : 0);
 				y1 = ymap(g, stack);
@@ -1125,21 +716,21 @@ static void draw_bars(kpi__render *r, const chart *c, const cpanel *p, const pge
 				cairo_rectangle(cr, bx + 0.7, fmin(y0, y1) + 0.7, bw - 1.4, fmax(fabs(y0 - y1) - 1.4, 0.2));
 				cairo_stroke(cr);
 			}
-			if (c->kind == K_STACKED || g->labels)
+			if (c->kind == KPI__CHART_STACKED || g->labels)
 				draw_bar_value(r, c, row, g, bx, bw, y0, y1);
 		}
 	}
 }
 
 /* The data, clipped to the plot: lines with their points, or bars. */
-static void draw_data(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+static void draw_data(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 
 	cairo_save(cr);
 	cairo_rectangle(cr, g->px, g->pt - 1, g->pw, g->pb - g->pt + 2);
 	cairo_clip(cr);
-	if (c->kind == K_LINE)
+	if (c->kind == KPI__CHART_LINE)
 		for (size_t k = 0; k < p->nser; k++) {
 			draw_series_line(r, c, &c->ser[p->ser[k]], g);
 			draw_series_points(r, c, &c->ser[p->ser[k]], g);
@@ -1151,15 +742,13 @@ static void draw_data(kpi__render *r, const chart *c, const cpanel *p, const pge
 
 /* Rollout changes: dashed lines at their instants, numbered tags over the
  * top row's plots. */
-static void draw_changes(kpi__render *r, const chart *c, const pgeom *g, bool top_row)
+static void draw_changes(kpi__render *r, const kpi__chart *c, const pgeom *g, bool top_row)
 {
 	cairo_t *cr = r->cr;
 
 	if (!r->nchanges_in)
 		return;
-	cairo_set_line_width(cr, 0.8);
-	dash(cr, 2.5, 2);
-	kpi__set_rgba(cr, KPI__INK, 0.55);
+	pen_change(cr);
 	for (size_t i = 0; i < r->snap->nchanges; i++) {
 		double cx;
 		if (!r->change_no[i])
@@ -1178,7 +767,7 @@ static void draw_changes(kpi__render *r, const chart *c, const pgeom *g, bool to
 
 /* The x axis: its line and the week labels, thinned to fit (the last week
  * is always labelled). */
-static void draw_week_axis(kpi__render *r, const chart *c, const pgeom *g)
+static void draw_week_axis(kpi__render *r, const kpi__chart *c, const pgeom *g)
 {
 	static const int steps[] = { 1, 2, 3, 4, 6, 8, 13, 26, 52 };
 	cairo_t *cr = r->cr;
@@ -1218,7 +807,7 @@ static void draw_week_axis(kpi__render *r, const chart *c, const pgeom *g)
 /* A window across a year boundary: the years under the week labels, each
  * where it starts (the first one unless a year starts right after it), with
  * a tick down to them. */
-static void draw_years(kpi__render *r, const chart *c, const pgeom *g)
+static void draw_years(kpi__render *r, const kpi__chart *c, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = c->w;
@@ -1260,7 +849,7 @@ static void draw_years(kpi__render *r, const chart *c, const pgeom *g)
 /* One panel in the box (x, y, w, h): its axis and title, then, back to
  * front, the week backgrounds, the grid, the threshold, the data, the
  * rollout changes, the values off the axis and the x axis. */
-static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x, double y, double w,
+static void draw_panel(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, double x, double y, double w,
                        double h, bool top_row)
 {
 	pgeom g;
@@ -1286,17 +875,27 @@ static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x
 
 /* ---- legend ---- */
 
-static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, const char *text)
+/* The swatches of the legend: what each entry shows. */
+typedef enum swatch {
+	SW_LINE,        /* a series' line with a dot */
+	SW_BOX,         /* a series' bar */
+	SW_THRESHOLD,   /* the dashed threshold line */
+	SW_BREACH,      /* a breach week: tint and ring */
+	SW_WARN,        /* a warning's ring */
+	SW_HATCHED,     /* a hatched box: not applicable bars, HOLD gaps */
+	SW_GAP,         /* a line broken by a gap */
+	SW_INCOMPLETE,  /* a hollow square */
+	SW_CHANGE,      /* a rollout change's dashed line */
+	SW_NA_POINT,    /* a not applicable point */
+	SW_OFF_AXIS,    /* the triangle of a value off the axis */
+	SW_PARTIAL,     /* the partial week's tint */
+} swatch;
+
+/* Draw swatch `kind` in colour `col`, 16 wide from x, centred on my. */
+static void draw_swatch(cairo_t *cr, swatch kind, kpi__rgb col, double x, double my)
 {
-	cairo_t *cr = r->cr;
-	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7.5, KPI__INK, LEGEND_W - 22, KPI__LEFT);
-	double h, h1, x = LEGEND_X, my;
-	st.lines = 2;
-	kpi__text_size(r, text, &st, NULL, &h);
-	h1 = kpi__line_height(r, st.font, st.size);
-	my = y + h1 / 2;
 	switch (kind) {
-	case 0: /* line */
+	case SW_LINE:
 		cairo_set_line_width(cr, 1.6);
 		kpi__set_rgb(cr, col);
 		cairo_move_to(cr, x, my);
@@ -1304,21 +903,19 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_stroke(cr);
 		marker(cr, x + 8, my, 1.8, col, col, 0.5);
 		break;
-	case 1: /* box */
+	case SW_BOX:
 		kpi__set_rgb(cr, col);
 		cairo_rectangle(cr, x + 2, my - 4, 12, 8);
 		cairo_fill(cr);
 		break;
-	case 2: /* threshold */
-		cairo_set_line_width(cr, 1.1);
-		dash(cr, 5, 3);
-		kpi__set_rgb(cr, KPI__RED);
+	case SW_THRESHOLD:
+		pen_threshold(cr);
 		cairo_move_to(cr, x, my);
 		cairo_line_to(cr, x + 16, my);
 		cairo_stroke(cr);
 		no_dash(cr);
 		break;
-	case 3: /* breach week */
+	case SW_BREACH:
 		kpi__set_rgba(cr, KPI__RED, 0.12);
 		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
 		cairo_fill(cr);
@@ -1328,21 +925,21 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_set_line_width(cr, 1.3);
 		cairo_stroke(cr);
 		break;
-	case 4: /* warn */
+	case SW_WARN:
 		cairo_new_sub_path(cr);
 		cairo_arc(cr, x + 8, my, 3.5, 0, 2 * M_PI);
 		kpi__set_rgb(cr, kpi__status_color(KPI_STATUS_WARN));
 		cairo_set_line_width(cr, 1.1);
 		cairo_stroke(cr);
 		break;
-	case 5: /* hatched box */
+	case SW_HATCHED:
 		kpi__hatch(cr, x + 2, my - 5, 12, 10, col, 3);
 		kpi__set_rgb(cr, col);
 		cairo_set_line_width(cr, 0.5);
 		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
 		cairo_stroke(cr);
 		break;
-	case 6: /* gap */
+	case SW_GAP:
 		cairo_set_line_width(cr, 1.6);
 		kpi__set_rgb(cr, KPI__MUTED);
 		cairo_move_to(cr, x, my);
@@ -1351,7 +948,7 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_line_to(cr, x + 16, my);
 		cairo_stroke(cr);
 		break;
-	case 7: /* incomplete */
+	case SW_INCOMPLETE:
 		cairo_rectangle(cr, x + 5.4, my - 2.6, 5.2, 5.2);
 		kpi__set_rgb(cr, KPI__WHITE);
 		cairo_fill_preserve(cr);
@@ -1359,24 +956,22 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_set_line_width(cr, 1.2);
 		cairo_stroke(cr);
 		break;
-	case 8: /* change marker */
-		cairo_set_line_width(cr, 0.8);
-		dash(cr, 2.5, 2);
-		kpi__set_rgba(cr, KPI__INK, 0.55);
+	case SW_CHANGE:
+		pen_change(cr);
 		cairo_move_to(cr, x + 8, my - 5);
 		cairo_line_to(cr, x + 8, my + 5);
 		cairo_stroke(cr);
 		no_dash(cr);
 		break;
-	case 9: /* not applicable point */
+	case SW_NA_POINT:
 		marker(cr, x + 8, my, 2.4, KPI__WHITE, KPI__NA_GREY, 1.2);
 		break;
-	case 11: /* partial week */
+	case SW_PARTIAL:
 		kpi__set_rgba(cr, col, 0.3);
 		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
 		cairo_fill(cr);
 		break;
-	case 10: /* off the axis */
+	case SW_OFF_AXIS:
 		kpi__set_rgb(cr, KPI__MUTED);
 		cairo_move_to(cr, x + 8, my - 4);
 		cairo_line_to(cr, x + 4.5, my + 2);
@@ -1384,14 +979,25 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_close_path(cr);
 		cairo_fill(cr);
 		break;
-	default:
-		break;
 	}
+}
+
+/* A legend entry at y: its swatch and text (up to two lines). Returns the
+ * height it takes. */
+static double legend_entry(kpi__render *r, double y, swatch kind, kpi__rgb col, const char *text)
+{
+	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7.5, KPI__INK, LEGEND_W - 22, KPI__LEFT);
+	double h, h1, x = LEGEND_X;
+
+	st.lines = 2;
+	kpi__text_size(r, text, &st, NULL, &h);
+	h1 = kpi__line_height(r, st.font, st.size);
+	draw_swatch(r->cr, kind, col, x, y + h1 / 2);
 	kpi__text(r, text, x + 22, y, &st);
 	return h + 3;
 }
 
-static void draw_legend(kpi__render *r, const chart *c)
+static void draw_legend(kpi__render *r, const kpi__chart *c)
 {
 	const kpi_def *def = c->def;
 	const kpi_window *w = c->w;
@@ -1401,7 +1007,7 @@ static void draw_legend(kpi__render *r, const chart *c)
 
 	y += kpi__text(r, "Legend", LEGEND_X, y, &head) + 3;
 	for (size_t i = 0; i < c->nleg; i++)
-		y += legend_entry(r, y, c->kind == K_LINE ? 0 : 1, kpi__series_color(c->leg[i].color), c->leg[i].name);
+		y += legend_entry(r, y, c->kind == KPI__CHART_LINE ? SW_LINE : SW_BOX, kpi__series_color(c->leg[i].color), c->leg[i].name);
 	if (c->hidden_series) {
 		kpi__tstyle n = kpi__tsw(KPI__F_OBLIQUE, 7, KPI__MUTED, LEGEND_W, KPI__LEFT);
 		n.lines = 2;
@@ -1414,36 +1020,36 @@ static void draw_legend(kpi__render *r, const chart *c)
 	if (def->threshold.op != KPI_OP_NONE) {
 		kpi__threshold_format(th, sizeof(th), &def->threshold, def->unit, KPI__TH_PACK);
 		snprintf(buf, sizeof(buf), "target %s%s", th, def->gating ? " (gating)" : "");
-		y += legend_entry(r, y, 2, KPI__RED, buf);
+		y += legend_entry(r, y, SW_THRESHOLD, KPI__RED, buf);
 	}
 	if (c->any_breach)
-		y += legend_entry(r, y, 3, KPI__RED, "breach week");
+		y += legend_entry(r, y, SW_BREACH, KPI__RED, "breach week");
 	if (c->any_warn)
-		y += legend_entry(r, y, 4, KPI__RED, "warn: within the margin");
+		y += legend_entry(r, y, SW_WARN, KPI__RED, "warn: within the margin");
 	if (c->any_na)
-		y += legend_entry(r, y, c->kind == K_LINE ? 9 : 5, KPI__NA_GREY, "threshold not applicable");
+		y += legend_entry(r, y, c->kind == KPI__CHART_LINE ? SW_NA_POINT : SW_HATCHED, KPI__NA_GREY, "threshold not applicable");
 	if (c->any_gap)
-		y += legend_entry(r, y, 6, KPI__MUTED, "gap: no data that week");
+		y += legend_entry(r, y, SW_GAP, KPI__MUTED, "gap: no data that week");
 	if (c->any_block)
-		y += legend_entry(r, y, 5, KPI__HOLD_AMBER, "no data that holds the verdict (HOLD)");
+		y += legend_entry(r, y, SW_HATCHED, KPI__HOLD_AMBER, "no data that holds the verdict (HOLD)");
 	for (size_t i = 0; i < c->npan; i++)
-		if (isfinite(panel_cap(c, &c->pan[i]))) {
-			y += legend_entry(r, y, 10, KPI__INK, "off the axis: value printed");
+		if (isfinite(kpi__panel_cap(c, &c->pan[i]))) {
+			y += legend_entry(r, y, SW_OFF_AXIS, KPI__INK, "off the axis: value printed");
 			break;
 		}
 	if (w->partial) {
 		char t[40];
 		snprintf(buf, sizeof(buf), "* partial week, as of %s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz));
-		y += legend_entry(r, y, 11, KPI__PARTIAL_BLUE, buf);
+		y += legend_entry(r, y, SW_PARTIAL, KPI__PARTIAL_BLUE, buf);
 	}
 	if (c->any_incomplete)
-		y += legend_entry(r, y, 7, KPI__INK, "incomplete: source gaps");
+		y += legend_entry(r, y, SW_INCOMPLETE, KPI__INK, "incomplete: source gaps");
 	if (r->nchanges_in) {
 		kpi__tstyle ls = kpi__tsw(KPI__F_SANS, 7, KPI__INK, LEGEND_W - 18, KPI__LEFT);
 		kpi__tstyle ns = kpi__tsw(KPI__F_BOLD, 7, KPI__INK, 14, KPI__RIGHT);
 		double lh;
 		size_t shown = 0;
-		y += legend_entry(r, y, 8, KPI__INK, "rollout change (numbered)");
+		y += legend_entry(r, y, SW_CHANGE, KPI__INK, "rollout change (numbered)");
 		y += 4;
 		y += kpi__text(r, "Rollout changes", LEGEND_X, y, &head) + 2;
 		lh = kpi__line_height(r, ls.font, ls.size);
@@ -1477,14 +1083,14 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 	kpi__tstyle sub = kpi__tsw(KPI__F_SANS, 8.5, KPI__MUTED, KPI__CHART_W, KPI__LEFT);
 	char buf[512], th[64], a[16], b[16];
 	double y;
-	chart c;
+	kpi__chart c;
 
 	cairo_save(cr);
 	cairo_translate(cr, x0, y0);
 	/* the trace is in page units: text boxes are recorded shifted */
 	r->ox += x0;
 	r->oy += y0;
-	if (chart_build(&c, def, s, w) != 0)
+	if (kpi__chart_build(&c, def, s, w) != 0)
 		goto out;
 	y = kpi__text(r, def->title, 0, 0, &title) + 2;
 	if (def->threshold.op != KPI_OP_NONE)
@@ -1530,7 +1136,7 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 		}
 	}
 out:
-	chart_release(&c);
+	kpi__chart_release(&c);
 	r->ox -= x0;
 	r->oy -= y0;
 	cairo_restore(cr);
@@ -1554,7 +1160,7 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, dou
 	for (size_t k = 0; k < s->nrows; k++) {
 		const kpi_row *row = &s->rows[k];
 		int wi;
-		if (!same_labels(s, row, key) || (wi = kpi_window_index(win, row->period_start)) < 0)
+		if (!kpi__same_labels(s, row, key) || (wi = kpi_window_index(win, row->period_start)) < 0)
 			continue;
 		rows[wi] = row;
 		if (row->has_value && isfinite(row->value)) {
