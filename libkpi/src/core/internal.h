@@ -71,6 +71,9 @@ int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(con
 
 /* Series helpers. */
 void kpi__series_release(kpi_series *s);
+/* kpi_row_labels_format() with `sep` between the labels ("a=x · b=y" for
+ * people); `s` may be NULL (no labels). @return buf. */
+char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
 
 /* Connect with the configured conninfo (or the PG* environment), as

@@ -53,19 +53,18 @@ char *kpi_format_number(char *buf, size_t size, bool has, double v)
 	return buf;
 }
 
-/* "1234567.5" style digits (from %.*f) with thousands separators. */
-static void group_thousands(char *buf, size_t size, const char *digits)
+char *kpi__fmt_grouped(char *buf, size_t size, const char *digits, const char *minus)
 {
 	const char *p = digits, *dot;
-	size_t o = 0, intlen;
+	size_t o = 0, intlen, ml = strlen(minus);
 
 	if (*p == '-')
 		p++;
 	dot = strchr(p, '.');
 	intlen = dot ? (size_t)(dot - p) : strlen(p);
-	if (p != digits && o + 3 < size) {
-		memcpy(buf + o, MINUS, 3);
-		o += 3;
+	if (p != digits && o + ml < size) {
+		memcpy(buf + o, minus, ml);
+		o += ml;
 	}
 	for (size_t i = 0; i < intlen && o + 2 < size; i++) {
 		if (i && (intlen - i) % 3 == 0)
@@ -75,6 +74,7 @@ static void group_thousands(char *buf, size_t size, const char *digits)
 	for (const char *q = p + intlen; *q && o + 1 < size; q++)
 		buf[o++] = *q;
 	buf[o] = '\0';
+	return buf;
 }
 
 /* Drop trailing zeros of a fraction ("22.50" -> "22.5", "100.00" -> "100"). */
@@ -143,7 +143,7 @@ char *kpi__fmt_fixed(char *buf, size_t size, double v, int decimals)
 	snprintf(raw, sizeof(raw), "%.*f", decimals, v);
 	if (strcmp(raw, "-0") == 0 || (raw[0] == '-' && strtod(raw, NULL) == 0))
 		memmove(raw, raw + 1, strlen(raw));
-	group_thousands(buf, size, raw);
+	kpi__fmt_grouped(buf, size, raw, MINUS);
 	return buf;
 }
 

@@ -42,6 +42,11 @@ char *kpi__fmt_num(char *buf, size_t size, double v, kpi__numstyle style);
  * "−0"): an axis' tick labels. @return buf. */
 char *kpi__fmt_fixed(char *buf, size_t size, double v, int decimals);
 
+/* "1234567.5"-style digits (printf's %f) with thousands separators,
+ * "1,234,567.5", and `minus` for a leading '-' (U+2212 in the pack, "-"
+ * where a spreadsheet's own rendering is measured). @return buf. */
+char *kpi__fmt_grouped(char *buf, size_t size, const char *digits, const char *minus);
+
 /* "10⁻⁶" for any int (an axis' scale). @return buf. */
 char *kpi__fmt_pow10(char *buf, size_t size, int e);
 

@@ -100,18 +100,17 @@ void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target)
 			snprintf(tmp, sizeof(tmp), "×%s", ax->scale_note);
 			snprintf(ax->scale_note, sizeof(ax->scale_note), "%s", tmp);
 		}
-	} else if (maxabs >= 1e12) {
-		ax->div = 1e12;
-		ax->suffix = "tn";
-	} else if (maxabs >= 1e9) {
-		ax->div = 1e9;
-		ax->suffix = "bn";
-	} else if (maxabs >= 1e6) {
-		ax->div = 1e6;
-		ax->suffix = "M";
-	} else if (maxabs >= 1e4) {
-		ax->div = 1e3;
-		ax->suffix = "k";
+	} else {
+		/* k from 10,000 on; below, the digits themselves */
+		static const struct { double from, div; const char *suffix; } sfx[] = {
+			{ 1e12, 1e12, "tn" }, { 1e9, 1e9, "bn" }, { 1e6, 1e6, "M" }, { 1e4, 1e3, "k" },
+		};
+		for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+			if (maxabs >= sfx[i].from) {
+				ax->div = sfx[i].div;
+				ax->suffix = sfx[i].suffix;
+				break;
+			}
 	}
 	{
 		double s = step / ax->div;

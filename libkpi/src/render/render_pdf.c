@@ -175,6 +175,76 @@ static void row_rule(doc *d, double row_h, bool strong)
 	rule_from(d, MARGIN_X, row_h, strong);
 }
 
+/* A table row being set cell by cell, left to right. */
+typedef struct trow {
+	doc *d;
+	const tcol *col;            /* the next cell's column */
+	double x, h;
+} trow;
+
+/* A row of height `h` in the columns `cols`, at the current position. */
+static trow row_begin(doc *d, const tcol *cols, double h)
+{
+	trow t = { d, cols, MARGIN_X, h };
+	return t;
+}
+
+/* Room for a row of `h` of a table that goes on over pages: where it does
+ * not fit, a new page with the heading `cont` (in `cont_size`) and the
+ * table's header (`head_h` high). */
+static void table_paged(doc *d, const tcol *cols, size_t n, double h, double head_h, const char *cont,
+                        double cont_size)
+{
+	if (need(d, h)) {
+		heading(d, cont, cont_size);
+		table_head(d, cols, n, head_h);
+	}
+}
+
+/* table_paged(), then the row. */
+static trow row_begin_paged(doc *d, const tcol *cols, size_t n, double h, double head_h, const char *cont,
+                            double cont_size)
+{
+	table_paged(d, cols, n, h, head_h, cont, cont_size);
+	return row_begin(d, cols, h);
+}
+
+/* Skip the next cell (drawn by the caller): its left edge. */
+static double row_skip(trow *t)
+{
+	double x = t->x;
+	t->x += t->col->w;
+	t->col++;
+	return x;
+}
+
+/* The next cell: `text`, "—" for none. */
+static void row_cell(trow *t, const char *text, int font, double size, kpi__rgb col)
+{
+	cell(t->d, t->col, t->x, t->h, text ? text : "—", font, size, col);
+	row_skip(t);
+}
+
+/* The row's rule under it; the position moves past it. */
+static void row_end(trow *t)
+{
+	row_rule(t->d, t->h, false);
+	t->d->y += t->h;
+}
+
+/* "… and 3 more uncovered designs not listed." under a list cut at `listed`
+ * of `total` (`one`/`many`: the noun). */
+static void more_not_listed(doc *d, size_t total, size_t listed, const char *one, const char *many)
+{
+	char buf[160];
+	if (total <= listed)
+		return;
+	snprintf(buf, sizeof(buf), "… and %zu more %s not listed.", total - listed, total - listed == 1 ? one : many);
+	d->y += 3;
+	need(d, 14);
+	para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
+}
+
 static void chip(doc *d, double x, double y, double w, double h, kpi_status s)
 {
 	kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 6.5, KPI__WHITE, w, KPI__CENTER);
@@ -199,12 +269,7 @@ static const kpi_def *find_def(const kpi_snapshot *snap, const char *id)
 /* "kind=export · path=legacy" from "kind=export,path=legacy"; "—" when none. */
 static void labels_text(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
 {
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; s && i < s->nlabels && o < size; i++)
-		o += (size_t)snprintf(buf + o, size - o, "%s%s=%s", i ? " · " : "", s->label_names[i],
-		                      row->labels && row->labels[i] ? row->labels[i] : "");
-	if (!buf[0])
+	if (!kpi__row_labels_join(buf, size, s, row, " · ")[0])
 		snprintf(buf, size, "—");
 }
 
@@ -250,38 +315,35 @@ static void status_row(doc *d, double row_h, const char *id, const char *labels,
 {
 	const kpi_def *def = find_def(d->snap, id);
 	const tcol *cols = cover_cols;
-	double x = MARGIN_X;
+	trow row = row_begin(d, cols, row_h);
 	char val[96], th[96];
 	kpi__tstyle t1 = kpi__tsw(KPI__F_BOLD, 8.5, KPI__INK, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
 	kpi__tstyle t2 = kpi__tsw(KPI__F_MONO, 7, KPI__MUTED, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
-	double h1;
+	double h1, x;
 
 	if (row_h >= COVER_ROW_H) {
+		x = row_skip(&row);
 		h1 = kpi__text(d->r, def ? def->title : id, x + CELL_PAD, d->y + 2.5, &t1);
 		kpi__text(d->r, id, x + CELL_PAD, d->y + 2.5 + h1, &t2);
 	} else {
-		cell(d, &cols[0], x, row_h, def ? def->title : id, KPI__F_BOLD, 8.5, KPI__INK);
+		row_cell(&row, def ? def->title : id, KPI__F_BOLD, 8.5, KPI__INK);
 	}
-	x += cols[0].w;
-	cell(d, &cols[1], x, row_h, labels, KPI__F_SANS, 8, KPI__INK);
-	x += cols[1].w;
+	row_cell(&row, labels, KPI__F_SANS, 8, KPI__INK);
+	x = row_skip(&row);
 	chip(d, x + (cols[2].w - 56) / 2, d->y + (row_h - 12) / 2, 56, 12, st);
-	x += cols[2].w;
 	if (def)
 		kpi__fmt_value(val, sizeof(val), has, value, def->unit, KPI__NUM_PEOPLE, &def->threshold);
 	else
 		kpi__fmt_value(val, sizeof(val), has, value, "", KPI__NUM_PEOPLE, NULL);
 	if (has && st == KPI_STATUS_NO_DATA) /* a value from a source that answered in part */
 		strncat(val, " (incomplete)", sizeof(val) - strlen(val) - 1);
-	cell(d, &cols[3], x, row_h, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
-	x += cols[3].w;
+	row_cell(&row, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
 	if (def)
 		kpi__threshold_format(th, sizeof(th), &def->threshold, def->unit, KPI__TH_PACK);
 	else
 		snprintf(th, sizeof(th), "%s", threshold ? threshold : "");
-	cell(d, &cols[4], x, row_h, th, KPI__F_SANS, 8.5, KPI__INK);
-	row_rule(d, row_h, false);
-	d->y += row_h;
+	row_cell(&row, th, KPI__F_SANS, 8.5, KPI__INK);
+	row_end(&row);
 }
 
 static void cover(doc *d)
@@ -404,10 +466,7 @@ static void cover(doc *d)
 		table_head(d, cover_cols, 5, 16);
 		for (size_t i = 0; i < v->nreasons; i++) {
 			const kpi_reason *re = &v->reasons[i];
-			if (need(d, rh)) {
-				heading(d, "Reasons behind the verdict (continued)", 12);
-				table_head(d, cover_cols, 5, 16);
-			}
+			table_paged(d, cover_cols, 5, rh, 16, "Reasons behind the verdict (continued)", 12);
 			status_row(d, rh, re->kpi, *re->labels ? re->labels : "—", re->status, re->has_value, re->value,
 			           re->threshold);
 		}
@@ -666,10 +725,12 @@ static void scorecard_fit(doc *d)
 static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last, int title_lines)
 {
 	const tcol *sc = d->sc;
-	double x = MARGIN_X, row_h = SC_ROW_H;
+	double x, row_h = SC_ROW_H;
+	trow row = row_begin(d, sc, row_h);
 	sc_texts t;
 
 	scorecard_texts(&t, d, def, s, last);
+	x = row_skip(&row);
 	if (title_lines) {
 		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc[0].w - 2 * CELL_PAD, KPI__LEFT);
 		double th;
@@ -677,24 +738,19 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 		th = kpi__line_height(d->r, st.font, st.size);
 		kpi__text(d->r, def->title, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
 	}
-	x += sc[0].w;
 	if (!last) {
-		cell(d, &sc[1], x, row_h, t.labels, KPI__F_OBLIQUE, 8, KPI__MUTED);
-		rule_from(d, MARGIN_X + sc[0].w, row_h, false);
-		d->y += row_h;
-		return;
+		row_cell(&row, t.labels, KPI__F_OBLIQUE, 8, KPI__MUTED);
+	} else {
+		row_cell(&row, t.labels, KPI__F_COND, 8, KPI__INK);
+		row_cell(&row, t.value, t.value_font, 8, last->has_value ? KPI__INK : KPI__MUTED);
+		row_cell(&row, t.threshold, KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
+		x = row_skip(&row);
+		chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
+		row_cell(&row, t.delta, t.delta_font, 8, t.delta_color);
+		x = row_skip(&row);
+		kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
 	}
-	cell(d, &sc[1], x, row_h, t.labels, KPI__F_COND, 8, KPI__INK);
-	x += sc[1].w;
-	cell(d, &sc[2], x, row_h, t.value, t.value_font, 8, last->has_value ? KPI__INK : KPI__MUTED);
-	x += sc[2].w;
-	cell(d, &sc[3], x, row_h, t.threshold, KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
-	x += sc[3].w;
-	chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
-	x += sc[4].w;
-	cell(d, &sc[5], x, row_h, t.delta, t.delta_font, 8, t.delta_color);
-	x += sc[5].w;
-	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
+	/* the rule leaves the title's column to a title over two rows */
 	rule_from(d, MARGIN_X + sc[0].w, row_h, false);
 	d->y += row_h;
 }
@@ -791,38 +847,21 @@ static void drill(doc *d)
 		table_head(d, uc, 7, 15);
 		for (size_t i = 0; i < snap->nuncovered; i++) {
 			const kpi_uncovered *u = &snap->uncovered[i];
-			double x = MARGIN_X;
-			if (need(d, row_h)) {
-				heading(d, "Oldest uncovered legacy designs (continued)", 11);
-				table_head(d, uc, 7, 15);
-			}
+			trow row = row_begin_paged(d, uc, 7, row_h, 15, "Oldest uncovered legacy designs (continued)", 11);
 			snprintf(buf, sizeof(buf), "%zu", i + 1);
-			cell(d, &uc[0], x, row_h, buf, KPI__F_SANS, 8, KPI__MUTED);
-			x += uc[0].w;
+			row_cell(&row, buf, KPI__F_SANS, 8, KPI__MUTED);
 			snprintf(buf, sizeof(buf), "%lld", (long long)u->design_id);
-			cell(d, &uc[1], x, row_h, buf, KPI__F_MONO, 8, KPI__INK);
-			x += uc[1].w;
-			cell(d, &uc[2], x, row_h, u->tenant_id ? u->tenant_id : "—", KPI__F_SANS, 8, KPI__INK);
-			x += uc[2].w;
-			cell(d, &uc[3], x, row_h, u->style_id ? u->style_id : "—", KPI__F_SANS, 8, KPI__INK);
-			x += uc[3].w;
+			row_cell(&row, buf, KPI__F_MONO, 8, KPI__INK);
+			row_cell(&row, u->tenant_id, KPI__F_SANS, 8, KPI__INK);
+			row_cell(&row, u->style_id, KPI__F_SANS, 8, KPI__INK);
 			snprintf(buf, sizeof(buf), "%d", u->revision);
-			cell(d, &uc[4], x, row_h, buf, KPI__F_SANS, 8, KPI__INK);
-			x += uc[4].w;
-			cell(d, &uc[5], x, row_h, kpi__fmt_time(t, sizeof(t), u->revision_at, d->w->tz), KPI__F_SANS, 8, KPI__INK);
-			x += uc[5].w;
+			row_cell(&row, buf, KPI__F_SANS, 8, KPI__INK);
+			row_cell(&row, kpi__fmt_time(t, sizeof(t), u->revision_at, d->w->tz), KPI__F_SANS, 8, KPI__INK);
 			snprintf(buf, sizeof(buf), "%.1f", u->age_days);
-			cell(d, &uc[6], x, row_h, buf, KPI__F_BOLD, 8, u->age_days > 7 ? KPI__RED : KPI__INK);
-			row_rule(d, row_h, false);
-			d->y += row_h;
+			row_cell(&row, buf, KPI__F_BOLD, 8, u->age_days > 7 ? KPI__RED : KPI__INK);
+			row_end(&row);
 		}
-		if (snap->uncovered_total > snap->nuncovered) {
-			snprintf(buf, sizeof(buf), "… and %zu more uncovered design%s not listed.", snap->uncovered_total - snap->nuncovered,
-			         snap->uncovered_total - snap->nuncovered == 1 ? "" : "s");
-			d->y += 3;
-			need(d, 14);
-			para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
-		}
+		more_not_listed(d, snap->uncovered_total, snap->nuncovered, "uncovered design", "uncovered designs");
 	}
 	d->y += 12;
 	need(d, 60);
@@ -844,44 +883,24 @@ static void drill(doc *d)
 	table_head(d, mc, 10, 15);
 	for (size_t i = 0; i < snap->nmismatches; i++) {
 		const kpi_mismatch *m = &snap->mismatches[i];
-		double x = MARGIN_X;
-		if (need(d, row_h)) {
-			heading(d, "Critical routing mismatches (continued)", 11);
-			table_head(d, mc, 10, 15);
-		}
-		cell(d, &mc[0], x, row_h, kpi__fmt_time(t, sizeof(t), m->decided_at, d->w->tz), KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[0].w;
+		trow row = row_begin_paged(d, mc, 10, row_h, 15, "Critical routing mismatches (continued)", 11);
+		row_cell(&row, kpi__fmt_time(t, sizeof(t), m->decided_at, d->w->tz), KPI__F_SANS, 7.5, KPI__INK);
 		snprintf(buf, sizeof(buf), "%lld", (long long)m->id);
-		cell(d, &mc[1], x, row_h, buf, KPI__F_MONO, 7.5, KPI__INK);
-		x += mc[1].w;
+		row_cell(&row, buf, KPI__F_MONO, 7.5, KPI__INK);
 		snprintf(buf, sizeof(buf), "%lld", (long long)m->design_id);
-		cell(d, &mc[2], x, row_h, buf, KPI__F_MONO, 7.5, KPI__INK);
-		x += mc[2].w;
-		cell(d, &mc[3], x, row_h, m->environment ? m->environment : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[3].w;
-		cell(d, &mc[4], x, row_h, m->tenant_id ? m->tenant_id : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[4].w;
-		cell(d, &mc[5], x, row_h, m->style_id ? m->style_id : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[5].w;
-		cell(d, &mc[6], x, row_h, m->user_id ? m->user_id : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[6].w;
-		cell(d, &mc[7], x, row_h, m->decided_by ? m->decided_by : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[7].w;
+		row_cell(&row, buf, KPI__F_MONO, 7.5, KPI__INK);
+		row_cell(&row, m->environment, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->tenant_id, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->style_id, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->user_id, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->decided_by, KPI__F_SANS, 7.5, KPI__INK);
 		snprintf(buf, sizeof(buf), "%s → %s", m->provider_metadata ? m->provider_metadata : "?",
 		         m->route_outcome ? m->route_outcome : "?");
-		cell(d, &mc[8], x, row_h, buf, KPI__F_BOLD, 7.5, KPI__RED);
-		x += mc[8].w;
-		cell(d, &mc[9], x, row_h, m->design_migrated ? "yes" : "no", KPI__F_SANS, 7.5, KPI__INK);
-		row_rule(d, row_h, false);
-		d->y += row_h;
+		row_cell(&row, buf, KPI__F_BOLD, 7.5, KPI__RED);
+		row_cell(&row, m->design_migrated ? "yes" : "no", KPI__F_SANS, 7.5, KPI__INK);
+		row_end(&row);
 	}
-	if (snap->mismatches_total > snap->nmismatches) {
-		snprintf(buf, sizeof(buf), "… and %zu more critical mismatch%s not listed.", snap->mismatches_total - snap->nmismatches,
-		         snap->mismatches_total - snap->nmismatches == 1 ? "" : "es");
-		d->y += 3;
-		need(d, 14);
-		para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
-	}
+	more_not_listed(d, snap->mismatches_total, snap->nmismatches, "critical mismatch", "critical mismatches");
 }
 
 /* ---- appendix ---- */
@@ -1010,29 +1029,20 @@ static void appendix(doc *d)
 			table_head(d, cc, 6, 15);
 			for (size_t i = 0; i < snap->nchanges; i++) {
 				const kpi_change *c = &snap->changes[i];
-				double x = MARGIN_X;
+				trow row;
 				if (!r->change_no[i])
 					continue;
-				if (need(d, row_h)) {
-					heading(d, "Appendix B — Rollout changes (continued)", 12);
-					table_head(d, cc, 6, 15);
-				}
+				row = row_begin_paged(d, cc, 6, row_h, 15, "Appendix B — Rollout changes (continued)", 12);
 				snprintf(buf, sizeof(buf), "%d", r->change_no[i]);
-				cell(d, &cc[0], x, row_h, buf, KPI__F_BOLD, 8, KPI__INK);
-				x += cc[0].w;
-				cell(d, &cc[1], x, row_h, kpi__fmt_time(t, sizeof(t), c->changed_at, w->tz), KPI__F_SANS, 8, KPI__INK);
-				x += cc[1].w;
-				cell(d, &cc[2], x, row_h, c->layer ? c->layer : "—", KPI__F_SANS, 8, KPI__INK);
-				x += cc[2].w;
-				cell(d, &cc[3], x, row_h, c->key ? c->key : "—", KPI__F_SANS, 8, KPI__INK);
-				x += cc[3].w;
+				row_cell(&row, buf, KPI__F_BOLD, 8, KPI__INK);
+				row_cell(&row, kpi__fmt_time(t, sizeof(t), c->changed_at, w->tz), KPI__F_SANS, 8, KPI__INK);
+				row_cell(&row, c->layer, KPI__F_SANS, 8, KPI__INK);
+				row_cell(&row, c->key, KPI__F_SANS, 8, KPI__INK);
 				snprintf(buf, sizeof(buf), "%s → %s", c->old_value ? c->old_value : "(unset)",
 				         c->new_value ? c->new_value : "(removed)");
-				cell(d, &cc[4], x, row_h, buf, KPI__F_SANS, 8, KPI__INK);
-				x += cc[4].w;
-				cell(d, &cc[5], x, row_h, c->actor ? c->actor : "—", KPI__F_SANS, 8, KPI__INK);
-				row_rule(d, row_h, false);
-				d->y += row_h;
+				row_cell(&row, buf, KPI__F_SANS, 8, KPI__INK);
+				row_cell(&row, c->actor, KPI__F_SANS, 8, KPI__INK);
+				row_end(&row);
 			}
 		}
 	}
