@@ -10,6 +10,8 @@
 
 #include "core/internal.h"
 
+#include <math.h>
+
 /* How a KPI is drawn: its catalogue entry's `chart` hint. */
 enum { KPI__CHART_LINE, KPI__CHART_BAR, KPI__CHART_STACKED };
 
@@ -59,6 +61,12 @@ typedef struct kpi__chart {
  * @return 0 or KPI_ENOMEM; release it with kpi__chart_release() either way. */
 int kpi__chart_build(kpi__chart *c, const kpi_def *def, const kpi_series *s, const kpi_window *w);
 void kpi__chart_release(kpi__chart *c);
+
+/* A row with a value to draw (NULL: no row that week). */
+static inline bool kpi__plotted(const kpi_row *r)
+{
+	return r && r->has_value && isfinite(r->value);
+}
 
 /* A gap that holds the verdict: no data on a gating KPI whose policy blocks. */
 bool kpi__chart_blocks(const kpi_def *def, const kpi_row *r);

@@ -353,7 +353,7 @@ double kpi__panel_cap(const kpi__chart *c, const kpi__cpanel *p)
 	for (size_t k = 0; k < p->nser; k++)
 		for (int wi = 0; wi < w->nweeks; wi++) {
 			const kpi_row *r = c->ser[p->ser[k]].row[wi];
-			if (r && r->has_value && isfinite(r->value)) {
+			if (kpi__plotted(r)) {
 				vals[n++] = r->value;
 				mx = fmax(mx, r->value);
 			}
@@ -364,7 +364,7 @@ double kpi__panel_cap(const kpi__chart *c, const kpi__cpanel *p)
 	cap = vals[(size_t)floor(0.9 * (double)(n - 1))] * 1.5;
 	for (size_t k = 0; k < p->nser; k++) {
 		const kpi_row *r = c->ser[p->ser[k]].row[w->nweeks - 1];
-		if (r && r->has_value && isfinite(r->value))
+		if (kpi__plotted(r))
 			cap = fmax(cap, r->value);
 	}
 	if (c->def->threshold.op != KPI_OP_NONE)
@@ -381,7 +381,7 @@ void kpi__panel_range(const kpi__chart *c, const kpi__cpanel *p, double div, dou
 		double stack = 0;
 		for (size_t k = 0; k < p->nser; k++) {
 			const kpi_row *r = c->ser[p->ser[k]].row[wi];
-			if (!r || !r->has_value || !isfinite(r->value) || r->value > cap)
+			if (!kpi__plotted(r) || r->value > cap)
 				continue;
 			if (c->kind == KPI__CHART_STACKED) { /* saturated: stacks of the largest doubles */
 				stack = kpi__add_sat(stack, r->value > 0 ? r->value : 0);

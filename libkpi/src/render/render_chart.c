@@ -274,7 +274,7 @@ static void panel_obstacles(obstacles *ob, const kpi__render *r, const kpi__char
 		for (int wi = 0; wi < win->nweeks; wi++) {
 			const kpi_row *row = cs->row[wi];
 			double px, py;
-			if (!row || !row->has_value || !isfinite(row->value)) {
+			if (!kpi__plotted(row)) {
 				pen = false;
 				continue;
 			}
@@ -334,7 +334,7 @@ static void draw_offscale(kpi__render *r, const kpi__chart *c, const kpi__cpanel
 			double x, tw, th, bx = 0, by = 0;
 			char v[64];
 			bool found = false;
-			if (!row || !row->has_value || !isfinite(row->value) || !off_scale(g, row->value))
+			if (!kpi__plotted(row) || !off_scale(g, row->value))
 				continue;
 			x = offscale_x(c, p, g, wi, k);
 			kpi__set_rgb(cr, kpi__series_color(cs->color));
@@ -386,7 +386,7 @@ static bool panel_maxabs(const kpi__chart *c, const kpi__cpanel *p, double *maxa
 	for (size_t k = 0; k < p->nser; k++)
 		for (int wi = 0; wi < c->w->nweeks; wi++) {
 			const kpi_row *row = c->ser[p->ser[k]].row[wi];
-			if (row && row->has_value && isfinite(row->value)) {
+			if (kpi__plotted(row)) {
 				*maxabs = fmax(*maxabs, fabs(row->value));
 				any = true;
 			}
@@ -584,7 +584,7 @@ static void draw_series_line(kpi__render *r, const kpi__chart *c, const kpi__cse
 	for (int wi = 0; wi < c->w->nweeks; wi++) {
 		const kpi_row *row = cs->row[wi];
 		double px = g->px + (wi + 0.5) * g->slot, py;
-		if (!row || !row->has_value || !isfinite(row->value)) {
+		if (!kpi__plotted(row)) {
 			pen = false;
 			continue;
 		}
@@ -628,7 +628,7 @@ static void draw_series_points(kpi__render *r, const kpi__chart *c, const kpi__c
 		const kpi_row *row = cs->row[wi];
 		double px = g->px + (wi + 0.5) * g->slot, py;
 		bool prev, next;
-		if (!row || !row->has_value || !isfinite(row->value))
+		if (!kpi__plotted(row))
 			continue;
 		py = ymap(g, row->value);
 		prev = wi > 0 && cs->row[wi - 1] && cs->row[wi - 1]->has_value;
@@ -692,7 +692,7 @@ static void draw_bars(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p,
 			const kpi_row *row = cs->row[wi];
 			double bw, bx = bar_x(c, p, g, wi, k, &bw), y0, y1;
 			bool na;
-			if (!row || !row->has_value || !isfinite(row->value))
+			if (!kpi__plotted(row))
 				continue;
 			na = row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
 			if (c->kind == KPI__CHART_STACKED) {
@@ -1204,7 +1204,7 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, dou
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	kpi__set_rgb(cr, KPI__MUTED);
 	for (int i = 0; i < n; i++) {
-		if (!rows[i] || !rows[i]->has_value || !isfinite(rows[i]->value)) {
+		if (!kpi__plotted(rows[i])) {
 			pen = false;
 			continue;
 		}
@@ -1217,7 +1217,7 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, dou
 	cairo_stroke(cr);
 	for (int i = 0; i < n; i++) {
 		bool prev, next, last = i == n - 1;
-		if (!rows[i] || !rows[i]->has_value || !isfinite(rows[i]->value))
+		if (!kpi__plotted(rows[i]))
 			continue;
 		prev = i > 0 && rows[i - 1] && rows[i - 1]->has_value;
 		next = i + 1 < n && rows[i + 1] && rows[i + 1]->has_value;
