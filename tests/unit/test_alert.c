@@ -659,6 +659,16 @@ static void test_nagios__lines_with_perfdata(void **state)
 	assert_string_equal(s, "KPI CRITICAL - job_latency_seconds[kind=export,path=owned,stat=p95] 1234.5 s > 600 s | "
 	                       "job_latency_seconds[kind:export,path:owned,stat:p95]=1234.5s;;600");
 	free(s);
+	/* huge values as the perfdata writes them, never a 309-digit "%.0f" cut short */
+	s = nagios(KPI_ALERT_FIRING, KPI_ALERT_SEV_CRITICAL, "sqs_queue_depth", "", 1.7976931348623157e308, "count",
+	           KPI_OP_LE, 1e15, 0, "");
+	assert_string_equal(s, "KPI CRITICAL - sqs_queue_depth 1.7976931348623157e+308 > 1e+15 | "
+	                       "sqs_queue_depth=1.7976931348623157e+308;;1e+15");
+	free(s);
+	s = nagios(KPI_ALERT_OK, KPI_ALERT_SEV_CRITICAL, "sqs_queue_depth", "", 999999999999999, "count", KPI_OP_LE, 1e15,
+	           0, "");
+	assert_string_equal(s, "KPI OK - sqs_queue_depth 999999999999999 <= 1e+15 | sqs_queue_depth=999999999999999;;1e+15");
+	free(s);
 }
 
 static void test_nagios__report_summary_when_nothing_changed(void **state)

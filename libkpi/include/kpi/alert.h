@@ -21,7 +21,7 @@
 #include "common.h"
 #include "catalog.h"
 #include "config.h"
-#include "format.h"
+#include "buf.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,6 +6,7 @@
 #define KPI_FORMAT_H
 
 #include "common.h"
+#include "buf.h"
 #include "result.h"
 #include "eval.h"
 #include "config.h"
@@ -13,21 +14,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** A growable byte buffer; `data` is always NUL-terminated once used. */
-typedef struct kpi_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-} kpi_buf;
-
-#define KPI_BUF_INIT { NULL, 0, 0 }
-
-KPI_EXTERN int kpi_buf_append(kpi_buf *b, const char *data, size_t len);
-KPI_EXTERN int kpi_buf_puts(kpi_buf *b, const char *s);
-KPI_EXTERN int kpi_buf_printf(kpi_buf *b, const char *fmt, ...) KPI_PRINTF(2, 3);
-/** Release the contents (the struct itself is the caller's). */
-KPI_EXTERN void kpi_buf_release(kpi_buf *b);
 
 /** Format a number the way every output shows it: shortest round-trip
  *  decimal ("%.17g" trimmed), "null" when absent. @return buf. */

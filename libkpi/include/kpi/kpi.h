@@ -6,6 +6,7 @@
 #define KPI_KPI_H
 
 #include "common.h"
+#include "buf.h"
 #include "log.h"
 #include "week.h"
 #include "catalog.h"

@@ -20,7 +20,7 @@
 #define KPI_PACK_H
 
 #include "common.h"
-#include "format.h"
+#include "buf.h"
 #include "snapshot.h"
 
 #ifdef __cplusplus

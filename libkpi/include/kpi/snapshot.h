@@ -17,7 +17,7 @@
 #include "config.h"
 #include "result.h"
 #include "eval.h"
-#include "format.h"
+#include "buf.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -261,7 +261,7 @@ void kpi__dedupe_key(char out[256], const char *prefix, const char *rec_id, int6
 int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double jitter);
 
 /* A value as messages show it: a few decimals, with its unit ("9.5 d",
- * "97.25%", "3"). */
+ * "97.25%", "3"): core/number.h's TERSE value. */
 void kpi__alert_display_value(char *buf, size_t size, double v, const char *unit);
 
 /* Nagios plugin text of one change, without the newline. */

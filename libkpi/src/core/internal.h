@@ -23,6 +23,9 @@ int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_e
 
 /* Append `s` to `b` as a JSON string (quotes, escapes; UTF-8 passes through). */
 int kpi__buf_json_str(kpi_buf *b, const char *s);
+/* Cut `b` back to its first `len` bytes (a longer `len` leaves it as is):
+ * what a failed writer appended goes, nothing partial stays. */
+void kpi__buf_truncate(kpi_buf *b, size_t len);
 
 /* True when `s` is well-formed UTF-8 (no overlong forms, no surrogates). */
 bool kpi__utf8_valid(const char *s);
@@ -93,6 +96,9 @@ int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(con
 
 /* Series helpers. */
 void kpi__series_release(kpi_series *s);
+/* kpi_row_labels_format() with `sep` between the labels ("a=x · b=y" for
+ * people); `s` may be NULL (no labels). @return buf. */
+char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
 
 /* The most connections a run may use at once (config database.connections). */
@@ -111,12 +117,5 @@ int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
  * many KPIs were not collected (0 for format 1 too). */
 size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail);
 
-/* Durations (unit "s" or "ms") read in the unit that suits their size, by
- * one ladder for values, thresholds, changes and axes: seconds below 2 min,
- * then minutes below 2 h, hours below 2 d, days; milliseconds below 10 s.
- * Returns what to divide a value of `unit` by for the unit `shown` ("min")
- * and its `words` ("minutes"), sized by `maxabs`; 1 and `unit` itself for
- * any other unit. `shown`, `words` may be NULL. */
-double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words);
 
 #endif

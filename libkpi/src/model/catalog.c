@@ -4,53 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	const char *name;
-	kpi_op op;
-} ops[] = {
-	{ ">=", KPI_OP_GE }, { ">", KPI_OP_GT }, { "<=", KPI_OP_LE },
-	{ "<", KPI_OP_LT },  { "=", KPI_OP_EQ }, { "==", KPI_OP_EQ },
-};
-
-int kpi_op_parse(kpi_op *out, const char *text)
-{
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (text && strcmp(text, ops[i].name) == 0) {
-			*out = ops[i].op;
-			return 0;
-		}
-	return KPI_EUSAGE;
-}
-
-const char *kpi_op_name(kpi_op op)
-{
-	switch (op) {
-	case KPI_OP_GE: return ">=";
-	case KPI_OP_GT: return ">";
-	case KPI_OP_LE: return "<=";
-	case KPI_OP_LT: return "<";
-	case KPI_OP_EQ: return "=";
-	default: return "";
-	}
-}
-
-char *kpi_threshold_format(char *buf, size_t size, const kpi_threshold *th, const char *unit)
-{
-	char num[64];
-	if (!th || th->op == KPI_OP_NONE) {
-		snprintf(buf, size, "none");
-		return buf;
-	}
-	kpi_format_number(num, sizeof(num), true, th->target);
-	if (unit && (strcmp(unit, "%") == 0))
-		snprintf(buf, size, "%s %s%%", kpi_op_name(th->op), num);
-	else if (unit && *unit && strcmp(unit, "count") != 0)
-		snprintf(buf, size, "%s %s %s", kpi_op_name(th->op), num, unit);
-	else
-		snprintf(buf, size, "%s %s", kpi_op_name(th->op), num);
-	return buf;
-}
-
 const kpi_def *kpi_catalog_find(const kpi_catalog *cat, const char *id)
 {
 	for (size_t i = 0; cat && id && i < cat->nkpis; i++)
