@@ -41,42 +41,6 @@ int kpi__alert_severity_parse(kpi_alert_severity *out, const char *s)
 	return -1;
 }
 
-/* ---- durations ---- */
-
-int kpi__duration_parse(int64_t *out, const json_t *v)
-{
-	const char *s;
-	char *end;
-	double n;
-	int64_t mult;
-
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
-			return -1;
-		*out = (int64_t)json_integer_value(v);
-		return 0;
-	}
-	if (!(s = json_string_value(v)) || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	n = strtod(s, &end);
-	if (errno || end == s || !isfinite(n) || n < 0)
-		return -1;
-	if (strcmp(end, "s") == 0)
-		mult = 1;
-	else if (strcmp(end, "m") == 0)
-		mult = 60;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600;
-	else if (strcmp(end, "d") == 0)
-		mult = 86400;
-	else
-		return -1;
-	if (n * (double)mult > 100.0 * 365 * 86400)
-		return -1;
-	*out = (int64_t)llround(n * (double)mult);
-	return 0;
-}
 
 char *kpi__duration_format(char *buf, size_t size, int64_t s)
 {
@@ -282,34 +246,6 @@ static int get_number(const kpi__jsondoc *doc, const json_t *obj, const char *ke
 		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a number from %g to %g", key, lo, hi);
 	*out = json_number_value(v);
 	return 0;
-}
-
-int kpi__alert_get_str(const kpi__jsondoc *doc, const json_t *obj, const char *key, char **out, kpi_error *err)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v)
-		return 0;
-	if (!json_is_string(v) || !json_string_length(v))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a non-empty string", key);
-	free(*out);
-	*out = strdup(json_string_value(v));
-	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
-}
-
-int kpi__alert_secret_add(kpi__alert_settings *st, const char *s)
-{
-	size_t n = 0;
-	char **p;
-	while (st->secret_list && st->secret_list[n])
-		n++;
-	p = realloc(st->secret_list, (n + 2) * sizeof(*p));
-	if (!p)
-		return KPI_ENOMEM;
-	st->secret_list = p;
-	p[n] = strdup(s);
-	p[n + 1] = NULL;
-	st->secrets = (const char *const *)p;
-	return p[n] ? 0 : KPI_ENOMEM;
 }
 
 static bool listed(const char *const *keys, const char *k)
@@ -543,23 +479,3 @@ fail:
 	return rc;
 }
 
-void kpi__scrub(char *s, size_t size, const char *const *secrets)
-{
-	for (const char *const *sec = secrets; sec && *sec; sec++) {
-		size_t n = strlen(*sec);
-		kpi_buf b = KPI_BUF_INIT;
-		const char *p = s, *q;
-		if (n < 4)
-			continue; /* too short to tell from ordinary text */
-		while ((q = strstr(p, *sec))) {
-			kpi_buf_append(&b, p, (size_t)(q - p));
-			kpi_buf_puts(&b, "[redacted]");
-			p = q + n;
-		}
-		if (p != s) {
-			kpi_buf_puts(&b, p);
-			snprintf(s, size, "%s", b.data ? b.data : "[redacted]");
-		}
-		kpi_buf_release(&b);
-	}
-}

@@ -23,9 +23,6 @@
 
 /* ---- durations ---- */
 
-/* A duration: a whole number of seconds, or a string "90s", "15m", "1h",
- * "24h", "7d" (one number and one unit). Returns 0 or -1. */
-int kpi__duration_parse(int64_t *out, const json_t *v);
 /* "4h", "1h 30m", "45s", "0s". Returns buf. */
 char *kpi__duration_format(char *buf, size_t size, int64_t seconds);
 

@@ -82,12 +82,19 @@ const char *kpi__param_origin(const kpi_def *def, const char *name);
 int kpi__param_value(char *buf, size_t size, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
                      const char *name, const kpi_window *w, kpi_error *err);
 
+/* A duration of the config or catalogue: whole seconds, or "90s", "15m",
+ * "1h", "7d" (model/rules.c). 0, or -1 when malformed or negative. */
+int kpi__duration_parse(int64_t *out, const json_t *v);
+
 /* Whether a definition has an alarm rule ("alarm"; kpi_alarm_rule_of()). */
 bool kpi__has_alarm_rule(const kpi_def *def);
 
 /* Put variant `name` of `d` ("variants" of its catalogue entry) in force:
  * `d` is parsed again from the entry with the variant's keys on top. */
 int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, kpi_error *err);
+
+/* Free the contents of one definition (model/defs.c). */
+void kpi__def_release(kpi_def *d);
 
 /* A deep copy of a catalogue (definitions, labels, thresholds, `raw`): of
  * the definitions for which `keep` (when not NULL) returns true. */

@@ -3,6 +3,8 @@
  * CloudWatch's treat-missing-data policies (kpi/alarm.h). Parsing only:
  * evaluating them is eval/. */
 #include "core/internal.h"
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,5 +157,42 @@ int kpi_alarm_rule_of(kpi_alarm_rule *out, const kpi_def *def, kpi_error *err)
 		                     "\"not_breaching\" or \"ignore\"", def->id, where);
 	if (out->threshold.op == KPI_OP_NONE)
 		return kpi_error_set(err, KPI_ECONFIG, "KPI %s: %s has no threshold", def->id, where);
+	return 0;
+}
+
+/* ---- durations ---- */
+
+int kpi__duration_parse(int64_t *out, const json_t *v)
+{
+	const char *s;
+	char *end;
+	double n;
+	int64_t mult;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return -1;
+		*out = (int64_t)json_integer_value(v);
+		return 0;
+	}
+	if (!(s = json_string_value(v)) || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	n = strtod(s, &end);
+	if (errno || end == s || !isfinite(n) || n < 0)
+		return -1;
+	if (strcmp(end, "s") == 0)
+		mult = 1;
+	else if (strcmp(end, "m") == 0)
+		mult = 60;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400;
+	else
+		return -1;
+	if (n * (double)mult > 100.0 * 365 * 86400)
+		return -1;
+	*out = (int64_t)llround(n * (double)mult);
 	return 0;
 }

@@ -2,9 +2,8 @@
  * The registered alert sinks, one line each: KPI__SINK(name) registers
  * `kpi__sink_<name>`, the operations table that sinks/<name>.c defines
  * (sinks/sink.h). The order is that of the "type must be ..." message.
- * Included by sinks/sink.h and sinks/sink.c with KPI__SINK defined; read by
- * libkpi/CMakeLists.txt, which stops when sinks/sinks.cmake does not list a
- * registered sink's file.
+ * Included by sinks/sink.h and sinks/registry.c with KPI__SINK defined;
+ * read by libkpi/CMakeLists.txt, which builds sinks/<name>.c for each line.
  *
  * ---- Add a sink ------------------------------------------------------------
  *
@@ -49,7 +48,7 @@
  *    - refresh_every_run: true when the receiver forgets a firing alert
  *      unless told again (the run then queues a refresh per run while it
  *      fires; one entry per alert and sink, a newer one supersedes).
- * 2. One line below, KPI__SINK(<name>), and the file in sinks/sinks.cmake.
+ * 2. One line below, KPI__SINK(<name>) (CMake builds sinks/<name>.c for it).
  * 3. Docs: docs/configuration.md (the sinks table: keys, what is sent,
  *    when it counts as delivered), docs/runbook.md if operators see
  *    something new, and every environment variable the docs name for it in

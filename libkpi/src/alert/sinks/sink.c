@@ -1,9 +1,10 @@
 /*
- * The registry of alert sinks and what they share: secrets from the
- * environment, URLs of the config file, the secret-URL state of Slack and
- * webhooks, and JSON over HTTP with the answer judged (retry or not) and
- * quoted without secrets. Each sink is one file of this folder with its
- * operations table (sink.h), registered in registry.h.
+ * What the alert sinks share: secrets from the environment and the list of
+ * them every message is scrubbed of, strings and URLs of the config file,
+ * the secret-URL state of Slack and webhooks, and JSON over HTTP with the
+ * answer judged (retry or not) and quoted without secrets. Each sink is one
+ * file of this folder with its operations table (sink.h), registered in
+ * registry.h (registry.c dispatches to them).
  */
 #include "alert/sinks/sink.h"
 #include "net/http.h"
@@ -11,46 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define KPI__SINK(name) &kpi__sink_##name,
-static const kpi__sink_type *const registry[] = {
-#include "alert/sinks/registry.h"
-	NULL,
-};
-#undef KPI__SINK
-
-const kpi__sink_type *kpi__sink_type_find(const char *name)
-{
-	for (size_t i = 0; name && registry[i]; i++)
-		if (strcmp(registry[i]->name, name) == 0)
-			return registry[i];
-	return NULL;
-}
-
-void kpi__sink_type_names(char *buf, size_t size)
-{
-	size_t off = 0, n = sizeof(registry) / sizeof(registry[0]) - 1;
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
-		                        registry[i]->name);
-}
-
-void kpi__sink_release(kpi__sink *s)
-{
-	if (s->type && s->type->free)
-		s->type->free(s->state);
-	s->state = NULL;
-	free(s->name);
-	s->name = NULL;
-}
-
-void kpi__sink_send(kpi__send_result *res, const kpi__sink *s, const json_t *n, const char *idem, long timeout_ms,
-                    const kpi__alert_settings *st)
-{
-	memset(res, 0, sizeof(*res));
-	s->type->send(res, s, n, idem, timeout_ms, st);
-}
 
 char *kpi__notification_dump(const json_t *n)
 {
@@ -233,4 +194,55 @@ void kpi__sink_post_json(kpi__send_result *res, const kpi__sink *s, const char *
 	/* the body may hold a secret (PagerDuty's routing key) */
 	memset(text, 0, strlen(text));
 	free(text);
+}
+
+/* ---- settings and secrets ---- */
+
+int kpi__alert_get_str(const kpi__jsondoc *doc, const json_t *obj, const char *key, char **out, kpi_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !json_string_length(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a non-empty string", key);
+	free(*out);
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+}
+
+int kpi__alert_secret_add(kpi__alert_settings *st, const char *s)
+{
+	size_t n = 0;
+	char **p;
+	while (st->secret_list && st->secret_list[n])
+		n++;
+	p = realloc(st->secret_list, (n + 2) * sizeof(*p));
+	if (!p)
+		return KPI_ENOMEM;
+	st->secret_list = p;
+	p[n] = strdup(s);
+	p[n + 1] = NULL;
+	st->secrets = (const char *const *)p;
+	return p[n] ? 0 : KPI_ENOMEM;
+}
+
+void kpi__scrub(char *s, size_t size, const char *const *secrets)
+{
+	for (const char *const *sec = secrets; sec && *sec; sec++) {
+		size_t n = strlen(*sec);
+		kpi_buf b = KPI_BUF_INIT;
+		const char *p = s, *q;
+		if (n < 4)
+			continue; /* too short to tell from ordinary text */
+		while ((q = strstr(p, *sec))) {
+			kpi_buf_append(&b, p, (size_t)(q - p));
+			kpi_buf_puts(&b, "[redacted]");
+			p = q + n;
+		}
+		if (p != s) {
+			kpi_buf_puts(&b, p);
+			snprintf(s, size, "%s", b.data ? b.data : "[redacted]");
+		}
+		kpi_buf_release(&b);
+	}
 }
