@@ -1,4 +1,4 @@
--- uncovered_designs: the backfill list of the outage playbook (seed 000) —
+-- uncovered_designs: the backfill list of the outage playbook (docs/requirements.md, rollout design) —
 -- the oldest uncovered designs of the active legacy cohort as of T, the end
 -- of the pack's last week (now for the current one). Same rules as
 -- legacy_coverage_pct.sql and uncached_legacy_max_age_days.sql, for one T:

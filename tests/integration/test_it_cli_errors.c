@@ -298,7 +298,7 @@ static void test_statement_timeout(void **state)
 	it_db_drop(db);
 }
 
-/* Queries whose result breaks the contract (SPEC §5): exit 6, the message names
+/* Queries whose result breaks the contract (docs/configuration.md, the result contract): exit 6, the message names
  * the KPI and the query file. With `all`, the KPI before it succeeded, yet
  * nothing is printed. */
 static void test_result_contract(void **state)

@@ -334,7 +334,7 @@ static void test_config_load__uses_kpi_config_env_without_path(void **state)
 	kpi_config_free(cfg);
 }
 
-/* A config that is not there is a config error (exit 3, SPEC §5), not a
+/* A config that is not there is a config error (exit 3, the result contract (docs/configuration.md)), not a
  * usage error. */
 static void test_config_load__missing_file_is_a_config_error(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * Renderings (format.c): numbers, JSON (SPEC section 5), CSV (RFC 4180),
+ * Renderings (format.c): numbers, JSON (the contract of docs/requirements.md), CSV (RFC 4180),
  * the aligned table and sparklines, over results built by hand on the
  * fixture catalogue tests/fixtures/unit/catalog_format.json; the one
  * number and threshold formatter of every output (core/number.c,
@@ -490,7 +490,7 @@ static void test_format_json_result__parses_with_window_kpis_and_verdicts(void *
 	reasons = json_object_get(json_array_get(verdicts, 1), "reasons");
 	assert_int_equal(json_array_size(reasons), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(reasons, 0), "kpi")), "rate_by_path");
-	/* the labels as the rows have them (SPEC section 5): {name: value} */
+	/* the labels as the rows have them (the contract of docs/requirements.md): {name: value} */
 	{
 		json_t *labels = json_object_get(json_array_get(reasons, 0), "labels");
 		assert_true(json_is_object(labels));

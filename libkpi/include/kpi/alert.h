@@ -10,7 +10,7 @@
  * (KPI, label set) through ok / warn / pending / firing, put every
  * notification a transition causes into the outbox (persisted, fsync'ed)
  * before sending it, deliver the outbox with retries bounded by a deadline,
- * and keep what could not be delivered for the next run (SPEC §6 backoff,
+ * and keep what could not be delivered for the next run (the backoff of docs/requirements.md,
  * at most `max_attempts`, then a terminal failure that is reported). The
  * ledger lives in a state directory, guarded by flock(2), checksummed and
  * versioned. See docs/runbook.md and docs/configuration.md.

@@ -20,7 +20,7 @@ extern "C" {
 KPI_EXTERN char *kpi_format_number(char *buf, size_t size, bool has, double v);
 
 /**
- * JSON of one series exactly as SPEC §5: {"kpi","unit","rows":[...]}.
+ * JSON of one series exactly as docs/requirements.md (the product's contracts) says: {"kpi","unit","rows":[...]}.
  */
 KPI_EXTERN int kpi_format_json_series(kpi_buf *out, const kpi_series *s, kpi_error *err);
 

@@ -38,7 +38,7 @@ extern "C" {
 #define KPI_SNAPSHOT_CHANGES_MAX 1000
 
 /** One uncovered design of the active legacy cohort as of the last week's T
- *  (the backfill list of the outage playbook, seed 000). */
+ *  (the backfill list of the outage playbook, the rollout design (docs/requirements.md)). */
 typedef struct kpi_uncovered {
 	int64_t design_id;
 	char *tenant_id;
@@ -48,7 +48,7 @@ typedef struct kpi_uncovered {
 	double age_days;          /**< (T - revision_at) / 86400 */
 } kpi_uncovered;
 
-/** One critical routing mismatch of the last week (SPEC §4). */
+/** One critical routing mismatch of the last week (docs/kpis.md). */
 typedef struct kpi_mismatch {
 	int64_t id;
 	int64_t decided_at;

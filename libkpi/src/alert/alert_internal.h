@@ -254,7 +254,7 @@ kpi__act kpi__alert_step(kpi__alert_rec *rec, kpi__obs obs, int for_runs, int64_
 /* "PREFIX:ID:EPISODE" (episode as 20261116T080000Z), at most 255 bytes: a
  * longer one keeps its start and ends with a SHA-256 of the whole. */
 void kpi__dedupe_key(char out[256], const char *prefix, const char *rec_id, int64_t episode);
-/* When to try again after `attempts` failed attempts (SPEC §6 backoff). */
+/* When to try again after `attempts` failed attempts (the backoff of docs/requirements.md). */
 int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double jitter);
 
 /* A value as messages show it: a few decimals, with its unit ("9.5 d",

@@ -13,7 +13,7 @@
  *  6. every notification into the outbox, and the ledger saved (fsync)
  *     BEFORE anything is sent;
  *  7. delivery: due entries in order per (sink, dedupe key), retried within
- *     the deadline with SPEC §6 backoff, the ledger saved after each
+ *     the deadline with the backoff of docs/requirements.md, the ledger saved after each
  *     attempt; what is left waits for the next run; after max_attempts, or
  *     a non-retryable answer, a terminal failure, reported in the exit code,
  *     the log and through the other sinks;

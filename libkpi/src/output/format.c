@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* {"name":"value",...} of `n` labels (SPEC section 5's row labels). */
+/* {"name":"value",...} of `n` labels (the contract of docs/requirements.md's row labels). */
 static int json_labels(kpi_buf *b, char *const *names, char *const *values, size_t n)
 {
 	int rc = kpi_buf_puts(b, "{");

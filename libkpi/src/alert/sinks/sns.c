@@ -96,7 +96,7 @@ static int parse(void **state, const kpi__sink_parse *p, kpi_error *err)
 
 /* application/x-www-form-urlencoded: unreserved characters as they are,
  * a space as '+' (the form encoding; moto re-encodes spaces that way before
- * it checks a signature, NOTES.md), everything else %XX. */
+ * it checks a signature, docs/dependencies.md), everything else %XX. */
 static void form_value(kpi_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

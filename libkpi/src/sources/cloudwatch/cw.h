@@ -10,7 +10,7 @@
 /* The GetMetricData operation of AWS JSON 1.0 (X-Amz-Target). */
 #define GMD_TARGET "GraniteServiceVersion20100801.GetMetricData"
 
-/* GetMetricData limits (NOTES.md). */
+/* GetMetricData limits (docs/dependencies.md). */
 #define KPI__CW_MAX_QUERIES 500
 #define KPI__CW_MAX_DATAPOINTS 100800
 

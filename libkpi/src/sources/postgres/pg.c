@@ -4,7 +4,7 @@
  * configured time zone set as transaction-local settings, application_name
  * kpi. Queries get their window as parameters and return binary results,
  * whose column names and types are checked against the result contract
- * (SPEC §5) before a single number is used.
+ * (docs/configuration.md, the result contract) before a single number is used.
  */
 #include "sources/postgres/pg.h"
 #include <libpq-fe.h>

@@ -17,7 +17,7 @@ typedef struct kpi__prom_settings {
 	char *username;         /* KPI_PROM_USERNAME */
 	char *password;         /* KPI_PROM_PASSWORD (secret) */
 	double deadline_s;      /* all attempts and waits of one request */
-	double base_s, max_s;   /* SPEC §6 backoff */
+	double base_s, max_s;   /* the backoff of docs/requirements.md */
 	long timeout_ms;        /* one attempt (never past the deadline) */
 	size_t max_response;    /* largest answer accepted, bytes */
 } kpi__prom_settings;

@@ -16,7 +16,7 @@
  * `$__range` = the period, so datapoint k covers [from + k·p, from + (k+1)·p).
  *
  * Honesty rules, as for CloudWatch: a server that cannot be read fails the
- * run (429, 5xx and transport faults are retried with SPEC §6 backoff until
+ * run (429, 5xx and transport faults are retried with the backoff of docs/requirements.md until
  * the deadline); a query Prometheus rejects names the KPI and the query
  * file; a malformed answer (another resultType, NaN or infinite values,
  * negative counts) is KPI_EDATA; an answer with "warnings" (partial data)
