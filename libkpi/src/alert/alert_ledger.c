@@ -622,17 +622,10 @@ done:
 	return rc;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int kpi__alert_lock(int *out, const char *dir, double wait_s, kpi_error *err)
 {
 	char *path = kpi__path_join(dir, "lock");
-	double until = mono_now() + wait_s;
+	double until = kpi__mono_now() + wait_s;
 	char pid[32];
 	int fd;
 
@@ -657,7 +650,7 @@ int kpi__alert_lock(int *out, const char *dir, double wait_s, kpi_error *err)
 			free(path);
 			return rc;
 		}
-		if (mono_now() >= until) {
+		if (kpi__mono_now() >= until) {
 			char holder[32] = "";
 			ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
 			int rc;

@@ -50,17 +50,10 @@ typedef struct run {
 	bool save_failed;
 } run;
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* "now" as the run advances: --now plus the time the run has taken. */
 static int64_t vnow(const run *r)
 {
-	return r->now + (int64_t)floor(mono() - r->mono0);
+	return r->now + (int64_t)floor(kpi__mono_now() - r->mono0);
 }
 
 static int add_line(char ***arr, size_t *n, const char *fmt, ...) KPI_PRINTF(3, 4);
@@ -739,7 +732,7 @@ static double due_in(run *r, size_t i)
 {
 	double *d = due_of(r, i);
 	if (d && *d > 0)
-		return *d - mono();
+		return *d - kpi__mono_now();
 	return (double)(r->l->outbox[i].next_attempt - vnow(r));
 }
 
@@ -757,7 +750,7 @@ static void attempt(run *r, size_t i, double deadline)
 	kpi__outbox_entry *e = &r->l->outbox[i];
 	const kpi__sink *s = kpi__alert_sink_find(r->st, e->sink);
 	kpi__send_result res;
-	double left = deadline - mono();
+	double left = deadline - kpi__mono_now();
 	long timeout;
 	int64_t at = vnow(r);
 	char outcome[640];
@@ -801,7 +794,7 @@ static void attempt(run *r, size_t i, double deadline)
 			d = res.retry_after < r->st->retry_max ? res.retry_after : r->st->retry_max;
 		e->next_attempt = at + (int64_t)ceil(d);
 		if (due)
-			*due = mono() + d;
+			*due = kpi__mono_now() + d;
 		kpi_log_fields(KPI_LOG_WARN, "alert.retry",
 		               json_pack("{s:s, s:s, s:s, s:i, s:f}", "sink", e->sink, "action", e->action, "dedupe_key",
 		                         e->dedupe_key, "attempts", e->attempts, "retry_in_seconds", d),
@@ -832,7 +825,7 @@ static void attempt(run *r, size_t i, double deadline)
 
 static void deliver(run *r)
 {
-	double deadline = mono() + r->st->deadline;
+	double deadline = kpi__mono_now() + r->st->deadline;
 
 	for (;;) {
 		double soonest = INFINITY;
@@ -850,14 +843,14 @@ static void deliver(run *r)
 				soonest = in;
 		}
 		if (pick != (size_t)-1) {
-			if (deadline - mono() < 0.05)
+			if (deadline - kpi__mono_now() < 0.05)
 				break;
 			attempt(r, pick, deadline);
 			if (save(r))
 				break;
 			continue;
 		}
-		if (!isfinite(soonest) || mono() + soonest >= deadline)
+		if (!isfinite(soonest) || kpi__mono_now() + soonest >= deadline)
 			break;
 		{
 			struct timespec ts;
@@ -928,7 +921,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	r.cfg = cfg;
 	r.opts = opts;
 	r.now = opts->now;
-	r.mono0 = mono();
+	r.mono0 = kpi__mono_now();
 	if (!(r.rep = calloc(1, sizeof(*r.rep))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if ((rc = kpi__alert_settings_load(&r.st, cfg, cat, err)))
@@ -954,14 +947,14 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	if (opts->replay)
 		replay(&r);
 
-	t0 = mono();
+	t0 = kpi__mono_now();
 	rc = evaluate(&r, &res, &serr);
 	if (rc == KPI_ENOMEM) {
 		*err = serr;
 		goto done;
 	}
 	kpi_log_fields(rc ? KPI_LOG_ERROR : KPI_LOG_INFO, rc ? "alert.source.error" : "alert.evaluated",
-	               json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", mono() - t0),
+	               json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", kpi__mono_now() - t0),
 	               rc ? serr.message : NULL);
 	if (rc) {
 		const kpi__alert_rec *src;
@@ -1005,7 +998,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	               json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "exit", r.rep->exit_code, "rows",
 	                         (int)r.rep->rows, "changes", (int)r.rep->nchanges, "firing", (int)r.rep->firing,
 	                         "delivered", (int)r.rep->delivered, "queued", (int)r.rep->queued, "failed",
-	                         (int)r.rep->failed, "seconds", mono() - r.mono0),
+	                         (int)r.rep->failed, "seconds", kpi__mono_now() - r.mono0),
 	               NULL);
 	*out = r.rep;
 	r.rep = NULL;
@@ -1054,7 +1047,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 	kpi__alert_settings *st = NULL;
 	const kpi__sink *s;
 	json_t *n = NULL;
-	double start = mono(), deadline;
+	double start = kpi__mono_now(), deadline;
 	char key[256], part[160];
 	note_in in = { 0 };
 	int rc;
@@ -1092,7 +1085,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 			break;
 		}
 		for (;;) {
-			double left = deadline - mono();
+			double left = deadline - kpi__mono_now();
 			long t = s->timeout_ms < (long)(left * 1000) ? s->timeout_ms : (long)(left * 1000);
 			kpi__sink_send(&res, s, n, json_string_value(json_object_get(n, "id")), t > 0 ? t : 1, st);
 			out->attempts++;
@@ -1109,7 +1102,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 			{
 				double d = kpi_backoff_delay(st->retry_base, st->retry_max, out->attempts - 1, kpi_random_unit());
 				struct timespec ts;
-				if (mono() + d >= deadline) {
+				if (kpi__mono_now() + d >= deadline) {
 					rc = kpi_error_set(err, KPI_ESOURCE,
 					                   "test notification not delivered within %g s (alert.delivery_deadline_seconds): %s",
 					                   st->deadline, res.detail);
@@ -1121,7 +1114,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 			}
 		}
 	}
-	out->seconds = mono() - start;
+	out->seconds = kpi__mono_now() - start;
 	if (!rc) {
 		char to[1024];
 		s->type->where(to, sizeof(to), s->state);

@@ -8,6 +8,11 @@
 /* Duplicate a string; NULL stays NULL. */
 char *kpi__strdup(const char *s);
 
+/* Monotonic seconds (CLOCK_MONOTONIC), and a sleep of `s` seconds that
+ * resumes after signals (core/util.c). */
+double kpi__mono_now(void);
+void kpi__sleep(double s);
+
 /* Read a whole file into a NUL-terminated buffer (caller frees). */
 int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err);
 
@@ -49,6 +54,9 @@ typedef struct kpi__jsondoc {
 } kpi__jsondoc;
 
 int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err);
+/* kpi__jsondoc_load, and the SHA-256 of the file's bytes (a query file's
+ * hash, as the snapshot and the manifest record it). */
+int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err);
 int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, size_t len, kpi_error *err);
 void kpi__jsondoc_free(kpi__jsondoc *doc);
 /* Set err to "file:line:col: message" for the value `v` of the document
@@ -69,6 +77,14 @@ int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d,
  * position in `doc` (may be NULL). */
 int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th, kpi_error *err);
 int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err);
+
+/* A number setting of a section of the config file, `section`.`key` (lo..hi
+ * when present), with the environment variable `env` over it: the
+ * precedence of kpi/config.h in one place for every module's settings.
+ * `what` names the value in messages ("seconds"; NULL: a number). Untouched
+ * when neither is set. KPI_ECONFIG at the value's position. */
+int kpi__config_number(const kpi_config *cfg, const char *section, const char *key, const char *env, double lo,
+                       double hi, const char *what, double *out, kpi_error *err);
 
 /* Whether `key` is one of the config file's own top-level keys (the others
  * are sources' sections, model/config.c). */

@@ -189,6 +189,33 @@ int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *w
 static const char *const top[] = { "timezone", "active_days", "database", "catalog", "queries",
 	                           "templates", "kpis", "alert", "pack", "publish", NULL };
 
+int kpi__config_number(const kpi_config *cfg, const char *section, const char *key, const char *env, double lo,
+                       double hi, const char *what, double *out, kpi_error *err)
+{
+	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
+	const json_t *o = doc && section ? json_object_get(doc->root, section) : NULL;
+	const json_t *v = json_is_object(o) && key ? json_object_get(o, key) : NULL;
+	const char *e = env_set(cfg, env);
+
+	if (v) {
+		if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= hi))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s.%s must be a number%s%s, %g..%g", section, key,
+			                          what ? " of " : "", what ? what : "", lo, hi);
+		*out = json_number_value(v);
+	}
+	if (e) {
+		char *end;
+		double d;
+		errno = 0;
+		d = strtod(e, &end);
+		if (errno || *end || !(d >= lo && d <= hi))
+			return kpi_error_set(err, KPI_ECONFIG, "environment %s='%s': expected %s, %g..%g", env, e,
+			                     what ? what : "a number", lo, hi);
+		*out = d;
+	}
+	return 0;
+}
+
 bool kpi__config_own_key(const char *key)
 {
 	for (size_t i = 0; top[i]; i++)

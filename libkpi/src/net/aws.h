@@ -126,7 +126,5 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
                   const char *target, const void *body, size_t len, const char *what,
                   const kpi__aws_retry *retry, kpi__aws_stats *stats, kpi_error *err);
 
-/* Monotonic seconds (CLOCK_MONOTONIC). */
-double kpi__mono_now(void);
 
 #endif

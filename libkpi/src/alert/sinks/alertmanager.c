@@ -226,27 +226,20 @@ static json_t *alert_of(const alertmanager *am, const json_t *n, int64_t now)
 	return json_pack("[o]", a);
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void deliver(kpi__send_result *res, const kpi__sink *s, const json_t *n, const char *idem, long timeout_ms,
                     const kpi__alert_settings *st)
 {
 	const alertmanager *am = s->state;
 	const char *headers[] = { am->auth, NULL };
 	json_t *body = alert_of(am, n, (int64_t)time(NULL));
-	double until = mono() + (double)timeout_ms / 1000.0;
+	double until = kpi__mono_now() + (double)timeout_ms / 1000.0;
 	size_t accepted = 0, worst = 0;
 	kpi__send_result one[MAX_URLS];
 
 	(void)idem; /* the alert's labels are its identity */
 	for (size_t i = 0; i < am->nurls; i++) {
 		char url[2048];
-		long left = (long)((until - mono()) * 1000);
+		long left = (long)((until - kpi__mono_now()) * 1000);
 		memset(&one[i], 0, sizeof(one[i]));
 		if (left < 1) {
 			one[i].outcome = KPI__DELIV_RETRY;

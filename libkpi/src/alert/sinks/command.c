@@ -79,13 +79,6 @@ static ssize_t write_nosigpipe(int fd, const char *p, size_t n)
 	return w;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void run_command(kpi__send_result *res, const kpi__sink *s, const char *json, long timeout_ms,
                         const kpi__alert_settings *st)
 {
@@ -93,7 +86,7 @@ static void run_command(kpi__send_result *res, const kpi__sink *s, const char *j
 	int in[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	double start = mono(), until = start + (double)timeout_ms / 1000.0;
+	double start = kpi__mono_now(), until = start + (double)timeout_ms / 1000.0;
 	size_t off = 0, len = strlen(json), elen = 0;
 	char errbuf[512];
 	bool exited = false, timed_out = false;
@@ -132,7 +125,7 @@ static void run_command(kpi__send_result *res, const kpi__sink *s, const char *j
 	while (!exited) {
 		struct pollfd fds[2];
 		int nf = 0, wait_ms;
-		double left = until - mono();
+		double left = until - kpi__mono_now();
 		pid_t w;
 
 		if (left <= 0) {
@@ -181,7 +174,7 @@ static void run_command(kpi__send_result *res, const kpi__sink *s, const char *j
 		if (w == pid)
 			exited = true;
 	}
-	res->seconds = mono() - start;
+	res->seconds = kpi__mono_now() - start;
 	for (size_t i = 0; i < elen; i++)
 		if ((unsigned char)errbuf[i] < 0x20)
 			errbuf[i] = ' ';

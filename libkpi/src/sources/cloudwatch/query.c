@@ -98,8 +98,7 @@ int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *d
 	kpi__jsondoc *doc = NULL;
 	json_t *o, *ms, *m, *v;
 	const char *comb;
-	char *text = NULL;
-	size_t i, len = 0;
+	size_t i;
 	int rc;
 	bool num = false, den = false, val = false;
 
@@ -109,13 +108,11 @@ int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *d
 		return kpi_error_set(err, KPI_ECONFIG, "KPI %s has no query file", def->id);
 	if (!(out->path = kpi__path_join(cfg->query_dir, def->query)))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if ((rc = kpi__read_file(&text, &len, out->path, err))) {
-		kpi_error_wrap(err, "KPI %s", def->id);
+	if ((rc = kpi__jsondoc_load_hashed(&doc, out->sha256, out->path, err))) {
+		if (rc != KPI_ECONFIG)
+			kpi_error_wrap(err, "KPI %s", def->id);
 		goto fail;
 	}
-	kpi_sha256_hex(out->sha256, text, len);
-	if ((rc = kpi__jsondoc_parse(&doc, out->path, text, len, err)))
-		goto fail;
 	o = doc->root;
 	if (!json_is_object(o)) {
 		rc = kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "a CloudWatch query file is a JSON object");
@@ -186,11 +183,9 @@ int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *d
 		                   def->id);
 		goto fail;
 	}
-	free(text);
 	kpi__jsondoc_free(doc);
 	return 0;
 fail:
-	free(text);
 	kpi__jsondoc_free(doc);
 	kpi__cw_spec_release(out);
 	return rc;

@@ -51,35 +51,6 @@ static int add_queue(kpi__cw_settings *s, const char *b, size_t len, const char 
 	return 0;
 }
 
-static int env_seconds(const kpi_config *cfg, const char *name, double lo, double hi, double *out,
-                       kpi_error *err)
-{
-	const char *v = kpi_config_env(cfg, name);
-	char *end;
-	double d;
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno || *end || !(d >= lo && d <= hi))
-		return kpi_error_set(err, KPI_ECONFIG, "environment %s='%s': expected seconds, %g..%g", name, v, lo, hi);
-	*out = d;
-	return 0;
-}
-
-static int file_seconds(const kpi__jsondoc *doc, const json_t *o, const char *key, double lo, double hi,
-                        double *out, kpi_error *err)
-{
-	json_t *v = json_object_get(o, key);
-	if (!v)
-		return 0;
-	if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= hi))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "cloudwatch.%s must be a number of seconds, %g..%g",
-		                          key, lo, hi);
-	*out = json_number_value(v);
-	return 0;
-}
-
 int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_error *err)
 {
 	static const char *const keys[] = { "load_balancer", "queues", "region", "deadline_seconds",
@@ -131,11 +102,6 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 			}
 			out->region = strdup(json_string_value(r));
 		}
-		if ((rc = file_seconds(doc, o, "deadline_seconds", 0.1, 3600, &out->retry.deadline_s, err)) ||
-		    (rc = file_seconds(doc, o, "retry_base_seconds", 0.001, 600, &out->retry.base_s, err)) ||
-		    (rc = file_seconds(doc, o, "retry_max_seconds", 0.001, 3600, &out->retry.max_s, err)) ||
-		    (rc = file_seconds(doc, o, "request_timeout_seconds", 0.1, 600, &timeout, err)))
-			goto fail;
 	}
 	/* The environment wins over the file. */
 	if ((v = kpi_config_env(cfg, "KPI_CW_LOAD_BALANCER")) && *v) {
@@ -156,10 +122,14 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 			p = comma + 1;
 		}
 	}
-	if ((rc = env_seconds(cfg, "KPI_CW_DEADLINE_SECONDS", 0.1, 3600, &out->retry.deadline_s, err)) ||
-	    (rc = env_seconds(cfg, "KPI_CW_RETRY_BASE_SECONDS", 0.001, 600, &out->retry.base_s, err)) ||
-	    (rc = env_seconds(cfg, "KPI_CW_RETRY_MAX_SECONDS", 0.001, 3600, &out->retry.max_s, err)) ||
-	    (rc = env_seconds(cfg, "KPI_CW_REQUEST_TIMEOUT_SECONDS", 0.1, 600, &timeout, err)))
+	if ((rc = kpi__config_number(cfg, "cloudwatch", "deadline_seconds", "KPI_CW_DEADLINE_SECONDS", 0.1, 3600,
+	                             "seconds", &out->retry.deadline_s, err)) ||
+	    (rc = kpi__config_number(cfg, "cloudwatch", "retry_base_seconds", "KPI_CW_RETRY_BASE_SECONDS", 0.001, 600,
+	                             "seconds", &out->retry.base_s, err)) ||
+	    (rc = kpi__config_number(cfg, "cloudwatch", "retry_max_seconds", "KPI_CW_RETRY_MAX_SECONDS", 0.001, 3600,
+	                             "seconds", &out->retry.max_s, err)) ||
+	    (rc = kpi__config_number(cfg, "cloudwatch", "request_timeout_seconds", "KPI_CW_REQUEST_TIMEOUT_SECONDS", 0.1,
+	                             600, "seconds", &timeout, err)))
 		goto fail;
 	out->retry.timeout_ms = (long)(timeout * 1000.0);
 	return 0;

@@ -36,24 +36,6 @@
 /* Prometheus returns at most 11,000 points per series of a range query. */
 #define MAX_STEPS 10000
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts;
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* ---- the session ---- */
 
 typedef struct prom_stats {
@@ -137,7 +119,7 @@ static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, c
 	const kpi__prom_settings *s = &ss->s;
 	const char *headers[3];
 	char *url = NULL;
-	double start = mono_now(), deadline = start + s->deadline_s;
+	double start = kpi__mono_now(), deadline = start + s->deadline_s;
 	int nh = 0, attempt = 0, rc = 0;
 	kpi_error last = KPI_ERROR_INIT;
 	size_t ulen = strlen(s->url) + strlen(path) + 1;
@@ -151,7 +133,7 @@ static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, c
 	headers[nh] = NULL;
 	for (;;) {
 		kpi__http_req req = { 0 };
-		double now = mono_now(), left = deadline - now, wait;
+		double now = kpi__mono_now(), left = deadline - now, wait;
 		long tmo = s->timeout_ms;
 		char text[600];
 
@@ -204,18 +186,18 @@ static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, c
 			}
 		}
 		wait = kpi_backoff_delay(s->base_s, s->max_s, attempt, kpi_random_unit());
-		now = mono_now();
+		now = kpi__mono_now();
 		if (now + wait >= deadline) {
 			rc = kpi_error_set(err, KPI_ETIMEOUT, "%s: gave up after %d attempts in %.1f s (deadline %g s): %s", what,
 			                   attempt + 1, now - start, s->deadline_s, last.message);
 			goto done;
 		}
 		kpi_log_msg(KPI_LOG_WARN, "prometheus.retry", "%s; retry %d in %.2f s", last.message, attempt + 1, wait);
-		sleep_s(wait);
+		kpi__sleep(wait);
 		attempt++;
 	}
 done:
-	ss->stats.seconds += mono_now() - start;
+	ss->stats.seconds += kpi__mono_now() - start;
 	free(url);
 	return scrubbed(ss, err, rc);
 }

@@ -67,34 +67,6 @@ static int check_url(char **out, const char *u, const char *from, kpi_error *err
 	return 0;
 }
 
-static int env_number(const kpi_config *cfg, const char *name, double lo, double hi, double *out,
-                      kpi_error *err)
-{
-	const char *v = kpi_config_env(cfg, name);
-	char *end;
-	double d;
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno || *end || !(d >= lo && d <= hi))
-		return kpi_error_set(err, KPI_ECONFIG, "environment %s='%s': expected a number, %g..%g", name, v, lo, hi);
-	*out = d;
-	return 0;
-}
-
-static int file_number(const kpi__jsondoc *doc, const json_t *o, const char *key, double lo, double hi,
-                       double *out, kpi_error *err)
-{
-	json_t *v = json_object_get(o, key);
-	if (!v)
-		return 0;
-	if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= hi))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "prometheus.%s must be a number, %g..%g", key, lo, hi);
-	*out = json_number_value(v);
-	return 0;
-}
-
 /* A secret from the environment: no line breaks (it goes in a header). */
 static int env_secret(char **out, const kpi_config *cfg, const char *name, kpi_error *err)
 {
@@ -145,12 +117,6 @@ int kpi__prom_settings_load(kpi__prom_settings *out, const kpi_config *cfg, kpi_
 			if ((rc = check_url(&out->url, json_string_value(u), "prometheus.url", err)))
 				return err ? kpi__jsondoc_error(doc, u, err, rc, "%s", err->message) : rc;
 		}
-		if ((rc = file_number(doc, o, "deadline_seconds", 0.1, 3600, &out->deadline_s, err)) ||
-		    (rc = file_number(doc, o, "retry_base_seconds", 0.001, 600, &out->base_s, err)) ||
-		    (rc = file_number(doc, o, "retry_max_seconds", 0.001, 3600, &out->max_s, err)) ||
-		    (rc = file_number(doc, o, "request_timeout_seconds", 0.1, 600, &timeout, err)) ||
-		    (rc = file_number(doc, o, "max_response_bytes", 1024, 1073741824.0, &maxresp, err)))
-			goto fail;
 	}
 	/* The environment wins over the file. */
 	if ((v = kpi_config_env(cfg, "KPI_PROM_URL")) && *v) {
@@ -159,11 +125,16 @@ int kpi__prom_settings_load(kpi__prom_settings *out, const kpi_config *cfg, kpi_
 		if ((rc = check_url(&out->url, v, "environment KPI_PROM_URL", err)))
 			goto fail;
 	}
-	if ((rc = env_number(cfg, "KPI_PROM_DEADLINE_SECONDS", 0.1, 3600, &out->deadline_s, err)) ||
-	    (rc = env_number(cfg, "KPI_PROM_RETRY_BASE_SECONDS", 0.001, 600, &out->base_s, err)) ||
-	    (rc = env_number(cfg, "KPI_PROM_RETRY_MAX_SECONDS", 0.001, 3600, &out->max_s, err)) ||
-	    (rc = env_number(cfg, "KPI_PROM_REQUEST_TIMEOUT_SECONDS", 0.1, 600, &timeout, err)) ||
-	    (rc = env_number(cfg, "KPI_PROM_MAX_RESPONSE_BYTES", 1024, 1073741824.0, &maxresp, err)) ||
+	if ((rc = kpi__config_number(cfg, "prometheus", "deadline_seconds", "KPI_PROM_DEADLINE_SECONDS", 0.1, 3600,
+	                             "seconds", &out->deadline_s, err)) ||
+	    (rc = kpi__config_number(cfg, "prometheus", "retry_base_seconds", "KPI_PROM_RETRY_BASE_SECONDS", 0.001, 600,
+	                             "seconds", &out->base_s, err)) ||
+	    (rc = kpi__config_number(cfg, "prometheus", "retry_max_seconds", "KPI_PROM_RETRY_MAX_SECONDS", 0.001, 3600,
+	                             "seconds", &out->max_s, err)) ||
+	    (rc = kpi__config_number(cfg, "prometheus", "request_timeout_seconds", "KPI_PROM_REQUEST_TIMEOUT_SECONDS", 0.1,
+	                             600, "seconds", &timeout, err)) ||
+	    (rc = kpi__config_number(cfg, "prometheus", "max_response_bytes", "KPI_PROM_MAX_RESPONSE_BYTES", 1024,
+	                             1073741824.0, "bytes", &maxresp, err)) ||
 	    (rc = env_secret(&out->bearer_token, cfg, "KPI_PROM_BEARER_TOKEN", err)) ||
 	    (rc = env_secret(&out->username, cfg, "KPI_PROM_USERNAME", err)) ||
 	    (rc = env_secret(&out->password, cfg, "KPI_PROM_PASSWORD", err)))
@@ -268,8 +239,6 @@ int kpi__prom_spec_load(kpi__prom_spec *out, const kpi_config *cfg, const kpi_de
 		                            "absent_numerator", NULL };
 	kpi__jsondoc *doc = NULL;
 	json_t *o, *v, *labels;
-	char *text = NULL;
-	size_t len = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -282,13 +251,11 @@ int kpi__prom_spec_load(kpi__prom_spec *out, const kpi_config *cfg, const kpi_de
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = kpi__read_file(&text, &len, out->path, err))) {
-		kpi_error_wrap(err, "KPI %s", def->id);
+	if ((rc = kpi__jsondoc_load_hashed(&doc, out->sha256, out->path, err))) {
+		if (rc != KPI_ECONFIG)
+			kpi_error_wrap(err, "KPI %s", def->id);
 		goto fail;
 	}
-	kpi_sha256_hex(out->sha256, text, len);
-	if ((rc = kpi__jsondoc_parse(&doc, out->path, text, len, err)))
-		goto fail;
 	o = doc->root;
 	if (!json_is_object(o)) {
 		rc = kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "a Prometheus query file is a JSON object");
@@ -361,11 +328,9 @@ int kpi__prom_spec_load(kpi__prom_spec *out, const kpi_config *cfg, const kpi_de
 				goto fail;
 			}
 	}
-	free(text);
 	kpi__jsondoc_free(doc);
 	return 0;
 fail:
-	free(text);
 	kpi__jsondoc_free(doc);
 	kpi__prom_spec_release(out);
 	return rc;
