@@ -22,13 +22,13 @@ static const kpi_arg args[] = {
 };
 
 const kpi_cmd_spec kpi_cmd_explain = {
-	"explain", cmd_explain, "print the SQL behind a KPI and the parameters it runs with",
-	"Print a KPI's definition, its query file and SHA-256, each parameter with\n"
-	"its value for the window and where it comes from, and the SQL itself with\n"
-	"its includes expanded. Reads no database.\n"
-	"For a CloudWatch KPI: the endpoint, region, SigV4 scope and credential\n"
-	"source (never a secret) and the body of every GetMetricData request it\n"
-	"would send. Sends nothing.",
+	"explain", cmd_explain, "print the query behind a KPI and the parameters it runs with",
+	"Print a KPI's definition and threshold, then what its source would run for\n"
+	"the window, without running it: for a PostgreSQL KPI its query file and the\n"
+	"SHA-256 of its text, each parameter with its value and where the value comes\n"
+	"from, and the SQL with its fragments included; for a CloudWatch or Prometheus\n"
+	"KPI its query file, the endpoint and how requests are authenticated (never a\n"
+	"secret), and every request it would send. Reads and sends nothing.",
 	opts, args, false, false,
 };
 
