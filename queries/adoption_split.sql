@@ -1,12 +1,11 @@
 -- adoption_split: share of export jobs enqueued in each period, by path.
--- Parameters: $1 from (timestamptz, start of the first period)
---             $2 to   (timestamptz, end of the last period: a week end, or now)
---             $3 active_days, $4 coverage_target (unused here)
 -- Periods are consecutive weeks [from + i weeks, least(from + (i+1) weeks, to))
 -- in the session TimeZone (kpi sets it to the configured zone).
 -- Drill jobs are included: they are real traffic.
 -- One index range scan per period (jobs_export_enqueued_idx holds every
 -- column it needs), counted per path with FILTER: no grouping of the jobs.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS period_end

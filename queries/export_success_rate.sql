@@ -1,9 +1,11 @@
 -- export_success_rate: succeeded / (succeeded + failed) x 100 per path over
 -- non-drill export jobs that finished in the period with one of those statuses.
--- Parameters: $1 from, $2 to (timestamptz); $3, $4 unused. See adoption_split.sql
--- for the period rules. No finished job on a path: value null (no_data).
+-- See adoption_split.sql for the period rules. No finished job on a path:
+-- value null (no_data).
 -- One index range scan per period (jobs_export_finished_idx holds every
 -- column it needs), counted per path with FILTER: no grouping of the jobs.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS period_end

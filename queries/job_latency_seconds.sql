@@ -1,11 +1,12 @@
 -- job_latency_seconds: continuous percentiles (p50, p95, p99) of
 -- finished_at - enqueued_at in seconds, per kind and path, over non-drill
 -- succeeded jobs that finished in the period.
--- Parameters: $1 from, $2 to (timestamptz); $3, $4 unused.
 -- No such job: value null (no_data).
 -- One index range scan per period (jobs_succeeded_finished_idx holds every
 -- column it needs), with one percentile_cont per (kind, path) filtered from
 -- it: no sort of all the jobs to group them, only each group's own sort.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS period_end

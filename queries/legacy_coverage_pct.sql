@@ -6,16 +6,13 @@
 --   covered at T: migrated_at < T, or an artifact of the latest revision as of
 --                 T (the highest revision number created before T) with
 --                 created_at < T and (expired_at null or expired_at > T)
--- Parameters: $1 from, $2 to (timestamptz), $3 active_days (int); $4 unused.
---
--- How it stays one pass per table: every as-of instant T_k goes into a sorted
--- array, and width_bucket(x, Ts) (a binary search) tells how many T_k are <= x.
--- Each legacy design then gets bitmasks over k (bit k = "true as of T_k"),
--- OR-ed over its events (one index range scan per design, in id order:
--- cheaper than grouping the events by design), revisions and artifacts
--- (merged in design order); designs are then counted per distinct pair of
--- masks (a few hundred), and the per-period counts come from testing bit k
--- of those. Up to 60 periods (bigint masks); kpi never asks for more.
+-- The as-of instants are the periods' ends; the cohort and its coverage
+-- are fragments/legacy_cohort.sql, and the per-period counts come from
+-- testing bit k of its masks. Up to 60 periods (bigint masks); kpi never
+-- asks for more.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
+-- @param $3 active_days int: the cohort's activity window in days
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS t
@@ -26,66 +23,9 @@ WITH periods AS (
            array_agg(t - make_interval(days => $3::int) ORDER BY k) AS ls,
            count(*)::int AS n
     FROM periods
-), act AS (
-    -- per legacy design, bit k: an event in [T_k - active_days, T_k) (one
-    -- index range scan per design; the first T is least(from + 1 week, to),
-    -- the last one is to)
-    SELECT d.id, d.created_at, d.migrated_at, x.m
-    FROM designs d
-    CROSS JOIN LATERAL (
-        SELECT bit_or((1::bigint << width_bucket(e.at, (SELECT ls FROM arr)))
-                      - (1::bigint << width_bucket(e.at, (SELECT ts FROM arr)))) AS m
-        FROM design_events e
-        WHERE e.design_id = d.id
-          AND e.at >= least($1::timestamptz + interval '1 week', $2::timestamptz) - make_interval(days => $3::int)
-          AND e.at < $2::timestamptz
-    ) x
-    WHERE d.provider = 'legacy'
-), rev AS (
-    -- A revision is the latest as of T for T in (created_at, valid_to], where
-    -- valid_to is the earliest creation of any higher revision (revisions
-    -- created at or after the last T change nothing); first_at is the
-    -- design's first revision.
-    SELECT r.design_id, r.revision, r.created_at,
-           min(r.created_at) OVER (PARTITION BY r.design_id ORDER BY r.revision
-                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS valid_to,
-           min(r.created_at) OVER (PARTITION BY r.design_id) AS first_at
-    FROM decoration_revisions r
-    WHERE r.created_at < $2::timestamptz
-), revm AS (
-    -- bit k: the latest revision as of T_k (only revisions that are, for
-    -- some T_k: every design with a revision has one)
-    SELECT m.* FROM (
-        SELECT rev.design_id, rev.revision, rev.created_at, rev.first_at,
-               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
-                                      width_bucket(rev.created_at, a.ts)))
-               - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest
-        FROM rev CROSS JOIN arr a
-    ) m
-    WHERE m.latest <> 0
-), art AS (
-    -- per design: its first revision, and bit k: an artifact of the revision
-    -- that is the latest as of T_k, created before T_k and not expired at T_k
-    SELECT rm.design_id, min(rm.first_at) AS first_at,
-           coalesce(bit_or(rm.latest
-                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
-                                                     width_bucket(x.created_at, a.ts)))
-                              - (1::bigint << width_bucket(x.created_at, a.ts)))), 0) AS m
-    FROM revm rm
-    LEFT JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
-    CROSS JOIN arr a
-    GROUP BY rm.design_id
-), dm AS (
-    SELECT d.id,
-           coalesce(d.m, 0) & ((1::bigint << a.n) - (1::bigint << width_bucket(greatest(d.created_at, art.first_at), a.ts)))
-               AS cohort,
-           CASE WHEN d.migrated_at IS NULL THEN 0::bigint
-                ELSE (1::bigint << a.n) - (1::bigint << width_bucket(d.migrated_at, a.ts)) END
-           | art.m AS covered
-    FROM act d
-    JOIN art ON art.design_id = d.id
-    CROSS JOIN arr a
-), masks AS (
+),
+-- @include fragments/legacy_cohort.sql
+, masks AS (
     SELECT dm.cohort, dm.covered, count(*) AS n
     FROM dm
     WHERE dm.cohort <> 0

@@ -5,10 +5,13 @@
 -- drill's started_at met the target $4 (value >= $4, with a non-empty cohort)
 -- for every drill of the period; otherwise the threshold does not apply.
 -- A period without drills, or whose drills have no finished job: value null.
--- Parameters: $1 from, $2 to (timestamptz), $3 active_days (int),
---             $4 coverage_target (float8, legacy_coverage_pct's target).
--- The cohort and coverage as of each drill start are computed as in
--- legacy_coverage_pct.sql (bitmasks over the drills instead of the periods).
+-- The cohort and coverage as of each drill start are
+-- fragments/legacy_cohort.sql, with the drills' start times as its instants.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
+-- @param $3 active_days int: the cohort's activity window in days
+-- @param $4 coverage_target float8: legacy coverage's target (the catalogue
+--           says: the threshold of legacy_coverage_pct)
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start
     FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond',
@@ -26,64 +29,9 @@ WITH periods AS (
            -- bigint masks hold 60 instants: fail loudly rather than miscount
            (CASE WHEN count(*) > 60 THEN 'more than 60 drills in the window: ask for fewer weeks' END)::int AS guard
     FROM drills
-), act AS (
-    -- per legacy design, bit k: an event in [T_k - active_days, T_k) (one
-    -- index range scan per design)
-    SELECT d.id, d.created_at, d.migrated_at, x.m
-    FROM designs d
-    CROSS JOIN LATERAL (
-        SELECT bit_or((1::bigint << width_bucket(e.at, (SELECT ls FROM arr)))
-                      - (1::bigint << width_bucket(e.at, (SELECT ts FROM arr)))) AS m
-        FROM design_events e
-        WHERE e.design_id = d.id
-          AND e.at >= (SELECT ls[1] FROM arr) AND e.at < (SELECT ts[n] FROM arr)
-    ) x
-    WHERE d.provider = 'legacy'
-), rev AS (
-    -- A revision is the latest as of T for T in (created_at, valid_to], where
-    -- valid_to is the earliest creation of any higher revision (revisions
-    -- created at or after the last T change nothing); first_at is the
-    -- design's first revision.
-    SELECT r.design_id, r.revision, r.created_at,
-           min(r.created_at) OVER (PARTITION BY r.design_id ORDER BY r.revision
-                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS valid_to,
-           min(r.created_at) OVER (PARTITION BY r.design_id) AS first_at
-    FROM decoration_revisions r
-    WHERE r.created_at < $2::timestamptz
-), revm AS (
-    -- bit k: the latest revision as of T_k (only revisions that are, for
-    -- some T_k: every design with a revision has one)
-    SELECT m.* FROM (
-        SELECT rev.design_id, rev.revision, rev.created_at, rev.first_at,
-               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
-                                      width_bucket(rev.created_at, a.ts)))
-               - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest
-        FROM rev CROSS JOIN arr a
-    ) m
-    WHERE m.latest <> 0
-), art AS (
-    -- per design: its first revision, and bit k: an artifact of the revision
-    -- that is the latest as of T_k, created before T_k and not expired at T_k
-    SELECT rm.design_id, min(rm.first_at) AS first_at,
-           coalesce(bit_or(rm.latest
-                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
-                                                     width_bucket(x.created_at, a.ts)))
-                              - (1::bigint << width_bucket(x.created_at, a.ts)))), 0) AS m
-    FROM revm rm
-    LEFT JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
-    CROSS JOIN arr a
-    GROUP BY rm.design_id
-), dm AS (
-    SELECT d.id,
-           coalesce(d.m, 0) & ((1::bigint << a.n) - (1::bigint << width_bucket(greatest(d.created_at, art.first_at), a.ts)))
-               AS cohort,
-           CASE WHEN d.migrated_at IS NULL THEN 0::bigint
-                ELSE (1::bigint << a.n) - (1::bigint << width_bucket(d.migrated_at, a.ts)) END
-           | art.m AS covered
-    FROM act d
-    JOIN art ON art.design_id = d.id
-    CROSS JOIN arr a
-), masks AS (
+),
+-- @include fragments/legacy_cohort.sql
+, masks AS (
     SELECT dm.cohort, dm.covered, count(*) AS n
     FROM dm
     WHERE dm.cohort <> 0

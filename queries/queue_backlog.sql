@@ -1,44 +1,13 @@
 -- queue_backlog: jobs queued as of T, the end of each period (now for the
--- current one): enqueued before T and neither started nor finished before T.
--- Parameters: $1 from, $2 to (timestamptz); $3, $4 unused.
--- A job is queued during (enqueued_at, open_until], open_until =
--- least(started_at, finished_at) (null while neither is set: still queued).
--- Only two kinds of job can be queued as of some T_k, and an index finds each:
---   long waits (an hour or more, or still queued) still open at the first T:
---     the partial index jobs_long_wait_idx;
---   short waits (under an hour) enqueued in the hour before a T_k (capped at
---     the previous T, which then finds the job first): jobs_enqueued_at_idx.
--- With the T_k in a sorted array, width_bucket (a binary search) gives the
--- first k with T_k > enqueued_at and the first with T_k > open_until: the
--- job is queued as of the T_k in between.
-WITH periods AS (
-    SELECT (g.k - 1)::int AS k, g.ws AS period_start,
-           least(g.ws + interval '1 week', $2::timestamptz) AS t
-    FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond',
-                         interval '1 week') WITH ORDINALITY AS g (ws, k)
-), arr AS (
-    SELECT array_agg(t ORDER BY k) AS ts FROM periods
-), near AS (
-    SELECT greatest(p.t - interval '1 hour', lag(p.t) OVER (ORDER BY p.k)) AS lo, p.t AS hi FROM periods p
-), open AS (
-    -- the first T is least(from + 1 week, to), the last one is to
-    SELECT j.kind, j.enqueued_at, least(j.started_at, j.finished_at) AS until
-    FROM jobs j
-    WHERE (least(j.started_at, j.finished_at) IS NULL
-           OR least(j.started_at, j.finished_at) - j.enqueued_at >= interval '1 hour')
-      AND coalesce(least(j.started_at, j.finished_at), 'infinity') >= least($1::timestamptz + interval '1 week', $2::timestamptz)
-      AND j.enqueued_at < $2::timestamptz
-    UNION ALL
-    SELECT j.kind, j.enqueued_at, least(j.started_at, j.finished_at)
-    FROM near n
-    JOIN jobs j ON j.enqueued_at >= n.lo AND j.enqueued_at < n.hi
-    WHERE least(j.started_at, j.finished_at) - j.enqueued_at < interval '1 hour'
-), q AS (
-    SELECT s.k, o.kind, count(*)::float8 AS n
-    FROM open o
-    CROSS JOIN arr a
-    CROSS JOIN LATERAL generate_series(width_bucket(o.enqueued_at, a.ts),
-                                       coalesce(width_bucket(o.until, a.ts), cardinality(a.ts)) - 1) AS s (k)
+-- current one): enqueued before T and neither started nor finished before T
+-- (fragments/queued_jobs.sql finds them), counted per kind; 0 when none.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
+WITH
+-- @include fragments/queued_jobs.sql
+, q AS (
+    SELECT queued.k, queued.kind, count(*)::float8 AS n
+    FROM queued
     GROUP BY 1, 2
 )
 SELECT p.period_start,

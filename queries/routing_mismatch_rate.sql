@@ -1,9 +1,10 @@
 -- routing_mismatch_rate: all mismatches (provider_metadata <> route_outcome,
 -- the servable legacy->owned ones included) / decisions x 100, by the flag
 -- layer that decided. No decision by a layer: value null (no_data).
--- Parameters: $1 from, $2 to (timestamptz); $3, $4 unused.
 -- One index range scan per period (routing_decisions_decided_at_idx holds
 -- every column it needs), counted per layer with FILTER: no grouping.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
 WITH periods AS (
     SELECT (g.k - 1)::int AS k, g.ws AS period_start,
            least(g.ws + interval '1 week', $2::timestamptz) AS period_end

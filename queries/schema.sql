@@ -1,5 +1,5 @@
 -- Reference schema of the platform tables the shipped KPI queries read
--- (SPEC §3). Sites keep their own tables; this file is for the demo, the
+-- (docs/requirements.md). Sites keep their own tables; this file is for the demo, the
 -- tests and the benchmark. Extra indexes only, never renamed columns.
 CREATE TABLE IF NOT EXISTS designs (
     id          bigint PRIMARY KEY,

@@ -11,8 +11,9 @@ KPI_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libpq-dev postgresql-15 libjansson-dev libcurl4-openssl-dev libssl-dev
   libcairo2-dev libpango1.0-dev libpng-dev fonts-dejavu-core libxlsxwriter-dev libcmocka-dev
-  poppler-utils qpdf prometheus python3 valgrind procps
+  poppler-utils qpdf prometheus prometheus-alertmanager python3 valgrind procps
   libreoffice-calc-nogui unzip time
+  groff-base man-db zsh
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

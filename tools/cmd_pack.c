@@ -4,20 +4,36 @@
 #include "commands.h"
 #include "opts.h"
 
+typedef struct pack_args {
+	const char *week, *outdir, *config, *db;
+	int weeks;
+} pack_args;
+
+static const kpi_opt opts[] = {
+	KPI_WEEK("week", 'w', pack_args, week, "last", "the pack's week (`last`: the last complete week)"),
+	KPI_OPT_WEEKS(pack_args, weeks, "12", "weeks of history ending with `--week`"),
+	KPI_DIR("out", 'o', "DIR", pack_args, outdir,
+	        "pack directory (default `reports/YYYY-Www`, relative to the working directory)"),
+	KPI_OPT_CONFIG(pack_args, config),
+	KPI_OPT_DB(pack_args, db),
+	KPI_OPT_END,
+};
+
+const kpi_cmd_spec kpi_cmd_pack = {
+	"pack", cmd_pack, "write the weekly go/no-go pack (PDF, XLSX, charts, snapshot, manifest)",
+	"Write the weekly go/no-go pack: read every KPI over the window and the\n"
+	"drill-down lists in one read-only transaction, save them as snapshot.json,\n"
+	"and render the PDF, the XLSX and one PNG chart per KPI, with manifest.json\n"
+	"(size and SHA-256 of every file). The pack is built beside DIR and swapped\n"
+	"in whole: a killed run leaves the previous pack intact. Prints the paths of\n"
+	"the PDF and the XLSX. Re-render with kpi render, check with kpi verify.",
+	opts, NULL, false, false,
+};
+
 int cmd_pack(int argc, char **argv)
 {
-	const char *config = NULL, *db = NULL, *week = "last", *weeks = "12", *outdir = NULL;
-	const kpi_opt opts[] = {
-		{ "week", 'w', "WEEK", "the pack's week: YYYY-Www, last (default: the last complete week) or current",
-		  &week },
-		{ "weeks", 'n', "N", "weeks of history ending with --week (default 12)", &weeks },
-		{ "out", 'o', "DIR", "pack directory (default reports/YYYY-Www)", &outdir },
-		{ "config", 'c', "FILE", "JSON config file (default $KPI_CONFIG)", &config },
-		{ "db", 'd', "CONNINFO", "libpq connection string (default: config, then PG* environment)", &db },
-		{ NULL, 0, NULL, NULL, NULL },
-	};
-	const char *pos[1];
-	int npos, rc, n;
+	pack_args a;
+	int rc;
 	int64_t now;
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
@@ -27,25 +43,15 @@ int cmd_pack(int argc, char **argv)
 	kpi_buf json = KPI_BUF_INIT;
 	kpi_pack_paths paths = { NULL, NULL, NULL };
 
-	rc = kpi_opts_parse("pack", "[--week YYYY-Www|last|current] [--weeks N] [--out DIR] [--config FILE] [--db CONNINFO]",
-	                    "Write the weekly go/no-go pack: read every KPI over the window and the\n"
-	                    "drill-down lists in one read-only transaction, save them as snapshot.json,\n"
-	                    "and render the PDF, the XLSX and one PNG chart per KPI, with manifest.json\n"
-	                    "(size and SHA-256 of every file). The pack is built beside DIR and swapped\n"
-	                    "in whole: a killed run leaves the previous pack intact. Prints the paths of\n"
-	                    "the PDF and the XLSX. Re-render with kpi render, check with kpi verify.",
-	                    opts, argc, argv, pos, 0, &npos);
-	if (rc)
+	if ((rc = kpi_opts_parse(&kpi_cmd_pack, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if ((rc = kpi_parse_weeks("pack", weeks, &n)))
-		return rc;
-	if ((rc = kpi_load_setup(&cfg, &cat, config, db)))
+	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
-	if ((rc = kpi_window_init(&w, week, n, cfg->timezone, now, &err)) ||
+	if ((rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
 	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) || (rc = kpi_snapshot_write(&json, snap, &err)) ||
-	    (rc = kpi_pack_write(&paths, outdir, snap, json.data, json.len, &err)))
+	    (rc = kpi_pack_write(&paths, a.outdir, snap, json.data, json.len, &err)))
 		goto fail;
 	rc = kpi_print_pack(&paths);
 	goto done;

@@ -12,21 +12,48 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+typedef struct publish_args {
+	const char *week, *ns, *prom, *config, *db;
+	bool cw;
+} publish_args;
+
+static const kpi_opt opts[] = {
+	KPI_WEEK("week", 'w', publish_args, week, "current", "the week to publish"),
+	KPI_FLAG("cloudwatch", 0, publish_args, cw, "send the values to CloudWatch with PutMetricData"),
+	KPI_STRING("namespace", 0, "NS", publish_args, ns,
+	           "CloudWatch namespace (default: the config's `publish.namespace`, `$KPI_PUBLISH_NAMESPACE`, "
+	           "`KPI`)"),
+	KPI_FILE("prom-textfile", 0, "PATH", publish_args, prom,
+	         "write a Prometheus node_exporter textfile (atomically)"),
+	KPI_OPT_CONFIG(publish_args, config),
+	KPI_OPT_DB(publish_args, db),
+	KPI_OPT_END,
+};
+
+const kpi_cmd_spec kpi_cmd_publish = {
+	"publish", cmd_publish,
+	"publish a week's KPIs to CloudWatch (PutMetricData) and/or a Prometheus textfile",
+	"Compute every KPI of the run (all configured sources) for one week and publish\n"
+	"the values: as CloudWatch custom metrics (metric = KPI id, dimensions = its\n"
+	"labels, plus <id>_status: 1 breach, 0 ok or warn; rows without a value send\n"
+	"nothing and are logged), and/or as a Prometheus textfile with kpi_<name> and\n"
+	"kpi_<name>_status gauges, kpi_rows, kpi_run_duration_seconds,\n"
+	"kpi_last_success_timestamp_seconds and kpi_source_errors_total. Prometheus\n"
+	"names use base units: days and ms become seconds, percentages a ratio 0..1\n"
+	"(uncached_legacy_max_age_days -> kpi_uncached_legacy_max_age_seconds,\n"
+	"legacy_coverage_pct -> kpi_legacy_coverage_ratio; docs/configuration.md).\n"
+	"When a source cannot be read the command exits 4 (5 on a timeout) and the\n"
+	"textfile is still written, without any KPI gauge, with kpi_last_run_success 0,\n"
+	"kpi_source_errors_total incremented and the last success time kept: alert on\n"
+	"time() - kpi_last_success_timestamp_seconds (see docs/configuration.md).",
+	opts, NULL, false, false,
+};
+
 int cmd_publish(int argc, char **argv)
 {
-	const char *config = NULL, *db = NULL, *week = "current", *cw = NULL, *ns = NULL, *prom = NULL;
-	const kpi_opt opts[] = {
-		{ "week", 'w', "WEEK", "the week to publish: current (default), last or YYYY-Www", &week },
-		{ "cloudwatch", 0, NULL, "send the values to CloudWatch with PutMetricData", &cw },
-		{ "namespace", 0, "NS", "CloudWatch namespace (default: config publish.namespace, "
-		                        "$KPI_PUBLISH_NAMESPACE, KPI)", &ns },
-		{ "prom-textfile", 0, "PATH", "write a Prometheus node_exporter textfile (atomically)", &prom },
-		{ "config", 'c', "FILE", "JSON config file (default $KPI_CONFIG)", &config },
-		{ "db", 'd', "CONNINFO", "libpq connection string (default: config, then PG* environment)", &db },
-		{ NULL, 0, NULL, NULL, NULL },
-	};
-	const char *pos[1];
-	int npos, rc;
+	publish_args a;
+	const char *prom;
+	int rc;
 	int64_t now;
 	double start = mono();
 	kpi_config *cfg = NULL;
@@ -37,36 +64,18 @@ int cmd_publish(int argc, char **argv)
 	kpi_publish_opts po = KPI_PUBLISH_OPTS_INIT;
 	kpi_publish_stats st = { 0, 0, 0 };
 
-	rc = kpi_opts_parse("publish", "[--week YYYY-Www|last|current] [--cloudwatch [--namespace NS]] [--prom-textfile PATH]",
-	                    "Compute every KPI of the run (all configured sources) for one week and publish\n"
-	                    "the values: as CloudWatch custom metrics (metric = KPI id, dimensions = its\n"
-	                    "labels, plus <id>_status: 1 breach, 0 ok or warn; rows without a value send\n"
-	                    "nothing and are logged), and/or as a Prometheus textfile with kpi_<name> and\n"
-	                    "kpi_<name>_status gauges, kpi_rows, kpi_run_duration_seconds,\n"
-	                    "kpi_last_success_timestamp_seconds and kpi_source_errors_total. Prometheus\n"
-	                    "names use base units: days and ms become seconds, percentages a ratio 0..1\n"
-	                    "(uncached_legacy_max_age_days -> kpi_uncached_legacy_max_age_seconds,\n"
-	                    "legacy_coverage_pct -> kpi_legacy_coverage_ratio; docs/configuration.md).\n"
-	                    "When a source cannot be read the command exits 4 (5 on a timeout) and the\n"
-	                    "textfile is still written, without any KPI gauge, with kpi_last_run_success 0,\n"
-	                    "kpi_source_errors_total incremented and the last success time kept: alert on\n"
-	                    "time() - kpi_last_success_timestamp_seconds (see docs/configuration.md).",
-	                    opts, argc, argv, pos, 0, &npos);
-	if (rc)
+	if ((rc = kpi_opts_parse(&kpi_cmd_publish, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if (!cw && !prom) {
+	prom = a.prom;
+	if (!a.cw && !prom) {
 		fprintf(stderr, "kpi publish: nothing to publish: give --cloudwatch and/or --prom-textfile PATH\n");
 		return KPI_EXIT_USAGE;
 	}
-	if (prom && !*prom) {
-		fprintf(stderr, "kpi publish: --prom-textfile needs a path\n");
-		return KPI_EXIT_USAGE;
-	}
-	if ((rc = kpi_load_setup(&cfg, &cat, config, db)))
+	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
-	if ((rc = kpi_window_init(&w, week, 1, cfg->timezone, now, &err)))
+	if ((rc = kpi_window_init(&w, a.week, 1, cfg->timezone, now, &err)))
 		goto fail;
 	rc = kpi_collect(&res, cat, cfg, NULL, 0, &w, &err);
 	if (prom) {
@@ -82,8 +91,8 @@ int cmd_publish(int argc, char **argv)
 	}
 	if (rc)
 		goto fail;
-	if (cw) {
-		po.namespace_ = ns;
+	if (a.cw) {
+		po.namespace_ = a.ns;
 		po.now = now;
 		if ((rc = kpi_publish_cloudwatch(cfg, res, &po, &st, &err)))
 			goto fail;

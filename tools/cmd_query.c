@@ -5,21 +5,43 @@
 #include "commands.h"
 #include "opts.h"
 
+typedef struct query_args {
+	const char *id, *week, *format, *config, *db;
+	int weeks;
+	bool no_color;
+} query_args;
+
+static const char *const formats[] = { "table", "csv", "json", NULL };
+
+static const kpi_opt opts[] = {
+	KPI_WEEK("week", 'w', query_args, week, "last", "last week of the window"),
+	KPI_OPT_WEEKS(query_args, weeks, "1", "number of weeks ending with `--week`"),
+	KPI_ENUM("format", 'f', "FORMAT", query_args, format, "table", formats, "output format"),
+	KPI_OPT_CONFIG(query_args, config),
+	KPI_OPT_DB(query_args, db),
+	KPI_FLAG("no-color", 0, query_args, no_color,
+	         "no ANSI colours (also when `NO_COLOR` is set or not a terminal)"),
+	KPI_OPT_END,
+};
+
+static const kpi_arg args[] = {
+	{ "KPI", KPI_ARG_KPI_OR_ALL, offsetof(query_args, id), NULL, NULL, "missing KPI id (or 'all'); see kpi list" },
+	KPI_ARG_END,
+};
+
+const kpi_cmd_spec kpi_cmd_query = {
+	"query", cmd_query, "compute KPIs for one or more ISO weeks (table, csv, json)",
+	"Compute a KPI (or all of them) for N consecutive ISO weeks, in one database\n"
+	"round trip per KPI, and print each row with its status. The table shows the\n"
+	"last week, the previous one and a sparkline across the window, then the\n"
+	"verdict of each week; csv and json hold every row.",
+	opts, args, false, false,
+};
+
 int cmd_query(int argc, char **argv)
 {
-	const char *config = NULL, *db = NULL, *week = "last", *weeks = "1", *format = "table",
-	           *no_color = NULL;
-	const kpi_opt opts[] = {
-		{ "week", 'w', "WEEK", "last week of the window: YYYY-Www, last (default) or current", &week },
-		{ "weeks", 'n', "N", "number of weeks ending with --week (default 1)", &weeks },
-		{ "format", 'f', "FORMAT", "table (default), csv or json", &format },
-		{ "config", 'c', "FILE", "JSON config file (default $KPI_CONFIG)", &config },
-		{ "db", 'd', "CONNINFO", "libpq connection string (default: config, then PG* environment)", &db },
-		{ "no-color", 0, NULL, "no ANSI colours (also when NO_COLOR is set or not a terminal)", &no_color },
-		{ NULL, 0, NULL, NULL, NULL },
-	};
-	const char *pos[1];
-	int npos, rc, n;
+	query_args a;
+	int rc, n;
 	int64_t now;
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
@@ -28,28 +50,15 @@ int cmd_query(int argc, char **argv)
 	kpi_window w;
 	kpi_error err = KPI_ERROR_INIT;
 	kpi_buf out = KPI_BUF_INIT;
-	const char *id;
+	const char *id, *week, *format;
 
-	rc = kpi_opts_parse("query", "KPI|all [--week YYYY-Www|last|current] [--weeks N] [--format table|csv|json]",
-	                    "Compute a KPI (or all of them) for N consecutive ISO weeks, in one database\n"
-	                    "round trip per KPI, and print each row with its status. The table shows the\n"
-	                    "last week, the previous one and a sparkline across the window, then the\n"
-	                    "verdict of each week; csv and json hold every row.",
-	                    opts, argc, argv, pos, 1, &npos);
-	if (rc)
+	if ((rc = kpi_opts_parse(&kpi_cmd_query, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if (npos != 1) {
-		fprintf(stderr, "kpi query: missing KPI id (or 'all'); see kpi list\n");
-		return KPI_EXIT_USAGE;
-	}
-	id = pos[0];
-	if ((rc = kpi_parse_weeks("query", weeks, &n)))
-		return rc;
-	if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
-		fprintf(stderr, "kpi query: unknown format '%s': expected table, csv or json\n", format);
-		return KPI_EXIT_USAGE;
-	}
-	if ((rc = kpi_load_setup(&cfg, &cat, config, db)))
+	id = a.id;
+	week = a.week;
+	format = a.format;
+	n = a.weeks;
+	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
@@ -72,7 +81,7 @@ int cmd_query(int argc, char **argv)
 	} else {
 		kpi_table_opts to = KPI_TABLE_OPTS_INIT;
 		const char *nc = getenv("NO_COLOR");
-		to.color = !no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
+		to.color = !a.no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
 		rc = kpi_format_table(&out, res, strcmp(id, "all") == 0 ? verdicts : NULL, &to, &err);
 	}
 	if (rc)

@@ -2,33 +2,38 @@
 #include "commands.h"
 #include "opts.h"
 
+typedef struct render_args {
+	const char *file, *outdir;
+} render_args;
+
+static const kpi_opt opts[] = {
+	KPI_OPT_("snapshot", 's', KPI_OPT_FILE, "FILE", render_args, file, NULL, "the `snapshot.json` to render",
+	         NULL, NULL, 0, 0, KPI_OPT_REQUIRED),
+	KPI_DIR("out", 'o', "DIR", render_args, outdir,
+	        "pack directory (default `reports/YYYY-Www` of the snapshot's last week)"),
+	KPI_OPT_END,
+};
+
+const kpi_cmd_spec kpi_cmd_render = {
+	"render", cmd_render, "render a pack from a snapshot.json, with no database",
+	"Render a pack from a snapshot.json alone, with no database: the same files\n"
+	"as kpi pack (the snapshot copied in unchanged), installed the same atomic\n"
+	"way. The same snapshot and kpi version give byte-identical files. A\n"
+	"corrupted, truncated or inconsistent snapshot is refused with\n"
+	"file:line:col and exit status 8. Prints the paths of the PDF and the XLSX.",
+	opts, NULL, false, false,
+};
+
 int cmd_render(int argc, char **argv)
 {
-	const char *file = NULL, *outdir = NULL;
-	const kpi_opt opts[] = {
-		{ "snapshot", 's', "FILE", "the snapshot.json to render (required)", &file },
-		{ "out", 'o', "DIR", "pack directory (default reports/YYYY-Www of the snapshot's last week)", &outdir },
-		{ NULL, 0, NULL, NULL, NULL },
-	};
-	const char *pos[1];
-	int npos, rc;
+	render_args a;
+	int rc;
 	kpi_pack_paths paths;
 	kpi_error err = KPI_ERROR_INIT;
 
-	rc = kpi_opts_parse("render", "--snapshot FILE [--out DIR]",
-	                    "Render a pack from a snapshot.json alone, with no database: the same files\n"
-	                    "as kpi pack (the snapshot copied in unchanged), installed the same atomic\n"
-	                    "way. The same snapshot and kpi version give byte-identical files. A\n"
-	                    "corrupted, truncated or inconsistent snapshot is refused with\n"
-	                    "file:line:col and exit status 8. Prints the paths of the PDF and the XLSX.",
-	                    opts, argc, argv, pos, 0, &npos);
-	if (rc)
+	if ((rc = kpi_opts_parse(&kpi_cmd_render, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if (!file) {
-		fprintf(stderr, "kpi render: missing --snapshot FILE\n");
-		return KPI_EXIT_USAGE;
-	}
-	if (kpi_pack_render_file(&paths, outdir, file, &err))
+	if (kpi_pack_render_file(&paths, a.outdir, a.file, &err))
 		return kpi_fail(&err);
 	rc = kpi_print_pack(&paths);
 	kpi_pack_paths_release(&paths);

@@ -4,7 +4,9 @@
 -- migrated design (servable) — the rule of routing_mismatch_critical.sql, so
 -- `total` (every such decision, before the limit) equals that KPI's value for
 -- the week. decided_at is whole UTC seconds since the epoch (floored).
--- Parameters: $1 from, $2 to (timestamptz: [week start, T)), $3 how many rows (int).
+-- @param $1 from timestamptz: the week's start
+-- @param $2 to timestamptz: T, its end (or now)
+-- @param $3 max_rows int: how many rows at most
 -- Columns: id bigint, decided_at bigint, design_id bigint, environment,
 --          tenant_id, style_id, user_id, decided_by, provider_metadata,
 --          route_outcome text, design_migrated boolean, total bigint.

@@ -1,4 +1,4 @@
--- uncovered_designs: the backfill list of the outage playbook (seed 000) —
+-- uncovered_designs: the backfill list of the outage playbook (docs/requirements.md, rollout design) —
 -- the oldest uncovered designs of the active legacy cohort as of T, the end
 -- of the pack's last week (now for the current one). Same rules as
 -- legacy_coverage_pct.sql and uncached_legacy_max_age_days.sql, for one T:
@@ -13,7 +13,9 @@
 -- computes it, so the first row's age_days equals uncached_legacy_max_age_days
 -- and `total` (every uncovered design, before the limit) equals its numerator.
 -- revision_at is whole UTC seconds since the epoch (floored).
--- Parameters: $1 T (timestamptz), $2 active_days (int), $3 how many rows (int).
+-- @param $1 as_of timestamptz: T
+-- @param $2 active_days int: the cohort's activity window in days
+-- @param $3 max_rows int: how many rows at most
 -- Columns: design_id bigint, tenant_id text, style_id text, revision int,
 --          revision_at bigint, age_days float8, total bigint.
 WITH t AS (

@@ -13,6 +13,11 @@ fail() { printf 'pkgconfig_link: %s\n' "$*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 ||
   { cat "$tmp/install.log" >&2; fail "cmake --install --prefix failed"; }
+# the command's man page and shell completions go where man, bash-completion
+# and zsh look
+for f in share/man/man1/kpi.1 share/bash-completion/completions/kpi share/zsh/vendor-completions/_kpi; do
+  [ -s "$tmp/prefix/$f" ] || fail "cmake --install did not install $f"
+done
 mv "$tmp/prefix" "$tmp/moved"
 pc=$(find "$tmp/moved" -name libkpi.pc)
 [ -n "$pc" ] || fail "no libkpi.pc installed"

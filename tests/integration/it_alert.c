@@ -242,7 +242,8 @@ kpi__ledger *it_alert_ledger(it_alert *a)
 
 static void no_secret_in(const char *what, const char *text)
 {
-	static const char *const secrets[] = { IT_PD_KEY, IT_HOOK_TOKEN, IT_ALERT_AWS_SECRET, NULL };
+	static const char *const secrets[] = { IT_PD_KEY, IT_HOOK_TOKEN, IT_ALERT_AWS_SECRET, IT_AM_PASSWORD, IT_AM_BASIC,
+		                                       NULL };
 	for (const char *const *s = secrets; *s; s++)
 		if (text && strstr(text, *s))
 			fail_msg("a secret (%.6s...) appears in %s", *s, what);

@@ -26,6 +26,10 @@
 #define IT_HOOK_TOKEN "W3BH00K-T0K3N-1a2b3c4d"
 #define IT_ALERT_AWS_KEY_ID "KPITESTALERTKEYID001"
 #define IT_ALERT_AWS_SECRET "aws-s3cr3t-kpi-alert-never-printed"
+/* The Alertmanager sink's basic auth password, and "kpi:" + it in base64
+ * (the Authorization header's credentials) */
+#define IT_AM_PASSWORD "am-s3cr3t-pass-kpi-it"
+#define IT_AM_BASIC "a3BpOmFtLXMzY3IzdC1wYXNzLWtwaS1pdA=="
 
 /* Config pieces: only uncached_legacy_max_age_days alerts (the others are
  * disabled), a PagerDuty sink at the responder, a webhook sink there. */

@@ -39,6 +39,9 @@ size_t it_responder_count(const it_responder *r);
 /* Forget the recorded requests. */
 void it_responder_clear(it_responder *r);
 
+/* A loopback TCP port that was free a moment ago (nobody listens there). */
+int it_free_port(void);
+
 /* Stop the responder (SIGTERM, then SIGKILL), remove its files, free it. Accepts NULL. */
 void it_responder_stop(it_responder *r);
 

@@ -19,8 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include "it_alert.h"
@@ -238,21 +236,11 @@ static void test_alert__receiver_down_for_three_runs_gets_the_trigger_once_late(
 static void test_alert__connection_refused_then_up_delivers_once(void **state)
 {
 	it_alert *a = *state = it_alert_new("refused", true, base_config);
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+	int port = it_free_port(); /* has no listener */
 	char cfg[1024];
 	it_run_result r;
 	kpi__ledger *l;
 
-	/* a port that was free a moment ago and has no listener */
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
 	snprintf(cfg, sizeof(cfg),
 	         "{\"delivery_deadline_seconds\": 1, \"retry\": {\"base_seconds\": 0.3}, " IT_ONLY_UNCACHED ","
 	         " \"sinks\": {\"pd\": {\"type\": \"pagerduty\", \"routing_key_env\": \"KPI_IT_PD_KEY\","

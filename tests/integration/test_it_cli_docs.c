@@ -1,12 +1,22 @@
 /*
  * The command's help, the man page (docs/kpi.1) and the docs agree with the
- * code, no database needed: every command of `kpi --help` is in the man
- * page's SYNOPSIS and COMMANDS; every command taking --week names the values
- * the parser accepts (YYYY-Www, last, current) in its usage line, its option
- * help and its SYNOPSIS, and the parser accepts exactly those; kpi seed
+ * code, no database needed. --help, the man page's SYNOPSIS / OPTIONS / EXIT
+ * STATUS and the completions are generated from one source (each command's
+ * kpi_cmd_spec in tools/, the exit status tables in tools/opts.c; the ctests
+ * cli_man_page_up_to_date and cli_completion_* check the generated files),
+ * so what is left to check here is what a user sees: every command of
+ * `kpi --help` is in the man page's SYNOPSIS and COMMANDS prose; every
+ * command answers --help, -h, --version, -V and `kpi help CMD` the same way,
+ * refuses an unknown option and a missing option argument as a usage error
+ * (kpi alert as a Nagios UNKNOWN), and every option of its --help is in its
+ * man page SYNOPSIS; typed options (week, enum, integer range) are checked by
+ * the parser with messages naming what they take; every command taking
+ * --week names the values the parser accepts (YYYY-Www, last, current) in
+ * its usage line, its option help and its SYNOPSIS, and the parser accepts
+ * exactly those; the exit codes of kpi --help are the man page's; kpi seed
  * --help and the man page give the demo weeks queries/seed/demo.sql holds;
- * every environment variable the code reads (getenv("...") in libkpi/src
- * and tools/) is in .env.example and docs/configuration.md.
+ * every environment variable the code reads (getenv("...") in libkpi/src and
+ * tools/) is in .env.example and docs/configuration.md.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,7 +98,7 @@ static void test_docs__every_command_in_the_man_page(void **state)
 	(void)state;
 	for (size_t i = 0; i < n; i++) {
 		char want[64];
-		snprintf(want, sizeof(want), "\n.B kpi %s\n", names[i]);
+		snprintf(want, sizeof(want), "\n.SY \"kpi %s\"\n", names[i]);
 		if (!strstr(syn, want))
 			fail_msg("man page SYNOPSIS lacks 'kpi %s'", names[i]);
 		snprintf(want, sizeof(want), "\n.B %s", names[i]);
@@ -108,6 +118,31 @@ static void expect_week_values(const char *cmd, const char *where, const char *t
 			fail_msg("kpi %s: %s lacks '%s' of the --week values: %s", cmd, where, values[i], text);
 }
 
+/* The SYNOPSIS of `kpi cmd` in the man page (from .SY to .YS), caller frees. */
+static char *man_synopsis_of(const char *syn, const char *cmd)
+{
+	char want[64];
+	const char *chunk, *end;
+	snprintf(want, sizeof(want), "\n.SY \"kpi %s\"\n", cmd);
+	chunk = strstr(syn, want);
+	if (!chunk)
+		fail_msg("man page SYNOPSIS lacks 'kpi %s'", cmd);
+	end = strstr(chunk, "\n.YS");
+	assert_non_null(end);
+	return strndup(chunk, (size_t)(end - chunk));
+}
+
+/* An option's entry in --help: from its line to the next option's, caller
+ * frees. */
+static char *help_entry(const char *help, const char *opt)
+{
+	const char *a = strstr(help, opt), *b;
+	assert_non_null(a);
+	for (b = strchr(a, '\n'); b && strncmp(b + 1, "        ", 8) == 0; b = strchr(b + 1, '\n'))
+		;
+	return strndup(a, b ? (size_t)(b - a) : strlen(a));
+}
+
 static void test_docs__week_values_agree_with_the_parser(void **state)
 {
 	char names[16][32], *man = man_page(), *syn = section(man, ".SH SYNOPSIS", ".SH DESCRIPTION");
@@ -116,7 +151,7 @@ static void test_docs__week_values_agree_with_the_parser(void **state)
 	for (size_t i = 0; i < n; i++) {
 		it_run_result r;
 		const char *usage, *opt;
-		char want[64], *line, *chunk, *next;
+		char *line;
 		help_of(&r, names[i]);
 		opt = strstr(r.out, "--week WEEK");
 		if (!opt) {
@@ -130,16 +165,12 @@ static void test_docs__week_values_agree_with_the_parser(void **state)
 		line = strndup(usage, (size_t)(strchr(usage, ']') - usage));
 		expect_week_values(names[i], "the usage line", line);
 		free(line);
-		/* the option's help */
-		line = strndup(opt, (size_t)(strchr(opt, '\n') - opt));
+		/* the option's help (wrapped over lines) */
+		line = help_entry(r.out, "--week WEEK");
 		expect_week_values(names[i], "the --week help", line);
 		free(line);
-		/* the SYNOPSIS of the command, up to the next .br */
-		snprintf(want, sizeof(want), "\n.B kpi %s\n", names[i]);
-		chunk = strstr(syn, want);
-		assert_non_null(chunk);
-		next = strstr(chunk + 1, ".br");
-		line = strndup(chunk, next ? (size_t)(next - chunk) : strlen(chunk));
+		/* the SYNOPSIS of the command */
+		line = man_synopsis_of(syn, names[i]);
 		if (!strstr(line, "--week"))
 			fail_msg("man page SYNOPSIS of kpi %s lacks --week", names[i]);
 		expect_week_values(names[i], "the man page SYNOPSIS", line);
@@ -147,10 +178,17 @@ static void test_docs__week_values_agree_with_the_parser(void **state)
 		it_run_free(&r);
 	}
 	assert_int_equal(with_week, 4); /* query, explain, pack, publish */
-	/* the man page's --week option */
+	/* every --week option of the man page */
 	{
-		char *opts = section(man, "--week \" \\fIWEEK\\fR\"", ".TP");
-		expect_week_values("(all)", "the man page's OPTIONS", opts);
+		char *opts = section(man, ".SH OPTIONS", ".SH ENVIRONMENT");
+		size_t found = 0;
+		for (const char *p = opts; (p = strstr(p, "--week \" \\fIWEEK\\fR\"")); p++, found++) {
+			const char *end = strstr(p, ".TP");
+			char *entry = strndup(p, end ? (size_t)(end - p) : strlen(p));
+			expect_week_values("(man page)", "the man page's OPTIONS", entry);
+			free(entry);
+		}
+		assert_true(found >= 3); /* query and explain share one; pack; publish */
 		free(opts);
 	}
 	/* the parser: explain reads no database, so it shows what --week takes */
@@ -176,6 +214,198 @@ static void test_docs__week_values_agree_with_the_parser(void **state)
 		}
 	}
 	free(syn);
+	free(man);
+}
+
+/* The standard checks of every command (postgres' program_help_ok,
+ * program_options_handling_ok): --help and -h and `kpi help CMD` print the
+ * same help, --version and -V print "kpi VERSION", an unknown option and an
+ * option without its argument are usage errors: exit 2 and one line "kpi
+ * CMD: ..." on stderr, or for kpi alert exit 3 and "KPI UNKNOWN - ..." on
+ * stdout. Every option the help lists is in the command's man page SYNOPSIS. */
+static void test_docs__every_command_handles_help_version_and_bad_options(void **state)
+{
+	char names[16][32], *man = man_page(), *syn = section(man, ".SH SYNOPSIS", ".SH DESCRIPTION"), version[64];
+	size_t n = commands(names);
+	(void)state;
+	snprintf(version, sizeof(version), "kpi %s\n", kpi_version());
+	for (size_t i = 0; i < n; i++) {
+		const char *cmd = names[i];
+		bool nagios = strcmp(cmd, "alert") == 0;
+		it_run_result help, r;
+		char want[64], *msyn = man_synopsis_of(syn, cmd);
+		const char *with_arg = NULL;
+
+		help_of(&help, cmd);
+		snprintf(want, sizeof(want), "usage: kpi %s", cmd);
+		if (strncmp(help.out, want, strlen(want)) != 0)
+			fail_msg("kpi %s --help does not start with '%s': %s", cmd, want, help.out);
+		assert_contains(help.out, "-V, --version");
+		assert_contains(help.out, "exit status");
+		{
+			const char *a1[] = { "kpi", cmd, "-h", NULL }, *a2[] = { "kpi", "help", cmd, NULL };
+			const char *const *variants[] = { a1, a2 };
+			for (int v = 0; v < 2; v++) {
+				it_run(&r, variants[v], NULL, 20);
+				assert_int_equal(r.status, 0);
+				if (strcmp(r.out, help.out) != 0)
+					fail_msg("kpi %s %s differs from kpi %s --help", variants[v][1], variants[v][2], cmd);
+				it_run_free(&r);
+			}
+		}
+		{
+			const char *a1[] = { "kpi", cmd, "--version", NULL }, *a2[] = { "kpi", cmd, "-V", NULL };
+			const char *const *variants[] = { a1, a2 };
+			for (int v = 0; v < 2; v++) {
+				it_run(&r, variants[v], NULL, 20);
+				assert_int_equal(r.status, 0);
+				assert_string_equal(r.out, version);
+				assert_string_equal(r.err, "");
+				it_run_free(&r);
+			}
+		}
+		/* every option of the help is in the man page's SYNOPSIS; note one
+		 * that takes an argument */
+		for (const char *p = help.out; (p = strstr(p, "\n  ")); p++) {
+			char opt[64];
+			if (sscanf(p, "\n  -%*c, --%62[a-z-]", opt) != 1 && sscanf(p, "\n      --%62[a-z-]", opt) != 1)
+				continue;
+			if (strcmp(opt, "help") == 0 || strcmp(opt, "version") == 0)
+				continue;
+			snprintf(want, sizeof(want), "--%s", opt);
+			if (!strstr(msyn, want))
+				fail_msg("kpi %s: --%s is in --help but not in the man page's SYNOPSIS", cmd, opt);
+			snprintf(want, sizeof(want), "--%s ", opt);
+			if (!with_arg && strstr(p, want) && strstr(p, want) < strchr(p + 1, '\n'))
+				with_arg = strstr(p, "--") + 2;
+		}
+		/* an unknown option */
+		{
+			const char *argv[] = { "kpi", cmd, "--no-such-option", NULL };
+			it_run(&r, argv, NULL, 20);
+			assert_int_equal(r.status, nagios ? 3 : 2);
+			if (nagios) {
+				assert_contains(r.out, "KPI UNKNOWN - unknown option '--no-such-option' (see kpi alert --help)");
+			} else {
+				snprintf(want, sizeof(want), "kpi %s: unknown option '--no-such-option'", cmd);
+				assert_contains(r.err, want);
+				assert_int_equal(it_count_lines(r.err), 1);
+				assert_string_equal(r.out, "");
+			}
+			it_run_free(&r);
+		}
+		/* an option without its argument */
+		if (with_arg) {
+			char opt[64];
+			const char *argv[] = { "kpi", cmd, opt, NULL };
+			snprintf(opt, sizeof(opt), "--%.*s", (int)strcspn(with_arg, " "), with_arg);
+			it_run(&r, argv, NULL, 20);
+			assert_int_equal(r.status, nagios ? 3 : 2);
+			snprintf(want, sizeof(want), "option '%s' needs an argument", opt);
+			assert_contains(nagios ? r.out : r.err, want);
+			it_run_free(&r);
+		}
+		free(msyn);
+		it_run_free(&help);
+	}
+	/* kpi help alone is kpi --help; an unknown command is a usage error */
+	{
+		const char *a1[] = { "kpi", "help", NULL }, *a2[] = { "kpi", "--help", NULL };
+		const char *a3[] = { "kpi", "help", "no-such-command", NULL }, *a4[] = { "kpi", "help", "__gen", NULL };
+		it_run_result r1, r2;
+		it_run(&r1, a1, NULL, 20);
+		it_run(&r2, a2, NULL, 20);
+		assert_int_equal(r1.status, 0);
+		assert_string_equal(r1.out, r2.out);
+		assert_null(strstr(r1.out, "__")); /* the hidden commands stay hidden */
+		it_run_free(&r1);
+		it_run_free(&r2);
+		it_run(&r1, a3, NULL, 20);
+		assert_int_equal(r1.status, 2);
+		assert_string_equal(r1.out, "");
+		assert_string_equal(r1.err, "kpi help: unknown command 'no-such-command' (see kpi --help)\n");
+		it_run_free(&r1);
+		it_run(&r1, a4, NULL, 20);
+		assert_int_equal(r1.status, 2);
+		it_run_free(&r1);
+	}
+	free(syn);
+	free(man);
+}
+
+/* Typed options: the parser checks them before anything runs, and says
+ * what they take. */
+static void test_docs__typed_options_are_checked_by_the_parser(void **state)
+{
+	static const struct {
+		const char *argv[8];
+		const char *must;
+	} cases[] = {
+		{ { "kpi", "query", "adoption_split", "--format", "xml", NULL }, "kpi query: --format 'xml': expected table, csv or json" },
+		{ { "kpi", "list", "--format", "csv", NULL }, "kpi list: --format 'csv': expected table or json" },
+		{ { "kpi", "list", "-f", "", NULL }, "kpi list: --format '': expected table or json" },
+		{ { "kpi", "query", "adoption_split", "--weeks", "61", NULL }, "kpi query: --weeks '61': expected a whole number 1..60" },
+		{ { "kpi", "explain", "adoption_split", "-n", "2x", NULL }, "kpi explain: --weeks '2x': expected a whole number 1..60" },
+		{ { "kpi", "seed", "demo", "--scale", "0", NULL }, "kpi seed: --scale '0': expected a whole number 1..100000" },
+		{ { "kpi", "seed", "nope", NULL }, "kpi seed: unknown dataset 'nope': expected demo or scale" },
+		{ { "kpi", "pack", "--week", "2025-W53", NULL }, "kpi pack: --week '2025-W53': 2025 has 52 ISO weeks" },
+		{ { "kpi", "publish", "--week", "next", "--cloudwatch", NULL }, "kpi publish: --week 'next': expected YYYY-Www (e.g. 2026-W07), last or current" },
+		{ { "kpi", "publish", "--prom-textfile", "", NULL }, "kpi publish: --prom-textfile needs a path" },
+		{ { "kpi", "render", "--out", "/tmp", NULL }, "kpi render: missing --snapshot FILE" },
+		{ { "kpi", "query", "--no-color=yes", "all", NULL }, "kpi query: option '--no-color' takes no argument" },
+		{ { "kpi", "verify", "a", "b", NULL }, "kpi verify: unexpected argument 'b' (see kpi verify --help)" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		it_run_result r;
+		char want[256];
+		it_run(&r, cases[i].argv, NULL, 20);
+		snprintf(want, sizeof(want), "%s\n", cases[i].must);
+		if (r.status != 2 || strcmp(r.err, want) != 0 || r.out[0])
+			fail_msg("kpi %s ...: exit %d, stderr '%s', expected exit 2 and '%s'", cases[i].argv[1], r.status,
+			         r.err, cases[i].must);
+		it_run_free(&r);
+	}
+	/* --opt=value and the defaults: --weeks=2 --week=2026-W46 is the same window as -n 2 -w 2026-W46 */
+	{
+		const char *a1[] = { "kpi", "explain", "adoption_split", "--weeks=2", "--week=2026-W46", NULL };
+		const char *a2[] = { "kpi", "explain", "adoption_split", "-n", "2", "-w", "2026-W46", NULL };
+		const char *env[] = { "KPI_NOW=2026-11-18T12:00:00Z", NULL };
+		it_run_result r1, r2;
+		it_run(&r1, a1, env, 20);
+		it_run(&r2, a2, env, 20);
+		assert_int_equal(r1.status, 0);
+		assert_string_equal(r1.out, r2.out);
+		assert_contains(r1.out, "= 2026-11-02T00:00:00Z"); /* $1 from: two weeks ending with W46 */
+		it_run_free(&r1);
+		it_run_free(&r2);
+	}
+}
+
+/* kpi --help's exit codes are the man page's EXIT STATUS (both come from
+ * the tables in tools/opts.c; this reads what the user reads). */
+static void test_docs__exit_codes_agree(void **state)
+{
+	it_run_result r;
+	const char *argv[] = { "kpi", "--help", NULL };
+	char *man = man_page(), *ex = section(man, ".SH EXIT STATUS", ".SH FILES");
+	(void)state;
+	it_run(&r, argv, NULL, 20);
+	for (int code = 0; code <= 8; code++) {
+		char want[32];
+		snprintf(want, sizeof(want), "\n  %d  ", code);
+		if (!strstr(r.out, want))
+			fail_msg("kpi --help lacks exit status %d", code);
+		snprintf(want, sizeof(want), ".TP\n.B %d\n", code);
+		if (!strstr(ex, want))
+			fail_msg("the man page's EXIT STATUS lacks %d", code);
+	}
+	assert_contains(r.out, "3  UNKNOWN: ");
+	assert_contains(ex, "\\fBUNKNOWN\\fR: ");
+	assert_contains(r.out, "2  usage error: bad option, malformed week, unknown KPI");
+	assert_contains(ex, "usage error: bad option, malformed week, unknown KPI");
+	it_run_free(&r);
+	free(ex);
 	free(man);
 }
 
@@ -281,6 +511,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_docs__every_command_in_the_man_page),
 		cmocka_unit_test(test_docs__week_values_agree_with_the_parser),
+		cmocka_unit_test(test_docs__every_command_handles_help_version_and_bad_options),
+		cmocka_unit_test(test_docs__typed_options_are_checked_by_the_parser),
+		cmocka_unit_test(test_docs__exit_codes_agree),
 		cmocka_unit_test(test_docs__demo_weeks_are_the_dataset_s),
 		cmocka_unit_test(test_docs__every_environment_variable_documented),
 	};

@@ -1,8 +1,9 @@
 /*
  * Integration: bad input through the kpi command. Every failure must give its
- * documented exit code (tools/opts.h: 2 usage, 3 config, 4 source, 5 timeout,
- * 6 contract), exactly one line on stderr, nothing on stdout (no partial
- * table), no crash and no hang; secrets never appear in any output.
+ * documented exit code (kpi_exit_codes in tools/opts.c: 2 usage, 3 config,
+ * 4 source, 5 timeout, 6 contract), exactly one line on stderr, nothing on
+ * stdout (no partial table), no crash and no hang; secrets never appear in
+ * any output.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -297,7 +298,7 @@ static void test_statement_timeout(void **state)
 	it_db_drop(db);
 }
 
-/* Queries whose result breaks the contract (SPEC §5): exit 6, the message names
+/* Queries whose result breaks the contract (docs/configuration.md, the result contract): exit 6, the message names
  * the KPI and the query file. With `all`, the KPI before it succeeded, yet
  * nothing is printed. */
 static void test_result_contract(void **state)

@@ -3,7 +3,7 @@
  * hand-built cohort, through kpi_collect and `kpi query --format json`, plus
  * the exact JSON shape of `kpi query legacy_coverage_pct --weeks 4`.
  *
- * Definitions (SPEC §4), as of T:
+ * Definitions (docs/kpis.md), as of T:
  *   cohort:  provider legacy, created_at < T, a revision created before T, a
  *            design event with at in [T - 90 days, T)
  *   latest revision: the highest revision number created before T

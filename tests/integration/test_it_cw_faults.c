@@ -271,7 +271,7 @@ static void test_cw_faults__minute_datapoints_feed_an_m_of_n_alarm(void **state)
 	char body[2048], scr[2600], *enc;
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
-	kpi_cw_datapoint_set *set = NULL;
+	kpi_datapoint_set *set = NULL;
 	kpi_alarm_rule rule;
 	kpi_error err = KPI_ERROR_INIT;
 	const kpi_def *d;
@@ -297,8 +297,8 @@ static void test_cw_faults__minute_datapoints_feed_an_m_of_n_alarm(void **state)
 	assert_int_equal(kpi_config_load(&cfg, NULL, &err), 0);
 	assert_int_equal(kpi_catalog_load(&cat, cfg->catalog_path, &err), 0);
 	d = kpi_catalog_find(cat, "api_error_rate_pct");
-	if (kpi_cloudwatch_datapoints(&set, cfg, d, from, to, 60, &err))
-		fail_msg("kpi_cloudwatch_datapoints: %s", err.message);
+	if (kpi_source_datapoints(&set, cfg, d, from, to, 60, &err))
+		fail_msg("kpi_source_datapoints: %s", err.message);
 	assert_int_equal(set->nsets, 1);
 	assert_string_equal(set->sets[0].labels[0], LB);
 	assert_int_equal(set->sets[0].n, 7);
@@ -313,10 +313,10 @@ static void test_cw_faults__minute_datapoints_feed_an_m_of_n_alarm(void **state)
 	set->sets[0].values[2] = 0.5;
 	assert_int_equal(kpi_alarm_eval(&rule, set->sets[0].values, set->sets[0].present, set->sets[0].n, KPI_ALARM_ALARM),
 	                 KPI_ALARM_OK);
-	kpi_cw_datapoint_set_free(set);
+	kpi_datapoint_set_free(set);
 	/* a period unfit for the data's age is refused before any request */
 	it_responder_clear(resp);
-	assert_int_equal(kpi_cloudwatch_datapoints(&set, cfg, d, from - 30 * 86400, from - 30 * 86400 + 600, 60, &err),
+	assert_int_equal(kpi_source_datapoints(&set, cfg, d, from - 30 * 86400, from - 30 * 86400 + 600, 60, &err),
 	                 KPI_EUSAGE);
 	assert_contains(err.message, "multiple of 300 s");
 	assert_int_equal(it_responder_count(resp), 0);

@@ -1,7 +1,7 @@
 /*
  * Integration: outage_drill_success_pct (and the coverage it depends on).
  *
- * SPEC §4: over drills with started_at in W, succeeded / (succeeded + failed)
+ * docs/kpis.md: over drills with started_at in W, succeeded / (succeeded + failed)
  * x 100 of their legacy export jobs (drill_id set), whenever those finished;
  * queued/running ones ignored. The threshold (= 100) applies only when
  * legacy_coverage_pct as of each drill's started_at met its target (>= 95,
@@ -177,7 +177,7 @@ static void test_outage_drill_success_pct(void **state)
  * override moves it: at >= 96, 95.65 % no longer meets it and W11 (d3) and W12
  * (d4) become not_applicable. With no drill W14 stays no_data. (W15 is left
  * out: a drill below target with no finished job is both "not_applicable" and
- * "null, no_data" by SPEC §4's wording.) */
+ * "null, no_data" by docs/kpis.md's wording.) */
 static void test_outage_drill_coverage_target_override(void **state)
 {
 	(void)state;

@@ -170,12 +170,12 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 		for (size_t i = 0; i < db->cat->nkpis; i++) {
 			const kpi_def *d = &db->cat->kpis[i];
 			const kpi_not_collected *n = &snap->not_collected[k];
-			if (d->source != KPI_SOURCE_CLOUDWATCH || kpi_cloudwatch_configured(db->cfg, d))
+			if (kpi_source_configured(db->cfg, d, NULL))
 				continue;
 			assert_true(k < snap->nnot_collected);
 			assert_string_equal(n->kpi, d->id);
 			assert_string_equal(n->title, d->title);
-			assert_int_equal(n->source, KPI_SOURCE_CLOUDWATCH);
+			assert_string_equal(n->source, "cloudwatch");
 			assert_int_equal(n->gating, d->gating);
 			assert_string_equal(n->reason, "CloudWatch not configured");
 			assert_non_null(strstr(n->detail, strcmp(d->labels[0].name, "queue") == 0 ? "KPI_CW_QUEUES"
@@ -344,7 +344,23 @@ static void test_pack_demo_xlsx_equals_query_and_converts(void **state)
 	it_run_free(&r);
 	if (kpi_pack_verify(out, &n, &err))
 		fail_msg("verify: %s", err.message);
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 14);
+
+	/* the pack's CSV is the query's, byte for byte */
+	{
+		const char *argv[] = { "kpi", "query", "all", "--week", "2026-W46", "--weeks", "12", "--format", "csv",
+			               "--db", db->conninfo, NULL };
+		char csv[600];
+		char *text = NULL;
+		it_run(&r, argv, env, 60);
+		if (r.status != 0)
+			fail_msg("kpi query exited %d: %s", r.status, r.err);
+		snprintf(csv, sizeof(csv), "%s/kpi-2026-W46.csv", out);
+		assert_int_equal(kpi__read_file(&text, NULL, csv, NULL), 0);
+		assert_string_equal(text, r.out);
+		free(text);
+		it_run_free(&r);
+	}
 
 	/* the workbook's numbers are the query's */
 	{

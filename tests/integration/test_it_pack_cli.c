@@ -102,7 +102,7 @@ static void test_render_verify(void **state)
 	{
 		const char *argv[] = { "kpi", "verify", out, NULL };
 		run_ok(&r, argv);
-		snprintf(expect, sizeof(expect), "OK: %s: 9 files match manifest.json\n", out);
+		snprintf(expect, sizeof(expect), "OK: %s: 10 files match manifest.json\n", out);
 		assert_string_equal(r.out, expect);
 		it_run_free(&r);
 	}
@@ -126,7 +126,7 @@ static void test_render_verify(void **state)
 		fclose(f);
 		snprintf(must, sizeof(must),
 		         "manifest.json:3:19: tool_version: the pack was written by kpi 9.9.9, this is kpi %s: "
-		         "verify it with kpi 9.9.9 (its 9 files do match",
+		         "verify it with kpi 9.9.9 (its 10 files do match",
 		         kpi_version());
 		{
 			const char *argv[] = { "kpi", "verify", out, NULL };

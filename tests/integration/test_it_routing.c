@@ -1,7 +1,7 @@
 /*
  * Integration: routing_mismatch_critical and routing_mismatch_rate.
  *
- * SPEC §4: critical = decisions with decided_at in W where provider_metadata
+ * docs/kpis.md: critical = decisions with decided_at in W where provider_metadata
  * <> route_outcome, except legacy -> owned when design_migrated (servable);
  * threshold = 0; a count, 0 when none. rate = all mismatches (servable ones
  * included) / decisions x 100 by decided_by; null + no_data for a layer

@@ -151,7 +151,7 @@ void snapfix_not_collected(kpi_snapshot *snap, const char *id, const char *title
 	n = &snap->not_collected[snap->nnot_collected++];
 	n->kpi = xstrdup(id);
 	n->title = xstrdup(title);
-	n->source = KPI_SOURCE_CLOUDWATCH;
+	n->source = xstrdup("cloudwatch");
 	n->gating = gating;
 	n->reason = xstrdup(reason);
 	n->detail = xstrdup(detail);

@@ -199,6 +199,7 @@ static void def_from(kpi_def *d, const char *json)
 {
 	memset(d, 0, sizeof(*d));
 	d->id = (char *)"t";
+	d->source = (char *)"cloudwatch"; /* its own object may hold the rule, as catalogues did before "alarm" */
 	d->threshold.op = KPI_OP_LE;
 	d->threshold.target = 1;
 	d->raw = json_loads(json, 0, NULL);
@@ -221,8 +222,7 @@ static void test_alarm_rule_of__reads_the_catalogue_entry(void **state)
 	assert_int_equal(r.threshold.op, KPI_OP_LE); /* the KPI's own */
 	json_decref(d.raw);
 
-	def_from(&d, "{\"cloudwatch\": {\"alarm\": {\"evaluation_periods\": 3,"
-	             " \"threshold\": {\"op\": \"<=\", \"target\": 500}}}}");
+	def_from(&d, "{\"alarm\": {\"evaluation_periods\": 3, \"threshold\": {\"op\": \"<=\", \"target\": 500}}}");
 	assert_int_equal(kpi_alarm_rule_of(&r, &d, &err), 0);
 	assert_int_equal(r.datapoints_to_alarm, 3); /* defaults to N */
 	assert_double_equal(r.threshold.target, 500);
@@ -244,7 +244,10 @@ static void test_alarm_rule_of__errors_name_the_kpi_and_key(void **state)
 		{ "{\"cloudwatch\": {\"alarm\": {\"evaluation_periods\": 0}}}", KPI_ECONFIG, "evaluation_periods" },
 		{ "{\"cloudwatch\": {\"alarm\": {\"period_seconds\": 90}}}", KPI_ECONFIG, "period_seconds" },
 		{ "{\"cloudwatch\": {\"alarm\": {\"treat_missing_data\": \"maybe\"}}}", KPI_ECONFIG, "treat_missing_data" },
-		{ "{\"cloudwatch\": {\"alarm\": {\"periods\": 5}}}", KPI_ECONFIG, "unknown key 'periods'" },
+		{ "{\"cloudwatch\": {\"alarm\": {\"periods\": 5}}}", KPI_ECONFIG, "unknown key 'periods' in cloudwatch.alarm" },
+		{ "{\"alarm\": {\"periods\": 5}}", KPI_ECONFIG, "unknown key 'periods' in alarm" },
+		{ "{\"alarm\": {\"evaluation_periods\": 2, \"datapoints_to_alarm\": 3}}", KPI_ECONFIG,
+		  "alarm.datapoints_to_alarm (3) exceeds" },
 		{ "{\"cloudwatch\": {\"alarm\": {\"threshold\": {\"op\": \"~\", \"target\": 1}}}}", KPI_ECONFIG, "op" },
 	};
 	(void)state;

@@ -6,6 +6,7 @@
  */
 #include "unit.h"
 #include "alert/alert_internal.h"
+#include "alert/sinks/sink.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -658,6 +659,16 @@ static void test_nagios__lines_with_perfdata(void **state)
 	assert_string_equal(s, "KPI CRITICAL - job_latency_seconds[kind=export,path=owned,stat=p95] 1234.5 s > 600 s | "
 	                       "job_latency_seconds[kind:export,path:owned,stat:p95]=1234.5s;;600");
 	free(s);
+	/* huge values as the perfdata writes them, never a 309-digit "%.0f" cut short */
+	s = nagios(KPI_ALERT_FIRING, KPI_ALERT_SEV_CRITICAL, "sqs_queue_depth", "", 1.7976931348623157e308, "count",
+	           KPI_OP_LE, 1e15, 0, "");
+	assert_string_equal(s, "KPI CRITICAL - sqs_queue_depth 1.7976931348623157e+308 > 1e+15 | "
+	                       "sqs_queue_depth=1.7976931348623157e+308;;1e+15");
+	free(s);
+	s = nagios(KPI_ALERT_OK, KPI_ALERT_SEV_CRITICAL, "sqs_queue_depth", "", 999999999999999, "count", KPI_OP_LE, 1e15,
+	           0, "");
+	assert_string_equal(s, "KPI OK - sqs_queue_depth 999999999999999 <= 1e+15 | sqs_queue_depth=999999999999999;;1e+15");
+	free(s);
 }
 
 static void test_nagios__report_summary_when_nothing_changed(void **state)
@@ -784,6 +795,14 @@ static kpi__alert_settings *settings_from(const char *json, kpi_catalog **cat, k
 	return st;
 }
 
+/* Where a sink delivers, as its type says (static buffer). */
+static const char *where_of(const kpi__sink *s)
+{
+	static char buf[1024];
+	s->type->where(buf, sizeof(buf), s->state);
+	return buf;
+}
+
 static void test_settings__sinks_secrets_from_environment(void **state)
 {
 	kpi_error err = KPI_ERROR_INIT;
@@ -807,11 +826,13 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	if (rc)
 		fail_msg("%s", err.message);
 	assert_int_equal(st->nsinks, 3);
-	assert_string_equal(st->sinks[0].secret, "R0UT1NGKEY-secret");
-	assert_string_equal(st->sinks[0].url, "https://events.pagerduty.com");
+	assert_string_equal(st->sinks[0].type->name, "pagerduty");
+	assert_string_equal(where_of(&st->sinks[0]), "https://events.pagerduty.com/v2/enqueue");
 	assert_int_equal(st->sinks[0].min_severity, KPI_ALERT_SEV_CRITICAL);
 	assert_int_equal(st->sinks[1].timeout_ms, 2000);
-	assert_string_equal(st->sinks[2].argv[1], "-u");
+	assert_string_equal(where_of(&st->sinks[1]), "the URL in $KPI_TEST_HOOK"); /* never the URL itself */
+	assert_string_equal(where_of(&st->sinks[2]), "/bin/cat");
+	assert_true(st->sinks[0].type->test_resolves && !st->sinks[1].type->test_resolves);
 	assert_string_equal(st->dedupe_prefix, "site-a");
 	/* the shipped catalogue's alerting KPIs */
 	assert_int_equal(st->nrules, 7); /* 5 Postgres, 2 CloudWatch */
@@ -827,9 +848,86 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	assert_contains(err.message, "would put a secret in the config file");
 	st = settings_from("{\"alert\": {\"sinks\": {\"s\": {\"type\": \"carrier-pigeon\"}}}}", &cat, &err, &rc);
 	assert_int_equal(rc, KPI_ECONFIG);
-	assert_contains(err.message, "type must be");
+	/* the registry's types, in registration order */
+	assert_contains(err.message, "type must be pagerduty, slack, webhook, sns, command or alertmanager");
+	/* a key of another type is unknown to this one */
+	st = settings_from("{\"alert\": {\"sinks\": {\"c\": {\"type\": \"command\", \"argv\": [\"true\"], \"topic_arn\": \"x\"}}}}",
+	                   &cat, &err, &rc);
+	assert_int_equal(rc, KPI_ECONFIG);
+	assert_contains(err.message, "sink 'c' (command): unknown key 'topic_arn'");
 	unsetenv("KPI_TEST_ROUTING_KEY");
 	unsetenv("KPI_TEST_HOOK");
+	kpi_catalog_free(cat);
+}
+
+/* The Alertmanager sink's keys: base URLs (not secret), credentials from
+ * the environment only (the encoded basic credentials scrubbed too). */
+static void test_settings__alertmanager_sink_keys_and_secrets(void **state)
+{
+	static const struct {
+		const char *sink;
+		const char *error;
+	} bad[] = {
+		{ "{\"type\": \"alertmanager\"}", "sink 'am' (alertmanager): urls must be an array of 1 to 16" },
+		{ "{\"type\": \"alertmanager\", \"urls\": []}", "urls must be an array" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"am:9093\"]}", "sink 'am' (alertmanager): urls must start with https://" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://kpi:pw@am:9093\"]}", "a user:password@ in urls would put a secret" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"bearer_token\": \"t0k3n\"}",
+		  "sink 'am': 'bearer_token' would put a secret in the config file; name the environment variable that "
+		  "holds it (bearer_token_env)" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"basic_auth_password\": \"pw\"}", "(basic_auth_password_env)" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"basic_auth_password_env\": \"KPI_TEST_AM_PASSWORD\"}",
+		  "basic_auth_password_env needs basic_auth_user" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"basic_auth_user\": \"kpi\", \"basic_auth_password_env\": "
+		  "\"KPI_TEST_AM_PASSWORD\", \"bearer_token_env\": \"KPI_TEST_AM_TOKEN\"}",
+		  "basic auth or a bearer token, not both" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"bearer_token_env\": \"KPI_TEST_AM_UNSET\"}",
+		  "sink 'am': environment variable KPI_TEST_AM_UNSET is not set" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"resolve_timeout\": \"30s\"}",
+		  "resolve_timeout must be a duration from 1m to 7d" },
+		{ "{\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"generator_url\": \"grafana\"}",
+		  "generator_url must start with https://" },
+	};
+	kpi_error err = KPI_ERROR_INIT;
+	kpi__alert_settings *st;
+	kpi_catalog *cat = NULL;
+	char cfg[1024];
+	int rc;
+	(void)state;
+	setenv("KPI_TEST_AM_PASSWORD", "am-s3cr3t-pass", 1);
+	setenv("KPI_TEST_AM_TOKEN", "am-b3arer-t0ken", 1);
+	unsetenv("KPI_TEST_AM_UNSET");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cfg, sizeof(cfg), "{\"alert\": {\"sinks\": {\"am\": %s}}}", bad[i].sink);
+		st = settings_from(cfg, &cat, &err, &rc);
+		if (rc != KPI_ECONFIG)
+			fail_msg("case %zu: accepted", i);
+		assert_null(st);
+		assert_contains(err.message, bad[i].error);
+		assert_contains(err.message, ":1:");
+		assert_not_contains(err.message, "am-s3cr3t-pass");
+	}
+	st = settings_from("{\"alert\": {\"sinks\": {\"am\": {\"type\": \"alertmanager\", \"urls\": [\"http://am1:9093/\", "
+	                   "\"https://am2.example.com/prefix\"], \"basic_auth_user\": \"kpi\", \"basic_auth_password_env\": "
+	                   "\"KPI_TEST_AM_PASSWORD\", \"resolve_timeout\": \"30m\"},"
+	                   " \"am2\": {\"type\": \"alertmanager\", \"urls\": [\"http://am\"], \"bearer_token_env\": \"KPI_TEST_AM_TOKEN\"}}}}",
+	                   &cat, &err, &rc);
+	if (rc)
+		fail_msg("%s", err.message);
+	assert_string_equal(st->sinks[0].type->name, "alertmanager");
+	assert_string_equal(where_of(&st->sinks[0]),
+	                    "http://am1:9093/api/v2/alerts, https://am2.example.com/prefix/api/v2/alerts");
+	assert_true(st->sinks[0].type->refresh_every_run);
+	assert_true(st->sinks[0].type->test_resolves);
+	{
+		/* base64("kpi:am-s3cr3t-pass"), the password and the token */
+		char msg[256] = "401 Basic a3BpOmFtLXMzY3IzdC1wYXNz for am-s3cr3t-pass, Bearer am-b3arer-t0ken";
+		kpi__scrub(msg, sizeof(msg), st->secrets);
+		assert_string_equal(msg, "401 Basic [redacted] for [redacted], Bearer [redacted]");
+	}
+	kpi__alert_settings_free(st);
+	unsetenv("KPI_TEST_AM_PASSWORD");
+	unsetenv("KPI_TEST_AM_TOKEN");
 	kpi_catalog_free(cat);
 }
 
@@ -894,6 +992,7 @@ int main(void)
 		cmocka_unit_test(test_duration__parse_and_format),
 		cmocka_unit_test(test_rule_parse__keys_and_errors),
 		cmocka_unit_test(test_settings__sinks_secrets_from_environment),
+		cmocka_unit_test(test_settings__alertmanager_sink_keys_and_secrets),
 		cmocka_unit_test(test_settings__rules_from_catalogue_and_overrides),
 	};
 	return cmocka_run_group_tests_name("alert", tests, NULL, NULL);

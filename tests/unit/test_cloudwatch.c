@@ -305,7 +305,7 @@ static void test_cw_spec__shipped_query_files_load(void **state)
 	for (size_t i = 0; i < cat->nkpis; i++) {
 		kpi__cw_spec spec;
 		kpi_alarm_rule rule;
-		if (cat->kpis[i].source != KPI_SOURCE_CLOUDWATCH)
+		if (strcmp(cat->kpis[i].source, "cloudwatch") != 0)
 			continue;
 		ncw++;
 		if (kpi__cw_spec_load(&spec, cfg, &cat->kpis[i], &err))
@@ -382,6 +382,17 @@ static void test_cw_spec__bad_query_files(void **state)
 	kpi_config_free(cfg);
 }
 
+/* Load a config and check its sources' settings, as the tools do. */
+static int load_checked(kpi_config **cfg, const char *path, kpi_error *err)
+{
+	int rc = kpi_config_load(cfg, path, err);
+	if (rc == 0 && (rc = kpi_sources_check(*cfg, NULL, err))) {
+		kpi_config_free(*cfg);
+		*cfg = NULL;
+	}
+	return rc;
+}
+
 static void test_cw_settings__environment_overrides_and_queue_lists(void **state)
 {
 	kpi_config *cfg;
@@ -403,11 +414,11 @@ static void test_cw_settings__environment_overrides_and_queue_lists(void **state
 	assert_int_equal(kpi__cw_settings_load(&s, cfg, &err), 0); /* a copy: later changes do not count */
 	kpi__cw_settings_release(&s);
 	kpi_config_free(cfg);
-	assert_int_equal(kpi_config_load(&cfg, NULL, &err), KPI_ECONFIG); /* checked at load */
+	assert_int_equal(load_checked(&cfg, NULL, &err), KPI_ECONFIG); /* checked when a run is set up */
 	assert_contains(err.message, "'a' is listed twice");
 	setenv("KPI_CW_QUEUES", "a", 1);
 	setenv("KPI_CW_DEADLINE_SECONDS", "soon", 1);
-	assert_int_equal(kpi_config_load(&cfg, NULL, &err), KPI_ECONFIG);
+	assert_int_equal(load_checked(&cfg, NULL, &err), KPI_ECONFIG);
 	assert_contains(err.message, "KPI_CW_DEADLINE_SECONDS");
 	unsetenv("KPI_CW_LOAD_BALANCER");
 	unsetenv("KPI_CW_QUEUES");
@@ -427,17 +438,17 @@ static void test_cw_settings__config_file_positions(void **state)
 	f = fopen(path, "w");
 	fputs("{\n  \"cloudwatch\": {\n    \"load_balancer\": \"app/x/1\",\n    \"queues\": [\"q1\", 7]\n  }\n}\n", f);
 	fclose(f);
-	assert_int_equal(kpi_config_load(&cfg, path, &err), KPI_ECONFIG);
+	assert_int_equal(load_checked(&cfg, path, &err), KPI_ECONFIG);
 	assert_error_at(&err, path, "7]", 0);
 	f = fopen(path, "w");
 	fputs("{\"cloudwatch\": {\"load_balancer\": \"app/x/1\", \"deadline_seconds\": -1}}", f);
 	fclose(f);
-	assert_int_equal(kpi_config_load(&cfg, path, &err), KPI_ECONFIG);
+	assert_int_equal(load_checked(&cfg, path, &err), KPI_ECONFIG);
 	assert_contains(err.message, "deadline_seconds");
 	f = fopen(path, "w");
 	fputs("{\"cloudwatch\": {\"load_balancer\": \"app/x/1\", \"queues\": [\"q1\"], \"region\": \"eu-west-1\"}}", f);
 	fclose(f);
-	assert_int_equal(kpi_config_load(&cfg, path, &err), 0);
+	assert_int_equal(load_checked(&cfg, path, &err), 0);
 	kpi_config_free(cfg);
 	unlink(path);
 	rmdir(dir);

@@ -5,6 +5,7 @@
  * by the test (pos_of), so they follow the fixture if it is edited.
  */
 #include "unit.h"
+#include <unistd.h>
 
 static const char *const env_vars[] = { "KPI_CONFIG",       "KPI_TIMEZONE",  "KPI_ACTIVE_DAYS",
 	                                "KPI_STATEMENT_TIMEOUT_MS", "KPI_CATALOG", "KPI_QUERY_DIR",
@@ -69,7 +70,7 @@ static void test_catalog_load__reads_definitions(void **state)
 	assert_string_equal(d->id, "gate_rate");
 	assert_string_equal(d->unit, "%");
 	assert_string_equal(d->query, "gate_rate.sql");
-	assert_int_equal(d->source, KPI_SOURCE_POSTGRES);
+	assert_string_equal(d->source, "postgres");
 	assert_false(d->state);
 	assert_int_equal(d->nlabels, 1);
 	assert_string_equal(d->labels[0].name, "path");
@@ -333,7 +334,7 @@ static void test_config_load__uses_kpi_config_env_without_path(void **state)
 	kpi_config_free(cfg);
 }
 
-/* A config that is not there is a config error (exit 3, SPEC §5), not a
+/* A config that is not there is a config error (exit 3, the result contract (docs/configuration.md)), not a
  * usage error. */
 static void test_config_load__missing_file_is_a_config_error(void **state)
 {
@@ -642,6 +643,165 @@ static void test_config_env__statement_timeout_and_paths(void **state)
 	assert_contains(err.message, "environment KPI_DB_CONNECTIONS='0': expected a whole number 1..8");
 }
 
+/* ---- variants, parameters and sources ---- */
+
+static char *write_tmp(char *dir, const char *name, const char *text)
+{
+	char *path = malloc(strlen(dir) + strlen(name) + 2);
+	FILE *f;
+	assert_non_null(path);
+	sprintf(path, "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char variant_catalog[] =
+	"{\"kpis\": [\n"
+	" {\"id\": \"err\", \"title\": \"Errors\", \"unit\": \"%\", \"source\": \"cloudwatch\",\n"
+	"  \"query\": \"cloudwatch/api_error_rate_pct.json\", \"labels\": [{\"name\": \"load_balancer\"}],\n"
+	"  \"threshold\": {\"op\": \"<=\", \"target\": 1}, \"gating\": true,\n"
+	"  \"alarm\": {\"period_seconds\": 60, \"evaluation_periods\": 5},\n"
+	"  \"variants\": {\"pg\": {\"source\": \"postgres\", \"query\": \"export_success_rate.sql\",\n"
+	"    \"labels\": [{\"name\": \"path\", \"values\": [\"legacy\", \"owned\"]}], \"alarm\": null}}},\n"
+	" {\"id\": \"drill\", \"title\": \"Drill\", \"unit\": \"%\", \"query\": \"outage_drill_success_pct.sql\",\n"
+	"  \"params\": {\"active_days\": \"config.active_days\", \"coverage_target\": \"threshold.err\"}}\n"
+	"]}\n";
+
+static void test_catalog_variants__selected_by_the_config(void **state)
+{
+	char dir[] = "/tmp/kpi-variant.XXXXXX";
+	char *cpath, *fpath;
+	kpi_catalog *cat;
+	kpi_config *cfg = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	const kpi_def *d;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	cpath = write_tmp(dir, "catalog.json", variant_catalog);
+	fpath = write_tmp(dir, "config.json", "{\"kpis\": {\"err\": {\"variant\": \"pg\", \"threshold\": "
+	                                      "{\"op\": \"<=\", \"target\": 2}}}}\n");
+	cat = load_catalog_ok(cpath);
+	d = kpi_catalog_find(cat, "err");
+	assert_string_equal(d->source, "cloudwatch");
+	assert_true(kpi__has_alarm_rule(d));
+	assert_int_equal(kpi_config_load(&cfg, fpath, &err), 0);
+	assert_int_equal(kpi_config_apply(cfg, cat, &err), 0);
+	d = kpi_catalog_find(cat, "err");
+	assert_string_equal(d->source, "postgres");             /* the variant's keys */
+	assert_string_equal(d->query, "export_success_rate.sql");
+	assert_int_equal(d->nlabels, 1);
+	assert_string_equal(d->labels[0].name, "path");
+	assert_false(kpi__has_alarm_rule(d));                    /* "alarm": null in the variant */
+	assert_string_equal(d->title, "Errors");                 /* the rest is the entry's */
+	assert_double_equal(d->threshold.target, 2);             /* overrides apply to the variant */
+	assert_string_equal(json_string_value(json_object_get(d->raw, "variant")), "pg");
+	assert_int_equal(kpi_sources_check(cfg, cat, &err), 0);
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+
+	/* an unknown variant: at its value in the config, naming those there are */
+	free(fpath);
+	fpath = write_tmp(dir, "config.json", "{\"kpis\": {\"err\": {\"variant\": \"prom\"}}}\n");
+	cat = load_catalog_ok(cpath);
+	assert_int_equal(kpi_config_load(&cfg, fpath, &err), 0);
+	assert_int_equal(kpi_config_apply(cfg, cat, &err), KPI_ECONFIG);
+	assert_error_at(&err, fpath, "\"prom\"", 0);
+	assert_contains(err.message, "KPI err has no variant 'prom' (pg)");
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+	unlink(fpath);
+	unlink(cpath);
+	free(fpath);
+	free(cpath);
+	rmdir(dir);
+}
+
+static void test_catalog_variants__each_must_make_a_definition(void **state)
+{
+	char dir[] = "/tmp/kpi-variant.XXXXXX";
+	char *path;
+	kpi_catalog *cat = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = write_tmp(dir, "c.json",
+	                 "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\", \"query\": \"q.sql\",\n"
+	                 "  \"variants\": {\"x\": {\"gating\": \"yes\"}}}]}\n");
+	assert_int_equal(kpi_catalog_load(&cat, path, &err), KPI_ECONFIG);
+	assert_error_at(&err, path, "\"yes\"", 0); /* the variant's own value */
+	assert_contains(err.message, "variant 'x'");
+	unlink(path);
+	free(path);
+	path = write_tmp(dir, "c.json",
+	                 "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\", \"query\": \"q.sql\",\n"
+	                 "  \"variants\": {\"x\": {\"id\": \"b\"}}}]}\n");
+	assert_int_equal(kpi_catalog_load(&cat, path, &err), KPI_ECONFIG);
+	assert_contains(err.message, "may not change id");
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+static void test_catalog_params__origins_are_checked(void **state)
+{
+	char dir[] = "/tmp/kpi-params.XXXXXX";
+	char *path;
+	kpi_catalog *cat = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = write_tmp(dir, "c.json",
+	                 "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\", \"query\": \"q.sql\",\n"
+	                 "  \"params\": {\"days\": \"config.days\"}}]}\n");
+	assert_int_equal(kpi_catalog_load(&cat, path, &err), KPI_ECONFIG);
+	assert_error_at(&err, path, "\"config.days\"", 0);
+	assert_contains(err.message, "window.from, window.to, config.active_days or threshold.KPI");
+	unlink(path);
+	free(path);
+	path = write_tmp(dir, "c.json",
+	                 "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\", \"query\": \"q.sql\",\n"
+	                 "  \"params\": {\"t\": \"threshold.nobody\"}}]}\n");
+	assert_int_equal(kpi_catalog_load(&cat, path, &err), KPI_ECONFIG);
+	assert_error_at(&err, path, "\"threshold.nobody\"", 0);
+	assert_contains(err.message, "KPI 'nobody', which is not in the catalogue");
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+static void test_sources_check__unknown_source_and_section_at_their_values(void **state)
+{
+	char dir[] = "/tmp/kpi-sources.XXXXXX";
+	char *cpath, *fpath;
+	kpi_catalog *cat;
+	kpi_config *cfg = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	cpath = write_tmp(dir, "c.json", "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\",\n"
+	                                 "  \"source\": \"carrier_pigeon\", \"query\": \"q.sql\"}]}\n");
+	cat = load_catalog_ok(cpath);
+	assert_int_equal(kpi_config_load(&cfg, NULL, &err), 0);
+	assert_int_equal(kpi_sources_check(cfg, cat, &err), KPI_ECONFIG);
+	assert_error_at(&err, cpath, "\"carrier_pigeon\"", 0);
+	assert_contains(err.message, "unknown source 'carrier_pigeon' (the sources are postgres, cloudwatch");
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+	fpath = write_tmp(dir, "f.json", "{\"timezone\": \"UTC\", \"cloudwach\": {\"queues\": []}}\n");
+	assert_int_equal(kpi_config_load(&cfg, fpath, &err), 0); /* a source's section, for all the file knows */
+	assert_int_equal(kpi_sources_check(cfg, NULL, &err), KPI_ECONFIG);
+	assert_error_at(&err, fpath, "{\"queues\"", 0);
+	assert_contains(err.message, "unknown key 'cloudwach' in config");
+	kpi_config_free(cfg);
+	unlink(cpath);
+	unlink(fpath);
+	free(cpath);
+	free(fpath);
+	rmdir(dir);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, clean_env, clean_env)
 
 int main(void)
@@ -692,6 +852,10 @@ int main(void)
 		T(test_config_env__invalid_active_days_is_an_error),
 		T(test_config_env__statement_timeout_and_paths),
 		T(test_config_load__rejects_nine_connections_at_its_value),
+		T(test_catalog_variants__selected_by_the_config),
+		T(test_catalog_variants__each_must_make_a_definition),
+		T(test_catalog_params__origins_are_checked),
+		T(test_sources_check__unknown_source_and_section_at_their_values),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

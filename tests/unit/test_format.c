@@ -1,9 +1,13 @@
 /*
- * Renderings (format.c): numbers, JSON (SPEC section 5), CSV (RFC 4180),
+ * Renderings (format.c): numbers, JSON (the contract of docs/requirements.md), CSV (RFC 4180),
  * the aligned table and sparklines, over results built by hand on the
- * fixture catalogue tests/fixtures/unit/catalog_format.json.
+ * fixture catalogue tests/fixtures/unit/catalog_format.json; the one
+ * number and threshold formatter of every output (core/number.c,
+ * core/threshold.c) in each of its styles.
  */
 #include "unit.h"
+#include "core/number.h"
+#include "core/threshold.h"
 
 /* ---- fixture ---- */
 
@@ -204,6 +208,68 @@ static void test_format_number__absent_nan_and_inf_are_null(void **state)
 	assert_string_equal(kpi_format_number(buf, sizeof(buf), true, NAN), "null");
 	assert_string_equal(kpi_format_number(buf, sizeof(buf), true, INFINITY), "null");
 	assert_string_equal(kpi_format_number(buf, sizeof(buf), true, -INFINITY), "null");
+}
+
+/* ---- one formatter per concept (core/number.h, core/threshold.h) ---- */
+
+/* The same value in each medium's style: the JSON/CSV digits, the pack, kpi
+ * query's table, an alert text. */
+static void test_number__one_value_in_every_style(void **state)
+{
+	char b[128];
+	kpi_threshold eq100 = { KPI_OP_EQ, 100, 0 };
+	(void)state;
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 1234.5678, KPI__NUM_EXACT), "1234.5678");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 1234.5678, KPI__NUM_PEOPLE), "1,234.6");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 1234.5678, KPI__NUM_TABLE), "1234.57");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 1234.5678, KPI__NUM_TERSE), "1234.6");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 1234.5678, KPI__NUM_WHOLE), "1235");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), -0.00123, KPI__NUM_PEOPLE), "\xe2\x88\x92" "0.00123");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 0.00123, KPI__NUM_TABLE), "0.00123");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 0.00123, KPI__NUM_TERSE), "0.0012");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 2e15, KPI__NUM_TERSE), "2e+15");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), NAN, KPI__NUM_EXACT), "null");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), NAN, KPI__NUM_PEOPLE), "—");
+	/* values: durations on the ladder in the pack and the table, not in alerts */
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 7260, "s", KPI__NUM_PEOPLE, NULL), "2.02 h");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 7260, "s", KPI__NUM_TABLE, NULL), "2.02 h");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 7260, "s", KPI__NUM_TERSE, NULL), "7260 s");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 97.25, "%", KPI__NUM_TERSE, NULL), "97.25%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 3, "count", KPI__NUM_TABLE, NULL), "3");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), false, 3, "count", KPI__NUM_PEOPLE, NULL), "no data");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), false, 3, "count", KPI__NUM_TABLE, NULL), "—");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.996, "%", KPI__NUM_PEOPLE, &eq100), "99.996%");
+	/* units and changes: a change of a percentage is in points */
+	assert_string_equal(kpi__fmt_unit(b, sizeof(b), "0.5", "%", false), "0.5%");
+	assert_string_equal(kpi__fmt_unit(b, sizeof(b), "0.5", "%", true), "0.5 pp");
+	assert_string_equal(kpi__fmt_unit(b, sizeof(b), "12", "MB", true), "12 MB");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 160.6, 169.8, "s"), "+9.2 s");
+	assert_string_equal(kpi__fmt_delta(b, sizeof(b), 25.56, 30.44, "%"), "+4.88 pp");
+}
+
+/* One threshold, every style: the shell/alerts/catalogue (ASCII), the
+ * workbook (with its margin), the pack (typographic, durations on the
+ * ladder, the margin in words) and a chart axis (already in its unit). */
+static void test_threshold__every_style(void **state)
+{
+	char b[128];
+	kpi_threshold ge = { KPI_OP_GE, 95, 0.5 }, le = { KPI_OP_LE, 7200, 600 }, none = { KPI_OP_NONE, 0, 0 };
+	(void)state;
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &ge, "%", KPI__TH_ASCII), ">= 95%");
+	assert_string_equal(kpi_threshold_format(b, sizeof(b), &ge, "%"), ">= 95%");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &ge, "%", KPI__TH_ASCII | KPI__TH_MARGIN),
+	                    ">= 95% (warn within 0.5)");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &ge, "%", KPI__TH_PACK), "≥ 95%");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &ge, "%", KPI__TH_PACK | KPI__TH_MARGIN),
+	                    "≥ 95%; warn within 0.5 pp of the target");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &le, "s", KPI__TH_ASCII), "<= 7200 s");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &le, "s", KPI__TH_PACK), "≤ 2 h");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &le, "s", KPI__TH_PACK | KPI__TH_MARGIN),
+	                    "≤ 2 h; warn within 10 min of the target");
+	le.target = 120;
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &le, "min", KPI__TH_PACK | KPI__TH_NO_LADDER), "≤ 120 min");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), &none, "%", KPI__TH_PACK | KPI__TH_MARGIN), "none");
+	assert_string_equal(kpi__threshold_format(b, sizeof(b), NULL, "%", KPI__TH_ASCII), "none");
 }
 
 /* ---- kpi_buf ---- */
@@ -424,7 +490,7 @@ static void test_format_json_result__parses_with_window_kpis_and_verdicts(void *
 	reasons = json_object_get(json_array_get(verdicts, 1), "reasons");
 	assert_int_equal(json_array_size(reasons), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(reasons, 0), "kpi")), "rate_by_path");
-	/* the labels as the rows have them (SPEC section 5): {name: value} */
+	/* the labels as the rows have them (the contract of docs/requirements.md): {name: value} */
 	{
 		json_t *labels = json_object_get(json_array_get(reasons, 0), "labels");
 		assert_true(json_is_object(labels));
@@ -1013,6 +1079,8 @@ int main(void)
 		cmocka_unit_test(test_format_number__shortest_round_trip),
 		cmocka_unit_test(test_format_number__tiny_and_huge_values),
 		cmocka_unit_test(test_format_number__absent_nan_and_inf_are_null),
+		cmocka_unit_test(test_number__one_value_in_every_style),
+		cmocka_unit_test(test_threshold__every_style),
 		cmocka_unit_test(test_buf__printf_grows_past_small_buffer),
 		T(test_format_json_series__exact_text),
 		T(test_format_json_series__parses_back_with_spec_shape),

@@ -111,15 +111,15 @@ static void test_verify__fresh_pack_and_every_damage(void **state)
 	assert_string_equal(paths.pdf, p);
 	snprintf(p, sizeof(p), "%s/kpi-2026-W46.xlsx", dir);
 	assert_string_equal(paths.xlsx, p);
-	/* snapshot, PDF, XLSX, one chart per KPI */
-	n = 3 + snap->catalog->nkpis;
+	/* snapshot, PDF, XLSX, CSV, one chart per KPI */
+	n = 4 + snap->catalog->nkpis;
 	expect_verify_ok(dir, n);
 
 	/* one byte changed, in each kind of file: named, then restored */
 	{
 		static const char *const files[] = { "kpi-2026-W46.pdf", "kpi-2026-W46.xlsx", "snapshot.json",
-			                             "charts/api_error_rate_pct.png" };
-		for (size_t i = 0; i < 4; i++) {
+			                             "charts/api_error_rate_pct.png", "kpi-2026-W46.csv" };
+		for (size_t i = 0; i < 5; i++) {
 			snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
 			flip(p, 100);
 			expect_verify_fails(dir, files[i], "differs from manifest.json (SHA-256");
@@ -245,7 +245,7 @@ static void test_verify__manifest_fields_and_version(void **state)
 	kpi_snapshot *snap = packfix_golden();
 	char dir[512], p[1024], *m, want[256];
 	kpi_pack_paths paths;
-	size_t len, n = 3 + snap->catalog->nkpis;
+	size_t len, n = 4 + snap->catalog->nkpis;
 
 	snprintf(dir, sizeof(dir), "%s/reports/fields", packfix_tmpdir());
 	write_pack(dir, snap, &paths);
@@ -339,7 +339,7 @@ static void test_pack__same_snapshot_same_bytes(void **state)
 	if (kpi_pack_render_file(NULL, b, file, &err))
 		fail_msg("%s", err.message);
 	packfix_same_tree(a, b);
-	expect_verify_ok(b, 3 + snap->catalog->nkpis);
+	expect_verify_ok(b, 4 + snap->catalog->nkpis);
 	/* and again from the snapshot inside the very directory it replaces */
 	if (kpi_pack_render_file(NULL, a, file, &err))
 		fail_msg("rendering from the pack's own snapshot.json: %s", err.message);
@@ -397,7 +397,7 @@ static void test_pack__refuses_what_is_not_a_pack(void **state)
 	snprintf(p, sizeof(p), "%s/", dir);
 	if (kpi_pack_write(NULL, p, snap, json.data, json.len, &err))
 		fail_msg("%s", err.message);
-	expect_verify_ok(dir, 3 + snap->catalog->nkpis);
+	expect_verify_ok(dir, 4 + snap->catalog->nkpis);
 	assert_false(has_leftovers(root));
 	{
 		char *def = kpi_pack_default_dir(snap);
@@ -460,10 +460,10 @@ static void test_pack__killed_run_leaves_a_whole_pack(void **state)
 			free(snap_json);
 			if (strcmp(sha, new->sha256) == 0) {
 				survived_new++;
-				assert_int_equal(n, 3 + new->catalog->nkpis);
+				assert_int_equal(n, 4 + new->catalog->nkpis);
 			} else {
 				assert_string_equal(sha, old->sha256);
-				assert_int_equal(n, 3 + old->catalog->nkpis);
+				assert_int_equal(n, 4 + old->catalog->nkpis);
 			}
 		}
 		(void)st;
@@ -473,7 +473,7 @@ static void test_pack__killed_run_leaves_a_whole_pack(void **state)
 	/* a run that completes cleans up after the killed ones */
 	write_pack(dir, new, NULL);
 	assert_false(has_leftovers(root));
-	expect_verify_ok(dir, 3 + new->catalog->nkpis);
+	expect_verify_ok(dir, 4 + new->catalog->nkpis);
 	kpi_buf_release(&jold);
 	kpi_buf_release(&jnew);
 	kpi_snapshot_free(old);

@@ -95,7 +95,7 @@ static void test_snapshot_parse__golden_round_trip(void **state)
 	assert_int_equal(snap->catalog->nkpis, 6);
 	assert_int_equal(kpi_catalog_find(snap->catalog, "legacy_coverage_pct")->missing, KPI_MISSING_BLOCK);
 	assert_double_equal(kpi_catalog_find(snap->catalog, "export_success_rate")->threshold.warn_margin, 0.5);
-	assert_int_equal(kpi_catalog_find(snap->catalog, "api_error_rate_pct")->source, KPI_SOURCE_CLOUDWATCH);
+	assert_string_equal(kpi_catalog_find(snap->catalog, "api_error_rate_pct")->source, "cloudwatch");
 	assert_non_null(json_object_get(kpi_catalog_find(snap->catalog, "api_error_rate_pct")->raw, "cloudwatch"));
 	/* numbers bit for bit, flags, open-ended labels */
 	s = kpi_result_find(snap->result, "api_error_rate_pct");
@@ -145,7 +145,7 @@ static void test_snapshot_parse__golden_round_trip(void **state)
 	/* what the run did not collect, and why (format 2) */
 	assert_int_equal(snap->nnot_collected, 2);
 	assert_string_equal(snap->not_collected[0].kpi, "api_latency_p95_ms");
-	assert_int_equal(snap->not_collected[0].source, KPI_SOURCE_CLOUDWATCH);
+	assert_string_equal(snap->not_collected[0].source, "cloudwatch");
 	assert_true(snap->not_collected[0].gating);
 	assert_string_equal(snap->not_collected[0].reason, "CloudWatch not configured");
 	assert_string_equal(snap->not_collected[1].detail, "set cloudwatch.queues in the config file or KPI_CW_QUEUES");
@@ -299,7 +299,7 @@ static const bad_case bad_cases[] = {
 	{ "{\"kpi\": \"sqs_queue_depth\", \"title", "{\"kpi\": \"api_latency_p95_ms\", \"title", NULL,
 	  "\"api_latency_p95_ms\", \"title\": \"SQS", 0, "KPI 'api_latency_p95_ms' is named twice" },
 	{ "\"source\": \"cloudwatch\", \"gating\"", "\"source\": \"carrier-pigeon\", \"gating\"", NULL,
-	  "\"carrier-pigeon\"", 0, "unknown source 'carrier-pigeon'" },
+	  "\"carrier-pigeon\"", 0, "source 'carrier-pigeon' is not a source name" },
 	{ "\"reason\": \"CloudWatch not configured\"", "\"reason\": \"\"", NULL, "\"\", \"detail\"", 0,
 	  "'reason' must not be empty" },
 	{ "\"gating\": true, \"reason\"", "\"gating\": \"yes\", \"reason\"", NULL, "\"yes\"", 0,

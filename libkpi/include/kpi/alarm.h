@@ -3,7 +3,7 @@
  * @brief Alarm rules like CloudWatch's: "ALARM when M of the last N
  *        datapoints breach", with a treat-missing-data policy. Pure
  *        functions: no I/O (the datapoints come from
- *        kpi_cloudwatch_datapoints() in kpi/cloudwatch.h, or any source).
+ *        kpi_source_datapoints() in kpi/source.h).
  *
  * The semantics follow the CloudWatch User Guide ("Configuring how CloudWatch
  * alarms treat missing data", "How alarm state is evaluated when data is

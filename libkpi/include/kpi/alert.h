@@ -2,14 +2,15 @@
  * @file kpi/alert.h
  * @brief Incident alerts for cron (`kpi alert`): evaluation as of now, an
  *        alert ledger with a delivery outbox, and the sinks (PagerDuty
- *        Events v2, Slack, a generic JSON webhook, Amazon SNS, a command).
+ *        Events v2, Slack, a generic JSON webhook, Amazon SNS, a command,
+ *        Prometheus Alertmanager).
  *
  * One run: evaluate every KPI whose catalogue entry has an `"alert"` object
  * (state KPIs as of now, flow KPIs over their trailing window), step each
  * (KPI, label set) through ok / warn / pending / firing, put every
  * notification a transition causes into the outbox (persisted, fsync'ed)
  * before sending it, deliver the outbox with retries bounded by a deadline,
- * and keep what could not be delivered for the next run (SPEC §6 backoff,
+ * and keep what could not be delivered for the next run (the backoff of docs/requirements.md,
  * at most `max_attempts`, then a terminal failure that is reported). The
  * ledger lives in a state directory, guarded by flock(2), checksummed and
  * versioned. See docs/runbook.md and docs/configuration.md.
@@ -20,7 +21,7 @@
 #include "common.h"
 #include "catalog.h"
 #include "config.h"
-#include "format.h"
+#include "buf.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,8 +133,8 @@ typedef struct kpi_alert_test_result {
 /**
  * Send a clearly marked test notification to one configured sink (retries
  * within alert.delivery_deadline_seconds; nothing goes into the ledger).
- * PagerDuty gets a trigger and, once delivered, its resolve, so no incident
- * stays open.
+ * PagerDuty and Alertmanager get a trigger and, once delivered, its
+ * resolve, so no incident stays open.
  * @return 0 when delivered; KPI_ENOTFOUND for an unknown sink name;
  *         KPI_ECONFIG as kpi_alert_run(); KPI_ESOURCE when the sink did not
  *         accept it (the message says why, without secrets).

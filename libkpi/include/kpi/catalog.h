@@ -15,6 +15,9 @@
 extern "C" {
 #endif
 
+/** The source of a catalogue entry that names none (kpi/source.h). */
+#define KPI_DEFAULT_SOURCE "postgres"
+
 /** Comparison of a threshold: the KPI is healthy when `value OP target`. */
 typedef enum kpi_op {
 	KPI_OP_NONE = 0, /**< informational: no threshold */
@@ -30,12 +33,6 @@ typedef enum kpi_missing {
 	KPI_MISSING_IGNORE = 0, /**< no_data does not affect the verdict */
 	KPI_MISSING_BLOCK       /**< no_data on a gating KPI makes the week HOLD */
 } kpi_missing;
-
-/** Where a KPI's data comes from. */
-typedef enum kpi_source_kind {
-	KPI_SOURCE_POSTGRES = 0,
-	KPI_SOURCE_CLOUDWATCH
-} kpi_source_kind;
 
 /** A threshold. `warn_margin` > 0 makes values within that distance of the
  *  target (on the healthy side) `warn` instead of `ok`. */
@@ -61,7 +58,8 @@ typedef struct kpi_def {
 	char *description;    /**< the definition in words (appendix, explain) */
 	char *query;          /**< query file, relative to the query directory */
 	char *chart;          /**< chart style hint for renderers ("line", "stacked_bar", ...) */
-	kpi_source_kind source;
+	char *source;         /**< the name of its source ("postgres" when the catalogue says none;
+	                           kpi/source.h) */
 	bool state;           /**< state KPI (as of T) vs flow KPI (over W) */
 	kpi_label_def *labels;
 	size_t nlabels;
@@ -77,6 +75,7 @@ typedef struct kpi_catalog {
 	kpi_def *kpis;
 	size_t nkpis;
 	char *path;           /**< the file it was loaded from */
+	void *doc;            /**< the parsed file with value positions (library modules only) */
 } kpi_catalog;
 
 /**

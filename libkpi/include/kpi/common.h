@@ -75,7 +75,7 @@ KPI_EXTERN const char *kpi_code_name(int code);
 KPI_EXTERN void kpi_sha256_hex(char out[65], const void *data, size_t len);
 
 /**
- * Retry delay of SPEC §6 (seed 003): `min(max, base * 2^attempt) * (0.5 + jitter)`.
+ * Retry delay of docs/requirements.md (operational standards): `min(max, base * 2^attempt) * (0.5 + jitter)`.
  * @param base first delay in seconds (attempt 0)
  * @param max cap in seconds, before jitter
  * @param attempt 0 for the first retry, 1 for the second, ...

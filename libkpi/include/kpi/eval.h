@@ -28,6 +28,9 @@ KPI_EXTERN kpi_status kpi_eval_status(const kpi_threshold *th, bool has_value,
  *  KPI's missing-data policy decides what it means for the verdict. */
 KPI_EXTERN void kpi_eval_result(kpi_result *res);
 
+/** kpi_eval_result() for one series. */
+KPI_EXTERN void kpi_eval_series(kpi_series *s);
+
 /** The verdict of a week. */
 typedef enum kpi_verdict_kind {
 	KPI_VERDICT_GO = 0,

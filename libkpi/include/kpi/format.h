@@ -6,34 +6,21 @@
 #define KPI_FORMAT_H
 
 #include "common.h"
+#include "buf.h"
 #include "result.h"
 #include "eval.h"
+#include "config.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** A growable byte buffer; `data` is always NUL-terminated once used. */
-typedef struct kpi_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-} kpi_buf;
-
-#define KPI_BUF_INIT { NULL, 0, 0 }
-
-KPI_EXTERN int kpi_buf_append(kpi_buf *b, const char *data, size_t len);
-KPI_EXTERN int kpi_buf_puts(kpi_buf *b, const char *s);
-KPI_EXTERN int kpi_buf_printf(kpi_buf *b, const char *fmt, ...) KPI_PRINTF(2, 3);
-/** Release the contents (the struct itself is the caller's). */
-KPI_EXTERN void kpi_buf_release(kpi_buf *b);
 
 /** Format a number the way every output shows it: shortest round-trip
  *  decimal ("%.17g" trimmed), "null" when absent. @return buf. */
 KPI_EXTERN char *kpi_format_number(char *buf, size_t size, bool has, double v);
 
 /**
- * JSON of one series exactly as SPEC §5: {"kpi","unit","rows":[...]}.
+ * JSON of one series exactly as docs/requirements.md (the product's contracts) says: {"kpi","unit","rows":[...]}.
  */
 KPI_EXTERN int kpi_format_json_series(kpi_buf *out, const kpi_series *s, kpi_error *err);
 
@@ -69,6 +56,17 @@ typedef struct kpi_table_opts {
 KPI_EXTERN int kpi_format_table(kpi_buf *out, const kpi_result *res,
                                 const kpi_verdict *verdicts,
                                 const kpi_table_opts *opts, kpi_error *err);
+
+/**
+ * The catalogue for `kpi list`: a table (id, unit, labels, threshold, gating,
+ * missing-data policy, source — marked '*' when the config does not say
+ * enough for it to read the KPI, with what would below — and title), or,
+ * with `json`, an array of {"id", "title", "unit", "labels": [names],
+ * "threshold": {"op", "target", "warn_margin"} | null, "gating", "missing",
+ * "source", "configured", "configure" (when not configured: what would)}.
+ */
+KPI_EXTERN int kpi_format_catalog(kpi_buf *out, const kpi_catalog *cat, const kpi_config *cfg, bool json,
+                                  kpi_error *err);
 
 /** Sparkline of `n` values (block characters, a middle dot for a missing one). */
 KPI_EXTERN int kpi_format_sparkline(kpi_buf *out, const double *v, const bool *has, size_t n);

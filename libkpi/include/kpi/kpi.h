@@ -6,6 +6,7 @@
 #define KPI_KPI_H
 
 #include "common.h"
+#include "buf.h"
 #include "log.h"
 #include "week.h"
 #include "catalog.h"
@@ -14,7 +15,6 @@
 #include "eval.h"
 #include "alarm.h"
 #include "source.h"
-#include "cloudwatch.h"
 #include "publish.h"
 #include "format.h"
 #include "seed.h"

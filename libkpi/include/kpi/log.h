@@ -1,7 +1,7 @@
 /**
  * @file kpi/log.h
  * @brief Structured logs on stderr: one JSON object per line (or a text line
- *        for humans), each carrying the run id (SPEC §6).
+ *        for humans), each carrying the run id (docs/requirements.md, operational standards).
  *
  * The library logs what happens during a run (a source read, a retry, an
  * alert delivery) through this module; it never prints anything else. Log

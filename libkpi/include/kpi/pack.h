@@ -4,8 +4,10 @@
  *        swap that installs it, and verification.
  *
  * A pack directory (default `reports/YYYY-Www/`) holds `snapshot.json`, the
- * PDF `kpi-YYYY-Www.pdf`, the workbook `kpi-YYYY-Www.xlsx`, one PNG per KPI
- * in `charts/<kpi_id>.png`, and `manifest.json`: every other file with its
+ * PDF `kpi-YYYY-Www.pdf`, the workbook `kpi-YYYY-Www.xlsx`, the rows as
+ * `kpi-YYYY-Www.csv` (as `kpi query all --format csv`), one PNG per KPI in
+ * `charts/<kpi_id>.png` (the outputs of pack/outputs/registry.h), and
+ * `manifest.json`: every other file with its
  * size and SHA-256, the tool version, the window, the snapshot's SHA-256 and
  * the SHA-256 of every query text (docs/pack.md).
  *
@@ -18,7 +20,7 @@
 #define KPI_PACK_H
 
 #include "common.h"
-#include "format.h"
+#include "buf.h"
 #include "snapshot.h"
 
 #ifdef __cplusplus

@@ -20,7 +20,7 @@
 #include "common.h"
 #include "config.h"
 #include "result.h"
-#include "format.h"
+#include "buf.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -27,7 +27,7 @@
 #define KPI_RENDER_H
 
 #include "common.h"
-#include "format.h"
+#include "buf.h"
 #include "snapshot.h"
 
 #ifdef __cplusplus

@@ -17,7 +17,7 @@
 #include "config.h"
 #include "result.h"
 #include "eval.h"
-#include "format.h"
+#include "buf.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,7 +38,7 @@ extern "C" {
 #define KPI_SNAPSHOT_CHANGES_MAX 1000
 
 /** One uncovered design of the active legacy cohort as of the last week's T
- *  (the backfill list of the outage playbook, seed 000). */
+ *  (the backfill list of the outage playbook, the rollout design (docs/requirements.md)). */
 typedef struct kpi_uncovered {
 	int64_t design_id;
 	char *tenant_id;
@@ -48,7 +48,7 @@ typedef struct kpi_uncovered {
 	double age_days;          /**< (T - revision_at) / 86400 */
 } kpi_uncovered;
 
-/** One critical routing mismatch of the last week (SPEC §4). */
+/** One critical routing mismatch of the last week (docs/kpis.md). */
 typedef struct kpi_mismatch {
 	int64_t id;
 	int64_t decided_at;
@@ -92,7 +92,7 @@ typedef struct kpi_source_info {
 typedef struct kpi_not_collected {
 	char *kpi;                /**< its id */
 	char *title;
-	kpi_source_kind source;
+	char *source;             /**< its source's name (kpi/source.h) */
 	bool gating;              /**< so the verdicts could not weigh a gating KPI */
 	char *reason;             /**< "CloudWatch not configured" */
 	char *detail;             /**< what would collect it: "set cloudwatch.queues in the config file or KPI_CW_QUEUES" */

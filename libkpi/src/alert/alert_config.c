@@ -5,10 +5,12 @@
  * margin), overridable per KPI in the config's alert.kpis.
  *
  * Secrets never come from the file: a sink names the environment variable
- * that holds its routing key or webhook URL, and a variable that is not set
- * is a configuration error naming the variable.
+ * that holds each secret it needs, and a variable that is not set is a
+ * configuration error naming the variable. A sink's own keys are its
+ * type's business (alert/sinks/): here only the common ones.
  */
 #include "alert/alert_internal.h"
+#include "alert/sinks/sink.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -27,7 +29,7 @@ const char *kpi_alert_severity_name(kpi_alert_severity s)
 	}
 }
 
-static int severity_parse(kpi_alert_severity *out, const char *s)
+int kpi__alert_severity_parse(kpi_alert_severity *out, const char *s)
 {
 	static const kpi_alert_severity all[] = { KPI_ALERT_SEV_INFO, KPI_ALERT_SEV_WARNING, KPI_ALERT_SEV_ERROR,
 		                                  KPI_ALERT_SEV_CRITICAL };
@@ -39,48 +41,6 @@ static int severity_parse(kpi_alert_severity *out, const char *s)
 	return -1;
 }
 
-const char *kpi__sink_kind_name(kpi__sink_kind k)
-{
-	static const char *const names[] = { "pagerduty", "slack", "webhook", "sns", "command" };
-	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
-}
-
-/* ---- durations ---- */
-
-int kpi__duration_parse(int64_t *out, const json_t *v)
-{
-	const char *s;
-	char *end;
-	double n;
-	int64_t mult;
-
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
-			return -1;
-		*out = (int64_t)json_integer_value(v);
-		return 0;
-	}
-	if (!(s = json_string_value(v)) || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	n = strtod(s, &end);
-	if (errno || end == s || !isfinite(n) || n < 0)
-		return -1;
-	if (strcmp(end, "s") == 0)
-		mult = 1;
-	else if (strcmp(end, "m") == 0)
-		mult = 60;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600;
-	else if (strcmp(end, "d") == 0)
-		mult = 86400;
-	else
-		return -1;
-	if (n * (double)mult > 100.0 * 365 * 86400)
-		return -1;
-	*out = (int64_t)llround(n * (double)mult);
-	return 0;
-}
 
 char *kpi__duration_format(char *buf, size_t size, int64_t s)
 {
@@ -135,7 +95,7 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 	}
 	if ((v = json_object_get(o, "severity"))) {
 		kpi_alert_severity s;
-		if (severity_parse(&s, json_string_value(v)) ||
+		if (kpi__alert_severity_parse(&s, json_string_value(v)) ||
 		    (s != KPI_ALERT_SEV_WARNING && s != KPI_ALERT_SEV_CRITICAL))
 			return kpi_error_set(err, KPI_ECONFIG, "%s: alert severity must be \"warning\" or \"critical\"",
 			                     where);
@@ -231,27 +191,26 @@ static int load_rules(kpi__alert_settings *st, const kpi_catalog *cat, const kpi
 			continue;
 		}
 		r->threshold = d->threshold;
-		if (d->source == KPI_SOURCE_CLOUDWATCH) {
-			/* CloudWatch KPIs alert through their alarm rule (kpi/alarm.h):
-			 * its periods are the window, its M of N the damping. */
-			kpi_error aerr = KPI_ERROR_INIT;
+		if (kpi__has_alarm_rule(d)) {
+			/* A KPI with an alarm rule (kpi/alarm.h) alerts through it: its
+			 * periods are the window, its M of N the damping. */
 			if (r->trailing_set) {
 				rc = kpi_error_set(err, KPI_ECONFIG,
-				                   "KPI %s: trailing does not apply to a CloudWatch KPI (its cloudwatch.alarm "
-				                   "periods are the window)",
+				                   "KPI %s: trailing does not apply to a KPI with an alarm rule (its periods "
+				                   "are the window)",
 				                   d->id);
 				goto fail;
 			}
-			if ((rc = kpi_alarm_rule_of(&r->alarm, d, &aerr))) {
-				rc = rc == KPI_ENOTFOUND
-				             ? kpi_error_set(err, KPI_ECONFIG,
-				                             "KPI %s has an alert but no alarm rule: a CloudWatch KPI alerts when M "
-				                             "of the last N datapoints breach (cloudwatch.alarm)",
-				                             d->id)
-				             : kpi_error_set(err, KPI_ECONFIG, "%s", aerr.message);
+			if ((rc = kpi_alarm_rule_of(&r->alarm, d, err)))
 				goto fail;
-			}
+			r->has_alarm = true;
 			r->threshold = r->alarm.threshold;
+		} else if (kpi__source_of(d) && kpi__source_of(d)->alarm_only) {
+			rc = kpi_error_set(err, KPI_ECONFIG,
+			                   "KPI %s has an alert but no alarm rule: a %s KPI alerts when M of the last N "
+			                   "datapoints breach (alarm)",
+			                   d->id, kpi__source_of(d)->title);
+			goto fail;
 		}
 		if (r->threshold.op == KPI_OP_NONE) {
 			rc = kpi_error_set(err, KPI_ECONFIG,
@@ -277,40 +236,6 @@ fail:
 
 /* ---- sinks ---- */
 
-static bool env_name_ok(const char *s)
-{
-	if (!s || !*s || isdigit((unsigned char)*s))
-		return false;
-	for (; *s; s++)
-		if (!(isupper((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
-			return false;
-	return true;
-}
-
-/* Read a secret from the environment variable named by obj[key]. */
-static int secret_from_env(char **out, const kpi_config *cfg, const kpi__jsondoc *doc, const json_t *obj,
-                           const char *key, const char *sink, const char *what, kpi_error *err)
-{
-	json_t *v = json_object_get(obj, key);
-	const char *name = json_string_value(v), *val;
-
-	if (!v)
-		return kpi__jsondoc_error(doc, obj, err, KPI_ECONFIG,
-		                          "sink '%s': missing '%s', the environment variable holding its %s", sink, key,
-		                          what);
-	if (!env_name_ok(name))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-		                          "sink '%s': %s must name an environment variable (A-Z, 0-9, _)", sink, key);
-	val = kpi_config_env(cfg, name);
-	if (!val || !*val)
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-		                          "sink '%s': environment variable %s is not set (its %s comes only from "
-		                          "the environment)",
-		                          sink, name, what);
-	*out = strdup(val);
-	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
-}
-
 static int get_number(const kpi__jsondoc *doc, const json_t *obj, const char *key, double lo, double hi,
                       double *out, kpi_error *err)
 {
@@ -323,90 +248,22 @@ static int get_number(const kpi__jsondoc *doc, const json_t *obj, const char *ke
 	return 0;
 }
 
-static int get_str(const kpi__jsondoc *doc, const json_t *obj, const char *key, char **out, kpi_error *err)
+static bool listed(const char *const *keys, const char *k)
 {
-	json_t *v = json_object_get(obj, key);
-	if (!v)
-		return 0;
-	if (!json_is_string(v) || !json_string_length(v))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a non-empty string", key);
-	free(*out);
-	*out = strdup(json_string_value(v));
-	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	for (; keys && *keys; keys++)
+		if (strcmp(*keys, k) == 0)
+			return true;
+	return false;
 }
 
-static int add_secret(kpi__alert_settings *st, const char *s)
-{
-	size_t n = 0;
-	char **p;
-	while (st->secret_list && st->secret_list[n])
-		n++;
-	p = realloc(st->secret_list, (n + 2) * sizeof(*p));
-	if (!p)
-		return KPI_ENOMEM;
-	st->secret_list = p;
-	p[n] = strdup(s);
-	p[n + 1] = NULL;
-	st->secrets = (const char *const *)p;
-	return p[n] ? 0 : KPI_ENOMEM;
-}
-
-/* Credentials the AWS way (kpi__aws_resolve: environment, shared files), the
- * region of the topic (an SNS topic lives in one region: its ARN's wins over
- * AWS_REGION), the endpoint from the sink's "endpoint", else
- * AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL, else sns.REGION.amazonaws.com. */
-static int sns_resolve(kpi__alert_settings *st, kpi__sink *s, const kpi__jsondoc *doc, const json_t *o,
-                       kpi_error *err)
-{
-	kpi_error aerr = KPI_ERROR_INIT;
-	kpi__aws *a = calloc(1, sizeof(*a));
-	const char *ep = s->url;
-	char buf[512];
-	int rc;
-
-	if (!a)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if ((rc = kpi__aws_resolve(a, st->cfg, &kpi__aws_sns, s->region, &aerr))) {
-		free(a);
-		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' (sns): %s", s->name, aerr.message);
-	}
-	s->aws = a;
-	free(a->region);
-	a->region = strdup(s->region);
-	if (!ep && !kpi_config_env(st->cfg, "AWS_ENDPOINT_URL_SNS") && !kpi_config_env(st->cfg, "AWS_ENDPOINT_URL")) {
-		snprintf(buf, sizeof(buf), "https://sns.%s.amazonaws.com", s->region);
-		ep = buf;
-	}
-	if (ep) {
-		size_t n = strlen(ep);
-		if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)
-			return kpi__jsondoc_error(doc, json_object_get(o, "endpoint"), err, KPI_ECONFIG,
-			                          "sink '%s' (sns): endpoint must start with https:// (or http://)", s->name);
-		free(a->endpoint);
-		a->endpoint = strndup(ep, n > 1 && ep[n - 1] == '/' ? n - 1 : n);
-	}
-	if (!a->region || !a->endpoint)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	snprintf(a->sigv4, sizeof(a->sigv4), "aws:amz:%s:%s", a->region, kpi__aws_sns.signing_name);
-	snprintf(a->where, sizeof(a->where), "%s %s", a->region, a->endpoint);
-	if (add_secret(st, a->secret_key) || (a->session_token && add_secret(st, a->session_token)))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	return 0;
-}
-
+/* A sink: the common keys here, the rest by its type (alert/sinks/). */
 static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const char *name, const json_t *o,
                       kpi_error *err)
 {
-	static const char *const common[] = { "type", "min_severity", "timeout_seconds" };
-	static const char *const extra[][4] = {
-		[KPI__SINK_PAGERDUTY] = { "routing_key_env", "base_url", NULL, NULL },
-		[KPI__SINK_SLACK] = { "url_env", NULL, NULL, NULL },
-		[KPI__SINK_WEBHOOK] = { "url_env", NULL, NULL, NULL },
-		[KPI__SINK_SNS] = { "topic_arn", "region", "endpoint", NULL },
-		[KPI__SINK_COMMAND] = { "argv", NULL, NULL, NULL },
-	};
+	static const char *const common[] = { "type", "min_severity", "timeout_seconds", NULL };
 	kpi__sink *s = &st->sinks[st->nsinks];
 	const char *type = json_string_value(json_object_get(o, "type")), *k;
+	kpi__sink_parse p;
 	double timeout = 10;
 	json_t *v;
 	int rc;
@@ -414,125 +271,44 @@ static int parse_sink(kpi__alert_settings *st, const kpi__jsondoc *doc, const ch
 	memset(s, 0, sizeof(*s));
 	if (!json_is_object(o))
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' must be an object", name);
-	for (const char *p = name; *p; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-'))
+	for (const char *c = name; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-'))
 			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
 			                          "sink name '%s' may only hold letters, digits, _ and -", name);
 	s->name = strdup(name);
 	st->nsinks++;
-	{
-		int kind = -1;
-		for (int i = 0; i <= KPI__SINK_COMMAND; i++)
-			if (type && strcmp(type, kpi__sink_kind_name((kpi__sink_kind)i)) == 0)
-				kind = i;
-		if (kind < 0)
-			return kpi__jsondoc_error(doc, json_object_get(o, "type") ? json_object_get(o, "type") : o, err,
-			                          KPI_ECONFIG,
-			                          "sink '%s': type must be pagerduty, slack, webhook, sns or command", name);
-		s->kind = (kpi__sink_kind)kind;
+	if (!(s->type = kpi__sink_type_find(type))) {
+		char types[256];
+		kpi__sink_type_names(types, sizeof(types));
+		return kpi__jsondoc_error(doc, json_object_get(o, "type") ? json_object_get(o, "type") : o, err, KPI_ECONFIG,
+		                          "sink '%s': type must be %s", name, types);
 	}
 	json_object_foreach((json_t *)o, k, v) {
-		bool known = false;
-		for (size_t i = 0; i < 3; i++)
-			known |= strcmp(common[i], k) == 0;
-		for (size_t i = 0; i < 4 && extra[s->kind][i]; i++)
-			known |= strcmp(extra[s->kind][i], k) == 0;
-		if (known)
+		char env_key[128];
+		if (listed(common, k) || listed(s->type->keys, k))
 			continue;
-		if (strcmp(k, "url") == 0 || strcmp(k, "routing_key") == 0 || strcmp(k, "token") == 0)
+		snprintf(env_key, sizeof(env_key), "%s_env", k);
+		if (listed(s->type->keys, env_key))
 			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
 			                          "sink '%s': '%s' would put a secret in the config file; name the "
-			                          "environment variable that holds it (%s_env)",
-			                          name, k, k);
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "sink '%s' (%s): unknown key '%s'", name,
-		                          kpi__sink_kind_name(s->kind), k);
+			                          "environment variable that holds it (%s)",
+			                          name, k, env_key);
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "sink '%s' (%s): unknown key '%s'", name, s->type->name,
+		                          k);
 	}
 	s->min_severity = KPI_ALERT_SEV_INFO;
-	if ((v = json_object_get(o, "min_severity")) && severity_parse(&s->min_severity, json_string_value(v)))
+	if ((v = json_object_get(o, "min_severity")) && kpi__alert_severity_parse(&s->min_severity, json_string_value(v)))
 		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
 		                          "sink '%s': min_severity must be info, warning, error or critical", name);
 	if ((rc = get_number(doc, o, "timeout_seconds", 0.1, 600, &timeout, err)))
 		return rc;
 	s->timeout_ms = (long)(timeout * 1000);
-	switch (s->kind) {
-	case KPI__SINK_PAGERDUTY:
-		if ((rc = secret_from_env(&s->secret, st->cfg, doc, o, "routing_key_env", name, "routing key", err)) ||
-		    (rc = add_secret(st, s->secret) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0))
-			return rc;
-		s->url = strdup("https://events.pagerduty.com");
-		if ((rc = get_str(doc, o, "base_url", &s->url, err)))
-			return rc;
-		break;
-	case KPI__SINK_SLACK:
-	case KPI__SINK_WEBHOOK:
-		if ((rc = secret_from_env(&s->url, st->cfg, doc, o, "url_env", name, "URL", err)) ||
-		    (rc = add_secret(st, s->url) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0))
-			return rc;
-		if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0)
-			return kpi__jsondoc_error(doc, json_object_get(o, "url_env"), err, KPI_ECONFIG,
-			                          "sink '%s': the URL in %s must start with https:// (or http://)", name,
-			                          json_string_value(json_object_get(o, "url_env")));
-		break;
-	case KPI__SINK_SNS: {
-		const char *arn;
-		if (!json_object_get(o, "topic_arn"))
-			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sink '%s' (sns): missing topic_arn", name);
-		if ((rc = get_str(doc, o, "topic_arn", &s->topic_arn, err)) ||
-		    (rc = get_str(doc, o, "region", &s->region, err)) ||
-		    (rc = get_str(doc, o, "endpoint", &s->url, err)))
-			return rc;
-		arn = s->topic_arn;
-		if (strncmp(arn, "arn:aws:sns:", 12) != 0)
-			return kpi__jsondoc_error(doc, json_object_get(o, "topic_arn"), err, KPI_ECONFIG,
-			                          "sink '%s': topic_arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
-			                          name);
-		if (!s->region) {
-			const char *r = arn + 12, *e = strchr(r, ':');
-			if (!e || e == r)
-				return kpi__jsondoc_error(doc, json_object_get(o, "topic_arn"), err, KPI_ECONFIG,
-				                          "sink '%s': topic_arn names no region; set region", name);
-			s->region = strndup(r, (size_t)(e - r));
-		}
-		if ((rc = sns_resolve(st, s, doc, o, err)))
-			return rc;
-		break;
-	}
-	case KPI__SINK_COMMAND: {
-		json_t *argv = json_object_get(o, "argv"), *a;
-		size_t i;
-		if (!json_is_array(argv) || json_array_size(argv) == 0)
-			return kpi__jsondoc_error(doc, argv ? argv : o, err, KPI_ECONFIG,
-			                          "sink '%s' (command): argv must be a non-empty array of strings "
-			                          "(the program and its arguments; no shell)",
-			                          name);
-		s->argv = calloc(json_array_size(argv) + 1, sizeof(char *));
-		if (!s->argv)
-			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		json_array_foreach(argv, i, a) {
-			if (!json_is_string(a) || (i == 0 && !json_string_length(a)))
-				return kpi__jsondoc_error(doc, a, err, KPI_ECONFIG, "sink '%s': argv holds strings only", name);
-			s->argv[i] = strdup(json_string_value(a));
-		}
-		break;
-	}
-	}
-	return 0;
-}
-
-static void sink_release(kpi__sink *s)
-{
-	if (s->aws) {
-		kpi__aws_release(s->aws);
-		free(s->aws);
-	}
-	free(s->name);
-	free(s->url);
-	free(s->secret);
-	for (char **a = s->argv; a && *a; a++)
-		free(*a);
-	free(s->argv);
-	free(s->topic_arn);
-	free(s->region);
+	p.st = st;
+	p.doc = doc;
+	p.name = s->name;
+	p.type = s->type->name;
+	p.obj = o;
+	return s->type->parse(&s->state, &p, err);
 }
 
 const kpi__sink *kpi__alert_sink_find(const kpi__alert_settings *s, const char *name)
@@ -552,7 +328,7 @@ void kpi__alert_settings_free(kpi__alert_settings *st)
 	free(st->dedupe_prefix);
 	free(st->source);
 	for (size_t i = 0; i < st->nsinks; i++)
-		sink_release(&st->sinks[i]);
+		kpi__sink_release(&st->sinks[i]);
 	free(st->sinks);
 	for (size_t i = 0; i < st->nrules; i++)
 		free(st->rules[i].runbook);
@@ -660,9 +436,9 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 				goto fail;
 			st->max_attempts = (int)n;
 		}
-		if ((rc = get_str(doc, a, "runbook_url", &st->runbook_base, err)) ||
-		    (rc = get_str(doc, a, "dedupe_prefix", &st->dedupe_prefix, err)) ||
-		    (rc = get_str(doc, a, "source", &st->source, err)))
+		if ((rc = kpi__alert_get_str(doc, a, "runbook_url", &st->runbook_base, err)) ||
+		    (rc = kpi__alert_get_str(doc, a, "dedupe_prefix", &st->dedupe_prefix, err)) ||
+		    (rc = kpi__alert_get_str(doc, a, "source", &st->source, err)))
 			goto fail;
 		for (const char *p = st->dedupe_prefix; *p; p++)
 			if (!(isalnum((unsigned char)*p) || strchr("._-", *p)) || strlen(st->dedupe_prefix) > 64) {
@@ -703,23 +479,3 @@ fail:
 	return rc;
 }
 
-void kpi__scrub(char *s, size_t size, const char *const *secrets)
-{
-	for (const char *const *sec = secrets; sec && *sec; sec++) {
-		size_t n = strlen(*sec);
-		kpi_buf b = KPI_BUF_INIT;
-		const char *p = s, *q;
-		if (n < 4)
-			continue; /* too short to tell from ordinary text */
-		while ((q = strstr(p, *sec))) {
-			kpi_buf_append(&b, p, (size_t)(q - p));
-			kpi_buf_puts(&b, "[redacted]");
-			p = q + n;
-		}
-		if (p != s) {
-			kpi_buf_puts(&b, p);
-			snprintf(s, size, "%s", b.data ? b.data : "[redacted]");
-		}
-		kpi_buf_release(&b);
-	}
-}

@@ -5,9 +5,11 @@
  *                     their secrets, the catalogue's per-KPI "alert" rules
  *   alert_template.c  the message templates ({{name}}, {{?name}}...{{/name}})
  *   alert_ledger.c    ledger + outbox: records, (de)serialisation with a
- *                     checksum, load/save, the lock
+ *                     checksum, the file (load with the corrupt-ledger
+ *                     move-aside, atomic save, stale temp files), the lock
  *   alert_state.c     observations, transitions, dedupe keys, backoff
- *   alert_sink.c      delivery to PagerDuty, Slack, webhooks, SNS, commands
+ *   sinks/            the sinks, one operations table per file (sinks/sink.h,
+ *                     registered in sinks/registry.h): one delivery attempt each
  *   alert_run.c       one run: evaluate, transition, enqueue, deliver, report
  */
 #ifndef KPI_ALERT_INTERNAL_H
@@ -15,14 +17,12 @@
 
 #include "core/internal.h"
 #include "net/aws.h"
+#include "sources/source.h"
 #include "kpi/alarm.h"
 #include "kpi/alert.h"
 
 /* ---- durations ---- */
 
-/* A duration: a whole number of seconds, or a string "90s", "15m", "1h",
- * "24h", "7d" (one number and one unit). Returns 0 or -1. */
-int kpi__duration_parse(int64_t *out, const json_t *v);
 /* "4h", "1h 30m", "45s", "0s". Returns buf. */
 char *kpi__duration_format(char *buf, size_t size, int64_t seconds);
 
@@ -31,9 +31,10 @@ char *kpi__duration_format(char *buf, size_t size, int64_t seconds);
 typedef struct kpi__alert_rule {
 	const kpi_def *def;
 	kpi_threshold threshold;      /* the KPI's (after the config's overrides), or its alarm rule's */
-	kpi_alarm_rule alarm;         /* CloudWatch KPIs: M of the last N datapoints */
+	bool has_alarm;               /* alerts through its alarm rule: */
+	kpi_alarm_rule alarm;         /* M of the last N datapoints */
 	kpi_alert_severity severity;  /* of a breach: warning or critical */
-	int64_t trailing;             /* Postgres flow KPIs: the window [now - trailing, now) */
+	int64_t trailing;             /* flow KPIs without an alarm rule: the window [now - trailing, now) */
 	bool trailing_set;
 	int for_runs;                 /* breaching runs kept pending before firing */
 	int64_t repeat;               /* re-send a firing alert after this long; 0 never */
@@ -44,27 +45,16 @@ typedef struct kpi__alert_rule {
 
 /* ---- sinks ---- */
 
-typedef enum kpi__sink_kind {
-	KPI__SINK_PAGERDUTY = 0,
-	KPI__SINK_SLACK,
-	KPI__SINK_WEBHOOK,
-	KPI__SINK_SNS,
-	KPI__SINK_COMMAND
-} kpi__sink_kind;
-
-const char *kpi__sink_kind_name(kpi__sink_kind k);
+/* A sink's type: its operations table (alert/sinks/sink.h), one per file
+ * of alert/sinks/, registered in alert/sinks/registry.h. */
+typedef struct kpi__sink_type kpi__sink_type;
 
 typedef struct kpi__sink {
 	char *name;
-	kpi__sink_kind kind;
-	char *url;            /* PagerDuty: base URL (not secret); Slack, webhook: from the environment (secret); SNS: endpoint */
-	char *secret;         /* PagerDuty routing key (from the environment) */
-	char **argv;          /* command: NULL-terminated */
+	const kpi__sink_type *type;
+	void *state;          /* the type's own (its settings, secrets from the environment) */
 	long timeout_ms;      /* per attempt */
 	kpi_alert_severity min_severity;
-	char *topic_arn;      /* SNS */
-	char *region;         /* SNS: the topic's (from its ARN unless set) */
-	kpi__aws *aws;        /* SNS: credentials, endpoint, SigV4 scope */
 } kpi__sink;
 
 /* ---- templates ---- */
@@ -116,6 +106,13 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 
 /* Replace every occurrence of a secret in `s` (in place) by "[redacted]". */
 void kpi__scrub(char *s, size_t size, const char *const *secrets);
+/* Add a value to the settings' secret list (for scrubbing). KPI_ENOMEM. */
+int kpi__alert_secret_add(kpi__alert_settings *st, const char *secret);
+/* obj[key], when present, as a non-empty string into *out (replacing it);
+ * KPI_ECONFIG at its position otherwise. */
+int kpi__alert_get_str(const kpi__jsondoc *doc, const json_t *obj, const char *key, char **out, kpi_error *err);
+/* A severity by name ("info", "warning", "error", "critical"); -1 unknown. */
+int kpi__alert_severity_parse(kpi_alert_severity *out, const char *s);
 
 /* ---- the ledger ---- */
 
@@ -186,11 +183,31 @@ int kpi__ledger_serialize(kpi_buf *out, const kpi__ledger *l, kpi_error *err);
 /* Save atomically (temp file, fsync, rename, directory fsync). */
 int kpi__ledger_save(const char *path, kpi__ledger *l, int64_t now, kpi_error *err);
 
+/* What kpi__ledger_load() found wrong with a ledger file it replaced. */
+typedef struct kpi__ledger_damage {
+	char reason[KPI_ERROR_MSG_MAX];  /* why it does not parse; "" when it was fine */
+	char moved_to[4096];             /* where it went; "" when not moved */
+} kpi__ledger_damage;
+
+/* Load the ledger file at `path` into *out (caller frees): a new, empty
+ * ledger when there is none yet. One that is corrupted (does not parse,
+ * fails its checksum, a malformed record) is never silently reset: *out is
+ * a new ledger and `damage` says why; with `move_aside` the file is first
+ * renamed PATH.corrupt-YYYYMMDDTHHMMSSZ (a dry run leaves it). A newer
+ * format version is KPI_EDATA and leaves the file alone; KPI_EIO when it
+ * cannot be read or moved aside. */
+int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__ledger_damage *damage, kpi_error *err);
+/* Remove the temp files a killed run left beside the ledger at `path`
+ * (PATH.tmp.*). Only with the state directory's lock held. */
+void kpi__ledger_clean_temp(const char *path);
+
 kpi__alert_rec *kpi__ledger_find(kpi__ledger *l, const char *id);
 /* Append a fresh ok record (the pointer is valid until the next add). */
 kpi__alert_rec *kpi__ledger_add(kpi__ledger *l, const char *id, const char *kpi, const json_t *labels);
 void kpi__ledger_remove(kpi__ledger *l, size_t i);
 kpi__outbox_entry *kpi__ledger_enqueue(kpi__ledger *l);
+/* Remove outbox entry i (what a newer one superseded). */
+void kpi__ledger_drop_entry(kpi__ledger *l, size_t i);
 /* Drop delivered entries older than `keep_seconds` and keep the outbox at
  * most `max_entries` long (oldest delivered first, then oldest failed). */
 void kpi__ledger_prune(kpi__ledger *l, int64_t now, int64_t keep_seconds, size_t max_entries);
@@ -218,7 +235,9 @@ typedef enum kpi__act {
 	KPI__ACT_NONE = 0,
 	KPI__ACT_TRIGGER,
 	KPI__ACT_REPEAT,
-	KPI__ACT_RESOLVE
+	KPI__ACT_RESOLVE,
+	KPI__ACT_REFRESH   /* never from kpi__alert_step: a firing alert told again on
+	                      every run to the sinks whose type refreshes every run */
 } kpi__act;
 
 /* What a row says about its (KPI, label set). `firing`: the record fires,
@@ -235,11 +254,11 @@ kpi__act kpi__alert_step(kpi__alert_rec *rec, kpi__obs obs, int for_runs, int64_
 /* "PREFIX:ID:EPISODE" (episode as 20261116T080000Z), at most 255 bytes: a
  * longer one keeps its start and ends with a SHA-256 of the whole. */
 void kpi__dedupe_key(char out[256], const char *prefix, const char *rec_id, int64_t episode);
-/* When to try again after `attempts` failed attempts (SPEC §6 backoff). */
+/* When to try again after `attempts` failed attempts (the backoff of docs/requirements.md). */
 int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double jitter);
 
 /* A value as messages show it: a few decimals, with its unit ("9.5 d",
- * "97.25%", "3"). */
+ * "97.25%", "3"): core/number.h's TERSE value. */
 void kpi__alert_display_value(char *buf, size_t size, double v, const char *unit);
 
 /* Nagios plugin text of one change, without the newline. */
@@ -266,7 +285,8 @@ typedef struct kpi__send_result {
 void kpi__sink_send(kpi__send_result *res, const kpi__sink *sink, const json_t *notification,
                     const char *idem, long timeout_ms, const kpi__alert_settings *st);
 
-/* The JSON a webhook / command receives (and SNS as the message). */
+/* The notification as JSON, compact, keys in order: what the sinks that
+ * pass it on as it is send (alert/sinks/). Caller frees. */
 char *kpi__notification_dump(const json_t *n);
 
 #endif

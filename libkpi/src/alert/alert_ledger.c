@@ -16,8 +16,13 @@
  * and the outbox share the file so a transition and the notifications it
  * causes are saved together, atomically (temp file, fsync, rename, directory
  * fsync). Times are ISO-8601 UTC strings so a human can read the file.
+ *
+ * The file work is here too: loading (a corrupted ledger is moved aside,
+ * never silently reset), saving atomically, removing the temp files of a
+ * killed run. The run (alert_run.c) only calls it.
  */
 #include "alert/alert_internal.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -123,6 +128,13 @@ kpi__outbox_entry *kpi__ledger_enqueue(kpi__ledger *l)
 	memset(n, 0, sizeof(*n));
 	n->history = json_array();
 	return n;
+}
+
+void kpi__ledger_drop_entry(kpi__ledger *l, size_t i)
+{
+	entry_release(&l->outbox[i]);
+	memmove(&l->outbox[i], &l->outbox[i + 1], (l->nout - i - 1) * sizeof(*l->outbox));
+	l->nout--;
 }
 
 void kpi__ledger_prune(kpi__ledger *l, int64_t now, int64_t keep_seconds, size_t max_entries)
@@ -477,6 +489,80 @@ int kpi__ledger_save(const char *path, kpi__ledger *l, int64_t now, kpi_error *e
 	return rc;
 }
 
+/* ---- the ledger file ---- */
+
+int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__ledger_damage *damage, kpi_error *err)
+{
+	char *text = NULL, ts[32];
+	size_t len = 0;
+	kpi_error perr = KPI_ERROR_INIT;
+	time_t t;
+	struct tm tm;
+	int rc = kpi__read_file(&text, &len, path, err);
+
+	*out = NULL;
+	damage->reason[0] = damage->moved_to[0] = '\0';
+	if (rc == KPI_ENOTFOUND) {
+		kpi_error_clear(err);
+		kpi_log_msg(KPI_LOG_INFO, "alert.ledger.new", "no ledger at '%s' yet: starting a new one", path);
+		*out = kpi__ledger_new();
+		return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	if (rc)
+		return kpi_error_wrap(err, "ledger");
+	rc = kpi__ledger_parse(out, text, len, &perr);
+	free(text);
+	if (rc == KPI_EUSAGE)
+		return kpi_error_set(err, KPI_EDATA, "ledger '%s': %s; run a newer kpi, or move the file aside", path,
+		                     perr.message);
+	if (rc == KPI_ENOMEM)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (!rc)
+		return 0;
+	/* corrupted: never silently reset; moved aside with a timestamped name */
+	snprintf(damage->reason, sizeof(damage->reason), "%s", perr.message);
+	if (!(*out = kpi__ledger_new()))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (!move_aside)
+		return 0;
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(damage->moved_to, sizeof(damage->moved_to), "%s.corrupt-%s", path, ts);
+	for (int i = 2; access(damage->moved_to, F_OK) == 0 && i < 100; i++)
+		snprintf(damage->moved_to, sizeof(damage->moved_to), "%s.corrupt-%s-%d", path, ts, i);
+	if (rename(path, damage->moved_to) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "ledger '%s' is corrupted (%s) and cannot be moved aside: %s", path,
+		                   perr.message, strerror(errno));
+		kpi__ledger_free(*out);
+		*out = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+void kpi__ledger_clean_temp(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup("."), prefix[512];
+	DIR *d = dir ? opendir(*dir ? dir : "/") : NULL;
+	struct dirent *de;
+
+	snprintf(prefix, sizeof(prefix), "%s.tmp.", base);
+	/* The caller holds the lock: a temp file (kpi__write_file_atomic names
+	 * them PATH.tmp.PID) is a leftover of a killed run. */
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			char *p = kpi__path_join(*dir ? dir : "/", de->d_name);
+			if (p && unlink(p) == 0)
+				kpi_log_msg(KPI_LOG_INFO, "alert.ledger.cleanup", "removed '%s', left by a killed run", p);
+			free(p);
+		}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 /* ---- the state directory and its lock ---- */
 
 char *kpi__state_dir_resolve(const kpi_config *cfg, const char *opt, const char *configured)
@@ -536,17 +622,10 @@ done:
 	return rc;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int kpi__alert_lock(int *out, const char *dir, double wait_s, kpi_error *err)
 {
 	char *path = kpi__path_join(dir, "lock");
-	double until = mono_now() + wait_s;
+	double until = kpi__mono_now() + wait_s;
 	char pid[32];
 	int fd;
 
@@ -571,7 +650,7 @@ int kpi__alert_lock(int *out, const char *dir, double wait_s, kpi_error *err)
 			free(path);
 			return rc;
 		}
-		if (mono_now() >= until) {
+		if (kpi__mono_now() >= until) {
 			char holder[32] = "";
 			ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
 			int rc;

@@ -13,7 +13,7 @@
  *  6. every notification into the outbox, and the ledger saved (fsync)
  *     BEFORE anything is sent;
  *  7. delivery: due entries in order per (sink, dedupe key), retried within
- *     the deadline with SPEC §6 backoff, the ledger saved after each
+ *     the deadline with the backoff of docs/requirements.md, the ledger saved after each
  *     attempt; what is left waits for the next run; after max_attempts, or
  *     a non-retryable answer, a terminal failure, reported in the exit code,
  *     the log and through the other sinks;
@@ -23,8 +23,7 @@
  * same dedupe key and Idempotency-Key: at least once, folded by receivers.
  */
 #include "alert/alert_internal.h"
-#include <dirent.h>
-#include <errno.h>
+#include "alert/sinks/sink.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,17 +50,10 @@ typedef struct run {
 	bool save_failed;
 } run;
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* "now" as the run advances: --now plus the time the run has taken. */
 static int64_t vnow(const run *r)
 {
-	return r->now + (int64_t)floor(mono() - r->mono0);
+	return r->now + (int64_t)floor(kpi__mono_now() - r->mono0);
 }
 
 static int add_line(char ***arr, size_t *n, const char *fmt, ...) KPI_PRINTF(3, 4);
@@ -284,25 +276,69 @@ done:
 	return n;
 }
 
-/* Is an entry for (sink, dedupe key, action) still waiting? */
-static bool waiting(const kpi__ledger *l, const char *sink, const char *key, const char *action)
+static void history_add(kpi__outbox_entry *e, int64_t at, const char *outcome);
+
+/* The waiting entry of (sink, dedupe key) that carries the firing alert (a
+ * trigger, a reminder or a refresh), or NULL. */
+static kpi__outbox_entry *waiting_firing(const kpi__ledger *l, const char *sink, const char *key)
 {
 	for (size_t i = 0; i < l->nout; i++) {
-		const kpi__outbox_entry *e = &l->outbox[i];
+		kpi__outbox_entry *e = &l->outbox[i];
 		if (e->status == KPI__ENTRY_PENDING && strcmp(e->sink, sink) == 0 && strcmp(e->dedupe_key, key) == 0 &&
-		    strcmp(e->action, action) == 0)
-			return true;
+		    (strcmp(e->action, "trigger") == 0 || strcmp(e->action, "refresh") == 0))
+			return e;
 	}
-	return false;
+	return NULL;
+}
+
+/* Remove outbox entry i (the run's due times move with the entries). */
+static void drop_entry(run *r, size_t i)
+{
+	if (i < r->ndue) {
+		memmove(&r->due[i], &r->due[i + 1], (r->ndue - i - 1) * sizeof(*r->due));
+		r->due[r->ndue - 1] = 0;
+	}
+	kpi__ledger_drop_entry(r->l, i);
+}
+
+/* A refresh-every-run sink keeps one refresh entry per (sink, dedupe key):
+ * a newer refresh, or the resolve, supersedes the delivered or failed one
+ * (so the outbox does not grow by one entry per run, and a --replay of an
+ * old refresh cannot make a resolved alert fire again). */
+static void drop_refreshes(run *r, const char *sink, const char *key)
+{
+	for (size_t i = r->l->nout; i-- > 0;) {
+		const kpi__outbox_entry *e = &r->l->outbox[i];
+		if (e->status != KPI__ENTRY_PENDING && strcmp(e->action, "refresh") == 0 && strcmp(e->sink, sink) == 0 &&
+		    strcmp(e->dedupe_key, key) == 0)
+			drop_entry(r, i);
+	}
+}
+
+/* A newer refresh takes the place of a waiting one: the newer notification
+ * (its value, its time), the same place in line and attempt count. */
+static void supersede(run *r, kpi__outbox_entry *e, json_t *n)
+{
+	char eid[320];
+	snprintf(eid, sizeof(eid), "%s:%s", json_string_value(json_object_get(n, "id")), e->sink);
+	free(e->id);
+	e->id = strdup(eid);
+	json_decref(e->notification);
+	e->notification = json_incref(n);
+	history_add(e, vnow(r), "superseded by a newer refresh");
+	kpi_log_fields(KPI_LOG_INFO, "alert.refresh.superseded",
+	               json_pack("{s:s, s:s, s:s}", "sink", e->sink, "dedupe_key", e->dedupe_key, "id", eid), NULL);
 }
 
 /* Queue `n` for every sink that takes its severity (except `skip_sink`).
- * Steals `n`. */
-static int enqueue(run *r, json_t *n, const char *skip_sink)
+ * A `refresh` (a firing alert told again) goes only to the sinks whose type
+ * refreshes every run, and only where none waits already. Steals `n`. */
+static int enqueue(run *r, json_t *n, const char *skip_sink, bool refresh)
 {
 	const char *action = json_string_value(json_object_get(n, "action"));
 	const char *key = json_string_value(json_object_get(n, "dedupe_key"));
 	const char *id = json_string_value(json_object_get(n, "id"));
+	const char *entry_action = refresh ? "refresh" : action;
 	bool repeat = json_is_true(json_object_get(n, "repeat"));
 	kpi_alert_severity sev = KPI_ALERT_SEV_INFO;
 	int rc = 0;
@@ -322,17 +358,24 @@ static int enqueue(run *r, json_t *n, const char *skip_sink)
 		kpi__outbox_entry *e;
 		char eid[320];
 		/* a resolve follows its trigger wherever that went: same severity */
-		if (sev < s->min_severity || (skip_sink && strcmp(s->name, skip_sink) == 0))
+		if ((refresh && !s->type->refresh_every_run) || sev < s->min_severity ||
+		    (skip_sink && strcmp(s->name, skip_sink) == 0))
 			continue;
-		/* a reminder while the trigger still waits would only pile up */
-		if (repeat && waiting(r->l, s->name, key, "trigger"))
+		/* a reminder or a refresh while the alert still waits to go out
+		 * would only pile up; a newer refresh supersedes a waiting one */
+		if ((repeat || refresh) && (e = waiting_firing(r->l, s->name, key))) {
+			if (refresh && strcmp(e->action, "refresh") == 0 && !r->opts->dry_run)
+				supersede(r, e, n);
 			continue;
+		}
 		if (r->opts->dry_run) {
-			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to sink '%s' (%s): %s", action,
-			         repeat ? " (reminder)" : "", s->name, kpi__sink_kind_name(s->kind),
+			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to sink '%s' (%s): %s", entry_action,
+			         repeat ? " (reminder)" : "", s->name, s->type->name,
 			         json_string_value(json_object_get(n, "summary")));
 			continue;
 		}
+		if (refresh || strcmp(action, "resolve") == 0)
+			drop_refreshes(r, s->name, key);
 		if (!(e = kpi__ledger_enqueue(r->l))) {
 			rc = KPI_ENOMEM;
 			break;
@@ -341,14 +384,14 @@ static int enqueue(run *r, json_t *n, const char *skip_sink)
 		e->id = strdup(eid);
 		e->sink = strdup(s->name);
 		e->dedupe_key = strdup(key);
-		e->action = strdup(action);
+		e->action = strdup(entry_action);
 		e->status = KPI__ENTRY_PENDING;
 		e->created = vnow(r);
 		e->next_attempt = e->created;
 		e->notification = json_incref(n);
 		kpi_log_fields(KPI_LOG_INFO, "alert.enqueue",
-		               json_pack("{s:s, s:s, s:s, s:s}", "sink", s->name, "action", action, "dedupe_key", key, "id",
-		                         eid),
+		               json_pack("{s:s, s:s, s:s, s:s}", "sink", s->name, "action", entry_action, "dedupe_key", key,
+		                         "id", eid),
 		               NULL);
 	}
 	json_decref(n);
@@ -381,7 +424,7 @@ static int notify_rec(run *r, const kpi__alert_rec *rec, kpi__act act, const kpi
 	in.error = error;
 	if (!(n = notification_new(r->st, &in, vnow(r), err)))
 		return err->code;
-	return enqueue(r, n, NULL) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+	return enqueue(r, n, NULL, act == KPI__ACT_REFRESH) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
 }
 
 static int notice(run *r, const char *key_part, const char *title, const char *detail, const char *runbook,
@@ -405,81 +448,36 @@ static int notice(run *r, const char *key_part, const char *title, const char *d
 		kpi_log_msg(KPI_LOG_ERROR, "alert.notice", "cannot build a notice: %s", err.message);
 		return err.code;
 	}
-	return enqueue(r, n, skip_sink);
+	return enqueue(r, n, skip_sink, false);
 }
 
 /* ---- the ledger file ---- */
 
-static void clean_stale_temp_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	if (!d)
-		return;
-	/* We hold the lock: a temp file is a leftover of a killed run. */
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, "ledger.json.tmp.", 16) == 0) {
-			char *p = kpi__path_join(dir, de->d_name);
-			if (p && unlink(p) == 0)
-				kpi_log_msg(KPI_LOG_INFO, "alert.ledger.cleanup", "removed '%s', left by a killed run", p);
-			free(p);
-		}
-	closedir(d);
-}
-
+/* The ledger (alert_ledger.c loads it); a corrupted one was moved aside and
+ * replaced by a new one: reported in the exit code, the log and a notice. */
 static int load_ledger(run *r, kpi_error *err)
 {
-	char *text = NULL;
-	size_t len = 0;
-	kpi_error perr = KPI_ERROR_INIT;
-	int rc = kpi__read_file(&text, &len, r->ledger_path, err);
+	kpi__ledger_damage dmg;
+	char detail[2048 + sizeof(dmg.moved_to)];
+	int rc = kpi__ledger_load(&r->l, r->ledger_path, !r->opts->dry_run, &dmg, err);
 
-	if (rc == KPI_ENOTFOUND) {
-		kpi_error_clear(err);
-		kpi_log_msg(KPI_LOG_INFO, "alert.ledger.new", "no ledger at '%s' yet: starting a new one", r->ledger_path);
-		r->l = kpi__ledger_new();
-		return r->l ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (rc || !dmg.reason[0])
+		return rc;
+	if (r->opts->dry_run) {
+		problem(r, "ledger '%s' is corrupted (%s); a run without --dry-run moves it aside and rebuilds it",
+		        r->ledger_path, dmg.reason);
+		return 0;
 	}
-	if (rc)
-		return kpi_error_wrap(err, "ledger");
-	rc = kpi__ledger_parse(&r->l, text, len, &perr);
-	free(text);
-	if (rc == KPI_EUSAGE)
-		return kpi_error_set(err, KPI_EDATA, "ledger '%s': %s; run a newer kpi, or move the file aside",
-		                     r->ledger_path, perr.message);
-	if (rc == KPI_ENOMEM)
+	snprintf(detail, sizeof(detail),
+	         "ledger '%s' was corrupted (%s); moved aside to '%s' and rebuilt: alert history is lost, "
+	         "alerts in breach trigger again, undelivered notifications may be in the moved file",
+	         r->ledger_path, dmg.reason, dmg.moved_to);
+	kpi_log_fields(KPI_LOG_ERROR, "alert.ledger.corrupt",
+	               json_pack("{s:s, s:s, s:s}", "ledger", r->ledger_path, "moved_to", dmg.moved_to, "reason", dmg.reason),
+	               detail);
+	problem(r, "%s", detail);
+	if (notice(r, "kpi_alert_ledger", "kpi alert ledger corrupted and rebuilt", detail, "ledger-corrupted", NULL))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if (rc) {
-		char aside[4096], ts[32], detail[2048];
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-		snprintf(aside, sizeof(aside), "%s.corrupt-%s", r->ledger_path, ts);
-		for (int i = 2; access(aside, F_OK) == 0 && i < 100; i++)
-			snprintf(aside, sizeof(aside), "%s.corrupt-%s-%d", r->ledger_path, ts, i);
-		r->l = kpi__ledger_new();
-		if (!r->l)
-			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		if (r->opts->dry_run) {
-			problem(r, "ledger '%s' is corrupted (%s); a run without --dry-run moves it aside and rebuilds it",
-			        r->ledger_path, perr.message);
-			return 0;
-		}
-		if (rename(r->ledger_path, aside) != 0)
-			return kpi_error_set(err, KPI_EIO, "ledger '%s' is corrupted (%s) and cannot be moved aside: %s",
-			                     r->ledger_path, perr.message, strerror(errno));
-		snprintf(detail, sizeof(detail),
-		         "ledger '%s' was corrupted (%s); moved aside to '%s' and rebuilt: alert history is lost, "
-		         "alerts in breach trigger again, undelivered notifications may be in the moved file",
-		         r->ledger_path, perr.message, aside);
-		kpi_log_fields(KPI_LOG_ERROR, "alert.ledger.corrupt",
-		               json_pack("{s:s, s:s, s:s}", "ledger", r->ledger_path, "moved_to", aside, "reason", perr.message),
-		               detail);
-		problem(r, "%s", detail);
-		if (notice(r, "kpi_alert_ledger", "kpi alert ledger corrupted and rebuilt", detail, "ledger-corrupted", NULL))
-			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	}
 	return 0;
 }
 
@@ -507,118 +505,68 @@ static void rec_id(char *buf, size_t size, const kpi_series *s, const kpi_row *r
 	snprintf(buf, size, "%s%s%s%s", s->def->id, *lb ? "{" : "", lb, *lb ? "}" : "");
 }
 
-/* A CloudWatch KPI as rows of one "period" each (one per label set): the
- * alarm rule's state over the last datapoints decides the status (ALARM
- * breach, INSUFFICIENT_DATA no_data; OK is ok, or warn near the threshold,
- * and never ok on PartialData), the latest datapoint is the value shown. */
-static int cw_series(run *r, const kpi__alert_rule *rule, kpi_series *s, kpi_error *err)
+/* The state of a row's alarm before this run: ALARM while its alert fires. */
+static kpi_alarm_state alarm_state(void *ctx, const kpi_series *s, const kpi_row *row)
 {
-	const kpi_alarm_rule *ar = &rule->alarm;
-	int64_t p = ar->period_seconds, to = r->now / p * p, from = to - (int64_t)kpi_alarm_range(ar) * p;
-	kpi_cw_datapoint_set *set = NULL;
-	int rc;
-
-	if ((rc = kpi_cloudwatch_datapoints(&set, r->cfg, rule->def, from, to, ar->period_seconds, err)) ||
-	    (rc = kpi__series_init(s, rule->def, err)))
-		goto done;
-	if (!(s->rows = calloc(set->nsets + 1, sizeof(*s->rows)))) {
-		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < set->nsets; i++) {
-		const kpi_cw_datapoints *d = &set->sets[i];
-		kpi_row *row = &s->rows[s->nrows++];
-		const kpi__alert_rec *rec;
-		kpi_alarm_state st;
-		char id[640];
-
-		row->period_start = from;
-		row->period_end = to;
-		row->applicable = true;
-		row->incomplete = d->incomplete;
-		if (!(row->labels = calloc(s->nlabels + 1, sizeof(char *)))) {
-			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-			goto done;
-		}
-		for (size_t k = 0; k < s->nlabels && k < set->nlabels; k++)
-			row->labels[k] = strdup(d->labels[k]);
-		for (size_t k = d->n; k-- > 0;)
-			if (d->present[k]) {
-				row->has_value = true;
-				row->value = d->values[k];
-				break;
-			}
-		rec_id(id, sizeof(id), s, row);
-		rec = kpi__ledger_find(r->l, id);
-		st = kpi_alarm_eval(ar, d->values, d->present, d->n,
-		                    rec && rec->state == KPI_ALERT_FIRING ? KPI_ALARM_ALARM : KPI_ALARM_OK);
-		if (st == KPI_ALARM_ALARM) {
-			row->status = KPI_STATUS_BREACH;
-		} else if (st == KPI_ALARM_INSUFFICIENT_DATA || d->incomplete || !row->has_value) {
-			row->status = KPI_STATUS_NO_DATA;
-		} else {
-			row->status = kpi_eval_status(&rule->threshold, true, row->value, true);
-			if (row->status == KPI_STATUS_BREACH) /* one breaching datapoint is not M of N */
-				row->status = KPI_STATUS_OK;
-		}
-	}
-done:
-	kpi_cw_datapoint_set_free(set);
-	return rc;
+	const run *r = ctx;
+	const kpi__alert_rec *rec;
+	char id[640];
+	rec_id(id, sizeof(id), s, row);
+	rec = kpi__ledger_find(r->l, id);
+	return rec && rec->state == KPI_ALERT_FIRING ? KPI_ALARM_ALARM : KPI_ALARM_OK;
 }
 
+/* Every alerting KPI as of now, through the collection path of query and
+ * pack: state KPIs as of now, flow KPIs over [now - trailing, now), KPIs
+ * with an alarm rule by its last datapoints. A KPI whose source is not
+ * configured to read it is not evaluated (and the log says so). */
 static int evaluate(run *r, kpi_result **out, kpi_error *err)
 {
-	kpi_result *res = calloc(1, sizeof(*res));
-	kpi_pg *pg = NULL;
+	kpi__collect_req *reqs = calloc(r->st->nrules + 1, sizeof(*reqs));
+	kpi_window *wins = calloc(r->st->nrules + 1, sizeof(*wins));
+	kpi__run session;
+	size_t n = 0;
 	int rc = 0;
 
 	*out = NULL;
-	if (!res || !(res->series = calloc(r->st->nrules + 1, sizeof(*res->series)))) {
-		free(res);
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	kpi__run_init(&session, r->cfg, r->cat);
+	if (!reqs || !wins) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
 	}
-	res->read_at = r->now;
-	/* Postgres KPIs, all in one read-only session */
 	for (size_t i = 0; i < r->st->nrules; i++) {
 		const kpi__alert_rule *rule = &r->st->rules[i];
 		const kpi_def *d = rule->def;
-		/* a state KPI only looks at T = $2; its range's start does not matter */
-		int64_t from = r->now - (d->state ? 3600 : rule->trailing);
-		kpi_window w;
+		const char *hint = NULL;
+		kpi__collect_req *q = &reqs[n];
 
-		if (d->source != KPI_SOURCE_POSTGRES)
-			continue;
-		if ((rc = kpi_window_init_range(&w, from, r->now, r->cfg->timezone, err)))
-			goto done;
-		if (!pg && (rc = kpi_pg_open(&pg, r->cfg, err)))
-			goto done;
-		if ((rc = kpi_pg_fetch(pg, r->cfg, r->cat, d, &w, &res->series[res->nseries], err)))
-			goto done;
-		res->nseries++;
-		res->window = w;
-	}
-	kpi_eval_result(res);
-	/* CloudWatch KPIs: their alarm rules over the last datapoints */
-	for (size_t i = 0; i < r->st->nrules; i++) {
-		const kpi__alert_rule *rule = &r->st->rules[i];
-		if (rule->def->source != KPI_SOURCE_CLOUDWATCH)
-			continue;
-		if (!kpi_cloudwatch_configured(r->cfg, rule->def)) {
-			kpi_log_msg(KPI_LOG_INFO, "alert.skip",
-			            "KPI %s is not evaluated: CloudWatch does not say what it reads (cloudwatch.load_balancer, "
-			            "cloudwatch.queues)",
-			            rule->def->id);
+		if (!kpi_source_configured(r->cfg, d, &hint)) {
+			kpi_log_msg(KPI_LOG_INFO, "alert.skip", "KPI %s is not evaluated: %s is not configured to read it (%s)",
+			            d->id, kpi_source_title(d->source), hint ? hint : "see docs/configuration.md");
 			continue;
 		}
-		if ((rc = cw_series(r, rule, &res->series[res->nseries++], err)))
-			goto done;
+		q->def = d;
+		q->now = r->now;
+		if (rule->has_alarm) {
+			q->alarm = &rule->alarm;
+			q->current = alarm_state;
+			q->ctx = r;
+		} else {
+			/* a state KPI only looks at T = to; its range's start does not matter */
+			int64_t from = r->now - (d->state ? 3600 : rule->trailing);
+			if ((rc = kpi_window_init_range(&wins[n], from, r->now, r->cfg->timezone, err)))
+				goto done;
+			q->w = &wins[n];
+		}
+		n++;
 	}
-	*out = res;
-	res = NULL;
+	if ((rc = kpi__collect(out, &session, reqs, n, err)))
+		goto done;
+	(*out)->read_at = r->now;
 done:
-	kpi_pg_close(pg);
-	kpi_result_free(res);
+	kpi__run_close(&session);
+	free(reqs);
+	free(wins);
 	return rc;
 }
 
@@ -728,6 +676,30 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 	return rc;
 }
 
+/* Every firing alert, told again to the sinks whose receiver forgets an
+ * alert that is not refreshed (their type's refresh_every_run),
+ * on every run, with its dedupe key; enqueue() keeps one entry per (sink,
+ * key). Also while the data cannot be read: that says nothing about
+ * whether an alert recovered. */
+static int refresh(run *r, kpi_error *err)
+{
+	bool any = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->st->nsinks; i++)
+		any |= r->st->sinks[i].type->refresh_every_run;
+	for (size_t i = 0; any && i < r->l->nrecs && !rc; i++) {
+		const kpi__alert_rec *rec = &r->l->recs[i];
+		const kpi__alert_rule *rule = rule_of(r, rec->kpi);
+		bool source = strcmp(rec->id, KPI__SOURCE_RECORD) == 0;
+		if (rec->state != KPI_ALERT_FIRING || !rec->dedupe_key || (!rule && !source))
+			continue;
+		rc = notify_rec(r, rec, KPI__ACT_REFRESH, rule, rule ? rule->def->title : "kpi cannot read its data",
+		                source && rec->note ? rec->note : "", err);
+	}
+	return rc;
+}
+
 /* ---- delivery ---- */
 
 static double *due_of(run *r, size_t i)
@@ -760,7 +732,7 @@ static double due_in(run *r, size_t i)
 {
 	double *d = due_of(r, i);
 	if (d && *d > 0)
-		return *d - mono();
+		return *d - kpi__mono_now();
 	return (double)(r->l->outbox[i].next_attempt - vnow(r));
 }
 
@@ -778,7 +750,7 @@ static void attempt(run *r, size_t i, double deadline)
 	kpi__outbox_entry *e = &r->l->outbox[i];
 	const kpi__sink *s = kpi__alert_sink_find(r->st, e->sink);
 	kpi__send_result res;
-	double left = deadline - mono();
+	double left = deadline - kpi__mono_now();
 	long timeout;
 	int64_t at = vnow(r);
 	char outcome[640];
@@ -822,7 +794,7 @@ static void attempt(run *r, size_t i, double deadline)
 			d = res.retry_after < r->st->retry_max ? res.retry_after : r->st->retry_max;
 		e->next_attempt = at + (int64_t)ceil(d);
 		if (due)
-			*due = mono() + d;
+			*due = kpi__mono_now() + d;
 		kpi_log_fields(KPI_LOG_WARN, "alert.retry",
 		               json_pack("{s:s, s:s, s:s, s:i, s:f}", "sink", e->sink, "action", e->action, "dedupe_key",
 		                         e->dedupe_key, "attempts", e->attempts, "retry_in_seconds", d),
@@ -853,7 +825,7 @@ static void attempt(run *r, size_t i, double deadline)
 
 static void deliver(run *r)
 {
-	double deadline = mono() + r->st->deadline;
+	double deadline = kpi__mono_now() + r->st->deadline;
 
 	for (;;) {
 		double soonest = INFINITY;
@@ -871,14 +843,14 @@ static void deliver(run *r)
 				soonest = in;
 		}
 		if (pick != (size_t)-1) {
-			if (deadline - mono() < 0.05)
+			if (deadline - kpi__mono_now() < 0.05)
 				break;
 			attempt(r, pick, deadline);
 			if (save(r))
 				break;
 			continue;
 		}
-		if (!isfinite(soonest) || mono() + soonest >= deadline)
+		if (!isfinite(soonest) || kpi__mono_now() + soonest >= deadline)
 			break;
 		{
 			struct timespec ts;
@@ -949,7 +921,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	r.cfg = cfg;
 	r.opts = opts;
 	r.now = opts->now;
-	r.mono0 = mono();
+	r.mono0 = kpi__mono_now();
 	if (!(r.rep = calloc(1, sizeof(*r.rep))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if ((rc = kpi__alert_settings_load(&r.st, cfg, cat, err)))
@@ -968,21 +940,21 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		if ((rc = kpi__state_dir_prepare(r.rep->state_dir, err)) ||
 		    (rc = kpi__alert_lock(&lock_fd, r.rep->state_dir, r.st->lock_wait, err)))
 			goto done;
-		clean_stale_temp_files(r.rep->state_dir);
+		kpi__ledger_clean_temp(r.ledger_path);
 	}
 	if ((rc = load_ledger(&r, err)))
 		goto done;
 	if (opts->replay)
 		replay(&r);
 
-	t0 = mono();
+	t0 = kpi__mono_now();
 	rc = evaluate(&r, &res, &serr);
 	if (rc == KPI_ENOMEM) {
 		*err = serr;
 		goto done;
 	}
 	kpi_log_fields(rc ? KPI_LOG_ERROR : KPI_LOG_INFO, rc ? "alert.source.error" : "alert.evaluated",
-	               json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", mono() - t0),
+	               json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", kpi__mono_now() - t0),
 	               rc ? serr.message : NULL);
 	if (rc) {
 		const kpi__alert_rec *src;
@@ -999,6 +971,8 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		if (!rc)
 			rc = step_rows(&r, res, err);
 	}
+	if (!rc)
+		rc = refresh(&r, err);
 	if (rc)
 		goto done;
 	/* persisted before anything is sent (a dry run saves nothing) */
@@ -1024,7 +998,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	               json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "exit", r.rep->exit_code, "rows",
 	                         (int)r.rep->rows, "changes", (int)r.rep->nchanges, "firing", (int)r.rep->firing,
 	                         "delivered", (int)r.rep->delivered, "queued", (int)r.rep->queued, "failed",
-	                         (int)r.rep->failed, "seconds", mono() - r.mono0),
+	                         (int)r.rep->failed, "seconds", kpi__mono_now() - r.mono0),
 	               NULL);
 	*out = r.rep;
 	r.rep = NULL;
@@ -1073,7 +1047,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 	kpi__alert_settings *st = NULL;
 	const kpi__sink *s;
 	json_t *n = NULL;
-	double start = mono(), deadline;
+	double start = kpi__mono_now(), deadline;
 	char key[256], part[160];
 	note_in in = { 0 };
 	int rc;
@@ -1099,8 +1073,9 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 	for (int round = 0; round < 2 && !rc; round++) {
 		kpi__send_result res;
 		if (round == 1) {
-			/* PagerDuty: resolve the test incident again at once */
-			if (s->kind != KPI__SINK_PAGERDUTY)
+			/* a receiver that keeps incidents open until resolved
+			 * (the type's test_resolves): resolve the test one at once */
+			if (!s->type->test_resolves)
 				break;
 			in.action = "resolve";
 		}
@@ -1110,7 +1085,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 			break;
 		}
 		for (;;) {
-			double left = deadline - mono();
+			double left = deadline - kpi__mono_now();
 			long t = s->timeout_ms < (long)(left * 1000) ? s->timeout_ms : (long)(left * 1000);
 			kpi__sink_send(&res, s, n, json_string_value(json_object_get(n, "id")), t > 0 ? t : 1, st);
 			out->attempts++;
@@ -1127,7 +1102,7 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 			{
 				double d = kpi_backoff_delay(st->retry_base, st->retry_max, out->attempts - 1, kpi_random_unit());
 				struct timespec ts;
-				if (mono() + d >= deadline) {
+				if (kpi__mono_now() + d >= deadline) {
 					rc = kpi_error_set(err, KPI_ESOURCE,
 					                   "test notification not delivered within %g s (alert.delivery_deadline_seconds): %s",
 					                   st->deadline, res.detail);
@@ -1139,11 +1114,15 @@ int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi
 			}
 		}
 	}
-	out->seconds = mono() - start;
-	if (!rc)
+	out->seconds = kpi__mono_now() - start;
+	if (!rc) {
+		char to[1024];
+		s->type->where(to, sizeof(to), s->state);
 		kpi_log_fields(KPI_LOG_INFO, "alert.test.delivered",
-		               json_pack("{s:s, s:i, s:f}", "sink", s->name, "attempts", out->attempts, "seconds", out->seconds),
+		               json_pack("{s:s, s:s, s:i, s:f}", "sink", s->name, "to", to, "attempts", out->attempts,
+		                         "seconds", out->seconds),
 		               NULL);
+	}
 done:
 	json_decref(n);
 	kpi__alert_settings_free(st);

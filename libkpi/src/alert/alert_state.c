@@ -11,6 +11,7 @@
  *   any --hold (no data, too few cases, inside the margin)--> unchanged
  */
 #include "alert/alert_internal.h"
+#include "core/number.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,38 +132,9 @@ int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double
 
 /* ---- Nagios plugin lines ---- */
 
-/* A value as people read it: at most a few decimals, no exponent. */
-static char *display(char *buf, size_t size, double v)
-{
-	char *e;
-	if (fabs(v) >= 1e15 || v == floor(v))
-		snprintf(buf, size, "%.0f", v);
-	else if (fabs(v) >= 100)
-		snprintf(buf, size, "%.1f", v);
-	else if (fabs(v) >= 0.01)
-		snprintf(buf, size, "%.2f", v);
-	else
-		snprintf(buf, size, "%.4f", v);
-	if (strchr(buf, '.')) {
-		e = buf + strlen(buf) - 1;
-		while (*e == '0')
-			*e-- = '\0';
-		if (*e == '.')
-			*e = '\0';
-	}
-	return buf;
-}
-
 void kpi__alert_display_value(char *buf, size_t size, double v, const char *unit)
 {
-	char num[64];
-	display(num, sizeof(num), v);
-	if (unit && strcmp(unit, "%") == 0)
-		snprintf(buf, size, "%s%%", num);
-	else if (unit && *unit && strcmp(unit, "count") != 0)
-		snprintf(buf, size, "%s %s", num, unit);
-	else
-		snprintf(buf, size, "%s", num);
+	kpi__fmt_value(buf, size, true, v, unit, KPI__NUM_TERSE, NULL);
 }
 
 /* The comparison that holds between the value and the target. */

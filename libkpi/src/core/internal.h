@@ -8,6 +8,11 @@
 /* Duplicate a string; NULL stays NULL. */
 char *kpi__strdup(const char *s);
 
+/* Monotonic seconds (CLOCK_MONOTONIC), and a sleep of `s` seconds that
+ * resumes after signals (core/util.c). */
+double kpi__mono_now(void);
+void kpi__sleep(double s);
+
 /* A time zone held open (kpi/week.h). The functions there take zone names
  * and load the zone for each call, which costs about a millisecond: GLib
  * expands the file's closing rule into transitions up to the year 2999. While
@@ -33,6 +38,9 @@ int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_e
 
 /* Append `s` to `b` as a JSON string (quotes, escapes; UTF-8 passes through). */
 int kpi__buf_json_str(kpi_buf *b, const char *s);
+/* Cut `b` back to its first `len` bytes (a longer `len` leaves it as is):
+ * what a failed writer appended goes, nothing partial stays. */
+void kpi__buf_truncate(kpi_buf *b, size_t len);
 
 /* True when `s` is well-formed UTF-8 (no overlong forms, no surrogates). */
 bool kpi__utf8_valid(const char *s);
@@ -56,6 +64,9 @@ typedef struct kpi__jsondoc {
 } kpi__jsondoc;
 
 int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err);
+/* kpi__jsondoc_load, and the SHA-256 of the file's bytes (a query file's
+ * hash, as the snapshot and the manifest record it). */
+int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err);
 int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, size_t len, kpi_error *err);
 void kpi__jsondoc_free(kpi__jsondoc *doc);
 /* Set err to "file:line:col: message" for the value `v` of the document
@@ -71,6 +82,46 @@ int kpi__json_check_keys(const kpi__jsondoc *doc, const json_t *obj, const char 
  * KPI_ECONFIG at the value's position. `d->raw` holds a reference to `o`. */
 int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err);
 
+/* A threshold object {"op", "target", "warn_margin"} or null, and the
+ * missing-data policy "block"/"ignore" (model/rules.c); errors at the value's
+ * position in `doc` (may be NULL). */
+int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th, kpi_error *err);
+int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err);
+
+/* A number setting of a section of the config file, `section`.`key` (lo..hi
+ * when present), with the environment variable `env` over it: the
+ * precedence of kpi/config.h in one place for every module's settings.
+ * `what` names the value in messages ("seconds"; NULL: a number). Untouched
+ * when neither is set. KPI_ECONFIG at the value's position. */
+int kpi__config_number(const kpi_config *cfg, const char *section, const char *key, const char *env, double lo,
+                       double hi, const char *what, double *out, kpi_error *err);
+
+/* Whether `key` is one of the config file's own top-level keys (the others
+ * are sources' sections, model/config.c). */
+bool kpi__config_own_key(const char *key);
+
+/* Query parameters by name (model/params.c): check a definition's "params"
+ * object; where a parameter's value comes from ("window.from", ...; NULL
+ * when the catalogue does not say); its value as text for a window. */
+int kpi__params_check(const kpi__jsondoc *doc, const json_t *params, kpi_error *err);
+const char *kpi__param_origin(const kpi_def *def, const char *name);
+int kpi__param_value(char *buf, size_t size, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                     const char *name, const kpi_window *w, kpi_error *err);
+
+/* A duration of the config or catalogue: whole seconds, or "90s", "15m",
+ * "1h", "7d" (model/rules.c). 0, or -1 when malformed or negative. */
+int kpi__duration_parse(int64_t *out, const json_t *v);
+
+/* Whether a definition has an alarm rule ("alarm"; kpi_alarm_rule_of()). */
+bool kpi__has_alarm_rule(const kpi_def *def);
+
+/* Put variant `name` of `d` ("variants" of its catalogue entry) in force:
+ * `d` is parsed again from the entry with the variant's keys on top. */
+int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, kpi_error *err);
+
+/* Free the contents of one definition (model/defs.c). */
+void kpi__def_release(kpi_def *d);
+
 /* A deep copy of a catalogue (definitions, labels, thresholds, `raw`): of
  * the definitions for which `keep` (when not NULL) returns true. */
 int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(const kpi_def *, const void *),
@@ -78,32 +129,13 @@ int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(con
 
 /* Series helpers. */
 void kpi__series_release(kpi_series *s);
+/* kpi_row_labels_format() with `sep` between the labels ("a=x · b=y" for
+ * people); `s` may be NULL (no labels). @return buf. */
+char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
-
-/* Connect with the configured conninfo (or the PG* environment), as
- * application_name kpi; `where` gets a secret-free description. */
-struct pg_conn;
-int kpi__pg_connect(struct pg_conn **out, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err);
-
-/* The session's secret-free description, "host=... port=... dbname=... user=...". */
-const char *kpi__pg_where(const kpi_pg *pg);
 
 /* The most connections a run may use at once (config database.connections). */
 #define KPI_PG_MAX_CONNECTIONS 8
-
-/* kpi_pg_open, and with `share` also export the transaction's snapshot so
- * that kpi__pg_fetch_many can run queries on further connections that see
- * exactly the same data. When the server refuses the export (a pooler, an
- * old standby) the session is reopened unshared: same data, one connection. */
-int kpi__pg_open_shared(kpi_pg **out, const kpi_config *cfg, bool share, kpi_error *err);
-
-/* kpi_pg_fetch for `n` KPIs (out[i] for defs[i]): on up to
- * cfg->connections connections at once when the session shares its
- * snapshot, else one after the other. The result, and on failure the error
- * (the first KPI in `defs` order that fails, as a serial run would report;
- * queries after it are cancelled), are those of the serial run. */
-int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *const *defs,
-                       size_t n, const kpi_window *w, kpi_series *out, kpi_error *err);
 
 /* Check a snapshot's drill-down lists against their KPIs (the uncovered
  * total and oldest age against uncached_legacy_max_age_days, the mismatch
@@ -118,33 +150,5 @@ int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
  * many KPIs were not collected (0 for format 1 too). */
 size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail);
 
-/* What would make CloudWatch KPI `def` part of runs: "set cloudwatch.queues
- * in the config file or KPI_CW_QUEUES" (a static string). */
-const char *kpi__cw_configure_hint(const kpi_config *cfg, const kpi_def *def);
-
-/* Run the query file `name` (relative to the query directory) on the open
- * session, in its read-only transaction, with text parameters `params` and
- * text results. On success `*out` is the libpq PGresult (the caller
- * PQclear()s it) and `sha256` (when not NULL) the SHA-256 of the query text.
- * Errors (timeout, lost connection, file:line:col of a syntax error) name
- * `what` and the file. */
-struct pg_result;
-int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const kpi_config *cfg,
-                       const char *name, const char *what, int nparams, const char *const *params,
-                       kpi_error *err);
-
-/* kpi_collect on a PostgreSQL session the caller keeps: `*pg` is used when
- * set, else opened when a Postgres KPI needs one and handed back (the caller
- * closes it), so further queries see the same repeatable-read snapshot. */
-int kpi__collect_session(kpi_result **out, kpi_pg **pg, const kpi_catalog *cat, const kpi_config *cfg,
-                         const char *const *ids, size_t nids, const kpi_window *w, kpi_error *err);
-
-/* Durations (unit "s" or "ms") read in the unit that suits their size, by
- * one ladder for values, thresholds, changes and axes: seconds below 2 min,
- * then minutes below 2 h, hours below 2 d, days; milliseconds below 10 s.
- * Returns what to divide a value of `unit` by for the unit `shown` ("min")
- * and its `words` ("minutes"), sized by `maxabs`; 1 and `unit` itself for
- * any other unit. `shown`, `words` may be NULL. */
-double kpi__time_unit(const char *unit, double maxabs, const char **shown, const char **words);
 
 #endif

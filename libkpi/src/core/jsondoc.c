@@ -194,7 +194,7 @@ int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, s
 	return 0;
 }
 
-int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err)
+int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -204,9 +204,16 @@ int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err)
 	rc = kpi__read_file(&text, &len, path, err);
 	if (rc)
 		return rc;
+	if (sha256)
+		kpi_sha256_hex(sha256, text, len);
 	rc = kpi__jsondoc_parse(out, path, text, len, err);
 	free(text);
 	return rc;
+}
+
+int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err)
+{
+	return kpi__jsondoc_load_hashed(out, NULL, path, err);
 }
 
 void kpi__jsondoc_free(kpi__jsondoc *doc)

@@ -45,17 +45,20 @@ kpi_status kpi_eval_status(const kpi_threshold *th, bool has_value, double value
 	return KPI_STATUS_OK;
 }
 
+void kpi_eval_series(kpi_series *s)
+{
+	for (size_t j = 0; j < s->nrows; j++) {
+		kpi_row *r = &s->rows[j];
+		r->status = kpi_eval_status(&s->def->threshold, r->has_value, r->value, r->applicable);
+		if (r->incomplete && (r->status == KPI_STATUS_OK || r->status == KPI_STATUS_WARN))
+			r->status = KPI_STATUS_NO_DATA;
+	}
+}
+
 void kpi_eval_result(kpi_result *res)
 {
-	for (size_t i = 0; i < res->nseries; i++) {
-		kpi_series *s = &res->series[i];
-		for (size_t j = 0; j < s->nrows; j++) {
-			kpi_row *r = &s->rows[j];
-			r->status = kpi_eval_status(&s->def->threshold, r->has_value, r->value, r->applicable);
-			if (r->incomplete && (r->status == KPI_STATUS_OK || r->status == KPI_STATUS_WARN))
-				r->status = KPI_STATUS_NO_DATA;
-		}
-	}
+	for (size_t i = 0; i < res->nseries; i++)
+		kpi_eval_series(&res->series[i]);
 }
 
 const char *kpi_verdict_name(kpi_verdict_kind v)

@@ -1,151 +1,21 @@
+/* The catalogue read from its file (kpi/catalog.h): each definition parsed
+ * and checked with its positions, variants, parameter origins; defs.c holds
+ * the catalogue in memory. */
 #include "core/internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	const char *name;
-	kpi_op op;
-} ops[] = {
-	{ ">=", KPI_OP_GE }, { ">", KPI_OP_GT }, { "<=", KPI_OP_LE },
-	{ "<", KPI_OP_LT },  { "=", KPI_OP_EQ }, { "==", KPI_OP_EQ },
-};
-
-int kpi_op_parse(kpi_op *out, const char *text)
+/* a-z, 0-9 and _: KPI ids and source names. */
+static bool name_ok(const char *s)
 {
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (text && strcmp(text, ops[i].name) == 0) {
-			*out = ops[i].op;
-			return 0;
-		}
-	return KPI_EUSAGE;
-}
-
-const char *kpi_op_name(kpi_op op)
-{
-	switch (op) {
-	case KPI_OP_GE: return ">=";
-	case KPI_OP_GT: return ">";
-	case KPI_OP_LE: return "<=";
-	case KPI_OP_LT: return "<";
-	case KPI_OP_EQ: return "=";
-	default: return "";
-	}
-}
-
-char *kpi_threshold_format(char *buf, size_t size, const kpi_threshold *th, const char *unit)
-{
-	char num[64];
-	if (!th || th->op == KPI_OP_NONE) {
-		snprintf(buf, size, "none");
-		return buf;
-	}
-	kpi_format_number(num, sizeof(num), true, th->target);
-	if (unit && (strcmp(unit, "%") == 0))
-		snprintf(buf, size, "%s %s%%", kpi_op_name(th->op), num);
-	else if (unit && *unit && strcmp(unit, "count") != 0)
-		snprintf(buf, size, "%s %s %s", kpi_op_name(th->op), num, unit);
-	else
-		snprintf(buf, size, "%s %s", kpi_op_name(th->op), num);
-	return buf;
-}
-
-const kpi_def *kpi_catalog_find(const kpi_catalog *cat, const char *id)
-{
-	for (size_t i = 0; cat && id && i < cat->nkpis; i++)
-		if (strcmp(cat->kpis[i].id, id) == 0)
-			return &cat->kpis[i];
-	return NULL;
-}
-
-int kpi_def_label_index(const kpi_def *def, const char *name)
-{
-	for (size_t i = 0; i < def->nlabels; i++)
-		if (strcmp(def->labels[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static void def_release(kpi_def *d)
-{
-	free(d->id);
-	free(d->title);
-	free(d->unit);
-	free(d->description);
-	free(d->query);
-	free(d->chart);
-	for (size_t i = 0; i < d->nlabels; i++) {
-		free(d->labels[i].name);
-		for (size_t j = 0; j < d->labels[i].nvalues; j++)
-			free(d->labels[i].values[j]);
-		free(d->labels[i].values);
-	}
-	free(d->labels);
-	json_decref((json_t *)d->raw);
-}
-
-void kpi_catalog_free(kpi_catalog *cat)
-{
-	if (!cat)
-		return;
-	for (size_t i = 0; i < cat->nkpis; i++)
-		def_release(&cat->kpis[i]);
-	free(cat->kpis);
-	free(cat->path);
-	free(cat);
-}
-
-/* Shared by the catalogue and the config's per-KPI overrides. */
-int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th,
-                         kpi_error *err);
-int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th,
-                         kpi_error *err)
-{
-	static const char *const keys[] = { "op", "target", "warn_margin", NULL };
-	json_t *op, *target, *warn;
-	int rc;
-
-	if (json_is_null(v)) {
-		memset(th, 0, sizeof(*th));
-		return 0;
-	}
-	if (!json_is_object(v))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-		                          "threshold must be an object {\"op\", \"target\"} or null");
-	if ((rc = kpi__json_check_keys(doc, v, keys, "threshold", err)))
-		return rc;
-	op = json_object_get(v, "op");
-	target = json_object_get(v, "target");
-	warn = json_object_get(v, "warn_margin");
-	if (!json_is_string(op) || kpi_op_parse(&th->op, json_string_value(op)) != 0)
-		return kpi__jsondoc_error(doc, op ? op : v, err, KPI_ECONFIG,
-		                          "threshold op must be one of \">=\", \">\", \"<=\", \"<\", \"=\"");
-	if (!json_is_number(target) || !isfinite(json_number_value(target)))
-		return kpi__jsondoc_error(doc, target ? target : v, err, KPI_ECONFIG,
-		                          "threshold target must be a number");
-	th->target = json_number_value(target);
-	th->warn_margin = 0;
-	if (warn) {
-		if (!json_is_number(warn) || json_number_value(warn) < 0)
-			return kpi__jsondoc_error(doc, warn, err, KPI_ECONFIG,
-			                          "warn_margin must be a number >= 0");
-		th->warn_margin = json_number_value(warn);
-	}
-	return 0;
-}
-
-int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err);
-int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err)
-{
-	const char *s = json_string_value(v);
-	if (s && strcmp(s, "block") == 0)
-		*out = KPI_MISSING_BLOCK;
-	else if (s && strcmp(s, "ignore") == 0)
-		*out = KPI_MISSING_IGNORE;
-	else
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "missing must be \"block\" or \"ignore\"");
-	return 0;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
 }
 
 static int get_string(const kpi__jsondoc *doc, const json_t *obj, const char *key, int required,
@@ -213,44 +83,132 @@ static int parse_labels(const kpi__jsondoc *doc, const json_t *arr, kpi_def *d, 
 	return 0;
 }
 
+/* The definition `o` with variant `name` in force: a shallow copy (so
+ * errors still find their positions) with the variant's keys on top, no
+ * "variants", and "variant": name. NULL when there is no such variant. */
+static json_t *variant_of(const json_t *o, const char *name)
+{
+	const json_t *v = json_object_get(json_object_get(o, "variants"), name);
+	json_t *m;
+	if (!json_is_object(v) || !(m = json_copy((json_t *)o)))
+		return NULL;
+	json_object_del(m, "variants");
+	if (json_object_update(m, (json_t *)v) || json_object_set_new(m, "variant", json_string(name))) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Each variant must make a whole definition: parse it and throw it away. */
+static int check_variants(const kpi__jsondoc *doc, const json_t *o, const json_t *vs, kpi_error *err)
+{
+	const char *name;
+	json_t *v;
+
+	if (!vs)
+		return 0;
+	if (!json_is_object(vs))
+		return kpi__jsondoc_error(doc, vs, err, KPI_ECONFIG,
+		                          "variants must be an object {name: {the keys the variant changes}}");
+	json_object_foreach((json_t *)vs, name, v) {
+		kpi_def tmp;
+		json_t *m;
+		int rc;
+		if (!json_is_object(v))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant '%s' must be an object", name);
+		if (json_object_get(v, "id") || json_object_get(v, "variants") || json_object_get(v, "variant"))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "variant '%s' may not change id, variants or variant", name);
+		if (!(m = variant_of(o, name)))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		memset(&tmp, 0, sizeof(tmp));
+		rc = kpi__catalog_parse_def(doc, m, &tmp, err);
+		kpi__def_release(&tmp);
+		json_decref(m);
+		if (rc) {
+			/* "file:line:col: variant 'x': what", the position first */
+			char msg[KPI_ERROR_MSG_MAX];
+			const char *p = err ? err->message : "";
+			size_t n = doc && strncmp(p, doc->path, strlen(doc->path)) == 0 ? strlen(doc->path) : 0;
+			for (int colons = 0; n && p[n] && colons < 3; n++)
+				colons += p[n] == ':';
+			if (n && p[n] == ' ')
+				n++;
+			snprintf(msg, sizeof(msg), "%.*svariant '%s': %s", (int)n, p, name, p + n);
+			return kpi_error_set(err, rc, "%s", msg);
+		}
+	}
+	return 0;
+}
+
+int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, kpi_error *err)
+{
+	json_t *m = variant_of(d->raw, name);
+	kpi_def nd;
+	int rc;
+
+	if (!m) {
+		char list[256] = "";
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(d->raw, "variants"), k, v)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", *list ? ", " : "", k);
+		return kpi_error_set(err, KPI_ECONFIG, "KPI %s has no variant '%s' (%s)", d->id, name,
+		                     *list ? list : "it has none");
+	}
+	memset(&nd, 0, sizeof(nd));
+	rc = kpi__catalog_parse_def(cat->doc, m, &nd, err);
+	json_decref(m);
+	if (rc) {
+		kpi__def_release(&nd);
+		return rc;
+	}
+	kpi__def_release(d);
+	*d = nd;
+	return 0;
+}
+
 int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err)
 {
 	static const char *const keys[] = { "id", "title", "unit", "description", "query", "chart",
-		                            "source", "kind", "labels", "threshold", "gating",
-		                            "missing", "empty", "alert", "cloudwatch", "pack", NULL };
+		                            "source", "kind", "labels", "threshold", "gating", "missing",
+		                            "empty", "alert", "alarm", "params", "pack", "variants", "variant", NULL };
+	const char *key;
 	char *s = NULL;
 	json_t *v;
 	int rc;
 
 	if (!json_is_object(o))
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "a KPI must be an object");
-	if ((rc = kpi__json_check_keys(doc, o, keys, "KPI definition", err)))
-		return rc;
 	if ((rc = get_string(doc, o, "id", 1, &d->id, err)) ||
 	    (rc = get_string(doc, o, "title", 1, &d->title, err)) ||
 	    (rc = get_string(doc, o, "unit", 1, &d->unit, err)) ||
 	    (rc = get_string(doc, o, "description", 0, &d->description, err)) ||
 	    (rc = get_string(doc, o, "query", 0, &d->query, err)) ||
-	    (rc = get_string(doc, o, "chart", 0, &d->chart, err)))
+	    (rc = get_string(doc, o, "chart", 0, &d->chart, err)) ||
+	    (rc = get_string(doc, o, "source", 0, &d->source, err)))
 		return rc;
-	for (const char *p = d->id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return kpi__jsondoc_error(doc, json_object_get(o, "id"), err, KPI_ECONFIG,
-			                          "KPI id '%s' may only hold a-z, 0-9 and _", d->id);
-	if ((rc = get_string(doc, o, "source", 0, &s, err)))
-		return rc;
-	if (!s || strcmp(s, "postgres") == 0)
-		d->source = KPI_SOURCE_POSTGRES;
-	else if (strcmp(s, "cloudwatch") == 0)
-		d->source = KPI_SOURCE_CLOUDWATCH;
-	else {
-		free(s);
+	if (!d->source && !(d->source = strdup(KPI_DEFAULT_SOURCE)))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	/* The source's name: which sources exist is for kpi_sources_check() to say. */
+	if (!name_ok(d->source))
 		return kpi__jsondoc_error(doc, json_object_get(o, "source"), err, KPI_ECONFIG,
-		                          "source must be \"postgres\" or \"cloudwatch\"");
+		                          "source '%s' is not a source name (a-z, 0-9, _)", d->source);
+	/* Besides the common keys, an object named after the KPI's source holds
+	 * that source's own settings of the KPI. */
+	json_object_foreach((json_t *)o, key, v) {
+		bool ok = strcmp(key, d->source) == 0 && json_is_object(v);
+		for (size_t i = 0; keys[i] && !ok; i++)
+			ok = strcmp(keys[i], key) == 0;
+		if (!ok)
+			return kpi__jsondoc_error(doc, json_is_boolean(v) || json_is_null(v) ? o : v, err, KPI_ECONFIG,
+			                          "unknown key '%s' in KPI definition", key);
 	}
-	free(s);
-	s = NULL;
-	if (d->source == KPI_SOURCE_POSTGRES && !d->query)
+	if (!name_ok(d->id))
+		return kpi__jsondoc_error(doc, json_object_get(o, "id"), err, KPI_ECONFIG,
+		                          "KPI id '%s' may only hold a-z, 0-9 and _", d->id);
+	if (!d->query)
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "KPI '%s' has no query file", d->id);
 	if ((rc = get_string(doc, o, "kind", 0, &s, err)))
 		return rc;
@@ -286,24 +244,21 @@ int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d,
 	if (d->gating && d->threshold.op == KPI_OP_NONE)
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
 		                          "KPI '%s' is gating but has no threshold", d->id);
+	if ((rc = kpi__params_check(doc, json_object_get(o, "params"), err)))
+		return rc;
+	if ((v = json_object_get(o, "variant")) && !json_is_string(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant must be the name of the variant in use");
+	if ((rc = check_variants(doc, o, json_object_get(o, "variants"), err)))
+		return rc;
 	d->raw = json_incref((json_t *)o);
-	if ((v = json_object_get(o, "cloudwatch"))) {
-		static const char *const cwkeys[] = { "alarm", NULL };
+	if (kpi__has_alarm_rule(d)) {
 		kpi_alarm_rule rule;
-		if (!json_is_object(v))
-			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "cloudwatch must be an object");
-		if ((rc = kpi__json_check_keys(doc, v, cwkeys, "cloudwatch", err)))
-			return rc;
-		if (d->source != KPI_SOURCE_CLOUDWATCH)
-			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-			                          "KPI '%s' has a cloudwatch object but its source is not cloudwatch", d->id);
-		rc = kpi_alarm_rule_of(&rule, d, err);
-		if (rc && rc != KPI_ENOTFOUND)
-			return kpi__jsondoc_error(doc, json_object_get(v, "alarm"), err, rc, "%s", err->message);
+		const json_t *at = json_object_get(o, "alarm");
+		if (!at)
+			at = json_object_get(json_object_get(o, d->source), "alarm");
+		if ((rc = kpi_alarm_rule_of(&rule, d, err)))
+			return kpi__jsondoc_error(doc, at, err, rc, "%s", err->message);
 	}
-	if (d->source == KPI_SOURCE_CLOUDWATCH && !d->query)
-		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "KPI '%s' has no query file (queries/cloudwatch/...)",
-		                          d->id);
 	return 0;
 }
 
@@ -346,6 +301,23 @@ int kpi_catalog_load(kpi_catalog **out, const char *path, kpi_error *err)
 				goto done;
 			}
 	}
+	/* A parameter that is another KPI's threshold names a KPI of the catalogue. */
+	for (size_t k = 0; k < cat->nkpis; k++) {
+		const json_t *params = json_object_get(cat->kpis[k].raw, "params");
+		const char *name;
+		json_t *v;
+		json_object_foreach((json_t *)params, name, v) {
+			const char *t = json_string_value(v);
+			if (strncmp(t, "threshold.", 10) == 0 && !kpi_catalog_find(cat, t + 10)) {
+				rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                        "parameter '%s' is the threshold of KPI '%s', which is not in the catalogue",
+				                        name, t + 10);
+				goto done;
+			}
+		}
+	}
+	cat->doc = doc; /* positions for the checks of kpi_sources_check() */
+	doc = NULL;
 	*out = cat;
 	cat = NULL;
 done:
@@ -354,64 +326,3 @@ done:
 	return rc;
 }
 
-static char **dup_strings(char *const *v, size_t n)
-{
-	char **out = calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; out && i < n; i++)
-		if (!(out[i] = strdup(v[i]))) {
-			while (i-- > 0)
-				free(out[i]);
-			free(out);
-			return NULL;
-		}
-	return out;
-}
-
-static int def_dup(kpi_def *d, const kpi_def *s)
-{
-	*d = *s;
-	d->id = d->title = d->unit = d->description = d->query = d->chart = NULL;
-	d->labels = NULL;
-	d->nlabels = 0;
-	d->raw = NULL;
-	if (!(d->id = kpi__strdup(s->id)) || !(d->title = kpi__strdup(s->title)) ||
-	    !(d->unit = kpi__strdup(s->unit)) || (s->description && !(d->description = strdup(s->description))) ||
-	    (s->query && !(d->query = strdup(s->query))) || (s->chart && !(d->chart = strdup(s->chart))))
-		return KPI_ENOMEM;
-	if (s->raw && !(d->raw = json_deep_copy((const json_t *)s->raw)))
-		return KPI_ENOMEM;
-	if (!(d->labels = calloc(s->nlabels + 1, sizeof(*d->labels))))
-		return KPI_ENOMEM;
-	for (; d->nlabels < s->nlabels; d->nlabels++) {
-		const kpi_label_def *sl = &s->labels[d->nlabels];
-		kpi_label_def *dl = &d->labels[d->nlabels];
-		if (!(dl->name = strdup(sl->name)) || !(dl->values = dup_strings(sl->values, sl->nvalues))) {
-			free(dl->name);
-			return KPI_ENOMEM;
-		}
-		dl->nvalues = sl->nvalues;
-	}
-	return 0;
-}
-
-int kpi__catalog_dup(kpi_catalog **out, const kpi_catalog *cat, bool (*keep)(const kpi_def *, const void *),
-                     const void *ctx, kpi_error *err)
-{
-	kpi_catalog *c = calloc(1, sizeof(*c));
-
-	*out = NULL;
-	if (!c || !(c->kpis = calloc(cat->nkpis + 1, sizeof(*c->kpis))) ||
-	    (cat->path && !(c->path = strdup(cat->path))))
-		goto nomem;
-	for (size_t i = 0; i < cat->nkpis; i++) {
-		if (keep && !keep(&cat->kpis[i], ctx))
-			continue;
-		if (def_dup(&c->kpis[c->nkpis++], &cat->kpis[i]))
-			goto nomem; /* the partial copy is released too */
-	}
-	*out = c;
-	return 0;
-nomem:
-	kpi_catalog_free(c);
-	return kpi_error_set(err, KPI_ENOMEM, "out of memory copying the catalogue");
-}

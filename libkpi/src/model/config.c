@@ -1,5 +1,4 @@
 #include "core/internal.h"
-#include "sources/cloudwatch/cw.h"
 #include <libpq-fe.h>
 #include <errno.h>
 #include <limits.h>
@@ -10,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int kpi__parse_threshold(const kpi__jsondoc *doc, const json_t *v, kpi_threshold *th, kpi_error *err);
-int kpi__parse_missing(const kpi__jsondoc *doc, const json_t *v, kpi_missing *out, kpi_error *err);
 
 #ifndef KPI_DATADIR_INSTALL
 #define KPI_DATADIR_INSTALL "/usr/local/share/kpi"
@@ -195,11 +192,47 @@ int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *w
 	return 0;
 }
 
+/* The config file's own top-level keys; any other is a source's section. */
+static const char *const top[] = { "timezone", "active_days", "database", "catalog", "queries",
+	                           "templates", "kpis", "alert", "pack", "publish", NULL };
+
+int kpi__config_number(const kpi_config *cfg, const char *section, const char *key, const char *env, double lo,
+                       double hi, const char *what, double *out, kpi_error *err)
+{
+	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
+	const json_t *o = doc && section ? json_object_get(doc->root, section) : NULL;
+	const json_t *v = json_is_object(o) && key ? json_object_get(o, key) : NULL;
+	const char *e = env_set(cfg, env);
+
+	if (v) {
+		if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= hi))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s.%s must be a number%s%s, %g..%g", section, key,
+			                          what ? " of " : "", what ? what : "", lo, hi);
+		*out = json_number_value(v);
+	}
+	if (e) {
+		char *end;
+		double d;
+		errno = 0;
+		d = strtod(e, &end);
+		if (errno || *end || !(d >= lo && d <= hi))
+			return kpi_error_set(err, KPI_ECONFIG, "environment %s='%s': expected %s, %g..%g", env, e,
+			                     what ? what : "a number", lo, hi);
+		*out = d;
+	}
+	return 0;
+}
+
+bool kpi__config_own_key(const char *key)
+{
+	for (size_t i = 0; top[i]; i++)
+		if (strcmp(top[i], key) == 0)
+			return true;
+	return false;
+}
+
 static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 {
-	static const char *const top[] = { "timezone", "active_days", "database", "catalog", "queries",
-		                           "templates", "kpis", "cloudwatch", "alert", "pack",
-		                           "publish", NULL };
 	static const char *const dbkeys[] = { "conninfo", "statement_timeout_ms", "connections", NULL };
 	kpi__jsondoc *doc = NULL;
 	json_t *root, *v, *db;
@@ -211,8 +244,16 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 	root = doc->root;
 	if (!json_is_object(root))
 		return kpi__jsondoc_error(doc, root, err, KPI_ECONFIG, "the config must be a JSON object");
-	if ((rc = kpi__json_check_keys(doc, root, top, "config", err)))
-		return rc;
+	{
+		/* Another key is a source's section: an object, which
+		 * kpi_sources_check() checks against the registered sources. */
+		const char *key;
+		json_object_foreach(root, key, v) {
+			if (!json_is_object(v) && !kpi__config_own_key(key))
+				return kpi__jsondoc_error(doc, json_is_boolean(v) || json_is_null(v) ? root : v, err,
+				                          KPI_ECONFIG, "unknown key '%s' in config", key);
+		}
+	}
 	if ((v = json_object_get(root, "timezone"))) {
 		if (!json_is_string(v))
 			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "timezone must be a string");
@@ -314,14 +355,6 @@ int kpi_config_load_env(kpi_config **out, const char *path, const char *const *e
 		set_str(&cfg->catalog_path, v);
 	if ((v = env_set(cfg, "KPI_QUERY_DIR")))
 		set_str(&cfg->query_dir, v);
-	{
-		/* The CloudWatch module owns its settings; check them now so a bad
-		 * one fails at load time with its position. */
-		kpi__cw_settings cw;
-		if ((rc = kpi__cw_settings_load(&cw, cfg, err)))
-			goto fail;
-		kpi__cw_settings_release(&cw);
-	}
 	*out = cfg;
 	return 0;
 fail:
@@ -336,7 +369,7 @@ int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 
 int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 {
-	static const char *const keys[] = { "threshold", "gating", "missing", NULL };
+	static const char *const keys[] = { "variant", "threshold", "gating", "missing", NULL };
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	json_t *kpis, *o, *v;
 	const char *id;
@@ -353,6 +386,13 @@ int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "override of '%s' must be an object", id);
 		if ((rc = kpi__json_check_keys(doc, o, keys, "KPI override", err)))
 			return rc;
+		/* the variant first: the overrides below apply to it */
+		if ((v = json_object_get(o, "variant"))) {
+			if (!json_is_string(v))
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "variant of '%s' must be a variant's name", id);
+			if ((rc = kpi__catalog_select_variant(cat, d, json_string_value(v), err)))
+				return kpi__jsondoc_error(doc, v, err, rc, "%s", err->message);
+		}
 		if ((v = json_object_get(o, "threshold")) &&
 		    (rc = kpi__parse_threshold(doc, v, &d->threshold, err)))
 			return rc;

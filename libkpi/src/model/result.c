@@ -104,14 +104,19 @@ const kpi_series *kpi_result_find(const kpi_result *res, const char *id)
 	return NULL;
 }
 
-char *kpi_row_labels_format(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
+char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep)
 {
 	size_t off = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < s->nlabels && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s=%s", i ? "," : "", s->label_names[i],
-		                        row->labels[i] ? row->labels[i] : "");
+	for (size_t i = 0; s && i < s->nlabels && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s=%s", i ? sep : "", s->label_names[i],
+		                        row->labels && row->labels[i] ? row->labels[i] : "");
 	return buf;
+}
+
+char *kpi_row_labels_format(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
+{
+	return kpi__row_labels_join(buf, size, s, row, ",");
 }
 
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err)
@@ -151,4 +156,19 @@ void kpi_result_free(kpi_result *res)
 		kpi__series_release(&res->series[i]);
 	free(res->series);
 	free(res);
+}
+
+void kpi_datapoint_set_free(kpi_datapoint_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->nsets; i++) {
+		for (size_t j = 0; set->sets[i].labels && j < set->nlabels; j++)
+			free(set->sets[i].labels[j]);
+		free(set->sets[i].labels);
+		free(set->sets[i].values);
+		free(set->sets[i].present);
+	}
+	free(set->sets);
+	free(set);
 }

@@ -11,13 +11,6 @@
 const kpi__aws_service kpi__aws_cloudwatch = { "monitoring", "CLOUDWATCH", "monitoring", "CloudWatch" };
 const kpi__aws_service kpi__aws_sns = { "sns", "SNS", "sns", "SNS" };
 
-double kpi__mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *env(const kpi_config *cfg, const char *name)
 {
 	const char *v = kpi_config_env(cfg, name);
@@ -462,17 +455,6 @@ bool kpi__aws_code_auth(const char *code)
 
 /* ---- the call ---- */
 
-static void sleep_s(double s)
-{
-	struct timespec ts;
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content_type, const char *target,
                   const void *body, size_t len, const char *what, const kpi__aws_retry *retry,
                   kpi__aws_stats *stats, kpi_error *err)
@@ -561,7 +543,7 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 		}
 		kpi_log_msg(KPI_LOG_WARN, "aws.retry", "%s: %s; retry %d in %.2f s", what, last.message, attempt + 1,
 		            wait);
-		sleep_s(wait);
+		kpi__sleep(wait);
 		attempt++;
 	}
 done:

@@ -4,14 +4,14 @@
  * - Credentials, region and endpoint resolved the way the AWS CLI and SDKs
  *   do (environment, then the shared credentials/config files), for any
  *   service: kpi__aws_resolve() takes the service's names.
- * - One signed POST with SPEC §6 retries on throttling, 5xx and transport
+ * - One signed POST with retries with the backoff of docs/requirements.md on throttling, 5xx and transport
  *   faults within a deadline; auth errors fail at once naming where the
  *   credentials came from (never the secret): kpi__aws_call().
  *
  * Signing is libcurl's CURLOPT_AWS_SIGV4 with "aws:amz:REGION:SERVICE"
  * always spelled out (its host-name guess fails for loopback and custom
  * endpoints); a session token travels as a signed x-amz-security-token
- * header (NOTES.md). */
+ * header (docs/dependencies.md). */
 #ifndef KPI_AWS_H
 #define KPI_AWS_H
 
@@ -82,7 +82,7 @@ int kpi__aws_ini_get(char **out, bool *found_section, const char *text, const ch
 /* Retry policy of kpi__aws_call(). */
 typedef struct kpi__aws_retry {
 	double deadline_s;   /* all attempts and waits of one call; default 60 */
-	double base_s;       /* backoff base (SPEC §6); default 0.5 */
+	double base_s;       /* backoff base (docs/requirements.md, operational standards); default 0.5 */
 	double max_s;        /* backoff cap before jitter; default 10 */
 	long timeout_ms;     /* one attempt; default 30000, never past the deadline */
 } kpi__aws_retry;
@@ -126,7 +126,5 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
                   const char *target, const void *body, size_t len, const char *what,
                   const kpi__aws_retry *retry, kpi__aws_stats *stats, kpi_error *err);
 
-/* Monotonic seconds (CLOCK_MONOTONIC). */
-double kpi__mono_now(void);
 
 #endif

@@ -96,7 +96,7 @@ int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err)
 	if (hdrs)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (req->body || (req->method && strcmp(req->method, "POST") == 0)) {
-		/* POSTFIELDS (not a read callback): SigV4 hashes this body (NOTES.md). */
+		/* POSTFIELDS (not a read callback): SigV4 hashes this body (docs/dependencies.md). */
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 	}

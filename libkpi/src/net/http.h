@@ -20,7 +20,7 @@ typedef struct kpi__http_req {
 	const char *what;                 /* secret-free description for messages */
 	/* AWS SigV4 signing by libcurl (CURLOPT_AWS_SIGV4), when `sigv4` is set:
 	 * "aws:amz:REGION:SERVICE". A session token goes in `headers` as
-	 * "x-amz-security-token: ..." so it is signed too (NOTES.md). */
+	 * "x-amz-security-token: ..." so it is signed too (docs/dependencies.md). */
 	const char *sigv4;
 	const char *aws_access_key;
 	const char *aws_secret_key;

@@ -8,109 +8,13 @@
  * jansson's job everywhere.
  */
 #include "core/internal.h"
+#include "core/number.h"
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int kpi_buf_append(kpi_buf *b, const char *data, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 256;
-		char *p;
-		while (ncap < b->len + len + 1)
-			ncap *= 2;
-		p = realloc(b->data, ncap);
-		if (!p)
-			return KPI_ENOMEM;
-		b->data = p;
-		b->cap = ncap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-int kpi_buf_puts(kpi_buf *b, const char *s)
-{
-	return kpi_buf_append(b, s, strlen(s));
-}
-
-int kpi_buf_printf(kpi_buf *b, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return KPI_ERROR;
-	if ((size_t)n < sizeof(small))
-		return kpi_buf_append(b, small, (size_t)n);
-	{
-		char *big = malloc((size_t)n + 1);
-		int rc;
-		if (!big)
-			return KPI_ENOMEM;
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		rc = kpi_buf_append(b, big, (size_t)n);
-		free(big);
-		return rc;
-	}
-}
-
-void kpi_buf_release(kpi_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-char *kpi_format_number(char *buf, size_t size, bool has, double v)
-{
-	if (!has || isnan(v) || isinf(v)) {
-		snprintf(buf, size, "null");
-		return buf;
-	}
-	if (v == 0) {
-		snprintf(buf, size, "0");
-		return buf;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
-}
-
-int kpi__buf_json_str(kpi_buf *b, const char *s)
-{
-	int rc = kpi_buf_puts(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-		switch (*p) {
-		case '"': rc = kpi_buf_puts(b, "\\\""); break;
-		case '\\': rc = kpi_buf_puts(b, "\\\\"); break;
-		case '\n': rc = kpi_buf_puts(b, "\\n"); break;
-		case '\r': rc = kpi_buf_puts(b, "\\r"); break;
-		case '\t': rc = kpi_buf_puts(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				rc = kpi_buf_printf(b, "\\u%04x", *p);
-			else
-				rc = kpi_buf_append(b, (const char *)p, 1);
-		}
-	}
-	return rc ? rc : kpi_buf_puts(b, "\"");
-}
-
-/* {"name":"value",...} of `n` labels (SPEC section 5's row labels). */
+/* {"name":"value",...} of `n` labels (the contract of docs/requirements.md's row labels). */
 static int json_labels(kpi_buf *b, char *const *names, char *const *values, size_t n)
 {
 	int rc = kpi_buf_puts(b, "{");
@@ -278,33 +182,6 @@ static size_t width(const char *s)
 	return w;
 }
 
-/* A value for people: whole numbers bare, others with two decimals;
- * durations in minutes, hours or days once they read better so. */
-static void human(char *buf, size_t size, bool has, double v, const char *unit)
-{
-	const char *shown = unit;
-
-	if (!has) {
-		snprintf(buf, size, "—");
-		return;
-	}
-	/* durations in the unit the pack uses for them: "16.35 d", not "1412611.79 s" */
-	v /= kpi__time_unit(unit, v, &shown, NULL);
-	unit = shown;
-	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, size, "%.0f", v);
-	else if (fabs(v) < 0.01)
-		snprintf(buf, size, "%.3g", v);
-	else
-		snprintf(buf, size, "%.2f", v);
-	if (unit && strcmp(unit, "%") == 0)
-		strncat(buf, "%", size - strlen(buf) - 1);
-	else if (unit && *unit && strcmp(unit, "count") != 0) {
-		strncat(buf, " ", size - strlen(buf) - 1);
-		strncat(buf, unit, size - strlen(buf) - 1);
-	}
-}
-
 static const char *status_color(kpi_status s)
 {
 	switch (s) {
@@ -409,9 +286,10 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 				snprintf(buf, sizeof(buf), "%s*", wk);
 				c->text[COL_WEEK] = strdup(buf);
 			}
-			human(buf, sizeof(buf), last->has_value, last->value, s->def->unit);
+			kpi__fmt_value(buf, sizeof(buf), last->has_value, last->value, s->def->unit, KPI__NUM_TABLE, NULL);
 			c->text[COL_VALUE] = strdup(buf);
-			human(buf, sizeof(buf), prev && prev->has_value, prev ? prev->value : 0, s->def->unit);
+			kpi__fmt_value(buf, sizeof(buf), prev && prev->has_value, prev ? prev->value : 0, s->def->unit, KPI__NUM_TABLE,
+			               NULL);
 			c->text[COL_PREV] = strdup(prev ? buf : "");
 			c->text[COL_THRESHOLD] =
 			        strdup(kpi_threshold_format(buf, sizeof(buf), &s->def->threshold, s->def->unit));
@@ -457,7 +335,7 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 			for (size_t j = 0; j < v->nreasons && !rc; j++) {
 				const kpi_reason *r = &v->reasons[j];
 				char val[64];
-				human(val, sizeof(val), r->has_value, r->value, "");
+				kpi__fmt_value(val, sizeof(val), r->has_value, r->value, "", KPI__NUM_TABLE, NULL);
 				rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s)", j ? "; " : "  ", r->kpi,
 				                    *r->labels ? "{" : "", r->labels, *r->labels ? "}" : "",
 				                    kpi_status_name(r->status), r->has_value ? " " : "",

@@ -1,20 +1,14 @@
 /*
- * One chart per KPI, derived from its catalogue entry alone (chart hint,
- * unit, labels, threshold), so a new KPI gets a sensible chart without code
- * of its own. Drawn onto any cairo_t: the PDF chart pages and the PNGs use
- * this same code.
- *
- * The model: one series per label set (rows grouped by their labels, known
- * label values in catalogue order, open-ended ones in order of appearance).
- * Few series share one panel; more are split into small multiples by every
- * label but the last (job latency: kind x path panels with p50/p95/p99
- * lines), and beyond what stays legible the largest are drawn and the rest
- * counted in a note (every row stays in the scorecard). Per week: a value, a
- * gap for no data (never a zero), hatching where the threshold does not
- * apply, a red tint for breach weeks, hatching for the partial week, hollow
- * markers for incomplete rows, dashed numbered markers for rollout changes.
+ * One chart per KPI, drawn from its model (chart_model.c: series, panels,
+ * legend) onto any cairo_t: the PDF chart pages and the PNGs use this same
+ * code; and the scorecard's sparklines. Per week: a value, a gap for no
+ * data (never a zero), hatching where the threshold does not apply, a red
+ * tint for breach weeks, hatching for the partial week, hollow markers for
+ * incomplete rows, dashed numbered markers for rollout changes; values
+ * above a capped axis on its top edge with their value printed.
  */
 #include "render/render_int.h"
+#include "render/chart.h"
 
 #include <float.h>
 #include <math.h>
@@ -22,372 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_LINE, K_BAR, K_STACKED };
-
-#define MAX_PANELS 6
-#define MAX_LINES 8
-#define SINGLE_PANEL_MAX 6
-
 #define LEGEND_X 598.0
 #define LEGEND_W (KPI__CHART_W - LEGEND_X)
 #define BODY_Y 46.0
 #define PLOT_W 584.0
 
-typedef struct cser {
-	const kpi_row *row[KPI_MAX_WEEKS];
-	const kpi_row *first;     /* a row of the label set (its labels) */
-	int idx[8];               /* per label: catalogue index of the value, or 1000 + appearance */
-	char name[160];
-	size_t color;
-	double worst;             /* the worst value for ranking (badness()) */
-	bool visible;
-} cser;
-
-typedef struct cpanel {
-	char title[240];
-	size_t ser[MAX_LINES];
-	size_t nser;
-	double maxv;
-} cpanel;
-
-typedef struct chart {
-	const kpi_def *def;
-	const kpi_series *s;
-	const kpi_window *w;
-	int kind;
-	cser *ser;
-	size_t nser;
-	cpanel pan[MAX_PANELS];
-	size_t npan;
-	size_t hidden_series;     /* label sets not drawn */
-	bool any_value, any_row, any_breach, any_warn, any_na, any_gap, any_incomplete, any_block;
-	struct {
-		char name[160];
-		size_t color;
-	} leg[MAX_PANELS * MAX_LINES];
-	size_t nleg;
-} chart;
-
-/* ---- model ---- */
-
-static int label_index(const kpi_def *def, size_t li, const char *v, char ***seen, size_t *nseen)
-{
-	if (li < def->nlabels)
-		for (size_t k = 0; k < def->labels[li].nvalues; k++)
-			if (strcmp(def->labels[li].values[k], v) == 0)
-				return (int)k;
-	for (size_t k = 0; k < nseen[li]; k++)
-		if (strcmp(seen[li][k], v) == 0)
-			return 1000 + (int)k;
-	{
-		char **n = realloc(seen[li], (nseen[li] + 1) * sizeof(*n));
-		if (!n)
-			return 1000 + (int)nseen[li];
-		seen[li] = n;
-		n[nseen[li]] = (char *)v; /* borrowed from the row */
-		return 1000 + (int)nseen[li]++;
-	}
-}
-
-/* How bad a value is for ranking label sets when not all can be drawn: the
- * worst for the threshold's direction first, the largest without one. */
-static double badness(const kpi_threshold *th, double v)
-{
-	switch (th->op) {
-	case KPI_OP_GE:
-	case KPI_OP_GT: return -v;
-	case KPI_OP_LE:
-	case KPI_OP_LT: return v;
-	case KPI_OP_EQ: return fabs(v - th->target);
-	default: return fabs(v);
-	}
-}
-
-/* A gap that holds the verdict: no data on a gating KPI whose policy blocks. */
-static bool blocks(const kpi_def *def, const kpi_row *r)
-{
-	return def->gating && def->missing == KPI_MISSING_BLOCK && r->status == KPI_STATUS_NO_DATA;
-}
-
-static int cmp_idx(const cser *a, const cser *b, size_t nl)
-{
-	for (size_t i = 0; i < nl && i < 8; i++)
-		if (a->idx[i] != b->idx[i])
-			return a->idx[i] < b->idx[i] ? -1 : 1;
-	return 0;
-}
-
-static bool same_labels(const kpi_series *s, const kpi_row *a, const kpi_row *b)
-{
-	for (size_t i = 0; i < s->nlabels; i++)
-		if (strcmp(a->labels[i] ? a->labels[i] : "", b->labels[i] ? b->labels[i] : "") != 0)
-			return false;
-	return true;
-}
-
-static const char *lab(const kpi_row *r, size_t i)
-{
-	return r->labels && r->labels[i] ? r->labels[i] : "";
-}
-
-/* Keep the `keep` entries of `ix` with the largest maxv, in their order. */
-static size_t keep_largest(size_t *ix, size_t n, size_t keep, const double *maxv)
-{
-	size_t out = 0;
-	if (n <= keep)
-		return n;
-	for (size_t i = 0; i < n; i++) {
-		size_t rank = 0;
-		for (size_t j = 0; j < n; j++)
-			if (maxv[j] > maxv[i] || (maxv[j] == maxv[i] && j < i))
-				rank++;
-		if (rank < keep)
-			ix[out++] = ix[i];
-	}
-	return out;
-}
-
-static void chart_release(chart *c)
-{
-	free(c->ser);
-	memset(c, 0, sizeof(*c));
-}
-
-static int chart_build(chart *c, const kpi_def *def, const kpi_series *s, const kpi_window *w)
-{
-	size_t nl = s ? s->nlabels : 0, cap = 0;
-	char **seen[8] = { 0 };
-	size_t nseen[8] = { 0 };
-	int rc = 0;
-
-	memset(c, 0, sizeof(*c));
-	c->def = def;
-	c->s = s;
-	c->w = w;
-	c->kind = def->chart && strcmp(def->chart, "stacked_bar") == 0 ? K_STACKED
-	          : def->chart && strcmp(def->chart, "bar") == 0       ? K_BAR
-	                                                                : K_LINE;
-	for (size_t k = 0; s && k < s->nrows; k++) {
-		const kpi_row *r = &s->rows[k];
-		int wi = kpi_window_index(w, r->period_start);
-		cser *cs = NULL;
-		if (wi < 0)
-			continue;
-		c->any_row = true;
-		for (size_t j = 0; j < c->nser && !cs; j++)
-			if (same_labels(s, c->ser[j].first, r))
-				cs = &c->ser[j];
-		if (!cs) {
-			if (c->nser == cap) {
-				cser *n = realloc(c->ser, (cap = cap ? cap * 2 : 16) * sizeof(*n));
-				if (!n) {
-					rc = KPI_ENOMEM;
-					goto done;
-				}
-				c->ser = n;
-			}
-			cs = &c->ser[c->nser++];
-			memset(cs, 0, sizeof(*cs));
-			cs->first = r;
-			cs->worst = -INFINITY;
-			for (size_t i = 0; i < nl && i < 8; i++)
-				cs->idx[i] = label_index(def, i, lab(r, i), seen, nseen);
-		}
-		cs->row[wi] = r;
-		if (r->has_value && isfinite(r->value)) {
-			c->any_value = true;
-			cs->worst = fmax(cs->worst, badness(&def->threshold, r->value));
-		}
-		if (r->status == KPI_STATUS_BREACH)
-			c->any_breach = true;
-		if (r->status == KPI_STATUS_WARN)
-			c->any_warn = true;
-		if (r->status == KPI_STATUS_NOT_APPLICABLE || !r->applicable)
-			c->any_na = true;
-		if (!r->has_value)
-			c->any_gap = true;
-		if (blocks(def, r))
-			c->any_block = true;
-		if (r->incomplete)
-			c->any_incomplete = true;
-	}
-	/* Catalogue order of label values (insertion sort: stable, n small). */
-	for (size_t i = 1; i < c->nser; i++) {
-		cser t = c->ser[i];
-		size_t j = i;
-		while (j > 0 && cmp_idx(&c->ser[j - 1], &t, nl) > 0) {
-			c->ser[j] = c->ser[j - 1];
-			j--;
-		}
-		c->ser[j] = t;
-	}
-	for (size_t j = 0; j < c->nser; j++)
-		for (int wi = 0; wi < w->nweeks; wi++)
-			if (!c->ser[j].row[wi])
-				c->any_gap = true;
-
-	if (nl == 0 || c->nser <= SINGLE_PANEL_MAX || (nl == 1 && c->nser <= MAX_LINES)) {
-		/* one panel; names from the labels that vary */
-		size_t ix[4096], n = 0;
-		double mv[4096];
-		cpanel *p = &c->pan[c->npan++];
-		for (size_t j = 0; j < c->nser && n < 4096; j++) {
-			ix[n] = j;
-			mv[n++] = c->ser[j].worst;
-		}
-		n = keep_largest(ix, n, MAX_LINES, mv);
-		c->hidden_series = c->nser - n;
-		p->title[0] = '\0';
-		for (size_t k = 0; k < n; k++) {
-			cser *cs = &c->ser[ix[k]];
-			size_t o = 0;
-			cs->visible = true;
-			cs->color = k;
-			p->ser[p->nser++] = ix[k];
-			cs->name[0] = '\0';
-			for (size_t i = 0; i < nl; i++) {
-				bool varies = false;
-				for (size_t j = 0; j < c->nser && !varies; j++)
-					varies = strcmp(lab(c->ser[j].first, i), lab(cs->first, i)) != 0;
-				if (!varies && nl > 1)
-					continue;
-				o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
-				                      "%s%s", o ? " · " : "", lab(cs->first, i));
-			}
-			for (size_t i = 0; !cs->name[0] && i < nl; i++) /* nothing varies: all of them */
-				for (size_t j = 0; j < nl; j++)
-					o += (size_t)snprintf(cs->name + o, o < sizeof(cs->name) ? sizeof(cs->name) - o : 0,
-					                      "%s%s", j ? " · " : "", lab(cs->first, j));
-			if (!cs->name[0])
-				snprintf(cs->name, sizeof(cs->name), "weekly value");
-			if (o >= sizeof(cs->name))
-				cs->name[sizeof(cs->name) - 1] = '\0';
-		}
-	} else {
-		/* small multiples: panels by every label but the last */
-		size_t pstart[4096], np = 0;
-		double pmax[4096];
-		size_t pix[4096];
-		for (size_t j = 0; j < c->nser && np < 4096; j++) {
-			if (j == 0 || memcmp(c->ser[j].idx, c->ser[j - 1].idx, (nl - 1 < 8 ? nl - 1 : 8) * sizeof(int)) != 0) {
-				pstart[np] = j;
-				pmax[np] = -INFINITY;
-				pix[np] = np;
-				np++;
-			}
-			if (c->ser[j].worst > pmax[np - 1])
-				pmax[np - 1] = c->ser[j].worst;
-		}
-		{
-			size_t kept = keep_largest(pix, np, MAX_PANELS, pmax);
-			char *lastv[MAX_PANELS * MAX_LINES];
-			size_t nlast = 0;
-			for (size_t q = 0; q < kept; q++) {
-				size_t pi = pix[q], end = pi + 1 < np ? pstart[pi + 1] : c->nser;
-				cpanel *p = &c->pan[c->npan++];
-				size_t ix[4096], n = 0, o = 0;
-				double mv[4096];
-				for (size_t i = 0; i + 1 < nl; i++)
-					o += (size_t)snprintf(p->title + o, o < sizeof(p->title) ? sizeof(p->title) - o : 0,
-					                      "%s%s=%s", i ? " · " : "", s->label_names[i],
-					                      lab(c->ser[pstart[pi]].first, i));
-				for (size_t j = pstart[pi]; j < end && n < 4096; j++) {
-					ix[n] = j;
-					mv[n++] = c->ser[j].worst;
-				}
-				n = keep_largest(ix, n, MAX_LINES, mv);
-				p->maxv = pmax[pi];
-				for (size_t k = 0; k < n; k++) {
-					cser *cs = &c->ser[ix[k]];
-					const char *v = lab(cs->first, nl - 1);
-					size_t col = nlast;
-					for (size_t t = 0; t < nlast; t++)
-						if (strcmp(lastv[t], v) == 0)
-							col = t;
-					if (col == nlast && nlast < MAX_PANELS * MAX_LINES)
-						lastv[nlast++] = (char *)v;
-					cs->visible = true;
-					cs->color = col;
-					snprintf(cs->name, sizeof(cs->name), "%s", v);
-					p->ser[p->nser++] = ix[k];
-				}
-			}
-			for (size_t j = 0; j < c->nser; j++)
-				if (!c->ser[j].visible)
-					c->hidden_series++;
-		}
-	}
-	/* the legend: one entry per colour */
-	for (size_t pi = 0; pi < c->npan; pi++)
-		for (size_t k = 0; k < c->pan[pi].nser; k++) {
-			cser *cs = &c->ser[c->pan[pi].ser[k]];
-			bool dup = false;
-			for (size_t t = 0; t < c->nleg && !dup; t++)
-				dup = c->leg[t].color == cs->color;
-			if (!dup && c->nleg < MAX_PANELS * MAX_LINES) {
-				snprintf(c->leg[c->nleg].name, sizeof(c->leg[0].name), "%s", cs->name);
-				c->leg[c->nleg++].color = cs->color;
-			}
-		}
-	for (size_t i = 1; i < c->nleg; i++)
-		for (size_t j = i; j > 0 && c->leg[j - 1].color > c->leg[j].color; j--) {
-			char t[160];
-			size_t tc = c->leg[j].color;
-			memcpy(t, c->leg[j].name, sizeof(t));
-			memcpy(c->leg[j].name, c->leg[j - 1].name, sizeof(t));
-			c->leg[j].color = c->leg[j - 1].color;
-			memcpy(c->leg[j - 1].name, t, sizeof(t));
-			c->leg[j - 1].color = tc;
-		}
-done:
-	for (size_t i = 0; i < 8; i++)
-		free(seen[i]);
-	return rc;
-}
-
-size_t kpi__kpi_count(const kpi_snapshot *snap)
-{
-	if (!snap)
-		return 0;
-	if (snap->catalog)
-		return snap->catalog->nkpis;
-	return snap->result ? snap->result->nseries : 0;
-}
-
-const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series)
-{
-	const kpi_def *def;
-	*series = NULL;
-	if (!snap || i >= kpi__kpi_count(snap))
-		return NULL;
-	if (snap->catalog) {
-		def = &snap->catalog->kpis[i];
-		*series = kpi_result_find(snap->result, def->id);
-		return def;
-	}
-	*series = &snap->result->series[i];
-	return (*series)->def;
-}
-
-const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series)
-{
-	size_t n = kpi__kpi_count(snap);
-	*series = NULL;
-	for (size_t k = 0; k < n; k++) {
-		const kpi_def *def = kpi__kpi_def(snap, k, series);
-		if (*series && i-- == 0)
-			return def;
-	}
-	*series = NULL;
-	return NULL;
-}
 
 /* ---- drawing helpers ---- */
-
-static const kpi__rgb NA_GREY = { 0.63, 0.68, 0.75 };
-static const kpi__rgb PARTIAL_BLUE = { 0.45, 0.62, 0.85 };
-static const kpi__rgb BREACH_TINT = { 0.776, 0.157, 0.157 };
-static const kpi__rgb HOLD_AMBER = { 0.722, 0.431, 0.0 };
 
 static void dash(cairo_t *cr, double on, double off)
 {
@@ -400,14 +35,20 @@ static void no_dash(cairo_t *cr)
 	cairo_set_dash(cr, NULL, 0, 0);
 }
 
-static bool unit_pct(const kpi_def *def)
+/* The pen of the threshold line (plots, legend; no_dash() after it). */
+static void pen_threshold(cairo_t *cr)
 {
-	return def->unit && strcmp(def->unit, "%") == 0;
+	cairo_set_line_width(cr, 1.1);
+	dash(cr, 5, 3);
+	kpi__set_rgb(cr, KPI__RED);
 }
 
-static bool unit_count(const kpi_def *def)
+/* The pen of a rollout change's line (plots, legend; no_dash() after it). */
+static void pen_change(cairo_t *cr)
 {
-	return def->unit && strcmp(def->unit, "count") == 0;
+	cairo_set_line_width(cr, 0.8);
+	dash(cr, 2.5, 2);
+	kpi__set_rgba(cr, KPI__INK, 0.55);
 }
 
 /* Short label of a rollout change for the legend list. */
@@ -433,9 +74,19 @@ static double time_x(const kpi_window *w, int64_t t, double px, double slot)
 	return -1;
 }
 
+/* A panel as laid out: the plot's box (x from px, pw wide; y from pt down
+ * to pb), a week's slot, the axis (values / div, in the unit `shown`,
+ * named `words`; above `cap` off the axis), the line height of its labels,
+ * the threshold's tag. */
 typedef struct pgeom {
 	double px, pw, pt, pb, slot, div, cap;
 	kpi__axis ax;
+	const char *shown, *words;
+	double lh, tickw;
+	bool any;                 /* a value to draw */
+	bool labels;              /* values printed above single bars */
+	bool years;               /* the window spans a year boundary */
+	char th[64];              /* the threshold in the axis' unit */
 } pgeom;
 
 /* y of a value; values above the axis (a capped spike) sit on the top edge. */
@@ -464,96 +115,6 @@ static void marker(cairo_t *cr, double x, double y, double rad, kpi__rgb fill, k
 }
 
 /* ---- panel ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* A cap for the axis when a few earlier weeks dwarf the rest (a latency
- * spike of hours among seconds): the 90th percentile of the values with
- * some room, never below the last week's values or the target, applied only
- * when the largest value is more than three times that. The values above it
- * are drawn at the top edge with their value printed. INFINITY: no cap. */
-static double panel_cap(const chart *c, const cpanel *p)
-{
-	const kpi_window *w = c->w;
-	double vals[MAX_LINES * KPI_MAX_WEEKS], cap, mx = -INFINITY;
-	size_t n = 0;
-
-	if (c->kind == K_STACKED)
-		return INFINITY;
-	for (size_t k = 0; k < p->nser; k++)
-		for (int wi = 0; wi < w->nweeks; wi++) {
-			const kpi_row *r = c->ser[p->ser[k]].row[wi];
-			if (r && r->has_value && isfinite(r->value)) {
-				vals[n++] = r->value;
-				mx = fmax(mx, r->value);
-			}
-		}
-	if (n < 8)
-		return INFINITY;
-	qsort(vals, n, sizeof(vals[0]), cmp_double);
-	cap = vals[(size_t)floor(0.9 * (double)(n - 1))] * 1.5;
-	for (size_t k = 0; k < p->nser; k++) {
-		const kpi_row *r = c->ser[p->ser[k]].row[w->nweeks - 1];
-		if (r && r->has_value && isfinite(r->value))
-			cap = fmax(cap, r->value);
-	}
-	if (c->def->threshold.op != KPI_OP_NONE)
-		cap = fmax(cap, c->def->threshold.target);
-	return cap > 0 && mx > 3 * cap ? cap : INFINITY;
-}
-
-static void panel_range(const chart *c, const cpanel *p, double div, double cap, double *lo, double *hi, bool *labels)
-{
-	const kpi_window *w = c->w;
-	double mn = INFINITY, mx = -INFINITY;
-	for (int wi = 0; wi < w->nweeks; wi++) {
-		double stack = 0;
-		for (size_t k = 0; k < p->nser; k++) {
-			const kpi_row *r = c->ser[p->ser[k]].row[wi];
-			if (!r || !r->has_value || !isfinite(r->value) || r->value > cap)
-				continue;
-			if (c->kind == K_STACKED) { /* saturated: stacks of the largest doubles */
-				stack = kpi__add_sat(stack, r->value > 0 ? r->value : 0);
-				continue;
-			}
-			mn = fmin(mn, r->value / div);
-			mx = fmax(mx, r->value / div);
-		}
-		if (c->kind == K_STACKED && stack > 0) {
-			mn = fmin(mn, 0);
-			mx = fmax(mx, stack / div);
-		}
-	}
-	if (c->def->threshold.op != KPI_OP_NONE) {
-		mn = fmin(mn, c->def->threshold.target / div);
-		mx = fmax(mx, c->def->threshold.target / div);
-	}
-	if (!isfinite(mn)) {
-		mn = 0;
-		mx = 1;
-	}
-	if (c->kind != K_LINE || unit_count(c->def) || (mn >= 0 && mn < 0.4 * mx))
-		mn = fmin(mn, 0);
-	if (mx <= 0 && mn >= 0 && c->kind != K_LINE)
-		mx = 1;
-	if (isfinite(cap))
-		mx = fmax(mx, cap / div);
-	*labels = c->kind == K_BAR && p->nser == 1 && w->nweeks <= 16;
-	if (*labels) {
-		bool pct_top = unit_pct(c->def) && div == 1 && mx <= 100;
-		/* room for the value above the tallest bar (halves: the span of
-		 * the largest doubles overflows) */
-		mx = kpi__add_sat(mx, (mx / 2 - mn / 2) * 0.28);
-		if (pct_top && mx > 100)
-			mx = 100; /* a percentage axis ends at 100; labels go inside the bar */
-	}
-	*lo = mn;
-	*hi = mx;
-}
 
 /* Numbered tags of the rollout changes above a plot, grouped so that no
  * two overlap ("3", "4,5", "6–9"); `ty` is the top of the tag row. */
@@ -682,18 +243,18 @@ static bool obst_hit(const obstacles *ob, bool soft_too, double x, double y, dou
 }
 
 /* x of the bar of series k in week wi (bar charts), and its width. */
-static double bar_x(const chart *c, const cpanel *p, const pgeom *g, int wi, size_t k, double *bw)
+static double bar_x(const kpi__chart *c, const kpi__cpanel *p, const pgeom *g, int wi, size_t k, double *bw)
 {
-	double group = g->slot * (c->kind == K_STACKED ? 0.66 : 0.72);
-	*bw = c->kind == K_STACKED ? group : group / (double)(p->nser ? p->nser : 1);
-	return g->px + wi * g->slot + (g->slot - group) / 2 + (c->kind == K_STACKED ? 0 : (double)k * *bw);
+	double group = g->slot * (c->kind == KPI__CHART_STACKED ? 0.66 : 0.72);
+	*bw = c->kind == KPI__CHART_STACKED ? group : group / (double)(p->nser ? p->nser : 1);
+	return g->px + wi * g->slot + (g->slot - group) / 2 + (c->kind == KPI__CHART_STACKED ? 0 : (double)k * *bw);
 }
 
 /* x of an off-axis value's triangle. */
-static double offscale_x(const chart *c, const cpanel *p, const pgeom *g, int wi, size_t k)
+static double offscale_x(const kpi__chart *c, const kpi__cpanel *p, const pgeom *g, int wi, size_t k)
 {
 	double bw, bx;
-	if (c->kind != K_BAR)
+	if (c->kind != KPI__CHART_BAR)
 		return g->px + (wi + 0.5) * g->slot;
 	bx = bar_x(c, p, g, wi, k, &bw);
 	return bx + bw / 2;
@@ -702,23 +263,23 @@ static double offscale_x(const chart *c, const cpanel *p, const pgeom *g, int wi
 /* Everything drawn in a panel that an off-axis value's label must leave
  * visible: the series' lines and markers (or bars), the threshold line, the
  * triangles on the top edge; the rollout change lines, softly. */
-static void panel_obstacles(obstacles *ob, const kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+static void panel_obstacles(obstacles *ob, const kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
 {
 	const kpi_window *win = c->w;
 
 	for (size_t k = 0; k < p->nser; k++) {
-		const cser *cs = &c->ser[p->ser[k]];
+		const kpi__cser *cs = &c->ser[p->ser[k]];
 		double lx = 0, ly = 0;
 		bool pen = false;
 		for (int wi = 0; wi < win->nweeks; wi++) {
 			const kpi_row *row = cs->row[wi];
 			double px, py;
-			if (!row || !row->has_value || !isfinite(row->value)) {
+			if (!kpi__plotted(row)) {
 				pen = false;
 				continue;
 			}
 			py = ymap(g, row->value);
-			if (c->kind == K_LINE) {
+			if (c->kind == KPI__CHART_LINE) {
 				px = g->px + (wi + 0.5) * g->slot;
 				if (pen)
 					obst_add(ob, true, false, lx, ly, px, py);
@@ -756,7 +317,7 @@ static void panel_obstacles(obstacles *ob, const kpi__render *r, const chart *c,
  * else further aside or lower down, on an opaque knock-out (the grid, and a rollout change
  * line when nothing else is free, run under it). No room at all: the
  * triangle alone (the scorecard has the value). */
-static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const pgeom *g)
+static void draw_offscale(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = c->w;
@@ -768,12 +329,12 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 	panel_obstacles(&ob, r, c, p, g);
 	for (int wi = 0; wi < win->nweeks; wi++)
 		for (size_t k = 0; k < p->nser; k++) {
-			const cser *cs = &c->ser[p->ser[k]];
+			const kpi__cser *cs = &c->ser[p->ser[k]];
 			const kpi_row *row = cs->row[wi];
 			double x, tw, th, bx = 0, by = 0;
 			char v[64];
 			bool found = false;
-			if (!row || !row->has_value || !isfinite(row->value) || !off_scale(g, row->value))
+			if (!kpi__plotted(row) || !off_scale(g, row->value))
 				continue;
 			x = offscale_x(c, p, g, wi, k);
 			kpi__set_rgb(cr, kpi__series_color(cs->color));
@@ -782,7 +343,7 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 			cairo_line_to(cr, x + 3.5, g->pt + 5);
 			cairo_close_path(cr);
 			cairo_fill(cr);
-			kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit);
+			kpi__fmt_value(v, sizeof(v), true, row->value, c->def->unit, KPI__NUM_PEOPLE, NULL);
 			kpi__text_size(r, v, &vs, &tw, &th);
 			/* the nearest free place (in steps of a point, nearer first: as
 			 * far aside plus as far down), beside the triangle at the top
@@ -815,395 +376,526 @@ static void draw_offscale(kpi__render *r, const chart *c, const cpanel *p, const
 	free(ob.o);
 }
 
-static void draw_panel(kpi__render *r, const chart *c, const cpanel *p, double x, double y, double w,
-                       double h, bool top_row)
+/* The panel's values: the largest magnitude (a stack's sum, bounded, on
+ * stacked bars), and whether there is any. */
+static bool panel_maxabs(const kpi__chart *c, const kpi__cpanel *p, double *maxabs)
 {
-	cairo_t *cr = r->cr;
-	const kpi_window *win = c->w;
-	const kpi_def *def = c->def;
-	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
-	kpi__tstyle small = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
-	char buf[256], th[64];
-	double maxabs = 0, lo, hi, tickw = 0, th_w = 0, lh, cy = y;
-	bool labels, any = false, years;
-	const char *words, *shown;
-	pgeom g;
-	int every = 1;
+	bool any = false;
 
+	*maxabs = 0;
 	for (size_t k = 0; k < p->nser; k++)
-		for (int wi = 0; wi < win->nweeks; wi++) {
+		for (int wi = 0; wi < c->w->nweeks; wi++) {
 			const kpi_row *row = c->ser[p->ser[k]].row[wi];
-			if (row && row->has_value && isfinite(row->value)) {
-				maxabs = fmax(maxabs, fabs(row->value));
+			if (kpi__plotted(row)) {
+				*maxabs = fmax(*maxabs, fabs(row->value));
 				any = true;
 			}
 		}
-	if (c->kind == K_STACKED)
-		maxabs = fmin(maxabs * (double)p->nser, DBL_MAX);
-	memset(&g, 0, sizeof(g));
-	g.cap = panel_cap(c, p);
-	/* durations in the unit that reads best for the panel's values and
-	 * target (the axis shows both) */
-	g.div = kpi__time_unit(def->unit,
-	                       fmax(fmin(maxabs, g.cap), def->threshold.op != KPI_OP_NONE ? fabs(def->threshold.target) : 0),
-	                       &shown, &words);
+	if (c->kind == KPI__CHART_STACKED)
+		*maxabs = fmin(*maxabs * (double)p->nser, DBL_MAX);
+	return any;
+}
 
-	/* row 1: axis unit (left), panel title (right) */
-	lh = kpi__line_height(r, tick.font, tick.size);
-	panel_range(c, p, g.div, g.cap, &lo, &hi, &labels);
-	years = win->first.year != win->last.year;
-	{
-		double plot_h = h - (lh + 4) - (top_row && r->nchanges_in ? 15 : 0) - 6 - (lh + 5) -
-		                (years ? lh : 0);
-		int target = (int)(plot_h / 24) + 1;
-		if (target > 7)
-			target = 7;
-		for (;; target--) {
-			kpi__axis_nice(&g.ax, lo, hi, target);
-			if (unit_pct(def) && hi <= 100.0001 && g.ax.e10 == 0 && g.ax.hi > 100 && g.div == 1) {
-				g.ax.hi = 100;
-				g.ax.nticks = (int)floor((100 - g.ax.lo) / g.ax.step + 1e-9) + 1;
-			}
-			if (target <= 2 || plot_h / (g.ax.nticks - 1) >= lh + 3)
-				break;
+/* The y axis of a panel `h` high: its unit (durations in the unit that
+ * reads best for the panel's values and target, which the axis shows both),
+ * its range and as many nice ticks as there is room for. */
+static void panel_axis(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, pgeom *g, double h, bool top_row)
+{
+	const kpi_def *def = c->def;
+	double maxabs, lo, hi, plot_h;
+	int target;
+
+	g->any = panel_maxabs(c, p, &maxabs);
+	g->cap = kpi__panel_cap(c, p);
+	g->div = kpi__time_unit(def->unit,
+	                        fmax(fmin(maxabs, g->cap), def->threshold.op != KPI_OP_NONE ? fabs(def->threshold.target) : 0),
+	                        &g->shown, &g->words);
+	g->lh = kpi__line_height(r, KPI__F_SANS, 7.5);
+	kpi__panel_range(c, p, g->div, g->cap, &lo, &hi, &g->labels);
+	g->years = c->w->first.year != c->w->last.year;
+	plot_h = h - (g->lh + 4) - (top_row && r->nchanges_in ? 15 : 0) - 6 - (g->lh + 5) - (g->years ? g->lh : 0);
+	target = (int)(plot_h / 24) + 1;
+	if (target > 7)
+		target = 7;
+	for (;; target--) {
+		kpi__axis_nice(&g->ax, lo, hi, target);
+		if (kpi__unit_is(def->unit, "%") && hi <= 100.0001 && g->ax.e10 == 0 && g->ax.hi > 100 && g->div == 1) {
+			g->ax.hi = 100;
+			g->ax.nticks = (int)floor((100 - g->ax.lo) / g->ax.step + 1e-9) + 1;
 		}
+		if (target <= 2 || plot_h / (g->ax.nticks - 1) >= g->lh + 3)
+			break;
 	}
-	{
-		char uw[96];
-		double uww, tw;
-		snprintf(uw, sizeof(uw), "%s%s%s", words, g.ax.scale_note[0] ? " " : "", g.ax.scale_note);
-		kpi__text_size(r, uw, &small, &uww, NULL);
-		kpi__text(r, uw, x, cy, &small);
-		if (p->title[0]) {
-			kpi__tstyle pt = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, w - uww - 10, KPI__RIGHT);
-			kpi__text_size(r, p->title, &pt, &tw, NULL);
-			if (pt.width > 20)
-				kpi__text(r, p->title, x + uww + 10, cy, &pt);
-		}
-		cy += lh + 4;
+}
+
+/* Row 1 of a panel: the axis' unit (left), the panel's title (right). */
+static void panel_header(kpi__render *r, const kpi__cpanel *p, const pgeom *g, double x, double y, double w)
+{
+	kpi__tstyle small = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char uw[96];
+	double uww, tw;
+
+	snprintf(uw, sizeof(uw), "%s%s%s", g->words, g->ax.scale_note[0] ? " " : "", g->ax.scale_note);
+	kpi__text_size(r, uw, &small, &uww, NULL);
+	kpi__text(r, uw, x, y, &small);
+	if (p->title[0]) {
+		kpi__tstyle pt = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, w - uww - 10, KPI__RIGHT);
+		kpi__text_size(r, p->title, &pt, &tw, NULL);
+		if (pt.width > 20)
+			kpi__text(r, p->title, x + uww + 10, y, &pt);
 	}
-	/* y tick labels and threshold tag widths */
-	for (int i = 0; i < g.ax.nticks; i++) {
+}
+
+/* The plot's box inside the panel: left of it the tick labels, right of
+ * it the threshold's tag (its text in the axis' unit, g->th), above it the
+ * rollout change tags on the top row. */
+static void panel_place(kpi__render *r, const kpi__chart *c, pgeom *g, double x, double y, double w, double h,
+                        double cy, bool top_row)
+{
+	const kpi_def *def = c->def;
+	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char buf[256];
+	double th_w = 0;
+
+	g->tickw = 0;
+	for (int i = 0; i < g->ax.nticks; i++) {
 		double tw;
-		kpi__text_size(r, kpi__axis_label(buf, sizeof(buf), &g.ax, kpi__axis_tick(&g.ax, i)), &tick, &tw, NULL);
-		tickw = fmax(tickw, tw);
+		kpi__text_size(r, kpi__axis_label(buf, sizeof(buf), &g->ax, kpi__axis_tick(&g->ax, i)), &tick, &tw, NULL);
+		g->tickw = fmax(g->tickw, tw);
 	}
+	g->th[0] = '\0';
 	if (def->threshold.op != KPI_OP_NONE) {
 		kpi_threshold t = def->threshold;
 		kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
-		t.target /= g.div;
-		kpi__fmt_threshold(th, sizeof(th), &t, shown); /* in the axis' unit */
-		kpi__text_size(r, th, &ts, &th_w, NULL);
+		t.target /= g->div;
+		kpi__threshold_format(g->th, sizeof(g->th), &t, g->shown, KPI__TH_PACK | KPI__TH_NO_LADDER);
+		kpi__text_size(r, g->th, &ts, &th_w, NULL);
 	}
-	g.px = x + tickw + 5;
-	g.pw = w - (tickw + 5) - (th_w > 0 ? th_w + 5 : 4);
+	g->px = x + g->tickw + 5;
+	g->pw = w - (g->tickw + 5) - (th_w > 0 ? th_w + 5 : 4);
 	if (top_row && r->nchanges_in)
 		cy += 15;
-	g.pt = cy + 6;
-	g.pb = y + h - (lh + 5) - (years ? lh : 0);
-	g.slot = g.pw / win->nweeks;
+	g->pt = cy + 6;
+	g->pb = y + h - (g->lh + 5) - (g->years ? g->lh : 0);
+	g->slot = g->pw / c->w->nweeks;
+}
 
-	if (!any) {
-		kpi__tstyle m = kpi__tsw(KPI__F_OBLIQUE, 9, KPI__MUTED, g.pw, KPI__CENTER);
-		cairo_set_line_width(cr, 0.8);
-		kpi__set_rgb(cr, KPI__GRID);
-		cairo_rectangle(cr, g.px, g.pt, g.pw, g.pb - g.pt);
-		cairo_stroke(cr);
-		kpi__text(r, "No data in this panel: every week is no_data.", g.px, (g.pt + g.pb) / 2 - lh / 2, &m);
-		return;
-	}
+/* A panel without a value: its frame and a sentence. */
+static void draw_empty_plot(kpi__render *r, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	kpi__tstyle m = kpi__tsw(KPI__F_OBLIQUE, 9, KPI__MUTED, g->pw, KPI__CENTER);
 
-	/* week backgrounds: breach tint, not applicable hatching, partial week */
+	cairo_set_line_width(cr, 0.8);
+	kpi__set_rgb(cr, KPI__GRID);
+	cairo_rectangle(cr, g->px, g->pt, g->pw, g->pb - g->pt);
+	cairo_stroke(cr);
+	kpi__text(r, "No data in this panel: every week is no_data.", g->px, (g->pt + g->pb) / 2 - g->lh / 2, &m);
+}
+
+/* Week backgrounds: breach tint, not applicable hatching, a gap that holds
+ * the verdict, the partial week. */
+static void draw_week_backgrounds(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+
 	for (int wi = 0; wi < win->nweeks; wi++) {
 		bool breach = false, all_na = true, some = false, hold = false;
-		double sx = g.px + wi * g.slot;
+		double sx = g->px + wi * g->slot;
 		for (size_t k = 0; k < p->nser; k++) {
 			const kpi_row *row = c->ser[p->ser[k]].row[wi];
 			if (!row)
 				continue;
 			some = true;
 			breach |= row->status == KPI_STATUS_BREACH;
-			hold |= blocks(def, row);
+			hold |= kpi__chart_blocks(c->def, row);
 			all_na &= row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
 		}
 		if (breach) {
-			kpi__set_rgba(cr, BREACH_TINT, 0.10);
-			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
+			kpi__set_rgba(cr, KPI__RED, 0.10);
+			cairo_rectangle(cr, sx, g->pt, g->slot, g->pb - g->pt);
 			cairo_fill(cr);
 		}
 		if (some && all_na)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, NA_GREY, 5);
+			kpi__hatch(cr, sx, g->pt, g->slot, g->pb - g->pt, KPI__NA_GREY, 5);
 		if (hold)
-			kpi__hatch(cr, sx, g.pt, g.slot, g.pb - g.pt, HOLD_AMBER, 6);
+			kpi__hatch(cr, sx, g->pt, g->slot, g->pb - g->pt, KPI__HOLD_AMBER, 6);
 		if (win->partial && wi == win->nweeks - 1) {
-			kpi__set_rgba(cr, PARTIAL_BLUE, 0.16);
-			cairo_rectangle(cr, sx, g.pt, g.slot, g.pb - g.pt);
+			kpi__set_rgba(cr, KPI__PARTIAL_BLUE, 0.16);
+			cairo_rectangle(cr, sx, g->pt, g->slot, g->pb - g->pt);
 			cairo_fill(cr);
-		}
-	}
-	/* grid and y ticks */
-	cairo_set_line_width(cr, 0.5);
-	for (int i = 0; i < g.ax.nticks; i++) {
-		double v = kpi__axis_tick(&g.ax, i), ty = g.pb - (v - g.ax.lo) / (g.ax.hi - g.ax.lo) * (g.pb - g.pt);
-		kpi__tstyle t = kpi__tsw(KPI__F_SANS, 7.5, KPI__MUTED, tickw, KPI__RIGHT);
-		kpi__set_rgb(cr, KPI__GRID);
-		cairo_move_to(cr, g.px, ty);
-		cairo_line_to(cr, g.px + g.pw, ty);
-		cairo_stroke(cr);
-		kpi__text(r, kpi__axis_label(buf, sizeof(buf), &g.ax, v), x, ty - lh / 2, &t);
-	}
-	/* threshold line and its tag in the right gutter */
-	if (def->threshold.op != KPI_OP_NONE) {
-		double ty = ymap(&g, def->threshold.target);
-		kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
-		double tag_y = ty - lh / 2;
-		cairo_set_line_width(cr, 1.1);
-		dash(cr, 5, 3);
-		kpi__set_rgb(cr, KPI__RED);
-		cairo_move_to(cr, g.px, ty);
-		cairo_line_to(cr, g.px + g.pw, ty);
-		cairo_stroke(cr);
-		kpi__trace_seg(r, g.px, ty, g.px + g.pw, ty);
-		no_dash(cr);
-		if (tag_y < g.pt - 2)
-			tag_y = g.pt - 2;
-		if (tag_y + lh > g.pb + 2)
-			tag_y = g.pb + 2 - lh;
-		kpi__text(r, th, g.px + g.pw + 4, tag_y, &ts);
-	}
-
-	/* data */
-	cairo_save(cr);
-	cairo_rectangle(cr, g.px, g.pt - 1, g.pw, g.pb - g.pt + 2);
-	cairo_clip(cr);
-	if (c->kind == K_LINE) {
-		bool dots = win->nweeks <= 26;
-		for (size_t k = 0; k < p->nser; k++) {
-			const cser *cs = &c->ser[p->ser[k]];
-			kpi__rgb col = kpi__series_color(cs->color);
-			bool pen = false;
-			double lx = 0, ly = 0;
-			cairo_set_line_width(cr, 1.6);
-			cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-			kpi__set_rgb(cr, col);
-			for (int wi = 0; wi < win->nweeks; wi++) {
-				const kpi_row *row = cs->row[wi];
-				double px = g.px + (wi + 0.5) * g.slot, py;
-				if (!row || !row->has_value || !isfinite(row->value)) {
-					pen = false;
-					continue;
-				}
-				py = ymap(&g, row->value);
-				if (pen) {
-					cairo_line_to(cr, px, py);
-					kpi__trace_seg(r, lx, ly, px, py);
-				} else {
-					cairo_move_to(cr, px, py);
-				}
-				lx = px;
-				ly = py;
-				pen = true;
-			}
-			cairo_stroke(cr);
-			for (int wi = 0; wi < win->nweeks; wi++) {
-				const kpi_row *row = cs->row[wi];
-				double px = g.px + (wi + 0.5) * g.slot, py;
-				bool prev, next;
-				if (!row || !row->has_value || !isfinite(row->value))
-					continue;
-				py = ymap(&g, row->value);
-				prev = wi > 0 && cs->row[wi - 1] && cs->row[wi - 1]->has_value;
-				next = wi + 1 < win->nweeks && cs->row[wi + 1] && cs->row[wi + 1]->has_value;
-				if (row->incomplete) {
-					cairo_rectangle(cr, px - 2.6, py - 2.6, 5.2, 5.2);
-					kpi__set_rgb(cr, KPI__WHITE);
-					cairo_fill_preserve(cr);
-					kpi__set_rgb(cr, col);
-					cairo_set_line_width(cr, 1.2);
-					cairo_stroke(cr);
-				} else if (row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable) {
-					marker(cr, px, py, 2.4, KPI__WHITE, NA_GREY, 1.2);
-				} else if (dots || (!prev && !next)) {
-					marker(cr, px, py, dots ? 1.8 : 2.2, col, col, 0.5);
-				}
-				if (row->status == KPI_STATUS_BREACH) {
-					cairo_new_sub_path(cr);
-					cairo_arc(cr, px, py, 4, 0, 2 * M_PI);
-					kpi__set_rgb(cr, KPI__RED);
-					cairo_set_line_width(cr, 1.3);
-					cairo_stroke(cr);
-				} else if (row->status == KPI_STATUS_WARN) {
-					cairo_new_sub_path(cr);
-					cairo_arc(cr, px, py, 4, 0, 2 * M_PI);
-					kpi__set_rgb(cr, kpi__status_color(KPI_STATUS_WARN));
-					cairo_set_line_width(cr, 1.1);
-					cairo_stroke(cr);
-				}
-			}
-		}
-	} else {
-		double base_y = ymap(&g, 0);
-		for (int wi = 0; wi < win->nweeks; wi++) {
-			double stack = 0;
-			for (size_t k = 0; k < p->nser; k++) {
-				const cser *cs = &c->ser[p->ser[k]];
-				const kpi_row *row = cs->row[wi];
-				double bw, bx = bar_x(c, p, &g, wi, k, &bw), y0, y1;
-				bool na;
-				kpi__rgb col = kpi__series_color(cs->color);
-				if (!row || !row->has_value || !isfinite(row->value))
-					continue;
-				na = row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
-				if (c->kind == K_STACKED) {
-					y0 = ymap(&g, stack);
-					stack = kpi__add_sat(stack, row->value > 0 ? row->value : 0);
-					y1 = ymap(&g, stack);
-				} else {
-					y0 = base_y;
-					y1 = ymap(&g, row->value);
-				}
-				if (fabs(y0 - y1) < 1.2) /* a zero stays visible as a zero */
-					y1 = y0 - (row->value >= 0 ? 1.2 : -1.2);
-				kpi__set_rgb(cr, na ? NA_GREY : col);
-				cairo_rectangle(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1));
-				cairo_fill(cr);
-				if (row->incomplete)
-					kpi__hatch(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1), KPI__WHITE, 3);
-				if (row->status == KPI_STATUS_BREACH || row->status == KPI_STATUS_WARN) {
-					kpi__set_rgb(cr, row->status == KPI_STATUS_BREACH ? KPI__RED
-					                                                   : kpi__status_color(KPI_STATUS_WARN));
-					cairo_set_line_width(cr, 1.4);
-					cairo_rectangle(cr, bx + 0.7, fmin(y0, y1) + 0.7, bw - 1.4, fmax(fabs(y0 - y1) - 1.4, 0.2));
-					cairo_stroke(cr);
-				}
-				/* values: inside a stacked segment, above a single bar */
-				if (c->kind == K_STACKED || labels) {
-					char v[64], num[48];
-					double tw, thh;
-					kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == K_STACKED ? KPI__WHITE : KPI__INK);
-					if (c->kind == K_STACKED && fabs(row->value / g.div) < 1e15) {
-						snprintf(num, sizeof(num), "%.0f", row->value / g.div);
-						snprintf(v, sizeof(v), "%s%s", num, unit_pct(def) && g.div == 1 ? "%" : "");
-					} else {
-						kpi__fmt_num(num, sizeof(num), row->value / g.div);
-						snprintf(v, sizeof(v), "%s%s", num, unit_pct(def) && g.div == 1 ? "%" : "");
-					}
-					kpi__text_size(r, v, &vs, &tw, &thh);
-					if (tw + 2 > bw && !(c->kind == K_BAR && tw + 2 <= g.slot))
-						continue;
-					if (c->kind == K_STACKED) {
-						if (fabs(y0 - y1) >= thh + 2)
-							kpi__text(r, v, bx + (bw - tw) / 2, (y0 + y1) / 2 - thh / 2, &vs);
-					} else if (fmin(y0, y1) - thh - 1 >= g.pt) {
-						kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) - thh - 1, &vs);
-					} else if (fabs(y0 - y1) >= thh + 3) {
-						vs.color = KPI__WHITE;
-						kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) + 1.5, &vs);
-					}
-				}
-			}
-		}
-	}
-	cairo_restore(cr);
-	/* rollout changes: dashed lines, numbered tags over the top row */
-	if (r->nchanges_in) {
-		cairo_set_line_width(cr, 0.8);
-		dash(cr, 2.5, 2);
-		kpi__set_rgba(cr, KPI__INK, 0.55);
-		for (size_t i = 0; i < r->snap->nchanges; i++) {
-			double cx;
-			if (!r->change_no[i])
-				continue;
-			cx = time_x(win, r->snap->changes[i].changed_at, g.px, g.slot);
-			if (cx < 0)
-				continue;
-			cairo_move_to(cr, cx, g.pt - (top_row ? 4 : 0));
-			cairo_line_to(cr, cx, g.pb);
-		}
-		cairo_stroke(cr);
-		no_dash(cr);
-		if (top_row)
-			draw_tags(r, win, g.px, g.pw, g.slot, g.pt - 17);
-	}
-	draw_offscale(r, c, p, &g);
-	/* axis line */
-	kpi__set_rgb(cr, KPI__FAINT);
-	cairo_set_line_width(cr, 0.8);
-	cairo_move_to(cr, g.px, g.pb);
-	cairo_line_to(cr, g.px + g.pw, g.pb);
-	cairo_stroke(cr);
-	/* week labels, thinned to fit; the last week is always labelled */
-	{
-		static const int steps[] = { 1, 2, 3, 4, 6, 8, 13, 26, 52 };
-		double lw;
-		kpi__text_size(r, "W52*", &tick, &lw, NULL);
-		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-			every = steps[i];
-			if (g.slot * every >= lw + 4)
-				break;
-		}
-		for (int wi = 0; wi < win->nweeks; wi++) {
-			kpi_week wk = kpi_week_add(win->first, wi);
-			double tw, lx;
-			if ((win->nweeks - 1 - wi) % every != 0)
-				continue;
-			snprintf(buf, sizeof(buf), "W%02d%s", wk.week, win->partial && wi == win->nweeks - 1 ? "*" : "");
-			kpi__text_size(r, buf, &tick, &tw, NULL);
-			lx = g.px + (wi + 0.5) * g.slot - tw / 2;
-			if (lx < g.px)
-				lx = g.px;
-			if (lx + tw > g.px + g.pw)
-				lx = g.px + g.pw - tw;
-			kpi__text(r, buf, lx, g.pb + 3, &tick);
-		}
-		if (years) {
-			double last_right = -1e9;
-			for (int wi = 0; wi < win->nweeks; wi++) {
-				kpi_week wk = kpi_week_add(win->first, wi);
-				double tw, lx;
-				bool change = wi > 0 && kpi_week_add(win->first, wi - 1).year != wk.year;
-				bool soon = false;
-				if (wi == 0) /* skip the first label when a year starts right after it */
-					for (int k = 1; k < win->nweeks; k++)
-						if (kpi_week_add(win->first, k).year != wk.year) {
-							kpi__text_size(r, "2026", &tick, &tw, NULL);
-							soon = k * g.slot < tw + 6;
-							break;
-						}
-				if (!(wi == 0 && !soon) && !change)
-					continue;
-				snprintf(buf, sizeof(buf), "%d", wk.year);
-				kpi__text_size(r, buf, &tick, &tw, NULL);
-				lx = g.px + wi * g.slot;
-				if (lx + tw > g.px + g.pw)
-					lx = g.px + g.pw - tw;
-				if (lx < last_right + 4)
-					continue;
-				kpi__text(r, buf, lx, g.pb + 3 + lh, &tick);
-				last_right = lx + tw;
-				cairo_set_line_width(cr, 0.6);
-				kpi__set_rgb(cr, KPI__FAINT);
-				cairo_move_to(cr, g.px + wi * g.slot, g.pb);
-				cairo_line_to(cr, g.px + wi * g.slot, g.pb + 3 + 2 * lh);
-				cairo_stroke(cr);
-			}
 		}
 	}
 }
 
-/* ---- legend ---- */
-
-static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, const char *text)
+/* Grid lines and the y ticks' labels, left of the plot from `x`. */
+static void draw_grid(kpi__render *r, const pgeom *g, double x)
 {
 	cairo_t *cr = r->cr;
-	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7.5, KPI__INK, LEGEND_W - 22, KPI__LEFT);
-	double h, h1, x = LEGEND_X, my;
-	st.lines = 2;
-	kpi__text_size(r, text, &st, NULL, &h);
-	h1 = kpi__line_height(r, st.font, st.size);
-	my = y + h1 / 2;
+	char buf[256];
+
+	cairo_set_line_width(cr, 0.5);
+	for (int i = 0; i < g->ax.nticks; i++) {
+		double v = kpi__axis_tick(&g->ax, i), ty = g->pb - (v - g->ax.lo) / (g->ax.hi - g->ax.lo) * (g->pb - g->pt);
+		kpi__tstyle t = kpi__tsw(KPI__F_SANS, 7.5, KPI__MUTED, g->tickw, KPI__RIGHT);
+		kpi__set_rgb(cr, KPI__GRID);
+		cairo_move_to(cr, g->px, ty);
+		cairo_line_to(cr, g->px + g->pw, ty);
+		cairo_stroke(cr);
+		kpi__text(r, kpi__axis_label(buf, sizeof(buf), &g->ax, v), x, ty - g->lh / 2, &t);
+	}
+}
+
+/* The threshold: a dashed red line and its tag in the right gutter. */
+static void draw_threshold(kpi__render *r, const kpi__chart *c, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	double ty, tag_y;
+	kpi__tstyle ts = kpi__ts(KPI__F_BOLD, 7.5, KPI__RED);
+
+	if (c->def->threshold.op == KPI_OP_NONE)
+		return;
+	ty = ymap(g, c->def->threshold.target);
+	tag_y = ty - g->lh / 2;
+	pen_threshold(cr);
+	cairo_move_to(cr, g->px, ty);
+	cairo_line_to(cr, g->px + g->pw, ty);
+	cairo_stroke(cr);
+	kpi__trace_seg(r, g->px, ty, g->px + g->pw, ty);
+	no_dash(cr);
+	if (tag_y < g->pt - 2)
+		tag_y = g->pt - 2;
+	if (tag_y + g->lh > g->pb + 2)
+		tag_y = g->pb + 2 - g->lh;
+	kpi__text(r, g->th, g->px + g->pw + 4, tag_y, &ts);
+}
+
+/* One series as a line, broken at gaps (every piece traced). */
+static void draw_series_line(kpi__render *r, const kpi__chart *c, const kpi__cser *cs, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	bool pen = false;
+	double lx = 0, ly = 0;
+
+	cairo_set_line_width(cr, 1.6);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	kpi__set_rgb(cr, kpi__series_color(cs->color));
+	for (int wi = 0; wi < c->w->nweeks; wi++) {
+		const kpi_row *row = cs->row[wi];
+		double px = g->px + (wi + 0.5) * g->slot, py;
+		if (!kpi__plotted(row)) {
+			pen = false;
+			continue;
+		}
+		py = ymap(g, row->value);
+		if (pen) {
+			cairo_line_to(cr, px, py);
+			kpi__trace_seg(r, lx, ly, px, py);
+		} else {
+			cairo_move_to(cr, px, py);
+		}
+		lx = px;
+		ly = py;
+		pen = true;
+	}
+	cairo_stroke(cr);
+}
+
+/* A ring around a point: red for a breach, amber for a warning. */
+static void status_ring(cairo_t *cr, double x, double y, kpi_status st)
+{
+	if (st != KPI_STATUS_BREACH && st != KPI_STATUS_WARN)
+		return;
+	cairo_new_sub_path(cr);
+	cairo_arc(cr, x, y, 4, 0, 2 * M_PI);
+	kpi__set_rgb(cr, st == KPI_STATUS_BREACH ? KPI__RED : kpi__status_color(KPI_STATUS_WARN));
+	cairo_set_line_width(cr, st == KPI_STATUS_BREACH ? 1.3 : 1.1);
+	cairo_stroke(cr);
+}
+
+/* One series' points: hollow squares for incomplete rows, grey rings where
+ * the threshold does not apply, dots (all of them up to 26 weeks, else
+ * those without a neighbour), and the status rings. */
+static void draw_series_points(kpi__render *r, const kpi__chart *c, const kpi__cser *cs, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+	kpi__rgb col = kpi__series_color(cs->color);
+	bool dots = win->nweeks <= 26;
+
+	for (int wi = 0; wi < win->nweeks; wi++) {
+		const kpi_row *row = cs->row[wi];
+		double px = g->px + (wi + 0.5) * g->slot, py;
+		bool prev, next;
+		if (!kpi__plotted(row))
+			continue;
+		py = ymap(g, row->value);
+		prev = wi > 0 && cs->row[wi - 1] && cs->row[wi - 1]->has_value;
+		next = wi + 1 < win->nweeks && cs->row[wi + 1] && cs->row[wi + 1]->has_value;
+		if (row->incomplete) {
+			cairo_rectangle(cr, px - 2.6, py - 2.6, 5.2, 5.2);
+			kpi__set_rgb(cr, KPI__WHITE);
+			cairo_fill_preserve(cr);
+			kpi__set_rgb(cr, col);
+			cairo_set_line_width(cr, 1.2);
+			cairo_stroke(cr);
+		} else if (row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable) {
+			marker(cr, px, py, 2.4, KPI__WHITE, KPI__NA_GREY, 1.2);
+		} else if (dots || (!prev && !next)) {
+			marker(cr, px, py, dots ? 1.8 : 2.2, col, col, 0.5);
+		}
+		status_ring(cr, px, py, row->status);
+	}
+}
+
+/* The value printed on a bar: inside a stacked segment, above a single bar
+ * (or inside at its top when there is no room above); left out when it
+ * does not fit. */
+static void draw_bar_value(kpi__render *r, const kpi__chart *c, const kpi_row *row, const pgeom *g, double bx, double bw,
+                           double y0, double y1)
+{
+	char v[64], num[48];
+	double tw, thh;
+	kpi__tstyle vs = kpi__ts(KPI__F_COND_BOLD, 7, c->kind == KPI__CHART_STACKED ? KPI__WHITE : KPI__INK);
+
+	kpi__fmt_num(num, sizeof(num), row->value / g->div,
+	             c->kind == KPI__CHART_STACKED && fabs(row->value / g->div) < 1e15 ? KPI__NUM_WHOLE : KPI__NUM_PEOPLE);
+	/* no unit but a percentage's sign: the axis names the unit */
+	kpi__fmt_unit(v, sizeof(v), num, kpi__unit_is(c->def->unit, "%") && g->div == 1 ? "%" : NULL, false);
+	kpi__text_size(r, v, &vs, &tw, &thh);
+	if (tw + 2 > bw && !(c->kind == KPI__CHART_BAR && tw + 2 <= g->slot))
+		return;
+	if (c->kind == KPI__CHART_STACKED) {
+		if (fabs(y0 - y1) >= thh + 2)
+			kpi__text(r, v, bx + (bw - tw) / 2, (y0 + y1) / 2 - thh / 2, &vs);
+	} else if (fmin(y0, y1) - thh - 1 >= g->pt) {
+		kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) - thh - 1, &vs);
+	} else if (fabs(y0 - y1) >= thh + 3) {
+		vs.color = KPI__WHITE;
+		kpi__text(r, v, bx + (bw - tw) / 2, fmin(y0, y1) + 1.5, &vs);
+	}
+}
+
+/* Bars, side by side or stacked per week: grey where the threshold does
+ * not apply, hatched when incomplete, outlined red or amber for a breach or
+ * a warning, a zero as a thin bar; values printed on them. */
+static void draw_bars(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	double base_y = ymap(g, 0);
+
+	for (int wi = 0; wi < c->w->nweeks; wi++) {
+		double stack = 0;
+		for (size_t k = 0; k < p->nser; k++) {
+			const kpi__cser *cs = &c->ser[p->ser[k]];
+			const kpi_row *row = cs->row[wi];
+			double bw, bx = bar_x(c, p, g, wi, k, &bw), y0, y1;
+			bool na;
+			if (!kpi__plotted(row))
+				continue;
+			na = row->status == KPI_STATUS_NOT_APPLICABLE || !row->applicable;
+			if (c->kind == KPI__CHART_STACKED) {
+				y0 = ymap(g, stack);
+				stack = kpi__add_sat(stack, row->value > 0 ? row->value : 0);
+				y1 = ymap(g, stack);
+			} else {
+				y0 = base_y;
+				y1 = ymap(g, row->value);
+			}
+			if (fabs(y0 - y1) < 1.2) /* a zero stays visible as a zero */
+				y1 = y0 - (row->value >= 0 ? 1.2 : -1.2);
+			kpi__set_rgb(cr, na ? KPI__NA_GREY : kpi__series_color(cs->color));
+			cairo_rectangle(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1));
+			cairo_fill(cr);
+			if (row->incomplete)
+				kpi__hatch(cr, bx, fmin(y0, y1), bw, fabs(y0 - y1), KPI__WHITE, 3);
+			if (row->status == KPI_STATUS_BREACH || row->status == KPI_STATUS_WARN) {
+				kpi__set_rgb(cr, row->status == KPI_STATUS_BREACH ? KPI__RED : kpi__status_color(KPI_STATUS_WARN));
+				cairo_set_line_width(cr, 1.4);
+				cairo_rectangle(cr, bx + 0.7, fmin(y0, y1) + 0.7, bw - 1.4, fmax(fabs(y0 - y1) - 1.4, 0.2));
+				cairo_stroke(cr);
+			}
+			if (c->kind == KPI__CHART_STACKED || g->labels)
+				draw_bar_value(r, c, row, g, bx, bw, y0, y1);
+		}
+	}
+}
+
+/* The data, clipped to the plot: lines with their points, or bars. */
+static void draw_data(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+
+	cairo_save(cr);
+	cairo_rectangle(cr, g->px, g->pt - 1, g->pw, g->pb - g->pt + 2);
+	cairo_clip(cr);
+	if (c->kind == KPI__CHART_LINE)
+		for (size_t k = 0; k < p->nser; k++) {
+			draw_series_line(r, c, &c->ser[p->ser[k]], g);
+			draw_series_points(r, c, &c->ser[p->ser[k]], g);
+		}
+	else
+		draw_bars(r, c, p, g);
+	cairo_restore(cr);
+}
+
+/* Rollout changes: dashed lines at their instants, numbered tags over the
+ * top row's plots. */
+static void draw_changes(kpi__render *r, const kpi__chart *c, const pgeom *g, bool top_row)
+{
+	cairo_t *cr = r->cr;
+
+	if (!r->nchanges_in)
+		return;
+	pen_change(cr);
+	for (size_t i = 0; i < r->snap->nchanges; i++) {
+		double cx;
+		if (!r->change_no[i])
+			continue;
+		cx = time_x(c->w, r->snap->changes[i].changed_at, g->px, g->slot);
+		if (cx < 0)
+			continue;
+		cairo_move_to(cr, cx, g->pt - (top_row ? 4 : 0));
+		cairo_line_to(cr, cx, g->pb);
+	}
+	cairo_stroke(cr);
+	no_dash(cr);
+	if (top_row)
+		draw_tags(r, c->w, g->px, g->pw, g->slot, g->pt - 17);
+}
+
+/* The x axis: its line and the week labels, thinned to fit (the last week
+ * is always labelled). */
+static void draw_week_axis(kpi__render *r, const kpi__chart *c, const pgeom *g)
+{
+	static const int steps[] = { 1, 2, 3, 4, 6, 8, 13, 26, 52 };
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char buf[32];
+	double lw;
+	int every = 1;
+
+	kpi__set_rgb(cr, KPI__FAINT);
+	cairo_set_line_width(cr, 0.8);
+	cairo_move_to(cr, g->px, g->pb);
+	cairo_line_to(cr, g->px + g->pw, g->pb);
+	cairo_stroke(cr);
+	kpi__text_size(r, "W52*", &tick, &lw, NULL);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		every = steps[i];
+		if (g->slot * every >= lw + 4)
+			break;
+	}
+	for (int wi = 0; wi < win->nweeks; wi++) {
+		kpi_week wk = kpi_week_add(win->first, wi);
+		double tw, lx;
+		if ((win->nweeks - 1 - wi) % every != 0)
+			continue;
+		snprintf(buf, sizeof(buf), "W%02d%s", wk.week, win->partial && wi == win->nweeks - 1 ? "*" : "");
+		kpi__text_size(r, buf, &tick, &tw, NULL);
+		lx = g->px + (wi + 0.5) * g->slot - tw / 2;
+		if (lx < g->px)
+			lx = g->px;
+		if (lx + tw > g->px + g->pw)
+			lx = g->px + g->pw - tw;
+		kpi__text(r, buf, lx, g->pb + 3, &tick);
+	}
+}
+
+/* A window across a year boundary: the years under the week labels, each
+ * where it starts (the first one unless a year starts right after it), with
+ * a tick down to them. */
+static void draw_years(kpi__render *r, const kpi__chart *c, const pgeom *g)
+{
+	cairo_t *cr = r->cr;
+	const kpi_window *win = c->w;
+	kpi__tstyle tick = kpi__ts(KPI__F_SANS, 7.5, KPI__MUTED);
+	char buf[32];
+	double last_right = -1e9;
+
+	for (int wi = 0; wi < win->nweeks; wi++) {
+		kpi_week wk = kpi_week_add(win->first, wi);
+		double tw, lx;
+		bool change = wi > 0 && kpi_week_add(win->first, wi - 1).year != wk.year;
+		bool soon = false;
+		if (wi == 0) /* skip the first label when a year starts right after it */
+			for (int k = 1; k < win->nweeks; k++)
+				if (kpi_week_add(win->first, k).year != wk.year) {
+					kpi__text_size(r, "2026", &tick, &tw, NULL);
+					soon = k * g->slot < tw + 6;
+					break;
+				}
+		if (!(wi == 0 && !soon) && !change)
+			continue;
+		snprintf(buf, sizeof(buf), "%d", wk.year);
+		kpi__text_size(r, buf, &tick, &tw, NULL);
+		lx = g->px + wi * g->slot;
+		if (lx + tw > g->px + g->pw)
+			lx = g->px + g->pw - tw;
+		if (lx < last_right + 4)
+			continue;
+		kpi__text(r, buf, lx, g->pb + 3 + g->lh, &tick);
+		last_right = lx + tw;
+		cairo_set_line_width(cr, 0.6);
+		kpi__set_rgb(cr, KPI__FAINT);
+		cairo_move_to(cr, g->px + wi * g->slot, g->pb);
+		cairo_line_to(cr, g->px + wi * g->slot, g->pb + 3 + 2 * g->lh);
+		cairo_stroke(cr);
+	}
+}
+
+/* One panel in the box (x, y, w, h): its axis and title, then, back to
+ * front, the week backgrounds, the grid, the threshold, the data, the
+ * rollout changes, the values off the axis and the x axis. */
+static void draw_panel(kpi__render *r, const kpi__chart *c, const kpi__cpanel *p, double x, double y, double w,
+                       double h, bool top_row)
+{
+	pgeom g;
+
+	memset(&g, 0, sizeof(g));
+	panel_axis(r, c, p, &g, h, top_row);
+	panel_header(r, p, &g, x, y, w);
+	panel_place(r, c, &g, x, y, w, h, y + g.lh + 4, top_row);
+	if (!g.any) {
+		draw_empty_plot(r, &g);
+		return;
+	}
+	draw_week_backgrounds(r, c, p, &g);
+	draw_grid(r, &g, x);
+	draw_threshold(r, c, &g);
+	draw_data(r, c, p, &g);
+	draw_changes(r, c, &g, top_row);
+	draw_offscale(r, c, p, &g);
+	draw_week_axis(r, c, &g);
+	if (g.years)
+		draw_years(r, c, &g);
+}
+
+/* ---- legend ---- */
+
+/* The swatches of the legend: what each entry shows. */
+typedef enum swatch {
+	SW_LINE,        /* a series' line with a dot */
+	SW_BOX,         /* a series' bar */
+	SW_THRESHOLD,   /* the dashed threshold line */
+	SW_BREACH,      /* a breach week: tint and ring */
+	SW_WARN,        /* a warning's ring */
+	SW_HATCHED,     /* a hatched box: not applicable bars, HOLD gaps */
+	SW_GAP,         /* a line broken by a gap */
+	SW_INCOMPLETE,  /* a hollow square */
+	SW_CHANGE,      /* a rollout change's dashed line */
+	SW_NA_POINT,    /* a not applicable point */
+	SW_OFF_AXIS,    /* the triangle of a value off the axis */
+	SW_PARTIAL,     /* the partial week's tint */
+} swatch;
+
+/* Draw swatch `kind` in colour `col`, 16 wide from x, centred on my. */
+static void draw_swatch(cairo_t *cr, swatch kind, kpi__rgb col, double x, double my)
+{
 	switch (kind) {
-	case 0: /* line */
+	case SW_LINE:
 		cairo_set_line_width(cr, 1.6);
 		kpi__set_rgb(cr, col);
 		cairo_move_to(cr, x, my);
@@ -1211,22 +903,20 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_stroke(cr);
 		marker(cr, x + 8, my, 1.8, col, col, 0.5);
 		break;
-	case 1: /* box */
+	case SW_BOX:
 		kpi__set_rgb(cr, col);
 		cairo_rectangle(cr, x + 2, my - 4, 12, 8);
 		cairo_fill(cr);
 		break;
-	case 2: /* threshold */
-		cairo_set_line_width(cr, 1.1);
-		dash(cr, 5, 3);
-		kpi__set_rgb(cr, KPI__RED);
+	case SW_THRESHOLD:
+		pen_threshold(cr);
 		cairo_move_to(cr, x, my);
 		cairo_line_to(cr, x + 16, my);
 		cairo_stroke(cr);
 		no_dash(cr);
 		break;
-	case 3: /* breach week */
-		kpi__set_rgba(cr, BREACH_TINT, 0.12);
+	case SW_BREACH:
+		kpi__set_rgba(cr, KPI__RED, 0.12);
 		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
 		cairo_fill(cr);
 		cairo_new_sub_path(cr);
@@ -1235,21 +925,21 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_set_line_width(cr, 1.3);
 		cairo_stroke(cr);
 		break;
-	case 4: /* warn */
+	case SW_WARN:
 		cairo_new_sub_path(cr);
 		cairo_arc(cr, x + 8, my, 3.5, 0, 2 * M_PI);
 		kpi__set_rgb(cr, kpi__status_color(KPI_STATUS_WARN));
 		cairo_set_line_width(cr, 1.1);
 		cairo_stroke(cr);
 		break;
-	case 5: /* hatched box */
+	case SW_HATCHED:
 		kpi__hatch(cr, x + 2, my - 5, 12, 10, col, 3);
 		kpi__set_rgb(cr, col);
 		cairo_set_line_width(cr, 0.5);
 		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
 		cairo_stroke(cr);
 		break;
-	case 6: /* gap */
+	case SW_GAP:
 		cairo_set_line_width(cr, 1.6);
 		kpi__set_rgb(cr, KPI__MUTED);
 		cairo_move_to(cr, x, my);
@@ -1258,7 +948,7 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_line_to(cr, x + 16, my);
 		cairo_stroke(cr);
 		break;
-	case 7: /* incomplete */
+	case SW_INCOMPLETE:
 		cairo_rectangle(cr, x + 5.4, my - 2.6, 5.2, 5.2);
 		kpi__set_rgb(cr, KPI__WHITE);
 		cairo_fill_preserve(cr);
@@ -1266,24 +956,22 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_set_line_width(cr, 1.2);
 		cairo_stroke(cr);
 		break;
-	case 8: /* change marker */
-		cairo_set_line_width(cr, 0.8);
-		dash(cr, 2.5, 2);
-		kpi__set_rgba(cr, KPI__INK, 0.55);
+	case SW_CHANGE:
+		pen_change(cr);
 		cairo_move_to(cr, x + 8, my - 5);
 		cairo_line_to(cr, x + 8, my + 5);
 		cairo_stroke(cr);
 		no_dash(cr);
 		break;
-	case 9: /* not applicable point */
-		marker(cr, x + 8, my, 2.4, KPI__WHITE, NA_GREY, 1.2);
+	case SW_NA_POINT:
+		marker(cr, x + 8, my, 2.4, KPI__WHITE, KPI__NA_GREY, 1.2);
 		break;
-	case 11: /* partial week */
+	case SW_PARTIAL:
 		kpi__set_rgba(cr, col, 0.3);
 		cairo_rectangle(cr, x + 2, my - 5, 12, 10);
 		cairo_fill(cr);
 		break;
-	case 10: /* off the axis */
+	case SW_OFF_AXIS:
 		kpi__set_rgb(cr, KPI__MUTED);
 		cairo_move_to(cr, x + 8, my - 4);
 		cairo_line_to(cr, x + 4.5, my + 2);
@@ -1291,14 +979,25 @@ static double legend_entry(kpi__render *r, double y, int kind, kpi__rgb col, con
 		cairo_close_path(cr);
 		cairo_fill(cr);
 		break;
-	default:
-		break;
 	}
+}
+
+/* A legend entry at y: its swatch and text (up to two lines). Returns the
+ * height it takes. */
+static double legend_entry(kpi__render *r, double y, swatch kind, kpi__rgb col, const char *text)
+{
+	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7.5, KPI__INK, LEGEND_W - 22, KPI__LEFT);
+	double h, h1, x = LEGEND_X;
+
+	st.lines = 2;
+	kpi__text_size(r, text, &st, NULL, &h);
+	h1 = kpi__line_height(r, st.font, st.size);
+	draw_swatch(r->cr, kind, col, x, y + h1 / 2);
 	kpi__text(r, text, x + 22, y, &st);
 	return h + 3;
 }
 
-static void draw_legend(kpi__render *r, const chart *c)
+static void draw_legend(kpi__render *r, const kpi__chart *c)
 {
 	const kpi_def *def = c->def;
 	const kpi_window *w = c->w;
@@ -1308,7 +1007,7 @@ static void draw_legend(kpi__render *r, const chart *c)
 
 	y += kpi__text(r, "Legend", LEGEND_X, y, &head) + 3;
 	for (size_t i = 0; i < c->nleg; i++)
-		y += legend_entry(r, y, c->kind == K_LINE ? 0 : 1, kpi__series_color(c->leg[i].color), c->leg[i].name);
+		y += legend_entry(r, y, c->kind == KPI__CHART_LINE ? SW_LINE : SW_BOX, kpi__series_color(c->leg[i].color), c->leg[i].name);
 	if (c->hidden_series) {
 		kpi__tstyle n = kpi__tsw(KPI__F_OBLIQUE, 7, KPI__MUTED, LEGEND_W, KPI__LEFT);
 		n.lines = 2;
@@ -1319,38 +1018,38 @@ static void draw_legend(kpi__render *r, const chart *c)
 	}
 	y += 4;
 	if (def->threshold.op != KPI_OP_NONE) {
-		kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
+		kpi__threshold_format(th, sizeof(th), &def->threshold, def->unit, KPI__TH_PACK);
 		snprintf(buf, sizeof(buf), "target %s%s", th, def->gating ? " (gating)" : "");
-		y += legend_entry(r, y, 2, KPI__RED, buf);
+		y += legend_entry(r, y, SW_THRESHOLD, KPI__RED, buf);
 	}
 	if (c->any_breach)
-		y += legend_entry(r, y, 3, KPI__RED, "breach week");
+		y += legend_entry(r, y, SW_BREACH, KPI__RED, "breach week");
 	if (c->any_warn)
-		y += legend_entry(r, y, 4, KPI__RED, "warn: within the margin");
+		y += legend_entry(r, y, SW_WARN, KPI__RED, "warn: within the margin");
 	if (c->any_na)
-		y += legend_entry(r, y, c->kind == K_LINE ? 9 : 5, NA_GREY, "threshold not applicable");
+		y += legend_entry(r, y, c->kind == KPI__CHART_LINE ? SW_NA_POINT : SW_HATCHED, KPI__NA_GREY, "threshold not applicable");
 	if (c->any_gap)
-		y += legend_entry(r, y, 6, KPI__MUTED, "gap: no data that week");
+		y += legend_entry(r, y, SW_GAP, KPI__MUTED, "gap: no data that week");
 	if (c->any_block)
-		y += legend_entry(r, y, 5, HOLD_AMBER, "no data that holds the verdict (HOLD)");
+		y += legend_entry(r, y, SW_HATCHED, KPI__HOLD_AMBER, "no data that holds the verdict (HOLD)");
 	for (size_t i = 0; i < c->npan; i++)
-		if (isfinite(panel_cap(c, &c->pan[i]))) {
-			y += legend_entry(r, y, 10, KPI__INK, "off the axis: value printed");
+		if (isfinite(kpi__panel_cap(c, &c->pan[i]))) {
+			y += legend_entry(r, y, SW_OFF_AXIS, KPI__INK, "off the axis: value printed");
 			break;
 		}
 	if (w->partial) {
 		char t[40];
 		snprintf(buf, sizeof(buf), "* partial week, as of %s", kpi__fmt_time(t, sizeof(t), w->as_of, w->tz));
-		y += legend_entry(r, y, 11, PARTIAL_BLUE, buf);
+		y += legend_entry(r, y, SW_PARTIAL, KPI__PARTIAL_BLUE, buf);
 	}
 	if (c->any_incomplete)
-		y += legend_entry(r, y, 7, KPI__INK, "incomplete: source gaps");
+		y += legend_entry(r, y, SW_INCOMPLETE, KPI__INK, "incomplete: source gaps");
 	if (r->nchanges_in) {
 		kpi__tstyle ls = kpi__tsw(KPI__F_SANS, 7, KPI__INK, LEGEND_W - 18, KPI__LEFT);
 		kpi__tstyle ns = kpi__tsw(KPI__F_BOLD, 7, KPI__INK, 14, KPI__RIGHT);
 		double lh;
 		size_t shown = 0;
-		y += legend_entry(r, y, 8, KPI__INK, "rollout change (numbered)");
+		y += legend_entry(r, y, SW_CHANGE, KPI__INK, "rollout change (numbered)");
 		y += 4;
 		y += kpi__text(r, "Rollout changes", LEGEND_X, y, &head) + 2;
 		lh = kpi__line_height(r, ls.font, ls.size);
@@ -1384,18 +1083,18 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 	kpi__tstyle sub = kpi__tsw(KPI__F_SANS, 8.5, KPI__MUTED, KPI__CHART_W, KPI__LEFT);
 	char buf[512], th[64], a[16], b[16];
 	double y;
-	chart c;
+	kpi__chart c;
 
 	cairo_save(cr);
 	cairo_translate(cr, x0, y0);
 	/* the trace is in page units: text boxes are recorded shifted */
 	r->ox += x0;
 	r->oy += y0;
-	if (chart_build(&c, def, s, w) != 0)
+	if (kpi__chart_build(&c, def, s, w) != 0)
 		goto out;
 	y = kpi__text(r, def->title, 0, 0, &title) + 2;
 	if (def->threshold.op != KPI_OP_NONE)
-		snprintf(th, sizeof(th), "target %s", kpi__fmt_threshold(buf, sizeof(buf), &def->threshold, def->unit));
+		snprintf(th, sizeof(th), "target %s", kpi__threshold_format(buf, sizeof(buf), &def->threshold, def->unit, KPI__TH_PACK));
 	else
 		snprintf(th, sizeof(th), "no threshold (informational)");
 	snprintf(buf, sizeof(buf), "%s · %s · %s%s · missing data: %s · %s – %s (%s)", def->id,
@@ -1409,7 +1108,7 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 		kpi__tstyle m2 = kpi__tsw(KPI__F_SANS, 9, KPI__MUTED, 560, KPI__CENTER);
 		double my = KPI__CHART_H / 2 - 30;
 		m2.lines = 4;
-		kpi__set_rgb(cr, kpi__rgb_hex(0xf5f7fa));
+		kpi__set_rgb(cr, KPI__EMPTY_FILL);
 		kpi__round_rect(cr, 40, BODY_Y + 20, KPI__CHART_W - 80, KPI__CHART_H - BODY_Y - 60, 8);
 		cairo_fill(cr);
 		snprintf(buf, sizeof(buf), "No data for this KPI in %s – %s", a, b);
@@ -1437,7 +1136,7 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 		}
 	}
 out:
-	chart_release(&c);
+	kpi__chart_release(&c);
 	r->ox -= x0;
 	r->oy -= y0;
 	cairo_restore(cr);
@@ -1461,7 +1160,7 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, dou
 	for (size_t k = 0; k < s->nrows; k++) {
 		const kpi_row *row = &s->rows[k];
 		int wi;
-		if (!same_labels(s, row, key) || (wi = kpi_window_index(win, row->period_start)) < 0)
+		if (!kpi__same_labels(s, row, key) || (wi = kpi_window_index(win, row->period_start)) < 0)
 			continue;
 		rows[wi] = row;
 		if (row->has_value && isfinite(row->value)) {
@@ -1505,7 +1204,7 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, dou
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	kpi__set_rgb(cr, KPI__MUTED);
 	for (int i = 0; i < n; i++) {
-		if (!rows[i] || !rows[i]->has_value || !isfinite(rows[i]->value)) {
+		if (!kpi__plotted(rows[i])) {
 			pen = false;
 			continue;
 		}
@@ -1518,7 +1217,7 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, dou
 	cairo_stroke(cr);
 	for (int i = 0; i < n; i++) {
 		bool prev, next, last = i == n - 1;
-		if (!rows[i] || !rows[i]->has_value || !isfinite(rows[i]->value))
+		if (!kpi__plotted(rows[i]))
 			continue;
 		prev = i > 0 && rows[i - 1] && rows[i - 1]->has_value;
 		next = i + 1 < n && rows[i + 1] && rows[i + 1]->has_value;

@@ -1,9 +1,10 @@
 /*
  * Private pieces of the PDF/PNG renderer (kpi/render.h): the drawing
- * context (a private fontconfig configuration with the DejaVu files only,
- * a Pango context with hinting off), text placement with measurement, number
- * formatting for people, colours, and the chart drawer shared by the PDF
- * pages and the PNGs. Not installed.
+ * context (render_text.c: a private fontconfig configuration with the DejaVu
+ * files only, a Pango context with hinting off) and text placement with
+ * measurement, the trace (trace.c), and the chart drawer shared by the PDF
+ * pages and the PNGs (render_chart.c); colours, axes and dates have their
+ * own headers, included here. Not installed.
  *
  * Every text box placed goes through kpi__text(), which can record it in a
  * kpi__rtrace: the tests use that to check that no two boxes overlap and
@@ -13,7 +14,12 @@
 #define KPI_RENDER_INT_H
 
 #include "core/internal.h"
+#include "core/number.h"
+#include "core/threshold.h"
 #include "kpi/render.h"
+#include "render/axis.h"
+#include "render/color.h"
+#include "render/dates.h"
 
 #include <cairo.h>
 #include <pango/pangocairo.h>
@@ -58,10 +64,6 @@ int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t 
                                  kpi__rtrace *trace, kpi_error *err);
 
 /* ---- drawing context ---- */
-
-typedef struct kpi__rgb {
-	double r, g, b;
-} kpi__rgb;
 
 enum { KPI__F_SANS, KPI__F_BOLD, KPI__F_OBLIQUE, KPI__F_MONO, KPI__F_COND, KPI__F_COND_BOLD, KPI__NFONTS };
 enum { KPI__LEFT = 0, KPI__CENTER = 1, KPI__RIGHT = 2 };
@@ -109,6 +111,9 @@ typedef struct kpi__render {
 int kpi__render_open(kpi__render *r, const kpi_snapshot *snap, kpi_error *err);
 void kpi__render_close(kpi__render *r);
 
+/* Record a text box placed at (x, y) (page units less the drawing origin;
+ * trace only). */
+void kpi__trace_box(kpi__render *r, const char *text, bool ellipsized, double x, double y, double w, double h);
 /* Record a straight piece of a series or threshold line (trace only). */
 void kpi__trace_seg(kpi__render *r, double x0, double y0, double x1, double y1);
 /* Whether the segment (x0, y0)-(x1, y1) touches the rectangle [x, x + w] x [y, y + h]. */
@@ -129,100 +134,28 @@ double kpi__text(kpi__render *r, const char *text, double x, double y, const kpi
 kpi__tstyle kpi__ts(int font, double size, kpi__rgb color);
 kpi__tstyle kpi__tsw(int font, double size, kpi__rgb color, double width, int align);
 
-/* ---- colours ---- */
+/* ---- what the renderer reads of a snapshot (render_snap.c) ---- */
 
-kpi__rgb kpi__rgb_hex(unsigned hex);
-void kpi__set_rgb(cairo_t *cr, kpi__rgb c);
-void kpi__set_rgba(cairo_t *cr, kpi__rgb c, double a);
-kpi__rgb kpi__status_color(kpi_status s);
-kpi__rgb kpi__verdict_color(kpi_verdict_kind v);
-/* Series colour `i` of a colour-blind-safe palette without red (red means breach). */
-kpi__rgb kpi__series_color(size_t i);
-/* A short upper-case name for a status chip: "OK", "WARN", "BREACH", "NO DATA", "N/A". */
-const char *kpi__status_chip(kpi_status s);
-void kpi__round_rect(cairo_t *cr, double x, double y, double w, double h, double rad);
-/* Diagonal hatching inside a rectangle (not applicable, partial). */
-void kpi__hatch(cairo_t *cr, double x, double y, double w, double h, kpi__rgb c, double step);
-
-extern const kpi__rgb KPI__INK, KPI__MUTED, KPI__FAINT, KPI__GRID, KPI__WHITE, KPI__RED;
-
-/* ---- numbers and times for people ---- */
-
-/* A value with its unit: "99.78%", "18.7 min", "63", "1.00 tn", "no data" when absent
- * (durations in their unit, kpi__time_unit()). */
-char *kpi__fmt_value(char *buf, size_t size, bool has, double v, const char *unit);
-/* The same, never rounded onto or across the threshold's target (99.996
- * against "= 100" reads "99.996%", not "100%"). */
-char *kpi__fmt_value_th(char *buf, size_t size, bool has, double v, const char *unit,
-                        const kpi_threshold *th);
-/* A number without unit, thousands separators, sensible decimals. */
-char *kpi__fmt_num(char *buf, size_t size, double v);
-/* Durations: kpi__time_unit() in internal.h (kpi query's table uses it too). */
-/* The change from `prev` to `last` with unit ("+0.08 pp" for percentages,
- * "−3 s", "+2.34 d": a duration's change in the unit its own size reads
- * best in), also when last - prev is beyond the largest double. */
-char *kpi__fmt_delta(char *buf, size_t size, double prev, double last, const char *unit);
-/* Threshold for people: "≥ 99%", "≤ 7 d", "≤ 2 h" (for 7200 s), "= 0", "none". */
-char *kpi__fmt_threshold(char *buf, size_t size, const kpi_threshold *th, const char *unit);
-/* Local time in the zone: "2026-11-16 00:00 UTC" / "2026-11-16 01:00 CET". */
-char *kpi__fmt_time(char *buf, size_t size, int64_t t, const char *tz);
-/* "Nov 9": the local day of `t` in the zone. */
-char *kpi__fmt_day(char *buf, size_t size, int64_t t, const char *tz);
-/* "Mon 9 Nov – Sun 15 Nov 2026" for [start, end) in the zone. */
-char *kpi__fmt_week_dates(char *buf, size_t size, int64_t start, int64_t end, const char *tz);
-/* Unit in words for an axis ("percent", "seconds", "days", "count"). */
-const char *kpi__unit_words(const char *unit);
-
-/* Nice axis: ticks lo, lo + step, ..., hi with step 1, 2 or 5 x 10^k.
- *
- * Every finite double gives a finite axis: lo, hi and step are in axis
- * units, a value v being v x 10^-e10 there. e10 is 0 for every range that
- * double arithmetic handles plainly (values of magnitude 1e-290 to 1e290),
- * so those axes are computed exactly as they always were; beyond that (the
- * largest doubles, whose span or rounded-up top tick overflows, and the
- * tiniest and subnormal ones, whose steps would underflow) the axis is set
- * in units of a power of ten and its labels say so ("×10³⁰⁸"). */
-typedef struct kpi__axis {
-	double lo, hi, step; /* axis units */
-	int e10;             /* axis unit = 10^e10 */
-	int nticks;          /* 2 or more */
-	double div;          /* tick labels show (axis units) / div (k, M, ... or 10^-n) */
-	const char *suffix;  /* "k", "M", "bn", "tn" or "" */
-	int decimals;
-	char scale_note[32]; /* "×10⁻⁶" when ticks are scaled by a power of ten */
-} kpi__axis;
-
-/* The axis for values in [lo, hi] (either order; non-finite bounds are
- * taken as the largest finite double of their sign, NaN as [0, 1]). */
-void kpi__axis_nice(kpi__axis *ax, double lo, double hi, int target_ticks);
-/* Tick `i` (0 = bottom) in axis units. */
-double kpi__axis_tick(const kpi__axis *ax, int i);
-/* A value in axis units. */
-double kpi__axis_units(const kpi__axis *ax, double v);
-/* Where a value lies on the axis: 0 at lo, 1 at hi (not clamped). */
-double kpi__axis_frac(const kpi__axis *ax, double v);
-/* The label of a tick, `x` in axis units (kpi__axis_tick()). */
-char *kpi__axis_label(char *buf, size_t size, const kpi__axis *ax, double x);
-/* (v - lo) / (hi - lo) for any finite doubles with lo < hi, without the
- * overflow of hi - lo (scaled by a power of two: exact where the plain
- * formula does not overflow). */
-double kpi__frac(double v, double lo, double hi);
-/* a + b, saturated at the largest finite double of its sign. */
-double kpi__add_sat(double a, double b);
-
-/* ---- charts ---- */
-
-/* Size of the chart design box (16:9); the PDF page draws it 1:1 in points,
- * the PNG scales it to KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT. */
-#define KPI__CHART_W 768.0
-#define KPI__CHART_H 432.0
-
+/* KPI_EDATA, named, when `snap` lacks what a pack needs (a result with 1 to
+ * KPI_MAX_WEEKS weeks, verdicts, series with definitions and labels,
+ * rollout changes with layer and key). */
+int kpi__render_check(const kpi_snapshot *snap, kpi_error *err);
+/* Number the rollout changes inside the window of r->snap (r->change_no,
+ * 1..r->nchanges_in; 0 outside); kpi__render_close() frees the numbers. */
+void kpi__render_number_changes(kpi__render *r);
 /* The KPIs of a snapshot: its catalogue (or, without one, its series), and
  * KPI `i` with its series (NULL when the snapshot did not collect it). */
 size_t kpi__kpi_count(const kpi_snapshot *snap);
 const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
 /* Chart `i`: the i-th KPI of the catalogue that the snapshot collected. */
 const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
+
+/* ---- charts (render_chart.c) ---- */
+
+/* Size of the chart design box (16:9); the PDF page draws it 1:1 in points,
+ * the PNG scales it to KPI_RENDER_PNG_WIDTH x KPI_RENDER_PNG_HEIGHT. */
+#define KPI__CHART_W 768.0
+#define KPI__CHART_H 432.0
 
 /* Draw the chart of `def` (series may be NULL) with its top-left at (x, y)
  * into r->cr, KPI__CHART_W x KPI__CHART_H units. */

@@ -1,5 +1,6 @@
 /*
- * The go/no-go pack as a PDF and its charts as PNGs (kpi/render.h).
+ * The go/no-go pack as a PDF (kpi/render.h); its charts as PNGs are
+ * render_png.c's.
  *
  * A4 landscape, Cairo's PDF surface writing into a kpi_buf, every text laid
  * out with Pango (render_text.c) and every chart drawn by render_chart.c.
@@ -12,14 +13,10 @@
 #include "render/render_int.h"
 
 #include <cairo-pdf.h>
-#include <png.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PAGE_W 841.89 /* A4 landscape, points */
 #define PAGE_H 595.28
@@ -27,7 +24,6 @@
 #define CONTENT_W KPI__CHART_W
 #define CONTENT_TOP 44.0
 #define CONTENT_BOTTOM (PAGE_H - 36.0)
-#define PNG_MARGIN 16.0 /* pixels */
 
 enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_DRILL, SEC_APPENDIX, NSEC };
 static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
@@ -141,7 +137,7 @@ static void table_head(doc *d, const tcol *cols, size_t n, double row_h)
 	double x = MARGIN_X, th;
 	kpi__tstyle st = kpi__ts(KPI__F_BOLD, 7.5, KPI__INK);
 
-	kpi__set_rgb(cr, kpi__rgb_hex(0xeef1f5));
+	kpi__set_rgb(cr, KPI__HEAD_FILL);
 	cairo_rectangle(cr, MARGIN_X, d->y, CONTENT_W, row_h);
 	cairo_fill(cr);
 	th = kpi__line_height(r, st.font, st.size);
@@ -179,6 +175,76 @@ static void row_rule(doc *d, double row_h, bool strong)
 	rule_from(d, MARGIN_X, row_h, strong);
 }
 
+/* A table row being set cell by cell, left to right. */
+typedef struct trow {
+	doc *d;
+	const tcol *col;            /* the next cell's column */
+	double x, h;
+} trow;
+
+/* A row of height `h` in the columns `cols`, at the current position. */
+static trow row_begin(doc *d, const tcol *cols, double h)
+{
+	trow t = { d, cols, MARGIN_X, h };
+	return t;
+}
+
+/* Room for a row of `h` of a table that goes on over pages: where it does
+ * not fit, a new page with the heading `cont` (in `cont_size`) and the
+ * table's header (`head_h` high). */
+static void table_paged(doc *d, const tcol *cols, size_t n, double h, double head_h, const char *cont,
+                        double cont_size)
+{
+	if (need(d, h)) {
+		heading(d, cont, cont_size);
+		table_head(d, cols, n, head_h);
+	}
+}
+
+/* table_paged(), then the row. */
+static trow row_begin_paged(doc *d, const tcol *cols, size_t n, double h, double head_h, const char *cont,
+                            double cont_size)
+{
+	table_paged(d, cols, n, h, head_h, cont, cont_size);
+	return row_begin(d, cols, h);
+}
+
+/* Skip the next cell (drawn by the caller): its left edge. */
+static double row_skip(trow *t)
+{
+	double x = t->x;
+	t->x += t->col->w;
+	t->col++;
+	return x;
+}
+
+/* The next cell: `text`, "—" for none. */
+static void row_cell(trow *t, const char *text, int font, double size, kpi__rgb col)
+{
+	cell(t->d, t->col, t->x, t->h, text ? text : "—", font, size, col);
+	row_skip(t);
+}
+
+/* The row's rule under it; the position moves past it. */
+static void row_end(trow *t)
+{
+	row_rule(t->d, t->h, false);
+	t->d->y += t->h;
+}
+
+/* "… and 3 more uncovered designs not listed." under a list cut at `listed`
+ * of `total` (`one`/`many`: the noun). */
+static void more_not_listed(doc *d, size_t total, size_t listed, const char *one, const char *many)
+{
+	char buf[160];
+	if (total <= listed)
+		return;
+	snprintf(buf, sizeof(buf), "… and %zu more %s not listed.", total - listed, total - listed == 1 ? one : many);
+	d->y += 3;
+	need(d, 14);
+	para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
+}
+
 static void chip(doc *d, double x, double y, double w, double h, kpi_status s)
 {
 	kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 6.5, KPI__WHITE, w, KPI__CENTER);
@@ -203,12 +269,7 @@ static const kpi_def *find_def(const kpi_snapshot *snap, const char *id)
 /* "kind=export · path=legacy" from "kind=export,path=legacy"; "—" when none. */
 static void labels_text(char *buf, size_t size, const kpi_series *s, const kpi_row *row)
 {
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; s && i < s->nlabels && o < size; i++)
-		o += (size_t)snprintf(buf + o, size - o, "%s%s=%s", i ? " · " : "", s->label_names[i],
-		                      row->labels && row->labels[i] ? row->labels[i] : "");
-	if (!buf[0])
+	if (!kpi__row_labels_join(buf, size, s, row, " · ")[0])
 		snprintf(buf, size, "—");
 }
 
@@ -254,38 +315,35 @@ static void status_row(doc *d, double row_h, const char *id, const char *labels,
 {
 	const kpi_def *def = find_def(d->snap, id);
 	const tcol *cols = cover_cols;
-	double x = MARGIN_X;
+	trow row = row_begin(d, cols, row_h);
 	char val[96], th[96];
 	kpi__tstyle t1 = kpi__tsw(KPI__F_BOLD, 8.5, KPI__INK, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
 	kpi__tstyle t2 = kpi__tsw(KPI__F_MONO, 7, KPI__MUTED, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
-	double h1;
+	double h1, x;
 
 	if (row_h >= COVER_ROW_H) {
+		x = row_skip(&row);
 		h1 = kpi__text(d->r, def ? def->title : id, x + CELL_PAD, d->y + 2.5, &t1);
 		kpi__text(d->r, id, x + CELL_PAD, d->y + 2.5 + h1, &t2);
 	} else {
-		cell(d, &cols[0], x, row_h, def ? def->title : id, KPI__F_BOLD, 8.5, KPI__INK);
+		row_cell(&row, def ? def->title : id, KPI__F_BOLD, 8.5, KPI__INK);
 	}
-	x += cols[0].w;
-	cell(d, &cols[1], x, row_h, labels, KPI__F_SANS, 8, KPI__INK);
-	x += cols[1].w;
+	row_cell(&row, labels, KPI__F_SANS, 8, KPI__INK);
+	x = row_skip(&row);
 	chip(d, x + (cols[2].w - 56) / 2, d->y + (row_h - 12) / 2, 56, 12, st);
-	x += cols[2].w;
 	if (def)
-		kpi__fmt_value_th(val, sizeof(val), has, value, def->unit, &def->threshold);
+		kpi__fmt_value(val, sizeof(val), has, value, def->unit, KPI__NUM_PEOPLE, &def->threshold);
 	else
-		kpi__fmt_value(val, sizeof(val), has, value, "");
+		kpi__fmt_value(val, sizeof(val), has, value, "", KPI__NUM_PEOPLE, NULL);
 	if (has && st == KPI_STATUS_NO_DATA) /* a value from a source that answered in part */
 		strncat(val, " (incomplete)", sizeof(val) - strlen(val) - 1);
-	cell(d, &cols[3], x, row_h, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
-	x += cols[3].w;
+	row_cell(&row, val, KPI__F_BOLD, 8.5, st == KPI_STATUS_BREACH ? KPI__RED : KPI__INK);
 	if (def)
-		kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
+		kpi__threshold_format(th, sizeof(th), &def->threshold, def->unit, KPI__TH_PACK);
 	else
 		snprintf(th, sizeof(th), "%s", threshold ? threshold : "");
-	cell(d, &cols[4], x, row_h, th, KPI__F_SANS, 8.5, KPI__INK);
-	row_rule(d, row_h, false);
-	d->y += row_h;
+	row_cell(&row, th, KPI__F_SANS, 8.5, KPI__INK);
+	row_end(&row);
 }
 
 static void cover(doc *d)
@@ -408,10 +466,7 @@ static void cover(doc *d)
 		table_head(d, cover_cols, 5, 16);
 		for (size_t i = 0; i < v->nreasons; i++) {
 			const kpi_reason *re = &v->reasons[i];
-			if (need(d, rh)) {
-				heading(d, "Reasons behind the verdict (continued)", 12);
-				table_head(d, cover_cols, 5, 16);
-			}
+			table_paged(d, cover_cols, 5, rh, 16, "Reasons behind the verdict (continued)", 12);
 			status_row(d, rh, re->kpi, *re->labels ? re->labels : "—", re->status, re->has_value, re->value,
 			           re->threshold);
 		}
@@ -575,14 +630,15 @@ static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const
 		return;
 	}
 	labels_text(t->labels, sizeof(t->labels), s, last);
-	kpi__fmt_value_th(t->value, sizeof(t->value), last->has_value, last->value, def->unit, &def->threshold);
+	kpi__fmt_value(t->value, sizeof(t->value), last->has_value, last->value, def->unit, KPI__NUM_PEOPLE,
+	               &def->threshold);
 	o = strlen(t->value);
 	if (last->partial && o < sizeof(t->value))
 		o += (size_t)snprintf(t->value + o, sizeof(t->value) - o, "*");
 	if (last->incomplete && o < sizeof(t->value))
 		snprintf(t->value + o, sizeof(t->value) - o, "†");
 	t->value_font = last->has_value ? KPI__F_BOLD : KPI__F_OBLIQUE;
-	kpi__fmt_threshold(t->threshold, sizeof(t->threshold), &def->threshold, def->unit);
+	kpi__threshold_format(t->threshold, sizeof(t->threshold), &def->threshold, def->unit, KPI__TH_PACK);
 	if (prev && prev->has_value && last->has_value && isfinite(prev->value) && isfinite(last->value)) {
 		int sign = last->value > prev->value ? 1 : last->value < prev->value ? -1 : 0;
 		int sense = delta_sense(&def->threshold, prev->value, last->value);
@@ -669,10 +725,12 @@ static void scorecard_fit(doc *d)
 static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last, int title_lines)
 {
 	const tcol *sc = d->sc;
-	double x = MARGIN_X, row_h = SC_ROW_H;
+	double x, row_h = SC_ROW_H;
+	trow row = row_begin(d, sc, row_h);
 	sc_texts t;
 
 	scorecard_texts(&t, d, def, s, last);
+	x = row_skip(&row);
 	if (title_lines) {
 		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc[0].w - 2 * CELL_PAD, KPI__LEFT);
 		double th;
@@ -680,24 +738,19 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 		th = kpi__line_height(d->r, st.font, st.size);
 		kpi__text(d->r, def->title, x + CELL_PAD, d->y + (row_h - th) / 2, &st);
 	}
-	x += sc[0].w;
 	if (!last) {
-		cell(d, &sc[1], x, row_h, t.labels, KPI__F_OBLIQUE, 8, KPI__MUTED);
-		rule_from(d, MARGIN_X + sc[0].w, row_h, false);
-		d->y += row_h;
-		return;
+		row_cell(&row, t.labels, KPI__F_OBLIQUE, 8, KPI__MUTED);
+	} else {
+		row_cell(&row, t.labels, KPI__F_COND, 8, KPI__INK);
+		row_cell(&row, t.value, t.value_font, 8, last->has_value ? KPI__INK : KPI__MUTED);
+		row_cell(&row, t.threshold, KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
+		x = row_skip(&row);
+		chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
+		row_cell(&row, t.delta, t.delta_font, 8, t.delta_color);
+		x = row_skip(&row);
+		kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
 	}
-	cell(d, &sc[1], x, row_h, t.labels, KPI__F_COND, 8, KPI__INK);
-	x += sc[1].w;
-	cell(d, &sc[2], x, row_h, t.value, t.value_font, 8, last->has_value ? KPI__INK : KPI__MUTED);
-	x += sc[2].w;
-	cell(d, &sc[3], x, row_h, t.threshold, KPI__F_SANS, 8, def->threshold.op == KPI_OP_NONE ? KPI__MUTED : KPI__INK);
-	x += sc[3].w;
-	chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
-	x += sc[4].w;
-	cell(d, &sc[5], x, row_h, t.delta, t.delta_font, 8, t.delta_color);
-	x += sc[5].w;
-	kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
+	/* the rule leaves the title's column to a title over two rows */
 	rule_from(d, MARGIN_X + sc[0].w, row_h, false);
 	d->y += row_h;
 }
@@ -794,38 +847,21 @@ static void drill(doc *d)
 		table_head(d, uc, 7, 15);
 		for (size_t i = 0; i < snap->nuncovered; i++) {
 			const kpi_uncovered *u = &snap->uncovered[i];
-			double x = MARGIN_X;
-			if (need(d, row_h)) {
-				heading(d, "Oldest uncovered legacy designs (continued)", 11);
-				table_head(d, uc, 7, 15);
-			}
+			trow row = row_begin_paged(d, uc, 7, row_h, 15, "Oldest uncovered legacy designs (continued)", 11);
 			snprintf(buf, sizeof(buf), "%zu", i + 1);
-			cell(d, &uc[0], x, row_h, buf, KPI__F_SANS, 8, KPI__MUTED);
-			x += uc[0].w;
+			row_cell(&row, buf, KPI__F_SANS, 8, KPI__MUTED);
 			snprintf(buf, sizeof(buf), "%lld", (long long)u->design_id);
-			cell(d, &uc[1], x, row_h, buf, KPI__F_MONO, 8, KPI__INK);
-			x += uc[1].w;
-			cell(d, &uc[2], x, row_h, u->tenant_id ? u->tenant_id : "—", KPI__F_SANS, 8, KPI__INK);
-			x += uc[2].w;
-			cell(d, &uc[3], x, row_h, u->style_id ? u->style_id : "—", KPI__F_SANS, 8, KPI__INK);
-			x += uc[3].w;
+			row_cell(&row, buf, KPI__F_MONO, 8, KPI__INK);
+			row_cell(&row, u->tenant_id, KPI__F_SANS, 8, KPI__INK);
+			row_cell(&row, u->style_id, KPI__F_SANS, 8, KPI__INK);
 			snprintf(buf, sizeof(buf), "%d", u->revision);
-			cell(d, &uc[4], x, row_h, buf, KPI__F_SANS, 8, KPI__INK);
-			x += uc[4].w;
-			cell(d, &uc[5], x, row_h, kpi__fmt_time(t, sizeof(t), u->revision_at, d->w->tz), KPI__F_SANS, 8, KPI__INK);
-			x += uc[5].w;
+			row_cell(&row, buf, KPI__F_SANS, 8, KPI__INK);
+			row_cell(&row, kpi__fmt_time(t, sizeof(t), u->revision_at, d->w->tz), KPI__F_SANS, 8, KPI__INK);
 			snprintf(buf, sizeof(buf), "%.1f", u->age_days);
-			cell(d, &uc[6], x, row_h, buf, KPI__F_BOLD, 8, u->age_days > 7 ? KPI__RED : KPI__INK);
-			row_rule(d, row_h, false);
-			d->y += row_h;
+			row_cell(&row, buf, KPI__F_BOLD, 8, u->age_days > 7 ? KPI__RED : KPI__INK);
+			row_end(&row);
 		}
-		if (snap->uncovered_total > snap->nuncovered) {
-			snprintf(buf, sizeof(buf), "… and %zu more uncovered design%s not listed.", snap->uncovered_total - snap->nuncovered,
-			         snap->uncovered_total - snap->nuncovered == 1 ? "" : "s");
-			d->y += 3;
-			need(d, 14);
-			para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
-		}
+		more_not_listed(d, snap->uncovered_total, snap->nuncovered, "uncovered design", "uncovered designs");
 	}
 	d->y += 12;
 	need(d, 60);
@@ -847,44 +883,24 @@ static void drill(doc *d)
 	table_head(d, mc, 10, 15);
 	for (size_t i = 0; i < snap->nmismatches; i++) {
 		const kpi_mismatch *m = &snap->mismatches[i];
-		double x = MARGIN_X;
-		if (need(d, row_h)) {
-			heading(d, "Critical routing mismatches (continued)", 11);
-			table_head(d, mc, 10, 15);
-		}
-		cell(d, &mc[0], x, row_h, kpi__fmt_time(t, sizeof(t), m->decided_at, d->w->tz), KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[0].w;
+		trow row = row_begin_paged(d, mc, 10, row_h, 15, "Critical routing mismatches (continued)", 11);
+		row_cell(&row, kpi__fmt_time(t, sizeof(t), m->decided_at, d->w->tz), KPI__F_SANS, 7.5, KPI__INK);
 		snprintf(buf, sizeof(buf), "%lld", (long long)m->id);
-		cell(d, &mc[1], x, row_h, buf, KPI__F_MONO, 7.5, KPI__INK);
-		x += mc[1].w;
+		row_cell(&row, buf, KPI__F_MONO, 7.5, KPI__INK);
 		snprintf(buf, sizeof(buf), "%lld", (long long)m->design_id);
-		cell(d, &mc[2], x, row_h, buf, KPI__F_MONO, 7.5, KPI__INK);
-		x += mc[2].w;
-		cell(d, &mc[3], x, row_h, m->environment ? m->environment : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[3].w;
-		cell(d, &mc[4], x, row_h, m->tenant_id ? m->tenant_id : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[4].w;
-		cell(d, &mc[5], x, row_h, m->style_id ? m->style_id : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[5].w;
-		cell(d, &mc[6], x, row_h, m->user_id ? m->user_id : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[6].w;
-		cell(d, &mc[7], x, row_h, m->decided_by ? m->decided_by : "—", KPI__F_SANS, 7.5, KPI__INK);
-		x += mc[7].w;
+		row_cell(&row, buf, KPI__F_MONO, 7.5, KPI__INK);
+		row_cell(&row, m->environment, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->tenant_id, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->style_id, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->user_id, KPI__F_SANS, 7.5, KPI__INK);
+		row_cell(&row, m->decided_by, KPI__F_SANS, 7.5, KPI__INK);
 		snprintf(buf, sizeof(buf), "%s → %s", m->provider_metadata ? m->provider_metadata : "?",
 		         m->route_outcome ? m->route_outcome : "?");
-		cell(d, &mc[8], x, row_h, buf, KPI__F_BOLD, 7.5, KPI__RED);
-		x += mc[8].w;
-		cell(d, &mc[9], x, row_h, m->design_migrated ? "yes" : "no", KPI__F_SANS, 7.5, KPI__INK);
-		row_rule(d, row_h, false);
-		d->y += row_h;
+		row_cell(&row, buf, KPI__F_BOLD, 7.5, KPI__RED);
+		row_cell(&row, m->design_migrated ? "yes" : "no", KPI__F_SANS, 7.5, KPI__INK);
+		row_end(&row);
 	}
-	if (snap->mismatches_total > snap->nmismatches) {
-		snprintf(buf, sizeof(buf), "… and %zu more critical mismatch%s not listed.", snap->mismatches_total - snap->nmismatches,
-		         snap->mismatches_total - snap->nmismatches == 1 ? "" : "es");
-		d->y += 3;
-		need(d, 14);
-		para(d, buf, 8.5, KPI__MUTED, KPI__F_OBLIQUE);
-	}
+	more_not_listed(d, snap->mismatches_total, snap->nmismatches, "critical mismatch", "critical mismatches");
 }
 
 /* ---- appendix ---- */
@@ -909,27 +925,16 @@ static double kv(doc *d, const char *key, const char *val, int font, bool draw)
 static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024], const char *keys[8], int fonts[8],
                       size_t *n)
 {
-	char th[96];
 	size_t k = 0, o = 0;
 	keys[k] = "Definition";
 	fonts[k] = KPI__F_SANS;
 	snprintf(vals[k++], 1024, "%s", def->description ? def->description : "(no description in the catalogue)");
 	keys[k] = "Threshold";
 	fonts[k] = KPI__F_SANS;
-	kpi__fmt_threshold(th, sizeof(th), &def->threshold, def->unit);
 	if (def->threshold.op == KPI_OP_NONE)
 		snprintf(vals[k++], 1024, "none (informational: status ok whenever there is a value)");
-	else if (def->threshold.warn_margin > 0) {
-		char m[64];
-		/* a margin of a percentage is in points, not a percent of the target */
-		if (def->unit && strcmp(def->unit, "%") == 0) {
-			kpi__fmt_num(m, sizeof(m) - 4, def->threshold.warn_margin);
-			strcat(m, " pp");
-		} else
-			kpi__fmt_value(m, sizeof(m), true, def->threshold.warn_margin, def->unit);
-		snprintf(vals[k++], 1024, "%s; warn within %s of the target", th, m);
-	} else
-		snprintf(vals[k++], 1024, "%s", th);
+	else
+		kpi__threshold_format(vals[k++], 1024, &def->threshold, def->unit, KPI__TH_PACK | KPI__TH_MARGIN);
 	keys[k] = "Gating";
 	fonts[k] = KPI__F_SANS;
 	snprintf(vals[k++], 1024, "%s", def->gating ? "yes: a breach makes the week NO-GO" : "no: informational, never changes the verdict");
@@ -942,7 +947,7 @@ static void def_lines(const kpi_def *def, const kpi_series *s, char vals[8][1024
 	fonts[k] = KPI__F_SANS;
 	snprintf(vals[k++], 1024, "%s, unit %s (%s); source %s%s%s", def->state ? "state as of the week's end" : "flow over the week",
 	         def->unit ? def->unit : "", kpi__unit_words(def->unit),
-	         def->source == KPI_SOURCE_CLOUDWATCH ? "CloudWatch" : "PostgreSQL", def->query ? ", query " : "",
+	         kpi_source_title(def->source), def->query ? ", query " : "",
 	         def->query ? def->query : "");
 	keys[k] = "Labels";
 	fonts[k] = KPI__F_SANS;
@@ -1024,29 +1029,20 @@ static void appendix(doc *d)
 			table_head(d, cc, 6, 15);
 			for (size_t i = 0; i < snap->nchanges; i++) {
 				const kpi_change *c = &snap->changes[i];
-				double x = MARGIN_X;
+				trow row;
 				if (!r->change_no[i])
 					continue;
-				if (need(d, row_h)) {
-					heading(d, "Appendix B — Rollout changes (continued)", 12);
-					table_head(d, cc, 6, 15);
-				}
+				row = row_begin_paged(d, cc, 6, row_h, 15, "Appendix B — Rollout changes (continued)", 12);
 				snprintf(buf, sizeof(buf), "%d", r->change_no[i]);
-				cell(d, &cc[0], x, row_h, buf, KPI__F_BOLD, 8, KPI__INK);
-				x += cc[0].w;
-				cell(d, &cc[1], x, row_h, kpi__fmt_time(t, sizeof(t), c->changed_at, w->tz), KPI__F_SANS, 8, KPI__INK);
-				x += cc[1].w;
-				cell(d, &cc[2], x, row_h, c->layer ? c->layer : "—", KPI__F_SANS, 8, KPI__INK);
-				x += cc[2].w;
-				cell(d, &cc[3], x, row_h, c->key ? c->key : "—", KPI__F_SANS, 8, KPI__INK);
-				x += cc[3].w;
+				row_cell(&row, buf, KPI__F_BOLD, 8, KPI__INK);
+				row_cell(&row, kpi__fmt_time(t, sizeof(t), c->changed_at, w->tz), KPI__F_SANS, 8, KPI__INK);
+				row_cell(&row, c->layer, KPI__F_SANS, 8, KPI__INK);
+				row_cell(&row, c->key, KPI__F_SANS, 8, KPI__INK);
 				snprintf(buf, sizeof(buf), "%s → %s", c->old_value ? c->old_value : "(unset)",
 				         c->new_value ? c->new_value : "(removed)");
-				cell(d, &cc[4], x, row_h, buf, KPI__F_SANS, 8, KPI__INK);
-				x += cc[4].w;
-				cell(d, &cc[5], x, row_h, c->actor ? c->actor : "—", KPI__F_SANS, 8, KPI__INK);
-				row_rule(d, row_h, false);
-				d->y += row_h;
+				row_cell(&row, buf, KPI__F_SANS, 8, KPI__INK);
+				row_cell(&row, c->actor, KPI__F_SANS, 8, KPI__INK);
+				row_end(&row);
 			}
 		}
 	}
@@ -1095,49 +1091,6 @@ static void appendix(doc *d)
 
 /* ---- the document ---- */
 
-static void number_changes(kpi__render *r, const kpi_window *w)
-{
-	const kpi_snapshot *snap = r->snap;
-	r->nchanges_in = 0;
-	if (!snap->nchanges || !(r->change_no = calloc(snap->nchanges, sizeof(int))))
-		return;
-	for (size_t i = 0; i < snap->nchanges; i++)
-		if (snap->changes[i].changed_at >= w->from && snap->changes[i].changed_at < w->to)
-			r->change_no[i] = (int)++r->nchanges_in;
-}
-
-static int check_snapshot(const kpi_snapshot *snap, kpi_error *err)
-{
-	if (!snap || !snap->result)
-		return kpi_error_set(err, KPI_EDATA, "render: the snapshot has no result");
-	if (snap->result->window.nweeks < 1 || snap->result->window.nweeks > KPI_MAX_WEEKS)
-		return kpi_error_set(err, KPI_EDATA, "render: the snapshot's window has %d weeks (expected 1..%d)",
-		                     snap->result->window.nweeks, KPI_MAX_WEEKS);
-	if (!snap->verdicts)
-		return kpi_error_set(err, KPI_EDATA, "render: the snapshot has no verdicts");
-	for (size_t i = 0; i < snap->result->nseries; i++) {
-		const kpi_series *s = &snap->result->series[i];
-		if (!s->def)
-			return kpi_error_set(err, KPI_EDATA, "render: series %zu of the snapshot has no definition", i);
-		if (s->nlabels && !s->label_names)
-			return kpi_error_set(err, KPI_EDATA, "render: KPI '%s' has no label names", s->def->id);
-		for (size_t j = 0; j < s->nrows; j++)
-			if (s->nlabels && !s->rows[j].labels)
-				return kpi_error_set(err, KPI_EDATA, "render: row %zu of KPI '%s' has no labels", j, s->def->id);
-	}
-	for (size_t i = 0; i < snap->nchanges; i++)
-		if (!snap->changes[i].layer || !snap->changes[i].key)
-			return kpi_error_set(err, KPI_EDATA, "render: rollout change %zu has no layer or key", i);
-	return 0;
-}
-
-static void truncate_buf(kpi_buf *b, size_t len)
-{
-	b->len = len;
-	if (b->data)
-		b->data[len] = '\0';
-}
-
 static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
 {
 	return kpi_buf_append((kpi_buf *)closure, (const char *)data, len) ? CAIRO_STATUS_WRITE_ERROR
@@ -1164,12 +1117,12 @@ int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *
 	size_t n, start;
 	char buf[512], wk[16], a[16], date[32];
 
-	if ((rc = check_snapshot(snap, err)))
+	if ((rc = kpi__render_check(snap, err)))
 		return rc;
 	if ((rc = kpi__render_open(&r, snap, err)))
 		return rc;
 	start = out->len;
-	number_changes(&r, &snap->result->window);
+	kpi__render_number_changes(&r);
 	n = kpi_render_chart_count(snap);
 	memset(&d, 0, sizeof(d));
 	d.r = &r;
@@ -1277,350 +1230,11 @@ done:
 	free(d.chart_page);
 	kpi__render_close(&r);
 	if (rc)
-		truncate_buf(out, start); /* nothing partial */
+		kpi__buf_truncate(out, start); /* nothing partial */
 	return rc;
 }
 
 int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err)
 {
 	return kpi__render_pdf_traced(out, snap, NULL, err);
-}
-
-/* ---- charts as PNG ---- */
-
-size_t kpi_render_chart_count(const kpi_snapshot *snap)
-{
-	size_t n = 0, all = kpi__kpi_count(snap);
-	for (size_t i = 0; i < all; i++) {
-		const kpi_series *s;
-		kpi__kpi_def(snap, i, &s);
-		n += s != NULL;
-	}
-	return n;
-}
-
-const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)
-{
-	const kpi_series *s;
-	const kpi_def *def = i < kpi_render_chart_count(snap) ? kpi__chart_def(snap, i, &s) : NULL;
-	return def ? def->id : NULL;
-}
-
-/* Encode an RGB24 image surface as PNG with libpng. Not
- * cairo_surface_write_to_png_stream(): that one takes libpng's default
- * adaptive filtering and compression level, ~31 ms for one 1200x675 chart
- * here; filter "none" at level 2 takes ~7 ms and gives files as small (charts
- * are mostly flat colour). No time or text chunks: the same pixels, the same
- * bytes. */
-typedef struct png_sink {
-	kpi_buf *out;
-	bool failed;
-} png_sink;
-
-static void png_write(png_structp png, png_bytep data, png_size_t len)
-{
-	png_sink *sink = png_get_io_ptr(png);
-	if (kpi_buf_append(sink->out, (const char *)data, len)) {
-		sink->failed = true;
-		png_error(png, "out of memory");
-	}
-}
-
-static void png_flush(png_structp png)
-{
-	(void)png;
-}
-
-static int encode_png(kpi_buf *out, cairo_surface_t *img, const char *id, kpi_error *err)
-{
-	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
-	int stride = cairo_image_surface_get_stride(img);
-	const unsigned char *px = cairo_image_surface_get_data(img);
-	png_structp png = NULL;
-	png_infop info = NULL;
-	png_sink sink = { out, false };
-	unsigned char *volatile row = NULL;
-	volatile int rc = 0;
-
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	if (!png || !(info = png_create_info_struct(png)) || !(row = malloc((size_t)w * 3))) {
-		rc = kpi_error_set(err, KPI_ENOMEM, "render: chart '%s' as PNG: out of memory", id);
-		goto done;
-	}
-	if (setjmp(png_jmpbuf(png))) {
-		rc = kpi_error_set(err, sink.failed ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s' as PNG: libpng failed", id);
-		goto done;
-	}
-	png_set_write_fn(png, &sink, png_write, png_flush);
-	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-	             PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_set_compression_level(png, 2);
-	png_set_filter(png, 0, PNG_FILTER_NONE);
-	png_write_info(png, info);
-	for (int y = 0; y < h; y++) {
-		/* CAIRO_FORMAT_RGB24: one native-endian 32-bit word per pixel, xRGB */
-		const uint32_t *src = (const uint32_t *)(const void *)(px + (size_t)y * (size_t)stride);
-		for (int x = 0; x < w; x++) {
-			row[3 * x] = (unsigned char)(src[x] >> 16);
-			row[3 * x + 1] = (unsigned char)(src[x] >> 8);
-			row[3 * x + 2] = (unsigned char)src[x];
-		}
-		png_write_row(png, row);
-	}
-	png_write_end(png, info);
-done:
-	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
-	free(row);
-	return rc;
-}
-
-/* Draw chart `i` into a new RGB24 image of the PNG's size (the caller
- * destroys it), under the renderer's lock; encoding it needs no lock. */
-static int chart_image(cairo_surface_t **out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
-                       kpi_error *err)
-{
-	kpi__render r;
-	cairo_surface_t *img = NULL;
-	cairo_t *cr = NULL;
-	const kpi_series *s;
-	const kpi_def *def;
-	cairo_status_t st;
-	int rc;
-
-	*out = NULL;
-	if ((rc = check_snapshot(snap, err)))
-		return rc;
-	if (i >= kpi_render_chart_count(snap))
-		return kpi_error_set(err, KPI_EUSAGE, "render: chart %zu out of range (the snapshot has %zu)", i,
-		                     kpi_render_chart_count(snap));
-	def = kpi__chart_def(snap, i, &s);
-	if ((rc = kpi__render_open(&r, snap, err)))
-		return rc;
-	number_changes(&r, &snap->result->window);
-	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, KPI_RENDER_PNG_WIDTH, KPI_RENDER_PNG_HEIGHT);
-	cr = cairo_create(img);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	/* the chart's design box, scaled into the image with a margin: the same
-	 * drawing as the PDF page */
-	{
-		double sc = fmin((KPI_RENDER_PNG_WIDTH - 2 * PNG_MARGIN) / KPI__CHART_W,
-		                 (KPI_RENDER_PNG_HEIGHT - 2 * PNG_MARGIN) / KPI__CHART_H);
-		cairo_translate(cr, (KPI_RENDER_PNG_WIDTH - sc * KPI__CHART_W) / 2,
-		                (KPI_RENDER_PNG_HEIGHT - sc * KPI__CHART_H) / 2);
-		cairo_scale(cr, sc, sc);
-	}
-	r.cr = cr;
-	r.trace = trace;
-	if (trace) {
-		trace->page_w = KPI__CHART_W;
-		trace->page_h = KPI__CHART_H;
-		trace->npages = 1;
-	}
-	kpi__chart_draw(&r, def, s, 0, 0);
-	cairo_destroy(cr);
-	cairo_surface_flush(img);
-	kpi__render_close(&r);
-	st = cairo_surface_status(img);
-	if (st != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(img);
-		return kpi_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? KPI_ENOMEM : KPI_ERROR, "render: chart '%s': %s",
-		                     def->id, cairo_status_to_string(st));
-	}
-	*out = img;
-	return 0;
-}
-
-int kpi__render_chart_png_traced(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi__rtrace *trace,
-                                 kpi_error *err)
-{
-	cairo_surface_t *img;
-	size_t start = out->len;
-	int rc = chart_image(&img, snap, i, trace, err);
-
-	if (rc)
-		return rc;
-	rc = encode_png(out, img, kpi_render_chart_name(snap, i), err);
-	cairo_surface_destroy(img);
-	if (rc)
-		truncate_buf(out, start);
-	return rc;
-}
-
-int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err)
-{
-	return kpi__render_chart_png_traced(out, snap, i, NULL, err);
-}
-
-/* ---- every chart, encoded in the background ---- */
-
-/* Images drawn but not yet being encoded, at most (each is 3.2 MB): when
- * the encoders fall behind, the drawing thread encodes one itself. */
-#define CHARTS_PENDING_MAX 6
-#define CHARTS_THREADS_MAX 4
-
-typedef struct chart_slot {
-	cairo_surface_t *img;        /* drawn, until encoded */
-	kpi_buf png;
-	int rc;
-	kpi_error err;
-} chart_slot;
-
-struct kpi_render_charts {
-	const kpi_snapshot *snap;
-	chart_slot *slot;
-	size_t n;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t drawn;                /* slots [0, drawn) have their image */
-	size_t next;                 /* the next slot to encode */
-	size_t done;                 /* encoded (or failed) */
-	bool stop;                   /* kpi_render_charts_free() before the end */
-	pthread_t thread[CHARTS_THREADS_MAX];
-	size_t nthreads;
-};
-
-/* Encode slot i (its image is drawn and nobody else has taken it). */
-static void charts_encode(kpi_render_charts *job, size_t i)
-{
-	chart_slot *sl = &job->slot[i];
-
-	sl->rc = encode_png(&sl->png, sl->img, kpi_render_chart_name(job->snap, i), &sl->err);
-	cairo_surface_destroy(sl->img);
-	sl->img = NULL;
-	pthread_mutex_lock(&job->mu);
-	job->done++;
-	pthread_cond_broadcast(&job->cv);
-	pthread_mutex_unlock(&job->mu);
-}
-
-/* Take the next drawn slot to encode: its index, or n when there is none
- * (now, with `wait` false; at all, with `wait` true). Called locked. */
-static size_t charts_take(kpi_render_charts *job, bool wait)
-{
-	while (wait && !job->stop && job->next >= job->drawn && job->next < job->n)
-		pthread_cond_wait(&job->cv, &job->mu);
-	if (job->stop || job->next >= job->drawn)
-		return job->n;
-	return job->next++;
-}
-
-static void *charts_worker(void *arg)
-{
-	kpi_render_charts *job = arg;
-	for (;;) {
-		size_t i;
-		pthread_mutex_lock(&job->mu);
-		i = charts_take(job, true);
-		pthread_mutex_unlock(&job->mu);
-		if (i >= job->n)
-			return NULL;
-		charts_encode(job, i);
-	}
-}
-
-/* Encode in this thread whatever is drawn and not taken. */
-static void charts_help(kpi_render_charts *job, size_t keep)
-{
-	for (;;) {
-		size_t i;
-		pthread_mutex_lock(&job->mu);
-		i = job->drawn - job->next > keep ? charts_take(job, false) : job->n;
-		pthread_mutex_unlock(&job->mu);
-		if (i >= job->n)
-			return;
-		charts_encode(job, i);
-	}
-}
-
-void kpi_render_charts_free(kpi_render_charts *job)
-{
-	if (!job)
-		return;
-	pthread_mutex_lock(&job->mu);
-	job->stop = true;
-	pthread_cond_broadcast(&job->cv);
-	pthread_mutex_unlock(&job->mu);
-	for (size_t t = 0; t < job->nthreads; t++)
-		pthread_join(job->thread[t], NULL);
-	for (size_t i = 0; i < job->n; i++) {
-		if (job->slot[i].img)
-			cairo_surface_destroy(job->slot[i].img);
-		kpi_buf_release(&job->slot[i].png);
-	}
-	pthread_cond_destroy(&job->cv);
-	pthread_mutex_destroy(&job->mu);
-	free(job->slot);
-	free(job);
-}
-
-int kpi_render_charts_start(kpi_render_charts **out, const kpi_snapshot *snap, kpi_error *err)
-{
-	kpi_render_charts *job;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t want;
-	int rc;
-
-	*out = NULL;
-	if ((rc = check_snapshot(snap, err)))
-		return rc;
-	if (!(job = calloc(1, sizeof(*job))))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	job->snap = snap;
-	job->n = kpi_render_chart_count(snap);
-	pthread_mutex_init(&job->mu, NULL);
-	pthread_cond_init(&job->cv, NULL);
-	if (!(job->slot = calloc(job->n ? job->n : 1, sizeof(*job->slot)))) {
-		kpi_render_charts_free(job);
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	}
-	/* one encoder per other processor; none on one (the caller encodes
-	 * everything in kpi_render_charts_finish()); a thread that cannot be
-	 * created is one fewer */
-	want = cpus > 1 ? (size_t)(cpus - 1) : 0;
-	if (want > CHARTS_THREADS_MAX)
-		want = CHARTS_THREADS_MAX;
-	if (want > job->n)
-		want = job->n;
-	while (job->nthreads < want && pthread_create(&job->thread[job->nthreads], NULL, charts_worker, job) == 0)
-		job->nthreads++;
-	for (size_t i = 0; i < job->n; i++) {
-		cairo_surface_t *img;
-		if ((rc = chart_image(&img, snap, i, NULL, err))) {
-			kpi_render_charts_free(job);
-			return rc;
-		}
-		pthread_mutex_lock(&job->mu);
-		job->slot[i].img = img;
-		job->drawn++;
-		pthread_cond_broadcast(&job->cv);
-		pthread_mutex_unlock(&job->mu);
-		charts_help(job, job->nthreads ? CHARTS_PENDING_MAX : 0);
-	}
-	*out = job;
-	return 0;
-}
-
-int kpi_render_charts_finish(kpi_render_charts *job, kpi_buf *pngs, kpi_error *err)
-{
-	int rc = 0;
-
-	charts_help(job, 0);
-	pthread_mutex_lock(&job->mu);
-	while (job->done < job->n)
-		pthread_cond_wait(&job->cv, &job->mu);
-	pthread_mutex_unlock(&job->mu);
-	for (size_t i = 0; i < job->n && !rc; i++)
-		if (job->slot[i].rc) {
-			if (err)
-				*err = job->slot[i].err;
-			rc = job->slot[i].rc;
-		}
-	for (size_t i = 0; i < job->n; i++) {
-		if (!rc) {
-			pngs[i] = job->slot[i].png;
-			memset(&job->slot[i].png, 0, sizeof(job->slot[i].png));
-		}
-	}
-	return rc;
 }

@@ -15,6 +15,8 @@
  * the unit in the header; a missing value is an empty cell, never 0.
  */
 #include "core/internal.h"
+#include "core/number.h"
+#include "core/threshold.h"
 #include <xlsxwriter.h>
 #include <errno.h>
 #include <math.h>
@@ -241,24 +243,6 @@ static int wrap_lines(const char *s, bool bold, double avail)
 	return lines;
 }
 
-/* Digits of `t` ("1234567.89") grouped by thousands ("1,234,567.89"). */
-static void group_thousands(char *out, size_t size, const char *t)
-{
-	size_t int_digits = strspn(t + (*t == '-'), "0123456789"), o = 0;
-	const char *p = t;
-
-	if (*p == '-' && o + 1 < size)
-		out[o++] = *p++;
-	for (size_t i = 0; i < int_digits && o + 2 < size; i++) {
-		if (i && (int_digits - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = *p++;
-	}
-	while (*p && o + 1 < size)
-		out[o++] = *p++;
-	out[o] = '\0';
-}
-
 /* `v` as the number format `num` shows it, for the formats this file uses. */
 static void rendered_number(char *buf, size_t size, double v, const char *num)
 {
@@ -267,7 +251,7 @@ static void rendered_number(char *buf, size_t size, double v, const char *num)
 		snprintf(buf, size, "%.2f", v);
 	} else if (strcmp(num, "#,##0") == 0 || strcmp(num, "#,##0.00") == 0) {
 		snprintf(t, sizeof(t), strcmp(num, "#,##0") == 0 ? "%.0f" : "%.2f", v);
-		group_thousands(buf, size, t);
+		kpi__fmt_grouped(buf, size, t, "-");
 	} else if (strcmp(num, "0.00E+00") == 0) {
 		snprintf(buf, size, "%.2E", v);
 	} else if (strcmp(num, "yyyy-mm-dd") == 0) {
@@ -800,15 +784,10 @@ static void label_sets_free(lset *sets, size_t n)
 	free(sets);
 }
 
+/* The threshold with its warning margin: ">= 95% (warn within 0.5)". */
 static void threshold_text(char *buf, size_t size, const kpi_def *d)
 {
-	kpi_threshold_format(buf, size, &d->threshold, d->unit);
-	if (d->threshold.op != KPI_OP_NONE && d->threshold.warn_margin > 0) {
-		char m[40];
-		size_t l = strlen(buf);
-		snprintf(buf + l, size - l, " (warn within %s)",
-		         kpi_format_number(m, sizeof(m), true, d->threshold.warn_margin));
-	}
+	kpi__threshold_format(buf, size, &d->threshold, d->unit, KPI__TH_ASCII | KPI__TH_MARGIN);
 }
 
 /* ---- Summary ---- */
@@ -1219,7 +1198,7 @@ static void definitions(xl *x, lxw_worksheet *ws)
 		put_str(x, ws, row, 4, th, x->f.top);
 		put_str(x, ws, row, 5, d->gating ? "yes" : "no", x->f.top);
 		put_str(x, ws, row, 6, d->missing == KPI_MISSING_BLOCK ? "block (HOLD)" : "ignore", x->f.top);
-		put_str(x, ws, row, 7, d->source == KPI_SOURCE_CLOUDWATCH ? "CloudWatch" : d->query, x->f.top);
+		put_str(x, ws, row, 7, d->query, x->f.top);
 		put_str(x, ws, row, 8, s ? s->query_sha256 : "", x->f.top);
 	}
 	for (size_t i = 0; i < snap->ndrill_queries; i++, row++) {

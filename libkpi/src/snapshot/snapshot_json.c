@@ -78,6 +78,13 @@ static void put_key(wr *w, const char *sep, const char *key)
 	put(w, ": ");
 }
 
+/* `sep` "key": "value" (put_key(), put_str()). */
+static void put_kv(wr *w, const char *sep, const char *key, const char *s, const char *what)
+{
+	put_key(w, sep, key);
+	put_str(w, s, what);
+}
+
 static void put_num(wr *w, bool has, double v, const char *what)
 {
 	char n[40];
@@ -108,7 +115,8 @@ static const char *missing_name(kpi_missing m)
 }
 
 /* Keys of a definition the writer prints itself; every other member of the
- * catalogue entry (module settings: "pack", "cloudwatch", "alert") is copied
+ * catalogue entry (module settings: "pack", "alert", "alarm", "params", the
+ * source's own object) is copied
  * verbatim so the definitions stay complete. */
 static const char *const def_keys[] = { "id", "title", "unit", "source", "query", "kind", "labels",
 	                                "threshold", "gating", "missing", "empty", "chart",
@@ -127,17 +135,13 @@ static void put_def(wr *w, const kpi_def *d)
 	char what[160];
 
 	snprintf(what, sizeof(what), "KPI %s: threshold", d->id);
-	put_key(w, "{", "id");
-	put_str(w, d->id, "a KPI id");
-	put_key(w, ", ", "title");
-	put_str(w, d->title, "a KPI title");
-	put_key(w, ", ", "unit");
-	put_str(w, d->unit, "a KPI unit");
+	put_kv(w, "{", "id", d->id, "a KPI id");
+	put_kv(w, ", ", "title", d->title, "a KPI title");
+	put_kv(w, ", ", "unit", d->unit, "a KPI unit");
 	put_key(w, ", ", "source");
-	put(w, d->source == KPI_SOURCE_CLOUDWATCH ? "\"cloudwatch\"" : "\"postgres\"");
+	put_str(w, d->source, "a source name");
 	if (d->query) {
-		put_key(w, ", ", "query");
-		put_str(w, d->query, "a query file");
+		put_kv(w, ", ", "query", d->query, "a query file");
 	}
 	put_key(w, ", ", "kind");
 	put(w, d->state ? "\"state\"" : "\"flow\"");
@@ -161,8 +165,7 @@ static void put_def(wr *w, const kpi_def *d)
 	if (d->threshold.op == KPI_OP_NONE) {
 		put(w, "null");
 	} else {
-		put_key(w, "{", "op");
-		put_str(w, kpi_op_name(d->threshold.op), "an operator");
+		put_kv(w, "{", "op", kpi_op_name(d->threshold.op), "an operator");
 		put_key(w, ", ", "target");
 		put_num(w, true, d->threshold.target, what);
 		put_key(w, ", ", "warn_margin");
@@ -176,12 +179,10 @@ static void put_def(wr *w, const kpi_def *d)
 	put_key(w, ", ", "empty");
 	put(w, d->empty_is_zero ? "\"zero\"" : "\"null\"");
 	if (d->chart) {
-		put_key(w, ", ", "chart");
-		put_str(w, d->chart, "a chart style");
+		put_kv(w, ", ", "chart", d->chart, "a chart style");
 	}
 	if (d->description) {
-		put_key(w, ", ", "description");
-		put_str(w, d->description, "a KPI description");
+		put_kv(w, ", ", "description", d->description, "a KPI description");
 	}
 	if (json_is_object((json_t *)d->raw)) {
 		/* Module settings, sorted by key, printed compactly by jansson (they
@@ -258,8 +259,7 @@ static void put_drilldown(wr *w, const kpi_snapshot *snap)
 	for (size_t i = 0; i < snap->ndrill_queries; i++) {
 		put_key(w, i ? ", {" : "{", "name");
 		put_str(w, snap->drill_queries[i].name, "a query file");
-		put_key(w, ", ", "sha256");
-		put_str(w, snap->drill_queries[i].sha256, "a SHA-256");
+		put_kv(w, ", ", "sha256", snap->drill_queries[i].sha256, "a SHA-256");
 		put(w, "}");
 	}
 	putf(w, "],\n    \"uncovered\": {\"total\": %zu, \"designs\": [", snap->uncovered_total);
@@ -267,8 +267,7 @@ static void put_drilldown(wr *w, const kpi_snapshot *snap)
 		const kpi_uncovered *u = &snap->uncovered[i];
 		putf(w, "%s\n      {\"design_id\": %lld, \"tenant_id\": ", i ? "," : "", (long long)u->design_id);
 		put_str(w, u->tenant_id, "a tenant id");
-		put_key(w, ", ", "style_id");
-		put_str(w, u->style_id, "a style id");
+		put_kv(w, ", ", "style_id", u->style_id, "a style id");
 		putf(w, ", \"revision\": %d, \"revision_at\": ", u->revision);
 		put_time(w, u->revision_at);
 		put_key(w, ", ", "age_days");
@@ -282,20 +281,13 @@ static void put_drilldown(wr *w, const kpi_snapshot *snap)
 		putf(w, "%s\n      {\"id\": %lld, \"decided_at\": ", i ? "," : "", (long long)m->id);
 		put_time(w, m->decided_at);
 		putf(w, ", \"design_id\": %lld", (long long)m->design_id);
-		put_key(w, ", ", "environment");
-		put_str(w, m->environment, "an environment");
-		put_key(w, ", ", "tenant_id");
-		put_str(w, m->tenant_id, "a tenant id");
-		put_key(w, ", ", "style_id");
-		put_str(w, m->style_id, "a style id");
-		put_key(w, ", ", "user_id");
-		put_str(w, m->user_id, "a user id");
-		put_key(w, ", ", "decided_by");
-		put_str(w, m->decided_by, "a flag layer");
-		put_key(w, ", ", "provider_metadata");
-		put_str(w, m->provider_metadata, "a provider");
-		put_key(w, ", ", "route_outcome");
-		put_str(w, m->route_outcome, "a provider");
+		put_kv(w, ", ", "environment", m->environment, "an environment");
+		put_kv(w, ", ", "tenant_id", m->tenant_id, "a tenant id");
+		put_kv(w, ", ", "style_id", m->style_id, "a style id");
+		put_kv(w, ", ", "user_id", m->user_id, "a user id");
+		put_kv(w, ", ", "decided_by", m->decided_by, "a flag layer");
+		put_kv(w, ", ", "provider_metadata", m->provider_metadata, "a provider");
+		put_kv(w, ", ", "route_outcome", m->route_outcome, "a provider");
 		put_key(w, ", ", "design_migrated");
 		put_bool(w, m->design_migrated);
 		put(w, "}");
@@ -306,16 +298,11 @@ static void put_drilldown(wr *w, const kpi_snapshot *snap)
 		const kpi_change *c = &snap->changes[i];
 		putf(w, "%s\n      {\"id\": %lld, \"changed_at\": ", i ? "," : "", (long long)c->id);
 		put_time(w, c->changed_at);
-		put_key(w, ", ", "layer");
-		put_str(w, c->layer, "a flag layer");
-		put_key(w, ", ", "key");
-		put_str(w, c->key, "a flag key");
-		put_key(w, ", ", "old_value");
-		put_str(w, c->old_value, "a flag value");
-		put_key(w, ", ", "new_value");
-		put_str(w, c->new_value, "a flag value");
-		put_key(w, ", ", "actor");
-		put_str(w, c->actor, "an actor");
+		put_kv(w, ", ", "layer", c->layer, "a flag layer");
+		put_kv(w, ", ", "key", c->key, "a flag key");
+		put_kv(w, ", ", "old_value", c->old_value, "a flag value");
+		put_kv(w, ", ", "new_value", c->new_value, "a flag value");
+		put_kv(w, ", ", "actor", c->actor, "an actor");
 		put(w, "}");
 	}
 	putf(w, "%s]}\n  }", snap->nchanges ? "\n    " : "");
@@ -329,16 +316,13 @@ static void put_not_collected(wr *w, const kpi_snapshot *snap)
 		const kpi_not_collected *n = &snap->not_collected[i];
 		put_key(w, i ? ",\n    {" : "\n    {", "kpi");
 		put_str(w, n->kpi, "a KPI id");
-		put_key(w, ", ", "title");
-		put_str(w, n->title, "a KPI title");
+		put_kv(w, ", ", "title", n->title, "a KPI title");
 		put_key(w, ", ", "source");
-		put(w, n->source == KPI_SOURCE_CLOUDWATCH ? "\"cloudwatch\"" : "\"postgres\"");
+		put_str(w, n->source, "a source name");
 		put_key(w, ", ", "gating");
 		put_bool(w, n->gating);
-		put_key(w, ", ", "reason");
-		put_str(w, n->reason, "a reason");
-		put_key(w, ", ", "detail");
-		put_str(w, n->detail, "a detail");
+		put_kv(w, ", ", "reason", n->reason, "a reason");
+		put_kv(w, ", ", "detail", n->detail, "a detail");
 		put(w, "}");
 	}
 	put(w, snap->nnot_collected ? "\n  ]" : "]");
@@ -439,9 +423,7 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 	put_drilldown(&w, snap);
 	put(&w, "\n}\n");
 	if (w.rc) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
+		kpi__buf_truncate(out, start);
 		return w.rc;
 	}
 	kpi_sha256_hex(snap->sha256, out->data + start, out->len - start);
@@ -484,6 +466,16 @@ static int check_keys(rd *r, const json_t *obj, const char *const *allowed, cons
 	if (rc)
 		r->err->code = rc = KPI_EDATA;
 	return rc;
+}
+
+/* Entry `o` of array `arr` is an object of the `keys` only: else the error
+ * `not_object`, or check_keys()'s naming the entry `what`. */
+static int get_entry(rd *r, const json_t *o, const json_t *arr, const char *const *keys, const char *not_object,
+                     const char *what)
+{
+	if (!json_is_object(o))
+		return fail(r, o, arr, "%s", not_object);
+	return check_keys(r, o, keys, what);
 }
 
 /* `obj[key]` of the wanted JSON type, or an error naming the key. */
@@ -671,9 +663,8 @@ static int parse_sources(rd *r, const json_t *root)
 		return nomem(r);
 	json_array_foreach(arr, i, o) {
 		kpi_source_info *s = &r->snap->sources[r->snap->nsources++];
-		if (!json_is_object(o))
-			return fail(r, o, arr, "a source must be an object {\"kind\", \"where\"}");
-		if ((rc = check_keys(r, o, keys, "source")) || (rc = get_str(r, o, "kind", false, &s->kind)) ||
+		if ((rc = get_entry(r, o, arr, keys, "a source must be an object {\"kind\", \"where\"}", "source")) ||
+		    (rc = get_str(r, o, "kind", false, &s->kind)) ||
 		    (rc = get_str(r, o, "where", false, &s->where)))
 			return rc;
 	}
@@ -696,23 +687,20 @@ static int parse_not_collected(rd *r, const json_t *root)
 		return nomem(r);
 	json_array_foreach(arr, i, o) {
 		kpi_not_collected *n = &snap->not_collected[snap->nnot_collected++];
-		json_t *src;
-		if (!json_is_object(o))
-			return fail(r, o, arr, "a KPI not collected must be an object {\"kpi\", \"title\", ...}");
-		if ((rc = check_keys(r, o, keys, "KPI not collected")) || (rc = get_str(r, o, "kpi", false, &n->kpi)) ||
-		    (rc = get_str(r, o, "title", false, &n->title)) || (rc = get(r, o, "source", JSON_STRING, &src)) ||
+		if ((rc = get_entry(r, o, arr, keys, "a KPI not collected must be an object {\"kpi\", \"title\", ...}",
+		                       "KPI not collected")) ||
+		    (rc = get_str(r, o, "kpi", false, &n->kpi)) ||
+		    (rc = get_str(r, o, "title", false, &n->title)) || (rc = get_str(r, o, "source", false, &n->source)) ||
 		    (rc = get_bool(r, o, "gating", &n->gating)) || (rc = get_str(r, o, "reason", false, &n->reason)) ||
 		    (rc = get_str(r, o, "detail", false, &n->detail)))
 			return rc;
-		if (strcmp(json_string_value(src), "cloudwatch") == 0)
-			n->source = KPI_SOURCE_CLOUDWATCH;
-		else if (strcmp(json_string_value(src), "postgres") == 0)
-			n->source = KPI_SOURCE_POSTGRES;
-		else
-			return fail(r, src, o, "unknown source '%s' (postgres, cloudwatch)", json_string_value(src));
 		if (!*n->kpi || !*n->reason)
 			return fail(r, json_object_get(o, *n->kpi ? "reason" : "kpi"), o, "'%s' must not be empty",
 			            *n->kpi ? "reason" : "kpi");
+		/* a source's name, whichever sources this kpi knows: the snapshot is a record */
+		if (!*n->source || strspn(n->source, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(n->source))
+			return fail(r, json_object_get(o, "source"), o, "source '%s' is not a source name (a-z, 0-9, _)",
+			            n->source);
 		if (kpi_catalog_find(snap->catalog, n->kpi))
 			return fail(r, json_object_get(o, "kpi"), o, "KPI '%s' is in the snapshot's catalogue, so it was collected",
 			            n->kpi);
@@ -1023,9 +1011,7 @@ static int parse_uncovered(rd *r, const json_t *dd)
 		kpi_uncovered *u = &snap->uncovered[snap->nuncovered++];
 		int64_t rev;
 		bool has;
-		if (!json_is_object(o))
-			return fail(r, o, items, "an uncovered design must be an object");
-		if ((rc = check_keys(r, o, keys, "uncovered design")) ||
+		if ((rc = get_entry(r, o, items, keys, "an uncovered design must be an object", "uncovered design")) ||
 		    (rc = get_int(r, o, "design_id", INT64_MIN, INT64_MAX, &u->design_id)) ||
 		    (rc = get_str(r, o, "tenant_id", false, &u->tenant_id)) ||
 		    (rc = get_str(r, o, "style_id", false, &u->style_id)) ||
@@ -1058,9 +1044,8 @@ static int parse_mismatches(rd *r, const json_t *dd)
 		return nomem(r);
 	json_array_foreach(items, i, o) {
 		kpi_mismatch *m = &snap->mismatches[snap->nmismatches++];
-		if (!json_is_object(o))
-			return fail(r, o, items, "a mismatch must be an object");
-		if ((rc = check_keys(r, o, keys, "mismatch")) || (rc = get_int(r, o, "id", INT64_MIN, INT64_MAX, &m->id)) ||
+		if ((rc = get_entry(r, o, items, keys, "a mismatch must be an object", "mismatch")) ||
+		    (rc = get_int(r, o, "id", INT64_MIN, INT64_MAX, &m->id)) ||
 		    (rc = get_time(r, o, "decided_at", &m->decided_at)) ||
 		    (rc = get_int(r, o, "design_id", INT64_MIN, INT64_MAX, &m->design_id)) ||
 		    (rc = get_str(r, o, "environment", false, &m->environment)) ||
@@ -1098,9 +1083,7 @@ static int parse_changes(rd *r, const json_t *dd)
 		return nomem(r);
 	json_array_foreach(items, i, o) {
 		kpi_change *c = &snap->changes[snap->nchanges++];
-		if (!json_is_object(o))
-			return fail(r, o, items, "a rollout change must be an object");
-		if ((rc = check_keys(r, o, keys, "rollout change")) ||
+		if ((rc = get_entry(r, o, items, keys, "a rollout change must be an object", "rollout change")) ||
 		    (rc = get_int(r, o, "id", INT64_MIN, INT64_MAX, &c->id)) ||
 		    (rc = get_time(r, o, "changed_at", &c->changed_at)) || (rc = get_str(r, o, "layer", false, &c->layer)) ||
 		    (rc = get_str(r, o, "key", false, &c->key)) || (rc = get_str(r, o, "old_value", true, &c->old_value)) ||

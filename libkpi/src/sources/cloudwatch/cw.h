@@ -5,8 +5,12 @@
 #define KPI_CW_H
 
 #include "net/aws.h"
+#include "sources/source.h"
 
-/* GetMetricData limits (NOTES.md). */
+/* The GetMetricData operation of AWS JSON 1.0 (X-Amz-Target). */
+#define GMD_TARGET "GraniteServiceVersion20100801.GetMetricData"
+
+/* GetMetricData limits (docs/dependencies.md). */
 #define KPI__CW_MAX_QUERIES 500
 #define KPI__CW_MAX_DATAPOINTS 100800
 

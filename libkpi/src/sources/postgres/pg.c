@@ -4,9 +4,9 @@
  * configured time zone set as transaction-local settings, application_name
  * kpi. Queries get their window as parameters and return binary results,
  * whose column names and types are checked against the result contract
- * (SPEC §5) before a single number is used.
+ * (docs/configuration.md, the result contract) before a single number is used.
  */
-#include "core/internal.h"
+#include "sources/postgres/pg.h"
 #include <libpq-fe.h>
 #include <errno.h>
 #include <math.h>
@@ -28,6 +28,8 @@
 #define PG_EPOCH_OFFSET 946684800LL
 
 struct kpi_pg {
+	const kpi_config *cfg;
+	const kpi_catalog *cat;
 	PGconn *conn;
 	char where[256];   /* "host=... port=... dbname=..." without secrets */
 	char snapshot[64]; /* the exported snapshot id, "" when not shared */
@@ -53,7 +55,7 @@ const char *kpi__pg_where(const kpi_pg *pg)
 	return pg->where;
 }
 
-void kpi_pg_close(kpi_pg *pg)
+void kpi__pg_close(kpi_pg *pg)
 {
 	if (!pg)
 		return;
@@ -179,7 +181,7 @@ static int export_snapshot(kpi_pg *pg, const kpi_config *cfg, kpi_error *err)
 	return begin_tx(pg->conn, pg->where, NULL, cfg, err);
 }
 
-int kpi__pg_open_shared(kpi_pg **out, const kpi_config *cfg, bool share, kpi_error *err)
+int kpi__pg_open(kpi_pg **out, const kpi_config *cfg, const kpi_catalog *cat, bool share, kpi_error *err)
 {
 	int rc;
 	kpi_pg *pg = calloc(1, sizeof(*pg));
@@ -187,53 +189,29 @@ int kpi__pg_open_shared(kpi_pg **out, const kpi_config *cfg, bool share, kpi_err
 	*out = NULL;
 	if (!pg)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	pg->cfg = cfg;
+	pg->cat = cat;
 	if ((rc = kpi__pg_connect((struct pg_conn **)&pg->conn, pg->where, sizeof(pg->where), cfg, err))) {
 		free(pg);
 		return rc;
 	}
 	if ((rc = begin_tx(pg->conn, pg->where, NULL, cfg, err)) ||
 	    (share && cfg->connections > 1 && (rc = export_snapshot(pg, cfg, err)))) {
-		kpi_pg_close(pg);
+		kpi__pg_close(pg);
 		return rc;
 	}
 	*out = pg;
 	return 0;
 }
 
-int kpi_pg_open(kpi_pg **out, const kpi_config *cfg, kpi_error *err)
+int kpi__pg_param_values(char (*values)[64], const kpi__sql *q, const kpi_config *cfg, const kpi_catalog *cat,
+                         const kpi_def *def, const kpi_window *w, kpi_error *err)
 {
-	return kpi__pg_open_shared(out, cfg, false, err);
-}
-
-int kpi_query_text(char **out, const kpi_config *cfg, const kpi_def *def, kpi_error *err)
-{
-	char *path = kpi__path_join(cfg->query_dir, def->query);
 	int rc;
-	if (!path)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	rc = kpi__read_file(out, NULL, path, err);
-	if (rc)
-		kpi_error_wrap(err, "KPI %s", def->id);
-	free(path);
-	return rc;
-}
-
-void kpi_query_params_init(kpi_query_params *out, const kpi_config *cfg, const kpi_catalog *cat,
-                           const kpi_window *w)
-{
-	const kpi_def *cov = kpi_catalog_find(cat, "legacy_coverage_pct");
-	double target = cov && cov->threshold.op != KPI_OP_NONE ? cov->threshold.target : 95.0;
-
-	memset(out, 0, sizeof(*out));
-	out->n = 4;
-	out->names[0] = "from";
-	kpi_time_format(out->values[0], sizeof(out->values[0]), w->from);
-	out->names[1] = "to";
-	kpi_time_format(out->values[1], sizeof(out->values[1]), w->as_of);
-	out->names[2] = "active_days";
-	snprintf(out->values[2], sizeof(out->values[2]), "%d", cfg->active_days);
-	out->names[3] = "coverage_target";
-	kpi_format_number(out->values[3], sizeof(out->values[3]), true, target);
+	for (size_t i = 0; i < q->nparams; i++)
+		if ((rc = kpi__param_value(values[i], 64, cfg, cat, def, q->params[i].name, w, err)))
+			return kpi_error_wrap(err, "%s", q->path);
+	return 0;
 }
 
 /* ---- binary result decoding ---- */
@@ -260,21 +238,6 @@ static int get_float8(const PGresult *r, int row, int col, bool *has, double *v)
 	memcpy(v, &bits, sizeof(*v));
 	*has = !isnan(*v);
 	return 0;
-}
-
-/* Map a query offset (1-based character position) to line:col. */
-static void offset_to_linecol(const char *text, long pos, int *line, int *col)
-{
-	*line = 1;
-	*col = 1;
-	for (long i = 0; text[i] && i < pos - 1; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-			(*col)++;
-		}
-	}
 }
 
 typedef struct colmap {
@@ -506,9 +469,10 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 
 /* Translate a failed query into kpi_error: a lost connection, a timeout
  * (SQLSTATE 57014), no result set, or the server's message at the
- * file:line:col of the query text when it gives a position. */
-static int query_error(PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg, const char *text,
-                       const char *qpath, const char *what, kpi_error *err)
+ * file:line:col of the query text (or the fragment it includes) when it
+ * gives a position. */
+static int query_error(PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg, const kpi__sql *q,
+                       const char *what, kpi_error *err)
 {
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
@@ -517,99 +481,109 @@ static int query_error(PGconn *conn, const char *where, PGresult *r, const kpi_c
 	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
 	if (PQstatus(conn) != CONNECTION_OK)
 		return kpi_error_set(err, KPI_ESOURCE, "%s (%s): lost the connection to PostgreSQL (%s): %s",
-		                     what, qpath, where, msg);
+		                     what, q->path, where, msg);
 	if (state && strcmp(state, "57014") == 0)
 		return kpi_error_set(err, KPI_ETIMEOUT, "%s (%s): query cancelled after statement_timeout %d ms: %s",
-		                     what, qpath, cfg->statement_timeout_ms, msg);
+		                     what, q->path, cfg->statement_timeout_ms, msg);
 	if (PQresultStatus(r) == PGRES_COMMAND_OK)
-		return kpi_error_set(err, KPI_ECONTRACT, "%s (%s): the query returned no result set", what, qpath);
+		return kpi_error_set(err, KPI_ECONTRACT, "%s (%s): the query returned no result set", what, q->path);
 	if (pos) {
-		int line, col;
-		offset_to_linecol(text, atol(pos), &line, &col);
-		return kpi_error_set(err, KPI_ESOURCE, "%s:%d:%d: %s: %s", qpath, line, col, what, msg);
+		char at[600];
+		kpi__sql_position(at, sizeof(at), q, atol(pos));
+		return kpi_error_set(err, KPI_ESOURCE, "%s: %s: %s", at, what, msg);
 	}
-	return kpi_error_set(err, KPI_ESOURCE, "%s (%s): %s%s%s", what, qpath, msg, state ? " SQLSTATE " : "",
+	return kpi_error_set(err, KPI_ESOURCE, "%s (%s): %s%s%s", what, q->path, msg, state ? " SQLSTATE " : "",
 	                     state ? state : "");
 }
 
 /* One KPI query of a run: its text, parameters and, once run, its rows. */
 typedef struct fetch_job {
-	const kpi_def *def;
-	kpi_series *out;
-	char *text, *qpath;
-	kpi_query_params qp;
-	const char *vals[4];
+	const kpi__fetch *req;
+	kpi__sql q;
+	char values[KPI__SQL_MAX_PARAMS][64];
+	const char *vals[KPI__SQL_MAX_PARAMS];
+	Oid types[KPI__SQL_MAX_PARAMS];
 } fetch_job;
-
-static const Oid fetch_types[4] = { OID_TIMESTAMPTZ, OID_TIMESTAMPTZ, OID_INT4, OID_FLOAT8 };
 
 static void job_release(fetch_job *j)
 {
-	free(j->text);
-	free(j->qpath);
-	j->text = j->qpath = NULL;
+	kpi__sql_release(&j->q);
 }
 
-/* Read the query text and fill the parameters. */
-static int job_prepare(fetch_job *j, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
-                       const kpi_window *w, kpi_series *out, kpi_error *err)
+/* Read the query file and bind its parameters by name. */
+static int job_prepare(fetch_job *j, const kpi_pg *pg, const kpi__fetch *req, kpi_error *err)
 {
+	const kpi_def *def = req->def;
 	int rc;
 
 	memset(j, 0, sizeof(*j));
-	j->def = def;
-	j->out = out;
-	if ((rc = kpi__series_init(out, def, err)))
+	j->req = req;
+	if ((rc = kpi__series_init(req->out, def, err)))
 		return rc;
-	if (!(j->qpath = kpi__path_join(cfg->query_dir, def->query)))
-		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	else if (!(rc = kpi_query_text(&j->text, cfg, def, err)))
-		kpi_sha256_hex(out->query_sha256, j->text, strlen(j->text));
-	if (rc) {
-		kpi__series_release(out);
-		job_release(j);
-		return rc;
+	if ((rc = kpi__sql_load(&j->q, pg->cfg->query_dir, def->query, err))) {
+		kpi_error_wrap(err, "KPI %s", def->id);
+		goto fail;
 	}
-	kpi_query_params_init(&j->qp, cfg, cat, w);
-	for (int i = 0; i < 4; i++)
-		j->vals[i] = j->qp.values[i];
+	memcpy(req->out->query_sha256, j->q.sha256, sizeof(j->q.sha256));
+	if ((rc = kpi__pg_param_values(j->values, &j->q, pg->cfg, pg->cat, def, req->w, err)))
+		goto fail;
+	for (size_t i = 0; i < j->q.nparams; i++) {
+		j->vals[i] = j->values[i];
+		j->types[i] = j->q.params[i].oid;
+	}
 	return 0;
+fail:
+	kpi__series_release(req->out);
+	job_release(j);
+	return rc;
 }
 
 /* Check the result `r` of the job's query on `conn` and fill its series;
  * on failure the series is released. The job's text is released either way. */
 static int job_finish(fetch_job *j, PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg,
-                      const kpi_window *w, kpi_error *err)
+                      kpi_error *err)
 {
+	const kpi_def *def = j->req->def;
 	char what[160];
 	colmap m;
 	int rc;
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		snprintf(what, sizeof(what), "KPI %s", j->def->id);
-		rc = query_error(conn, where, r, cfg, j->text, j->qpath, what, err);
-	} else if (!(rc = check_columns(r, j->def, j->qpath, &m, err))) {
-		rc = fill_rows(j->out, r, j->def, w, &m, j->qpath, err);
+		snprintf(what, sizeof(what), "KPI %s", def->id);
+		rc = query_error(conn, where, r, cfg, &j->q, what, err);
+	} else if (!(rc = check_columns(r, def, j->q.path, &m, err))) {
+		rc = fill_rows(j->req->out, r, def, j->req->w, &m, j->q.path, err);
 	}
 	if (rc)
-		kpi__series_release(j->out);
+		kpi__series_release(j->req->out);
 	job_release(j);
 	return rc;
 }
 
-int kpi_pg_fetch(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
-                 const kpi_window *w, kpi_series *out, kpi_error *err)
+static int send_job(PGconn *conn, const fetch_job *j)
 {
-	fetch_job j;
-	PGresult *r;
-	int rc;
+	return PQsendQueryParams(conn, j->q.text, (int)j->q.nparams, j->types, j->vals, NULL, NULL, 1);
+}
 
-	if ((rc = job_prepare(&j, cfg, cat, def, w, out, err)))
-		return rc;
-	r = PQexecParams(pg->conn, j.text, 4, fetch_types, j.vals, NULL, NULL, 1);
-	rc = job_finish(&j, pg->conn, pg->where, r, cfg, w, err);
-	PQclear(r);
-	return rc;
+/* One query after the other on the session's own connection. */
+static int fetch_serial(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		fetch_job j;
+		PGresult *r;
+		int rc = job_prepare(&j, pg, &reqs[i], err);
+		if (!rc) {
+			r = PQexecParams(pg->conn, j.q.text, (int)j.q.nparams, j.types, j.vals, NULL, NULL, 1);
+			rc = job_finish(&j, pg->conn, pg->where, r, pg->cfg, err);
+			PQclear(r);
+		}
+		if (rc) {
+			for (size_t k = 0; k < i; k++)
+				kpi__series_release(reqs[k].out);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 /* ---- several queries at once, on connections sharing one snapshot ---- */
@@ -624,15 +598,15 @@ typedef struct fetch_slot {
 /* Open a further connection into the run's snapshot; NULL when it cannot
  * (max_connections reached...): the run then uses fewer connections, with
  * the same results. */
-static PGconn *open_more(const kpi_pg *pg, const kpi_config *cfg)
+static PGconn *open_more(const kpi_pg *pg)
 {
 	PGconn *conn = NULL;
 	char where[256];
 	kpi_error ignored = KPI_ERROR_INIT;
 
-	if (kpi__pg_connect((struct pg_conn **)&conn, where, sizeof(where), cfg, &ignored))
+	if (kpi__pg_connect((struct pg_conn **)&conn, where, sizeof(where), pg->cfg, &ignored))
 		return NULL;
-	if (begin_tx(conn, where, pg->snapshot, cfg, &ignored)) {
+	if (begin_tx(conn, where, pg->snapshot, pg->cfg, &ignored)) {
 		PQfinish(conn);
 		return NULL;
 	}
@@ -668,47 +642,36 @@ static void slot_cancel(fetch_slot *s)
 	s->cancelled = true;
 }
 
-int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *const *defs,
-                       size_t n, const kpi_window *w, kpi_series *out, kpi_error *err)
+int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 {
 	fetch_slot slots[KPI_PG_MAX_CONNECTIONS];
 	fetch_job *jobs = NULL;
 	struct pollfd pfd[KPI_PG_MAX_CONNECTIONS];
 	size_t nslots = 1, next = 0, failed = n;
-	int want = cfg->connections < KPI_PG_MAX_CONNECTIONS ? cfg->connections : KPI_PG_MAX_CONNECTIONS;
+	int want = pg->cfg->connections < KPI_PG_MAX_CONNECTIONS ? pg->cfg->connections : KPI_PG_MAX_CONNECTIONS;
 	kpi_error first = KPI_ERROR_INIT;
 
-	if (n <= 1 || !pg->snapshot[0] || want <= 1) {
-		for (size_t i = 0; i < n; i++) {
-			int rc = kpi_pg_fetch(pg, cfg, cat, defs[i], w, &out[i], err);
-			if (rc) {
-				for (size_t k = 0; k < i; k++)
-					kpi__series_release(&out[k]);
-				return rc;
-			}
-		}
-		return 0;
-	}
+	if (n <= 1 || !pg->snapshot[0] || want <= 1)
+		return fetch_serial(pg, reqs, n, err);
 	if (!(jobs = calloc(n, sizeof(*jobs))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	memset(slots, 0, sizeof(slots));
 	slots[0].conn = pg->conn;
 	slots[0].job = -1;
-	while (nslots < (size_t)want && nslots < n && (slots[nslots].conn = open_more(pg, cfg)))
+	while (nslots < (size_t)want && nslots < n && (slots[nslots].conn = open_more(pg)))
 		slots[nslots++].job = -1;
 
 	for (;;) {
 		size_t nbusy = 0;
 		/* Hand the next queries to idle connections; none after a failure
-		 * except those before it in `defs` order, which a serial run would
+		 * except those before it in `reqs` order, which a serial run would
 		 * have run (and whose failure it would report instead). */
 		for (size_t s = 0; s < nslots && next < failed; s++) {
 			fetch_job *j = &jobs[next];
 			if (slots[s].job >= 0)
 				continue;
-			if (job_prepare(j, cfg, cat, defs[next], w, &out[next], &first) ||
-			    (PQsendQueryParams(slots[s].conn, j->text, 4, fetch_types, j->vals, NULL, NULL, 1) != 1 &&
-			     job_finish(j, slots[s].conn, pg->where, NULL, cfg, w, &first))) {
+			if (job_prepare(j, pg, &reqs[next], &first) ||
+			    (send_job(slots[s].conn, j) != 1 && job_finish(j, slots[s].conn, pg->where, NULL, pg->cfg, &first))) {
 				failed = next++;
 				break;
 			}
@@ -737,7 +700,7 @@ int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat
 				continue;
 			if (!(pfd[b++].revents) || !slot_collect(&slots[s]))
 				continue;
-			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, cfg, w, &e) && i < failed) {
+			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, pg->cfg, &e) && i < failed) {
 				failed = i;
 				first = e;
 			}
@@ -751,7 +714,7 @@ int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat
 	 * (both releases are no-ops for what job_finish already released). */
 	if (failed < n) {
 		for (size_t i = 0; i < next; i++) {
-			kpi__series_release(&out[i]);
+			kpi__series_release(reqs[i].out);
 			job_release(&jobs[i]);
 		}
 		if (err)
@@ -766,34 +729,41 @@ int kpi__pg_fetch_many(kpi_pg *pg, const kpi_config *cfg, const kpi_catalog *cat
 	return failed < n ? first.code : 0;
 }
 
-int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const kpi_config *cfg,
-                       const char *name, const char *what, int nparams, const char *const *params,
-                       kpi_error *err)
+int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const char *name, const char *what,
+                       size_t n, const char *const *names, const char *const *values, kpi_error *err)
 {
-	char *qpath = kpi__path_join(cfg->query_dir, name), *text = NULL;
+	const char *vals[KPI__SQL_MAX_PARAMS] = { NULL };
+	Oid types[KPI__SQL_MAX_PARAMS];
+	kpi__sql q;
 	PGresult *r = NULL;
 	int rc;
 
 	*out = NULL;
-	if (!qpath)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if ((rc = kpi__read_file(&text, NULL, qpath, err))) {
-		kpi_error_wrap(err, "%s", what);
-		goto done;
-	}
+	if ((rc = kpi__sql_load(&q, pg->cfg->query_dir, name, err)))
+		return kpi_error_wrap(err, "%s", what);
 	if (sha256)
-		kpi_sha256_hex(sha256, text, strlen(text));
-	/* Text parameters and results: the query casts its parameters, and the
-	 * caller reads integers and float8 (shortest exact text since PG 12). */
-	r = PQexecParams(pg->conn, text, nparams, NULL, params, NULL, NULL, 0);
+		memcpy(sha256, q.sha256, sizeof(q.sha256));
+	for (size_t i = 0; i < q.nparams; i++) {
+		for (size_t k = 0; k < n && !vals[i]; k++)
+			if (strcmp(names[k], q.params[i].name) == 0)
+				vals[i] = values[k];
+		if (!vals[i]) {
+			rc = kpi_error_set(err, KPI_ECONFIG, "%s (%s): no value for its parameter $%zu %s", what, q.path, i + 1,
+			                   q.params[i].name);
+			goto done;
+		}
+		types[i] = q.params[i].oid;
+	}
+	/* Text results: the caller reads integers and float8 (shortest exact
+	 * text since PG 12). */
+	r = PQexecParams(pg->conn, q.text, (int)q.nparams, types, vals, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = query_error(pg->conn, pg->where, r, cfg, text, qpath, what, err);
+		rc = query_error(pg->conn, pg->where, r, pg->cfg, &q, what, err);
 		PQclear(r);
 		goto done;
 	}
 	*out = (struct pg_result *)r;
 done:
-	free(text);
-	free(qpath);
+	kpi__sql_release(&q);
 	return rc;
 }

@@ -1,4 +1,4 @@
-#include "core/internal.h"
+#include "sources/postgres/pg.h"
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  * directories are fsync'ed before the swap and the parent after it.
  */
 #define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE (glibc >= 2.28) */
-#include "core/internal.h"
+#include "pack/output.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -153,41 +153,6 @@ static int list_files(kpi_pack_file **out, size_t *n, const char *root, bool has
 	return 0;
 }
 
-static int fsync_path(const char *path, bool dir, kpi_error *err)
-{
-	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", path, strerror(errno));
-	if (fsync(fd) != 0)
-		rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", path, strerror(errno));
-	close(fd);
-	return rc;
-}
-
-static int mkdirs(const char *path, kpi_error *err)
-{
-	char *p = strdup(path);
-	int rc = 0;
-
-	if (!p)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	for (char *s = p + 1; !rc; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0755) != 0 && errno != EEXIST)
-				rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", p, strerror(errno));
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* ---- the manifest ---- */
 
 int kpi_manifest_write(kpi_buf *out, const kpi_snapshot *snap, const kpi_pack_file *files, size_t nfiles,
@@ -307,88 +272,36 @@ static int check_target(const char *dir, bool *exists, kpi_error *err)
 	return 0;
 }
 
-/* Write `b` as `tmp`/`name` (directories made), durable. */
-static int put_file(const char *tmp, const char *name, const kpi_buf *b, kpi_error *err)
-{
-	char *p = kpi__path_join(tmp, name);
-	int rc;
-	if (!p)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	rc = kpi__write_file_atomic(p, b->data ? b->data : "", b->len, err);
-	free(p);
-	return rc;
-}
+#define KPI__PACK_OUT(name) &kpi__pack_out_##name,
+static const kpi__pack_out *const outputs[] = {
+#include "pack/outputs/registry.h"
+	NULL,
+};
+#undef KPI__PACK_OUT
 
 /* Render every file of the pack into `tmp`: snapshot.json (the bytes given),
- * the PDF, one PNG per chart, the XLSX. The charts are drawn first and
- * their PNGs encoded in the background while the PDF and the XLSX are
- * written (kpi_render_charts_start()): the encoding is the larger part of
- * the render. */
+ * then each registered output (pack/outputs/registry.h), all of them
+ * started first so background work (the charts' PNG encoding) overlaps the
+ * outputs written before it. */
 static int render_into(kpi_pack_paths *paths, const char *tmp, const kpi_snapshot *snap, const void *json,
                        size_t len, kpi_error *err)
 {
-	kpi_buf b = { (char *)json, len, len }, *pngs = NULL;
-	kpi_render_charts *job = NULL;
-	size_t n = kpi_render_chart_count(snap);
-	char wk[16], name[96];
-	char *p = NULL, *charts = NULL;
+	void *jobs[sizeof(outputs) / sizeof(outputs[0])] = { NULL };
+	size_t started = 0;
 	int rc;
 
-	kpi_week_format(wk, sizeof(wk), snap->result->window.last);
-	if ((rc = put_file(tmp, SNAPSHOT, &b, err)))
+	if ((rc = kpi__pack_put(tmp, SNAPSHOT, json, len, err)))
 		return rc;
-	for (size_t i = 0; i < n; i++) {
-		const char *stem = kpi_render_chart_name(snap, i);
-		if (!stem || !*stem || strchr(stem, '/') || strlen(stem) > 64)
-			return kpi_error_set(err, KPI_ERROR, "pack: chart %zu has no usable file name", i);
-	}
-	if ((rc = kpi_render_charts_start(&job, snap, err)))
-		return rc;
-
-	memset(&b, 0, sizeof(b));
-	snprintf(name, sizeof(name), "kpi-%s.pdf", wk);
-	if (!(paths->pdf = kpi__path_join(paths->dir, name))) {
-		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		goto done;
-	}
-	rc = kpi_render_pdf(&b, snap, err);
-	if (!rc)
-		rc = put_file(tmp, name, &b, err);
-	kpi_buf_release(&b);
+	for (; outputs[started] && !rc; started++)
+		if (outputs[started]->start)
+			rc = outputs[started]->start(&jobs[started], snap, err);
 	if (rc)
-		goto done;
-
-	snprintf(name, sizeof(name), "kpi-%s.xlsx", wk);
-	if (!(p = kpi__path_join(tmp, name)) || !(paths->xlsx = kpi__path_join(paths->dir, name))) {
-		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		goto done;
-	}
-	if ((rc = kpi_xlsx_write(snap, p, err)) == 0)
-		rc = fsync_path(p, false, err);
-	if (rc)
-		goto done;
-
-	if (!(charts = kpi__path_join(tmp, "charts")) || !(pngs = calloc(n ? n : 1, sizeof(*pngs)))) {
-		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		goto done;
-	}
-	if (mkdir(charts, 0755) != 0) {
-		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", charts, strerror(errno));
-		goto done;
-	}
-	if ((rc = kpi_render_charts_finish(job, pngs, err)))
-		goto done;
-	for (size_t i = 0; !rc && i < n; i++) {
-		snprintf(name, sizeof(name), "charts/%s.png", kpi_render_chart_name(snap, i));
-		rc = put_file(tmp, name, &pngs[i], err);
-	}
-done:
-	for (size_t i = 0; pngs && i < n; i++)
-		kpi_buf_release(&pngs[i]);
-	free(pngs);
-	free(charts);
-	free(p);
-	kpi_render_charts_free(job);
+		started--; /* the failed one made nothing to free */
+	for (size_t i = 0; outputs[i] && !rc; i++)
+		rc = outputs[i]->write(jobs[i], snap, tmp, paths, err);
+	for (size_t i = 0; i < started; i++)
+		if (outputs[i]->free)
+			outputs[i]->free(jobs[i]);
 	return rc;
 }
 
@@ -436,7 +349,7 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 		rc = kpi_error_set(err, KPI_EUSAGE, "pack: '%s' does not name a directory to create", dir_in);
 		goto done;
 	}
-	if ((rc = mkdirs(parent, err)) || (rc = check_target(dir, &exists, err)))
+	if ((rc = kpi__pack_mkdirs(parent, err)) || (rc = check_target(dir, &exists, err)))
 		goto done;
 	remove_leftovers(parent, name);
 	tmp = malloc(strlen(parent) + strlen(name) + 40);
@@ -474,12 +387,12 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 			goto done;
 		}
 		sprintf(sub, "%s/%.*s", tmp, (int)(s - files[i].path), files[i].path);
-		rc = fsync_path(sub, true, err);
+		rc = kpi__pack_fsync(sub, true, err);
 		free(sub);
 		if (rc)
 			goto done;
 	}
-	if ((rc = fsync_path(tmp, true, err)))
+	if ((rc = kpi__pack_fsync(tmp, true, err)))
 		goto done;
 
 	/* The swap. */
@@ -514,7 +427,7 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 		goto done;
 	}
 	tmp_made = false;
-	if ((rc = fsync_path(parent, true, err)))
+	if ((rc = kpi__pack_fsync(parent, true, err)))
 		goto done;
 	if (exists && (rc = kpi__remove_tree(old, err)))
 		goto done;

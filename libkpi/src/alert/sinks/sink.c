@@ -1,0 +1,248 @@
+/*
+ * What the alert sinks share: secrets from the environment and the list of
+ * them every message is scrubbed of, strings and URLs of the config file,
+ * the secret-URL state of Slack and webhooks, and JSON over HTTP with the
+ * answer judged (retry or not) and quoted without secrets. Each sink is one
+ * file of this folder with its operations table (sink.h), registered in
+ * registry.h (registry.c dispatches to them).
+ */
+#include "alert/sinks/sink.h"
+#include "net/http.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *kpi__notification_dump(const json_t *n)
+{
+	return json_dumps(n, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+}
+
+void kpi__sink_wipe(char *secret)
+{
+	if (secret)
+		memset(secret, 0, strlen(secret));
+	free(secret);
+}
+
+const char *kpi__nstr(const json_t *n, const char *key)
+{
+	const char *s = json_string_value(json_object_get(n, key));
+	return s ? s : "";
+}
+
+/* ---- configuration ---- */
+
+static bool env_name_ok(const char *s)
+{
+	if (!s || !*s || isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!(isupper((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+int kpi__sink_secret_env(char **out, const kpi__sink_parse *p, const char *key, const char *what, kpi_error *err)
+{
+	json_t *v = json_object_get(p->obj, key);
+	const char *name = json_string_value(v), *val;
+
+	if (!v)
+		return kpi__jsondoc_error(p->doc, p->obj, err, KPI_ECONFIG,
+		                          "sink '%s': missing '%s', the environment variable holding its %s", p->name, key,
+		                          what);
+	if (!env_name_ok(name))
+		return kpi__jsondoc_error(p->doc, v, err, KPI_ECONFIG,
+		                          "sink '%s': %s must name an environment variable (A-Z, 0-9, _)", p->name, key);
+	val = kpi_config_env(p->st->cfg, name);
+	if (!val || !*val)
+		return kpi__jsondoc_error(p->doc, v, err, KPI_ECONFIG,
+		                          "sink '%s': environment variable %s is not set (its %s comes only from "
+		                          "the environment)",
+		                          p->name, name, what);
+	free(*out);
+	if (!(*out = strdup(val)) || kpi__alert_secret_add(p->st, val))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
+int kpi__sink_url_check(const kpi__sink_parse *p, const json_t *v, const char *url, const char *key, kpi_error *err)
+{
+	const char *host = strstr(url, "://"), *end;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return kpi__jsondoc_error(p->doc, v, err, KPI_ECONFIG, "sink '%s' (%s): %s must start with https:// (or http://)",
+		                          p->name, p->type, key);
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	if (memchr(host, '@', (size_t)(end - host)))
+		return kpi__jsondoc_error(p->doc, v, err, KPI_ECONFIG,
+		                          "sink '%s' (%s): a user:password@ in %s would put a secret in the config file; "
+		                          "name the environment variables that hold the credentials",
+		                          p->name, p->type, key);
+	return 0;
+}
+
+int kpi__sink_secret_url_parse(void **state, const kpi__sink_parse *p, kpi_error *err)
+{
+	kpi__sink_secret_url *u = calloc(1, sizeof(*u));
+	int rc;
+
+	if (!(*state = u))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if ((rc = kpi__sink_secret_env(&u->url, p, "url_env", "URL", err)))
+		return rc;
+	u->var = strdup(json_string_value(json_object_get(p->obj, "url_env")));
+	if (!u->var)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (strncmp(u->url, "http://", 7) != 0 && strncmp(u->url, "https://", 8) != 0)
+		return kpi__jsondoc_error(p->doc, json_object_get(p->obj, "url_env"), err, KPI_ECONFIG,
+		                          "sink '%s': the URL in %s must start with https:// (or http://)", p->name, u->var);
+	return 0;
+}
+
+void kpi__sink_secret_url_where(char *buf, size_t size, const void *state)
+{
+	const kpi__sink_secret_url *u = state;
+	snprintf(buf, size, "the URL in $%s", u->var);
+}
+
+void kpi__sink_secret_url_free(void *state)
+{
+	kpi__sink_secret_url *u = state;
+	if (!u)
+		return;
+	kpi__sink_wipe(u->url);
+	free(u->var);
+	free(u);
+}
+
+/* ---- JSON over HTTP ---- */
+
+/* One line of a receiver's answer for messages: printable, short, scrubbed. */
+static void answer_snippet(char *out, size_t size, const kpi_buf *body, const kpi__alert_settings *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; body->data && i < body->len && n + 1 < size && n < 200; i++) {
+		unsigned char c = (unsigned char)body->data[i];
+		out[n++] = c >= 0x20 && c != 0x7f ? (char)c : ' ';
+	}
+	out[n] = '\0';
+	kpi__scrub(out, size, st->secrets);
+}
+
+static void classify_http(kpi__send_result *res, const kpi__http_resp *resp, const kpi__sink *s,
+                          const kpi__alert_settings *st)
+{
+	char snip[256], ra[32];
+
+	res->status = resp->status;
+	if (resp->status >= 200 && resp->status <= 299) {
+		res->outcome = KPI__DELIV_OK;
+		snprintf(res->detail, sizeof(res->detail), "HTTP %ld", resp->status);
+		return;
+	}
+	answer_snippet(snip, sizeof(snip), &resp->body, st);
+	res->outcome = kpi__http_retryable(resp->status) ? KPI__DELIV_RETRY : KPI__DELIV_TERMINAL;
+	if (kpi__http_header(resp, "retry-after", ra, sizeof(ra))) {
+		char *end;
+		double v = strtod(ra, &end);
+		if (end != ra && v > 0)
+			res->retry_after = v;
+	}
+	snprintf(res->detail, sizeof(res->detail), "sink '%s' (%s): HTTP %ld%s%s%s", s->name, s->type->name,
+	         resp->status, snip[0] ? ": " : "", snip, res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
+}
+
+void kpi__sink_post_json(kpi__send_result *res, const kpi__sink *s, const char *url, const char *const *headers,
+                         const json_t *body, long timeout_ms, const kpi__alert_settings *st)
+{
+	const char *hdrs[8] = { "Content-Type: application/json" };
+	kpi__http_req req = { 0 };
+	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	char what[160], *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
+	size_t nh = 1;
+
+	if (!text) {
+		res->outcome = KPI__DELIV_RETRY;
+		snprintf(res->detail, sizeof(res->detail), "out of memory");
+		return;
+	}
+	for (const char *const *h = headers; h && *h && nh + 1 < sizeof(hdrs) / sizeof(hdrs[0]); h++)
+		hdrs[nh++] = *h;
+	snprintf(what, sizeof(what), "sink '%s' (%s)", s->name, s->type->name);
+	req.method = "POST";
+	req.url = url;
+	req.headers = hdrs;
+	req.body = text;
+	req.body_len = strlen(text);
+	req.timeout_ms = timeout_ms;
+	req.what = what;
+	req.max_response = 1 << 20;
+	if (kpi__http_do(&resp, &req, &err)) {
+		/* unreachable, refused, reset, cut short, timed out: all worth another try */
+		res->outcome = KPI__DELIV_RETRY;
+		snprintf(res->detail, sizeof(res->detail), "%s", err.message);
+		kpi__scrub(res->detail, sizeof(res->detail), st->secrets);
+	} else {
+		classify_http(res, &resp, s, st);
+	}
+	res->seconds = resp.seconds;
+	kpi__http_resp_release(&resp);
+	/* the body may hold a secret (PagerDuty's routing key) */
+	memset(text, 0, strlen(text));
+	free(text);
+}
+
+/* ---- settings and secrets ---- */
+
+int kpi__alert_get_str(const kpi__jsondoc *doc, const json_t *obj, const char *key, char **out, kpi_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !json_string_length(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s must be a non-empty string", key);
+	free(*out);
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+}
+
+int kpi__alert_secret_add(kpi__alert_settings *st, const char *s)
+{
+	size_t n = 0;
+	char **p;
+	while (st->secret_list && st->secret_list[n])
+		n++;
+	p = realloc(st->secret_list, (n + 2) * sizeof(*p));
+	if (!p)
+		return KPI_ENOMEM;
+	st->secret_list = p;
+	p[n] = strdup(s);
+	p[n + 1] = NULL;
+	st->secrets = (const char *const *)p;
+	return p[n] ? 0 : KPI_ENOMEM;
+}
+
+void kpi__scrub(char *s, size_t size, const char *const *secrets)
+{
+	for (const char *const *sec = secrets; sec && *sec; sec++) {
+		size_t n = strlen(*sec);
+		kpi_buf b = KPI_BUF_INIT;
+		const char *p = s, *q;
+		if (n < 4)
+			continue; /* too short to tell from ordinary text */
+		while ((q = strstr(p, *sec))) {
+			kpi_buf_append(&b, p, (size_t)(q - p));
+			kpi_buf_puts(&b, "[redacted]");
+			p = q + n;
+		}
+		if (p != s) {
+			kpi_buf_puts(&b, p);
+			snprintf(s, size, "%s", b.data ? b.data : "[redacted]");
+		}
+		kpi_buf_release(&b);
+	}
+}

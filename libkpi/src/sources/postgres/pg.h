@@ -1,0 +1,105 @@
+/* The PostgreSQL source's internals, private to libkpi (and the unit tests):
+ * sessions (pg.c), query files with named parameters and includes (sql.c),
+ * the pack's drill-down lists (lists.c) and the source's operations table
+ * (source.c). */
+#ifndef KPI_SOURCES_POSTGRES_PG_H
+#define KPI_SOURCES_POSTGRES_PG_H
+
+#include "sources/source.h"
+
+/* ---- query files (sql.c) ---- */
+
+#define KPI__SQL_MAX_PARAMS 16
+
+/* A declared parameter: $N is params[N - 1]. */
+typedef struct kpi__sql_param {
+	char name[64];
+	char type[16];      /* as declared: "timestamptz", "int", ... */
+	unsigned oid;       /* its type's OID */
+} kpi__sql_param;
+
+/* Where the expanded text's lines come from: from expanded line `line` on,
+ * the lines of `file` from `file_line`. */
+typedef struct kpi__sql_seg {
+	int line;
+	char *file;
+	int file_line;
+} kpi__sql_seg;
+
+typedef struct kpi__sql {
+	char *path;                                  /* the query file (query dir + name) */
+	char *text;                                  /* its text with every @include expanded */
+	char sha256[65];                             /* SHA-256 of `text` */
+	kpi__sql_param params[KPI__SQL_MAX_PARAMS];  /* the declared parameters, $1 first */
+	size_t nparams;
+	kpi__sql_seg *segs;
+	size_t nsegs;
+} kpi__sql;
+
+/* Read query file `name` of `query_dir`: expand its includes, read its
+ * parameter declarations, hash the expanded text, check that it uses exactly
+ * the parameters it declares. Errors name file:line. */
+int kpi__sql_load(kpi__sql *out, const char *query_dir, const char *name, kpi_error *err);
+void kpi__sql_release(kpi__sql *q);
+
+/* Index of the parameter called `name`, or -1. */
+int kpi__sql_param_index(const kpi__sql *q, const char *name);
+
+/* "file:line:col" of the 1-based character position `pos` of the expanded
+ * text, in the file (query or fragment) that line comes from. */
+void kpi__sql_position(char *buf, size_t size, const kpi__sql *q, long pos);
+
+/* ---- sessions (pg.c) ---- */
+
+/* An open PostgreSQL session: one read-only, repeatable-read transaction
+ * with statement_timeout, application_name=kpi and the configured zone. */
+typedef struct kpi_pg kpi_pg;
+
+/* Connect with the configured conninfo (or the PG* environment), as
+ * application_name kpi; `where` gets a secret-free description. */
+struct pg_conn;
+int kpi__pg_connect(struct pg_conn **out, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err);
+
+/* Open a session for a run of a catalogue's KPIs. With `share` also export
+ * the transaction's snapshot so that kpi__pg_fetch can run queries on
+ * further connections that see exactly the same data. When the server
+ * refuses the export (a pooler, an old standby) the session is reopened
+ * unshared: same data, one connection. */
+int kpi__pg_open(kpi_pg **out, const kpi_config *cfg, const kpi_catalog *cat, bool share, kpi_error *err);
+
+/* End the transaction and disconnect. Accepts NULL. */
+void kpi__pg_close(kpi_pg *pg);
+
+/* The session's secret-free description, "host=... port=... dbname=... user=...". */
+const char *kpi__pg_where(const kpi_pg *pg);
+
+/* The values of a KPI query's parameters for a window, by the catalogue's
+ * "params" (model/params.c): `values[i]` for $i+1. */
+int kpi__pg_param_values(char (*values)[64], const kpi__sql *q, const kpi_config *cfg, const kpi_catalog *cat,
+                         const kpi_def *def, const kpi_window *w, kpi_error *err);
+
+/* Fill `n` series (a KPI and its window each), on up to cfg->connections
+ * connections at once when the session shares its snapshot, else one after
+ * the other. The result, and on failure the error (the first KPI in `reqs`
+ * order that fails, as a serial run would report; queries after it are
+ * cancelled), are those of the serial run. */
+int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err);
+
+/* Run query file `name` (relative to the query directory) on the session,
+ * in its read-only transaction, with the values of its declared parameters
+ * by name (`names[i]` = `values[i]`, as text), text results. On success
+ * `*out` is the libpq PGresult (the caller PQclear()s it) and `sha256` (when
+ * not NULL) the SHA-256 of the expanded query text. Errors (timeout, lost
+ * connection, file:line:col of a syntax error) name `what` and the file. */
+struct pg_result;
+int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const char *name, const char *what,
+                       size_t n, const char *const *names, const char *const *values, kpi_error *err);
+
+/* ---- the pack's drill-down lists (lists.c) ---- */
+
+/* Read the snapshot's lists for the last week of `w` (the oldest uncovered
+ * legacy designs, the critical routing mismatches, the rollout changes of
+ * the window) and record their queries' SHA-256. */
+int kpi__pg_lists(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error *err);
+
+#endif

@@ -1,0 +1,67 @@
+/* The PostgreSQL source's operations table (sources/source.h): the KPI
+ * queries (the .sql files of queries/) on one read-only, repeatable-read transaction,
+ * shared by several connections through an exported snapshot. */
+#include "sources/postgres/pg.h"
+#include <stdlib.h>
+#include <string.h>
+
+static int pg_open(void **out, const kpi_config *cfg, const kpi_catalog *cat, size_t nkpis, kpi_error *err)
+{
+	return kpi__pg_open((kpi_pg **)out, cfg, cat, nkpis > 1, err);
+}
+
+static int pg_fetch(void *session, kpi__fetch *reqs, size_t n, kpi_error *err)
+{
+	return kpi__pg_fetch(session, reqs, n, err);
+}
+
+static int pg_where(void *session, char **out, kpi_error *err)
+{
+	*out = strdup(kpi__pg_where(session));
+	return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
+}
+
+static void pg_close(void *session)
+{
+	kpi__pg_close(session);
+}
+
+/* The query file, its SHA-256, each parameter with its value and where the
+ * value comes from, and the expanded text. */
+static int pg_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                      const kpi_window *w, kpi_error *err)
+{
+	char values[KPI__SQL_MAX_PARAMS][64];
+	kpi__sql q;
+	int rc;
+
+	if ((rc = kpi__sql_load(&q, cfg->query_dir, def->query, err)))
+		return kpi_error_wrap(err, "KPI %s", def->id);
+	if (!(rc = kpi__pg_param_values(values, &q, cfg, cat, def, w, err))) {
+		kpi_buf_printf(out, "-- query file: %s\n-- sha256: %s (of the text below, includes expanded)\n"
+		                    "-- time zone: %s (session TimeZone)\n",
+		               q.path, q.sha256, cfg->timezone);
+		for (size_t i = 0; i < q.nparams; i++)
+			kpi_buf_printf(out, "-- $%zu %-16s = %s (%s %s)\n", i + 1, q.params[i].name, values[i],
+			               q.params[i].type, kpi__param_origin(def, q.params[i].name));
+		kpi_buf_printf(out, "\n%s", q.text);
+		if (out->len && out->data[out->len - 1] != '\n')
+			kpi_buf_puts(out, "\n");
+	}
+	kpi__sql_release(&q);
+	return rc;
+}
+
+const kpi__source kpi__source_postgres = {
+	.name = "postgres",
+	.title = "PostgreSQL",
+	.alarm_only = false,
+	.check = NULL,
+	.configured = NULL,
+	.open = pg_open,
+	.fetch = pg_fetch,
+	.datapoints = NULL,
+	.explain = pg_explain,
+	.where = pg_where,
+	.close = pg_close,
+};

@@ -1,0 +1,9 @@
+# The PostgreSQL source's files (included by libkpi/CMakeLists.txt for every
+# source that sources/registry.h registers).
+list(APPEND KPI_SOURCE_FILES
+  src/sources/postgres/pg.c
+  src/sources/postgres/sql.c
+  src/sources/postgres/lists.c
+  src/sources/postgres/seed.c
+  src/sources/postgres/source.c
+)

@@ -1,0 +1,223 @@
+/* The registry of sources, a run's sessions, and the public face of the
+ * sources (kpi/source.h): every question about a KPI's source is asked of
+ * the source the KPI names, through its operations table. */
+#include "sources/source.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KPI__SOURCE(name) &kpi__source_##name,
+static const kpi__source *const registry[] = {
+#include "sources/registry.h"
+	NULL,
+};
+#undef KPI__SOURCE
+
+#define KPI__SOURCE(name) #name,
+static const char *const names[] = {
+#include "sources/registry.h"
+	NULL,
+};
+#undef KPI__SOURCE
+
+/* The registry must fit a run's table of sessions. */
+_Static_assert(sizeof(registry) / sizeof(registry[0]) <= KPI__MAX_SOURCES + 1, "too many sources");
+
+const kpi__source *const *kpi__sources(void)
+{
+	return registry;
+}
+
+const char *const *kpi_source_names(void)
+{
+	return names;
+}
+
+const kpi__source *kpi__source_find(const char *name)
+{
+	for (size_t i = 0; name && registry[i]; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
+const kpi__source *kpi__source_of(const kpi_def *def)
+{
+	return def ? kpi__source_find(def->source) : NULL;
+}
+
+static size_t index_of(const kpi__source *src)
+{
+	size_t i = 0;
+	while (registry[i] && registry[i] != src)
+		i++;
+	return i;
+}
+
+const char *kpi_source_title(const char *name)
+{
+	const kpi__source *src = kpi__source_find(name);
+	return src ? src->title : name ? name : "";
+}
+
+/* "unknown source 'x' (the sources are postgres, cloudwatch)" */
+static int unknown_source(const kpi_def *def, kpi_error *err)
+{
+	char list[256] = "";
+	for (size_t i = 0; registry[i]; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", registry[i]->name);
+	return kpi_error_set(err, KPI_ECONFIG, "KPI %s: unknown source '%s' (the sources are %s)", def->id,
+	                     def->source, list);
+}
+
+bool kpi_source_configured(const kpi_config *cfg, const kpi_def *def, const char **hint)
+{
+	const kpi__source *src = kpi__source_of(def);
+	if (hint)
+		*hint = NULL;
+	if (!src)
+		return true; /* a run names it as unknown */
+	return !src->configured || src->configured(cfg, def, hint);
+}
+
+bool kpi__in_run(const kpi_def *def, const void *cfg)
+{
+	return kpi_source_configured(cfg, def, NULL);
+}
+
+int kpi_sources_check(const kpi_config *cfg, const kpi_catalog *cat, kpi_error *err)
+{
+	const kpi__jsondoc *cdoc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
+	const kpi__jsondoc *kdoc = cat ? (const kpi__jsondoc *)cat->doc : NULL;
+	int rc;
+
+	for (size_t i = 0; cat && i < cat->nkpis; i++) {
+		const kpi_def *d = &cat->kpis[i];
+		if (kpi__source_of(d))
+			continue;
+		unknown_source(d, err);
+		if (kdoc && d->raw && json_object_get(d->raw, "source"))
+			return kpi__jsondoc_error(kdoc, json_object_get(d->raw, "source"), err, KPI_ECONFIG, "%s",
+			                          err->message);
+		return KPI_ECONFIG;
+	}
+	if (cdoc && json_is_object(cdoc->root)) {
+		/* load_file let through every object-valued key it does not know:
+		 * each must be a source's section */
+		const char *key;
+		json_t *v;
+		json_object_foreach(cdoc->root, key, v)
+			if (!kpi__config_own_key(key) && !kpi__source_find(key))
+				return kpi__jsondoc_error(cdoc, v, err, KPI_ECONFIG, "unknown key '%s' in config", key);
+	}
+	for (size_t i = 0; registry[i]; i++)
+		if (registry[i]->check && (rc = registry[i]->check(cfg, err)))
+			return rc;
+	return 0;
+}
+
+int kpi_source_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                       const kpi_window *w, kpi_error *err)
+{
+	const kpi__source *src = kpi__source_of(def);
+	char th[64];
+
+	if (!src)
+		return unknown_source(def, err);
+	kpi_buf_printf(out, "-- %s: %s (%s)\n", def->id, def->title, def->unit);
+	if (def->description)
+		kpi_buf_printf(out, "-- %s\n", def->description);
+	kpi_buf_printf(out, "-- threshold %s, %s, missing data: %s\n",
+	               kpi_threshold_format(th, sizeof(th), &def->threshold, def->unit),
+	               def->gating ? "gating" : "not gating", def->missing == KPI_MISSING_BLOCK ? "block" : "ignore");
+	return src->explain(out, cfg, cat, def, w, err);
+}
+
+/* ---- a run's sessions ---- */
+
+void kpi__run_init(kpi__run *run, const kpi_config *cfg, const kpi_catalog *cat)
+{
+	memset(run, 0, sizeof(*run));
+	run->cfg = cfg;
+	run->cat = cat;
+}
+
+int kpi__run_session(void **out, kpi__run *run, const kpi__source *src, size_t nkpis, kpi_error *err)
+{
+	size_t i = index_of(src);
+	int rc;
+
+	if (!run->open[i]) {
+		if ((rc = src->open(&run->session[i], run->cfg, run->cat, nkpis, err)))
+			return rc;
+		run->open[i] = true;
+	}
+	*out = run->session[i];
+	return 0;
+}
+
+int kpi__run_sources(kpi_source_info **out, size_t *n, kpi__run *run, kpi_error *err)
+{
+	kpi_source_info *info = calloc(KPI__MAX_SOURCES + 1, sizeof(*info));
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!info)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	for (size_t i = 0; registry[i] && !rc; i++) {
+		kpi_source_info *s = &info[*n];
+		if (!run->open[i])
+			continue;
+		(*n)++;
+		if (!(s->kind = strdup(registry[i]->name)))
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		else
+			rc = registry[i]->where(run->session[i], &s->where, err);
+	}
+	if (rc) {
+		for (size_t i = 0; i < *n; i++) {
+			free(info[i].kind);
+			free(info[i].where);
+		}
+		free(info);
+		*n = 0;
+		return rc;
+	}
+	*out = info;
+	return 0;
+}
+
+void kpi__run_close(kpi__run *run)
+{
+	for (size_t i = 0; registry[i]; i++)
+		if (run->open[i])
+			registry[i]->close(run->session[i]);
+	memset(run->open, 0, sizeof(run->open));
+}
+
+/* ---- datapoints ---- */
+
+int kpi_source_datapoints(kpi_datapoint_set **out, const kpi_config *cfg, const kpi_def *def, int64_t from,
+                          int64_t to, int period, kpi_error *err)
+{
+	const kpi__source *src = kpi__source_of(def);
+	kpi__run run;
+	void *session;
+	int rc;
+
+	*out = NULL;
+	if (!src)
+		return unknown_source(def, err);
+	if (!src->datapoints)
+		return kpi_error_set(err, KPI_ECONFIG, "KPI %s: %s gives no per-period datapoints (an alarm rule needs them)",
+		                     def->id, src->title);
+	if (period <= 0 || from >= to || (to - from) % period != 0 || from % period != 0)
+		return kpi_error_set(err, KPI_EUSAGE, "KPI %s: datapoints need [from, to) on %d-s period boundaries",
+		                     def->id, period);
+	kpi__run_init(&run, cfg, NULL);
+	if (!(rc = kpi__run_session(&session, &run, src, 1, err)))
+		rc = src->datapoints(session, def, from, to, period, out, err);
+	kpi__run_close(&run);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/* What a source is: an operations table (in the manner of curl's struct
+ * Curl_ssl or libgit2's transports), and the run that holds the sessions of
+ * the sources one collection uses. Private to libkpi; the public face is
+ * kpi/source.h.
+ *
+ * A source lives in its own folder under sources/ and is registered by one
+ * line in sources/registry.h. Nothing outside sources/ knows what kinds of
+ * source there are: collect, alert, explain, list, the snapshot and the
+ * renderers ask a source by its name (docs/architecture.md, "Add a source"). */
+#ifndef KPI_SOURCES_SOURCE_H
+#define KPI_SOURCES_SOURCE_H
+
+#include "core/internal.h"
+
+/* One KPI of a run and the periods to fill: `out` gets one row per period
+ * of `w` and label set (statuses not set), and the SHA-256 of what was run. */
+typedef struct kpi__fetch {
+	const kpi_def *def;
+	const kpi_window *w;
+	kpi_series *out;
+} kpi__fetch;
+
+typedef struct kpi__source {
+	const char *name;    /* the catalogue's "source": "postgres" */
+	const char *title;   /* for people: "PostgreSQL" */
+	/* Alerting on this source's KPIs needs an alarm rule (M of N
+	 * datapoints): it cannot read an arbitrary trailing window. */
+	bool alarm_only;
+	/* Check the source's settings (its section of the config file, its
+	 * environment variables) when a run is configured; errors name
+	 * file:line:col. May be NULL. */
+	int (*check)(const kpi_config *cfg, kpi_error *err);
+	/* Whether the configuration says enough to read `def`; when it does not,
+	 * `*hint` (when not NULL) gets what would (a static string). NULL: always. */
+	bool (*configured)(const kpi_config *cfg, const kpi_def *def, const char **hint);
+	/* Open a session for a run of `nkpis` KPIs (connections, credentials,
+	 * settings). The session is closed with close(). */
+	int (*open)(void **session, const kpi_config *cfg, const kpi_catalog *cat, size_t nkpis, kpi_error *err);
+	/* Fill `n` series. On failure every one is left empty (released) and
+	 * `err` names the first KPI, in `reqs` order, that failed. */
+	int (*fetch)(void *session, kpi__fetch *reqs, size_t n, kpi_error *err);
+	/* Per-period datapoints of a KPI's label sets (alarm rules). May be NULL. */
+	int (*datapoints)(void *session, const kpi_def *def, int64_t from, int64_t to, int period,
+	                  kpi_datapoint_set **out, kpi_error *err);
+	/* Append to `out` what the source would run for `def` over `w`: the query
+	 * text or the requests, their SHA-256, parameters and endpoint. Reads and
+	 * sends nothing; never a secret. */
+	int (*explain)(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+	               const kpi_window *w, kpi_error *err);
+	/* The session's provenance for the snapshot, secret-free ("host=... port=...",
+	 * "us-east-1 https://monitoring..."); caller frees. */
+	int (*where)(void *session, char **out, kpi_error *err);
+	void (*close)(void *session);
+} kpi__source;
+
+/* Every registered source's table (sources/registry.h). */
+#define KPI__SOURCE(name) extern const kpi__source kpi__source_##name;
+#include "sources/registry.h"
+#undef KPI__SOURCE
+
+/* The registered sources, NULL-terminated, in registration order. */
+const kpi__source *const *kpi__sources(void);
+
+/* The source of that name; NULL when none is registered. */
+const kpi__source *kpi__source_find(const char *name);
+
+/* The source of a KPI, which kpi_sources_check() has made sure exists;
+ * NULL for a catalogue that was not checked and names an unknown one. */
+const kpi__source *kpi__source_of(const kpi_def *def);
+
+/* A collection run: the configuration, the catalogue and a session per
+ * source, opened when first needed and kept until kpi__run_close(), so
+ * every query of a run (the snapshot's lists too) sees the same data. */
+#define KPI__MAX_SOURCES 16
+typedef struct kpi__run {
+	const kpi_config *cfg;
+	const kpi_catalog *cat;
+	void *session[KPI__MAX_SOURCES];
+	bool open[KPI__MAX_SOURCES];
+} kpi__run;
+
+void kpi__run_init(kpi__run *run, const kpi_config *cfg, const kpi_catalog *cat);
+
+/* The run's session of `src` (opened for `nkpis` KPIs when it is not yet). */
+int kpi__run_session(void **out, kpi__run *run, const kpi__source *src, size_t nkpis, kpi_error *err);
+
+/* Provenance of every source the run opened, in registration order: `kind`
+ * is the source's name, `where` what its where() says. */
+int kpi__run_sources(kpi_source_info **out, size_t *n, kpi__run *run, kpi_error *err);
+
+void kpi__run_close(kpi__run *run);
+
+/* One KPI a collection reads: over the periods of `w` or, when `alarm` is
+ * set, by its alarm rule over the last datapoints before `now`. */
+typedef struct kpi__collect_req {
+	const kpi_def *def;
+	const kpi_window *w;            /* the periods (NULL for an alarm rule) */
+	const kpi_alarm_rule *alarm;    /* NULL: the periods of `w` */
+	int64_t now;                    /* alarm rules: evaluated as of this instant */
+	/* alarm rules: a row's state before this evaluation (for "ignore");
+	 * NULL: OK */
+	kpi_alarm_state (*current)(void *ctx, const kpi_series *s, const kpi_row *row);
+	void *ctx;
+} kpi__collect_req;
+
+/*
+ * The one collection path of query, pack and alert: read every request's
+ * KPI from its source (all KPIs of a source in one fetch, the sources in
+ * registration order), evaluate the statuses (an alarm rule's state decides
+ * its rows': ALARM breach, INSUFFICIENT_DATA no_data, OK ok or warn, never
+ * ok on a partial answer), and return the series in request order. Any
+ * failure fails the whole run; the error is that of the first failing
+ * request as the sources report it.
+ */
+int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, size_t n, kpi_error *err);
+
+/* The KPIs of the whole catalogue that are part of runs: those whose source
+ * is configured to read them (kpi_source_configured()). */
+bool kpi__in_run(const kpi_def *def, const void *cfg);
+
+#endif
