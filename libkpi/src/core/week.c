@@ -135,9 +135,9 @@ char *kpi_week_format(char *buf, size_t size, kpi_week week)
  * Pango): an immutable, reference-counted zone object built from one TZif
  * file of the system tz database, which any number of threads may query at
  * once. glibc has no per-call zone API: localtime_r and mktime read the
- * process-wide TZ, and switching that variable around a call races with every thread
- * that reads the environment or the local time, and libkpi has such threads
- * (the PNG encoders, one per chart, and the PostgreSQL connections of a run).
+ * process-wide TZ, and switching that variable around a call races with
+ * every thread that reads the environment or the local time: the pack's PNG
+ * encoder threads, and whatever threads a program using libkpi runs.
  *
  * A zone is loaded by the absolute path of its file, so the file GLib reads
  * is the file kpi_tz_check looked at: GLib never sees a bare name, which it
