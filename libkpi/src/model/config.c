@@ -83,13 +83,6 @@ static const char *datadir(const kpi_config *cfg)
 	return KPI_DATADIR_SOURCE;
 }
 
-/* The tz database directory the configured zone name is checked against:
- * $TZDIR (the C library's variable for it), else NULL, the system's. */
-static const char *tz_database(const kpi_config *cfg)
-{
-	return env_set(cfg, "TZDIR");
-}
-
 void kpi_config_free(kpi_config *cfg)
 {
 	if (!cfg)
@@ -257,7 +250,7 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 	if ((v = json_object_get(root, "timezone"))) {
 		if (!json_is_string(v))
 			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "timezone must be a string");
-		if (kpi_tz_check(json_string_value(v), tz_database(cfg), err))
+		if (kpi_tz_check(json_string_value(v), NULL /* the system tz database, which the weeks are computed from */, err))
 			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s", err->message);
 		set_str(&cfg->timezone, json_string_value(v));
 	}
@@ -341,7 +334,7 @@ int kpi_config_load_env(kpi_config **out, const char *path, const char *const *e
 	}
 	/* The environment wins over the file. */
 	if ((v = env_set(cfg, "KPI_TIMEZONE"))) {
-		if ((rc = kpi_tz_check(v, tz_database(cfg), err))) {
+		if ((rc = kpi_tz_check(v, NULL /* the system tz database, which the weeks are computed from */, err))) {
 			kpi_error_wrap(err, "environment KPI_TIMEZONE");
 			goto fail;
 		}
