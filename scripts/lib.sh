@@ -13,7 +13,7 @@ KPI_PACKAGES=(
   libcairo2-dev libpango1.0-dev libpng-dev fonts-dejavu-core libxlsxwriter-dev libcmocka-dev
   poppler-utils qpdf prometheus prometheus-alertmanager python3 valgrind procps
   libreoffice-calc-nogui unzip time
-  groff-base man-db zsh
+  groff-base man-db zsh jq graphviz
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
