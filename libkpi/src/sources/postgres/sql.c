@@ -38,6 +38,7 @@ void kpi__sql_release(kpi__sql *q)
 	for (size_t i = 0; i < q->nsegs; i++)
 		free(q->segs[i].file);
 	free(q->segs);
+	free(q->shifts);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -108,16 +109,30 @@ bad:
 	return kpi_error_set(err, KPI_ECONFIG, "%s:%d: malformed @param: expected '-- @param $N name type'", file, line);
 }
 
-/* Append one line to the expanded text, with every ${name} replaced by the
- * $N of the parameter declared as `name`: a fragment uses the parameters of
- * the file that includes it by name, whatever their numbers there. */
-static int append_line(const kpi__sql *q, kpi_buf *out, const char *p, const char *path, int line, kpi_error *err)
+/* Characters (not bytes) of the UTF-8 text [p, p + n). */
+static int chars(const char *p, size_t n)
 {
+	int c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Append one line to the expanded text, as its line `outline`, with every
+ * ${name} replaced by the $N of the parameter declared as `name`: a fragment
+ * uses the parameters of the file that includes it by name, whatever their
+ * numbers there. Each replacement is recorded as a shift, so that positions
+ * in the expanded line map back to columns of the file. */
+static int append_line(kpi__sql *q, kpi_buf *out, const char *p, const char *path, int line, int outline,
+                       kpi_error *err)
+{
+	size_t start = out->len;
 	const char *s;
 	while ((s = strstr(p, "${"))) {
 		const char *e = strchr(s, '}');
-		char name[64];
-		int k;
+		char name[64], num[16];
+		kpi__sql_shift *sh;
+		int k, nl;
 		if (!e || (size_t)(e - s - 2) >= sizeof(name) || e == s + 2)
 			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: malformed ${name}", path, line);
 		memcpy(name, s + 2, (size_t)(e - s - 2));
@@ -125,8 +140,14 @@ static int append_line(const kpi__sql *q, kpi_buf *out, const char *p, const cha
 		if ((k = kpi__sql_param_index(q, name)) < 0)
 			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: ${%s}: the query declares no parameter '%s' "
 			                     "(-- @param $N %s type)", path, line, name, name, name);
-		if (kpi_buf_append(out, p, (size_t)(s - p)) || kpi_buf_printf(out, "$%d", k + 1))
+		nl = snprintf(num, sizeof(num), "$%d", k + 1);
+		if (kpi_buf_append(out, p, (size_t)(s - p)) || kpi_buf_append(out, num, (size_t)nl) ||
+		    !(sh = realloc(q->shifts, (q->nshifts + 1) * sizeof(*sh))))
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		q->shifts = sh;
+		sh[q->nshifts].line = outline;
+		sh[q->nshifts].col = 1 + chars(out->data + start, out->len - start);
+		sh[q->nshifts++].delta = chars(s, (size_t)(e + 1 - s)) - nl;
 		p = e + 1;
 	}
 	if (kpi_buf_puts(out, p) || kpi_buf_puts(out, "\n"))
@@ -181,7 +202,7 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
 				if ((rc = declare(q, arg, path, line, err)))
 					goto done;
 			}
-			if ((rc = append_line(q, out, p, path, line, err)))
+			if ((rc = append_line(q, out, p, path, line, *outline, err)))
 				goto done;
 			(*outline)++;
 		}
@@ -217,7 +238,7 @@ static int check_uses(const kpi__sql *q, kpi_error *err)
 			long n = strtol(t + i + 1, NULL, 10);
 			if (n < 1 || (size_t)n > q->nparams) {
 				char where[600];
-				kpi__sql_position(where, sizeof(where), q, (long)i + 1);
+				kpi__sql_position(where, sizeof(where), q, chars(t, i) + 1);
 				return kpi_error_set(err, KPI_ECONFIG, "%s: $%ld is not declared (-- @param $%ld name type)", where,
 				                     n, n);
 			}
@@ -265,15 +286,24 @@ void kpi__sql_position(char *buf, size_t size, const kpi__sql *q, long pos)
 	int line = 1, col = 1;
 	const kpi__sql_seg *seg = NULL;
 
-	/* line:col of the expanded text (characters, not bytes) */
-	for (long i = 0; q->text[i] && i < pos - 1; i++) {
+	/* line:col of the expanded text, counting characters (PostgreSQL's
+	 * positions are characters, not bytes) */
+	for (long i = 0, c = 0; q->text[i]; i++) {
+		if (((unsigned char)q->text[i] & 0xC0) == 0x80)
+			continue;
+		if (++c >= pos)
+			break;
 		if (q->text[i] == '\n') {
 			line++;
 			col = 1;
-		} else if (((unsigned char)q->text[i] & 0xC0) != 0x80) {
+		} else {
 			col++;
 		}
 	}
+	/* the column in the file: after a ${name} that became $N, further right */
+	for (size_t i = 0, c = (size_t)col; i < q->nshifts; i++)
+		if (q->shifts[i].line == line && (size_t)q->shifts[i].col <= c)
+			col += q->shifts[i].delta;
 	/* the segment (a run of lines of one file) the line is in */
 	for (size_t i = 0; i < q->nsegs; i++)
 		if (q->segs[i].line <= line)

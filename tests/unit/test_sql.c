@@ -1,0 +1,118 @@
+/*
+ * Query files as the PostgreSQL source reads them (sources/postgres/sql.c):
+ * parameter declarations, fragments included with `-- @include` and their
+ * ${name} parameters, and errors that say file:line(:col) of the file the
+ * line comes from. No database: kpi__sql_load only reads and checks.
+ */
+#include "unit.h"
+#include "sources/postgres/pg.h"
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char qdir[] = "/tmp/kpi-sql.XXXXXX";
+
+static int make_dir(void **state)
+{
+	char sub[64];
+	(void)state;
+	assert_non_null(mkdtemp(qdir));
+	snprintf(sub, sizeof(sub), "%s/fragments", qdir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	return 0;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", qdir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void put(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/%s", qdir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/* err->message starts with "<qdir>/<name>:<where>: " */
+static void assert_at(const kpi_error *err, const char *name, const char *where)
+{
+	char want[512];
+	snprintf(want, sizeof(want), "%s/%s:%s: ", qdir, name, where);
+	if (strncmp(err->message, want, strlen(want)) != 0) {
+		print_error("error '%s'\n  does not start with '%s'\n", err->message, want);
+		fail();
+	}
+}
+
+static void test_sql_load__params_fragments_and_positions(void **state)
+{
+	kpi__sql q;
+	kpi_error err = KPI_ERROR_INIT;
+	char at[600];
+	(void)state;
+	put("fragments/f.sql", "-- f\nSELECT ${to}::timestamptz AS t\n");
+	put("top.sql", "-- @param $1 from timestamptz: start\n"
+	               "-- @param $2 to timestamptz: end\n"
+	               "-- @include fragments/f.sql\n"
+	               "UNION ALL SELECT $1::timestamptz\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), 0);
+	assert_int_equal(q.nparams, 2);
+	assert_string_equal(q.params[0].name, "from");
+	assert_string_equal(q.params[1].name, "to");
+	assert_int_equal(q.params[1].oid, 1184);
+	assert_non_null(strstr(q.text, "SELECT $2::timestamptz AS t\nUNION ALL SELECT $1"));
+	/* line 4 of the text is the fragment's line 2; line 5 is top.sql's line 4 */
+	kpi__sql_position(at, sizeof(at), &q, (long)(strstr(q.text, "AS t") - q.text) + 1);
+	assert_string_equal(at + strlen(qdir) + 1, "fragments/f.sql:2:27");
+	kpi__sql_position(at, sizeof(at), &q, (long)(strstr(q.text, "UNION") - q.text) + 1);
+	assert_string_equal(at + strlen(qdir) + 1, "top.sql:4:1");
+	kpi__sql_release(&q);
+}
+
+/* A column after a ${name} is the column in the file, not in the expanded
+ * line (where ${to} became $2, three characters shorter). */
+static void test_sql_load__column_after_a_named_parameter_is_the_files(void **state)
+{
+	kpi__sql q;
+	kpi_error err = KPI_ERROR_INIT;
+	char at[600];
+	(void)state;
+	put("fragments/g.sql", "SELECT ${to}, ${from}, $5\n");
+	put("top.sql", "-- @param $1 from timestamptz: start\n"
+	               "-- @param $2 to timestamptz: end\n"
+	               "-- @include fragments/g.sql\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), KPI_ECONFIG);
+	assert_at(&err, "fragments/g.sql", "1:24"); /* "SELECT ${to}, ${from}, " is 23 characters */
+	assert_non_null(strstr(err.message, "$5 is not declared"));
+	put("fragments/g.sql", "SELECT 'é', ${to}, $5\n"); /* characters, not bytes */
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), KPI_ECONFIG);
+	assert_at(&err, "fragments/g.sql", "1:20");
+
+	/* where PostgreSQL would point: at, inside and after the replaced text */
+	put("fragments/g.sql", "SELECT ${to}, ${from}, é $1\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), 0);
+	kpi__sql_position(at, sizeof(at), &q, (long)(strstr(q.text, "SELECT $2") - q.text) + 8);
+	assert_string_equal(at + strlen(qdir) + 1, "fragments/g.sql:1:8"); /* the $ of $2 */
+	kpi__sql_position(at, sizeof(at), &q, (long)(strstr(q.text, ", $1,") - q.text) + 1);
+	assert_string_equal(at + strlen(qdir) + 1, "fragments/g.sql:1:13");
+	/* the last $1: PostgreSQL counts characters, and é is two bytes */
+	kpi__sql_position(at, sizeof(at), &q, (long)(strstr(q.text, "$1\n") - q.text));
+	assert_string_equal(at + strlen(qdir) + 1, "fragments/g.sql:1:26");
+	kpi__sql_release(&q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sql_load__params_fragments_and_positions),
+		cmocka_unit_test(test_sql_load__column_after_a_named_parameter_is_the_files),
+	};
+	return cmocka_run_group_tests_name("sql", tests, make_dir, remove_dir);
+}
