@@ -108,11 +108,57 @@ static void test_sql_load__column_after_a_named_parameter_is_the_files(void **st
 	kpi__sql_release(&q);
 }
 
+/* A fragment that is not there: a config error at the @include line. */
+static void test_sql_load__missing_fragment_at_its_include(void **state)
+{
+	kpi__sql q;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	put("top.sql", "-- @param $1 from timestamptz: start\n"
+	               "SELECT $1\n"
+	               "-- @include fragments/nope.sql\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), KPI_ECONFIG);
+	assert_int_equal(err.code, KPI_ECONFIG);
+	assert_at(&err, "top.sql", "3");
+	assert_non_null(strstr(err.message, "@include fragments/nope.sql: cannot open"));
+	assert_non_null(strstr(err.message, "No such file"));
+	assert_null(q.text);
+}
+
+/* A cycle of includes is named at the include that closes it. */
+static void test_sql_load__include_cycle_at_the_include_that_closes_it(void **state)
+{
+	kpi__sql q;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	put("fragments/a.sql", "-- a\n-- @include fragments/b.sql\n");
+	put("fragments/b.sql", "-- @include fragments/a.sql\n");
+	put("top.sql", "-- @param $1 from timestamptz: start\n"
+	               "-- @include fragments/a.sql\n"
+	               "SELECT $1\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), KPI_ECONFIG);
+	assert_at(&err, "fragments/b.sql", "1");
+	assert_non_null(strstr(err.message, "a cycle"));
+	assert_non_null(strstr(err.message, "fragments/a.sql -> fragments/b.sql -> fragments/a.sql"));
+
+	put("fragments/a.sql", "-- @include fragments/a.sql\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), KPI_ECONFIG);
+	assert_at(&err, "fragments/a.sql", "1");
+	assert_non_null(strstr(err.message, "a cycle"));
+
+	put("fragments/a.sql", "-- @include top.sql\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), KPI_ECONFIG);
+	assert_at(&err, "fragments/a.sql", "1");
+	assert_non_null(strstr(err.message, "top.sql -> fragments/a.sql -> top.sql"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sql_load__params_fragments_and_positions),
 		cmocka_unit_test(test_sql_load__column_after_a_named_parameter_is_the_files),
+		cmocka_unit_test(test_sql_load__missing_fragment_at_its_include),
+		cmocka_unit_test(test_sql_load__include_cycle_at_the_include_that_closes_it),
 	};
 	return cmocka_run_group_tests_name("sql", tests, make_dir, remove_dir);
 }

@@ -155,13 +155,43 @@ static int append_line(kpi__sql *q, kpi_buf *out, const char *p, const char *pat
 	return 0;
 }
 
+/* The files being expanded, each with the one that includes it: including
+ * one of them again is a cycle. */
+typedef struct incl {
+	const char *name;
+	const struct incl *up;
+} incl;
+
+/* KPI_ECONFIG at the @include of `name` (line `line` of `path`) when `name`
+ * is being expanded already: "... a cycle (top.sql -> a.sql -> a.sql)". */
+static int check_cycle(const incl *self, const char *name, const char *path, int line, kpi_error *err)
+{
+	const incl *chain[MAX_DEPTH + 1];
+	char list[1024] = "";
+	size_t n = 0;
+	bool found = false;
+
+	for (const incl *u = self; u && n < MAX_DEPTH + 1; u = u->up) {
+		chain[n++] = u;
+		found = found || strcmp(u->name, name) == 0;
+	}
+	if (!found)
+		return 0;
+	while (n-- > 0)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s -> ", chain[n]->name);
+	return kpi_error_set(err, KPI_ECONFIG, "%s:%d: @include %s: a cycle (%s%s)", path, line, name, list, name);
+}
+
 /* Append file `name` (relative to `dir`) to `out`, expanding its includes;
- * `top` is the file kpi was asked for (only it declares parameters). */
-static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, const char *name, int depth, bool top,
-                  kpi_error *err)
+ * `top` is the file kpi was asked for (only it declares parameters), `up`
+ * the files that include this one. Errors name the file and line they are
+ * at (a fragment that cannot be read: the @include line, KPI_ECONFIG). */
+static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, const char *name, const incl *up,
+                  int depth, bool top, kpi_error *err)
 {
 	char *path = kpi__path_join(dir, name), *text = NULL;
 	int rc, line = 1;
+	const incl self = { name, up };
 
 	if (!path)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -182,15 +212,24 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
 				                   line);
 				goto done;
 			}
+			memcpy(inc, arg, n);
+			inc[n] = '\0';
+			if ((rc = check_cycle(&self, inc, path, line, err)))
+				goto done;
 			if (depth >= MAX_DEPTH) {
-				rc = kpi_error_set(err, KPI_ECONFIG, "%s:%d: @include nested deeper than %d (a cycle?)", path, line,
+				rc = kpi_error_set(err, KPI_ECONFIG, "%s:%d: @include nested deeper than %d", path, line,
 				                   MAX_DEPTH);
 				goto done;
 			}
-			memcpy(inc, arg, n);
-			inc[n] = '\0';
-			if ((rc = expand(q, out, outline, dir, inc, depth + 1, false, err)) ||
-			    (rc = add_seg(q, *outline, path, line + 1, err)))
+			if ((rc = expand(q, out, outline, dir, inc, &self, depth + 1, false, err)) == KPI_ENOTFOUND ||
+			    rc == KPI_EIO) {
+				/* the fragment itself cannot be read: a query file that is wrong */
+				kpi_error_wrap(err, "%s:%d: @include %s", path, line, inc);
+				if (err)
+					err->code = KPI_ECONFIG;
+				rc = KPI_ECONFIG;
+			}
+			if (rc || (rc = add_seg(q, *outline, path, line + 1, err)))
 				goto done;
 		} else {
 			if ((arg = directive(p, "param"))) {
@@ -210,8 +249,6 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
 		p = nl ? nl + 1 : end;
 	}
 done:
-	if (rc && err && !strstr(err->message, path) && rc != KPI_ENOMEM)
-		kpi_error_wrap(err, "%s", top ? "query file" : path);
 	free(text);
 	free(path);
 	return rc;
@@ -260,7 +297,7 @@ int kpi__sql_load(kpi__sql *q, const char *query_dir, const char *name, kpi_erro
 	memset(q, 0, sizeof(*q));
 	if (!(q->path = kpi__path_join(query_dir, name)))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if ((rc = expand(q, &text, &line, query_dir, name, 0, true, err)) ||
+	if ((rc = expand(q, &text, &line, query_dir, name, NULL, 0, true, err)) ||
 	    (!text.data && kpi_buf_puts(&text, "") && (rc = kpi_error_set(err, KPI_ENOMEM, "out of memory")))) {
 		kpi_buf_release(&text);
 		kpi__sql_release(q);
