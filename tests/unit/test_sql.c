@@ -152,6 +152,21 @@ static void test_sql_load__include_cycle_at_the_include_that_closes_it(void **st
 	assert_non_null(strstr(err.message, "top.sql -> fragments/a.sql -> top.sql"));
 }
 
+/* A declared parameter the text does not use: at its declaration. */
+static void test_sql_load__unused_parameter_at_its_declaration(void **state)
+{
+	kpi__sql q;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	put("top.sql", "-- a query\n"
+	               "-- @param $1 from timestamptz: start\n"
+	               "-- @param $2 to timestamptz: end\n"
+	               "SELECT $2\n");
+	assert_int_equal(kpi__sql_load(&q, qdir, "top.sql", &err), KPI_ECONFIG);
+	assert_at(&err, "top.sql", "2");
+	assert_non_null(strstr(err.message, "declares $1 from but does not use it"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_sql_load__column_after_a_named_parameter_is_the_files),
 		cmocka_unit_test(test_sql_load__missing_fragment_at_its_include),
 		cmocka_unit_test(test_sql_load__include_cycle_at_the_include_that_closes_it),
+		cmocka_unit_test(test_sql_load__unused_parameter_at_its_declaration),
 	};
 	return cmocka_run_group_tests_name("sql", tests, make_dir, remove_dir);
 }

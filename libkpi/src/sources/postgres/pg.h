@@ -16,6 +16,7 @@ typedef struct kpi__sql_param {
 	char name[64];
 	char type[16];      /* as declared: "timestamptz", "int", ... */
 	unsigned oid;       /* its type's OID */
+	int line;           /* the line of its declaration in the query file */
 } kpi__sql_param;
 
 /* Where the expanded text's lines come from: from expanded line `line` on,

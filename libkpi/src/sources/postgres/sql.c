@@ -100,6 +100,7 @@ static int declare(kpi__sql *q, const char *p, const char *file, int line, kpi_e
 			snprintf(prm->name, sizeof(prm->name), "%s", name);
 			snprintf(prm->type, sizeof(prm->type), "%s", type);
 			prm->oid = types[i].oid;
+			prm->line = line;
 			q->nparams++;
 			return 0;
 		}
@@ -284,8 +285,8 @@ static int check_uses(const kpi__sql *q, kpi_error *err)
 	}
 	for (size_t i = 0; i < q->nparams; i++)
 		if (!used[i])
-			return kpi_error_set(err, KPI_ECONFIG, "%s: declares $%zu %s but does not use it", q->path, i + 1,
-			                     q->params[i].name);
+			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: declares $%zu %s but does not use it", q->path,
+			                     q->params[i].line, i + 1, q->params[i].name);
 	return 0;
 }
 
