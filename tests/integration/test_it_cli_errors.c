@@ -352,6 +352,41 @@ static void test_result_contract(void **state)
 	it_db_drop(db);
 }
 
+/* A syntax error the server finds in a fragment: exit 4 at file:line:col of
+ * the fragment, where PostgreSQL's position (characters, not bytes) lands
+ * after a non-ASCII character and a ${name} (expanded as the shorter $2). */
+static void test_syntax_error_position(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("cli_syntax_position");
+	char *cat = it_write_tmp("catalog.json", "{\"kpis\": [{\"id\": \"fixture_syntax\", \"title\": \"S\", "
+	                                         "\"unit\": \"count\", \"query\": \"syn.sql\", \"empty\": \"zero\"}]}\n");
+	char *frag = it_write_tmp("frag.sql", "-- a fragment\n"
+	                                      "SELECT 'é' AS a, ${to} AS b FRM x\n");
+	char *top = it_write_tmp("syn.sql", "-- @param $1 from timestamptz: start\n"
+	                                    "-- @param $2 to timestamptz: end\n"
+	                                    "-- @include frag.sql\n"
+	                                    "WHERE $1::timestamptz IS NOT NULL\n");
+	char env_cat[600], env_q[600], at[600];
+	const char *env[] = { NOW, env_cat, env_q, NULL };
+	const char *argv[] = { "kpi", "query", "fixture_syntax", "--week", WEEK, "--db", db->conninfo, NULL };
+	const char *must[] = { at, "syntax error at or near \"FRM\"", NULL };
+	it_run_result r;
+
+	snprintf(env_cat, sizeof(env_cat), "KPI_CATALOG=%s", cat);
+	snprintf(env_q, sizeof(env_q), "KPI_QUERY_DIR=%.*s", (int)(strrchr(top, '/') - top), top);
+	snprintf(at, sizeof(at), "kpi: %s:2:29: KPI fixture_syntax: ", frag); /* FRM is the 29th character */
+	expect_fail(&r, argv, env, 4, must, NULL);
+	if (strncmp(r.err, at, strlen(at)) != 0)
+		fail_msg("the message should start with '%s': %s", at, r.err);
+	it_run_free(&r);
+	free(cat);
+	free(frag);
+	free(top);
+	it_tmp_cleanup();
+	it_db_drop(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_statement_timeout),
 		cmocka_unit_test(test_result_contract),
+		cmocka_unit_test(test_syntax_error_position),
 	};
 	if (!it_pg_wanted("integration_cli_errors"))
 		return IT_SKIP;

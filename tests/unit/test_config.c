@@ -744,6 +744,63 @@ static void test_catalog_variants__each_must_make_a_definition(void **state)
 	rmdir(dir);
 }
 
+/* An error about the definition a variant makes, which has no place of its
+ * own in the file (gating without a threshold), is at the variant. */
+static void test_catalog_variants__error_without_a_position_is_at_the_variant(void **state)
+{
+	char dir[] = "/tmp/kpi-variant.XXXXXX";
+	char *path;
+	kpi_catalog *cat = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = write_tmp(dir, "c.json",
+	                 "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\", \"query\": \"q.sql\",\n"
+	                 "  \"threshold\": {\"op\": \">=\", \"target\": 1}, \"gating\": true,\n"
+	                 "  \"variants\": {\"x\": {\"threshold\": null}}}]}\n");
+	assert_int_equal(kpi_catalog_load(&cat, path, &err), KPI_ECONFIG);
+	assert_error_at(&err, path, "{\"threshold\": null}", 0);
+	assert_contains(err.message, ": variant 'x': KPI 'a' is gating but has no threshold");
+	assert_null(strstr(err.message, "thresholdvariant"));
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+/* A variant is checked at load as a whole definition, selected or not: its
+ * source is a registered one, its threshold parameters name KPIs there are. */
+static void test_catalog_variants__source_and_params_checked_unselected(void **state)
+{
+	char dir[] = "/tmp/kpi-variant.XXXXXX";
+	char *path;
+	kpi_catalog *cat = NULL;
+	kpi_config *cfg = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = write_tmp(dir, "c.json",
+	                 "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\", \"query\": \"q.sql\",\n"
+	                 "  \"variants\": {\"x\": {\"source\": \"promethus\", \"query\": \"x.json\"}}}]}\n");
+	cat = load_catalog_ok(path);
+	assert_int_equal(kpi_config_load(&cfg, NULL, &err), 0);
+	assert_int_equal(kpi_sources_check(cfg, cat, &err), KPI_ECONFIG);
+	assert_error_at(&err, path, "\"promethus\"", 0);
+	assert_contains(err.message, "KPI a: variant 'x': unknown source 'promethus' (the sources are postgres");
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+	unlink(path);
+	free(path);
+	path = write_tmp(dir, "c.json",
+	                 "{\"kpis\": [{\"id\": \"a\", \"title\": \"A\", \"unit\": \"%\", \"query\": \"q.sql\",\n"
+	                 "  \"variants\": {\"x\": {\"params\": {\"t\": \"threshold.nobody\"}}}}]}\n");
+	assert_int_equal(kpi_catalog_load(&cat, path, &err), KPI_ECONFIG);
+	assert_error_at(&err, path, "\"threshold.nobody\"", 0);
+	assert_contains(err.message, "KPI 'nobody', which is not in the catalogue");
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 static void test_catalog_params__origins_are_checked(void **state)
 {
 	char dir[] = "/tmp/kpi-params.XXXXXX";
@@ -854,6 +911,8 @@ int main(void)
 		T(test_config_load__rejects_nine_connections_at_its_value),
 		T(test_catalog_variants__selected_by_the_config),
 		T(test_catalog_variants__each_must_make_a_definition),
+		T(test_catalog_variants__error_without_a_position_is_at_the_variant),
+		T(test_catalog_variants__source_and_params_checked_unselected),
 		T(test_catalog_params__origins_are_checked),
 		T(test_sources_check__unknown_source_and_section_at_their_values),
 	};

@@ -127,15 +127,21 @@ static int check_variants(const kpi__jsondoc *doc, const json_t *o, const json_t
 		kpi__def_release(&tmp);
 		json_decref(m);
 		if (rc) {
-			/* "file:line:col: variant 'x': what", the position first */
+			/* "file:line:col: variant 'x': what", the position first; a
+			 * message without one (it was about the merged definition,
+			 * which has no place in the file) gets the variant's */
 			char msg[KPI_ERROR_MSG_MAX];
 			const char *p = err ? err->message : "";
-			size_t n = doc && strncmp(p, doc->path, strlen(doc->path)) == 0 ? strlen(doc->path) : 0;
-			for (int colons = 0; n && p[n] && colons < 3; n++)
-				colons += p[n] == ':';
-			if (n && p[n] == ' ')
-				n++;
-			snprintf(msg, sizeof(msg), "%.*svariant '%s': %s", (int)n, p, name, p + n);
+			size_t pl = doc ? strlen(doc->path) : 0;
+			int line, col, n = 0;
+			if (rc == KPI_ENOMEM || !err)
+				return rc;
+			if (!pl || strncmp(p, doc->path, pl) != 0 || p[pl] != ':')
+				return kpi__jsondoc_error(doc, v, err, rc, "variant '%s': %s", name, p);
+			if (sscanf(p + pl, ":%d:%d: %n", &line, &col, &n) != 2 || n == 0)
+				return kpi__jsondoc_error(doc, v, err, rc, "variant '%s': %s", name,
+				                          p + pl + 1 + (p[pl + 1] == ' '));
+			snprintf(msg, sizeof(msg), "%.*svariant '%s': %s", (int)pl + n, p, name, p + pl + n);
 			return kpi_error_set(err, rc, "%s", msg);
 		}
 	}
@@ -262,6 +268,23 @@ int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d,
 	return 0;
 }
 
+/* Each parameter of `params` that is another KPI's threshold names a KPI of
+ * the catalogue. */
+static int check_threshold_params(const kpi__jsondoc *doc, const kpi_catalog *cat, const json_t *params,
+                                  kpi_error *err)
+{
+	const char *name;
+	json_t *v;
+	json_object_foreach((json_t *)params, name, v) {
+		const char *t = json_string_value(v);
+		if (strncmp(t, "threshold.", 10) == 0 && !kpi_catalog_find(cat, t + 10))
+			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                          "parameter '%s' is the threshold of KPI '%s', which is not in the catalogue",
+			                          name, t + 10);
+	}
+	return 0;
+}
+
 int kpi_catalog_load(kpi_catalog **out, const char *path, kpi_error *err)
 {
 	kpi__jsondoc *doc = NULL;
@@ -301,20 +324,16 @@ int kpi_catalog_load(kpi_catalog **out, const char *path, kpi_error *err)
 				goto done;
 			}
 	}
-	/* A parameter that is another KPI's threshold names a KPI of the catalogue. */
+	/* A parameter that is another KPI's threshold names a KPI of the
+	 * catalogue, in the definitions and in their variants. */
 	for (size_t k = 0; k < cat->nkpis; k++) {
-		const json_t *params = json_object_get(cat->kpis[k].raw, "params");
-		const char *name;
-		json_t *v;
-		json_object_foreach((json_t *)params, name, v) {
-			const char *t = json_string_value(v);
-			if (strncmp(t, "threshold.", 10) == 0 && !kpi_catalog_find(cat, t + 10)) {
-				rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-				                        "parameter '%s' is the threshold of KPI '%s', which is not in the catalogue",
-				                        name, t + 10);
+		const char *vname;
+		json_t *var;
+		if ((rc = check_threshold_params(doc, cat, json_object_get(cat->kpis[k].raw, "params"), err)))
+			goto done;
+		json_object_foreach(json_object_get(cat->kpis[k].raw, "variants"), vname, var)
+			if ((rc = check_threshold_params(doc, cat, json_object_get(var, "params"), err)))
 				goto done;
-			}
-		}
 	}
 	cat->doc = doc; /* positions for the checks of kpi_sources_check() */
 	doc = NULL;

@@ -60,14 +60,45 @@ const char *kpi_source_title(const char *name)
 	return src ? src->title : name ? name : "";
 }
 
+/* "postgres, cloudwatch" */
+static const char *source_list(char *list, size_t size)
+{
+	list[0] = '\0';
+	for (size_t i = 0; registry[i]; i++)
+		snprintf(list + strlen(list), size - strlen(list), "%s%s", i ? ", " : "", registry[i]->name);
+	return list;
+}
+
 /* "unknown source 'x' (the sources are postgres, cloudwatch)" */
 static int unknown_source(const kpi_def *def, kpi_error *err)
 {
-	char list[256] = "";
-	for (size_t i = 0; registry[i]; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", registry[i]->name);
+	char list[256];
 	return kpi_error_set(err, KPI_ECONFIG, "KPI %s: unknown source '%s' (the sources are %s)", def->id,
-	                     def->source, list);
+	                     def->source, source_list(list, sizeof(list)));
+}
+
+/* The sources the catalogue file's variants name (selected or not: a
+ * variant is checked at load as a whole definition). */
+static int check_variant_sources(const kpi__jsondoc *kdoc, kpi_error *err)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(json_object_get(kdoc->root, "kpis"), i, o) {
+		const char *name;
+		json_t *v;
+		json_object_foreach(json_object_get(o, "variants"), name, v) {
+			json_t *s = json_object_get(v, "source");
+			char list[256];
+			if (!json_is_string(s) || kpi__source_find(json_string_value(s)))
+				continue;
+			return kpi__jsondoc_error(kdoc, s, err, KPI_ECONFIG,
+			                          "KPI %s: variant '%s': unknown source '%s' (the sources are %s)",
+			                          json_string_value(json_object_get(o, "id")), name, json_string_value(s),
+			                          source_list(list, sizeof(list)));
+		}
+	}
+	return 0;
 }
 
 bool kpi_source_configured(const kpi_config *cfg, const kpi_def *def, const char **hint)
@@ -101,6 +132,8 @@ int kpi_sources_check(const kpi_config *cfg, const kpi_catalog *cat, kpi_error *
 			                          err->message);
 		return KPI_ECONFIG;
 	}
+	if (kdoc && (rc = check_variant_sources(kdoc, err)))
+		return rc;
 	if (cdoc && json_is_object(cdoc->root)) {
 		/* load_file let through every object-valued key it does not know:
 		 * each must be a source's section */

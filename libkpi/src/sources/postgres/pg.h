@@ -16,6 +16,7 @@ typedef struct kpi__sql_param {
 	char name[64];
 	char type[16];      /* as declared: "timestamptz", "int", ... */
 	unsigned oid;       /* its type's OID */
+	int line;           /* the line of its declaration in the query file */
 } kpi__sql_param;
 
 /* Where the expanded text's lines come from: from expanded line `line` on,
@@ -26,6 +27,15 @@ typedef struct kpi__sql_seg {
 	int file_line;
 } kpi__sql_seg;
 
+/* A ${name} the expanded text holds as $N: on expanded line `line`, the
+ * characters from column `col` on stand `delta` columns further right in
+ * the file. */
+typedef struct kpi__sql_shift {
+	int line;
+	int col;
+	int delta;
+} kpi__sql_shift;
+
 typedef struct kpi__sql {
 	char *path;                                  /* the query file (query dir + name) */
 	char *text;                                  /* its text with every @include expanded */
@@ -34,6 +44,8 @@ typedef struct kpi__sql {
 	size_t nparams;
 	kpi__sql_seg *segs;
 	size_t nsegs;
+	kpi__sql_shift *shifts;
+	size_t nshifts;
 } kpi__sql;
 
 /* Read query file `name` of `query_dir`: expand its includes, read its

@@ -38,6 +38,7 @@ void kpi__sql_release(kpi__sql *q)
 	for (size_t i = 0; i < q->nsegs; i++)
 		free(q->segs[i].file);
 	free(q->segs);
+	free(q->shifts);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -99,6 +100,7 @@ static int declare(kpi__sql *q, const char *p, const char *file, int line, kpi_e
 			snprintf(prm->name, sizeof(prm->name), "%s", name);
 			snprintf(prm->type, sizeof(prm->type), "%s", type);
 			prm->oid = types[i].oid;
+			prm->line = line;
 			q->nparams++;
 			return 0;
 		}
@@ -108,16 +110,30 @@ bad:
 	return kpi_error_set(err, KPI_ECONFIG, "%s:%d: malformed @param: expected '-- @param $N name type'", file, line);
 }
 
-/* Append one line to the expanded text, with every ${name} replaced by the
- * $N of the parameter declared as `name`: a fragment uses the parameters of
- * the file that includes it by name, whatever their numbers there. */
-static int append_line(const kpi__sql *q, kpi_buf *out, const char *p, const char *path, int line, kpi_error *err)
+/* Characters (not bytes) of the UTF-8 text [p, p + n). */
+static int chars(const char *p, size_t n)
 {
+	int c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Append one line to the expanded text, as its line `outline`, with every
+ * ${name} replaced by the $N of the parameter declared as `name`: a fragment
+ * uses the parameters of the file that includes it by name, whatever their
+ * numbers there. Each replacement is recorded as a shift, so that positions
+ * in the expanded line map back to columns of the file. */
+static int append_line(kpi__sql *q, kpi_buf *out, const char *p, const char *path, int line, int outline,
+                       kpi_error *err)
+{
+	size_t start = out->len;
 	const char *s;
 	while ((s = strstr(p, "${"))) {
 		const char *e = strchr(s, '}');
-		char name[64];
-		int k;
+		char name[64], num[16];
+		kpi__sql_shift *sh;
+		int k, nl;
 		if (!e || (size_t)(e - s - 2) >= sizeof(name) || e == s + 2)
 			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: malformed ${name}", path, line);
 		memcpy(name, s + 2, (size_t)(e - s - 2));
@@ -125,8 +141,14 @@ static int append_line(const kpi__sql *q, kpi_buf *out, const char *p, const cha
 		if ((k = kpi__sql_param_index(q, name)) < 0)
 			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: ${%s}: the query declares no parameter '%s' "
 			                     "(-- @param $N %s type)", path, line, name, name, name);
-		if (kpi_buf_append(out, p, (size_t)(s - p)) || kpi_buf_printf(out, "$%d", k + 1))
+		nl = snprintf(num, sizeof(num), "$%d", k + 1);
+		if (kpi_buf_append(out, p, (size_t)(s - p)) || kpi_buf_append(out, num, (size_t)nl) ||
+		    !(sh = realloc(q->shifts, (q->nshifts + 1) * sizeof(*sh))))
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		q->shifts = sh;
+		sh[q->nshifts].line = outline;
+		sh[q->nshifts].col = 1 + chars(out->data + start, out->len - start);
+		sh[q->nshifts++].delta = chars(s, (size_t)(e + 1 - s)) - nl;
 		p = e + 1;
 	}
 	if (kpi_buf_puts(out, p) || kpi_buf_puts(out, "\n"))
@@ -134,13 +156,43 @@ static int append_line(const kpi__sql *q, kpi_buf *out, const char *p, const cha
 	return 0;
 }
 
+/* The files being expanded, each with the one that includes it: including
+ * one of them again is a cycle. */
+typedef struct incl {
+	const char *name;
+	const struct incl *up;
+} incl;
+
+/* KPI_ECONFIG at the @include of `name` (line `line` of `path`) when `name`
+ * is being expanded already: "... a cycle (top.sql -> a.sql -> a.sql)". */
+static int check_cycle(const incl *self, const char *name, const char *path, int line, kpi_error *err)
+{
+	const incl *chain[MAX_DEPTH + 1];
+	char list[1024] = "";
+	size_t n = 0;
+	bool found = false;
+
+	for (const incl *u = self; u && n < MAX_DEPTH + 1; u = u->up) {
+		chain[n++] = u;
+		found = found || strcmp(u->name, name) == 0;
+	}
+	if (!found)
+		return 0;
+	while (n-- > 0)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s -> ", chain[n]->name);
+	return kpi_error_set(err, KPI_ECONFIG, "%s:%d: @include %s: a cycle (%s%s)", path, line, name, list, name);
+}
+
 /* Append file `name` (relative to `dir`) to `out`, expanding its includes;
- * `top` is the file kpi was asked for (only it declares parameters). */
-static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, const char *name, int depth, bool top,
-                  kpi_error *err)
+ * `top` is the file kpi was asked for (only it declares parameters), `up`
+ * the files that include this one. Errors name the file and line they are
+ * at (a fragment that cannot be read: the @include line, KPI_ECONFIG). */
+static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, const char *name, const incl *up,
+                  int depth, bool top, kpi_error *err)
 {
 	char *path = kpi__path_join(dir, name), *text = NULL;
 	int rc, line = 1;
+	const incl self = { name, up };
 
 	if (!path)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -161,15 +213,24 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
 				                   line);
 				goto done;
 			}
+			memcpy(inc, arg, n);
+			inc[n] = '\0';
+			if ((rc = check_cycle(&self, inc, path, line, err)))
+				goto done;
 			if (depth >= MAX_DEPTH) {
-				rc = kpi_error_set(err, KPI_ECONFIG, "%s:%d: @include nested deeper than %d (a cycle?)", path, line,
+				rc = kpi_error_set(err, KPI_ECONFIG, "%s:%d: @include nested deeper than %d", path, line,
 				                   MAX_DEPTH);
 				goto done;
 			}
-			memcpy(inc, arg, n);
-			inc[n] = '\0';
-			if ((rc = expand(q, out, outline, dir, inc, depth + 1, false, err)) ||
-			    (rc = add_seg(q, *outline, path, line + 1, err)))
+			if ((rc = expand(q, out, outline, dir, inc, &self, depth + 1, false, err)) == KPI_ENOTFOUND ||
+			    rc == KPI_EIO) {
+				/* the fragment itself cannot be read: a query file that is wrong */
+				kpi_error_wrap(err, "%s:%d: @include %s", path, line, inc);
+				if (err)
+					err->code = KPI_ECONFIG;
+				rc = KPI_ECONFIG;
+			}
+			if (rc || (rc = add_seg(q, *outline, path, line + 1, err)))
 				goto done;
 		} else {
 			if ((arg = directive(p, "param"))) {
@@ -181,7 +242,7 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
 				if ((rc = declare(q, arg, path, line, err)))
 					goto done;
 			}
-			if ((rc = append_line(q, out, p, path, line, err)))
+			if ((rc = append_line(q, out, p, path, line, *outline, err)))
 				goto done;
 			(*outline)++;
 		}
@@ -189,8 +250,6 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
 		p = nl ? nl + 1 : end;
 	}
 done:
-	if (rc && err && !strstr(err->message, path) && rc != KPI_ENOMEM)
-		kpi_error_wrap(err, "%s", top ? "query file" : path);
 	free(text);
 	free(path);
 	return rc;
@@ -217,7 +276,7 @@ static int check_uses(const kpi__sql *q, kpi_error *err)
 			long n = strtol(t + i + 1, NULL, 10);
 			if (n < 1 || (size_t)n > q->nparams) {
 				char where[600];
-				kpi__sql_position(where, sizeof(where), q, (long)i + 1);
+				kpi__sql_position(where, sizeof(where), q, chars(t, i) + 1);
 				return kpi_error_set(err, KPI_ECONFIG, "%s: $%ld is not declared (-- @param $%ld name type)", where,
 				                     n, n);
 			}
@@ -226,8 +285,8 @@ static int check_uses(const kpi__sql *q, kpi_error *err)
 	}
 	for (size_t i = 0; i < q->nparams; i++)
 		if (!used[i])
-			return kpi_error_set(err, KPI_ECONFIG, "%s: declares $%zu %s but does not use it", q->path, i + 1,
-			                     q->params[i].name);
+			return kpi_error_set(err, KPI_ECONFIG, "%s:%d: declares $%zu %s but does not use it", q->path,
+			                     q->params[i].line, i + 1, q->params[i].name);
 	return 0;
 }
 
@@ -239,7 +298,7 @@ int kpi__sql_load(kpi__sql *q, const char *query_dir, const char *name, kpi_erro
 	memset(q, 0, sizeof(*q));
 	if (!(q->path = kpi__path_join(query_dir, name)))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if ((rc = expand(q, &text, &line, query_dir, name, 0, true, err)) ||
+	if ((rc = expand(q, &text, &line, query_dir, name, NULL, 0, true, err)) ||
 	    (!text.data && kpi_buf_puts(&text, "") && (rc = kpi_error_set(err, KPI_ENOMEM, "out of memory")))) {
 		kpi_buf_release(&text);
 		kpi__sql_release(q);
@@ -265,15 +324,24 @@ void kpi__sql_position(char *buf, size_t size, const kpi__sql *q, long pos)
 	int line = 1, col = 1;
 	const kpi__sql_seg *seg = NULL;
 
-	/* line:col of the expanded text (characters, not bytes) */
-	for (long i = 0; q->text[i] && i < pos - 1; i++) {
+	/* line:col of the expanded text, counting characters (PostgreSQL's
+	 * positions are characters, not bytes) */
+	for (long i = 0, c = 0; q->text[i]; i++) {
+		if (((unsigned char)q->text[i] & 0xC0) == 0x80)
+			continue;
+		if (++c >= pos)
+			break;
 		if (q->text[i] == '\n') {
 			line++;
 			col = 1;
-		} else if (((unsigned char)q->text[i] & 0xC0) != 0x80) {
+		} else {
 			col++;
 		}
 	}
+	/* the column in the file: after a ${name} that became $N, further right */
+	for (size_t i = 0, c = (size_t)col; i < q->nshifts; i++)
+		if (q->shifts[i].line == line && (size_t)q->shifts[i].col <= c)
+			col += q->shifts[i].delta;
 	/* the segment (a run of lines of one file) the line is in */
 	for (size_t i = 0; i < q->nsegs; i++)
 		if (q->segs[i].line <= line)
