@@ -12,6 +12,12 @@
 
 #include "core/internal.h"
 
+/* A source waits for an answer at most its statement limit (the
+ * configuration's statement_timeout) plus this margin, the time the answer
+ * of a query the server cut short needs to come back (docs/configuration.md,
+ * "Deadlines"); kpi alert's run deadline leaves room for one such wait. */
+#define KPI__SOURCE_WAIT_MARGIN_S 5.0
+
 /* One KPI of a run and the periods to fill: `out` gets one row per period
  * of `w` and label set (statuses not set), and the SHA-256 of what was run. */
 typedef struct kpi__fetch {

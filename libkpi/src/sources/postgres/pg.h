@@ -57,7 +57,7 @@ void kpi__sql_position(char *buf, size_t size, const kpi__sql *q, long pos);
  * cancel the query, gives the cancel request at most KPI__PG_CANCEL_S, and
  * closes the connection. The margin covers the way back of an answer the
  * server's own statement_timeout cut short. */
-#define KPI__PG_MARGIN_S 5.0
+#define KPI__PG_MARGIN_S KPI__SOURCE_WAIT_MARGIN_S
 #define KPI__PG_CANCEL_S 2.0
 
 /* What kpi__pg_connect puts before the site's conninfo (which overrides
