@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,13 +241,18 @@ static void query_env(const char **env, char *catenv, size_t cs, char *qdir, siz
 	env[1] = qdir;
 }
 
-/* kpi query: the backend stopped in the middle of the query. */
-static void test_query__frozen_backend_times_out(void **state)
+/* kpi query all over the fixture queries `files` (STMT_ENV, and `more`
+ * when not NULL), the backend of a query stopped while it sleeps (SIGSTOP),
+ * or terminated (pg_terminate_backend) when `terminate`. Stopped: exit 5
+ * after the deadline (+ `late`: when the stopped query may have begun), one
+ * clear line naming the query file and the deadline. Terminated: exit 4 at
+ * once, one clear line. */
+static void hit_query(void **state, const char *name, const char *const *files, size_t n, const char *more,
+                      bool terminate, double late)
 {
-	static const char *const files[] = { "slow.sql" };
-	it_db *db = *state = it_db_create("dl_query");
-	char *cat = it_fixture_catalog(files, 1, NULL), catenv[512], qdir[512], *out, *err;
-	const char *env[] = { NULL, NULL, STMT_ENV, NULL };
+	it_db *db = *state = it_db_create(name);
+	char *cat = it_fixture_catalog(files, n, NULL), catenv[512], qdir[512], want[160], *out, *err;
+	const char *env[] = { NULL, NULL, terminate ? NULL : STMT_ENV, more, NULL };
 	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W10", "--format", "json", "--db", db->conninfo,
 		               NULL };
 	double secs;
@@ -254,83 +260,57 @@ static void test_query__frozen_backend_times_out(void **state)
 	int rc;
 
 	query_env(env, catenv, sizeof(catenv), qdir, sizeof(qdir), cat);
-	bg_start(&b, argv, env, "query");
-	stop_process(sleeping_backend(db->name));
+	bg_start(&b, argv, env, name);
+	if (terminate) {
+		snprintf(want, sizeof(want), "SELECT pg_terminate_backend(%ld)", (long)sleeping_backend(db->name));
+		it_admin_exec(want);
+	} else {
+		stop_process(sleeping_backend(db->name));
+	}
 	rc = bg_wait(&b, 60, &secs, &out, &err);
-	print_message("kpi query, its backend stopped: exit %d after %.2f s: %s", rc, secs, err);
-	assert_int_equal(rc, 5);
+	print_message("kpi query all (%zu KPIs, %s), a backend %s: exit %d after %.2f s: %s", n,
+	              more ? more : "one connection", terminate ? "terminated" : "stopped", rc, secs, err);
+	assert_int_equal(rc, terminate ? 4 : 5);
 	assert_string_equal(out, "");
 	assert_one_clear_line(err);
-	assert_contains(err, "kpi: KPI fixture_0 (");
-	assert_contains(err, "slow.sql): no answer from PostgreSQL (host=");
-	assert_contains(err, "within 7 s (statement_timeout 2000 ms + 5 s): the query was cancelled and the connection "
-	                     "closed");
-	assert_true(secs >= DEADLINE_S && secs < DEADLINE_S + CANCEL_S + SLACK_S);
+	assert_contains(err, "kpi: KPI fixture_");
+	if (terminate) {
+		snprintf(want, sizeof(want), "%s): lost the connection to PostgreSQL (host=", files[0]);
+		assert_contains(err, want);
+		assert_true(secs < 10);
+	} else {
+		snprintf(want, sizeof(want), "%s): no answer from PostgreSQL (host=", files[0]);
+		assert_contains(err, want);
+		assert_contains(err, "within 7 s (statement_timeout 2000 ms + 5 s): the query was cancelled and the "
+		                     "connection closed");
+		assert_true(secs >= DEADLINE_S && secs < DEADLINE_S + late + CANCEL_S + SLACK_S);
+	}
 	free(out);
 	free(err);
 	free(cat);
 }
 
+/* kpi query: the backend stopped in the middle of the query. */
+static void test_query__frozen_backend_times_out(void **state)
+{
+	static const char *const files[] = { "slow.sql" };
+	hit_query(state, "dl_query", files, 1, NULL, false, 0);
+}
+
 /* query all on two connections: one of them stopped, the other goes on
- * with the queries that are left; the stopped one's KPI times out. */
+ * with the queries that are left; the stopped one's KPI times out. The
+ * stopped query began within the first two seconds. */
 static void test_query_all__two_connections_one_frozen(void **state)
 {
 	static const char *const files[] = { "sleep.sql", "sleep.sql", "sleep.sql", "sleep.sql", "sleep.sql", "sleep.sql" };
-	it_db *db = *state = it_db_create("dl_conns");
-	char *cat = it_fixture_catalog(files, 6, NULL), catenv[512], qdir[512], *out, *err;
-	const char *env[] = { NULL, NULL, STMT_ENV, "KPI_DB_CONNECTIONS=2", NULL };
-	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W10", "--format", "json", "--db", db->conninfo,
-		               NULL };
-	double secs;
-	bg b;
-	int rc;
-
-	query_env(env, catenv, sizeof(catenv), qdir, sizeof(qdir), cat);
-	bg_start(&b, argv, env, "conns");
-	stop_process(sleeping_backend(db->name));
-	rc = bg_wait(&b, 60, &secs, &out, &err);
-	print_message("query all on 2 connections, one backend stopped: exit %d after %.2f s: %s", rc, secs, err);
-	assert_int_equal(rc, 5);
-	assert_string_equal(out, "");
-	assert_one_clear_line(err);
-	assert_contains(err, "kpi: KPI fixture_");
-	assert_contains(err, "sleep.sql): no answer from PostgreSQL (host=");
-	assert_contains(err, "within 7 s (statement_timeout 2000 ms + 5 s)");
-	/* the stopped query began within the first two seconds */
-	assert_true(secs >= DEADLINE_S && secs < DEADLINE_S + 2 + CANCEL_S + SLACK_S);
-	free(out);
-	free(err);
-	free(cat);
+	hit_query(state, "dl_conns", files, 6, "KPI_DB_CONNECTIONS=2", false, 2);
 }
 
 /* pg_terminate_backend in the middle of the query: one clear error. */
 static void test_query__terminated_backend_is_one_clear_error(void **state)
 {
 	static const char *const files[] = { "slow.sql", "slow.sql" };
-	it_db *db = *state = it_db_create("dl_term");
-	char *cat = it_fixture_catalog(files, 2, NULL), catenv[512], qdir[512], sql[128], *out, *err;
-	const char *env[] = { NULL, NULL, NULL };
-	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W10", "--format", "json", "--db", db->conninfo,
-		               NULL };
-	double secs;
-	bg b;
-	int rc;
-
-	query_env(env, catenv, sizeof(catenv), qdir, sizeof(qdir), cat);
-	bg_start(&b, argv, env, "term");
-	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%ld)", (long)sleeping_backend(db->name));
-	it_admin_exec(sql);
-	rc = bg_wait(&b, 60, &secs, &out, &err);
-	print_message("query all, a backend terminated: exit %d after %.2f s: %s", rc, secs, err);
-	assert_int_equal(rc, 4);
-	assert_string_equal(out, "");
-	assert_one_clear_line(err);
-	assert_contains(err, "kpi: KPI fixture_");
-	assert_contains(err, "lost the connection to PostgreSQL (host=");
-	assert_true(secs < 10);
-	free(out);
-	free(err);
-	free(cat);
+	hit_query(state, "dl_term", files, 2, NULL, true, 0);
 }
 
 #define ALERT_FIXTURE "\"threshold\": {\"op\": \"<=\", \"target\": 1000000}, \"alert\": {}"
