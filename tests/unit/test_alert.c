@@ -890,6 +890,53 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	kpi_catalog_free(cat);
 }
 
+/* alert.run_deadline_seconds: 240 by default; the file's value, the
+ * environment's over it; one that leaves no room for the lock wait, a
+ * database answer (statement_timeout + 5 s), delivery and the 2 s reserve
+ * is refused, naming where it comes from and the minimum. */
+static void test_settings__run_deadline(void **state)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	kpi__alert_settings *st;
+	kpi_catalog *cat = NULL;
+	int rc;
+	(void)state;
+	unsetenv("KPI_ALERT_RUN_DEADLINE_SECONDS");
+	unsetenv("KPI_STATEMENT_TIMEOUT_MS");
+	st = settings_from("{\"alert\": {}}", &cat, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(st->run_deadline == 240);
+	kpi__alert_settings_free(st);
+	st = settings_from("{\"alert\": {\"run_deadline_seconds\": 170}}", &cat, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(st->run_deadline == 170);
+	kpi__alert_settings_free(st);
+	/* 60 lock wait + 60 + 5 database + 30 delivery + 2 = 157 */
+	st = settings_from("{\"alert\": {\"run_deadline_seconds\": 150}}", &cat, &err, &rc);
+	assert_int_equal(rc, KPI_ECONFIG);
+	assert_null(st);
+	assert_contains(err.message, ":1:"); /* file:line:col */
+	assert_contains(err.message, "alert.run_deadline_seconds 150 leaves no room for the lock wait");
+	assert_contains(err.message, "it must be at least 157");
+	setenv("KPI_ALERT_RUN_DEADLINE_SECONDS", "100", 1);
+	st = settings_from("{\"alert\": {\"run_deadline_seconds\": 170}}", &cat, &err, &rc);
+	assert_int_equal(rc, KPI_ECONFIG);
+	assert_contains(err.message, "environment KPI_ALERT_RUN_DEADLINE_SECONDS: run_deadline_seconds 100");
+	setenv("KPI_ALERT_RUN_DEADLINE_SECONDS", "20", 1);
+	st = settings_from("{\"database\": {\"statement_timeout_ms\": 2000}, \"alert\": {\"lock_wait_seconds\": 1, "
+	                   "\"delivery_deadline_seconds\": 2}}", &cat, &err, &rc);
+	if (rc)
+		fail_msg("%s", err.message);
+	assert_true(st->run_deadline == 20);
+	kpi__alert_settings_free(st);
+	/* the default too must leave the room */
+	unsetenv("KPI_ALERT_RUN_DEADLINE_SECONDS");
+	st = settings_from("{\"database\": {\"statement_timeout_ms\": 600000}}", &cat, &err, &rc);
+	assert_int_equal(rc, KPI_ECONFIG);
+	assert_contains(err.message, "(the default; set alert.run_deadline_seconds)");
+	kpi_catalog_free(cat);
+}
+
 /* The Alertmanager sink's keys: base URLs (not secret), credentials from
  * the environment only (the encoded basic credentials scrubbed too). */
 static void test_settings__alertmanager_sink_keys_and_secrets(void **state)
@@ -1023,6 +1070,7 @@ int main(void)
 		cmocka_unit_test(test_duration__parse_and_format),
 		cmocka_unit_test(test_rule_parse__keys_and_errors),
 		cmocka_unit_test(test_settings__sinks_secrets_from_environment),
+		cmocka_unit_test(test_settings__run_deadline),
 		cmocka_unit_test(test_settings__alertmanager_sink_keys_and_secrets),
 		cmocka_unit_test(test_settings__rules_from_catalogue_and_overrides),
 	};
