@@ -313,6 +313,38 @@ static void test_query__terminated_backend_is_one_clear_error(void **state)
 	hit_query(state, "dl_term", files, 2, NULL, true, 0);
 }
 
+/* A warning the server sends while kpi connects (a setting of the database
+ * that is invalid at session start) goes through the log, as a pg.notice
+ * line, never raw to stderr: the receiver is in place before the first
+ * message of the server. */
+static void test_query__warning_at_connect_goes_to_the_log(void **state)
+{
+	static const char *const files[] = { "good.sql" };
+	it_db *db = *state = it_db_create("dl_notice");
+	char *cat = it_fixture_catalog(files, 1, NULL), catenv[512], qdir[512], sql[160];
+	const char *env[] = { NULL, NULL, NULL };
+	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W10", "--format", "json", "--db", db->conninfo,
+		               NULL };
+	json_t *line;
+	it_run_result r;
+
+	snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_text_search_config = 'public.nope'", db->name);
+	it_admin_exec(sql);
+	query_env(env, catenv, sizeof(catenv), qdir, sizeof(qdir), cat);
+	it_run(&r, argv, env, 30);
+	print_message("kpi query, a warning at connect: exit %d, stderr: %s", r.status, r.err);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(it_count_lines(r.err), 1);
+	assert_non_null(line = json_loads(r.err, 0, NULL));
+	assert_string_equal(it_str(line, "event"), "pg.notice");
+	assert_string_equal(it_str(line, "level"), "warn");
+	assert_string_equal(it_str(line, "severity"), "WARNING");
+	assert_contains(it_str(line, "msg"), "default_text_search_config");
+	json_decref(line);
+	it_run_free(&r);
+	free(cat);
+}
+
 #define ALERT_FIXTURE "\"threshold\": {\"op\": \"<=\", \"target\": 1000000}, \"alert\": {}"
 #define FILE_SINK "\"file\": {\"type\": \"command\", \"argv\": [\"tee\", \"-a\", \"%ROOT%/alerts.jsonl\"]}"
 
@@ -483,6 +515,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_query__frozen_backend_times_out, db_teardown),
 		cmocka_unit_test_teardown(test_query_all__two_connections_one_frozen, db_teardown),
 		cmocka_unit_test_teardown(test_query__terminated_backend_is_one_clear_error, db_teardown),
+		cmocka_unit_test_teardown(test_query__warning_at_connect_goes_to_the_log, db_teardown),
 		cmocka_unit_test_teardown(test_alert__frozen_backend_is_a_failed_run, alert_teardown),
 		cmocka_unit_test_teardown(test_alert__stuck_holder_is_reported_and_the_blind_monitor_fires, alert_teardown),
 	};

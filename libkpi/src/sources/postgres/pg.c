@@ -289,12 +289,69 @@ void kpi__pg_close(kpi_pg *pg)
 	free(pg);
 }
 
+/* The value of libpq option `key` of `conn` as it will connect (conninfo,
+ * environment, service file, defaults), copied into `buf`; "" when unset. */
+static const char *conn_option(char *buf, size_t size, PGconn *conn, const char *key)
+{
+	PQconninfoOption *opts = PQconninfo(conn), *o;
+
+	buf[0] = '\0';
+	for (o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val)
+			snprintf(buf, size, "%s", o->val);
+	PQconninfoFree(opts);
+	return buf;
+}
+
+/* Finish the connection PQconnectStartParams began, as PQconnectdbParams
+ * would (libpq's connect_timeout, at least 2 s, 0 none), but with kpi's
+ * notice receiver in place from the first message of the server (a
+ * collation version warning arrives at connect). False when the timeout
+ * passed, in `*timeout` seconds. Only for one host: with several, libpq
+ * goes on to the next after a timeout, which PQconnectPoll cannot be told. */
+static bool connect_within(PGconn *conn, double *timeout)
+{
+	char buf[32];
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	double until;
+	long t = strtol(conn_option(buf, sizeof(buf), conn, "connect_timeout"), NULL, 10);
+
+	*timeout = t <= 0 ? 0 : t < 2 ? 2 : (double)t;
+	until = kpi__mono_now() + *timeout;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+		double left = until - kpi__mono_now();
+		int n;
+		if (p.fd < 0)
+			break; /* PQconnectPoll says why */
+		if (*timeout > 0 && left <= 0)
+			return false;
+		n = poll(&p, 1, *timeout > 0 ? poll_ms(left) : -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			st = PQconnectPoll(conn);
+	}
+	if (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED)
+		PQconnectPoll(conn);
+	return true;
+}
+
+/* Whether `conn` names several hosts (host or hostaddr lists). */
+static bool several_hosts(PGconn *conn)
+{
+	char buf[1024];
+	return strchr(conn_option(buf, sizeof(buf), conn, "host"), ',') ||
+	       strchr(conn_option(buf, sizeof(buf), conn, "hostaddr"), ',');
+}
+
 int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err)
 {
 	/* The defaults come before dbname so a conninfo can override them;
 	 * application_name comes after so every session is labelled kpi. */
 	const char *keys[8], *vals[8];
 	int n = 0;
+	double timeout = 0;
 	char msg[512];
 	PGconn *conn;
 	PGconn **out = (PGconn **)out_;
@@ -319,10 +376,23 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 	vals[n++] = "kpi";
 	keys[n] = NULL;
 	vals[n] = NULL;
-	conn = PQconnectdbParams(keys, vals, 1);
+	conn = PQconnectStartParams(keys, vals, 1);
+	if (conn && PQstatus(conn) != CONNECTION_BAD && several_hosts(conn)) {
+		/* libpq's own loop moves on to the next host after a timeout */
+		PQfinish(conn);
+		conn = PQconnectdbParams(keys, vals, 1);
+	}
 	if (!conn)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory connecting to PostgreSQL");
 	PQsetNoticeReceiver(conn, on_notice, NULL);
+	if (PQstatus(conn) != CONNECTION_BAD && PQstatus(conn) != CONNECTION_OK && !connect_within(conn, &timeout)) {
+		snprintf(where, wsize, "host=%s port=%s dbname=%s user=%s", PQhost(conn) ? PQhost(conn) : "?",
+		         PQport(conn) ? PQport(conn) : "?", PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
+		kpi_error_set(err, KPI_ESOURCE, "cannot connect to PostgreSQL (%s): timeout expired after %g s (connect_timeout)",
+		              where, timeout);
+		PQfinish(conn);
+		return KPI_ESOURCE;
+	}
 	snprintf(where, wsize, "host=%s port=%s dbname=%s user=%s",
 	         PQhost(conn) ? PQhost(conn) : "?", PQport(conn) ? PQport(conn) : "?",
 	         PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
