@@ -512,3 +512,21 @@ void it_tmp_cleanup(void)
 		rmdir(tmpdir);
 	tmpdir[0] = '\0';
 }
+
+char *it_fixture_catalog(const char *const *files, size_t n, const char *threshold)
+{
+	char buf[8192];
+	size_t len = 0;
+
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "{\"version\": 1, \"kpis\": [");
+	for (size_t i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		                        "%s{\"id\": \"fixture_%zu\", \"title\": \"Fixture %zu\", \"unit\": \"count\", "
+		                        "\"source\": \"postgres\", \"query\": \"%s\", \"kind\": \"flow\", "
+		                        "\"labels\": [], %s, \"gating\": false, "
+		                        "\"missing\": \"ignore\", \"empty\": \"zero\", \"description\": \"d\"}",
+		                        i ? ", " : "", i, i, files[i], threshold ? threshold : "\"threshold\": null");
+	assert_true(len + 4 < sizeof(buf));
+	snprintf(buf + len, sizeof(buf) - len, "]}\n");
+	return it_write_tmp("catalog.json", buf);
+}

@@ -111,4 +111,11 @@ int it_count_lines(const char *s);
 char *it_write_tmp(const char *basename, const char *text);
 void it_tmp_cleanup(void);
 
+/* A catalogue of `n` flow KPIs fixture_0, fixture_1, ... over the fixture
+ * queries `files` (of the fixtures' query directory, KPI_QUERY_DIR), count,
+ * no labels, not gating; `threshold` is the JSON members of each
+ * threshold (and alert) ("\"threshold\": {...}, \"alert\": {}"), NULL for
+ * none. Returns its path (caller frees; it_tmp_cleanup removes it). */
+char *it_fixture_catalog(const char *const *files, size_t n, const char *threshold);
+
 #endif

@@ -432,7 +432,7 @@ static void test_alert__lock_held_too_long_is_unknown_after_the_wait(void **stat
 	int fd = -1;
 
 	mkdir(a->state, 0700);
-	assert_int_equal(kpi__alert_lock(&fd, a->state, 1, &err), 0);
+	assert_int_equal(kpi__alert_lock(&fd, a->state, "lock", 1, NULL, NULL, &err), 0);
 	it_alert_run(a, &r, 0, NULL, NULL);
 	close(fd);
 	print_message("a run waiting for a held lock (lock_wait_seconds 1) gave up after %.2f s\n", r.seconds);

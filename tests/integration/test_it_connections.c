@@ -64,25 +64,6 @@ static void test_same_output(void **state)
 	it_db_drop(db);
 }
 
-/* A catalogue of `n` KPIs over the fixture queries `files` (in the
- * fixtures' query directory); returns its path (it_tmp_cleanup removes it). */
-static char *fixture_catalog(const char *const *files, size_t n)
-{
-	char buf[4096];
-	size_t len = 0;
-
-	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "{\"version\": 1, \"kpis\": [");
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-		                        "%s{\"id\": \"fixture_%zu\", \"title\": \"Fixture %zu\", \"unit\": \"count\", "
-		                        "\"source\": \"postgres\", \"query\": \"%s\", \"kind\": \"flow\", "
-		                        "\"labels\": [], \"threshold\": null, \"gating\": false, "
-		                        "\"missing\": \"ignore\", \"empty\": \"zero\", \"description\": \"d\"}",
-		                        i ? ", " : "", i, i, files[i]);
-	snprintf(buf + len, sizeof(buf) - len, "]}\n");
-	return it_write_tmp("catalog.json", buf);
-}
-
 /* The value of the first row of KPI `id` in `kpi query all --format json`. */
 static double first_value(json_t *doc, const char *id, const char *field)
 {
@@ -102,7 +83,7 @@ static void test_connections_used(void **state)
 	(void)state;
 	static const char *const files[] = { "backend.sql", "backend.sql" };
 	it_db *db = it_db_create("conn_used");
-	char *cat = fixture_catalog(files, 2);
+	char *cat = it_fixture_catalog(files, 2, NULL);
 	char catenv[512], qdir[512];
 
 	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
@@ -144,7 +125,7 @@ static void test_first_failure_wins(void **state)
 	(void)state;
 	static const char *const files[] = { "slow.sql", "bad_type.sql", "slow.sql", "good.sql" };
 	it_db *db = it_db_create("conn_fail");
-	char *cat = fixture_catalog(files, 4);
+	char *cat = it_fixture_catalog(files, 4, NULL);
 	char catenv[512], qdir[512];
 	const char *env[] = { NOW, catenv, qdir, "KPI_DB_CONNECTIONS=3", "KPI_STATEMENT_TIMEOUT_MS=300", NULL };
 	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W10", "--format", "json", "--db", db->conninfo,
@@ -166,7 +147,7 @@ static void test_first_failure_wins(void **state)
 	/* the broken one first: exit 6 naming it, the slow one cancelled */
 	{
 		static const char *const files2[] = { "good.sql", "bad_type.sql", "slow.sql" };
-		char *cat2 = fixture_catalog(files2, 3);
+		char *cat2 = it_fixture_catalog(files2, 3, NULL);
 		const char *env2[] = { NOW, catenv, qdir, "KPI_DB_CONNECTIONS=3", NULL };
 		snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat2);
 		it_run(&r, argv, env2, 30);

@@ -8,6 +8,7 @@
 #include "alert/alert_internal.h"
 #include "alert/sinks/sink.h"
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define T0 1794816000 /* 2026-11-16T08:00:00Z */
@@ -592,21 +593,50 @@ static void test_lock__second_holder_times_out_with_the_pid(void **state)
 {
 	char dir[] = "/tmp/kpi-unit-lock.XXXXXX", lock[128], pid[32];
 	kpi_error err = KPI_ERROR_INIT;
+	kpi__lock_holder me = { (long)getpid(), (int64_t)time(NULL) - 90, 240 }, h;
 	int a = -1, b = -1;
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(kpi__alert_lock(&a, dir, 1, &err), 0);
+	assert_int_equal(kpi__alert_lock(&a, dir, "lock", 1, &me, NULL, &err), 0);
 	/* flock locks belong to the open file description: a second open conflicts */
-	assert_int_equal(kpi__alert_lock(&b, dir, 0.2, &err), KPI_ETIMEOUT);
+	assert_int_equal(kpi__alert_lock(&b, dir, "lock", 0.2, NULL, &h, &err), KPI_ETIMEOUT);
 	snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
 	assert_contains(err.message, pid);
 	assert_contains(err.message, "lock_wait_seconds");
+	/* what the holder wrote: its pid, start and deadline */
+	assert_contains(err.message, " for 1m 3"); /* 30 s or 31 s, as the clock ticks */
+	assert_contains(err.message, "s of its 4m deadline)");
+	assert_int_equal(h.pid, me.pid);
+	assert_int_equal(h.started, me.started);
+	assert_true(h.deadline == 240);
 	close(a);
-	assert_int_equal(kpi__alert_lock(&b, dir, 0.2, &err), 0);
+	assert_int_equal(kpi__alert_lock(&b, dir, "lock", 0.2, NULL, NULL, &err), 0);
 	close(b);
 	snprintf(lock, sizeof(lock), "%s/lock", dir);
 	unlink(lock);
 	rmdir(dir);
+}
+
+/* The lock file's text: the current format, the one before run deadlines
+ * ("PID\n"), and nonsense (nothing known). */
+static void test_lock__holder_parse(void **state)
+{
+	kpi__lock_holder h;
+	(void)state;
+	kpi__lock_holder_parse(&h, "pid=1234 started=2026-11-16T08:00:00Z deadline_seconds=240\n");
+	assert_int_equal(h.pid, 1234);
+	assert_int_equal(h.started, 1794816000);
+	assert_true(h.deadline == 240);
+	kpi__lock_holder_parse(&h, "4321\n");
+	assert_int_equal(h.pid, 4321);
+	assert_int_equal(h.started, 0);
+	assert_true(h.deadline == 0);
+	kpi__lock_holder_parse(&h, "garbage started=yesterday deadline_seconds=-1");
+	assert_int_equal(h.pid, 0);
+	assert_int_equal(h.started, 0);
+	assert_true(h.deadline == 0);
+	kpi__lock_holder_parse(&h, "");
+	assert_int_equal(h.pid, 0);
 }
 
 /* ---- Nagios lines ---- */
@@ -860,6 +890,53 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	kpi_catalog_free(cat);
 }
 
+/* alert.run_deadline_seconds: 240 by default; the file's value, the
+ * environment's over it; one that leaves no room for the lock wait, a
+ * database answer (statement_timeout + 5 s), delivery and the 2 s reserve
+ * is refused, naming where it comes from and the minimum. */
+static void test_settings__run_deadline(void **state)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	kpi__alert_settings *st;
+	kpi_catalog *cat = NULL;
+	int rc;
+	(void)state;
+	unsetenv("KPI_ALERT_RUN_DEADLINE_SECONDS");
+	unsetenv("KPI_STATEMENT_TIMEOUT_MS");
+	st = settings_from("{\"alert\": {}}", &cat, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(st->run_deadline == 240);
+	kpi__alert_settings_free(st);
+	st = settings_from("{\"alert\": {\"run_deadline_seconds\": 170}}", &cat, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(st->run_deadline == 170);
+	kpi__alert_settings_free(st);
+	/* 60 lock wait + 60 + 5 database + 30 delivery + 2 = 157 */
+	st = settings_from("{\"alert\": {\"run_deadline_seconds\": 150}}", &cat, &err, &rc);
+	assert_int_equal(rc, KPI_ECONFIG);
+	assert_null(st);
+	assert_contains(err.message, ":1:"); /* file:line:col */
+	assert_contains(err.message, "alert.run_deadline_seconds 150 leaves no room for the lock wait");
+	assert_contains(err.message, "it must be at least 157");
+	setenv("KPI_ALERT_RUN_DEADLINE_SECONDS", "100", 1);
+	st = settings_from("{\"alert\": {\"run_deadline_seconds\": 170}}", &cat, &err, &rc);
+	assert_int_equal(rc, KPI_ECONFIG);
+	assert_contains(err.message, "environment KPI_ALERT_RUN_DEADLINE_SECONDS: run_deadline_seconds 100");
+	setenv("KPI_ALERT_RUN_DEADLINE_SECONDS", "20", 1);
+	st = settings_from("{\"database\": {\"statement_timeout_ms\": 2000}, \"alert\": {\"lock_wait_seconds\": 1, "
+	                   "\"delivery_deadline_seconds\": 2}}", &cat, &err, &rc);
+	if (rc)
+		fail_msg("%s", err.message);
+	assert_true(st->run_deadline == 20);
+	kpi__alert_settings_free(st);
+	/* the default too must leave the room */
+	unsetenv("KPI_ALERT_RUN_DEADLINE_SECONDS");
+	st = settings_from("{\"database\": {\"statement_timeout_ms\": 600000}}", &cat, &err, &rc);
+	assert_int_equal(rc, KPI_ECONFIG);
+	assert_contains(err.message, "(the default; set alert.run_deadline_seconds)");
+	kpi_catalog_free(cat);
+}
+
 /* The Alertmanager sink's keys: base URLs (not secret), credentials from
  * the environment only (the encoded basic credentials scrubbed too). */
 static void test_settings__alertmanager_sink_keys_and_secrets(void **state)
@@ -987,11 +1064,13 @@ int main(void)
 		cmocka_unit_test(test_state_dir__resolution_order),
 		cmocka_unit_test(test_state_dir__prepare_makes_0700_and_rejects_a_file),
 		cmocka_unit_test(test_lock__second_holder_times_out_with_the_pid),
+		cmocka_unit_test(test_lock__holder_parse),
 		cmocka_unit_test(test_nagios__lines_with_perfdata),
 		cmocka_unit_test(test_nagios__report_summary_when_nothing_changed),
 		cmocka_unit_test(test_duration__parse_and_format),
 		cmocka_unit_test(test_rule_parse__keys_and_errors),
 		cmocka_unit_test(test_settings__sinks_secrets_from_environment),
+		cmocka_unit_test(test_settings__run_deadline),
 		cmocka_unit_test(test_settings__alertmanager_sink_keys_and_secrets),
 		cmocka_unit_test(test_settings__rules_from_catalogue_and_overrides),
 	};

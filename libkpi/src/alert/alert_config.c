@@ -365,12 +365,41 @@ static int load_templates(kpi__alert_settings *st, const kpi_config *cfg, kpi_er
 	return 0;
 }
 
+/* The run's deadline must leave room for the lock wait, one database
+ * answer (statement_timeout + the sources' margin), delivery and the
+ * reserve for saving and reporting: otherwise every run that waits the
+ * longest allowed for its data would end at the deadline. */
+static int check_run_deadline(const kpi__alert_settings *st, const kpi_config *cfg, kpi_error *err)
+{
+	double db = cfg->statement_timeout_ms / 1000.0 + KPI__SOURCE_WAIT_MARGIN_S;
+	double need = st->lock_wait + db + st->deadline + KPI__ALERT_RESERVE_S;
+	const kpi__jsondoc *doc = (const kpi__jsondoc *)cfg->doc;
+	const json_t *a = doc ? json_object_get(doc->root, "alert") : NULL;
+	const json_t *v = json_is_object(a) ? json_object_get(a, "run_deadline_seconds") : NULL;
+	const char *env = kpi_config_env(cfg, "KPI_ALERT_RUN_DEADLINE_SECONDS");
+	char msg[512];
+
+	if (st->run_deadline >= need)
+		return 0;
+	snprintf(msg, sizeof(msg),
+	         "run_deadline_seconds %g leaves no room for the lock wait (alert.lock_wait_seconds %g), a database "
+	         "answer (statement_timeout %g s + %g s) and delivery (alert.delivery_deadline_seconds %g) with %g s "
+	         "to save and report: it must be at least %g",
+	         st->run_deadline, st->lock_wait, cfg->statement_timeout_ms / 1000.0, KPI__SOURCE_WAIT_MARGIN_S,
+	         st->deadline, KPI__ALERT_RESERVE_S, ceil(need));
+	if (env && *env)
+		return kpi_error_set(err, KPI_ECONFIG, "environment KPI_ALERT_RUN_DEADLINE_SECONDS: %s", msg);
+	if (v)
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "alert.%s", msg);
+	return kpi_error_set(err, KPI_ECONFIG, "alert.%s (the default; set alert.run_deadline_seconds)", msg);
+}
+
 int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, const kpi_catalog *cat,
                              kpi_error *err)
 {
 	static const char *const keys[] = { "state_dir", "source_failures_before_alert", "delivery_deadline_seconds",
-		                            "lock_wait_seconds", "retry", "runbook_url", "dedupe_prefix", "source",
-		                            "repeat_interval", "sinks", "kpis", NULL };
+		                            "lock_wait_seconds", "run_deadline_seconds", "retry", "runbook_url",
+		                            "dedupe_prefix", "source", "repeat_interval", "sinks", "kpis", NULL };
 	static const char *const retry_keys[] = { "base_seconds", "max_seconds", "max_attempts", NULL };
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	json_t *a = doc ? json_object_get(doc->root, "alert") : NULL, *v;
@@ -385,6 +414,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	st->source_failures = 3;
 	st->deadline = 30;
 	st->lock_wait = 60;
+	st->run_deadline = KPI__ALERT_RUN_DEADLINE_S;
 	st->retry_base = 5;
 	st->retry_max = 1800;
 	st->max_attempts = 12;
@@ -469,7 +499,10 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 					goto fail;
 		}
 	}
-	if ((rc = load_rules(st, cat, doc, a ? json_object_get(a, "kpis") : NULL, err)) ||
+	if ((rc = kpi__config_number(cfg, "alert", "run_deadline_seconds", "KPI_ALERT_RUN_DEADLINE_SECONDS", 1, 86400,
+	                             "seconds", &st->run_deadline, err)) ||
+	    (rc = check_run_deadline(st, cfg, err)) ||
+	    (rc = load_rules(st, cat, doc, a ? json_object_get(a, "kpis") : NULL, err)) ||
 	    (rc = load_templates(st, cfg, err)))
 		goto fail;
 	*out = st;

@@ -72,11 +72,18 @@ int kpi__template_render(kpi_buf *out, const char *text, const json_t *vars, kpi
 
 /* ---- settings (the config's "alert" object) ---- */
 
+/* The default of alert.run_deadline_seconds: below a 5-minute cron
+ * interval, so a run has ended before the next begins. */
+#define KPI__ALERT_RUN_DEADLINE_S 240.0
+/* What a run keeps of its deadline to save the ledger and report. */
+#define KPI__ALERT_RESERVE_S 2.0
+
 typedef struct kpi__alert_settings {
 	char *state_dir;          /* from the config; NULL when not set */
 	int source_failures;      /* failed runs before the blind-monitor alert */
 	double deadline;          /* seconds of in-run delivery retries */
 	double lock_wait;         /* seconds to wait for another run's lock */
+	double run_deadline;      /* seconds the whole run may take (alert.run_deadline_seconds) */
 	double retry_base, retry_max;
 	int max_attempts;
 	char *runbook_base;       /* "docs/runbook.md" or a URL of it */
@@ -212,9 +219,22 @@ void kpi__ledger_drop_entry(kpi__ledger *l, size_t i);
  * most `max_entries` long (oldest delivered first, then oldest failed). */
 void kpi__ledger_prune(kpi__ledger *l, int64_t now, int64_t keep_seconds, size_t max_entries);
 
-/* Take the state directory's lock file (flock, exclusive), waiting up to
- * `wait_s` seconds. KPI_ETIMEOUT when another run keeps it. */
-int kpi__alert_lock(int *fd, const char *dir, double wait_s, kpi_error *err);
+/* Who holds a lock of the state directory: what its file says. */
+typedef struct kpi__lock_holder {
+	long pid;              /* 0 unknown */
+	int64_t started;       /* when its run began, wall clock (UTC seconds); 0 unknown */
+	double deadline;       /* its run's deadline in seconds; 0 unknown */
+} kpi__lock_holder;
+
+/* Take lock file `name` of the state directory `dir` (flock, exclusive),
+ * waiting up to `wait_s` seconds, and write `me` into it (when not NULL:
+ * "pid=1234 started=2026-11-16T08:00:00Z deadline_seconds=240"). KPI_ETIMEOUT
+ * when another run keeps it; then `holder` (when not NULL) gets what its
+ * file says. */
+int kpi__alert_lock(int *fd, const char *dir, const char *name, double wait_s, const kpi__lock_holder *me,
+                    kpi__lock_holder *holder, kpi_error *err);
+/* Parse a lock file's text into `out` (fields it does not give stay 0). */
+void kpi__lock_holder_parse(kpi__lock_holder *out, const char *text);
 /* Create the state directory (and missing parents) with mode 0700 and
  * check it can be written. */
 int kpi__state_dir_prepare(const char *dir, kpi_error *err);

@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,14 +623,41 @@ done:
 	return rc;
 }
 
-int kpi__alert_lock(int *out, const char *dir, double wait_s, kpi_error *err)
+void kpi__lock_holder_parse(kpi__lock_holder *out, const char *text)
 {
-	char *path = kpi__path_join(dir, "lock");
+	memset(out, 0, sizeof(*out));
+	for (const char *p = text; p && *p;) {
+		char word[64];
+		size_t n = strcspn(p, " \n");
+		snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), p);
+		if (strncmp(word, "pid=", 4) == 0) {
+			out->pid = strtol(word + 4, NULL, 10);
+		} else if (strncmp(word, "started=", 8) == 0) {
+			int64_t t;
+			if (kpi_time_parse(&t, word + 8, NULL) == 0)
+				out->started = t;
+		} else if (strncmp(word, "deadline_seconds=", 17) == 0) {
+			double d = strtod(word + 17, NULL);
+			out->deadline = isfinite(d) && d > 0 ? d : 0;
+		} else if (word[0] >= '0' && word[0] <= '9' && p == text) {
+			out->pid = strtol(word, NULL, 10); /* the format before run deadlines: "PID\n" */
+		}
+		p += n;
+		p += strspn(p, " \n");
+	}
+}
+
+int kpi__alert_lock(int *out, const char *dir, const char *name, double wait_s, const kpi__lock_holder *me,
+                    kpi__lock_holder *holder, kpi_error *err)
+{
+	char *path = kpi__path_join(dir, name);
 	double until = kpi__mono_now() + wait_s;
-	char pid[32];
+	char line[160];
 	int fd;
 
 	*out = -1;
+	if (holder)
+		memset(holder, 0, sizeof(*holder));
 	if (!path)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	/* O_CLOEXEC: a command sink's child must not inherit (and keep) the lock. */
@@ -651,25 +679,45 @@ int kpi__alert_lock(int *out, const char *dir, double wait_s, kpi_error *err)
 			return rc;
 		}
 		if (kpi__mono_now() >= until) {
-			char holder[32] = "";
-			ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+			char text[160] = "", since[64] = "";
+			kpi__lock_holder h;
+			ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
 			int rc;
-			holder[n > 0 ? n : 0] = '\0';
-			holder[strcspn(holder, "\n")] = '\0';
+			text[n > 0 ? n : 0] = '\0';
+			kpi__lock_holder_parse(&h, text);
+			if (h.started) {
+				char held[32], dl[32];
+				int64_t s = (int64_t)time(NULL) - h.started;
+				kpi__duration_format(held, sizeof(held), s);
+				kpi__duration_format(dl, sizeof(dl), (int64_t)ceil(h.deadline));
+				if (h.deadline > 0)
+					snprintf(since, sizeof(since), " for %s of its %s deadline", held, dl);
+				else
+					snprintf(since, sizeof(since), " for %s", held);
+			}
+			if (h.pid)
+				snprintf(line, sizeof(line), "%ld", h.pid);
 			rc = kpi_error_set(err, KPI_ETIMEOUT,
-			                   "another kpi alert run (pid %s) holds '%s'; gave up after %g s "
+			                   "another kpi alert run (pid %s%s) holds '%s'; gave up after %g s "
 			                   "(alert.lock_wait_seconds)",
-			                   holder[0] ? holder : "?", path, wait_s);
+			                   h.pid ? line : "?", since, path, wait_s);
+			if (holder)
+				*holder = h;
 			close(fd);
 			free(path);
 			return rc;
 		}
 		nanosleep(&pause, NULL);
 	}
-	/* Who holds it, for the message of a run that gives up waiting. */
-	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
-		kpi_log_msg(KPI_LOG_DEBUG, "alert.lock", "cannot note the pid in the lock file");
+	/* Who holds it, for the message of a run that gives up waiting, and
+	 * for one that finds it held past its deadline. */
+	if (me) {
+		char t[32];
+		snprintf(line, sizeof(line), "pid=%ld started=%s deadline_seconds=%g\n", me->pid,
+		         kpi_time_format(t, sizeof(t), me->started), me->deadline);
+		if (ftruncate(fd, 0) != 0 || pwrite(fd, line, strlen(line), 0) < 0)
+			kpi_log_msg(KPI_LOG_DEBUG, "alert.lock", "cannot note the holder in the lock file");
+	}
 	free(path);
 	*out = fd;
 	return 0;

@@ -21,9 +21,17 @@
  *
  * A run killed between sending and saving sends again next time, with the
  * same dedupe key and Idempotency-Key: at least once, folded by receivers.
+ *
+ * The whole run has a deadline (alert.run_deadline_seconds): the data is
+ * read until what delivery and the reserve need of it is left, delivery
+ * ends at it; a run that reaches it saves what it has, says so and exits 3.
+ * Its lock file names its pid, start and deadline: a run that cannot get
+ * the lock and finds the holder past its deadline is a blocked run (see
+ * blocked_run()).
  */
 #include "alert/alert_internal.h"
 #include "alert/sinks/sink.h"
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +56,9 @@ typedef struct run {
 	double *due;           /* per outbox entry: monotonic due time set in this run, 0 none */
 	size_t ndue;
 	bool save_failed;
+	double run_end;        /* CLOCK_MONOTONIC: the run's deadline */
+	char *side_path;       /* a blocked runs' ledger taken over, removed once the ledger is saved */
+	int side_fd;           /* its lock, held until then; -1 */
 } run;
 
 /* "now" as the run advances: --now plus the time the run has taken. */
@@ -492,6 +503,16 @@ static int save(run *r)
 		problem(r, "cannot write the ledger (nothing more is sent in this run): %s", err.message);
 		return KPI_EIO;
 	}
+	if (r->side_path) {
+		/* what blocked runs recorded is in the ledger now */
+		if (unlink(r->side_path) != 0)
+			kpi_log_msg(KPI_LOG_WARN, "alert.blocked.cleanup", "cannot remove '%s': %s", r->side_path,
+			            strerror(errno));
+		free(r->side_path);
+		r->side_path = NULL;
+		close(r->side_fd);
+		r->side_fd = -1;
+	}
 	return 0;
 }
 
@@ -530,6 +551,8 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 
 	*out = NULL;
 	kpi__run_init(&session, r->cfg, r->cat);
+	/* the data is read until delivery and the reserve are left */
+	session.deadline = r->run_end - r->st->deadline - KPI__ALERT_RESERVE_S;
 	if (!reqs || !wins) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
@@ -826,6 +849,10 @@ static void attempt(run *r, size_t i, double deadline)
 static void deliver(run *r)
 {
 	double deadline = kpi__mono_now() + r->st->deadline;
+	bool cut = r->run_end - KPI__ALERT_RESERVE_S < deadline;
+
+	if (cut)
+		deadline = r->run_end - KPI__ALERT_RESERVE_S;
 
 	for (;;) {
 		double soonest = INFINITY;
@@ -865,6 +892,10 @@ static void deliver(run *r)
 	if (r->rep->queued)
 		kpi_log_msg(KPI_LOG_WARN, "alert.outbox.pending",
 		            "%zu notification(s) wait in the outbox for a later run (receiver down or slow)", r->rep->queued);
+	if (cut && r->rep->queued && kpi__mono_now() >= deadline - 0.05)
+		problem(r, "the run reached its deadline of %g s (alert.run_deadline_seconds) while delivering: %zu "
+		           "notification(s) wait in the outbox for the next run",
+		        r->st->run_deadline, r->rep->queued);
 }
 
 static void replay(run *r)
@@ -907,12 +938,190 @@ static void finish_report(run *r)
 	rep->exit_code = rep->nproblems ? 3 : code;
 }
 
+/* ---- a run blocked by a stuck one ----
+ *
+ * A run that hangs keeps the lock, and every later run would only say
+ * "lock held": the "kpi cannot read its data" alert could never fire. A
+ * run that cannot get the lock and finds the holder past its deadline is
+ * therefore a failed run of the blind monitor, recorded without the
+ * ledger, which only the holder may write: in a ledger of its own,
+ * ledger.blocked.json, under lock file lock.blocked. It starts as a copy of
+ * the ledger's kpi_source record (read, never written: the ledger is
+ * always whole on disk); the stuck run counts as one failed run, each
+ * blocked run as another, and when they reach source_failures_before_alert
+ * the alert is queued in that file's outbox (saved before sending) and
+ * delivered by the blocked run itself, retried by the next. The next run
+ * that holds the lock takes the record and the outbox over into the ledger
+ * (merge_blocked()) and removes the file once the ledger is saved: the
+ * episode goes on there and resolves when the data is readable again. */
+
+#define BLOCKED_LEDGER "ledger.blocked.json"
+#define BLOCKED_LOCK "lock.blocked"
+
+static void rec_copy(kpi__alert_rec *dst, const kpi__alert_rec *src)
+{
+	dst->state = src->state;
+	dst->severity = src->severity;
+	dst->since = src->since;
+	dst->episode = src->episode;
+	free(dst->dedupe_key);
+	dst->dedupe_key = src->dedupe_key ? strdup(src->dedupe_key) : NULL;
+	dst->pending = src->pending;
+	dst->last_notified = src->last_notified;
+	dst->has_value = src->has_value;
+	dst->value = src->value;
+	dst->last_status = src->last_status;
+	dst->last_seen = src->last_seen;
+	free(dst->note);
+	dst->note = src->note ? strdup(src->note) : NULL;
+}
+
+/* The blind monitor's record of `from` into `l` (added when missing). */
+static int take_source_rec(kpi__ledger *l, const kpi__alert_rec *from)
+{
+	kpi__alert_rec *rec = kpi__ledger_find(l, KPI__SOURCE_RECORD);
+	if (!rec && !(rec = kpi__ledger_add(l, KPI__SOURCE_RECORD, KPI__SOURCE_RECORD, NULL)))
+		return KPI_ENOMEM;
+	rec_copy(rec, from);
+	return 0;
+}
+
+static int blocked_run(run *r, const kpi__lock_holder *h, kpi_error *err)
+{
+	char held[32], dl[32], why[512];
+	kpi__ledger_damage dmg;
+	kpi__ledger *main_l = NULL;
+	kpi_error ignored = KPI_ERROR_INIT;
+	int64_t held_s = (int64_t)time(NULL) - h->started;
+	int fd = -1, rc;
+	bool fresh;
+
+	kpi__duration_format(held, sizeof(held), held_s);
+	kpi__duration_format(dl, sizeof(dl), (int64_t)ceil(h->deadline));
+	snprintf(why, sizeof(why), "run %ld has held the lock for %s, past its %s deadline", h->pid, held, dl);
+	kpi_log_fields(KPI_LOG_ERROR, "alert.lock.stuck",
+	               json_pack("{s:I, s:I, s:f}", "pid", (json_int_t)h->pid, "held_seconds", (json_int_t)held_s,
+	                         "deadline_seconds", h->deadline),
+	               why);
+	problem(r, "%s (alert.run_deadline_seconds): it cannot read the data; stop it (docs/runbook.md#a-run-stuck-"
+	           "past-its-deadline)",
+	        why);
+	if ((rc = kpi__alert_lock(&fd, r->rep->state_dir, BLOCKED_LOCK, r->st->lock_wait, NULL, NULL, err)))
+		return rc;
+	free(r->ledger_path);
+	if (!(r->ledger_path = kpi__path_join(r->rep->state_dir, BLOCKED_LEDGER))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	kpi__ledger_clean_temp(r->ledger_path);
+	fresh = access(r->ledger_path, F_OK) != 0;
+	if ((rc = kpi__ledger_load(&r->l, r->ledger_path, true, &dmg, err)))
+		goto done;
+	if (dmg.reason[0])
+		kpi_log_fields(KPI_LOG_ERROR, "alert.blocked.corrupt",
+		               json_pack("{s:s, s:s}", "ledger", r->ledger_path, "moved_to", dmg.moved_to), dmg.reason);
+	if (fresh) {
+		/* the ledger as the stuck run found it: the episode goes on */
+		char *path = kpi__path_join(r->rep->state_dir, "ledger.json");
+		const kpi__alert_rec *src;
+		if (path && kpi__ledger_load(&main_l, path, false, &dmg, &ignored) == 0 &&
+		    (src = kpi__ledger_find(main_l, KPI__SOURCE_RECORD)) && take_source_rec(r->l, src)) {
+			free(path);
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		free(path);
+		/* the stuck run is a failed run */
+		if ((rc = step_source(r, true, why, err)))
+			goto done;
+	}
+	if ((rc = step_source(r, true, why, err)) || (rc = refresh(r, err)))
+		goto done;
+	if (save(r)) {
+		rc = kpi_error_set(err, KPI_EIO, "%s", r->rep->problems[r->rep->nproblems - 1]);
+		goto done;
+	}
+	deliver(r);
+	kpi__ledger_prune(r->l, vnow(r), KEEP_DELIVERED_SECONDS, MAX_OUTBOX);
+	save(r);
+done:
+	kpi__ledger_free(main_l);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* What blocked runs recorded while a stuck run held the lock (see above),
+ * taken over by the run that holds it now: their kpi_source record, when
+ * newer than the ledger's, and every outbox entry the ledger does not have
+ * (entry ids are stable). The file goes once the ledger is saved (save());
+ * until then its lock is held, so no blocked run writes it meanwhile. */
+static int merge_blocked(run *r, kpi_error *err)
+{
+	char *path = kpi__path_join(r->rep->state_dir, BLOCKED_LEDGER);
+	kpi__ledger *side = NULL;
+	kpi__ledger_damage dmg;
+	kpi_error e = KPI_ERROR_INIT;
+	const kpi__alert_rec *src;
+	kpi__alert_rec *dst;
+	size_t moved = 0;
+	int fd = -1;
+
+	if (!path)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return 0;
+	}
+	if (kpi__alert_lock(&fd, r->rep->state_dir, BLOCKED_LOCK, 1, NULL, NULL, &e) ||
+	    kpi__ledger_load(&side, path, true, &dmg, &e)) {
+		/* a blocked run is writing it: the next run takes it over */
+		kpi_log_msg(KPI_LOG_WARN, "alert.blocked.merge", "'%s' is left for the next run: %s", path, e.message);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return 0;
+	}
+	kpi__ledger_clean_temp(path);
+	src = kpi__ledger_find(side, KPI__SOURCE_RECORD);
+	dst = kpi__ledger_find(r->l, KPI__SOURCE_RECORD);
+	if (src && (!dst || src->last_seen >= dst->last_seen) && take_source_rec(r->l, src))
+		goto nomem;
+	for (size_t i = 0; i < side->nout; i++) {
+		kpi__outbox_entry *e2 = &side->outbox[i], *n;
+		bool have = false;
+		for (size_t k = 0; k < r->l->nout && !have; k++)
+			have = strcmp(r->l->outbox[k].id, e2->id) == 0;
+		if (have)
+			continue;
+		if (!(n = kpi__ledger_enqueue(r->l)))
+			goto nomem;
+		json_decref(n->history);
+		*n = *e2;
+		memset(e2, 0, sizeof(*e2));
+		moved++;
+	}
+	kpi_log_fields(KPI_LOG_INFO, "alert.blocked.merged",
+	               json_pack("{s:s, s:b, s:I}", "from", path, "record", src != NULL, "entries", (json_int_t)moved),
+	               "took over what runs blocked by a stuck one recorded");
+	kpi__ledger_free(side);
+	r->side_path = path;
+	r->side_fd = fd;
+	return 0;
+nomem:
+	kpi__ledger_free(side);
+	close(fd);
+	free(path);
+	return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+}
+
 int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_config *cfg, const kpi_alert_opts *opts,
                   kpi_error *err)
 {
 	run r = { 0 };
 	kpi_result *res = NULL;
 	kpi_error serr = KPI_ERROR_INIT;
+	kpi__lock_holder me, holder;
 	int lock_fd = -1, rc;
 	double t0;
 
@@ -922,10 +1131,15 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	r.opts = opts;
 	r.now = opts->now;
 	r.mono0 = kpi__mono_now();
+	r.side_fd = -1;
+	me.pid = (long)getpid();
+	me.started = (int64_t)time(NULL);
 	if (!(r.rep = calloc(1, sizeof(*r.rep))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if ((rc = kpi__alert_settings_load(&r.st, cfg, cat, err)))
 		goto done;
+	r.run_end = r.mono0 + r.st->run_deadline;
+	me.deadline = r.st->run_deadline;
 	if (!(r.rep->state_dir = kpi__state_dir_resolve(cfg, opts->state_dir, r.st->state_dir))) {
 		rc = kpi_error_set(err, KPI_EIO, "no state directory: give --state-dir, or set KPI_STATE_DIR or HOME");
 		goto done;
@@ -937,12 +1151,20 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	                         (int)r.st->nrules, "sinks", (int)r.st->nsinks),
 	               NULL);
 	if (!opts->dry_run) {
-		if ((rc = kpi__state_dir_prepare(r.rep->state_dir, err)) ||
-		    (rc = kpi__alert_lock(&lock_fd, r.rep->state_dir, r.st->lock_wait, err)))
+		if ((rc = kpi__state_dir_prepare(r.rep->state_dir, err)))
+			goto done;
+		rc = kpi__alert_lock(&lock_fd, r.rep->state_dir, "lock", r.st->lock_wait, &me, &holder, err);
+		if (rc == KPI_ETIMEOUT && holder.started && holder.deadline > 0 &&
+		    (double)((int64_t)time(NULL) - holder.started) > holder.deadline) {
+			if ((rc = blocked_run(&r, &holder, err)))
+				goto done;
+			goto report;
+		}
+		if (rc)
 			goto done;
 		kpi__ledger_clean_temp(r.ledger_path);
 	}
-	if ((rc = load_ledger(&r, err)))
+	if ((rc = load_ledger(&r, err)) || (!opts->dry_run && (rc = merge_blocked(&r, err))))
 		goto done;
 	if (opts->replay)
 		replay(&r);
@@ -993,6 +1215,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 				         e->attempts + 1);
 		}
 	}
+report:
 	finish_report(&r);
 	kpi_log_fields(r.rep->exit_code == 3 ? KPI_LOG_ERROR : KPI_LOG_INFO, "alert.run.end",
 	               json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "exit", r.rep->exit_code, "rows",
@@ -1006,6 +1229,9 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 done:
 	if (lock_fd >= 0)
 		close(lock_fd); /* releases the flock */
+	if (r.side_fd >= 0)
+		close(r.side_fd);
+	free(r.side_path);
 	kpi_result_free(res);
 	kpi__ledger_free(r.l);
 	kpi__alert_settings_free(r.st);

@@ -184,6 +184,8 @@ int kpi__run_session(void **out, kpi__run *run, const kpi__source *src, size_t n
 		if ((rc = src->open(&run->session[i], run->cfg, run->cat, nkpis, err)))
 			return rc;
 		run->open[i] = true;
+		if (run->deadline > 0 && src->deadline)
+			src->deadline(run->session[i], run->deadline);
 	}
 	*out = run->session[i];
 	return 0;

@@ -12,6 +12,12 @@
 
 #include "core/internal.h"
 
+/* A source waits for an answer at most its statement limit (the
+ * configuration's statement_timeout) plus this margin, the time the answer
+ * of a query the server cut short needs to come back (docs/configuration.md,
+ * "Deadlines"); kpi alert's run deadline leaves room for one such wait. */
+#define KPI__SOURCE_WAIT_MARGIN_S 5.0
+
 /* One KPI of a run and the periods to fill: `out` gets one row per period
  * of `w` and label set (statuses not set), and the SHA-256 of what was run. */
 typedef struct kpi__fetch {
@@ -51,6 +57,10 @@ typedef struct kpi__source {
 	 * "us-east-1 https://monitoring..."); caller frees. */
 	int (*where)(void *session, char **out, kpi_error *err);
 	void (*close)(void *session);
+	/* Wait for nothing past `deadline` (kpi__mono_now() seconds) from now
+	 * on in this session: the run's own deadline (kpi alert). May be NULL:
+	 * the source's own deadlines bound its waits. */
+	void (*deadline)(void *session, double deadline);
 } kpi__source;
 
 /* Every registered source's table (sources/registry.h). */
@@ -77,6 +87,7 @@ typedef struct kpi__run {
 	const kpi_catalog *cat;
 	void *session[KPI__MAX_SOURCES];
 	bool open[KPI__MAX_SOURCES];
+	double deadline;  /* kpi__mono_now() seconds the sessions wait past at most (their deadline()); 0 none */
 } kpi__run;
 
 void kpi__run_init(kpi__run *run, const kpi_config *cfg, const kpi_catalog *cat);

@@ -11,9 +11,12 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Type OIDs from pg_type.h (stable across PostgreSQL versions). */
 #define OID_BOOL 16
@@ -30,9 +33,10 @@
 struct kpi_pg {
 	const kpi_config *cfg;
 	const kpi_catalog *cat;
-	PGconn *conn;
+	PGconn *conn;      /* NULL once closed after a timeout */
 	char where[256];   /* "host=... port=... dbname=..." without secrets */
 	char snapshot[64]; /* the exported snapshot id, "" when not shared */
+	double run_deadline; /* kpi__mono_now() seconds: no wait past it; 0 none */
 };
 
 static void first_line(char *dst, size_t n, const char *msg)
@@ -55,31 +59,315 @@ const char *kpi__pg_where(const kpi_pg *pg)
 	return pg->where;
 }
 
+void kpi__pg_set_deadline(kpi_pg *pg, double deadline)
+{
+	pg->run_deadline = deadline;
+}
+
+/* ---- notices ---- */
+
+/* libpq's notice receiver: the server's notices and warnings ("WARNING:
+ * terminating connection due to immediate shutdown command" when the server
+ * stops, "... because of crash of another server process" when a backend
+ * was killed, a FATAL that arrives while the connection is idle) and
+ * libpq's own, which its default receiver prints raw on stderr, become log
+ * lines (event pg.notice). */
+static void on_notice(void *arg, const PGresult *r)
+{
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	kpi_log_level level = KPI_LOG_INFO;
+	json_t *fields;
+	char line[512];
+
+	(void)arg;
+	if (!sev)
+		sev = "NOTICE";
+	first_line(line, sizeof(line), msg ? msg : PQresultErrorMessage(r));
+	if (strcmp(sev, "WARNING") == 0)
+		level = KPI_LOG_WARN;
+	else if (strcmp(sev, "ERROR") == 0 || strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0)
+		level = KPI_LOG_ERROR;
+	else if (strcmp(sev, "DEBUG") == 0 || strcmp(sev, "LOG") == 0)
+		level = KPI_LOG_DEBUG;
+	fields = json_pack("{s:s}", "severity", sev);
+	if (fields && state)
+		json_object_set_new(fields, "sqlstate", json_string(state));
+	if (fields && detail)
+		json_object_set_new(fields, "detail", json_string(detail));
+	kpi_log_fields(level, "pg.notice", fields, line);
+}
+
+/* ---- waiting for the server, never past a deadline ---- */
+
+/* When a wait ends: statement_timeout + the margin from when the statement
+ * was sent, or the run's deadline when that comes first. */
+typedef struct pg_deadline {
+	double at;       /* kpi__mono_now() seconds */
+	double seconds;  /* from the start */
+	bool run;        /* the run's deadline */
+} pg_deadline;
+
+static void deadline_start(pg_deadline *d, const kpi_config *cfg, double run_deadline)
+{
+	double now = kpi__mono_now();
+	d->at = now + cfg->statement_timeout_ms / 1000.0 + KPI__PG_MARGIN_S;
+	d->run = run_deadline > 0 && run_deadline < d->at;
+	if (d->run)
+		d->at = run_deadline;
+	d->seconds = d->at - now;
+}
+
+/* "7 s (statement_timeout 2000 ms + 5 s)", or the run's deadline. */
+static const char *deadline_text(char *buf, size_t size, const pg_deadline *d, const kpi_config *cfg)
+{
+	if (d->run)
+		snprintf(buf, size, "%.1f s (what was left of the run's deadline)", d->seconds > 0 ? d->seconds : 0);
+	else
+		snprintf(buf, size, "%g s (statement_timeout %d ms + %g s)",
+		         cfg->statement_timeout_ms / 1000.0 + KPI__PG_MARGIN_S, cfg->statement_timeout_ms, KPI__PG_MARGIN_S);
+	return buf;
+}
+
+static int poll_ms(double seconds)
+{
+	double ms = ceil(seconds * 1000);
+	return ms <= 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+}
+
+/* Send what is buffered and wait until the answer can be taken without
+ * blocking (PQgetResult) or `deadline` passes. True: ready, or the
+ * connection failed (PQgetResult says how); false: the deadline passed. */
+static bool wait_ready(PGconn *conn, double deadline)
+{
+	for (;;) {
+		int flush = PQflush(conn); /* 0 all sent, 1 more to send, -1 failed */
+		struct pollfd p;
+		double left;
+		int n;
+
+		p.fd = PQsocket(conn);
+		if (flush < 0 || p.fd < 0)
+			return true;
+		if (flush == 0 && (!PQconsumeInput(conn) || !PQisBusy(conn)))
+			return true;
+		if ((left = deadline - kpi__mono_now()) <= 0)
+			return false;
+		p.events = POLLIN | (flush == 1 ? POLLOUT : 0);
+		p.revents = 0;
+		n = poll(&p, 1, poll_ms(left));
+		if (n < 0 && errno != EINTR)
+			return false;
+		/* libpq: read-ready while sending means consume, then flush again */
+		if (flush == 1 && (p.revents & POLLIN) && !PQconsumeInput(conn))
+			return true;
+	}
+}
+
+/* The answer to what was sent on `conn`: its last result (NULL when the
+ * connection failed without one). False when `deadline` passed first. */
+static bool take_answer(PGresult **out, PGconn *conn, double deadline)
+{
+	PGresult *r;
+
+	*out = NULL;
+	while (wait_ready(conn, deadline)) {
+		if (!(r = PQgetResult(conn)))
+			return true;
+		PQclear(*out);
+		*out = r;
+	}
+	PQclear(*out);
+	*out = NULL;
+	return false;
+}
+
+/* Ask the server to cancel what runs on `conn`. PQcancel waits until the
+ * server has taken the request, which a frozen server never does, so it
+ * runs in a child process that gets at most `seconds` (PQcancel is
+ * async-signal-safe: it may run in the child of a threaded process). */
+static void cancel_bounded(PGconn *conn, double seconds)
+{
+	PGcancel *c = PQgetCancel(conn);
+	double until = kpi__mono_now() + seconds;
+	int status;
+	pid_t pid;
+
+	if (!c)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		char buf[256];
+		_exit(PQcancel(c, buf, sizeof(buf)) ? 0 : 1);
+	}
+	PQfreeCancel(c);
+	while (pid > 0) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (kpi__mono_now() >= until) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		kpi__sleep(0.005);
+	}
+}
+
+/* Run `sql` on `conn` and wait for its answer until `d`: true with its last
+ * result in *out (NULL when it could not be sent or the connection broke:
+ * PQerrorMessage says why); false when the deadline passed, after asking
+ * the server to cancel it (the connection is then to be closed: the query
+ * may still be running on it). */
+static bool exec_within(PGresult **out, PGconn *conn, const pg_deadline *d, const char *sql, int n, const Oid *types,
+                        const char *const *vals, int format)
+{
+	*out = NULL;
+	if (!PQsendQueryParams(conn, sql, n, types, vals, NULL, NULL, format))
+		return true;
+	if (take_answer(out, conn, d->at))
+		return true;
+	cancel_bounded(conn, KPI__PG_CANCEL_S);
+	return false;
+}
+
+static int timeout_error(kpi_error *err, const char *what, const char *qpath, const char *where, const pg_deadline *d,
+                         const kpi_config *cfg)
+{
+	char dl[128];
+	return kpi_error_set(err, KPI_ETIMEOUT,
+	                     "%s (%s): no answer from PostgreSQL (%s) within %s: the query was cancelled and the "
+	                     "connection closed",
+	                     what, qpath, where, deadline_text(dl, sizeof(dl), d, cfg));
+}
+
+/* Close the session's connection (after a timeout). */
+static void drop_session_conn(kpi_pg *pg)
+{
+	PQfinish(pg->conn); /* non-blocking: never waits for the server */
+	pg->conn = NULL;
+}
+
+/* A query of the session on its connection, within its deadline. 0: *out
+ * is its answer (NULL when there is none: PQerrorMessage says why);
+ * KPI_ETIMEOUT: cancelled, the connection closed, `err` naming `what`,
+ * `qpath` and the deadline; KPI_ESOURCE when an earlier timeout closed it. */
+static int session_exec(PGresult **out, kpi_pg *pg, const char *what, const char *qpath, const char *text, int n,
+                        const Oid *types, const char *const *vals, int format, kpi_error *err)
+{
+	pg_deadline d;
+
+	*out = NULL;
+	if (!pg->conn)
+		return kpi_error_set(err, KPI_ESOURCE, "%s (%s): the connection to PostgreSQL (%s) was closed after a timeout",
+		                     what, qpath, pg->where);
+	deadline_start(&d, pg->cfg, pg->run_deadline);
+	if (exec_within(out, pg->conn, &d, text, n, types, vals, format))
+		return 0;
+	drop_session_conn(pg);
+	return timeout_error(err, what, qpath, pg->where, &d, pg->cfg);
+}
+
 void kpi__pg_close(kpi_pg *pg)
 {
 	if (!pg)
 		return;
 	if (pg->conn) {
-		if (PQstatus(pg->conn) == CONNECTION_OK)
-			PQclear(PQexec(pg->conn, "ROLLBACK"));
+		/* End the transaction; a server that does not answer at once is
+		 * left to roll it back when the connection closes. */
+		if (PQstatus(pg->conn) == CONNECTION_OK && PQtransactionStatus(pg->conn) != PQTRANS_ACTIVE &&
+		    PQsendQuery(pg->conn, "ROLLBACK")) {
+			PGresult *r = NULL;
+			take_answer(&r, pg->conn, kpi__mono_now() + KPI__PG_CANCEL_S);
+			PQclear(r);
+		}
 		PQfinish(pg->conn);
 	}
 	free(pg);
 }
 
+/* The value of libpq option `key` of `conn` as it will connect (conninfo,
+ * environment, service file, defaults), copied into `buf`; "" when unset. */
+static const char *conn_option(char *buf, size_t size, PGconn *conn, const char *key)
+{
+	PQconninfoOption *opts = PQconninfo(conn), *o;
+
+	buf[0] = '\0';
+	for (o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val)
+			snprintf(buf, size, "%s", o->val);
+	PQconninfoFree(opts);
+	return buf;
+}
+
+/* Finish the connection PQconnectStartParams began, as PQconnectdbParams
+ * would (libpq's connect_timeout, at least 2 s, 0 none), but with kpi's
+ * notice receiver in place from the first message of the server (a
+ * collation version warning arrives at connect). False when the timeout
+ * passed, in `*timeout` seconds. Only for one host: with several, libpq
+ * goes on to the next after a timeout, which PQconnectPoll cannot be told. */
+static bool connect_within(PGconn *conn, double *timeout)
+{
+	char buf[32];
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	double until;
+	long t = strtol(conn_option(buf, sizeof(buf), conn, "connect_timeout"), NULL, 10);
+
+	*timeout = t <= 0 ? 0 : t < 2 ? 2 : (double)t;
+	until = kpi__mono_now() + *timeout;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+		double left = until - kpi__mono_now();
+		int n;
+		if (p.fd < 0)
+			break; /* PQconnectPoll says why */
+		if (*timeout > 0 && left <= 0)
+			return false;
+		n = poll(&p, 1, *timeout > 0 ? poll_ms(left) : -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			st = PQconnectPoll(conn);
+	}
+	if (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED)
+		PQconnectPoll(conn);
+	return true;
+}
+
+/* Whether `conn` names several hosts (host or hostaddr lists). */
+static bool several_hosts(PGconn *conn)
+{
+	char buf[1024];
+	return strchr(conn_option(buf, sizeof(buf), conn, "host"), ',') ||
+	       strchr(conn_option(buf, sizeof(buf), conn, "hostaddr"), ',');
+}
+
 int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err)
 {
-	/* connect_timeout comes before dbname so a conninfo can override it;
+	/* The defaults come before dbname so a conninfo can override them;
 	 * application_name comes after so every session is labelled kpi. */
-	const char *keys[4], *vals[4];
+	const char *keys[8], *vals[8];
 	int n = 0;
+	double timeout = 0;
 	char msg[512];
 	PGconn *conn;
 	PGconn **out = (PGconn **)out_;
 
 	*out = NULL;
 	keys[n] = "connect_timeout";
-	vals[n++] = kpi_config_env(cfg, "PGCONNECT_TIMEOUT") ? kpi_config_env(cfg, "PGCONNECT_TIMEOUT") : "10";
+	vals[n++] = kpi_config_env(cfg, "PGCONNECT_TIMEOUT") ? kpi_config_env(cfg, "PGCONNECT_TIMEOUT")
+	                                                     : KPI__PG_CONNECT_TIMEOUT;
+	keys[n] = "keepalives";
+	vals[n++] = "1";
+	keys[n] = "keepalives_idle";
+	vals[n++] = KPI__PG_KEEPALIVES_IDLE;
+	keys[n] = "keepalives_interval";
+	vals[n++] = KPI__PG_KEEPALIVES_INTERVAL;
+	keys[n] = "keepalives_count";
+	vals[n++] = KPI__PG_KEEPALIVES_COUNT;
 	if (cfg->conninfo && *cfg->conninfo) {
 		keys[n] = "dbname";
 		vals[n++] = cfg->conninfo;
@@ -88,9 +376,23 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 	vals[n++] = "kpi";
 	keys[n] = NULL;
 	vals[n] = NULL;
-	conn = PQconnectdbParams(keys, vals, 1);
+	conn = PQconnectStartParams(keys, vals, 1);
+	if (conn && PQstatus(conn) != CONNECTION_BAD && several_hosts(conn)) {
+		/* libpq's own loop moves on to the next host after a timeout */
+		PQfinish(conn);
+		conn = PQconnectdbParams(keys, vals, 1);
+	}
 	if (!conn)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory connecting to PostgreSQL");
+	PQsetNoticeReceiver(conn, on_notice, NULL);
+	if (PQstatus(conn) != CONNECTION_BAD && PQstatus(conn) != CONNECTION_OK && !connect_within(conn, &timeout)) {
+		snprintf(where, wsize, "host=%s port=%s dbname=%s user=%s", PQhost(conn) ? PQhost(conn) : "?",
+		         PQport(conn) ? PQport(conn) : "?", PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
+		kpi_error_set(err, KPI_ESOURCE, "cannot connect to PostgreSQL (%s): timeout expired after %g s (connect_timeout)",
+		              where, timeout);
+		PQfinish(conn);
+		return KPI_ESOURCE;
+	}
 	snprintf(where, wsize, "host=%s port=%s dbname=%s user=%s",
 	         PQhost(conn) ? PQhost(conn) : "?", PQport(conn) ? PQport(conn) : "?",
 	         PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
@@ -107,30 +409,44 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 		PQfinish(conn);
 		return code;
 	}
+	if (PQsetnonblocking(conn, 1) != 0) {
+		first_line(msg, sizeof(msg), PQerrorMessage(conn));
+		kpi_error_set(err, KPI_ESOURCE, "PostgreSQL (%s): %s", where, msg);
+		PQfinish(conn);
+		return KPI_ESOURCE;
+	}
 	*out = conn;
 	return 0;
 }
 
 /* Open the read-only transaction on `conn`, importing `snapshot` when not
  * NULL (SET TRANSACTION SNAPSHOT must come before any query), and set its
- * statement_timeout, TimeZone, DateStyle and jit. */
-static int begin_tx(PGconn *conn, const char *where, const char *snapshot, const kpi_config *cfg,
+ * statement_timeout, TimeZone, DateStyle and jit. Each statement waits
+ * until `run_deadline` at most (0 none); KPI_ETIMEOUT after a timeout,
+ * when the connection is to be closed. */
+static int begin_tx(PGconn *conn, const char *where, const char *snapshot, const kpi_config *cfg, double run_deadline,
                     kpi_error *err)
 {
-	char timeout[32], msg[512], *lit = NULL, sql[128];
+	char timeout[32], msg[512], *lit = NULL, sql[128], dl[128];
 	const char *params[2], *what = "cannot start a read-only transaction";
-	PGresult *r = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	pg_deadline d;
+	PGresult *r = NULL;
 
+	deadline_start(&d, cfg, run_deadline);
+	if (!exec_within(&r, conn, &d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, 0))
+		goto timeout;
 	if (PQresultStatus(r) == PGRES_COMMAND_OK && snapshot) {
 		/* A utility statement takes no parameters: the id is the server's
-		 * own (checked by kpi__pg_open_shared) and quoted by libpq. */
+		 * own (checked by export_snapshot) and quoted by libpq. */
 		PQclear(r);
 		r = NULL;
 		what = "cannot import the run's snapshot on a further connection";
 		if ((lit = PQescapeLiteral(conn, snapshot, strlen(snapshot)))) {
 			snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT %s", lit);
 			PQfreemem(lit);
-			r = PQexec(conn, sql);
+			deadline_start(&d, cfg, run_deadline);
+			if (!exec_within(&r, conn, &d, sql, 0, NULL, NULL, 0))
+				goto timeout;
 		}
 	}
 	if (PQresultStatus(r) == PGRES_COMMAND_OK) {
@@ -142,11 +458,13 @@ static int begin_tx(PGconn *conn, const char *where, const char *snapshot, const
 		/* jit off: compiling these plans with LLVM costs 0.3-0.7 s per query
 		 * and per parallel worker, more than it saves on their scans (see
 		 * docs/performance.md). */
-		r = PQexecParams(conn,
+		deadline_start(&d, cfg, run_deadline);
+		if (!exec_within(&r, conn, &d,
 		                 "SELECT set_config('statement_timeout', $1, true), "
 		                 "set_config('TimeZone', $2, true), set_config('DateStyle', 'ISO', true), "
 		                 "set_config('jit', 'off', true)",
-		                 2, NULL, params, NULL, NULL, 0);
+		                 2, NULL, params, 0))
+			goto timeout;
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			PQclear(r);
 			return 0;
@@ -155,6 +473,9 @@ static int begin_tx(PGconn *conn, const char *where, const char *snapshot, const
 	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
 	PQclear(r);
 	return kpi_error_set(err, KPI_ESOURCE, "PostgreSQL (%s): %s: %s", where, what, msg);
+timeout:
+	return kpi_error_set(err, KPI_ETIMEOUT, "PostgreSQL (%s): %s: no answer within %s: cancelled", where, what,
+	                     deadline_text(dl, sizeof(dl), &d, cfg));
 }
 
 /* Export the transaction's snapshot into pg->snapshot. A failed statement
@@ -164,10 +485,16 @@ static int begin_tx(PGconn *conn, const char *where, const char *snapshot, const
  * read in it yet. */
 static int export_snapshot(kpi_pg *pg, const kpi_config *cfg, kpi_error *err)
 {
-	PGresult *r = PQexec(pg->conn, "SELECT pg_export_snapshot()");
-	const char *id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
-	size_t len = strlen(id);
+	PGresult *r = NULL;
+	const char *id;
+	size_t len;
+	int rc;
 
+	if ((rc = session_exec(&r, pg, "the run's snapshot", "pg_export_snapshot()", "SELECT pg_export_snapshot()", 0,
+	                       NULL, NULL, 0, err)))
+		return rc;
+	id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+	len = strlen(id);
 	if (len > 0 && len < sizeof(pg->snapshot) && strspn(id, "0123456789ABCDEFabcdef-") == len) {
 		memcpy(pg->snapshot, id, len + 1);
 		PQclear(r);
@@ -177,8 +504,12 @@ static int export_snapshot(kpi_pg *pg, const kpi_config *cfg, kpi_error *err)
 	if (PQstatus(pg->conn) != CONNECTION_OK)
 		return kpi_error_set(err, KPI_ESOURCE, "lost the connection to PostgreSQL (%s): %s", pg->where,
 		                     PQerrorMessage(pg->conn));
-	PQclear(PQexec(pg->conn, "ROLLBACK"));
-	return begin_tx(pg->conn, pg->where, NULL, cfg, err);
+	if ((rc = session_exec(&r, pg, "the run's snapshot", "ROLLBACK", "ROLLBACK", 0, NULL, NULL, 0, err)))
+		return rc;
+	PQclear(r);
+	if ((rc = begin_tx(pg->conn, pg->where, NULL, cfg, pg->run_deadline, err)) == KPI_ETIMEOUT)
+		drop_session_conn(pg);
+	return rc;
 }
 
 int kpi__pg_open(kpi_pg **out, const kpi_config *cfg, const kpi_catalog *cat, bool share, kpi_error *err)
@@ -195,8 +526,10 @@ int kpi__pg_open(kpi_pg **out, const kpi_config *cfg, const kpi_catalog *cat, bo
 		free(pg);
 		return rc;
 	}
-	if ((rc = begin_tx(pg->conn, pg->where, NULL, cfg, err)) ||
+	if ((rc = begin_tx(pg->conn, pg->where, NULL, cfg, 0, err)) ||
 	    (share && cfg->connections > 1 && (rc = export_snapshot(pg, cfg, err)))) {
+		if (rc == KPI_ETIMEOUT && pg->conn)
+			drop_session_conn(pg);
 		kpi__pg_close(pg);
 		return rc;
 	}
@@ -560,6 +893,13 @@ static int job_finish(fetch_job *j, PGconn *conn, const char *where, PGresult *r
 	return rc;
 }
 
+/* Give up a job that has no answer: its series and text go. */
+static void job_abandon(fetch_job *j)
+{
+	kpi__series_release(j->req->out);
+	job_release(j);
+}
+
 static int send_job(PGconn *conn, const fetch_job *j)
 {
 	return PQsendQueryParams(conn, j->q.text, (int)j->q.nparams, j->types, j->vals, NULL, NULL, 1);
@@ -570,11 +910,15 @@ static int fetch_serial(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		fetch_job j;
-		PGresult *r;
+		PGresult *r = NULL;
+		char what[160];
 		int rc = job_prepare(&j, pg, &reqs[i], err);
 		if (!rc) {
-			r = PQexecParams(pg->conn, j.q.text, (int)j.q.nparams, j.types, j.vals, NULL, NULL, 1);
-			rc = job_finish(&j, pg->conn, pg->where, r, pg->cfg, err);
+			snprintf(what, sizeof(what), "KPI %s", reqs[i].def->id);
+			if ((rc = session_exec(&r, pg, what, j.q.path, j.q.text, (int)j.q.nparams, j.types, j.vals, 1, err)))
+				job_abandon(&j);
+			else
+				rc = job_finish(&j, pg->conn, pg->where, r, pg->cfg, err);
 			PQclear(r);
 		}
 		if (rc) {
@@ -589,10 +933,11 @@ static int fetch_serial(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 /* ---- several queries at once, on connections sharing one snapshot ---- */
 
 typedef struct fetch_slot {
-	PGconn *conn;
+	PGconn *conn;      /* NULL once closed after a timeout */
 	long job;          /* index of the running query, -1 when idle */
 	PGresult *result;  /* its last result so far */
-	bool cancelled;
+	bool cancelled;    /* asked to cancel: a query after one that failed */
+	pg_deadline dl;    /* of the running query */
 } fetch_slot;
 
 /* Open a further connection into the run's snapshot; NULL when it cannot
@@ -606,7 +951,7 @@ static PGconn *open_more(const kpi_pg *pg)
 
 	if (kpi__pg_connect((struct pg_conn **)&conn, where, sizeof(where), pg->cfg, &ignored))
 		return NULL;
-	if (begin_tx(conn, where, pg->snapshot, pg->cfg, &ignored)) {
+	if (begin_tx(conn, where, pg->snapshot, pg->cfg, pg->run_deadline, &ignored)) {
 		PQfinish(conn);
 		return NULL;
 	}
@@ -630,16 +975,46 @@ static bool slot_collect(fetch_slot *s)
 	return false;
 }
 
+/* A query after the one that failed: cancelled, and given KPI__PG_CANCEL_S
+ * more to end before its connection is closed. */
 static void slot_cancel(fetch_slot *s)
 {
-	char buf[256];
-	PGcancel *c = PQgetCancel(s->conn);
+	double until;
 
-	if (c) {
-		PQcancel(c, buf, sizeof(buf));
-		PQfreeCancel(c);
-	}
+	cancel_bounded(s->conn, KPI__PG_CANCEL_S);
 	s->cancelled = true;
+	until = kpi__mono_now() + KPI__PG_CANCEL_S;
+	if (until < s->dl.at)
+		s->dl.at = until;
+}
+
+/* A busy slot past its deadline: a timeout of its query (unless it was
+ * being cancelled already), reported as a serial run would report it; the
+ * connection is closed (the session's own too: nothing more is sent on it). */
+static void slot_expire(kpi_pg *pg, fetch_slot *s, fetch_job *jobs, size_t *failed, kpi_error *first)
+{
+	size_t i = (size_t)s->job;
+
+	if (!s->cancelled) {
+		cancel_bounded(s->conn, KPI__PG_CANCEL_S);
+		if (i < *failed) {
+			char what[160];
+			snprintf(what, sizeof(what), "KPI %s", jobs[i].req->def->id);
+			*first = (kpi_error)KPI_ERROR_INIT;
+			timeout_error(first, what, jobs[i].q.path, pg->where, &s->dl, pg->cfg);
+			*failed = i;
+		}
+	}
+	job_abandon(&jobs[i]);
+	PQclear(s->result);
+	s->result = NULL;
+	if (s->conn == pg->conn)
+		drop_session_conn(pg);
+	else
+		PQfinish(s->conn);
+	s->conn = NULL;
+	s->job = -1;
+	s->cancelled = false;
 }
 
 int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
@@ -651,7 +1026,7 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 	int want = pg->cfg->connections < KPI_PG_MAX_CONNECTIONS ? pg->cfg->connections : KPI_PG_MAX_CONNECTIONS;
 	kpi_error first = KPI_ERROR_INIT;
 
-	if (n <= 1 || !pg->snapshot[0] || want <= 1)
+	if (n <= 1 || !pg->snapshot[0] || want <= 1 || !pg->conn)
 		return fetch_serial(pg, reqs, n, err);
 	if (!(jobs = calloc(n, sizeof(*jobs))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -663,32 +1038,40 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 
 	for (;;) {
 		size_t nbusy = 0;
+		double wake = INFINITY;
 		/* Hand the next queries to idle connections; none after a failure
 		 * except those before it in `reqs` order, which a serial run would
 		 * have run (and whose failure it would report instead). */
 		for (size_t s = 0; s < nslots && next < failed; s++) {
 			fetch_job *j = &jobs[next];
-			if (slots[s].job >= 0)
+			if (slots[s].job >= 0 || !slots[s].conn)
 				continue;
 			if (job_prepare(j, pg, &reqs[next], &first) ||
 			    (send_job(slots[s].conn, j) != 1 && job_finish(j, slots[s].conn, pg->where, NULL, pg->cfg, &first))) {
 				failed = next++;
 				break;
 			}
+			deadline_start(&slots[s].dl, pg->cfg, pg->run_deadline);
 			slots[s].job = (long)next++;
 		}
 		for (size_t s = 0; s < nslots; s++) {
+			int flush;
 			if (slots[s].job < 0)
 				continue;
 			if ((size_t)slots[s].job > failed && !slots[s].cancelled)
 				slot_cancel(&slots[s]);
+			flush = PQflush(slots[s].conn);
 			pfd[nbusy].fd = PQsocket(slots[s].conn);
-			pfd[nbusy].events = POLLIN;
-			pfd[nbusy++].revents = 0;
+			pfd[nbusy].events = POLLIN | (flush == 1 ? POLLOUT : 0);
+			pfd[nbusy].revents = 0;
+			/* no socket: the connection is gone, which slot_collect says at once */
+			if (slots[s].dl.at < wake || pfd[nbusy].fd < 0)
+				wake = pfd[nbusy].fd < 0 ? 0 : slots[s].dl.at;
+			nbusy++;
 		}
 		if (nbusy == 0)
 			break;
-		if (poll(pfd, nbusy, -1) < 0 && errno != EINTR) {
+		if (poll(pfd, nbusy, poll_ms(wake - kpi__mono_now())) < 0 && errno != EINTR) {
 			kpi_error_set(&first, KPI_ESOURCE, "waiting for PostgreSQL (%s): %s", pg->where, strerror(errno));
 			failed = 0;
 			break;
@@ -696,10 +1079,16 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 		for (size_t s = 0, b = 0; s < nslots; s++) {
 			kpi_error e = KPI_ERROR_INIT;
 			size_t i = (size_t)slots[s].job;
+			bool ready;
 			if (slots[s].job < 0)
 				continue;
-			if (!(pfd[b++].revents) || !slot_collect(&slots[s]))
+			ready = pfd[b].revents || pfd[b].fd < 0;
+			b++;
+			if (!ready || !slot_collect(&slots[s])) {
+				if (kpi__mono_now() >= slots[s].dl.at)
+					slot_expire(pg, &slots[s], jobs, &failed, &first);
 				continue;
+			}
 			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, pg->cfg, &e) && i < failed) {
 				failed = i;
 				first = e;
@@ -722,7 +1111,8 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 	}
 	for (size_t s = 1; s < nslots; s++) {
 		PQclear(slots[s].result);
-		PQfinish(slots[s].conn); /* ends its read-only transaction */
+		if (slots[s].conn)
+			PQfinish(slots[s].conn); /* ends its read-only transaction */
 	}
 	PQclear(slots[0].result);
 	free(jobs);
@@ -756,7 +1146,8 @@ int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, cons
 	}
 	/* Text results: the caller reads integers and float8 (shortest exact
 	 * text since PG 12). */
-	r = PQexecParams(pg->conn, q.text, (int)q.nparams, types, vals, NULL, NULL, 0);
+	if ((rc = session_exec(&r, pg, what, q.path, q.text, (int)q.nparams, types, vals, 0, err)))
+		goto done;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = query_error(pg->conn, pg->where, r, pg->cfg, &q, what, err);
 		PQclear(r);

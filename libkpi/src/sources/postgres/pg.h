@@ -63,12 +63,33 @@ void kpi__sql_position(char *buf, size_t size, const kpi__sql *q, long pos);
 
 /* ---- sessions (pg.c) ---- */
 
+/* Deadlines (docs/configuration.md, "Deadlines"): kpi waits for each answer
+ * of the server at most statement_timeout + KPI__PG_MARGIN_S (never past the
+ * run's own deadline, kpi__pg_set_deadline); then it asks the server to
+ * cancel the query, gives the cancel request at most KPI__PG_CANCEL_S, and
+ * closes the connection. The margin covers the way back of an answer the
+ * server's own statement_timeout cut short. */
+#define KPI__PG_MARGIN_S KPI__SOURCE_WAIT_MARGIN_S
+#define KPI__PG_CANCEL_S 2.0
+
+/* What kpi__pg_connect puts before the site's conninfo (which overrides
+ * them): libpq's connect_timeout (unless $PGCONNECT_TIMEOUT says
+ * otherwise), and TCP keepalives, so a peer that vanished is noticed
+ * within about idle + interval x count seconds even between queries. */
+#define KPI__PG_CONNECT_TIMEOUT "10"
+#define KPI__PG_KEEPALIVES_IDLE "30"
+#define KPI__PG_KEEPALIVES_INTERVAL "10"
+#define KPI__PG_KEEPALIVES_COUNT "3"
+
 /* An open PostgreSQL session: one read-only, repeatable-read transaction
  * with statement_timeout, application_name=kpi and the configured zone. */
 typedef struct kpi_pg kpi_pg;
 
 /* Connect with the configured conninfo (or the PG* environment), as
- * application_name kpi; `where` gets a secret-free description. */
+ * application_name kpi, with the defaults above; `where` gets a
+ * secret-free description. The connection is non-blocking (the session's
+ * waits have deadlines) and its notices and warnings go to kpi's log
+ * (event pg.notice), never to stderr. */
 struct pg_conn;
 int kpi__pg_connect(struct pg_conn **out, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err);
 
@@ -81,6 +102,10 @@ int kpi__pg_open(kpi_pg **out, const kpi_config *cfg, const kpi_catalog *cat, bo
 
 /* End the transaction and disconnect. Accepts NULL. */
 void kpi__pg_close(kpi_pg *pg);
+
+/* Wait for nothing past `deadline` (kpi__mono_now() seconds; 0 none) from
+ * now on: the run's own deadline (kpi alert). */
+void kpi__pg_set_deadline(kpi_pg *pg, double deadline);
 
 /* The session's secret-free description, "host=... port=... dbname=... user=...". */
 const char *kpi__pg_where(const kpi_pg *pg);

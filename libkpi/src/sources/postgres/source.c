@@ -26,6 +26,11 @@ static void pg_close(void *session)
 	kpi__pg_close(session);
 }
 
+static void pg_deadline(void *session, double deadline)
+{
+	kpi__pg_set_deadline(session, deadline);
+}
+
 /* The query file, its SHA-256, each parameter with its value and where the
  * value comes from, and the expanded text. */
 static int pg_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
@@ -64,4 +69,5 @@ const kpi__source kpi__source_postgres = {
 	.explain = pg_explain,
 	.where = pg_where,
 	.close = pg_close,
+	.deadline = pg_deadline,
 };
