@@ -15,9 +15,9 @@
 #define NOW (T0 + 7 * 86400)
 
 static kpi__cw_metric req = { KPI__CW_DENOMINATOR, (char *)"AWS/ApplicationELB", (char *)"RequestCount",
-	                      (char *)"Sum", true };
+	                      (char *)"Sum", true, KPI__BOUNDS_INIT };
 static kpi__cw_metric err5 = { KPI__CW_NUMERATOR, (char *)"AWS/ApplicationELB", (char *)"HTTPCode_Target_5XX_Count",
-	                       (char *)"Sum", true };
+	                       (char *)"Sum", true, KPI__BOUNDS_INIT };
 
 static void units_init(kpi__cw_unit *u, size_t n, int64_t t0, int64_t t1, int period)
 {

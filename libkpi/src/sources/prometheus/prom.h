@@ -6,6 +6,7 @@
 #define KPI_PROM_H
 
 #include "net/http.h"
+#include "sources/answer.h"
 #include "sources/source.h"
 
 /* The "prometheus" section of the config file and the environment (which
@@ -53,7 +54,8 @@ enum { KPI__PROM_VALUE = 0, KPI__PROM_NUMERATOR = 0, KPI__PROM_DENOMINATOR = 1 }
 
 /* A query file of queries/prometheus/ (docs/configuration.md):
  * {"description", "labels": {KPI label: result label}, "value" | "numerator"
- * + "denominator", "scale", "absent_numerator": "null" | "zero"}. */
+ * + "denominator", "scale", "absent_numerator": "null" | "zero",
+ * "bounds": [min, max]}. */
 typedef struct kpi__prom_spec {
 	const kpi_def *def;
 	char *path;
@@ -65,6 +67,7 @@ typedef struct kpi__prom_spec {
 	double scale;
 	bool zero_numerator;     /* absent_numerator "zero": a label set with a denominator and no
 	                            numerator sample counts 0 (error counters made on the first error) */
+	kpi__bounds bounds;      /* "bounds": the range of every sample of every expression */
 } kpi__prom_spec;
 
 /* Load `def`'s query file (cfg->query_dir/def->query) and check it: keys,
