@@ -774,10 +774,17 @@ static void test_prom__malformed_answers_fail_with_exit_8(void **state)
 		  "the value 'NaN' of {service=\"a\"} is not a finite number" },
 		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
 		  "\"value\":[1794178800,\"-3\"]}]}}",
-		  "a negative count (-3) for service=a" },
+		  "malformed answer: the sample of service=a at 2026-11-08T23:00:00Z is -3: negative" },
 		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
 		  "\"value\":[1794000000,\"3\"]}]}}",
-		  "a sample at 1794000000.000, not at 1794178800" },
+		  "malformed answer: the sample of service=a at 2026-11-06T21:20:00Z (value 3), not at the time asked" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
+		  "\"value\":[1e300,\"3\"]}]}}",
+		  "malformed answer: the sample of service=a at 1e+300 (value 3), not at the time asked" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
+		  "\"value\":[1794178800,\"1e308\"]}]}}",
+		  "malformed answer: the sample of service=a at 2026-11-08T23:00:00Z is 1e+308: above 1e+15, more than a week "
+		  "can hold" },
 	};
 	const char *cfg = responder_config();
 	(void)state;
@@ -798,6 +805,44 @@ static void test_prom__malformed_answers_fail_with_exit_8(void **state)
 		assert_int_equal(it_count_lines(r.err), 1);
 		assert_string_equal(r.out, "");
 		assert_int_equal(it_responder_count(resp), 1); /* not retried */
+		it_run_free(&r);
+	}
+	/* more errors than requests: the numerator above its denominator */
+	{
+		char scr[4096];
+		it_run_result r;
+		snprintf(scr, sizeof(scr),
+		         "{\"rules\": [{\"match\": {\"body\": \"%s\"}, \"responses\": [{\"body\": %s}]}],"
+		         " \"default\": {\"body\": %s}}",
+		         NUMERATOR_BODY, answer("", "20", "90"), answer("", "8000", "60"));
+		script(scr);
+		query(&r, "api_error_rate_pct", "2026-W45", "1", cfg, now_env);
+		if (r.status != 8)
+			fail_msg("numerator above denominator: exit %d: %s", r.status, r.err);
+		assert_contains(r.err, "kpi: KPI api_error_rate_pct: the week 2026-11-01T23:00:00Z..2026-11-08T23:00:00Z, "
+		                       "service=search: malformed Prometheus answer: the numerator query of ");
+		assert_contains(r.err, "gives 90, more than the 60 of the denominator query");
+		assert_string_equal(r.out, "");
+		it_run_free(&r);
+	}
+	/* an answer above the size cap: at once, whether announced or not */
+	{
+		const char *env[] = { "KPI_NOW=" NOW, "KPI_PROM_MAX_RESPONSE_BYTES=65536", NULL };
+		it_run_result r;
+		script("{\"default\": {\"body\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\", \"repeat\": 6553600}}");
+		query(&r, "api_error_rate_pct", "2026-W45", "1", cfg, now_env);
+		assert_int_equal(r.status, 8);
+		assert_contains(r.err, "malformed answer: larger than 16777216 bytes (the cap: prometheus.max_response_bytes or "
+		                       "KPI_PROM_MAX_RESPONSE_BYTES)");
+		assert_int_equal(it_responder_count(resp), 1);
+		assert_true(r.seconds < 5);
+		it_run_free(&r);
+		script("{\"default\": {\"body\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\", \"repeat\": 6553600, \"chunked\": true}}");
+		query(&r, "api_error_rate_pct", "2026-W45", "1", cfg, env);
+		assert_int_equal(r.status, 8);
+		assert_contains(r.err, "malformed answer: larger than 65536 bytes");
+		assert_int_equal(it_responder_count(resp), 1);
+		assert_true(r.seconds < 5);
 		it_run_free(&r);
 	}
 	/* a series without the named label breaks the contract (exit 6) */
