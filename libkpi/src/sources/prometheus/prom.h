@@ -118,6 +118,15 @@ int kpi__prom_answer_parse(kpi__prom_answer *out, const char *body, size_t len, 
                            const char *const *labels, size_t nlabels, kpi_error *err);
 void kpi__prom_answer_release(kpi__prom_answer *a);
 
+/* Check every sample of series `se` of `sp`'s answer before any becomes a
+ * number of a row: at the time asked `t` (instant query, step 0), or on the
+ * step grid of [t, t_end] in increasing order (range query; all in doubles,
+ * so no out-of-range conversion), its value within the query file's bounds.
+ * KPI_EDATA naming the first bad sample: "<what>: Prometheus (<url>):
+ * malformed answer: the sample of service=a at <time> ...". */
+int kpi__prom_series_check(const kpi__prom_series *se, const kpi__prom_spec *sp, int64_t t, int64_t t_end, int step,
+                           const char *what, const char *url, kpi_error *err);
+
 /* Index of the series with these label values, or -1. */
 long kpi__prom_answer_find(const kpi__prom_answer *a, char *const *labels);
 

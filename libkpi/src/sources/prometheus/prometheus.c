@@ -224,12 +224,9 @@ static void labels_text(char *buf, size_t size, const kpi_def *def, char *const 
 		snprintf(buf, size, "the KPI");
 }
 
-/* Check every sample of a series before any becomes a number of a row: at
- * the time asked (instant), or on the step grid of [t, t_end] in increasing
- * order (range; all in doubles, so no out-of-range conversion), and its
- * value within the query file's bounds. KPI_EDATA naming the first bad one. */
-static int check_series(const kpi__prom_series *se, const kpi__prom_spec *sp, int64_t t, int64_t t_end, int step,
-                        const char *what, const char *url, kpi_error *err)
+/* Samples checked before use (prom.h). */
+int kpi__prom_series_check(const kpi__prom_series *se, const kpi__prom_spec *sp, int64_t t, int64_t t_end, int step,
+                           const char *what, const char *url, kpi_error *err)
 {
 	char lab[256], when[40], why[96];
 	labels_text(lab, sizeof(lab), sp->def, se->labels);
@@ -294,7 +291,7 @@ static int eval_expr(kpi__prom_answer *out, prom_session *ss, const kpi__prom_sp
 		goto done;
 	}
 	for (size_t i = 0; i < out->nseries && !rc; i++)
-		rc = check_series(&out->series[i], sp, t, t_end, step, what, ss->s.url, err);
+		rc = kpi__prom_series_check(&out->series[i], sp, t, t_end, step, what, ss->s.url, err);
 	if (!rc && out->nwarnings)
 		kpi_log_msg(KPI_LOG_WARN, "prometheus.warnings", "%s: Prometheus warns (%zu): %.300s; its rows are incomplete",
 		            what, out->nwarnings, out->warning);
