@@ -380,6 +380,21 @@ static void test_cw_faults__alert_takes_a_malformed_answer_as_a_source_failure(v
 	assert_contains(got, "malformed CloudWatch GetMetricData answer");
 	assert_not_contains(got, "\"kpi\":\"api_error_rate_pct\"");
 	free(got);
+	/* more 5xx answers than requests in a minute: the same */
+	{
+		char *at = strstr(scr, "[5,20,-30,");
+		assert_non_null(at);
+		memcpy(at, "[5,20,2e3,", 10);
+		script(scr);
+	}
+	it_run(&run, argv, env, 60);
+	if (run.status != 3)
+		fail_msg("kpi alert exited %d: %s\n%s", run.status, run.out, run.err);
+	assert_contains(run.out, "KPI UNKNOWN - cannot read the data");
+	assert_contains(run.out, "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): the period at ");
+	assert_contains(run.out, "counts 2000, more than the 1000 of RequestCount");
+	assert_not_contains(run.out, "api_error_rate_pct[");
+	it_run_free(&run);
 	free(cfg);
 	free(notified);
 	free(cat);

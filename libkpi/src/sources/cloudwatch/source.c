@@ -544,7 +544,13 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 				const kpi__cw_unit *ud = un == &u[0] ? &u[1] : &u[0];
 				double num = (un->flags[i] & KPI__CW_PRESENT) ? un->values[i] : 0;
 				d->incomplete = d->incomplete || ((un->flags[i] | ud->flags[i]) & KPI__CW_PARTIAL);
-				if ((ud->flags[i] & KPI__CW_PRESENT) && ud->values[i] > 0) {
+				if ((ud->flags[i] & KPI__CW_PRESENT) && ud->values[i] > 0 &&
+				    kpi__answer_ratio_exceeds(num, ud->values[i])) {
+					char when[32];
+					rc = kpi__cw_unit_bad(err, un, "the period at %s counts %.15g, more than the %.15g of %s",
+					                      kpi_time_format(when, sizeof(when), from + (int64_t)i * period), num,
+					                      ud->values[i], ud->metric->name);
+				} else if ((ud->flags[i] & KPI__CW_PRESENT) && ud->values[i] > 0) {
 					d->present[i] = true;
 					d->values[i] = num / ud->values[i] * 100.0 * k->spec.scale;
 				}

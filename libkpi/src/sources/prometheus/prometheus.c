@@ -727,14 +727,16 @@ static int prom_datapoints(void *session, const kpi_def *def, int64_t from, int6
 			d->incomplete = d->incomplete || an->nwarnings > 0;
 			for (size_t j = 0; at >= 0 && j < an->series[at].n; j++) {
 				double x = (an->series[at].t[j] - (double)from) / period - 1;
-				long slot = lround(x);
-				if (fabs(x - (double)slot) > 1e-6 || slot < 0 || (size_t)slot >= nsteps) {
+				size_t slot;
+				/* tested as a double first: only a slot number is converted */
+				if (!(x > -1e-6 && x < (double)nsteps - 1 + 1e-6) || fabs(x - nearbyint(x)) > 1e-6) {
 					rc = kpi_error_set(err, KPI_EDATA,
 					                   "KPI %s: malformed Prometheus query_range answer: a sample at %.3f, not "
 					                   "at the end of a requested %d-s period",
 					                   def->id, an->series[at].t[j], period);
 					break;
 				}
+				slot = (size_t)nearbyint(x);
 				v[e][slot] = an->series[at].v[j];
 				has[e][slot] = true;
 			}
