@@ -27,8 +27,8 @@ const kpi_exit_info kpi_exit_codes[] = {
 	  { KPI_ECONTRACT }, 1 },
 	{ KPI_EXIT_IO, "output", "an output file or standard output could not be written", NULL, { KPI_EIO }, 1 },
 	{ KPI_EXIT_DATA, "data",
-	  "malformed input data: a snapshot that cannot be parsed or is inconsistent, a pack that fails "
-	  "`kpi verify`",
+	  "malformed input data: a source's answer that cannot be true (docs/configuration.md), a snapshot "
+	  "that cannot be parsed or is inconsistent, a pack that fails `kpi verify`",
 	  NULL, { KPI_EDATA }, 1 },
 	{ 0, NULL, NULL, NULL, { 0 }, 0 },
 };

@@ -43,7 +43,8 @@ int main(int argc, char **argv)
 {
 	int nseries = argc > 1 ? atoi(argv[1]) : 1000, period = argc > 2 ? atoi(argv[2]) : 604800, runs = getenv("RUNS") ? atoi(getenv("RUNS")) : 3;
 	int64_t now = (int64_t)time(NULL), to = now - now % (7 * 86400), from = to - WEEKS * 7 * 86400;
-	kpi__cw_metric m = { KPI__CW_VALUE, (char *)"KPI-Bench", (char *)"Depth", (char *)"Maximum", false };
+	kpi__cw_metric m = { KPI__CW_VALUE, (char *)"KPI-Bench", (char *)"Depth", (char *)"Maximum", false,
+		             KPI__BOUNDS_INIT };
 	kpi__cw_unit *u = calloc((size_t)nseries, sizeof(*u));
 	char (*names)[32] = calloc((size_t)nseries, sizeof(*names));
 	double tb[16], ts[16];

@@ -115,7 +115,7 @@ void it_cw_put(const char *ns, const char *metric, const char *dim, const char *
 void it_cw_get(const char *ns, const char *metric, const char *dim, const char *value, const char *stat,
                int64_t t0, int64_t t1, int period, double **values, bool **present)
 {
-	kpi__cw_metric m = { KPI__CW_VALUE, (char *)ns, (char *)metric, (char *)stat, false };
+	kpi__cw_metric m = { KPI__CW_VALUE, (char *)ns, (char *)metric, (char *)stat, false, KPI__BOUNDS_INIT };
 	kpi__cw_unit u;
 	kpi__aws aws;
 	kpi_error err = KPI_ERROR_INIT;

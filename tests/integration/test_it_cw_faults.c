@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "it_util.h"
 #include "it_http.h"
@@ -24,6 +25,8 @@
 #define FIX KPI_SOURCE_DIR "/tests/fixtures/cloudwatch/"
 #define NOW "2026-11-20T00:00:00Z"
 #define LB "app/faults/1"
+#define X16 "xxxxxxxxxxxxxxxx"
+#define X128 X16 X16 X16 X16 X16 X16 X16 X16
 
 static it_responder *resp;
 
@@ -50,6 +53,30 @@ static void query(it_run_result *run, const char *id, const char *week, const ch
 }
 
 static const char *const now_env[] = { "KPI_NOW=" NOW, NULL };
+
+/* Script an answer of seven one-minute datapoints from `from` on: 1000
+ * requests a minute and the 5xx counts `errors` ("5,20,30,25,40,15,11"). */
+static void script_minutes(int64_t from, const char *errors)
+{
+	char body[2048], scr[2600], *enc;
+	json_t *b;
+	snprintf(body, sizeof(body),
+	         "{\"MetricDataResults\": [{\"Id\": \"q0\", \"Timestamps\": [%lld,%lld,%lld,%lld,%lld,%lld,%lld], "
+	         "\"Values\": [1000,1000,1000,1000,1000,1000,1000], \"StatusCode\": \"Complete\"},"
+	         "{\"Id\": \"q1\", \"Timestamps\": [%lld,%lld,%lld,%lld,%lld,%lld,%lld], "
+	         "\"Values\": [%s], \"StatusCode\": \"Complete\"}]}",
+	         (long long)from, (long long)from + 60, (long long)from + 120, (long long)from + 180,
+	         (long long)from + 240, (long long)from + 300, (long long)from + 360, (long long)from,
+	         (long long)from + 60, (long long)from + 120, (long long)from + 180, (long long)from + 240,
+	         (long long)from + 300, (long long)from + 360, errors);
+	b = json_string(body);
+	enc = json_dumps(b, JSON_ENCODE_ANY);
+	snprintf(scr, sizeof(scr), "{\"default\": {\"body\": %s}}", enc);
+	free(enc);
+	json_decref(b);
+	script(scr);
+}
+
 
 static void test_cw_faults__throttling_then_success_and_next_token(void **state)
 {
@@ -191,6 +218,192 @@ static void test_cw_faults__malformed_json_names_the_kpi(void **state)
 	it_run_free(&run);
 }
 
+/* Answers that cannot be true: exit 8 at once (one request, no retry), one
+ * line naming the KPI, the metric and the first bad datapoint; no value. */
+static void test_cw_faults__impossible_answers_are_malformed_at_once(void **state)
+{
+	static const struct {
+		const char *file, *what;
+	} cases[] = {
+		{ "negative_5xx.json", "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): the "
+		                       "datapoint at 2026-11-02T01:00:00Z is -15: negative" },
+		{ "missing_result.json", "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): no result "
+		                         "for its query q1 of the request for 2026-11-02T00:00:00Z..2026-11-09T00:00:00Z" },
+		{ "huge_count.json", "RequestCount (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): the datapoint at "
+		                     "2026-11-02T00:00:00Z is 1e+308: above 1e+15, more than a week can hold" },
+		{ "huge_timestamp.json", "RequestCount (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): a datapoint at 1e+300 "
+		                         "(value 100): not a whole second of a time kpi can represent" },
+		{ "fractional_timestamp.json", "a datapoint at 1793577600.5 (value 100): not a whole second" },
+		{ "outside_range.json", "a datapoint at 2023-11-14T22:13:20Z (value 100), outside the requested "
+		                        "2026-11-02T00:00:00Z..2026-11-09T00:00:00Z" },
+		{ "off_period.json", "a datapoint at 2026-11-02T00:05:00Z (value 1), not at the start of a requested 3600-s "
+		                     "period" },
+		{ "duplicate_id.json", "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): two results "
+		                       "for its query q1 in one answer" },
+		{ "unknown_id.json", "a result for query 'q7', which was not asked" },
+		{ "nan_value.json", "the datapoint at 2026-11-02T00:00:00Z has a value that is not a number" },
+		{ "more_errors_than_requests.json", "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=" LB
+		                                    "): the week 2026-11-02T00:00:00Z..2026-11-09T00:00:00Z counts 30, more "
+		                                    "than the 12 of RequestCount; first at the datapoint at "
+		                                    "2026-11-02T01:00:00Z (30 against 2)" },
+	};
+	char scr[600];
+	it_run_result run;
+	(void)state;
+	setup_env();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(scr, sizeof(scr), "{\"default\": {\"body_file\": \"" FIX "%s\"}}", cases[i].file);
+		script(scr);
+		query(&run, "api_error_rate_pct", "2026-W45", "1", now_env);
+		if (run.status != 8 || !strstr(run.err, cases[i].what))
+			fail_msg("%s: kpi query exited %d: %s", cases[i].file, run.status, run.err);
+		assert_contains(run.err, "kpi: KPI api_error_rate_pct: malformed CloudWatch GetMetricData answer: ");
+		assert_int_equal(it_count_lines(run.err), 1);
+		assert_string_equal(run.out, "");
+		assert_int_equal(it_responder_count(resp), 1); /* not retried */
+		assert_true(run.seconds < 5);
+		it_run_free(&run);
+	}
+}
+
+/* An answer above the size cap: exit 8 at once, whether its size is
+ * announced (200 MB, refused before reading) or not (chunked). */
+static void test_cw_faults__answer_above_the_size_cap_at_once(void **state)
+{
+	const char *env[] = { "KPI_NOW=" NOW, "KPI_CW_MAX_RESPONSE_BYTES=65536", NULL };
+	it_run_result run;
+	(void)state;
+	setup_env();
+	/* 128 bytes x 1638400 = 200 MiB */
+	script("{\"default\": {\"body\": \"" X128 "\", \"repeat\": 1638400}}");
+	query(&run, "api_error_rate_pct", "2026-W45", "1", now_env);
+	assert_int_equal(run.status, 8);
+	assert_string_equal(run.err, "kpi: KPI api_error_rate_pct: malformed CloudWatch GetMetricData answer: larger than "
+	                             "67108864 bytes (the cap: cloudwatch.max_response_bytes or "
+	                             "KPI_CW_MAX_RESPONSE_BYTES)\n");
+	assert_int_equal(it_responder_count(resp), 1);
+	assert_true(run.seconds < 5);
+	it_run_free(&run);
+	script("{\"default\": {\"body\": \"" X128 "\", \"repeat\": 1638400, \"chunked\": true}}");
+	query(&run, "api_error_rate_pct", "2026-W45", "1", env);
+	assert_int_equal(run.status, 8);
+	assert_contains(run.err, "malformed CloudWatch GetMetricData answer: larger than 65536 bytes");
+	assert_int_equal(it_responder_count(resp), 1);
+	assert_true(run.seconds < 5);
+	it_run_free(&run);
+}
+
+/* The pack and publish refuse a malformed answer the same way: exit 8, no
+ * pack, no value published (the textfile says the run failed). */
+static void test_cw_faults__pack_and_publish_refuse_a_malformed_answer(void **state)
+{
+	static const char *const others[] = { "api_latency_p95_ms", "sqs_queue_depth", "sqs_oldest_message_age_seconds",
+		                              NULL };
+	char *cat = it_cw_catalog(others), *prom = it_write_tmp("kpi.prom", ""), catenv[600], out[600], *text = NULL;
+	const char *env[] = { catenv, "KPI_NOW=" NOW, NULL };
+	const char *pack[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "1", "--out", out, NULL };
+	const char *publish[] = { "kpi", "publish", "--week", "2026-W45", "--prom-textfile", prom, NULL };
+	const char *files[] = { "negative_5xx.json", "huge_count.json", "missing_result.json" };
+	char scr[600];
+	struct stat st;
+	it_run_result run;
+	(void)state;
+	setup_env();
+	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
+	snprintf(out, sizeof(out), "%s.pack", prom);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(scr, sizeof(scr), "{\"default\": {\"body_file\": \"" FIX "%s\"}}", files[i]);
+		script(scr);
+		it_run(&run, pack, env, 60);
+		if (run.status != 8)
+			fail_msg("%s: kpi pack exited %d: %s", files[i], run.status, run.err);
+		assert_contains(run.err, "KPI api_error_rate_pct: malformed CloudWatch GetMetricData answer: ");
+		assert_string_equal(run.out, "");
+		assert_int_equal(it_responder_count(resp), 1);
+		it_run_free(&run);
+		it_responder_clear(resp);
+		it_run(&run, publish, env, 60);
+		if (run.status != 8)
+			fail_msg("%s: kpi publish exited %d: %s", files[i], run.status, run.err);
+		assert_contains(run.err, "KPI api_error_rate_pct: malformed CloudWatch GetMetricData answer: ");
+		assert_int_equal(it_responder_count(resp), 1);
+		it_run_free(&run);
+		assert_int_equal(kpi__read_file(&text, NULL, prom, NULL), 0);
+		assert_not_contains(text, "kpi_api_error_ratio{");
+		assert_contains(text, "kpi_last_run_success 0\n");
+		free(text);
+		text = NULL;
+	}
+	{
+		char pdf[700];
+		snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W45.pdf", out);
+		assert_true(stat(pdf, &st) != 0);
+	}
+	free(prom);
+	free(cat);
+}
+
+/* kpi alert: a malformed answer is a source failure (the blind monitor),
+ * never a value. */
+static void test_cw_faults__alert_takes_a_malformed_answer_as_a_source_failure(void **state)
+{
+	static const char *const others[] = { "api_latency_p95_ms", "sqs_queue_depth", "sqs_oldest_message_age_seconds",
+		                              NULL };
+	/* half an hour ago, on a minute: recent enough for 1-minute data */
+	int64_t t = ((int64_t)time(NULL) - 1800) / 60 * 60, from = t - 7 * 60;
+	char *cat = it_cw_catalog(others), *notified = it_write_tmp("notified", ""), *cfg, catenv[600], text[1200],
+	     now[32], *got = NULL;
+	const char *env[] = { catenv, "KPI_NOW", NULL };
+	const char *argv[] = { "kpi", "alert", "--config", NULL, "--state-dir", NULL, "--now", now, "--log-format",
+		               "text", NULL };
+	char state_dir[700];
+	it_run_result run;
+	(void)state;
+	setup_env();
+	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
+	snprintf(text, sizeof(text),
+	         "{\"alert\": {\"source_failures_before_alert\": 1, \"sinks\": {\"file\": {\"type\": \"command\","
+	         " \"argv\": [\"sh\", \"-c\", \"cat >> '%s'\"]}}}}",
+	         notified);
+	cfg = it_write_tmp("alert.json", text);
+	snprintf(state_dir, sizeof(state_dir), "%s.state", cfg);
+	argv[3] = cfg;
+	argv[5] = state_dir;
+	kpi_time_format(now, sizeof(now), t);
+	/* 5xx counts 5, 20, -30, ...: the third negative */
+	script_minutes(from, "5,20,-30,25,40,15,11");
+	it_run(&run, argv, env, 60);
+	if (run.status != 3)
+		fail_msg("kpi alert exited %d: %s\n%s", run.status, run.out, run.err);
+	assert_contains(run.out, "KPI UNKNOWN - cannot read the data");
+	assert_contains(run.out, "KPI CRITICAL - kpi_source (cannot read its data, 1 failed run in a row: KPI "
+	                         "api_error_rate_pct: malformed CloudWatch GetMetricData answer: "
+	                         "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): the datapoint "
+	                         "at ");
+	assert_contains(run.out, "is -30: negative)");
+	assert_not_contains(run.out, "api_error_rate_pct[");
+	assert_contains(run.err, "alert.source.error");
+	it_run_free(&run);
+	assert_int_equal(kpi__read_file(&got, NULL, notified, NULL), 0);
+	assert_contains(got, "\"kpi\":\"kpi_source\"");
+	assert_contains(got, "malformed CloudWatch GetMetricData answer");
+	assert_not_contains(got, "\"kpi\":\"api_error_rate_pct\"");
+	free(got);
+	/* more 5xx answers than requests in a minute: the same */
+	script_minutes(from, "5,20,2000,25,40,15,11");
+	it_run(&run, argv, env, 60);
+	if (run.status != 3)
+		fail_msg("kpi alert exited %d: %s\n%s", run.status, run.out, run.err);
+	assert_contains(run.out, "KPI UNKNOWN - cannot read the data");
+	assert_contains(run.out, "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=" LB "): the period at ");
+	assert_contains(run.out, "counts 2000, more than the 1000 of RequestCount");
+	assert_not_contains(run.out, "api_error_rate_pct[");
+	it_run_free(&run);
+	free(cfg);
+	free(notified);
+	free(cat);
+}
+
 static void test_cw_faults__truncated_body_retried_then_fails(void **state)
 {
 	const char *env[] = { "KPI_NOW=" NOW, "KPI_CW_DEADLINE_SECONDS=1", NULL };
@@ -268,32 +481,16 @@ static void test_cw_faults__weekly_p95_per_week_across_dst(void **state)
 static void test_cw_faults__minute_datapoints_feed_an_m_of_n_alarm(void **state)
 {
 	int64_t now = (int64_t)time(NULL), to = now - now % 60, from = to - 7 * 60;
-	char body[2048], scr[2600], *enc;
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
 	kpi_datapoint_set *set = NULL;
 	kpi_alarm_rule rule;
 	kpi_error err = KPI_ERROR_INIT;
 	const kpi_def *d;
-	json_t *b;
 	(void)state;
 	setup_env();
 	/* requests 1000 a minute; errors 5, 20, 30, 25, 40, 15, 11 (%: 0.5, 2, 3, 2.5, 4, 1.5, 1.1) */
-	snprintf(body, sizeof(body),
-	         "{\"MetricDataResults\": [{\"Id\": \"q0\", \"Timestamps\": [%lld,%lld,%lld,%lld,%lld,%lld,%lld], "
-	         "\"Values\": [1000,1000,1000,1000,1000,1000,1000], \"StatusCode\": \"Complete\"},"
-	         "{\"Id\": \"q1\", \"Timestamps\": [%lld,%lld,%lld,%lld,%lld,%lld,%lld], "
-	         "\"Values\": [5,20,30,25,40,15,11], \"StatusCode\": \"Complete\"}]}",
-	         (long long)from, (long long)from + 60, (long long)from + 120, (long long)from + 180,
-	         (long long)from + 240, (long long)from + 300, (long long)from + 360, (long long)from,
-	         (long long)from + 60, (long long)from + 120, (long long)from + 180, (long long)from + 240,
-	         (long long)from + 300, (long long)from + 360);
-	b = json_string(body);
-	enc = json_dumps(b, JSON_ENCODE_ANY);
-	snprintf(scr, sizeof(scr), "{\"default\": {\"body\": %s}}", enc);
-	free(enc);
-	json_decref(b);
-	script(scr);
+	script_minutes(from, "5,20,30,25,40,15,11");
 	assert_int_equal(kpi_config_load(&cfg, NULL, &err), 0);
 	assert_int_equal(kpi_catalog_load(&cat, cfg->catalog_path, &err), 0);
 	d = kpi_catalog_find(cat, "api_error_rate_pct");
@@ -394,6 +591,10 @@ int main(void)
 		cmocka_unit_test(test_cw_faults__expired_token_fails_at_once_naming_the_source),
 		cmocka_unit_test(test_cw_faults__moto_style_xml_signature_error_and_profile_source),
 		cmocka_unit_test(test_cw_faults__malformed_json_names_the_kpi),
+		cmocka_unit_test(test_cw_faults__impossible_answers_are_malformed_at_once),
+		cmocka_unit_test(test_cw_faults__answer_above_the_size_cap_at_once),
+		cmocka_unit_test(test_cw_faults__pack_and_publish_refuse_a_malformed_answer),
+		cmocka_unit_test(test_cw_faults__alert_takes_a_malformed_answer_as_a_source_failure),
 		cmocka_unit_test(test_cw_faults__truncated_body_retried_then_fails),
 		cmocka_unit_test(test_cw_faults__partial_data_is_incomplete_never_healthy),
 		cmocka_unit_test(test_cw_faults__weekly_p95_per_week_across_dst),

@@ -24,7 +24,8 @@ static int setup(void **state)
 	        " {\"match\": {\"path\": \"/cut\"}, \"responses\": [{\"status\": 200, \"body\": \"0123456789abcdef\", \"truncate\": true}]},"
 	        " {\"match\": {\"path\": \"/hang\"}, \"responses\": [{\"hang\": true}]},"
 	        " {\"match\": {\"path\": \"/close\"}, \"responses\": [{\"close\": true}]},"
-	        " {\"match\": {\"path\": \"/big\"}, \"responses\": [{\"body\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}]}"
+	        " {\"match\": {\"path\": \"/big\"}, \"responses\": [{\"body\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}]},"
+	        " {\"match\": {\"path\": \"/big-chunked\"}, \"responses\": [{\"body\": \"xxxxxxxx\", \"repeat\": 1000, \"chunked\": true}]}"
 	        "]}");
 	return 0;
 }
@@ -168,8 +169,21 @@ static void test_http__body_over_the_limit_is_refused(void **state)
 	req.url = u;
 	req.max_response = 16;
 	req.what = "the big peer";
-	assert_int_equal(kpi__http_do(&resp, &req, &err), KPI_ESOURCE);
-	assert_non_null(strstr(err.message, "larger than 16 bytes"));
+	/* its own code: a malformed answer, not worth asking again */
+	assert_int_equal(kpi__http_do(&resp, &req, &err), KPI_EDATA);
+	assert_string_equal(err.message, "the big peer: malformed answer: larger than 16 bytes");
+	kpi__http_resp_release(&resp);
+	/* without a Content-Length: stopped once it has read past the cap */
+	url(u, sizeof(u), r, "/big-chunked");
+	req.max_response = 4096;
+	assert_int_equal(kpi__http_do(&resp, &req, &err), KPI_EDATA);
+	assert_string_equal(err.message, "the big peer: malformed answer: larger than 4096 bytes");
+	assert_true(resp.body.len <= 4096);
+	kpi__http_resp_release(&resp);
+	/* under the cap, the same stream is an answer */
+	req.max_response = 8000;
+	assert_int_equal(kpi__http_do(&resp, &req, &err), 0);
+	assert_int_equal(resp.body.len, 8000);
 	kpi__http_resp_release(&resp);
 }
 

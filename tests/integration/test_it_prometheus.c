@@ -774,10 +774,17 @@ static void test_prom__malformed_answers_fail_with_exit_8(void **state)
 		  "the value 'NaN' of {service=\"a\"} is not a finite number" },
 		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
 		  "\"value\":[1794178800,\"-3\"]}]}}",
-		  "a negative count (-3) for service=a" },
+		  "malformed answer: the sample of service=a at 2026-11-08T23:00:00Z is -3: negative" },
 		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
 		  "\"value\":[1794000000,\"3\"]}]}}",
-		  "a sample at 1794000000.000, not at 1794178800" },
+		  "malformed answer: the sample of service=a at 2026-11-06T21:20:00Z (value 3), not at the time asked" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
+		  "\"value\":[1e300,\"3\"]}]}}",
+		  "malformed answer: the sample of service=a at 1e+300 (value 3), not at the time asked" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"service\":\"a\"},"
+		  "\"value\":[1794178800,\"1e308\"]}]}}",
+		  "malformed answer: the sample of service=a at 2026-11-08T23:00:00Z is 1e+308: above 1e+15, more than a week "
+		  "can hold" },
 	};
 	const char *cfg = responder_config();
 	(void)state;
@@ -800,6 +807,44 @@ static void test_prom__malformed_answers_fail_with_exit_8(void **state)
 		assert_int_equal(it_responder_count(resp), 1); /* not retried */
 		it_run_free(&r);
 	}
+	/* more errors than requests: the numerator above its denominator */
+	{
+		char scr[4096];
+		it_run_result r;
+		snprintf(scr, sizeof(scr),
+		         "{\"rules\": [{\"match\": {\"body\": \"%s\"}, \"responses\": [{\"body\": %s}]}],"
+		         " \"default\": {\"body\": %s}}",
+		         NUMERATOR_BODY, answer("", "20", "90"), answer("", "8000", "60"));
+		script(scr);
+		query(&r, "api_error_rate_pct", "2026-W45", "1", cfg, now_env);
+		if (r.status != 8)
+			fail_msg("numerator above denominator: exit %d: %s", r.status, r.err);
+		assert_contains(r.err, "kpi: KPI api_error_rate_pct: the week 2026-11-01T23:00:00Z..2026-11-08T23:00:00Z, "
+		                       "service=search: malformed Prometheus answer: the numerator query of ");
+		assert_contains(r.err, "gives 90, more than the 60 of the denominator query");
+		assert_string_equal(r.out, "");
+		it_run_free(&r);
+	}
+	/* an answer above the size cap: at once, whether announced or not */
+	{
+		const char *env[] = { "KPI_NOW=" NOW, "KPI_PROM_MAX_RESPONSE_BYTES=65536", NULL };
+		it_run_result r;
+		script("{\"default\": {\"body\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\", \"repeat\": 6553600}}");
+		query(&r, "api_error_rate_pct", "2026-W45", "1", cfg, now_env);
+		assert_int_equal(r.status, 8);
+		assert_contains(r.err, "malformed answer: larger than 16777216 bytes (the cap: prometheus.max_response_bytes or "
+		                       "KPI_PROM_MAX_RESPONSE_BYTES)");
+		assert_int_equal(it_responder_count(resp), 1);
+		assert_true(r.seconds < 5);
+		it_run_free(&r);
+		script("{\"default\": {\"body\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\", \"repeat\": 6553600, \"chunked\": true}}");
+		query(&r, "api_error_rate_pct", "2026-W45", "1", cfg, env);
+		assert_int_equal(r.status, 8);
+		assert_contains(r.err, "malformed answer: larger than 65536 bytes");
+		assert_int_equal(it_responder_count(resp), 1);
+		assert_true(r.seconds < 5);
+		it_run_free(&r);
+	}
 	/* a series without the named label breaks the contract (exit 6) */
 	script("{\"default\": {\"body\": \"{\\\"status\\\":\\\"success\\\",\\\"data\\\":{\\\"resultType\\\":\\\"vector\\\","
 	       "\\\"result\\\":[{\\\"metric\\\":{\\\"job\\\":\\\"api\\\"},\\\"value\\\":[1794178800,\\\"1\\\"]}]}}\"}}");
@@ -820,6 +865,59 @@ static void test_prom__malformed_answers_fail_with_exit_8(void **state)
 		assert_contains(r.err, "Prometheus answered status \"error\": internal: storage broke");
 		it_run_free(&r);
 	}
+}
+
+/* kpi pack and kpi publish refuse a malformed answer as kpi query does:
+ * exit 8, no pack, no value published (the textfile says the run failed). */
+static void test_prom__pack_and_publish_refuse_a_malformed_answer(void **state)
+{
+	const char *cfg = responder_config();
+	char cat[160], catenv[200], prom[160], out[160], pdf[200], scr[4096];
+	const char *env[] = { "KPI_NOW=" NOW, catenv, NULL };
+	const char *publish[] = { "kpi", "publish", "--week", "2026-W45", "--prom-textfile", prom, "--config", cfg, NULL };
+	const char *pack[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "1", "--out", out, "--config", cfg, NULL };
+	json_t *doc, *keep = json_array(), *k;
+	struct stat st;
+	it_run_result r;
+	char *text;
+	size_t i;
+	(void)state;
+	/* a catalogue of the two API KPIs alone: no database needed */
+	doc = json_load_file(KPI_SOURCE_DIR "/templates/catalog.json", 0, NULL);
+	assert_non_null(doc);
+	json_array_foreach(json_object_get(doc, "kpis"), i, k)
+		if (strncmp(json_string_value(json_object_get(k, "id")), "api_", 4) == 0)
+			json_array_append(keep, k);
+	json_object_set_new(doc, "kpis", keep);
+	snprintf(cat, sizeof(cat), "%s/catalog-api.json", dir);
+	assert_int_equal(json_dump_file(doc, cat, JSON_INDENT(1)), 0);
+	json_decref(doc);
+	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
+	snprintf(prom, sizeof(prom), "%s/refused.prom", dir);
+	snprintf(out, sizeof(out), "%s/refused-pack", dir);
+	/* search: 90 errors in 60 requests */
+	snprintf(scr, sizeof(scr),
+	         "{\"rules\": [{\"match\": {\"body\": \"%s\"}, \"responses\": [{\"body\": %s}]}],"
+	         " \"default\": {\"body\": %s}}",
+	         NUMERATOR_BODY, answer("", "20", "90"), answer("", "8000", "60"));
+	script(scr);
+	it_run(&r, publish, env, 120);
+	if (r.status != 8)
+		fail_msg("kpi publish exited %d: %s", r.status, r.err);
+	assert_contains(r.err, "malformed Prometheus answer: the numerator query of ");
+	it_run_free(&r);
+	text = slurp_file(prom);
+	assert_not_contains(text, "kpi_api_error_ratio{");
+	assert_contains(text, "kpi_last_run_success 0\n");
+	free(text);
+	it_run(&r, pack, env, 120);
+	if (r.status != 8)
+		fail_msg("kpi pack exited %d: %s", r.status, r.err);
+	assert_contains(r.err, "malformed Prometheus answer: the numerator query of ");
+	assert_string_equal(r.out, "");
+	it_run_free(&r);
+	snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W45.pdf", out);
+	assert_true(stat(pdf, &st) != 0);
 }
 
 static void test_prom__timeouts_and_outages_until_the_deadline(void **state)
@@ -1077,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_prom__bad_promql_names_the_kpi_and_the_query_file),
 		cmocka_unit_test(test_prom__warnings_mark_the_week_incomplete),
 		cmocka_unit_test(test_prom__malformed_answers_fail_with_exit_8),
+		cmocka_unit_test(test_prom__pack_and_publish_refuse_a_malformed_answer),
 		cmocka_unit_test(test_prom__timeouts_and_outages_until_the_deadline),
 		cmocka_unit_test(test_prom__not_configured_without_a_url),
 		cmocka_unit_test(test_prom__alarm_rule_through_query_range),

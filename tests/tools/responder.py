@@ -21,7 +21,11 @@ fit): "method", "path" (exact), "path_prefix", "header" ({"name": "substring"}),
 "body" (text) or "body_file" (path), "delay" (seconds before answering),
 "hang" (true: never answer; the connection stays open until the client
 gives up), "truncate" (true: announce the full Content-Length, send half the
-body, close), "close" (true: close without any answer), "proxy" (a base
+body, close), "close" (true: close without any answer), "repeat" (N: the
+body N times over, streamed without holding it whole: a 200 MB answer from
+a 1 KB file), "chunked" (true: Transfer-Encoding chunked, no
+Content-Length, so the client cannot know the size before it reads),
+"proxy" (a base
 URL: forward the request there, method, path, headers and body unchanged,
 and answer with what it answers; to put recorded answers in front of a
 real peer such as moto_server).
@@ -136,6 +140,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(int(resp.get("status", 200)))
         for k, v in resp.get("headers", {}).items():
             self.send_header(k, v)
+        if resp.get("repeat") or resp.get("chunked"):
+            self.stream(out, int(resp.get("repeat", 1)), bool(resp.get("chunked")))
+            return
         self.send_header("Content-Length", str(len(out)))
         if resp.get("truncate"):
             self.send_header("Connection", "close")
@@ -146,6 +153,27 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.end_headers()
         self.wfile.write(out)
+
+    def stream(self, out, repeat, chunked):
+        """The body `repeat` times, in blocks of about 1 MiB; a client that
+        stops reading (a size cap) ends it quietly."""
+        per = max(1, (1 << 20) // max(1, len(out)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(out) * repeat))
+        self.end_headers()
+        try:
+            left = repeat
+            while left > 0:
+                block = out * min(per, left)
+                left -= min(per, left)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block) if chunked else block)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
 

@@ -15,9 +15,9 @@
 #define NOW (T0 + 7 * 86400)
 
 static kpi__cw_metric req = { KPI__CW_DENOMINATOR, (char *)"AWS/ApplicationELB", (char *)"RequestCount",
-	                      (char *)"Sum", true };
+	                      (char *)"Sum", true, KPI__BOUNDS_INIT };
 static kpi__cw_metric err5 = { KPI__CW_NUMERATOR, (char *)"AWS/ApplicationELB", (char *)"HTTPCode_Target_5XX_Count",
-	                       (char *)"Sum", true };
+	                       (char *)"Sum", true, KPI__BOUNDS_INIT };
 
 static void units_init(kpi__cw_unit *u, size_t n, int64_t t0, int64_t t1, int period)
 {
@@ -242,6 +242,15 @@ static void test_cw_response__pages_merge_and_partial_data(void **state)
 	assert_true(u[1].flags[1] & KPI__CW_PRESENT);
 	assert_false(u[1].flags[0] & KPI__CW_PRESENT);
 	assert_double_equal(u[1].values[1], 3);
+	/* results counted per unit across pages: q0 on both, q1 on the first */
+	assert_int_equal(u[0].results, 2);
+	assert_int_equal(u[1].results, 1);
+	units_release(u, 2);
+	/* a query no page answered: kpi__cw_run() sees results 0 and says so */
+	units_init(u, 2, T0, T0 + 4 * 3600, 3600);
+	assert_int_equal(apply_file(u, &call, "missing_result.json", &tok, &err), 0);
+	assert_int_equal(u[0].results, 1);
+	assert_int_equal(u[1].results, 0);
 	units_release(u, 2);
 	/* PartialData on the last page stays */
 	units_init(u, 2, T0, T0 + 4 * 3600, 3600);
@@ -280,6 +289,110 @@ static void test_cw_response__malformed_answers_name_the_kpi(void **state)
 		assert_null(tok);
 		units_release(u, 1);
 	}
+}
+
+/* One answer for the two units of `call` (q0 RequestCount, q1 5xx) over
+ * [T0, T0 + 4 h) hourly: `q0` and `q1` are the inside of each result,
+ * after its Id. */
+static int apply_two(const char *q0, const char *q1, kpi_error *err)
+{
+	kpi__cw_unit u[2];
+	size_t idx[2] = { 0, 1 };
+	kpi__cw_call call = { T0, T0 + 4 * 3600, idx, 2 };
+	char body[1024], *tok = NULL;
+	int rc;
+	units_init(u, 2, T0, T0 + 4 * 3600, 3600);
+	snprintf(body, sizeof(body), "{\"MetricDataResults\": [{\"Id\": \"q0\", %s}%s%s]}", q0, q1 ? ", " : "",
+	         q1 ? q1 : "");
+	rc = kpi__cw_response_apply(u, &call, body, strlen(body), &tok, err);
+	free(tok);
+	units_release(u, 2);
+	return rc;
+}
+
+static void test_cw_response__impossible_datapoints_are_malformed(void **state)
+{
+	static const struct {
+		const char *q0, *q1, *msg;
+	} cases[] = {
+		{ "\"Timestamps\": [1793577600], \"Values\": [-1]", NULL,
+		  "RequestCount (AWS/ApplicationELB, Sum, LoadBalancer=app/web/1): the datapoint at 2026-11-02T00:00:00Z is "
+		  "-1: negative" },
+		{ "\"Timestamps\": [1793577600], \"Values\": [1e308]", NULL,
+		  "the datapoint at 2026-11-02T00:00:00Z is 1e+308: above 1e+15, more than a week can hold" },
+		{ "\"Timestamps\": [1e300], \"Values\": [1]", NULL,
+		  "a datapoint at 1e+300 (value 1): not a whole second of a time kpi can represent" },
+		{ "\"Timestamps\": [-1e300], \"Values\": [1]", NULL, "a datapoint at -1e+300 (value 1): not a whole second" },
+		{ "\"Timestamps\": [9.3e18], \"Values\": [1]", NULL, "a datapoint at 9.3e+18 (value 1): not a whole second" },
+		{ "\"Timestamps\": [1793577600.25], \"Values\": [1]", NULL, "a datapoint at 1793577600.25 (value 1)" },
+		{ "\"Timestamps\": [1793563200], \"Values\": [1]", NULL,
+		  "a datapoint at 2026-11-01T20:00:00Z (value 1), outside the requested "
+		  "2026-11-02T00:00:00Z..2026-11-02T04:00:00Z" },
+		{ "\"Timestamps\": [1793592000], \"Values\": [1]", NULL, "outside the requested" },
+		{ "\"Timestamps\": [1793577660], \"Values\": [1]", NULL, "not at the start of a requested 3600-s period" },
+		{ "\"Timestamps\": [1793577600, 1793577600], \"Values\": [1, 2]", NULL,
+		  "two datapoints at 2026-11-02T00:00:00Z" },
+		{ "\"Timestamps\": [1793577600], \"Values\": [\"NaN\"]", NULL,
+		  "the datapoint at 2026-11-02T00:00:00Z has a value that is not a number" },
+		{ "\"Timestamps\": [\"2026-11-02\"], \"Values\": [1]", NULL, "a timestamp that is not a number" },
+		{ "\"Timestamps\": [], \"Values\": []", "{\"Id\": \"q0\", \"Timestamps\": [], \"Values\": []}",
+		  "RequestCount (AWS/ApplicationELB, Sum, LoadBalancer=app/web/1): two results for its query q0 in one answer" },
+		{ "\"Timestamps\": [], \"Values\": []", "{\"Id\": \"q2\", \"Timestamps\": [], \"Values\": []}",
+		  "a result for query 'q2', which was not asked" },
+		{ "\"Timestamps\": [], \"Values\": []", "{\"Id\": \"q1\", \"Timestamps\": [1793577600], \"Values\": [-3]}",
+		  "HTTPCode_Target_5XX_Count (AWS/ApplicationELB, Sum, LoadBalancer=app/web/1): the datapoint at "
+		  "2026-11-02T00:00:00Z is -3: negative" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kpi_error err = KPI_ERROR_INIT;
+		if (apply_two(cases[i].q0, cases[i].q1, &err) != KPI_EDATA || !strstr(err.message, cases[i].msg))
+			fail_msg("case %zu: %s", i, err.message);
+		assert_contains(err.message, "KPI api_error_rate_pct: malformed CloudWatch GetMetricData answer: ");
+	}
+	/* the edges that are fine: 0, the bound itself, the last period */
+	{
+		kpi_error err = KPI_ERROR_INIT;
+		assert_int_equal(apply_two("\"Timestamps\": [1793577600, 1793588400], \"Values\": [0, 1e15]",
+		                           "{\"Id\": \"q1\", \"Timestamps\": [], \"Values\": []}", &err),
+		                 0);
+	}
+}
+
+static void test_cw_answer__bounds_seconds_and_times(void **state)
+{
+	kpi__bounds dflt = KPI__BOUNDS_INIT, open = { -INFINITY, INFINITY };
+	char buf[96];
+	int64_t s = 7;
+	(void)state;
+	assert_null(kpi__bounds_check(&dflt, 0, buf, sizeof(buf)));
+	assert_null(kpi__bounds_check(&dflt, 1e15, buf, sizeof(buf)));
+	assert_string_equal(kpi__bounds_check(&dflt, -0.5, buf, sizeof(buf)), "negative");
+	assert_string_equal(kpi__bounds_check(&dflt, 1.5e15, buf, sizeof(buf)), "above 1e+15, more than a week can hold");
+	assert_string_equal(kpi__bounds_check(&dflt, NAN, buf, sizeof(buf)), "not a finite number");
+	assert_string_equal(kpi__bounds_check(&open, INFINITY, buf, sizeof(buf)), "not a finite number");
+	assert_null(kpi__bounds_check(&open, -1e300, buf, sizeof(buf)));
+	/* only whole seconds well inside int64 are converted */
+	assert_false(kpi__answer_seconds(&s, 1e300));
+	assert_false(kpi__answer_seconds(&s, -1e300));
+	assert_false(kpi__answer_seconds(&s, 9.3e18));
+	assert_false(kpi__answer_seconds(&s, 4611686018427387904.0));
+	assert_false(kpi__answer_seconds(&s, NAN));
+	assert_false(kpi__answer_seconds(&s, INFINITY));
+	assert_false(kpi__answer_seconds(&s, 0.5));
+	assert_int_equal(s, 7);
+	assert_true(kpi__answer_seconds(&s, -86400));
+	assert_int_equal(s, -86400);
+	assert_true(kpi__answer_seconds(&s, 4611686018427387904.0 - 1024));
+	assert_string_equal(kpi__answer_time(buf, sizeof(buf), 1793577600), "2026-11-02T00:00:00Z");
+	assert_string_equal(kpi__answer_time(buf, sizeof(buf), 1e300), "1e+300");
+	assert_string_equal(kpi__answer_time(buf, sizeof(buf), 1e17), "1e+17");
+	assert_string_equal(kpi__answer_time(buf, sizeof(buf), 1.5), "1.5");
+	/* a numerator above its denominator, beyond rounding */
+	assert_false(kpi__answer_ratio_exceeds(3, 3));
+	assert_false(kpi__answer_ratio_exceeds(0.1 + 0.2, 0.3));
+	assert_true(kpi__answer_ratio_exceeds(4, 3));
+	assert_true(kpi__answer_ratio_exceeds(1, 0));
 }
 
 /* ---- query files and settings ---- */
@@ -353,6 +466,15 @@ static void test_cw_spec__bad_query_files(void **state)
 		  "stat must be" },
 		{ "{\"dimension\": \"X\", \"values_from\": \"queues\", \"value\": \"max\", \"extra\": 1, \"metrics\": []}",
 		  "unknown key 'extra'" },
+		{ "{\"dimension\": \"X\", \"values_from\": \"queues\", \"value\": \"max\", \"metrics\": [{\"namespace\": \"N\", "
+		  "\"metric\": \"M\", \"stat\": \"Maximum\", \"bounds\": [1]}]}",
+		  "bounds must be [min, max]" },
+		{ "{\"dimension\": \"X\", \"values_from\": \"queues\", \"value\": \"max\", \"metrics\": [{\"namespace\": \"N\", "
+		  "\"metric\": \"M\", \"stat\": \"Maximum\", \"bounds\": [2, 1]}]}",
+		  "min is above max" },
+		{ "{\"dimension\": \"X\", \"values_from\": \"queues\", \"value\": \"max\", \"metrics\": [{\"namespace\": \"N\", "
+		  "\"metric\": \"M\", \"stat\": \"Maximum\", \"bounds\": [\"low\", null]}]}",
+		  "a bound must be a number or null" },
 	};
 	kpi_config *cfg = config();
 	kpi_label_def lab = { (char *)"queue", NULL, 0 };
@@ -409,6 +531,7 @@ static void test_cw_settings__environment_overrides_and_queue_lists(void **state
 	assert_string_equal(s.queues[0], "exports");
 	assert_string_equal(s.queues[1], "previews");
 	assert_double_equal(s.retry.deadline_s, 2.5);
+	assert_int_equal(s.retry.max_response, (size_t)64 << 20); /* the default cap */
 	kpi__cw_settings_release(&s);
 	setenv("KPI_CW_QUEUES", "a,b,a", 1);
 	assert_int_equal(kpi__cw_settings_load(&s, cfg, &err), 0); /* a copy: later changes do not count */
@@ -420,10 +543,21 @@ static void test_cw_settings__environment_overrides_and_queue_lists(void **state
 	setenv("KPI_CW_DEADLINE_SECONDS", "soon", 1);
 	assert_int_equal(load_checked(&cfg, NULL, &err), KPI_ECONFIG);
 	assert_contains(err.message, "KPI_CW_DEADLINE_SECONDS");
+	/* the answer size cap */
+	setenv("KPI_CW_DEADLINE_SECONDS", "2.5", 1);
+	setenv("KPI_CW_MAX_RESPONSE_BYTES", "1048576", 1);
+	cfg = config();
+	assert_int_equal(kpi__cw_settings_load(&s, cfg, &err), 0);
+	assert_int_equal(s.retry.max_response, 1048576);
+	kpi__cw_settings_release(&s);
+	kpi_config_free(cfg);
+	setenv("KPI_CW_MAX_RESPONSE_BYTES", "12", 1);
+	assert_int_equal(load_checked(&cfg, NULL, &err), KPI_ECONFIG);
+	assert_contains(err.message, "KPI_CW_MAX_RESPONSE_BYTES");
+	unsetenv("KPI_CW_MAX_RESPONSE_BYTES");
 	unsetenv("KPI_CW_LOAD_BALANCER");
 	unsetenv("KPI_CW_QUEUES");
 	unsetenv("KPI_CW_DEADLINE_SECONDS");
-	kpi_config_free(cfg);
 }
 
 static void test_cw_settings__config_file_positions(void **state)
@@ -465,6 +599,8 @@ int main(void)
 		cmocka_unit_test(test_cw_request_body__json_shape_and_next_token),
 		cmocka_unit_test(test_cw_response__pages_merge_and_partial_data),
 		cmocka_unit_test(test_cw_response__malformed_answers_name_the_kpi),
+		cmocka_unit_test(test_cw_response__impossible_datapoints_are_malformed),
+		cmocka_unit_test(test_cw_answer__bounds_seconds_and_times),
 		cmocka_unit_test(test_cw_spec__shipped_query_files_load),
 		cmocka_unit_test(test_cw_spec__bad_query_files),
 		cmocka_unit_test(test_cw_settings__environment_overrides_and_queue_lists),

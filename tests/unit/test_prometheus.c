@@ -232,6 +232,81 @@ static void test_prom_answer__malformed(void **state)
 	}
 }
 
+/* ---- samples checked before use ---- */
+
+static void test_prom_series_check__times_and_values(void **state)
+{
+	static const struct {
+		double t, v;
+		int step;
+		const char *msg; /* NULL: fine */
+	} cases[] = {
+		{ 1794178800, 3, 0, NULL },
+		{ 1794178800.0004, 3, 0, NULL },
+		{ 1794178800, 0, 0, NULL },
+		{ 1794178800, 1e15, 0, NULL },
+		{ 1794178800, -3, 0, "the sample of service=a at 2026-11-08T23:00:00Z is -3: negative" },
+		{ 1794178800, 1e308, 0, "is 1e+308: above 1e+15, more than a week can hold" },
+		{ 1794000000, 3, 0, "the sample of service=a at 2026-11-06T21:20:00Z (value 3), not at the time asked" },
+		{ 1e300, 3, 0, "the sample of service=a at 1e+300 (value 3), not at the time asked" },
+		{ -1e300, 3, 0, "at -1e+300 (value 3), not at the time asked" },
+		{ 1794178800 + 120, 3, 60, NULL },
+		{ 1794178800 + 90, 3, 60, "at 2026-11-08T23:01:30Z (value 3), not at the end of a requested 60-s period" },
+		{ 1794178800 + 3600, 3, 60, "not at the end of a requested 60-s period" },
+		{ 1e300, 3, 60, "at 1e+300 (value 3), not at the end of a requested 60-s period" },
+	};
+	kpi_label_def lab = { (char *)"service", NULL, 0 };
+	char *labels[] = { (char *)"a" };
+	kpi_def d;
+	kpi__prom_spec sp;
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	memset(&sp, 0, sizeof(sp));
+	d.id = (char *)"t";
+	d.labels = &lab;
+	d.nlabels = 1;
+	sp.def = &d;
+	sp.bounds = (kpi__bounds)KPI__BOUNDS_INIT;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double t = cases[i].t, v = cases[i].v;
+		kpi__prom_series se = { labels, &t, &v, 1 };
+		kpi_error err = KPI_ERROR_INIT;
+		int rc = kpi__prom_series_check(&se, &sp, 1794178800, 1794178800 + 600, cases[i].step, "KPI t: the query",
+		                                 "http://prom:9090", &err);
+		if (!cases[i].msg) {
+			if (rc)
+				fail_msg("case %zu: %s", i, err.message);
+			continue;
+		}
+		if (rc != KPI_EDATA || !strstr(err.message, cases[i].msg))
+			fail_msg("case %zu: rc %d: %s", i, rc, err.message);
+		assert_contains(err.message, "KPI t: the query: Prometheus (http://prom:9090): malformed answer: ");
+	}
+	{
+		/* a range: in order, once per step */
+		double t[3] = { 1794178800 + 60, 1794178800 + 60, 1794178800 + 180 }, v[3] = { 1, 2, 3 };
+		kpi__prom_series se = { labels, t, v, 3 };
+		kpi_error err = KPI_ERROR_INIT;
+		assert_int_equal(kpi__prom_series_check(&se, &sp, 1794178800, 1794178800 + 600, 60, "q", "u", &err),
+		                 KPI_EDATA);
+		assert_contains(err.message, "the samples of service=a repeat or go back in time at 2026-11-08T23:01:00Z");
+		t[1] = 1794178800 + 120;
+		assert_int_equal(kpi__prom_series_check(&se, &sp, 1794178800, 1794178800 + 600, 60, "q", "u", &err), 0);
+	}
+	{
+		/* a query file's bounds: a gauge that may go below zero */
+		double t = 1794178800, v = -40;
+		kpi__prom_series se = { labels, &t, &v, 1 };
+		kpi_error err = KPI_ERROR_INIT;
+		sp.bounds.lo = -273.15;
+		sp.bounds.hi = INFINITY;
+		assert_int_equal(kpi__prom_series_check(&se, &sp, 1794178800, 1794178800, 0, "q", "u", &err), 0);
+		v = -300;
+		assert_int_equal(kpi__prom_series_check(&se, &sp, 1794178800, 1794178800, 0, "q", "u", &err), KPI_EDATA);
+		assert_contains(err.message, "is -300: below the query file's bound -273.15");
+	}
+}
+
 static void test_prom_error_text(void **state)
 {
 	char buf[128];
@@ -354,6 +429,11 @@ static void test_prom_spec__bad_query_files(void **state)
 		  "\"0\"}",
 		  "\"0\"", "absent_numerator must be" },
 		{ "{\"labels\": {\"service\": \"service\"}, \"value\": \"x\", \"step\": \"1m\"}", "\"1m\"", "unknown key 'step'" },
+		{ "{\"labels\": {\"service\": \"service\"}, \"value\": \"x\", \"bounds\": 5}", "5}", "bounds must be [min, max]" },
+		{ "{\"labels\": {\"service\": \"service\"}, \"value\": \"x\", \"bounds\": [3, -3]}", "[3, -3]",
+		  "min is above max" },
+		{ "{\"labels\": {\"service\": \"service\"}, \"value\": \"x\", \"bounds\": [null, \"big\"]}", "\"big\"",
+		  "a bound must be a number or null" },
 	};
 	kpi_config *cfg = NULL;
 	kpi_label_def lab = { (char *)"service", NULL, 0 };
@@ -579,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_prom_answer__matrix_and_warnings),
 		cmocka_unit_test(test_prom_answer__no_labels),
 		cmocka_unit_test(test_prom_answer__malformed),
+		cmocka_unit_test(test_prom_series_check__times_and_values),
 		cmocka_unit_test(test_prom_error_text),
 		cmocka_unit_test(test_prom_spec__shipped_variants_load),
 		cmocka_unit_test(test_prom_spec__bad_query_files),

@@ -951,6 +951,25 @@ static void test_time_format__iso_utc_with_z(void **state)
 	                    "2024-02-29T23:59:58Z");
 }
 
+static void test_time_format__extreme_instants_stay_defined(void **state)
+{
+	/* An answer's time never reaches here unchecked (sources/answer.h), but
+	 * the conversions themselves must not overflow for any int64. */
+	static const int64_t ts[] = { INT64_MAX, INT64_MIN, INT64_MAX - 86399, INT64_MIN + 1, (int64_t)1 << 62,
+		                      -((int64_t)1 << 62) };
+	char buf[64];
+	kpi_week w;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		assert_non_null(kpi_time_format(buf, sizeof(buf), ts[i]));
+		assert_non_null(kpi_time_format_local(buf, sizeof(buf), ts[i], "Europe/Berlin"));
+		assert_non_null(kpi_time_format_date(buf, sizeof(buf), ts[i], "America/New_York"));
+		assert_int_equal(kpi_week_of(&w, ts[i], "Europe/Berlin", &err), 0);
+		assert_int_equal(kpi_week_of(&w, ts[i], "UTC", &err), 0);
+	}
+}
+
 static void test_time_format__round_trips_through_parse(void **state)
 {
 	char buf[32];
@@ -1032,6 +1051,7 @@ int main(void)
 		cmocka_unit_test(test_time_parse__rejects_out_of_range_offset),
 		cmocka_unit_test(test_time_parse__rejects_dangling_colon_and_empty_fraction),
 		cmocka_unit_test(test_time_format__iso_utc_with_z),
+		cmocka_unit_test(test_time_format__extreme_instants_stay_defined),
 		cmocka_unit_test(test_time_format__round_trips_through_parse),
 		cmocka_unit_test(test_time_format_date__uses_zone_calendar),
 	};

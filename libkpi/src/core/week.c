@@ -392,15 +392,26 @@ static int64_t zone_find(const zone *z, int64_t t, int32_t *offset, const char *
 	return g == z->tail ? ((int64_t)1 << 32) + i : i;
 }
 
+/* a / b rounded down (b > 0), for every a: no negation, no overflow. */
 static int64_t floor_div(int64_t a, int64_t b)
 {
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
+	int64_t q = a / b;
+	return a % b < 0 ? q - 1 : q;
+}
+
+/* An instant kept within +-2^62 s, so adding a zone offset cannot overflow
+ * (times outside that range are not dates anyone can mean). */
+static int64_t clamp_time(int64_t t)
+{
+	const int64_t lim = (int64_t)1 << 62;
+	return t > lim ? lim : t < -lim ? -lim : t;
 }
 
 /* Local day number of instant t. */
 static int64_t local_day(const zone *z, int64_t t)
 {
 	int32_t off;
+	t = clamp_time(t);
 	zone_find(z, t, &off, NULL);
 	return floor_div(t + off, 86400);
 }
@@ -473,7 +484,7 @@ int kpi_week_of(kpi_week *out, int64_t t, const char *tz, kpi_error *err)
 char *kpi_time_format(char *buf, size_t size, int64_t t)
 {
 	int64_t days = floor_div(t, 86400);
-	int64_t secs = t - days * 86400;
+	int64_t secs = t % 86400 < 0 ? t % 86400 + 86400 : t % 86400;
 	int y;
 	unsigned m, d;
 
@@ -582,6 +593,7 @@ char *kpi_time_format_local(char *buf, size_t size, int64_t t, const char *tz)
 	unsigned m, d;
 
 	zone_open_or_utc(&z, tz);
+	t = clamp_time(t);
 	zone_find(&z, t, &off, &abbrev);
 	local = t + off;
 	days = floor_div(local, 86400);

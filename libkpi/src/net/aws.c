@@ -501,6 +501,7 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 		req.sigv4 = aws->sigv4;
 		req.aws_access_key = aws->access_key;
 		req.aws_secret_key = aws->secret_key;
+		req.max_response = r->max_response;
 		kpi_error_clear(&last);
 		if (stats) {
 			stats->requests++;
@@ -508,7 +509,7 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 				stats->retries++;
 		}
 		rc = kpi__http_do(resp, &req, &last);
-		if (rc == KPI_ENOMEM) {
+		if (rc == KPI_ENOMEM || rc == KPI_EDATA) { /* an answer over the cap would only come again */
 			*err = last;
 			goto done;
 		}

@@ -85,9 +85,10 @@ typedef struct kpi__aws_retry {
 	double base_s;       /* backoff base (docs/requirements.md, operational standards); default 0.5 */
 	double max_s;        /* backoff cap before jitter; default 10 */
 	long timeout_ms;     /* one attempt; default 30000, never past the deadline */
+	size_t max_response; /* largest answer accepted, bytes; 0 = KPI__HTTP_MAX_RESPONSE */
 } kpi__aws_retry;
 
-#define KPI__AWS_RETRY_INIT { 60.0, 0.5, 10.0, 30000 }
+#define KPI__AWS_RETRY_INIT { 60.0, 0.5, 10.0, 30000, 0 }
 
 /* What happened during a call (for logs, benchmarks and tests). */
 typedef struct kpi__aws_stats {
@@ -119,6 +120,7 @@ bool kpi__aws_code_auth(const char *code);
  *   KPI__HTTP_RESP_INIT; the caller releases it); KPI_EAUTH (403 or an auth
  *   code: at once, naming the credential source); KPI_ESOURCE (another 4xx,
  *   naming the AWS code and message; transport faults after the deadline);
+ *   KPI_EDATA (an answer larger than `retry->max_response`: at once);
  *   KPI_ETIMEOUT (the deadline expired while retrying); KPI_ENOMEM.
  * `stats` may be NULL; it is added to, not reset.
  */

@@ -59,7 +59,7 @@ int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err)
 	const char *what = req->what ? req->what : "HTTP request";
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 30000;
 	long ctimeout = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : (timeout < 10000 ? timeout : 10000);
-	sink body = { &resp->body, req->max_response ? req->max_response : (size_t)64 << 20, false, false };
+	sink body = { &resp->body, req->max_response ? req->max_response : KPI__HTTP_MAX_RESPONSE, false, false };
 	CURLcode cc;
 	int rc = 0;
 
@@ -87,6 +87,8 @@ int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	/* An announced Content-Length above the cap stops before any byte is read. */
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body.max);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->headers);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "kpi/" KPI_VERSION_STRING);
@@ -113,8 +115,9 @@ int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err)
 	if (cc == CURLE_OK) {
 		if (kpi_buf_puts(&resp->body, "") || kpi_buf_puts(&resp->headers, ""))
 			rc = kpi_error_set(err, KPI_ENOMEM, "%s: out of memory", what);
-	} else if (cc == CURLE_WRITE_ERROR && body.overflow) {
-		rc = kpi_error_set(err, KPI_ESOURCE, "%s: response larger than %zu bytes", what, body.max);
+	} else if ((cc == CURLE_WRITE_ERROR && body.overflow) || cc == CURLE_FILESIZE_EXCEEDED) {
+		/* Its own code: asking again would only bring the same answer. */
+		rc = kpi_error_set(err, KPI_EDATA, "%s: malformed answer: larger than %zu bytes", what, body.max);
 	} else if (body.oom) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "%s: out of memory", what);
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {

@@ -24,7 +24,7 @@ typedef struct kpi__http_req {
 	const char *sigv4;
 	const char *aws_access_key;
 	const char *aws_secret_key;
-	size_t max_response;              /* 0 = 64 MiB; a larger body is an error */
+	size_t max_response;              /* 0 = KPI__HTTP_MAX_RESPONSE; a larger body is KPI_EDATA */
 } kpi__http_req;
 
 typedef struct kpi__http_resp {
@@ -36,11 +36,17 @@ typedef struct kpi__http_resp {
 
 #define KPI__HTTP_RESP_INIT { 0, KPI_BUF_INIT, KPI_BUF_INIT, 0 }
 
+/* The default cap on a response body: 64 MiB. */
+#define KPI__HTTP_MAX_RESPONSE ((size_t)64 << 20)
+
 /* Perform one request. Returns 0 when a complete HTTP response arrived,
  * whatever its status (the caller judges 4xx/5xx); KPI_ETIMEOUT when the
  * timeout expired; KPI_ESOURCE when the peer could not be reached, the
- * connection broke or the body was truncated; KPI_ENOMEM. `resp` must be
- * initialised with KPI__HTTP_RESP_INIT and released by the caller. */
+ * connection broke or the body was truncated; KPI_EDATA when the body is
+ * larger than `max_response` (the transfer stops there; the answer is
+ * malformed and asking again would not help: not worth a retry); KPI_ENOMEM.
+ * `resp` must be initialised with KPI__HTTP_RESP_INIT and released by the
+ * caller. */
 int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err);
 
 /* The value of response header `name` (case-insensitive) copied into buf,

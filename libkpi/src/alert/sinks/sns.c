@@ -166,9 +166,12 @@ static void deliver(kpi__send_result *res, const kpi__sink *sink, const json_t *
 		else
 			snprintf(res->detail, sizeof(res->detail), "HTTP %ld", resp.status);
 	} else {
-		/* throttling, 5xx and transport faults end as KPI_ETIMEOUT here;
-		 * auth failures and other 4xx are not worth repeating */
-		res->outcome = rc == KPI_ETIMEOUT || rc == KPI_ENOMEM ? KPI__DELIV_RETRY : KPI__DELIV_TERMINAL;
+		/* throttling, 5xx and transport faults end as KPI_ETIMEOUT here,
+		 * an answer above the size cap as KPI_EDATA (as before the cap had
+		 * its own code: tried again); auth failures and other 4xx are not
+		 * worth repeating */
+		res->outcome = rc == KPI_ETIMEOUT || rc == KPI_ENOMEM || rc == KPI_EDATA ? KPI__DELIV_RETRY
+		                                                                         : KPI__DELIV_TERMINAL;
 		snprintf(res->detail, sizeof(res->detail), "%s%s", err.message,
 		         res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
 		kpi__scrub(res->detail, sizeof(res->detail), st->secrets);

@@ -5,6 +5,7 @@
 #define KPI_CW_H
 
 #include "net/aws.h"
+#include "sources/answer.h"
 #include "sources/source.h"
 
 /* The GetMetricData operation of AWS JSON 1.0 (X-Amz-Target). */
@@ -21,8 +22,8 @@ typedef struct kpi__cw_settings {
 	size_t nqueues;
 	char *region;            /* cloudwatch.region: used when the AWS chain has none */
 	kpi__aws_retry retry;    /* deadline_seconds, retry_base_seconds, retry_max_seconds,
-	                            request_timeout_seconds; KPI_CW_DEADLINE_SECONDS,
-	                            KPI_CW_RETRY_BASE_SECONDS */
+	                            request_timeout_seconds, max_response_bytes;
+	                            KPI_CW_DEADLINE_SECONDS, KPI_CW_RETRY_BASE_SECONDS, ... */
 } kpi__cw_settings;
 
 /* Read and check the settings (positions in the config file for errors).
@@ -46,6 +47,7 @@ typedef struct kpi__cw_metric {
 	char *name;
 	char *stat;
 	bool sparse;             /* emitted only when non-zero: a missing datapoint is no gap */
+	kpi__bounds bounds;      /* "bounds": the range of a datapoint (and of a week's sum) */
 } kpi__cw_metric;
 
 /* A query file of queries/cloudwatch/. */
@@ -80,6 +82,7 @@ typedef struct kpi__cw_unit {
 	size_t n;                       /* (t1 - t0) / period */
 	double *values;                 /* n */
 	unsigned char *flags;           /* n: KPI__CW_PRESENT | KPI__CW_PARTIAL */
+	size_t results;                 /* MetricDataResults received for it (pages included) */
 } kpi__cw_unit;
 
 #define KPI__CW_PRESENT 1
@@ -88,6 +91,11 @@ typedef struct kpi__cw_unit {
 int kpi__cw_unit_init(kpi__cw_unit *u, const char *kpi, const kpi__cw_metric *m, const char *dimension,
                       const char *dim_value, int64_t t0, int64_t t1, int period, kpi_error *err);
 void kpi__cw_unit_release(kpi__cw_unit *u);
+
+/* KPI_EDATA for what is wrong with unit u's part of an answer: "KPI k:
+ * malformed CloudWatch GetMetricData answer: RequestCount
+ * (AWS/ApplicationELB, Sum, LoadBalancer=app/web/1): <what>". */
+int kpi__cw_unit_bad(kpi_error *err, const kpi__cw_unit *u, const char *fmt, ...) KPI_PRINTF(3, 4);
 
 /* One GetMetricData call of a plan: a time range and the units it asks for
  * (each as query "q<i>", i its index in `units`). */
@@ -115,13 +123,22 @@ int kpi__cw_request_body(kpi_buf *out, const kpi__cw_call *call, const kpi__cw_u
                          const char *next_token, bool pretty, kpi_error *err);
 
 /* Apply one GetMetricData response body to the call's units. *next_token
- * gets the NextToken to follow (caller frees), or NULL at the end.
- * @return 0; KPI_EDATA for a malformed body or shape (naming the KPI);
+ * gets the NextToken to follow (caller frees), or NULL at the end. Every
+ * datapoint is checked before it is stored: its timestamp a whole second in
+ * the call's range on the unit's period grid, not seen before; its value
+ * within the metric's bounds (finite; by default not negative and at most
+ * KPI__ANSWER_MAX). Each result counts in its unit's `results`; a result
+ * for a query the call did not ask, or two for one query, is malformed.
+ * (A query of the call with no result on any page: kpi__cw_run() checks.)
+ * @return 0; KPI_EDATA for a malformed body, shape or datapoint (naming the
+ *         KPI, the metric and the first bad datapoint);
  *         KPI_ESOURCE for StatusCode InternalError, KPI_EAUTH for Forbidden. */
 int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const char *body, size_t len,
                            char **next_token, kpi_error *err);
 
-/* Run a plan: every call, NextToken to the end, with retries. */
+/* Run a plan: every call, NextToken to the end, with retries (an answer
+ * above retry->max_response is KPI_EDATA at once). Every query of a call
+ * must have had a result by its last page (KPI_EDATA naming it). */
 typedef struct kpi__cw_stats {
 	kpi__aws_stats aws;
 	int calls;         /* GetMetricData calls (pages included) */

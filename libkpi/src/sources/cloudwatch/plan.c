@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,11 +252,56 @@ static int bad_answer(kpi_error *err, const kpi__cw_call *call, const kpi__cw_un
 	return kpi_error_set(err, KPI_EDATA, "KPI %s: malformed CloudWatch GetMetricData answer: %s", kpis, what);
 }
 
+int kpi__cw_unit_bad(kpi_error *err, const kpi__cw_unit *u, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return kpi_error_set(err, KPI_EDATA, "KPI %s: malformed CloudWatch GetMetricData answer: %s (%s, %s, %s=%s): %s",
+	                     u->kpi, u->metric->name, u->metric->namespace_, u->metric->stat, u->dimension, u->dim_value,
+	                     what);
+}
+
+/* Check one datapoint of unit u's result in an answer to `call`, then store
+ * it. Times are checked as numbers before any conversion to seconds. */
+static int apply_point(kpi__cw_unit *u, const kpi__cw_call *call, const json_t *t, const json_t *v, kpi_error *err)
+{
+	double tv = json_number_value(t), vv = json_number_value(v);
+	char when[40], a[32], b[32], why[96];
+	int64_t at;
+	size_t slot;
+
+	if (!json_is_number(t))
+		return kpi__cw_unit_bad(err, u, "a timestamp that is not a number");
+	kpi__answer_time(when, sizeof(when), tv);
+	if (!json_is_number(v))
+		return kpi__cw_unit_bad(err, u, "the datapoint at %s has a value that is not a number", when);
+	if (!kpi__answer_seconds(&at, tv))
+		return kpi__cw_unit_bad(err, u, "a datapoint at %s (value %.15g): not a whole second of a time kpi can represent", when, vv);
+	if (at < call->t0 || at >= call->t1)
+		return kpi__cw_unit_bad(err, u, "a datapoint at %s (value %.15g), outside the requested %s..%s", when, vv,
+		                kpi_time_format(a, sizeof(a), call->t0), kpi_time_format(b, sizeof(b), call->t1));
+	if ((at - u->t0) % u->period != 0)
+		return kpi__cw_unit_bad(err, u, "a datapoint at %s (value %.15g), not at the start of a requested %d-s period", when,
+		                vv, u->period);
+	slot = (size_t)((at - u->t0) / u->period);
+	if (u->flags[slot] & KPI__CW_PRESENT)
+		return kpi__cw_unit_bad(err, u, "two datapoints at %s", when);
+	if (kpi__bounds_check(&u->metric->bounds, vv, why, sizeof(why)))
+		return kpi__cw_unit_bad(err, u, "the datapoint at %s is %.15g: %s", when, vv, why);
+	u->values[slot] = vv;
+	u->flags[slot] |= KPI__CW_PRESENT;
+	return 0;
+}
+
 int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const char *body, size_t len,
                            char **next_token, kpi_error *err)
 {
 	json_error_t je;
 	json_t *doc = json_loadb(body, len, 0, &je), *results, *r, *tok;
+	bool *seen = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -268,6 +314,10 @@ int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const 
 	results = json_object_get(doc, "MetricDataResults");
 	if (!json_is_object(doc) || !json_is_array(results)) {
 		rc = bad_answer(err, call, units, "no MetricDataResults array");
+		goto done;
+	}
+	if (!(seen = calloc(call->nunits + 1, sizeof(*seen)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
 	json_array_foreach(results, i, r) {
@@ -286,10 +336,18 @@ int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const 
 		}
 		q = strtoul(id + 1, &end, 10);
 		if (*end || q >= call->nunits) {
-			rc = bad_answer(err, call, units, "a result for a query that was not asked");
+			char what[96];
+			snprintf(what, sizeof(what), "a result for query '%.24s', which was not asked", id);
+			rc = bad_answer(err, call, units, what);
 			goto done;
 		}
 		u = &units[call->units[q]];
+		if (seen[q]) {
+			rc = kpi__cw_unit_bad(err, u, "two results for its query %s in one answer", id);
+			goto done;
+		}
+		seen[q] = true;
+		u->results++;
 		if (status && (strcmp(status, "InternalError") == 0 || strcmp(status, "Forbidden") == 0)) {
 			json_t *msgs = json_object_get(r, "Messages");
 			const char *m = json_string_value(json_object_get(json_array_get(msgs, 0), "Value"));
@@ -300,43 +358,19 @@ int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const 
 			goto done;
 		}
 		if (!json_is_array(ts) || !json_is_array(vs) || json_array_size(ts) != json_array_size(vs)) {
-			rc = kpi_error_set(err, KPI_EDATA,
-			                   "KPI %s: malformed CloudWatch GetMetricData answer: Timestamps and Values of %s/%s "
-			                   "do not pair up",
-			                   u->kpi, u->metric->namespace_, u->metric->name);
+			rc = kpi__cw_unit_bad(err, u, "its Timestamps and Values do not pair up");
 			goto done;
 		}
 		json_array_foreach(ts, k, t) {
-			json_t *v = json_array_get(vs, k);
-			double tv = json_number_value(t), vv = json_number_value(v);
-			int64_t at = (int64_t)llround(tv);
-			size_t slot;
-			if (!json_is_number(t) || !json_is_number(v) || !isfinite(vv) || !isfinite(tv)) {
-				rc = kpi_error_set(err, KPI_EDATA,
-				                   "KPI %s: malformed CloudWatch GetMetricData answer: a non-numeric "
-				                   "timestamp or value of %s/%s",
-				                   u->kpi, u->metric->namespace_, u->metric->name);
+			if ((rc = apply_point(u, call, t, json_array_get(vs, k), err)))
 				goto done;
-			}
-			if (at < call->t0 || at >= call->t1 || (at - u->t0) % u->period != 0) {
-				char when[32];
-				rc = kpi_error_set(err, KPI_EDATA,
-				                   "KPI %s: CloudWatch returned a %s/%s datapoint at %s, not at the start "
-				                   "of a requested %d-s period",
-				                   u->kpi, u->metric->namespace_, u->metric->name,
-				                   kpi_time_format(when, sizeof(when), at), u->period);
-				goto done;
-			}
-			slot = (size_t)((at - u->t0) / u->period);
-			u->values[slot] = vv;
-			u->flags[slot] |= KPI__CW_PRESENT;
 		}
 		if (status && strcmp(status, "PartialData") == 0) {
 			/* Marked now; cleared below if a NextToken brings the rest. */
 			for (int64_t p = call->t0; p < call->t1; p += u->period)
 				u->flags[(p - u->t0) / u->period] |= KPI__CW_PARTIAL;
 		} else if (status && strcmp(status, "Complete") != 0) {
-			rc = kpi_error_set(err, KPI_EDATA, "KPI %s: CloudWatch StatusCode '%s' is not one kpi knows", u->kpi,
+			rc = kpi_error_set(err, KPI_EDATA, "KPI %s: CloudWatch StatusCode '%.32s' is not one kpi knows", u->kpi,
 			                   status);
 			goto done;
 		}
@@ -351,6 +385,7 @@ int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const 
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	}
 done:
+	free(seen);
 	json_decref(doc);
 	return rc;
 }
@@ -378,6 +413,13 @@ int kpi__cw_run(kpi__cw_unit *units, size_t nunits, const kpi__aws *aws, const k
 	for (size_t c = 0; c < ncalls && rc == 0; c++) {
 		char *token = NULL, *prev = NULL, what[256], kpis[200];
 		int pages = 0;
+		size_t *before = calloc(calls[c].nunits + 1, sizeof(*before));
+		if (!before) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			break;
+		}
+		for (size_t i = 0; i < calls[c].nunits; i++)
+			before[i] = units[calls[c].units[i]].results;
 		call_kpis(kpis, sizeof(kpis), &calls[c], units);
 		snprintf(what, sizeof(what), "CloudWatch GetMetricData (KPI %s)", kpis);
 		do {
@@ -389,6 +431,13 @@ int kpi__cw_run(kpi__cw_unit *units, size_t nunits, const kpi__aws *aws, const k
 			if (!rc)
 				rc = kpi__aws_call(&resp, aws, "application/x-amz-json-1.0", GMD_TARGET, body.data, body.len,
 				                   what, retry, stats ? &stats->aws : NULL, err);
+			if (rc == KPI_EDATA) {
+				char big[160];
+				snprintf(big, sizeof(big),
+				         "larger than %zu bytes (the cap: cloudwatch.max_response_bytes or KPI_CW_MAX_RESPONSE_BYTES)",
+				         retry && retry->max_response ? retry->max_response : KPI__HTTP_MAX_RESPONSE);
+				rc = bad_answer(err, &calls[c], units, big);
+			}
 			free(prev);
 			prev = token;
 			token = NULL;
@@ -406,6 +455,15 @@ int kpi__cw_run(kpi__cw_unit *units, size_t nunits, const kpi__aws *aws, const k
 			if (!rc && token && pages >= 10000)
 				rc = kpi_error_set(err, KPI_EDATA, "%s: more than 10000 pages", what);
 		} while (!rc && token);
+		/* Every query asked must have had its result by the last page. */
+		for (size_t i = 0; i < calls[c].nunits && !rc; i++) {
+			const kpi__cw_unit *u = &units[calls[c].units[i]];
+			char a[32], b[32];
+			if (u->results == before[i])
+				rc = kpi__cw_unit_bad(err, u, "no result for its query q%zu of the request for %s..%s", i,
+				              kpi_time_format(a, sizeof(a), calls[c].t0), kpi_time_format(b, sizeof(b), calls[c].t1));
+		}
+		free(before);
 		free(token);
 		free(prev);
 	}

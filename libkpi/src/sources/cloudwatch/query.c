@@ -55,7 +55,7 @@ static int spec_string(const kpi__jsondoc *doc, const json_t *o, const char *key
 
 static int parse_metric(const kpi__jsondoc *doc, const json_t *o, kpi__cw_metric *m, kpi_error *err)
 {
-	static const char *const keys[] = { "role", "namespace", "metric", "stat", "sparse", NULL };
+	static const char *const keys[] = { "role", "namespace", "metric", "stat", "sparse", "bounds", NULL };
 	static const char *const stats[] = { "Sum", "Maximum", "Minimum", "Average", "SampleCount", NULL };
 	const char *role;
 	json_t *sp;
@@ -88,7 +88,7 @@ static int parse_metric(const kpi__jsondoc *doc, const json_t *o, kpi__cw_metric
 	if (sp && !json_is_boolean(sp))
 		return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "sparse must be true or false");
 	m->sparse = json_is_true(sp);
-	return 0;
+	return kpi__bounds_parse(&m->bounds, doc, json_object_get(o, "bounds"), err);
 }
 
 int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *def, kpi_error *err)

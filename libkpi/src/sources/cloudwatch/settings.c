@@ -55,11 +55,11 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 {
 	static const char *const keys[] = { "load_balancer", "queues", "region", "deadline_seconds",
 		                            "retry_base_seconds", "retry_max_seconds", "request_timeout_seconds",
-		                            NULL };
+		                            "max_response_bytes", NULL };
 	kpi__aws_retry dflt = KPI__AWS_RETRY_INIT;
 	const kpi__jsondoc *doc = cfg_doc(cfg);
 	const json_t *o = doc ? json_object_get(doc->root, "cloudwatch") : NULL;
-	double timeout = (double)dflt.timeout_ms / 1000.0;
+	double timeout = (double)dflt.timeout_ms / 1000.0, maxresp = (double)KPI__HTTP_MAX_RESPONSE;
 	const char *v;
 	int rc = 0;
 
@@ -129,9 +129,12 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 	    (rc = kpi__config_number(cfg, "cloudwatch", "retry_max_seconds", "KPI_CW_RETRY_MAX_SECONDS", 0.001, 3600,
 	                             "seconds", &out->retry.max_s, err)) ||
 	    (rc = kpi__config_number(cfg, "cloudwatch", "request_timeout_seconds", "KPI_CW_REQUEST_TIMEOUT_SECONDS", 0.1,
-	                             600, "seconds", &timeout, err)))
+	                             600, "seconds", &timeout, err)) ||
+	    (rc = kpi__config_number(cfg, "cloudwatch", "max_response_bytes", "KPI_CW_MAX_RESPONSE_BYTES", 1024,
+	                             1073741824.0, "bytes", &maxresp, err)))
 		goto fail;
 	out->retry.timeout_ms = (long)(timeout * 1000.0);
+	out->retry.max_response = (size_t)maxresp;
 	return 0;
 fail:
 	kpi__cw_settings_release(out);

@@ -216,11 +216,61 @@ static void fold(week_acc *a, const kpi__cw_unit *u, int64_t s, int64_t e, int64
 		a->any = true;
 	}
 }
+/* A week's sum of a count (a ratio's part, a "sum" KPI) within the metric's
+ * bounds: KPI_EDATA naming the datapoint where the running sum leaves them. */
+static int check_week_sum(const kpi__cw_unit *u, int64_t s, int64_t e, kpi_error *err)
+{
+	double sum = 0;
+	char a[32], b[32], when[32], why[96];
+	for (int64_t t = s; t < e; t += u->period) {
+		size_t k;
+		if (t < u->t0 || t >= u->t1 || !(u->flags[(t - u->t0) / u->period] & KPI__CW_PRESENT))
+			continue;
+		k = (size_t)((t - u->t0) / u->period);
+		sum += u->values[k];
+		if (kpi__bounds_check(&u->metric->bounds, sum, why, sizeof(why)))
+			return kpi__cw_unit_bad(err, u, "the week %s..%s adds up to %.15g by its datapoint at %s (%.15g): %s",
+			                        kpi_time_format(a, sizeof(a), s), kpi_time_format(b, sizeof(b), e), sum,
+			                        kpi_time_format(when, sizeof(when), t), u->values[k], why);
+	}
+	return 0;
+}
+
+/* A week's numerator above its denominator (5xx answers above requests):
+ * KPI_EDATA naming the first period where the numerator's datapoint is above
+ * the denominator's, when there is one. */
+static int check_ratio(const kpi__cw_unit *un, const kpi__cw_unit *ud, double num, double den, int64_t s, int64_t e,
+                       kpi_error *err)
+{
+	char a[32], b[32], when[32];
+	if (!kpi__answer_ratio_exceeds(num, den))
+		return 0;
+	kpi_time_format(a, sizeof(a), s);
+	kpi_time_format(b, sizeof(b), e);
+	for (int64_t t = s; t < e; t += un->period) {
+		size_t k = (size_t)((t - un->t0) / un->period);
+		double dv;
+		if (t < un->t0 || t >= un->t1 || !(un->flags[k] & KPI__CW_PRESENT))
+			continue;
+		dv = (ud->flags[k] & KPI__CW_PRESENT) ? ud->values[k] : 0;
+		if (kpi__answer_ratio_exceeds(un->values[k], dv))
+			return kpi__cw_unit_bad(err, un,
+			                        "the week %s..%s counts %.15g, more than the %.15g of %s; first at the datapoint "
+			                        "at %s (%.15g against %.15g)",
+			                        a, b, num, den, ud->metric->name, kpi_time_format(when, sizeof(when), t),
+			                        un->values[k], dv);
+	}
+	return kpi__cw_unit_bad(err, un, "the week %s..%s counts %.15g, more than the %.15g of %s", a, b, num, den,
+	                        ud->metric->name);
+}
+
 static int fill_week_row(kpi_row *row, const kpi_work *k, const cw_run *r, size_t v, int64_t s, int64_t e,
-                         int64_t as_of)
+                         int64_t as_of, kpi_error *err)
 {
 	const kpi__cw_spec *sp = &k->spec;
 	const kpi__cw_unit *units = r->units + k->first_unit + v * sp->nmetrics;
+	const kpi__cw_unit *first = &units[0];
+	int rc;
 
 	row->has_value = false;
 	row->value = 0;
@@ -228,8 +278,12 @@ static int fill_week_row(kpi_row *row, const kpi_work *k, const cw_run *r, size_
 		week_acc num = { 0 }, den = { 0 };
 		const kpi__cw_unit *un = sp->metrics[0].role == KPI__CW_NUMERATOR ? &units[0] : &units[1];
 		const kpi__cw_unit *ud = un == &units[0] ? &units[1] : &units[0];
+		if ((rc = check_week_sum(un, s, e, err)) || (rc = check_week_sum(ud, s, e, err)))
+			return rc;
 		fold(&num, un, s, e, as_of, KPI__CW_SUM);
 		fold(&den, ud, s, e, as_of, KPI__CW_SUM);
+		if (den.v > 0 && (rc = check_ratio(un, ud, num.v, den.v, s, e, err)))
+			return rc;
 		row->incomplete = num.incomplete || den.incomplete;
 		/* Errors counted in an hour with no requests: a gap in the requests. */
 		for (int64_t t = s; t < e && !row->incomplete; t += un->period) {
@@ -255,6 +309,7 @@ static int fill_week_row(kpi_row *row, const kpi_work *k, const cw_run *r, size_
 		/* units of a label value: one per run of weeks */
 		if (u) {
 			size_t kk = (size_t)((s - u->t0) / u->period);
+			first = u;
 			row->incomplete = (u->flags[kk] & KPI__CW_PARTIAL) != 0;
 			if (u->flags[kk] & KPI__CW_PRESENT) {
 				row->has_value = true;
@@ -263,6 +318,8 @@ static int fill_week_row(kpi_row *row, const kpi_work *k, const cw_run *r, size_
 		}
 	} else {
 		week_acc a = { 0 };
+		if (sp->combine == KPI__CW_SUM && (rc = check_week_sum(&units[0], s, e, err)))
+			return rc;
 		fold(&a, &units[0], s, e, as_of, sp->combine);
 		row->incomplete = a.incomplete;
 		if (!sp->metrics[0].sparse && a.present > 0 && a.present < a.expected)
@@ -271,6 +328,11 @@ static int fill_week_row(kpi_row *row, const kpi_work *k, const cw_run *r, size_
 			row->has_value = true;
 			row->value = a.v * sp->scale;
 		}
+	}
+	if (row->has_value && !isfinite(row->value)) {
+		char a[32], b[32];
+		return kpi__cw_unit_bad(err, first, "the week %s..%s gives a value that is not a finite number (scale %g)",
+		                        kpi_time_format(a, sizeof(a), s), kpi_time_format(b, sizeof(b), e), sp->scale);
 	}
 	return 0;
 }
@@ -306,10 +368,12 @@ static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, kpi_err
 				one.first_unit = k->first_unit + v * per;
 				one.nvalues = 1;
 				one.nunits = per;
-				fill_week_row(row, &one, r, 0, w->starts[wi], w->starts[wi + 1], w->as_of);
+				rc = fill_week_row(row, &one, r, 0, w->starts[wi], w->starts[wi + 1], w->as_of, err);
 			} else {
-				fill_week_row(row, k, r, v, w->starts[wi], w->starts[wi + 1], w->as_of);
+				rc = fill_week_row(row, k, r, v, w->starts[wi], w->starts[wi + 1], w->as_of, err);
 			}
+			if (rc)
+				return rc;
 		}
 	}
 	return 0;
@@ -474,13 +538,19 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			goto done;
 		}
-		for (size_t i = 0; i < d->n; i++) {
+		for (size_t i = 0; i < d->n && !rc; i++) {
 			if (k->spec.combine == KPI__CW_RATIO_PCT) {
 				const kpi__cw_unit *un = k->spec.metrics[0].role == KPI__CW_NUMERATOR ? &u[0] : &u[1];
 				const kpi__cw_unit *ud = un == &u[0] ? &u[1] : &u[0];
 				double num = (un->flags[i] & KPI__CW_PRESENT) ? un->values[i] : 0;
 				d->incomplete = d->incomplete || ((un->flags[i] | ud->flags[i]) & KPI__CW_PARTIAL);
-				if ((ud->flags[i] & KPI__CW_PRESENT) && ud->values[i] > 0) {
+				if ((ud->flags[i] & KPI__CW_PRESENT) && ud->values[i] > 0 &&
+				    kpi__answer_ratio_exceeds(num, ud->values[i])) {
+					char when[32];
+					rc = kpi__cw_unit_bad(err, un, "the period at %s counts %.15g, more than the %.15g of %s",
+					                      kpi_time_format(when, sizeof(when), from + (int64_t)i * period), num,
+					                      ud->values[i], ud->metric->name);
+				} else if ((ud->flags[i] & KPI__CW_PRESENT) && ud->values[i] > 0) {
 					d->present[i] = true;
 					d->values[i] = num / ud->values[i] * 100.0 * k->spec.scale;
 				}
@@ -491,7 +561,14 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 					d->values[i] = u->values[i] * k->spec.scale;
 				}
 			}
+			if (d->present[i] && !isfinite(d->values[i])) {
+				char when[32];
+				rc = kpi__cw_unit_bad(err, u, "the period at %s gives a value that is not a finite number",
+				                      kpi_time_format(when, sizeof(when), from + (int64_t)i * period));
+			}
 		}
+		if (rc)
+			goto done;
 	}
 	*out = set;
 	set = NULL;

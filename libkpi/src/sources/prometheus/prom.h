@@ -6,6 +6,7 @@
 #define KPI_PROM_H
 
 #include "net/http.h"
+#include "sources/answer.h"
 #include "sources/source.h"
 
 /* The "prometheus" section of the config file and the environment (which
@@ -53,7 +54,8 @@ enum { KPI__PROM_VALUE = 0, KPI__PROM_NUMERATOR = 0, KPI__PROM_DENOMINATOR = 1 }
 
 /* A query file of queries/prometheus/ (docs/configuration.md):
  * {"description", "labels": {KPI label: result label}, "value" | "numerator"
- * + "denominator", "scale", "absent_numerator": "null" | "zero"}. */
+ * + "denominator", "scale", "absent_numerator": "null" | "zero",
+ * "bounds": [min, max]}. */
 typedef struct kpi__prom_spec {
 	const kpi_def *def;
 	char *path;
@@ -65,6 +67,7 @@ typedef struct kpi__prom_spec {
 	double scale;
 	bool zero_numerator;     /* absent_numerator "zero": a label set with a denominator and no
 	                            numerator sample counts 0 (error counters made on the first error) */
+	kpi__bounds bounds;      /* "bounds": the range of every sample of every expression */
 } kpi__prom_spec;
 
 /* Load `def`'s query file (cfg->query_dir/def->query) and check it: keys,
@@ -114,6 +117,15 @@ typedef struct kpi__prom_answer {
 int kpi__prom_answer_parse(kpi__prom_answer *out, const char *body, size_t len, bool matrix,
                            const char *const *labels, size_t nlabels, kpi_error *err);
 void kpi__prom_answer_release(kpi__prom_answer *a);
+
+/* Check every sample of series `se` of `sp`'s answer before any becomes a
+ * number of a row: at the time asked `t` (instant query, step 0), or on the
+ * step grid of [t, t_end] in increasing order (range query; all in doubles,
+ * so no out-of-range conversion), its value within the query file's bounds.
+ * KPI_EDATA naming the first bad sample: "<what>: Prometheus (<url>):
+ * malformed answer: the sample of service=a at <time> ...". */
+int kpi__prom_series_check(const kpi__prom_series *se, const kpi__prom_spec *sp, int64_t t, int64_t t_end, int step,
+                           const char *what, const char *url, kpi_error *err);
 
 /* Index of the series with these label values, or -1. */
 long kpi__prom_answer_find(const kpi__prom_answer *a, char *const *labels);

@@ -111,7 +111,8 @@ static int scrubbed(const prom_session *ss, kpi_error *err, int rc)
  * `what` names the request in messages ("KPI x: the numerator of FILE at T").
  * @return 0; KPI_EAUTH (401, 403: at once); KPI_ESOURCE (another 4xx: at
  *   once, with Prometheus' errorType and error; a transport fault after the
- *   deadline); KPI_ETIMEOUT (the deadline passed while retrying); KPI_ENOMEM.
+ *   deadline); KPI_EDATA (an answer above max_response: at once);
+ *   KPI_ETIMEOUT (the deadline passed while retrying); KPI_ENOMEM.
  */
 static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, const char *form, const char *what,
                      kpi_error *err)
@@ -156,14 +157,16 @@ static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, c
 			*err = last;
 			goto done;
 		}
+		if (rc == KPI_EDATA) {
+			/* an answer over the size cap would only be that again */
+			rc = kpi_error_set(err, KPI_EDATA,
+			                   "%s: Prometheus (%s): malformed answer: larger than %zu bytes (the cap: "
+			                   "prometheus.max_response_bytes or KPI_PROM_MAX_RESPONSE_BYTES)",
+			                   what, s->url, s->max_response);
+			goto done;
+		}
 		if (rc) {
-			/* refused, reset, cut short, the attempt timed out: again; an
-			 * answer over the size cap would only be that again */
-			if (strstr(last.message, "response larger than")) {
-				rc = kpi_error_set(err, KPI_ESOURCE, "%s (Prometheus %s; see prometheus.max_response_bytes)",
-				                   last.message, s->url);
-				goto done;
-			}
+			/* refused, reset, cut short, the attempt timed out: again */
 		} else if (resp->status >= 200 && resp->status <= 299) {
 			goto done;
 		} else {
@@ -211,6 +214,48 @@ static void describe(char *buf, size_t size, const kpi__prom_spec *sp, size_t e,
 	snprintf(buf, size, "KPI %s: the %s query of %s %s", sp->def->id, kpi__prom_expr_name(sp, e), sp->path, when);
 }
 
+/* "service=a,kind=x": a series' KPI labels, for messages. */
+static void labels_text(char *buf, size_t size, const kpi_def *def, char *const *labels)
+{
+	buf[0] = '\0';
+	for (size_t l = 0; l < def->nlabels; l++)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s=%s", l ? "," : "", def->labels[l].name, labels[l]);
+	if (!def->nlabels)
+		snprintf(buf, size, "the KPI");
+}
+
+/* Samples checked before use (prom.h). */
+int kpi__prom_series_check(const kpi__prom_series *se, const kpi__prom_spec *sp, int64_t t, int64_t t_end, int step,
+                           const char *what, const char *url, kpi_error *err)
+{
+	char lab[256], when[40], why[96];
+	labels_text(lab, sizeof(lab), sp->def, se->labels);
+	for (size_t k = 0; k < se->n; k++) {
+		double x = step > 0 ? (se->t[k] - (double)t) / step : 0, last = step > 0 ? (double)(t_end - t) / step : 0;
+		kpi__answer_time(when, sizeof(when), se->t[k]);
+		if (step == 0 && fabs(se->t[k] - (double)t) > 0.0005)
+			return kpi_error_set(err, KPI_EDATA,
+			                     "%s: Prometheus (%s): malformed answer: the sample of %s at %s (value %.15g), not "
+			                     "at the time asked",
+			                     what, url, lab, when, se->v[k]);
+		if (step > 0 && (!(x > -1e-6 && x < last + 1e-6) || fabs(x - nearbyint(x)) > 1e-6))
+			return kpi_error_set(err, KPI_EDATA,
+			                     "%s: Prometheus (%s): malformed answer: the sample of %s at %s (value %.15g), not "
+			                     "at the end of a requested %d-s period",
+			                     what, url, lab, when, se->v[k], step);
+		if (step > 0 && k > 0 && !(se->t[k] > se->t[k - 1] + step / 2.0))
+			return kpi_error_set(err, KPI_EDATA,
+			                     "%s: Prometheus (%s): malformed answer: the samples of %s repeat or go back in "
+			                     "time at %s",
+			                     what, url, lab, when);
+		if (kpi__bounds_check(&sp->bounds, se->v[k], why, sizeof(why)))
+			return kpi_error_set(err, KPI_EDATA,
+			                     "%s: Prometheus (%s): malformed answer: the sample of %s at %s is %.15g: %s", what,
+			                     url, lab, when, se->v[k], why);
+	}
+	return 0;
+}
+
 /* Evaluate expression `e` of `sp`: at `t` (instant query), or over
  * [t, t_end] every `step` s (range query, step > 0). */
 static int eval_expr(kpi__prom_answer *out, prom_session *ss, const kpi__prom_spec *sp, size_t e, int64_t range_s,
@@ -245,21 +290,8 @@ static int eval_expr(kpi__prom_answer *out, prom_session *ss, const kpi__prom_sp
 		kpi_error_wrap(err, "%s: Prometheus (%s)", what, ss->s.url);
 		goto done;
 	}
-	for (size_t i = 0; i < out->nseries && !rc; i++) {
-		const kpi__prom_series *se = &out->series[i];
-		for (size_t k = 0; k < se->n && !rc; k++) {
-			char lab[256] = "";
-			for (size_t l = 0; l < sp->def->nlabels; l++)
-				snprintf(lab + strlen(lab), sizeof(lab) - strlen(lab), "%s%s=%s", l ? "," : "",
-				         sp->def->labels[l].name, se->labels[l]);
-			if (step == 0 && fabs(se->t[k] - (double)t) > 0.0005)
-				rc = kpi_error_set(err, KPI_EDATA, "%s: malformed answer: a sample at %.3f, not at %lld", what,
-				                   se->t[k], (long long)t);
-			else if (sp->kind == KPI__PROM_RATIO && se->v[k] < 0)
-				rc = kpi_error_set(err, KPI_EDATA, "%s: malformed answer: a negative count (%g) for %s", what, se->v[k],
-				                   *lab ? lab : "the KPI");
-		}
-	}
+	for (size_t i = 0; i < out->nseries && !rc; i++)
+		rc = kpi__prom_series_check(&out->series[i], sp, t, t_end, step, what, ss->s.url, err);
 	if (!rc && out->nwarnings)
 		kpi_log_msg(KPI_LOG_WARN, "prometheus.warnings", "%s: Prometheus warns (%zu): %.300s; its rows are incomplete",
 		            what, out->nwarnings, out->warning);
@@ -445,6 +477,23 @@ static period_value combine(const kpi__prom_spec *sp, const double *v, const boo
 	return p;
 }
 
+/* A combined value that cannot be: a numerator above its denominator (both
+ * increases of the same counters), or a value that is not finite (a scale
+ * too large). `where` names the period and label set. KPI_EDATA. */
+static int check_value(const period_value *p, const kpi__prom_spec *sp, const char *where, kpi_error *err)
+{
+	if (p->has_num && p->has_den && kpi__answer_ratio_exceeds(p->num, p->den))
+		return kpi_error_set(err, KPI_EDATA,
+		                     "KPI %s: %s: malformed Prometheus answer: the numerator query of %s gives %.15g, more "
+		                     "than the %.15g of the denominator query",
+		                     sp->def->id, where, sp->path, p->num, p->den);
+	if (p->has_value && !isfinite(p->value))
+		return kpi_error_set(err, KPI_EDATA,
+		                     "KPI %s: %s: malformed Prometheus answer: the value of %s is not a finite number (scale %g)",
+		                     sp->def->id, where, sp->path, sp->scale);
+	return 0;
+}
+
 /* ---- weekly rows ---- */
 
 static int64_t week_time(const kpi_window *w, int i)
@@ -517,6 +566,14 @@ static int fetch_one(kpi_series *s, prom_session *ss, const kpi_def *def, const 
 				}
 			}
 			p = combine(&sp, v, has, warned);
+			if (p.has_value || p.has_num) {
+				char where[400], a[32], b[32], lab[256];
+				labels_text(lab, sizeof(lab), def, ls.sets[k]);
+				snprintf(where, sizeof(where), "the week %s..%s, %s", kpi_time_format(a, sizeof(a), w->starts[i]),
+				         kpi_time_format(b, sizeof(b), w->starts[i + 1]), lab);
+				if ((rc = check_value(&p, &sp, where, err)))
+					goto done;
+			}
 			row->has_value = p.has_value;
 			row->value = p.value;
 			row->has_numerator = p.has_num;
@@ -670,14 +727,16 @@ static int prom_datapoints(void *session, const kpi_def *def, int64_t from, int6
 			d->incomplete = d->incomplete || an->nwarnings > 0;
 			for (size_t j = 0; at >= 0 && j < an->series[at].n; j++) {
 				double x = (an->series[at].t[j] - (double)from) / period - 1;
-				long slot = lround(x);
-				if (fabs(x - (double)slot) > 1e-6 || slot < 0 || (size_t)slot >= nsteps) {
+				size_t slot;
+				/* tested as a double first: only a slot number is converted */
+				if (!(x > -1e-6 && x < (double)nsteps - 1 + 1e-6) || fabs(x - nearbyint(x)) > 1e-6) {
 					rc = kpi_error_set(err, KPI_EDATA,
 					                   "KPI %s: malformed Prometheus query_range answer: a sample at %.3f, not "
 					                   "at the end of a requested %d-s period",
 					                   def->id, an->series[at].t[j], period);
 					break;
 				}
+				slot = (size_t)nearbyint(x);
 				v[e][slot] = an->series[at].v[j];
 				has[e][slot] = true;
 			}
@@ -686,6 +745,14 @@ static int prom_datapoints(void *session, const kpi_def *def, int64_t from, int6
 			double pv[2] = { v[0][i], sp.nexpr > 1 ? v[1][i] : 0 };
 			bool ph[2] = { has[0][i], sp.nexpr > 1 ? has[1][i] : false };
 			period_value p = combine(&sp, pv, ph, false);
+			if (p.has_value || p.has_num) {
+				char where[400], a[32], lab[256];
+				labels_text(lab, sizeof(lab), def, ls.sets[k]);
+				snprintf(where, sizeof(where), "the period at %s, %s",
+				         kpi_time_format(a, sizeof(a), from + (int64_t)i * period), lab);
+				if ((rc = check_value(&p, &sp, where, err)))
+					break;
+			}
 			d->present[i] = p.has_value;
 			d->values[i] = p.value;
 			d->incomplete = d->incomplete || p.incomplete;

@@ -236,7 +236,7 @@ static int spec_expr(kpi__prom_spec *s, const kpi__jsondoc *doc, const json_t *o
 int kpi__prom_spec_load(kpi__prom_spec *out, const kpi_config *cfg, const kpi_def *def, kpi_error *err)
 {
 	static const char *const keys[] = { "description", "labels", "value", "numerator", "denominator", "scale",
-		                            "absent_numerator", NULL };
+		                            "absent_numerator", "bounds", NULL };
 	kpi__jsondoc *doc = NULL;
 	json_t *o, *v, *labels;
 	int rc;
@@ -298,6 +298,8 @@ int kpi__prom_spec_load(kpi__prom_spec *out, const kpi_config *cfg, const kpi_de
 		}
 		out->zero_numerator = strcmp(a, "zero") == 0;
 	}
+	if ((rc = kpi__bounds_parse(&out->bounds, doc, json_object_get(o, "bounds"), err)))
+		goto fail;
 	/* Every label of the KPI comes from one label of the result vector. */
 	labels = json_object_get(o, "labels");
 	if (labels && !json_is_object(labels)) {
