@@ -134,6 +134,32 @@ void kpi__series_release(kpi_series *s);
 char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
 
+/* The label sets of a series (model/result.c): its rows grouped by their
+ * labels in order of first appearance, each with its row of every week of
+ * a window, found through a hash of the labels so that grouping n rows is
+ * linear in n (the renderer's charts, scorecard and workbook, the snapshot
+ * parser's duplicate check). */
+typedef struct kpi__lset {
+	const kpi_row *first;     /* the set's first row: its labels */
+	const kpi_row **week;     /* [nweeks]: its row of each week, NULL where it has none */
+} kpi__lset;
+
+typedef struct kpi__lsets {
+	kpi__lset *set;
+	size_t n;
+	size_t *of_row;           /* [s->nrows]: the set of each row; SIZE_MAX outside the window */
+	size_t dup_row;           /* 1 + the first row whose week and label set an earlier row had; 0: none */
+	const kpi_row **weeks;    /* the sets' week arrays, one allocation */
+} kpi__lsets;
+
+/* Group the rows of `s` (may be NULL: no sets) by label set over window
+ * `w`; rows of weeks outside it are left out. A week and label set seen
+ * twice keeps the first row and records the second in `dup_row`.
+ * @return 0 or KPI_ENOMEM (then `out` holds nothing); release with
+ * kpi__lsets_release() either way. */
+int kpi__lsets_build(kpi__lsets *out, const kpi_series *s, const kpi_window *w);
+void kpi__lsets_release(kpi__lsets *ls);
+
 /* The most connections a run may use at once (config database.connections). */
 #define KPI_PG_MAX_CONNECTIONS 8
 

@@ -1144,30 +1144,23 @@ out:
 
 /* ---- sparkline ---- */
 
-void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, double x, double y, double w,
+void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *const *rows, double x, double y, double w,
                     double h)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = &r->snap->result->window;
-	const kpi_row *rows[KPI_MAX_WEEKS] = { 0 };
 	double mn = INFINITY, mx = -INFINITY, step;
 	const kpi_threshold *th = &s->def->threshold;
 	bool pen = false;
 	int n = win->nweeks;
 
-	if (r->dry)
+	if (r->dry || !rows)
 		return;
-	for (size_t k = 0; k < s->nrows; k++) {
-		const kpi_row *row = &s->rows[k];
-		int wi;
-		if (!kpi__same_labels(s, row, key) || (wi = kpi_window_index(win, row->period_start)) < 0)
-			continue;
-		rows[wi] = row;
-		if (row->has_value && isfinite(row->value)) {
-			mn = fmin(mn, row->value);
-			mx = fmax(mx, row->value);
+	for (int wi = 0; wi < n; wi++)
+		if (rows[wi] && rows[wi]->has_value && isfinite(rows[wi]->value)) {
+			mn = fmin(mn, rows[wi]->value);
+			mx = fmax(mx, rows[wi]->value);
 		}
-	}
 	if (!isfinite(mn))
 		return;
 	/* the target when it is near the values (within their span: in halves,
