@@ -762,6 +762,25 @@ static void test_rule_parse__keys_and_errors(void **state)
 			json_decref(o);
 		}
 	}
+	/* 0 means never, as a number or a string, as the docs and the message say */
+	{
+		const char *never[] = { "{\"repeat_interval\": 0}", "{\"repeat_interval\": \"0\"}" };
+		for (size_t i = 0; i < 2; i++) {
+			memset(&r, 0, sizeof(r));
+			r.def = &flow;
+			r.repeat = 99;
+			o = json_loads(never[i], 0, NULL);
+			assert_int_equal(kpi__alert_rule_parse(&r, o, "k", &err), 0);
+			assert_true(r.repeat == 0);
+			json_decref(o);
+		}
+		memset(&r, 0, sizeof(r));
+		r.def = &flow;
+		o = json_loads("{\"repeat_interval\": \"0x\"}", 0, NULL);
+		assert_int_equal(kpi__alert_rule_parse(&r, o, "k", &err), KPI_ECONFIG);
+		assert_string_equal(err.message, "k: alert repeat_interval must be a duration (\"4h\", \"30m\") or 0 (never repeat)");
+		json_decref(o);
+	}
 	memset(&r, 0, sizeof(r));
 	r.def = &st;
 	o = json_loads("{\"trailing\": \"1h\"}", 0, NULL);

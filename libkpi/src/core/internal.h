@@ -109,7 +109,7 @@ int kpi__param_value(char *buf, size_t size, const kpi_config *cfg, const kpi_ca
                      const char *name, const kpi_window *w, kpi_error *err);
 
 /* A duration of the config or catalogue: whole seconds, or "90s", "15m",
- * "1h", "7d" (model/rules.c). 0, or -1 when malformed or negative. */
+ * "1h", "7d", or "0" (model/rules.c). 0, or -1 when malformed or negative. */
 int kpi__duration_parse(int64_t *out, const json_t *v);
 
 /* Whether a definition has an alarm rule ("alarm"; kpi_alarm_rule_of()). */
