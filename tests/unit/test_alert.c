@@ -8,6 +8,7 @@
 #include "alert/alert_internal.h"
 #include "alert/sinks/sink.h"
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0 1794816000 /* 2026-11-16T08:00:00Z */
@@ -609,6 +610,43 @@ static void test_lock__second_holder_times_out_with_the_pid(void **state)
 	rmdir(dir);
 }
 
+/* The temp files of killed runs in the state directory go (their PIDs are
+ * gone); a live run's stay, and so do files that only look alike. */
+static void test_state__temp_files_of_killed_runs_are_removed(void **state)
+{
+	char dir[] = "/tmp/kpi-unit-temps.XXXXXX", p[5][160], ledger[128];
+	const char *names[5] = { "ledger.json.tmp.%ld", "outbox.json.tmp.%ld", "ledger.json.tmp.%ld", "notes.tmp.x%ld",
+		                 ".tmp.%ld" };
+	pid_t dead, live = getpid();
+	int st;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fflush(NULL);
+	dead = fork();
+	assert_true(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	assert_int_equal(waitpid(dead, &st, 0), dead);
+	for (int i = 0; i < 5; i++) {
+		char name[64];
+		FILE *f;
+		snprintf(name, sizeof(name), names[i], (long)(i == 2 ? live : dead));
+		snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+		assert_non_null(f = fopen(p[i], "w"));
+		fclose(f);
+	}
+	snprintf(ledger, sizeof(ledger), "%s/ledger.json", dir);
+	kpi__ledger_clean_temp(ledger);
+	assert_int_equal(access(p[0], F_OK), -1); /* the killed run's ledger and outbox */
+	assert_int_equal(access(p[1], F_OK), -1);
+	assert_int_equal(access(p[2], F_OK), 0);  /* a live run's */
+	assert_int_equal(access(p[3], F_OK), 0);  /* not kpi's names */
+	assert_int_equal(access(p[4], F_OK), 0);
+	for (int i = 2; i < 5; i++)
+		unlink(p[i]);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- Nagios lines ---- */
 
 static char *nagios(kpi_alert_state to, kpi_alert_severity sev, const char *kpi, const char *labels, double v,
@@ -986,6 +1024,7 @@ static void test_settings__rules_from_catalogue_and_overrides(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state__temp_files_of_killed_runs_are_removed),
 		cmocka_unit_test(test_step__breach_triggers_once_then_repeats_after_interval),
 		cmocka_unit_test(test_step__for_keeps_breach_pending_and_clears_without_notification),
 		cmocka_unit_test(test_step__warn_is_a_state_without_notification),

@@ -47,6 +47,20 @@ bool kpi__utf8_valid(const char *s);
 
 /* rm -rf `path` (symlinks removed, never followed); absent is fine. */
 int kpi__remove_tree(const char *path, kpi_error *err);
+
+/* The temporary entries kpi runs make, by the PID of the run:
+ * KPI__TEMPS_PACK: ".NAME.kpi-tmp-PID" and ".NAME.kpi-old-PID" beside a
+ * pack directory (pack/pack.c); KPI__TEMPS_FILES: "NAME.tmp.PID" beside a
+ * file written by kpi__write_file_atomic(). */
+#define KPI__TEMPS_PACK 1
+#define KPI__TEMPS_FILES 2
+
+/* Remove from `dir` the temporary entries of `kinds` whose run is gone:
+ * kill(PID, 0) fails with ESRCH. A live PID, even another user's (EPERM)
+ * or a reused one, keeps its entry: a run's own entries are never removed
+ * while it lives, and a dead run's whose PID was reused stays until that
+ * process ends. Each removal is logged as `event`. Returns how many. */
+size_t kpi__temps_clean(const char *dir, int kinds, const char *event);
 /* A path given in file `file` (a config file) is relative to that file's
  * directory; absolute paths and a NULL file leave it as is (caller frees). */
 char *kpi__path_relative(const char *file, const char *p);
