@@ -325,6 +325,10 @@ static const bad_case bad_cases[] = {
 	  "\"reasons\": []", "\"verdict\": \"HOLD\"", "{\"week\": \"2026-W44\"", 0,
 	  "it has 0 reasons where they give 1: it lacks KPI legacy_coverage_pct (no_data)" },
 	{ "\"verdict\": \"HOLD\"", "\"verdict\": \"MAYBE\"", NULL, "\"MAYBE\"", 0, "unknown verdict 'MAYBE'" },
+	{ "\"labels\": {\"path\": \"owned\"}, \"value\": 100,", "\"labels\": {\"path\": \"legacy\"}, \"value\": 100,", NULL,
+	  "{\"period_start\": \"2026-10-25T23:00:00Z\", \"period_end\": \"2026-11-01T23:00:00Z\", \"labels\": {\"path\": \"legacy\"}, "
+	  "\"value\": 100,",
+	  0, "KPI export_success_rate: two rows for the same week and label set" },
 	{ "\"uncovered\": {\"total\": 2", "\"uncovered\": {\"total\": 3", NULL, "3, \"designs\"", 0,
 	  "'total' must be the number of designs" },
 	{ "\"mismatches\": {\"total\": 2", "\"mismatches\": {\"total\": 1", NULL, "1, \"decisions\"", 0,

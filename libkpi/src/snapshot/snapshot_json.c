@@ -829,18 +829,24 @@ static int parse_series_one(rd *r, const json_t *o, kpi_series *s)
 	if (!(s->rows = calloc(json_array_size(rows) + 1, sizeof(*s->rows))) ||
 	    !(given = calloc(json_array_size(rows) + 1, sizeof(*given))))
 		return nomem(r);
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
 		if ((rc = parse_row(r, row, s, &last_week)))
 			goto done;
-		/* a week and label set appear once (rows of a week are contiguous) */
-		for (size_t j = i; j-- > 0 && s->rows[j].period_start == s->rows[i].period_start;) {
-			bool eq = true;
-			for (size_t k = 0; k < s->nlabels && eq; k++)
-				eq = strcmp(s->rows[j].labels[k], s->rows[i].labels[k]) == 0;
-			if (eq) {
-				rc = fail(r, row, rows, "KPI %s: two rows for the same week and label set", def->id);
-				goto done;
-			}
+	{
+		/* a week and label set appear once: grouped by a hash of the labels,
+		 * linear in the rows (a week of 10,000 label sets) */
+		kpi__lsets ls;
+		size_t dup;
+		if (kpi__lsets_build(&ls, s, r->w) != 0) {
+			rc = nomem(r);
+			goto done;
+		}
+		dup = ls.dup_row;
+		kpi__lsets_release(&ls);
+		if (dup) {
+			rc = fail(r, json_array_get(rows, dup - 1), rows, "KPI %s: two rows for the same week and label set",
+			          def->id);
+			goto done;
 		}
 	}
 	/* The statuses must be what evaluation gives for these values. */
