@@ -49,6 +49,16 @@ void kpi_usage(FILE *f)
 	           "  AWS_ENDPOINT_URL[_CLOUDWATCH|_SNS], ...) and the alert sinks' secret variables\n");
 }
 
+/* A usage error naming what the user typed, on one line (kpi_error_set()
+ * escapes control characters). */
+static int usage_error(const char *prefix, const char *what, const char *arg)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_error_set(&err, KPI_EUSAGE, "%s: %s '%s' (see kpi --help)", prefix, what, arg);
+	fprintf(stderr, "%s\n", err.message);
+	return KPI_EXIT_USAGE;
+}
+
 /* kpi help [COMMAND]: the same as kpi --help or kpi COMMAND --help. */
 static int help(int argc, char **argv)
 {
@@ -57,14 +67,10 @@ static int help(int argc, char **argv)
 		kpi_usage(stdout);
 		return KPI_EXIT_OK;
 	}
-	if (argc > 3) {
-		fprintf(stderr, "kpi help: unexpected argument '%s' (see kpi --help)\n", argv[3]);
-		return KPI_EXIT_USAGE;
-	}
-	if (!(c = kpi_command_find(argv[2])) || c->hidden) {
-		fprintf(stderr, "kpi help: unknown command '%s' (see kpi --help)\n", argv[2]);
-		return KPI_EXIT_USAGE;
-	}
+	if (argc > 3)
+		return usage_error("kpi help", "unexpected argument", argv[3]);
+	if (!(c = kpi_command_find(argv[2])) || c->hidden)
+		return usage_error("kpi help", "unknown command", argv[2]);
 	kpi_opts_help(stdout, c);
 	return KPI_EXIT_OK;
 }
@@ -86,6 +92,5 @@ int main(int argc, char **argv)
 	}
 	if ((c = kpi_command_find(argv[1])))
 		return c->fn(argc - 1, argv + 1);
-	fprintf(stderr, "kpi: unknown command '%s' (see kpi --help)\n", argv[1]);
-	return KPI_EXIT_USAGE;
+	return usage_error("kpi", "unknown command", argv[1]);
 }

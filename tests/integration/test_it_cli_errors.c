@@ -85,6 +85,31 @@ static void test_malformed_week(void **state)
 	}
 }
 
+/* A newline or another control character in what the user typed (a week,
+ * a KPI id, a path, a command) is escaped: the error stays one line. */
+static void test_control_characters_are_escaped(void **state)
+{
+	static const struct {
+		const char *argv[8];
+		int want;
+		const char *must;
+	} cases[] = {
+		{ { "kpi", "query", "adoption_split", "--week", "2026-W0\n7", NULL }, 2, "'2026-W0\\n7'" },
+		{ { "kpi", "query", "adoption_split", "--week", "2026-W\r\x1b[", NULL }, 2, "'2026-W\\r\\x1b['" },
+		{ { "kpi", "query", "no_such\nkpi", "--week", WEEK, NULL }, 2, "no_such\\nkpi" },
+		{ { "kpi", "query", "adoption_split", "--week", WEEK, "--config", "/nonexistent/a\nb.json", NULL }, 3,
+		  "/nonexistent/a\\nb.json" },
+		{ { "kpi", "no\tsuch", NULL }, 2, "unknown command 'no\\tsuch'" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		it_run_result r;
+		const char *must[] = { cases[i].must, NULL };
+		expect_fail(&r, cases[i].argv, NULL, cases[i].want, must, NULL);
+		it_run_free(&r);
+	}
+}
+
 /* Config errors: exit 3 and "file:line:col:" at the offending place.
  * Line 3 of each file, columns counted from 1:
  *   `  "active_days": 90,,`           the second ',' is column 21
@@ -392,6 +417,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unknown_kpi),
 		cmocka_unit_test(test_malformed_week),
+		cmocka_unit_test(test_control_characters_are_escaped),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_missing_config_or_catalogue),
 		cmocka_unit_test(test_malformed_db_conninfo),

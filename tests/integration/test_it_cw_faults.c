@@ -104,6 +104,9 @@ static void test_cw_faults__throttling_then_success_and_next_token(void **state)
 	it_check_json(run.out, kpi_catalog_find(cat, "api_error_rate_pct"), &w, exp, 1);
 	assert_contains(run.err, "aws.retry");
 	assert_contains(run.err, "Throttling");
+	/* the retry names its call once: "CloudWatch GetMetricData (KPI ...) (where): HTTP 400 ..." */
+	assert_contains(run.err, "\"msg\":\"CloudWatch GetMetricData (KPI api_error_rate_pct) (");
+	assert_not_contains(run.err, "(KPI api_error_rate_pct): CloudWatch GetMetricData");
 	assert_not_contains(run.err, IT_AWS_SECRET);
 	it_run_free(&run);
 

@@ -302,19 +302,37 @@ static bool synth_value(const kpi_def *def, const char *const *labels, int w, in
 
 kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks)
 {
+	return snapfix_synthetic_wide(catalog_path, nweeks, 3, NULL);
+}
+
+kpi_snapshot *snapfix_synthetic_wide(const char *catalog_path, int nweeks, size_t open_values, const char *wide)
+{
 	int64_t now = 1794787200; /* 2026-11-16T00:00:00Z, the end of 2026-W46 */
 	kpi_snapshot *snap = snapfix_new(catalog_path, "2026-W46", nweeks, "UTC", now);
 	const kpi_window *w = &snap->result->window;
 	static const char *const tenants[] = { "acme", "globex", "initech", "umbrella", "hooli", "stark" };
-	static const char *const open_values[] = { "alpha", "beta", "gamma" };
+	static const char *const named[] = { "alpha", "beta", "gamma" };
+	char **open = xcalloc(open_values, sizeof(char *));
 
+	if (open_values < 3)
+		die("at least 3 values for the open labels");
+
+	for (size_t k = 0; k < open_values; k++) {
+		char name[32];
+		if (open_values <= 3)
+			snprintf(name, sizeof(name), "%s", named[k]);
+		else
+			snprintf(name, sizeof(name), "q%05zu", k);
+		open[k] = xstrdup(name);
+	}
 	rng_state = 88172645463325252ull;
 	for (size_t i = 0; i < snap->catalog->nkpis; i++) {
 		const kpi_def *def = &snap->catalog->kpis[i];
 		size_t combos = 1, nl = def->nlabels;
+		size_t nopen = !wide || strcmp(wide, def->id) == 0 ? open_values : 3;
 		snapfix_series(snap, def->id);
 		for (size_t l = 0; l < nl; l++)
-			combos *= def->labels[l].nvalues ? def->labels[l].nvalues : 3;
+			combos *= def->labels[l].nvalues ? def->labels[l].nvalues : nopen;
 		for (int wk = 0; wk < w->nweeks; wk++)
 			for (size_t c = 0; c < combos; c++) {
 				const char *labels[8];
@@ -323,8 +341,9 @@ kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks)
 				bool na, has;
 				kpi_row *r;
 				for (size_t l = nl; l-- > 0;) {
-					size_t nv = def->labels[l].nvalues ? def->labels[l].nvalues : 3;
-					labels[l] = def->labels[l].nvalues ? def->labels[l].values[rest % nv] : open_values[rest % nv];
+					size_t nv = def->labels[l].nvalues ? def->labels[l].nvalues : nopen;
+					labels[l] = def->labels[l].nvalues ? def->labels[l].values[rest % nv]
+					            : nopen == open_values ? open[rest % nv] : named[rest % nv];
 					rest /= nv;
 				}
 				has = synth_value(def, labels, wk, w->nweeks, &v, &na);
@@ -352,5 +371,8 @@ kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks)
 		snapfix_mismatch(snap, 90000 - k, w->as_of - 3600 * (k + 1), 2000 + k, tenants[k % 6], "tenant", "owned",
 		                 "legacy");
 	snap->mismatches_total = SYN_MISMATCHES_TOTAL;
+	for (size_t k = 0; k < open_values; k++)
+		free(open[k]);
+	free(open);
 	return snap;
 }

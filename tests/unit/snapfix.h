@@ -55,4 +55,11 @@ kpi_snapshot *snapfix_read(const char *path);
  * back as snapshot.json: the benchmark's and the 52-week tests' input. */
 kpi_snapshot *snapfix_synthetic(const char *catalog_path, int nweeks);
 
+/* The same with `open_values` (>= 3) values for each label the catalogue
+ * leaves open (the CloudWatch KPIs' load_balancer and queue) of KPI `wide`
+ * (NULL: of every KPI; the others keep 3): "alpha", "beta", "gamma" for 3
+ * (snapfix_synthetic()), "q00000", "q00001", ... beyond: the
+ * many-label-set snapshots of the renderer's tests and benchmark. */
+kpi_snapshot *snapfix_synthetic_wide(const char *catalog_path, int nweeks, size_t open_values, const char *wide);
+
 #endif

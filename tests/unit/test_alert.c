@@ -8,6 +8,7 @@
 #include "alert/alert_internal.h"
 #include "alert/sinks/sink.h"
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -639,6 +640,43 @@ static void test_lock__holder_parse(void **state)
 	assert_int_equal(h.pid, 0);
 }
 
+/* The temp files of killed runs in the state directory go (their PIDs are
+ * gone); a live run's stay, and so do files that only look alike. */
+static void test_state__temp_files_of_killed_runs_are_removed(void **state)
+{
+	char dir[] = "/tmp/kpi-unit-temps.XXXXXX", p[5][160], ledger[128];
+	const char *names[5] = { "ledger.json.tmp.%ld", "outbox.json.tmp.%ld", "ledger.json.tmp.%ld", "notes.tmp.x%ld",
+		                 ".tmp.%ld" };
+	pid_t dead, live = getpid();
+	int st;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fflush(NULL);
+	dead = fork();
+	assert_true(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	assert_int_equal(waitpid(dead, &st, 0), dead);
+	for (int i = 0; i < 5; i++) {
+		char name[64];
+		FILE *f;
+		snprintf(name, sizeof(name), names[i], (long)(i == 2 ? live : dead));
+		snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+		assert_non_null(f = fopen(p[i], "w"));
+		fclose(f);
+	}
+	snprintf(ledger, sizeof(ledger), "%s/ledger.json", dir);
+	kpi__ledger_clean_temp(ledger);
+	assert_int_equal(access(p[0], F_OK), -1); /* the killed run's ledger and outbox */
+	assert_int_equal(access(p[1], F_OK), -1);
+	assert_int_equal(access(p[2], F_OK), 0);  /* a live run's */
+	assert_int_equal(access(p[3], F_OK), 0);  /* not kpi's names */
+	assert_int_equal(access(p[4], F_OK), 0);
+	for (int i = 2; i < 5; i++)
+		unlink(p[i]);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- Nagios lines ---- */
 
 static char *nagios(kpi_alert_state to, kpi_alert_severity sev, const char *kpi, const char *labels, double v,
@@ -791,6 +829,25 @@ static void test_rule_parse__keys_and_errors(void **state)
 			assert_contains(err.message, "catalogue c: KPI k: ");
 			json_decref(o);
 		}
+	}
+	/* 0 means never, as a number or a string, as the docs and the message say */
+	{
+		const char *never[] = { "{\"repeat_interval\": 0}", "{\"repeat_interval\": \"0\"}" };
+		for (size_t i = 0; i < 2; i++) {
+			memset(&r, 0, sizeof(r));
+			r.def = &flow;
+			r.repeat = 99;
+			o = json_loads(never[i], 0, NULL);
+			assert_int_equal(kpi__alert_rule_parse(&r, o, "k", &err), 0);
+			assert_true(r.repeat == 0);
+			json_decref(o);
+		}
+		memset(&r, 0, sizeof(r));
+		r.def = &flow;
+		o = json_loads("{\"repeat_interval\": \"0x\"}", 0, NULL);
+		assert_int_equal(kpi__alert_rule_parse(&r, o, "k", &err), KPI_ECONFIG);
+		assert_string_equal(err.message, "k: alert repeat_interval must be a duration (\"4h\", \"30m\") or 0 (never repeat)");
+		json_decref(o);
 	}
 	memset(&r, 0, sizeof(r));
 	r.def = &st;
@@ -1044,6 +1101,7 @@ static void test_settings__rules_from_catalogue_and_overrides(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state__temp_files_of_killed_runs_are_removed),
 		cmocka_unit_test(test_step__breach_triggers_once_then_repeats_after_interval),
 		cmocka_unit_test(test_step__for_keeps_breach_pending_and_clears_without_notification),
 		cmocka_unit_test(test_step__warn_is_a_state_without_notification),

@@ -470,7 +470,44 @@ static void test_pack__killed_run_leaves_a_whole_pack(void **state)
 	}
 	print_message("a run takes %.0f ms; of %zu killed ones, %d had swapped in the new pack\n", run_ms,
 	              sizeof(delays_ms) / sizeof(delays_ms[0]), survived_new);
-	/* a run that completes cleans up after the killed ones */
+	/* a run of ANOTHER week into the same parent cleans up after the killed
+	 * ones (their PIDs are gone), but not a live run's temp directory */
+	{
+		pid_t dead = fork(), live;
+		int st;
+		char path[600], other[600];
+		assert_true(dead >= 0);
+		if (dead == 0)
+			_exit(0);
+		assert_int_equal(waitpid(dead, &st, 0), dead);
+		fflush(NULL);
+		live = fork();
+		assert_true(live >= 0);
+		if (live == 0) {
+			pause();
+			_exit(0);
+		}
+		snprintf(path, sizeof(path), "%s/.2026-W40.kpi-tmp-%ld", root, (long)dead);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/.2026-W40.kpi-tmp-%ld/pack.pdf", root, (long)dead);
+		packfix_write(path, "half", 4);
+		snprintf(path, sizeof(path), "%s/.2026-W41.kpi-old-%ld", root, (long)dead);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/.2026-W42.kpi-tmp-%ld", root, (long)live);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(other, sizeof(other), "%s/2026-W45", root);
+		write_pack(other, new, NULL);
+		assert_int_equal(access(path, F_OK), 0); /* the live run's */
+		rmdir(path);
+		assert_false(has_leftovers(root)); /* the killed runs', this week's and others' */
+		kill(live, SIGKILL);
+		assert_int_equal(waitpid(live, &st, 0), live);
+		/* and once that run is gone, the next run removes its directory too */
+		assert_int_equal(mkdir(path, 0755), 0);
+		write_pack(other, old, NULL);
+		assert_false(has_leftovers(root));
+	}
+	/* a run of the same week too */
 	write_pack(dir, new, NULL);
 	assert_false(has_leftovers(root));
 	expect_verify_ok(dir, 4 + new->catalog->nkpis);

@@ -15,6 +15,7 @@
 #include "unit.h"
 #include "snapfix.h"
 #include "render/render_int.h"
+#include "render/chart.h"
 
 #include <ctype.h>
 #include <float.h>
@@ -840,6 +841,49 @@ static void test_render__many_reasons_paginate_with_header(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* A KPI with 600 label sets (the open load_balancer label): the chart
+ * draws KPI__CHART_MAX_LINES of them and says how many of how many, the
+ * scorecard pages its 600 rows with its header on each page, and every
+ * text stays inside its page (render_checked()). Timing is a benchmark
+ * figure (docs/performance.md), not a test. */
+static void test_render__many_label_sets_page_and_group(void **state)
+{
+	kpi_snapshot *snap = snapfix_synthetic_wide(CATALOG, 4, 600, "api_error_rate_pct");
+	const kpi_series *s = NULL;
+	pdfcheck c;
+	char *t, *scorecard_pages;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < kpi_render_chart_count(snap); i++)
+		if (strcmp(kpi__chart_def(snap, i, &s)->id, "api_error_rate_pct") == 0)
+			break;
+	assert_true(i < kpi_render_chart_count(snap));
+	{
+		kpi__chart ch;
+		assert_int_equal(kpi__chart_build(&ch, s->def, s, &snap->result->window), 0);
+		assert_int_equal(ch.nser, 600);
+		assert_int_equal(ch.npan, 1);
+		assert_int_equal(ch.pan[0].nser, KPI__CHART_MAX_LINES);
+		assert_int_equal(ch.hidden_series, 600 - KPI__CHART_MAX_LINES);
+		kpi__chart_release(&ch);
+	}
+	render_checked(&c, snap, "many-label-sets.pdf");
+	t = folded(c.text);
+	assert_contains(t, "592 more label sets not drawn: 8 of 600 drawn, the worst for the target; every row is in "
+	                   "the scorecard, the workbook and the CSV");
+	assert_contains(t, "load_balancer=q00000");
+	assert_contains(t, "load_balancer=q00599");
+	/* 600 scorecard rows run over several pages, each with the header */
+	scorecard_pages = strstr(t, "Scorecard — 2026-W46 (continued)");
+	assert_non_null(scorecard_pages);
+	assert_true(c.pages > 10);
+	free(t);
+	pdfcheck_release(&c);
+	check_png(snap, i);
+	kpi_snapshot_free(snap);
+}
+
 static void test_render__every_status_partial_and_incomplete(void **state)
 {
 	/* the week in progress, in Europe/Berlin */
@@ -1275,6 +1319,7 @@ int main(void)
 		cmocka_unit_test(test_render__long_titles_and_labels_are_ellipsized),
 		cmocka_unit_test(test_render__offscale_labels_stay_clear_of_lines),
 		cmocka_unit_test(test_render__many_reasons_paginate_with_header),
+		cmocka_unit_test(test_render__many_label_sets_page_and_group),
 		cmocka_unit_test(test_render__every_status_partial_and_incomplete),
 		cmocka_unit_test(test_render__fifty_two_weeks),
 		cmocka_unit_test(test_render__synthetic_snapshots_parse_as_snapshot_json),

@@ -313,8 +313,22 @@ static const bad_case bad_cases[] = {
 	  "\"2026-11-08 23:00\"", 0, "ISO-8601 UTC time" },
 	{ "\"value\": 94.5", "\"value\": 96.5", NULL, "\"breach\"", 0, "does not follow from the value and threshold" },
 	{ "\"verdict\": \"HOLD\"", "\"verdict\": \"GO\"", NULL, "{\"week\": \"2026-W44\"", 0,
-	  "the verdict of 2026-W44 (GO, 1 reason) does not follow from the rows' statuses (HOLD, 1 reason)" },
+	  "the verdict of 2026-W44 does not follow from the rows' statuses: it says GO where they give HOLD" },
+	/* the same verdict and number of reasons: the message says what differs */
+	{ "\">= 95%\"}]}", "\">= 96%\"}]}", "\"verdict\": \"HOLD\"", "{\"week\": \"2026-W44\"", 0,
+	  "the verdict of 2026-W44 does not follow from the rows' statuses: reason 1 (KPI legacy_coverage_pct) has "
+	  "threshold '>= 96%' where the catalogue gives '>= 95%'" },
+	{ "\"status\": \"no_data\", \"threshold\": \">= 95%\"}]}", "\"status\": \"breach\", \"threshold\": \">= 95%\"}]}",
+	  "\"verdict\": \"HOLD\"", "{\"week\": \"2026-W44\"", 0,
+	  "reason 1 (KPI legacy_coverage_pct) has status breach where the row has no_data" },
+	{ "\"reasons\": [{\"kpi\": \"legacy_coverage_pct\", \"labels\": \"\", \"value\": null, \"status\": \"no_data\", \"threshold\": \">= 95%\"}]",
+	  "\"reasons\": []", "\"verdict\": \"HOLD\"", "{\"week\": \"2026-W44\"", 0,
+	  "it has 0 reasons where they give 1: it lacks KPI legacy_coverage_pct (no_data)" },
 	{ "\"verdict\": \"HOLD\"", "\"verdict\": \"MAYBE\"", NULL, "\"MAYBE\"", 0, "unknown verdict 'MAYBE'" },
+	{ "\"labels\": {\"path\": \"owned\"}, \"value\": 100,", "\"labels\": {\"path\": \"legacy\"}, \"value\": 100,", NULL,
+	  "{\"period_start\": \"2026-10-25T23:00:00Z\", \"period_end\": \"2026-11-01T23:00:00Z\", \"labels\": {\"path\": \"legacy\"}, "
+	  "\"value\": 100,",
+	  0, "KPI export_success_rate: two rows for the same week and label set" },
 	{ "\"uncovered\": {\"total\": 2", "\"uncovered\": {\"total\": 3", NULL, "3, \"designs\"", 0,
 	  "'total' must be the number of designs" },
 	{ "\"mismatches\": {\"total\": 2", "\"mismatches\": {\"total\": 1", NULL, "1, \"decisions\"", 0,

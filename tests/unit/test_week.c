@@ -107,6 +107,35 @@ static void test_week_parse__rejects_week_00_and_54(void **state)
 	expect_week_parse_rejected("2026-W99");
 }
 
+/* The messages say what is wrong, on one line (issue 17). */
+static void test_week_parse__messages_are_exact_and_one_line(void **state)
+{
+	kpi_week w;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+	assert_int_equal(kpi_week_parse(&w, "2026-W00", &err), KPI_EUSAGE);
+	assert_string_equal(err.message, "week '2026-W00': ISO weeks are numbered from 01 (2026 has 01 to 53)");
+	assert_int_equal(kpi_week_parse(&w, "1970-W01", &err), KPI_EUSAGE);
+	assert_string_equal(err.message, "week '1970-W01': year 1970 out of range: kpi reads years 1971 to 9998 "
+	                                 "(timestamps start at 1970-01-01, the Unix epoch)");
+	assert_int_equal(kpi_week_parse(&w, "9999-W01", &err), KPI_EUSAGE);
+	assert_contains(err.message, "year 9999 out of range: kpi reads years 1971 to 9998");
+	assert_int_equal(kpi_week_parse(&w, "2025-W53", &err), KPI_EUSAGE);
+	assert_string_equal(err.message, "week '2025-W53': 2025 has 52 ISO weeks");
+	/* a newline or another control character is escaped: one line */
+	assert_int_equal(kpi_week_parse(&w, "2026-W0\n7", &err), KPI_EUSAGE);
+	assert_string_equal(err.message, "malformed week '2026-W0\\n7': expected YYYY-Www, e.g. 2026-W07");
+	assert_int_equal(kpi_week_parse(&w, "2026\x1b[2J\r\t", &err), KPI_EUSAGE);
+	assert_string_equal(err.message, "malformed week '2026\\x1b[2J\\r\\t': expected YYYY-Www, e.g. 2026-W07");
+	/* and a wrapped message too */
+	kpi_error_wrap(&err, "config 'a\nb'");
+	assert_null(strchr(err.message, '\n'));
+	assert_contains(err.message, "config 'a\\nb': malformed week");
+	/* UTF-8 stays as it is */
+	assert_int_equal(kpi_week_parse(&w, "2026-Wé", &err), KPI_EUSAGE);
+	assert_contains(err.message, "'2026-Wé'");
+}
+
 static void test_week_parse__rejects_trailing_and_leading_junk(void **state)
 {
 	(void)state;
@@ -998,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_week_parse__rejects_missing_dash),
 		cmocka_unit_test(test_week_parse__rejects_single_digit_week),
 		cmocka_unit_test(test_week_parse__rejects_week_00_and_54),
+		cmocka_unit_test(test_week_parse__messages_are_exact_and_one_line),
 		cmocka_unit_test(test_week_parse__rejects_trailing_and_leading_junk),
 		cmocka_unit_test(test_week_parse__rejects_empty_and_null),
 		cmocka_unit_test(test_week_format__zero_pads_week),

@@ -119,7 +119,7 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 	}
 	if ((v = json_object_get(o, "repeat_interval")) && kpi__duration_parse(&r->repeat, v))
 		return kpi_error_set(err, KPI_ECONFIG,
-		                     "%s: alert repeat_interval must be a duration (\"4h\"; 0 = never repeat)", where);
+		                     "%s: alert repeat_interval must be a duration (\"4h\", \"30m\") or 0 (never repeat)", where);
 	{
 		const char *names[] = { "recovery_margin", "min_denominator" };
 		double *dst[] = { &r->recovery_margin, &r->min_denominator };
@@ -478,7 +478,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 			}
 		if ((v = json_object_get(a, "repeat_interval")) && kpi__duration_parse(&st->repeat_default, v)) {
 			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-			                        "alert.repeat_interval must be a duration (\"4h\"; 0 = never repeat)");
+			                        "alert.repeat_interval must be a duration (\"4h\", \"30m\") or 0 (never repeat)");
 			goto fail;
 		}
 		if ((v = json_object_get(a, "sinks"))) {

@@ -204,8 +204,9 @@ typedef struct kpi__ledger_damage {
  * format version is KPI_EDATA and leaves the file alone; KPI_EIO when it
  * cannot be read or moved aside. */
 int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__ledger_damage *damage, kpi_error *err);
-/* Remove the temp files a killed run left beside the ledger at `path`
- * (PATH.tmp.*). Only with the state directory's lock held. */
+/* Remove the temp files killed runs left in the state directory of the
+ * ledger at `path` (NAME.tmp.PID of a PID that is gone: kpi__temps_clean).
+ * Only with the state directory's lock held. */
 void kpi__ledger_clean_temp(const char *path);
 
 kpi__alert_rec *kpi__ledger_find(kpi__ledger *l, const char *id);

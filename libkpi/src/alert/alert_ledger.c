@@ -544,23 +544,13 @@ int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__
 
 void kpi__ledger_clean_temp(const char *path)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup("."), prefix[512];
-	DIR *d = dir ? opendir(*dir ? dir : "/") : NULL;
-	struct dirent *de;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
 
-	snprintf(prefix, sizeof(prefix), "%s.tmp.", base);
-	/* The caller holds the lock: a temp file (kpi__write_file_atomic names
-	 * them PATH.tmp.PID) is a leftover of a killed run. */
-	while (d && (de = readdir(d)))
-		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
-			char *p = kpi__path_join(*dir ? dir : "/", de->d_name);
-			if (p && unlink(p) == 0)
-				kpi_log_msg(KPI_LOG_INFO, "alert.ledger.cleanup", "removed '%s', left by a killed run", p);
-			free(p);
-		}
-	if (d)
-		closedir(d);
+	/* the temp files of the ledger, the outbox, ... (kpi__write_file_atomic
+	 * names them PATH.tmp.PID) of runs that are gone */
+	if (dir)
+		kpi__temps_clean(*dir ? dir : "/", KPI__TEMPS_FILES, "alert.ledger.cleanup");
 	free(dir);
 }
 

@@ -47,6 +47,20 @@ bool kpi__utf8_valid(const char *s);
 
 /* rm -rf `path` (symlinks removed, never followed); absent is fine. */
 int kpi__remove_tree(const char *path, kpi_error *err);
+
+/* The temporary entries kpi runs make, by the PID of the run:
+ * KPI__TEMPS_PACK: ".NAME.kpi-tmp-PID" and ".NAME.kpi-old-PID" beside a
+ * pack directory (pack/pack.c); KPI__TEMPS_FILES: "NAME.tmp.PID" beside a
+ * file written by kpi__write_file_atomic(). */
+#define KPI__TEMPS_PACK 1
+#define KPI__TEMPS_FILES 2
+
+/* Remove from `dir` the temporary entries of `kinds` whose run is gone:
+ * kill(PID, 0) fails with ESRCH. A live PID, even another user's (EPERM)
+ * or a reused one, keeps its entry: a run's own entries are never removed
+ * while it lives, and a dead run's whose PID was reused stays until that
+ * process ends. Each removal is logged as `event`. Returns how many. */
+size_t kpi__temps_clean(const char *dir, int kinds, const char *event);
 /* A path given in file `file` (a config file) is relative to that file's
  * directory; absolute paths and a NULL file leave it as is (caller frees). */
 char *kpi__path_relative(const char *file, const char *p);
@@ -109,7 +123,7 @@ int kpi__param_value(char *buf, size_t size, const kpi_config *cfg, const kpi_ca
                      const char *name, const kpi_window *w, kpi_error *err);
 
 /* A duration of the config or catalogue: whole seconds, or "90s", "15m",
- * "1h", "7d" (model/rules.c). 0, or -1 when malformed or negative. */
+ * "1h", "7d", or "0" (model/rules.c). 0, or -1 when malformed or negative. */
 int kpi__duration_parse(int64_t *out, const json_t *v);
 
 /* Whether a definition has an alarm rule ("alarm"; kpi_alarm_rule_of()). */
@@ -133,6 +147,32 @@ void kpi__series_release(kpi_series *s);
  * people); `s` may be NULL (no labels). @return buf. */
 char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
+
+/* The label sets of a series (model/result.c): its rows grouped by their
+ * labels in order of first appearance, each with its row of every week of
+ * a window, found through a hash of the labels so that grouping n rows is
+ * linear in n (the renderer's charts, scorecard and workbook, the snapshot
+ * parser's duplicate check). */
+typedef struct kpi__lset {
+	const kpi_row *first;     /* the set's first row: its labels */
+	const kpi_row **week;     /* [nweeks]: its row of each week, NULL where it has none */
+} kpi__lset;
+
+typedef struct kpi__lsets {
+	kpi__lset *set;
+	size_t n;
+	size_t *of_row;           /* [s->nrows]: the set of each row; SIZE_MAX outside the window */
+	size_t dup_row;           /* 1 + the first row whose week and label set an earlier row had; 0: none */
+	const kpi_row **weeks;    /* the sets' week arrays, one allocation */
+} kpi__lsets;
+
+/* Group the rows of `s` (may be NULL: no sets) by label set over window
+ * `w`; rows of weeks outside it are left out. A week and label set seen
+ * twice keeps the first row and records the second in `dup_row`.
+ * @return 0 or KPI_ENOMEM (then `out` holds nothing); release with
+ * kpi__lsets_release() either way. */
+int kpi__lsets_build(kpi__lsets *out, const kpi_series *s, const kpi_window *w);
+void kpi__lsets_release(kpi__lsets *ls);
 
 /* The most connections a run may use at once (config database.connections). */
 #define KPI_PG_MAX_CONNECTIONS 8

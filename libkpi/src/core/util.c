@@ -1,6 +1,10 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "core/internal.h"
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <ftw.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -221,6 +225,59 @@ int kpi__remove_tree(const char *path, kpi_error *err)
 	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 && errno != ENOENT)
 		return kpi_error_set(err, KPI_EIO, "cannot remove '%s': %s", path, strerror(errno));
 	return 0;
+}
+
+/* The PID of a temporary entry `name` of `kinds`, or 0 when it is not one. */
+static long temp_pid(const char *name, int kinds)
+{
+	const char *tag = NULL, *p;
+	char *end;
+	long pid;
+
+	if ((kinds & KPI__TEMPS_PACK) && name[0] == '.') {
+		const char *t = strstr(name + 1, ".kpi-tmp-"), *o = strstr(name + 1, ".kpi-old-");
+		tag = t ? t : o;
+		if (tag == name + 1)
+			tag = NULL; /* ".kpi-tmp-1": no NAME */
+		if (tag)
+			tag += 9;
+	}
+	if (!tag && (kinds & KPI__TEMPS_FILES) && (p = strstr(name, ".tmp.")) && p > name) {
+		while (strstr(p + 1, ".tmp."))
+			p = strstr(p + 1, ".tmp.");
+		tag = p + 5;
+	}
+	if (!tag || !isdigit((unsigned char)*tag))
+		return 0;
+	errno = 0;
+	pid = strtol(tag, &end, 10);
+	return *end || errno || pid <= 0 || pid > INT_MAX ? 0 : pid;
+}
+
+size_t kpi__temps_clean(const char *dir, int kinds, const char *event)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t removed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		long pid = temp_pid(e->d_name, kinds);
+		char *full;
+		if (!pid || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* not a temp entry, or its run may still be going */
+		if ((full = kpi__path_join(dir, e->d_name))) {
+			kpi_error ignored = KPI_ERROR_INIT;
+			if (kpi__remove_tree(full, &ignored) == 0) {
+				removed++;
+				kpi_log_msg(KPI_LOG_INFO, event, "removed '%s', left by a killed run (PID %ld)", full, pid);
+			}
+			free(full);
+		}
+	}
+	closedir(d);
+	return removed;
 }
 
 double kpi__mono_now(void)

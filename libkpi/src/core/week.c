@@ -110,9 +110,18 @@ int kpi_week_parse(kpi_week *out, const char *text, kpi_error *err)
 			goto bad;
 		w = w * 10 + (text[i] - '0');
 	}
+	/* 1971: a window of weeks before it must not start before the Unix
+	 * epoch (1970-W01 begins on 1969-12-29); 9998: the week after it still
+	 * has a four-digit year */
 	if (y < 1971 || y > 9998)
-		return kpi_error_set(err, KPI_EUSAGE, "week '%s': year out of range", text);
-	if (w < 1 || w > kpi_week_count(y))
+		return kpi_error_set(err, KPI_EUSAGE,
+		                     "week '%s': year %d out of range: kpi reads years 1971 to 9998 "
+		                     "(timestamps start at 1970-01-01, the Unix epoch)",
+		                     text, y);
+	if (w == 0)
+		return kpi_error_set(err, KPI_EUSAGE, "week '%s': ISO weeks are numbered from 01 (%d has 01 to %02d)",
+		                     text, y, kpi_week_count(y));
+	if (w > kpi_week_count(y))
 		return kpi_error_set(err, KPI_EUSAGE, "week '%s': %d has %d ISO weeks", text, y,
 		                     kpi_week_count(y));
 	out->year = y;

@@ -1,4 +1,5 @@
 #include "core/internal.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,85 @@ void kpi_datapoint_set_free(kpi_datapoint_set *set)
 	}
 	free(set->sets);
 	free(set);
+}
+
+/* ---- label sets ---- */
+
+static uint64_t labels_hash(const kpi_row *r, size_t nl)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a, a NUL after each label */
+	for (size_t i = 0; i < nl; i++) {
+		for (const char *p = r->labels && r->labels[i] ? r->labels[i] : ""; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull;
+	}
+	return h;
+}
+
+static bool labels_equal(const kpi_row *a, const kpi_row *b, size_t nl)
+{
+	for (size_t i = 0; i < nl; i++)
+		if (strcmp(a->labels && a->labels[i] ? a->labels[i] : "", b->labels && b->labels[i] ? b->labels[i] : "") != 0)
+			return false;
+	return true;
+}
+
+int kpi__lsets_build(kpi__lsets *out, const kpi_series *s, const kpi_window *w)
+{
+	size_t nrows = s ? s->nrows : 0, nl = s ? s->nlabels : 0, nw = (size_t)w->nweeks, cap = 16, mask;
+	size_t *table = NULL; /* open addressing: 1 + set index, 0 empty */
+
+	memset(out, 0, sizeof(*out));
+	while (cap < 2 * nrows)
+		cap *= 2;
+	mask = cap - 1;
+	out->set = calloc(nrows ? nrows : 1, sizeof(*out->set));
+	out->of_row = calloc(nrows ? nrows : 1, sizeof(*out->of_row));
+	out->weeks = calloc(nrows ? nrows * nw : 1, sizeof(*out->weeks));
+	table = calloc(cap, sizeof(*table));
+	if (!out->set || !out->of_row || !out->weeks || !table) {
+		free(table);
+		kpi__lsets_release(out);
+		return KPI_ENOMEM;
+	}
+	for (size_t k = 0; k < nrows; k++) {
+		const kpi_row *r = &s->rows[k];
+		int wi = kpi_window_index(w, r->period_start);
+		size_t slot;
+		kpi__lset *ls = NULL;
+
+		out->of_row[k] = SIZE_MAX;
+		if (wi < 0)
+			continue;
+		for (slot = (size_t)labels_hash(r, nl) & mask; table[slot]; slot = (slot + 1) & mask)
+			if (labels_equal(out->set[table[slot] - 1].first, r, nl)) {
+				ls = &out->set[table[slot] - 1];
+				break;
+			}
+		if (!ls) {
+			ls = &out->set[out->n];
+			ls->first = r;
+			ls->week = out->weeks + out->n * nw;
+			table[slot] = ++out->n;
+		}
+		out->of_row[k] = (size_t)(ls - out->set);
+		if (ls->week[wi]) {
+			if (!out->dup_row)
+				out->dup_row = k + 1;
+			continue;
+		}
+		ls->week[wi] = r;
+	}
+	free(table);
+	return 0;
+}
+
+void kpi__lsets_release(kpi__lsets *ls)
+{
+	if (!ls)
+		return;
+	free(ls->set);
+	free(ls->of_row);
+	free(ls->weeks);
+	memset(ls, 0, sizeof(*ls));
 }

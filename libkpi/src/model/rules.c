@@ -177,6 +177,10 @@ int kpi__duration_parse(int64_t *out, const json_t *v)
 	}
 	if (!(s = json_string_value(v)) || !isdigit((unsigned char)s[0]))
 		return -1;
+	if (strcmp(s, "0") == 0) { /* nothing needs no unit: "0" as 0 (repeat_interval "0": never) */
+		*out = 0;
+		return 0;
+	}
 	errno = 0;
 	n = strtod(s, &end);
 	if (errno || end == s || !isfinite(n) || n < 0)

@@ -542,8 +542,8 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 			                   what, attempt + 1, now - start, r->deadline_s, last.message);
 			goto done;
 		}
-		kpi_log_msg(KPI_LOG_WARN, "aws.retry", "%s: %s; retry %d in %.2f s", what, last.message, attempt + 1,
-		            wait);
+		/* last.message already starts with `what` */
+		kpi_log_msg(KPI_LOG_WARN, "aws.retry", "%s; retry %d in %.2f s", last.message, attempt + 1, wait);
 		kpi__sleep(wait);
 		attempt++;
 	}

@@ -202,38 +202,6 @@ int kpi_manifest_write(kpi_buf *out, const kpi_snapshot *snap, const kpi_pack_fi
 
 /* ---- writing a pack ---- */
 
-/* Remove what killed runs left beside the target: ".<name>.kpi-tmp-<pid>"
- * and ".<name>.kpi-old-<pid>" whose process is gone. */
-static void remove_leftovers(const char *parent, const char *name)
-{
-	DIR *d = opendir(parent);
-	struct dirent *e;
-	size_t nl = strlen(name);
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		const char *p = e->d_name, *tag;
-		char *end, *full;
-		long pid;
-		if (p[0] != '.' || strncmp(p + 1, name, nl) != 0)
-			continue;
-		tag = p + 1 + nl;
-		if (strncmp(tag, ".kpi-tmp-", 9) != 0 && strncmp(tag, ".kpi-old-", 9) != 0)
-			continue;
-		pid = strtol(tag + 9, &end, 10);
-		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue; /* its run may still be going */
-		if ((full = kpi__path_join(parent, p))) {
-			kpi_error ignored = KPI_ERROR_INIT;
-			if (kpi__remove_tree(full, &ignored) == 0)
-				kpi_log_msg(KPI_LOG_INFO, "pack.cleanup", "removed the leftover of a killed run: %s", full);
-			free(full);
-		}
-	}
-	closedir(d);
-}
-
 /* May `dir` be replaced? Absent, an empty directory, or a kpi pack. */
 static int check_target(const char *dir, bool *exists, kpi_error *err)
 {
@@ -351,7 +319,9 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 	}
 	if ((rc = kpi__pack_mkdirs(parent, err)) || (rc = check_target(dir, &exists, err)))
 		goto done;
-	remove_leftovers(parent, name);
+	/* what killed runs left in the parent (any week's: whoever writes into
+	 * it owns it), ".<name>.kpi-tmp-<pid>" whose process is gone */
+	kpi__temps_clean(parent, KPI__TEMPS_PACK, "pack.cleanup");
 	tmp = malloc(strlen(parent) + strlen(name) + 40);
 	old = malloc(strlen(parent) + strlen(name) + 40);
 	if (!tmp || !old) {

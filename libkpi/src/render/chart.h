@@ -49,6 +49,7 @@ typedef struct kpi__chart {
 	kpi__cpanel pan[KPI__CHART_MAX_PANELS];
 	size_t npan;
 	size_t hidden_series;     /* label sets not drawn */
+	size_t panels_total;      /* panels the label sets make (small multiples: more than drawn) */
 	bool any_value, any_row, any_breach, any_warn, any_na, any_gap, any_incomplete, any_block;
 	struct {
 		char name[160];
@@ -70,8 +71,6 @@ static inline bool kpi__plotted(const kpi_row *r)
 
 /* A gap that holds the verdict: no data on a gating KPI whose policy blocks. */
 bool kpi__chart_blocks(const kpi_def *def, const kpi_row *r);
-/* Whether two rows of `s` have the same labels. */
-bool kpi__same_labels(const kpi_series *s, const kpi_row *a, const kpi_row *b);
 
 /* A cap for a panel's axis when a few earlier weeks dwarf the rest (a
  * latency spike of hours among seconds); INFINITY: no cap. */

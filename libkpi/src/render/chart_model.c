@@ -20,23 +20,71 @@
 
 #define SINGLE_PANEL_MAX 6
 
-static int label_index(const kpi_def *def, size_t li, const char *v, char ***seen, size_t *nseen)
+/* A label value and the series it was read from, for sorting. */
+typedef struct vref {
+	const char *v;
+	size_t j;
+} vref;
+
+static int cmp_vref(const void *a, const void *b)
 {
-	if (li < def->nlabels)
-		for (size_t k = 0; k < def->labels[li].nvalues; k++)
-			if (strcmp(def->labels[li].values[k], v) == 0)
-				return (int)k;
-	for (size_t k = 0; k < nseen[li]; k++)
-		if (strcmp(seen[li][k], v) == 0)
-			return 1000 + (int)k;
-	{
-		char **n = realloc(seen[li], (nseen[li] + 1) * sizeof(*n));
-		if (!n)
-			return 1000 + (int)nseen[li];
-		seen[li] = n;
-		n[nseen[li]] = (char *)v; /* borrowed from the row */
-		return 1000 + (int)nseen[li]++;
+	const vref *x = a, *y = b;
+	int c = strcmp(x->v, y->v);
+	return c ? c : x->j < y->j ? -1 : x->j > y->j;
+}
+
+static const char *lab(const kpi_row *r, size_t i)
+{
+	return r->labels && r->labels[i] ? r->labels[i] : "";
+}
+
+/* Each series' index of label `li`: a known value's position in the
+ * catalogue, or 1000 + the order in which an open-ended value first
+ * appears among the series (found by sorting: n log n, not n^2). */
+static int label_indexes(kpi__chart *c, size_t li)
+{
+	const kpi_label_def *ld = li < c->def->nlabels ? &c->def->labels[li] : NULL;
+	vref *vr = calloc(c->nser ? c->nser : 1, sizeof(*vr));
+	size_t *first = calloc(c->nser ? c->nser : 1, sizeof(*first)), *rank = calloc(c->nser + 1, sizeof(*rank));
+	size_t nopen = 0;
+
+	if (!vr || !first || !rank) {
+		free(vr);
+		free(first);
+		free(rank);
+		return KPI_ENOMEM;
 	}
+	for (size_t j = 0; j < c->nser; j++) {
+		const char *v = lab(c->ser[j].first, li);
+		bool known = false;
+		for (size_t k = 0; ld && k < ld->nvalues && !known; k++)
+			if (strcmp(ld->values[k], v) == 0) {
+				c->ser[j].idx[li] = (int)k;
+				known = true;
+			}
+		if (!known)
+			vr[nopen++] = (vref){ v, j };
+	}
+	/* the open-ended values, grouped: each group's first series is where
+	 * the value first appears; ranking those gives the order of appearance */
+	qsort(vr, nopen, sizeof(*vr), cmp_vref);
+	for (size_t k = 0; k < c->nser; k++)
+		first[k] = SIZE_MAX;
+	for (size_t k = 0; k < nopen; k++) {
+		size_t g = k > 0 && strcmp(vr[k - 1].v, vr[k].v) == 0 ? first[vr[k - 1].j] : vr[k].j;
+		first[vr[k].j] = g;
+		if (g == vr[k].j)
+			rank[g + 1] = 1;
+	}
+	for (size_t j = 0; j < c->nser; j++)
+		rank[j + 1] += rank[j];
+	for (size_t j = 0; j < c->nser; j++)
+		if (first[j] != SIZE_MAX)
+			c->ser[j].idx[li] = 1000 + (int)rank[first[j]];
+	free(vr);
+	free(first);
+	free(rank);
+	return 0;
 }
 
 /* How bad a value is for ranking label sets when not all can be drawn: the
@@ -59,42 +107,54 @@ bool kpi__chart_blocks(const kpi_def *def, const kpi_row *r)
 	return def->gating && def->missing == KPI_MISSING_BLOCK && r->status == KPI_STATUS_NO_DATA;
 }
 
-static int cmp_idx(const kpi__cser *a, const kpi__cser *b, size_t nl)
+/* A value and its position, for ranking. */
+typedef struct vpos {
+	double v;
+	size_t pos;
+} vpos;
+
+/* largest first; equal ones in their order */
+static int cmp_vpos(const void *a, const void *b)
 {
-	for (size_t i = 0; i < nl && i < 8; i++)
-		if (a->idx[i] != b->idx[i])
-			return a->idx[i] < b->idx[i] ? -1 : 1;
-	return 0;
+	const vpos *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-bool kpi__same_labels(const kpi_series *s, const kpi_row *a, const kpi_row *b)
+static int cmp_size(const void *a, const void *b)
 {
-	for (size_t i = 0; i < s->nlabels; i++)
-		if (strcmp(a->labels[i] ? a->labels[i] : "", b->labels[i] ? b->labels[i] : "") != 0)
-			return false;
-	return true;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
 }
 
-static const char *lab(const kpi_row *r, size_t i)
-{
-	return r->labels && r->labels[i] ? r->labels[i] : "";
-}
-
-/* Keep the `keep` entries of `ix` with the largest maxv, in their order. */
+/* Keep the `keep` entries of `ix` with the largest maxv (the earlier of
+ * equal ones), in their order: n log n. Out of memory, the first `keep`. */
 static size_t keep_largest(size_t *ix, size_t n, size_t keep, const double *maxv)
 {
-	size_t out = 0;
+	vpos *vp;
+	size_t *pos;
+
 	if (n <= keep)
 		return n;
-	for (size_t i = 0; i < n; i++) {
-		size_t rank = 0;
-		for (size_t j = 0; j < n; j++)
-			if (maxv[j] > maxv[i] || (maxv[j] == maxv[i] && j < i))
-				rank++;
-		if (rank < keep)
-			ix[out++] = ix[i];
+	vp = calloc(n, sizeof(*vp));
+	pos = calloc(keep, sizeof(*pos));
+	if (!vp || !pos) {
+		free(vp);
+		free(pos);
+		return keep;
 	}
-	return out;
+	for (size_t i = 0; i < n; i++)
+		vp[i] = (vpos){ maxv[i], i };
+	qsort(vp, n, sizeof(*vp), cmp_vpos);
+	for (size_t k = 0; k < keep; k++)
+		pos[k] = vp[k].pos;
+	qsort(pos, keep, sizeof(*pos), cmp_size);
+	for (size_t k = 0; k < keep; k++)
+		ix[k] = ix[pos[k]];
+	free(vp);
+	free(pos);
+	return keep;
 }
 
 void kpi__chart_release(kpi__chart *c)
@@ -105,38 +165,34 @@ void kpi__chart_release(kpi__chart *c)
 
 /* Group the rows of `s` by label set into series (their weeks, their
  * labels' catalogue order, their worst value), and note what the chart will
- * have to explain (breaches, gaps, ...). */
-static int chart_series(kpi__chart *c, const kpi_series *s, char **seen[8], size_t nseen[8])
+ * have to explain (breaches, gaps, ...). Linear in the rows. */
+static int chart_series(kpi__chart *c, const kpi_series *s)
 {
 	const kpi_def *def = c->def;
-	const kpi_window *w = c->w;
-	size_t nl = s ? s->nlabels : 0, cap = 0;
+	size_t nl = s ? s->nlabels : 0;
+	kpi__lsets ls;
+	int rc = 0;
 
+	if (kpi__lsets_build(&ls, s, c->w) != 0)
+		return KPI_ENOMEM;
+	if (!(c->ser = calloc(ls.n ? ls.n : 1, sizeof(*c->ser)))) {
+		kpi__lsets_release(&ls);
+		return KPI_ENOMEM;
+	}
+	c->nser = ls.n;
+	for (size_t j = 0; j < ls.n; j++) {
+		kpi__cser *cs = &c->ser[j];
+		cs->first = ls.set[j].first;
+		cs->worst = -INFINITY;
+		memcpy(cs->row, ls.set[j].week, (size_t)c->w->nweeks * sizeof(cs->row[0]));
+	}
 	for (size_t k = 0; s && k < s->nrows; k++) {
 		const kpi_row *r = &s->rows[k];
-		int wi = kpi_window_index(w, r->period_start);
-		kpi__cser *cs = NULL;
-		if (wi < 0)
+		kpi__cser *cs;
+		if (ls.of_row[k] == SIZE_MAX)
 			continue;
+		cs = &c->ser[ls.of_row[k]];
 		c->any_row = true;
-		for (size_t j = 0; j < c->nser && !cs; j++)
-			if (kpi__same_labels(s, c->ser[j].first, r))
-				cs = &c->ser[j];
-		if (!cs) {
-			if (c->nser == cap) {
-				kpi__cser *n = realloc(c->ser, (cap = cap ? cap * 2 : 16) * sizeof(*n));
-				if (!n)
-					return KPI_ENOMEM;
-				c->ser = n;
-			}
-			cs = &c->ser[c->nser++];
-			memset(cs, 0, sizeof(*cs));
-			cs->first = r;
-			cs->worst = -INFINITY;
-			for (size_t i = 0; i < nl && i < 8; i++)
-				cs->idx[i] = label_index(def, i, lab(r, i), seen, nseen);
-		}
-		cs->row[wi] = r;
 		if (r->has_value && isfinite(r->value)) {
 			c->any_value = true;
 			cs->worst = fmax(cs->worst, badness(&def->threshold, r->value));
@@ -154,40 +210,69 @@ static int chart_series(kpi__chart *c, const kpi_series *s, char **seen[8], size
 		if (r->incomplete)
 			c->any_incomplete = true;
 	}
-	return 0;
+	kpi__lsets_release(&ls);
+	for (size_t i = 0; i < nl && i < 8 && !rc; i++)
+		rc = label_indexes(c, i);
+	return rc;
 }
 
-/* The series in catalogue order of their label values; a week without a
- * row in some series is a gap. */
-static void chart_sort(kpi__chart *c, size_t nl)
+/* A series' sort key: its label indexes, then where it was. */
+typedef struct skey {
+	const int *idx;
+	size_t j;
+} skey;
+
+static int cmp_skey(const void *a, const void *b)
+{
+	const skey *x = a, *y = b;
+	for (size_t i = 0; i < 8; i++) /* unused labels are 0 in every series */
+		if (x->idx[i] != y->idx[i])
+			return x->idx[i] < y->idx[i] ? -1 : 1;
+	return x->j < y->j ? -1 : x->j > y->j;
+}
+
+/* The series in catalogue order of their label values (stable); a week
+ * without a row in some series is a gap. */
+static int chart_sort(kpi__chart *c)
 {
 	const kpi_window *w = c->w;
+	skey *k = calloc(c->nser ? c->nser : 1, sizeof(*k));
+	kpi__cser *sorted = calloc(c->nser ? c->nser : 1, sizeof(*sorted));
 
-	/* insertion sort: stable, n small */
-	for (size_t i = 1; i < c->nser; i++) {
-		kpi__cser t = c->ser[i];
-		size_t j = i;
-		while (j > 0 && cmp_idx(&c->ser[j - 1], &t, nl) > 0) {
-			c->ser[j] = c->ser[j - 1];
-			j--;
-		}
-		c->ser[j] = t;
+	if (!k || !sorted) {
+		free(k);
+		free(sorted);
+		return KPI_ENOMEM;
 	}
+	for (size_t j = 0; j < c->nser; j++)
+		k[j] = (skey){ c->ser[j].idx, j };
+	qsort(k, c->nser, sizeof(*k), cmp_skey);
+	for (size_t j = 0; j < c->nser; j++)
+		sorted[j] = c->ser[k[j].j];
+	free(k);
+	free(c->ser);
+	c->ser = sorted;
 	for (size_t j = 0; j < c->nser; j++)
 		for (int wi = 0; wi < w->nweeks; wi++)
 			if (!c->ser[j].row[wi])
 				c->any_gap = true;
+	return 0;
 }
 
 /* One panel: the worst (or largest) KPI__CHART_MAX_LINES series, named by the labels
  * that vary. */
-static void one_panel(kpi__chart *c, size_t nl)
+static int one_panel(kpi__chart *c, size_t nl)
 {
-	size_t ix[4096], n = 0;
-	double mv[4096];
+	size_t *ix = calloc(c->nser ? c->nser : 1, sizeof(*ix)), n = 0;
+	double *mv = calloc(c->nser ? c->nser : 1, sizeof(*mv));
 	kpi__cpanel *p = &c->pan[c->npan++];
 
-	for (size_t j = 0; j < c->nser && n < 4096; j++) {
+	if (!ix || !mv) {
+		free(ix);
+		free(mv);
+		return KPI_ENOMEM;
+	}
+	for (size_t j = 0; j < c->nser; j++) {
 		ix[n] = j;
 		mv[n++] = c->ser[j].worst;
 	}
@@ -219,17 +304,73 @@ static void one_panel(kpi__chart *c, size_t nl)
 		if (o >= sizeof(cs->name))
 			cs->name[sizeof(cs->name) - 1] = '\0';
 	}
+	free(ix);
+	free(mv);
+	return 0;
+}
+
+/* Of the series of the kept panels (`allowed` set for them), allow only
+ * those whose last label takes one of the KPI__CHART_MAX_LINES values
+ * worst in them (the earlier to appear of equal ones): one colour per
+ * value, so no two lines share a colour and the legend names each. Nothing
+ * changes when the last label takes no more values. */
+static int limit_colours(kpi__chart *c, size_t nl, bool *allowed)
+{
+	vref *vr = calloc(c->nser ? c->nser : 1, sizeof(*vr));
+	vpos *g = calloc(c->nser ? c->nser : 1, sizeof(*g));
+	size_t *gof = calloc(c->nser ? c->nser : 1, sizeof(*gof));
+	bool *keep = calloc(c->nser ? c->nser : 1, sizeof(*keep));
+	size_t n = 0, ng = 0;
+
+	if (!vr || !g || !gof || !keep) {
+		free(vr);
+		free(g);
+		free(gof);
+		free(keep);
+		return KPI_ENOMEM;
+	}
+	for (size_t j = 0; j < c->nser; j++)
+		if (allowed[j])
+			vr[n++] = (vref){ lab(c->ser[j].first, nl - 1), j };
+	/* grouped by value, each group's first entry is where it first appears */
+	qsort(vr, n, sizeof(*vr), cmp_vref);
+	for (size_t k = 0; k < n; k++) {
+		if (k == 0 || strcmp(vr[k - 1].v, vr[k].v) != 0)
+			g[ng++] = (vpos){ -INFINITY, vr[k].j };
+		gof[k] = g[ng - 1].pos;
+		g[ng - 1].v = fmax(g[ng - 1].v, c->ser[vr[k].j].worst);
+	}
+	if (ng > KPI__CHART_MAX_LINES) {
+		qsort(g, ng, sizeof(*g), cmp_vpos);
+		for (size_t q = 0; q < KPI__CHART_MAX_LINES; q++)
+			keep[g[q].pos] = true;
+		for (size_t k = 0; k < n; k++)
+			allowed[vr[k].j] = keep[gof[k]];
+	}
+	free(vr);
+	free(g);
+	free(gof);
+	free(keep);
+	return 0;
 }
 
 /* Small multiples: panels by every label but the last (the worst
- * KPI__CHART_MAX_PANELS), the series in them named and coloured by the last label. */
-static void small_multiples(kpi__chart *c, const kpi_series *s, size_t nl)
+ * KPI__CHART_MAX_PANELS), the series in them named and coloured by the last
+ * label (at most KPI__CHART_MAX_LINES values of it). */
+static int small_multiples(kpi__chart *c, const kpi_series *s, size_t nl)
 {
-	size_t pstart[4096], np = 0, pix[4096], kept, nlast = 0;
-	double pmax[4096];
+	size_t *pstart = calloc(c->nser + 1, sizeof(*pstart)), *pix = calloc(c->nser + 1, sizeof(*pix));
+	size_t *ix = calloc(c->nser + 1, sizeof(*ix)), np = 0, kept, nlast = 0;
+	double *pmax = calloc(c->nser + 1, sizeof(*pmax)), *mv = calloc(c->nser + 1, sizeof(*mv));
+	bool *allowed = calloc(c->nser + 1, sizeof(*allowed));
 	char *lastv[KPI__CHART_MAX_PANELS * KPI__CHART_MAX_LINES];
+	int rc = 0;
 
-	for (size_t j = 0; j < c->nser && np < 4096; j++) {
+	if (!pstart || !pix || !ix || !pmax || !mv || !allowed) {
+		rc = KPI_ENOMEM;
+		goto done;
+	}
+	for (size_t j = 0; j < c->nser; j++) {
 		if (j == 0 || memcmp(c->ser[j].idx, c->ser[j - 1].idx, (nl - 1 < 8 ? nl - 1 : 8) * sizeof(int)) != 0) {
 			pstart[np] = j;
 			pmax[np] = -INFINITY;
@@ -239,20 +380,26 @@ static void small_multiples(kpi__chart *c, const kpi_series *s, size_t nl)
 		if (c->ser[j].worst > pmax[np - 1])
 			pmax[np - 1] = c->ser[j].worst;
 	}
+	c->panels_total = np;
 	kept = keep_largest(pix, np, KPI__CHART_MAX_PANELS, pmax);
+	for (size_t q = 0; q < kept; q++)
+		for (size_t j = pstart[pix[q]], end = pix[q] + 1 < np ? pstart[pix[q] + 1] : c->nser; j < end; j++)
+			allowed[j] = true;
+	if ((rc = limit_colours(c, nl, allowed)))
+		goto done;
 	for (size_t q = 0; q < kept; q++) {
 		size_t pi = pix[q], end = pi + 1 < np ? pstart[pi + 1] : c->nser;
 		kpi__cpanel *p = &c->pan[c->npan++];
-		size_t ix[4096], n = 0, o = 0;
-		double mv[4096];
+		size_t n = 0, o = 0;
 		for (size_t i = 0; i + 1 < nl; i++)
 			o += (size_t)snprintf(p->title + o, o < sizeof(p->title) ? sizeof(p->title) - o : 0,
 			                      "%s%s=%s", i ? " · " : "", s->label_names[i],
 			                      lab(c->ser[pstart[pi]].first, i));
-		for (size_t j = pstart[pi]; j < end && n < 4096; j++) {
-			ix[n] = j;
-			mv[n++] = c->ser[j].worst;
-		}
+		for (size_t j = pstart[pi]; j < end; j++)
+			if (allowed[j]) {
+				ix[n] = j;
+				mv[n++] = c->ser[j].worst;
+			}
 		n = keep_largest(ix, n, KPI__CHART_MAX_LINES, mv);
 		p->maxv = pmax[pi];
 		for (size_t k = 0; k < n; k++) {
@@ -273,6 +420,14 @@ static void small_multiples(kpi__chart *c, const kpi_series *s, size_t nl)
 	for (size_t j = 0; j < c->nser; j++)
 		if (!c->ser[j].visible)
 			c->hidden_series++;
+done:
+	free(pstart);
+	free(pix);
+	free(ix);
+	free(pmax);
+	free(mv);
+	free(allowed);
+	return rc;
 }
 
 /* The legend: one entry per colour, in colour order. */
@@ -304,8 +459,6 @@ static void chart_legend(kpi__chart *c)
 int kpi__chart_build(kpi__chart *c, const kpi_def *def, const kpi_series *s, const kpi_window *w)
 {
 	size_t nl = s ? s->nlabels : 0;
-	char **seen[8] = { 0 };
-	size_t nseen[8] = { 0 };
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -315,17 +468,18 @@ int kpi__chart_build(kpi__chart *c, const kpi_def *def, const kpi_series *s, con
 	c->kind = def->chart && strcmp(def->chart, "stacked_bar") == 0 ? KPI__CHART_STACKED
 	          : def->chart && strcmp(def->chart, "bar") == 0       ? KPI__CHART_BAR
 	                                                                : KPI__CHART_LINE;
-	rc = chart_series(c, s, seen, nseen);
+	rc = chart_series(c, s);
+	if (!rc)
+		rc = chart_sort(c);
 	if (!rc) {
-		chart_sort(c, nl);
+		c->panels_total = 1;
 		if (nl == 0 || c->nser <= SINGLE_PANEL_MAX || (nl == 1 && c->nser <= KPI__CHART_MAX_LINES))
-			one_panel(c, nl);
+			rc = one_panel(c, nl);
 		else
-			small_multiples(c, s, nl);
-		chart_legend(c);
+			rc = small_multiples(c, s, nl);
 	}
-	for (size_t i = 0; i < 8; i++)
-		free(seen[i]);
+	if (!rc)
+		chart_legend(c);
 	return rc;
 }
 

@@ -1010,9 +1010,16 @@ static void draw_legend(kpi__render *r, const kpi__chart *c)
 		y += legend_entry(r, y, c->kind == KPI__CHART_LINE ? SW_LINE : SW_BOX, kpi__series_color(c->leg[i].color), c->leg[i].name);
 	if (c->hidden_series) {
 		kpi__tstyle n = kpi__tsw(KPI__F_OBLIQUE, 7, KPI__MUTED, LEGEND_W, KPI__LEFT);
-		n.lines = 2;
-		snprintf(buf, sizeof(buf), "%zu more label set%s not drawn (the %s are shown; every row is in the scorecard)",
-		         c->hidden_series, c->hidden_series == 1 ? "" : "s",
+		char panels[64] = "";
+		size_t drawn = c->nser - c->hidden_series;
+		n.lines = 4;
+		if (c->panels_total > c->npan)
+			snprintf(panels, sizeof(panels), " in %zu of %zu panels", c->npan, c->panels_total);
+		/* at most KPI__CHART_MAX_LINES lines a panel: the palette's distinct colours */
+		snprintf(buf, sizeof(buf),
+		         "%zu more label set%s not drawn: %zu of %zu drawn%s, the %s; every row is in the scorecard, "
+		         "the workbook and the CSV",
+		         c->hidden_series, c->hidden_series == 1 ? "" : "s", drawn, c->nser, panels,
 		         c->def->threshold.op == KPI_OP_NONE ? "largest" : "worst for the target");
 		y += kpi__text(r, buf, LEGEND_X, y, &n) + 3;
 	}
@@ -1144,30 +1151,23 @@ out:
 
 /* ---- sparkline ---- */
 
-void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, double x, double y, double w,
+void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *const *rows, double x, double y, double w,
                     double h)
 {
 	cairo_t *cr = r->cr;
 	const kpi_window *win = &r->snap->result->window;
-	const kpi_row *rows[KPI_MAX_WEEKS] = { 0 };
 	double mn = INFINITY, mx = -INFINITY, step;
 	const kpi_threshold *th = &s->def->threshold;
 	bool pen = false;
 	int n = win->nweeks;
 
-	if (r->dry)
+	if (r->dry || !rows)
 		return;
-	for (size_t k = 0; k < s->nrows; k++) {
-		const kpi_row *row = &s->rows[k];
-		int wi;
-		if (!kpi__same_labels(s, row, key) || (wi = kpi_window_index(win, row->period_start)) < 0)
-			continue;
-		rows[wi] = row;
-		if (row->has_value && isfinite(row->value)) {
-			mn = fmin(mn, row->value);
-			mx = fmax(mx, row->value);
+	for (int wi = 0; wi < n; wi++)
+		if (rows[wi] && rows[wi]->has_value && isfinite(rows[wi]->value)) {
+			mn = fmin(mn, rows[wi]->value);
+			mx = fmax(mx, rows[wi]->value);
 		}
-	}
 	if (!isfinite(mn))
 		return;
 	/* the target when it is near the values (within their span: in halves,

@@ -161,8 +161,9 @@ const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_seri
  * into r->cr, KPI__CHART_W x KPI__CHART_H units. */
 void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, double x, double y);
 
-/* A sparkline of one label set of `s` in the box (scorecard). */
-void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *key, double x, double y,
+/* A sparkline of one label set of `s` in the box (scorecard): `rows`, its
+ * row of each week of the window (kpi__lsets), NULL where it has none. */
+void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *const *rows, double x, double y,
                     double w, double h);
 
 #endif

@@ -47,6 +47,7 @@ typedef struct doc {
 	int *chart_page;            /* per chart */
 	int appendix_page[3];
 	tcol sc[7];                 /* the scorecard's columns as fitted (scorecard_fit()) */
+	int rc;                     /* KPI_ENOMEM when a table could not be built */
 	double y;
 	cairo_surface_t *pdf;       /* NULL in the measuring pass */
 } doc;
@@ -595,32 +596,24 @@ static void scorecard_page(doc *d, bool first)
 	table_head(d, d->sc, SC_NCOLS, 15);
 }
 
-/* The row of `s` in week `wi` with the labels of `key`, or NULL. */
-static const kpi_row *row_like(const kpi_series *s, const kpi_window *w, int wi, const kpi_row *key)
-{
-	if (wi < 0)
-		return NULL;
-	for (size_t j = 0; j < s->nrows; j++) {
-		const kpi_row *c = &s->rows[j];
-		bool same = c->period_start == w->starts[wi];
-		for (size_t l = 0; same && l < s->nlabels; l++)
-			same = strcmp(c->labels[l] ? c->labels[l] : "", key->labels[l] ? key->labels[l] : "") == 0;
-		if (same)
-			return c;
-	}
-	return NULL;
-}
+/* A scorecard row: a KPI's last-week row (NULL: the KPI has none) and the
+ * rows of its label set by week (for the change and the sparkline). */
+typedef struct sc_row {
+	const kpi_row *last;
+	const kpi_row *const *week;
+} sc_row;
 
-/* The texts of a scorecard row (the KPI's last-week row `last`, or NULL). */
+/* The texts of a scorecard row. */
 typedef struct sc_texts {
 	char labels[256], value[96], threshold[96], delta[128];
 	int value_font, delta_font;
 	kpi__rgb delta_color;
 } sc_texts;
 
-static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last)
+static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const kpi_series *s, const sc_row *row)
 {
-	const kpi_row *prev = s && last ? row_like(s, d->w, d->w->nweeks - 2, last) : NULL;
+	const kpi_row *last = row->last;
+	const kpi_row *prev = last && d->w->nweeks > 1 ? row->week[d->w->nweeks - 2] : NULL;
 	char dl[96];
 	size_t o;
 
@@ -653,16 +646,28 @@ static void scorecard_texts(sc_texts *t, const doc *d, const kpi_def *def, const
 	}
 }
 
-/* The last-week rows of a collected KPI (at most `max`); a KPI without one
- * gets one NULL row that says so. */
-static size_t scorecard_rows(const doc *d, const kpi_series *s, const kpi_row **rows, size_t max)
+/* The scorecard rows of a collected KPI: its last-week rows in their order,
+ * each with its label set's weeks (`ls`, built here: release it after
+ * use); a KPI without one gets one row {NULL} that says so. Linear in the
+ * rows. Returns how many; 0 when out of memory (d->rc set). */
+static size_t scorecard_rows(doc *d, const kpi_series *s, kpi__lsets *ls, sc_row **out)
 {
 	size_t nr = 0;
-	for (size_t k = 0; k < s->nrows && nr < max; k++)
-		if (s->rows[k].period_start == d->w->starts[d->w->nweeks - 1])
-			rows[nr++] = &s->rows[k];
+	sc_row *rows;
+
+	*out = NULL;
+	if (kpi__lsets_build(ls, s, d->w) != 0 || !(rows = calloc(s->nrows + 1, sizeof(*rows)))) {
+		d->rc = KPI_ENOMEM;
+		return 0;
+	}
+	for (size_t k = 0; k < s->nrows; k++)
+		if (s->rows[k].period_start == d->w->starts[d->w->nweeks - 1] && ls->of_row[k] != SIZE_MAX) {
+			rows[nr].last = &s->rows[k];
+			rows[nr++].week = ls->set[ls->of_row[k]].week;
+		}
 	if (!nr)
-		rows[nr++] = NULL;
+		rows[nr++] = (sc_row){ NULL, NULL };
+	*out = rows;
 	return nr;
 }
 
@@ -685,18 +690,19 @@ static void scorecard_fit(doc *d)
 	for (size_t i = 0; i < n; i++) {
 		const kpi_series *s;
 		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
-		const kpi_row *rows[4096];
+		sc_row *rows;
+		kpi__lsets ls;
 		size_t nr;
 		if (!s)
 			continue;
-		nr = scorecard_rows(d, s, rows, 4096);
+		nr = scorecard_rows(d, s, &ls, &rows);
 		for (size_t k = 0; k < nr; k++) {
 			sc_texts t;
-			kpi__tstyle st = kpi__ts(rows[k] ? KPI__F_COND : KPI__F_OBLIQUE, 8, KPI__INK);
-			scorecard_texts(&t, d, def, s, rows[k]);
+			kpi__tstyle st = kpi__ts(rows[k].last ? KPI__F_COND : KPI__F_OBLIQUE, 8, KPI__INK);
+			scorecard_texts(&t, d, def, s, &rows[k]);
 			kpi__text_size(d->r, t.labels, &st, &w, NULL);
 			need[1] = fmax(need[1], w);
-			if (!rows[k])
+			if (!rows[k].last)
 				continue;
 			st.font = t.value_font;
 			kpi__text_size(d->r, t.value, &st, &w, NULL);
@@ -708,6 +714,8 @@ static void scorecard_fit(doc *d)
 			kpi__text_size(d->r, t.delta, &st, &w, NULL);
 			need[5] = fmax(need[5], w);
 		}
+		free(rows);
+		kpi__lsets_release(&ls);
 	}
 	for (size_t c = 0; c < sizeof(fitted) / sizeof(fitted[0]); c++) {
 		tcol *col = &d->sc[fitted[c]];
@@ -722,14 +730,15 @@ static void scorecard_fit(doc *d)
 }
 
 /* One scorecard row; `title` is drawn over `title_lines` rows (0: none). */
-static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const kpi_row *last, int title_lines)
+static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const sc_row *sr, int title_lines)
 {
 	const tcol *sc = d->sc;
+	const kpi_row *last = sr->last;
 	double x, row_h = SC_ROW_H;
 	trow row = row_begin(d, sc, row_h);
 	sc_texts t;
 
-	scorecard_texts(&t, d, def, s, last);
+	scorecard_texts(&t, d, def, s, sr);
 	x = row_skip(&row);
 	if (title_lines) {
 		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 8, KPI__INK, sc[0].w - 2 * CELL_PAD, KPI__LEFT);
@@ -748,7 +757,7 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 		chip(d, x + (sc[4].w - 50) / 2, d->y + (row_h - 10) / 2, 50, 10, last->status);
 		row_cell(&row, t.delta, t.delta_font, 8, t.delta_color);
 		x = row_skip(&row);
-		kpi__sparkline(d->r, s, last, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
+		kpi__sparkline(d->r, s, sr->week, x + CELL_PAD, d->y + 2.5, sc[6].w - 2 * CELL_PAD, row_h - 5);
 	}
 	/* the rule leaves the title's column to a title over two rows */
 	rule_from(d, MARGIN_X + sc[0].w, row_h, false);
@@ -767,11 +776,12 @@ static void scorecard(doc *d)
 	for (size_t i = 0; i < n; i++) {
 		const kpi_series *s;
 		const kpi_def *def = kpi__kpi_def(d->snap, i, &s);
-		const kpi_row *rows[4096];
+		sc_row *rows;
+		kpi__lsets ls;
 		size_t nr, done = 0;
 		if (!s)
 			continue; /* not collected: named in the footnote */
-		nr = scorecard_rows(d, s, rows, 4096);
+		nr = scorecard_rows(d, s, &ls, &rows);
 		while (done < nr) {
 			int fit = (int)floor((CONTENT_BOTTOM - foot - d->y) / SC_ROW_H), lines;
 			if (fit < 1) {
@@ -784,8 +794,10 @@ static void scorecard(doc *d)
 			if (done == 0 && d->y > CONTENT_TOP + 60)
 				row_rule(d, -0.2, true);
 			for (int k = 0; k < fit && done < nr; k++, done++)
-				scorecard_row(d, def, s, rows[done], k == 0 ? lines : 0);
+				scorecard_row(d, def, s, &rows[done], k == 0 ? lines : 0);
 		}
+		free(rows);
+		kpi__lsets_release(&ls);
 	}
 	scorecard_foot(d, true);
 }
@@ -1142,6 +1154,10 @@ int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *
 	r.dry = true;
 	document(&d);
 	total = d.pages;
+	if (d.rc) {
+		rc = kpi_error_set(err, d.rc, "out of memory");
+		goto done;
+	}
 	cairo_destroy(cr);
 	cr = NULL;
 
@@ -1207,6 +1223,10 @@ int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *
 	}
 	if (trace)
 		trace->npages = d.pages;
+	if (d.rc) {
+		rc = kpi_error_set(err, d.rc, "out of memory");
+		goto done;
+	}
 	cairo_destroy(cr);
 	cr = NULL;
 	cairo_surface_finish(pdf);

@@ -733,44 +733,35 @@ static void labels_key(kpi_buf *b, const kpi_series *s, const kpi_row *r)
 }
 
 /* The label sets of `s` in order of first appearance, each with its row of
- * every week. Returns how many (at most LABELSETS_MAX; `*total` all). */
-static size_t label_sets(xl *x, const kpi_series *s, int nweeks, lset **out, size_t *total)
+ * every week (linear in the rows: kpi__lsets). Returns how many (at most
+ * `max`; `*total` all). */
+static size_t label_sets(xl *x, const kpi_series *s, size_t max, lset **out, size_t *total)
 {
 	const kpi_window *w = &x->snap->result->window;
 	kpi_buf key = KPI_BUF_INIT;
+	kpi__lsets ls;
 	lset *sets = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 
+	*out = NULL;
 	*total = 0;
-	for (size_t i = 0; i < s->nrows && !x->rc; i++) {
-		int wi = kpi_window_index(w, s->rows[i].period_start);
-		size_t k;
-		if (wi < 0)
-			continue; /* not a week of the window (a parsed snapshot has none) */
-		labels_key(&key, s, &s->rows[i]);
-		if (!need(x, key.data))
+	if (!need(x, kpi__lsets_build(&ls, s, w) == 0 ? &ls : NULL))
+		return 0;
+	*total = ls.n;
+	n = ls.n < max ? ls.n : max;
+	if (!(sets = need(x, calloc(n ? n : 1, sizeof(*sets)))))
+		n = 0;
+	for (size_t k = 0; k < n && !x->rc; k++) {
+		labels_key(&key, s, ls.set[k].first);
+		if (!need(x, key.data) || !(sets[k].key = need(x, strdup(key.data))) ||
+		    !(sets[k].by_week = need(x, calloc((size_t)w->nweeks, sizeof(kpi_row *))))) {
+			n = k + 1;
 			break;
-		for (k = 0; k < n && strcmp(sets[k].key, key.data) != 0; k++)
-			;
-		if (k == n) {
-			(*total)++;
-			if (n == LABELSETS_MAX)
-				continue;
-			if (n == cap) {
-				lset *p = need(x, realloc(sets, (cap = cap ? cap * 2 : 16) * sizeof(*p)));
-				if (!p)
-					break;
-				sets = p;
-			}
-			sets[n].key = need(x, strdup(key.data));
-			sets[n].by_week = need(x, calloc((size_t)nweeks, sizeof(kpi_row *)));
-			n++;
-			if (!sets[n - 1].key || !sets[n - 1].by_week)
-				break;
 		}
-		sets[k].by_week[wi] = &s->rows[i];
+		memcpy(sets[k].by_week, ls.set[k].week, (size_t)w->nweeks * sizeof(kpi_row *));
 	}
 	kpi_buf_release(&key);
+	kpi__lsets_release(&ls);
 	*out = sets;
 	return n;
 }
@@ -873,7 +864,7 @@ static void summary(xl *x, lxw_worksheet *ws)
 		if (!s)
 			continue;
 		threshold_text(th, sizeof(th), d);
-		n = label_sets(x, s, w->nweeks, &sets, &total);
+		n = label_sets(x, s, SIZE_MAX, &sets, &total); /* rows: every label set */
 		for (size_t i = 0; i < n && !x->rc; i++) {
 			const kpi_row *last = sets[i].by_week[w->nweeks - 1];
 			const kpi_row *prev = w->nweeks > 1 ? sets[i].by_week[w->nweeks - 2] : NULL;
@@ -934,7 +925,7 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 	         d->state ? "state (as of each week's end)" : "flow (over each week)");
 	put_over(x, ws, 1, 0, buf, x->f.subtitle);
 	if (s)
-		nsets = label_sets(x, s, w->nweeks, &sets, &total);
+		nsets = label_sets(x, s, LABELSETS_MAX, &sets, &total);
 	if (nsets) {
 		vcol = need(x, calloc(nsets, sizeof(*vcol)));
 		ncols = need(x, calloc(nsets, sizeof(*ncols)));

@@ -829,18 +829,24 @@ static int parse_series_one(rd *r, const json_t *o, kpi_series *s)
 	if (!(s->rows = calloc(json_array_size(rows) + 1, sizeof(*s->rows))) ||
 	    !(given = calloc(json_array_size(rows) + 1, sizeof(*given))))
 		return nomem(r);
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
 		if ((rc = parse_row(r, row, s, &last_week)))
 			goto done;
-		/* a week and label set appear once (rows of a week are contiguous) */
-		for (size_t j = i; j-- > 0 && s->rows[j].period_start == s->rows[i].period_start;) {
-			bool eq = true;
-			for (size_t k = 0; k < s->nlabels && eq; k++)
-				eq = strcmp(s->rows[j].labels[k], s->rows[i].labels[k]) == 0;
-			if (eq) {
-				rc = fail(r, row, rows, "KPI %s: two rows for the same week and label set", def->id);
-				goto done;
-			}
+	{
+		/* a week and label set appear once: grouped by a hash of the labels,
+		 * linear in the rows (a week of 10,000 label sets) */
+		kpi__lsets ls;
+		size_t dup;
+		if (kpi__lsets_build(&ls, s, r->w) != 0) {
+			rc = nomem(r);
+			goto done;
+		}
+		dup = ls.dup_row;
+		kpi__lsets_release(&ls);
+		if (dup) {
+			rc = fail(r, json_array_get(rows, dup - 1), rows, "KPI %s: two rows for the same week and label set",
+			          def->id);
+			goto done;
 		}
 	}
 	/* The statuses must be what evaluation gives for these values. */
@@ -902,6 +908,59 @@ static bool same_reason(const kpi_reason *a, const kpi_reason *b)
 	       strcmp(a->threshold, b->threshold) == 0;
 }
 
+/* What differs between the verdict a snapshot holds (`got`) and the one
+ * its rows' statuses give (`want`): the verdict, or the first reason that
+ * differs (its KPI, labels, value, status or threshold), or the first
+ * reason only one side has. */
+static void verdict_diff(char *buf, size_t size, const kpi_verdict *got, const kpi_verdict *want)
+{
+	char a[48], b[48];
+
+	if (got->verdict != want->verdict) {
+		snprintf(buf, size, "it says %s where they give %s", kpi_verdict_name(got->verdict),
+		         kpi_verdict_name(want->verdict));
+		return;
+	}
+	for (size_t j = 0; j < got->nreasons && j < want->nreasons; j++) {
+		const kpi_reason *x = &got->reasons[j], *y = &want->reasons[j];
+		if (same_reason(x, y))
+			continue;
+		if (strcmp(x->kpi, y->kpi) != 0)
+			snprintf(buf, size, "reason %zu is of KPI %s where they give KPI %s", j + 1, x->kpi, y->kpi);
+		else if (strcmp(x->labels, y->labels) != 0)
+			snprintf(buf, size, "reason %zu (KPI %s) has labels '%s' where they give '%s'", j + 1, x->kpi,
+			         x->labels, y->labels);
+		else if (x->has_value != y->has_value || (x->has_value && x->value != y->value)) {
+			if (x->has_value)
+				snprintf(a, sizeof(a), "%.17g", x->value);
+			else
+				snprintf(a, sizeof(a), "null");
+			if (y->has_value)
+				snprintf(b, sizeof(b), "%.17g", y->value);
+			else
+				snprintf(b, sizeof(b), "null");
+			snprintf(buf, size, "reason %zu (KPI %s%s%s) has value %s where the row has %s", j + 1, x->kpi,
+			         x->labels[0] ? ", " : "", x->labels, a, b);
+		} else if (x->status != y->status)
+			snprintf(buf, size, "reason %zu (KPI %s%s%s) has status %s where the row has %s", j + 1, x->kpi,
+			         x->labels[0] ? ", " : "", x->labels, kpi_status_name(x->status), kpi_status_name(y->status));
+		else
+			snprintf(buf, size, "reason %zu (KPI %s%s%s) has threshold '%s' where the catalogue gives '%s'", j + 1,
+			         x->kpi, x->labels[0] ? ", " : "", x->labels, x->threshold, y->threshold);
+		return;
+	}
+	if (got->nreasons > want->nreasons) {
+		const kpi_reason *x = &got->reasons[want->nreasons];
+		snprintf(buf, size, "it has %zu reasons where they give %zu: reason %zu (KPI %s%s%s) is not a row's",
+		         got->nreasons, want->nreasons, want->nreasons + 1, x->kpi, x->labels[0] ? ", " : "", x->labels);
+	} else {
+		const kpi_reason *y = &want->reasons[got->nreasons];
+		snprintf(buf, size, "it has %zu reason%s where they give %zu: it lacks KPI %s%s%s (%s)", got->nreasons,
+		         got->nreasons == 1 ? "" : "s", want->nreasons, y->kpi, y->labels[0] ? ", " : "", y->labels,
+		         kpi_status_name(y->status));
+	}
+}
+
 static int parse_verdicts(rd *r, const json_t *root)
 {
 	static const char *const keys[] = { "week", "period_start", "verdict", "reasons", NULL };
@@ -953,13 +1012,13 @@ static int parse_verdicts(rd *r, const json_t *root)
 		bool ok = want[i].verdict == v[i].verdict && want[i].nreasons == v[i].nreasons;
 		for (size_t j = 0; ok && j < v[i].nreasons; j++)
 			ok = same_reason(&want[i].reasons[j], &v[i].reasons[j]);
-		if (!ok)
+		if (!ok) {
+			char diff[640];
+			verdict_diff(diff, sizeof(diff), &v[i], &want[i]);
 			rc = fail(r, json_array_get(arr, (size_t)i), arr,
-			          "the verdict of %s (%s, %zu reason%s) does not follow from the rows' statuses "
-			          "(%s, %zu reason%s)",
-			          kpi_week_format(wk, sizeof(wk), v[i].week), kpi_verdict_name(v[i].verdict), v[i].nreasons,
-			          v[i].nreasons == 1 ? "" : "s", kpi_verdict_name(want[i].verdict), want[i].nreasons,
-			          want[i].nreasons == 1 ? "" : "s");
+			          "the verdict of %s does not follow from the rows' statuses: %s",
+			          kpi_week_format(wk, sizeof(wk), v[i].week), diff);
+		}
 	}
 	if (!rc) {
 		/* the same verdicts, with each reason's labels as names and values too */
