@@ -675,6 +675,46 @@ static void test_imds_down(void **state)
 	it_run_free(&r);
 }
 
+/* A role_arn profile with credential_source Ec2InstanceMetadata: AssumeRole
+ * signed with the instance role's keys; STS at AWS_ENDPOINT_URL_STS while
+ * CloudWatch is at moto directly (each service its own endpoint). */
+static void test_role_arn_credential_source_imds(void **state)
+{
+	it_responder *imds;
+	kpi__aws a;
+	kpi_error err = KPI_ERROR_INIT;
+	char id[64], answers[1024];
+	char *c = creds_json("ASIAIMDS000000000001", "imds", (int64_t)time(NULL) + 3600);
+	json_t *sts;
+	(void)state;
+	snprintf(answers, sizeof(answers), "[{\"body\": \"%s\"}]", c);
+	free(c);
+	imds = imds_start(answers);
+	write_file(path_in("config"), "[default]\nrole_arn = " ROLE "\ncredential_source = Ec2InstanceMetadata\n", 0600);
+	setenv("AWS_CONFIG_FILE", path_in("config"), 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", path_in("none"), 1);
+	setenv("AWS_ENDPOINT_URL_STS", front->url, 1);
+	setenv("AWS_ENDPOINT_URL", moto, 1);
+	if (aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err))
+		fail_msg("%s", err.message);
+	assert_string_equal(a.source, "profile 'default' role_arn " ROLE " via credential_source Ec2InstanceMetadata");
+	assert_memory_equal(a.access_key, "ASIA", 4);
+	assert_string_not_equal(a.access_key, "ASIAIMDS000000000001");
+	assert_string_equal(a.endpoint, moto);
+	sts = request(front, NULL, "Action=AssumeRole&");
+	signer(id, sizeof(id), sts);
+	assert_string_equal(id, "ASIAIMDS000000000001");
+	assert_string_equal(header(sts, "x-amz-security-token"), "imds-CANARY-token");
+	json_decref(sts);
+	kpi__aws_release(&a);
+
+	/* an unknown credential_source is named */
+	write_file(path_in("config"), "[default]\nrole_arn = " ROLE "\ncredential_source = Laptop\n", 0600);
+	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_ECONFIG);
+	assert_non_null(strstr(err.message, "Laptop"));
+	it_responder_stop(imds);
+}
+
 /* ---- precedence ---- */
 
 /* Each source shadows the later ones: environment keys > web identity >
@@ -775,6 +815,7 @@ int main(void)
 		cmocka_unit_test_setup(test_container, reset),
 		cmocka_unit_test_setup(test_credential_process, reset),
 		cmocka_unit_test_setup(test_sso, reset),
+		cmocka_unit_test_setup(test_role_arn_credential_source_imds, reset),
 		cmocka_unit_test_setup(test_precedence, reset),
 		cmocka_unit_test_setup(test_secrets_listed, reset),
 	};
