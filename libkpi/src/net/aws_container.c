@@ -145,11 +145,11 @@ int kpi__aws_container_credentials(kpi__aws_keys *out, const kpi__aws_container 
                                    kpi_error *err)
 {
 	static const kpi__aws_json_names names = { "AccessKeyId", "SecretAccessKey", "Token", "Expiration", true, true };
-	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
 	kpi__http_req req = { 0 };
 	const char *headers[3] = { "Accept: application/json", NULL, NULL };
 	char what[300], *tok = NULL, *auth = NULL;
 	json_t *doc = NULL;
+	long status;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -175,28 +175,14 @@ int kpi__aws_container_credentials(kpi__aws_keys *out, const kpi__aws_container 
 	req.connect_timeout_ms = 2000;
 	req.what = what;
 	req.max_response = 64 * 1024;
-	if ((rc = kpi__aws_http_retry(&resp, &req, 3, NULL, err)))
+	if ((rc = kpi__aws_get_json(&doc, &status, &req, what, err)))
 		goto done;
-	if (resp.status != 200) {
-		char code[128], msg[300];
-		kpi__aws_json_error(resp.body.data, code, sizeof(code), msg, sizeof(msg));
-		rc = kpi_error_set(err, resp.status >= 500 ? KPI_ESOURCE : KPI_EAUTH, "%s: HTTP %ld%s%s%s%s", what,
-		                   resp.status, code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
-		goto done;
-	}
-	if (!(doc = json_loads(resp.body.data ? resp.body.data : "", 0, NULL))) {
-		rc = kpi_error_set(err, KPI_EDATA, "malformed answer of %s: not JSON", what);
-		goto done;
-	}
 	{
 		char w[360];
 		snprintf(w, sizeof(w), "the answer of %s", what);
 		rc = kpi__aws_keys_from_json(out, doc, &names, (int64_t)time(NULL), w, err);
 	}
 done:
-	if (resp.body.data)
-		memset(resp.body.data, 0, resp.body.len);
-	kpi__http_resp_release(&resp);
 	json_decref(doc);
 	kpi__aws_wipe_free(tok);
 	kpi__aws_wipe_free(auth);

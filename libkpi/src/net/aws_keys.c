@@ -187,3 +187,28 @@ void kpi__aws_json_error(const char *body, char *code, size_t csize, char *msg, 
 			*p = ' ';
 	json_decref(doc);
 }
+
+int kpi__aws_get_json(json_t **doc, long *status, const kpi__http_req *req, const char *what, kpi_error *err)
+{
+	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
+	int rc;
+
+	*doc = NULL;
+	*status = 0;
+	if ((rc = kpi__aws_http_retry(&resp, req, 3, NULL, err)))
+		goto done;
+	*status = resp.status;
+	if (resp.status != 200) {
+		char code[128], msg[300];
+		kpi__aws_json_error(resp.body.data, code, sizeof(code), msg, sizeof(msg));
+		rc = kpi_error_set(err, resp.status >= 500 ? KPI_ESOURCE : KPI_EAUTH, "%s: HTTP %ld%s%s%s%s", what,
+		                   resp.status, code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
+	} else if (!(*doc = json_loads(resp.body.data ? resp.body.data : "", 0, NULL))) {
+		rc = kpi_error_set(err, KPI_EDATA, "malformed answer of %s: not JSON", what);
+	}
+done:
+	if (resp.body.data)
+		memset(resp.body.data, 0, resp.body.len);
+	kpi__http_resp_release(&resp);
+	return rc;
+}

@@ -84,6 +84,14 @@ typedef bool (*kpi__aws_again_fn)(const kpi__http_resp *resp);
 int kpi__aws_http_retry(kpi__http_resp *resp, const kpi__http_req *req, int attempts, kpi__aws_again_fn again,
                         kpi_error *err);
 
+/* `req` (a GET of a credential endpoint) with kpi__aws_http_retry() (3
+ * tries), a 200 answer parsed as a JSON document into *doc (caller decrefs).
+ * The body is wiped once parsed. *status gets the HTTP status (0 without an
+ * answer). `what` names the endpoint in messages. @return 0; what the
+ * transport returned; KPI_ESOURCE (HTTP 5xx) or KPI_EAUTH (another status),
+ * naming the AWS code and message of the answer; KPI_EDATA (not JSON). */
+int kpi__aws_get_json(json_t **doc, long *status, const kpi__http_req *req, const char *what, kpi_error *err);
+
 /* The first line of a JSON error answer's "message"/"Message" and its
  * "code"/"Code"/"__type" into buffers (empty when absent), one line each. */
 void kpi__aws_json_error(const char *body, char *code, size_t csize, char *msg, size_t msize);

@@ -207,11 +207,11 @@ static int role_credentials(kpi__aws_keys *out, const json_t *doc, const char *w
 
 int kpi__aws_sso_credentials(kpi__aws_keys *out, const kpi__aws_sso *s, kpi__aws_secrets *secrets, kpi_error *err)
 {
-	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
 	kpi__http_req req = { 0 };
 	char *tok = NULL, *hdr = NULL, *role = NULL, *acct = NULL, *url = NULL, what[400];
 	const char *headers[2] = { NULL, NULL };
 	json_t *doc = NULL;
+	long status;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -234,22 +234,10 @@ int kpi__aws_sso_credentials(kpi__aws_keys *out, const kpi__aws_sso *s, kpi__aws
 	req.timeout_ms = 10000;
 	req.what = what;
 	req.max_response = 64 * 1024;
-	if ((rc = kpi__aws_http_retry(&resp, &req, 3, NULL, err)))
-		goto done;
-	if (resp.status == 401 || resp.status == 403) {
-		rc = kpi_error_set(err, KPI_EAUTH, "%s: HTTP %ld: the portal refused the SSO token: run %s", what,
-		                   resp.status, s->login);
-		goto done;
-	}
-	if (resp.status != 200) {
-		char code[128], msg[300];
-		kpi__aws_json_error(resp.body.data, code, sizeof(code), msg, sizeof(msg));
-		rc = kpi_error_set(err, resp.status >= 500 ? KPI_ESOURCE : KPI_EAUTH, "%s: HTTP %ld%s%s%s%s", what,
-		                   resp.status, code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
-		goto done;
-	}
-	if (!(doc = json_loads(resp.body.data ? resp.body.data : "", 0, NULL))) {
-		rc = kpi_error_set(err, KPI_EDATA, "malformed answer of %s: not JSON", what);
+	if ((rc = kpi__aws_get_json(&doc, &status, &req, what, err))) {
+		if (status == 401 || status == 403)
+			rc = kpi_error_set(err, KPI_EAUTH, "%s: HTTP %ld: the portal refused the SSO token: run %s", what,
+			                   status, s->login);
 		goto done;
 	}
 	{
@@ -258,9 +246,6 @@ int kpi__aws_sso_credentials(kpi__aws_keys *out, const kpi__aws_sso *s, kpi__aws
 		rc = role_credentials(out, doc, w, err);
 	}
 done:
-	if (resp.body.data)
-		memset(resp.body.data, 0, resp.body.len);
-	kpi__http_resp_release(&resp);
 	json_decref(doc);
 	kpi__aws_wipe_free(tok);
 	if (hdr)
