@@ -127,12 +127,23 @@ int kpi__aws_process_credentials(kpi__aws_keys *out, const char *command, char *
 		if (over)
 			break; /* more than the contract ever needs */
 	}
+	/* a program that closed its output but does not exit is held to the
+	 * same deadline */
+	while (!timed_out && !over) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (kpi__mono_now() >= until)
+			timed_out = true;
+		else
+			kpi__sleep(0.01);
+	}
 	if (timed_out || over) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	if (timed_out) {
 		rc = kpi_error_set(err, KPI_ETIMEOUT, "credential_process: '%s' did not finish within %.0f s and was killed",
 		                   prog, timeout_s);
