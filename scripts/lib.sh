@@ -10,7 +10,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 KPI_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libpq-dev postgresql-15 libjansson-dev libcurl4-openssl-dev libssl-dev
-  libcairo2-dev libpango1.0-dev libpng-dev fonts-dejavu-core libxlsxwriter-dev libcmocka-dev
+  libxml2-dev libcairo2-dev libpango1.0-dev libpng-dev fonts-dejavu-core libxlsxwriter-dev libcmocka-dev
   poppler-utils qpdf prometheus prometheus-alertmanager python3 valgrind procps
   libreoffice-calc-nogui unzip time
   groff-base man-db zsh jq graphviz

@@ -26,7 +26,10 @@ static char dir[64];
 static const char *const aws_env[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 	                               "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
 	                               "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL",
-	                               "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_SNS", NULL };
+	                               "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_SNS",
+	                               "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+	                               "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	                               "AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL };
 
 static void clear_env(void)
 {
@@ -53,6 +56,8 @@ static int setup(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/kpi-aws.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	setenv("HOME", dir, 1); /* ~/.aws/... resolves inside the test dir */
+	/* no EC2 instance metadata: the chain ends without a network call */
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	snprintf(path, sizeof(path), "%s/.aws", dir);
 	mkdir(path, 0700);
 	return 0;
@@ -240,9 +245,12 @@ static void test_aws_resolve__missing_and_incomplete_keys(void **state)
 	assert_contains(err.message, "no AWS credentials");
 	assert_contains(err.message, "profile 'nobody'");
 
+	/* a role_arn profile whose source_profile has half a key pair */
 	put(".aws/config", "[profile nobody]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = default\n");
 	assert_int_equal(aws_resolve_env(&a, &kpi__aws_cloudwatch, NULL, &err), KPI_EAUTH);
-	assert_contains(err.message, "role_arn");
+	assert_contains(err.message, "profile 'default'");
+	assert_contains(err.message, "incomplete");
+	assert_not_contains(err.message, "AKIAONLY");
 
 	clear_env();
 }

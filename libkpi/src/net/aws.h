@@ -2,8 +2,11 @@
  * CloudWatch source, kpi publish, the SNS alert sink). Private to libkpi.
  *
  * - Credentials, region and endpoint resolved the way the AWS CLI and SDKs
- *   do (environment, then the shared credentials/config files), for any
- *   service: kpi__aws_resolve() takes the service's names.
+ *   do, for any service: kpi__aws_resolve() takes the service's names. The
+ *   credentials come from the SDKs' default chain (net/aws_creds.h:
+ *   environment, web identity, the profile's keys, role, SSO or process, the
+ *   container endpoint, EC2 instance metadata), cached and renewed before
+ *   they expire.
  * - One signed POST with retries with the backoff of docs/requirements.md on throttling, 5xx and transport
  *   faults within a deadline; auth errors fail at once naming where the
  *   credentials came from (never the secret): kpi__aws_call().
@@ -15,6 +18,7 @@
 #ifndef KPI_AWS_H
 #define KPI_AWS_H
 
+#include "net/aws_keys.h"
 #include "net/http.h"
 
 /* The names of one AWS service. */
@@ -28,8 +32,14 @@ typedef struct kpi__aws_service {
 extern const kpi__aws_service kpi__aws_cloudwatch;
 extern const kpi__aws_service kpi__aws_sns;
 
+struct kpi__aws_creds;
+
 /* Resolved credentials, region and endpoint. Release with kpi__aws_release(). */
 typedef struct kpi__aws {
+	/* The credentials as resolved. Temporary ones are renewed in `creds`
+	 * before they expire, and kpi__aws_call() signs with the current ones:
+	 * these may be older. Every secret seen, now and later, is in
+	 * creds->secrets (kpi__aws_on_secret()). */
 	char *access_key;
 	char *secret_key;
 	char *session_token;      /* NULL when none */
@@ -37,36 +47,51 @@ typedef struct kpi__aws {
 	char *endpoint;           /* scheme://host[:port][/path], no trailing '/' */
 	char *profile;            /* the profile consulted ("default" unless AWS_PROFILE) */
 	char source[512];         /* where the credentials came from, secret-free:
-	                             "environment (AWS_ACCESS_KEY_ID)",
-	                             "profile 'x' in /home/u/.aws/credentials" */
+	                             "the environment (AWS_ACCESS_KEY_ID)",
+	                             "profile 'x' in /home/u/.aws/credentials",
+	                             "web identity, role arn:aws:iam::1:role/x (AWS_WEB_IDENTITY_TOKEN_FILE)",
+	                             "profile 'p' role_arn arn:... via source_profile 'base'",
+	                             "EC2 instance metadata, role 'r'" */
 	char region_source[256];  /* "AWS_REGION", "profile 'x' in ~/.aws/config", ... */
 	char sigv4[128];          /* "aws:amz:REGION:SERVICE" */
 	char where[512];          /* "REGION ENDPOINT" for provenance and messages */
 	const kpi__aws_service *service;
+	struct kpi__aws_creds *creds; /* the chain's cache (net/aws_creds.h); NULL: sign with the fields above */
 } kpi__aws;
 
 /*
  * Resolve everything a signed call needs, for `svc`, from the environment
- * as `cfg` holds it (kpi_config_env()) and the shared files:
- *  credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN);
- *    else profile $AWS_PROFILE (default "default") from the shared
- *    credentials file ($AWS_SHARED_CREDENTIALS_FILE, default
- *    ~/.aws/credentials; section [NAME]), then the config file
- *    ($AWS_CONFIG_FILE, default ~/.aws/config; [default] or [profile NAME]);
+ * as `cfg` holds it (kpi_config_env()) and the shared files
+ * ($AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials, section [NAME];
+ * $AWS_CONFIG_FILE, default ~/.aws/config, [default] or [profile NAME]; the
+ * profile $AWS_PROFILE, default "default"):
  *  region: AWS_REGION, AWS_DEFAULT_REGION, the profile's `region` in the
  *    config file (then the credentials file), then `fallback_region` (a
- *    kpi setting, may be NULL);
- *  endpoint: AWS_ENDPOINT_URL_<svc->endpoint_id>, AWS_ENDPOINT_URL, else
- *    https://<svc->host_prefix>.<region>.amazonaws.com.
- * @return 0; KPI_EAUTH when no credentials can be found or they are
- *   incomplete (the message says where kpi looked); KPI_ECONFIG when there is
- *   no region or an endpoint URL is not http(s).
+ *    kpi setting, may be NULL), then EC2 instance metadata;
+ *  endpoint: AWS_ENDPOINT_URL_<svc->endpoint_id>, AWS_ENDPOINT_URL, the
+ *    profile's services section, its endpoint_url (net/aws_config.h), else
+ *    https://<svc->host_prefix>.<region>.amazonaws.com;
+ *  credentials: the default chain (net/aws_creds.h), whose first
+ *    credentials are fetched now.
+ * @return 0; KPI_EAUTH when no credentials can be found, they are
+ *   incomplete or their source refused them (the message names the source
+ *   or says where kpi looked); KPI_ECONFIG when there is no region, an
+ *   endpoint URL is not http(s) or a profile cannot work; KPI_ESOURCE,
+ *   KPI_ETIMEOUT, KPI_EDATA when a credential source failed.
  */
 int kpi__aws_resolve(kpi__aws *out, const kpi_config *cfg, const kpi__aws_service *svc,
                      const char *fallback_region, kpi_error *err);
 
-/* Free the strings of `a` (secrets are wiped first). Accepts NULL. */
+/* Free the strings of `a` and its credential cache (secrets are wiped
+ * first). Accepts NULL. */
 void kpi__aws_release(kpi__aws *a);
+
+/* Tell `fn` every secret the resolution has read or received (secret keys,
+ * session tokens, the web identity token, the container authorization
+ * token, the SSO access token, the instance metadata token), now for the
+ * ones seen so far and later for each one a renewal brings, under the
+ * cache's lock. For the redaction of messages. @return 0 or `fn`'s code. */
+int kpi__aws_on_secret(kpi__aws *a, kpi__aws_secret_fn fn, void *ud);
 
 /* Look `key` up in section `section` of an INI text as the AWS CLI reads
  * its files: [section] headers (surrounding blanks ignored), key = value
@@ -110,8 +135,10 @@ bool kpi__aws_code_retryable(const char *code);
 bool kpi__aws_code_auth(const char *code);
 
 /*
- * POST `body` to the endpoint, signed, with `content_type` and, when not
- * NULL, `X-Amz-Target: target`. Retries throttling (HTTP 429, or a code
+ * POST `body` to the endpoint, signed with the current credentials of
+ * `aws->creds` (asked at every attempt, so temporary ones are renewed before
+ * they expire; credentials a service refuses as expired are renewed once),
+ * with `content_type` and, when not NULL, `X-Amz-Target: target`. Retries throttling (HTTP 429, or a code
  * kpi__aws_code_retryable() accepts), 5xx and transport faults (refused,
  * reset, cut short, attempt timeout) with kpi_backoff_delay() until
  * `retry->deadline_s`; the last error is returned when it runs out.
