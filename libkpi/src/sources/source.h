@@ -11,6 +11,7 @@
 #define KPI_SOURCES_SOURCE_H
 
 #include "core/internal.h"
+#include "core/progress.h"
 
 /* One KPI of a run and the periods to fill: `out` gets one row per period
  * of `w` and label set (statuses not set), and the SHA-256 of what was run. */
@@ -18,6 +19,7 @@ typedef struct kpi__fetch {
 	const kpi_def *def;
 	const kpi_window *w;
 	kpi_series *out;
+	kpi__progress *progress; /* kpi__progress_kpi() when this one is read (or NULL) */
 } kpi__fetch;
 
 typedef struct kpi__source {
@@ -77,6 +79,7 @@ typedef struct kpi__run {
 	const kpi_catalog *cat;
 	void *session[KPI__MAX_SOURCES];
 	bool open[KPI__MAX_SOURCES];
+	kpi__progress progress;  /* reports to cfg's progress callback */
 } kpi__run;
 
 void kpi__run_init(kpi__run *run, const kpi_config *cfg, const kpi_catalog *cat);

@@ -576,6 +576,8 @@ static int fetch_serial(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 			r = PQexecParams(pg->conn, j.q.text, (int)j.q.nparams, j.types, j.vals, NULL, NULL, 1);
 			rc = job_finish(&j, pg->conn, pg->where, r, pg->cfg, err);
 			PQclear(r);
+			if (!rc)
+				kpi__progress_kpi(reqs[i].progress, 1);
 		}
 		if (rc) {
 			for (size_t k = 0; k < i; k++)
@@ -700,9 +702,13 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 				continue;
 			if (!(pfd[b++].revents) || !slot_collect(&slots[s]))
 				continue;
-			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, pg->cfg, &e) && i < failed) {
-				failed = i;
-				first = e;
+			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, pg->cfg, &e)) {
+				if (i < failed) {
+					failed = i;
+					first = e;
+				}
+			} else {
+				kpi__progress_kpi(reqs[i].progress, (int)nslots); /* on this loop's thread */
 			}
 			PQclear(slots[s].result);
 			slots[s].result = NULL;
