@@ -91,8 +91,8 @@ static void on_progress(const kpi_progress *p, void *payload)
 	if (p->total) { /* a report outside a collection keeps the counts */
 		pg->done = p->done;
 		pg->total = p->total;
-		pg->connections = p->connections;
 	}
+	pg->connections = p->connections;
 	draw(pg);
 	pthread_mutex_unlock(&pg->mu);
 }

@@ -25,6 +25,7 @@ void kpi__progress_phase(kpi__progress *pr, const char *prefix, const char *what
 		return;
 	snprintf(pr->phase, sizeof(pr->phase), "%s%s%s", prefix ? prefix : "", prefix ? " " : "", what ? what : "");
 	pr->p.total += more;
+	pr->p.connections = 0; /* until the phase's source says */
 	report(pr);
 }
 

@@ -20,7 +20,8 @@ typedef struct kpi__progress {
 void kpi__progress_init(kpi__progress *pr, const kpi_config *cfg);
 
 /* A new phase ("reading " + `what`, or `what` alone when `prefix` is
- * NULL); `more` KPIs join the total. NULL `pr` is a no-op. */
+ * NULL), on no connection until one is reported; `more` KPIs join the
+ * total. NULL `pr` is a no-op. */
 void kpi__progress_phase(kpi__progress *pr, const char *prefix, const char *what, size_t more);
 
 /* One more KPI read, on `connections` connections. NULL `pr` is a no-op. */
