@@ -79,4 +79,4 @@ if [ "${KPI_TEST_DEB:-0}" = 1 ]; then
   [ "$(id -u)" = 0 ] || fail "KPI_TEST_DEB=1 needs root (it installs and purges the package)"
   sh "$here/deb-install.sh" "$tmp/out" "$version" "$arch" || fail "install, run, purge failed"
 fi
-echo "deb: OK ($(ls "$tmp/out" | tr '\n' ' '))"
+echo "deb: OK ($(cd "$tmp/out" && ls -- *.deb | tr "\n" " "))"
