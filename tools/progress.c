@@ -93,7 +93,8 @@ static void on_progress(const kpi_progress *p, void *payload)
 		pg->total = p->total;
 	}
 	pg->connections = p->connections;
-	draw(pg);
+	if (pg->log_bol) /* not in the middle of a log line */
+		draw(pg);
 	pthread_mutex_unlock(&pg->mu);
 }
 
