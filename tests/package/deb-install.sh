@@ -41,6 +41,12 @@ getent passwd kpi >/dev/null || fail "postinst did not create the kpi user"
 [ "$(command -v kpi)" = /usr/bin/kpi ] || fail "kpi is not /usr/bin/kpi"
 /usr/bin/kpi list >/dev/null || fail "the installed kpi list fails"
 pkg-config --exists libkpi || fail "libkpi-dev: pkg-config does not find libkpi"
+# the installed units, on this machine's own root, their man page included
+# (no running systemd: verified and listed, never started)
+v=$(cd "$tmp" && systemd-analyze verify /lib/systemd/system/kpi-alert.timer /lib/systemd/system/kpi-pack.timer \
+  /lib/systemd/system/kpi-publish.timer /lib/systemd/system/kpi-alert.service /lib/systemd/system/kpi-pack.service \
+  /lib/systemd/system/kpi-publish.service 2>&1) || fail "systemd-analyze verify of the installed units: $v"
+[ -z "$v" ] || fail "systemd-analyze verify of the installed units reported: $v"
 
 # the test database, seeded; its place in /etc/default/kpi as an operator would
 psql -q -X -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
