@@ -14,6 +14,7 @@ KPI_PACKAGES=(
   poppler-utils qpdf prometheus prometheus-alertmanager python3 valgrind procps
   libreoffice-calc-nogui unzip time
   groff-base man-db zsh jq graphviz
+  systemd dpkg-dev file lintian
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "commands.h"
 #include "opts.h"
+#include "progress.h"
 
 static int unknown(const char *msg)
 {
@@ -24,7 +25,7 @@ static int cannot_start(const char *event, const char *msg)
 
 typedef struct alert_args {
 	const char *config, *db, *state_dir, *now, *test, *log_format;
-	bool dry_run, replay;
+	bool dry_run, replay, quiet;
 } alert_args;
 
 static const char *const log_formats[] = { "json", "text", NULL };
@@ -49,6 +50,7 @@ static const kpi_opt opts[] = {
 	KPI_ENUM("log-format", 0, "FORMAT", alert_args, log_format, "json", log_formats,
 	         "the log lines on standard error"),
 	KPI_OPT_DB(alert_args, db),
+	KPI_FLAG("quiet", 'q', alert_args, quiet, KPI_QUIET_HELP),
 	KPI_OPT_END,
 };
 
@@ -83,6 +85,7 @@ int cmd_alert(int argc, char **argv)
 	kpi_alert_opts ao = KPI_ALERT_OPTS_INIT;
 	kpi_error err = KPI_ERROR_INIT;
 	kpi_buf out = KPI_BUF_INIT;
+	kpi_tool_progress progress;
 	char msg[KPI_ERROR_MSG_MAX + 200];
 
 	rc = kpi_opts_parse_err(&kpi_cmd_alert, argc, argv, &a, &err);
@@ -124,7 +127,10 @@ int cmd_alert(int argc, char **argv)
 	ao.now = now;
 	ao.dry_run = a.dry_run;
 	ao.replay = a.replay;
-	if ((rc = kpi_alert_run(&rep, cat, cfg, &ao, &err))) {
+	kpi_tool_progress_begin(&progress, cfg, "alert", a.quiet, lf);
+	rc = kpi_alert_run(&rep, cat, cfg, &ao, &err);
+	kpi_tool_progress_end(&progress, cfg);
+	if (rc) {
 		kpi_log_msg(KPI_LOG_ERROR, "alert.run.failed", "%s", err.message);
 		rc = unknown(err.message);
 		goto done;

@@ -3,10 +3,12 @@
 #include <string.h>
 #include "commands.h"
 #include "opts.h"
+#include "progress.h"
 
 typedef struct pack_args {
 	const char *week, *outdir, *config, *db;
 	int weeks;
+	bool quiet;
 } pack_args;
 
 static const kpi_opt opts[] = {
@@ -16,6 +18,7 @@ static const kpi_opt opts[] = {
 	        "pack directory (default `reports/YYYY-Www`, relative to the working directory)"),
 	KPI_OPT_CONFIG(pack_args, config),
 	KPI_OPT_DB(pack_args, db),
+	KPI_FLAG("quiet", 'q', pack_args, quiet, KPI_QUIET_HELP),
 	KPI_OPT_END,
 };
 
@@ -42,22 +45,28 @@ int cmd_pack(int argc, char **argv)
 	kpi_error err = KPI_ERROR_INIT;
 	kpi_buf json = KPI_BUF_INIT;
 	kpi_pack_paths paths = { NULL, NULL, NULL };
+	kpi_tool_progress progress;
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_pack, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
+	kpi_tool_progress_begin(&progress, cfg, "pack", a.quiet, KPI_LOG_FORMAT_JSON);
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
 	if ((rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
 	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) || (rc = kpi_snapshot_write(&json, snap, &err)) ||
+	    (kpi_tool_progress_phase(&progress, "rendering"), 0) ||
 	    (rc = kpi_pack_write(&paths, a.outdir, snap, json.data, json.len, &err)))
 		goto fail;
+	kpi_tool_progress_end(&progress, cfg);
 	rc = kpi_print_pack(&paths);
 	goto done;
 fail:
+	kpi_tool_progress_end(&progress, cfg);
 	rc = kpi_fail(&err);
 done:
+	kpi_tool_progress_end(&progress, cfg);
 	kpi_pack_paths_release(&paths);
 	kpi_buf_release(&json);
 	kpi_snapshot_free(snap);

@@ -4,11 +4,12 @@
 #include <unistd.h>
 #include "commands.h"
 #include "opts.h"
+#include "progress.h"
 
 typedef struct query_args {
 	const char *id, *week, *format, *config, *db;
 	int weeks;
-	bool no_color;
+	bool no_color, quiet;
 } query_args;
 
 static const char *const formats[] = { "table", "csv", "json", NULL };
@@ -20,7 +21,8 @@ static const kpi_opt opts[] = {
 	KPI_OPT_CONFIG(query_args, config),
 	KPI_OPT_DB(query_args, db),
 	KPI_FLAG("no-color", 0, query_args, no_color,
-	         "no ANSI colours (also when `NO_COLOR` is set or not a terminal)"),
+	         "no ANSI colours (also when `NO_COLOR` is set, `TERM=dumb` or not a terminal)"),
+	KPI_FLAG("quiet", 'q', query_args, quiet, KPI_QUIET_HELP),
 	KPI_OPT_END,
 };
 
@@ -50,6 +52,7 @@ int cmd_query(int argc, char **argv)
 	kpi_window w;
 	kpi_error err = KPI_ERROR_INIT;
 	kpi_buf out = KPI_BUF_INIT;
+	kpi_tool_progress progress;
 	const char *id, *week, *format;
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_query, argc, argv, &a)))
@@ -60,6 +63,7 @@ int cmd_query(int argc, char **argv)
 	n = a.weeks;
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
+	kpi_tool_progress_begin(&progress, cfg, "query", a.quiet || strcmp(id, "all") != 0, KPI_LOG_FORMAT_JSON);
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
 	if (strcmp(id, "all") != 0 && !kpi_catalog_find(cat, id)) {
@@ -68,8 +72,9 @@ int cmd_query(int argc, char **argv)
 	}
 	if ((rc = kpi_window_init(&w, week, n, cfg->timezone, now, &err)))
 		goto fail;
-	if ((rc = kpi_collect(&res, cat, cfg, strcmp(id, "all") == 0 ? NULL : &id,
-	                      strcmp(id, "all") == 0 ? 0 : 1, &w, &err)))
+	rc = kpi_collect(&res, cat, cfg, strcmp(id, "all") == 0 ? NULL : &id, strcmp(id, "all") == 0 ? 0 : 1, &w, &err);
+	kpi_tool_progress_end(&progress, cfg);
+	if (rc)
 		goto fail;
 	if ((rc = kpi_eval_verdicts(&verdicts, res, &err)))
 		goto fail;
@@ -80,8 +85,7 @@ int cmd_query(int argc, char **argv)
 		rc = kpi_format_csv(&out, res, &err);
 	} else {
 		kpi_table_opts to = KPI_TABLE_OPTS_INIT;
-		const char *nc = getenv("NO_COLOR");
-		to.color = !a.no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
+		to.color = kpi_term_color(STDOUT_FILENO, a.no_color);
 		rc = kpi_format_table(&out, res, strcmp(id, "all") == 0 ? verdicts : NULL, &to, &err);
 	}
 	if (rc)
@@ -91,6 +95,7 @@ int cmd_query(int argc, char **argv)
 fail:
 	rc = kpi_fail(&err);
 done:
+	kpi_tool_progress_end(&progress, cfg);
 	kpi_buf_release(&out);
 	kpi_verdicts_free(verdicts, res ? (size_t)res->window.nweeks : 0);
 	kpi_result_free(res);

@@ -1,4 +1,5 @@
 #include "opts.h"
+#include "datadir.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
@@ -485,11 +486,15 @@ int kpi_fail(const kpi_error *err)
 int kpi_load_setup_err(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db,
                        kpi_error *err)
 {
+	kpi_config_opts co = KPI_CONFIG_OPTS_INIT;
+	char datadir[4096];
 	int rc;
 
 	*cfg = NULL;
 	*cat = NULL;
-	if ((rc = kpi_config_load(cfg, config_path, err)))
+	co.path = config_path;
+	co.datadir = kpi_tool_datadir(datadir, sizeof(datadir));
+	if ((rc = kpi_config_load_opts(cfg, &co, err)))
 		return rc;
 	if ((db && (rc = kpi_config_set_conninfo(*cfg, db, "--db", err))) ||
 	    (rc = kpi_catalog_load(cat, (*cfg)->catalog_path, err)) || (rc = kpi_config_apply(*cfg, *cat, err)) ||

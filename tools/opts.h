@@ -138,6 +138,9 @@ typedef struct kpi_cmd_spec {
 	         "parse is a config error (exit 3), never quoted in the message. Default: the config's " \
 	         "`database.conninfo`, then the libpq environment (`PGHOST`, `PGPORT`, `PGDATABASE`, " \
 	         "`PGUSER`, `PGSERVICE`, `PGPASSWORD`, `~/.pgpass`).", NULL, 0, 0, 0)
+#define KPI_QUIET_HELP \
+	"no progress line on standard error (it is shown only when standard error is a terminal, " \
+	"not `TERM=dumb`)"
 #define KPI_OPT_WEEKS(T, f, d, h) KPI_INT("weeks", 'n', "N", T, f, d, 1, KPI_MAX_WEEKS, h)
 
 /* Parse argv (argv[0] is the subcommand name) against `spec` into `args`

@@ -18,6 +18,7 @@
 
 #include "common.h"
 #include "catalog.h"
+#include "progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,7 +39,29 @@ typedef struct kpi_config {
 	void *doc;                  /**< the parsed file with value positions (library modules only) */
 	char **env;                 /**< the environment when loaded, "NAME=value" (kpi_config_env()) */
 	size_t nenv;
+	char *datadir;              /**< the directory the catalogue, queries and templates
+	                                 defaults come from (kpi_config_load_opts()) */
+	kpi_progress_cb progress;   /**< kpi_config_set_progress(); NULL: no reports */
+	void *progress_payload;
 } kpi_config;
+
+/** How to load a configuration (kpi_config_load_opts()). */
+typedef struct kpi_config_opts {
+	/** the config file; NULL: $KPI_CONFIG if set, else no file */
+	const char *path;
+	/** "NAME=value" strings, NULL-terminated; NULL: the process's environment */
+	const char *const *envp;
+	/**
+	 * The caller's data directory (holding templates/catalog.json and
+	 * queries/), e.g. the one installed beside its executable; used when
+	 * KPI_DATADIR is not set. NULL: the directory configured when libkpi was
+	 * built (CMAKE_INSTALL_PREFIX/share/kpi). The library never guesses from
+	 * the process's executable itself: it may be another program's.
+	 */
+	const char *datadir;
+} kpi_config_opts;
+
+#define KPI_CONFIG_OPTS_INIT { NULL, NULL, NULL }
 
 /**
  * Load the configuration: defaults, then `path` (NULL: $KPI_CONFIG if set,
@@ -51,6 +74,24 @@ typedef struct kpi_config {
  *         for a syntax or semantic error.
  */
 KPI_EXTERN int kpi_config_load(kpi_config **out, const char *path, kpi_error *err);
+
+/**
+ * Load the configuration as kpi_config_load() does, with the options of
+ * `opts` (NULL: as kpi_config_load(NULL)). The data directory is, first to
+ * last: $KPI_DATADIR (what the user said wins), `opts->datadir`, the
+ * configure-time install directory; KPI_CATALOG, KPI_QUERY_DIR and the
+ * config file's `catalog`, `queries`, `templates` override its parts.
+ * @param[out] out the configuration; the caller frees it with kpi_config_free().
+ * @return as kpi_config_load().
+ */
+KPI_EXTERN int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_error *err);
+
+/**
+ * Report the progress of the runs made with `cfg` (kpi_collect(),
+ * kpi_snapshot_collect(), kpi_pack_write(), kpi_alert_run()) to `cb`
+ * (kpi/progress.h); NULL turns reports off.
+ */
+KPI_EXTERN void kpi_config_set_progress(kpi_config *cfg, kpi_progress_cb cb, void *payload);
 
 /**
  * kpi_config_load() with the environment `envp` ("NAME=value" strings, NULL

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "week.h"
 #include "catalog.h"
+#include "progress.h"
 #include "config.h"
 #include "result.h"
 #include "eval.h"

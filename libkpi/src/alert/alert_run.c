@@ -1203,6 +1203,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		goto done;
 	}
 	if (!opts->dry_run) {
+		kpi__progress_note(cfg, "delivering");
 		deliver(&r);
 		kpi__ledger_prune(r.l, vnow(&r), KEEP_DELIVERED_SECONDS, MAX_OUTBOX);
 		save(&r);

@@ -13,9 +13,6 @@
 #ifndef KPI_DATADIR_INSTALL
 #define KPI_DATADIR_INSTALL "/usr/local/share/kpi"
 #endif
-#ifndef KPI_DATADIR_SOURCE
-#define KPI_DATADIR_SOURCE "."
-#endif
 
 extern char **environ;
 
@@ -66,21 +63,21 @@ int kpi_config_now(const kpi_config *cfg, int64_t *out, kpi_error *err)
 	return 0;
 }
 
-/* The directory holding queries/ and templates/: $KPI_DATADIR, else the
- * installed one when present, else the source tree the binary was built from
- * (so `build/tools/kpi` works without installing). */
-static const char *datadir(const kpi_config *cfg)
+/* The directory holding queries/ and templates/: $KPI_DATADIR (the user's
+ * explicit choice wins over any guess), else the caller's (a program that
+ * knows where it is installed, as the kpi command does from its executable),
+ * else the one configured when libkpi was built. The library never looks at
+ * /proc/self/exe itself: in a program linking libkpi that is the program's
+ * path, and its ../share/kpi means nothing. */
+static const char *datadir(const kpi_config *cfg, const char *given)
 {
 	const char *env = env_set(cfg, "KPI_DATADIR");
-	char probe[PATH_MAX];
-	struct stat st;
 
 	if (env)
 		return env;
-	snprintf(probe, sizeof(probe), "%s/templates/catalog.json", KPI_DATADIR_INSTALL);
-	if (stat(probe, &st) == 0)
-		return KPI_DATADIR_INSTALL;
-	return KPI_DATADIR_SOURCE;
+	if (given && *given)
+		return given;
+	return KPI_DATADIR_INSTALL;
 }
 
 void kpi_config_free(kpi_config *cfg)
@@ -93,6 +90,7 @@ void kpi_config_free(kpi_config *cfg)
 	free(cfg->catalog_path);
 	free(cfg->query_dir);
 	free(cfg->template_dir);
+	free(cfg->datadir);
 	kpi__jsondoc_free((kpi__jsondoc *)cfg->doc);
 	for (size_t i = 0; i < cfg->nenv; i++)
 		free(cfg->env[i]);
@@ -306,18 +304,19 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 	return 0;
 }
 
-int kpi_config_load_env(kpi_config **out, const char *path, const char *const *envp, kpi_error *err)
+int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_error *err)
 {
 	kpi_config *cfg = calloc(1, sizeof(*cfg));
-	const char *dd, *v;
+	const char *dd, *v, *path = opts ? opts->path : NULL;
+	const char *const *envp = opts && opts->envp ? opts->envp : (const char *const *)environ;
 	int rc = 0;
 
 	*out = NULL;
-	if (!cfg || env_copy(cfg, envp)) {
+	if (!cfg || env_copy(cfg, envp) || !(cfg->datadir = strdup(datadir(cfg, opts ? opts->datadir : NULL)))) {
 		kpi_config_free(cfg);
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	}
-	dd = datadir(cfg);
+	dd = cfg->datadir;
 	cfg->timezone = strdup("UTC");
 	cfg->active_days = 90;
 	cfg->statement_timeout_ms = 60000;
@@ -355,9 +354,30 @@ fail:
 	return rc;
 }
 
+int kpi_config_load_env(kpi_config **out, const char *path, const char *const *envp, kpi_error *err)
+{
+	static const char *const none[] = { NULL };
+	kpi_config_opts o = KPI_CONFIG_OPTS_INIT;
+
+	o.path = path;
+	o.envp = envp ? envp : none;
+	return kpi_config_load_opts(out, &o, err);
+}
+
 int kpi_config_load(kpi_config **out, const char *path, kpi_error *err)
 {
-	return kpi_config_load_env(out, path, (const char *const *)environ, err);
+	kpi_config_opts o = KPI_CONFIG_OPTS_INIT;
+
+	o.path = path;
+	return kpi_config_load_opts(out, &o, err);
+}
+
+void kpi_config_set_progress(kpi_config *cfg, kpi_progress_cb cb, void *payload)
+{
+	if (!cfg)
+		return;
+	cfg->progress = cb;
+	cfg->progress_payload = payload;
 }
 
 int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)

@@ -249,6 +249,7 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 	 * lists; provenance of every source the run read, never a secret. */
 	if ((rc = kpi__collect(&snap->result, &run, reqs, snap->catalog->nkpis, err)) ||
 	    (rc = kpi_eval_verdicts(&snap->verdicts, snap->result, err)) ||
+	    (kpi__progress_phase(&run.progress, "reading", "lists", 0), 0) ||
 	    (rc = kpi__run_session(&pg, &run, kpi__source_find("postgres"), 0, err)) ||
 	    (rc = kpi__pg_lists(snap, pg, w, err)) ||
 	    (rc = kpi__run_sources(&snap->sources, &snap->nsources, &run, err)) ||

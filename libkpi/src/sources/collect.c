@@ -94,9 +94,10 @@ int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, 
 			                   reqs[i].def->source);
 			goto done;
 		}
+	run->progress.p.total += n;
 	/* Source by source, in registration order: the periods of all its
 	 * KPIs in one fetch, then its alarm rules. */
-	for (size_t k = 0; srcs[k]; k++) {
+	for (size_t k = 0, read = run->progress.p.done; srcs[k]; k++) {
 		size_t nb = 0, nalarm = 0;
 		void *session;
 		for (size_t i = 0; i < n; i++) {
@@ -108,20 +109,25 @@ int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, 
 			}
 			batch[nb].def = reqs[i].def;
 			batch[nb].w = reqs[i].w;
+			batch[nb].progress = &run->progress;
 			batch[nb++].out = &res->series[i];
 		}
 		if (!nb && !nalarm)
 			continue;
+		kpi__progress_phase(&run->progress, "reading", srcs[k]->title, 0);
 		if ((rc = kpi__run_session(&session, run, srcs[k], nb + nalarm, err)))
 			goto done;
 		if (nb && (rc = srcs[k]->fetch(session, batch, nb, err)))
 			goto done;
+		kpi__progress_settle(&run->progress, read += nb);
 		for (size_t b = 0; b < nb; b++)
 			kpi_eval_series(batch[b].out);
 		for (size_t i = 0; i < n && nalarm; i++)
-			if (reqs[i].alarm && kpi__source_of(reqs[i].def) == srcs[k] &&
-			    (rc = alarm_series(&res->series[i], session, srcs[k], &reqs[i], err)))
-				goto done;
+			if (reqs[i].alarm && kpi__source_of(reqs[i].def) == srcs[k]) {
+				if ((rc = alarm_series(&res->series[i], session, srcs[k], &reqs[i], err)))
+					goto done;
+				kpi__progress_settle(&run->progress, ++read);
+			}
 	}
 	*out = res;
 	res = NULL;

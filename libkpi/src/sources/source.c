@@ -173,6 +173,7 @@ void kpi__run_init(kpi__run *run, const kpi_config *cfg, const kpi_catalog *cat)
 	memset(run, 0, sizeof(*run));
 	run->cfg = cfg;
 	run->cat = cat;
+	kpi__progress_init(&run->progress, cfg);
 }
 
 int kpi__run_session(void **out, kpi__run *run, const kpi__source *src, size_t nkpis, kpi_error *err)

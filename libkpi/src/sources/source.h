@@ -11,6 +11,7 @@
 #define KPI_SOURCES_SOURCE_H
 
 #include "core/internal.h"
+#include "core/progress.h"
 
 /* A source waits for an answer at most its statement limit (the
  * configuration's statement_timeout) plus this margin, the time the answer
@@ -24,6 +25,7 @@ typedef struct kpi__fetch {
 	const kpi_def *def;
 	const kpi_window *w;
 	kpi_series *out;
+	kpi__progress *progress; /* kpi__progress_kpi() when this one is read (or NULL) */
 } kpi__fetch;
 
 typedef struct kpi__source {
@@ -88,6 +90,7 @@ typedef struct kpi__run {
 	void *session[KPI__MAX_SOURCES];
 	bool open[KPI__MAX_SOURCES];
 	double deadline;  /* kpi__mono_now() seconds the sessions wait past at most (their deadline()); 0 none */
+	kpi__progress progress;  /* reports to cfg's progress callback */
 } kpi__run;
 
 void kpi__run_init(kpi__run *run, const kpi_config *cfg, const kpi_catalog *cat);

@@ -920,6 +920,8 @@ static int fetch_serial(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 			else
 				rc = job_finish(&j, pg->conn, pg->where, r, pg->cfg, err);
 			PQclear(r);
+			if (!rc)
+				kpi__progress_kpi(reqs[i].progress, 1);
 		}
 		if (rc) {
 			for (size_t k = 0; k < i; k++)
@@ -1089,9 +1091,13 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 					slot_expire(pg, &slots[s], jobs, &failed, &first);
 				continue;
 			}
-			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, pg->cfg, &e) && i < failed) {
-				failed = i;
-				first = e;
+			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, pg->cfg, &e)) {
+				if (i < failed) {
+					failed = i;
+					first = e;
+				}
+			} else {
+				kpi__progress_kpi(reqs[i].progress, (int)nslots); /* on this loop's thread */
 			}
 			PQclear(slots[s].result);
 			slots[s].result = NULL;
