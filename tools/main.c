@@ -84,8 +84,11 @@ int main(int argc, char **argv)
 		printf("kpi %s\n", kpi_version());
 		return KPI_EXIT_OK;
 	}
-	if ((c = kpi_command_find(argv[1])))
-		return c->fn(argc - 1, argv + 1);
+	if ((c = kpi_command_find(argv[1]))) {
+		int rc = c->fn(argc - 1, argv + 1);
+		kpi_config_redact_logs(NULL); /* the secrets the command's config named */
+		return rc;
+	}
 	fprintf(stderr, "kpi: unknown command '%s' (see kpi --help)\n", argv[1]);
 	return KPI_EXIT_USAGE;
 }

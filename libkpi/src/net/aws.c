@@ -358,6 +358,10 @@ int kpi__aws_resolve(kpi__aws *out, const kpi_config *cfg, const kpi__aws_servic
 		goto done;
 	snprintf(out->sigv4, sizeof(out->sigv4), "aws:amz:%s:%s", out->region, svc->signing_name);
 	snprintf(out->where, sizeof(out->where), "%s %s", out->region, out->endpoint);
+	out->redact = kpi__config_redact(cfg);
+	if (kpi__redact_add(out->redact, out->access_key) || kpi__redact_add(out->redact, out->secret_key) ||
+	    kpi__redact_add(out->redact, out->session_token))
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 done:
 	if (rc)
 		kpi__aws_release(out);
@@ -517,7 +521,13 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 		} else if (resp->status >= 200 && resp->status <= 299) {
 			goto done;
 		} else {
+			/* an answer may echo the request back (the session token):
+			 * redacted whole before a line of it is quoted */
+			if (kpi__redact_buf(aws->redact, &resp->body))
+				kpi__buf_truncate(&resp->body, 0);
 			kpi__aws_error_parse(resp, code, sizeof(code), msg, sizeof(msg));
+			kpi__redact_str(aws->redact, code, sizeof(code));
+			kpi__redact_str(aws->redact, msg, sizeof(msg));
 			if (resp->status == 403 || kpi__aws_code_auth(code)) {
 				rc = kpi_error_set(err, KPI_EAUTH,
 				                   "%s (%s): authentication failed: HTTP %ld%s%s%s%s (credentials from %s)",

@@ -15,6 +15,7 @@
 #ifndef KPI_AWS_H
 #define KPI_AWS_H
 
+#include "core/redact.h"
 #include "net/http.h"
 
 /* The names of one AWS service. */
@@ -43,6 +44,9 @@ typedef struct kpi__aws {
 	char sigv4[128];          /* "aws:amz:REGION:SERVICE" */
 	char where[512];          /* "REGION ENDPOINT" for provenance and messages */
 	const kpi__aws_service *service;
+	kpi__redact *redact;      /* the run's secrets (the configuration's), the
+	                             credentials among them: what an answer
+	                             quoted in a message is redacted of */
 } kpi__aws;
 
 /*
@@ -58,6 +62,8 @@ typedef struct kpi__aws {
  *    kpi setting, may be NULL);
  *  endpoint: AWS_ENDPOINT_URL_<svc->endpoint_id>, AWS_ENDPOINT_URL, else
  *    https://<svc->host_prefix>.<region>.amazonaws.com.
+ * The credentials join the configuration's secrets (kpi__config_redact()):
+ * from a file, they are secrets it did not know.
  * @return 0; KPI_EAUTH when no credentials can be found or they are
  *   incomplete (the message says where kpi looked); KPI_ECONFIG when there is
  *   no region or an endpoint URL is not http(s).
