@@ -267,7 +267,12 @@ static void write_file(const char *path, const char *text)
 
 static void test_redact__cloudwatch_403_echoing_the_session_token(void **state)
 {
-	src *s = src_new(state, "redact_cw", "{\"default\": {\"status\": 403, \"echo\": true}}");
+	/* an AWS error whose Message quotes the request (the Authorization and
+	 * X-Amz-Security-Token headers) */
+	src *s = src_new(state, "redact_cw",
+	                 "{\"default\": {\"status\": 403, \"echo\": true, \"echo_wrap\": \"<ErrorResponse><Error>"
+	                 "<Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>%ECHO%</Message></Error>"
+	                 "</ErrorResponse>\"}}");
 	char endpoint[128], db[160], creds[128], text[512], prom[128], cred_env[160];
 	const char *env[24];
 	const char *more[] = { endpoint, "KPI_CW_LOAD_BALANCER=" LB, "KPI_CW_DEADLINE_SECONDS=5", "KPI_NOW=" NOW, NULL };

@@ -27,7 +27,9 @@ and answer with what it answers; to put recorded answers in front of a
 real peer such as moto_server), "echo" (true: the body is the request
 echoed back as a hostile or careless receiver's error page would: "Cannot
 METHOD PATH", every header "name: value" and the body, each on a line of
-its own; give "status", e.g. 404).
+its own; give "status", e.g. 404; with "echo_wrap", a text holding
+%ECHO%, the echo on one line in its place: an AWS XML error whose Message
+quotes the request).
 Without a script file every request gets 200 "ok".
 """
 import argparse
@@ -134,7 +136,10 @@ class Handler(BaseHTTPRequestHandler):
         elif resp.get("echo"):
             lines = ["Cannot %s %s" % (self.command, self.path)]
             lines += ["%s: %s" % (k, v) for k, v in headers.items()]
-            out = ("\n".join(lines) + "\n\n" + body).encode("utf-8")
+            text = "\n".join(lines) + "\n\n" + body
+            if "echo_wrap" in resp:
+                text = resp["echo_wrap"].replace("%ECHO%", " | ".join(text.splitlines()))
+            out = text.encode("utf-8")
         elif "body_file" in resp:
             with open(resp["body_file"], "rb") as f:
                 out = f.read()
