@@ -162,6 +162,7 @@ void kpi__aws_release(kpi__aws *a)
 	free(a->region);
 	free(a->endpoint);
 	free(a->profile);
+	kpi__redact_unref(a->redact);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -358,7 +359,7 @@ int kpi__aws_resolve(kpi__aws *out, const kpi_config *cfg, const kpi__aws_servic
 		goto done;
 	snprintf(out->sigv4, sizeof(out->sigv4), "aws:amz:%s:%s", out->region, svc->signing_name);
 	snprintf(out->where, sizeof(out->where), "%s %s", out->region, out->endpoint);
-	out->redact = kpi__config_redact(cfg);
+	out->redact = kpi__redact_ref(kpi__config_redact(cfg)); /* held: may outlive cfg */
 	if (kpi__redact_add(out->redact, out->access_key) || kpi__redact_add(out->redact, out->secret_key) ||
 	    kpi__redact_add(out->redact, out->session_token))
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
