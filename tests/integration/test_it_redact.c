@@ -13,11 +13,13 @@
  *  - every alert sink type: pagerduty, slack, webhook, alertmanager (basic
  *    auth and a bearer token), sns (SigV4 with a session token), command (a
  *    program that prints its standard input and environment to stderr);
- *  - CloudWatch (kpi query, kpi publish): a 403 that echoes the
+ *  - CloudWatch (kpi query, kpi pack, kpi publish): a 403 that echoes the
  *    Authorization and X-Amz-Security-Token headers, credentials from the
  *    environment and from a shared credentials file;
  *  - Prometheus (kpi query): a 401 and a 400 that echo the bearer token and
- *    the basic credentials.
+ *    the basic credentials;
+ *  - a pack (snapshot.json, manifest, CSV, the PDF's text) made with a
+ *    canary in every secret variable and in the --db conninfo's password.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -294,6 +296,18 @@ static void test_redact__cloudwatch_403_echoing_the_session_token(void **state)
 	no_canary_in_run(&r);
 	it_run_free(&r);
 
+	{
+		char out[128];
+		const char *pack[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "1", "--out", out, "--db", db, NULL };
+		snprintf(out, sizeof(out), "%s/pack", s->dir);
+		it_run(&r, pack, env_with(env, 24, more), 60);
+		if (r.status == 0)
+			fail_msg("kpi pack succeeded against a 403:\n%s\n%s", r.out, r.err);
+		assert_non_null(strstr(r.err, "403"));
+		no_canary_in_run(&r);
+		it_run_free(&r);
+	}
+
 	it_run(&r, publish, env_with(env, 24, more), 60);
 	if (r.status == 0)
 		fail_msg("kpi publish succeeded against a 403:\n%s\n%s", r.out, r.err);
@@ -324,6 +338,58 @@ static void test_redact__cloudwatch_403_echoing_the_session_token(void **state)
 	assert_non_null(strstr(r.err, "403"));
 	assert_non_null(strstr(r.err, creds)); /* the message says where the credentials came from */
 	no_canary_in_run(&r);
+	it_run_free(&r);
+}
+
+/* ---- a pack ---- */
+
+/* Every file below `dir` (the PDF as pdftotext reads it, the XLSX skipped:
+ * compressed) holds no canary. */
+static void no_canary_in_pack(const char *dir)
+{
+	char cmd[512], path[256];
+	FILE *p;
+	snprintf(cmd, sizeof(cmd), "find '%s' -type f ! -name '*.xlsx' ! -name '*.png' ! -name '*.pdf'", dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(path, sizeof(path), p)) {
+		path[strcspn(path, "\n")] = '\0';
+		no_canary_in_file(path);
+	}
+	pclose(p);
+	snprintf(cmd, sizeof(cmd), "for f in '%s'/*.pdf; do pdftotext \"$f\" -; done", dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	{
+		kpi_buf text = KPI_BUF_INIT;
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+			kpi_buf_append(&text, chunk, n);
+		assert_int_equal(pclose(p), 0);
+		assert_non_null(text.data); /* pdftotext read the PDF */
+		no_canary("the PDF's text", text.data);
+		kpi_buf_release(&text);
+	}
+}
+
+static void test_redact__a_pack_with_secrets_in_the_environment_and_the_conninfo(void **state)
+{
+	src *s = src_new(state, "redact_pack", NULL);
+	char db[200], out[128];
+	const char *env[24];
+	const char *more[] = { "KPI_NOW=2026-12-01T00:00:00Z", NULL };
+	const char *pack[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "2", "--out", out, "--db", db, NULL };
+	it_run_result r;
+
+	/* trust authentication: the password is not asked for, but it is a secret */
+	snprintf(db, sizeof(db), "%s password=%s", s->db->conninfo, canary[C_PGPASSWORD]);
+	snprintf(out, sizeof(out), "%s/pack", s->dir);
+	it_run(&r, pack, env_with(env, 24, more), 120);
+	if (r.status != 0)
+		fail_msg("kpi pack exited %d:\n%s\n%s", r.status, r.out, r.err);
+	no_canary_in_run(&r);
+	no_canary_in_pack(out);
 	it_run_free(&r);
 }
 
@@ -379,6 +445,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_redact__every_sink_echoing_its_request_leaks_nothing, it_alert_teardown),
 		cmocka_unit_test_teardown(test_redact__cloudwatch_403_echoing_the_session_token, src_teardown),
 		cmocka_unit_test_teardown(test_redact__prometheus_401_and_400_echoing_the_credentials, src_teardown),
+		cmocka_unit_test_teardown(test_redact__a_pack_with_secrets_in_the_environment_and_the_conninfo, src_teardown),
 	};
 	if (!it_pg_wanted("integration_redact"))
 		return IT_SKIP;
