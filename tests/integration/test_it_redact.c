@@ -261,10 +261,7 @@ static src *src_new(void **state, const char *name, const char *script)
 
 static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(kpi__write_file_atomic(path, text, strlen(text), NULL), 0);
 }
 
 static void test_redact__cloudwatch_403_echoing_the_session_token(void **state)

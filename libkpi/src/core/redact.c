@@ -406,26 +406,25 @@ static int apply(const kpi__redact *r, kpi_buf *b, bool tail)
 #define LOCK(r) pthread_mutex_lock((pthread_mutex_t *)&(r)->lock)
 #define UNLOCK(r) pthread_mutex_unlock((pthread_mutex_t *)&(r)->lock)
 
-int kpi__redact_buf(const kpi__redact *r, kpi_buf *b)
+static int apply_locked(const kpi__redact *r, kpi_buf *b, bool tail)
 {
 	int rc;
 	if (!r || !b || !b->data)
 		return 0;
 	LOCK(r);
-	rc = r->n ? apply(r, b, false) : 0;
+	rc = r->n ? apply(r, b, tail) : 0;
 	UNLOCK(r);
 	return rc;
 }
 
+int kpi__redact_buf(const kpi__redact *r, kpi_buf *b)
+{
+	return apply_locked(r, b, false);
+}
+
 int kpi__redact_msg(const kpi__redact *r, kpi_buf *b)
 {
-	int rc;
-	if (!r || !b || !b->data)
-		return 0;
-	LOCK(r);
-	rc = r->n ? apply(r, b, true) : 0;
-	UNLOCK(r);
-	return rc;
+	return apply_locked(r, b, true);
 }
 
 /* `s` redacted into `out` (a message: its tail too): 1 when it changed,
