@@ -8,9 +8,11 @@
 #include "opts.h"
 #include "progress.h"
 
-static int unknown(const char *msg)
+static int unknown(const char *text)
 {
-	printf("KPI UNKNOWN - %s\n", msg);
+	char msg[KPI_ERROR_MSG_MAX + 200];
+	snprintf(msg, sizeof(msg), "%s", text);
+	printf("KPI UNKNOWN - %s\n", kpi_log_redact(msg, sizeof(msg)));
 	fflush(stdout);
 	return KPI_NAGIOS_UNKNOWN;
 }

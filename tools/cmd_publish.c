@@ -83,7 +83,7 @@ int cmd_publish(int argc, char **argv)
 		 * success time kept, so a staleness alert can fire. */
 		if (kpi_prom_write(prom, rc ? NULL : res, mono() - start, now, &perr)) {
 			if (rc)
-				fprintf(stderr, "kpi: %s\n", perr.message);
+				kpi_error_print(&perr);
 			else
 				err = perr;
 			rc = rc ? rc : perr.code;

@@ -562,7 +562,7 @@ static void gen_zsh(kpi_buf *b)
 
 /* ---- the commands ---- */
 
-static int write_out(const char *path, const kpi_buf *b)
+static int write_out(const char *path, kpi_buf *b)
 {
 	char tmp[4096];
 	FILE *f;

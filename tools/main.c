@@ -90,7 +90,10 @@ int main(int argc, char **argv)
 		printf("kpi %s\n", kpi_version());
 		return KPI_EXIT_OK;
 	}
-	if ((c = kpi_command_find(argv[1])))
-		return c->fn(argc - 1, argv + 1);
+	if ((c = kpi_command_find(argv[1]))) {
+		int rc = c->fn(argc - 1, argv + 1);
+		kpi_config_redact_logs(NULL); /* the secrets the command's config named */
+		return rc;
+	}
 	return usage_error("kpi", "unknown command", argv[1]);
 }

@@ -479,8 +479,15 @@ int kpi_opts_parse(const kpi_cmd_spec *spec, int argc, char **argv, void *args)
 
 int kpi_fail(const kpi_error *err)
 {
-	fprintf(stderr, "kpi: %s\n", err->message[0] ? err->message : kpi_code_name(err->code));
+	kpi_error_print(err);
 	return kpi_exit_code(err->code);
+}
+
+void kpi_error_print(const kpi_error *err)
+{
+	char msg[KPI_ERROR_MSG_MAX];
+	snprintf(msg, sizeof(msg), "%s", err->message[0] ? err->message : kpi_code_name(err->code));
+	fprintf(stderr, "kpi: %s\n", kpi_log_redact(msg, sizeof(msg)));
 }
 
 int kpi_load_setup_err(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db,
@@ -496,6 +503,8 @@ int kpi_load_setup_err(kpi_config **cfg, kpi_catalog **cat, const char *config_p
 	co.datadir = kpi_tool_datadir(datadir, sizeof(datadir));
 	if ((rc = kpi_config_load_opts(cfg, &co, err)))
 		return rc;
+	/* from here on, nothing the command prints or logs holds a secret */
+	kpi_config_redact_logs(*cfg);
 	if ((db && (rc = kpi_config_set_conninfo(*cfg, db, "--db", err))) ||
 	    (rc = kpi_catalog_load(cat, (*cfg)->catalog_path, err)) || (rc = kpi_config_apply(*cfg, *cat, err)) ||
 	    (rc = kpi_sources_check(*cfg, *cat, err))) {
@@ -516,8 +525,10 @@ int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path,
 	return 0;
 }
 
-int kpi_write_stdout(const kpi_buf *b)
+int kpi_write_stdout(kpi_buf *b)
 {
+	if (kpi_log_redact_buf(b))
+		goto fail;
 	if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len)
 		goto fail;
 	if (fflush(stdout) != 0)
@@ -532,7 +543,7 @@ int kpi_now(const kpi_config *cfg, int64_t *now)
 {
 	kpi_error err = KPI_ERROR_INIT;
 	if (kpi_config_now(cfg, now, &err)) {
-		fprintf(stderr, "kpi: %s\n", err.message);
+		kpi_error_print(&err);
 		return KPI_EXIT_USAGE;
 	}
 	return 0;

@@ -183,10 +183,14 @@ int kpi_exit_code(int code);
 
 /* Print "kpi: message" to stderr and return the exit code for `err`. */
 int kpi_fail(const kpi_error *err);
+/* Print "kpi: message" to stderr, redacted of the run's secrets (as every
+ * message kpi prints: kpi_log_redact()). */
+void kpi_error_print(const kpi_error *err);
 
 /* Load the config (--config or KPI_CONFIG), apply --db (checked by
  * kpi_config_set_conninfo), load the catalogue and apply the config's
- * overrides. On failure prints and returns the exit code (>0: 3 for a
+ * overrides. From then on the log and kpi_log_redact() redact the
+ * config's secrets (kpi_config_redact_logs()). On failure prints and returns the exit code (>0: 3 for a
  * missing or invalid config, catalogue or --db); 0 on success. */
 int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db);
 
@@ -194,8 +198,9 @@ int kpi_load_setup(kpi_config **cfg, kpi_catalog **cat, const char *config_path,
 int kpi_load_setup_err(kpi_config **cfg, kpi_catalog **cat, const char *config_path, const char *db,
                        kpi_error *err);
 
-/* Write a whole buffer to stdout; returns KPI_EXIT_IO on failure. */
-int kpi_write_stdout(const kpi_buf *b);
+/* Write a whole buffer to stdout, redacted of the run's secrets first;
+ * returns KPI_EXIT_IO on failure. */
+int kpi_write_stdout(kpi_buf *b);
 
 /* Print the paths of a written pack's PDF and XLSX, one per line. */
 int kpi_print_pack(const kpi_pack_paths *p);

@@ -28,7 +28,12 @@ Content-Length, so the client cannot know the size before it reads),
 "proxy" (a base
 URL: forward the request there, method, path, headers and body unchanged,
 and answer with what it answers; to put recorded answers in front of a
-real peer such as moto_server).
+real peer such as moto_server), "echo" (true: the body is the request
+echoed back as a hostile or careless receiver's error page would: "Cannot
+METHOD PATH", every header "name: value" and the body, each on a line of
+its own; give "status", e.g. 404; with "echo_wrap", a text holding
+%ECHO%, the echo on one line in its place: an AWS XML error whose Message
+quotes the request).
 Without a script file every request gets 200 "ok".
 """
 import argparse
@@ -132,6 +137,13 @@ class Handler(BaseHTTPRequestHandler):
         if "proxy" in resp:
             status, extra, out = forward(resp["proxy"], self.command, self.path, headers, raw)
             resp = dict(resp, status=status, headers=dict(extra, **resp.get("headers", {})))
+        elif resp.get("echo"):
+            lines = ["Cannot %s %s" % (self.command, self.path)]
+            lines += ["%s: %s" % (k, v) for k, v in headers.items()]
+            text = "\n".join(lines) + "\n\n" + body
+            if "echo_wrap" in resp:
+                text = resp["echo_wrap"].replace("%ECHO%", " | ".join(text.splitlines()))
+            out = text.encode("utf-8")
         elif "body_file" in resp:
             with open(resp["body_file"], "rb") as f:
                 out = f.read()

@@ -925,7 +925,7 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	assert_int_equal(st->nrules, 7); /* 5 Postgres, 2 CloudWatch */
 	{
 		char msg[256] = "401 for R0UT1NGKEY-secret at https://hooks.example.com/T000/B000/s3cr3t";
-		kpi__scrub(msg, sizeof(msg), st->secrets);
+		kpi__alert_redact(st, msg, sizeof(msg));
 		assert_string_equal(msg, "401 for [redacted] at [redacted]");
 	}
 	kpi__alert_settings_free(st);
@@ -1056,7 +1056,7 @@ static void test_settings__alertmanager_sink_keys_and_secrets(void **state)
 	{
 		/* base64("kpi:am-s3cr3t-pass"), the password and the token */
 		char msg[256] = "401 Basic a3BpOmFtLXMzY3IzdC1wYXNz for am-s3cr3t-pass, Bearer am-b3arer-t0ken";
-		kpi__scrub(msg, sizeof(msg), st->secrets);
+		kpi__alert_redact(st, msg, sizeof(msg));
 		assert_string_equal(msg, "401 Basic [redacted] for [redacted], Bearer [redacted]");
 	}
 	kpi__alert_settings_free(st);

@@ -43,6 +43,8 @@ typedef struct kpi_config {
 	                                 defaults come from (kpi_config_load_opts()) */
 	kpi_progress_cb progress;   /**< kpi_config_set_progress(); NULL: no reports */
 	void *progress_payload;
+	void *secrets;              /**< every secret the run knows, which outputs are redacted of
+	                                 (library modules only; see kpi_config_redact_logs()) */
 } kpi_config;
 
 /** How to load a configuration (kpi_config_load_opts()). */
@@ -128,6 +130,19 @@ KPI_EXTERN int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, co
  * missing}}) to `cat`. Unknown KPI ids are an error with their position.
  */
 KPI_EXTERN int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err);
+
+/**
+ * From now on, redact the secrets `cfg` knows from every log line and from
+ * what kpi_log_redact() is given: each secret variable's value (AWS keys and
+ * session token, PGPASSWORD, a `--db` conninfo's password, the Prometheus
+ * credentials, the variables the config file's `*_env` keys name) and its
+ * meaningful parts (the path segments, query values and userinfo of a
+ * secret URL, base64 of basic credentials), and secrets the run resolves
+ * later (credentials from AWS files, the password libpq found). The log
+ * keeps the set after `cfg` is freed; NULL lets it go (nothing is redacted
+ * then). Call it from one thread, before others log.
+ */
+KPI_EXTERN void kpi_config_redact_logs(const kpi_config *cfg);
 
 /** Free a configuration. Accepts NULL. */
 KPI_EXTERN void kpi_config_free(kpi_config *cfg);

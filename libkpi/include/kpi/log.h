@@ -6,13 +6,16 @@
  * The library logs what happens during a run (a source read, a retry, an
  * alert delivery) through this module; it never prints anything else. Log
  * lines never contain secrets: callers pass descriptions ("the Slack
- * webhook"), never URLs with tokens, keys or passwords.
+ * webhook"), never URLs with tokens, keys or passwords, and every line is
+ * redacted of the secrets of the configuration kpi_config_redact_logs()
+ * named (an answer that echoes one back).
  */
 #ifndef KPI_LOG_H
 #define KPI_LOG_H
 
 #include <stdio.h>
 #include "common.h"
+#include "buf.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,6 +65,19 @@ KPI_EXTERN void kpi_log_msg(kpi_log_level level, const char *event, const char *
  * @param msg a human-readable message, or NULL.
  */
 KPI_EXTERN void kpi_log_fields(kpi_log_level level, const char *event, void *fields, const char *msg);
+
+/**
+ * Redact `s` in place (NUL-terminated, in a buffer of `size` bytes) as log
+ * lines are: every secret of the configuration kpi_config_redact_logs()
+ * named, and each meaningful part of one, becomes "[redacted]" (a message
+ * cut short that ends in the first characters of one too). For what a
+ * program prints itself: error lines, reports. @return s.
+ */
+KPI_EXTERN char *kpi_log_redact(char *s, size_t size);
+
+/** kpi_log_redact() for a whole text (standard output): every occurrence.
+ *  @return 0, or KPI_ENOMEM (the buffer is then unchanged). */
+KPI_EXTERN int kpi_log_redact_buf(kpi_buf *b);
 
 #ifdef __cplusplus
 }

@@ -323,6 +323,7 @@ void kpi__alert_settings_free(kpi__alert_settings *st)
 {
 	if (!st)
 		return;
+	kpi__redact_unref(st->redact);
 	free(st->state_dir);
 	free(st->runbook_base);
 	free(st->dedupe_prefix);
@@ -337,12 +338,6 @@ void kpi__alert_settings_free(kpi__alert_settings *st)
 		free(st->tpl[i]);
 		free(st->tpl_name[i]);
 	}
-	for (char **p = st->secret_list; p && *p; p++) {
-		/* the values were secrets: do not leave them in freed memory */
-		memset(*p, 0, strlen(*p));
-		free(*p);
-	}
-	free(st->secret_list);
 	free(st);
 }
 
@@ -411,6 +406,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	if (!st)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	st->cfg = cfg;
+	st->redact = kpi__redact_ref(kpi__config_redact(cfg));
 	st->source_failures = 3;
 	st->deadline = 30;
 	st->lock_wait = 60;

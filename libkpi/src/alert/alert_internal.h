@@ -16,6 +16,7 @@
 #define KPI_ALERT_INTERNAL_H
 
 #include "core/internal.h"
+#include "core/redact.h"
 #include "net/aws.h"
 #include "sources/source.h"
 #include "kpi/alarm.h"
@@ -96,9 +97,10 @@ typedef struct kpi__alert_settings {
 	size_t nrules;
 	char *tpl[KPI__TPL_N];
 	char *tpl_name[KPI__TPL_N];
-	const char *const *secrets; /* NULL-terminated: every secret value, for scrubbing */
-	char **secret_list;
 	const kpi_config *cfg;    /* the configuration loaded from (its environment: secrets) */
+	/* what every message is redacted of: the configuration's set
+	 * (kpi__config_redact(), core/redact.h), held */
+	kpi__redact *redact;
 } kpi__alert_settings;
 
 /* Parse the config's "alert" object and the catalogue's rules, read the
@@ -111,9 +113,10 @@ const kpi__sink *kpi__alert_sink_find(const kpi__alert_settings *s, const char *
  * names it in messages ("catalogue X: KPI y"). */
 int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err);
 
-/* Replace every occurrence of a secret in `s` (in place) by "[redacted]". */
-void kpi__scrub(char *s, size_t size, const char *const *secrets);
-/* Add a value to the settings' secret list (for scrubbing). KPI_ENOMEM. */
+/* Redact `s` in place (a buffer of `size`) of every secret of the run. */
+void kpi__alert_redact(const kpi__alert_settings *st, char *s, size_t size);
+/* Add a secret (and its meaningful parts) to what every output of the run
+ * is redacted of (core/redact.h). KPI_ENOMEM. */
 int kpi__alert_secret_add(kpi__alert_settings *st, const char *secret);
 /* obj[key], when present, as a non-empty string into *out (replacing it);
  * KPI_ECONFIG at its position otherwise. */
@@ -176,6 +179,9 @@ typedef struct kpi__ledger {
 	size_t nrecs;
 	kpi__outbox_entry *outbox;
 	size_t nout;
+	/* not stored: what its strings are redacted of when it is saved (the
+	 * run's set; NULL: nothing) */
+	const kpi__redact *redact;
 } kpi__ledger;
 
 kpi__ledger *kpi__ledger_new(void);
@@ -185,7 +191,8 @@ void kpi__ledger_free(kpi__ledger *l);
  * KPI_ENOTFOUND-free. A newer format version is KPI_EUSAGE (not corrupt:
  * written by a newer kpi). */
 int kpi__ledger_parse(kpi__ledger **out, const char *text, size_t len, kpi_error *err);
-/* Serialise (pretty JSON with the body's SHA-256). */
+/* Serialise (pretty JSON with the body's SHA-256), every string redacted
+ * of l->redact first. */
 int kpi__ledger_serialize(kpi_buf *out, const kpi__ledger *l, kpi_error *err);
 /* Save atomically (temp file, fsync, rename, directory fsync). */
 int kpi__ledger_save(const char *path, kpi__ledger *l, int64_t now, kpi_error *err);

@@ -248,6 +248,9 @@ int kpi__ledger_serialize(kpi_buf *out, const kpi__ledger *l, kpi_error *err)
 	char *d = NULL;
 	int rc = 0;
 
+	/* a receiver's answer quoted in an error, a source's message in a note:
+	 * nothing reaches the disk with a secret in it */
+	kpi__redact_json(l->redact, body);
 	if (body_sha256(sha, body)) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;

@@ -93,7 +93,7 @@ static void problem(run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	kpi__scrub(buf, sizeof(buf), r->st ? r->st->secrets : NULL);
+	kpi__redact_str(kpi__config_redact(r->cfg), buf, sizeof(buf));
 	add_line(&r->rep->problems, &r->rep->nproblems, "%s", buf);
 }
 
@@ -279,6 +279,9 @@ static json_t *notification_new(const kpi__alert_settings *st, const note_in *in
 			json_object_set_new(n, "error", json_string(in->error));
 		json_object_set_new(n, "source", json_string(st->source));
 		json_object_set_new(n, "run_id", json_string(kpi_log_run_id()));
+		/* it goes to receivers and into the outbox: an error it quotes (a
+		 * source's, another sink's answer) never carries a secret */
+		kpi__redact_json(st->redact, n);
 	}
 done:
 	free(rb);
@@ -1166,6 +1169,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	}
 	if ((rc = load_ledger(&r, err)) || (!opts->dry_run && (rc = merge_blocked(&r, err))))
 		goto done;
+	r.l->redact = kpi__config_redact(cfg);
 	if (opts->replay)
 		replay(&r);
 

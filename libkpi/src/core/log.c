@@ -1,6 +1,8 @@
 /* Structured logs: one line per event on stderr, JSON by default, with the
- * run id on every line so a cron run's lines can be found together. */
+ * run id on every line so a cron run's lines can be found together; every
+ * line redacted of the secrets of the run (core/redact.h). */
 #include "core/internal.h"
+#include "core/redact.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,7 +19,8 @@ static struct {
 	kpi_log_level min;
 	FILE *stream;
 	char run_id[17];
-} logcfg = { KPI_LOG_FORMAT_JSON, KPI_LOG_INFO, NULL, "" };
+	kpi__redact *redact;
+} logcfg = { KPI_LOG_FORMAT_JSON, KPI_LOG_INFO, NULL, "", NULL };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error", "off" };
 
@@ -69,6 +72,23 @@ int kpi_log_level_parse(kpi_log_level *out, const char *name)
 	return KPI_EUSAGE;
 }
 
+void kpi__log_redact_set(kpi__redact *r)
+{
+	kpi__redact *old = logcfg.redact;
+	logcfg.redact = kpi__redact_ref(r);
+	kpi__redact_unref(old);
+}
+
+char *kpi_log_redact(char *s, size_t size)
+{
+	return kpi__redact_str(logcfg.redact, s, size);
+}
+
+int kpi_log_redact_buf(kpi_buf *b)
+{
+	return kpi__redact_buf(logcfg.redact, b);
+}
+
 const char *kpi_log_run_id(void)
 {
 	if (!logcfg.run_id[0])
@@ -111,12 +131,17 @@ void kpi_log_fields(kpi_log_level level, const char *event, void *fields_, const
 	struct timeval tv;
 	struct tm tm;
 	char ts[40];
-	kpi_buf line = KPI_BUF_INIT;
+	kpi_buf line = KPI_BUF_INIT, mbuf = KPI_BUF_INIT;
 
 	if (level < logcfg.min || level >= KPI_LOG_OFF) {
 		json_decref(fields);
 		return;
 	}
+	/* the message and each field as messages (a cut one may end in the
+	 * start of a secret), then the whole line below */
+	if (msg && logcfg.redact && kpi_buf_puts(&mbuf, msg) == 0 && kpi__redact_msg(logcfg.redact, &mbuf) == 0)
+		msg = mbuf.data;
+	kpi__redact_json(logcfg.redact, fields);
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, 24, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -154,13 +179,14 @@ void kpi_log_fields(kpi_log_level level, const char *event, void *fields_, const
 				text_value(&line, v);
 			}
 	}
-	if (line.data) {
+	if (line.data && kpi__redact_buf(logcfg.redact, &line) == 0) {
 		kpi_buf_puts(&line, "\n");
 		/* One write per line, so lines of concurrent runs do not interleave. */
 		fwrite(line.data, 1, line.len, f);
 		fflush(f);
 	}
 	kpi_buf_release(&line);
+	kpi_buf_release(&mbuf);
 	json_decref(fields);
 }
 

@@ -1,4 +1,5 @@
 #include "core/internal.h"
+#include "core/redact.h"
 #include <libpq-fe.h>
 #include <errno.h>
 #include <limits.h>
@@ -92,6 +93,7 @@ void kpi_config_free(kpi_config *cfg)
 	free(cfg->template_dir);
 	free(cfg->datadir);
 	kpi__jsondoc_free((kpi__jsondoc *)cfg->doc);
+	kpi__redact_unref(cfg->secrets);
 	for (size_t i = 0; i < cfg->nenv; i++)
 		free(cfg->env[i]);
 	free(cfg->env);
@@ -175,9 +177,16 @@ static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *e
 int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *what, kpi_error *err)
 {
 	PQconninfoOption *opts = parse_conninfo(conninfo);
+	int rc = 0;
 	if (!opts)
 		return kpi_error_set(err, KPI_ECONFIG, "%s: %s", what, CONNINFO_UNPARSABLE);
+	/* a --db may hold a password: redacted from every output */
+	for (PQconninfoOption *o = opts; o->keyword && !rc; o++)
+		if (strcmp(o->keyword, "password") == 0)
+			rc = kpi__redact_add(cfg->secrets, o->val);
 	PQconninfoFree(opts);
+	if (rc)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if (set_str(&cfg->conninfo, conninfo))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	return 0;
@@ -304,6 +313,61 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 	return 0;
 }
 
+/* ---- secrets ---- */
+
+/* The variables whose values are secrets (docs/configuration.md, .env.example). */
+static const char *const secret_vars[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	                                   "PGPASSWORD", "KPI_PROM_BEARER_TOKEN", "KPI_PROM_PASSWORD", NULL };
+
+/* A config key "K_env" names the variable that holds the secret K (the
+ * alert sinks' url_env, routing_key_env, ...): its value, wherever it is. */
+static int gather_env_keys(kpi__redact *r, const kpi_config *cfg, const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int rc = 0;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x) {
+			size_t n = strlen(k);
+			if (n > 4 && strcmp(k + n - 4, "_env") == 0 && json_is_string(x))
+				rc = kpi__redact_add(r, env_set(cfg, json_string_value(x)));
+			if (rc || (rc = gather_env_keys(r, cfg, x)))
+				return rc;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if ((rc = gather_env_keys(r, cfg, x)))
+				return rc;
+	}
+	return rc;
+}
+
+/* Every secret the configuration names, into cfg->secrets (core/redact.h). */
+static int gather_secrets(kpi_config *cfg)
+{
+	const kpi__jsondoc *doc = cfg->doc;
+	int rc = 0;
+	for (size_t i = 0; secret_vars[i] && !rc; i++)
+		rc = kpi__redact_add(cfg->secrets, env_set(cfg, secret_vars[i]));
+	if (!rc)
+		rc = kpi__redact_add_basic(cfg->secrets, env_set(cfg, "KPI_PROM_USERNAME"), env_set(cfg, "KPI_PROM_PASSWORD"));
+	if (!rc && doc)
+		rc = gather_env_keys(cfg->secrets, cfg, doc->root);
+	return rc;
+}
+
+kpi__redact *kpi__config_redact(const kpi_config *cfg)
+{
+	return cfg ? cfg->secrets : NULL;
+}
+
+void kpi_config_redact_logs(const kpi_config *cfg)
+{
+	kpi__log_redact_set(cfg ? cfg->secrets : NULL);
+}
+
 int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_error *err)
 {
 	kpi_config *cfg = calloc(1, sizeof(*cfg));
@@ -312,7 +376,8 @@ int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_erro
 	int rc = 0;
 
 	*out = NULL;
-	if (!cfg || env_copy(cfg, envp) || !(cfg->datadir = strdup(datadir(cfg, opts ? opts->datadir : NULL)))) {
+	if (!cfg || !(cfg->secrets = kpi__redact_new()) || env_copy(cfg, envp) ||
+	    !(cfg->datadir = strdup(datadir(cfg, opts ? opts->datadir : NULL)))) {
 		kpi_config_free(cfg);
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	}
@@ -347,6 +412,10 @@ int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_erro
 		set_str(&cfg->catalog_path, v);
 	if ((v = env_set(cfg, "KPI_QUERY_DIR")))
 		set_str(&cfg->query_dir, v);
+	if (gather_secrets(cfg)) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto fail;
+	}
 	*out = cfg;
 	return 0;
 fail:

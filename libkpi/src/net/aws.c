@@ -30,12 +30,19 @@ void kpi__aws_release(kpi__aws *a)
 	free(a->region);
 	free(a->endpoint);
 	free(a->profile);
+	kpi__redact_unref(a->redact);
 	memset(a, 0, sizeof(*a));
 }
 
 int kpi__aws_on_secret(kpi__aws *a, kpi__aws_secret_fn fn, void *ud)
 {
 	return a->creds ? kpi__aws_creds_on_secret(a->creds, fn, ud) : 0;
+}
+
+/* kpi__aws_secret_fn into the run's redaction set */
+static int redact_secret(void *ud, const char *secret)
+{
+	return kpi__redact_add(ud, secret);
 }
 
 /* The profile's region: the config file first, then the credentials file. */
@@ -142,6 +149,10 @@ int kpi__aws_resolve(kpi__aws *out, const kpi_config *cfg, const kpi__aws_servic
 	kpi__aws_creds_describe(out->source, sizeof(out->source), out->creds);
 	snprintf(out->sigv4, sizeof(out->sigv4), "aws:amz:%s:%s", out->region, svc->signing_name);
 	snprintf(out->where, sizeof(out->where), "%s %s", out->region, out->endpoint);
+	out->redact = kpi__redact_ref(kpi__config_redact(cfg)); /* held: may outlive cfg */
+	/* every secret of the chain, now and at each renewal, joins them */
+	if (kpi__aws_on_secret(out, redact_secret, out->redact))
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 done:
 	if (rc)
 		kpi__aws_release(out);
@@ -331,7 +342,13 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 		} else if (resp->status >= 200 && resp->status <= 299) {
 			goto done;
 		} else {
+			/* an answer may echo the request back (the session token):
+			 * redacted whole before a line of it is quoted */
+			if (kpi__redact_buf(aws->redact, &resp->body))
+				kpi__buf_truncate(&resp->body, 0);
 			kpi__aws_error_parse(resp, code, sizeof(code), msg, sizeof(msg));
+			kpi__redact_str(aws->redact, code, sizeof(code));
+			kpi__redact_str(aws->redact, msg, sizeof(msg));
 			if (expired(code) && !renewed && aws->creds && kpi__aws_creds_refreshable(aws->creds)) {
 				/* refused as expired (a clock off by more than the
 				 * margin): once more with new credentials */

@@ -19,6 +19,7 @@
 #define KPI_AWS_H
 
 #include "net/aws_keys.h"
+#include "core/redact.h"
 #include "net/http.h"
 
 /* The names of one AWS service. */
@@ -57,6 +58,9 @@ typedef struct kpi__aws {
 	char where[512];          /* "REGION ENDPOINT" for provenance and messages */
 	const kpi__aws_service *service;
 	struct kpi__aws_creds *creds; /* the chain's cache (net/aws_creds.h); NULL: sign with the fields above */
+	kpi__redact *redact;      /* the run's secrets (the configuration's), the
+	                             credentials among them: what an answer
+	                             quoted in a message is redacted of */
 } kpi__aws;
 
 /*
@@ -78,6 +82,8 @@ typedef struct kpi__aws {
  *   or says where kpi looked); KPI_ECONFIG when there is no region, an
  *   endpoint URL is not http(s) or a profile cannot work; KPI_ESOURCE,
  *   KPI_ETIMEOUT, KPI_EDATA when a credential source failed.
+ * Every secret the chain reads or receives joins the configuration's
+ * secrets (kpi__config_redact()), now and at each renewal.
  */
 int kpi__aws_resolve(kpi__aws *out, const kpi_config *cfg, const kpi__aws_service *svc,
                      const char *fallback_region, kpi_error *err);

@@ -2,6 +2,7 @@
  * sources (kpi/source.h): every question about a KPI's source is asked of
  * the source the KPI names, through its operations table. */
 #include "sources/source.h"
+#include "core/redact.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,8 +209,13 @@ int kpi__run_sources(kpi_source_info **out, size_t *n, kpi__run *run, kpi_error 
 		(*n)++;
 		if (!(s->kind = strdup(registry[i]->name)))
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		else
-			rc = registry[i]->where(run->session[i], &s->where, err);
+		else if (!(rc = registry[i]->where(run->session[i], &s->where, err)) && s->where) {
+			/* the provenance of the snapshot and the pack: never a secret */
+			kpi_buf w = { s->where, strlen(s->where), strlen(s->where) + 1 };
+			if (kpi__redact_msg(kpi__config_redact(run->cfg), &w))
+				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			s->where = w.data;
+		}
 	}
 	if (rc) {
 		for (size_t i = 0; i < *n; i++) {

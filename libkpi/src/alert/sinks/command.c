@@ -178,7 +178,7 @@ static void run_command(kpi__send_result *res, const kpi__sink *s, const char *j
 	for (size_t i = 0; i < elen; i++)
 		if ((unsigned char)errbuf[i] < 0x20)
 			errbuf[i] = ' ';
-	kpi__scrub(errbuf, sizeof(errbuf), st->secrets);
+	kpi__alert_redact(st, errbuf, sizeof(errbuf));
 	if (timed_out) {
 		res->outcome = KPI__DELIV_RETRY;
 		snprintf(res->detail, sizeof(res->detail), "sink '%s' (command): '%s' did not finish within %ld ms (killed)",

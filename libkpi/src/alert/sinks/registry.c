@@ -43,5 +43,8 @@ void kpi__sink_send(kpi__send_result *res, const kpi__sink *s, const json_t *n, 
 {
 	memset(res, 0, sizeof(*res));
 	s->type->send(res, s, n, idem, timeout_ms, st);
+	/* what every type says goes to the log, the ledger, the report and the
+	 * other sinks: redacted here, whatever the type quoted */
+	kpi__alert_redact(st, res->detail, sizeof(res->detail));
 }
 

@@ -21,8 +21,9 @@
  *      secret in the config file".
  *    - parse: its keys into its state. Secrets ONLY from the environment,
  *      through kpi__sink_secret_env() (a `*_env` key names the variable; it
- *      reads the config's copy, kpi_config_env(), and adds the value to the
- *      settings' secret list, so every message is scrubbed of it). Anything
+ *      reads the config's copy, kpi_config_env(), and adds the value and its
+ *      meaningful parts to the run's redaction set, core/redact.h, so no
+ *      output of the run holds it). Anything
  *      derived from a secret that could show up in a message (a base64
  *      credential) is added too, with kpi__alert_secret_add(). URLs in the
  *      file through kpi__sink_url_check() (no user:password@). Errors are
@@ -35,7 +36,7 @@
  *      broken connections, throttling; TERMINAL for what another attempt
  *      cannot fix (other 4xx, bad credentials, a program that cannot run).
  *      JSON over HTTP: kpi__sink_post_json() does the posting, the
- *      classification and the scrubbed answer snippet. Never store a secret
+ *      classification and the redacted answer snippet. Never store a secret
  *      in the notification (it is saved in the ledger): add it at send time.
  *      Idempotency: the same notification is sent again after a crash or a
  *      retry; pass a stable key to the receiver (`idem`, the notification's
@@ -53,7 +54,7 @@
  *    when it counts as delivered), docs/runbook.md if operators see
  *    something new, and every environment variable the docs name for it in
  *    .env.example (integration_cli_docs checks the ones the code names).
- * 4. Tests: tests/unit/test_alert.c (its keys, errors, secrets scrubbed);
+ * 4. Tests: tests/unit/test_alert.c (its keys, errors, secrets redacted);
  *    an integration test against the real receiver when one can run on
  *    loopback (else tests/tools/responder.py playing it): the wire format,
  *    retry vs terminal answers, a receiver down then up (delivered once,

@@ -1,8 +1,9 @@
 /*
- * What the alert sinks share: secrets from the environment and the list of
- * them every message is scrubbed of, strings and URLs of the config file,
- * the secret-URL state of Slack and webhooks, and JSON over HTTP with the
- * answer judged (retry or not) and quoted without secrets. Each sink is one
+ * What the alert sinks share: secrets from the environment (added to the
+ * set every output of the run is redacted of, core/redact.h), strings and
+ * URLs of the config file, the secret-URL state of Slack and webhooks, and
+ * JSON over HTTP with the answer judged (retry or not) and quoted without
+ * secrets. Each sink is one
  * file of this folder with its operations table (sink.h), registered in
  * registry.h (registry.c dispatches to them).
  */
@@ -120,19 +121,24 @@ void kpi__sink_secret_url_free(void *state)
 
 /* ---- JSON over HTTP ---- */
 
-/* One line of a receiver's answer for messages: printable, short, scrubbed. */
-static void answer_snippet(char *out, size_t size, const kpi_buf *body, const kpi__alert_settings *st)
+/* One line of a receiver's answer for messages: redacted (before it is cut:
+ * an echo of the secret URL's path is redacted whole), printable, short. */
+static void answer_snippet(char *out, size_t size, kpi_buf *body, const kpi__alert_settings *st)
 {
 	size_t n = 0;
+	if (kpi__redact_buf(st->redact, body)) {
+		snprintf(out, size, "(answer not shown: out of memory)");
+		return;
+	}
 	for (size_t i = 0; body->data && i < body->len && n + 1 < size && n < 200; i++) {
 		unsigned char c = (unsigned char)body->data[i];
 		out[n++] = c >= 0x20 && c != 0x7f ? (char)c : ' ';
 	}
 	out[n] = '\0';
-	kpi__scrub(out, size, st->secrets);
+	kpi__alert_redact(st, out, size);
 }
 
-static void classify_http(kpi__send_result *res, const kpi__http_resp *resp, const kpi__sink *s,
+static void classify_http(kpi__send_result *res, kpi__http_resp *resp, const kpi__sink *s,
                           const kpi__alert_settings *st)
 {
 	char snip[256], ra[32];
@@ -185,7 +191,7 @@ void kpi__sink_post_json(kpi__send_result *res, const kpi__sink *s, const char *
 		/* unreachable, refused, reset, cut short, timed out: all worth another try */
 		res->outcome = KPI__DELIV_RETRY;
 		snprintf(res->detail, sizeof(res->detail), "%s", err.message);
-		kpi__scrub(res->detail, sizeof(res->detail), st->secrets);
+		kpi__alert_redact(st, res->detail, sizeof(res->detail));
 	} else {
 		classify_http(res, &resp, s, st);
 	}
@@ -212,37 +218,10 @@ int kpi__alert_get_str(const kpi__jsondoc *doc, const json_t *obj, const char *k
 
 int kpi__alert_secret_add(kpi__alert_settings *st, const char *s)
 {
-	size_t n = 0;
-	char **p;
-	while (st->secret_list && st->secret_list[n])
-		n++;
-	p = realloc(st->secret_list, (n + 2) * sizeof(*p));
-	if (!p)
-		return KPI_ENOMEM;
-	st->secret_list = p;
-	p[n] = strdup(s);
-	p[n + 1] = NULL;
-	st->secrets = (const char *const *)p;
-	return p[n] ? 0 : KPI_ENOMEM;
+	return kpi__redact_add(st->redact, s);
 }
 
-void kpi__scrub(char *s, size_t size, const char *const *secrets)
+void kpi__alert_redact(const kpi__alert_settings *st, char *s, size_t size)
 {
-	for (const char *const *sec = secrets; sec && *sec; sec++) {
-		size_t n = strlen(*sec);
-		kpi_buf b = KPI_BUF_INIT;
-		const char *p = s, *q;
-		if (n < 4)
-			continue; /* too short to tell from ordinary text */
-		while ((q = strstr(p, *sec))) {
-			kpi_buf_append(&b, p, (size_t)(q - p));
-			kpi_buf_puts(&b, "[redacted]");
-			p = q + n;
-		}
-		if (p != s) {
-			kpi_buf_puts(&b, p);
-			snprintf(s, size, "%s", b.data ? b.data : "[redacted]");
-		}
-		kpi_buf_release(&b);
-	}
+	kpi__redact_str(st ? st->redact : NULL, s, size);
 }

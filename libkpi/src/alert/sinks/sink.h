@@ -35,7 +35,7 @@ struct kpi__sink_type {
 	/* One attempt to deliver notification `n` (see kpi__sink_send) within
 	 * `timeout_ms`. `res` is zeroed; set outcome (OK, RETRY for 429, 5xx,
 	 * timeouts, unreachable; TERMINAL for what another try cannot fix),
-	 * status and a secret-free, scrubbed detail. */
+	 * status and a secret-free, redacted detail. */
 	void (*send)(kpi__send_result *res, const kpi__sink *s, const json_t *n, const char *idem, long timeout_ms,
 	             const kpi__alert_settings *st);
 	/* Where it delivers, secret-free, for logs ("https://events.pagerduty.com/v2/enqueue"). */
@@ -97,7 +97,7 @@ void kpi__sink_secret_url_free(void *state);
  * lines, may be NULL) and judge the answer: 2xx OK; 429 and 5xx, timeouts,
  * refused or broken connections RETRY (with Retry-After); other statuses
  * TERMINAL. The detail names the sink and quotes a line of the answer,
- * scrubbed of every secret. The serialised body is wiped after sending
+ * redacted of every secret. The serialised body is wiped after sending
  * (it may hold a secret). */
 void kpi__sink_post_json(kpi__send_result *res, const kpi__sink *s, const char *url, const char *const *headers,
                          const json_t *body, long timeout_ms, const kpi__alert_settings *st);

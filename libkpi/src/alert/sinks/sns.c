@@ -58,8 +58,6 @@ static int resolve(sns *s, const kpi__sink_parse *p, kpi_error *err)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	snprintf(a->sigv4, sizeof(a->sigv4), "aws:amz:%s:%s", a->region, kpi__aws_sns.signing_name);
 	snprintf(a->where, sizeof(a->where), "%s %s", a->region, a->endpoint);
-	if (kpi__alert_secret_add(p->st, a->secret_key) || (a->session_token && kpi__alert_secret_add(p->st, a->session_token)))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -174,7 +172,7 @@ static void deliver(kpi__send_result *res, const kpi__sink *sink, const json_t *
 		                                                                         : KPI__DELIV_TERMINAL;
 		snprintf(res->detail, sizeof(res->detail), "%s%s", err.message,
 		         res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
-		kpi__scrub(res->detail, sizeof(res->detail), st->secrets);
+		kpi__alert_redact(st, res->detail, sizeof(res->detail));
 	}
 	kpi__http_resp_release(&resp);
 	kpi_buf_release(&body);

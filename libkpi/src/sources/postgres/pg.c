@@ -7,6 +7,7 @@
  * (docs/configuration.md, the result contract) before a single number is used.
  */
 #include "sources/postgres/pg.h"
+#include "core/redact.h"
 #include <libpq-fe.h>
 #include <errno.h>
 #include <math.h>
@@ -392,6 +393,11 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 		              where, timeout);
 		PQfinish(conn);
 		return KPI_ESOURCE;
+	}
+	/* the password libpq found (~/.pgpass, a service file) is a secret of the run */
+	if (kpi__redact_add(kpi__config_redact(cfg), PQpass(conn))) {
+		PQfinish(conn);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory connecting to PostgreSQL");
 	}
 	snprintf(where, wsize, "host=%s port=%s dbname=%s user=%s",
 	         PQhost(conn) ? PQhost(conn) : "?", PQport(conn) ? PQport(conn) : "?",

@@ -26,6 +26,7 @@
  * snapshot.
  */
 #include "sources/prometheus/prom.h"
+#include "core/redact.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -79,28 +80,13 @@ static int session_open(prom_session **out, const kpi_config *cfg, kpi_error *er
 	return 0;
 }
 
-/* Replace every occurrence of a secret in a message by "***" (a proxy's
- * error page might echo a header back). */
-static void scrub(char *msg, const char *secret)
+/* A failure's message, redacted of the run's secrets (core/redact.h: the
+ * bearer token, the password and the basic credentials are among them): a
+ * proxy's error page might echo a header back. */
+static int redacted(const prom_session *ss, kpi_error *err, int rc)
 {
-	size_t n = secret ? strlen(secret) : 0;
-	char *p;
-	if (n < 4)
-		return;
-	while ((p = strstr(msg, secret))) {
-		memcpy(p, "***", 3);
-		memmove(p + 3, p + n, strlen(p + n) + 1);
-	}
-}
-
-static int scrubbed(const prom_session *ss, kpi_error *err, int rc)
-{
-	if (rc && err) {
-		const char *b64 = ss->auth && strncmp(ss->auth, "Authorization: Basic ", 21) == 0 ? ss->auth + 21 : NULL;
-		scrub(err->message, ss->s.bearer_token);
-		scrub(err->message, ss->s.password);
-		scrub(err->message, b64);
-	}
+	if (rc)
+		kpi__redact_error(kpi__config_redact(ss->cfg), err);
 	return rc;
 }
 
@@ -170,6 +156,9 @@ static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, c
 		} else if (resp->status >= 200 && resp->status <= 299) {
 			goto done;
 		} else {
+			/* redacted whole before a line of it is quoted */
+			if (kpi__redact_buf(kpi__config_redact(ss->cfg), &resp->body))
+				kpi__buf_truncate(&resp->body, 0);
 			kpi__prom_error_text(text, sizeof(text), resp->body.data, resp->body.len);
 			if (!text[0] && resp->body.data) /* not Prometheus' JSON: a proxy's page */
 				snprintf(text, sizeof(text), "%.200s", resp->body.data);
@@ -202,7 +191,7 @@ static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, c
 done:
 	ss->stats.seconds += kpi__mono_now() - start;
 	free(url);
-	return scrubbed(ss, err, rc);
+	return redacted(ss, err, rc);
 }
 
 /* ---- evaluating one expression ---- */
@@ -301,7 +290,7 @@ done:
 	kpi_buf_release(&q);
 	kpi_buf_release(&form);
 	kpi__http_resp_release(&resp);
-	return scrubbed(ss, err, rc);
+	return redacted(ss, err, rc);
 }
 
 /* ---- label sets ---- */
