@@ -63,7 +63,11 @@ int kpi__aws_secrets_add(kpi__aws_secrets *s, const char *secret)
 
 int kpi__aws_secrets_add_keys(kpi__aws_secrets *s, const kpi__aws_keys *k)
 {
-	int rc = kpi__aws_secrets_add(s, k->secret_key);
+	/* the access key id too: not a secret to AWS, but a credential the
+	 * redaction keeps out of outputs (docs/configuration.md) */
+	int rc = kpi__aws_secrets_add(s, k->access_key);
+	if (!rc)
+		rc = kpi__aws_secrets_add(s, k->secret_key);
 	return rc ? rc : kpi__aws_secrets_add(s, k->session_token);
 }
 

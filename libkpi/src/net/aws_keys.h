@@ -43,7 +43,7 @@ typedef struct kpi__aws_secrets {
 /* Add a copy of `secret` (NULL or "" ignored; a repeat ignored) and tell the
  * callback. @return 0, KPI_ENOMEM, or the callback's code. */
 int kpi__aws_secrets_add(kpi__aws_secrets *s, const char *secret);
-/* Add the secret key and session token of `k`. */
+/* Add the access key id, secret key and session token of `k`. */
 int kpi__aws_secrets_add_keys(kpi__aws_secrets *s, const kpi__aws_keys *k);
 /* Wipe and free every secret. */
 void kpi__aws_secrets_release(kpi__aws_secrets *s);
