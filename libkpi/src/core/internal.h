@@ -49,8 +49,9 @@ bool kpi__text_find_nul(const char *text, size_t len, int *line, int *col);
 int kpi__text_check_nul(const char *name, const char *text, size_t len, int code, kpi_error *err);
 
 /* After reading a file a run is configured by (config, catalogue) failed
- * with `rc`: a missing or unreadable file becomes KPI_ECONFIG ("WHAT: cannot
- * open ..."), as an invalid one is (exit 3); other codes pass through. */
+ * with `rc`: a missing, unreadable or refused file (not a regular file, too
+ * large: KPI_EDATA) becomes KPI_ECONFIG ("WHAT: cannot open ..."), as an
+ * invalid one is (exit 3); other codes pass through. */
 int kpi__config_file_error(int rc, const char *what, kpi_error *err);
 
 /* Write `len` bytes to `path` atomically: a temp file in the same directory,
@@ -85,9 +86,12 @@ typedef struct kpi__jsondoc {
 	size_t npos;
 } kpi__jsondoc;
 
+/* Read (at most KPI__MAX_CONFIG_BYTES, see kpi__read_file_max()) and parse
+ * a JSON file; syntax errors and NUL bytes are KPI_ECONFIG at their place. */
 int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err);
 /* kpi__jsondoc_load, and the SHA-256 of the file's bytes (a query file's
- * hash, as the snapshot and the manifest record it). */
+ * hash, as the snapshot and the manifest record it); a file refused as not
+ * regular or too large is KPI_ECONFIG too. */
 int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err);
 int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, size_t len, kpi_error *err);
 void kpi__jsondoc_free(kpi__jsondoc *doc);

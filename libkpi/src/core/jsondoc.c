@@ -251,21 +251,15 @@ int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, s
 	return 0;
 }
 
-int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err)
+static int load(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
 	*out = NULL;
-	/* The documents read by name are configuration (config, catalogue,
-	 * query files) or a manifest, whose caller says KPI_EDATA itself: a
-	 * file refused as not regular or too large is a configuration error. */
-	rc = kpi__read_file_max(&text, &len, path, KPI__MAX_CONFIG_BYTES, err);
-	if (rc == KPI_EDATA && err)
-		err->code = KPI_ECONFIG;
-	if (rc)
-		return rc == KPI_EDATA ? KPI_ECONFIG : rc;
+	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_CONFIG_BYTES, err)))
+		return rc;
 	if (sha256)
 		kpi_sha256_hex(sha256, text, len);
 	rc = kpi__jsondoc_parse(out, path, text, len, err);
@@ -273,9 +267,20 @@ int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *pa
 	return rc;
 }
 
+int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err)
+{
+	int rc = load(out, sha256, path, err);
+
+	/* a query file refused (not a regular file, too large) is configuration
+	 * that is wrong, as a query file that does not parse is */
+	if (rc == KPI_EDATA && err)
+		err->code = KPI_ECONFIG;
+	return rc == KPI_EDATA ? KPI_ECONFIG : rc;
+}
+
 int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err)
 {
-	return kpi__jsondoc_load_hashed(out, NULL, path, err);
+	return load(out, NULL, path, err);
 }
 
 void kpi__jsondoc_free(kpi__jsondoc *doc)
