@@ -14,6 +14,7 @@ KPI_PACKAGES=(
   poppler-utils qpdf prometheus prometheus-alertmanager python3 valgrind procps
   libreoffice-calc-nogui unzip time
   groff-base man-db zsh jq graphviz
+  clang-14 libclang-rt-14-dev  # the fuzz targets (tests/fuzz/)
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
