@@ -47,6 +47,28 @@ static const char *file_kind(mode_t m)
 	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "something else";
 }
 
+/* Open `path` for reading when it is a regular file, and fstat it. O_NONBLOCK:
+ * opening a FIFO must not wait for a writer; fstat on what was opened (not
+ * stat on the name) so the file checked is the file read. */
+static int open_regular(int *fd_out, struct stat *st, const char *path, kpi_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc = 0;
+
+	*fd_out = -1;
+	if (fd < 0)
+		return kpi_error_set(err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO, "cannot open '%s': %s", path,
+		                     strerror(errno));
+	if (fstat(fd, st) != 0)
+		rc = kpi_error_set(err, KPI_EIO, "cannot stat '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		rc = kpi_error_set(err, KPI_EDATA, "'%s' is %s, not a regular file", path, file_kind(st->st_mode));
+	if (rc)
+		close(fd);
+	else
+		*fd_out = fd;
+	return rc;
+}
+
 int kpi__read_file_max(char **out, size_t *len, const char *path, size_t max, kpi_error *err)
 {
 	char *data = NULL;
@@ -57,20 +79,8 @@ int kpi__read_file_max(char **out, size_t *len, const char *path, size_t max, kp
 	*out = NULL;
 	if (len)
 		*len = 0;
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat on what
-	 * was opened (not stat on the name) so the file checked is the file read. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return kpi_error_set(err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO, "cannot open '%s': %s", path,
-		                     strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = kpi_error_set(err, KPI_EIO, "cannot stat '%s': %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = kpi_error_set(err, KPI_EDATA, "'%s' is %s, not a regular file", path, file_kind(st.st_mode));
-		goto done;
-	}
+	if ((rc = open_regular(&fd, &st, path, err)))
+		return rc;
 	if ((uintmax_t)st.st_size > (uintmax_t)max) {
 		rc = kpi_error_set(err, KPI_EDATA, "'%s' is %jd bytes, larger than kpi reads from such a file (%zu MiB)",
 		                   path, (intmax_t)st.st_size, max >> 20);
@@ -244,18 +254,8 @@ int kpi__file_sha256(char out[65], uint64_t *size, const char *path, kpi_error *
 	int fd, rc = 0;
 
 	out[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return kpi_error_set(err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO, "cannot open '%s': %s", path,
-		                     strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = kpi_error_set(err, KPI_EIO, "cannot stat '%s': %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = kpi_error_set(err, KPI_EDATA, "'%s' is %s, not a regular file", path, file_kind(st.st_mode));
-		goto done;
-	}
+	if ((rc = open_regular(&fd, &st, path, err)))
+		return rc;
 	if (!(ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
