@@ -6,7 +6,8 @@
  * prometheus, postgres) and the alert settings (kpi__alert_settings_load:
  * sinks, rules, retry, the templates). The environment is fixed (no
  * process environment): KPI_DATADIR is the source tree, HOME a directory
- * that does not exist, and the secret variables the sinks may name.
+ * that does not exist, and the secret variables the sinks may name (AWS keys
+ * for an sns sink).
  */
 #include "fuzz.h"
 #include <stdlib.h>
@@ -19,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const envp[] = {
 		"KPI_DATADIR=" KPI_SOURCE_DIR, "HOME=/nonexistent", "KPI_FUZZ_SECRET=s3cr3t-value",
 		"KPI_PAGERDUTY_ROUTING_KEY=0123456789abcdef0123456789abcdef", "KPI_SLACK_WEBHOOK_URL=https://hooks.slack.test/T0/B0/x",
+		"AWS_ACCESS_KEY_ID=AKIAFUZZ", "AWS_SECRET_ACCESS_KEY=fuzz-secret", /* the sns sink's */
 		NULL,
 	};
 	kpi_config *cfg = NULL;
