@@ -394,7 +394,9 @@ static int64_t zone_find(const zone *z, int64_t t, int32_t *offset, const char *
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
+	/* b > 0; no negation of a, which overflows for INT64_MIN */
+	int64_t q = a / b;
+	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
 /* Local day number of instant t. */

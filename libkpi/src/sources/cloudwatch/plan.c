@@ -309,7 +309,10 @@ int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const 
 		json_array_foreach(ts, k, t) {
 			json_t *v = json_array_get(vs, k);
 			double tv = json_number_value(t), vv = json_number_value(v);
-			int64_t at = (int64_t)llround(tv);
+			/* llround() only of a time of the window: one far outside it
+			 * has no int64_t (regression cloudwatch/timestamp_1e205) */
+			bool inside = tv >= (double)call->t0 && tv < (double)call->t1;
+			int64_t at = inside ? (int64_t)llround(tv) : 0;
 			size_t slot;
 			if (!json_is_number(t) || !json_is_number(v) || !isfinite(vv) || !isfinite(tv)) {
 				rc = kpi_error_set(err, KPI_EDATA,
@@ -318,13 +321,16 @@ int kpi__cw_response_apply(kpi__cw_unit *units, const kpi__cw_call *call, const 
 				                   u->kpi, u->metric->namespace_, u->metric->name);
 				goto done;
 			}
-			if (at < call->t0 || at >= call->t1 || (at - u->t0) % u->period != 0) {
-				char when[32];
+			if (!inside || at < call->t0 || at >= call->t1 || (at - u->t0) % u->period != 0) {
+				char when[40];
+				if (inside)
+					kpi_time_format(when, sizeof(when), at);
+				else
+					snprintf(when, sizeof(when), "%.17g", tv);
 				rc = kpi_error_set(err, KPI_EDATA,
 				                   "KPI %s: CloudWatch returned a %s/%s datapoint at %s, not at the start "
 				                   "of a requested %d-s period",
-				                   u->kpi, u->metric->namespace_, u->metric->name,
-				                   kpi_time_format(when, sizeof(when), at), u->period);
+				                   u->kpi, u->metric->namespace_, u->metric->name, when, u->period);
 				goto done;
 			}
 			slot = (size_t)((at - u->t0) / u->period);
