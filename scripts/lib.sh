@@ -15,6 +15,7 @@ KPI_PACKAGES=(
   libreoffice-calc-nogui unzip time
   groff-base man-db zsh jq graphviz
   systemd dpkg-dev file lintian
+  clang-14 libclang-rt-14-dev  # the fuzz targets (tests/fuzz/)
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

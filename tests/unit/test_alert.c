@@ -448,6 +448,20 @@ static void test_ledger__corruption_is_detected(void **state)
 	free(bad);
 	assert_int_equal(parse_text("", &err), KPI_EDATA);
 	assert_int_equal(parse_text("[]", &err), KPI_EDATA);
+	/* a NUL byte (which jansson would skip after a number): its place */
+	{
+		kpi__ledger *nl = NULL;
+		size_t n = strlen(good), at = (size_t)(strstr(good, "\"version\": 1") - good) + 12;
+		char *nul = malloc(n + 1);
+		memcpy(nul, good, at);
+		nul[at] = '\0';
+		memcpy(nul + at + 1, good + at, n - at);
+		assert_int_equal(kpi__ledger_parse(&nl, nul, n + 1, &err), KPI_EDATA);
+		assert_null(nl);
+		free(nul);
+		assert_contains(err.message, "not valid JSON (");
+		assert_contains(err.message, ": a NUL byte)");
+	}
 	free(good);
 	kpi__ledger_free(l);
 }

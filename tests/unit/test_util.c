@@ -260,6 +260,63 @@ static void test_read_file__whole_file_and_missing_file(void **state)
 	assert_contains(err.message, "absent.txt");
 }
 
+/* A FIFO, a device and a directory are refused at once (opening the FIFO
+ * with no writer would block, reading /dev/zero would never end), naming
+ * the file and what it is. */
+static void test_read_file__refuses_what_is_not_a_regular_file(void **state)
+{
+	fx *f = *state;
+	char *data = NULL, sha[65];
+	size_t len = 0;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi__jsondoc *doc = NULL;
+
+	assert_int_equal(mkfifo(in_dir(f, "fifo"), 0600), 0);
+	assert_int_equal(kpi__read_file(&data, &len, in_dir(f, "fifo"), &err), KPI_EDATA);
+	assert_null(data);
+	assert_contains(err.message, "fifo' is a FIFO, not a regular file");
+	assert_int_equal(kpi__read_file(&data, &len, "/dev/zero", &err), KPI_EDATA);
+	assert_string_equal(err.message, "'/dev/zero' is a character device, not a regular file");
+	assert_int_equal(kpi__read_file(&data, &len, f->dir, &err), KPI_EDATA);
+	assert_contains(err.message, "is a directory, not a regular file");
+	assert_int_equal(kpi__file_sha256(sha, NULL, in_dir(f, "fifo"), &err), KPI_EDATA);
+	assert_contains(err.message, "is a FIFO, not a regular file");
+	/* a query file is configuration: exit 3 (the config and the catalogue
+	 * say so through kpi__config_file_error) */
+	assert_int_equal(kpi__jsondoc_load_hashed(&doc, sha, in_dir(f, "fifo"), &err), KPI_ECONFIG);
+	assert_int_equal(err.code, KPI_ECONFIG);
+	assert_null(doc);
+	assert_int_equal(kpi__config_file_error(KPI_EDATA, "catalogue", &err), KPI_ECONFIG);
+	assert_contains(err.message, "catalogue: '");
+}
+
+static void test_read_file__refuses_a_file_above_its_cap(void **state)
+{
+	fx *f = *state;
+	char *data = NULL, text[5001], sha[65];
+	size_t len = 0;
+	uint64_t size = 0;
+	kpi_error err = KPI_ERROR_INIT;
+
+	memset(text, 'x', 5000);
+	text[5000] = '\0';
+	write_plain(in_dir(f, "five.txt"), text);
+	assert_int_equal(kpi__read_file_max(&data, &len, in_dir(f, "five.txt"), 5000, &err), 0);
+	assert_int_equal(len, 5000);
+	free(data);
+	assert_int_equal(kpi__read_file_max(&data, &len, in_dir(f, "five.txt"), 4999, &err), KPI_EDATA);
+	assert_null(data);
+	assert_contains(err.message, "five.txt' is 5000 bytes, larger than kpi reads from such a file");
+	/* the hash reads in chunks, whatever the size */
+	assert_int_equal(kpi__file_sha256(sha, &size, in_dir(f, "five.txt"), &err), 0);
+	assert_int_equal(size, 5000);
+	{
+		char want[65];
+		kpi_sha256_hex(want, text, 5000);
+		assert_string_equal(sha, want);
+	}
+}
+
 static void test_path_join__slash_and_absolute(void **state)
 {
 	char *p;
@@ -421,6 +478,28 @@ static void test_jsondoc__load_missing_file_is_not_found(void **state)
 	kpi__jsondoc_free(NULL);
 }
 
+/* jansson drops a NUL that follows a number, so it accepted this text as
+ * {"a": [1, 2]} while the position scanner looped on the NUL (issue 17):
+ * refused at once, at its place. */
+static void test_jsondoc__nul_byte_refused_with_its_position(void **state)
+{
+	static const char one[] = "{\"a\": [1\0, 2]}";
+	static const char two[] = "{\n  \"t\": \"\xc3\xa9t\xc3\xa9\", \"active_days\": 90\0,\n  \"b\": 1}";
+	kpi__jsondoc *doc = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+
+	assert_int_equal(kpi__jsondoc_parse(&doc, "c.json", one, sizeof(one) - 1, &err), KPI_ECONFIG);
+	assert_null(doc);
+	assert_string_equal(err.message, "c.json:1:9: a NUL byte");
+	/* columns count characters: "été" is 3 */
+	assert_int_equal(kpi__jsondoc_parse(&doc, "s.json", two, sizeof(two) - 1, &err), KPI_ECONFIG);
+	assert_string_equal(err.message, "s.json:2:32: a NUL byte");
+	/* a NUL after the document, or inside a string, too */
+	assert_int_equal(kpi__jsondoc_parse(&doc, "t.json", "{}\0", 3, &err), KPI_ECONFIG);
+	assert_string_equal(err.message, "t.json:1:3: a NUL byte");
+}
+
 static void test_json_check_keys__unknown_key_at_its_value(void **state)
 {
 	static const char *const allowed[] = { "a", "b", NULL };
@@ -539,6 +618,8 @@ int main(void)
 		cmocka_unit_test(test_sha256_hex__known_vectors),
 		cmocka_unit_test(test_sha256_hex__million_a_and_embedded_nul),
 		T(test_read_file__whole_file_and_missing_file),
+		T(test_read_file__refuses_what_is_not_a_regular_file),
+		T(test_read_file__refuses_a_file_above_its_cap),
 		cmocka_unit_test(test_path_join__slash_and_absolute),
 		cmocka_unit_test(test_error__set_wrap_clear_and_names),
 		cmocka_unit_test(test_jsondoc__positions_of_nested_values),
@@ -548,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_jsondoc__syntax_error_has_line_and_column),
 		cmocka_unit_test(test_jsondoc__rejects_duplicate_keys_and_empty_text),
 		cmocka_unit_test(test_jsondoc__load_missing_file_is_not_found),
+		cmocka_unit_test(test_jsondoc__nul_byte_refused_with_its_position),
 		cmocka_unit_test(test_json_check_keys__unknown_key_at_its_value),
 		cmocka_unit_test(test_backoff_delay__doubles_caps_and_jitters),
 		cmocka_unit_test(test_random_unit__in_range_and_varies),

@@ -352,7 +352,9 @@ static int load_templates(kpi__alert_settings *st, const kpi_config *cfg, kpi_er
 		st->tpl_name[i] = kpi__path_join(cfg->template_dir, rel);
 		if (!st->tpl_name[i])
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		if ((rc = kpi__read_file(&st->tpl[i], NULL, st->tpl_name[i], err)))
+		size_t len = 0;
+		if ((rc = kpi__read_file_max(&st->tpl[i], &len, st->tpl_name[i], KPI__MAX_CONFIG_BYTES, err)) ||
+		    (rc = kpi__text_check_nul(st->tpl_name[i], st->tpl[i], len, KPI_ECONFIG, err)))
 			return rc == KPI_ENOTFOUND ? kpi_error_wrap(err, "alert template") : rc;
 		if ((rc = kpi__template_check(st->tpl[i], st->tpl_name[i], err)))
 			return rc;

@@ -399,15 +399,18 @@ static int parse_entry(kpi__outbox_entry *x, const json_t *o, rd *r)
 int kpi__ledger_parse(kpi__ledger **out, const char *text, size_t len, kpi_error *err)
 {
 	json_error_t je;
-	json_t *top = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je), *body, *v;
+	json_t *top = NULL, *body, *v;
 	kpi__ledger *l = NULL;
 	char sha[65], where[64];
 	rd r = { err, "ledger", 0 };
 	size_t i;
-	int rc = 0;
+	int rc = 0, line, col;
 
 	*out = NULL;
-	if (!top)
+	/* jansson would skip a NUL after a number: refused, with its place */
+	if (kpi__text_find_nul(text, len, &line, &col))
+		return kpi_error_set(err, KPI_EDATA, "not valid JSON (%d:%d: a NUL byte)", line, col);
+	if (!(top = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
 		return kpi_error_set(err, KPI_EDATA, "not valid JSON (%d:%d: %s)", je.line, je.column, je.text);
 	if (!json_is_object(top) || !json_is_string(json_object_get(top, "format")) ||
 	    strcmp(json_string_value(json_object_get(top, "format")), KPI__LEDGER_FORMAT) != 0) {
@@ -502,7 +505,7 @@ int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__
 	kpi_error perr = KPI_ERROR_INIT;
 	time_t t;
 	struct tm tm;
-	int rc = kpi__read_file(&text, &len, path, err);
+	int rc = kpi__read_file_max(&text, &len, path, KPI__MAX_LEDGER_BYTES, err);
 
 	*out = NULL;
 	damage->reason[0] = damage->moved_to[0] = '\0';

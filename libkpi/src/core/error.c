@@ -69,7 +69,7 @@ int kpi_error_wrap(kpi_error *err, const char *fmt, ...)
 
 int kpi__config_file_error(int rc, const char *what, kpi_error *err)
 {
-	if (rc != KPI_ENOTFOUND && rc != KPI_EIO)
+	if (rc != KPI_ENOTFOUND && rc != KPI_EIO && rc != KPI_EDATA)
 		return rc;
 	kpi_error_wrap(err, "%s", what);
 	if (err)

@@ -23,12 +23,35 @@ typedef struct kpi__tz kpi__tz;
 int kpi__tz_hold(kpi__tz **out, const char *tz, kpi_error *err);
 void kpi__tz_release(kpi__tz *tz);
 
-/* Read a whole file into a NUL-terminated buffer (caller frees). */
+/* Caps on what kpi reads from a file, by kind (docs/configuration.md,
+ * "Input files"): a file above its cap is refused before it is read. */
+#define KPI__MAX_CONFIG_BYTES ((size_t)4 << 20)    /* config, catalogue, query files, templates, manifest, AWS files */
+#define KPI__MAX_LEDGER_BYTES ((size_t)64 << 20)   /* the alert ledger and its outbox */
+#define KPI__MAX_SNAPSHOT_BYTES ((size_t)256 << 20) /* snapshot.json */
+#define KPI__MAX_FILE_BYTES ((size_t)64 << 20)     /* anything else kpi__read_file() reads */
+
+/* Read a whole regular file of at most `max` bytes into a NUL-terminated
+ * buffer (caller frees). Opened without blocking and checked with fstat:
+ * a FIFO, a device or a directory is refused at once, as is a file above
+ * `max`, both with KPI_EDATA and a message naming the file; KPI_ENOTFOUND
+ * when it does not exist, KPI_EIO when it cannot be read. */
+int kpi__read_file_max(char **out, size_t *len, const char *path, size_t max, kpi_error *err);
+/* The SHA-256 (hex) and size of a regular file, read in chunks (no cap:
+ * nothing is kept); refused like kpi__read_file_max() when not regular. */
+int kpi__file_sha256(char out[65], uint64_t *size, const char *path, kpi_error *err);
+/* kpi__read_file_max() with KPI__MAX_FILE_BYTES. */
 int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err);
+/* The line and column (1-based; columns count UTF-8 characters) of the
+ * first NUL byte of text[0..len); false when there is none. */
+bool kpi__text_find_nul(const char *text, size_t len, int *line, int *col);
+/* 0, or `code` with "NAME:LINE:COL: a NUL byte ..." when the text holds
+ * one: a text input (JSON, SQL, INI) never does, and C strings would cut it. */
+int kpi__text_check_nul(const char *name, const char *text, size_t len, int code, kpi_error *err);
 
 /* After reading a file a run is configured by (config, catalogue) failed
- * with `rc`: a missing or unreadable file becomes KPI_ECONFIG ("WHAT: cannot
- * open ..."), as an invalid one is (exit 3); other codes pass through. */
+ * with `rc`: a missing, unreadable or refused file (not a regular file, too
+ * large: KPI_EDATA) becomes KPI_ECONFIG ("WHAT: cannot open ..."), as an
+ * invalid one is (exit 3); other codes pass through. */
 int kpi__config_file_error(int rc, const char *what, kpi_error *err);
 
 /* Write `len` bytes to `path` atomically: a temp file in the same directory,
@@ -77,9 +100,12 @@ typedef struct kpi__jsondoc {
 	size_t npos;
 } kpi__jsondoc;
 
+/* Read (at most KPI__MAX_CONFIG_BYTES, see kpi__read_file_max()) and parse
+ * a JSON file; syntax errors and NUL bytes are KPI_ECONFIG at their place. */
 int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err);
 /* kpi__jsondoc_load, and the SHA-256 of the file's bytes (a query file's
- * hash, as the snapshot and the manifest record it). */
+ * hash, as the snapshot and the manifest record it); a file refused as not
+ * regular or too large is KPI_ECONFIG too. */
 int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err);
 int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, size_t len, kpi_error *err);
 void kpi__jsondoc_free(kpi__jsondoc *doc);

@@ -5,7 +5,18 @@
  * values, so a semantic error ("target must be a number") could only name the
  * file. After jansson has parsed (and so validated) the text, this small
  * scanner walks the text and the tree side by side and records where each
- * value starts. It relies on the text being valid JSON.
+ * value starts.
+ *
+ * The scanner relies on walking the text jansson validated, and a NUL byte
+ * breaks that: jansson's lexer drops a NUL that follows a number or a
+ * literal (the look-ahead byte it pushes back is a 0, which its stream
+ * buffer takes for "empty"), so it accepts `[1<NUL>, 2]` as `[1, 2]`, while
+ * the scanner saw a NUL that is neither a delimiter nor a value and, before
+ * this was fixed, recorded a position and retried forever. So a NUL byte is
+ * refused first, with its position (no JSON text kpi reads has one), and
+ * the scanner itself cannot loop: every step of an array or object must
+ * move forward, or the scan stops (the positions found so far are kept;
+ * an error about a later value then names the file alone).
  */
 #include "core/internal.h"
 #include <stdarg.h>
@@ -25,8 +36,26 @@ typedef struct scan {
 	int line, col;
 	kpi__jsondoc *doc;
 	size_t cap;
-	int failed;
+	int depth;
+	int failed; /* out of memory */
+	int stuck;  /* the text is not what jansson validated: stop */
 } scan;
+
+/* Deeper than jansson parses (JSON_PARSER_MAX_DEPTH, 2048): never reached
+ * on a text jansson accepted, a bound on the recursion all the same. */
+#define SCAN_MAX_DEPTH 4096
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* What ends a number or a literal. Not strchr(): it finds the terminating
+ * NUL of its set, so a NUL byte would count as a delimiter. */
+static int is_delim(char c)
+{
+	return is_ws(c) || c == ',' || c == ']' || c == '}';
+}
 
 static void adv(scan *sc)
 {
@@ -43,7 +72,7 @@ static void adv(scan *sc)
 
 static void ws(scan *sc)
 {
-	while (sc->i < sc->len && strchr(" \t\r\n", sc->s[sc->i]) && sc->s[sc->i])
+	while (sc->i < sc->len && is_ws(sc->s[sc->i]))
 		adv(sc);
 }
 
@@ -80,6 +109,10 @@ static char *scan_string(scan *sc, int want)
 		adv(sc);
 	}
 	end = sc->i;
+	if (end >= sc->len) { /* unterminated: not the text jansson read */
+		sc->stuck = 1;
+		return NULL;
+	}
 	adv(sc); /* closing quote */
 	if (!want)
 		return NULL;
@@ -98,53 +131,73 @@ static char *scan_string(scan *sc, int want)
 	}
 }
 
+static void scan_value(scan *sc, const json_t *v);
+
+/* "key": value of object `obj`, at its key's opening quote. */
+static void scan_member(scan *sc, const json_t *obj)
+{
+	char *key;
+
+	if (sc->s[sc->i] != '"') {
+		sc->stuck = 1;
+		return;
+	}
+	key = scan_string(sc, 1);
+	ws(sc);
+	if (sc->i < sc->len && sc->s[sc->i] == ':') {
+		adv(sc);
+		scan_value(sc, key ? json_object_get(obj, key) : NULL);
+	} else {
+		sc->stuck = 1;
+	}
+	free(key);
+}
+
 static void scan_value(scan *sc, const json_t *v)
 {
 	ws(sc);
-	record(sc, v, sc->line, sc->col);
-	if (sc->i >= sc->len)
+	if (sc->stuck || sc->failed || sc->i >= sc->len)
 		return;
+	record(sc, v, sc->line, sc->col);
 	switch (sc->s[sc->i]) {
 	case '{':
-		adv(sc);
-		for (;;) {
-			char *key;
-			ws(sc);
-			if (sc->i >= sc->len || sc->s[sc->i] == '}') {
-				adv(sc);
-				return;
-			}
-			if (sc->s[sc->i] == ',') {
-				adv(sc);
-				continue;
-			}
-			key = scan_string(sc, 1);
-			ws(sc);
-			adv(sc); /* ':' */
-			scan_value(sc, key ? json_object_get(v, key) : NULL);
-			free(key);
-		}
 	case '[': {
+		char close = sc->s[sc->i] == '{' ? '}' : ']';
 		size_t idx = 0;
+		if (++sc->depth > SCAN_MAX_DEPTH) {
+			sc->stuck = 1;
+			return;
+		}
 		adv(sc);
-		for (;;) {
+		while (!sc->stuck && !sc->failed) {
+			size_t at;
 			ws(sc);
-			if (sc->i >= sc->len || sc->s[sc->i] == ']') {
+			if (sc->i >= sc->len)
+				break;
+			if (sc->s[sc->i] == close) {
 				adv(sc);
-				return;
+				break;
 			}
 			if (sc->s[sc->i] == ',') {
 				adv(sc);
 				continue;
 			}
-			scan_value(sc, json_array_get(v, idx++));
+			at = sc->i;
+			if (close == '}')
+				scan_member(sc, v);
+			else
+				scan_value(sc, json_array_get(v, idx++));
+			if (sc->i == at) /* no progress: not the text jansson read */
+				sc->stuck = 1;
 		}
+		sc->depth--;
+		return;
 	}
 	case '"':
 		scan_string(sc, 0);
 		return;
 	default:
-		while (sc->i < sc->len && !strchr(",]} \t\r\n", sc->s[sc->i]))
+		while (sc->i < sc->len && !is_delim(sc->s[sc->i]))
 			adv(sc);
 		return;
 	}
@@ -156,12 +209,16 @@ int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, s
 	json_error_t je;
 	kpi__jsondoc *doc;
 	scan sc;
+	int rc;
 
 	*out = NULL;
+	if ((rc = kpi__text_check_nul(name, text, len, KPI_ECONFIG, err)))
+		return rc;
 	doc = calloc(1, sizeof(*doc));
-	if (!doc)
+	if (!doc || !(doc->path = strdup(name))) {
+		free(doc);
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	doc->path = strdup(name);
+	}
 	doc->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc->root) {
 		int line = je.line > 0 ? je.line : 1, col = je.column > 0 ? je.column : 1;
@@ -194,15 +251,14 @@ int kpi__jsondoc_parse(kpi__jsondoc **out, const char *name, const char *text, s
 	return 0;
 }
 
-int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err)
+static int load(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
 	*out = NULL;
-	rc = kpi__read_file(&text, &len, path, err);
-	if (rc)
+	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_CONFIG_BYTES, err)))
 		return rc;
 	if (sha256)
 		kpi_sha256_hex(sha256, text, len);
@@ -211,9 +267,20 @@ int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *pa
 	return rc;
 }
 
+int kpi__jsondoc_load_hashed(kpi__jsondoc **out, char sha256[65], const char *path, kpi_error *err)
+{
+	int rc = load(out, sha256, path, err);
+
+	/* a query file refused (not a regular file, too large) is configuration
+	 * that is wrong, as a query file that does not parse is */
+	if (rc == KPI_EDATA && err)
+		err->code = KPI_ECONFIG;
+	return rc == KPI_EDATA ? KPI_ECONFIG : rc;
+}
+
 int kpi__jsondoc_load(kpi__jsondoc **out, const char *path, kpi_error *err)
 {
-	return kpi__jsondoc_load_hashed(out, NULL, path, err);
+	return load(out, NULL, path, err);
 }
 
 void kpi__jsondoc_free(kpi__jsondoc *doc)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,46 +43,135 @@ char *kpi__path_join(const char *dir, const char *name)
 	return p;
 }
 
-int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err)
+/* "a FIFO", "a directory", ... for a message about a file that is not a
+ * regular one. */
+static const char *file_kind(mode_t m)
 {
-	FILE *f = fopen(path, "rb");
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "something else";
+}
+
+/* Open `path` for reading when it is a regular file, and fstat it. O_NONBLOCK:
+ * opening a FIFO must not wait for a writer; fstat on what was opened (not
+ * stat on the name) so the file checked is the file read. */
+static int open_regular(int *fd_out, struct stat *st, const char *path, kpi_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc = 0;
+
+	*fd_out = -1;
+	if (fd < 0)
+		return kpi_error_set(err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO, "cannot open '%s': %s", path,
+		                     strerror(errno));
+	if (fstat(fd, st) != 0)
+		rc = kpi_error_set(err, KPI_EIO, "cannot stat '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		rc = kpi_error_set(err, KPI_EDATA, "'%s' is %s, not a regular file", path, file_kind(st->st_mode));
+	if (rc)
+		close(fd);
+	else
+		*fd_out = fd;
+	return rc;
+}
+
+int kpi__read_file_max(char **out, size_t *len, const char *path, size_t max, kpi_error *err)
+{
 	char *data = NULL;
-	size_t cap = 0, n = 0;
+	size_t cap, n = 0;
+	struct stat st;
+	int fd, rc = 0;
 
 	*out = NULL;
-	if (!f)
-		return kpi_error_set(err, errno == ENOENT ? KPI_ENOTFOUND : KPI_EIO,
-		                     "cannot open '%s': %s", path, strerror(errno));
+	if (len)
+		*len = 0;
+	if ((rc = open_regular(&fd, &st, path, err)))
+		return rc;
+	if ((uintmax_t)st.st_size > (uintmax_t)max) {
+		rc = kpi_error_set(err, KPI_EDATA, "'%s' is %jd bytes, larger than kpi reads from such a file (%zu MiB)",
+		                   path, (intmax_t)st.st_size, max >> 20);
+		goto done;
+	}
+	/* The size as of fstat, one byte more to see a file that grew since, and
+	 * never more than the cap. */
+	cap = (size_t)st.st_size + 2;
+	if (!(data = malloc(cap))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory reading '%s'", path);
+		goto done;
+	}
 	for (;;) {
-		size_t got;
-		if (cap - n < 4096) {
+		ssize_t got;
+		if (cap - n < 2) {
 			char *p;
-			cap = cap ? cap * 2 : 8192;
-			p = realloc(data, cap);
-			if (!p) {
-				free(data);
-				fclose(f);
-				return kpi_error_set(err, KPI_ENOMEM, "out of memory reading '%s'", path);
+			if (n > max) {
+				rc = kpi_error_set(err, KPI_EDATA, "'%s' is larger than kpi reads from such a file (%zu MiB)", path,
+				                   max >> 20);
+				goto done;
+			}
+			cap = cap + (cap >> 1) + 4096;
+			if (!(p = realloc(data, cap))) {
+				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory reading '%s'", path);
+				goto done;
 			}
 			data = p;
 		}
-		got = fread(data + n, 1, cap - n - 1, f);
-		n += got;
+		got = read(fd, data + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = kpi_error_set(err, KPI_EIO, "cannot read '%s': %s", path, strerror(errno));
+			goto done;
+		}
 		if (got == 0)
 			break;
+		n += (size_t)got;
 	}
-	if (ferror(f)) {
-		int e = errno;
-		free(data);
-		fclose(f);
-		return kpi_error_set(err, KPI_EIO, "cannot read '%s': %s", path, strerror(e));
+	if (n > max) {
+		rc = kpi_error_set(err, KPI_EDATA, "'%s' is larger than kpi reads from such a file (%zu MiB)", path,
+		                   max >> 20);
+		goto done;
 	}
-	fclose(f);
 	data[n] = '\0';
 	*out = data;
+	data = NULL;
 	if (len)
 		*len = n;
-	return 0;
+done:
+	free(data);
+	close(fd);
+	return rc;
+}
+
+int kpi__read_file(char **out, size_t *len, const char *path, kpi_error *err)
+{
+	return kpi__read_file_max(out, len, path, KPI__MAX_FILE_BYTES, err);
+}
+
+bool kpi__text_find_nul(const char *text, size_t len, int *line, int *col)
+{
+	const char *nul = memchr(text, '\0', len);
+
+	if (!nul)
+		return false;
+	*line = 1;
+	*col = 1;
+	/* Columns count characters (UTF-8 sequences), as kpi__jsondoc_error's do. */
+	for (const char *p = text; p < nul; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)*p & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+	return true;
+}
+
+int kpi__text_check_nul(const char *name, const char *text, size_t len, int code, kpi_error *err)
+{
+	int line, col;
+
+	if (!kpi__text_find_nul(text, len, &line, &col))
+		return 0;
+	return kpi_error_set(err, code, "%s:%d:%d: a NUL byte", name, line, col);
 }
 
 int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err)
@@ -155,6 +245,50 @@ void kpi_sha256_hex(char out[65], const void *data, size_t len)
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+int kpi__file_sha256(char out[65], uint64_t *size, const char *path, kpi_error *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE], chunk[65536];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = NULL;
+	uint64_t n = 0;
+	struct stat st;
+	int fd, rc = 0;
+
+	out[0] = '\0';
+	if ((rc = open_regular(&fd, &st, path, err)))
+		return rc;
+	if (!(ctx = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (;;) {
+		ssize_t got = read(fd, chunk, sizeof(chunk));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = kpi_error_set(err, KPI_EIO, "cannot read '%s': %s", path, strerror(errno));
+			goto done;
+		}
+		if (got == 0)
+			break;
+		EVP_DigestUpdate(ctx, chunk, (size_t)got);
+		n += (uint64_t)got;
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+	if (size)
+		*size = n;
+done:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
 }
 
 double kpi_backoff_delay(double base, double max, int attempt, double jitter)

@@ -404,8 +404,9 @@ static int64_t zone_find(const zone *z, int64_t t, int32_t *offset, const char *
 /* a / b rounded down (b > 0), for every a: no negation, no overflow. */
 static int64_t floor_div(int64_t a, int64_t b)
 {
+	/* b > 0; no negation of a, which overflows for INT64_MIN */
 	int64_t q = a / b;
-	return a % b < 0 ? q - 1 : q;
+	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
 /* An instant kept within +-2^62 s, so adding a zone offset cannot overflow

@@ -145,7 +145,7 @@ static char *aws_file(const kpi_config *cfg, const char *envname, const char *df
 static char *slurp(const char *path)
 {
 	char *text = NULL;
-	if (!path || kpi__read_file(&text, NULL, path, NULL))
+	if (!path || kpi__read_file_max(&text, NULL, path, KPI__MAX_CONFIG_BYTES, NULL))
 		return NULL;
 	return text;
 }

@@ -117,15 +117,8 @@ static int walk_dir(walk *wk, const char *root, const char *rel)
 			f->path = r;
 			r = NULL;
 			f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-			if (wk->hash && S_ISREG(st.st_mode)) {
-				char *data = NULL;
-				size_t len = 0;
-				if ((rc = kpi__read_file(&data, &len, full, wk->err)) == 0) {
-					kpi_sha256_hex(f->sha256, data, len);
-					f->size = len;
-				}
-				free(data);
-			}
+			if (wk->hash && S_ISREG(st.st_mode))
+				rc = kpi__file_sha256(f->sha256, &f->size, full, wk->err);
 		}
 		free(r);
 		free(full);
@@ -432,7 +425,7 @@ int kpi_pack_render_file(kpi_pack_paths *out, const char *dir, const char *path,
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if ((rc = kpi__read_file(&text, &len, path, err)) == 0 &&
+	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_SNAPSHOT_BYTES, err)) == 0 &&
 	    (rc = kpi_snapshot_parse(&snap, path, text, len, err)) == 0)
 		rc = kpi_pack_write(out, dir, snap, text, len, err);
 	kpi_snapshot_free(snap);
@@ -664,8 +657,7 @@ int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
 	json_array_foreach(files, i, f) {
 		json_t *p = json_object_get(f, "path"), *size = json_object_get(f, "size"),
 		       *sha = json_object_get(f, "sha256");
-		char *full, *data = NULL, got[65];
-		size_t len = 0;
+		char *full, got[65];
 		if (!json_is_object(f) || kpi__json_check_keys(doc, f, fkeys, "file entry", err) || !json_is_string(p) ||
 		    !json_is_integer(size) || json_integer_value(size) < 0 || !json_is_string(sha) ||
 		    !is_sha(json_string_value(sha))) {
@@ -691,13 +683,11 @@ int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
 		} else if ((uint64_t)st.st_size != (uint64_t)json_integer_value(size)) {
 			rc = kpi_error_set(err, KPI_EDATA, "%s: differs from manifest.json (%lld bytes, listed %lld)", full,
 			                   (long long)st.st_size, (long long)json_integer_value(size));
-		} else if ((rc = kpi__read_file(&data, &len, full, err)) == 0) {
-			kpi_sha256_hex(got, data, len);
+		} else if ((rc = kpi__file_sha256(got, NULL, full, err)) == 0) {
 			if (strcmp(got, json_string_value(sha)) != 0)
 				rc = kpi_error_set(err, KPI_EDATA, "%s: differs from manifest.json (SHA-256 %.12s..., listed %.12s...)",
 				                   full, got, json_string_value(sha));
 		}
-		free(data);
 		free(full);
 		if (rc)
 			goto done;

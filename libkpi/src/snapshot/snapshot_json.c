@@ -1267,7 +1267,7 @@ int kpi_snapshot_load(kpi_snapshot **out, const char *path, kpi_error *err)
 	int rc;
 
 	*out = NULL;
-	if ((rc = kpi__read_file(&text, &len, path, err)))
+	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_SNAPSHOT_BYTES, err)))
 		return rc;
 	rc = kpi_snapshot_parse(out, path, text, len, err);
 	free(text);

@@ -191,12 +191,17 @@ static int expand(kpi__sql *q, kpi_buf *out, int *outline, const char *dir, cons
                   int depth, bool top, kpi_error *err)
 {
 	char *path = kpi__path_join(dir, name), *text = NULL;
+	size_t len = 0;
 	int rc, line = 1;
 	const incl self = { name, up };
 
 	if (!path)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if ((rc = kpi__read_file(&text, NULL, path, err)))
+	/* A query file is configuration: refused (not a regular file, too
+	 * large) or holding a NUL byte (which would cut the text), exit 3. */
+	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_CONFIG_BYTES, err)) == KPI_EDATA)
+		rc = err ? (err->code = KPI_ECONFIG) : KPI_ECONFIG;
+	if (rc || (rc = kpi__text_check_nul(path, text, len, KPI_ECONFIG, err)))
 		goto done;
 	if ((rc = add_seg(q, *outline, path, 1, err)))
 		goto done;
