@@ -14,9 +14,9 @@
 #define T0 1793577600
 #define NUNITS 3
 
-static kpi__cw_metric req = { KPI__CW_DENOMINATOR, "AWS/ApplicationELB", "RequestCount", "Sum", false };
-static kpi__cw_metric err5 = { KPI__CW_NUMERATOR, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", true };
-static kpi__cw_metric p95 = { KPI__CW_VALUE, "AWS/ApplicationELB", "TargetResponseTime", "p95", false };
+static kpi__cw_metric req = { KPI__CW_DENOMINATOR, "AWS/ApplicationELB", "RequestCount", "Sum", false, KPI__BOUNDS_INIT };
+static kpi__cw_metric err5 = { KPI__CW_NUMERATOR, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", true, KPI__BOUNDS_INIT };
+static kpi__cw_metric p95 = { KPI__CW_VALUE, "AWS/ApplicationELB", "TargetResponseTime", "p95", false, KPI__BOUNDS_INIT };
 static kpi__cw_unit units[NUNITS];
 static kpi__cw_call *calls;
 static size_t ncalls;
