@@ -11,6 +11,8 @@
 #include "net/aws_process.h"
 #include "net/aws_sso.h"
 #include "net/aws_sts.h"
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define T0 1791158400LL /* 2026-10-05T00:00:00Z */
 
@@ -75,6 +77,35 @@ static void test_sts_error(void **state)
 	kpi__aws_sts_error("junk", 4, code, sizeof(code), msg, sizeof(msg));
 	assert_string_equal(code, "");
 	assert_string_equal(msg, "");
+}
+
+/* A malformed answer libxml2 cannot even decode (UTF-16 with a broken
+ * surrogate) is KPI_EDATA, and nothing reaches stderr: libxml2 printed
+ * "encoding error : input conversion failed" lines before (found by the
+ * credentials fuzz target). */
+static void test_sts_parse_prints_nothing(void **state)
+{
+	static const char utf16[] = "\xff\xfe<\0a\0>\0\0\xd8\0\0";
+	char path[] = "/tmp/kpi-unit-stderr.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	kpi__aws_keys k = { 0 };
+	kpi_error err = KPI_ERROR_INIT;
+	char code[64], msg[128];
+	struct stat st;
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	assert_int_equal(kpi__aws_sts_parse(&k, utf16, sizeof(utf16) - 1, "AssumeRole", T0, &err), KPI_EDATA);
+	kpi__aws_sts_error(utf16, sizeof(utf16) - 1, code, sizeof(code), msg, sizeof(msg));
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(st.st_size, 0);
+	assert_null(k.access_key);
 }
 
 static void test_process_parse(void **state)
@@ -181,7 +212,7 @@ static void test_container_hosts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sts_parse),      cmocka_unit_test(test_sts_error),
+		cmocka_unit_test(test_sts_parse),      cmocka_unit_test(test_sts_error), cmocka_unit_test(test_sts_parse_prints_nothing),
 		cmocka_unit_test(test_process_parse),  cmocka_unit_test(test_expiry_parse),
 		cmocka_unit_test(test_refresh_at),     cmocka_unit_test(test_sso_cache_name),
 		cmocka_unit_test(test_container_hosts),

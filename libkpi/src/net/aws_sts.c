@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,33 @@ static void xml_init(void)
 	xmlInitParser();
 }
 
+/* libxml2's error handlers that print nothing: a malformed answer is
+ * reported by the caller as one line (KPI_EDATA). */
+static void xml_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void xml_silent_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
 /* Parse without touching the network (no DTD, no external entity) and
- * without printing: the library never writes to stderr. */
+ * without printing: the library never writes to stderr. XML_PARSE_NOERROR
+ * does not reach the encoding layer of libxml2 2.9 (an STS answer in
+ * UTF-16 with a broken surrogate printed "encoding error : input
+ * conversion failed" lines; tests/fuzz/regressions/credentials/), so the
+ * handlers are set too; libxml2 keeps them per thread. */
 static xmlDocPtr xml_read(const char *xml, size_t len)
 {
 	pthread_once(&xml_once, xml_init);
 	if (!xml || len == 0 || len > 1 << 20)
 		return NULL;
+	xmlSetGenericErrorFunc(NULL, xml_silent);
+	xmlSetStructuredErrorFunc(NULL, xml_silent_structured);
 	return xmlReadMemory(xml, (int)len, "sts.xml", NULL,
 	                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
 }
