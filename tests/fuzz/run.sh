@@ -33,8 +33,11 @@ cc=${KPI_FUZZ_CC:-$(command -v clang-14 || command -v clang || true)}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=$cc cmake -S "$root" -B "$build" -DKPI_FUZZ=ON -DKPI_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-cmake --build "$build" -j"${KPI_FUZZ_JOBS:-2}" --target "fuzz_$target" -- --no-print-directory >/dev/null ||
-  cmake --build "$build" -j1 --target "fuzz_$target" -- --no-print-directory # show the error
+# KPI_FUZZ_PREBUILT=1: the caller built it (scripts/test, running two at once)
+if [ -z "${KPI_FUZZ_PREBUILT:-}" ]; then
+  cmake --build "$build" -j"${KPI_FUZZ_JOBS:-2}" --target "fuzz_$target" -- --no-print-directory >/dev/null ||
+    cmake --build "$build" -j1 --target "fuzz_$target" -- --no-print-directory # show the error
+fi
 
 work="$build/fuzz-corpus/$target"
 crashes="$build/fuzz-crashes/$target"
