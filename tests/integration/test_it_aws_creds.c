@@ -331,7 +331,7 @@ static void test_role_arn_profile(void **state)
 	           "duration_seconds = 1800\nrole_session_name = kpi-ops\n\n[profile base]\nregion = us-east-1\n",
 	           0600);
 	write_file(path_in("credentials"),
-	           "[base]\naws_access_key_id = AKIABASEKEY000000001\naws_secret_access_key = base-CANARY-secret\n",
+	           "[base]\naws_access_key_id = AKIDBASEKEY000000001\naws_secret_access_key = base-CANARY-secret\n",
 	           0600);
 	setenv("AWS_CONFIG_FILE", path_in("config"), 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", path_in("credentials"), 1);
@@ -343,7 +343,7 @@ static void test_role_arn_profile(void **state)
 	assert_non_null(strstr(body, "DurationSeconds=1800"));
 	assert_non_null(strstr(body, "RoleSessionName=kpi-ops"));
 	signer(id, sizeof(id), sts);
-	assert_string_equal(id, "AKIABASEKEY000000001");
+	assert_string_equal(id, "AKIDBASEKEY000000001");
 	json_decref(sts);
 	cw_signed_by(id, sizeof(id), NULL, NULL);
 	assert_memory_equal(id, "ASIA", 4);
@@ -736,21 +736,21 @@ static void test_precedence(void **state)
 	ecs = it_responder_start(script);
 	snprintf(url, sizeof(url), "%s/creds", ecs->url);
 	write_file(path_in("credentials"),
-	           "[default]\naws_access_key_id = AKIAPROFILE000000001\naws_secret_access_key = prof-CANARY-secret\n", 0600);
+	           "[default]\naws_access_key_id = AKIDPROFILE000000001\naws_secret_access_key = prof-CANARY-secret\n", 0600);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", path_in("credentials"), 1);
 	setenv("AWS_CONFIG_FILE", path_in("none"), 1);
 	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url, 1);
 	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", path_in("wit"), 1);
 	setenv("AWS_ROLE_ARN", ROLE, 1);
-	setenv("AWS_ACCESS_KEY_ID", "AKIAENV0000000000001", 1);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDENV0000000000001", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "env-CANARY-secret", 1);
 
 	static const struct {
 		const char *unset, *source, *key;
 	} steps[] = {
-		{ NULL, "the environment", "AKIAENV0000000000001" },
+		{ NULL, "the environment", "AKIDENV0000000000001" },
 		{ "AWS_ACCESS_KEY_ID", "web identity", "ASIA" },
-		{ "AWS_WEB_IDENTITY_TOKEN_FILE", "profile 'default'", "AKIAPROFILE000000001" },
+		{ "AWS_WEB_IDENTITY_TOKEN_FILE", "profile 'default'", "AKIDPROFILE000000001" },
 		{ "AWS_SHARED_CREDENTIALS_FILE", "container endpoint", "ASIAECS0000000000001" },
 		{ "AWS_CONTAINER_CREDENTIALS_FULL_URI", "EC2 instance metadata", "ASIAIMDS000000000001" },
 	};
