@@ -44,6 +44,8 @@ crashes="$build/fuzz-crashes/$target"
 mkdir -p "$work" "$crashes"
 seeds=("$here/corpus/$target")
 [ -d "$here/regressions/$target" ] && seeds+=("$here/regressions/$target")
+# seeds the build writes from the tree (the sql target: the shipped queries)
+[ -d "$build/tests/fuzz/seeds/$target" ] && seeds+=("$build/tests/fuzz/seeds/$target")
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
