@@ -108,9 +108,9 @@ int kpi_deliver_summary(kpi_buf *text, kpi_buf *html, const kpi_snapshot *snap, 
 			oom |= kpi_buf_puts(html, "</ul>\n");
 	}
 	if (nnc) {
-		oom |= kpi_buf_printf(text, "Not measured (%zu KPIs, not weighed by the verdict): %s\n", nnc, nc);
+		oom |= kpi_buf_printf(text, "Not measured (%zu KPIs): %s\n", nnc, nc);
 		if (html) {
-			oom |= kpi_buf_printf(html, "<p>Not measured (%zu KPIs, not weighed by the verdict): ", nnc);
+			oom |= kpi_buf_printf(html, "<p>Not measured (%zu KPIs): ", nnc);
 			oom |= html_esc(html, nc);
 			oom |= kpi_buf_puts(html, "</p>\n");
 		}
