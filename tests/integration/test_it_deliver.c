@@ -581,6 +581,65 @@ static void test_config_errors(void **state)
 	it_run_free(&r);
 }
 
+/* kpi pack --deliver: the pack written, then delivered; a second pack of the
+ * same data (same manifest) is not sent again. Needs the tests' PostgreSQL
+ * (scripts/test sets KPI_TEST_PG). */
+static void test_pack_deliver(void **state)
+{
+	const char *pg = getenv("KPI_TEST_PG");
+	it_db *db;
+	it_responder *resp;
+	char hook[200], cfg_env[300], state_env[300], out[200], cfg[300];
+	const char *env[] = { cfg_env, state_env, "KPI_NOW=2026-12-01T00:00:00Z", NULL };
+	it_run_result r;
+	json_t *q, *body;
+	(void)state;
+
+	if (!pg || !*pg) {
+		fprintf(stderr, "test_pack_deliver: skipped: KPI_TEST_PG is not set\n");
+		skip();
+	}
+	db = it_db_create("deliver");
+	it_db_exec(db, "INSERT INTO designs (id, tenant_id, style_id, user_id, environment, provider, created_at) "
+	               "VALUES (1, 't1', 's1', 'u1', 'prod', 'owned', '2026-11-02');"
+	               "INSERT INTO jobs (id, design_id, kind, path, status, enqueued_at, started_at, finished_at) "
+	               "VALUES (1, 1, 'export', 'owned', 'succeeded', '2026-11-10 10:00+00', '2026-11-10 10:00:05+00', "
+	               "'2026-11-10 10:00:30+00');");
+	resp = it_responder_start("{\"rules\": [], \"default\": {\"body\": \"ok\"}}");
+	snprintf(hook, sizeof(hook), "%s/packs", resp->url);
+	assert_int_equal(setenv("T_HOOK_URL", hook, 1), 0);
+	snprintf(cfg, sizeof(cfg),
+	         "{\"delivery\": {\"recipients\": {\"archive\": {\"kind\": \"webhook\", \"url_env\": \"T_HOOK_URL\"}}}}");
+	snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", it_write_tmp("pack.json", cfg));
+	snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/state-pack", tmp);
+	snprintf(out, sizeof(out), "%s/packs/2026-W46", tmp);
+	{
+		const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "2", "--out", out,
+			               "--db", db->conninfo, "--deliver", "--quiet", NULL };
+		it_run(&r, argv, env, 120);
+		if (r.status != 0 || !strstr(r.out, "kpi-2026-W46.pdf") || !strstr(r.out, "sent: archive (webhook) 2026-W46"))
+			fail_msg("kpi pack --deliver: exit %d\n%s\n%s", r.status, r.out, r.err);
+		it_run_free(&r);
+		assert_int_equal(it_responder_count(resp), 1);
+		q = last_request(resp, "/packs");
+		body = json_loads(json_string_value(json_object_get(q, "body")), 0, NULL);
+		assert_non_null(body);
+		assert_string_equal(json_string_value(json_object_get(body, "week")), "2026-W46");
+		assert_true(json_array_size(json_object_get(json_object_get(body, "manifest"), "files")) >= 5);
+		json_decref(body);
+		json_decref(q);
+
+		/* the same data again: the same bytes, the same manifest, nothing sent */
+		it_run(&r, argv, env, 120);
+		if (r.status != 0 || !strstr(r.out, "already delivered: archive (webhook) 2026-W46"))
+			fail_msg("kpi pack --deliver again: exit %d\n%s\n%s", r.status, r.out, r.err);
+		it_run_free(&r);
+		assert_int_equal(it_responder_count(resp), 1);
+	}
+	it_responder_stop(resp);
+	it_db_drop(db);
+}
+
 static void cleanup(void)
 {
 	char cmd[128];
@@ -599,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_email_starttls_auth),
 		cmocka_unit_test(test_email_reply_codes),
 		cmocka_unit_test(test_slack_and_webhook),
+		cmocka_unit_test(test_pack_deliver),
 	};
 	char cmd[600];
 	const char *argv[] = { "kpi", "render", "--snapshot", FIXTURE, "--out", pack, NULL };
