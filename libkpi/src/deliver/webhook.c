@@ -6,28 +6,23 @@
  *    "manifest_sha256", "manifest": {...manifest.json...}}
  *
  * with an Idempotency-Key header, the outbox key (manifest SHA-256 and
- * recipient), the same on every retry. The alert sinks' webhook parsing
- * and JSON posting (alert/sinks/sink.c).
+ * recipient), the same on every retry: the alert sinks' webhook
+ * (alert/sinks/webhook.c) sends this body, with its parsing and state.
  */
 #include "deliver/deliver_internal.h"
-#include <stdio.h>
 
 static const char *const keys[] = { "url_env", NULL };
 
 static void deliver(kpi__send_result *res, const kpi__sink *s, const json_t *n, const char *idem, long timeout_ms,
                     const kpi__alert_settings *st)
 {
-	const kpi__sink_secret_url *u = s->state;
-	char idem_h[320];
-	const char *headers[] = { idem_h, NULL };
 	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "event", "kpi.pack", "week",
 	                         kpi__nstr(n, "week"), "verdict", kpi__nstr(n, "verdict"), "subject",
 	                         kpi__nstr(n, "subject"), "summary", kpi__nstr(n, "text"), "link", kpi__nstr(n, "link"),
 	                         "manifest_sha256", kpi__nstr(n, "manifest_sha256"), "manifest",
 	                         json_object_get(n, "manifest"));
 
-	snprintf(idem_h, sizeof(idem_h), "Idempotency-Key: %s", idem);
-	kpi__sink_post_json(res, s, u->url, headers, body, timeout_ms, st);
+	kpi__sink_webhook.send(res, s, body, idem, timeout_ms, st);
 	json_decref(body);
 }
 
