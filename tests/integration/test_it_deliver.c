@@ -171,14 +171,18 @@ static json_t *parse_message(const char *path)
 
 /* ---- the command ---- */
 
-static void deliver(it_run_result *r, const char *config, const char *state, const char *now, const char *extra)
+/* kpi deliver PACK with the config `text` (written to a file `name`). */
+static void deliver(it_run_result *r, const char *name, const char *text, const char *state, const char *now,
+                    const char *extra)
 {
+	char *config = it_write_tmp(name, text);
 	char cfg_env[300], state_env[300], now_env[64];
 	const char *env[] = { cfg_env, state_env, now_env, "T_SMTP_USER=kpi", "T_SMTP_PASSWORD=" PASSWORD,
 		              "T_SMTP_WRONG=not-the-" PASSWORD, "T_SLACK_TOKEN=" TOKEN, NULL, NULL };
 	const char *argv[] = { "kpi", "deliver", pack, extra ? "--resend" : NULL, extra, NULL };
 
 	snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", config);
+	free(config);
 	snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/%s", tmp, state);
 	snprintf(now_env, sizeof(now_env), "KPI_NOW=%s", now);
 	it_run(r, argv, env, 120);
@@ -229,7 +233,7 @@ static void test_email_starttls_auth(void **state)
 	         " \"to\": [\"board@example.org\", \"ops@example.org\"], \"username_env\": \"T_SMTP_USER\","
 	         " \"password_env\": \"T_SMTP_PASSWORD\", \"ca_file\": \"%s/cert.pem\", \"timeout_seconds\": 20}}}}",
 	         s.port, tmp);
-	deliver(&r, it_write_tmp("email.json", cfg), "state-email", T0, NULL);
+	deliver(&r, "email.json", cfg, "state-email", T0, NULL);
 	if (r.status != 0 || !strstr(r.out, "sent: board (email) 2026-W46 GO"))
 		fail_msg("kpi deliver: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -276,7 +280,7 @@ static void test_email_starttls_auth(void **state)
 	json_decref(m);
 
 	/* a rerun sends nothing */
-	deliver(&r, it_write_tmp("email.json", cfg), "state-email", "2026-11-16T10:00:00Z", NULL);
+	deliver(&r, "email.json", cfg, "state-email", "2026-11-16T10:00:00Z", NULL);
 	if (r.status != 0 || !strstr(r.out, "already delivered: board (email)"))
 		fail_msg("rerun: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -289,12 +293,12 @@ static void test_email_starttls_auth(void **state)
 	         " \"to\": \"board@example.org\", \"username_env\": \"T_SMTP_USER\","
 	         " \"password_env\": \"T_SMTP_WRONG\", \"ca_file\": \"%s/cert.pem\"}}}}",
 	         s.port, tmp);
-	deliver(&r, it_write_tmp("wrong.json", cfg), "state-wrong", T0, NULL);
+	deliver(&r, "wrong.json", cfg, "state-wrong", T0, NULL);
 	if (r.status != 10 || !strstr(r.out, "failed: wrong (email)") || !strstr(r.out, "login refused"))
 		fail_msg("wrong password: exit %d\n%s\n%s", r.status, r.out, r.err);
 	assert_null(strstr(r.out, "not-the-"));
 	it_run_free(&r);
-	deliver(&r, it_write_tmp("wrong.json", cfg), "state-wrong", "2026-11-17T09:00:00Z", NULL);
+	deliver(&r, "wrong.json", cfg, "state-wrong", "2026-11-17T09:00:00Z", NULL);
 	assert_int_equal(r.status, 10);
 	assert_non_null(strstr(r.out, "failed: wrong (email)"));
 	it_run_free(&r);
@@ -306,7 +310,7 @@ static void test_email_starttls_auth(void **state)
 	         " \"to\": \"board@example.org\", \"username_env\": \"T_SMTP_USER\","
 	         " \"password_env\": \"T_SMTP_PASSWORD\"}}}}",
 	         s.port);
-	deliver(&r, it_write_tmp("untrusted.json", cfg), "state-untrusted", T0, NULL);
+	deliver(&r, "untrusted.json", cfg, "state-untrusted", T0, NULL);
 	if (r.status != 10 || !strstr(r.out, "certificate"))
 		fail_msg("untrusted: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -328,12 +332,12 @@ static void test_email_reply_codes(void **state)
 	         "{\"delivery\": {\"recipients\": {\"plain\": {\"kind\": \"email\", \"smtp_url\": \"smtp://127.0.0.1:%d\","
 	         " \"starttls\": false, \"from\": \"kpi@example.org\", \"to\": \"board@example.org\"}}}}",
 	         s.port);
-	deliver(&r, it_write_tmp("plain.json", cfg), "state-plain", T0, NULL);
+	deliver(&r, "plain.json", cfg, "state-plain", T0, NULL);
 	if (r.status != 9 || !strstr(r.out, "retry: plain (email)") || !strstr(r.out, "451"))
 		fail_msg("451: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
 	/* within the backoff: not tried */
-	deliver(&r, it_write_tmp("plain.json", cfg), "state-plain", "2026-11-16T09:00:01Z", NULL);
+	deliver(&r, "plain.json", cfg, "state-plain", "2026-11-16T09:00:01Z", NULL);
 	if (r.status != 9 || !strstr(r.out, "waiting: plain (email)"))
 		fail_msg("waiting: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -351,7 +355,7 @@ static void test_email_reply_codes(void **state)
 			         s.port);
 		}
 	}
-	deliver(&r, it_write_tmp("plain.json", cfg), "state-plain", "2026-11-16T10:00:00Z", NULL);
+	deliver(&r, "plain.json", cfg, "state-plain", "2026-11-16T10:00:00Z", NULL);
 	if (r.status != 0 || !strstr(r.out, "sent: plain (email)"))
 		fail_msg("after 451: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -363,7 +367,7 @@ static void test_email_reply_codes(void **state)
 	         "{\"delivery\": {\"recipients\": {\"plain\": {\"kind\": \"email\", \"smtp_url\": \"smtp://127.0.0.1:%d\","
 	         " \"starttls\": false, \"from\": \"kpi@example.org\", \"to\": \"board@example.org\"}}}}",
 	         s.port);
-	deliver(&r, it_write_tmp("plain554.json", cfg), "state-554", T0, NULL);
+	deliver(&r, "plain554.json", cfg, "state-554", T0, NULL);
 	if (r.status != 10 || !strstr(r.out, "failed: plain (email)") || !strstr(r.out, "554"))
 		fail_msg("554: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -433,7 +437,7 @@ static void test_slack_and_webhook(void **state)
 	         resp->url);
 
 	/* run 1: Slack's completion answers 500, the webhook 429 + Retry-After: both retried */
-	deliver(&r, it_write_tmp("chat.json", cfg), "state-chat", T0, NULL);
+	deliver(&r, "chat.json", cfg, "state-chat", T0, NULL);
 	if (r.status != 9 || !strstr(r.out, "retry: chat (slack)") || !strstr(r.out, "retry: hook (webhook)") ||
 	    !strstr(r.out, "HTTP 500") || !strstr(r.out, "HTTP 429"))
 		fail_msg("run 1: exit %d\n%s\n%s", r.status, r.out, r.err);
@@ -448,7 +452,7 @@ static void test_slack_and_webhook(void **state)
 	json_decref(q);
 
 	/* run 2, ten minutes later: Slack retried and delivered; the webhook waits for its Retry-After */
-	deliver(&r, it_write_tmp("chat.json", cfg), "state-chat", "2026-11-16T09:10:00Z", NULL);
+	deliver(&r, "chat.json", cfg, "state-chat", "2026-11-16T09:10:00Z", NULL);
 	if (r.status != 9 || !strstr(r.out, "sent: chat (slack)") || !strstr(r.out, "waiting: hook (webhook)"))
 		fail_msg("run 2: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -492,7 +496,7 @@ static void test_slack_and_webhook(void **state)
 	json_decref(q);
 
 	/* run 3, after the Retry-After: the webhook gets the manifest, same Idempotency-Key */
-	deliver(&r, it_write_tmp("chat.json", cfg), "state-chat", "2026-11-16T10:00:01Z", NULL);
+	deliver(&r, "chat.json", cfg, "state-chat", "2026-11-16T10:00:01Z", NULL);
 	if (r.status != 0 || !strstr(r.out, "already delivered: chat (slack)") || !strstr(r.out, "sent: hook (webhook)"))
 		fail_msg("run 3: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -511,7 +515,7 @@ static void test_slack_and_webhook(void **state)
 	/* run 4: nothing to send */
 	{
 		size_t before = it_responder_count(resp);
-		deliver(&r, it_write_tmp("chat.json", cfg), "state-chat", "2026-11-17T10:00:00Z", NULL);
+		deliver(&r, "chat.json", cfg, "state-chat", "2026-11-17T10:00:00Z", NULL);
 		if (r.status != 0 || !strstr(r.out, "already delivered: chat (slack)") ||
 		    !strstr(r.out, "already delivered: hook (webhook)"))
 			fail_msg("run 4: exit %d\n%s\n%s", r.status, r.out, r.err);
@@ -524,17 +528,17 @@ static void test_slack_and_webhook(void **state)
 	assert_int_equal(setenv("T_HOOK_URL", hook, 1), 0);
 	snprintf(cfg, sizeof(cfg),
 	         "{\"delivery\": {\"recipients\": {\"bad\": {\"kind\": \"webhook\", \"url_env\": \"T_HOOK_URL\"}}}}");
-	deliver(&r, it_write_tmp("bad.json", cfg), "state-bad", T0, NULL);
+	deliver(&r, "bad.json", cfg, "state-bad", T0, NULL);
 	if (r.status != 10 || !strstr(r.out, "failed: bad (webhook)") || !strstr(r.out, "HTTP 400"))
 		fail_msg("400: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
-	deliver(&r, it_write_tmp("bad.json", cfg), "state-bad", "2026-11-16T12:00:00Z", NULL);
+	deliver(&r, "bad.json", cfg, "state-bad", "2026-11-16T12:00:00Z", NULL);
 	if (r.status != 10 || !strstr(r.out, "failed: bad (webhook)"))
 		fail_msg("400 again: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
 	assert_int_equal(count_path(resp, "/hook400"), 1);
 	it_responder_script(resp, "{\"rules\": [], \"default\": {\"status\": 200, \"body\": \"ok\"}}");
-	deliver(&r, it_write_tmp("bad.json", cfg), "state-bad", "2026-11-16T13:00:00Z", "bad");
+	deliver(&r, "bad.json", cfg, "state-bad", "2026-11-16T13:00:00Z", "bad");
 	if (r.status != 0 || !strstr(r.out, "sent: bad (webhook)"))
 		fail_msg("--resend: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -547,7 +551,7 @@ static void test_slack_and_webhook(void **state)
 	         "{\"delivery\": {\"recipients\": {\"chat\": {\"kind\": \"slack\", \"token_env\": \"T_SLACK_TOKEN\","
 	         " \"channel_id\": \"C0NOPE\", \"api_url\": \"%s/api\"}}}}",
 	         resp->url);
-	deliver(&r, it_write_tmp("nochan.json", cfg), "state-nochan", T0, NULL);
+	deliver(&r, "nochan.json", cfg, "state-nochan", T0, NULL);
 	if (r.status != 10 || !strstr(r.out, "channel_not_found"))
 		fail_msg("channel_not_found: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
@@ -561,20 +565,20 @@ static void test_config_errors(void **state)
 {
 	it_run_result r;
 	(void)state;
-	deliver(&r, it_write_tmp("none.json", "{}"), "state-none", T0, NULL);
+	deliver(&r, "none.json", "{}", "state-none", T0, NULL);
 	if (r.status != 3 || !strstr(r.err, "no delivery section"))
 		fail_msg("no section: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
 	deliver(&r,
-	        it_write_tmp("secret.json", "{\"delivery\": {\"recipients\": {\"x\": {\"kind\": \"slack\",\n"
-	                                    "  \"token\": \"xoxb-1\", \"channel_id\": \"C1\"}}}}"),
+	        "secret.json", "{\"delivery\": {\"recipients\": {\"x\": {\"kind\": \"slack\",\n"
+	                                    "  \"token\": \"xoxb-1\", \"channel_id\": \"C1\"}}}}",
 	        "state-none", T0, NULL);
 	if (r.status != 3 || !strstr(r.err, "secret.json:2:12") || !strstr(r.err, "token_env"))
 		fail_msg("secret in file: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
 	deliver(&r,
-	        it_write_tmp("unset.json", "{\"delivery\": {\"recipients\": {\"x\": {\"kind\": \"webhook\","
-	                                   " \"url_env\": \"T_NOT_SET_ANYWHERE\"}}}}"),
+	        "unset.json", "{\"delivery\": {\"recipients\": {\"x\": {\"kind\": \"webhook\","
+	                                   " \"url_env\": \"T_NOT_SET_ANYWHERE\"}}}}",
 	        "state-none", T0, NULL);
 	if (r.status != 3 || !strstr(r.err, "T_NOT_SET_ANYWHERE is not set"))
 		fail_msg("unset variable: exit %d\n%s\n%s", r.status, r.out, r.err);
@@ -610,7 +614,11 @@ static void test_pack_deliver(void **state)
 	assert_int_equal(setenv("T_HOOK_URL", hook, 1), 0);
 	snprintf(cfg, sizeof(cfg),
 	         "{\"delivery\": {\"recipients\": {\"archive\": {\"kind\": \"webhook\", \"url_env\": \"T_HOOK_URL\"}}}}");
-	snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", it_write_tmp("pack.json", cfg));
+	{
+		char *path = it_write_tmp("pack.json", cfg);
+		snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", path);
+		free(path);
+	}
 	snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/state-pack", tmp);
 	snprintf(out, sizeof(out), "%s/packs/2026-W46", tmp);
 	{
