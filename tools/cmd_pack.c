@@ -9,6 +9,7 @@ typedef struct pack_args {
 	const char *week, *outdir, *config, *db;
 	int weeks;
 	bool quiet;
+	bool deliver;
 } pack_args;
 
 static const kpi_opt opts[] = {
@@ -19,6 +20,9 @@ static const kpi_opt opts[] = {
 	KPI_OPT_CONFIG(pack_args, config),
 	KPI_OPT_DB(pack_args, db),
 	KPI_FLAG("quiet", 'q', pack_args, quiet, KPI_QUIET_HELP),
+	KPI_FLAG("deliver", 0, pack_args, deliver,
+	         "then send the pack to the config's recipients, as `kpi deliver DIR` does (exit 9 or 10 when one "
+	         "is not reached)"),
 	KPI_OPT_END,
 };
 
@@ -61,6 +65,8 @@ int cmd_pack(int argc, char **argv)
 		goto fail;
 	kpi_tool_progress_end(&progress, cfg);
 	rc = kpi_print_pack(&paths);
+	if (!rc && a.deliver)
+		rc = kpi_tool_deliver(cfg, paths.dir, NULL, NULL);
 	goto done;
 fail:
 	kpi_tool_progress_end(&progress, cfg);

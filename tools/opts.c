@@ -31,6 +31,17 @@ const kpi_exit_info kpi_exit_codes[] = {
 	  "malformed input data: a source's answer that cannot be true (docs/configuration.md), a snapshot "
 	  "that cannot be parsed or is inconsistent, a pack that fails `kpi verify`",
 	  NULL, { KPI_EDATA }, 1 },
+	{ KPI_EXIT_DELIVERY_RETRY, "delivery-retry",
+	  "`kpi deliver`: a recipient not reached yet (timeout, HTTP 429 or 5xx, SMTP 4xx); a later run retries it",
+	  "The outbox keeps the attempt; the next run after its backoff (or the receiver's `Retry-After`) tries "
+	  "again. Nothing delivered is sent twice.",
+	  { 0 }, 0 },
+	{ KPI_EXIT_DELIVERY_FAILED, "delivery-failed",
+	  "`kpi deliver`: a recipient refused the pack for good (HTTP 4xx other than 429, SMTP 5xx, login "
+	  "refused, attempts used up)",
+	  "Reported by every run and not retried; fix the cause, then `kpi deliver DIR --resend NAME` "
+	  "(docs/runbook.md).",
+	  { 0 }, 0 },
 	{ 0, NULL, NULL, NULL, { 0 }, 0 },
 };
 

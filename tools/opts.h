@@ -23,7 +23,10 @@ enum {
 	KPI_EXIT_TIMEOUT = 5,
 	KPI_EXIT_CONTRACT = 6,
 	KPI_EXIT_IO = 7,
-	KPI_EXIT_DATA = 8
+	KPI_EXIT_DATA = 8,
+	/* kpi deliver, kpi pack --deliver */
+	KPI_EXIT_DELIVERY_RETRY = 9,
+	KPI_EXIT_DELIVERY_FAILED = 10
 };
 
 /* Exit codes of `kpi alert` (Nagios plugin convention): kpi_nagios_codes[]. */

@@ -60,9 +60,11 @@ kpis=$(KPI_DATADIR=${KPI_DATADIR:-} "$kpi" __complete kpis | sort | tr '\n' ' ' 
 
 # commands (the hidden __gen and __complete are not offered), help, top-level options
 expect "query" que
-expect "alert explain help list pack publish query render seed verify" ""
+expect "alert deliver explain help list pack publish query render seed verify" ""
 expect "--help --version" --
 expect "pack publish" p
+expect "deliver" del
+expect "--resend" deliver --res
 expect "query" help qu
 expect "" help query ""
 # options of a command, by prefix; a flag takes no argument

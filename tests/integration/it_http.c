@@ -107,7 +107,7 @@ json_t *it_responder_requests(const it_responder *r)
 		return arr;
 	while (getline(&line, &cap, f) > 0) {
 		json_error_t je;
-		json_t *o = json_loads(line, 0, &je);
+		json_t *o = json_loads(line, JSON_ALLOW_NUL, &je); /* NUL: binary uploads */
 		if (!o)
 			fail_msg("responder log %s: %s", r->log, je.text);
 		json_array_append_new(arr, o);

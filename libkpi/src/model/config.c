@@ -194,7 +194,9 @@ int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *w
 
 /* The config file's own top-level keys; any other is a source's section. */
 static const char *const top[] = { "timezone", "active_days", "database", "catalog", "queries",
-	                           "templates", "kpis", "alert", "pack", "publish", NULL };
+	                           "templates", "kpis", "alert", "pack", "publish",
+	                           "delivery", /* deliver/deliver_config.c */
+	                           NULL };
 
 int kpi__config_number(const kpi_config *cfg, const char *section, const char *key, const char *env, double lo,
                        double hi, const char *what, double *out, kpi_error *err)

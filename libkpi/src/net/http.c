@@ -46,6 +46,14 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *ud)
 	return kpi_buf_append(h, ptr, len) ? 0 : len;
 }
 
+int kpi__curl_global(kpi_error *err)
+{
+	pthread_once(&curl_once, init_curl);
+	if (curl_init_rc != CURLE_OK)
+		return kpi_error_set(err, KPI_ERROR, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_rc));
+	return 0;
+}
+
 bool kpi__http_retryable(long status)
 {
 	return status == 429 || (status >= 500 && status <= 599);

@@ -56,6 +56,9 @@ const char *kpi__http_header(const kpi__http_resp *resp, const char *name, char 
 /* Release the buffers of a response. */
 void kpi__http_resp_release(kpi__http_resp *resp);
 
+/* libcurl's global initialisation, once per process (net/smtp.c shares it). */
+int kpi__curl_global(kpi_error *err);
+
 /* True when a status is worth retrying: 429, 5xx. */
 bool kpi__http_retryable(long status);
 
