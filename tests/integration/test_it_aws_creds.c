@@ -595,8 +595,10 @@ static void test_imds_refresh(void **state)
 	                   "\"MetricName\":\"x\"},\"Period\":60,\"Stat\":\"Sum\"}}],\"StartTime\":1,\"EndTime\":61}";
 	char id[64], answers[2048];
 	int64_t now = (int64_t)time(NULL);
-	/* 6 s: room for a loaded machine to start the responder and resolve */
-	char *c1 = creds_json("ASIAIMDSFIRST0000001", "one", now + 6);
+	/* 20 s: room for a loaded machine to start the responder, resolve and
+	 * make the first call before the first keys expire (6 s was seen too
+	 * short with a load average of 25 on two cores) */
+	char *c1 = creds_json("ASIAIMDSFIRST0000001", "one", now + 20);
 	char *c2 = creds_json("ASIAIMDSSECOND000002", "two", now + 3600);
 	(void)state;
 	snprintf(answers, sizeof(answers), "[{\"body\": \"%s\"}, {\"body\": \"%s\"}]", c1, c2);
@@ -612,7 +614,7 @@ static void test_imds_refresh(void **state)
 	                 0);
 	kpi__http_resp_release(&resp);
 	cw_signed_by(id, sizeof(id), "ASIAIMDSFIRST0000001", "one-CANARY-token");
-	while ((int64_t)time(NULL) <= now + 6) /* the first keys expired */
+	while ((int64_t)time(NULL) <= now + 20) /* the first keys expired */
 		sleep(1);
 	assert_int_equal(kpi__aws_call(&resp, &a, "application/x-amz-json-1.0",
 	                               "GraniteServiceVersion20100801.GetMetricData", body, strlen(body), "GetMetricData",
