@@ -8,6 +8,8 @@
  *                     checksum, the file (load with the corrupt-ledger
  *                     move-aside, atomic save, stale temp files), the lock
  *   alert_state.c     observations, transitions, dedupe keys, backoff
+ *   alert_silence.c   silences: the state directory's silences.json, kpi silence
+ *   alert_mute.c      the config's weekly mute windows
  *   sinks/            the sinks, one operations table per file (sinks/sink.h,
  *                     registered in sinks/registry.h): one delivery attempt each
  *   alert_run.c       one run: evaluate, transition, enqueue, deliver, report
@@ -95,7 +97,7 @@ typedef struct kpi__alert_settings {
 	size_t nsinks;
 	kpi__alert_rule *rules;
 	size_t nrules;
-	struct kpi__mute_window *mutes;  /* alert.mute_windows (alert_silence.c) */
+	struct kpi__mute_window *mutes;  /* alert.mute_windows (alert_mute.c) */
 	size_t nmutes;
 	char *tpl[KPI__TPL_N];
 	char *tpl_name[KPI__TPL_N];
@@ -321,7 +323,11 @@ void kpi__sink_send(kpi__send_result *res, const kpi__sink *sink, const json_t *
  * pass it on as it is send (alert/sinks/). Caller frees. */
 char *kpi__notification_dump(const json_t *n);
 
-/* ---- silences and mute windows (alert_silence.c) ---- */
+/* ---- silences (alert_silence.c) and mute windows (alert_mute.c) ---- */
+
+/* Every label of `want` is in `have` with the same value (Alertmanager's
+ * equality matchers). */
+bool kpi__labels_match(const json_t *want, const json_t *have);
 
 typedef struct kpi__silence {
 	char *id;                /* "s-" + 12 hex digits */
