@@ -38,18 +38,21 @@
 
 /* ---- silences: the file ---- */
 
+static void silence_release(kpi__silence *x)
+{
+	free(x->id);
+	free(x->kpi);
+	json_decref(x->labels);
+	free(x->by);
+	free(x->comment);
+}
+
 void kpi__silences_free(kpi__silences *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		kpi__silence *x = &s->v[i];
-		free(x->id);
-		free(x->kpi);
-		json_decref(x->labels);
-		free(x->by);
-		free(x->comment);
-	}
+	for (size_t i = 0; i < s->n; i++)
+		silence_release(&s->v[i]);
 	free(s->v);
 	free(s);
 }
@@ -281,6 +284,16 @@ done:
 	return rc;
 }
 
+/* What open_silences() gave: the lock released, the rest freed. */
+static int close_silences(int rc, int fd, kpi__silences *s, char *path)
+{
+	if (fd >= 0)
+		close(fd);
+	kpi__silences_free(s);
+	free(path);
+	return rc;
+}
+
 int kpi__silence_until_parse(int64_t *out, const char *text, int64_t now, kpi_error *err)
 {
 	json_t *j;
@@ -334,15 +347,10 @@ static void prune(kpi__silences *s, int64_t now)
 	size_t w = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		kpi__silence *x = &s->v[i];
-		if (now - x->ends > KEEP_ENDED_SECONDS) {
-			free(x->id);
-			free(x->kpi);
-			json_decref(x->labels);
-			free(x->by);
-			free(x->comment);
-		} else {
+		if (now - x->ends > KEEP_ENDED_SECONDS)
+			silence_release(x);
+		else
 			s->v[w++] = *x;
-		}
 	}
 	s->n = w;
 }
@@ -425,12 +433,8 @@ int kpi_silence_add(char **id, const kpi_catalog *cat, const kpi_config *cfg, co
 	if (!(*id = strdup(sid)))
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 done:
-	if (fd >= 0)
-		close(fd);
 	json_decref(labels);
-	kpi__silences_free(s);
-	free(path);
-	return rc;
+	return close_silences(rc, fd, s, path);
 }
 
 int kpi_silence_expire(const kpi_config *cfg, const char *state_dir, const char *id, int64_t now, kpi_error *err)
@@ -461,11 +465,7 @@ int kpi_silence_expire(const kpi_config *cfg, const char *state_dir, const char 
 		goto done;
 	kpi_log_fields(KPI_LOG_INFO, "silence.expire", json_pack("{s:s}", "id", id), NULL);
 done:
-	if (fd >= 0)
-		close(fd);
-	kpi__silences_free(s);
-	free(path);
-	return rc;
+	return close_silences(rc, fd, s, path);
 }
 
 static const char *silence_state(const kpi__silence *x, int64_t now)
@@ -516,9 +516,5 @@ int kpi_silence_list(kpi_buf *out, const kpi_config *cfg, const char *state_dir,
 	if (rc)
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 done:
-	if (fd >= 0)
-		close(fd);
-	kpi__silences_free(s);
-	free(path);
-	return rc;
+	return close_silences(rc, fd, s, path);
 }
