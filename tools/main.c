@@ -15,6 +15,7 @@ const kpi_cmd_spec *const kpi_commands[] = {
 	&kpi_cmd_publish,
 	&kpi_cmd_alert,
 	&kpi_cmd_deliver,
+	&kpi_cmd_silence,
 	&kpi_cmd_seed,
 	&kpi_cmd_gen,      /* hidden: kpi __gen man|bash|zsh */
 	&kpi_cmd_complete, /* hidden: kpi __complete kpis */

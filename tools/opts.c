@@ -129,6 +129,9 @@ void kpi_opts_describe(kpi_buf *b, const kpi_opt *o, bool man)
 		if (o->min < o->max)
 			kpi_buf_printf(&t, ", %g..%g", o->min, o->max);
 		break;
+	case KPI_OPT_LIST:
+		kpi_buf_puts(&t, " (repeat for more)");
+		break;
 	default:
 		break;
 	}
@@ -293,6 +296,13 @@ static int set_value(const kpi_opt *o, const char *val, void *args, kpi_error *e
 	case KPI_OPT_STRING:
 		*(const char **)field(args, o->offset) = val;
 		return 0;
+	case KPI_OPT_LIST: {
+		kpi_opt_list *l = field(args, o->offset);
+		if (l->n == KPI_OPT_LIST_MAX)
+			return kpi_error_set(err, KPI_EUSAGE, "--%s: at most %d", o->name, KPI_OPT_LIST_MAX);
+		l->v[l->n++] = val;
+		return 0;
+	}
 	case KPI_OPT_FILE:
 	case KPI_OPT_DIR:
 		if (!*val)
@@ -397,6 +407,8 @@ int kpi_opts_parse_err(const kpi_cmd_spec *spec, int argc, char **argv, void *ar
 			*(int *)field(args, o->offset) = 0;
 		else if (o->type == KPI_OPT_NUMBER)
 			*(double *)field(args, o->offset) = 0;
+		else if (o->type == KPI_OPT_LIST)
+			((kpi_opt_list *)field(args, o->offset))->n = 0;
 		else
 			*(const char **)field(args, o->offset) = NULL;
 		if (o->def && set_value(o, o->def, args, err))

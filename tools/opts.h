@@ -63,8 +63,16 @@ typedef enum kpi_opt_type {
 	KPI_OPT_WEEK,   /* const char *: YYYY-Www (checked by kpi_week_parse), last or current */
 	KPI_OPT_ENUM,   /* const char *: one of `values` (the table's own string) */
 	KPI_OPT_FILE,   /* const char *: a path to a file, not empty */
-	KPI_OPT_DIR     /* const char *: a path to a directory, not empty */
+	KPI_OPT_DIR,    /* const char *: a path to a directory, not empty */
+	KPI_OPT_LIST    /* kpi_opt_list: a string, the option repeated for more */
 } kpi_opt_type;
+
+/* The value of a KPI_OPT_LIST option: its arguments in order. */
+#define KPI_OPT_LIST_MAX 32
+typedef struct kpi_opt_list {
+	const char *v[KPI_OPT_LIST_MAX];
+	size_t n;
+} kpi_opt_list;
 
 enum { KPI_OPT_REQUIRED = 1 }; /* kpi_opt.flags: the command cannot run without it */
 
@@ -124,6 +132,7 @@ typedef struct kpi_cmd_spec {
 #define KPI_INT(n, s, a, T, f, d, lo, hi, h) KPI_OPT_(n, s, KPI_OPT_INT, a, T, f, d, h, NULL, NULL, lo, hi, 0)
 #define KPI_WEEK(n, s, T, f, d, h) KPI_OPT_(n, s, KPI_OPT_WEEK, "WEEK", T, f, d, h, NULL, NULL, 0, 0, 0)
 #define KPI_ENUM(n, s, a, T, f, d, v, h) KPI_OPT_(n, s, KPI_OPT_ENUM, a, T, f, d, h, NULL, v, 0, 0, 0)
+#define KPI_LIST(n, s, a, T, f, h) KPI_OPT_(n, s, KPI_OPT_LIST, a, T, f, NULL, h, NULL, NULL, 0, 0, 0)
 #define KPI_FILE(n, s, a, T, f, h) KPI_OPT_(n, s, KPI_OPT_FILE, a, T, f, NULL, h, NULL, NULL, 0, 0, 0)
 #define KPI_DIR(n, s, a, T, f, h) KPI_OPT_(n, s, KPI_OPT_DIR, a, T, f, NULL, h, NULL, NULL, 0, 0, 0)
 #define KPI_OPT_END { NULL, 0, KPI_OPT_FLAG, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 }

@@ -7,7 +7,9 @@
  * refreshes the firing alert (endsAt) without paging again and without
  * growing the outbox; recovery delivers the resolve; an HA pair down for
  * two runs, then one of them up, then both: delivered to both, once.
- * `kpi alert --test` with the right and a wrong password.
+ * `kpi alert --test` with the right and a wrong password. A KPI with labels
+ * (export_success_rate per path): its labels on the alert, endsAt moved on
+ * by every run while it fires.
  *
  * Alertmanager judges startsAt/endsAt by its own clock, so these runs are
  * "now" (the data is inserted relative to now()), not the fixed instants
@@ -544,11 +546,56 @@ static void test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once(vo
 	json_decref(al);
 }
 
+/* A KPI with labels (export_success_rate per path: 20 failed legacy exports
+ * in the last hour): its labels become the alert's, beside alertname,
+ * severity and service; its runbook anchor is the runbook_url; endsAt moves
+ * on with every run while it fires. */
+static void test_alertmanager__kpi_labels_and_endsat_refreshed_every_run(void **state)
+{
+	fixture *f = fixture_new(state, "am_labels", 1, "");
+	it_alert *a = f->a;
+	char cfg[1024];
+	json_t *al;
+	int64_t ends1;
+
+	it_db_exec(a->db, "INSERT INTO jobs (id, design_id, kind, path, status, enqueued_at, started_at, finished_at, drill_id)"
+	                  " SELECT 1000 + g, 1, 'export', 'legacy', 'failed', now() - interval '12 minutes',"
+	                  " now() - interval '11 minutes', now() - interval '10 minutes', NULL"
+	                  " FROM generate_series(1, 20) AS g");
+	snprintf(cfg, sizeof(cfg),
+	         "{\"delivery_deadline_seconds\": 2, \"retry\": {\"base_seconds\": 0.1, \"max_seconds\": 0.5},"
+	         " \"kpis\": {\"legacy_coverage_pct\": {\"enabled\": false}, \"uncached_legacy_max_age_days\": {\"enabled\": false},"
+	         " \"outage_drill_success_pct\": {\"enabled\": false}, \"routing_mismatch_critical\": {\"enabled\": false},"
+	         " \"export_success_rate\": {\"for\": 0}},"
+	         " \"sinks\": {\"am\": {\"type\": \"alertmanager\", \"urls\": [\"%s\"], \"basic_auth_user\": \"kpi\","
+	         " \"basic_auth_password_env\": \"KPI_IT_AM_PASSWORD\", \"resolve_timeout\": \"10m\"}}}",
+	         f->am[0]->url);
+	it_alert_config(a, cfg);
+	kpi__ledger_free(run_firing(a, 1));
+	al = am_alert(f->am[0], "export_success_rate");
+	assert_int_equal(json_object_size(json_object_get(al, "labels")), 4);
+	assert_string_equal(it_str(al, "labels.path"), "legacy");
+	assert_string_equal(it_str(al, "labels.severity"), "critical");
+	assert_string_equal(it_str(al, "labels.service"), "kpi");
+	assert_string_equal(it_str(al, "annotations.value"), "0%");
+	assert_string_equal(it_str(al, "annotations.threshold"), ">= 99%");
+	assert_string_equal(it_str(al, "annotations.runbook_url"), "docs/runbook.md#export-success-rate");
+	ends1 = iso(it_str(al, "endsAt"));
+	json_decref(al);
+	sleep(2);
+	kpi__ledger_free(run_firing(a, 2)); /* the trigger and one refresh */
+	al = am_alert(f->am[0], "export_success_rate");
+	assert_true(iso(it_str(al, "endsAt")) >= ends1 + 2);
+	assert_string_equal(it_str(al, "status.state"), "active");
+	json_decref(al);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_alertmanager__breach_silenced_then_notified_refreshed_and_resolved, teardown),
 		cmocka_unit_test_teardown(test_alertmanager__ha_pair_down_for_two_runs_then_up_gets_it_once, teardown),
+		cmocka_unit_test_teardown(test_alertmanager__kpi_labels_and_endsat_refreshed_every_run, teardown),
 	};
 	if (!it_pg_wanted("integration_alertmanager"))
 		return IT_SKIP;

@@ -43,10 +43,13 @@ typedef enum kpi_alert_state {
 	KPI_ALERT_OK = 0,   /**< healthy (or never seen) */
 	KPI_ALERT_WARN,     /**< within the threshold's warning margin: no notification */
 	KPI_ALERT_PENDING,  /**< in breach, waiting out the rule's `for` runs */
-	KPI_ALERT_FIRING    /**< in breach, triggered */
+	KPI_ALERT_FIRING,   /**< in breach, triggered */
+	KPI_ALERT_SILENCED  /**< in breach, kept from every sink by a silence or a mute window
+	                         (a state of a change; the ledger keeps its record firing or
+	                         pending, with `silenced_by`) */
 } kpi_alert_state;
 
-/** "ok", "warn", "pending", "firing". */
+/** "ok", "warn", "pending", "firing", "silenced". */
 KPI_EXTERN const char *kpi_alert_state_name(kpi_alert_state s);
 
 /** Options of one run. */
@@ -92,6 +95,7 @@ typedef struct kpi_alert_report {
 	size_t queued;             /**< outbox entries still waiting after the run */
 	size_t failed;             /**< deliveries that failed terminally in this run */
 	char *state_dir;           /**< the state directory used */
+	size_t silenced;           /**< records in breach kept from every sink (not in firing or pending) */
 } kpi_alert_report;
 
 /**
@@ -141,6 +145,51 @@ typedef struct kpi_alert_test_result {
  */
 KPI_EXTERN int kpi_alert_test(kpi_alert_test_result *out, const kpi_catalog *cat, const kpi_config *cfg,
                               const char *sink, int64_t now, kpi_error *err);
+
+/* ---- silences (`kpi silence`) ---- */
+
+/** What `kpi silence add` asks for. */
+typedef struct kpi_silence_spec {
+	const char *kpi;              /**< the KPI id (or "kpi_source", the blind monitor) */
+	const char *const *labels;    /**< "name=value" matchers: each must equal the alert's label */
+	size_t nlabels;
+	const char *until;            /**< an ISO-8601 instant with its offset, or a duration from now ("2h") */
+	const char *by;               /**< who silences it */
+	const char *comment;          /**< why (the maintenance, a ticket) */
+} kpi_silence_spec;
+
+/**
+ * Add a silence to the state directory (`state_dir`, else as kpi_alert_run()
+ * finds it): from `now` until `spec->until`, it keeps every alert of the KPI
+ * whose labels include the given ones from every sink; `kpi alert` still
+ * evaluates and records it (docs/runbook.md, "Silencing for a maintenance").
+ * Written atomically under the state directory's `lock.silences`.
+ * @param[out] id the new silence's id ("s-" and 12 hex digits); caller frees.
+ * @return 0; KPI_EUSAGE (unknown KPI or label, a malformed --until, one in
+ *         the past, no --by or --comment); KPI_EIO; KPI_ETIMEOUT (the lock);
+ *         KPI_EDATA (a silences file that does not parse); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_silence_add(char **id, const kpi_catalog *cat, const kpi_config *cfg, const char *state_dir,
+                               const kpi_silence_spec *spec, int64_t now, kpi_error *err);
+
+/**
+ * The silences of the state directory as a table (ID, STATE active, pending
+ * or expired at `now`, what it matches, its start and end, who, why) or, with
+ * `json`, a JSON array, into `out`. Silences that ended more than 7 days ago
+ * are dropped by the next add or expire.
+ * @return 0; KPI_EDATA; KPI_EIO; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_silence_list(kpi_buf *out, const kpi_config *cfg, const char *state_dir, bool json, int64_t now,
+                                kpi_error *err);
+
+/**
+ * End silence `id` at `now`: the next `kpi alert` sends what it kept back
+ * while the breach goes on.
+ * @return 0; KPI_ENOTFOUND (no such silence); KPI_EUSAGE (it has ended);
+ *         KPI_EIO; KPI_ETIMEOUT; KPI_EDATA; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_silence_expire(const kpi_config *cfg, const char *state_dir, const char *id, int64_t now,
+                                  kpi_error *err);
 
 #ifdef __cplusplus
 }

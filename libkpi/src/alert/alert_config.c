@@ -334,6 +334,7 @@ void kpi__alert_settings_free(kpi__alert_settings *st)
 	for (size_t i = 0; i < st->nrules; i++)
 		free(st->rules[i].runbook);
 	free(st->rules);
+	kpi__mute_windows_release(st->mutes, st->nmutes);
 	for (int i = 0; i < KPI__TPL_N; i++) {
 		free(st->tpl[i]);
 		free(st->tpl_name[i]);
@@ -396,7 +397,8 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 {
 	static const char *const keys[] = { "state_dir", "source_failures_before_alert", "delivery_deadline_seconds",
 		                            "lock_wait_seconds", "run_deadline_seconds", "retry", "runbook_url",
-		                            "dedupe_prefix", "source", "repeat_interval", "sinks", "kpis", NULL };
+		                            "dedupe_prefix", "source", "repeat_interval", "sinks", "kpis",
+		                            "mute_windows", NULL };
 	static const char *const retry_keys[] = { "base_seconds", "max_seconds", "max_attempts", NULL };
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	json_t *a = doc ? json_object_get(doc->root, "alert") : NULL, *v;
@@ -501,6 +503,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	                             "seconds", &st->run_deadline, err)) ||
 	    (rc = check_run_deadline(st, cfg, err)) ||
 	    (rc = load_rules(st, cat, doc, a ? json_object_get(a, "kpis") : NULL, err)) ||
+	    (rc = kpi__mute_windows_parse(st, cat, doc, a ? json_object_get(a, "mute_windows") : NULL, err)) ||
 	    (rc = load_templates(st, cfg, err)))
 		goto fail;
 	*out = st;

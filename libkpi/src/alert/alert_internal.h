@@ -8,6 +8,8 @@
  *                     checksum, the file (load with the corrupt-ledger
  *                     move-aside, atomic save, stale temp files), the lock
  *   alert_state.c     observations, transitions, dedupe keys, backoff
+ *   alert_silence.c   silences: the state directory's silences.json, kpi silence
+ *   alert_mute.c      the config's weekly mute windows
  *   sinks/            the sinks, one operations table per file (sinks/sink.h,
  *                     registered in sinks/registry.h): one delivery attempt each
  *   alert_run.c       one run: evaluate, transition, enqueue, deliver, report
@@ -95,6 +97,8 @@ typedef struct kpi__alert_settings {
 	size_t nsinks;
 	kpi__alert_rule *rules;
 	size_t nrules;
+	struct kpi__mute_window *mutes;  /* alert.mute_windows (alert_mute.c) */
+	size_t nmutes;
 	char *tpl[KPI__TPL_N];
 	char *tpl_name[KPI__TPL_N];
 	const kpi_config *cfg;    /* the configuration loaded from (its environment: secrets) */
@@ -146,6 +150,8 @@ typedef struct kpi__alert_rec {
 	kpi_status last_status;
 	int64_t last_seen;
 	char *note;              /* blind monitor: the last error */
+	char *silenced_by;       /* "silence s-..." or "mute window 'x'" keeping it from every sink; NULL */
+	json_t *held;            /* sinks the episode's trigger was kept from (silence, mute window): NULL none */
 	bool seen;               /* not stored: observed in this run */
 } kpi__alert_rec;
 
@@ -316,5 +322,58 @@ void kpi__sink_send(kpi__send_result *res, const kpi__sink *sink, const json_t *
 /* The notification as JSON, compact, keys in order: what the sinks that
  * pass it on as it is send (alert/sinks/). Caller frees. */
 char *kpi__notification_dump(const json_t *n);
+
+/* ---- silences (alert_silence.c) and mute windows (alert_mute.c) ---- */
+
+/* Every label of `want` is in `have` with the same value (Alertmanager's
+ * equality matchers). */
+bool kpi__labels_match(const json_t *want, const json_t *have);
+
+typedef struct kpi__silence {
+	char *id;                /* "s-" + 12 hex digits */
+	char *kpi;               /* equal to the alert's KPI id */
+	json_t *labels;          /* object of strings: each equal to the alert's label */
+	int64_t starts, ends;    /* in force on [starts, ends) */
+	int64_t created;
+	char *by, *comment;
+	int64_t expired;         /* when kpi silence expire ended it; 0 */
+} kpi__silence;
+
+typedef struct kpi__silences {
+	kpi__silence *v;
+	size_t n;
+} kpi__silences;
+
+/* Read the silences file at `path` (none there: no silences). KPI_EDATA
+ * naming the file and what is wrong; KPI_EIO. Caller frees. */
+int kpi__silences_load(kpi__silences **out, const char *path, kpi_error *err);
+/* Write it atomically (temp file, fsync, rename). */
+int kpi__silences_save(const char *path, const kpi__silences *s, kpi_error *err);
+void kpi__silences_free(kpi__silences *s);
+bool kpi__silence_active(const kpi__silence *x, int64_t now);
+/* The first silence in force at `now` that matches (KPI id equal, each of
+ * its labels equal in `labels`), or NULL. */
+const kpi__silence *kpi__silence_match(const kpi__silences *s, const char *kpi, const json_t *labels, int64_t now);
+/* --until: an ISO-8601 instant with its offset, or a duration from now. */
+int kpi__silence_until_parse(int64_t *out, const char *text, int64_t now, kpi_error *err);
+
+typedef struct kpi__mute_window {
+	char *name;
+	unsigned days;           /* bit 0 Monday .. bit 6 Sunday: the days it starts on */
+	int start, end;          /* local minutes of the day; end <= start: the next day */
+	json_t *kpis;            /* array of KPI ids; NULL: every KPI */
+	json_t *labels;          /* object: each equal; NULL: any */
+	json_t *sinks;           /* array of sink names; NULL: every sink */
+} kpi__mute_window;
+
+/* Parse alert.mute_windows (`v`, may be NULL) into st->mutes (the sinks
+ * already parsed). KPI_ECONFIG at the value's position. */
+int kpi__mute_windows_parse(kpi__alert_settings *st, const kpi_catalog *cat, const kpi__jsondoc *doc,
+                            const json_t *v, kpi_error *err);
+void kpi__mute_windows_release(kpi__mute_window *w, size_t n);
+/* Whether instant t is inside the window, in zone `tz`'s wall-clock time. */
+bool kpi__mute_window_active(const kpi__mute_window *w, const kpi__tz *tz, int64_t t);
+/* Whether the window applies to the KPI, its labels and `sink` (NULL: any sink). */
+bool kpi__mute_window_covers(const kpi__mute_window *w, const char *kpi, const json_t *labels, const char *sink);
 
 #endif

@@ -39,8 +39,8 @@
 
 const char *kpi_alert_state_name(kpi_alert_state s)
 {
-	static const char *const names[] = { "ok", "warn", "pending", "firing" };
-	return (unsigned)s < 4 ? names[s] : "?";
+	static const char *const names[] = { "ok", "warn", "pending", "firing", "silenced" };
+	return (unsigned)s < 5 ? names[s] : "?";
 }
 
 static const char *const entry_status_names[] = { "pending", "delivered", "failed" };
@@ -57,6 +57,8 @@ static void rec_release(kpi__alert_rec *r)
 	json_decref(r->labels);
 	free(r->dedupe_key);
 	free(r->note);
+	free(r->silenced_by);
+	json_decref(r->held);
 }
 
 static void entry_release(kpi__outbox_entry *e)
@@ -194,6 +196,12 @@ static json_t *rec_json(const kpi__alert_rec *r)
 	json_object_set_new(o, "status", json_string(kpi_status_name(r->last_status)));
 	json_object_set_new(o, "last_seen_at", time_or_null(r->last_seen));
 	json_object_set_new(o, "note", str_or_null(r->note));
+	/* silences and mute windows (alert_silence.c): only when there is
+	 * something to say, so older ledgers and kpi versions read the same */
+	if (r->silenced_by)
+		json_object_set_new(o, "silenced_by", json_string(r->silenced_by));
+	if (r->held && json_array_size(r->held))
+		json_object_set(o, "held", r->held);
 	return o;
 }
 
@@ -363,6 +371,19 @@ static int parse_rec(kpi__alert_rec *x, const json_t *o, rd *r)
 	x->last_status = (kpi_status)get_enum(r, o, "status", status_name_i, 5);
 	x->last_seen = get_t(r, o, "last_seen_at");
 	x->note = dup_s(r, o, "note", true);
+	if (json_object_get(o, "silenced_by"))
+		x->silenced_by = dup_s(r, o, "silenced_by", false);
+	if ((v = json_object_get(o, "held"))) {
+		size_t i;
+		json_t *h;
+		bool ok = json_is_array(v);
+		json_array_foreach(v, i, h)
+			ok &= json_is_string(h);
+		if (!ok)
+			bad(r, "held", "must be an array of sink names");
+		else
+			x->held = json_deep_copy(v);
+	}
 	if (!r->rc && x->state == KPI_ALERT_FIRING && !x->dedupe_key)
 		bad(r, "dedupe_key", "must be set on a firing alert");
 	return r->rc;

@@ -59,6 +59,8 @@ typedef struct run {
 	double run_end;        /* CLOCK_MONOTONIC: the run's deadline */
 	char *side_path;       /* a blocked runs' ledger taken over, removed once the ledger is saved */
 	int side_fd;           /* its lock, held until then; -1 */
+	kpi__silences *sil;    /* the state directory's silences (alert_silence.c); NULL none */
+	kpi__tz *tz;           /* the configured zone, for the mute windows; NULL without any */
 } run;
 
 /* "now" as the run advances: --now plus the time the run has taken. */
@@ -153,7 +155,7 @@ static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, 
 	c->kpi = strdup(rec->kpi);
 	c->labels = strdup(lb);
 	c->from = from;
-	c->to = rec->state;
+	c->to = rec->silenced_by ? KPI_ALERT_SILENCED : rec->state;
 	c->severity = rec->severity;
 	c->has_value = def && rec->has_value;
 	c->value = rec->value;
@@ -163,7 +165,7 @@ static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, 
 	c->note = strdup(note ? note : "");
 	kpi_log_fields(rec->state == KPI_ALERT_FIRING ? KPI_LOG_WARN : KPI_LOG_INFO, "alert.transition",
 	               json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kpi", rec->kpi, "labels", lb, "from",
-	                         kpi_alert_state_name(from), "to", kpi_alert_state_name(rec->state), "severity",
+	                         kpi_alert_state_name(from), "to", kpi_alert_state_name(c->to), "severity",
 	                         kpi_alert_severity_name(rec->severity), "value",
 	                         rec->has_value ? json_real(rec->value) : json_null()),
 	               note && *note ? note : NULL);
@@ -347,7 +349,7 @@ static void supersede(run *r, kpi__outbox_entry *e, json_t *n)
 /* Queue `n` for every sink that takes its severity (except `skip_sink`).
  * A `refresh` (a firing alert told again) goes only to the sinks whose type
  * refreshes every run, and only where none waits already. Steals `n`. */
-static int enqueue(run *r, json_t *n, const char *skip_sink, bool refresh)
+static int enqueue(run *r, json_t *n, const char *skip_sink, const unsigned char *skip, bool refresh)
 {
 	const char *action = json_string_value(json_object_get(n, "action"));
 	const char *key = json_string_value(json_object_get(n, "dedupe_key"));
@@ -373,7 +375,7 @@ static int enqueue(run *r, json_t *n, const char *skip_sink, bool refresh)
 		char eid[320];
 		/* a resolve follows its trigger wherever that went: same severity */
 		if ((refresh && !s->type->refresh_every_run) || sev < s->min_severity ||
-		    (skip_sink && strcmp(s->name, skip_sink) == 0))
+		    (skip_sink && strcmp(s->name, skip_sink) == 0) || (skip && skip[i]))
 			continue;
 		/* a reminder or a refresh while the alert still waits to go out
 		 * would only pile up; a newer refresh supersedes a waiting one */
@@ -413,7 +415,7 @@ static int enqueue(run *r, json_t *n, const char *skip_sink, bool refresh)
 }
 
 static int notify_rec(run *r, const kpi__alert_rec *rec, kpi__act act, const kpi__alert_rule *rule, const char *title,
-                      const char *error, kpi_error *err)
+                      const char *error, const unsigned char *skip, kpi_error *err)
 {
 	char th[128] = "";
 	note_in in = { 0 };
@@ -438,7 +440,7 @@ static int notify_rec(run *r, const kpi__alert_rec *rec, kpi__act act, const kpi
 	in.error = error;
 	if (!(n = notification_new(r->st, &in, vnow(r), err)))
 		return err->code;
-	return enqueue(r, n, NULL, act == KPI__ACT_REFRESH) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+	return enqueue(r, n, NULL, skip, act == KPI__ACT_REFRESH) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
 }
 
 static int notice(run *r, const char *key_part, const char *title, const char *detail, const char *runbook,
@@ -462,7 +464,147 @@ static int notice(run *r, const char *key_part, const char *title, const char *d
 		kpi_log_msg(KPI_LOG_ERROR, "alert.notice", "cannot build a notice: %s", err.message);
 		return err.code;
 	}
-	return enqueue(r, n, skip_sink, false);
+	return enqueue(r, n, skip_sink, NULL, false);
+}
+
+/* ---- silences and mute windows ----
+ *
+ * A record in breach is still stepped and recorded; what it would send is
+ * kept from the sinks a silence (every sink) or a mute window (its sinks)
+ * covers now. The sinks a trigger was kept from are the record's `held`:
+ * they get the trigger once nothing covers them any more while the breach
+ * goes on, and no resolve when it ends before that (they never heard of
+ * it). A sink that got the trigger before the silence gets the resolve. */
+
+static bool held_has(const kpi__alert_rec *rec, const char *sink)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(rec->held, i, v)
+		if (strcmp(json_string_value(v), sink) == 0)
+			return true;
+	return false;
+}
+
+static void held_set(kpi__alert_rec *rec, const char *sink, bool on)
+{
+	size_t i;
+	json_t *v;
+	if (on && !held_has(rec, sink)) {
+		if (!rec->held)
+			rec->held = json_array();
+		json_array_append_new(rec->held, json_string(sink));
+	}
+	json_array_foreach(rec->held, i, v)
+		if (!on && strcmp(json_string_value(v), sink) == 0) {
+			json_array_remove(rec->held, i);
+			break;
+		}
+}
+
+/* Which sinks an alert of `rec` is kept from now (mask, one per sink) and
+ * by what (`by`: "silence s-... (until ..., by ...: ...)", "mute window
+ * 'x'"); true when kept from every sink. */
+static bool muted(const run *r, const kpi__alert_rec *rec, unsigned char *mask, char *by, size_t size)
+{
+	const kpi__silence *x = kpi__silence_match(r->sil, rec->kpi, rec->labels, r->now);
+	size_t n = 0;
+	bool all = false;
+
+	by[0] = '\0';
+	if (x) {
+		char until[32];
+		memset(mask, 1, r->st->nsinks);
+		snprintf(by, size, "silence %s until %s, by %s: %s", x->id, kpi_time_format(until, sizeof(until), x->ends),
+		         x->by, x->comment);
+		return true;
+	}
+	memset(mask, 0, r->st->nsinks);
+	for (size_t w = 0; r->tz && w < r->st->nmutes; w++) {
+		const kpi__mute_window *mw = &r->st->mutes[w];
+		if (!kpi__mute_window_covers(mw, rec->kpi, rec->labels, NULL) || !kpi__mute_window_active(mw, r->tz, r->now))
+			continue;
+		if (!by[0])
+			snprintf(by, size, "mute window '%s'", mw->name);
+		all |= !mw->sinks;
+		for (size_t i = 0; i < r->st->nsinks; i++)
+			if (kpi__mute_window_covers(mw, rec->kpi, rec->labels, r->st->sinks[i].name))
+				mask[i] = 1;
+	}
+	for (size_t i = 0; i < r->st->nsinks; i++)
+		n += mask[i];
+	return all || (n && n == r->st->nsinks);
+}
+
+/* Send what a step of `rec` says (`act`) to the sinks nothing keeps it
+ * from. Sets rec->silenced_by; *late when a trigger held back went out now. */
+static int act_on(run *r, kpi__alert_rec *rec, kpi__act act, const kpi__alert_rule *rule, const char *title,
+                  const char *error, bool *late, kpi_error *err)
+{
+	size_t ns = r->st->nsinks;
+	unsigned char *mask = calloc(ns + 1, 1), *skip = calloc(ns + 1, 1);
+	bool all, any = false;
+	char by[1024];
+	int rc = 0;
+
+	if (late)
+		*late = false;
+	if (!mask || !skip) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	all = muted(r, rec, mask, by, sizeof(by));
+	free(rec->silenced_by);
+	rec->silenced_by =
+		all && (rec->state == KPI_ALERT_FIRING || rec->state == KPI_ALERT_PENDING) ? strdup(by) : NULL;
+	if (act == KPI__ACT_TRIGGER && rec->held)
+		json_array_clear(rec->held); /* a new episode */
+	for (size_t i = 0; i < ns; i++) {
+		const char *name = r->st->sinks[i].name;
+		bool held = held_has(rec, name);
+		switch (act) {
+		case KPI__ACT_TRIGGER:
+		case KPI__ACT_REPEAT:
+			skip[i] = mask[i];
+			if (mask[i] && act == KPI__ACT_TRIGGER)
+				held_set(rec, name, true);
+			else if (!mask[i])
+				held_set(rec, name, false);
+			break;
+		case KPI__ACT_RESOLVE:
+			skip[i] = held; /* it never got the trigger */
+			break;
+		case KPI__ACT_REFRESH:
+			skip[i] = mask[i] || held;
+			break;
+		default:
+			/* the breach goes on and nothing keeps it from a sink any
+			 * more that it was kept from: the trigger goes out now */
+			skip[i] = !held || mask[i] || rec->state != KPI_ALERT_FIRING;
+			if (!skip[i]) {
+				held_set(rec, name, false);
+				any = true;
+			}
+		}
+	}
+	if (act == KPI__ACT_RESOLVE && rec->held)
+		json_array_clear(rec->held);
+	if (act == KPI__ACT_NONE && any) {
+		if (late)
+			*late = true;
+		kpi_log_fields(KPI_LOG_INFO, "alert.unsilenced", json_pack("{s:s, s:s}", "kpi", rec->kpi, "id", rec->id),
+		               "nothing keeps the alert from its sinks any more while it fires: sending it now");
+		rc = notify_rec(r, rec, KPI__ACT_TRIGGER, rule, title, error, skip, err);
+	} else if (act != KPI__ACT_NONE) {
+		if (rec->silenced_by && act != KPI__ACT_REFRESH)
+			kpi_log_fields(KPI_LOG_INFO, "alert.silenced", json_pack("{s:s, s:s}", "kpi", rec->kpi, "by", by),
+			               "kept from every sink");
+		rc = notify_rec(r, rec, act, rule, title, error, skip, err);
+	}
+done:
+	free(mask);
+	free(skip);
+	return rc;
 }
 
 /* ---- the ledger file ---- */
@@ -614,7 +756,7 @@ static int step_source(run *r, bool failed, const char *error, kpi_error *err)
 
 	if (!rec)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	from = rec->state;
+	from = rec->silenced_by ? KPI_ALERT_SILENCED : rec->state;
 	rec->severity = KPI_ALERT_SEV_CRITICAL;
 	rec->seen = true;
 	act = kpi__alert_step(rec, failed ? KPI__OBS_BREACH : KPI__OBS_OK, r->st->source_failures - 1,
@@ -628,12 +770,22 @@ static int step_source(run *r, bool failed, const char *error, kpi_error *err)
 		         rec->pending == 1 ? "" : "s", error);
 	else
 		snprintf(note, sizeof(note), "data readable again");
-	if (changed && (rec->state == KPI_ALERT_FIRING || from == KPI_ALERT_FIRING))
-		add_change(r, rec, from, NULL, NULL, note);
-	if (act != KPI__ACT_NONE)
-		return notify_rec(r, rec, act, NULL, act == KPI__ACT_RESOLVE ? "kpi can read its data again"
-		                                                             : "kpi cannot read its data",
-		                  failed ? error : "", err);
+	{
+		bool late;
+		int rc = act_on(r, rec, act, NULL,
+		                act == KPI__ACT_RESOLVE ? "kpi can read its data again" : "kpi cannot read its data",
+		                failed ? error : "", &late, err);
+		bool silenced = rec->silenced_by != NULL;
+		if (rc)
+			return rc;
+		if (silenced)
+			snprintf(note + strlen(note), sizeof(note) - strlen(note), "; silenced by %s", rec->silenced_by);
+		else if (late)
+			snprintf(note + strlen(note), sizeof(note) - strlen(note), "; no longer silenced: sent now");
+		if ((changed || late || silenced != (from == KPI_ALERT_SILENCED)) &&
+		    (rec->state == KPI_ALERT_FIRING || from == KPI_ALERT_FIRING || from == KPI_ALERT_SILENCED || silenced))
+			add_change(r, rec, from, NULL, NULL, note);
+	}
 	return 0;
 }
 
@@ -645,7 +797,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 		const kpi__alert_rule *rule = rule_of(r, s->def->id);
 		for (size_t j = 0; j < s->nrows && !rc; j++) {
 			const kpi_row *row = &s->rows[j];
-			char id[640], note[128] = "";
+			char id[640], note[1280] = "";
 			json_t *labels = json_object();
 			kpi__alert_rec *rec;
 			kpi_alert_state from;
@@ -660,7 +812,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			if (!rec)
 				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			r->rep->rows++;
-			from = rec->state;
+			from = rec->silenced_by ? KPI_ALERT_SILENCED : rec->state;
 			rec->severity = rule->severity;
 			rec->seen = true;
 			rec->has_value = row->has_value;
@@ -668,7 +820,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			rec->last_status = row->status;
 			rec->last_seen = r->now;
 			act = kpi__alert_step(rec,
-			                      kpi__alert_observe(rule, &rule->threshold, row, from == KPI_ALERT_FIRING),
+			                      kpi__alert_observe(rule, &rule->threshold, row, rec->state == KPI_ALERT_FIRING),
 			                      rule->for_runs, rule->repeat, r->now, r->st->dedupe_prefix, &changed);
 			if (rec->state == KPI_ALERT_PENDING)
 				snprintf(note, sizeof(note), "pending %d of %d", rec->pending, rule->for_runs + 1);
@@ -679,10 +831,19 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 				snprintf(note, sizeof(note), "within the warning margin");
 			else if (from == KPI_ALERT_PENDING && rec->state != KPI_ALERT_FIRING)
 				snprintf(note, sizeof(note), "breach cleared before it fired");
-			if (changed)
-				add_change(r, rec, from, s->def, &rule->threshold, note);
-			if (act != KPI__ACT_NONE)
-				rc = notify_rec(r, rec, act, rule, s->def->title, "", err);
+			{
+				bool late, silenced;
+				if ((rc = act_on(r, rec, act, rule, s->def->title, "", &late, err)))
+					break;
+				silenced = rec->silenced_by != NULL;
+				if (silenced)
+					snprintf(note + strlen(note), sizeof(note) - strlen(note), "%ssilenced by %s", *note ? "; " : "",
+					         rec->silenced_by);
+				else if (late)
+					snprintf(note, sizeof(note), "no longer silenced: sent now");
+				if (changed || late || silenced != (from == KPI_ALERT_SILENCED))
+					add_change(r, rec, from, s->def, &rule->threshold, note);
+			}
 		}
 	}
 	/* Records of KPIs that no longer alert (catalogue or config changed):
@@ -695,7 +856,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			kpi_alert_state from = rec->state;
 			rec->state = KPI_ALERT_OK;
 			add_change(r, rec, from, NULL, NULL, "no longer alerting (catalogue or config changed): resolved");
-			rc = notify_rec(r, rec, KPI__ACT_RESOLVE, NULL, "no longer monitored by kpi alert", "", err);
+			rc = act_on(r, rec, KPI__ACT_RESOLVE, NULL, "no longer monitored by kpi alert", "", NULL, err);
 		}
 		kpi__ledger_remove(r->l, i);
 	}
@@ -720,8 +881,8 @@ static int refresh(run *r, kpi_error *err)
 		bool source = strcmp(rec->id, KPI__SOURCE_RECORD) == 0;
 		if (rec->state != KPI_ALERT_FIRING || !rec->dedupe_key || (!rule && !source))
 			continue;
-		rc = notify_rec(r, rec, KPI__ACT_REFRESH, rule, rule ? rule->def->title : "kpi cannot read its data",
-		                source && rec->note ? rec->note : "", err);
+		rc = act_on(r, (kpi__alert_rec *)rec, KPI__ACT_REFRESH, rule, rule ? rule->def->title : "kpi cannot read its data",
+		            source && rec->note ? rec->note : "", NULL, err);
 	}
 	return rc;
 }
@@ -924,7 +1085,9 @@ static void finish_report(run *r)
 	int code = 0;
 	for (size_t i = 0; i < r->l->nrecs; i++) {
 		const kpi__alert_rec *rec = &r->l->recs[i];
-		if (rec->state == KPI_ALERT_FIRING) {
+		if (rec->silenced_by) {
+			rep->silenced++; /* kept from every sink: it raises no exit code either */
+		} else if (rec->state == KPI_ALERT_FIRING) {
 			rep->firing++;
 			if (rec->severity == KPI_ALERT_SEV_CRITICAL) {
 				rep->firing_critical++;
@@ -977,6 +1140,10 @@ static void rec_copy(kpi__alert_rec *dst, const kpi__alert_rec *src)
 	dst->last_seen = src->last_seen;
 	free(dst->note);
 	dst->note = src->note ? strdup(src->note) : NULL;
+	free(dst->silenced_by);
+	dst->silenced_by = src->silenced_by ? strdup(src->silenced_by) : NULL;
+	json_decref(dst->held);
+	dst->held = src->held ? json_deep_copy(src->held) : NULL;
 }
 
 /* The blind monitor's record of `from` into `l` (added when missing). */
@@ -986,6 +1153,33 @@ static int take_source_rec(kpi__ledger *l, const kpi__alert_rec *from)
 	if (!rec && !(rec = kpi__ledger_add(l, KPI__SOURCE_RECORD, KPI__SOURCE_RECORD, NULL)))
 		return KPI_ENOMEM;
 	rec_copy(rec, from);
+	return 0;
+}
+
+/* The silences of the state directory, read once the run holds its lock
+ * (an add while it waited for it counts), and the zone of the mute
+ * windows. A silences file that does not parse silences nothing: the run
+ * says so (exit 3) and sends. */
+static int load_silences(run *r, kpi_error *err)
+{
+	kpi_error e = KPI_ERROR_INIT;
+	char *path = kpi__path_join(r->rep->state_dir, "silences.json");
+	int rc;
+
+	if (!path)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	rc = kpi__silences_load(&r->sil, path, &e);
+	free(path);
+	if (rc == KPI_ENOMEM)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (rc) {
+		kpi_log_msg(KPI_LOG_ERROR, "alert.silences", "%s", e.message);
+		problem(r, "%s: no silence is applied in this run", e.message);
+	}
+	if (r->st->nmutes && kpi__tz_hold(&r->tz, r->cfg->timezone ? r->cfg->timezone : "UTC", &e)) {
+		kpi_log_msg(KPI_LOG_ERROR, "alert.mute_windows", "%s", e.message);
+		problem(r, "time zone of the mute windows: %s: no mute window is applied in this run", e.message);
+	}
 	return 0;
 }
 
@@ -1159,7 +1353,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		rc = kpi__alert_lock(&lock_fd, r.rep->state_dir, "lock", r.st->lock_wait, &me, &holder, err);
 		if (rc == KPI_ETIMEOUT && holder.started && holder.deadline > 0 &&
 		    (double)((int64_t)time(NULL) - holder.started) > holder.deadline) {
-			if ((rc = blocked_run(&r, &holder, err)))
+			if ((rc = load_silences(&r, err)) || (rc = blocked_run(&r, &holder, err)))
 				goto done;
 			goto report;
 		}
@@ -1167,7 +1361,8 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 			goto done;
 		kpi__ledger_clean_temp(r.ledger_path);
 	}
-	if ((rc = load_ledger(&r, err)) || (!opts->dry_run && (rc = merge_blocked(&r, err))))
+	if ((rc = load_ledger(&r, err)) || (!opts->dry_run && (rc = merge_blocked(&r, err))) ||
+	    (rc = load_silences(&r, err)))
 		goto done;
 	r.l->redact = kpi__config_redact(cfg);
 	if (opts->replay)
@@ -1237,6 +1432,8 @@ done:
 	if (r.side_fd >= 0)
 		close(r.side_fd);
 	free(r.side_path);
+	kpi__silences_free(r.sil);
+	kpi__tz_release(r.tz);
 	kpi_result_free(res);
 	kpi__ledger_free(r.l);
 	kpi__alert_settings_free(r.st);
@@ -1259,11 +1456,16 @@ int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
 	}
 	if (!rep->nchanges && !rep->nproblems) {
 		static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+		char sil[64] = "", silp[64] = "";
+		if (rep->silenced) {
+			snprintf(sil, sizeof(sil), ", %zu silenced", rep->silenced);
+			snprintf(silp, sizeof(silp), " silenced=%zu;;;0", rep->silenced);
+		}
 		rc |= kpi_buf_printf(out,
-		                     "KPI %s - no change: %zu row%s checked, %zu firing, %zu pending, %zu warn, %zu queued "
-		                     "| firing=%zu;;;0 pending=%zu;;;0 queued=%zu;;;0\n",
+		                     "KPI %s - no change: %zu row%s checked, %zu firing, %zu pending, %zu warn%s, %zu queued "
+		                     "| firing=%zu;;;0 pending=%zu;;;0 queued=%zu;;;0%s\n",
 		                     names[rep->exit_code & 3], rep->rows, rep->rows == 1 ? "" : "s", rep->firing, rep->pending,
-		                     rep->warn, rep->queued, rep->firing, rep->pending, rep->queued);
+		                     rep->warn, sil, rep->queued, rep->firing, rep->pending, rep->queued, silp);
 	}
 	for (size_t i = 0; i < rep->ndry_run; i++)
 		rc |= kpi_buf_printf(out, "%s\n", rep->dry_run[i]);

@@ -157,6 +157,8 @@ static bool meets(const kpi_threshold *th, double v)
 
 static const char *nagios_state(const kpi_alert_change *c)
 {
+	if (c->to == KPI_ALERT_SILENCED)
+		return "SILENCED"; /* in breach, kept from every sink: exit 0 for it */
 	if (c->to == KPI_ALERT_FIRING)
 		return c->severity >= KPI_ALERT_SEV_ERROR ? "CRITICAL" : "WARNING";
 	if (c->to == KPI_ALERT_PENDING || c->to == KPI_ALERT_WARN)

@@ -22,6 +22,10 @@ void kpi__sleep(double s);
 typedef struct kpi__tz kpi__tz;
 int kpi__tz_hold(kpi__tz **out, const char *tz, kpi_error *err);
 void kpi__tz_release(kpi__tz *tz);
+/* Local wall-clock time of instant t in zone z, as seconds since
+ * 1970-01-01T00:00 local (t + the zone's UTC offset at t): its day is
+ * floor(w / 86400), its time of day w mod 86400. */
+int64_t kpi__tz_wall(const kpi__tz *z, int64_t t);
 
 /* Caps on what kpi reads from a file, by kind (docs/configuration.md,
  * "Input files"): a file above its cap is refused before it is read. */

@@ -426,6 +426,14 @@ static int64_t local_day(const zone *z, int64_t t)
 	return floor_div(t + off, 86400);
 }
 
+int64_t kpi__tz_wall(const kpi__tz *z, int64_t t)
+{
+	int32_t off;
+	t = clamp_time(t);
+	zone_find(z, t, &off, NULL);
+	return t + off;
+}
+
 /* The first instant of local day `days`: the earliest instant whose local
  * date is that day or a later one. Where local midnight is ambiguous (clocks
  * went back across it) that is its first occurrence; where it does not exist
