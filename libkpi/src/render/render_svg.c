@@ -6,8 +6,10 @@
  * element rewritten with a viewBox, role="img" and a <title>, and every id
  * Cairo gives (glyph0-1, clip3, surface5...) and every reference to one
  * prefixed, so the ids of two charts of a page never collide. Cairo 1.16
- * numbers its ids per surface and writes no date: the same snapshot gives
- * the same bytes.
+ * writes no date, but numbers its surfaces for the whole process (the
+ * second chart drawn holds "surface6"): those ids are renumbered in order of
+ * appearance, so the same snapshot gives the same bytes whatever was drawn
+ * before.
  */
 #include "render/render_int.h"
 
@@ -42,6 +44,8 @@ static int svg_rewrite(kpi_buf *out, const char *in, size_t len, const char *pre
 {
 	static const char *const refs[] = {" id=\"", "href=\"#", "url(#"};
 	const char *p = strstr(in, "<svg"), *end = in + len, *q;
+	unsigned long *surf = NULL;
+	size_t nsurf_ = 0, *nsurf = &nsurf_;
 	int rc;
 
 	if (!p || !(q = strchr(p, '>')))
@@ -72,7 +76,28 @@ static int svg_rewrite(kpi_buf *out, const char *in, size_t len, const char *pre
 		if (!rc)
 			rc = kpi_buf_printf(out, "%s-", prefix);
 		p = hit + hl;
+		/* Cairo numbers surfaces process-wide (surface1, then surface6 in
+		 * the next chart...): renumbered in order of appearance */
+		if (!rc && !strncmp(p, "surface", 7) && p[7] >= '0' && p[7] <= '9') {
+			char *e;
+			unsigned long n = strtoul(p + 7, &e, 10);
+			size_t k = 0;
+			while (k < *nsurf && surf[k] != n)
+				k++;
+			if (k == *nsurf) {
+				unsigned long *ns = realloc(surf, (k + 1) * sizeof(*ns));
+				if (!ns) {
+					rc = KPI_ENOMEM;
+					break;
+				}
+				surf = ns;
+				surf[(*nsurf)++] = n;
+			}
+			rc = kpi_buf_printf(out, "surface%zu", k + 1);
+			p = e;
+		}
 	}
+	free(surf);
 	return rc;
 }
 
