@@ -31,8 +31,8 @@ static const char *const files46[] = {"charts/adoption_split.png", "charts/expor
                                       "kpi-2026-W46.csv", "kpi-2026-W46.pdf", "kpi-2026-W46.xlsx", "snapshot.json"};
 
 static const kpi_history_decision decisions[] = {
-	{"2026-W42", "no-go", "Ana Lima", "2026-10-19T09:00:00Z", "Error rate above target; revisit next week."},
-	{"2026-W46", "hold", "Ben Okafor", "2026-11-16T09:30:00Z", "Wait for the drill."},
+	{{2026, 42}, KPI_VERDICT_NOGO, "Ana Lima", 1792400400, "Error rate above target; revisit next week."},
+	{{2026, 46}, KPI_VERDICT_HOLD, "Ben Okafor", 1794821400, "Wait for the drill."},
 };
 
 static int setup(void **state)
@@ -137,7 +137,7 @@ static void test_history__escapes_every_string_from_data(void **state)
 	kpi_def *def = &f->w46->catalog->kpis[0];
 	char *saved = def->title, hostile_title[] = "<script>alert(\"t\")</script> & 'T'";
 	static const kpi_history_decision evil[] = {
-		{"2026-W46", "<img src=x onerror=alert(1)>", "<b>\"Eve\" & 'Mallory'</b>", "2026-11-16T09:30:00Z",
+		{{2026, 46}, KPI_VERDICT_GO, "<b>\"Eve\" & 'Mallory'</b> <img src=x onerror=alert(1)>", 1794821400,
 		 "</td></tr></table><script>alert('n')</script>"},
 	};
 	char *html;

@@ -32,12 +32,12 @@ typedef struct kpi_history_pack {
 	size_t nfiles;
 } kpi_history_pack;
 
-/** One recorded decision (reports/decisions.jsonl). Nothing is owned. */
+/** One recorded decision (reports/decisions.jsonl, kpi/reports.h). Nothing is owned. */
 typedef struct kpi_history_decision {
-	const char *week;             /**< "2026-W46" */
-	const char *decision;         /**< "go", "no-go" or "hold" */
+	kpi_week week;                /**< the week decided */
+	kpi_verdict_kind decision;    /**< what the meeting decided */
 	const char *by;               /**< who decided */
-	const char *at;               /**< when, ISO-8601 UTC */
+	int64_t at;                   /**< when it was recorded (UTC seconds) */
 	const char *note;             /**< may be NULL */
 } kpi_history_decision;
 

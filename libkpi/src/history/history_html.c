@@ -308,19 +308,14 @@ static const kpi_history_pack *holder(const hist *h, kpi_week w, int *wi)
 	return NULL;
 }
 
-/* The last decision recorded for week `wk` ("2026-W46"), or NULL. */
-static const kpi_history_decision *last_decision(const kpi_history_decision *d, size_t nd, const char *wk)
+/* The last decision recorded for week `w` (the one in force), or NULL. */
+static const kpi_history_decision *last_decision(const kpi_history_decision *d, size_t nd, kpi_week w)
 {
 	const kpi_history_decision *r = NULL;
 	for (size_t i = 0; i < nd; i++)
-		if (d[i].week && !strcmp(d[i].week, wk))
+		if (!kpi_week_cmp(d[i].week, w))
 			r = &d[i];
 	return r;
-}
-
-static const char *decision_word(const char *d)
-{
-	return !strcmp(d, "go") ? "GO" : !strcmp(d, "no-go") ? "NO-GO" : !strcmp(d, "hold") ? "HOLD" : d;
 }
 
 static int page_strip(kpi_buf *b, const hist *h, const kpi_history_decision *d, size_t nd)
@@ -333,7 +328,8 @@ static int page_strip(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		char wk[16];
 		int wi;
 		const kpi_history_pack *p = holder(h, w, &wi);
-		const kpi_history_decision *dd = last_decision(d, nd, kpi_week_format(wk, sizeof(wk), w));
+		const kpi_history_decision *dd = last_decision(d, nd, w);
+		kpi_week_format(wk, sizeof(wk), w);
 		if (p) {
 			kpi_verdict_kind v = p->snap->verdicts[wi].verdict;
 			rc = kpi_buf_printf(b, "<li class=\"%s\"><span class=\"wk\">%s</span><span class=\"vd\">%s</span>",
@@ -341,13 +337,8 @@ static int page_strip(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		} else {
 			rc = kpi_buf_printf(b, "<li class=\"v-none\"><span class=\"wk\">%s</span><span class=\"vd\">no pack</span>", wk);
 		}
-		if (!rc && dd) {
-			rc = kpi_buf_puts(b, "<span class=\"dec\">decided ");
-			if (!rc)
-				rc = html(b, decision_word(dd->decision));
-			if (!rc)
-				rc = kpi_buf_puts(b, "</span>");
-		}
+		if (!rc && dd)
+			rc = kpi_buf_printf(b, "<span class=\"dec\">decided %s</span>", kpi_verdict_name(dd->decision));
 		if (!rc)
 			rc = kpi_buf_puts(b, "</li>\n");
 	}
@@ -443,33 +434,21 @@ static int reasons(kpi_buf *b, const kpi_verdict *v)
 	return rc ? rc : kpi_buf_puts(b, "</ul>");
 }
 
-static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, const char *wk, const kpi_verdict *v)
+static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, kpi_week w, const kpi_verdict *v)
 {
 	bool any = false;
 	int rc = 0;
 	for (size_t i = 0; i < nd && !rc; i++) {
-		const char *word;
-		if (!d[i].week || strcmp(d[i].week, wk))
+		char at[32];
+		if (kpi_week_cmp(d[i].week, w))
 			continue;
-		word = decision_word(d[i].decision ? d[i].decision : "");
-		rc = kpi_buf_puts(b, any ? "<br>" : "");
+		rc = kpi_buf_printf(b, "%s<strong>%s</strong> by ", any ? "<br>" : "", kpi_verdict_name(d[i].decision));
 		any = true;
 		if (!rc)
-			rc = kpi_buf_puts(b, "<strong>");
-		if (!rc)
-			rc = html(b, word);
-		if (!rc)
-			rc = kpi_buf_puts(b, "</strong> by ");
-		if (!rc)
 			rc = html(b, d[i].by ? d[i].by : "?");
-		if (!rc && d[i].at) {
-			rc = kpi_buf_puts(b, " <span class=\"muted\">");
-			if (!rc)
-				rc = html(b, d[i].at);
-			if (!rc)
-				rc = kpi_buf_puts(b, "</span>");
-		}
-		if (!rc && v && strcmp(word, kpi_verdict_name(v->verdict)))
+		if (!rc)
+			rc = kpi_buf_printf(b, " <span class=\"muted\">%s</span>", kpi_time_format(at, sizeof(at), d[i].at));
+		if (!rc && v && d[i].decision != v->verdict)
 			rc = kpi_buf_printf(b, " <span class=\"override\">overrides the computed %s</span>",
 			                    kpi_verdict_name(v->verdict));
 		if (!rc && d[i].note && *d[i].note) {
@@ -516,7 +495,7 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc)
-			rc = decision_cell(b, d, nd, wk, v);
+			rc = decision_cell(b, d, nd, w, v);
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc && p)
