@@ -24,5 +24,6 @@
 #include "snapshot.h"
 #include "alert.h"
 #include "render.h"
+#include "reports.h"
 
 #endif
