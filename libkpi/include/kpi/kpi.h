@@ -25,5 +25,6 @@
 #include "alert.h"
 #include "render.h"
 #include "history.h"
+#include "reports.h"
 
 #endif
