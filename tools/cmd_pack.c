@@ -3,6 +3,7 @@
 #include <string.h>
 #include "commands.h"
 #include "opts.h"
+#include "history.h"
 #include "progress.h"
 
 typedef struct pack_args {
@@ -60,7 +61,8 @@ int cmd_pack(int argc, char **argv)
 	    (rc = kpi_pack_write(&paths, a.outdir, snap, json.data, json.len, &err)))
 		goto fail;
 	kpi_tool_progress_end(&progress, cfg);
-	rc = kpi_print_pack(&paths);
+	if (!(rc = kpi_print_pack(&paths)))
+		rc = kpi_tool_history_after_pack(paths.dir);
 	goto done;
 fail:
 	kpi_tool_progress_end(&progress, cfg);

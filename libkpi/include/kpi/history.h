@@ -51,13 +51,34 @@ typedef struct kpi_history_decision {
  * every pack (the newest KPI_MAX_WEEKS when more), each week's values as
  * the newest pack holding it reported them; packs in another time zone than
  * the newest are listed but left out of the charts.
+ * `warnings` (may be NULL) are shown at the top of the page, escaped.
  * @param[out] out receives the HTML (appended; left as it was on failure);
  *             the caller releases it.
  * @return 0; KPI_EDATA when a snapshot lacks what a chart needs; KPI_ENOMEM;
  *         KPI_ERROR when Cairo fails.
  */
 KPI_EXTERN int kpi_history_html(kpi_buf *out, const kpi_history_pack *packs, size_t npacks,
-                                const kpi_history_decision *decisions, size_t ndecisions, kpi_error *err);
+                                const kpi_history_decision *decisions, size_t ndecisions,
+                                const char *const *warnings, size_t nwarnings, kpi_error *err);
+
+/** The name of the history page in a reports directory. */
+#define KPI_HISTORY_FILE "index.html"
+
+/**
+ * Regenerate `reports_dir`/index.html (kpi index, and kpi pack / kpi render
+ * after installing a pack): the packs kpi_reports_list() finds, each with
+ * its snapshot.json, and the decisions of decisions.jsonl when present,
+ * through kpi_history_html(); written atomically (temp + rename). What the
+ * page cannot show is said on it as a warning, not an error: a directory
+ * kpi_reports_list() skips (with its reason), a pack whose snapshot.json does
+ * not parse, a decisions.jsonl that does not read or whose chain is broken
+ * (its decisions are then left off; `kpi verify` names the record).
+ * @param[out] path the page's path (the caller frees it); may be NULL.
+ * @param[out] nwarnings how many warnings the page carries; may be NULL.
+ * @return 0; KPI_ENOTFOUND when `reports_dir` is not a directory; KPI_EIO;
+ *         KPI_ENOMEM; KPI_ERROR when Cairo fails.
+ */
+KPI_EXTERN int kpi_history_write(char **path, size_t *nwarnings, const char *reports_dir, kpi_error *err);
 
 #ifdef __cplusplus
 }

@@ -253,6 +253,8 @@ static const char CSS[] =
 	"h1{font-size:26px;margin:0 0 4px}\n"
 	"h2{font-size:19px;margin:32px 0 10px}\n"
 	".lead{color:var(--muted);margin:0 0 8px}\n"
+	".warn{border:1px solid var(--hold);border-left:6px solid var(--hold);background:#fff8ec;padding:8px 14px;"
+	"margin:12px 0}\n.warn ul{margin:4px 0 0;padding-left:18px}\n"
 	"section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:4px 20px 18px;margin:18px 0}\n"
 	".strip{display:flex;flex-wrap:wrap;gap:3px;list-style:none;padding:0;margin:0}\n"
 	".strip li{flex:1 0 64px;max-width:96px;border-radius:3px;color:#fff;text-align:center;padding:5px 2px;font-size:12px}\n"
@@ -467,7 +469,7 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 	int rc = kpi_buf_puts(b,
 	                      "<section aria-labelledby=\"weeks-h\">\n<h2 id=\"weeks-h\">Weeks, verdicts and decisions</h2>\n"
 	                      "<table>\n<caption>Newest week first. The computed verdict and its reasons are those of the "
-	                      "newest pack holding the week; the files are those of the pack ending that week.</caption>\n"
+	                      "newest pack holding the week; the files are those of the packs ending that week.</caption>\n"
 	                      "<thead><tr><th scope=\"col\">Week</th><th scope=\"col\">Computed verdict</th>"
 	                      "<th scope=\"col\">Why</th><th scope=\"col\">Decision recorded</th>"
 	                      "<th scope=\"col\">Reported by</th><th scope=\"col\">Pack files</th></tr></thead>\n<tbody>\n");
@@ -475,13 +477,13 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		kpi_week w = kpi_week_add(h->first, i);
 		char wk[16];
 		int wi;
-		const kpi_history_pack *p = holder(h, w, &wi), *own = NULL;
+		const kpi_history_pack *p = holder(h, w, &wi);
 		const kpi_verdict *v = p ? &p->snap->verdicts[wi] : NULL;
+		size_t nown = 0;
 
 		kpi_week_format(wk, sizeof(wk), w);
-		for (size_t k = h->np; k-- > 0 && !own;)
-			if (!kpi_week_cmp(win(h->p[k])->last, w))
-				own = h->p[k];
+		for (size_t k = 0; k < h->np; k++)
+			nown += !kpi_week_cmp(win(h->p[k])->last, w);
 		rc = kpi_buf_printf(b, "<tr><th scope=\"row\">%s</th><td>", wk);
 		if (!rc)
 			rc = v ? kpi_buf_printf(b, "<span class=\"badge %s\">%s</span>%s", vclass(v->verdict),
@@ -502,8 +504,22 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 			rc = html(b, p->name);
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
-		if (!rc && own)
-			rc = pack_links(b, own);
+		/* the packs ending this week, newest first (named when several) */
+		for (size_t k = h->np; k-- > 0 && !rc;) {
+			if (kpi_week_cmp(win(h->p[k])->last, w))
+				continue;
+			if (nown > 1) {
+				rc = kpi_buf_puts(b, "<div>");
+				if (!rc)
+					rc = html(b, h->p[k]->name);
+				if (!rc)
+					rc = kpi_buf_puts(b, ": ");
+			}
+			if (!rc)
+				rc = pack_links(b, h->p[k]);
+			if (!rc && nown > 1)
+				rc = kpi_buf_puts(b, "</div>");
+		}
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td></tr>\n");
 	}
@@ -553,8 +569,26 @@ static int page_charts(kpi_buf *b, const hist *h, kpi_error *err)
 	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
 }
 
+/* What the page could not show, in a box at its top. */
+static int page_warnings(kpi_buf *b, const char *const *w, size_t n)
+{
+	int rc;
+	if (!n)
+		return 0;
+	rc = kpi_buf_puts(b, "<div class=\"warn\" role=\"note\"><strong>Not on this page:</strong><ul>\n");
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = kpi_buf_puts(b, "<li>");
+		if (!rc)
+			rc = html(b, w[i]);
+		if (!rc)
+			rc = kpi_buf_puts(b, "</li>\n");
+	}
+	return rc ? rc : kpi_buf_puts(b, "</ul></div>\n");
+}
+
 int kpi_history_html(kpi_buf *out, const kpi_history_pack *packs, size_t npacks,
-                     const kpi_history_decision *decisions, size_t ndecisions, kpi_error *err)
+                     const kpi_history_decision *decisions, size_t ndecisions, const char *const *warnings,
+                     size_t nwarnings, kpi_error *err)
 {
 	size_t start = out->len;
 	hist h;
@@ -567,6 +601,8 @@ int kpi_history_html(kpi_buf *out, const kpi_history_pack *packs, size_t npacks,
 		                    "<title>Rollout go/no-go history</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n"
 		                    "<h1>Rollout go/no-go history</h1>\n",
 		                    CSS) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+	if (!rc && page_warnings(out, warnings, nwarnings))
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if (!rc && !h.np)
 		rc = kpi_buf_puts(out, "<p class=\"lead\">No pack in this directory yet: <code>kpi pack</code> writes one "
 		                       "and this page again.</p>\n</header>\n")

@@ -52,8 +52,8 @@ static int svg_rewrite(kpi_buf *out, const char *in, size_t len, const char *pre
 		return KPI_ERROR;
 	rc = kpi_buf_printf(out,
 	                    "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
-	                    "viewBox=\"0 0 %g %g\" role=\"img\" aria-labelledby=\"%s-title\">\n<title id=\"%s-title\">",
-	                    KPI__CHART_W, KPI__CHART_H, prefix, prefix);
+	                    "viewBox=\"0 0 %g %g\" role=\"img\">\n<title>",
+	                    KPI__CHART_W, KPI__CHART_H);
 	if (!rc)
 		rc = xml_text(out, title);
 	if (!rc)
