@@ -114,15 +114,8 @@ int kpi_render_chart_svg(kpi_buf *out, const kpi_snapshot *snap, size_t i, const
 	size_t start = out->len;
 	int rc;
 
-	if ((rc = kpi__render_check(snap, err)))
+	if ((rc = kpi__chart_open(&r, &def, &s, snap, i, err)))
 		return rc;
-	if (i >= kpi_render_chart_count(snap))
-		return kpi_error_set(err, KPI_EUSAGE, "render: chart %zu out of range (the snapshot has %zu)", i,
-		                     kpi_render_chart_count(snap));
-	def = kpi__chart_def(snap, i, &s);
-	if ((rc = kpi__render_open(&r, snap, err)))
-		return rc;
-	kpi__render_number_changes(&r);
 	svg = cairo_svg_surface_create_for_stream(svg_sink, &doc, KPI__CHART_W, KPI__CHART_H);
 	cairo_svg_surface_restrict_to_version(svg, CAIRO_SVG_VERSION_1_1);
 	cr = cairo_create(svg);
