@@ -17,6 +17,7 @@ KPI_PACKAGES=(
   groff-base man-db zsh jq graphviz
   systemd dpkg-dev file lintian
   clang-14 libclang-rt-14-dev  # the fuzz targets (tests/fuzz/)
+  tidy chromium  # the history page's checks (tests/cli/history_page.sh)
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

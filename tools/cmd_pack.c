@@ -3,6 +3,7 @@
 #include <string.h>
 #include "commands.h"
 #include "opts.h"
+#include "history.h"
 #include "progress.h"
 
 typedef struct pack_args {
@@ -65,8 +66,15 @@ int cmd_pack(int argc, char **argv)
 		goto fail;
 	kpi_tool_progress_end(&progress, cfg);
 	rc = kpi_print_pack(&paths);
-	if (!rc && a.deliver)
-		rc = kpi_tool_deliver(cfg, paths.dir, NULL, NULL);
+	if (!rc) {
+		/* the history page, then the delivery: a page that cannot be
+		 * written does not keep the pack from its recipients */
+		int hrc = kpi_tool_history_after_pack(paths.dir);
+		if (a.deliver)
+			rc = kpi_tool_deliver(cfg, paths.dir, NULL, NULL);
+		if (!rc)
+			rc = hrc;
+	}
 	goto done;
 fail:
 	kpi_tool_progress_end(&progress, cfg);

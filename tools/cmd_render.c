@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include "commands.h"
 #include "opts.h"
+#include "history.h"
 
 typedef struct render_args {
 	const char *file, *outdir;
@@ -35,7 +36,8 @@ int cmd_render(int argc, char **argv)
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
 	if (kpi_pack_render_file(&paths, a.outdir, a.file, &err))
 		return kpi_fail(&err);
-	rc = kpi_print_pack(&paths);
+	if (!(rc = kpi_print_pack(&paths)))
+		rc = kpi_tool_history_after_pack(paths.dir);
 	kpi_pack_paths_release(&paths);
 	return rc;
 }

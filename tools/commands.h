@@ -17,10 +17,12 @@ int cmd_gen(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);
 int cmd_silence(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 
 extern const kpi_cmd_spec kpi_cmd_list, kpi_cmd_query, kpi_cmd_explain, kpi_cmd_seed, kpi_cmd_pack,
 	kpi_cmd_render, kpi_cmd_verify, kpi_cmd_alert, kpi_cmd_publish, kpi_cmd_gen, kpi_cmd_complete;
 extern const kpi_cmd_spec kpi_cmd_silence;
+extern const kpi_cmd_spec kpi_cmd_index;
 
 extern const kpi_cmd_spec kpi_cmd_deliver;
 

@@ -38,7 +38,7 @@ def run(argv, tty=True, env_extra=None):
     env.update(env_extra or {})
     if not tty:
         p = subprocess.run([KPI] + argv, env=env, capture_output=True, timeout=300)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
+        return p.returncode, p.stdout.decode(), history_line(p.stderr.decode(), argv)
     master, slave = pty.openpty()
     p = subprocess.Popen([KPI] + argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=slave, close_fds=True)
@@ -59,7 +59,17 @@ def run(argv, tty=True, env_extra=None):
     p.wait(timeout=300)
     os.close(master)
     # the terminal turns \n into \r\n
-    return p.returncode, out, err.decode().replace("\r\n", "\n")
+    return p.returncode, out, history_line(err.decode().replace("\r\n", "\n"), argv)
+
+
+def history_line(err, argv):
+    """kpi pack names the history page it wrote last on stderr, after the
+    progress line is erased: check that line and leave the rest to check."""
+    if argv[0] != "pack":
+        return err
+    m = re.search(r"kpi: history page: [^\n]*/index\.html\n$", err)
+    check(m is not None, "pack: the history page is named last on standard error: %r" % err[-200:])
+    return err[:m.start()] if m else err
 
 
 def visible_text(seg):

@@ -25,5 +25,7 @@
 #include "alert.h"
 #include "render.h"
 #include "deliver.h"
+#include "history.h"
+#include "reports.h"
 
 #endif

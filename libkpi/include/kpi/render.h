@@ -77,6 +77,21 @@ KPI_EXTERN const char *kpi_render_chart_name(const kpi_snapshot *snap, size_t i)
 KPI_EXTERN int kpi_render_chart_png(kpi_buf *out, const kpi_snapshot *snap, size_t i, kpi_error *err);
 
 /**
+ * Render chart `i` as an SVG element to sit inline in an HTML page (the
+ * history page, kpi/history.h): drawn by the same code as the PNG and the
+ * PDF page through Cairo's SVG surface, KPI_RENDER_PNG_WIDTH-proportioned
+ * (a viewBox, no fixed size), with role="img" and a <title> (`title`, or
+ * the KPI's title when NULL, escaped), no XML declaration, and every id
+ * prefixed with `id_prefix` (letters, digits, '-') so charts of one page do
+ * not share ids. Deterministic: same snapshot, same bytes.
+ * @param[out] out receives the SVG text (appended; left as it was on
+ *             failure); the caller releases it.
+ * @return 0; KPI_EUSAGE when `i` is out of range; otherwise as kpi_render_pdf().
+ */
+KPI_EXTERN int kpi_render_chart_svg(kpi_buf *out, const kpi_snapshot *snap, size_t i, const char *id_prefix,
+                                    const char *title, kpi_error *err);
+
+/**
  * Every chart of a snapshot as PNGs, encoded in the background while the
  * caller goes on (with the PDF, the workbook...): kpi_render_charts_start()
  * draws the charts (in the calling thread, taking turns with other renders)

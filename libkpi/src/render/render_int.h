@@ -149,6 +149,11 @@ size_t kpi__kpi_count(const kpi_snapshot *snap);
 const kpi_def *kpi__kpi_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
 /* Chart `i`: the i-th KPI of the catalogue that the snapshot collected. */
 const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_series **series);
+/* Open a context to draw chart `i` of `snap` (PNG, SVG): the snapshot
+ * checked, `i` in range (KPI_EUSAGE), its definition and series, the
+ * rollout changes numbered. Close with kpi__render_close() after a 0. */
+int kpi__chart_open(kpi__render *r, const kpi_def **def, const kpi_series **s, const kpi_snapshot *snap, size_t i,
+                    kpi_error *err);
 
 /* ---- charts (render_chart.c) ---- */
 

@@ -26,15 +26,8 @@ static int chart_image(cairo_surface_t **out, const kpi_snapshot *snap, size_t i
 	int rc;
 
 	*out = NULL;
-	if ((rc = kpi__render_check(snap, err)))
+	if ((rc = kpi__chart_open(&r, &def, &s, snap, i, err)))
 		return rc;
-	if (i >= kpi_render_chart_count(snap))
-		return kpi_error_set(err, KPI_EUSAGE, "render: chart %zu out of range (the snapshot has %zu)", i,
-		                     kpi_render_chart_count(snap));
-	def = kpi__chart_def(snap, i, &s);
-	if ((rc = kpi__render_open(&r, snap, err)))
-		return rc;
-	kpi__render_number_changes(&r);
 	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, KPI_RENDER_PNG_WIDTH, KPI_RENDER_PNG_HEIGHT);
 	cr = cairo_create(img);
 	cairo_set_source_rgb(cr, 1, 1, 1);

@@ -82,6 +82,22 @@ const kpi_def *kpi__chart_def(const kpi_snapshot *snap, size_t i, const kpi_seri
 	return NULL;
 }
 
+int kpi__chart_open(kpi__render *r, const kpi_def **def, const kpi_series **s, const kpi_snapshot *snap, size_t i,
+                    kpi_error *err)
+{
+	int rc;
+	if ((rc = kpi__render_check(snap, err)))
+		return rc;
+	if (i >= kpi_render_chart_count(snap))
+		return kpi_error_set(err, KPI_EUSAGE, "render: chart %zu out of range (the snapshot has %zu)", i,
+		                     kpi_render_chart_count(snap));
+	*def = kpi__chart_def(snap, i, s);
+	if ((rc = kpi__render_open(r, snap, err)))
+		return rc;
+	kpi__render_number_changes(r);
+	return 0;
+}
+
 size_t kpi_render_chart_count(const kpi_snapshot *snap)
 {
 	size_t n = 0, all = kpi__kpi_count(snap);

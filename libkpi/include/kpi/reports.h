@@ -1,0 +1,148 @@
+/**
+ * @file kpi/reports.h
+ * @brief The reports directory: the packs it holds and its decisions file.
+ *
+ * A reports directory (default `reports/`) holds one pack per subdirectory
+ * (kpi/pack.h: `reports/2026-W46/` with its manifest.json) and the record of
+ * what the governance meeting decided on them, `decisions.jsonl`: one JSON
+ * object per line, each with the SHA-256 of the line before it (a hash
+ * chain; docs/pack.md, "decisions.jsonl").
+ *
+ * kpi_reports_list() finds the packs; kpi_decisions_load() reads and checks
+ * the decisions file. Both only read.
+ */
+#ifndef KPI_REPORTS_H
+#define KPI_REPORTS_H
+
+#include "common.h"
+#include "week.h"
+#include "eval.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The name of the decisions file in a reports directory. */
+#define KPI_DECISIONS_FILE "decisions.jsonl"
+
+/** The version of a decisions.jsonl record ("format"). */
+#define KPI_DECISIONS_FORMAT 1
+
+/** One pack of a reports directory. Every path is the reports directory
+ *  joined with the pack's relative path ("reports/2026-W46/manifest.json"). */
+typedef struct kpi_report_pack {
+	kpi_week week;              /**< the manifest's window.last_week */
+	char *name;                 /**< the subdirectory's name ("2026-W46") */
+	char *dir;                  /**< the pack directory */
+	char *manifest;             /**< dir/manifest.json */
+	char *snapshot;             /**< dir/snapshot.json */
+	char *pdf;                  /**< the PDF the manifest lists; NULL when none */
+	char *xlsx;                 /**< the XLSX the manifest lists; NULL when none */
+	char **pngs;                /**< the charts/ *.png the manifest lists, in its (path) order */
+	size_t npngs;
+	char manifest_sha256[65];   /**< SHA-256 of manifest.json's bytes */
+} kpi_report_pack;
+
+/** A subdirectory that is not a valid pack, and why (for the caller's log). */
+typedef struct kpi_report_skip {
+	char *dir;                  /**< reports dir joined with its name */
+	char *reason;               /**< "manifest.json:3:12: window.last_week is not a week" */
+} kpi_report_skip;
+
+/** The packs of a reports directory. */
+typedef struct kpi_reports {
+	char *dir;                  /**< the reports directory as given */
+	kpi_report_pack *packs;     /**< sorted by week, then by name */
+	size_t npacks;
+	kpi_report_skip *skipped;   /**< sorted by name */
+	size_t nskipped;
+} kpi_reports;
+
+/**
+ * List the packs of reports directory `dir`: each subdirectory (not hidden:
+ * no leading '.', so the temporaries of a pack being built are left out)
+ * holding a manifest.json. A subdirectory with no manifest.json is not a
+ * pack and is left out silently; one whose manifest.json cannot be read, is
+ * not a kpi manifest (format, window.last_week, files with paths) or does
+ * not list snapshot.json is recorded in `skipped` with the reason. The
+ * files themselves are not checked against the manifest (kpi_pack_verify()
+ * does that).
+ * @param[out] out the list; free with kpi_reports_free(). A missing `dir`
+ *             gives an empty list.
+ * @return 0; KPI_EIO when `dir` exists but cannot be read; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_reports_list(kpi_reports **out, const char *dir, kpi_error *err);
+
+/** The pack of week `w`: the one whose directory is named after the week
+ *  ("2026-W46") when there is one, else the first of that week; NULL when
+ *  the directory has no pack of that week. Points into `r`. */
+KPI_EXTERN const kpi_report_pack *kpi_reports_find(const kpi_reports *r, kpi_week w);
+
+/** Free a list and everything it owns. Accepts NULL. */
+KPI_EXTERN void kpi_reports_free(kpi_reports *r);
+
+/** An action item the meeting set, with the id it is closed by. */
+typedef struct kpi_action {
+	char *id;                   /**< "2026-W46.1": the week and a number counted over its records */
+	char *owner;
+	char *text;
+	char *due;                  /**< "YYYY-MM-DD" */
+} kpi_action;
+
+/** One record of decisions.jsonl. */
+typedef struct kpi_decision {
+	size_t line;                /**< its line number in the file (1-based) */
+	kpi_week week;              /**< the week decided */
+	kpi_verdict_kind decision;  /**< what the meeting decided */
+	kpi_verdict_kind verdict;   /**< the verdict the pack computed for that week */
+	char *by;                   /**< who decided */
+	int64_t at;                 /**< when it was recorded (UTC seconds) */
+	char *note;                 /**< NULL when none */
+	kpi_action *actions;        /**< the action items set by this decision */
+	size_t nactions;
+	char **closes;              /**< ids of earlier actions this decision closes */
+	size_t ncloses;
+	char manifest_sha256[65];   /**< SHA-256 of the pack's manifest.json it was taken on */
+	char prev_sha256[65];       /**< SHA-256 of the previous line (64 zeros for the first) */
+	char sha256[65];            /**< SHA-256 of this line's bytes (without its newline) */
+} kpi_decision;
+
+/** The records of a decisions file, in file order. */
+typedef struct kpi_decisions {
+	kpi_decision *rec;
+	size_t n;
+} kpi_decisions;
+
+/**
+ * Read and check decisions.jsonl at `path`: every line one record of
+ * KPI_DECISIONS_FORMAT with exactly its keys, in their order, and valid
+ * values (docs/pack.md); the chain intact (each record's prev_sha256 is the
+ * SHA-256 of the line before it, the first one's 64 zeros); action ids
+ * unique; every id a record closes set by an earlier record. The packs
+ * themselves are not looked at (kpi_decisions_verify()).
+ * @param[out] out the records; free with kpi_decisions_free().
+ * @return 0; KPI_ENOTFOUND when the file does not exist; KPI_EDATA naming
+ *         the first bad record as "PATH:LINE: what is wrong" (for a broken
+ *         chain: "PATH:3: prev_sha256 does not match record 2"); KPI_EIO;
+ *         KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_decisions_load(kpi_decisions **out, const char *path, kpi_error *err);
+
+/** The action items set by the records of `d` and not closed by any of
+ *  them, in the order they were set: pointers into `d` (the caller frees
+ *  the array only). `*n` is their number; NULL and 0 when none.
+ *  @return 0 or KPI_ENOMEM. */
+KPI_EXTERN int kpi_decisions_open_actions(const kpi_action ***out, size_t *n, const kpi_decisions *d,
+                                          kpi_error *err);
+
+/** The record in force for week `w`: the last one of that week; NULL when
+ *  none. Points into `d`. */
+KPI_EXTERN const kpi_decision *kpi_decisions_find(const kpi_decisions *d, kpi_week w);
+
+/** Free the records and everything they own. Accepts NULL. */
+KPI_EXTERN void kpi_decisions_free(kpi_decisions *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

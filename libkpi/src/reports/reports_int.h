@@ -1,0 +1,23 @@
+/* Private helpers of the reports module (libkpi/src/reports/). */
+#ifndef KPI_REPORTS_INT_H
+#define KPI_REPORTS_INT_H
+
+#include "kpi/reports.h"
+#include "kpi/buf.h"
+
+/* Append record `d` to `b` as kpi decide writes it: one JSON object in the
+ * order of docs/pack.md, no newline. `line` and `sha256` are not written.
+ * @return 0 or KPI_ENOMEM. */
+int kpi__decision_write(kpi_buf *b, const kpi_decision *d);
+
+/* kpi_decisions_load() of text already read (`name` prefixes messages). */
+int kpi__decisions_parse(kpi_decisions **out, const char *name, const char *text, size_t len, kpi_error *err);
+
+/* Free the contents of one record. */
+void kpi__decision_release(kpi_decision *d);
+
+/* "go", "no-go", "hold"; and back (false when `s` is none of them). */
+const char *kpi__decision_name(kpi_verdict_kind v);
+bool kpi__decision_parse(kpi_verdict_kind *out, const char *s);
+
+#endif
