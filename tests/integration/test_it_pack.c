@@ -29,7 +29,8 @@
 #include "xlsxread.h"
 
 #define DONE "2026-05-01T00:00:00Z"
-#define KPI_HEAD 22 /* header row of a KPI sheet's table (xlsx.c) */
+/* the header row of a KPI sheet's table (xlsx.c): below its charts */
+#define KPI_HEAD kpi_head(b, s)
 
 /*
  * W09 = [02-23, 03-02), W10 = [03-02, 03-09) (2026, UTC); T = 03-09 00:00.
@@ -200,21 +201,64 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 
 /* ---- the demo through the command ---- */
 
-static void check_value(const char *where, const json_t *want, const xr_book *b, const xr_sheet *s, int row,
-                        int col)
+static int kpi_head(const xr_book *b, const xr_sheet *s)
+{
+	/* xr_get, not xr_text: a caller may hold xr_text's buffer */
+	for (int r = 0; r < 400; r++) {
+		xr_cell a = xr_get(b, s, r, 0), c = xr_get(b, s, r, 1);
+		bool found = a.text && c.text && strcmp(a.text, "Week") == 0 && strcmp(c.text, "Week start") == 0;
+		xr_cell_release(&a);
+		xr_cell_release(&c);
+		if (found)
+			return r;
+	}
+	fail_msg("sheet %s: no table header (Week, Week start)", s->name);
+	return -1;
+}
+
+/* What a value of `unit` is divided by to read in `shown`: the workbook
+ * shows durations in the PDF's units ("2.35 d" over the number 2.35). */
+static double unit_div(const char *unit, const char *shown)
+{
+	static const struct { const char *name; double s; } units[] = {
+		{ "ms", 0.001 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 },
+	};
+	double a = 0, b = 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(unit, units[i].name) == 0)
+			a = units[i].s;
+		if (strcmp(shown, units[i].name) == 0)
+			b = units[i].s;
+	}
+	return a > 0 && b > 0 ? b / a : 1;
+}
+
+/* `div`: what the JSON's value is divided by in the workbook (1, or a
+ * duration's unit_div). */
+static void check_value(const char *where, const json_t *want, double div, const xr_book *b, const xr_sheet *s,
+                        int row, int col)
 {
 	xr_cell c = xr_get(b, s, row, col);
 	if (json_is_null(want)) {
 		if (c.present)
 			fail_msg("%s: expected an empty cell, got '%s'", where, c.text);
 	} else {
-		double v = json_number_value(want);
+		double v = json_number_value(want) / div;
 		/* libxlsxwriter writes 16 significant digits ("%.16G") */
 		if (!c.present || !c.is_number || !(c.number == v || fabs(c.number - v) <= 1e-15 * fabs(v)))
 			fail_msg("%s: expected %.17g, got %s '%s'", where, v, c.is_number ? "number" : "cell",
 			         c.text ? c.text : "(none)");
 	}
 	xr_cell_release(&c);
+}
+
+static int col_of_prefix(const xr_book *b, const xr_sheet *s, int row, const char *prefix)
+{
+	for (int c = 0; c < 300; c++)
+		if (strncmp(xr_text(b, s, row, c), prefix, strlen(prefix)) == 0)
+			return c;
+	fail_msg("sheet %s: no column '%s...'", s->name, prefix);
+	return -1;
 }
 
 static int col_of(const xr_book *b, const xr_sheet *s, int row, const char *text)
@@ -261,6 +305,7 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 			const char *name;
 			json_t *v;
 			int week = -1, c;
+			double div;
 			/* labels in the query's order, which is the catalogue's */
 			json_object_foreach(json_object_get(row, "labels"), name, v)
 				snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels), "%s%s=%s", labels[0] ? "," : "",
@@ -279,10 +324,16 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 			}
 			if (week < 0)
 				fail_msg("%s: no row for the week of %s", id, json_string_value(json_object_get(row, "period_start")));
-			snprintf(head, sizeof(head), "%s (%s)", labels[0] ? labels : "value", unit);
-			c = col_of(b, s, KPI_HEAD, head);
+			snprintf(head, sizeof(head), "%s (", labels[0] ? labels : "value");
+			c = col_of_prefix(b, s, KPI_HEAD, head);
+			{
+				/* "kind=export,path=owned,stat=p95 (min)": a duration in its unit */
+				char shown[16] = "";
+				sscanf(xr_text(b, s, KPI_HEAD, c) + strlen(head), "%15[^)]", shown);
+				div = unit_div(unit, shown);
+			}
 			snprintf(where, sizeof(where), "%s {%s} %s", id, labels, json_string_value(json_object_get(row, "period_start")));
-			check_value(where, json_object_get(row, "value"), b, s, week, c);
+			check_value(where, json_object_get(row, "value"), div, b, s, week, c);
 			snprintf(head, sizeof(head), "%s status", labels[0] ? labels : "value");
 			if (strcmp(xr_text(b, s, week, col_of(b, s, KPI_HEAD, head)),
 			           json_string_value(json_object_get(row, "status"))) != 0)
@@ -298,7 +349,17 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 				if (r == sum_head + 200)
 					fail_msg("Summary has no row for %s {%s}", id, labels);
 				snprintf(where, sizeof(where), "Summary %s {%s}", id, labels);
-				check_value(where, json_object_get(row, "value"), b, sum, r, 2);
+				{
+					/* a duration's number format names its unit: '#,##0.00" d"' */
+					xr_style st = xr_get_style(b, sum, r, 2);
+					const char *q = strchr(st.num_format, '"');
+					char shown[16] = "";
+					if (q)
+						sscanf(q + 1, "%15[^\"]", shown);
+					div = q ? unit_div(unit, shown) : 1;
+					xr_style_release(&st);
+				}
+				check_value(where, json_object_get(row, "value"), div, b, sum, r, 2);
 				assert_string_equal(xr_text(b, sum, r, 5), json_string_value(json_object_get(row, "status")));
 				checked++;
 			}

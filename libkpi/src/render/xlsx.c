@@ -83,6 +83,8 @@ typedef struct xl {
 	fit fit;                            /* of the sheet being written */
 	lxw_worksheet *plot;                /* the hidden sheet of what the charts plot */
 	lxw_col_t plot_next;                /* its next free column */
+	lxw_format *dur[8];                 /* durations' number formats, by unit shown */
+	const char *dur_unit[8];
 } xl;
 
 /* ---- errors ---- */
@@ -247,6 +249,18 @@ static int wrap_lines(const char *s, bool bold, double avail)
 static void rendered_number(char *buf, size_t size, double v, const char *num)
 {
 	char t[400];
+	const char *q = strchr(num, '"');
+	if (q) {
+		/* a duration's format: the number, then its unit in quotes
+		 * ('#,##0.00" d"') */
+		char base[32];
+		size_t n;
+		snprintf(base, sizeof(base), "%.*s", (int)(q - num), num);
+		rendered_number(buf, size, v, base);
+		n = strlen(buf);
+		snprintf(buf + n, size - n, "%.*s", (int)strcspn(q + 1, "\""), q + 1);
+		return;
+	}
 	if (strcmp(num, "0.00") == 0) {
 		snprintf(buf, size, "%.2f", v);
 	} else if (strcmp(num, "#,##0") == 0 || strcmp(num, "#,##0.00") == 0) {
@@ -633,6 +647,43 @@ static lxw_format *unit_format(xl *x, const char *unit, lxw_format **cache, size
 	return i < ncache ? cache[i] : NULL;
 }
 
+/* The number format of a duration shown in unit `shown` ("d", "min"): the
+ * number, then the unit ('#,##0.00" d"'), over a real number in that unit. */
+static lxw_format *dur_format(xl *x, const char *shown)
+{
+	char num[32];
+	size_t i;
+	for (i = 0; i < sizeof(x->dur) / sizeof(x->dur[0]) && x->dur_unit[i]; i++)
+		if (strcmp(x->dur_unit[i], shown) == 0)
+			return x->dur[i];
+	if (i == sizeof(x->dur) / sizeof(x->dur[0]))
+		return NULL;
+	snprintf(num, sizeof(num), "#,##0.00\" %s\"", shown);
+	x->dur_unit[i] = shown; /* kpi__time_unit's static names, or the catalogue's unit */
+	return x->dur[i] = fmt(x, num, false, LXW_COLOR_UNSET, LXW_COLOR_UNSET);
+}
+
+static bool is_duration(const char *unit)
+{
+	return kpi__unit_is(unit, "s") || kpi__unit_is(unit, "ms");
+}
+
+/* A value of a KPI for the Summary: a duration in the unit the PDF shows
+ * it in (kpi__time_unit, sized by `size`: the value itself, or a change as
+ * kpi__fmt_delta sizes it), other units as they are. */
+static void put_value(xl *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool has, double v, double size,
+                      const kpi_def *d, lxw_format *nf)
+{
+	const char *shown = d ? d->unit : NULL;
+	double div;
+	if (!d || !is_duration(d->unit) || !has || !isfinite(v)) {
+		put_num(x, ws, row, col, has, v, nf);
+		return;
+	}
+	div = kpi__time_unit(d->unit, size, &shown, NULL);
+	put_num(x, ws, row, col, true, v / div, dur_format(x, shown));
+}
+
 /* Colour the cells of a status column by their text. */
 static void status_colours(xl *x, lxw_worksheet *ws, lxw_row_t r0, lxw_row_t r1, lxw_col_t c0, lxw_col_t c1)
 {
@@ -710,10 +761,14 @@ static lxw_worksheet *add_sheet(xl *x, const char *name)
 		need(x, NULL);
 		return NULL;
 	}
-	/* printed (or converted to PDF): A4 landscape, one page wide */
+	/* printed (or converted to PDF): A4 landscape, one page wide, as many
+	 * pages down as it takes; margins of 1.5 cm (0.6 in) left and right,
+	 * 2 cm above and below with the sheet's name and the page in the footer */
 	worksheet_set_landscape(ws);
 	worksheet_set_paper(ws, 9);
 	worksheet_fit_to_pages(ws, 1, 0);
+	worksheet_set_margins(ws, 0.6, 0.6, 0.8, 0.8);
+	chk(x, worksheet_set_footer(ws, "&L&A&RPage &P of &N"), "cannot set the page footer");
 	return ws;
 }
 
@@ -721,6 +776,7 @@ static lxw_worksheet *add_sheet(xl *x, const char *name)
 
 typedef struct lset {
 	char *key;                 /* "a=x,b=y", or "" without labels */
+	const kpi_row *first;      /* its first row (its labels) */
 	const kpi_row **by_week;   /* [nweeks], NULL where the set has no row */
 } lset;
 
@@ -759,6 +815,7 @@ static size_t label_sets(xl *x, const kpi_series *s, size_t max, lset **out, siz
 			break;
 		}
 		memcpy(sets[k].by_week, ls.set[k].week, (size_t)w->nweeks * sizeof(kpi_row *));
+		sets[k].first = ls.set[k].first;
 	}
 	kpi_buf_release(&key);
 	kpi__lsets_release(&ls);
@@ -826,7 +883,8 @@ static void summary(xl *x, lxw_worksheet *ws)
 		const kpi_def *d = kpi_catalog_find(snap->catalog, r->kpi);
 		put_str(x, ws, row, 0, r->kpi, NULL);
 		put_str(x, ws, row, 1, r->labels, NULL);
-		put_num(x, ws, row, 2, r->has_value, r->value, d ? unit_format(x, d->unit, numfmt, 3) : x->f.general);
+		put_value(x, ws, row, 2, r->has_value, r->value, r->value, d,
+		          d ? unit_format(x, d->unit, numfmt, 3) : x->f.general);
 		put_str(x, ws, row, 3, d ? d->unit : "", NULL);
 		put_str(x, ws, row, 4, r->threshold, NULL);
 		put_str(x, ws, row, 5, kpi_status_name(r->status), NULL);
@@ -873,13 +931,15 @@ static void summary(xl *x, lxw_worksheet *ws)
 				continue; /* the label set has no row in the last week */
 			put_str(x, ws, row, 0, d->id, NULL);
 			put_str(x, ws, row, 1, sets[i].key, NULL);
-			put_num(x, ws, row, 2, last->has_value, last->value, nf);
+			put_value(x, ws, row, 2, last->has_value, last->value, last->value, d, nf);
 			put_str(x, ws, row, 3, d->unit, NULL);
 			put_str(x, ws, row, 4, th, NULL);
 			put_str(x, ws, row, 5, kpi_status_name(last->status), NULL);
-			put_num(x, ws, row, 6, prev && prev->has_value, prev ? prev->value : 0, nf);
-			put_num(x, ws, row, 7, prev && prev->has_value && last->has_value,
-			        prev ? last->value - prev->value : 0, nf);
+			put_value(x, ws, row, 6, prev && prev->has_value, prev ? prev->value : 0, prev ? prev->value : 0, d,
+			          nf);
+			if (prev)
+				put_value(x, ws, row, 7, prev->has_value && last->has_value, last->value - prev->value,
+				          2 * fabs(last->value / 2 - prev->value / 2), d, nf);
 			snprintf(note, sizeof(note), "%s%s%s", last->partial ? "week in progress" : "",
 			         last->partial && last->incomplete ? "; " : "",
 			         last->incomplete ? "source answered in part" : "");
@@ -899,25 +959,142 @@ static void summary(xl *x, lxw_worksheet *ws)
 
 /* ---- one sheet per KPI ---- */
 
+#define CHART_SPLIT 6      /* more label sets than this: a chart per value of a label */
+#define CHART_GROUPS 8     /* at most this many charts on a sheet */
+#define CHART_ROWS 18      /* the rows a chart takes, with the gap below it */
+#define SPIKE 10.0         /* a value this many times the 75th percentile flattens the rest */
+
+/* The charts of a KPI's sheet: which chart each plotted label set is drawn
+ * in. With more than CHART_SPLIT sets and two labels or more, one chart per
+ * value of the label that gives charts of at most CHART_SPLIT series in the
+ * fewest charts (the job latency's 12 sets: one per kind, p50/p95/p99 of
+ * both paths in each). Returns how many charts; `*split` is the label's
+ * index, -1 for one chart. */
+static size_t chart_groups(const kpi_series *s, const lset *sets, size_t nplot, size_t *group, int *split)
+{
+	size_t best_n = 0, best_max = SIZE_MAX;
+
+	*split = -1;
+	for (size_t i = 0; i < nplot; i++)
+		group[i] = 0;
+	if (!s || nplot <= CHART_SPLIT || s->nlabels < 2)
+		return 1;
+	for (size_t li = 0; li < s->nlabels; li++) {
+		size_t n = 0, mx = 0;
+		for (size_t i = 0; i < nplot; i++) {
+			const char *v = sets[i].first->labels[li] ? sets[i].first->labels[li] : "";
+			size_t same = 0;
+			bool seen = false;
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = strcmp(sets[k].first->labels[li] ? sets[k].first->labels[li] : "", v) == 0;
+			if (seen)
+				continue;
+			n++;
+			for (size_t k = i; k < nplot; k++)
+				same += strcmp(sets[k].first->labels[li] ? sets[k].first->labels[li] : "", v) == 0;
+			mx = same > mx ? same : mx;
+		}
+		if (n < 2 || n > CHART_GROUPS)
+			continue;
+		/* charts of at most CHART_SPLIT series first, then the fewest */
+		if ((mx <= CHART_SPLIT) != (best_max <= CHART_SPLIT) ? mx <= CHART_SPLIT
+		                                                      : (mx <= CHART_SPLIT ? n < best_n : mx < best_max)) {
+			best_n = n;
+			best_max = mx;
+			*split = (int)li;
+		}
+	}
+	if (*split < 0)
+		return 1;
+	best_n = 0;
+	for (size_t i = 0; i < nplot; i++) {
+		const char *v = sets[i].first->labels[*split] ? sets[i].first->labels[*split] : "";
+		size_t k = 0;
+		for (; k < i; k++)
+			if (strcmp(sets[k].first->labels[*split] ? sets[k].first->labels[*split] : "", v) == 0)
+				break;
+		group[i] = k < i ? group[k] : best_n++;
+	}
+	return best_n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The least of 1, 2, 5 x 10^k at or above v (v > 0). */
+static double nice_ceil(double v)
+{
+	double p = pow(10, floor(log10(v)));
+	return v <= p ? p : v <= 2 * p ? 2 * p : v <= 5 * p ? 5 * p : 10 * p;
+}
+
+/* The value axis of a chart drawing the `n` values `v` (sorted here), in
+ * the unit `shown`: a percentage axis ends at 100 when no value is above;
+ * where one spike (a value over SPIKE times the 75th percentile) would
+ * flatten the rest, a log axis when every value is positive, else an axis
+ * capped above the others, said in `note` ("axis capped at 50 s: 2 values
+ * above it, see the table"). The axis' name into `name`. */
+static void value_axis(lxw_chart *chart, double *v, size_t n, const char *shown, char *name, size_t nsize,
+                       char *note, size_t notesize)
+{
+	const char *words = kpi__unit_words(shown);
+	double p75;
+
+	snprintf(name, nsize, "%s", words);
+	*note = '\0';
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), cmp_double);
+	if (kpi__unit_is(shown, "%")) {
+		if (v[n - 1] <= 100) {
+			chart_axis_set_max(chart->y_axis, 100);
+			if (v[0] >= 0)
+				chart_axis_set_min(chart->y_axis, 0);
+		}
+		return;
+	}
+	p75 = v[(3 * (n - 1)) / 4];
+	if (n < 4 || p75 <= 0 || v[n - 1] <= SPIKE * p75)
+		return;
+	if (v[0] > 0) {
+		chart_axis_set_log_base(chart->y_axis, 10);
+		snprintf(name, nsize, "%s (log scale)", words);
+	} else {
+		double cap = nice_ceil(3 * p75);
+		size_t above = 0;
+		char num[64], digits[64];
+		for (size_t i = 0; i < n; i++)
+			above += v[i] > cap;
+		chart_axis_set_max(chart->y_axis, cap);
+		snprintf(name, nsize, "%s (capped)", words);
+		snprintf(note, notesize, " (axis capped at %s: %zu value%s above it, see the table)",
+		         kpi__fmt_unit(num, sizeof(num), kpi__fmt_num(digits, sizeof(digits), cap, KPI__NUM_PEOPLE), shown, false),
+		         above, above == 1 ? "" : "s");
+	}
+}
+
 static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def *d, const kpi_series *s)
 {
 	const kpi_snapshot *snap = x->snap;
 	const kpi_window *w = &snap->result->window;
 	lxw_format *numfmt[3] = { NULL, NULL, NULL };
 	lxw_format *nf = unit_format(x, d->unit, numfmt, 3);
-	const lxw_row_t head = 22, first = head + 1, last = head + (lxw_row_t)w->nweeks;
+	lxw_row_t head = 4 + CHART_ROWS, first, last;
 	bool has_th = d->threshold.op != KPI_OP_NONE;
 	lset *sets = NULL;
-	size_t nsets = 0, total = 0, *ncols = NULL;
+	size_t nsets = 0, total = 0, *ncols = NULL, *group = NULL, ncharts = 1;
 	lxw_col_t *vcol = NULL, c, th_col = 0, note_col, plot_col = 0;
 	size_t nplot = 0;
-	lxw_chart *chart = NULL;
-	bool any_value = false;
+	bool any_value = false, stacked = false;
+	int split = -1;
+	double div = 1, maxabs = 0, *vals = NULL;
+	const char *shown = d->unit;
+	uint8_t type = LXW_CHART_LINE;
 	char buf[1024], th[128];
 
-	/* printed: the chart and a table of up to half a year on one page */
-	if (w->nweeks <= 26)
-		worksheet_fit_to_pages(ws, 1, 1);
 	threshold_text(th, sizeof(th), d);
 	put_over(x, ws, 0, 0, d->title, x->f.title);
 	snprintf(buf, sizeof(buf), "%s: unit %s; threshold %s; %s; missing data: %s; %s KPI", d->id, d->unit, th,
@@ -929,9 +1106,45 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 	if (nsets) {
 		vcol = need(x, calloc(nsets, sizeof(*vcol)));
 		ncols = need(x, calloc(nsets, sizeof(*ncols)));
+		group = need(x, calloc(nsets, sizeof(*group)));
 	}
+	/* every plotted value of a chart, and its threshold */
+	vals = need(x, calloc(nsets * (size_t)w->nweeks + 1, sizeof(*vals)));
 	if (x->rc)
 		goto done;
+	/* Excel 1.1.4 charts cannot combine types, so a KPI with a threshold is
+	 * a line chart; without one, bars as asked */
+	if (!has_th && d->chart && strcmp(d->chart, "stacked_bar") == 0)
+		type = LXW_CHART_COLUMN_STACKED;
+	else if (!has_th && d->chart && strcmp(d->chart, "bar") == 0)
+		type = LXW_CHART_COLUMN;
+	stacked = type == LXW_CHART_COLUMN_STACKED;
+	nplot = nsets < CHART_SERIES_MAX ? nsets : CHART_SERIES_MAX;
+	if ((size_t)x->plot_next + (nplot ? nplot : 1) > LXW_COL_MAX)
+		nplot = 0; /* no room left: the chart draws the threshold alone */
+	if (!stacked)
+		ncharts = chart_groups(s, sets, nplot, group, &split);
+	head = (lxw_row_t)(4 + CHART_ROWS * ncharts);
+	first = head + 1;
+	last = head + (lxw_row_t)w->nweeks;
+	/* A duration in the unit the PDF's axis shows it in (the one ladder,
+	 * kpi__time_unit, sized by the largest value): the cells hold real
+	 * numbers in that unit, their number format says it ("2.35 d"). */
+	if (is_duration(d->unit)) {
+		bool beyond = false; /* a value Excel cannot hold is written as its exact text */
+		for (size_t i = 0; i < nsets; i++)
+			for (int wi = 0; wi < w->nweeks; wi++) {
+				const kpi_row *r = sets[i].by_week[wi];
+				if (r && r->has_value && isfinite(r->value) && fabs(r->value) > maxabs)
+					maxabs = fabs(r->value);
+				beyond = beyond || (r && r->has_value && isfinite(r->value) && !excel_number(r->value));
+			}
+		/* the text of a value beyond Excel reads in the column's unit:
+		 * then the catalogue's */
+		if (!beyond)
+			div = kpi__time_unit(d->unit, maxabs, &shown, NULL);
+		nf = dur_format(x, shown);
+	}
 
 	/* The table: Week, Week start, then per label set its value, numerator and
 	 * denominator (when the KPI has them), status; then the threshold; notes. */
@@ -947,7 +1160,7 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 			any_value = any_value || (r && r->has_value);
 		}
 		vcol[i] = c;
-		snprintf(buf, sizeof(buf), "%s (%s)", lab, d->unit);
+		snprintf(buf, sizeof(buf), "%s (%s)", lab, shown);
 		put_str(x, ws, head, c++, buf, x->f.header);
 		if (ratio) {
 			snprintf(buf, sizeof(buf), "%s numerator", lab);
@@ -971,9 +1184,6 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 	 * one and is neither no_data nor not_applicable, so those weeks are
 	 * empty cells, gaps in the chart (never 0 or a point). The table keeps
 	 * every value. */
-	nplot = nsets < CHART_SERIES_MAX ? nsets : CHART_SERIES_MAX;
-	if ((size_t)x->plot_next + (nplot ? nplot : 1) > LXW_COL_MAX)
-		nplot = 0; /* no room left: the chart draws the threshold alone */
 	plot_col = x->plot_next;
 	x->plot_next = (lxw_col_t)(x->plot_next + (nplot ? nplot : 1));
 	for (size_t i = 0; i < nplot && !x->rc; i++) {
@@ -991,20 +1201,21 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 			lxw_col_t vc = vcol[i];
 			if (!r)
 				continue; /* no row this week: empty cells */
-			put_num(x, ws, row, vc, r->has_value, r->value, nf);
+			put_num(x, ws, row, vc, r->has_value, r->value / div, nf);
 			if (ncols[i] == 4) {
 				put_num(x, ws, row, vc + 1, r->has_numerator, r->numerator, x->f.general);
 				put_num(x, ws, row, vc + 2, r->has_denominator, r->denominator, x->f.general);
 			}
 			put_str(x, ws, row, vc + (lxw_col_t)ncols[i] - 1, kpi_status_name(r->status), NULL);
-			if (i < nplot && plotted(r))
-				chk(x, worksheet_write_number(x->plot, (lxw_row_t)(1 + wi), plot_col + (lxw_col_t)i, r->value, NULL),
+			if (i < nplot && plotted(r) && excel_number(r->value / div))
+				chk(x, worksheet_write_number(x->plot, (lxw_row_t)(1 + wi), plot_col + (lxw_col_t)i,
+				                              r->value / div, NULL),
 				    "cannot write a number cell");
 			partial = partial || r->partial;
 			incomplete = incomplete || r->incomplete;
 		}
 		if (has_th)
-			put_num(x, ws, row, th_col, true, d->threshold.target, nf);
+			put_num(x, ws, row, th_col, true, d->threshold.target / div, nf);
 		snprintf(buf, sizeof(buf), "%s%s%s", partial ? "week in progress" : "", partial && incomplete ? "; " : "",
 		         incomplete ? "source answered in part" : "");
 		put_str(x, ws, row, note_col, buf, NULL);
@@ -1014,6 +1225,7 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 		status_colours(x, ws, first, last, sc, sc);
 	}
 	worksheet_freeze_panes(ws, first, 2);
+	chk(x, worksheet_repeat_rows(ws, head, head), "cannot repeat the header when printed");
 	if (!any_value)
 		put_over(x, ws, 2, 0, "No data in this window: every week is empty (see the statuses below).", x->f.bold);
 	if (total > nsets) {
@@ -1023,21 +1235,21 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 	if (x->rc)
 		goto done;
 
-	/* The chart: one series per label set (the first CHART_SERIES_MAX), the
-	 * threshold as its own series. Excel 1.1.4 charts cannot combine types,
-	 * so a KPI with a threshold is a line chart; without one, bars as asked. */
-	{
-		uint8_t type = LXW_CHART_LINE;
+	/* The charts: one series per label set (the first CHART_SERIES_MAX) of
+	 * the chart's group, the threshold as its own series. */
+	for (size_t g = 0; g < ncharts && !x->rc; g++) {
 		lxw_chart_options opt;
-		if (!has_th && d->chart && strcmp(d->chart, "stacked_bar") == 0)
-			type = LXW_CHART_COLUMN_STACKED;
-		else if (!has_th && d->chart && strcmp(d->chart, "bar") == 0)
-			type = LXW_CHART_COLUMN;
+		lxw_chart *chart;
+		size_t nv = 0, drawn = 0;
+		char name[128], note[160], title[600];
+
 		if (!(chart = need(x, workbook_add_chart(x->wb, type))))
 			goto done;
 		for (size_t i = 0; i < nplot; i++) {
-			lxw_chart_series *se = need(x, chart_add_series(chart, NULL, NULL));
-			if (!se)
+			lxw_chart_series *se;
+			if (group[i] != g)
+				continue;
+			if (!(se = need(x, chart_add_series(chart, NULL, NULL))))
 				goto done;
 			chart_series_set_categories(se, sheet, first, 0, last, 0);
 			chart_series_set_values(se, PLOT_SHEET, 1, plot_col + (lxw_col_t)i, (lxw_row_t)w->nweeks,
@@ -1045,7 +1257,28 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 			chart_series_set_name_range(se, sheet, head, vcol[i]);
 			if (type == LXW_CHART_LINE)
 				chart_series_set_marker_type(se, LXW_CHART_MARKER_CIRCLE);
+			drawn++;
+			if (!stacked)
+				for (int wi = 0; wi < w->nweeks; wi++) {
+					const kpi_row *r = sets[i].by_week[wi];
+					if (r && plotted(r) && excel_number(r->value / div))
+						vals[nv++] = r->value / div;
+				}
 		}
+		if (stacked) /* the axis spans the weeks' sums */
+			for (int wi = 0; wi < w->nweeks; wi++) {
+				double sum = 0;
+				bool any = false;
+				for (size_t i = 0; i < nplot; i++) {
+					const kpi_row *r = sets[i].by_week[wi];
+					if (r && plotted(r) && excel_number(r->value / div)) {
+						sum += r->value / div;
+						any = true;
+					}
+				}
+				if (any)
+					vals[nv++] = sum;
+			}
 		if (has_th) {
 			lxw_chart_line line;
 			lxw_chart_series *se = need(x, chart_add_series(chart, NULL, NULL));
@@ -1060,8 +1293,10 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 			chart_series_set_name_range(se, sheet, head, th_col);
 			chart_series_set_line(se, &line);
 			chart_series_set_marker_type(se, LXW_CHART_MARKER_NONE);
+			if (excel_number(d->threshold.target / div))
+				vals[nv++] = d->threshold.target / div;
 		}
-		if (!nplot && !has_th) {
+		if (!drawn && !has_th) {
 			/* a chart needs a series: an empty plotted column */
 			lxw_chart_series *se = need(x, chart_add_series(chart, NULL, NULL));
 			if (!se)
@@ -1069,10 +1304,19 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 			chart_series_set_categories(se, sheet, first, 0, last, 0);
 			chart_series_set_values(se, PLOT_SHEET, 1, plot_col, (lxw_row_t)w->nweeks, plot_col);
 		}
-		chart_title_set_name(chart, d->title);
+		value_axis(chart, vals, nv, shown, name, sizeof(name), note, sizeof(note));
+		if (split >= 0) {
+			size_t i = 0;
+			while (group[i] != g)
+				i++;
+			snprintf(title, sizeof(title), "%s, %s=%s%s", d->title, s->label_names[split],
+			         sets[i].first->labels[split] ? sets[i].first->labels[split] : "", note);
+		} else {
+			snprintf(title, sizeof(title), "%s%s", d->title, note);
+		}
+		chart_title_set_name(chart, title);
 		chart_axis_set_name(chart->x_axis, "ISO week");
-		snprintf(buf, sizeof(buf), "%s", d->unit);
-		chart_axis_set_name(chart->y_axis, buf);
+		chart_axis_set_name(chart->y_axis, name);
 		chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
 		/* empty cells are gaps (libxlsxwriter writes no dispBlanksAs for
 		 * this, Excel's and LibreOffice's default) */
@@ -1080,13 +1324,16 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 		memset(&opt, 0, sizeof(opt));
 		opt.x_scale = 1.6;
 		opt.y_scale = 1.0;
-		chk(x, worksheet_insert_chart_opt(ws, 4, 0, chart, &opt), "cannot insert a chart");
+		chk(x, worksheet_insert_chart_opt(ws, (lxw_row_t)(4 + CHART_ROWS * g), 0, chart, &opt),
+		    "cannot insert a chart");
 	}
 done:
 	fit_finish(x, ws);
 	label_sets_free(sets, nsets);
 	free(vcol);
 	free(ncols);
+	free(group);
+	free(vals);
 }
 
 /* ---- Drill-down ---- */
@@ -1178,6 +1425,7 @@ static void definitions(xl *x, lxw_worksheet *ws)
 
 	row = header_row(x, ws, 0, cols, 9);
 	worksheet_freeze_panes(ws, 1, 0);
+	chk(x, worksheet_repeat_rows(ws, 0, 0), "cannot repeat the header when printed");
 	for (size_t k = 0; k < snap->catalog->nkpis; k++, row++) {
 		const kpi_def *d = &snap->catalog->kpis[k];
 		const kpi_series *s = series_of(snap, d);
