@@ -216,23 +216,6 @@ static int kpi_head(const xr_book *b, const xr_sheet *s)
 	return -1;
 }
 
-/* What a value of `unit` is divided by to read in `shown`: the workbook
- * shows durations in the PDF's units ("2.35 d" over the number 2.35). */
-static double unit_div(const char *unit, const char *shown)
-{
-	static const struct { const char *name; double s; } units[] = {
-		{ "ms", 0.001 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 },
-	};
-	double a = 0, b = 0;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(unit, units[i].name) == 0)
-			a = units[i].s;
-		if (strcmp(shown, units[i].name) == 0)
-			b = units[i].s;
-	}
-	return a > 0 && b > 0 ? b / a : 1;
-}
-
 /* `div`: what the JSON's value is divided by in the workbook (1, or a
  * duration's unit_div). */
 static void check_value(const char *where, const json_t *want, double div, const xr_book *b, const xr_sheet *s,
@@ -250,24 +233,6 @@ static void check_value(const char *where, const json_t *want, double div, const
 			         c.text ? c.text : "(none)");
 	}
 	xr_cell_release(&c);
-}
-
-static int col_of_prefix(const xr_book *b, const xr_sheet *s, int row, const char *prefix)
-{
-	for (int c = 0; c < 300; c++)
-		if (strncmp(xr_text(b, s, row, c), prefix, strlen(prefix)) == 0)
-			return c;
-	fail_msg("sheet %s: no column '%s...'", s->name, prefix);
-	return -1;
-}
-
-static int col_of(const xr_book *b, const xr_sheet *s, int row, const char *text)
-{
-	for (int c = 0; c < 300; c++)
-		if (strcmp(xr_text(b, s, row, c), text) == 0)
-			return c;
-	fail_msg("sheet %s: no column '%s'", s->name, text);
-	return -1;
 }
 
 /* Every row of `kpi query all --format json` against the workbook: the
@@ -301,7 +266,7 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 		if (!s)
 			fail_msg("the workbook has no sheet %s", id);
 		json_array_foreach(rows, j, row) {
-			char labels[512] = "", head[600], where[700];
+			char labels[512] = "", where[700], wk[16], shown[16];
 			const char *name;
 			json_t *v;
 			int week = -1, c;
@@ -310,7 +275,9 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 			json_object_foreach(json_object_get(row, "labels"), name, v)
 				snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels), "%s%s=%s", labels[0] ? "," : "",
 				         name, json_string_value(v));
-			for (int r = KPI_HEAD + 1; r < KPI_HEAD + 1 + 60 && week < 0; r++) {
+			int kh = KPI_HEAD, nr, nc;
+			xr_dimension(s, &nr, &nc);
+			for (int r = kh + 1; r < nr && week < 0; r++) {
 				xr_cell d = xr_get(b, s, r, 1);
 				char date[16];
 				if (d.present && d.is_number) {
@@ -324,20 +291,17 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 			}
 			if (week < 0)
 				fail_msg("%s: no row for the week of %s", id, json_string_value(json_object_get(row, "period_start")));
-			snprintf(head, sizeof(head), "%s (", labels[0] ? labels : "value");
-			c = col_of_prefix(b, s, KPI_HEAD, head);
-			{
-				/* "kind=export,path=owned,stat=p95 (min)": a duration in its unit */
-				char shown[16] = "";
-				sscanf(xr_text(b, s, KPI_HEAD, c) + strlen(head), "%15[^)]", shown);
-				div = unit_div(unit, shown);
-			}
+			snprintf(wk, sizeof(wk), "%s", xr_text(b, s, week, 0)); /* its ISO week */
 			snprintf(where, sizeof(where), "%s {%s} %s", id, labels, json_string_value(json_object_get(row, "period_start")));
+			/* the label set's cells that week, in either layout of the table; a
+			 * duration in the unit its header names */
+			if (!xr_kpi_cell(b, s, labels, wk, false, &week, &c, shown, sizeof(shown)))
+				fail_msg("%s: no row in the table", where);
+			div = xr_unit_div(unit, shown);
 			check_value(where, json_object_get(row, "value"), div, b, s, week, c);
-			snprintf(head, sizeof(head), "%s status", labels[0] ? labels : "value");
-			if (strcmp(xr_text(b, s, week, col_of(b, s, KPI_HEAD, head)),
-			           json_string_value(json_object_get(row, "status"))) != 0)
-				fail_msg("%s: status %s, expected %s", where, xr_text(b, s, week, col_of(b, s, KPI_HEAD, head)),
+			assert_true(xr_kpi_cell(b, s, labels, wk, true, &week, &c, shown, sizeof(shown)));
+			if (strcmp(xr_text(b, s, week, c), json_string_value(json_object_get(row, "status"))) != 0)
+				fail_msg("%s: status %s, expected %s", where, xr_text(b, s, week, c),
 				         json_string_value(json_object_get(row, "status")));
 			checked++;
 			/* the last week is also on the Summary */
@@ -353,10 +317,10 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 					/* a duration's number format names its unit: '#,##0.00" d"' */
 					xr_style st = xr_get_style(b, sum, r, 2);
 					const char *q = strchr(st.num_format, '"');
-					char shown[16] = "";
+					char fshown[16] = "";
 					if (q)
-						sscanf(q + 1, "%15[^\"]", shown);
-					div = q ? unit_div(unit, shown) : 1;
+						sscanf(q + 1, "%15[^\"]", fshown);
+					div = q ? xr_unit_div(unit, fshown) : 1;
 					xr_style_release(&st);
 				}
 				check_value(where, json_object_get(row, "value"), div, b, sum, r, 2);
