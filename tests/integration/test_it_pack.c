@@ -319,7 +319,7 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 					const char *q = strchr(st.num_format, '"');
 					char fshown[16] = "";
 					if (q)
-						sscanf(q + 1, "%15[^\"]", fshown);
+						sscanf(q + 1, " %15[^\"]", fshown); /* after the space */
 					div = q ? xr_unit_div(unit, fshown) : 1;
 					xr_style_release(&st);
 				}

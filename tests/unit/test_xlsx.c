@@ -530,6 +530,8 @@ static void test_xlsx__beyond_excel(void **state)
 	s->rows[0].value = 1.7976931348623157e308; /* p50, week 0 */
 	s->rows[2].value = -1e308;                  /* p50, week 1 */
 	s->rows[4].value = 9.99999999999999e307;    /* p50, week 2: Excel's largest */
+	s->rows[5].has_value = true;                /* p95, week 2, the last: the Summary too */
+	s->rows[5].value = 1.5e308;
 	snapfix_finish(snap);
 	b = xr_open(write_book(snap, "beyond.xlsx"));
 	sh = xr_sheet_by_name(b, "job_latency_seconds");
@@ -539,6 +541,16 @@ static void test_xlsx__beyond_excel(void **state)
 	assert_string_equal(xr_text(b, sh, kpi_head(b, sh) + 1, c), "1.7976931348623157e+308");
 	assert_string_equal(xr_text(b, sh, kpi_head(b, sh) + 2, c), "-1e+308");
 	assert_number(b, sh, kpi_head(b, sh) + 3, c, 9.99999999999999e307);
+	/* the Summary: the exact text in the catalogue's unit (never turned
+	 * into days and shown without a unit) */
+	sh = xr_sheet_by_name(b, "Summary");
+	{
+		int r = find_row_from(b, sh, find_row(b, sh, 0, "KPI"), 0, "job_latency_seconds");
+		for (; strcmp(xr_text(b, sh, r, 1), "stat=p95") != 0; r++)
+			;
+		assert_string_equal(xr_text(b, sh, r, 2), "1.5e+308");
+		assert_string_equal(xr_text(b, sh, r, 3), "s");
+	}
 	xr_close(b);
 	kpi_snapshot_free(snap);
 }

@@ -682,7 +682,12 @@ static void put_value(xl *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bo
 		return;
 	}
 	div = kpi__time_unit(d->unit, size, &shown, NULL);
-	put_num(x, ws, row, col, true, v / div, dur_format(x, shown));
+	/* a value put_num writes as text or in scientific notation (no unit in
+	 * its format) stays in the catalogue's unit, which the Unit column names */
+	if (!excel_number(v) || (v / div != 0 && (fabs(v / div) < 0.01 || fabs(v / div) >= 1e12)))
+		put_num(x, ws, row, col, true, v, nf);
+	else
+		put_num(x, ws, row, col, true, v / div, dur_format(x, shown));
 }
 
 /* Colour the cells of a status column by their text. */
