@@ -29,7 +29,8 @@
 #include "xlsxread.h"
 
 #define DONE "2026-05-01T00:00:00Z"
-#define KPI_HEAD 22 /* header row of a KPI sheet's table (xlsx.c) */
+/* the header row of a KPI sheet's table (xlsx.c): below its charts */
+#define KPI_HEAD kpi_head(b, s)
 
 /*
  * W09 = [02-23, 03-02), W10 = [03-02, 03-09) (2026, UTC); T = 03-09 00:00.
@@ -200,30 +201,38 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 
 /* ---- the demo through the command ---- */
 
-static void check_value(const char *where, const json_t *want, const xr_book *b, const xr_sheet *s, int row,
-                        int col)
+static int kpi_head(const xr_book *b, const xr_sheet *s)
+{
+	/* xr_get, not xr_text: a caller may hold xr_text's buffer */
+	for (int r = 0; r < 400; r++) {
+		xr_cell a = xr_get(b, s, r, 0), c = xr_get(b, s, r, 1);
+		bool found = a.text && c.text && strcmp(a.text, "Week") == 0 && strcmp(c.text, "Week start") == 0;
+		xr_cell_release(&a);
+		xr_cell_release(&c);
+		if (found)
+			return r;
+	}
+	fail_msg("sheet %s: no table header (Week, Week start)", s->name);
+	return -1;
+}
+
+/* `div`: what the JSON's value is divided by in the workbook (1, or a
+ * duration's unit_div). */
+static void check_value(const char *where, const json_t *want, double div, const xr_book *b, const xr_sheet *s,
+                        int row, int col)
 {
 	xr_cell c = xr_get(b, s, row, col);
 	if (json_is_null(want)) {
 		if (c.present)
 			fail_msg("%s: expected an empty cell, got '%s'", where, c.text);
 	} else {
-		double v = json_number_value(want);
+		double v = json_number_value(want) / div;
 		/* libxlsxwriter writes 16 significant digits ("%.16G") */
 		if (!c.present || !c.is_number || !(c.number == v || fabs(c.number - v) <= 1e-15 * fabs(v)))
 			fail_msg("%s: expected %.17g, got %s '%s'", where, v, c.is_number ? "number" : "cell",
 			         c.text ? c.text : "(none)");
 	}
 	xr_cell_release(&c);
-}
-
-static int col_of(const xr_book *b, const xr_sheet *s, int row, const char *text)
-{
-	for (int c = 0; c < 300; c++)
-		if (strcmp(xr_text(b, s, row, c), text) == 0)
-			return c;
-	fail_msg("sheet %s: no column '%s'", s->name, text);
-	return -1;
 }
 
 /* Every row of `kpi query all --format json` against the workbook: the
@@ -257,15 +266,18 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 		if (!s)
 			fail_msg("the workbook has no sheet %s", id);
 		json_array_foreach(rows, j, row) {
-			char labels[512] = "", head[600], where[700];
+			char labels[512] = "", where[700], wk[16], shown[16];
 			const char *name;
 			json_t *v;
 			int week = -1, c;
+			double div;
 			/* labels in the query's order, which is the catalogue's */
 			json_object_foreach(json_object_get(row, "labels"), name, v)
 				snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels), "%s%s=%s", labels[0] ? "," : "",
 				         name, json_string_value(v));
-			for (int r = KPI_HEAD + 1; r < KPI_HEAD + 1 + 60 && week < 0; r++) {
+			int kh = KPI_HEAD, nr, nc;
+			xr_dimension(s, &nr, &nc);
+			for (int r = kh + 1; r < nr && week < 0; r++) {
 				xr_cell d = xr_get(b, s, r, 1);
 				char date[16];
 				if (d.present && d.is_number) {
@@ -279,14 +291,17 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 			}
 			if (week < 0)
 				fail_msg("%s: no row for the week of %s", id, json_string_value(json_object_get(row, "period_start")));
-			snprintf(head, sizeof(head), "%s (%s)", labels[0] ? labels : "value", unit);
-			c = col_of(b, s, KPI_HEAD, head);
+			snprintf(wk, sizeof(wk), "%s", xr_text(b, s, week, 0)); /* its ISO week */
 			snprintf(where, sizeof(where), "%s {%s} %s", id, labels, json_string_value(json_object_get(row, "period_start")));
-			check_value(where, json_object_get(row, "value"), b, s, week, c);
-			snprintf(head, sizeof(head), "%s status", labels[0] ? labels : "value");
-			if (strcmp(xr_text(b, s, week, col_of(b, s, KPI_HEAD, head)),
-			           json_string_value(json_object_get(row, "status"))) != 0)
-				fail_msg("%s: status %s, expected %s", where, xr_text(b, s, week, col_of(b, s, KPI_HEAD, head)),
+			/* the label set's cells that week, in either layout of the table; a
+			 * duration in the unit its header names */
+			if (!xr_kpi_cell(b, s, labels, wk, false, &week, &c, shown, sizeof(shown)))
+				fail_msg("%s: no row in the table", where);
+			div = xr_unit_div(unit, shown);
+			check_value(where, json_object_get(row, "value"), div, b, s, week, c);
+			assert_true(xr_kpi_cell(b, s, labels, wk, true, &week, &c, shown, sizeof(shown)));
+			if (strcmp(xr_text(b, s, week, c), json_string_value(json_object_get(row, "status"))) != 0)
+				fail_msg("%s: status %s, expected %s", where, xr_text(b, s, week, c),
 				         json_string_value(json_object_get(row, "status")));
 			checked++;
 			/* the last week is also on the Summary */
@@ -298,7 +313,17 @@ static size_t compare_xlsx_with_query(const char *xlsx, const char *query_json)
 				if (r == sum_head + 200)
 					fail_msg("Summary has no row for %s {%s}", id, labels);
 				snprintf(where, sizeof(where), "Summary %s {%s}", id, labels);
-				check_value(where, json_object_get(row, "value"), b, sum, r, 2);
+				{
+					/* a duration's number format names its unit: '#,##0.00" d"' */
+					xr_style st = xr_get_style(b, sum, r, 2);
+					const char *q = strchr(st.num_format, '"');
+					char fshown[16] = "";
+					if (q)
+						sscanf(q + 1, " %15[^\"]", fshown); /* after the space */
+					div = q ? xr_unit_div(unit, fshown) : 1;
+					xr_style_release(&st);
+				}
+				check_value(where, json_object_get(row, "value"), div, b, sum, r, 2);
 				assert_string_equal(xr_text(b, sum, r, 5), json_string_value(json_object_get(row, "status")));
 				checked++;
 			}

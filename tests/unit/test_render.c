@@ -342,7 +342,12 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	/* charts: axes, units, threshold tags, legend, rollout changes */
 	assert_contains(t, "target ≥ 99% (gating)");
 	assert_contains(t, "Rollout changes");
-	assert_contains(t, "Nov 9 default new_designs: legacy → own");
+	{
+		/* a legend entry wraps whole (it was cut, "legacy → own…") */
+		char *f = folded(t);
+		assert_contains(f, "Nov 9 default new_designs: legacy → owned");
+		free(f);
+	}
 	assert_contains(t, "threshold not applicable");
 	assert_contains(t, "off the axis: value printed");
 	/* the capped latency spikes are labelled inside their panels, clear of
@@ -723,7 +728,7 @@ static void test_render__long_titles_and_labels_are_ellipsized(void **state)
 	assert_contains(t, "A very long KPI title");
 	assert_contains(t, "tenant_with_a_rather_long_label_name=tenant-with-an");
 	{
-		size_t titles = 0, labels = 0, wrapped = 0;
+		size_t titles = 0, labels = 0, wrapped = 0, legend_whole = 0;
 		for (size_t i = 0; i < c.trace.nboxes; i++) {
 			const kpi__rbox *b = &c.trace.boxes[i];
 			if (strncmp(b->text, "A very long KPI title", 21) == 0) {
@@ -736,15 +741,93 @@ static void test_render__long_titles_and_labels_are_ellipsized(void **state)
 			}
 			if (strstr(b->text, "tenant-with-an-extraordinarily")) {
 				labels++;
-				assert_true(b->ellipsized);
+				if (b->page == 2) /* the scorecard cuts it */
+					assert_true(b->ellipsized);
+				else /* a chart's legend wraps it whole */
+					legend_whole += !b->ellipsized;
 			}
 		}
 		assert_true(titles >= 3); /* scorecard, chart, appendix */
 		assert_true(wrapped >= 1);
 		assert_true(labels >= 2); /* scorecard, chart legend */
+		assert_true(legend_whole >= 1);
 	}
 	pdfcheck_release(&c);
 	check_all_pngs(snap);
+	kpi_snapshot_free(snap);
+}
+
+/* Many rollout changes with long keys and values: every legend entry of a
+ * chart (PDF pages and PNGs) is set whole, wrapped by word into the lines it
+ * needs, never ellipsized ("removed (w..."); the legend grows down its own
+ * column (check_trace: no overlap, nothing leaves the page), and what does
+ * not fit is counted ("+N more: see the appendix"), never cut. */
+static void test_render__long_legend_entries_wrap_whole(void **state)
+{
+	kpi_snapshot *snap = edge(12);
+	const size_t nchanges = 9;
+	pdfcheck c;
+	(void)state;
+
+	for (int w = 0; w < 12; w++)
+		snapfix_row(snap, "api_latency_p95_ms", w, one_label, true, 380 + 10 * w);
+	for (size_t k = 0; k < nchanges; k++) {
+		char key[96], val[96];
+		snprintf(key, sizeof(key), "checkout.payment-routing-%zu", k);
+		snprintf(val, sizeof(val), "owned-renderer-with-the-new-cache-layer-and-fallback %zu", k);
+		snapfix_change(snap, snap->result->window.starts[2 + k] + 3600, "tenant", key,
+		               k % 3 == 0 ? NULL : "legacy-renderer-of-the-previous-quarter", k % 3 == 1 ? NULL : val,
+		               "someone");
+	}
+	snapfix_finish(snap);
+	render_checked(&c, snap, "long-legend.pdf");
+	{
+		size_t whole = 0, more = 0, removed = 0;
+		for (size_t i = 0; i < c.trace.nboxes; i++) {
+			const kpi__rbox *b = &c.trace.boxes[i];
+			if (strstr(b->text, "checkout.payment-routing") && b->x > c.trace.page_w / 2) {
+				/* a chart's legend column (the appendix lists them full width) */
+				if (b->ellipsized) {
+					print_error("page %d: the legend entry '%s' is ellipsized\n", b->page, b->text);
+					fail();
+				}
+				assert_true(b->h > 12); /* wrapped onto more than one line */
+				whole++;
+				removed += strstr(b->text, ": removed (was") != NULL; /* the start of the text */
+			}
+			if (strncmp(b->text, "+", 1) == 0 && strstr(b->text, "more: see the appendix"))
+				more++;
+		}
+		assert_true(whole >= 3);
+		assert_true(removed >= 1);
+		(void)more; /* the count, when the column is full, is checked on the PNG below */
+	}
+	pdfcheck_release(&c);
+	for (size_t i = 0; i < kpi_render_chart_count(snap); i++) {
+		kpi_buf png = KPI_BUF_INIT;
+		kpi_error err = KPI_ERROR_INIT;
+		kpi__rtrace trace;
+		size_t whole = 0, more = 0;
+		memset(&trace, 0, sizeof(trace));
+		assert_int_equal(kpi__render_chart_png_traced(&png, snap, i, &trace, &err), 0);
+		check_trace(&trace, kpi_render_chart_name(snap, i));
+		for (size_t k = 0; k < trace.nboxes; k++) {
+			const kpi__rbox *b = &trace.boxes[k];
+			if (strstr(b->text, "checkout.payment-routing")) {
+				assert_false(b->ellipsized);
+				whole++;
+			}
+			if (strstr(b->text, "more: see the appendix")) {
+				unsigned long n = strtoul(b->text + 1, NULL, 10);
+				more += n;
+			}
+		}
+		/* every change in the window is listed whole or counted */
+		if (whole)
+			assert_int_equal(whole + more, nchanges);
+		kpi__rtrace_release(&trace);
+		kpi_buf_release(&png);
+	}
 	kpi_snapshot_free(snap);
 }
 
@@ -1317,6 +1400,7 @@ int main(void)
 		cmocka_unit_test(test_render__huge_tiny_and_negative_values),
 		cmocka_unit_test(test_render__extreme_doubles_stay_legible),
 		cmocka_unit_test(test_render__long_titles_and_labels_are_ellipsized),
+		cmocka_unit_test(test_render__long_legend_entries_wrap_whole),
 		cmocka_unit_test(test_render__offscale_labels_stay_clear_of_lines),
 		cmocka_unit_test(test_render__many_reasons_paginate_with_header),
 		cmocka_unit_test(test_render__many_label_sets_page_and_group),

@@ -11,11 +11,14 @@
 #include "unit.h"
 #include "packfix.h"
 #include "xlsxread.h"
+#include "core/number.h"
 
 #include <strings.h>
 #include <sys/stat.h>
 
-#define KPI_HEAD 22 /* the header row of a KPI sheet's table (xlsx.c) */
+/* the header row of a KPI sheet's table (xlsx.c): below its charts, 22
+ * with one chart */
+#define KPI_HEAD kpi_head(b, s)
 #define DEMO_W46 KPI_SOURCE_DIR "/tests/fixtures/render/demo-w46.snapshot.json"
 #define DEMO_W42 KPI_SOURCE_DIR "/tests/fixtures/render/demo-w42.snapshot.json"
 
@@ -76,6 +79,21 @@ static int find_col(const xr_book *b, const xr_sheet *s, int row, const char *te
 		if (strcmp(xr_text(b, s, row, c), text) == 0)
 			return c;
 	fail_msg("sheet %s: no '%s' in row %d", s->name, text, row);
+	return -1;
+}
+
+static int kpi_head(const xr_book *b, const xr_sheet *s)
+{
+	/* xr_get, not xr_text: a caller may hold xr_text's buffer */
+	for (int r = 0; r < 400; r++) {
+		xr_cell a = xr_get(b, s, r, 0), c = xr_get(b, s, r, 1);
+		bool found = a.text && c.text && strcmp(a.text, "Week") == 0 && strcmp(c.text, "Week start") == 0;
+		xr_cell_release(&a);
+		xr_cell_release(&c);
+		if (found)
+			return r;
+	}
+	fail_msg("sheet %s: no table header (Week, Week start)", s->name);
 	return -1;
 }
 
@@ -410,17 +428,24 @@ static void test_xlsx__all_no_data_kpi_and_missing_weeks(void **state)
 	}
 	s = xr_sheet_by_name(b, "job_latency_seconds");
 	{
-		int c = find_col(b, s, KPI_HEAD, "kind=export,path=owned,stat=p95 (s)");
-		for (int w = 2; w <= 4; w++) {
-			assert_empty(b, s, KPI_HEAD + 1 + w, c);
-			assert_empty(b, s, KPI_HEAD + 1 + w, c + 1);
+		/* one row per label set and week: the weeks without a row have no
+		 * line (never a 0) */
+		int row, col;
+		char shown[16], wk[16];
+		const kpi_window *w = &snap->result->window;
+		assert_string_equal(xr_text(b, s, KPI_HEAD, 2), "Labels");
+		for (int wi = 0; wi < 8; wi++) {
+			bool has = xr_kpi_cell(b, s, "kind=export,path=owned,stat=p95",
+			                       kpi_week_format(wk, sizeof(wk), kpi_week_add(w->first, wi)), false, &row, &col,
+			                       shown, sizeof(shown));
+			assert_int_equal(has, wi < 2 || wi > 4);
+			if (has) {
+				xr_cell cell = xr_get(b, s, row, col);
+				assert_true(cell.present && cell.is_number);
+				xr_cell_release(&cell);
+			}
 		}
-		assert_string_equal(xr_text(b, s, KPI_HEAD + 1 + 5, 0), "2026-W44");
-		{
-			xr_cell cell = xr_get(b, s, KPI_HEAD + 1 + 5, c);
-			assert_true(cell.present && cell.is_number);
-			xr_cell_release(&cell);
-		}
+		assert_true(strcmp(wk, "2026-W46") == 0);
 	}
 	xr_close(b);
 	kpi_snapshot_free(snap);
@@ -505,13 +530,27 @@ static void test_xlsx__beyond_excel(void **state)
 	s->rows[0].value = 1.7976931348623157e308; /* p50, week 0 */
 	s->rows[2].value = -1e308;                  /* p50, week 1 */
 	s->rows[4].value = 9.99999999999999e307;    /* p50, week 2: Excel's largest */
+	s->rows[5].has_value = true;                /* p95, week 2, the last: the Summary too */
+	s->rows[5].value = 1.5e308;
 	snapfix_finish(snap);
 	b = xr_open(write_book(snap, "beyond.xlsx"));
 	sh = xr_sheet_by_name(b, "job_latency_seconds");
-	c = find_col(b, sh, KPI_HEAD, "stat=p50 (s)");
-	assert_string_equal(xr_text(b, sh, KPI_HEAD + 1, c), "1.7976931348623157e+308");
-	assert_string_equal(xr_text(b, sh, KPI_HEAD + 2, c), "-1e+308");
-	assert_number(b, sh, KPI_HEAD + 3, c, 9.99999999999999e307);
+	/* a KPI with a value beyond Excel stays in its catalogue's unit: the
+	 * exact text reads in the column's unit */
+	c = find_col(b, sh, kpi_head(b, sh), "stat=p50 (s)");
+	assert_string_equal(xr_text(b, sh, kpi_head(b, sh) + 1, c), "1.7976931348623157e+308");
+	assert_string_equal(xr_text(b, sh, kpi_head(b, sh) + 2, c), "-1e+308");
+	assert_number(b, sh, kpi_head(b, sh) + 3, c, 9.99999999999999e307);
+	/* the Summary: the exact text in the catalogue's unit (never turned
+	 * into days and shown without a unit) */
+	sh = xr_sheet_by_name(b, "Summary");
+	{
+		int r = find_row_from(b, sh, find_row(b, sh, 0, "KPI"), 0, "job_latency_seconds");
+		for (; strcmp(xr_text(b, sh, r, 1), "stat=p95") != 0; r++)
+			;
+		assert_string_equal(xr_text(b, sh, r, 2), "1.5e+308");
+		assert_string_equal(xr_text(b, sh, r, 3), "s");
+	}
 	xr_close(b);
 	kpi_snapshot_free(snap);
 }
@@ -538,7 +577,7 @@ static void test_xlsx__every_number_equals_the_snapshot(void **state)
 	kpi_snapshot *snap = packfix_synthetic(12);
 	xr_book *b = xr_open(write_book(snap, "all.xlsx"));
 	const kpi_window *w = &snap->result->window;
-	size_t checked = 0;
+	size_t checked = 0, durations = 0, tall = 0;
 
 	for (size_t k = 0; k < snap->result->nseries; k++) {
 		const kpi_series *ser = &snap->result->series[k];
@@ -546,22 +585,30 @@ static void test_xlsx__every_number_equals_the_snapshot(void **state)
 		assert_non_null(s);
 		for (size_t i = 0; i < ser->nrows; i++) {
 			const kpi_row *r = &ser->rows[i];
-			char key[512], head[600];
-			int wi = kpi_window_index(w, r->period_start), c;
+			char key[512], wk[16], shown[16];
+			int row, col;
+			double div;
 			kpi_row_labels_format(key, sizeof(key), ser, r);
-			snprintf(head, sizeof(head), "%s (%s)", *key ? key : "value", ser->def->unit);
-			c = find_col(b, s, KPI_HEAD, head);
+			kpi_week_format(wk, sizeof(wk), kpi_week_add(w->first, kpi_window_index(w, r->period_start)));
+			/* the label set's cells that week, in either layout; a duration in
+			 * the unit its header names */
+			if (!xr_kpi_cell(b, s, key, wk, false, &row, &col, shown, sizeof(shown)))
+				fail_msg("%s {%s} %s: no row in the table", ser->def->id, key, wk);
+			div = xr_unit_div(ser->def->unit, shown);
+			durations += div != 1;
+			tall += strcmp(xr_text(b, s, KPI_HEAD, 2), "Labels") == 0;
 			if (r->has_value)
-				assert_number(b, s, KPI_HEAD + 1 + wi, c, r->value);
+				assert_number(b, s, row, col, r->value / div);
 			else
-				assert_empty(b, s, KPI_HEAD + 1 + wi, c);
-			snprintf(head, sizeof(head), "%s status", *key ? key : "value");
-			assert_string_equal(xr_text(b, s, KPI_HEAD + 1 + wi, find_col(b, s, KPI_HEAD, head)),
-			                    kpi_status_name(r->status));
+				assert_empty(b, s, row, col);
+			assert_true(xr_kpi_cell(b, s, key, wk, true, &row, &col, shown, sizeof(shown)));
+			assert_string_equal(xr_text(b, s, row, col), kpi_status_name(r->status));
 			checked++;
 		}
 	}
 	assert_true(checked > 100);
+	assert_true(durations >= 1); /* a duration read in minutes, hours or days */
+	assert_true(tall >= 1);      /* a table of one row per label set and week */
 	xr_close(b);
 	kpi_snapshot_free(snap);
 }
@@ -607,6 +654,17 @@ static double shown_width(const char *s, bool bold, double font_size)
 /* A number as a format shows it (the formats the workbook uses). */
 static bool shown_number(char *buf, size_t size, double v, const char *fmt)
 {
+	const char *q = strchr(fmt, '"');
+	if (q) { /* a duration: '#,##0.00" d"' */
+		char base[32];
+		size_t n;
+		snprintf(base, sizeof(base), "%.*s", (int)(q - fmt), fmt);
+		if (!shown_number(buf, size, v, base))
+			return false;
+		n = strlen(buf);
+		snprintf(buf + n, size - n, "%.*s", (int)strcspn(q + 1, "\""), q + 1);
+		return true;
+	}
 	if (strcmp(fmt, "0.00") == 0)
 		snprintf(buf, size, "%.2f", v);
 	else if (strcmp(fmt, "#,##0") == 0 || strcmp(fmt, "#,##0.00") == 0) {
@@ -748,42 +806,56 @@ static size_t assert_chart_gaps(const xr_book *b, const kpi_snapshot *snap)
 		assert_null(strstr(chart, "<c:dispBlanksAs val=\"zero\""));
 		assert_null(strstr(chart, "<c:dispBlanksAs val=\"span\""));
 		for (p = chart; (p = strstr(p, "<c:ser>")); p++) {
-			char sheet[64], head[600], status[600], *q, *e;
+			char name[700], id[128], *q, *colon;
+			const char *key;
 			const xr_sheet *s;
-			int name_col, plot_col, st_col;
-			/* the name: the value column's header on the KPI's sheet */
-			q = strstr(p, "<c:tx><c:strRef><c:f>") + 21;
-			e = strchr(q, '!');
-			snprintf(sheet, sizeof(sheet), "%.*s", (int)(e - q), q);
-			if (sheet[0] == '\'') {
-				memmove(sheet, sheet + 1, strlen(sheet));
-				sheet[strlen(sheet) - 1] = '\0';
-			}
-			s = xr_sheet_by_name(b, sheet);
-			assert_non_null(s);
-			name_col = ref_col(e);
-			snprintf(head, sizeof(head), "%s", xr_text(b, s, KPI_HEAD, name_col));
-			if (strncmp(head, "threshold", 9) == 0)
-				continue; /* the threshold series: its own column */
-			series++;
+			int plot_col;
+			/* the values: a column of the hidden sheet, named "KPI: labels" in
+			 * its row 0 (the threshold's own column or its KPI sheet's: not a
+			 * label set) */
 			q = strstr(p, "<c:val><c:numRef><c:f>") + 22;
-			assert_memory_equal(q, "'Chart data'!", 13);
+			if (strncmp(q, "'Chart data'!", 13) != 0)
+				continue; /* the threshold in the table's column */
 			plot_col = ref_col(q);
-			/* "labels (unit)" -> "labels status" */
-			*strrchr(head, '(') = '\0';
-			snprintf(status, sizeof(status), "%sstatus", head);
-			st_col = find_col(b, s, KPI_HEAD, status);
+			snprintf(name, sizeof(name), "%s", xr_text(b, plot, 0, plot_col));
+			if (!*name || strstr(name, ": threshold "))
+				continue; /* an empty chart's placeholder, a threshold */
+			colon = strstr(name, ": ");
+			assert_non_null(colon);
+			snprintf(id, sizeof(id), "%.*s", (int)(colon - name), name);
+			key = colon + 2;
+			s = xr_sheet_by_name(b, id);
+			assert_non_null(s);
+			series++;
 			for (int wi = 0; wi < nweeks; wi++) {
-				const char *stt = xr_text(b, s, KPI_HEAD + 1 + wi, st_col);
-				xr_cell v = xr_get(b, s, KPI_HEAD + 1 + wi, name_col), pv = xr_get(b, plot, 1 + wi, plot_col);
-				bool want = v.present && v.is_number && strcmp(stt, "no_data") != 0 &&
-				            strcmp(stt, "not_applicable") != 0;
+				char wk[16], stt[32] = "", shown[16];
+				int row, vcol, scol;
+				bool has = xr_kpi_cell(b, s, key, kpi_week_format(wk, sizeof(wk), kpi_week_add(snap->result->window.first, wi)),
+				                       false, &row, &vcol, shown, sizeof(shown));
+				xr_cell v = { 0 }, pv = xr_get(b, plot, 1 + wi, plot_col);
+				bool want;
 				char pt[32];
+				if (has) {
+					v = xr_get(b, s, row, vcol);
+					xr_kpi_cell(b, s, key, wk, true, &row, &scol, shown, sizeof(shown));
+					snprintf(stt, sizeof(stt), "%s", xr_text(b, s, row, scol));
+				}
+				want = v.present && v.is_number && strcmp(stt, "no_data") != 0 && strcmp(stt, "not_applicable") != 0;
 				if (want != pv.present)
-					fail_msg("%s '%s' week %d (%s, value '%s'): chart cell %s", sheet, head, wi, stt,
+					fail_msg("%s '%s' week %d (%s, value '%s'): chart cell %s", id, key, wi, stt,
 					         v.text ? v.text : "", pv.present ? "has a point" : "is empty");
-				if (want)
-					assert_true(pv.is_number && pv.number == v.number);
+				if (want) {
+					/* the same value, in its chart's unit (a duration may read in
+					 * another unit of the ladder than the table's) */
+					static const double units[] = { 0.001, 1, 60, 3600, 86400 };
+					double ratio = pv.number / v.number;
+					bool same = pv.is_number && (pv.number == v.number || fabs(ratio - 1) < 1e-12);
+					for (size_t u = 0; !same && u < 5; u++)
+						for (size_t t = 0; !same && t < 5; t++)
+							same = fabs(ratio - units[u] / units[t]) < 1e-9 * (units[u] / units[t]);
+					if (!same)
+						fail_msg("%s '%s' week %d: chart %s, table %s", id, key, wi, pv.text, v.text);
+				}
 				/* the chart's cached values have the same gaps */
 				snprintf(pt, sizeof(pt), "<c:pt idx=\"%d\">", wi);
 				{
@@ -857,6 +929,201 @@ static void test_xlsx__summary_units_are_the_catalogue_units(void **state)
 	}
 }
 
+/* ---- print setup, durations, charts (issue 14 part 7) ---- */
+
+/* Every sheet but the hidden one prints on A4 (paper 9) landscape, fitted
+ * to the page's width (fitToWidth 1, libxlsxwriter's default, is not
+ * written; fitToHeight 0: as many pages down as it takes, or 1 for a KPI
+ * sheet of one chart and a short table), with margins and a footer; the
+ * Summary, every KPI sheet and the Definitions repeat their table's header
+ * on every page. */
+static void test_xlsx__every_sheet_prints_a4_landscape_fitted_to_the_width(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = snapfix_read(DEMO_W46);
+	xr_book *b = xr_open(write_book(snap, "print.xlsx"));
+	char *wb = xr_part(b, "xl/workbook.xml");
+	size_t sheets = 0;
+
+	for (size_t i = 0; i < b->nsheets; i++) {
+		const xr_sheet *s = &b->sheets[i];
+		char want[256];
+		if (strcmp(s->name, "Chart data") == 0)
+			continue;
+		assert_contains(s->xml, "<pageSetUpPr fitToPage=\"1\"/>");
+		assert_contains(s->xml, "<pageSetup paperSize=\"9\" ");
+		assert_contains(s->xml, "orientation=\"landscape\"");
+		assert_null(strstr(s->xml, "fitToWidth=")); /* 1: one page wide */
+		if (!strstr(s->xml, "fitToHeight=\"0\"")) {
+			/* one page: a KPI sheet with one chart and one row per week */
+			assert_non_null(kpi_catalog_find(snap->catalog, s->name));
+			assert_contains(s->xml, "<drawing ");
+		}
+		assert_contains(s->xml, "<pageMargins left=\"0.6\" right=\"0.6\" top=\"0.8\" bottom=\"0.8\"");
+		assert_contains(s->xml, "<oddFooter>&amp;L&amp;A&amp;RPage &amp;P of &amp;N</oddFooter>");
+		if (strcmp(s->name, "Drill-down") != 0) { /* three tables: no one header */
+			snprintf(want, sizeof(want), "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"%zu\">", i);
+			assert_contains(wb, want);
+		}
+		sheets++;
+	}
+	assert_int_equal(sheets, snap->catalog->nkpis + 3);
+	free(wb);
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+/* The Summary shows a duration as the PDF does: a real number in the unit
+ * the PDF's formatter picks (kpi__fmt_value: 203,011.79 s reads "2.35 d"),
+ * the unit in the cell's number format; so every duration cell of the
+ * Summary, formatted, reads as the PDF's text for it. */
+static void test_xlsx__durations_read_in_the_pdf_units(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = snapfix_read(DEMO_W46);
+	xr_book *b = xr_open(write_book(snap, "durations.xlsx"));
+	const xr_sheet *s = xr_sheet_by_name(b, "Summary");
+	const kpi_window *w = &snap->result->window;
+	int head = find_row(b, s, 0, "KPI");
+	size_t days = 0, checked = 0;
+
+	for (int r = head + 1; *xr_text(b, s, r, 0); r++) {
+		char id[128], labels[512];
+		const kpi_def *d;
+		const kpi_series *ser;
+		snprintf(id, sizeof(id), "%s", xr_text(b, s, r, 0));
+		snprintf(labels, sizeof(labels), "%s", xr_text(b, s, r, 1));
+		d = kpi_catalog_find(snap->catalog, id);
+		assert_non_null(d);
+		if (!kpi__unit_is(d->unit, "s") && !kpi__unit_is(d->unit, "ms"))
+			continue;
+		ser = kpi_result_find(snap->result, id);
+		for (size_t i = 0; i < ser->nrows; i++) {
+			const kpi_row *row = &ser->rows[i];
+			char key[512], pdf[128], shown[128];
+			xr_cell c;
+			xr_style st;
+			kpi_row_labels_format(key, sizeof(key), ser, row);
+			if (row->period_start != w->starts[w->nweeks - 1] || strcmp(key, labels) != 0 || !row->has_value)
+				continue;
+			c = xr_get(b, s, r, 2);
+			st = xr_get_style(b, s, r, 2);
+			assert_true(c.present && c.is_number);
+			assert_non_null(strchr(st.num_format, '"')); /* '#,##0.00" d"' */
+			assert_true(shown_number(shown, sizeof(shown), c.number, st.num_format));
+			kpi__fmt_value(pdf, sizeof(pdf), true, row->value, d->unit, KPI__NUM_PEOPLE, &d->threshold);
+			/* the same number and unit (the PDF drops zeros: "8 min") */
+			{
+				double a = strtod(shown, NULL), p = strtod(pdf, NULL);
+				assert_true(fabs(a - p) < 0.006);
+				assert_string_equal(strrchr(shown, ' '), strrchr(pdf, ' '));
+			}
+			if (strcmp(id, "queue_oldest_age_seconds") == 0 && strcmp(labels, "kind=export") == 0) {
+				assert_string_equal(shown, "2.35 d"); /* the issue's 203,011.79 s */
+				days++;
+			}
+			checked++;
+			xr_cell_release(&c);
+			xr_style_release(&st);
+		}
+	}
+	assert_int_equal(days, 1);
+	assert_true(checked >= 6);
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+/* A chart's XML: its title's text and how many series. */
+static size_t chart_series(const char *xml)
+{
+	size_t n = 0;
+	for (const char *p = xml; (p = strstr(p, "<c:ser>")); p++)
+		n++;
+	return n;
+}
+
+/* The job latency's 12 label sets: four charts, the PDF's panels (kind and
+ * path), three series each (p50, p95, p99); the panels the PDF caps for a
+ * spike get a log axis (every value positive); percentage axes end at 100. */
+static void test_xlsx__latency_charts_and_percentage_axes(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = snapfix_read(DEMO_W46);
+	xr_book *b = xr_open(write_book(snap, "charts.xlsx"));
+	size_t latency = 0, logs = 0, pct = 0;
+
+	for (int k = 1;; k++) {
+		char part[64], *x;
+		snprintf(part, sizeof(part), "xl/charts/chart%d.xml", k);
+		if (!(x = xr_part(b, part)))
+			break;
+		if (strstr(x, "<a:t>Job latency percentiles (enqueue to finish), kind=")) {
+			latency++;
+			assert_int_equal(chart_series(x), 3);
+			assert_contains(x, "<c:v>p50</c:v>");
+			assert_contains(x, "<c:v>p99</c:v>");
+			if (strstr(x, "<c:logBase val=\"10\"/>")) {
+				logs++;
+				assert_contains(x, "(log scale)");
+			}
+		}
+		if (strstr(x, "<a:t>percent</a:t>")) {
+			pct++;
+			assert_contains(x, "<c:max val=\"100\"/>");
+		}
+		free(x);
+	}
+	assert_int_equal(latency, 4);
+	assert_true(logs >= 1);
+	assert_int_equal(pct, 5); /* adoption, success rate, coverage, drill, mismatch rate */
+	/* the latency's table: one row per label set and week, on a printed page */
+	{
+		const xr_sheet *s = xr_sheet_by_name(b, "job_latency_seconds");
+		assert_string_equal(xr_text(b, s, KPI_HEAD, 2), "Labels");
+		assert_string_equal(xr_text(b, s, KPI_HEAD, 3), "Value (min)");
+	}
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
+/* A spike over values that include a zero: no log axis, the axis capped
+ * where the PDF caps it, and the chart's title says so. */
+static void test_xlsx__capped_axis_says_so(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = snapfix_read(DEMO_W46);
+	kpi_series *ser = (kpi_series *)kpi_result_find(snap->result, "queue_oldest_age_seconds");
+	xr_book *b;
+	size_t capped = 0;
+
+	/* both kinds: a zero in every other week, small ages, one spike of a day */
+	for (size_t i = 0; i < ser->nrows; i++) {
+		int wi = kpi_window_index(&snap->result->window, ser->rows[i].period_start);
+		ser->rows[i].has_value = true;
+		ser->rows[i].value = wi == 3 ? 86400 : wi % 2 ? 0 : 30 + wi;
+	}
+	snapfix_finish(snap);
+	b = xr_open(write_book(snap, "capped.xlsx"));
+	for (int k = 1;; k++) {
+		char part[64], *x;
+		snprintf(part, sizeof(part), "xl/charts/chart%d.xml", k);
+		if (!(x = xr_part(b, part)))
+			break;
+		if (strstr(x, "<a:t>Oldest queued job age")) {
+			assert_null(strstr(x, "<c:logBase"));
+			assert_contains(x, "<c:max val=");
+			assert_contains(x, "axis capped at ");
+			assert_contains(x, "2 values above it, see the table"); /* both kinds */
+			assert_contains(x, "(capped)");
+			capped++;
+		}
+		free(x);
+	}
+	assert_int_equal(capped, 1);
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +1141,10 @@ int main(void)
 		cmocka_unit_test(test_xlsx__columns_and_rows_fit_their_cells),
 		cmocka_unit_test(test_xlsx__charts_leave_gaps_for_no_data_and_not_applicable),
 		cmocka_unit_test(test_xlsx__summary_units_are_the_catalogue_units),
+		cmocka_unit_test(test_xlsx__every_sheet_prints_a4_landscape_fitted_to_the_width),
+		cmocka_unit_test(test_xlsx__durations_read_in_the_pdf_units),
+		cmocka_unit_test(test_xlsx__latency_charts_and_percentage_axes),
+		cmocka_unit_test(test_xlsx__capped_axis_says_so),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -467,3 +467,74 @@ void xr_dimension(const xr_sheet *s, int *nrows, int *ncols)
 	}
 	free(r);
 }
+
+/* ---- a KPI sheet's table ---- */
+
+/* A cell's text into buf ("" when absent), without xr_text's buffer. */
+static const char *cell_text(const xr_book *b, const xr_sheet *s, int row, int col, char *buf, size_t size)
+{
+	xr_cell c = xr_get(b, s, row, col);
+	snprintf(buf, size, "%s", c.text ? c.text : "");
+	xr_cell_release(&c);
+	return buf;
+}
+
+bool xr_kpi_cell(const xr_book *b, const xr_sheet *s, const char *key, const char *week, bool status, int *row,
+                 int *col, char *shown, size_t nshown)
+{
+	char t[1024], t2[64], want[1024];
+	int head = -1, nrows, ncols, vcol = -1, scol = -1;
+	bool tall;
+
+	xr_dimension(s, &nrows, &ncols);
+	for (int r = 0; r < nrows && head < 0; r++)
+		if (strcmp(cell_text(b, s, r, 0, t, sizeof(t)), "Week") == 0 &&
+		    strcmp(cell_text(b, s, r, 1, t2, sizeof(t2)), "Week start") == 0)
+			head = r;
+	if (head < 0) {
+		fprintf(stderr, "sheet %s: no table header (Week, Week start)\n", s->name);
+		abort();
+	}
+	tall = strcmp(cell_text(b, s, head, 2, t, sizeof(t)), "Labels") == 0;
+	if (!*key)
+		key = "value";
+	for (int c = 2; c < ncols; c++) {
+		cell_text(b, s, head, c, t, sizeof(t));
+		if (tall ? strncmp(t, "Value (", 7) == 0
+		         : strncmp(t, key, strlen(key)) == 0 && strncmp(t + strlen(key), " (", 2) == 0) {
+			vcol = c;
+			snprintf(shown, nshown, "%s", strrchr(t, '(') + 1);
+			shown[strcspn(shown, ")")] = '\0';
+		}
+		snprintf(want, sizeof(want), "%s status", key);
+		if (tall ? strcmp(t, "Status") == 0 : strcmp(t, want) == 0)
+			scol = c;
+	}
+	if (vcol < 0 || scol < 0) {
+		fprintf(stderr, "sheet %s: no columns of '%s'\n", s->name, key);
+		abort();
+	}
+	*col = status ? scol : vcol;
+	for (int r = head + 1; r < nrows; r++)
+		if (strcmp(cell_text(b, s, r, 0, t, sizeof(t)), week) == 0 &&
+		    (!tall || strcmp(cell_text(b, s, r, 2, want, sizeof(want)), key) == 0)) {
+			*row = r;
+			return true;
+		}
+	return false;
+}
+
+double xr_unit_div(const char *unit, const char *shown)
+{
+	static const struct { const char *name; double s; } units[] = {
+		{ "ms", 0.001 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 },
+	};
+	double a = 0, b = 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(unit, units[i].name) == 0)
+			a = units[i].s;
+		if (strcmp(shown, units[i].name) == 0)
+			b = units[i].s;
+	}
+	return a > 0 && b > 0 ? b / a : 1;
+}

@@ -76,6 +76,20 @@ double xr_row_height(const xr_sheet *s, int row);
 /* The rows and columns the sheet's <dimension> spans (0 and 0 when empty). */
 void xr_dimension(const xr_sheet *s, int *nrows, int *ncols);
 
+/* The cell of label set `key` ("value" without labels) in ISO week `week`
+ * ("2026-W44") on a KPI's sheet, its value or (`status`) its status, in
+ * either layout of the table (xlsx.c): one row per week (a column per label
+ * set: "KEY (UNIT)", "KEY status") or one row per label set and week
+ * (Week, Week start, Labels, "Value (UNIT)", ..., Status). The unit the
+ * values are shown in into `shown`. False when the table has no such cell
+ * (no row of the label set that week in the tall layout). */
+bool xr_kpi_cell(const xr_book *b, const xr_sheet *s, const char *key, const char *week, bool status, int *row,
+                 int *col, char *shown, size_t nshown);
+
+/* What a value of `unit` ("s", "ms") is divided by to read in `shown`
+ * ("min"): the workbook shows durations in the PDF's units; 1 otherwise. */
+double xr_unit_div(const char *unit, const char *shown);
+
 /* Decode the five XML entities and &#N; of `s` in place. */
 void xr_unescape(char *s);
 

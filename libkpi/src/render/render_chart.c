@@ -982,14 +982,14 @@ static void draw_swatch(cairo_t *cr, swatch kind, kpi__rgb col, double x, double
 	}
 }
 
-/* A legend entry at y: its swatch and text (up to two lines). Returns the
- * height it takes. */
+/* A legend entry at y: its swatch and text, wrapped by word into as many
+ * lines as it needs (never cut). Returns the height it takes. */
 static double legend_entry(kpi__render *r, double y, swatch kind, kpi__rgb col, const char *text)
 {
 	kpi__tstyle st = kpi__tsw(KPI__F_SANS, 7.5, KPI__INK, LEGEND_W - 22, KPI__LEFT);
 	double h, h1, x = LEGEND_X;
 
-	st.lines = 2;
+	st.lines = -1;
 	kpi__text_size(r, text, &st, NULL, &h);
 	h1 = kpi__line_height(r, st.font, st.size);
 	draw_swatch(r->cr, kind, col, x, y + h1 / 2);
@@ -1054,8 +1054,10 @@ static void draw_legend(kpi__render *r, const kpi__chart *c)
 	if (r->nchanges_in) {
 		kpi__tstyle ls = kpi__tsw(KPI__F_SANS, 7, KPI__INK, LEGEND_W - 18, KPI__LEFT);
 		kpi__tstyle ns = kpi__tsw(KPI__F_BOLD, 7, KPI__INK, 14, KPI__RIGHT);
-		double lh;
+		double lh, eh;
 		size_t shown = 0;
+
+		ls.lines = -1; /* an entry wraps by word into the lines it needs */
 		y += legend_entry(r, y, SW_CHANGE, KPI__INK, "rollout change (numbered)");
 		y += 4;
 		y += kpi__text(r, "Rollout changes", LEGEND_X, y, &head) + 2;
@@ -1064,7 +1066,11 @@ static void draw_legend(kpi__render *r, const kpi__chart *c)
 			char num[16];
 			if (!r->change_no[i])
 				continue;
-			if (y + 2 * (lh + 1) > bottom && shown + 1 < r->nchanges_in) {
+			change_text(buf, sizeof(buf), &r->snap->changes[i], w->tz);
+			kpi__text_size(r, buf, &ls, NULL, &eh);
+			/* the entry whole, and room below it for the "+N more" line
+			 * unless it is the last one */
+			if (y + eh + (shown + 1 < r->nchanges_in ? lh + 1 : 0) > bottom) {
 				kpi__tstyle n = kpi__tsw(KPI__F_OBLIQUE, 7, KPI__MUTED, LEGEND_W, KPI__LEFT);
 				snprintf(buf, sizeof(buf), "+%zu more: see the appendix", r->nchanges_in - shown);
 				kpi__text(r, buf, LEGEND_X, y, &n);
@@ -1072,9 +1078,8 @@ static void draw_legend(kpi__render *r, const kpi__chart *c)
 			}
 			snprintf(num, sizeof(num), "%d", r->change_no[i]);
 			kpi__text(r, num, LEGEND_X, y, &ns);
-			change_text(buf, sizeof(buf), &r->snap->changes[i], w->tz);
 			kpi__text(r, buf, LEGEND_X + 17, y, &ls);
-			y += lh + 1;
+			y += eh + 1;
 			shown++;
 		}
 	}

@@ -17,6 +17,7 @@
 #include "core/internal.h"
 #include "core/number.h"
 #include "core/threshold.h"
+#include "render/chart.h"
 #include <xlsxwriter.h>
 #include <errno.h>
 #include <math.h>
@@ -83,6 +84,8 @@ typedef struct xl {
 	fit fit;                            /* of the sheet being written */
 	lxw_worksheet *plot;                /* the hidden sheet of what the charts plot */
 	lxw_col_t plot_next;                /* its next free column */
+	lxw_format *dur[8];                 /* durations' number formats, by unit shown */
+	const char *dur_unit[8];
 } xl;
 
 /* ---- errors ---- */
@@ -247,6 +250,18 @@ static int wrap_lines(const char *s, bool bold, double avail)
 static void rendered_number(char *buf, size_t size, double v, const char *num)
 {
 	char t[400];
+	const char *q = strchr(num, '"');
+	if (q) {
+		/* a duration's format: the number, then its unit in quotes
+		 * ('#,##0.00" d"') */
+		char base[32];
+		size_t n;
+		snprintf(base, sizeof(base), "%.*s", (int)(q - num), num);
+		rendered_number(buf, size, v, base);
+		n = strlen(buf);
+		snprintf(buf + n, size - n, "%.*s", (int)strcspn(q + 1, "\""), q + 1);
+		return;
+	}
 	if (strcmp(num, "0.00") == 0) {
 		snprintf(buf, size, "%.2f", v);
 	} else if (strcmp(num, "#,##0") == 0 || strcmp(num, "#,##0.00") == 0) {
@@ -633,6 +648,48 @@ static lxw_format *unit_format(xl *x, const char *unit, lxw_format **cache, size
 	return i < ncache ? cache[i] : NULL;
 }
 
+/* The number format of a duration shown in unit `shown` ("d", "min"): the
+ * number, then the unit ('#,##0.00" d"'), over a real number in that unit. */
+static lxw_format *dur_format(xl *x, const char *shown)
+{
+	char num[32];
+	size_t i;
+	for (i = 0; i < sizeof(x->dur) / sizeof(x->dur[0]) && x->dur_unit[i]; i++)
+		if (strcmp(x->dur_unit[i], shown) == 0)
+			return x->dur[i];
+	if (i == sizeof(x->dur) / sizeof(x->dur[0]))
+		return NULL;
+	snprintf(num, sizeof(num), "#,##0.00\" %s\"", shown);
+	x->dur_unit[i] = shown; /* kpi__time_unit's static names, or the catalogue's unit */
+	return x->dur[i] = fmt(x, num, false, LXW_COLOR_UNSET, LXW_COLOR_UNSET);
+}
+
+static bool is_duration(const char *unit)
+{
+	return kpi__unit_is(unit, "s") || kpi__unit_is(unit, "ms");
+}
+
+/* A value of a KPI for the Summary: a duration in the unit the PDF shows
+ * it in (kpi__time_unit, sized by `size`: the value itself, or a change as
+ * kpi__fmt_delta sizes it), other units as they are. */
+static void put_value(xl *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool has, double v, double size,
+                      const kpi_def *d, lxw_format *nf)
+{
+	const char *shown = d ? d->unit : NULL;
+	double div;
+	if (!d || !is_duration(d->unit) || !has || !isfinite(v)) {
+		put_num(x, ws, row, col, has, v, nf);
+		return;
+	}
+	div = kpi__time_unit(d->unit, size, &shown, NULL);
+	/* a value put_num writes as text or in scientific notation (no unit in
+	 * its format) stays in the catalogue's unit, which the Unit column names */
+	if (!excel_number(v) || (v / div != 0 && (fabs(v / div) < 0.01 || fabs(v / div) >= 1e12)))
+		put_num(x, ws, row, col, true, v, nf);
+	else
+		put_num(x, ws, row, col, true, v / div, dur_format(x, shown));
+}
+
 /* Colour the cells of a status column by their text. */
 static void status_colours(xl *x, lxw_worksheet *ws, lxw_row_t r0, lxw_row_t r1, lxw_col_t c0, lxw_col_t c1)
 {
@@ -710,10 +767,14 @@ static lxw_worksheet *add_sheet(xl *x, const char *name)
 		need(x, NULL);
 		return NULL;
 	}
-	/* printed (or converted to PDF): A4 landscape, one page wide */
+	/* printed (or converted to PDF): A4 landscape, one page wide, as many
+	 * pages down as it takes; margins of 1.5 cm (0.6 in) left and right,
+	 * 2 cm above and below with the sheet's name and the page in the footer */
 	worksheet_set_landscape(ws);
 	worksheet_set_paper(ws, 9);
 	worksheet_fit_to_pages(ws, 1, 0);
+	worksheet_set_margins(ws, 0.6, 0.6, 0.8, 0.8);
+	chk(x, worksheet_set_footer(ws, "&L&A&RPage &P of &N"), "cannot set the page footer");
 	return ws;
 }
 
@@ -721,6 +782,7 @@ static lxw_worksheet *add_sheet(xl *x, const char *name)
 
 typedef struct lset {
 	char *key;                 /* "a=x,b=y", or "" without labels */
+	const kpi_row *first;      /* its first row (its labels) */
 	const kpi_row **by_week;   /* [nweeks], NULL where the set has no row */
 } lset;
 
@@ -759,6 +821,7 @@ static size_t label_sets(xl *x, const kpi_series *s, size_t max, lset **out, siz
 			break;
 		}
 		memcpy(sets[k].by_week, ls.set[k].week, (size_t)w->nweeks * sizeof(kpi_row *));
+		sets[k].first = ls.set[k].first;
 	}
 	kpi_buf_release(&key);
 	kpi__lsets_release(&ls);
@@ -826,7 +889,8 @@ static void summary(xl *x, lxw_worksheet *ws)
 		const kpi_def *d = kpi_catalog_find(snap->catalog, r->kpi);
 		put_str(x, ws, row, 0, r->kpi, NULL);
 		put_str(x, ws, row, 1, r->labels, NULL);
-		put_num(x, ws, row, 2, r->has_value, r->value, d ? unit_format(x, d->unit, numfmt, 3) : x->f.general);
+		put_value(x, ws, row, 2, r->has_value, r->value, r->value, d,
+		          d ? unit_format(x, d->unit, numfmt, 3) : x->f.general);
 		put_str(x, ws, row, 3, d ? d->unit : "", NULL);
 		put_str(x, ws, row, 4, r->threshold, NULL);
 		put_str(x, ws, row, 5, kpi_status_name(r->status), NULL);
@@ -873,13 +937,15 @@ static void summary(xl *x, lxw_worksheet *ws)
 				continue; /* the label set has no row in the last week */
 			put_str(x, ws, row, 0, d->id, NULL);
 			put_str(x, ws, row, 1, sets[i].key, NULL);
-			put_num(x, ws, row, 2, last->has_value, last->value, nf);
+			put_value(x, ws, row, 2, last->has_value, last->value, last->value, d, nf);
 			put_str(x, ws, row, 3, d->unit, NULL);
 			put_str(x, ws, row, 4, th, NULL);
 			put_str(x, ws, row, 5, kpi_status_name(last->status), NULL);
-			put_num(x, ws, row, 6, prev && prev->has_value, prev ? prev->value : 0, nf);
-			put_num(x, ws, row, 7, prev && prev->has_value && last->has_value,
-			        prev ? last->value - prev->value : 0, nf);
+			put_value(x, ws, row, 6, prev && prev->has_value, prev ? prev->value : 0, prev ? prev->value : 0, d,
+			          nf);
+			if (prev)
+				put_value(x, ws, row, 7, prev->has_value && last->has_value, last->value - prev->value,
+				          2 * fabs(last->value / 2 - prev->value / 2), d, nf);
 			snprintf(note, sizeof(note), "%s%s%s", last->partial ? "week in progress" : "",
 			         last->partial && last->incomplete ? "; " : "",
 			         last->incomplete ? "source answered in part" : "");
@@ -899,57 +965,108 @@ static void summary(xl *x, lxw_worksheet *ws)
 
 /* ---- one sheet per KPI ---- */
 
-static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def *d, const kpi_series *s)
+#define CHART_ROWS 18      /* the rows a chart takes, with the gap below it */
+#define WIDE_COLS 14       /* a wider table of a KPI is printed one row per label set and week */
+
+static int cmp_double(const void *a, const void *b)
 {
-	const kpi_snapshot *snap = x->snap;
-	const kpi_window *w = &snap->result->window;
-	lxw_format *numfmt[3] = { NULL, NULL, NULL };
-	lxw_format *nf = unit_format(x, d->unit, numfmt, 3);
-	const lxw_row_t head = 22, first = head + 1, last = head + (lxw_row_t)w->nweeks;
-	bool has_th = d->threshold.op != KPI_OP_NONE;
-	lset *sets = NULL;
-	size_t nsets = 0, total = 0, *ncols = NULL;
-	lxw_col_t *vcol = NULL, c, th_col = 0, note_col, plot_col = 0;
-	size_t nplot = 0;
-	lxw_chart *chart = NULL;
-	bool any_value = false;
-	char buf[1024], th[128];
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
 
-	/* printed: the chart and a table of up to half a year on one page */
-	if (w->nweeks <= 26)
-		worksheet_fit_to_pages(ws, 1, 1);
-	threshold_text(th, sizeof(th), d);
-	put_over(x, ws, 0, 0, d->title, x->f.title);
-	snprintf(buf, sizeof(buf), "%s: unit %s; threshold %s; %s; missing data: %s; %s KPI", d->id, d->unit, th,
-	         d->gating ? "gating" : "not gating", d->missing == KPI_MISSING_BLOCK ? "block (HOLD)" : "ignore",
-	         d->state ? "state (as of each week's end)" : "flow (over each week)");
-	put_over(x, ws, 1, 0, buf, x->f.subtitle);
-	if (s)
-		nsets = label_sets(x, s, LABELSETS_MAX, &sets, &total);
-	if (nsets) {
-		vcol = need(x, calloc(nsets, sizeof(*vcol)));
-		ncols = need(x, calloc(nsets, sizeof(*ncols)));
+/* The least of 1, 2, 5 x 10^k at or above v (v > 0). */
+static double nice_ceil(double v)
+{
+	double p = pow(10, floor(log10(v)));
+	return v <= p ? p : v <= 2 * p ? 2 * p : v <= 5 * p ? 5 * p : 10 * p;
+}
+
+/* The label set of `sets` (the first `n`) with the labels of `r`; n when none. */
+static size_t set_of(const lset *sets, size_t n, const kpi_series *s, const kpi_row *r)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = 0;
+		for (; l < s->nlabels; l++)
+			if (strcmp(sets[i].first->labels[l] ? sets[i].first->labels[l] : "", r->labels[l] ? r->labels[l] : "") != 0)
+				break;
+		if (l == s->nlabels)
+			return i;
 	}
-	if (x->rc)
-		goto done;
+	return n;
+}
 
-	/* The table: Week, Week start, then per label set its value, numerator and
-	 * denominator (when the KPI has them), status; then the threshold; notes. */
+/* The value axis of a chart drawing the `n` values `v` (sorted here, in
+ * the unit `shown`, `cap` too: the PDF's cap of the panel, kpi__panel_cap,
+ * INFINITY for none): a percentage axis ends at 100 when no value is above;
+ * where the PDF caps its axis (a spike that would flatten the rest), a log
+ * axis when every value is positive, else the axis capped as in the PDF,
+ * said in `note` (" (axis capped at 50 s: 2 values above it, see the
+ * table)"). The axis' name into `name`. */
+static void value_axis(lxw_chart *chart, double *v, size_t n, double cap, const char *shown, char *name,
+                       size_t nsize, char *note, size_t notesize)
+{
+	const char *words = kpi__unit_words(shown);
+
+	snprintf(name, nsize, "%s", words);
+	*note = '\0';
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), cmp_double);
+	if (kpi__unit_is(shown, "%")) {
+		if (v[n - 1] <= 100) /* the low end stays automatic: 98 % and 99.5 % apart */
+			chart_axis_set_max(chart->y_axis, 100);
+		return;
+	}
+	if (!isfinite(cap) || cap <= 0)
+		return;
+	if (v[0] > 0) {
+		chart_axis_set_log_base(chart->y_axis, 10);
+		snprintf(name, nsize, "%s (log scale)", words);
+	} else {
+		size_t above = 0;
+		char num[64], digits[64];
+		cap = nice_ceil(cap);
+		for (size_t i = 0; i < n; i++)
+			above += v[i] > cap;
+		chart_axis_set_max(chart->y_axis, cap);
+		snprintf(name, nsize, "%s (capped)", words);
+		snprintf(note, notesize, " (axis capped at %s: %zu value%s above it, see the table)",
+		         kpi__fmt_unit(num, sizeof(num), kpi__fmt_num(digits, sizeof(digits), cap, KPI__NUM_PEOPLE), shown,
+		                       false),
+		         above, above == 1 ? "" : "s");
+	}
+}
+
+/* The notes of a row: a week in progress, a source that answered in part. */
+static const char *row_note(char *buf, size_t size, bool partial, bool incomplete)
+{
+	snprintf(buf, size, "%s%s%s", partial ? "week in progress" : "", partial && incomplete ? "; " : "",
+	         incomplete ? "source answered in part" : "");
+	return buf;
+}
+
+/* A KPI's table, one row per week from `head` + 1: Week, Week start, then
+ * per label set its value, numerator and denominator (when the KPI has
+ * them), status; then the threshold; notes. Values are divided by `div`
+ * (a duration in the unit `shown`). */
+static void wide_table(xl *x, lxw_worksheet *ws, const kpi_def *d, const lset *sets, size_t nsets,
+                       const size_t *ncols, lxw_col_t *vcol, lxw_row_t head, double div, const char *shown,
+                       lxw_format *nf, const char *th, lxw_col_t *th_col)
+{
+	const kpi_window *w = &x->snap->result->window;
+	bool has_th = d->threshold.op != KPI_OP_NONE;
+	lxw_row_t first = head + 1, last = head + (lxw_row_t)w->nweeks;
+	lxw_col_t c = 2, note_col;
+	char buf[1024];
+
 	put_str(x, ws, head, 0, "Week", x->f.header);
 	put_str(x, ws, head, 1, "Week start", x->f.header);
-	c = 2;
 	for (size_t i = 0; i < nsets && !x->rc; i++) {
-		bool ratio = false;
 		const char *lab = *sets[i].key ? sets[i].key : "value";
-		for (int wi = 0; wi < w->nweeks; wi++) {
-			const kpi_row *r = sets[i].by_week[wi];
-			ratio = ratio || (r && (r->has_numerator || r->has_denominator));
-			any_value = any_value || (r && r->has_value);
-		}
 		vcol[i] = c;
-		snprintf(buf, sizeof(buf), "%s (%s)", lab, d->unit);
+		snprintf(buf, sizeof(buf), "%s (%s)", lab, shown);
 		put_str(x, ws, head, c++, buf, x->f.header);
-		if (ratio) {
+		if (ncols[i] == 4) {
 			snprintf(buf, sizeof(buf), "%s numerator", lab);
 			put_str(x, ws, head, c++, buf, x->f.header);
 			snprintf(buf, sizeof(buf), "%s denominator", lab);
@@ -957,29 +1074,14 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 		}
 		snprintf(buf, sizeof(buf), "%s status", lab);
 		put_str(x, ws, head, c++, buf, x->f.header);
-		ncols[i] = ratio ? 4 : 2;
 	}
 	if (has_th) {
-		th_col = c;
+		*th_col = c;
 		snprintf(buf, sizeof(buf), "threshold %s", th);
 		put_str(x, ws, head, c++, buf, x->f.header);
 	}
 	note_col = c;
 	put_str(x, ws, head, note_col, "Notes", x->f.header);
-	/* What the chart plots, in columns of the hidden sheet PLOT_SHEET (row 0
-	 * names them, then one row per week): the value of each week that has
-	 * one and is neither no_data nor not_applicable, so those weeks are
-	 * empty cells, gaps in the chart (never 0 or a point). The table keeps
-	 * every value. */
-	nplot = nsets < CHART_SERIES_MAX ? nsets : CHART_SERIES_MAX;
-	if ((size_t)x->plot_next + (nplot ? nplot : 1) > LXW_COL_MAX)
-		nplot = 0; /* no room left: the chart draws the threshold alone */
-	plot_col = x->plot_next;
-	x->plot_next = (lxw_col_t)(x->plot_next + (nplot ? nplot : 1));
-	for (size_t i = 0; i < nplot && !x->rc; i++) {
-		snprintf(buf, sizeof(buf), "%s: %s", d->id, *sets[i].key ? sets[i].key : "value");
-		put_over(x, x->plot, 0, plot_col + (lxw_col_t)i, buf, NULL);
-	}
 	for (int wi = 0; wi < w->nweeks && !x->rc; wi++) {
 		lxw_row_t row = first + (lxw_row_t)wi;
 		bool partial = false, incomplete = false;
@@ -991,29 +1093,215 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 			lxw_col_t vc = vcol[i];
 			if (!r)
 				continue; /* no row this week: empty cells */
-			put_num(x, ws, row, vc, r->has_value, r->value, nf);
+			put_num(x, ws, row, vc, r->has_value, r->value / div, nf);
 			if (ncols[i] == 4) {
 				put_num(x, ws, row, vc + 1, r->has_numerator, r->numerator, x->f.general);
 				put_num(x, ws, row, vc + 2, r->has_denominator, r->denominator, x->f.general);
 			}
 			put_str(x, ws, row, vc + (lxw_col_t)ncols[i] - 1, kpi_status_name(r->status), NULL);
-			if (i < nplot && plotted(r))
-				chk(x, worksheet_write_number(x->plot, (lxw_row_t)(1 + wi), plot_col + (lxw_col_t)i, r->value, NULL),
-				    "cannot write a number cell");
 			partial = partial || r->partial;
 			incomplete = incomplete || r->incomplete;
 		}
 		if (has_th)
-			put_num(x, ws, row, th_col, true, d->threshold.target, nf);
-		snprintf(buf, sizeof(buf), "%s%s%s", partial ? "week in progress" : "", partial && incomplete ? "; " : "",
-		         incomplete ? "source answered in part" : "");
-		put_str(x, ws, row, note_col, buf, NULL);
+			put_num(x, ws, row, *th_col, true, d->threshold.target / div, nf);
+		put_str(x, ws, row, note_col, row_note(buf, sizeof(buf), partial, incomplete), NULL);
 	}
 	for (size_t i = 0; i < nsets && !x->rc; i++) {
 		lxw_col_t sc = vcol[i] + (lxw_col_t)ncols[i] - 1;
 		status_colours(x, ws, first, last, sc, sc);
 	}
-	worksheet_freeze_panes(ws, first, 2);
+}
+
+/* A KPI's table too wide for a printed page as wide_table() (the job
+ * latency's 12 label sets, the mismatch rate's 5 ratios): one row per label
+ * set and week that has a row, from `head` + 1, label set by label set:
+ * Week, Week start, Labels, Value, Numerator and Denominator (when any set
+ * has them), Status, Threshold, Notes; an autofilter on the header. Returns
+ * the table's last row. */
+static lxw_row_t tall_table(xl *x, lxw_worksheet *ws, const kpi_def *d, const lset *sets, size_t nsets,
+                            const size_t *ncols, bool any_ratio, lxw_row_t head, double div, const char *shown,
+                            lxw_format *nf, const char *th)
+{
+	const kpi_window *w = &x->snap->result->window;
+	bool has_th = d->threshold.op != KPI_OP_NONE;
+	lxw_col_t c = 0, vc, st_col, th_col = 0, note_col;
+	lxw_row_t row = head + 1;
+	char buf[1024];
+
+	put_str(x, ws, head, c++, "Week", x->f.header);
+	put_str(x, ws, head, c++, "Week start", x->f.header);
+	put_str(x, ws, head, c++, "Labels", x->f.header);
+	vc = c;
+	snprintf(buf, sizeof(buf), "Value (%s)", shown);
+	put_str(x, ws, head, c++, buf, x->f.header);
+	if (any_ratio) {
+		put_str(x, ws, head, c++, "Numerator", x->f.header);
+		put_str(x, ws, head, c++, "Denominator", x->f.header);
+	}
+	st_col = c;
+	put_str(x, ws, head, c++, "Status", x->f.header);
+	if (has_th) {
+		th_col = c;
+		snprintf(buf, sizeof(buf), "threshold %s", th);
+		put_str(x, ws, head, c++, buf, x->f.header);
+	}
+	note_col = c;
+	put_str(x, ws, head, note_col, "Notes", x->f.header);
+	for (size_t i = 0; i < nsets && !x->rc; i++)
+		for (int wi = 0; wi < w->nweeks && !x->rc; wi++) {
+			const kpi_row *r = sets[i].by_week[wi];
+			char wk[16];
+			if (!r)
+				continue; /* no row this week: no line */
+			put_str(x, ws, row, 0, kpi_week_format(wk, sizeof(wk), kpi_week_add(w->first, wi)), NULL);
+			put_date(x, ws, row, 1, w->starts[wi]);
+			put_str(x, ws, row, 2, *sets[i].key ? sets[i].key : "value", NULL);
+			put_num(x, ws, row, vc, r->has_value, r->value / div, nf);
+			if (ncols[i] == 4) {
+				put_num(x, ws, row, vc + 1, r->has_numerator, r->numerator, x->f.general);
+				put_num(x, ws, row, vc + 2, r->has_denominator, r->denominator, x->f.general);
+			}
+			put_str(x, ws, row, st_col, kpi_status_name(r->status), NULL);
+			if (has_th)
+				put_num(x, ws, row, th_col, true, d->threshold.target / div, nf);
+			put_str(x, ws, row, note_col, row_note(buf, sizeof(buf), r->partial, r->incomplete), NULL);
+			row++;
+		}
+	if (row > head + 1 && !x->rc) {
+		status_colours(x, ws, head + 1, row - 1, st_col, st_col);
+		chk(x, worksheet_autofilter(ws, head, 0, row - 1, note_col), "cannot add the autofilter");
+	}
+	return row > head + 1 ? row - 1 : head;
+}
+
+/* The most a panel of the PDF's chart draws and its cap (kpi__panel_cap):
+ * the top its axis is sized by. */
+static double panel_top(const kpi__chart *cm, const kpi__cpanel *p, double *cap)
+{
+	double mx = 0;
+	for (size_t k = 0; k < p->nser; k++)
+		for (int wi = 0; wi < cm->w->nweeks; wi++) {
+			const kpi_row *r = cm->ser[p->ser[k]].row[wi];
+			if (kpi__plotted(r))
+				mx = fmax(mx, fabs(r->value));
+		}
+	*cap = kpi__panel_cap(cm, p);
+	return fmin(mx, *cap);
+}
+
+/* A KPI's sheet: title and policies; its charts, the PDF's panels (the
+ * same model, chart_model.c: the job latency's four kind and path panels
+ * of p50, p95 and p99; one chart for most KPIs), each a native chart; then
+ * its table. A duration reads in the unit the PDF's axis shows it in (the
+ * one ladder, kpi__time_unit, sized as the PDF sizes its axis): each chart
+ * in its panel's unit, the table in the unit of the largest panel axis. */
+static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def *d, const kpi_series *s)
+{
+	const kpi_snapshot *snap = x->snap;
+	const kpi_window *w = &snap->result->window;
+	lxw_format *numfmt[3] = { NULL, NULL, NULL };
+	lxw_format *nf = unit_format(x, d->unit, numfmt, 3);
+	lxw_row_t head, first, last;
+	bool has_th = d->threshold.op != KPI_OP_NONE, any_value = false, stacked, tall, any_ratio = false;
+	bool built = false, beyond = false, durations = is_duration(d->unit);
+	lset *sets = NULL;
+	size_t nsets = 0, total = 0, *ncols = NULL, ncharts, nplot = 0, wide_cols = 3; /* Week, Week start, Notes */
+	lxw_col_t *vcol = NULL, th_col = 0, plot_col, plot_wk = 0, plot_th = 0;
+	double div = 1, *pdiv = NULL, *vals = NULL, top = 0, th_abs = has_th ? fabs(d->threshold.target) : 0;
+	const char *shown = d->unit;
+	uint8_t type = LXW_CHART_LINE;
+	kpi__chart cm;
+	char buf[1024], th[128];
+
+	threshold_text(th, sizeof(th), d);
+	put_over(x, ws, 0, 0, d->title, x->f.title);
+	snprintf(buf, sizeof(buf), "%s: unit %s; threshold %s; %s; missing data: %s; %s KPI", d->id, d->unit, th,
+	         d->gating ? "gating" : "not gating", d->missing == KPI_MISSING_BLOCK ? "block (HOLD)" : "ignore",
+	         d->state ? "state (as of each week's end)" : "flow (over each week)");
+	put_over(x, ws, 1, 0, buf, x->f.subtitle);
+	if (kpi__chart_build(&cm, d, s, w) != 0)
+		need(x, NULL);
+	built = true;
+	if (s)
+		nsets = label_sets(x, s, LABELSETS_MAX, &sets, &total);
+	vcol = need(x, calloc(nsets + 1, sizeof(*vcol)));
+	ncols = need(x, calloc(nsets + 1, sizeof(*ncols)));
+	pdiv = need(x, calloc(nsets + 1, sizeof(*pdiv)));
+	/* every plotted value of a chart, and its threshold */
+	vals = need(x, calloc(nsets * (size_t)w->nweeks + 1, sizeof(*vals)));
+	if (x->rc)
+		goto done;
+	/* Excel 1.1.4 charts cannot combine types, so a KPI with a threshold is
+	 * a line chart; without one, bars as asked */
+	if (!has_th && d->chart && strcmp(d->chart, "stacked_bar") == 0)
+		type = LXW_CHART_COLUMN_STACKED;
+	else if (!has_th && d->chart && strcmp(d->chart, "bar") == 0)
+		type = LXW_CHART_COLUMN;
+	stacked = type == LXW_CHART_COLUMN_STACKED;
+	nplot = nsets < CHART_SERIES_MAX ? nsets : CHART_SERIES_MAX;
+	if ((size_t)x->plot_next + (nplot ? nplot : 1) + 2 > LXW_COL_MAX)
+		nplot = 0; /* no room left: the chart draws the threshold alone */
+	ncharts = cm.npan ? cm.npan : 1;
+	head = (lxw_row_t)(4 + CHART_ROWS * ncharts);
+	first = head + 1;
+	last = head + (lxw_row_t)w->nweeks;
+	plot_col = x->plot_next;
+	x->plot_next = (lxw_col_t)(x->plot_next + (nplot ? nplot : 1));
+
+	/* the units: a value Excel cannot hold is written as its exact text,
+	 * which reads in the column's unit: then the catalogue's */
+	for (size_t i = 0; i < nsets; i++)
+		for (int wi = 0; wi < w->nweeks; wi++) {
+			const kpi_row *r = sets[i].by_week[wi];
+			beyond = beyond || (r && r->has_value && isfinite(r->value) && !excel_number(r->value));
+			any_value = any_value || (r && r->has_value);
+		}
+	durations = durations && !beyond;
+	for (size_t g = 0; g < cm.npan; g++) {
+		double cap, t = panel_top(&cm, &cm.pan[g], &cap);
+		top = fmax(top, t);
+	}
+	if (!cm.npan)
+		for (size_t i = 0; i < nsets; i++)
+			for (int wi = 0; wi < w->nweeks; wi++) {
+				const kpi_row *r = sets[i].by_week[wi];
+				if (kpi__plotted(r))
+					top = fmax(top, fabs(r->value));
+			}
+	if (durations) {
+		div = kpi__time_unit(d->unit, fmax(top, th_abs), &shown, NULL);
+		nf = dur_format(x, shown);
+	}
+	for (size_t i = 0; i < nsets; i++)
+		pdiv[i] = div;
+
+	for (size_t i = 0; i < nsets; i++) {
+		bool ratio = false;
+		for (int wi = 0; wi < w->nweeks; wi++) {
+			const kpi_row *r = sets[i].by_week[wi];
+			ratio = ratio || (r && (r->has_numerator || r->has_denominator));
+		}
+		ncols[i] = ratio ? 4 : 2;
+		any_ratio = any_ratio || ratio;
+		wide_cols += ncols[i];
+	}
+	/* a table wider than this would print too small fitted to the page's
+	 * width: one row per week and label set instead */
+	tall = wide_cols + (has_th ? 1 : 0) > WIDE_COLS;
+	if (tall) {
+		/* the chart's weeks and threshold from the hidden sheet too */
+		plot_wk = (lxw_col_t)(plot_col + (nplot ? nplot : 1));
+		plot_th = plot_wk + 1;
+		x->plot_next = (lxw_col_t)(plot_th + (has_th ? 1 : 0));
+		tall_table(x, ws, d, sets, nsets, ncols, any_ratio, head, div, shown, nf, th);
+	} else {
+		wide_table(x, ws, d, sets, nsets, ncols, vcol, head, div, shown, nf, th, &th_col);
+	}
+	/* printed: a chart and a table of up to half a year on one page */
+	if (!tall && ncharts == 1 && w->nweeks <= 26)
+		worksheet_fit_to_pages(ws, 1, 1);
+	worksheet_freeze_panes(ws, first, tall ? 3 : 2);
+	chk(x, worksheet_repeat_rows(ws, head, head), "cannot repeat the header when printed");
 	if (!any_value)
 		put_over(x, ws, 2, 0, "No data in this window: every week is empty (see the statuses below).", x->f.bold);
 	if (total > nsets) {
@@ -1023,29 +1311,67 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 	if (x->rc)
 		goto done;
 
-	/* The chart: one series per label set (the first CHART_SERIES_MAX), the
-	 * threshold as its own series. Excel 1.1.4 charts cannot combine types,
-	 * so a KPI with a threshold is a line chart; without one, bars as asked. */
-	{
-		uint8_t type = LXW_CHART_LINE;
+	/* The charts: one per panel of the PDF's chart, its series (the PDF's,
+	 * named as there) and the threshold as its own series. */
+	for (size_t g = 0; g < ncharts && !x->rc; g++) {
+		const kpi__cpanel *pan = cm.npan ? &cm.pan[g] : NULL;
 		lxw_chart_options opt;
-		if (!has_th && d->chart && strcmp(d->chart, "stacked_bar") == 0)
-			type = LXW_CHART_COLUMN_STACKED;
-		else if (!has_th && d->chart && strcmp(d->chart, "bar") == 0)
-			type = LXW_CHART_COLUMN;
+		lxw_chart *chart;
+		size_t nv = 0, drawn = 0;
+		double cap = INFINITY, gdiv = div;
+		const char *gshown = shown;
+		char name[128], note[160], title[600];
+
+		if (pan && durations && !has_th) { /* a threshold line is in the table's unit */
+			double t = panel_top(&cm, pan, &cap);
+			gdiv = kpi__time_unit(d->unit, fmax(t, th_abs), &gshown, NULL);
+		} else if (pan) {
+			panel_top(&cm, pan, &cap);
+		}
 		if (!(chart = need(x, workbook_add_chart(x->wb, type))))
 			goto done;
-		for (size_t i = 0; i < nplot; i++) {
-			lxw_chart_series *se = need(x, chart_add_series(chart, NULL, NULL));
-			if (!se)
+		for (size_t k = 0; pan && k < pan->nser; k++) {
+			const kpi__cser *cs = &cm.ser[pan->ser[k]];
+			size_t i = set_of(sets, nplot, s, cs->first);
+			lxw_chart_series *se;
+			if (i == nplot)
+				continue; /* beyond the plotted label sets */
+			pdiv[i] = gdiv;
+			if (!(se = need(x, chart_add_series(chart, NULL, NULL))))
 				goto done;
-			chart_series_set_categories(se, sheet, first, 0, last, 0);
 			chart_series_set_values(se, PLOT_SHEET, 1, plot_col + (lxw_col_t)i, (lxw_row_t)w->nweeks,
 			                        plot_col + (lxw_col_t)i);
-			chart_series_set_name_range(se, sheet, head, vcol[i]);
+			if (tall) {
+				chart_series_set_categories(se, PLOT_SHEET, 1, plot_wk, (lxw_row_t)w->nweeks, plot_wk);
+				chart_series_set_name(se, *cs->name ? cs->name : "value");
+			} else {
+				chart_series_set_categories(se, sheet, first, 0, last, 0);
+				chart_series_set_name_range(se, sheet, head, vcol[i]);
+			}
 			if (type == LXW_CHART_LINE)
 				chart_series_set_marker_type(se, LXW_CHART_MARKER_CIRCLE);
+			drawn++;
+			if (!stacked)
+				for (int wi = 0; wi < w->nweeks; wi++) {
+					const kpi_row *r = sets[i].by_week[wi];
+					if (r && plotted(r) && excel_number(r->value / gdiv))
+						vals[nv++] = r->value / gdiv;
+				}
 		}
+		if (stacked && pan) /* the axis spans the weeks' sums */
+			for (int wi = 0; wi < w->nweeks; wi++) {
+				double sum = 0;
+				bool any = false;
+				for (size_t k = 0; k < pan->nser; k++) {
+					const kpi_row *r = cm.ser[pan->ser[k]].row[wi];
+					if (r && plotted(r) && excel_number(r->value)) {
+						sum += r->value;
+						any = true;
+					}
+				}
+				if (any)
+					vals[nv++] = sum;
+			}
 		if (has_th) {
 			lxw_chart_line line;
 			lxw_chart_series *se = need(x, chart_add_series(chart, NULL, NULL));
@@ -1055,24 +1381,38 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 			line.color = 0xC00000;
 			line.width = 1.5;
 			line.dash_type = LXW_CHART_LINE_DASH_DASH;
-			chart_series_set_categories(se, sheet, first, 0, last, 0);
-			chart_series_set_values(se, sheet, first, th_col, last, th_col);
-			chart_series_set_name_range(se, sheet, head, th_col);
+			if (tall) {
+				snprintf(buf, sizeof(buf), "threshold %s", th);
+				chart_series_set_categories(se, PLOT_SHEET, 1, plot_wk, (lxw_row_t)w->nweeks, plot_wk);
+				chart_series_set_values(se, PLOT_SHEET, 1, plot_th, (lxw_row_t)w->nweeks, plot_th);
+				chart_series_set_name(se, buf);
+			} else {
+				chart_series_set_categories(se, sheet, first, 0, last, 0);
+				chart_series_set_values(se, sheet, first, th_col, last, th_col);
+				chart_series_set_name_range(se, sheet, head, th_col);
+			}
 			chart_series_set_line(se, &line);
 			chart_series_set_marker_type(se, LXW_CHART_MARKER_NONE);
+			if (excel_number(d->threshold.target / gdiv))
+				vals[nv++] = d->threshold.target / gdiv;
 		}
-		if (!nplot && !has_th) {
+		if (!drawn && !has_th) {
 			/* a chart needs a series: an empty plotted column */
 			lxw_chart_series *se = need(x, chart_add_series(chart, NULL, NULL));
 			if (!se)
 				goto done;
-			chart_series_set_categories(se, sheet, first, 0, last, 0);
+			if (tall)
+				chart_series_set_categories(se, PLOT_SHEET, 1, plot_wk, (lxw_row_t)w->nweeks, plot_wk);
+			else
+				chart_series_set_categories(se, sheet, first, 0, last, 0);
 			chart_series_set_values(se, PLOT_SHEET, 1, plot_col, (lxw_row_t)w->nweeks, plot_col);
 		}
-		chart_title_set_name(chart, d->title);
+		value_axis(chart, vals, nv, cap / gdiv, gshown, name, sizeof(name), note, sizeof(note));
+		snprintf(title, sizeof(title), "%s%s%s%s", d->title, pan && *pan->title ? ", " : "",
+		         pan ? pan->title : "", note);
+		chart_title_set_name(chart, title);
 		chart_axis_set_name(chart->x_axis, "ISO week");
-		snprintf(buf, sizeof(buf), "%s", d->unit);
-		chart_axis_set_name(chart->y_axis, buf);
+		chart_axis_set_name(chart->y_axis, name);
 		chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
 		/* empty cells are gaps (libxlsxwriter writes no dispBlanksAs for
 		 * this, Excel's and LibreOffice's default) */
@@ -1080,13 +1420,51 @@ static void kpi_sheet(xl *x, lxw_worksheet *ws, const char *sheet, const kpi_def
 		memset(&opt, 0, sizeof(opt));
 		opt.x_scale = 1.6;
 		opt.y_scale = 1.0;
-		chk(x, worksheet_insert_chart_opt(ws, 4, 0, chart, &opt), "cannot insert a chart");
+		chk(x, worksheet_insert_chart_opt(ws, (lxw_row_t)(4 + CHART_ROWS * g), 0, chart, &opt),
+		    "cannot insert a chart");
+	}
+
+	/* What the charts plot, in columns of the hidden sheet PLOT_SHEET (row 0
+	 * names them, then one row per week): the value of each week that has
+	 * one and is neither no_data nor not_applicable, so those weeks are
+	 * empty cells, gaps in the chart (never 0 or a point), in its chart's
+	 * unit. The table keeps every value. */
+	for (size_t i = 0; i < nplot && !x->rc; i++) {
+		snprintf(buf, sizeof(buf), "%s: %s", d->id, *sets[i].key ? sets[i].key : "value");
+		put_over(x, x->plot, 0, plot_col + (lxw_col_t)i, buf, NULL);
+		for (int wi = 0; wi < w->nweeks && !x->rc; wi++) {
+			const kpi_row *r = sets[i].by_week[wi];
+			if (r && plotted(r) && excel_number(r->value / pdiv[i]))
+				chk(x, worksheet_write_number(x->plot, (lxw_row_t)(1 + wi), plot_col + (lxw_col_t)i,
+				                              r->value / pdiv[i], NULL),
+				    "cannot write a number cell");
+		}
+	}
+	if (tall && !x->rc) {
+		char wk[16];
+		put_over(x, x->plot, 0, plot_wk, "ISO week", NULL);
+		for (int wi = 0; wi < w->nweeks && !x->rc; wi++)
+			put_over(x, x->plot, (lxw_row_t)(1 + wi), plot_wk,
+			         kpi_week_format(wk, sizeof(wk), kpi_week_add(w->first, wi)), NULL);
+		if (has_th) {
+			snprintf(buf, sizeof(buf), "%s: threshold %s", d->id, th);
+			put_over(x, x->plot, 0, plot_th, buf, NULL);
+			for (int wi = 0; wi < w->nweeks && !x->rc; wi++)
+				if (excel_number(d->threshold.target / div))
+					chk(x, worksheet_write_number(x->plot, (lxw_row_t)(1 + wi), plot_th,
+					                              d->threshold.target / div, NULL),
+					    "cannot write a number cell");
+		}
 	}
 done:
 	fit_finish(x, ws);
+	if (built)
+		kpi__chart_release(&cm);
 	label_sets_free(sets, nsets);
 	free(vcol);
 	free(ncols);
+	free(pdiv);
+	free(vals);
 }
 
 /* ---- Drill-down ---- */
@@ -1178,6 +1556,7 @@ static void definitions(xl *x, lxw_worksheet *ws)
 
 	row = header_row(x, ws, 0, cols, 9);
 	worksheet_freeze_panes(ws, 1, 0);
+	chk(x, worksheet_repeat_rows(ws, 0, 0), "cannot repeat the header when printed");
 	for (size_t k = 0; k < snap->catalog->nkpis; k++, row++) {
 		const kpi_def *d = &snap->catalog->kpis[k];
 		const kpi_series *s = series_of(snap, d);
