@@ -13,6 +13,7 @@ const kpi_cmd_spec *const kpi_commands[] = {
 	&kpi_cmd_render,
 	&kpi_cmd_verify,
 	&kpi_cmd_publish,
+	&kpi_cmd_export,
 	&kpi_cmd_alert,
 	&kpi_cmd_seed,
 	&kpi_cmd_gen,      /* hidden: kpi __gen man|bash|zsh */
