@@ -34,9 +34,54 @@ typedef struct kpi_publish_opts {
 	int64_t now;              /**< the current time (UTC seconds): datapoints are stamped
 	                               with the week's as-of time, which must lie within
 	                               CloudWatch's window (2 weeks old .. 2 h ahead of now) */
+	bool prune;               /**< kpi_publish_alarms(): delete kpi's alarms of this namespace
+	                               that it did not put (KPIs removed or no longer alerting) */
+	int64_t interval;         /**< kpi_publish_alarms(): seconds between kpi publish runs, the
+	                               period of an alarm of a KPI without an alarm rule (<= 0: 300) */
 } kpi_publish_opts;
 
-#define KPI_PUBLISH_OPTS_INIT { NULL, 0 }
+#define KPI_PUBLISH_OPTS_INIT { NULL, 0, false, 300 }
+
+/** What kpi_publish_alarms() did. */
+typedef struct kpi_publish_alarm_stats {
+	size_t put;               /**< PutMetricAlarm calls (created or updated in place) */
+	size_t deleted;           /**< alarms deleted by prune */
+} kpi_publish_alarm_stats;
+
+/**
+ * One CloudWatch alarm (PutMetricAlarm) per row of the last week of `res`
+ * of every KPI that alerts (the same rules and resolved thresholds as
+ * `kpi alert` and kpi_prom_rules_render()), over the metric
+ * kpi_publish_cloudwatch() sends: name `kpi-<id>[-<label value>...]`,
+ * ComparisonOperator and Threshold from the threshold (in the KPI's unit),
+ * EvaluationPeriods/DatapointsToAlarm/Period from its alarm rule (M of N),
+ * else for + 1 runs of `opts->interval`; TreatMissingData from the alarm
+ * rule, else `breaching` for a KPI whose missing-data policy is block,
+ * `notBreaching` for ignore; AlarmActions and OKActions the SNS topic of
+ * $KPI_PUBLISH_ALARM_TOPIC_ARN or publish.alarm_topic_arn (none: actions
+ * disabled). The description ends with a marker naming the namespace; with
+ * `opts->prune`, the alarms named `kpi-...` with that marker that were not
+ * put are deleted (DeleteAlarms), and no other. Idempotent: the same names
+ * are updated in place.
+ * @param stats may be NULL
+ * @return 0; KPI_EUSAGE (an interval that is no alarm period); KPI_ECONFIG;
+ *         KPI_EAUTH; KPI_ESOURCE/KPI_ETIMEOUT.
+ */
+KPI_EXTERN int kpi_publish_alarms(const kpi_config *cfg, const kpi_catalog *cat, const kpi_result *res,
+                                  const kpi_publish_opts *opts, kpi_publish_alarm_stats *stats,
+                                  kpi_error *err);
+
+/**
+ * PutDashboard: a text widget with the last week's verdict and its reasons,
+ * then one metric widget per KPI of `res` (its rows' metrics as
+ * kpi_publish_cloudwatch() sends them) with its threshold as a horizontal
+ * annotation. The dashboard is named "kpi" for the namespace "KPI", else
+ * "kpi-<namespace>".
+ * @param[out] name the dashboard's name
+ * @return as kpi_publish_alarms().
+ */
+KPI_EXTERN int kpi_publish_dashboard(const kpi_config *cfg, const kpi_result *res, const kpi_publish_opts *opts,
+                                     char *name, size_t name_size, kpi_error *err);
 
 /** What a publication did. */
 typedef struct kpi_publish_stats {

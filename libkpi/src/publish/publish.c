@@ -1,7 +1,7 @@
 /* Publishing KPIs: CloudWatch PutMetricData and the Prometheus textfile
  * (kpi/publish.h). */
 #include "sources/cloudwatch/cw.h"
-#include "kpi/publish.h"
+#include "publish/publish_internal.h"
 #include "kpi/eval.h"
 #include <ctype.h>
 #include <math.h>
@@ -42,7 +42,7 @@ static const char *cw_unit(const char *unit)
 	return "None";
 }
 
-static int namespace_of(const char **out, const kpi_config *cfg, const kpi_publish_opts *o, kpi_error *err)
+int kpi__publish_namespace(const char **out, const kpi_config *cfg, const kpi_publish_opts *o, kpi_error *err)
 {
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	const json_t *p = doc ? json_object_get(doc->root, "publish") : NULL;
@@ -114,7 +114,7 @@ int kpi_publish_cloudwatch(const kpi_config *cfg, const kpi_result *res, const k
 
 	memset(&aws, 0, sizeof(aws));
 	memset(&set, 0, sizeof(set));
-	if ((rc = namespace_of(&ns, cfg, opts, err)))
+	if ((rc = kpi__publish_namespace(&ns, cfg, opts, err)))
 		return rc;
 	if (now && (ts < now - 14 * 86400 + 300 || ts > now + 7200)) {
 		char b[32];
