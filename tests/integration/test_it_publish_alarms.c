@@ -74,16 +74,7 @@ static const json_t *alarm_named(const json_t *list, const char *name)
 
 static void put_minutes(int64_t t, int m0, int m1, double req, double err5xx)
 {
-	int64_t ts[16];
-	double rv[16], ev[16];
-	size_t n = 0;
-	for (int m = m0; m < m1 && n < 16; m++, n++) {
-		ts[n] = t + (int64_t)m * 60;
-		rv[n] = req;
-		ev[n] = err5xx;
-	}
-	it_cw_put("AWS/ApplicationELB", "RequestCount", "LoadBalancer", LB, ts, rv, n);
-	it_cw_put("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", LB, ts, ev, n);
+	it_cw_put_alb_minutes(LB, t, m0, m1, req, err5xx);
 }
 
 /* A fresh directory (removed in teardown). */
