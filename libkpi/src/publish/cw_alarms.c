@@ -296,7 +296,8 @@ static json_t *kpi_widget(const kpi_series *s, const cw *c, int64_t last, int x,
 		kpi_threshold_format(th, sizeof(th), &s->def->threshold, s->def->unit);
 		json_array_append_new(h, json_pack("{s:s, s:f}", "label", th, "value", s->def->threshold.target));
 	}
-	p = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:o}}", "title", s->def->title, "region", c->aws.region,
+	p = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:{s:o}}", "title", s->def->title, "region",
+	              c->aws.region ? c->aws.region : "us-east-1",
 	              "view", "timeSeries", "stat", upper_bound(s->def->threshold.op) ? "Maximum" : "Minimum", "period",
 	              300, "metrics", metrics, "annotations", "horizontal", h);
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o}", "type", "metric", "x", x, "y", y, "width", 12, "height", 6,

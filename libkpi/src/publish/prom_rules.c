@@ -189,8 +189,11 @@ int kpi_prom_rules_render(kpi_buf *rules, kpi_buf *tests, const kpi_config *cfg,
 		if (tests)
 			rule_tests(tests, st, r, &m, th, dur, for_s);
 	}
-	if (!st->nrules)
+	if (!st->nrules) {
 		kpi_buf_puts(rules, "      []\n");
+		if (tests)
+			kpi_buf_puts(tests, "  []\n");
+	}
 	kpi__alert_settings_free(st);
 	if (!rules->data || (tests && !tests->data))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
