@@ -15,6 +15,8 @@ static double mono(void)
 typedef struct publish_args {
 	const char *week, *ns, *prom, *config, *db;
 	bool cw;
+	bool alarms, prune, dashboard;
+	int interval;
 } publish_args;
 
 static const kpi_opt opts[] = {
@@ -25,6 +27,13 @@ static const kpi_opt opts[] = {
 	           "`KPI`)"),
 	KPI_FILE("prom-textfile", 0, "PATH", publish_args, prom,
 	         "write a Prometheus node_exporter textfile (atomically)"),
+	KPI_FLAG("alarms", 0, publish_args, alarms,
+	         "put one CloudWatch alarm per alerting KPI row (PutMetricAlarm), from the same thresholds"),
+	KPI_FLAG("prune", 0, publish_args, prune, "with --alarms: delete kpi's alarms of KPIs no longer alerting"),
+	KPI_FLAG("dashboard", 0, publish_args, dashboard,
+	         "put a CloudWatch dashboard: the verdict, one widget per KPI with its threshold"),
+	KPI_INT("interval", 0, "SECONDS", publish_args, interval, "300", 10, 86400,
+	        "how often kpi publish runs: the period of alarms of KPIs without an alarm rule"),
 	KPI_OPT_CONFIG(publish_args, config),
 	KPI_OPT_DB(publish_args, db),
 	KPI_OPT_END,
@@ -45,7 +54,12 @@ const kpi_cmd_spec kpi_cmd_publish = {
 	"When a source cannot be read the command exits 4 (5 on a timeout) and the\n"
 	"textfile is still written, without any KPI gauge, with kpi_last_run_success 0,\n"
 	"kpi_source_errors_total incremented and the last success time kept: alert on\n"
-	"time() - kpi_last_success_timestamp_seconds (see docs/configuration.md).",
+	"time() - kpi_last_success_timestamp_seconds (see docs/configuration.md).\n"
+	"--alarms puts a CloudWatch alarm named kpi-<id>[-<label values>] per row of\n"
+	"every alerting KPI (threshold, M of N, missing data, the SNS topic of\n"
+	"publish.alarm_topic_arn), updated in place; --prune deletes kpi's alarms of\n"
+	"this namespace that were not put. --dashboard puts the dashboard \"kpi\"\n"
+	"(\"kpi-<namespace>\" for another namespace). See docs/runbook.md.",
 	opts, NULL, false, false,
 };
 
@@ -67,8 +81,13 @@ int cmd_publish(int argc, char **argv)
 	if ((rc = kpi_opts_parse(&kpi_cmd_publish, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
 	prom = a.prom;
-	if (!a.cw && !prom) {
-		fprintf(stderr, "kpi publish: nothing to publish: give --cloudwatch and/or --prom-textfile PATH\n");
+	if (!a.cw && !prom && !a.alarms && !a.dashboard) {
+		fprintf(stderr, "kpi publish: nothing to publish: give --cloudwatch, --alarms, --dashboard and/or "
+		                "--prom-textfile PATH\n");
+		return KPI_EXIT_USAGE;
+	}
+	if (a.prune && !a.alarms) {
+		fprintf(stderr, "kpi publish: --prune applies to --alarms\n");
 		return KPI_EXIT_USAGE;
 	}
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
@@ -91,11 +110,23 @@ int cmd_publish(int argc, char **argv)
 	}
 	if (rc)
 		goto fail;
-	if (a.cw) {
-		po.namespace_ = a.ns;
-		po.now = now;
-		if ((rc = kpi_publish_cloudwatch(cfg, res, &po, &st, &err)))
+	po.namespace_ = a.ns;
+	po.now = now;
+	po.prune = a.prune;
+	po.interval = a.interval;
+	if (a.cw && (rc = kpi_publish_cloudwatch(cfg, res, &po, &st, &err)))
+		goto fail;
+	if (a.alarms) {
+		kpi_publish_alarm_stats ast = { 0, 0 };
+		if ((rc = kpi_publish_alarms(cfg, cat, res, &po, &ast, &err)))
 			goto fail;
+		fprintf(stderr, "kpi publish: %zu CloudWatch alarms put, %zu pruned\n", ast.put, ast.deleted);
+	}
+	if (a.dashboard) {
+		char name[256];
+		if ((rc = kpi_publish_dashboard(cfg, res, &po, name, sizeof(name), &err)))
+			goto fail;
+		fprintf(stderr, "kpi publish: CloudWatch dashboard %s put\n", name);
 	}
 	rc = KPI_EXIT_OK;
 	goto done;

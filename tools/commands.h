@@ -13,6 +13,7 @@ int cmd_render(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);
@@ -30,6 +31,7 @@ extern const kpi_cmd_spec kpi_cmd_deliver;
  * line per recipient on stdout; returns the exit code (0, 9 retry, 10 failed,
  * or the error's). `resend`: comma-separated recipients, or NULL. */
 int kpi_tool_deliver(const kpi_config *cfg, const char *dir, const char *state_dir, const char *resend);
+extern const kpi_cmd_spec kpi_cmd_export;
 
 /* Every command, in the order of kpi --help and the man page (main.c);
  * ends with NULL. */

@@ -222,3 +222,18 @@ void it_moto_iam_key(char *id, size_t idn, char *secret, size_t sn)
 	}
 	kpi__aws_release(&aws);
 }
+
+void it_cw_put_alb_minutes(const char *lb, int64_t t, int m0, int m1, double req, double err5xx)
+{
+	int64_t ts[16];
+	double rv[16], ev[16];
+	size_t n = 0;
+	for (int m = m0; m < m1 && n < 16; m++, n++) {
+		ts[n] = t + (int64_t)m * 60;
+		rv[n] = req;
+		ev[n] = err5xx;
+	}
+	it_cw_put("AWS/ApplicationELB", "RequestCount", "LoadBalancer", lb, ts, rv, n);
+	if (err5xx > 0)
+		it_cw_put("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", lb, ts, ev, n);
+}

@@ -37,6 +37,11 @@ void it_aws_env(const char *url);
 void it_cw_put(const char *ns, const char *metric, const char *dim, const char *value, const int64_t *ts,
                const double *v, size_t n);
 
+/* One datapoint per minute m in [m0, m1) after t of an ALB's RequestCount
+ * `req` and, when `err5xx` > 0, HTTPCode_Target_5XX_Count (ALB reports a
+ * count only when it is not zero). */
+void it_cw_put_alb_minutes(const char *lb, int64_t t, int m0, int m1, double req, double err5xx);
+
 /* GetMetricData of one metric over [t0, t1) at `period`: values[i] /
  * present[i] for period i (arrays of (t1-t0)/period, caller frees). */
 void it_cw_get(const char *ns, const char *metric, const char *dim, const char *value, const char *stat,

@@ -30,22 +30,9 @@ static const char *iso(int64_t t)
 	return kpi_time_format(bufs[k++ % 4], 32, t);
 }
 
-/* Put one datapoint per minute m in [m0, m1) of RequestCount `req` and, when
- * `err5xx` > 0, HTTPCode_Target_5XX_Count (ALB reports a count only when it
- * is not zero). */
 static void put_minutes(int64_t t, int m0, int m1, double req, double err5xx)
 {
-	int64_t ts[16];
-	double rv[16], ev[16];
-	size_t n = 0;
-	for (int m = m0; m < m1 && n < 16; m++, n++) {
-		ts[n] = t + (int64_t)m * 60;
-		rv[n] = req;
-		ev[n] = err5xx;
-	}
-	it_cw_put("AWS/ApplicationELB", "RequestCount", "LoadBalancer", LB, ts, rv, n);
-	if (err5xx > 0)
-		it_cw_put("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", LB, ts, ev, n);
+	it_cw_put_alb_minutes(LB, t, m0, m1, req, err5xx);
 }
 
 static void run_at(it_alert *a, it_run_result *r, int64_t now)

@@ -287,7 +287,10 @@ static void test_cloudwatch__publish_round_trips_and_textfile_passes_promtool(vo
 	/* Prometheus names: the % KPI as a ratio (2.5 % -> 0.025) */
 	assert_contains(text, "# TYPE kpi_api_error_ratio gauge\n");
 	assert_contains(text, "kpi_api_error_ratio{load_balancer=\"" LB "\"} 0.025\n");
-	assert_contains(text, "kpi_api_error_ratio_status{load_balancer=\"" LB "\"} 1\n");
+	assert_contains(text, "kpi_status{kpi=\"api_error_rate_pct\",load_balancer=\"" LB "\",status=\"breach\"} 1\n");
+	assert_contains(text, "kpi_status{kpi=\"api_error_rate_pct\",load_balancer=\"" LB "\",status=\"ok\"} 0\n");
+	assert_contains(text, "kpi_api_error_ratio_threshold 0.01\n");
+	assert_contains(text, "kpi_status{kpi=\"sqs_queue_depth\",queue=\"kpi-it-previews\",status=\"no_data\"} 1\n");
 	assert_contains(text, "kpi_sqs_queue_depth{queue=\"kpi-it-exports\"} 421\n");
 	assert_not_contains(text, "kpi_sqs_queue_depth{queue=\"kpi-it-previews\"}");
 	assert_contains(text, "kpi_rows{kpi=\"sqs_queue_depth\",status=\"no_data\"} 1\n");

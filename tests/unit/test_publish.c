@@ -25,7 +25,7 @@ static void test_publish__shipped_catalogue_names(void **state)
 		{ "routing_mismatch_critical", "kpi_routing_mismatch_critical", 1 },
 		{ "routing_mismatch_rate", "kpi_routing_mismatch_ratio", 0.01 },
 		{ "api_error_rate_pct", "kpi_api_error_ratio", 0.01 },
-		{ "api_latency_p95_ms", "kpi_api_latency_p95_seconds", 0.001 },
+		{ "api_latency_p95_ms", "kpi_api_latency_seconds", 0.001 },
 		{ "sqs_queue_depth", "kpi_sqs_queue_depth", 1 },
 		{ "sqs_oldest_message_age_seconds", "kpi_sqs_oldest_message_age_seconds", 1 },
 	};
@@ -42,6 +42,8 @@ static void test_publish__shipped_catalogue_names(void **state)
 		kpi_prom_metric_of(&m, d);
 		assert_string_equal(m.name, want[i].name);
 		assert_double_equal(1.0 * m.mul / m.div, want[i].factor);
+		/* the one percentile in an id becomes a label */
+		assert_string_equal(m.quantile, strcmp(want[i].id, "api_latency_p95_ms") == 0 ? "0.95" : "");
 	}
 	kpi_catalog_free(cat);
 }
@@ -105,7 +107,7 @@ static void oneweek_init(oneweek *o, const char *const *ids, const char *const *
 		o->rows[i].period_start = o->res.window.starts[0];
 		o->rows[i].has_value = true;
 		o->rows[i].value = values[i];
-		o->rows[i].status = i == 0 ? KPI_STATUS_BREACH : KPI_STATUS_OK;
+		o->rows[i].status = i == 0 ? KPI_STATUS_BREACH : i == 1 ? KPI_STATUS_WARN : KPI_STATUS_OK;
 		o->series[i].def = &o->defs[i];
 		o->series[i].rows = &o->rows[i];
 		o->series[i].nrows = 1;
@@ -116,7 +118,8 @@ static void oneweek_init(oneweek *o, const char *const *ids, const char *const *
 
 static void test_publish__textfile_values_in_base_units(void **state)
 {
-	static const char *const ids[] = { "uncached_age_days", "coverage_pct", "p95_ms" };
+	static const char *const ids[] = { "uncached_age_days", "coverage_pct", "render_p95_ms" };
+	static const kpi_threshold th[] = { { KPI_OP_LE, 7, 1 }, { KPI_OP_GE, 95, 1 }, { KPI_OP_LE, 500, 0 } };
 	static const char *const units[] = { "d", "%", "ms" };
 	static const double values[] = { 1.5, 97.25, 420 };
 	oneweek o;
@@ -125,13 +128,32 @@ static void test_publish__textfile_values_in_base_units(void **state)
 	kpi_error err = KPI_ERROR_INIT;
 	(void)state;
 	oneweek_init(&o, ids, units, values, 3);
+	for (int i = 0; i < 3; i++)
+		o.defs[i].threshold = th[i];
 	run.result = &o.res;
 	assert_int_equal(kpi_prom_render(&b, &run, &err), 0);
 	assert_contains(b.data, "# TYPE kpi_uncached_age_seconds gauge\nkpi_uncached_age_seconds 129600\n");
-	assert_contains(b.data, "kpi_uncached_age_seconds_status 1\n");
 	assert_contains(b.data, "\nkpi_coverage_ratio 0.9725\n");
-	assert_contains(b.data, "kpi_coverage_ratio_status 0\n");
-	assert_contains(b.data, "\nkpi_p95_seconds 0.42\n");
+	/* a percentile in the id is a quantile label */
+	assert_contains(b.data, "# TYPE kpi_render_seconds summary\nkpi_render_seconds{quantile=\"0.95\"} 0.42\n");
+	/* the status as a state set: warn is not ok */
+	assert_contains(b.data, "kpi_status{kpi=\"uncached_age_days\",status=\"ok\"} 0\n"
+	                        "kpi_status{kpi=\"uncached_age_days\",status=\"warn\"} 0\n"
+	                        "kpi_status{kpi=\"uncached_age_days\",status=\"breach\"} 1\n"
+	                        "kpi_status{kpi=\"uncached_age_days\",status=\"no_data\"} 0\n"
+	                        "kpi_status{kpi=\"uncached_age_days\",status=\"not_applicable\"} 0\n");
+	assert_contains(b.data, "kpi_status{kpi=\"coverage_pct\",status=\"warn\"} 1\n");
+	assert_contains(b.data, "kpi_status{kpi=\"coverage_pct\",status=\"ok\"} 0\n");
+	assert_not_contains(b.data, "seconds_status");
+	assert_not_contains(b.data, "ratio_status");
+	/* thresholds in the metric's unit */
+	assert_contains(b.data, "# TYPE kpi_uncached_age_seconds_threshold gauge\nkpi_uncached_age_seconds_threshold 604800\n");
+	assert_contains(b.data, "healthy when the value is >= it\n# TYPE kpi_coverage_ratio_threshold gauge\n"
+	                        "kpi_coverage_ratio_threshold 0.95\n");
+	assert_contains(b.data, "kpi_render_seconds_threshold 0.5\n");
+	/* the verdict as a state set (no KPI gates here) */
+	assert_contains(b.data, "# TYPE kpi_verdict gauge\nkpi_verdict{verdict=\"GO\"} 1\nkpi_verdict{verdict=\"HOLD\"} 0\n"
+	                        "kpi_verdict{verdict=\"NO-GO\"} 0\n");
 	/* the HELP text says where the value came from */
 	assert_contains(b.data, "# HELP kpi_uncached_age_seconds A KPI (KPI uncached_age_days, in seconds: its d value x 86400)");
 	assert_contains(b.data, "# HELP kpi_coverage_ratio A KPI (KPI coverage_pct, in ratio: its % value / 100)");
@@ -145,7 +167,7 @@ static void test_publish__two_kpis_one_name_refused(void **state)
 {
 	static const char *const ids[] = { "hit_pct", "hit_rate" };
 	static const char *const ids2[] = { "rows", "x" };
-	static const char *const ids3[] = { "a", "a_status" };
+	static const char *const ids3[] = { "a", "a_threshold" };
 	static const char *const units[] = { "%", "%" };
 	static const char *const counts[] = { "count", "count" };
 	static const double values[] = { 1, 2 };
@@ -169,8 +191,23 @@ static void test_publish__two_kpis_one_name_refused(void **state)
 	oneweek_init(&o, ids3, counts, values, 2);
 	run.result = &o.res;
 	assert_int_equal(kpi_prom_render(&b, &run, &err), KPI_ECONFIG);
-	assert_contains(err.message, "KPIs a and a_status");
+	assert_contains(err.message, "KPIs a and a_threshold");
 	kpi_buf_release(&b);
+}
+
+static void test_publish__quantiles(void **state)
+{
+	static const char *const ok[][2] = { { "p95", "0.95" }, { "p50", "0.5" }, { "p99", "0.99" }, { "p999", "0.999" },
+		                             { "p9", "0.9" } };
+	static const char *const no[] = { "p", "p0", "p100", "max", "95", "p9x", "", NULL };
+	char q[16];
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_true(kpi_prom_quantile(q, sizeof(q), ok[i][0]));
+		assert_string_equal(q, ok[i][1]);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(kpi_prom_quantile(q, sizeof(q), no[i]));
 }
 
 int main(void)
@@ -180,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_publish__units_of_site_catalogues),
 		cmocka_unit_test(test_publish__textfile_values_in_base_units),
 		cmocka_unit_test(test_publish__two_kpis_one_name_refused),
+		cmocka_unit_test(test_publish__quantiles),
 	};
 	setenv("KPI_DATADIR", KPI_SOURCE_DIR, 1);
 	return cmocka_run_group_tests_name("publish", tests, NULL, NULL);

@@ -6,10 +6,10 @@
  *
  * What is published is the last week of a result (the current week by
  * default in `kpi publish`): for each row with a value, a metric named after
- * the KPI (CloudWatch: its id and unit; Prometheus: its name in base units,
- * see kpi_prom_metric_of()) with the row's labels as dimensions/labels, and
- * `<metric>_status`:
- * 1 when the row is in breach, 0 when ok or warn. Rows with no value
+ * the KPI (CloudWatch: its id and unit, and `<id>_status`: 1 when the row
+ * is in breach, 0 when ok or warn; Prometheus: its name in base units, see
+ * kpi_prom_metric_of(), with the state set `kpi_status`) with the row's
+ * labels as dimensions/labels. Rows with no value
  * (no_data, not_applicable) publish nothing — no value and no status — and
  * are logged: CloudWatch alarms then see missing data (their
  * treat-missing-data decides) and Prometheus has `kpi_rows{status="no_data"}`.
@@ -21,6 +21,7 @@
 #include "config.h"
 #include "result.h"
 #include "buf.h"
+#include "catalog.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,9 +34,54 @@ typedef struct kpi_publish_opts {
 	int64_t now;              /**< the current time (UTC seconds): datapoints are stamped
 	                               with the week's as-of time, which must lie within
 	                               CloudWatch's window (2 weeks old .. 2 h ahead of now) */
+	bool prune;               /**< kpi_publish_alarms(): delete kpi's alarms of this namespace
+	                               that it did not put (KPIs removed or no longer alerting) */
+	int64_t interval;         /**< kpi_publish_alarms(): seconds between kpi publish runs, the
+	                               period of an alarm of a KPI without an alarm rule (<= 0: 300) */
 } kpi_publish_opts;
 
-#define KPI_PUBLISH_OPTS_INIT { NULL, 0 }
+#define KPI_PUBLISH_OPTS_INIT { NULL, 0, false, 300 }
+
+/** What kpi_publish_alarms() did. */
+typedef struct kpi_publish_alarm_stats {
+	size_t put;               /**< PutMetricAlarm calls (created or updated in place) */
+	size_t deleted;           /**< alarms deleted by prune */
+} kpi_publish_alarm_stats;
+
+/**
+ * One CloudWatch alarm (PutMetricAlarm) per row of the last week of `res`
+ * of every KPI that alerts (the same rules and resolved thresholds as
+ * `kpi alert` and kpi_prom_rules_render()), over the metric
+ * kpi_publish_cloudwatch() sends: name `kpi-<id>[-<label value>...]`,
+ * ComparisonOperator and Threshold from the threshold (in the KPI's unit),
+ * EvaluationPeriods/DatapointsToAlarm/Period from its alarm rule (M of N),
+ * else for + 1 runs of `opts->interval`; TreatMissingData from the alarm
+ * rule, else `breaching` for a KPI whose missing-data policy is block,
+ * `notBreaching` for ignore; AlarmActions and OKActions the SNS topic of
+ * $KPI_PUBLISH_ALARM_TOPIC_ARN or publish.alarm_topic_arn (none: actions
+ * disabled). The description ends with a marker naming the namespace; with
+ * `opts->prune`, the alarms named `kpi-...` with that marker that were not
+ * put are deleted (DeleteAlarms), and no other. Idempotent: the same names
+ * are updated in place.
+ * @param stats may be NULL
+ * @return 0; KPI_EUSAGE (an interval that is no alarm period); KPI_ECONFIG;
+ *         KPI_EAUTH; KPI_ESOURCE/KPI_ETIMEOUT.
+ */
+KPI_EXTERN int kpi_publish_alarms(const kpi_config *cfg, const kpi_catalog *cat, const kpi_result *res,
+                                  const kpi_publish_opts *opts, kpi_publish_alarm_stats *stats,
+                                  kpi_error *err);
+
+/**
+ * PutDashboard: a text widget with the last week's verdict and its reasons,
+ * then one metric widget per KPI of `res` (its rows' metrics as
+ * kpi_publish_cloudwatch() sends them) with its threshold as a horizontal
+ * annotation. The dashboard is named "kpi" for the namespace "KPI", else
+ * "kpi-<namespace>".
+ * @param[out] name the dashboard's name
+ * @return as kpi_publish_alarms().
+ */
+KPI_EXTERN int kpi_publish_dashboard(const kpi_config *cfg, const kpi_result *res, const kpi_publish_opts *opts,
+                                     char *name, size_t name_size, kpi_error *err);
 
 /** What a publication did. */
 typedef struct kpi_publish_stats {
@@ -71,13 +117,23 @@ KPI_EXTERN int kpi_publish_cloudwatch(const kpi_config *cfg, const kpi_result *r
  * | `s`     | id less `_s`/`_sec`, + `_seconds` (once)          | unchanged |
  * | other   | the id                                            | unchanged |
  *
+ * A percentile in the id (`_p95`, `_p99`, `_p999`) leaves the name for the
+ * label `quantile` ("0.95"), as does a label `stat` whose known values are
+ * all percentiles; such a metric is typed summary (without _sum and _count).
+ *
  * e.g. `uncached_legacy_max_age_days` (d) -> `kpi_uncached_legacy_max_age_seconds`,
- * `api_latency_p95_ms` -> `kpi_api_latency_p95_seconds`, `legacy_coverage_pct`
+ * `api_latency_p95_ms` -> `kpi_api_latency_seconds{quantile="0.95"}`, `legacy_coverage_pct`
  * -> `kpi_legacy_coverage_ratio`, `export_success_rate` (%) ->
  * `kpi_export_success_ratio`. CloudWatch keeps the KPI ids and units.
  */
 typedef struct kpi_prom_metric {
 	char name[192];           /**< "kpi_..." */
+	char quantile[16];        /**< "0.95" when the id names a percentile ("_p95"), which
+	                               then becomes the label quantile="0.95"; else "" */
+	bool summary;             /**< typed `summary` in the textfile: its samples carry a
+	                               `quantile` label (the id's percentile, or its label `stat`
+	                               whose known values are all percentiles, "p50", "p95"...),
+	                               which Prometheus allows on summaries only */
 	const char *base_unit;    /**< "seconds", "ratio", or "" (the value as computed) */
 	double mul;               /**< Prometheus value = value * mul / div */
 	double div;
@@ -85,6 +141,10 @@ typedef struct kpi_prom_metric {
 
 /** The Prometheus name and scaling of a KPI (see kpi_prom_metric). */
 KPI_EXTERN void kpi_prom_metric_of(kpi_prom_metric *out, const kpi_def *def);
+
+/** A percentile's quantile: "p95" -> "0.95", "p50" -> "0.5", "p999" ->
+ *  "0.999". @return false (buf untouched) when `stat` is no percentile. */
+KPI_EXTERN bool kpi_prom_quantile(char *buf, size_t size, const char *stat);
 
 /** The run a Prometheus textfile describes. */
 typedef struct kpi_prom_run {
@@ -99,7 +159,10 @@ typedef struct kpi_prom_run {
 
 /**
  * Render a node_exporter textfile: HELP/TYPE lines, one gauge per KPI
- * (named and scaled by kpi_prom_metric_of(), and `<name>_status`) with its labels, `kpi_rows{kpi,status}`,
+ * (named and scaled by kpi_prom_metric_of()) with its labels, `<name>_threshold`
+ * for a KPI with a threshold (same scale), the state sets
+ * `kpi_status{kpi,<labels>,status}` (1 for the row's status, 0 for the four
+ * others) and `kpi_verdict{verdict}` (GO, HOLD, NO-GO), `kpi_rows{kpi,status}`,
  * `kpi_week_start_timestamp_seconds`, `kpi_run_duration_seconds`,
  * `kpi_last_success_timestamp_seconds`, `kpi_last_run_success` and the
  * counter `kpi_source_errors_total` (incremented on a failed run).
@@ -115,6 +178,44 @@ KPI_EXTERN int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error 
  */
 KPI_EXTERN int kpi_prom_write(const char *path, const kpi_result *result, double duration_s, int64_t now,
                               kpi_error *err);
+
+/** Options of kpi_prom_rules_render(). */
+typedef struct kpi_prom_rules_opts {
+	int64_t interval;         /**< seconds between `kpi publish` runs: a rule's `for` is its
+	                               alert's `for` runs times this (<= 0: 300) */
+	const char *rules_name;   /**< how the tests file names the rules file (relative to
+	                               the tests file); NULL: "kpi-rules.yml" */
+} kpi_prom_rules_opts;
+
+#define KPI_PROM_RULES_OPTS_INIT { 300, NULL }
+
+/**
+ * Prometheus alerting rules (YAML, `promtool check rules`) of every KPI that
+ * alerts (the catalogue's `alert` objects, the config's `alert.kpis` and
+ * `kpis.<id>.threshold` overrides: the thresholds `kpi alert` and the pack
+ * use), over the metrics kpi_prom_render() writes: `alert` = the KPI id,
+ * `expr` = the metric (and its quantile) against the threshold in the
+ * metric's unit, `for` = M x period of its alarm rule or `for` runs x
+ * interval, labels `severity` and `kpi`, annotations `summary`,
+ * `description`, `runbook_url`. With `tests`, also a `promtool test rules`
+ * suite: per rule, a series just past the threshold fires after `for`
+ * (and is pending before), one at its healthy edge never does.
+ * @param tests may be NULL
+ * @return 0; KPI_ECONFIG as kpi alert's settings; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_prom_rules_render(kpi_buf *rules, kpi_buf *tests, const kpi_config *cfg,
+                                     const kpi_catalog *cat, const kpi_prom_rules_opts *opts,
+                                     kpi_error *err);
+
+/**
+ * kpi_prom_rules_render() into files, each written atomically (temp +
+ * fsync + rename): the rules at `rules_path`, the tests (when
+ * `tests_path` is not NULL) at `tests_path`.
+ * @return as kpi_prom_rules_render(); KPI_EIO naming the path.
+ */
+KPI_EXTERN int kpi_prom_rules_write(const char *rules_path, const char *tests_path, const kpi_config *cfg,
+                                    const kpi_catalog *cat, const kpi_prom_rules_opts *opts,
+                                    kpi_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,9 @@
 /* Publishing KPIs: CloudWatch PutMetricData and the Prometheus textfile
  * (kpi/publish.h). */
 #include "sources/cloudwatch/cw.h"
-#include "kpi/publish.h"
+#include "publish/publish_internal.h"
+#include "kpi/eval.h"
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +42,7 @@ static const char *cw_unit(const char *unit)
 	return "None";
 }
 
-static int namespace_of(const char **out, const kpi_config *cfg, const kpi_publish_opts *o, kpi_error *err)
+int kpi__publish_namespace(const char **out, const kpi_config *cfg, const kpi_publish_opts *o, kpi_error *err)
 {
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	const json_t *p = doc ? json_object_get(doc->root, "publish") : NULL;
@@ -112,7 +114,7 @@ int kpi_publish_cloudwatch(const kpi_config *cfg, const kpi_result *res, const k
 
 	memset(&aws, 0, sizeof(aws));
 	memset(&set, 0, sizeof(set));
-	if ((rc = namespace_of(&ns, cfg, opts, err)))
+	if ((rc = kpi__publish_namespace(&ns, cfg, opts, err)))
 		return rc;
 	if (now && (ts < now - 14 * 86400 + 300 || ts > now + 7200)) {
 		char b[32];
@@ -205,6 +207,42 @@ static const struct {
 	{ "d", 86400, 1, { "_days", "_d", NULL } },
 };
 
+bool kpi_prom_quantile(char *buf, size_t size, const char *stat)
+{
+	size_t n = stat ? strlen(stat) : 0, k;
+	if (n < 2 || n > 5 || stat[0] != 'p')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isdigit((unsigned char)stat[i]))
+			return false;
+	if (stat[1] == '0' || (n == 4 && strcmp(stat, "p100") == 0))
+		return false;
+	/* p95 -> 0.95, p50 -> 0.5, p999 -> 0.999, p9 -> 0.9 */
+	snprintf(buf, size, "0.%s", stat + 1);
+	for (k = strlen(buf); k > 3 && buf[k - 1] == '0'; k--)
+		buf[k - 1] = '\0';
+	return true;
+}
+
+/* "api_latency_p95_ms" -> "api_latency_ms" and quantile "0.95": a
+ * percentile is a label, not a part of the name. */
+static void quantile_of_id(char *id, char *q, size_t qsize)
+{
+	for (char *p = strstr(id, "_p"); p; p = strstr(p + 1, "_p")) {
+		size_t n = 2;
+		char stat[8];
+		while (isdigit((unsigned char)p[n]))
+			n++;
+		if ((p[n] != '_' && p[n] != '\0') || n - 1 >= sizeof(stat))
+			continue;
+		snprintf(stat, sizeof(stat), "%.*s", (int)(n - 1), p + 1);
+		if (!kpi_prom_quantile(q, qsize, stat))
+			continue;
+		memmove(p, p + n, strlen(p + n) + 1);
+		return;
+	}
+}
+
 void kpi_prom_metric_of(kpi_prom_metric *out, const kpi_def *def)
 {
 	char base[160];
@@ -213,6 +251,16 @@ void kpi_prom_metric_of(kpi_prom_metric *out, const kpi_def *def)
 	snprintf(base, sizeof(base), "%s", def->id);
 	out->base_unit = "";
 	out->mul = out->div = 1;
+	out->quantile[0] = '\0';
+	quantile_of_id(base, out->quantile, sizeof(out->quantile));
+	out->summary = out->quantile[0] != '\0';
+	for (size_t l = 0; l < def->nlabels && !out->summary; l++) {
+		char q[16];
+		bool all = def->labels[l].nvalues > 0 && strcmp(def->labels[l].name, "stat") == 0;
+		for (size_t k = 0; all && k < def->labels[l].nvalues; k++)
+			all = kpi_prom_quantile(q, sizeof(q), def->labels[l].values[k]);
+		out->summary = all;
+	}
 	if (strcmp(unit, "%") == 0) {
 		/* Prometheus has no percent: a ratio 0..1, "_ratio" as the suffix. */
 		if (!strip_suffix(base, "_pct") && !strip_suffix(base, "_percent"))
@@ -238,33 +286,45 @@ void kpi_prom_metric_of(kpi_prom_metric *out, const kpi_def *def)
 	snprintf(out->name, sizeof(out->name), "kpi_%s", base);
 }
 
-/* The metric names the textfile has besides the KPIs' (and their _status). */
+/* The metric names the textfile has besides the KPIs' (and their _threshold). */
 static const char *const fixed_names[] = {
-	"kpi_rows", "kpi_week_start_timestamp_seconds", "kpi_run_duration_seconds", "kpi_last_run_success",
-	"kpi_last_success_timestamp_seconds", "kpi_source_errors_total", NULL,
+	"kpi_rows", "kpi_status", "kpi_verdict", "kpi_week_start_timestamp_seconds", "kpi_run_duration_seconds",
+	"kpi_last_run_success", "kpi_last_success_timestamp_seconds", "kpi_source_errors_total", NULL,
 };
 
+/* The labels kpi publish adds itself. */
+static const char *const own_labels[] = { "kpi", "status", NULL };
+
 /* Two KPIs under one name would make one family of two (node_exporter
- * refuses the file): say which. */
+ * refuses the file): say which. A KPI label named like one kpi adds would
+ * make a sample with two labels of one name. */
 static int check_names(const kpi_result *res, const kpi_prom_metric *m, kpi_error *err)
 {
 	for (size_t i = 0; i < res->nseries; i++) {
-		char status[sizeof(m[i].name) + 8];
-		snprintf(status, sizeof(status), "%s_status", m[i].name);
+		const kpi_series *s = &res->series[i];
+		char th[sizeof(m[i].name) + 16];
+		snprintf(th, sizeof(th), "%s_threshold", m[i].name);
+		for (size_t l = 0; l < s->nlabels; l++)
+			for (const char *const *o = own_labels; *o; o++)
+				if (strcmp(s->label_names[l], *o) == 0)
+					return kpi_error_set(err, KPI_ECONFIG,
+					                     "KPI %s: its label '%s' is one kpi publish adds in kpi_status: "
+					                     "rename the label",
+					                     s->def->id, *o);
 		for (const char *const *f = fixed_names; *f; f++)
-			if (strcmp(m[i].name, *f) == 0 || strcmp(status, *f) == 0)
+			if (strcmp(m[i].name, *f) == 0 || strcmp(th, *f) == 0)
 				return kpi_error_set(err, KPI_ECONFIG,
 				                     "KPI %s: its Prometheus metric %s is one kpi publish writes itself: "
 				                     "rename the KPI",
-				                     res->series[i].def->id, *f);
+				                     s->def->id, *f);
 		for (size_t j = 0; j < i; j++) {
-			char other[sizeof(status)];
-			snprintf(other, sizeof(other), "%s_status", m[j].name);
-			if (strcmp(m[i].name, m[j].name) == 0 || strcmp(status, m[j].name) == 0 ||
+			char other[sizeof(th)];
+			snprintf(other, sizeof(other), "%s_threshold", m[j].name);
+			if (strcmp(m[i].name, m[j].name) == 0 || strcmp(th, m[j].name) == 0 ||
 			    strcmp(m[i].name, other) == 0)
 				return kpi_error_set(err, KPI_ECONFIG,
 				                     "KPIs %s and %s map to the same Prometheus metric %s: rename one",
-				                     res->series[j].def->id, res->series[i].def->id, m[i].name);
+				                     res->series[j].def->id, s->def->id, m[i].name);
 		}
 	}
 	return 0;
@@ -285,17 +345,38 @@ static void prom_escape(kpi_buf *b, const char *v, bool quotes)
 	}
 }
 
-static void labels(kpi_buf *b, const kpi_series *s, const kpi_row *r)
+/* One label, its value escaped. */
+static void label(kpi_buf *b, bool *first, const char *name, const char *value)
 {
-	if (!s->nlabels)
-		return;
-	kpi_buf_puts(b, "{");
-	for (size_t l = 0; l < s->nlabels; l++) {
-		kpi_buf_printf(b, "%s%s=\"", l ? "," : "", s->label_names[l]);
-		prom_escape(b, r->labels[l], true);
-		kpi_buf_puts(b, "\"");
+	kpi_buf_printf(b, "%s%s=\"", *first ? "{" : ",", name);
+	prom_escape(b, value, true);
+	kpi_buf_puts(b, "\"");
+	*first = false;
+}
+
+/* The labels of a sample: `kpi` when given, the row's, and `status` when
+ * given. Of a summary (`m`), a `stat` label of a percentile such as "p95"
+ * becomes `quantile="0.95"`, and the metric's own quantile is added. */
+static void labels(kpi_buf *b, const kpi_series *s, const kpi_row *r, const char *kpi, const kpi_prom_metric *m,
+                   const char *status)
+{
+	const char *quantile = m && m->summary ? m->quantile : NULL;
+	bool first = true;
+	if (kpi)
+		label(b, &first, "kpi", kpi);
+	for (size_t l = 0; r && l < s->nlabels; l++) {
+		char q[16];
+		if (quantile && strcmp(s->label_names[l], "stat") == 0 && kpi_prom_quantile(q, sizeof(q), r->labels[l]))
+			label(b, &first, "quantile", q);
+		else
+			label(b, &first, s->label_names[l], r->labels[l]);
 	}
-	kpi_buf_puts(b, "}");
+	if (quantile && *quantile)
+		label(b, &first, "quantile", quantile);
+	if (status)
+		label(b, &first, "status", status);
+	if (!first)
+		kpi_buf_puts(b, "}");
 }
 
 /* The value of an unlabelled sample `name` in a previous textfile. */
@@ -336,6 +417,7 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 		const kpi_window *w = &res->window;
 		int64_t last = w->starts[w->nweeks - 1];
 		kpi_prom_metric *m = calloc(res->nseries ? res->nseries : 1, sizeof(*m));
+		kpi_verdict *v = NULL;
 		char wk[16];
 		int rc;
 		if (!m)
@@ -349,6 +431,7 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 		kpi_week_format(wk, sizeof(wk), w->last);
 		for (size_t i = 0; i < res->nseries; i++) {
 			const kpi_series *s = &res->series[i];
+			const kpi_threshold *th = &s->def->threshold;
 			const char *name = m[i].name;
 			size_t first = last_week_first(s, last), nval = 0;
 			for (size_t j = first; j < s->nrows; j++)
@@ -363,31 +446,38 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 				kpi_buf_printf(out, ", in %s", m[i].base_unit);
 			else if (s->def->unit && *s->def->unit)
 				kpi_buf_printf(out, ", unit %s", s->def->unit);
-			kpi_buf_printf(out, "), week %s%s; rows without a value are left out\n# TYPE %s gauge\n", wk,
-			               w->partial ? " so far" : "", name);
+			kpi_buf_printf(out, "), week %s%s; rows without a value are left out\n# TYPE %s %s\n", wk,
+			               w->partial ? " so far" : "", name, m[i].summary ? "summary" : "gauge");
 			for (size_t j = first; j < s->nrows && nval; j++) {
 				const kpi_row *r = &s->rows[j];
 				if (!publishable(r))
 					continue;
 				kpi_buf_puts(out, name);
-				labels(out, s, r);
+				labels(out, s, r, NULL, &m[i], NULL);
 				kpi_buf_printf(out, " %s\n",
 				               kpi_format_number(num, sizeof(num), true, r->value * m[i].mul / m[i].div));
 			}
+			if (th->op == KPI_OP_NONE)
+				continue;
 			kpi_buf_printf(out,
-			               "# HELP %s_status 1 when KPI %s is in breach of its threshold, 0 when ok or warn "
-			               "(rows without a value are left out)\n# TYPE %s_status gauge\n",
-			               name, s->def->id, name);
-			for (size_t j = first; j < s->nrows && nval; j++) {
-				const kpi_row *r = &s->rows[j];
-				if (!publishable(r))
-					continue;
-				kpi_buf_printf(out, "%s_status", name);
-				labels(out, s, r);
-				kpi_buf_printf(out, " %d\n", r->status == KPI_STATUS_BREACH ? 1 : 0);
-			}
+			               "# HELP %s_threshold The threshold of KPI %s in the unit of %s: healthy when the "
+			               "value is %s it\n# TYPE %s_threshold gauge\n%s_threshold",
+			               name, s->def->id, name, kpi_op_name(th->op), name, name);
+			kpi_buf_printf(out, " %s\n", kpi_format_number(num, sizeof(num), true, th->target * m[i].mul / m[i].div));
 		}
 		free(m);
+		kpi_buf_puts(out, "# HELP kpi_status The status of each row of the published week as a state set: 1 for "
+		                  "its status (ok, warn, breach, no_data, not_applicable), 0 for the others\n"
+		                  "# TYPE kpi_status gauge\n");
+		for (size_t i = 0; i < res->nseries; i++) {
+			const kpi_series *s = &res->series[i];
+			for (size_t j = last_week_first(s, last); j < s->nrows; j++)
+				for (int k = 0; k < 5; k++) {
+					kpi_buf_puts(out, "kpi_status");
+					labels(out, s, &s->rows[j], s->def->id, NULL, kpi_status_name((kpi_status)k));
+					kpi_buf_printf(out, " %d\n", (int)s->rows[j].status == k);
+				}
+		}
 		kpi_buf_puts(out, "# HELP kpi_rows Rows of the published week by KPI and status\n# TYPE kpi_rows gauge\n");
 		for (size_t i = 0; i < res->nseries; i++) {
 			const kpi_series *s = &res->series[i];
@@ -399,6 +489,16 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 				kpi_buf_printf(out, "kpi_rows{kpi=\"%s\",status=\"%s\"} %zu\n", s->def->id,
 				               kpi_status_name((kpi_status)k), count[k]);
 		}
+		if ((rc = kpi_eval_verdicts(&v, res, err)))
+			return rc;
+		kpi_buf_printf(out,
+		               "# HELP kpi_verdict The verdict of the published week (%s%s) as a state set: 1 for "
+		               "it, 0 for the others\n# TYPE kpi_verdict gauge\n",
+		               wk, w->partial ? " so far" : "");
+		for (int k = KPI_VERDICT_GO; k <= KPI_VERDICT_NOGO; k++)
+			kpi_buf_printf(out, "kpi_verdict{verdict=\"%s\"} %d\n", kpi_verdict_name((kpi_verdict_kind)k),
+			               (int)v[w->nweeks - 1].verdict == k);
+		kpi_verdicts_free(v, w->nweeks);
 		gauge(out, "kpi_week_start_timestamp_seconds", "gauge", "Start of the published ISO week (UTC seconds)",
 		      (double)last);
 		last_ok = (double)run->now;
