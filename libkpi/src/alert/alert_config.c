@@ -72,12 +72,13 @@ static void rule_defaults(kpi__alert_rule *r, const kpi_def *def, int64_t repeat
 	r->severity = KPI_ALERT_SEV_CRITICAL;
 	r->trailing = 3600;
 	r->repeat = repeat;
+	r->grace = KPI__ALERT_GRACE_S;
 }
 
 int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err)
 {
 	static const char *const keys[] = { "severity", "trailing", "for", "repeat_interval", "recovery_margin",
-		                            "min_denominator", "runbook", "enabled", NULL };
+		                            "min_denominator", "runbook", "enabled", "cadence", "cadence_grace", NULL };
 	const char *k;
 	json_t *v;
 
@@ -90,7 +91,7 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 		if (!known)
 			return kpi_error_set(err, KPI_ECONFIG,
 			                     "%s: unknown alert key '%s' (expected severity, trailing, for, "
-			                     "repeat_interval, recovery_margin, min_denominator, runbook, enabled)",
+			                     "repeat_interval, recovery_margin, min_denominator, runbook, enabled, cadence, cadence_grace)",
 			                     where, k);
 	}
 	if ((v = json_object_get(o, "severity"))) {
@@ -140,7 +141,7 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 	}
 	if ((v = json_object_get(o, "enabled")) && !json_is_boolean(v))
 		return kpi_error_set(err, KPI_ECONFIG, "%s: alert enabled must be true or false", where);
-	return 0;
+	return kpi__alert_cadence_parse(r, o, where, err);
 }
 
 /* The rules of every alerting KPI: the catalogue's object, then the
@@ -396,7 +397,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 {
 	static const char *const keys[] = { "state_dir", "source_failures_before_alert", "delivery_deadline_seconds",
 		                            "lock_wait_seconds", "run_deadline_seconds", "retry", "runbook_url",
-		                            "dedupe_prefix", "source", "repeat_interval", "sinks", "kpis", NULL };
+		                            "dedupe_prefix", "source", "repeat_interval", "sinks", "kpis", "use_cadence", NULL };
 	static const char *const retry_keys[] = { "base_seconds", "max_seconds", "max_attempts", NULL };
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	json_t *a = doc ? json_object_get(doc->root, "alert") : NULL, *v;
@@ -501,7 +502,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	                             "seconds", &st->run_deadline, err)) ||
 	    (rc = check_run_deadline(st, cfg, err)) ||
 	    (rc = load_rules(st, cat, doc, a ? json_object_get(a, "kpis") : NULL, err)) ||
-	    (rc = load_templates(st, cfg, err)))
+	    (rc = kpi__alert_cadence_setting(st, doc, a, err)) || (rc = load_templates(st, cfg, err)))
 		goto fail;
 	*out = st;
 	return 0;

@@ -842,6 +842,7 @@ typedef struct fetch_job {
 	char values[KPI__SQL_MAX_PARAMS][64];
 	const char *vals[KPI__SQL_MAX_PARAMS];
 	Oid types[KPI__SQL_MAX_PARAMS];
+	double t0;  /* kpi__mono_now() when it was sent */
 } fetch_job;
 
 static void job_release(fetch_job *j)
@@ -870,6 +871,7 @@ static int job_prepare(fetch_job *j, const kpi_pg *pg, const kpi__fetch *req, kp
 		j->vals[i] = j->values[i];
 		j->types[i] = j->q.params[i].oid;
 	}
+	j->t0 = kpi__mono_now();
 	return 0;
 fail:
 	kpi__series_release(req->out);
@@ -892,6 +894,15 @@ static int job_finish(fetch_job *j, PGconn *conn, const char *where, PGresult *r
 		rc = query_error(conn, where, r, cfg, &j->q, what, err);
 	} else if (!(rc = check_columns(r, def, j->q.path, &m, err))) {
 		rc = fill_rows(j->req->out, r, def, j->req->w, &m, j->q.path, err);
+	}
+	if (!rc) {
+		/* its cost, attributed (docs/performance.md): in the result (kpi
+		 * alert's log, kpi publish's textfile) and the debug log */
+		j->req->out->query_seconds = kpi__mono_now() - j->t0;
+		kpi_log_fields(KPI_LOG_DEBUG, "pg.query",
+		               json_pack("{s:s, s:f, s:i, s:s}", "kpi", def->id, "seconds", j->req->out->query_seconds,
+		                         "rows", PQntuples(r), "query_sha256", j->q.sha256),
+		               NULL);
 	}
 	if (rc)
 		kpi__series_release(j->req->out);
@@ -1129,6 +1140,27 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 	PQclear(slots[0].result);
 	free(jobs);
 	return failed < n ? first.code : 0;
+}
+
+int kpi__pg_exec_sql(struct pg_result **out, kpi_pg *pg, const kpi__sql *q, const char *text,
+                     const char *const *vals, const char *what, kpi_error *err)
+{
+	Oid types[KPI__SQL_MAX_PARAMS];
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < q->nparams; i++)
+		types[i] = q->params[i].oid;
+	if ((rc = session_exec(&r, pg, what, q->path, text, (int)q->nparams, types, vals, 0, err)))
+		return rc;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = query_error(pg->conn, pg->where, r, pg->cfg, q, what, err);
+		PQclear(r);
+		return rc;
+	}
+	*out = (struct pg_result *)r;
+	return 0;
 }
 
 int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const char *name, const char *what,
