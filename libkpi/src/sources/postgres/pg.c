@@ -346,6 +346,23 @@ static bool several_hosts(PGconn *conn)
 	       strchr(conn_option(buf, sizeof(buf), conn, "hostaddr"), ',');
 }
 
+/* Whether the conninfo or the environment names several hosts, before
+ * anything is started: libpq's non-blocking start already sends the
+ * startup packet to the first host (a primary, with prefer-standby). */
+static bool several_hosts_asked(const kpi_config *cfg)
+{
+	static const char *const env[] = { "PGHOST", "PGHOSTADDR" };
+	PQconninfoOption *opts = cfg->conninfo && *cfg->conninfo ? PQconninfoParse(cfg->conninfo, NULL) : NULL;
+	bool several = false;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if ((strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0) && o->val && strchr(o->val, ','))
+			several = true;
+	PQconninfoFree(opts);
+	for (size_t i = 0; i < 2; i++)
+		several |= kpi_config_env(cfg, env[i]) && strchr(kpi_config_env(cfg, env[i]), ',');
+	return several;
+}
+
 int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err)
 {
 	/* The defaults come before dbname so a conninfo can override them;
@@ -377,8 +394,8 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 	vals[n++] = "kpi";
 	keys[n] = NULL;
 	vals[n] = NULL;
-	conn = PQconnectStartParams(keys, vals, 1);
-	if (conn && PQstatus(conn) != CONNECTION_BAD && several_hosts(conn)) {
+	conn = several_hosts_asked(cfg) ? PQconnectdbParams(keys, vals, 1) : PQconnectStartParams(keys, vals, 1);
+	if (conn && PQstatus(conn) != CONNECTION_BAD && PQstatus(conn) != CONNECTION_OK && several_hosts(conn)) {
 		/* libpq's own loop moves on to the next host after a timeout */
 		PQfinish(conn);
 		conn = PQconnectdbParams(keys, vals, 1);
