@@ -13,35 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int kpi__alert_cadence_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err)
-{
-	json_t *v;
-	if ((v = json_object_get(o, "cadence")) &&
-	    (kpi__duration_parse(&r->cadence, v) || r->cadence < 0 || r->cadence > 7 * 86400))
-		return kpi_error_set(err, KPI_ECONFIG,
-		                     "%s: alert cadence must be a duration up to 7d (\"1h\", \"15m\") or 0 (every run)",
-		                     where);
-	if ((v = json_object_get(o, "cadence_grace")) &&
-	    (kpi__duration_parse(&r->grace, v) || r->grace < 0 || r->grace > 7 * 86400))
-		return kpi_error_set(err, KPI_ECONFIG, "%s: alert cadence_grace must be a duration up to 7d (\"15m\")",
-		                     where);
-	return 0;
-}
-
-int kpi__alert_cadence_setting(kpi__alert_settings *st, const kpi__jsondoc *doc, const json_t *alert,
-                               kpi_error *err)
-{
-	json_t *v = alert ? json_object_get(alert, "use_cadence") : NULL;
-	if (!v)
-		return 0;
-	if (!json_is_boolean(v))
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
-		                          "alert.use_cadence must be true (the KPIs' cadences) or false (every KPI on every run)");
-	for (size_t i = 0; json_is_false(v) && i < st->nrules; i++)
-		st->rules[i].cadence = 0;
-	return 0;
-}
-
 /* The oldest read time of the records of `kpi`; 0 when it has none. Sets
  * *n to how many there are, *seen to whether one was read in this run. */
 static int64_t oldest_read(const kpi__ledger *l, const char *kpi, size_t *n, bool *seen)

@@ -291,7 +291,7 @@ int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double
  * "97.25%", "3"): core/number.h's TERSE value. */
 void kpi__alert_display_value(char *buf, size_t size, double v, const char *unit);
 
-/* ---- cadence (alert/alert_cadence.c) ---- */
+/* ---- cadence (alert/alert_cadence.c; its settings are parsed in alert_config.c) ---- */
 
 /* The default of a rule's cadence_grace. */
 #define KPI__ALERT_GRACE_S (15 * 60)
