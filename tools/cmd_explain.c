@@ -5,14 +5,19 @@
 #include "opts.h"
 
 typedef struct explain_args {
-	const char *id, *week, *config;
+	const char *id, *week, *config, *db;
 	int weeks;
+	bool analyze;
 } explain_args;
 
 static const kpi_opt opts[] = {
 	KPI_WEEK("week", 'w', explain_args, week, "last", "last week of the window"),
 	KPI_OPT_WEEKS(explain_args, weeks, "1", "number of weeks ending with `--week`"),
 	KPI_OPT_CONFIG(explain_args, config),
+	KPI_OPT_DB(explain_args, db),
+	KPI_FLAG("analyze", 0, explain_args, analyze,
+	         "also run the query under EXPLAIN (ANALYZE, BUFFERS) in kpi's read-only transaction and print each "
+	         "plan node's time, rows and shared blocks hit and read (PostgreSQL KPIs; reads the database)"),
 	KPI_OPT_END,
 };
 
@@ -28,7 +33,10 @@ const kpi_cmd_spec kpi_cmd_explain = {
 	"SHA-256 of its text, each parameter with its value and where the value comes\n"
 	"from, and the SQL with its fragments included; for a CloudWatch or Prometheus\n"
 	"KPI its query file, the endpoint and how requests are authenticated (never a\n"
-	"secret), and every request it would send. Reads and sends nothing.",
+	"secret), and every request it would send. Reads and sends nothing, unless\n"
+	"--analyze runs a PostgreSQL KPI's query under EXPLAIN (ANALYZE, BUFFERS,\n"
+	"FORMAT JSON) in kpi's read-only transaction and prints where its time and\n"
+	"its reads went, node by node.",
 	opts, args, false, false,
 };
 
@@ -51,7 +59,7 @@ int cmd_explain(int argc, char **argv)
 	config = a.config;
 	week = a.week;
 	n = a.weeks;
-	if ((rc = kpi_load_setup(&cfg, &cat, config, NULL)))
+	if ((rc = kpi_load_setup(&cfg, &cat, config, a.db)))
 		return rc;
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
@@ -62,6 +70,8 @@ int cmd_explain(int argc, char **argv)
 	if ((rc = kpi_window_init(&w, week, n, cfg->timezone, now, &err)))
 		goto fail;
 	if ((rc = kpi_source_explain(&out, cfg, cat, d, &w, &err)))
+		goto fail;
+	if (a.analyze && (rc = kpi_source_analyze(&out, cfg, cat, d, &w, &err)))
 		goto fail;
 	rc = kpi_write_stdout(&out);
 	goto done;

@@ -77,6 +77,19 @@ typedef struct kpi_alert_change {
 	char *note;                /**< "resolved", "pending 1 of 3", ...; "" when none */
 } kpi_alert_change;
 
+/** A KPI with a cadence (its catalogue `alert.cadence`) that this run did
+ *  not read: its ledger holds the values of an earlier run. */
+typedef struct kpi_alert_held {
+	char *kpi;                 /**< KPI id */
+	size_t rows;               /**< (KPI, label set) records held */
+	int64_t read_at;           /**< when the oldest of them was read (UTC seconds) */
+	int64_t age;               /**< seconds since then, as of the run's now */
+	int64_t cadence;           /**< re-read after this long */
+	int64_t grace;             /**< stale (missing data) after cadence + grace */
+	bool due;                  /**< due this run, but not read (its source failed or is not configured) */
+	bool stale;                /**< older than cadence + grace: missing data, never shown as current */
+} kpi_alert_held;
+
 /** What a run did; the tool prints it and exits with `exit_code`. */
 typedef struct kpi_alert_report {
 	int exit_code;             /**< Nagios: 0 ok, 1 warning, 2 critical, 3 unknown */
@@ -96,6 +109,8 @@ typedef struct kpi_alert_report {
 	size_t failed;             /**< deliveries that failed terminally in this run */
 	char *state_dir;           /**< the state directory used */
 	size_t silenced;           /**< records in breach kept from every sink (not in firing or pending) */
+	kpi_alert_held *held;      /**< KPIs with a cadence not read in this run */
+	size_t nheld;
 } kpi_alert_report;
 
 /**

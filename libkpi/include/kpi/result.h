@@ -102,6 +102,7 @@ typedef struct kpi_series {
 	kpi_row *rows;
 	size_t nrows;
 	char query_sha256[65]; /**< SHA-256 of the query text, hex; "" if none */
+	double query_seconds;  /**< wall time of its query as its source measured it; 0 unknown */
 } kpi_series;
 
 /** Everything one run read. */

@@ -60,6 +60,17 @@ KPI_EXTERN int kpi_source_explain(kpi_buf *out, const kpi_config *cfg, const kpi
                                   const kpi_def *def, const kpi_window *w, kpi_error *err);
 
 /**
+ * `kpi explain KPI --analyze`: run the KPI's query over the window under
+ * the source's profiler (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS, FORMAT
+ * JSON) in kpi's read-only transaction) and append to `out` where the time
+ * and the reads went, one line per plan node. This reads the database.
+ * @return 0; KPI_EUSAGE when the KPI's source has no profiler; the source's
+ *         errors (KPI_ESOURCE, KPI_ETIMEOUT, KPI_ECONFIG).
+ */
+KPI_EXTERN int kpi_source_analyze(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat,
+                                  const kpi_def *def, const kpi_window *w, kpi_error *err);
+
+/**
  * Read the given KPIs (all when `ids` is NULL) over the window from their
  * sources and evaluate statuses. Any source failure fails the whole run:
  * nothing partial is returned. Several Postgres KPIs run side by side on up

@@ -63,6 +63,37 @@ char *kpi__duration_format(char *buf, size_t size, int64_t s)
 	return buf;
 }
 
+/* ---- cadence (used by alert/alert_cadence.c, kept here so the files have no cycle) ---- */
+
+int kpi__alert_cadence_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err)
+{
+	json_t *v;
+	if ((v = json_object_get(o, "cadence")) &&
+	    (kpi__duration_parse(&r->cadence, v) || r->cadence < 0 || r->cadence > 7 * 86400))
+		return kpi_error_set(err, KPI_ECONFIG,
+		                     "%s: alert cadence must be a duration up to 7d (\"1h\", \"15m\") or 0 (every run)",
+		                     where);
+	if ((v = json_object_get(o, "cadence_grace")) &&
+	    (kpi__duration_parse(&r->grace, v) || r->grace < 0 || r->grace > 7 * 86400))
+		return kpi_error_set(err, KPI_ECONFIG, "%s: alert cadence_grace must be a duration up to 7d (\"15m\")",
+		                     where);
+	return 0;
+}
+
+int kpi__alert_cadence_setting(kpi__alert_settings *st, const kpi__jsondoc *doc, const json_t *alert,
+                               kpi_error *err)
+{
+	json_t *v = alert ? json_object_get(alert, "use_cadence") : NULL;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+		                          "alert.use_cadence must be true (the KPIs' cadences) or false (every KPI on every run)");
+	for (size_t i = 0; json_is_false(v) && i < st->nrules; i++)
+		st->rules[i].cadence = 0;
+	return 0;
+}
+
 /* ---- rules ---- */
 
 static void rule_defaults(kpi__alert_rule *r, const kpi_def *def, int64_t repeat)
@@ -72,12 +103,13 @@ static void rule_defaults(kpi__alert_rule *r, const kpi_def *def, int64_t repeat
 	r->severity = KPI_ALERT_SEV_CRITICAL;
 	r->trailing = 3600;
 	r->repeat = repeat;
+	r->grace = KPI__ALERT_GRACE_S;
 }
 
 int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err)
 {
 	static const char *const keys[] = { "severity", "trailing", "for", "repeat_interval", "recovery_margin",
-		                            "min_denominator", "runbook", "enabled", NULL };
+		                            "min_denominator", "runbook", "enabled", "cadence", "cadence_grace", NULL };
 	const char *k;
 	json_t *v;
 
@@ -90,7 +122,7 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 		if (!known)
 			return kpi_error_set(err, KPI_ECONFIG,
 			                     "%s: unknown alert key '%s' (expected severity, trailing, for, "
-			                     "repeat_interval, recovery_margin, min_denominator, runbook, enabled)",
+			                     "repeat_interval, recovery_margin, min_denominator, runbook, enabled, cadence, cadence_grace)",
 			                     where, k);
 	}
 	if ((v = json_object_get(o, "severity"))) {
@@ -140,7 +172,7 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 	}
 	if ((v = json_object_get(o, "enabled")) && !json_is_boolean(v))
 		return kpi_error_set(err, KPI_ECONFIG, "%s: alert enabled must be true or false", where);
-	return 0;
+	return kpi__alert_cadence_parse(r, o, where, err);
 }
 
 /* The rules of every alerting KPI: the catalogue's object, then the
@@ -398,7 +430,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	static const char *const keys[] = { "state_dir", "source_failures_before_alert", "delivery_deadline_seconds",
 		                            "lock_wait_seconds", "run_deadline_seconds", "retry", "runbook_url",
 		                            "dedupe_prefix", "source", "repeat_interval", "sinks", "kpis",
-		                            "mute_windows", NULL };
+		                            "mute_windows", "use_cadence", NULL };
 	static const char *const retry_keys[] = { "base_seconds", "max_seconds", "max_attempts", NULL };
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	json_t *a = doc ? json_object_get(doc->root, "alert") : NULL, *v;
@@ -504,7 +536,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	    (rc = check_run_deadline(st, cfg, err)) ||
 	    (rc = load_rules(st, cat, doc, a ? json_object_get(a, "kpis") : NULL, err)) ||
 	    (rc = kpi__mute_windows_parse(st, cat, doc, a ? json_object_get(a, "mute_windows") : NULL, err)) ||
-	    (rc = load_templates(st, cfg, err)))
+	    (rc = kpi__alert_cadence_setting(st, doc, a, err)) || (rc = load_templates(st, cfg, err)))
 		goto fail;
 	*out = st;
 	return 0;

@@ -44,6 +44,8 @@ typedef struct kpi__alert_rule {
 	double recovery_margin;       /* a firing alert resolves only this far inside the threshold */
 	double min_denominator;       /* ratios over fewer cases are not judged */
 	char *runbook;                /* a link, or an anchor of docs/runbook.md */
+	int64_t cadence;              /* re-read after this long (alert/alert_cadence.c); 0 every run */
+	int64_t grace;                /* a value older than cadence + grace is missing data */
 } kpi__alert_rule;
 
 /* ---- sinks ---- */
@@ -294,6 +296,38 @@ int64_t kpi__retry_at(int64_t now, int attempts, double base, double max, double
 /* A value as messages show it: a few decimals, with its unit ("9.5 d",
  * "97.25%", "3"): core/number.h's TERSE value. */
 void kpi__alert_display_value(char *buf, size_t size, double v, const char *unit);
+
+/* ---- cadence (alert/alert_cadence.c; its settings are parsed in alert_config.c) ---- */
+
+/* The default of a rule's cadence_grace. */
+#define KPI__ALERT_GRACE_S (15 * 60)
+
+/* Parse the rule keys "cadence" and "cadence_grace" of `o` onto `r`.
+ * KPI_ECONFIG naming `where`. */
+int kpi__alert_cadence_parse(kpi__alert_rule *r, const json_t *o, const char *where, kpi_error *err);
+/* The config's alert.use_cadence (default true): false reads every KPI on
+ * every run (the rules' cadences set to 0). KPI_ECONFIG at its position. */
+int kpi__alert_cadence_setting(kpi__alert_settings *st, const kpi__jsondoc *doc, const json_t *alert,
+                               kpi_error *err);
+/* True when the rule's KPI need not be read at `now`: it has a cadence,
+ * and every record of it in the ledger was read less than a cadence ago. */
+bool kpi__alert_cadence_held(const kpi__ledger *l, const kpi__alert_rule *rule, int64_t now);
+/* After the rows of a run were stepped: every rule with a cadence whose
+ * records were not read in this run goes into rep->held with its age; one
+ * older than cadence + grace is stale, and its records' status becomes
+ * no_data (missing data). `held[i]` says rule i was not due. KPI_ENOMEM. */
+int kpi__alert_cadence_report(kpi_alert_report *rep, const kpi__alert_settings *st, kpi__ledger *l, int64_t now,
+                              const bool *held, kpi_error *err);
+/* The Nagios line of a held KPI (without the newline):
+ * "KPI HELD - legacy_coverage_pct: 1 row read 20m ago (cadence 1h, grace 15m)
+ * | legacy_coverage_pct_age=1200s;3600;4500;0". */
+int kpi__alert_held_line(kpi_buf *out, const kpi_alert_held *h);
+/* Add to a log line's fields `o` what the run read and held: "read" and
+ * "held" (KPI ids), "query_seconds" ({KPI id: seconds} as the sources
+ * measured them). `res` and `held` may be NULL. Returns o. */
+json_t *kpi__alert_costs(json_t *o, const kpi_result *res, const bool *held, const kpi__alert_settings *st);
+/* Free rep->held. */
+void kpi__alert_held_free(kpi_alert_report *rep);
 
 /* Nagios plugin text of one change, without the newline. */
 int kpi__nagios_line(kpi_buf *out, const kpi_alert_change *c);

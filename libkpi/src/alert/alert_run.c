@@ -61,6 +61,8 @@ typedef struct run {
 	int side_fd;           /* its lock, held until then; -1 */
 	kpi__silences *sil;    /* the state directory's silences (alert_silence.c); NULL none */
 	kpi__tz *tz;           /* the configured zone, for the mute windows; NULL without any */
+	bool *held;            /* per rule: not due by its cadence (alert_cadence.c) */
+	size_t nread;          /* KPIs read by this run (0: all held, the source not asked) */
 } run;
 
 /* "now" as the run advances: --now plus the time the run has taken. */
@@ -117,6 +119,7 @@ void kpi_alert_report_free(kpi_alert_report *rep)
 		free(rep->dry_run[i]);
 	free(rep->dry_run);
 	free(rep->state_dir);
+	kpi__alert_held_free(rep);
 	free(rep);
 }
 
@@ -698,7 +701,7 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 	kpi__run_init(&session, r->cfg, r->cat);
 	/* the data is read until delivery and the reserve are left */
 	session.deadline = r->run_end - r->st->deadline - KPI__ALERT_RESERVE_S;
-	if (!reqs || !wins) {
+	if (!reqs || !wins || !(r->held = calloc(r->st->nrules + 1, sizeof(*r->held)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -711,6 +714,10 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 		if (!kpi_source_configured(r->cfg, d, &hint)) {
 			kpi_log_msg(KPI_LOG_INFO, "alert.skip", "KPI %s is not evaluated: %s is not configured to read it (%s)",
 			            d->id, kpi_source_title(d->source), hint ? hint : "see docs/configuration.md");
+			continue;
+		}
+		if (kpi__alert_cadence_held(r->l, rule, r->now)) {
+			r->held[i] = true;
 			continue;
 		}
 		q->def = d;
@@ -728,6 +735,7 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 		}
 		n++;
 	}
+	r->nread = n;
 	if ((rc = kpi__collect(out, &session, reqs, n, err)))
 		goto done;
 	(*out)->read_at = r->now;
@@ -1375,7 +1383,8 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		goto done;
 	}
 	kpi_log_fields(rc ? KPI_LOG_ERROR : KPI_LOG_INFO, rc ? "alert.source.error" : "alert.evaluated",
-	               json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", kpi__mono_now() - t0),
+	               kpi__alert_costs(json_pack("{s:i, s:f}", "kpis", (int)r.st->nrules, "seconds", kpi__mono_now() - t0),
+	                                res, r.held, r.st),
 	               rc ? serr.message : NULL);
 	if (rc) {
 		const kpi__alert_rec *src;
@@ -1388,10 +1397,15 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 			            "at %d): %s",
 			        src ? src->pending : 1, r.st->source_failures, serr.message);
 	} else {
-		rc = step_source(&r, false, "", err);
+		rc = r.nread ? step_source(&r, false, "", err) : 0;
 		if (!rc)
 			rc = step_rows(&r, res, err);
 	}
+	if (!rc && r.held && !(rc = kpi__alert_cadence_report(r.rep, r.st, r.l, r.now, r.held, err)))
+		for (size_t i = 0; i < r.rep->nheld; i++)
+			if (r.rep->held[i].stale)
+				problem(&r, "%s: its values were read %s ago, longer than its cadence and grace: missing data",
+				        r.rep->held[i].kpi, kpi__duration_format((char[32]){ 0 }, 32, r.rep->held[i].age));
 	if (!rc)
 		rc = refresh(&r, err);
 	if (rc)
@@ -1440,6 +1454,7 @@ done:
 	kpi_alert_report_free(r.rep);
 	free(r.ledger_path);
 	free(r.due);
+	free(r.held);
 	return rc;
 }
 
@@ -1466,6 +1481,10 @@ int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
 		                     "| firing=%zu;;;0 pending=%zu;;;0 queued=%zu;;;0%s\n",
 		                     names[rep->exit_code & 3], rep->rows, rep->rows == 1 ? "" : "s", rep->firing, rep->pending,
 		                     rep->warn, sil, rep->queued, rep->firing, rep->pending, rep->queued, silp);
+	}
+	for (size_t i = 0; i < rep->nheld; i++) {
+		rc |= kpi__alert_held_line(out, &rep->held[i]);
+		rc |= kpi_buf_puts(out, "\n");
 	}
 	for (size_t i = 0; i < rep->ndry_run; i++)
 		rc |= kpi_buf_printf(out, "%s\n", rep->dry_run[i]);

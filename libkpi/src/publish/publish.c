@@ -405,6 +405,25 @@ static void gauge(kpi_buf *b, const char *name, const char *type, const char *he
 	               kpi_format_number(num, sizeof(num), true, v));
 }
 
+/* kpi_query_seconds{kpi=...}: what each KPI's query cost in this run, as
+ * its source measured it (a result read back without timings has none). */
+static void query_seconds(kpi_buf *out, const kpi_result *res)
+{
+	char num[64];
+	bool any = false;
+	for (size_t i = 0; i < res->nseries; i++) {
+		const kpi_series *s = &res->series[i];
+		if (!(s->query_seconds > 0))
+			continue;
+		if (!any)
+			kpi_buf_puts(out, "# HELP kpi_query_seconds Wall time of each KPI's query in the last run, as its "
+			                  "source measured it\n# TYPE kpi_query_seconds gauge\n");
+		any = true;
+		kpi_buf_printf(out, "kpi_query_seconds{kpi=\"%s\"} %s\n", s->def->id,
+		               kpi_format_number(num, sizeof(num), true, s->query_seconds));
+	}
+}
+
 int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 {
 	const kpi_result *res = run->result;
@@ -499,6 +518,7 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 			kpi_buf_printf(out, "kpi_verdict{verdict=\"%s\"} %d\n", kpi_verdict_name((kpi_verdict_kind)k),
 			               (int)v[w->nweeks - 1].verdict == k);
 		kpi_verdicts_free(v, w->nweeks);
+		query_seconds(out, res);
 		gauge(out, "kpi_week_start_timestamp_seconds", "gauge", "Start of the published ISO week (UTC seconds)",
 		      (double)last);
 		last_ok = (double)run->now;

@@ -167,6 +167,18 @@ int kpi_source_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *c
 	return src->explain(out, cfg, cat, def, w, err);
 }
 
+int kpi_source_analyze(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                       const kpi_window *w, kpi_error *err)
+{
+	const kpi__source *src = kpi__source_of(def);
+	if (!src)
+		return unknown_source(def, err);
+	if (!src->analyze)
+		return kpi_error_set(err, KPI_EUSAGE, "KPI %s: --analyze needs a source with a query profiler; %s has none",
+		                     def->id, src->title);
+	return src->analyze(out, cfg, cat, def, w, err);
+}
+
 /* ---- a run's sessions ---- */
 
 void kpi__run_init(kpi__run *run, const kpi_config *cfg, const kpi_catalog *cat)

@@ -55,6 +55,11 @@ typedef struct kpi__source {
 	 * sends nothing; never a secret. */
 	int (*explain)(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
 	               const kpi_window *w, kpi_error *err);
+	/* Run what explain() prints under the server's own profiler and append
+	 * where the time and the reads went (kpi explain --analyze). May be
+	 * NULL: the source cannot. */
+	int (*analyze)(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+	               const kpi_window *w, kpi_error *err);
 	/* The session's provenance for the snapshot, secret-free ("host=... port=...",
 	 * "us-east-1 https://monitoring..."); caller frees. */
 	int (*where)(void *session, char **out, kpi_error *err);

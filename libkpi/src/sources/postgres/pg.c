@@ -346,6 +346,23 @@ static bool several_hosts(PGconn *conn)
 	       strchr(conn_option(buf, sizeof(buf), conn, "hostaddr"), ',');
 }
 
+/* Whether the conninfo or the environment names several hosts, before
+ * anything is started: libpq's non-blocking start already sends the
+ * startup packet to the first host (a primary, with prefer-standby). */
+static bool several_hosts_asked(const kpi_config *cfg)
+{
+	static const char *const env[] = { "PGHOST", "PGHOSTADDR" };
+	PQconninfoOption *opts = cfg->conninfo && *cfg->conninfo ? PQconninfoParse(cfg->conninfo, NULL) : NULL;
+	bool several = false;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if ((strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "hostaddr") == 0) && o->val && strchr(o->val, ','))
+			several = true;
+	PQconninfoFree(opts);
+	for (size_t i = 0; i < 2; i++)
+		several |= kpi_config_env(cfg, env[i]) && strchr(kpi_config_env(cfg, env[i]), ',');
+	return several;
+}
+
 int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_config *cfg, kpi_error *err)
 {
 	/* The defaults come before dbname so a conninfo can override them;
@@ -377,8 +394,8 @@ int kpi__pg_connect(struct pg_conn **out_, char *where, size_t wsize, const kpi_
 	vals[n++] = "kpi";
 	keys[n] = NULL;
 	vals[n] = NULL;
-	conn = PQconnectStartParams(keys, vals, 1);
-	if (conn && PQstatus(conn) != CONNECTION_BAD && several_hosts(conn)) {
+	conn = several_hosts_asked(cfg) ? PQconnectdbParams(keys, vals, 1) : PQconnectStartParams(keys, vals, 1);
+	if (conn && PQstatus(conn) != CONNECTION_BAD && PQstatus(conn) != CONNECTION_OK && several_hosts(conn)) {
 		/* libpq's own loop moves on to the next host after a timeout */
 		PQfinish(conn);
 		conn = PQconnectdbParams(keys, vals, 1);
@@ -842,6 +859,7 @@ typedef struct fetch_job {
 	char values[KPI__SQL_MAX_PARAMS][64];
 	const char *vals[KPI__SQL_MAX_PARAMS];
 	Oid types[KPI__SQL_MAX_PARAMS];
+	double t0;  /* kpi__mono_now() when it was sent */
 } fetch_job;
 
 static void job_release(fetch_job *j)
@@ -870,6 +888,7 @@ static int job_prepare(fetch_job *j, const kpi_pg *pg, const kpi__fetch *req, kp
 		j->vals[i] = j->values[i];
 		j->types[i] = j->q.params[i].oid;
 	}
+	j->t0 = kpi__mono_now();
 	return 0;
 fail:
 	kpi__series_release(req->out);
@@ -892,6 +911,15 @@ static int job_finish(fetch_job *j, PGconn *conn, const char *where, PGresult *r
 		rc = query_error(conn, where, r, cfg, &j->q, what, err);
 	} else if (!(rc = check_columns(r, def, j->q.path, &m, err))) {
 		rc = fill_rows(j->req->out, r, def, j->req->w, &m, j->q.path, err);
+	}
+	if (!rc) {
+		/* its cost, attributed (docs/performance.md): in the result (kpi
+		 * alert's log, kpi publish's textfile) and the debug log */
+		j->req->out->query_seconds = kpi__mono_now() - j->t0;
+		kpi_log_fields(KPI_LOG_DEBUG, "pg.query",
+		               json_pack("{s:s, s:f, s:i, s:s}", "kpi", def->id, "seconds", j->req->out->query_seconds,
+		                         "rows", PQntuples(r), "query_sha256", j->q.sha256),
+		               NULL);
 	}
 	if (rc)
 		kpi__series_release(j->req->out);
@@ -1129,6 +1157,27 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 	PQclear(slots[0].result);
 	free(jobs);
 	return failed < n ? first.code : 0;
+}
+
+int kpi__pg_exec_sql(struct pg_result **out, kpi_pg *pg, const kpi__sql *q, const char *text,
+                     const char *const *vals, const char *what, kpi_error *err)
+{
+	Oid types[KPI__SQL_MAX_PARAMS];
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < q->nparams; i++)
+		types[i] = q->params[i].oid;
+	if ((rc = session_exec(&r, pg, what, q->path, text, (int)q->nparams, types, vals, 0, err)))
+		return rc;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = query_error(pg->conn, pg->where, r, pg->cfg, q, what, err);
+		PQclear(r);
+		return rc;
+	}
+	*out = (struct pg_result *)r;
+	return 0;
 }
 
 int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const char *name, const char *what,

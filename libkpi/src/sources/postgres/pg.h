@@ -132,6 +132,20 @@ struct pg_result;
 int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, const char *name, const char *what,
                        size_t n, const char *const *names, const char *const *values, kpi_error *err);
 
+/* Run `text` (the query `q`'s text, or a statement around it: EXPLAIN)
+ * with q's parameter types and `vals` on the session, in its read-only
+ * transaction, text results. `*out` as kpi__pg_query_file. */
+int kpi__pg_exec_sql(struct pg_result **out, kpi_pg *pg, const kpi__sql *q, const char *text,
+                     const char *const *vals, const char *what, kpi_error *err);
+
+/* ---- kpi explain --analyze (analyze.c) ---- */
+
+/* Run a KPI's query over `w` under EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
+ * in a session's read-only transaction and append to `out` its plan, one
+ * line per node: actual time, rows, loops, shared blocks hit and read. */
+int kpi__pg_analyze(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
+                    const kpi_window *w, kpi_error *err);
+
 /* ---- the pack's drill-down lists (lists.c) ---- */
 
 /* Read the snapshot's lists for the last week of `w` (the oldest uncovered

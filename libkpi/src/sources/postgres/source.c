@@ -67,6 +67,7 @@ const kpi__source kpi__source_postgres = {
 	.fetch = pg_fetch,
 	.datapoints = NULL,
 	.explain = pg_explain,
+	.analyze = kpi__pg_analyze,
 	.where = pg_where,
 	.close = pg_close,
 	.deadline = pg_deadline,

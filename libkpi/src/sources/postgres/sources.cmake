@@ -6,4 +6,5 @@ list(APPEND KPI_SOURCE_FILES
   src/sources/postgres/lists.c
   src/sources/postgres/seed.c
   src/sources/postgres/source.c
+  src/sources/postgres/analyze.c
 )
