@@ -306,7 +306,8 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, "Reasons behind the verdict (0)");
 	assert_contains(t, "None: every measure that decides the rollout was read and meets its target");
 	/* the week in plain words leads (the gating table at a glance needs room it no longer has) */
-	assert_int_equal(page_of(t, "The rollout can go ahead in 2026-W46"), 1);
+	assert_int_equal(page_of(t, "This older pack said GO for 2026-W46, but 2 measures that decide the rollout were not "
+	                            "measured and its verdict did not weigh them"), 1);
 	assert_contains(t, "Appendix D — Glossary");
 	/* every KPI has a scorecard row and a chart page */
 	for (size_t i = 0; i < snap->catalog->nkpis; i++) {

@@ -109,6 +109,18 @@ static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, c
 		nm += v->reasons[i].not_measured != NULL;
 	}
 	nd = v->nreasons - nb - nm;
+	if (v->verdict == KPI_VERDICT_GO && snap->format < 3) {
+		/* an older snapshot, decided before a measure not read held the week */
+		size_t ng = 0;
+		for (size_t i = 0; i < snap->nnot_collected; i++)
+			ng += snap->not_collected[i].gating;
+		if (ng) {
+			say(w, "This older pack said GO for %s, but %zu measure%s that decide the rollout %s not measured and "
+			    "its verdict did not weigh them: read it as a hold.", wk, ng, ng == 1 ? "" : "s",
+			    ng == 1 ? "was" : "were");
+			return;
+		}
+	}
 	if (v->verdict == KPI_VERDICT_GO) {
 		say(w, "The rollout can go ahead in %s: every measure that decides it was read and meets its target%s.", wk,
 		    v->nwaived ? ", or is excused by an approved waiver" : "");
