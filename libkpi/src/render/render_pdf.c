@@ -421,7 +421,8 @@ static void unmeasured_row(doc *d, double row_h, const kpi_reason *re)
 	} else {
 		row_cell(&row, title, KPI__F_BOLD, 8.5, KPI__INK);
 	}
-	snprintf(why, sizeof(why), "not measured: %s", re->not_measured);
+	/* the chip says NOT MEASURED; the labels column says why */
+	snprintf(why, sizeof(why), "%s", re->not_measured);
 	row_cell(&row, why, KPI__F_SANS, 8, KPI__INK);
 	x = row_skip(&row);
 	word_chip(d, x + (cols[2].w - 64) / 2, d->y + (row_h - 12) / 2, 64, 12, "NOT MEASURED", KPI__MUTED);
