@@ -76,7 +76,9 @@ int cmd_query(int argc, char **argv)
 	kpi_tool_progress_end(&progress, cfg);
 	if (rc)
 		goto fail;
-	if ((rc = kpi_eval_verdicts(&verdicts, res, &err)))
+	/* over the whole catalogue, the verdict rule weighs what was not measured and the waivers */
+	if ((rc = strcmp(id, "all") == 0 ? kpi_collect_verdicts(&verdicts, res, cat, cfg, &err)
+	                                 : kpi_eval_verdicts(&verdicts, res, &err)))
 		goto fail;
 	if (strcmp(format, "json") == 0) {
 		rc = strcmp(id, "all") == 0 ? kpi_format_json_result(&out, res, verdicts, &err)

@@ -100,6 +100,9 @@ kpi_snapshot *packfix_golden(void)
 	                      "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER");
 	snapfix_not_collected(snap, "sqs_queue_depth", "SQS queue depth (max visible messages)", false,
 	                      "CloudWatch not configured", "set cloudwatch.queues in the config file or KPI_CW_QUEUES");
+	/* a waiver of the gating one that ran out the week before the last (format 3) */
+	snapfix_waiver(snap, "api_latency_p95_ms", NULL, NULL, "the load balancer moves to the new account in W46",
+	               "J. Rivera (rollout board)", "2026-W45");
 	snap->sources = realloc(snap->sources, 2 * sizeof(*snap->sources));
 	if (!snap->sources)
 		die("out of memory");

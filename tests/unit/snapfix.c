@@ -157,6 +157,30 @@ void snapfix_not_collected(kpi_snapshot *snap, const char *id, const char *title
 	n->detail = xstrdup(detail);
 }
 
+void snapfix_waiver(kpi_snapshot *snap, const char *kpi, const char *label, const char *value, const char *reason,
+                    const char *by, const char *until)
+{
+	kpi_waiver *w;
+	kpi_error err = KPI_ERROR_INIT;
+	GROW(snap->waivers, snap->nwaivers);
+	w = &snap->waivers[snap->nwaivers++];
+	memset(w, 0, sizeof(*w));
+	w->kpi = xstrdup(kpi);
+	w->reason = xstrdup(reason);
+	w->approved_by = xstrdup(by);
+	if (kpi_week_parse(&w->until, until, &err))
+		die("%s", err.message);
+	if (label) {
+		w->label_names = calloc(1, sizeof(char *));
+		w->label_values = calloc(1, sizeof(char *));
+		if (!w->label_names || !w->label_values)
+			die("out of memory");
+		w->label_names[0] = xstrdup(label);
+		w->label_values[0] = xstrdup(value);
+		w->nlabels = 1;
+	}
+}
+
 void snapfix_uncovered(kpi_snapshot *snap, int64_t design, const char *tenant, const char *style, int revision,
                        int64_t revision_at)
 {
@@ -199,7 +223,7 @@ static void verdicts(kpi_snapshot *snap)
 	if (snap->verdicts)
 		kpi_verdicts_free(snap->verdicts, (size_t)snap->result->window.nweeks);
 	snap->verdicts = NULL;
-	if (kpi_eval_verdicts(&snap->verdicts, snap->result, &err) != 0)
+	if (kpi__snapshot_verdicts(&snap->verdicts, snap, &err) != 0)
 		die("%s", err.message);
 }
 

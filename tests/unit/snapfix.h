@@ -35,6 +35,10 @@ void snapfix_change(kpi_snapshot *snap, int64_t at, const char *layer, const cha
 /* A catalogue KPI the run did not collect (a CloudWatch one, format 2). */
 void snapfix_not_collected(kpi_snapshot *snap, const char *id, const char *title, bool gating, const char *reason,
                            const char *detail);
+/* A waiver (format 3) of `kpi`, of its rows with label=value when `label`
+ * is not NULL, until ISO week `until`. */
+void snapfix_waiver(kpi_snapshot *snap, const char *kpi, const char *label, const char *value, const char *reason,
+                    const char *by, const char *until);
 void snapfix_uncovered(kpi_snapshot *snap, int64_t design, const char *tenant, const char *style, int revision,
                        int64_t revision_at);
 void snapfix_mismatch(kpi_snapshot *snap, int64_t id, int64_t at, int64_t design, const char *tenant,

@@ -516,6 +516,43 @@ static void test_config_apply__overrides_threshold_gating_and_missing(void **sta
 	kpi_config_free(cfg);
 }
 
+/* ---- waivers ---- */
+
+static void test_config_waivers__read_in_file_order(void **state)
+{
+	kpi_config *cfg = load_config_ok(fixture("config_waivers.json"));
+	kpi_catalog *cat = load_catalog_ok(fixture("catalog_eval.json"));
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_waiver *w = NULL;
+	size_t n = 0;
+	char lb[64];
+	(void)state;
+	assert_int_equal(kpi_config_apply(cfg, cat, &err), 0);
+	assert_int_equal(kpi_config_waivers(&w, &n, cfg, cat, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(w[0].kpi, "gate_pct");
+	assert_int_equal(w[0].nlabels, 0);
+	assert_string_equal(w[0].approved_by, "J. Rivera");
+	assert_int_equal(w[0].until.year, 2026);
+	assert_int_equal(w[0].until.week, 48);
+	assert_string_equal(w[1].reason, "owned path not live in EU yet");
+	assert_string_equal(kpi_waiver_labels_format(lb, sizeof(lb), &w[1]), "path=owned");
+	assert_int_equal(w[1].until.year, 2027);
+	kpi_waivers_free(w, n);
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+}
+
+static void test_config_waivers__errors_at_their_value(void **state)
+{
+	(void)state;
+	expect_apply_error("config_waiver_unknown_kpi.json", "\"no_such_kpi\"", 0, "waiver of unknown KPI 'no_such_kpi'");
+	expect_apply_error("config_waiver_bad_week.json", "\"2026-11-30\"", 0, "must be an ISO week");
+	expect_apply_error("config_waiver_not_gating.json", "\"info_count\"", 0, "which is not gating");
+	expect_apply_error("config_waiver_bad_label.json", "\"owned\"", 0, "KPI 'gate_rate' has no label 'route'");
+	expect_apply_error("config_waiver_no_approver.json", "{\"kpi\": \"gate_rate\"", 0, "a waiver needs 'approved_by'");
+}
+
 static void test_config_apply__without_file_changes_nothing(void **state)
 {
 	kpi_config *cfg = load_config_ok(NULL);
@@ -898,6 +935,8 @@ int main(void)
 		T(test_config_load__rejects_non_object_root),
 		T(test_config_apply__overrides_threshold_gating_and_missing),
 		T(test_config_apply__without_file_changes_nothing),
+		T(test_config_waivers__read_in_file_order),
+		T(test_config_waivers__errors_at_their_value),
 		T(test_config_apply__rejects_bad_op_at_its_value),
 		T(test_config_apply__rejects_unknown_kpi_at_its_override),
 		T(test_config_apply__rejects_non_boolean_gating_at_its_value),

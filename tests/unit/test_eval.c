@@ -502,6 +502,153 @@ static void test_eval_verdicts__each_week_judged_on_its_own_rows(void **state)
 	assert_int_equal(v[2].week.week, 1);
 }
 
+/* ---- not measured, waivers (kpi_eval_verdicts_in) ---- */
+
+static const kpi_verdict *evaluate_in(fx *f, const kpi_verdict_in *in)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_eval_result(f->res);
+	if (kpi_eval_verdicts_in(&f->verdicts, f->res, in, &err) != 0)
+		fail_msg("kpi_eval_verdicts_in: %s", err.message);
+	f->nverdicts = f->res->window.nweeks;
+	return f->verdicts;
+}
+
+/* A waiver of `kpi` (with path=`path` when not NULL) until `until`. */
+static kpi_waiver waiver(const char *kpi, const char *path, const char *until)
+{
+	static char *names[] = { "path" };
+	static char *values[2][1] = { { "legacy" }, { "owned" } };
+	kpi_waiver w = { 0 };
+	kpi_error err = KPI_ERROR_INIT;
+	w.kpi = (char *)kpi;
+	w.reason = "agreed by the board";
+	w.approved_by = "J. Rivera";
+	assert_int_equal(kpi_week_parse(&w.until, until, &err), 0);
+	if (path) {
+		w.nlabels = 1;
+		w.label_names = names;
+		w.label_values = strcmp(path, "legacy") == 0 ? values[0] : values[1];
+	}
+	return w;
+}
+
+static const kpi_unmeasured cw_api = { "api_error_rate_pct", true, "CloudWatch not configured" };
+static const kpi_unmeasured cw_sqs = { "sqs_queue_depth", false, "CloudWatch not configured" };
+
+static void test_eval_verdicts__hold_on_gating_kpi_not_measured(void **state)
+{
+	fx *f = *state;
+	kpi_unmeasured u[] = { cw_api, cw_sqs };
+	kpi_verdict_in in = { u, 2, NULL, 0 };
+	const kpi_verdict *v;
+	(void)build(f, "2026-W20", 2);
+	v = evaluate_in(f, &in);
+	for (int w = 0; w < 2; w++) {
+		/* only the gating one is a reason, in every week of the window */
+		expect_verdict(&v[w], KPI_VERDICT_HOLD, 1);
+		assert_string_equal(v[w].reasons[0].kpi, "api_error_rate_pct");
+		assert_string_equal(v[w].reasons[0].not_measured, "CloudWatch not configured");
+		expect_status(v[w].reasons[0].status, KPI_STATUS_NO_DATA, "reason");
+		assert_int_equal(v[w].nwaived, 0);
+	}
+	/* without the inputs: the rows alone (formats 1 and 2) give GO */
+	kpi_verdicts_free(f->verdicts, (size_t)f->nverdicts);
+	v = evaluate(f);
+	expect_verdict(&v[1], KPI_VERDICT_GO, 0);
+}
+
+static void test_eval_verdicts__not_measured_listed_after_breaches_and_gaps(void **state)
+{
+	fx *f = *state;
+	kpi_verdict_in in = { &cw_api, 1, NULL, 0 };
+	const kpi_verdict *v;
+	(void)build(f, "2026-W20", 1);
+	set_value(f, "drill_pct", 0, NULL, 50);
+	set_missing(f, "gate_pct", 0, NULL);
+	v = evaluate_in(f, &in);
+	expect_verdict(&v[0], KPI_VERDICT_NOGO, 3);
+	assert_string_equal(v[0].reasons[0].kpi, "drill_pct");
+	assert_string_equal(v[0].reasons[1].kpi, "gate_pct");
+	assert_null(v[0].reasons[1].not_measured);
+	assert_string_equal(v[0].reasons[2].kpi, "api_error_rate_pct");
+}
+
+static void test_eval_verdicts__valid_waiver_covers_not_measured_until_its_week(void **state)
+{
+	fx *f = *state;
+	kpi_waiver w = waiver("api_error_rate_pct", NULL, "2026-W19");
+	kpi_verdict_in in = { &cw_api, 1, &w, 1 };
+	const kpi_verdict *v;
+	bool expired;
+	(void)build(f, "2026-W20", 3); /* W18, W19, W20 */
+	v = evaluate_in(f, &in);
+	for (int k = 0; k < 2; k++) {
+		expect_verdict(&v[k], KPI_VERDICT_GO, 0);
+		assert_int_equal(v[k].nwaived, 1);
+		assert_string_equal(v[k].waived[0].kpi, "api_error_rate_pct");
+		assert_string_equal(v[k].waived[0].not_measured, "CloudWatch not configured");
+		assert_int_equal(v[k].waived[0].waiver, 0);
+	}
+	/* W20 is after its until: expired, it covers nothing */
+	expect_verdict(&v[2], KPI_VERDICT_HOLD, 1);
+	assert_int_equal(v[2].nwaived, 0);
+	assert_false(kpi_waiver_covers(&w, "api_error_rate_pct", 0, NULL, NULL, v[2].week, &expired));
+	assert_true(expired);
+	assert_true(kpi_waiver_covers(&w, "api_error_rate_pct", 0, NULL, NULL, v[1].week, &expired));
+	assert_false(expired);
+	assert_false(kpi_waiver_covers(&w, "gate_pct", 0, NULL, NULL, v[1].week, &expired));
+	assert_false(expired);
+}
+
+static void test_eval_verdicts__waiver_covers_blocking_gap_never_breach(void **state)
+{
+	fx *f = *state;
+	kpi_waiver w = waiver("gate_pct", NULL, "2026-W30");
+	kpi_verdict_in in = { NULL, 0, &w, 1 };
+	const kpi_verdict *v;
+	(void)build(f, "2026-W20", 2);
+	set_missing(f, "gate_pct", 0, NULL);
+	set_value(f, "gate_pct", 1, NULL, 10); /* a breach */
+	v = evaluate_in(f, &in);
+	expect_verdict(&v[0], KPI_VERDICT_GO, 0);
+	assert_int_equal(v[0].nwaived, 1);
+	assert_null(v[0].waived[0].not_measured);
+	expect_status(v[0].waived[0].status, KPI_STATUS_NO_DATA, "waived");
+	expect_verdict(&v[1], KPI_VERDICT_NOGO, 1);
+	assert_int_equal(v[1].nwaived, 0);
+}
+
+/* A waiver with labels covers the rows whose labels include them, and not
+ * a KPI that was not measured at all. */
+static void test_eval_verdicts__partial_label_level_waiver(void **state)
+{
+	fx *f = *state;
+	kpi_waiver w[] = { waiver("gate_rate", "owned", "2026-W30"), waiver("api_error_rate_pct", "owned", "2026-W30") };
+	kpi_verdict_in in = { &cw_api, 1, w, 2 };
+	const kpi_verdict *v;
+	(void)build(f, "2026-W20", 1);
+	((kpi_def *)kpi_catalog_find(f->cat, "gate_rate"))->missing = KPI_MISSING_BLOCK;
+	set_missing(f, "gate_rate", 0, "legacy");
+	set_missing(f, "gate_rate", 0, "owned");
+	v = evaluate_in(f, &in);
+	expect_verdict(&v[0], KPI_VERDICT_HOLD, 2);
+	assert_string_equal(v[0].reasons[0].kpi, "gate_rate");
+	assert_string_equal(v[0].reasons[0].labels, "path=legacy");
+	assert_string_equal(v[0].reasons[1].kpi, "api_error_rate_pct");
+	assert_non_null(v[0].reasons[1].not_measured);
+	assert_int_equal(v[0].nwaived, 1);
+	assert_string_equal(v[0].waived[0].labels, "path=owned");
+	assert_int_equal(v[0].waived[0].waiver, 0);
+	/* only the owned row missing: the week goes */
+	kpi_verdicts_free(f->verdicts, (size_t)f->nverdicts);
+	set_value(f, "gate_rate", 0, "legacy", 99.9);
+	in.nunmeasured = 0;
+	v = evaluate_in(f, &in);
+	expect_verdict(&v[0], KPI_VERDICT_GO, 0);
+	assert_int_equal(v[0].nwaived, 1);
+}
+
 static void test_verdicts_free__accepts_null(void **state)
 {
 	(void)state;
@@ -540,6 +687,11 @@ int main(void)
 		T(test_eval_verdicts__warn_does_not_block),
 		T(test_eval_verdicts__breach_wins_over_blocking_gap),
 		T(test_eval_verdicts__each_week_judged_on_its_own_rows),
+		T(test_eval_verdicts__hold_on_gating_kpi_not_measured),
+		T(test_eval_verdicts__not_measured_listed_after_breaches_and_gaps),
+		T(test_eval_verdicts__valid_waiver_covers_not_measured_until_its_week),
+		T(test_eval_verdicts__waiver_covers_blocking_gap_never_breach),
+		T(test_eval_verdicts__partial_label_level_waiver),
 		cmocka_unit_test(test_verdicts_free__accepts_null),
 	};
 	return cmocka_run_group_tests_name("eval", tests, NULL, NULL);

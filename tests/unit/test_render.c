@@ -14,6 +14,7 @@
  */
 #include "unit.h"
 #include "snapfix.h"
+#include "packfix.h"
 #include "render/render_int.h"
 #include "render/chart.h"
 
@@ -303,8 +304,11 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, "time zone UTC");
 	assert_contains(t, "2026-11-16 06:30 UTC");
 	assert_contains(t, "Reasons behind the verdict (0)");
-	assert_contains(t, "None: no gating KPI row is in breach");
-	assert_contains(t, "Gating KPIs in 2026-W46");
+	assert_contains(t, "None: every measure that decides the rollout was read and meets its target");
+	/* the week in plain words leads (the gating table at a glance needs room it no longer has) */
+	assert_int_equal(page_of(t, "This older pack said GO for 2026-W46, but 2 measures that decide the rollout were not "
+	                            "measured and its verdict did not weigh them"), 1);
+	assert_contains(t, "Appendix D — Glossary");
 	/* every KPI has a scorecard row and a chart page */
 	for (size_t i = 0; i < snap->catalog->nkpis; i++) {
 		char want[256];
@@ -493,7 +497,7 @@ static void test_render__nogo_cover_lists_every_reason_and_mismatches(void **sta
 
 	render_checked(&c, snap, "demo-w42.pdf");
 	assert_int_equal(page_of(c.text, "NO-GO"), 1);
-	assert_contains(c.text, "2 gating KPI rows are in breach");
+	assert_contains(c.text, "2 measures that decide the rollout miss the target");
 	assert_contains(c.text, "Reasons behind the verdict (2)");
 	assert_int_equal(page_of(c.text, "98.84%"), 1);
 	assert_int_equal(page_of(c.text, "export_success_rate"), 1);
@@ -911,7 +915,7 @@ static void test_render__many_reasons_paginate_with_header(void **state)
 		snprintf(ep, sizeof(ep), "endpoint=/endpoint/%02d", e);
 		assert_contains(t, ep);
 	}
-	assert_contains(t, "60 gating KPI rows are in breach");
+	assert_contains(t, "60 measures that decide the rollout miss the target");
 	/* the scorecard follows the cover's pages, and its header repeats on each page */
 	assert_true(page_of(t, "Scorecard — 2026-W46") >= 3);
 	assert_contains(t, "Scorecard — 2026-W46 (continued)");
@@ -1389,6 +1393,136 @@ static void test_render__axes_of_extreme_doubles(void **state)
 	}
 }
 
+/* ---- the cover: the week in words, KPIs not measured, waivers ---- */
+
+/* The golden snapshot (W46 NO-GO, api_latency_p95_ms not measured, its
+ * waiver expired in W45): the sentences, in order, in people's words. */
+static void test_render_week_words__golden(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	kpi_error err = KPI_ERROR_INIT;
+	char **w = NULL;
+	size_t n = 0;
+
+	assert_int_equal(kpi_render_week_words(&w, snap, &err), 0);
+	while (w[n])
+		n++;
+	assert_true(n >= 3 && n <= KPI_RENDER_WORDS_MAX);
+	assert_string_equal(w[0], "The rollout should not go ahead in 2026-W46: 2 measures that decide it miss the target. "
+	                          "The first: Max age of uncached legacy exports is 8.5 days where it must be ≤ 7 d.");
+	assert_contains(w[1], "The biggest move against its target since last week: ");
+	assert_contains(w[n - 2], "1 waiver ran out before 2026-W46 and no longer excuses anything");
+	assert_string_equal(w[n - 1], "1 background measure (not deciding the rollout) was not read: CloudWatch not configured.");
+	for (size_t i = 0; i < n; i++) {
+		/* no KPI ids, no engineers' words */
+		assert_not_contains(w[i], "_pct");
+		assert_not_contains(w[i], "gating");
+		assert_not_contains(w[i], "snapshot hash");
+	}
+	kpi_render_words_free(w);
+	/* the same snapshot, the same words */
+	assert_int_equal(kpi_render_week_words(&w, snap, &err), 0);
+	assert_contains(w[0], "should not go ahead");
+	kpi_render_words_free(w);
+	kpi_render_words_free(NULL);
+	kpi_snapshot_free(snap);
+}
+
+/* A HOLD on KPIs not measured, one waived; an informational wait heading
+ * the wrong way in days, up from minutes. */
+static void test_render_week_words__hold_waived_and_wrong_way(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	kpi_error err = KPI_ERROR_INIT;
+	char **w = NULL, *all;
+	size_t len = 0;
+
+	/* W46 without its breaches: what holds it is api_latency_p95_ms */
+	for (size_t i = 0; i < snap->result->nseries; i++) {
+		kpi_series *s = &snap->result->series[i];
+		for (size_t j = 0; j < s->nrows; j++)
+			if (s->rows[j].period_start == snap->result->window.starts[2] && s->def->gating) {
+				s->rows[j].has_value = true;
+				s->rows[j].incomplete = false;
+				s->rows[j].value = s->def->threshold.op == KPI_OP_LE ? s->def->threshold.target - 5
+				                 : s->def->threshold.op == KPI_OP_EQ ? s->def->threshold.target
+				                                                     : s->def->threshold.target + 5;
+			}
+	}
+	snap->uncovered_total = 0;
+	snapfix_finish(snap);
+	assert_int_equal(kpi_render_week_words(&w, snap, &err), 0);
+	assert_string_equal(w[0], "The decision for 2026-W46 waits: API latency p95 (load balancer target response time) "
+	                          "could not be measured, and a rollout is not approved on numbers nobody has seen.");
+	kpi_render_words_free(w);
+	/* waived until W46: GO, and the words say by whom */
+	snap->waivers[0].until.week = 46;
+	snapfix_finish(snap);
+	assert_int_equal(kpi_render_week_words(&w, snap, &err), 0);
+	for (size_t i = 0; w[i]; i++)
+		len += strlen(w[i]) + 1;
+	all = calloc(1, len + 1);
+	assert_non_null(all);
+	for (size_t i = 0; w[i]; i++)
+		strcat(strcat(all, w[i]), "\n");
+	assert_contains(all, "The rollout can go ahead in 2026-W46: every measure that decides it was read and meets its "
+	                     "target, or is excused by an approved waiver.");
+	assert_contains(all, "Excused this week by an approved waiver: API latency p95 (load balancer target response time) "
+	                     "(approved by J. Rivera (rollout board), until 2026-W46; see Waivers).");
+	assert_not_contains(all, "ran out");
+	free(all);
+	kpi_render_words_free(w);
+	kpi_snapshot_free(snap);
+}
+
+/* Many KPIs not measured with long names, 30 waivers (in force, expired,
+ * by label, with long reasons): the cover goes on over "Cover (continued)"
+ * pages, no text leaves its page or overlaps another (render_checked). */
+static void test_render_cover__many_waivers_long_names(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	pdfcheck c;
+	char *t, id[64], title[256], reason[512];
+
+	for (int i = 0; i < 12; i++) {
+		snprintf(id, sizeof(id), "remote_gate_%02d_pct", i);
+		snprintf(title, sizeof(title), "A remote gating measure with a very long name that goes on and on, "
+		         "number %d of twelve, read from a source this run could not reach", i);
+		snapfix_not_collected(snap, id, title, true, "CloudWatch not configured",
+		                      "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER");
+	}
+	for (int i = 0; i < 30; i++) {
+		snprintf(id, sizeof(id), "remote_gate_%02d_pct", i % 12);
+		snprintf(reason, sizeof(reason), "Waiver %d: the measure moves to the new account; the board accepted "
+		         "the risk for the weeks of the migration, with a manual check every Monday by the on-call "
+		         "engineer and a written note to the rollout channel", i);
+		snapfix_waiver(snap, i % 3 == 0 ? "export_success_rate" : id, i % 3 == 0 ? "path" : NULL,
+		               i % 3 == 0 ? "owned" : NULL, reason,
+		               "Jacqueline Montgomery-Featherstonehaugh, VP Platform Reliability", i % 4 ? "2026-W52" : "2026-W40");
+	}
+	snapfix_finish(snap);
+	assert_int_equal(snap->verdicts[2].verdict, KPI_VERDICT_NOGO);
+	render_checked(&c, snap, "many-waivers.pdf");
+	t = folded(c.text);
+	assert_contains(t, "Cover (continued)");
+	assert_contains(t, "Waivers (31): approved exceptions"); /* and the golden's own */
+	assert_contains(t, "Waivers (continued)");
+	assert_contains(t, "EXPIRED");
+	assert_contains(t, "IN FORCE");
+	assert_contains(t, "NOT MEASURED");
+	assert_contains(t, "waivers expired before 2026-W46 and no longer excuse anything");
+	assert_contains(t, "Appendix D — Glossary");
+	assert_contains(t, "Coverage cohort");
+	free(t);
+	/* the cover's pages come before the scorecard's, each marked */
+	assert_true(c.trace.section_page[1] > 2);
+	pdfcheck_release(&c);
+	kpi_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1414,6 +1548,9 @@ int main(void)
 		cmocka_unit_test(test_render__durations_in_minutes_hours_days),
 		cmocka_unit_test(test_render__nice_axes_use_1_2_5_steps),
 		cmocka_unit_test(test_render__axes_of_extreme_doubles),
+		cmocka_unit_test(test_render_week_words__golden),
+		cmocka_unit_test(test_render_week_words__hold_waived_and_wrong_way),
+		cmocka_unit_test(test_render_cover__many_waivers_long_names),
 	};
 	return cmocka_run_group_tests(tests, group_setup, getenv("KPI_RENDER_KEEP") ? NULL : group_teardown);
 }

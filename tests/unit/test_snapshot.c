@@ -13,6 +13,9 @@
 
 /* The golden snapshot as format 1 wrote it (before not_collected). */
 #define SNAPSHOT_FORMAT1 KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format1.json"
+/* The golden snapshot as format 2 wrote it (before the waivers, when a gating
+ * KPI not collected did not hold the verdict). */
+#define SNAPSHOT_FORMAT2 KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format2.json"
 
 /* ---- golden and round trips ---- */
 
@@ -165,11 +168,12 @@ static void test_snapshot_not_collected__statement(void **state)
 
 	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, false), 2);
 	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms, sqs_queue_depth. 1 of them is gating: "
-	                         "the verdicts do not weigh it");
+	                         "not measured, it holds the verdict unless waived");
 	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, true), 2);
 	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer in the "
 	                         "config file or KPI_CW_LOAD_BALANCER); sqs_queue_depth (set cloudwatch.queues in the "
-	                         "config file or KPI_CW_QUEUES). 1 of them is gating: the verdicts do not weigh it");
+	                         "config file or KPI_CW_QUEUES). 1 of them is gating: not measured, it holds the "
+	                         "verdict unless waived");
 	/* the same setting for several: named once */
 	snapfix_not_collected(snap, "sqs_oldest_message_age_seconds", "SQS oldest message age (max)", false,
 	                      "CloudWatch not configured", "set cloudwatch.queues in the config file or KPI_CW_QUEUES");
@@ -290,8 +294,22 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-	{ "\"format\": 2", "\"format\": 3", NULL, "3,", 0, "snapshot format 3 is not supported" },
-	{ "\"format\": 2,", "", NULL, "{", 0, "no whole number 'format'" },
+	{ "\"format\": 3", "\"format\": 4", NULL, "4,", 0, "snapshot format 4 is not supported" },
+	{ "\"format\": 3,", "", NULL, "{", 0, "no whole number 'format'" },
+	{ "{\"kpi\": \"api_latency_p95_ms\", \"labels\": {}", "{\"kpi\": \"nope\", \"labels\": {}", NULL, "\"nope\"", 0,
+	  "neither in the catalogue nor among those not collected" },
+	{ "\"until\": \"2026-W45\"", "\"until\": \"2026-45\"", NULL, "\"2026-45\"", 0,
+	  "waiver 'until' must be an ISO week" },
+	{ "\"labels\": {}, \"reason\"", "\"labels\": [], \"reason\"", NULL, "[], \"reason\"", 0,
+	  "waiver 'labels' must be an object" },
+	/* a waiver that covers W46 too: the W46 verdict holding api_latency_p95_ms no longer follows */
+	{ "\"until\": \"2026-W45\"", "\"until\": \"2026-W46\"", NULL, "{\"week\": \"2026-W46\"", 0,
+	  "the verdict of 2026-W46 does not follow from the rows' statuses, the KPIs not collected and the waivers: "
+	  "it has 4 reasons where they give 3" },
+	/* a gating KPI not collected must be a reason */
+	{ ", {\"kpi\": \"api_latency_p95_ms\", \"labels\": \"\", \"value\": null, \"status\": \"no_data\", \"threshold\": \"\", "
+	  "\"not_measured\": \"CloudWatch not configured\"}", "", NULL, "{\"week\": \"2026-W46\"", 0,
+	  "it lacks KPI api_latency_p95_ms" },
 	{ "\"not_collected\": [", "\"not_collectd\": [", NULL, "[\n    {\"kpi\": \"api_latency_p95_ms\"", 0,
 	  "unknown key 'not_collectd' in snapshot" },
 	{ "{\"kpi\": \"sqs_queue_depth\", \"title", "{\"kpi\": \"export_success_rate\", \"title", NULL,
@@ -313,10 +331,10 @@ static const bad_case bad_cases[] = {
 	  "\"2026-11-08 23:00\"", 0, "ISO-8601 UTC time" },
 	{ "\"value\": 94.5", "\"value\": 96.5", NULL, "\"breach\"", 0, "does not follow from the value and threshold" },
 	{ "\"verdict\": \"HOLD\"", "\"verdict\": \"GO\"", NULL, "{\"week\": \"2026-W44\"", 0,
-	  "the verdict of 2026-W44 does not follow from the rows' statuses: it says GO where they give HOLD" },
+	  "the verdict of 2026-W44 does not follow from the rows' statuses, the KPIs not collected and the waivers: it says GO where they give HOLD" },
 	/* the same verdict and number of reasons: the message says what differs */
 	{ "\">= 95%\"}]}", "\">= 96%\"}]}", "\"verdict\": \"HOLD\"", "{\"week\": \"2026-W44\"", 0,
-	  "the verdict of 2026-W44 does not follow from the rows' statuses: reason 1 (KPI legacy_coverage_pct) has "
+	  "the verdict of 2026-W44 does not follow from the rows' statuses, the KPIs not collected and the waivers: reason 1 (KPI legacy_coverage_pct) has "
 	  "threshold '>= 96%' where the catalogue gives '>= 95%'" },
 	{ "\"status\": \"no_data\", \"threshold\": \">= 95%\"}]}", "\"status\": \"breach\", \"threshold\": \">= 95%\"}]}",
 	  "\"verdict\": \"HOLD\"", "{\"week\": \"2026-W44\"", 0,
@@ -392,6 +410,71 @@ static void test_snapshot_parse__format_1_still_reads(void **state)
 	assert_contains(err.message, "unknown key 'not_collected'");
 	assert_null(snap);
 	free(bad);
+	free(text);
+}
+
+/* A snapshot of format 2 (before the waivers) still reads with the rule it
+ * was decided by (a gating KPI not collected did not hold the verdict), and
+ * is written back as format 2, byte for byte; a "waivers" key is an error. */
+static void test_snapshot_parse__format_2_still_reads(void **state)
+{
+	(void)state;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *snap;
+	char *text, *bad, buf[512];
+	size_t len;
+
+	snap = parse_file(SNAPSHOT_FORMAT2, &text, &len);
+	assert_int_equal(snap->format, 2);
+	assert_int_equal(snap->nnot_collected, 2);
+	assert_true(snap->not_collected[0].gating);
+	assert_int_equal(snap->nwaivers, 0);
+	/* W46: the gating api_latency_p95_ms was not collected, and is no reason */
+	assert_int_equal(snap->verdicts[2].nreasons, 3);
+	for (size_t i = 0; i < snap->verdicts[2].nreasons; i++)
+		assert_null(snap->verdicts[2].reasons[i].not_measured);
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, false);
+	assert_contains(buf, "the verdicts do not weigh it");
+	assert_written_back(snap, text, len);
+	kpi_snapshot_free(snap);
+	bad = replace(text, NULL, "\"catalog\": {", "\"waivers\": [],\n  \"catalog\": {");
+	snap = NULL;
+	assert_int_equal(kpi_snapshot_parse(&snap, "f2.json", bad, strlen(bad), &err), KPI_EDATA);
+	assert_contains(err.message, "unknown key 'waivers'");
+	assert_null(snap);
+	free(bad);
+	free(text);
+}
+
+/* Format 3: the waivers are read back, and the verdicts weigh them and the
+ * KPIs not collected. The golden's waiver of api_latency_p95_ms runs until
+ * W45: W44 and W45 waive it, W46 holds it as not measured. */
+static void test_snapshot_parse__waivers_weighed(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap;
+	const kpi_verdict *v;
+	char *text, lb[64];
+	size_t len;
+
+	snap = parse_file(PACKFIX_GOLDEN, &text, &len);
+	assert_int_equal(snap->nwaivers, 1);
+	assert_string_equal(snap->waivers[0].kpi, "api_latency_p95_ms");
+	assert_string_equal(snap->waivers[0].approved_by, "J. Rivera (rollout board)");
+	assert_int_equal(snap->waivers[0].until.week, 45);
+	assert_string_equal(kpi_waiver_labels_format(lb, sizeof(lb), &snap->waivers[0]), "");
+	for (int w = 0; w < 2; w++) {
+		v = &snap->verdicts[w];
+		assert_int_equal(v->nwaived, 1);
+		assert_string_equal(v->waived[0].kpi, "api_latency_p95_ms");
+		assert_string_equal(v->waived[0].not_measured, "CloudWatch not configured");
+		assert_int_equal(v->waived[0].waiver, 0);
+	}
+	v = &snap->verdicts[2];
+	assert_int_equal(v->nwaived, 0);
+	assert_string_equal(v->reasons[v->nreasons - 1].kpi, "api_latency_p95_ms");
+	assert_string_equal(v->reasons[v->nreasons - 1].not_measured, "CloudWatch not configured");
+	kpi_snapshot_free(snap);
 	free(text);
 }
 
@@ -523,6 +606,8 @@ int main(void)
 		cmocka_unit_test(test_snapshot_write__golden),
 		cmocka_unit_test(test_snapshot_parse__golden_round_trip),
 		cmocka_unit_test(test_snapshot_parse__format_1_still_reads),
+		cmocka_unit_test(test_snapshot_parse__format_2_still_reads),
+		cmocka_unit_test(test_snapshot_parse__waivers_weighed),
 		cmocka_unit_test(test_snapshot_not_collected__statement),
 		cmocka_unit_test(test_snapshot_round_trip__synthetic_52_weeks),
 		cmocka_unit_test(test_snapshot_round_trip__extreme_doubles),

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "catalog.h"
 #include "result.h"
+#include "waiver.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,7 +54,26 @@ typedef struct kpi_reason {
 	double value;
 	kpi_status status;
 	char *threshold;      /**< e.g. ">= 95%" */
+	char *not_measured;   /**< the whole KPI was not collected: why ("CloudWatch not
+	                           configured"); NULL for a row's reason. status is no_data */
+	size_t waiver;        /**< in kpi_verdict.waived: the index of the waiver that covers it */
 } kpi_reason;
+
+/** A KPI of the catalogue the run did not collect (not configured, or not
+ *  readable), and why. */
+typedef struct kpi_unmeasured {
+	const char *kpi;      /**< its id */
+	bool gating;
+	const char *why;      /**< "CloudWatch not configured" */
+} kpi_unmeasured;
+
+/** What a verdict weighs besides the rows' statuses. */
+typedef struct kpi_verdict_in {
+	const kpi_unmeasured *unmeasured; /**< the KPIs not collected */
+	size_t nunmeasured;
+	const kpi_waiver *waivers;        /**< the configured waivers */
+	size_t nwaivers;
+} kpi_verdict_in;
 
 /** Verdict of one week with its reasons (breaches first). */
 typedef struct kpi_verdict {
@@ -62,16 +82,41 @@ typedef struct kpi_verdict {
 	kpi_verdict_kind verdict;
 	kpi_reason *reasons;
 	size_t nreasons;
+	kpi_reason *waived;   /**< what would have held the week and a waiver covers
+	                           (each with its `waiver`) */
+	size_t nwaived;
 } kpi_verdict;
 
 /**
- * Compute the verdict of every week of `res` (statuses must be set).
- * NO-GO if any gating row is breach; else HOLD if any gating row is no_data
- * under a blocking policy; else GO.
+ * The verdict rule, the one function `kpi query all`, `kpi pack` (and the
+ * snapshot's validation) decide with. For every week of `res` (statuses
+ * must be set):
+ * - NO-GO if any gating row is breach (never waived);
+ * - else HOLD if a gating KPI was not measured (`in->unmeasured`: one
+ *   reason per KPI, `not_measured` = why) or a gating row is no_data under
+ *   a blocking policy, unless a waiver covers it: same KPI, the waiver's
+ *   labels a subset of the row's (a waiver with labels does not cover a KPI
+ *   that was not measured at all), and the week not after its `until` (an
+ *   expired waiver covers nothing). What a waiver covers goes to `waived`;
+ * - else GO.
+ * Reasons: breaches, then rows without data, then KPIs not measured.
+ * @param in NULL: nothing unmeasured, no waivers (the rule of snapshot
+ *           formats 1 and 2).
  * @param[out] out array of `res->window.nweeks` verdicts, oldest first; free
  *             with kpi_verdicts_free().
  */
+KPI_EXTERN int kpi_eval_verdicts_in(kpi_verdict **out, const kpi_result *res, const kpi_verdict_in *in,
+                                    kpi_error *err);
+
+/** kpi_eval_verdicts_in() with nothing unmeasured and no waivers. */
 KPI_EXTERN int kpi_eval_verdicts(kpi_verdict **out, const kpi_result *res, kpi_error *err);
+
+/** Whether waiver `w` covers KPI `kpi`'s row with these labels (NULL names:
+ *  the whole KPI, not measured) in week `week`; `expired` (may be NULL) says
+ *  whether it would have but is past its `until`. */
+KPI_EXTERN bool kpi_waiver_covers(const kpi_waiver *w, const char *kpi, size_t nlabels,
+                                  char *const *label_names, char *const *label_values, kpi_week week,
+                                  bool *expired);
 
 /** Free an array of `n` verdicts. Accepts NULL. */
 KPI_EXTERN void kpi_verdicts_free(kpi_verdict *v, size_t n);

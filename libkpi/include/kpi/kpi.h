@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "config.h"
 #include "result.h"
+#include "waiver.h"
 #include "eval.h"
 #include "alarm.h"
 #include "source.h"

@@ -52,6 +52,28 @@ extern "C" {
  */
 KPI_EXTERN int kpi_render_pdf(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err);
 
+/** At most this many sentences in the week in plain words. */
+#define KPI_RENDER_WORDS_MAX 6
+
+/**
+ * The week in plain words, the sentences the pack's cover leads with (3 to
+ * KPI_RENDER_WORDS_MAX), from the snapshot alone, in meeting language (no
+ * KPI ids): what decides the last week's verdict; which measure with a
+ * target moved most since the week before, relative to its target; an
+ * informational measure heading the wrong way (a wait, age, backlog or
+ * mismatch count at least half as much again as the week before, "is 2.35
+ * days, up from 8 minutes"); what was excused by a waiver, which waivers ran
+ * out, what background measures were not read. Values with the pack's
+ * number formatter, units in words.
+ * @param[out] out NULL-terminated array of sentences; free with
+ *             kpi_render_words_free().
+ * @return 0; KPI_EUSAGE (a snapshot with no verdict); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_render_week_words(char ***out, const kpi_snapshot *snap, kpi_error *err);
+
+/** Free what kpi_render_week_words() returned. Accepts NULL. */
+KPI_EXTERN void kpi_render_words_free(char **words);
+
 /**
  * Number of charts of a snapshot: one per KPI of its catalogue that it
  * collected (has a series, even one without data), in catalogue order. A

@@ -24,9 +24,10 @@ extern "C" {
 #endif
 
 /** The version of the snapshot.json format this library writes. It reads
- *  this one and format 1 (which does not record the KPIs left out of a run;
- *  a format-1 snapshot is written back as format 1, byte for byte). */
-#define KPI_SNAPSHOT_FORMAT 2
+ *  this one, format 2 (no waivers; its verdicts weigh the rows alone) and
+ *  format 1 (which does not record the KPIs left out of a run either); a
+ *  format-1 or -2 snapshot is written back as it was read, byte for byte. */
+#define KPI_SNAPSHOT_FORMAT 3
 
 /** How many of the oldest uncovered legacy designs a pack lists. */
 #define KPI_SNAPSHOT_UNCOVERED_MAX 25
@@ -88,7 +89,8 @@ typedef struct kpi_source_info {
 } kpi_source_info;
 
 /** A KPI of the catalogue the run did not collect, and why (format 2): it
- *  has no series, no chart and no part in the verdicts. */
+ *  has no series and no chart; from format 3, a gating one holds the
+ *  verdicts as "not measured" unless a waiver covers it (kpi/eval.h). */
 typedef struct kpi_not_collected {
 	char *kpi;                /**< its id */
 	char *title;
@@ -131,6 +133,10 @@ typedef struct kpi_snapshot {
 	kpi_not_collected *not_collected; /**< the catalogue's KPIs the run left out, in catalogue
 	                                       order (format 1 does not record them: none here) */
 	size_t nnot_collected;
+	/* Added in format 3 (snapshot/snapshot_waivers.c): */
+	kpi_waiver *waivers;          /**< the config's waivers at collection, in file order: the
+	                                   verdicts weigh them (kpi_eval_verdicts_in()) */
+	size_t nwaivers;
 } kpi_snapshot;
 
 /**

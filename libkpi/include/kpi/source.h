@@ -16,6 +16,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "result.h"
+#include "eval.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,6 +83,18 @@ KPI_EXTERN int kpi_source_analyze(kpi_buf *out, const kpi_config *cfg, const kpi
 KPI_EXTERN int kpi_collect(kpi_result **out, const kpi_catalog *cat, const kpi_config *cfg,
                            const char *const *ids, size_t nids, const kpi_window *w,
                            kpi_error *err);
+
+/**
+ * The verdict of every week of a run over the whole catalogue (kpi_collect()
+ * with no ids): kpi_eval_verdicts_in() told that the catalogue's KPIs whose
+ * source is not configured were not measured ("CloudWatch not configured")
+ * and given the config's waivers (kpi_config_waivers()). `kpi query all` and
+ * the snapshot of `kpi pack` decide with it.
+ * @param[out] out as kpi_eval_verdicts_in().
+ * @return 0; KPI_ECONFIG (a waiver); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_collect_verdicts(kpi_verdict **out, const kpi_result *res, const kpi_catalog *cat,
+                                    const kpi_config *cfg, kpi_error *err);
 
 /** The datapoints of one label set of a KPI, one per period, oldest first. */
 typedef struct kpi_datapoints {

@@ -220,5 +220,12 @@ int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
  * many KPIs were not collected (0 for format 1 too). */
 size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail);
 
+/* snapshot/snapshot_waivers.c: the verdicts of a snapshot (the rows alone
+ * for formats 1 and 2; with the KPIs not collected and the waivers from
+ * format 3), and the "waivers" section of snapshot.json. */
+int kpi__snapshot_verdicts(kpi_verdict **out, const kpi_snapshot *snap, kpi_error *err);
+int kpi__snapshot_waivers_write(kpi_buf *out, const kpi_snapshot *snap, kpi_error *err);
+int kpi__snapshot_waivers_parse(kpi_snapshot *snap, const kpi__jsondoc *doc, const json_t *root, kpi_error *err);
+
 
 #endif

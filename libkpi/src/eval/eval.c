@@ -70,37 +70,77 @@ const char *kpi_verdict_name(kpi_verdict_kind v)
 	}
 }
 
+static void reasons_free(kpi_reason *rs, size_t n)
+{
+	for (size_t j = 0; rs && j < n; j++) {
+		kpi_reason *r = &rs[j];
+		for (size_t k = 0; k < r->nlabels; k++) {
+			free(r->label_names ? r->label_names[k] : NULL);
+			free(r->label_values ? r->label_values[k] : NULL);
+		}
+		free(r->label_names);
+		free(r->label_values);
+		free(r->kpi);
+		free(r->labels);
+		free(r->threshold);
+		free(r->not_measured);
+	}
+	free(rs);
+}
+
 void kpi_verdicts_free(kpi_verdict *v, size_t n)
 {
 	if (!v)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < v[i].nreasons; j++) {
-			kpi_reason *r = &v[i].reasons[j];
-			for (size_t k = 0; k < r->nlabels; k++) {
-				free(r->label_names ? r->label_names[k] : NULL);
-				free(r->label_values ? r->label_values[k] : NULL);
-			}
-			free(r->label_names);
-			free(r->label_values);
-			free(r->kpi);
-			free(r->labels);
-			free(r->threshold);
-		}
-		free(v[i].reasons);
+		reasons_free(v[i].reasons, v[i].nreasons);
+		reasons_free(v[i].waived, v[i].nwaived);
 	}
 	free(v);
 }
 
-static int add_reason(kpi_verdict *v, const kpi_series *s, const kpi_row *r, kpi_error *err)
+bool kpi_waiver_covers(const kpi_waiver *w, const char *kpi, size_t nlabels, char *const *label_names,
+                       char *const *label_values, kpi_week week, bool *expired)
+{
+	if (expired)
+		*expired = false;
+	if (strcmp(w->kpi, kpi) != 0)
+		return false;
+	/* a KPI not measured at all: only a waiver of the whole KPI covers it */
+	if (!label_names && w->nlabels)
+		return false;
+	for (size_t k = 0; k < w->nlabels; k++) {
+		bool found = false;
+		for (size_t j = 0; j < nlabels && !found; j++)
+			found = strcmp(w->label_names[k], label_names[j]) == 0 && label_values[j] &&
+			        strcmp(w->label_values[k], label_values[j]) == 0;
+		if (!found)
+			return false;
+	}
+	if (kpi_week_cmp(week, w->until) > 0) {
+		if (expired)
+			*expired = true;
+		return false;
+	}
+	return true;
+}
+
+static kpi_reason *reason_new(kpi_reason **arr, size_t *n)
+{
+	kpi_reason *a = realloc(*arr, (*n + 1) * sizeof(*a));
+	if (!a)
+		return NULL;
+	*arr = a;
+	memset(&a[*n], 0, sizeof(*a));
+	return &a[(*n)++];
+}
+
+static int add_reason(kpi_reason **arr, size_t *nr, const kpi_series *s, const kpi_row *r, kpi_error *err)
 {
 	char labels[512], th[128];
-	kpi_reason *n = realloc(v->reasons, (v->nreasons + 1) * sizeof(*n));
+	kpi_reason *n = reason_new(arr, nr);
 	if (!n)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	v->reasons = n;
-	n = &v->reasons[v->nreasons++];
-	memset(n, 0, sizeof(*n));
 	if (s->nlabels && (!(n->label_names = calloc(s->nlabels, sizeof(char *))) ||
 	                   !(n->label_values = calloc(s->nlabels, sizeof(char *)))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -120,7 +160,48 @@ static int add_reason(kpi_verdict *v, const kpi_series *s, const kpi_row *r, kpi
 	return 0;
 }
 
-int kpi_eval_verdicts(kpi_verdict **out, const kpi_result *res, kpi_error *err)
+static int add_unmeasured(kpi_reason **arr, size_t *nr, const kpi_unmeasured *u, kpi_error *err)
+{
+	kpi_reason *n = reason_new(arr, nr);
+	if (!n)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	n->status = KPI_STATUS_NO_DATA;
+	if (!(n->kpi = strdup(u->kpi)) || !(n->labels = strdup("")) || !(n->threshold = strdup("")) ||
+	    !(n->not_measured = strdup(u->why ? u->why : "not collected")))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The first waiver that covers the row (NULL names: a KPI not measured) in
+ * `week`, or -1. */
+static long waiver_of(const kpi_verdict_in *in, const char *kpi, size_t nl, char *const *names, char *const *values,
+                      kpi_week week)
+{
+	for (size_t i = 0; in && i < in->nwaivers; i++)
+		if (kpi_waiver_covers(&in->waivers[i], kpi, nl, names, values, week, NULL))
+			return (long)i;
+	return -1;
+}
+
+/* A blocking gap of week `v`: held, or waived. */
+static int gap(kpi_verdict *v, const kpi_verdict_in *in, const kpi_series *s, const kpi_row *r,
+               const kpi_unmeasured *u, kpi_error *err)
+{
+	long k = s ? waiver_of(in, s->def->id, s->nlabels, s->label_names, r->labels, v->week)
+	           : waiver_of(in, u->kpi, 0, NULL, NULL, v->week);
+	int rc;
+	if (k >= 0) {
+		rc = s ? add_reason(&v->waived, &v->nwaived, s, r, err) : add_unmeasured(&v->waived, &v->nwaived, u, err);
+		if (!rc)
+			v->waived[v->nwaived - 1].waiver = (size_t)k;
+		return rc;
+	}
+	if (v->verdict == KPI_VERDICT_GO)
+		v->verdict = KPI_VERDICT_HOLD;
+	return s ? add_reason(&v->reasons, &v->nreasons, s, r, err) : add_unmeasured(&v->reasons, &v->nreasons, u, err);
+}
+
+int kpi_eval_verdicts_in(kpi_verdict **out, const kpi_result *res, const kpi_verdict_in *in, kpi_error *err)
 {
 	int nw = res->window.nweeks, rc = 0;
 	kpi_verdict *v = calloc((size_t)nw, sizeof(*v));
@@ -128,36 +209,43 @@ int kpi_eval_verdicts(kpi_verdict **out, const kpi_result *res, kpi_error *err)
 	*out = NULL;
 	if (!v)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	for (int w = 0; w < nw; w++) {
+	for (int w = 0; w < nw && !rc; w++) {
 		v[w].period_start = res->window.starts[w];
 		v[w].week = kpi_week_add(res->window.first, w);
 		/* Two passes so breaches are listed before blocking gaps. */
-		for (int pass = 0; pass < 2; pass++) {
-			for (size_t i = 0; i < res->nseries; i++) {
+		for (int pass = 0; pass < 2 && !rc; pass++) {
+			for (size_t i = 0; i < res->nseries && !rc; i++) {
 				const kpi_series *s = &res->series[i];
 				if (!s->def->gating)
 					continue;
-				for (size_t j = 0; j < s->nrows; j++) {
+				for (size_t j = 0; j < s->nrows && !rc; j++) {
 					const kpi_row *r = &s->rows[j];
 					if (r->period_start != v[w].period_start)
 						continue;
 					if (pass == 0 && r->status == KPI_STATUS_BREACH) {
 						v[w].verdict = KPI_VERDICT_NOGO;
-						rc = add_reason(&v[w], s, r, err);
+						rc = add_reason(&v[w].reasons, &v[w].nreasons, s, r, err);
 					} else if (pass == 1 && r->status == KPI_STATUS_NO_DATA &&
 					           s->def->missing == KPI_MISSING_BLOCK) {
-						if (v[w].verdict == KPI_VERDICT_GO)
-							v[w].verdict = KPI_VERDICT_HOLD;
-						rc = add_reason(&v[w], s, r, err);
-					}
-					if (rc) {
-						kpi_verdicts_free(v, (size_t)nw);
-						return rc;
+						rc = gap(&v[w], in, s, r, NULL, err);
 					}
 				}
 			}
 		}
+		/* then the gating KPIs that were not measured at all */
+		for (size_t i = 0; in && i < in->nunmeasured && !rc; i++)
+			if (in->unmeasured[i].gating)
+				rc = gap(&v[w], in, NULL, NULL, &in->unmeasured[i], err);
+	}
+	if (rc) {
+		kpi_verdicts_free(v, (size_t)nw);
+		return rc;
 	}
 	*out = v;
 	return 0;
+}
+
+int kpi_eval_verdicts(kpi_verdict **out, const kpi_result *res, kpi_error *err)
+{
+	return kpi_eval_verdicts_in(out, res, NULL, err);
 }

@@ -196,7 +196,7 @@ int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *w
 static const char *const top[] = { "timezone", "active_days", "database", "catalog", "queries",
 	                           "templates", "kpis", "alert", "pack", "publish",
 	                           "delivery", /* deliver/deliver_config.c */
-	                           NULL };
+	                           "waivers" /* model/waivers.c */, NULL };
 
 int kpi__config_number(const kpi_config *cfg, const char *section, const char *key, const char *env, double lo,
                        double hi, const char *what, double *out, kpi_error *err)
@@ -451,6 +451,16 @@ void kpi_config_set_progress(kpi_config *cfg, kpi_progress_cb cb, void *payload)
 	cfg->progress_payload = payload;
 }
 
+/* The waivers, checked against the catalogue after the overrides (gating). */
+static int check_waivers(const kpi_config *cfg, const kpi_catalog *cat, kpi_error *err)
+{
+	kpi_waiver *w;
+	size_t n;
+	int rc = kpi_config_waivers(&w, &n, cfg, cat, err);
+	kpi_waivers_free(w, n);
+	return rc;
+}
+
 int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 {
 	static const char *const keys[] = { "variant", "threshold", "gating", "missing", NULL };
@@ -460,7 +470,7 @@ int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 	int rc;
 
 	if (!doc || !(kpis = json_object_get(doc->root, "kpis")))
-		return 0;
+		return check_waivers(cfg, cat, err);
 	json_object_foreach(kpis, id, o) {
 		kpi_def *d = (kpi_def *)kpi_catalog_find(cat, id);
 		if (!d)
@@ -491,5 +501,5 @@ int kpi_config_apply(const kpi_config *cfg, kpi_catalog *cat, kpi_error *err)
 			return kpi__jsondoc_error(doc, o, err, KPI_ECONFIG,
 			                          "KPI '%s' is gating but has no threshold", id);
 	}
-	return 0;
+	return check_waivers(cfg, cat, err);
 }

@@ -59,6 +59,25 @@ int kpi_format_json_series(kpi_buf *out, const kpi_series *s, kpi_error *err)
 	return 0;
 }
 
+/* The reasons of a verdict as JSON objects; a KPI that was not measured
+ * has "not_measured": why. */
+static int json_reasons(kpi_buf *out, const kpi_reason *rs, size_t n)
+{
+	int rc = 0;
+	for (size_t j = 0; j < n && !rc; j++) {
+		const kpi_reason *r = &rs[j];
+		char num[40];
+		rc = kpi_buf_puts(out, j ? "," : "") || kpi_buf_puts(out, "{\"kpi\":") || kpi__buf_json_str(out, r->kpi) ||
+		     kpi_buf_puts(out, ",\"labels\":") || json_labels(out, r->label_names, r->label_values, r->nlabels) ||
+		     kpi_buf_printf(out, ",\"value\":%s,\"status\":\"%s\",\"threshold\":",
+		                    kpi_format_number(num, sizeof(num), r->has_value, r->value), kpi_status_name(r->status)) ||
+		     kpi__buf_json_str(out, r->threshold) ||
+		     (r->not_measured && (kpi_buf_puts(out, ",\"not_measured\":") || kpi__buf_json_str(out, r->not_measured))) ||
+		     kpi_buf_puts(out, "}");
+	}
+	return rc;
+}
+
 int kpi_format_json_result(kpi_buf *out, const kpi_result *res, const kpi_verdict *verdicts,
                            kpi_error *err)
 {
@@ -85,17 +104,9 @@ int kpi_format_json_result(kpi_buf *out, const kpi_result *res, const kpi_verdic
 			rc = kpi_buf_printf(out, "%s\n  {\"week\":\"%s\",\"period_start\":\"%s\",\"verdict\":\"%s\",\"reasons\":[",
 			                    i ? "," : "", kpi_week_format(fw, sizeof(fw), v->week),
 			                    kpi_time_format(a, sizeof(a), v->period_start), kpi_verdict_name(v->verdict));
-			for (size_t j = 0; j < v->nreasons && !rc; j++) {
-				const kpi_reason *r = &v->reasons[j];
-				char n[40];
-				rc = kpi_buf_puts(out, j ? "," : "") || kpi_buf_puts(out, "{\"kpi\":") || kpi__buf_json_str(out, r->kpi) ||
-				     kpi_buf_puts(out, ",\"labels\":") ||
-				     json_labels(out, r->label_names, r->label_values, r->nlabels) ||
-				     kpi_buf_printf(out, ",\"value\":%s,\"status\":\"%s\",\"threshold\":",
-				                    kpi_format_number(n, sizeof(n), r->has_value, r->value),
-				                    kpi_status_name(r->status)) ||
-				     kpi__buf_json_str(out, r->threshold) || kpi_buf_puts(out, "}");
-			}
+			rc = rc || json_reasons(out, v->reasons, v->nreasons);
+			if (v->nwaived)
+				rc = rc || kpi_buf_puts(out, "],\"waived\":[") || json_reasons(out, v->waived, v->nwaived);
 			rc = rc || kpi_buf_puts(out, "]}");
 		}
 		rc = rc || kpi_buf_puts(out, "\n]");
@@ -210,6 +221,25 @@ static int pad(kpi_buf *b, const char *s, size_t w, bool right)
 	if (!right)
 		for (size_t i = sw; i < w && !rc; i++)
 			rc = kpi_buf_puts(b, " ");
+	return rc;
+}
+
+/* "kpi{a=x} breach 91.2 (>= 95%); kpi2 not measured (CloudWatch not configured)" */
+static int table_reasons(kpi_buf *out, const kpi_reason *rs, size_t n, const char *first)
+{
+	int rc = 0;
+	for (size_t j = 0; j < n && !rc; j++) {
+		const kpi_reason *r = &rs[j];
+		char val[64];
+		if (r->not_measured) {
+			rc = kpi_buf_printf(out, "%s%s not measured (%s)", j ? "; " : first, r->kpi, r->not_measured);
+			continue;
+		}
+		kpi__fmt_value(val, sizeof(val), r->has_value, r->value, "", KPI__NUM_TABLE, NULL);
+		rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s)", j ? "; " : first, r->kpi, *r->labels ? "{" : "",
+		                    r->labels, *r->labels ? "}" : "", kpi_status_name(r->status), r->has_value ? " " : "",
+		                    r->has_value ? val : "", r->threshold);
+	}
 	return rc;
 }
 
@@ -331,16 +361,10 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 			const char *col = v->verdict == KPI_VERDICT_GO ? "\033[32m" : v->verdict == KPI_VERDICT_HOLD ? "\033[33m" : "\033[1;31m";
 			rc = kpi_buf_printf(out, "%s  %s%s%s%*s", kpi_week_format(wk, sizeof(wk), v->week),
 			                    opts->color ? col : "", kpi_verdict_name(v->verdict), opts->color ? "\033[0m" : "",
-			                    v->nreasons ? 5 - (int)strlen(kpi_verdict_name(v->verdict)) : 0, "");
-			for (size_t j = 0; j < v->nreasons && !rc; j++) {
-				const kpi_reason *r = &v->reasons[j];
-				char val[64];
-				kpi__fmt_value(val, sizeof(val), r->has_value, r->value, "", KPI__NUM_TABLE, NULL);
-				rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s)", j ? "; " : "  ", r->kpi,
-				                    *r->labels ? "{" : "", r->labels, *r->labels ? "}" : "",
-				                    kpi_status_name(r->status), r->has_value ? " " : "",
-				                    r->has_value ? val : "", r->threshold);
-			}
+			                    v->nreasons || v->nwaived ? 5 - (int)strlen(kpi_verdict_name(v->verdict)) : 0, "");
+			rc = rc || table_reasons(out, v->reasons, v->nreasons, "  ");
+			if (v->nwaived)
+				rc = rc || table_reasons(out, v->waived, v->nwaived, v->nreasons ? "; waived: " : "  waived: ");
 			rc = rc || kpi_buf_puts(out, "\n");
 		}
 	}

@@ -81,7 +81,8 @@ static void page_begin(doc *d, int sec)
 	snprintf(left, sizeof(left), "Rollout go/no-go pack · %s · %s", kpi_week_format(wk, sizeof(wk), d->w->last),
 	         kpi_verdict_name(d->v->verdict));
 	kpi__text(r, left, MARGIN_X, 18, &hs);
-	kpi__text(r, sec_names[sec], MARGIN_X + CONTENT_W * 0.72, 18, &hr);
+	kpi__text(r, sec == SEC_COVER && d->sec_page[sec] != d->pages ? "Cover (continued)" : sec_names[sec],
+	          MARGIN_X + CONTENT_W * 0.72, 18, &hr);
 	kpi__set_rgb(cr, KPI__GRID);
 	cairo_set_line_width(cr, 0.6);
 	cairo_move_to(cr, MARGIN_X, 31);
@@ -278,25 +279,35 @@ static void labels_text(char *buf, size_t size, const kpi_series *s, const kpi_r
 
 static const char *verdict_sentence(const kpi_verdict *v, char *buf, size_t size)
 {
-	size_t nb = 0, nd = 0, o;
+	size_t nb = 0, nd = 0, nm = 0, o;
 	for (size_t i = 0; i < v->nreasons; i++)
 		if (v->reasons[i].status == KPI_STATUS_BREACH)
 			nb++;
+		else if (v->reasons[i].not_measured)
+			nm++;
 		else
 			nd++;
 	if (v->verdict == KPI_VERDICT_GO) {
-		snprintf(buf, size, "No gating KPI is in breach and no KPI whose missing data blocks the verdict lacks data.");
+		snprintf(buf, size, "Every measure that decides the rollout was read and meets its target%s.",
+		         v->nwaived ? ", or is excused by an approved waiver (below)" : "");
 		return buf;
 	}
 	if (v->verdict == KPI_VERDICT_HOLD) {
-		snprintf(buf, size, "No gating KPI is in breach, but %zu gating KPI row%s no data under a policy that "
-		         "blocks the verdict: the decision waits for the data.", nd, nd == 1 ? " has" : "s have");
+		o = (size_t)snprintf(buf, size, "Nothing that decides the rollout misses its target, but");
+		if (nm && o < size)
+			o += (size_t)snprintf(buf + o, size - o, " %zu %s not measured%s", nm, nm == 1 ? "was" : "were",
+			                      nd ? " and" : "");
+		if (nd && o < size)
+			o += (size_t)snprintf(buf + o, size - o, " %zu %s no data", nd, nd == 1 ? "has" : "have");
+		if (o < size)
+			snprintf(buf + o, size - o, ": the decision waits for the numbers (or an approved waiver).");
 		return buf;
 	}
-	o = (size_t)snprintf(buf, size, "%zu gating KPI row%s in breach.", nb, nb == 1 ? " is" : "s are");
-	if (nd && o < size)
-		o += (size_t)snprintf(buf + o, size - o, " %zu more ha%s no data under a blocking policy.", nd,
-		                      nd == 1 ? "s" : "ve");
+	o = (size_t)snprintf(buf, size, "%zu measure%s that decide%s the rollout miss%s the target.", nb,
+	                     nb == 1 ? "" : "s", nb == 1 ? "s" : "", nb == 1 ? "es" : "");
+	if ((nd || nm) && o < size)
+		o += (size_t)snprintf(buf + o, size - o, " %zu more %s not measured or without data.", nd + nm,
+		                      nd + nm == 1 ? "is" : "are");
 	if (o < size)
 		snprintf(buf + o, size - o, " The rollout does not proceed this week.");
 	return buf;
@@ -347,6 +358,133 @@ static void status_row(doc *d, double row_h, const char *id, const char *labels,
 	row_end(&row);
 }
 
+/* The week in plain words (words.c), one bullet each, the cover's lead. */
+static void week_words(doc *d)
+{
+	kpi__tstyle bs = kpi__tsw(KPI__F_SANS, 10, KPI__INK, CONTENT_W - 14, KPI__LEFT);
+	kpi__tstyle ds = kpi__ts(KPI__F_BOLD, 10, KPI__INK);
+	kpi_error err = KPI_ERROR_INIT;
+	char **words = NULL;
+
+	if (kpi_render_week_words(&words, d->snap, &err)) {
+		d->rc = d->rc ? d->rc : err.code;
+		return;
+	}
+	bs.lines = -1;
+	for (size_t i = 0; words[i]; i++) {
+		double h;
+		kpi__text_size(d->r, words[i], &bs, NULL, &h);
+		need(d, h + 3);
+		kpi__text(d->r, "•", MARGIN_X + 2, d->y, &ds);
+		d->y += kpi__text(d->r, words[i], MARGIN_X + 14, d->y, &bs) + 3;
+	}
+	d->y += 8;
+	kpi_render_words_free(words);
+}
+
+/* The title of a KPI the snapshot did not collect. */
+static const char *not_collected_title(const kpi_snapshot *snap, const char *id)
+{
+	for (size_t i = 0; i < snap->nnot_collected; i++)
+		if (strcmp(snap->not_collected[i].kpi, id) == 0)
+			return snap->not_collected[i].title;
+	return id;
+}
+
+/* A grey chip with its own text ("NOT MEASURED", "EXPIRED"). */
+static void word_chip(doc *d, double x, double y, double w, double h, const char *text, kpi__rgb fill)
+{
+	kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 6, KPI__WHITE, w, KPI__CENTER);
+	double th;
+	kpi__set_rgb(d->r->cr, fill);
+	kpi__round_rect(d->r->cr, x, y, w, h, h / 2);
+	cairo_fill(d->r->cr);
+	th = kpi__line_height(d->r, st.font, st.size);
+	kpi__text_cell(d->r, text, x, y + (h - th) / 2, &st);
+}
+
+/* A reason row of a KPI that was not measured: title and id, why. */
+static void unmeasured_row(doc *d, double row_h, const kpi_reason *re)
+{
+	const tcol *cols = cover_cols;
+	trow row = row_begin(d, cols, row_h);
+	kpi__tstyle t1 = kpi__tsw(KPI__F_BOLD, 8.5, KPI__INK, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+	kpi__tstyle t2 = kpi__tsw(KPI__F_MONO, 7, KPI__MUTED, cols[0].w - 2 * CELL_PAD, KPI__LEFT);
+	const char *title = not_collected_title(d->snap, re->kpi);
+	char why[160];
+	double x, h1;
+
+	if (row_h >= COVER_ROW_H) {
+		x = row_skip(&row);
+		h1 = kpi__text(d->r, title, x + CELL_PAD, d->y + 2.5, &t1);
+		kpi__text(d->r, re->kpi, x + CELL_PAD, d->y + 2.5 + h1, &t2);
+	} else {
+		row_cell(&row, title, KPI__F_BOLD, 8.5, KPI__INK);
+	}
+	/* the chip says NOT MEASURED; the labels column says why */
+	snprintf(why, sizeof(why), "%s", re->not_measured);
+	row_cell(&row, why, KPI__F_SANS, 8, KPI__INK);
+	x = row_skip(&row);
+	word_chip(d, x + (cols[2].w - 64) / 2, d->y + (row_h - 12) / 2, 64, 12, "NOT MEASURED", KPI__MUTED);
+	row_cell(&row, "—", KPI__F_BOLD, 8.5, KPI__INK);
+	row_cell(&row, *re->threshold ? re->threshold : "—", KPI__F_SANS, 8.5, KPI__INK);
+	row_end(&row);
+}
+
+static const tcol waiver_cols[] = { { "KPI", 240, KPI__LEFT },         { "Labels", 100, KPI__LEFT },
+	                            { "Reason", 194, KPI__LEFT },      { "Approved by", 110, KPI__LEFT },
+	                            { "Until", 52, KPI__LEFT },        { "State", 72, KPI__CENTER } };
+#define WAIVER_COLS 6
+
+/* The config's waivers in their own box: what each excuses, who approved
+ * it, until when, and whether it is in force, excusing nothing this week,
+ * or expired (a warning: it no longer excuses anything). */
+static void waivers_box(doc *d)
+{
+	const kpi_snapshot *snap = d->snap;
+	const kpi_verdict *v = d->v;
+	size_t nexp = 0;
+	char buf[512];
+
+	if (snap->format < 3 || !snap->nwaivers)
+		return;
+	for (size_t i = 0; i < snap->nwaivers; i++)
+		nexp += kpi_week_cmp(snap->waivers[i].until, v->week) < 0;
+	d->y += 12;
+	need(d, 22 + 16 + 17 + (nexp ? 30 : 0));
+	snprintf(buf, sizeof(buf), "Waivers (%zu): approved exceptions for measures that could not be read", snap->nwaivers);
+	heading(d, buf, 12);
+	if (nexp) {
+		char wk[16];
+		snprintf(buf, sizeof(buf), "Warning: %zu waiver%s expired before %s and no longer excuse%s anything: what "
+		         "it covered counts as not measured until it is read or its approver renews the waiver.", nexp,
+		         nexp == 1 ? "" : "s", kpi_week_format(wk, sizeof(wk), v->week), nexp == 1 ? "s" : "");
+		para(d, buf, 9, KPI__RED, KPI__F_BOLD);
+	}
+	table_head(d, waiver_cols, WAIVER_COLS, 16);
+	for (size_t i = 0; i < snap->nwaivers; i++) {
+		const kpi_waiver *w = &snap->waivers[i];
+		const kpi_def *def = find_def(snap, w->kpi);
+		bool expired = kpi_week_cmp(w->until, v->week) < 0, used = false;
+		char lb[256], until[16];
+		trow row;
+		double x;
+		for (size_t k = 0; k < v->nwaived && !used; k++)
+			used = v->waived[k].waiver == i;
+		row = row_begin_paged(d, waiver_cols, WAIVER_COLS, GATING_ROW_H, 16, "Waivers (continued)", 12);
+		snprintf(buf, sizeof(buf), "%s (%s)", def ? def->title : not_collected_title(snap, w->kpi), w->kpi);
+		row_cell(&row, buf, KPI__F_BOLD, 8, KPI__INK);
+		row_cell(&row, kpi_waiver_labels_format(lb, sizeof(lb), w)[0] ? lb : "all", KPI__F_SANS, 8, KPI__INK);
+		row_cell(&row, w->reason, KPI__F_SANS, 8, KPI__INK);
+		row_cell(&row, w->approved_by, KPI__F_SANS, 8, KPI__INK);
+		row_cell(&row, kpi_week_format(until, sizeof(until), w->until), KPI__F_SANS, 8, expired ? KPI__RED : KPI__INK);
+		x = row_skip(&row);
+		word_chip(d, x + (waiver_cols[5].w - 60) / 2, d->y + (GATING_ROW_H - 11) / 2, 60, 11,
+		          expired ? "EXPIRED" : used ? "IN FORCE" : "NOT NEEDED", expired ? KPI__RED : KPI__MUTED);
+		row_end(&row);
+	}
+}
+
 static void cover(doc *d)
 {
 	kpi__render *r = d->r;
@@ -362,7 +500,8 @@ static void cover(doc *d)
 	snprintf(buf, sizeof(buf), "ISO week %s · %s · time zone %s", kpi_week_format(wk, sizeof(wk), w->last),
 	         kpi__fmt_week_dates(t, sizeof(t), w->starts[w->nweeks - 1], w->to, w->tz), w->tz);
 	st = kpi__tsw(KPI__F_SANS, 12, KPI__MUTED, CONTENT_W, KPI__LEFT);
-	d->y += kpi__text(r, buf, MARGIN_X, d->y, &st) + 14;
+	d->y += kpi__text(r, buf, MARGIN_X, d->y, &st) + 10;
+	week_words(d);
 
 	/* the verdict */
 	by = d->y;
@@ -459,7 +598,7 @@ static void cover(doc *d)
 	snprintf(buf, sizeof(buf), "Reasons behind the verdict (%zu)", v->nreasons);
 	heading(d, buf, 12);
 	if (!v->nreasons) {
-		para(d, "None: no gating KPI row is in breach and none that blocks on missing data lacks data this week.", 9.5,
+		para(d, "None: every measure that decides the rollout was read and meets its target this week.", 9.5,
 		     KPI__INK, KPI__F_SANS);
 	} else {
 		/* many reasons: one line each, so they take fewer pages */
@@ -468,10 +607,14 @@ static void cover(doc *d)
 		for (size_t i = 0; i < v->nreasons; i++) {
 			const kpi_reason *re = &v->reasons[i];
 			table_paged(d, cover_cols, 5, rh, 16, "Reasons behind the verdict (continued)", 12);
-			status_row(d, rh, re->kpi, *re->labels ? re->labels : "—", re->status, re->has_value, re->value,
-			           re->threshold);
+			if (re->not_measured)
+				unmeasured_row(d, rh, re);
+			else
+				status_row(d, rh, re->kpi, *re->labels ? re->labels : "—", re->status, re->has_value,
+				           re->value, re->threshold);
 		}
 	}
+	waivers_box(d);
 	/* the gating KPIs of the week at a glance, when the cover has room for them */
 	{
 		size_t n = kpi__kpi_count(d->snap), rows = 0;
@@ -1101,6 +1244,51 @@ static void appendix(doc *d)
 	                     "snapshot and kpi version give the same bytes.", KPI__F_SANS, true);
 }
 
+/* D: the words of the pack a non-engineer meets, explained. */
+static const char *const glossary[][2] = {
+	{ "GO / HOLD / NO-GO", "The verdict of a week. GO: every measure that decides the rollout was read and meets its "
+	                       "target (or is excused by a waiver). NO-GO: at least one misses its target; the rollout does "
+	                       "not proceed. HOLD: nothing misses its target, but something that decides it was not measured "
+	                       "or has no data, so the decision waits." },
+	{ "KPI", "Key performance indicator: one measured number of the rollout, each defined in Appendix A." },
+	{ "Gating", "A gating KPI decides the verdict; the others are shown for information only." },
+	{ "Threshold, target", "The value a KPI must meet (for example at least 99%); a warning margin marks values close to it." },
+	{ "Not measured", "The run could not read the KPI at all (its data source is not set up, or could not be read). A "
+	                  "gating KPI that is not measured holds the week unless a waiver excuses it." },
+	{ "No data", "The KPI was read but the week has no value for it (nothing happened, or the data is incomplete). "
+	             "Some KPIs hold the week when they have no data." },
+	{ "Waiver", "An explicit, approved, time-boxed exception written in the configuration: who approved it, why, and "
+	            "the last week it covers. It excuses a KPI that was not measured or has no data, never one that misses "
+	            "its target. After its last week it expires and excuses nothing." },
+	{ "p50, p95, p99", "Percentiles: p95 latency is the time within which 95 of 100 jobs or requests finish (5 take "
+	                   "longer); p50 is the middle one, p99 all but the slowest 1 in 100." },
+	{ "Latency", "How long something takes, from being asked for to being done." },
+	{ "Coverage cohort", "The legacy designs in active use (touched within the active days), whose cached copies "
+	                     "must exist in case the legacy service fails; coverage is the share of them that is cached." },
+	{ "Flag layer", "Where a rollout switch is set: for everyone, a tenant, a style or a single user; the most "
+	                "specific layer wins. Routing mismatches are counted by the layer that decided." },
+	{ "Routing mismatch", "An export sent down a path other than the one the rollout switches said; a critical one "
+	                      "could fail a customer." },
+	{ "Drill", "An outage drill: the legacy service is switched off on purpose to check that exports still succeed "
+	           "from the cache." },
+	{ "Backlog, queue age", "Jobs waiting to start, and how long the oldest of them has waited." },
+	{ "Restated", "A number reported in an earlier pack that has changed since (for example, late data arrived)." },
+	{ "Snapshot, SHA-256", "All the numbers of this pack were read once and saved; the SHA-256 is a fingerprint of "
+	                       "that file, so anyone can check the pack was made from it and nothing else." },
+	{ "ISO week", "Weeks numbered Monday to Sunday as ISO 8601 does (2026-W46), in the pack's time zone." },
+};
+
+static void glossary_appendix(doc *d)
+{
+	d->y += 14;
+	need(d, 60);
+	heading(d, "Appendix D — Glossary", 15);
+	para(d, "The words of this pack, for readers who do not work with the system every day.", 8.5, KPI__MUTED,
+	     KPI__F_SANS);
+	for (size_t i = 0; i < sizeof(glossary) / sizeof(glossary[0]); i++)
+		kv(d, glossary[i][0], glossary[i][1], KPI__F_SANS, true);
+}
+
 /* ---- the document ---- */
 
 static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
@@ -1116,6 +1304,7 @@ static void document(doc *d)
 	charts(d);
 	drill(d);
 	appendix(d);
+	glossary_appendix(d);
 	page_end(d);
 }
 

@@ -893,7 +893,9 @@ static void summary(xl *x, lxw_worksheet *ws)
 		          d ? unit_format(x, d->unit, numfmt, 3) : x->f.general);
 		put_str(x, ws, row, 3, d ? d->unit : "", NULL);
 		put_str(x, ws, row, 4, r->threshold, NULL);
-		put_str(x, ws, row, 5, kpi_status_name(r->status), NULL);
+		if (r->not_measured)
+			snprintf(buf, sizeof(buf), "not measured (%s)", r->not_measured);
+		put_str(x, ws, row, 5, r->not_measured ? buf : kpi_status_name(r->status), NULL);
 	}
 	if (v->nreasons)
 		status_colours(x, ws, row - (lxw_row_t)v->nreasons, row - 1, 5, 5);
@@ -907,7 +909,10 @@ static void summary(xl *x, lxw_worksheet *ws)
 	for (size_t i = 0; i < snap->nnot_collected; i++, row++) {
 		const kpi_not_collected *n = &snap->not_collected[i];
 		snprintf(buf, sizeof(buf), "%s: %s (%s; %s)", n->kpi, n->reason,
-		         n->gating ? "gating: the verdicts do not weigh it" : "not gating", n->detail);
+		         !n->gating ? "not gating"
+		         : snap->format < 3 ? "gating: the verdicts do not weigh it"
+		                            : "gating: not measured, it holds the verdict unless waived",
+		         n->detail);
 		put_over(x, ws, row, 1, buf, NULL);
 	}
 	row++;

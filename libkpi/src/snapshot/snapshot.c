@@ -69,6 +69,7 @@ void kpi_snapshot_free(kpi_snapshot *snap)
 		free(n->detail);
 	}
 	free(snap->not_collected);
+	kpi_waivers_free(snap->waivers, snap->nwaivers);
 	if (snap->result)
 		kpi_verdicts_free(snap->verdicts, (size_t)snap->result->window.nweeks);
 	kpi_result_free(snap->result);
@@ -134,7 +135,7 @@ static int record_not_collected(kpi_snapshot *snap, const kpi_catalog *cat, cons
 			continue;
 		n = &snap->not_collected[snap->nnot_collected++];
 		n->gating = d->gating;
-		snprintf(reason, sizeof(reason), "%s not configured", kpi_source_title(d->source));
+		kpi__unmeasured_why(reason, sizeof(reason), d);
 		if (!(n->kpi = strdup(d->id)) || !(n->title = strdup(d->title)) || !(n->source = strdup(d->source)) ||
 		    !(n->reason = strdup(reason)) || !(n->detail = strdup(hint ? hint : "see docs/configuration.md")))
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -203,9 +204,12 @@ size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *s
 				o = append_ids(buf, size, o, snap, n->reason, snap->not_collected[j].detail);
 			}
 	}
-	if (ngating && o < size)
+	if (ngating && o < size && snap->format < 3)
 		snprintf(buf + o, size - o, ". %zu of them %s gating: the verdicts do not weigh %s", ngating,
 		         ngating == 1 ? "is" : "are", ngating == 1 ? "it" : "them");
+	else if (ngating && o < size)
+		snprintf(buf + o, size - o, ". %zu of them %s gating: not measured, %s hold%s the verdict unless waived",
+		         ngating, ngating == 1 ? "is" : "are", ngating == 1 ? "it" : "they", ngating == 1 ? "s" : "");
 	return snap->nnot_collected;
 }
 
@@ -234,7 +238,8 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 	/* The series point into the snapshot's own copy of the definitions: of
 	 * the KPIs of the run (those whose source is configured to read them). */
 	if ((rc = kpi__catalog_dup(&snap->catalog, cat, kpi__in_run, cfg, err)) ||
-	    (rc = record_not_collected(snap, cat, cfg, err)))
+	    (rc = record_not_collected(snap, cat, cfg, err)) ||
+	    (rc = kpi_config_waivers(&snap->waivers, &snap->nwaivers, cfg, cat, err)))
 		goto done;
 	if (!(reqs = calloc(snap->catalog->nkpis + 1, sizeof(*reqs)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -248,7 +253,7 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 	/* The KPIs, then in the same PostgreSQL transaction the drill-down
 	 * lists; provenance of every source the run read, never a secret. */
 	if ((rc = kpi__collect(&snap->result, &run, reqs, snap->catalog->nkpis, err)) ||
-	    (rc = kpi_eval_verdicts(&snap->verdicts, snap->result, err)) ||
+	    (rc = kpi__snapshot_verdicts(&snap->verdicts, snap, err)) ||
 	    (kpi__progress_phase(&run.progress, "reading", "lists", 0), 0) ||
 	    (rc = kpi__run_session(&pg, &run, kpi__source_find("postgres"), 0, err)) ||
 	    (rc = kpi__pg_lists(snap, pg, w, err)) ||

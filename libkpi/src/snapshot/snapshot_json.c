@@ -340,7 +340,7 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 		return kpi_error_set(err, KPI_EUSAGE, "snapshot: nothing to write (no result, catalogue or verdicts)");
 	win = &res->window;
 	/* a format-1 snapshot read back is written as it was read */
-	putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ", snap->format == 1 ? 1 : KPI_SNAPSHOT_FORMAT);
+	putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ", snap->format < KPI_SNAPSHOT_FORMAT ? snap->format : KPI_SNAPSHOT_FORMAT);
 	put_str(&w, snap->tool_version, "the tool version");
 	put(&w, ",\n  \"timezone\": ");
 	put_str(&w, snap->timezone, "the time zone");
@@ -371,6 +371,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 	put(&w, snap->nsources ? "\n  ]" : "]");
 	if (snap->format != 1)
 		put_not_collected(&w, snap);
+	if (snap->format >= 3 && !w.rc)
+		w.rc = kpi__snapshot_waivers_write(out, snap, err);
 	put(&w, ",\n  \"catalog\": {\"path\": ");
 	put_str(&w, snap->catalog->path, "the catalogue path");
 	put(&w, ", \"kpis\": [");
@@ -415,6 +417,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 			put_num(&w, r->has_value, r->value, "a verdict reason's value");
 			putf(&w, ", \"status\": \"%s\", \"threshold\": ", kpi_status_name(r->status));
 			put_str(&w, r->threshold, "a threshold");
+			if (r->not_measured)
+				put_kv(&w, ", ", "not_measured", r->not_measured, "why a KPI was not measured");
 			put(&w, "}");
 		}
 		put(&w, "]}");
@@ -888,7 +892,7 @@ static int parse_series(rd *r, const json_t *root)
 
 static int parse_reason(rd *r, const json_t *o, kpi_reason *x)
 {
-	static const char *const keys[] = { "kpi", "labels", "value", "status", "threshold", NULL };
+	static const char *const keys[] = { "kpi", "labels", "value", "status", "threshold", "not_measured", NULL };
 	int rc;
 
 	if (!json_is_object(o))
@@ -896,7 +900,8 @@ static int parse_reason(rd *r, const json_t *o, kpi_reason *x)
 	if ((rc = check_keys(r, o, keys, "reason")) || (rc = get_str(r, o, "kpi", false, &x->kpi)) ||
 	    (rc = get_str(r, o, "labels", false, &x->labels)) ||
 	    (rc = get_num(r, o, "value", true, &x->has_value, &x->value)) || (rc = get_status(r, o, &x->status)) ||
-	    (rc = get_str(r, o, "threshold", false, &x->threshold)))
+	    (rc = get_str(r, o, "threshold", false, &x->threshold)) ||
+	    (json_object_get(o, "not_measured") && (rc = get_str(r, o, "not_measured", false, &x->not_measured))))
 		return rc;
 	return 0;
 }
@@ -905,7 +910,8 @@ static bool same_reason(const kpi_reason *a, const kpi_reason *b)
 {
 	return strcmp(a->kpi, b->kpi) == 0 && strcmp(a->labels, b->labels) == 0 && a->has_value == b->has_value &&
 	       (!a->has_value || a->value == b->value) && a->status == b->status &&
-	       strcmp(a->threshold, b->threshold) == 0;
+	       strcmp(a->threshold, b->threshold) == 0 && !a->not_measured == !b->not_measured &&
+	       (!a->not_measured || strcmp(a->not_measured, b->not_measured) == 0);
 }
 
 /* What differs between the verdict a snapshot holds (`got`) and the one
@@ -1006,7 +1012,7 @@ static int parse_verdicts(rd *r, const json_t *root)
 				return rc;
 	}
 	/* The verdicts must be what the statuses give. */
-	if ((rc = kpi_eval_verdicts(&want, r->snap->result, r->err)))
+	if ((rc = kpi__snapshot_verdicts(&want, r->snap, r->err)))
 		return rc;
 	for (int i = 0; i < w->nweeks && !rc; i++) {
 		bool ok = want[i].verdict == v[i].verdict && want[i].nreasons == v[i].nreasons;
@@ -1016,8 +1022,9 @@ static int parse_verdicts(rd *r, const json_t *root)
 			char diff[640];
 			verdict_diff(diff, sizeof(diff), &v[i], &want[i]);
 			rc = fail(r, json_array_get(arr, (size_t)i), arr,
-			          "the verdict of %s does not follow from the rows' statuses: %s",
-			          kpi_week_format(wk, sizeof(wk), v[i].week), diff);
+			          "the verdict of %s does not follow from the rows' statuses%s: %s",
+			          kpi_week_format(wk, sizeof(wk), v[i].week),
+			          r->snap->format >= 3 ? ", the KPIs not collected and the waivers" : "", diff);
 		}
 	}
 	if (!rc) {
@@ -1193,6 +1200,10 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	static const char *const keys[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                            "window", "sources", "not_collected", "catalog", "series", "verdicts",
 		                            "drilldown", NULL };
+	/* format 3: the waivers (snapshot_waivers.c) */
+	static const char *const keys3[] = { "format", "tool_version", "timezone", "active_days", "read_at",
+		                             "window", "sources", "not_collected", "waivers", "catalog", "series",
+		                             "verdicts", "drilldown", NULL };
 	/* format 1: what format 2 adds is not there */
 	static const char *const keys1[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
@@ -1228,13 +1239,13 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 		rc = fail(&r, fmt, root, "not a kpi snapshot: no whole number 'format'");
 		goto done;
 	}
-	if (json_integer_value(fmt) != KPI_SNAPSHOT_FORMAT && json_integer_value(fmt) != 1) {
+	if (json_integer_value(fmt) < 1 || json_integer_value(fmt) > KPI_SNAPSHOT_FORMAT) {
 		rc = fail(&r, fmt, root, "snapshot format %lld is not supported (this kpi %s reads formats 1 to %d)",
 		          (long long)json_integer_value(fmt), kpi_version(), KPI_SNAPSHOT_FORMAT);
 		goto done;
 	}
 	snap->format = (int)json_integer_value(fmt);
-	if ((rc = check_keys(&r, root, snap->format == 1 ? keys1 : keys, "snapshot")) ||
+	if ((rc = check_keys(&r, root, snap->format == 1 ? keys1 : snap->format == 2 ? keys : keys3, "snapshot")) ||
 	    (rc = get_str(&r, root, "tool_version", false, &snap->tool_version)) ||
 	    (rc = get_str(&r, root, "timezone", false, &snap->timezone)) ||
 	    (rc = get_int(&r, root, "active_days", 1, 3660, &days)) ||
@@ -1248,7 +1259,8 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	}
 	snprintf(r.w->tz, sizeof(r.w->tz), "%s", snap->timezone);
 	if ((rc = parse_sources(&r, root)) || (rc = parse_catalog(&r, root)) ||
-	    (snap->format >= 2 && (rc = parse_not_collected(&r, root))) || (rc = parse_series(&r, root)) ||
+	    (snap->format >= 2 && (rc = parse_not_collected(&r, root))) ||
+	    (snap->format >= 3 && (rc = kpi__snapshot_waivers_parse(snap, doc, root, err))) || (rc = parse_series(&r, root)) ||
 	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)))
 		goto done;
 	kpi_sha256_hex(snap->sha256, text, len);

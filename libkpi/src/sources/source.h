@@ -137,4 +137,8 @@ int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, 
  * is configured to read them (kpi_source_configured()). */
 bool kpi__in_run(const kpi_def *def, const void *cfg);
 
+/* Why a KPI is not part of a run: "CloudWatch not configured" (what the
+ * verdicts and the snapshot's not_collected say). @return buf. */
+char *kpi__unmeasured_why(char *buf, size_t size, const kpi_def *def);
+
 #endif
