@@ -15,9 +15,11 @@ int cmd_alert(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
+int cmd_decide(int argc, char **argv);
 
 extern const kpi_cmd_spec kpi_cmd_list, kpi_cmd_query, kpi_cmd_explain, kpi_cmd_seed, kpi_cmd_pack,
 	kpi_cmd_render, kpi_cmd_verify, kpi_cmd_alert, kpi_cmd_publish, kpi_cmd_gen, kpi_cmd_complete;
+extern const kpi_cmd_spec kpi_cmd_decide;
 
 /* Every command, in the order of kpi --help and the man page (main.c);
  * ends with NULL. */

@@ -12,6 +12,7 @@ const kpi_cmd_spec *const kpi_commands[] = {
 	&kpi_cmd_pack,
 	&kpi_cmd_render,
 	&kpi_cmd_verify,
+	&kpi_cmd_decide,
 	&kpi_cmd_publish,
 	&kpi_cmd_alert,
 	&kpi_cmd_seed,

@@ -125,6 +125,8 @@ void kpi_opts_describe(kpi_buf *b, const kpi_opt *o, bool man)
 		kpi_buf_printf(&t, " (default `%s`)", o->def);
 	if (o->flags & KPI_OPT_REQUIRED)
 		kpi_buf_puts(&t, " (required)");
+	if (o->type == KPI_OPT_LIST)
+		kpi_buf_puts(&t, " (repeatable)");
 	if (man && o->details)
 		kpi_buf_printf(&t, ". %s", o->details);
 	kpi_doc_text(b, t.data, man);
@@ -327,6 +329,13 @@ static int set_value(const kpi_opt *o, const char *val, void *args, kpi_error *e
 		*(const char **)field(args, o->offset) = val;
 		return 0;
 	}
+	case KPI_OPT_LIST: {
+		kpi_opt_list *l = field(args, o->offset);
+		if (l->n == KPI_OPT_LIST_MAX)
+			return kpi_error_set(err, KPI_EUSAGE, "--%s: at most %d times", o->name, KPI_OPT_LIST_MAX);
+		l->v[l->n++] = val;
+		return 0;
+	}
 	case KPI_OPT_ENUM:
 		for (size_t i = 0; o->values[i]; i++)
 			if (strcmp(o->values[i], val) == 0) {
@@ -386,6 +395,8 @@ int kpi_opts_parse_err(const kpi_cmd_spec *spec, int argc, char **argv, void *ar
 			*(int *)field(args, o->offset) = 0;
 		else if (o->type == KPI_OPT_NUMBER)
 			*(double *)field(args, o->offset) = 0;
+		else if (o->type == KPI_OPT_LIST)
+			((kpi_opt_list *)field(args, o->offset))->n = 0;
 		else
 			*(const char **)field(args, o->offset) = NULL;
 		if (o->def && set_value(o, o->def, args, err))

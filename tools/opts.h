@@ -60,8 +60,16 @@ typedef enum kpi_opt_type {
 	KPI_OPT_WEEK,   /* const char *: YYYY-Www (checked by kpi_week_parse), last or current */
 	KPI_OPT_ENUM,   /* const char *: one of `values` (the table's own string) */
 	KPI_OPT_FILE,   /* const char *: a path to a file, not empty */
-	KPI_OPT_DIR     /* const char *: a path to a directory, not empty */
+	KPI_OPT_DIR,    /* const char *: a path to a directory, not empty */
+	KPI_OPT_LIST    /* kpi_opt_list: a string, the option repeatable */
 } kpi_opt_type;
+
+/* The values of a repeatable option (KPI_OPT_LIST), in the order given. */
+#define KPI_OPT_LIST_MAX 64
+typedef struct kpi_opt_list {
+	const char *v[KPI_OPT_LIST_MAX];
+	size_t n;
+} kpi_opt_list;
 
 enum { KPI_OPT_REQUIRED = 1 }; /* kpi_opt.flags: the command cannot run without it */
 
@@ -123,6 +131,7 @@ typedef struct kpi_cmd_spec {
 #define KPI_ENUM(n, s, a, T, f, d, v, h) KPI_OPT_(n, s, KPI_OPT_ENUM, a, T, f, d, h, NULL, v, 0, 0, 0)
 #define KPI_FILE(n, s, a, T, f, h) KPI_OPT_(n, s, KPI_OPT_FILE, a, T, f, NULL, h, NULL, NULL, 0, 0, 0)
 #define KPI_DIR(n, s, a, T, f, h) KPI_OPT_(n, s, KPI_OPT_DIR, a, T, f, NULL, h, NULL, NULL, 0, 0, 0)
+#define KPI_LIST(n, s, a, T, f, h) KPI_OPT_(n, s, KPI_OPT_LIST, a, T, f, NULL, h, NULL, NULL, 0, 0, 0)
 #define KPI_OPT_END { NULL, 0, KPI_OPT_FLAG, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 }
 #define KPI_ARG_END { NULL, KPI_ARG_KPI, 0, NULL, NULL, NULL }
 

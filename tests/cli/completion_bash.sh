@@ -60,7 +60,7 @@ kpis=$(KPI_DATADIR=${KPI_DATADIR:-} "$kpi" __complete kpis | sort | tr '\n' ' ' 
 
 # commands (the hidden __gen and __complete are not offered), help, top-level options
 expect "query" que
-expect "alert explain help list pack publish query render seed verify" ""
+expect "alert decide explain help list pack publish query render seed verify" ""
 expect "--help --version" --
 expect "pack publish" p
 expect "query" help qu

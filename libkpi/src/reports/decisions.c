@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
 
 const char *kpi__decision_name(kpi_verdict_kind v)
 {
@@ -211,7 +210,7 @@ static int check_links(const kpi_decisions *d, size_t r, const char *name, kpi_e
 	size_t wl;
 	bool closed;
 
-	if (r == 0 && strcmp(x->prev_sha256, ZEROS) != 0)
+	if (r == 0 && strcmp(x->prev_sha256, KPI__CHAIN_START) != 0)
 		return kpi_error_set(err, KPI_EDATA, "%s:%zu: prev_sha256 of the first record is not 64 zeros", name, x->line);
 	if (r > 0 && strcmp(x->prev_sha256, d->rec[r - 1].sha256) != 0)
 		return kpi_error_set(err, KPI_EDATA,

@@ -5,6 +5,9 @@
 #include "kpi/reports.h"
 #include "kpi/buf.h"
 
+/* The prev_sha256 of the first record. */
+#define KPI__CHAIN_START "0000000000000000000000000000000000000000000000000000000000000000"
+
 /* Append record `d` to `b` as kpi decide writes it: one JSON object in the
  * order of docs/pack.md, no newline. `line` and `sha256` are not written.
  * @return 0 or KPI_ENOMEM. */
