@@ -17,6 +17,7 @@
 #include "common.h"
 #include "week.h"
 #include "eval.h"
+#include "snapshot.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -189,6 +190,18 @@ KPI_EXTERN void kpi_decision_free(kpi_decision *d);
  *         KPI_ENOTFOUND when the file does not exist; KPI_EIO; KPI_ENOMEM.
  */
 KPI_EXTERN int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err);
+
+/**
+ * Fill `snap->history` (snapshot format 3; a format-1 or 2 snapshot becomes
+ * format 3) from reports directory `dir`, for a pack of `snap`'s last week
+ * joining it: the decision in force of the newest week before it that has
+ * one in decisions.jsonl (the last record of that week), and the action
+ * items still open, overdue when due before the date of the window's as-of
+ * instant in its zone. No decisions file: nothing on record.
+ * @return 0; as kpi_decisions_load() for a broken decisions file
+ *         (KPI_EDATA naming the record); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_reports_history(kpi_snapshot *snap, const char *dir, kpi_error *err);
 
 #ifdef __cplusplus
 }

@@ -454,6 +454,7 @@ static void cover(doc *d)
 		}
 		d->y += 2 * ch + 22;
 	}
+	{ double hd = kpi__cover_decision(r, d->snap, MARGIN_X, d->y, CONTENT_W); d->y += hd ? hd + 10 : 0; }
 
 	/* every reason */
 	snprintf(buf, sizeof(buf), "Reasons behind the verdict (%zu)", v->nreasons);

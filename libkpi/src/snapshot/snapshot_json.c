@@ -17,6 +17,7 @@
 #include "core/internal.h"
 #include <math.h>
 #include <stdarg.h>
+#include "snapshot/snapshot_history.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +341,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 		return kpi_error_set(err, KPI_EUSAGE, "snapshot: nothing to write (no result, catalogue or verdicts)");
 	win = &res->window;
 	/* a format-1 snapshot read back is written as it was read */
-	putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ", snap->format == 1 ? 1 : KPI_SNAPSHOT_FORMAT);
+	putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ",
+	     snap->format == 1 || snap->format == 2 ? snap->format : KPI_SNAPSHOT_FORMAT);
 	put_str(&w, snap->tool_version, "the tool version");
 	put(&w, ",\n  \"timezone\": ");
 	put_str(&w, snap->timezone, "the time zone");
@@ -421,6 +423,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 	}
 	put(&w, "\n  ]");
 	put_drilldown(&w, snap);
+	if (snap->format != 1 && snap->format != 2 && !w.rc) /* format 3: snapshot/snapshot_history.c */
+		w.rc = kpi__history_write(out, snap->history, err);
 	put(&w, "\n}\n");
 	if (w.rc) {
 		kpi__buf_truncate(out, start);
@@ -1194,6 +1198,9 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 		                            "window", "sources", "not_collected", "catalog", "series", "verdicts",
 		                            "drilldown", NULL };
 	/* format 1: what format 2 adds is not there */
+	static const char *const keys3[] = { "format", "tool_version", "timezone", "active_days", "read_at",
+		                             "window", "sources", "not_collected", "catalog", "series", "verdicts",
+		                             "drilldown", "history", NULL };
 	static const char *const keys1[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
 	kpi__jsondoc *doc = NULL;
@@ -1228,13 +1235,13 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 		rc = fail(&r, fmt, root, "not a kpi snapshot: no whole number 'format'");
 		goto done;
 	}
-	if (json_integer_value(fmt) != KPI_SNAPSHOT_FORMAT && json_integer_value(fmt) != 1) {
+	if (json_integer_value(fmt) < 1 || json_integer_value(fmt) > KPI_SNAPSHOT_FORMAT) {
 		rc = fail(&r, fmt, root, "snapshot format %lld is not supported (this kpi %s reads formats 1 to %d)",
 		          (long long)json_integer_value(fmt), kpi_version(), KPI_SNAPSHOT_FORMAT);
 		goto done;
 	}
 	snap->format = (int)json_integer_value(fmt);
-	if ((rc = check_keys(&r, root, snap->format == 1 ? keys1 : keys, "snapshot")) ||
+	if ((rc = check_keys(&r, root, snap->format == 1 ? keys1 : snap->format == 2 ? keys : keys3, "snapshot")) ||
 	    (rc = get_str(&r, root, "tool_version", false, &snap->tool_version)) ||
 	    (rc = get_str(&r, root, "timezone", false, &snap->timezone)) ||
 	    (rc = get_int(&r, root, "active_days", 1, 3660, &days)) ||
@@ -1249,7 +1256,8 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	snprintf(r.w->tz, sizeof(r.w->tz), "%s", snap->timezone);
 	if ((rc = parse_sources(&r, root)) || (rc = parse_catalog(&r, root)) ||
 	    (snap->format >= 2 && (rc = parse_not_collected(&r, root))) || (rc = parse_series(&r, root)) ||
-	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)))
+	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)) ||
+	    (snap->format >= 3 && (rc = kpi__history_parse(&snap->history, doc, json_object_get(root, "history"), err))))
 		goto done;
 	kpi_sha256_hex(snap->sha256, text, len);
 	*out = snap;
