@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "it_util.h"
+#include "core/internal.h"
 
 #define GOLDEN KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_golden.json"
 #define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -44,17 +45,9 @@ static void run_fails(const char *const *argv, int want, const char *must)
 
 static char *read_all(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *d;
-	long n;
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	d = malloc((size_t)n + 1);
-	assert_int_equal(fread(d, 1, (size_t)n, f), (size_t)n);
-	d[n] = '\0';
-	fclose(f);
+	char *d = NULL;
+	if (kpi__read_file(&d, NULL, path, NULL))
+		fail_msg("cannot read %s", path);
 	return d;
 }
 

@@ -20,16 +20,6 @@ void kpi_decision_free(kpi_decision *d)
 	free(d);
 }
 
-/* A name or text of a record: not empty, UTF-8, no control characters. */
-static bool plain_text(const char *s)
-{
-	if (!s || !s[0] || !kpi__utf8_valid(s))
-		return false;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			return false;
-	return true;
-}
 
 static char *trimmed(const char *s, size_t n)
 {
@@ -61,7 +51,8 @@ static int parse_action(kpi_action *a, const char *s, kpi_error *err)
 	if (!(a->owner = trimmed(s, (size_t)(colon - s))) || !(a->text = trimmed(colon + 1, (size_t)(by - colon - 1))) ||
 	    !(a->due = trimmed(by + 4, strlen(by + 4))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	if (!plain_text(a->owner) || !plain_text(a->text) || strlen(a->due) != 10 || kpi_time_parse(&t, a->due, NULL))
+	if (!kpi__decision_text_ok(a->owner) || !kpi__decision_text_ok(a->text) || strlen(a->due) != 10 ||
+	    kpi_time_parse(&t, a->due, NULL))
 		goto bad;
 	return 0;
 bad:
@@ -96,7 +87,7 @@ static int prepare(kpi_decision *x, const char *reports_dir, const kpi_decide_op
 	int rc;
 
 	kpi_week_format(wk, sizeof(wk), o->week);
-	if (!plain_text(o->by))
+	if (!kpi__decision_text_ok(o->by))
 		return kpi_error_set(err, KPI_EUSAGE, "--by: a name is needed (no control characters)");
 	if (o->note && !kpi__utf8_valid(o->note))
 		return kpi_error_set(err, KPI_EUSAGE, "--note: not UTF-8 text");

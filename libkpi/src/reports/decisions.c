@@ -93,17 +93,22 @@ static bool is_sha256(const char *s)
 	return true;
 }
 
-/* A string member `key` of `o` that is well-formed UTF-8 with no control
- * characters, not empty; NULL otherwise. */
+bool kpi__decision_text_ok(const char *s)
+{
+	if (!s || !s[0] || !kpi__utf8_valid(s))
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+/* A string member `key` of `o` that kpi__decision_text_ok() accepts; NULL
+ * otherwise. */
 static const char *text_of(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
-	if (!s || !s[0] || !kpi__utf8_valid(s))
-		return NULL;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-	return s;
+	return kpi__decision_text_ok(s) ? s : NULL;
 }
 
 /* A calendar date "YYYY-MM-DD". */

@@ -19,6 +19,9 @@ int kpi__decisions_parse(kpi_decisions **out, const char *name, const char *text
 /* Free the contents of one record. */
 void kpi__decision_release(kpi_decision *d);
 
+/* A name or text of a record: not empty, UTF-8, no control characters. */
+bool kpi__decision_text_ok(const char *s);
+
 /* "go", "no-go", "hold"; and back (false when `s` is none of them). */
 const char *kpi__decision_name(kpi_verdict_kind v);
 bool kpi__decision_parse(kpi_verdict_kind *out, const char *s);
