@@ -38,6 +38,26 @@ const kpi_cmd_spec kpi_cmd_pack = {
 	opts, NULL, false, false,
 };
 
+/* The reports directory a pack joins: its directory's parent ("reports"
+ * for the default reports/YYYY-Www). */
+static const char *reports_dir(char *buf, size_t size, const char *outdir)
+{
+	char *slash;
+	size_t n;
+	if (!outdir)
+		return "reports";
+	snprintf(buf, size, "%s", outdir);
+	for (n = strlen(buf); n > 1 && buf[n - 1] == '/';)
+		buf[--n] = '\0';
+	if (!(slash = strrchr(buf, '/')))
+		return ".";
+	if (slash == buf)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return buf;
+}
+
 int cmd_pack(int argc, char **argv)
 {
 	pack_args a;
@@ -51,6 +71,7 @@ int cmd_pack(int argc, char **argv)
 	kpi_buf json = KPI_BUF_INIT;
 	kpi_pack_paths paths = { NULL, NULL, NULL };
 	kpi_tool_progress progress;
+	char reports[4096];
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_pack, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
@@ -60,7 +81,9 @@ int cmd_pack(int argc, char **argv)
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
 	if ((rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
-	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) || (rc = kpi_snapshot_write(&json, snap, &err)) ||
+	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) ||
+	    (rc = kpi_reports_history(snap, reports_dir(reports, sizeof(reports), a.outdir), &err)) ||
+	    (rc = kpi_snapshot_write(&json, snap, &err)) ||
 	    (kpi_tool_progress_phase(&progress, "rendering"), 0) ||
 	    (rc = kpi_pack_write(&paths, a.outdir, snap, json.data, json.len, &err)))
 		goto fail;

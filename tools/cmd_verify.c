@@ -1,9 +1,13 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include "commands.h"
 #include "opts.h"
 
 typedef struct verify_args {
-	const char *dir;
+	const char *path;
 } verify_args;
 
 static const kpi_opt opts[] = {
@@ -11,36 +15,86 @@ static const kpi_opt opts[] = {
 };
 
 static const kpi_arg args[] = {
-	{ "DIR", KPI_ARG_DIR, offsetof(verify_args, dir), NULL, NULL,
-	  "missing the pack directory (e.g. reports/2026-W46)" },
+	{ "PATH", KPI_ARG_FILE, offsetof(verify_args, path), NULL, NULL,
+	  "missing the pack directory (e.g. reports/2026-W46) or decisions file" },
 	KPI_ARG_END,
 };
 
 const kpi_cmd_spec kpi_cmd_verify = {
-	"verify", cmd_verify, "check a pack directory against its manifest.json",
+	"verify", cmd_verify, "check a pack directory against its manifest.json, and the decisions' hash chain",
 	"Check a pack directory against its manifest.json: every listed file present\n"
 	"with its size and SHA-256, no other file, the manifest describing the pack's\n"
 	"snapshot.json field for field (window, snapshot and query SHA-256s), and the\n"
 	"manifest written by this kpi version. Prints one OK line (exit 0), or names\n"
 	"the first file that is missing, differs or is extra, or the manifest field\n"
 	"that disagrees, with both values (exit 8). A pack of another kpi version\n"
-	"fails, naming both versions.",
+	"fails, naming both versions.\n"
+	"\n"
+	"When the pack's parent directory holds decisions.jsonl, its hash chain is\n"
+	"checked too; PATH may also be a decisions.jsonl or the reports directory\n"
+	"holding it. Every record must be intact and chained to the one before, and\n"
+	"the pack it was decided on must still have the manifest it was taken on;\n"
+	"the first broken record is named as decisions.jsonl:LINE (exit 8).",
 	opts, args, false, false,
 };
+
+/* Verify decisions file `path`; prints the OK line. */
+static int verify_decisions(const char *path)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	size_t n = 0;
+	if (kpi_decisions_verify(path, &n, &err))
+		return kpi_fail(&err);
+	printf("OK: %s: %zu records, hash chain intact, every pack decided on unchanged\n", path, n);
+	return KPI_EXIT_OK;
+}
 
 int cmd_verify(int argc, char **argv)
 {
 	verify_args a;
-	const char *pos[1];
 	int rc;
 	size_t n = 0;
 	kpi_error err = KPI_ERROR_INIT;
+	struct stat st;
+	char *dpath = NULL, *mpath = NULL;
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_verify, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	pos[0] = a.dir;
-	if (kpi_pack_verify(pos[0], &n, &err))
-		return kpi_fail(&err);
-	printf("OK: %s: %zu files match manifest.json\n", pos[0], n);
-	return fflush(stdout) == 0 ? KPI_EXIT_OK : KPI_EXIT_IO;
+	if (stat(a.path, &st) == 0 && S_ISREG(st.st_mode)) {
+		rc = verify_decisions(a.path);
+		goto done;
+	}
+	if (!(dpath = malloc(strlen(a.path) + 32)) || !(mpath = malloc(strlen(a.path) + 32))) {
+		rc = KPI_EXIT_FAILURE;
+		goto done;
+	}
+	/* a reports directory: its decisions file */
+	sprintf(dpath, "%s/%s", a.path, KPI_DECISIONS_FILE);
+	sprintf(mpath, "%s/manifest.json", a.path);
+	if (stat(mpath, &st) != 0 && stat(dpath, &st) == 0) {
+		rc = verify_decisions(dpath);
+		goto done;
+	}
+	if (kpi_pack_verify(a.path, &n, &err)) {
+		rc = kpi_fail(&err);
+		goto done;
+	}
+	printf("OK: %s: %zu files match manifest.json\n", a.path, n);
+	/* a pack directory: its parent's decisions file */
+	{
+		char *copy = strdup(a.path), *parent;
+		size_t len = copy ? strlen(copy) : 0;
+		while (len > 1 && copy[len - 1] == '/')
+			copy[--len] = '\0';
+		parent = copy ? dirname(copy) : ".";
+		snprintf(dpath, strlen(a.path) + 32, "%s/%s", parent, KPI_DECISIONS_FILE);
+		free(copy);
+	}
+	rc = stat(dpath, &st) == 0 ? verify_decisions(dpath) : KPI_EXIT_OK;
+done:
+	free(dpath);
+	free(mpath);
+	if (rc == KPI_EXIT_OK && fflush(stdout) != 0)
+		rc = KPI_EXIT_IO;
+	return rc;
 }

@@ -19,6 +19,7 @@ int cmd_complete(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);
 int cmd_silence(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_decide(int argc, char **argv);
 
 extern const kpi_cmd_spec kpi_cmd_list, kpi_cmd_query, kpi_cmd_explain, kpi_cmd_seed, kpi_cmd_pack,
 	kpi_cmd_render, kpi_cmd_verify, kpi_cmd_alert, kpi_cmd_publish, kpi_cmd_gen, kpi_cmd_complete;
@@ -32,6 +33,7 @@ extern const kpi_cmd_spec kpi_cmd_deliver;
  * or the error's). `resend`: comma-separated recipients, or NULL. */
 int kpi_tool_deliver(const kpi_config *cfg, const char *dir, const char *state_dir, const char *resend);
 extern const kpi_cmd_spec kpi_cmd_export;
+extern const kpi_cmd_spec kpi_cmd_decide;
 
 /* Every command, in the order of kpi --help and the man page (main.c);
  * ends with NULL. */

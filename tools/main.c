@@ -13,6 +13,7 @@ const kpi_cmd_spec *const kpi_commands[] = {
 	&kpi_cmd_render,
 	&kpi_cmd_verify,
 	&kpi_cmd_index,
+	&kpi_cmd_decide,
 	&kpi_cmd_publish,
 	&kpi_cmd_export,
 	&kpi_cmd_alert,

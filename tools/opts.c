@@ -299,7 +299,7 @@ static int set_value(const kpi_opt *o, const char *val, void *args, kpi_error *e
 	case KPI_OPT_LIST: {
 		kpi_opt_list *l = field(args, o->offset);
 		if (l->n == KPI_OPT_LIST_MAX)
-			return kpi_error_set(err, KPI_EUSAGE, "--%s: at most %d", o->name, KPI_OPT_LIST_MAX);
+			return kpi_error_set(err, KPI_EUSAGE, "--%s: at most %d times", o->name, KPI_OPT_LIST_MAX);
 		l->v[l->n++] = val;
 		return 0;
 	}

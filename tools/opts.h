@@ -64,11 +64,11 @@ typedef enum kpi_opt_type {
 	KPI_OPT_ENUM,   /* const char *: one of `values` (the table's own string) */
 	KPI_OPT_FILE,   /* const char *: a path to a file, not empty */
 	KPI_OPT_DIR,    /* const char *: a path to a directory, not empty */
-	KPI_OPT_LIST    /* kpi_opt_list: a string, the option repeated for more */
+	KPI_OPT_LIST    /* kpi_opt_list: a string, the option repeatable */
 } kpi_opt_type;
 
-/* The value of a KPI_OPT_LIST option: its arguments in order. */
-#define KPI_OPT_LIST_MAX 32
+/* The values of a repeatable option (KPI_OPT_LIST), in the order given. */
+#define KPI_OPT_LIST_MAX 64
 typedef struct kpi_opt_list {
 	const char *v[KPI_OPT_LIST_MAX];
 	size_t n;

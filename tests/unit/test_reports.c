@@ -3,6 +3,7 @@
 #include "unit.h"
 #include "packfix.h"
 #include "reports/reports_int.h"
+#include "snapshot/snapshot_history.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -267,11 +268,124 @@ static void test_decisions__chain_read_and_every_damage(void **state)
 	kpi_buf_release(&b);
 }
 
+/* A history as kpi_reports_history() leaves it: an override with a long
+ * name and note, and `n` open actions with long texts, every third overdue. */
+static kpi_history *many_actions(size_t n)
+{
+	kpi_history *h = calloc(1, sizeof(*h));
+	char buf[512];
+	h->has_decision = true;
+	h->week = (kpi_week){ 2026, 45 };
+	h->decision = KPI_VERDICT_GO;
+	h->verdict = KPI_VERDICT_HOLD;
+	h->by = strdup("The Rollout Governance Board of the Export Platform (Chair: Maximiliane Oberhuber-Sandström)");
+	h->at = utc(2026, 11, 10, 9, 30, 0);
+	h->note = strdup("Coverage was not measured in W45 because the cache reader was down, but the backfill log shows "
+	                 "every design of the active legacy cohort exported twice; the HOLD is on a missing number, not "
+	                 "a bad one. Re-check next week — \"quotes\" and ünïcödé kept.");
+	h->actions = calloc(n, sizeof(*h->actions));
+	h->nactions = n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "2026-W45.%zu", i + 1);
+		h->actions[i].id = strdup(buf);
+		snprintf(buf, sizeof(buf), i % 2 ? "Bo" : "Alexandra Konstantinopoulou-Wetherby (platform team %zu)", i);
+		h->actions[i].owner = strdup(buf);
+		snprintf(buf, sizeof(buf), "%s %zu", i % 2 ? "page the DB team" : "backfill the oldest uncovered legacy designs "
+		         "of every tenant and confirm their cached exports in the audit log, then report back to the board", i);
+		h->actions[i].text = strdup(buf);
+		snprintf(buf, sizeof(buf), "2026-11-%02zu", 5 + i);
+		h->actions[i].due = strdup(buf);
+		h->actions[i].overdue = i % 3 == 0;
+	}
+	return h;
+}
+
+static void test_history__snapshot_round_trip_and_cover(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_synthetic(12), *back = NULL;
+	kpi_buf a = KPI_BUF_INIT, b = KPI_BUF_INIT, pdf = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	const char *dir = packfix_tmpdir();
+	char cmd[2048], *text;
+
+	snap->format = KPI_SNAPSHOT_FORMAT;
+	snap->history = many_actions(12);
+	if (kpi_snapshot_write(&a, snap, &err))
+		fail_msg("write: %s", err.message);
+	assert_non_null(strstr(a.data, "\"format\": 3,"));
+	assert_non_null(strstr(a.data, ",\n  \"history\": {\"decision\": {\"week\": \"2026-W45\", \"decision\": \"GO\", "
+	                               "\"verdict\": \"HOLD\", \"by\": \"The Rollout"));
+	assert_non_null(strstr(a.data, "\"due\": \"2026-11-05\", \"overdue\": true}"));
+	if (kpi_snapshot_parse(&back, "s.json", a.data, a.len, &err))
+		fail_msg("parse: %s", err.message);
+	assert_int_equal(back->format, 3);
+	assert_non_null(back->history);
+	assert_int_equal(back->history->nactions, 12);
+	assert_true(back->history->actions[0].overdue);
+	assert_false(back->history->actions[1].overdue);
+	assert_int_equal(kpi_snapshot_write(&b, back, &err), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	/* a bad history is refused at its place */
+	{
+		kpi_snapshot *x = NULL;
+		char *bad = strdup(a.data), *at = strstr(bad, "\"overdue\": true");
+		memcpy(at, "\"overdue\": 1   ", 15);
+		assert_int_equal(kpi_snapshot_parse(&x, "s.json", bad, strlen(bad), &err), KPI_EDATA);
+		assert_non_null(strstr(err.message, "history.open_actions[0].overdue must be true or false"));
+		assert_non_null(strstr(err.message, "s.json:"));
+		free(bad);
+		kpi_snapshot_free(x);
+	}
+	/* nothing on record: "history": null, parsed back as NULL */
+	{
+		kpi_snapshot *x = NULL;
+		kpi_buf c = KPI_BUF_INIT;
+		kpi__history_free(back->history);
+		back->history = NULL;
+		assert_int_equal(kpi_snapshot_write(&c, back, &err), 0);
+		assert_non_null(strstr(c.data, ",\n  \"history\": null\n}\n"));
+		assert_int_equal(kpi_snapshot_parse(&x, "s.json", c.data, c.len, &err), 0);
+		assert_null(x->history);
+		kpi_snapshot_free(x);
+		kpi_buf_release(&c);
+	}
+	/* the cover (page 1, and its continuation where the box did not fit): the
+	 * override, its note, 8 items and the rest counted, overdue marked */
+	if (kpi_render_pdf(&pdf, snap, &err))
+		fail_msg("render: %s", err.message);
+	packfix_write(packfix_path(dir, "history.pdf"), pdf.data, pdf.len);
+	snprintf(cmd, sizeof(cmd), "pdftotext -f 1 -l 2 -layout '%s/history.pdf' '%s/history.txt'", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	text = packfix_read(packfix_path(dir, "history.txt"), NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "Decision on record for 2026-W45"));
+	assert_non_null(strstr(text, "An override: the pack of 2026-W45 computed HOLD; the meeting decided GO."));
+	assert_non_null(strstr(text, "Note: Coverage was not measured"));
+	assert_non_null(strstr(text, "Open action items (12, 4 overdue)"));
+	assert_non_null(strstr(text, "OVERDUE (due 2026-11-05)"));
+	assert_non_null(strstr(text, "due 2026-11-06"));
+	assert_non_null(strstr(text, "and 4 more open items (kpi decide lists them all)."));
+	assert_null(strstr(text, "2026-W45.9"));
+	if (getenv("KPI_RENDER_KEEP")) {
+		snprintf(cmd, sizeof(cmd), "cp '%s/history.pdf' '%s'", dir, getenv("KPI_RENDER_KEEP"));
+		assert_int_equal(system(cmd), 0);
+	}
+	free(text);
+	kpi_buf_release(&pdf);
+	kpi_buf_release(&a);
+	kpi_buf_release(&b);
+	kpi_snapshot_free(back);
+	kpi_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reports_list__packs_sorted_and_skipped),
 		cmocka_unit_test(test_decisions__chain_read_and_every_damage),
+		cmocka_unit_test(test_history__snapshot_round_trip_and_cover),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

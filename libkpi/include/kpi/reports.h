@@ -17,6 +17,7 @@
 #include "common.h"
 #include "week.h"
 #include "eval.h"
+#include "snapshot.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -141,6 +142,66 @@ KPI_EXTERN const kpi_decision *kpi_decisions_find(const kpi_decisions *d, kpi_we
 
 /** Free the records and everything they own. Accepts NULL. */
 KPI_EXTERN void kpi_decisions_free(kpi_decisions *d);
+
+/** What kpi_decide() records. */
+typedef struct kpi_decide_opts {
+	kpi_week week;              /**< the week decided: its pack must be in the reports directory */
+	kpi_verdict_kind decision;
+	const char *by;             /**< who decided: not empty, no control characters */
+	const char *note;           /**< NULL: none */
+	const char *const *actions; /**< "OWNER: TEXT by YYYY-MM-DD" each */
+	size_t nactions;
+	const char *const *closes;  /**< ids of open actions this decision closes */
+	size_t ncloses;
+	int64_t at;                 /**< when (UTC seconds; kpi_config_now()) */
+} kpi_decide_opts;
+
+#define KPI_DECIDE_OPTS_INIT { { 0, 0 }, KPI_VERDICT_HOLD, NULL, NULL, NULL, 0, NULL, 0, 0 }
+
+/**
+ * Append a decision to `reports_dir`/decisions.jsonl (created when absent):
+ * the week's pack (kpi_reports_find()) gives the manifest's SHA-256 and the
+ * verdict it computed (its snapshot.json's last week), the last record the
+ * chain link, and the week's actions their ids ("2026-W46.N", numbered on
+ * from the week's earlier records). The file is locked (flock, exclusive,
+ * waiting for other runs) while it is read, checked (kpi_decisions_load()'s
+ * checks: a broken file is never appended to) and appended to with one
+ * write of the whole line, then fsync'ed: concurrent runs all land, in some
+ * order, with the chain intact; a failed write is cut back off.
+ * @param[out] out the record appended (free with kpi_decision_free()); may
+ *             be NULL.
+ * @return 0; KPI_EUSAGE (an action not "OWNER: TEXT by YYYY-MM-DD", an
+ *         empty name, an id to close that is not open); KPI_ENOTFOUND (no
+ *         pack of the week in the directory); KPI_EDATA (the file or the
+ *         pack's snapshot is broken: as kpi_decisions_load(),
+ *         kpi_snapshot_load()); KPI_EIO; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opts *o, kpi_error *err);
+
+/** Free one record returned by kpi_decide(). Accepts NULL. */
+KPI_EXTERN void kpi_decision_free(kpi_decision *d);
+
+/**
+ * Verify a decisions file: kpi_decisions_load()'s checks (the chain), then
+ * for every record that its week's pack is in the file's directory and its
+ * manifest.json has the SHA-256 the decision was taken on.
+ * @param[out] nrecords how many records were checked (may be NULL).
+ * @return 0; KPI_EDATA naming the first bad record ("PATH:LINE: ...");
+ *         KPI_ENOTFOUND when the file does not exist; KPI_EIO; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err);
+
+/**
+ * Fill `snap->history` (snapshot format 3; a format-1 or 2 snapshot becomes
+ * format 3) from reports directory `dir`, for a pack of `snap`'s last week
+ * joining it: the decision in force of the newest week before it that has
+ * one in decisions.jsonl (the last record of that week), and the action
+ * items still open, overdue when due before the date of the window's as-of
+ * instant in its zone. No decisions file: nothing on record.
+ * @return 0; as kpi_decisions_load() for a broken decisions file
+ *         (KPI_EDATA naming the record); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_reports_history(kpi_snapshot *snap, const char *dir, kpi_error *err);
 
 #ifdef __cplusplus
 }

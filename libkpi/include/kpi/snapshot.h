@@ -18,15 +18,17 @@
 #include "result.h"
 #include "eval.h"
 #include "buf.h"
+#include "week.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** The version of the snapshot.json format this library writes. It reads
- *  this one, format 2 (no waivers; its verdicts weigh the rows alone) and
- *  format 1 (which does not record the KPIs left out of a run either); a
- *  format-1 or -2 snapshot is written back as it was read, byte for byte. */
+ *  this one, format 2 (no waivers, no "history"; its verdicts weigh the
+ *  rows alone) and format 1 (which does not record the KPIs left out of a
+ *  run either); a format-1 or -2 snapshot is written back as it was read,
+ *  byte for byte. */
 #define KPI_SNAPSHOT_FORMAT 3
 
 /** How many of the oldest uncovered legacy designs a pack lists. */
@@ -100,9 +102,33 @@ typedef struct kpi_not_collected {
 	char *detail;             /**< what would collect it: "set cloudwatch.queues in the config file or KPI_CW_QUEUES" */
 } kpi_not_collected;
 
+/** An action item still open when the pack was made (format 3). */
+typedef struct kpi_snap_action {
+	char *id;                 /**< "2026-W46.1" (decisions.jsonl, docs/pack.md) */
+	char *owner;
+	char *text;
+	char *due;                /**< "YYYY-MM-DD" */
+	bool overdue;             /**< due before the date of the window's as-of instant */
+} kpi_snap_action;
+
+/** What the reports directory held when the pack was made (format 3,
+ *  "history"; kpi_reports_history() fills it): the decision in force of the
+ *  newest earlier week that has one, and the action items still open. */
+typedef struct kpi_history {
+	bool has_decision;
+	kpi_week week;            /**< the week decided */
+	kpi_verdict_kind decision;/**< what the meeting decided */
+	kpi_verdict_kind verdict; /**< what that week's pack computed (an override when they differ) */
+	char *by;
+	int64_t at;
+	char *note;               /**< NULL when none */
+	kpi_snap_action *actions; /**< open action items, in the order they were set */
+	size_t nactions;
+} kpi_history;
+
 /** A snapshot. Every pointer is owned by the snapshot. */
 typedef struct kpi_snapshot {
-	int format;                   /**< KPI_SNAPSHOT_FORMAT, or 1 when read from a format-1 file */
+	int format;                   /**< KPI_SNAPSHOT_FORMAT, or 1 or 2 when read from such a file */
 	char *tool_version;           /**< kpi_version() of the run that collected it */
 	char *timezone;               /**< the configured zone of the weeks */
 	int active_days;
@@ -137,6 +163,8 @@ typedef struct kpi_snapshot {
 	kpi_waiver *waivers;          /**< the config's waivers at collection, in file order: the
 	                                   verdicts weigh them (kpi_eval_verdicts_in()) */
 	size_t nwaivers;
+	/* Added in format 3 (snapshot/snapshot_history.c): */
+	kpi_history *history;         /**< NULL: no reports directory was read ("history": null) */
 } kpi_snapshot;
 
 /**

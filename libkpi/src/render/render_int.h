@@ -171,4 +171,9 @@ void kpi__chart_draw(kpi__render *r, const kpi_def *def, const kpi_series *s, do
 void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *const *rows, double x, double y,
                     double w, double h);
 
+/* The cover's record of the meeting: the last decision and the open action
+ * items of `snap->history` (render_decision.c), set at (x, y) within width
+ * `w`. Returns the height used; 0 when there is nothing on record. */
+double kpi__cover_decision(kpi__render *r, const kpi_snapshot *snap, double x, double y, double w);
+
 #endif

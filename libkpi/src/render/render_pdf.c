@@ -439,6 +439,22 @@ static const tcol waiver_cols[] = { { "KPI", 240, KPI__LEFT },         { "Labels
 /* The config's waivers in their own box: what each excuses, who approved
  * it, until when, and whether it is in force, excusing nothing this week,
  * or expired (a warning: it no longer excuses anything). */
+/* The decision on record and the open action items (render_decision.c),
+ * on this page when they fit, else on a "Cover (continued)" page: measured
+ * first by drawing them into a group that is thrown away. */
+static void decision_box(doc *d)
+{
+	double hd;
+
+	cairo_push_group(d->r->cr);
+	hd = kpi__cover_decision(d->r, d->snap, MARGIN_X, d->y, CONTENT_W);
+	cairo_pattern_destroy(cairo_pop_group(d->r->cr));
+	if (!hd)
+		return;
+	need(d, hd + 10);
+	d->y += kpi__cover_decision(d->r, d->snap, MARGIN_X, d->y, CONTENT_W) + 10;
+}
+
 static void waivers_box(doc *d)
 {
 	const kpi_snapshot *snap = d->snap;
@@ -593,6 +609,7 @@ static void cover(doc *d)
 		}
 		d->y += 2 * ch + 22;
 	}
+	decision_box(d);
 
 	/* every reason */
 	snprintf(buf, sizeof(buf), "Reasons behind the verdict (%zu)", v->nreasons);

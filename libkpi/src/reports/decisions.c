@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
 
 const char *kpi__decision_name(kpi_verdict_kind v)
 {
@@ -94,17 +93,22 @@ static bool is_sha256(const char *s)
 	return true;
 }
 
-/* A string member `key` of `o` that is well-formed UTF-8 with no control
- * characters, not empty; NULL otherwise. */
+bool kpi__decision_text_ok(const char *s)
+{
+	if (!s || !s[0] || !kpi__utf8_valid(s))
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+/* A string member `key` of `o` that kpi__decision_text_ok() accepts; NULL
+ * otherwise. */
 static const char *text_of(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
-	if (!s || !s[0] || !kpi__utf8_valid(s))
-		return NULL;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-	return s;
+	return kpi__decision_text_ok(s) ? s : NULL;
 }
 
 /* A calendar date "YYYY-MM-DD". */
@@ -211,7 +215,7 @@ static int check_links(const kpi_decisions *d, size_t r, const char *name, kpi_e
 	size_t wl;
 	bool closed;
 
-	if (r == 0 && strcmp(x->prev_sha256, ZEROS) != 0)
+	if (r == 0 && strcmp(x->prev_sha256, KPI__CHAIN_START) != 0)
 		return kpi_error_set(err, KPI_EDATA, "%s:%zu: prev_sha256 of the first record is not 64 zeros", name, x->line);
 	if (r > 0 && strcmp(x->prev_sha256, d->rec[r - 1].sha256) != 0)
 		return kpi_error_set(err, KPI_EDATA,

@@ -5,6 +5,9 @@
 #include "kpi/reports.h"
 #include "kpi/buf.h"
 
+/* The prev_sha256 of the first record. */
+#define KPI__CHAIN_START "0000000000000000000000000000000000000000000000000000000000000000"
+
 /* Append record `d` to `b` as kpi decide writes it: one JSON object in the
  * order of docs/pack.md, no newline. `line` and `sha256` are not written.
  * @return 0 or KPI_ENOMEM. */
@@ -15,6 +18,9 @@ int kpi__decisions_parse(kpi_decisions **out, const char *name, const char *text
 
 /* Free the contents of one record. */
 void kpi__decision_release(kpi_decision *d);
+
+/* A name or text of a record: not empty, UTF-8, no control characters. */
+bool kpi__decision_text_ok(const char *s);
 
 /* "go", "no-go", "hold"; and back (false when `s` is none of them). */
 const char *kpi__decision_name(kpi_verdict_kind v);

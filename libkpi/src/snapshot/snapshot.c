@@ -8,6 +8,7 @@
  * each other.
  * Serialisation is in snapshot_json.c.
  */
+#include "snapshot/snapshot_history.h"
 #include "sources/postgres/pg.h"
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ void kpi_snapshot_free(kpi_snapshot *snap)
 {
 	if (!snap)
 		return;
+	kpi__history_free(snap->history);
 	lists_release(snap);
 	for (size_t i = 0; i < snap->nchanges; i++) {
 		kpi_change *c = &snap->changes[i];

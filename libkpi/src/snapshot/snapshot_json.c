@@ -17,6 +17,7 @@
 #include "core/internal.h"
 #include <math.h>
 #include <stdarg.h>
+#include "snapshot/snapshot_history.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,6 +426,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 	}
 	put(&w, "\n  ]");
 	put_drilldown(&w, snap);
+	if (snap->format != 1 && snap->format != 2 && !w.rc) /* format 3: snapshot/snapshot_history.c */
+		w.rc = kpi__history_write(out, snap->history, err);
 	put(&w, "\n}\n");
 	if (w.rc) {
 		kpi__buf_truncate(out, start);
@@ -1200,10 +1203,10 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	static const char *const keys[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                            "window", "sources", "not_collected", "catalog", "series", "verdicts",
 		                            "drilldown", NULL };
-	/* format 3: the waivers (snapshot_waivers.c) */
+	/* format 3: the waivers (snapshot_waivers.c) and the history (snapshot_history.c) */
 	static const char *const keys3[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "not_collected", "waivers", "catalog", "series",
-		                             "verdicts", "drilldown", NULL };
+		                             "verdicts", "drilldown", "history", NULL };
 	/* format 1: what format 2 adds is not there */
 	static const char *const keys1[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
@@ -1261,7 +1264,8 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	if ((rc = parse_sources(&r, root)) || (rc = parse_catalog(&r, root)) ||
 	    (snap->format >= 2 && (rc = parse_not_collected(&r, root))) ||
 	    (snap->format >= 3 && (rc = kpi__snapshot_waivers_parse(snap, doc, root, err))) || (rc = parse_series(&r, root)) ||
-	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)))
+	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)) ||
+	    (snap->format >= 3 && (rc = kpi__history_parse(&snap->history, doc, json_object_get(root, "history"), err))))
 		goto done;
 	kpi_sha256_hex(snap->sha256, text, len);
 	*out = snap;

@@ -1,0 +1,332 @@
+/*
+ * kpi decide and kpi verify of decisions.jsonl through the command, on a
+ * pack rendered from the golden snapshot (no database): the record's
+ * fields, the hash chain, concurrent runs, action ids and closing, a
+ * tampered record and a pack changed after the decision caught by verify.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "it_util.h"
+#include "core/internal.h"
+
+#define GOLDEN KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_golden.json"
+#define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
+
+static char reports[512], pack[600], file[600];
+
+static const char *const now_env[] = { "KPI_NOW=2026-11-17T10:00:00Z", "KPI_CONFIG", NULL };
+
+static void run_ok(it_run_result *r, const char *const *argv)
+{
+	it_run(r, argv, now_env, 60);
+	if (r->status != 0)
+		fail_msg("kpi %s exited %d: %s", argv[1], r->status, r->err);
+}
+
+static void run_fails(const char *const *argv, int want, const char *must)
+{
+	it_run_result r;
+	it_run(&r, argv, now_env, 60);
+	if (r.status != want)
+		fail_msg("kpi %s: exit %d, expected %d; stderr: %s", argv[1], r.status, want, r.err);
+	if (must && !strstr(r.err, must))
+		fail_msg("kpi %s: stderr should mention '%s': %s", argv[1], must, r.err);
+	it_run_free(&r);
+}
+
+static char *read_all(const char *path)
+{
+	char *d = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	if (kpi__read_file(&d, NULL, path, &err))
+		fail_msg("cannot read %s: %s", path, err.message);
+	return d;
+}
+
+static void write_all(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Line `n` (1-based) of the decisions file parsed as JSON. */
+static json_t *record(int n)
+{
+	char *text = read_all(file), *p = text;
+	json_t *o;
+	for (int i = 1; i < n; i++)
+		p = strchr(p, '\n') + 1;
+	*strchr(p, '\n') = '\0';
+	o = json_loads(p, 0, NULL);
+	assert_non_null(o);
+	free(text);
+	return o;
+}
+
+static void setup_pack(void)
+{
+	it_run_result r;
+	char *d = it_write_tmp("x", "");
+	*strrchr(d, '/') = '\0';
+	snprintf(reports, sizeof(reports), "%s/reports", d);
+	snprintf(pack, sizeof(pack), "%s/2026-W46", reports);
+	snprintf(file, sizeof(file), "%s/decisions.jsonl", reports);
+	free(d);
+	{
+		const char *argv[] = { "kpi", "render", "--snapshot", GOLDEN, "--out", pack, NULL };
+		run_ok(&r, argv);
+		it_run_free(&r);
+	}
+}
+
+static void test_decide__record_chain_and_refusals(void **state)
+{
+	(void)state;
+	it_run_result r;
+	json_t *o, *a;
+	kpi_decisions *d = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	char want[1024], sha[65];
+
+	/* no pack of that week */
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W45", "--decision", "go", "--by", "Ana",
+			               "--reports", reports, NULL };
+		run_fails(argv, 2, "has no pack of 2026-W45 to decide on (kpi pack --week 2026-W45 first)");
+	}
+	/* malformed action, missing --by, unknown decision */
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--by", "Ana",
+			               "--action", "Bo fixes it", "--reports", reports, NULL };
+		run_fails(argv, 2, "--action 'Bo fixes it': expected \"OWNER: TEXT by YYYY-MM-DD\"");
+		const char *argv2[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--reports", reports, NULL };
+		run_fails(argv2, 2, "--by");
+		const char *argv3[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "maybe", "--by", "Ana",
+			                "--reports", reports, NULL };
+		run_fails(argv3, 2, "go, no-go or hold");
+	}
+	assert_int_equal(access(file, F_OK), -1);
+
+	/* the pack said NO-GO; the meeting overrides with GO, sets two actions */
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--by", "Governance board",
+			               "--note", "coverage is known from the backfill log",
+			               "--action", "Bo Li: backfill the 25 oldest designs by 2026-11-20",
+			               "--action", "Cy: page the DB team: by Friday by 2026-11-27",
+			               "--reports", reports, NULL };
+		run_ok(&r, argv);
+		snprintf(want, sizeof(want),
+		         "%s/decisions.jsonl:1: 2026-W46 GO by Governance board at 2026-11-17T10:00:00Z (the pack computed "
+		         "NO-GO: an override)\nopen actions: 2\n"
+		         "  2026-W46.1  Bo Li: backfill the 25 oldest designs (due 2026-11-20)\n"
+		         "  2026-W46.2  Cy: page the DB team: by Friday (due 2026-11-27)\n",
+		         reports);
+		assert_string_equal(r.out, want);
+		it_run_free(&r);
+	}
+	o = record(1);
+	assert_int_equal(json_object_size(o), 11);
+	assert_string_equal(json_string_value(json_object_get(o, "week")), "2026-W46");
+	assert_string_equal(json_string_value(json_object_get(o, "decision")), "go");
+	assert_string_equal(json_string_value(json_object_get(o, "verdict")), "no-go");
+	assert_string_equal(json_string_value(json_object_get(o, "by")), "Governance board");
+	assert_string_equal(json_string_value(json_object_get(o, "at")), "2026-11-17T10:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(o, "note")), "coverage is known from the backfill log");
+	assert_string_equal(json_string_value(json_object_get(o, "prev_sha256")), ZEROS);
+	snprintf(want, sizeof(want), "%s/manifest.json", pack);
+	{
+		char *m = read_all(want);
+		kpi_sha256_hex(sha, m, strlen(m));
+		free(m);
+	}
+	assert_string_equal(json_string_value(json_object_get(o, "manifest_sha256")), sha);
+	a = json_array_get(json_object_get(o, "actions"), 1);
+	assert_string_equal(json_string_value(json_object_get(a, "id")), "2026-W46.2");
+	assert_string_equal(json_string_value(json_object_get(a, "owner")), "Cy");
+	assert_string_equal(json_string_value(json_object_get(a, "text")), "page the DB team: by Friday");
+	assert_string_equal(json_string_value(json_object_get(a, "due")), "2026-11-27");
+	json_decref(o);
+
+	/* closing: an unknown id is refused, an open one closed once */
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--by", "Ana",
+			               "--close", "2026-W46.9", "--reports", reports, NULL };
+		run_fails(argv, 2, "--close '2026-W46.9': no open action has that id");
+		const char *argv2[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
+			                "--close", "2026-W46.1", "--action", "Di: rerun the drill by 2026-12-04",
+			                "--reports", reports, NULL };
+		run_ok(&r, argv2);
+		assert_non_null(strstr(r.out, ":2: 2026-W46 NO-GO by Ana"));
+		assert_non_null(strstr(r.out, "closed 2026-W46.1\nopen actions: 2\n  2026-W46.2  Cy"));
+		assert_non_null(strstr(r.out, "  2026-W46.3  Di: rerun the drill (due 2026-12-04)\n"));
+		it_run_free(&r);
+		run_fails(argv2, 2, "--close '2026-W46.1': no open action has that id");
+	}
+
+	/* the library reads what the command wrote, chain intact */
+	if (kpi_decisions_load(&d, file, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(d->n, 2);
+	assert_string_equal(d->rec[1].prev_sha256, d->rec[0].sha256);
+	kpi_decisions_free(d);
+}
+
+static void test_decide__concurrent_runs_all_land(void **state)
+{
+	(void)state;
+	enum { N = 8 };
+	pid_t pids[N];
+	kpi_decisions *d = NULL;
+	kpi_error err = KPI_ERROR_INIT;
+	it_run_result r;
+	size_t before;
+
+	if (kpi_decisions_load(&d, file, &err))
+		fail_msg("%s", err.message);
+	before = d->n;
+	kpi_decisions_free(d);
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char by[32], act[64];
+			snprintf(by, sizeof(by), "runner %d", i);
+			snprintf(act, sizeof(act), "Owner %d: task %d by 2026-12-0%d", i, i, 1 + i);
+			const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "hold", "--by", by,
+				               "--action", act, "--reports", reports, NULL };
+			it_run(&r, argv, now_env, 60);
+			_exit(r.status);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int st;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	if (kpi_decisions_load(&d, file, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(d->n, before + N);
+	/* every runner once; action ids unique, numbered on */
+	for (int i = 0; i < N; i++) {
+		char by[32];
+		int seen = 0;
+		snprintf(by, sizeof(by), "runner %d", i);
+		for (size_t j = before; j < d->n; j++)
+			seen += strcmp(d->rec[j].by, by) == 0;
+		assert_int_equal(seen, 1);
+	}
+	for (size_t j = before; j < d->n; j++) {
+		char id[32];
+		snprintf(id, sizeof(id), "2026-W46.%zu", 4 + (j - before));
+		assert_string_equal(d->rec[j].actions[0].id, id);
+	}
+	kpi_decisions_free(d);
+	{
+		const char *argv[] = { "kpi", "verify", file, NULL };
+		char want[1024];
+		run_ok(&r, argv);
+		snprintf(want, sizeof(want), "OK: %s: %zu records, hash chain intact, every pack decided on unchanged\n",
+		         file, before + N);
+		assert_string_equal(r.out, want);
+		it_run_free(&r);
+	}
+	{
+		/* a pack directory: the pack, then its parent's decisions */
+		const char *argv[] = { "kpi", "verify", pack, NULL };
+		run_ok(&r, argv);
+		assert_non_null(strstr(r.out, "files match manifest.json\nOK: "));
+		assert_non_null(strstr(r.out, "records, hash chain intact"));
+		it_run_free(&r);
+		const char *argv2[] = { "kpi", "verify", reports, NULL };
+		run_ok(&r, argv2);
+		assert_non_null(strstr(r.out, "records, hash chain intact"));
+		it_run_free(&r);
+	}
+}
+
+static void test_verify__tampered_record_and_changed_pack(void **state)
+{
+	(void)state;
+	char *orig = read_all(file), *bad = malloc(strlen(orig) + 16), *at; /* room for the edits below */
+	char want[1024];
+
+	strcpy(bad, orig);
+	/* the decision of record 1 changed from go to no-go: record 2 names it */
+	at = strstr(bad, "\"decision\": \"go\"");
+	assert_non_null(at);
+	memcpy(at, "\"decision\": \"no\"", 16);
+	write_all(file, bad);
+	snprintf(want, sizeof(want), "kpi: %s:2: prev_sha256 does not match record 1", file);
+	{
+		const char *argv[] = { "kpi", "verify", file, NULL };
+		run_fails(argv, 8, "decision is not go, no-go or hold");
+	}
+	/* a valid value: only the chain shows it */
+	at = strstr(bad, "\"decision\": \"no\"");
+	memmove(at + 19, at + 16, strlen(at + 16) + 1);
+	memcpy(at, "\"decision\": \"no-go\"", 19);
+	write_all(file, bad);
+	{
+		const char *argv[] = { "kpi", "verify", file, NULL };
+		run_fails(argv, 8, want + 5);
+		/* and a decide refuses to append to a broken chain */
+		const char *argv2[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--by", "Ana",
+			                "--reports", reports, NULL };
+		run_fails(argv2, 8, "prev_sha256 does not match record 1");
+		/* verify of the pack directory: the pack is fine, the chain is not */
+		const char *argv3[] = { "kpi", "verify", pack, NULL };
+		run_fails(argv3, 8, want + 5);
+	}
+	write_all(file, orig);
+	/* the pack re-rendered after the decision: its manifest differs */
+	{
+		it_run_result r;
+		char snap[700], *text;
+		FILE *f;
+		snprintf(snap, sizeof(snap), "%s/../other.json", reports);
+		text = read_all(GOLDEN);
+		/* another snapshot of the same week: the tool version differs */
+		at = strstr(text, "\"tool_version\": \"");
+		assert_non_null(at);
+		at[17] = at[17] == '9' ? '8' : '9';
+		f = fopen(snap, "wb");
+		fputs(text, f);
+		fclose(f);
+		free(text);
+		const char *argv[] = { "kpi", "render", "--snapshot", snap, "--out", pack, NULL };
+		run_ok(&r, argv);
+		it_run_free(&r);
+		const char *argv2[] = { "kpi", "verify", file, NULL };
+		snprintf(want, sizeof(want), "%s:1: %s/manifest.json no longer matches the pack the decision was taken on",
+		         file, pack);
+		run_fails(argv2, 8, want);
+	}
+	free(orig);
+	free(bad);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decide__record_chain_and_refusals),
+		cmocka_unit_test(test_decide__concurrent_runs_all_land),
+		cmocka_unit_test(test_verify__tampered_record_and_changed_pack),
+	};
+	int rc;
+	setup_pack();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	it_tmp_cleanup();
+	return rc;
+}

@@ -1,0 +1,132 @@
+/*
+ * A governance meeting run from the pack, against the tests' PostgreSQL:
+ * the pack of 2026-W45, a decision that overrides its verdict with a note
+ * and two action items, then the pack of 2026-W46 into the same reports
+ * directory: its snapshot and its cover show the override, the note and
+ * the open items (one overdue), and kpi verify checks pack and chain.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "it_util.h"
+#include "core/internal.h"
+
+static void run_ok(const char *const *argv, const char *now, char **out)
+{
+	it_run_result r;
+	char env0[64];
+	const char *env[] = { env0, "KPI_CONFIG", NULL };
+	snprintf(env0, sizeof(env0), "KPI_NOW=%s", now);
+	it_run(&r, argv, env, 180);
+	if (r.status != 0)
+		fail_msg("kpi %s exited %d: %s", argv[1], r.status, r.err);
+	if (out)
+		*out = strdup(r.out);
+	it_run_free(&r);
+}
+
+static void test_decide__override_shown_in_the_next_pack(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("decide_pg");
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *w45 = NULL, *w46 = NULL;
+	char tmp[] = "/tmp/kpi-it-decide.XXXXXX", reports[64], p45[96], p46[96], path[256], want[512], cmd[512];
+	const char *decision, *computed;
+	char *out = NULL, *text = NULL;
+	const kpi_history *h;
+
+	if (kpi_seed(db->cfg, "demo", 1, true, &err))
+		fail_msg("kpi_seed demo: %s", err.message);
+	assert_non_null(mkdtemp(tmp));
+	snprintf(reports, sizeof(reports), "%s/reports", tmp);
+	snprintf(p45, sizeof(p45), "%s/2026-W45", reports);
+	snprintf(p46, sizeof(p46), "%s/2026-W46", reports);
+	{
+		const char *argv[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "4", "--out", p45, "--db",
+			               db->conninfo, NULL };
+		run_ok(argv, "2026-11-10T08:00:00Z", NULL);
+	}
+	snprintf(path, sizeof(path), "%s/snapshot.json", p45);
+	if (kpi_snapshot_load(&w45, path, &err))
+		fail_msg("%s", err.message);
+	/* nothing on record yet: an empty history */
+	assert_non_null(w45->history);
+	assert_false(w45->history->has_decision);
+	assert_int_equal(w45->history->nactions, 0);
+	computed = kpi_verdict_name(w45->verdicts[w45->result->window.nweeks - 1].verdict);
+	decision = strcmp(computed, "GO") == 0 ? "no-go" : "go";
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W45", "--decision", decision, "--by", "Rollout board",
+			               "--note", "the backfill log covers what the pack could not",
+			               "--action", "Bo Li: backfill the oldest designs by 2026-11-12",
+			               "--action", "Cy: drill again by 2026-12-31", "--reports", reports, NULL };
+		run_ok(argv, "2026-11-10T10:00:00Z", &out);
+		assert_non_null(strstr(out, "an override"));
+		free(out);
+	}
+	{
+		const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "4", "--out", p46, "--db",
+			               db->conninfo, NULL };
+		run_ok(argv, "2026-11-17T08:00:00Z", NULL);
+	}
+	snprintf(path, sizeof(path), "%s/snapshot.json", p46);
+	if (kpi_snapshot_load(&w46, path, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(w46->format, 3);
+	h = w46->history;
+	assert_non_null(h);
+	assert_true(h->has_decision);
+	assert_int_equal(h->week.week, 45);
+	assert_string_equal(kpi_verdict_name(h->verdict), computed);
+	assert_true(h->decision != h->verdict);
+	assert_string_equal(h->by, "Rollout board");
+	assert_string_equal(h->note, "the backfill log covers what the pack could not");
+	assert_int_equal(h->nactions, 2);
+	assert_string_equal(h->actions[0].id, "2026-W45.1");
+	assert_true(h->actions[0].overdue);   /* due 2026-11-12, the week evaluated as of 2026-11-16 */
+	assert_false(h->actions[1].overdue);
+	/* the cover */
+	snprintf(cmd, sizeof(cmd), "pdftotext -f 1 -l 1 -layout '%s/kpi-2026-W46.pdf' '%s/cover.txt'", p46, tmp);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/cover.txt", tmp);
+	assert_int_equal(kpi__read_file(&text, NULL, path, NULL), 0);
+	snprintf(want, sizeof(want), "An override: the pack of 2026-W45 computed %s; the meeting decided %s.", computed,
+	         kpi_verdict_name(h->decision));
+	if (!strstr(text, want))
+		fail_msg("the cover lacks '%s':\n%s", want, text);
+	assert_non_null(strstr(text, "Note: the backfill log covers what the pack could not"));
+	assert_non_null(strstr(text, "Open action items (2, 1 overdue)"));
+	assert_non_null(strstr(text, "OVERDUE (due 2026-11-12)"));
+	assert_non_null(strstr(text, "Cy: drill again"));
+	free(text);
+	/* verify: the pack, then the chain beside it */
+	{
+		const char *argv[] = { "kpi", "verify", p46, NULL };
+		run_ok(argv, "2026-11-17T08:00:00Z", &out);
+		assert_non_null(strstr(out, "1 records, hash chain intact, every pack decided on unchanged"));
+		free(out);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	kpi_snapshot_free(w45);
+	kpi_snapshot_free(w46);
+	it_db_drop(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decide__override_shown_in_the_next_pack),
+	};
+	if (!it_pg_wanted("decide_pg"))
+		return IT_SKIP;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
