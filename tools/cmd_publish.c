@@ -73,6 +73,7 @@ int cmd_publish(int argc, char **argv)
 	kpi_config *cfg = NULL;
 	kpi_catalog *cat = NULL;
 	kpi_result *res = NULL;
+	kpi_verdict *verdicts = NULL;
 	kpi_window w;
 	kpi_error err = KPI_ERROR_INIT, perr = KPI_ERROR_INIT;
 	kpi_publish_opts po = KPI_PUBLISH_OPTS_INIT;
@@ -97,10 +98,13 @@ int cmd_publish(int argc, char **argv)
 	if ((rc = kpi_window_init(&w, a.week, 1, cfg->timezone, now, &err)))
 		goto fail;
 	rc = kpi_collect(&res, cat, cfg, NULL, 0, &w, &err);
+	/* the verdict the pack would give: gating KPIs not measured and waivers weighed */
+	if (!rc)
+		rc = kpi_collect_verdicts(&verdicts, res, cat, cfg, &err);
 	if (prom) {
 		/* Written on failure too: no KPI gauge, errors counted, the last
 		 * success time kept, so a staleness alert can fire. */
-		if (kpi_prom_write(prom, rc ? NULL : res, mono() - start, now, &perr)) {
+		if (kpi_prom_write(prom, rc ? NULL : res, rc ? NULL : verdicts, mono() - start, now, &perr)) {
 			if (rc)
 				kpi_error_print(&perr);
 			else
@@ -111,6 +115,7 @@ int cmd_publish(int argc, char **argv)
 	if (rc)
 		goto fail;
 	po.namespace_ = a.ns;
+	po.verdicts = verdicts;
 	po.now = now;
 	po.prune = a.prune;
 	po.interval = a.interval;
@@ -133,6 +138,8 @@ int cmd_publish(int argc, char **argv)
 fail:
 	rc = kpi_fail(&err);
 done:
+	if (verdicts)
+		kpi_verdicts_free(verdicts, res->window.nweeks);
 	kpi_result_free(res);
 	kpi_catalog_free(cat);
 	kpi_config_free(cfg);

@@ -123,7 +123,7 @@ static void test_publish__textfile_values_in_base_units(void **state)
 	static const char *const units[] = { "d", "%", "ms" };
 	static const double values[] = { 1.5, 97.25, 420 };
 	oneweek o;
-	kpi_prom_run run = { NULL, 0.5, 1795003200, NULL };
+	kpi_prom_run run = { NULL, 0.5, 1795003200, NULL, NULL };
 	kpi_buf b = KPI_BUF_INIT;
 	kpi_error err = KPI_ERROR_INIT;
 	(void)state;
@@ -172,7 +172,7 @@ static void test_publish__two_kpis_one_name_refused(void **state)
 	static const char *const counts[] = { "count", "count" };
 	static const double values[] = { 1, 2 };
 	oneweek o;
-	kpi_prom_run run = { NULL, 0.5, 1795003200, NULL };
+	kpi_prom_run run = { NULL, 0.5, 1795003200, NULL, NULL };
 	kpi_buf b = KPI_BUF_INIT;
 	kpi_error err = KPI_ERROR_INIT;
 	(void)state;

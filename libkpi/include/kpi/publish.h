@@ -20,6 +20,7 @@
 #include "common.h"
 #include "config.h"
 #include "result.h"
+#include "eval.h"
 #include "buf.h"
 #include "catalog.h"
 
@@ -38,9 +39,12 @@ typedef struct kpi_publish_opts {
 	                               that it did not put (KPIs removed or no longer alerting) */
 	int64_t interval;         /**< kpi_publish_alarms(): seconds between kpi publish runs, the
 	                               period of an alarm of a KPI without an alarm rule (<= 0: 300) */
+	const kpi_verdict *verdicts; /**< kpi_publish_dashboard(): the verdicts of the result's weeks
+	                               as kpi_collect_verdicts() gives them (gating KPIs not measured
+	                               and waivers weighed); NULL: from the rows alone */
 } kpi_publish_opts;
 
-#define KPI_PUBLISH_OPTS_INIT { NULL, 0, false, 300 }
+#define KPI_PUBLISH_OPTS_INIT { NULL, 0, false, 300, NULL }
 
 /** What kpi_publish_alarms() did. */
 typedef struct kpi_publish_alarm_stats {
@@ -155,6 +159,9 @@ typedef struct kpi_prom_run {
 	                               when it succeeded */
 	const char *previous;     /**< the previous textfile's text (NULL: none): the source
 	                               error counter and the last success time carry over */
+	const kpi_verdict *verdicts; /**< the verdicts of the result's weeks as kpi_collect_verdicts()
+	                               gives them (gating KPIs not measured and waivers weighed),
+	                               so `kpi_verdict` is the pack's; NULL: from the rows alone */
 } kpi_prom_run;
 
 /**
@@ -176,8 +183,8 @@ KPI_EXTERN int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error 
  * rename), reading the previous one there for the carried-over values.
  * @return 0, KPI_EIO naming the path.
  */
-KPI_EXTERN int kpi_prom_write(const char *path, const kpi_result *result, double duration_s, int64_t now,
-                              kpi_error *err);
+KPI_EXTERN int kpi_prom_write(const char *path, const kpi_result *result, const kpi_verdict *verdicts,
+                              double duration_s, int64_t now, kpi_error *err);
 
 /** Options of kpi_prom_rules_render(). */
 typedef struct kpi_prom_rules_opts {

@@ -309,6 +309,7 @@ int kpi_publish_dashboard(const kpi_config *cfg, const kpi_result *res, const kp
 {
 	const kpi_window *w = &res->window;
 	kpi_verdict *v = NULL;
+	const kpi_verdict *vv;
 	kpi_buf md = KPI_BUF_INIT;
 	json_t *widgets = NULL, *body;
 	char wk[16], *text = NULL;
@@ -316,8 +317,9 @@ int kpi_publish_dashboard(const kpi_config *cfg, const kpi_result *res, const kp
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	if ((rc = cw_open(&c, cfg, opts, err)) || (rc = kpi_eval_verdicts(&v, res, err)))
+	if ((rc = cw_open(&c, cfg, opts, err)) || (!opts->verdicts && (rc = kpi_eval_verdicts(&v, res, err))))
 		goto done;
+	vv = opts->verdicts ? opts->verdicts : v;
 	/* "kpi" for the default namespace, else kpi-<namespace> in the
 	 * characters dashboard names allow */
 	snprintf(name, name_size, "%s%s", strcmp(c.ns, "KPI") == 0 ? "kpi" : "kpi-", strcmp(c.ns, "KPI") == 0 ? "" : c.ns);
@@ -327,15 +329,15 @@ int kpi_publish_dashboard(const kpi_config *cfg, const kpi_result *res, const kp
 			*p = '-';
 	kpi_week_format(wk, sizeof(wk), w->last);
 	kpi_buf_printf(&md, "# Week %s%s: %s\n", wk, w->partial ? " (so far)" : "",
-	               kpi_verdict_name(v[w->nweeks - 1].verdict));
-	for (size_t i = 0; i < v[w->nweeks - 1].nreasons; i++) {
-		const kpi_reason *r = &v[w->nweeks - 1].reasons[i];
+	               kpi_verdict_name(vv[w->nweeks - 1].verdict));
+	for (size_t i = 0; i < vv[w->nweeks - 1].nreasons; i++) {
+		const kpi_reason *r = &vv[w->nweeks - 1].reasons[i];
 		kpi_buf_printf(&md, "- %s%s%s%s: %s (threshold %s)\n", r->kpi, *r->labels ? " {" : "", r->labels,
 		               *r->labels ? "}" : "", kpi_status_name(r->status), r->threshold);
 	}
 	kpi_buf_puts(&md, "\nPublished by `kpi publish --dashboard`; thresholds from the kpi catalogue and config.");
 	widgets = json_pack("[{s:s, s:i, s:i, s:i, s:i, s:{s:s}}]", "type", "text", "x", 0, "y", 0, "width", 24,
-	                    "height", 3 + (int)v[w->nweeks - 1].nreasons, "properties", "markdown", md.data ? md.data : "");
+	                    "height", 3 + (int)vv[w->nweeks - 1].nreasons, "properties", "markdown", md.data ? md.data : "");
 	for (size_t i = 0; widgets && i < res->nseries; i++)
 		json_array_append_new(widgets, kpi_widget(&res->series[i], &c, w->starts[w->nweeks - 1], (int)(i % 2) * 12,
 		                                          20 + (int)(i / 2) * 6));

@@ -508,7 +508,7 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 				kpi_buf_printf(out, "kpi_rows{kpi=\"%s\",status=\"%s\"} %zu\n", s->def->id,
 				               kpi_status_name((kpi_status)k), count[k]);
 		}
-		if ((rc = kpi_eval_verdicts(&v, res, err)))
+		if (!run->verdicts && (rc = kpi_eval_verdicts(&v, res, err)))
 			return rc;
 		kpi_buf_printf(out,
 		               "# HELP kpi_verdict The verdict of the published week (%s%s) as a state set: 1 for "
@@ -516,8 +516,8 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 		               wk, w->partial ? " so far" : "");
 		for (int k = KPI_VERDICT_GO; k <= KPI_VERDICT_NOGO; k++)
 			kpi_buf_printf(out, "kpi_verdict{verdict=\"%s\"} %d\n", kpi_verdict_name((kpi_verdict_kind)k),
-			               (int)v[w->nweeks - 1].verdict == k);
-		kpi_verdicts_free(v, w->nweeks);
+			               (int)(run->verdicts ? run->verdicts : v)[w->nweeks - 1].verdict == k);
+		kpi_verdicts_free(v, v ? w->nweeks : 0);
 		query_seconds(out, res);
 		gauge(out, "kpi_week_start_timestamp_seconds", "gauge", "Start of the published ISO week (UTC seconds)",
 		      (double)last);
@@ -534,9 +534,10 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 	return out->data ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
 }
 
-int kpi_prom_write(const char *path, const kpi_result *result, double duration_s, int64_t now, kpi_error *err)
+int kpi_prom_write(const char *path, const kpi_result *result, const kpi_verdict *verdicts, double duration_s,
+                   int64_t now, kpi_error *err)
 {
-	kpi_prom_run run = { result, duration_s, now, NULL };
+	kpi_prom_run run = { result, duration_s, now, NULL, verdicts };
 	kpi_buf b = KPI_BUF_INIT;
 	char *prev = NULL;
 	int rc;
