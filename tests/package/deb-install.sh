@@ -71,7 +71,10 @@ envs=$(sed -n 's/^Environment=//p' "$unit")
 # shellcheck disable=SC2086  # ExecStart and Environment= are words
 runuser -u kpi -- env -i PATH=/usr/bin:/bin $envs sh -c "set -a; . /etc/default/kpi; set +a; cd '$wd' && exec $exec_start" \
   >"$tmp/pack.out" 2>"$tmp/pack.err" || fail "kpi-pack.service's command failed: $(cat "$tmp/pack.err")"
-[ ! -s "$tmp/pack.err" ] || fail "kpi pack wrote to standard error: $(cat "$tmp/pack.err")"
+# stderr: only the history page's path (docs/pack.md), nothing else
+[ "$(cat "$tmp/pack.err")" = "kpi: history page: reports/index.html" ] ||
+  fail "kpi pack wrote to standard error: $(cat "$tmp/pack.err")"
+[ -s /var/lib/kpi/reports/index.html ] || fail "no history page /var/lib/kpi/reports/index.html"
 grep -qx '/var/lib/kpi/reports/2026-W46/.*\.pdf\|reports/2026-W46/.*\.pdf' "$tmp/pack.out" ||
   fail "kpi pack printed: $(cat "$tmp/pack.out")"
 [ "$(stat -c %U /var/lib/kpi/reports/2026-W46)" = kpi ] || fail "the pack is not the kpi user's"
