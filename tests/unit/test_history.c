@@ -157,6 +157,30 @@ static void test_history__escapes_every_string_from_data(void **state)
 	free(html);
 }
 
+/* A gating KPI that was not measured is named as such, with why, not as
+ * "no data (target )". (The fixtures are shared by the group: put back.) */
+static void test_history__not_measured_reason_says_why(void **state)
+{
+	fx *f = *state;
+	kpi_reason *re = NULL;
+	char *html, want[300];
+
+	for (int i = 0; i < f->w46->result->window.nweeks && !re; i++)
+		if (f->w46->verdicts[i].nreasons)
+			re = &f->w46->verdicts[i].reasons[0];
+	assert_non_null(re);
+	assert_null(re->not_measured);
+	re->not_measured = strdup("CloudWatch not configured");
+	assert_non_null(re->not_measured);
+	html = page(f, "2026-W46", decisions, 2);
+	free(re->not_measured);
+	re->not_measured = NULL;
+	snprintf(want, sizeof(want), "%s: not measured (CloudWatch not configured)</li>", re->kpi);
+	assert_non_null(strstr(html, want));
+	assert_null(strstr(html, "(target )"));
+	free(html);
+}
+
 /* Every id once, every reference to an id found, nothing fetched from
  * elsewhere (the SVGs' namespaces are names, not fetches). */
 static void test_history__self_contained_and_ids_unique(void **state)
@@ -283,6 +307,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_history__golden_page_of_two_packs),
 		cmocka_unit_test(test_history__escapes_every_string_from_data),
+		cmocka_unit_test(test_history__not_measured_reason_says_why),
 		cmocka_unit_test(test_history__self_contained_and_ids_unique),
 		cmocka_unit_test(test_history__newest_pack_reports_each_week),
 		cmocka_unit_test(test_history__no_pack_yet),

@@ -421,9 +421,17 @@ static int reasons(kpi_buf *b, const kpi_verdict *v)
 			if (!rc)
 				rc = kpi_buf_puts(b, ")");
 		}
+		if (!rc && r->not_measured) { /* the whole KPI was not collected: say why */
+			rc = kpi_buf_puts(b, ": not measured (");
+			if (!rc)
+				rc = html(b, r->not_measured);
+			if (!rc)
+				rc = kpi_buf_puts(b, ")</li>");
+			continue;
+		}
 		if (!rc)
 			rc = kpi_buf_printf(b, ": %s", r->status == KPI_STATUS_BREACH ? "breach" : "no data");
-		if (!rc && r->threshold) {
+		if (!rc && r->threshold && *r->threshold) {
 			rc = kpi_buf_puts(b, " (target ");
 			if (!rc)
 				rc = html(b, r->threshold);
