@@ -30,7 +30,7 @@
 
 #define DONE "2026-05-01T00:00:00Z"
 /* the header row of a KPI sheet's table (xlsx.c): below its charts */
-#define KPI_HEAD kpi_head(b, s)
+#define KPI_HEAD xr_kpi_head(b, s)
 
 /*
  * W09 = [02-23, 03-02), W10 = [03-02, 03-09) (2026, UTC); T = 03-09 00:00.
@@ -200,21 +200,6 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 }
 
 /* ---- the demo through the command ---- */
-
-static int kpi_head(const xr_book *b, const xr_sheet *s)
-{
-	/* xr_get, not xr_text: a caller may hold xr_text's buffer */
-	for (int r = 0; r < 400; r++) {
-		xr_cell a = xr_get(b, s, r, 0), c = xr_get(b, s, r, 1);
-		bool found = a.text && c.text && strcmp(a.text, "Week") == 0 && strcmp(c.text, "Week start") == 0;
-		xr_cell_release(&a);
-		xr_cell_release(&c);
-		if (found)
-			return r;
-	}
-	fail_msg("sheet %s: no table header (Week, Week start)", s->name);
-	return -1;
-}
 
 /* `div`: what the JSON's value is divided by in the workbook (1, or a
  * duration's unit_div). */

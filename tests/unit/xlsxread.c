@@ -479,22 +479,28 @@ static const char *cell_text(const xr_book *b, const xr_sheet *s, int row, int c
 	return buf;
 }
 
+int xr_kpi_head(const xr_book *b, const xr_sheet *s)
+{
+	char t[64], t2[64];
+	int nrows, ncols;
+
+	xr_dimension(s, &nrows, &ncols);
+	for (int r = 0; r < nrows; r++)
+		if (strcmp(cell_text(b, s, r, 0, t, sizeof(t)), "Week") == 0 &&
+		    strcmp(cell_text(b, s, r, 1, t2, sizeof(t2)), "Week start") == 0)
+			return r;
+	die("sheet %s: no table header (Week, Week start)", s->name);
+}
+
 bool xr_kpi_cell(const xr_book *b, const xr_sheet *s, const char *key, const char *week, bool status, int *row,
                  int *col, char *shown, size_t nshown)
 {
-	char t[1024], t2[64], want[1024];
+	char t[1024], want[1024];
 	int head = -1, nrows, ncols, vcol = -1, scol = -1;
 	bool tall;
 
 	xr_dimension(s, &nrows, &ncols);
-	for (int r = 0; r < nrows && head < 0; r++)
-		if (strcmp(cell_text(b, s, r, 0, t, sizeof(t)), "Week") == 0 &&
-		    strcmp(cell_text(b, s, r, 1, t2, sizeof(t2)), "Week start") == 0)
-			head = r;
-	if (head < 0) {
-		fprintf(stderr, "sheet %s: no table header (Week, Week start)\n", s->name);
-		abort();
-	}
+	head = xr_kpi_head(b, s);
 	tall = strcmp(cell_text(b, s, head, 2, t, sizeof(t)), "Labels") == 0;
 	if (!*key)
 		key = "value";
@@ -538,3 +544,4 @@ double xr_unit_div(const char *unit, const char *shown)
 	}
 	return a > 0 && b > 0 ? b / a : 1;
 }
+

@@ -83,6 +83,10 @@ void xr_dimension(const xr_sheet *s, int *nrows, int *ncols);
  * (Week, Week start, Labels, "Value (UNIT)", ..., Status). The unit the
  * values are shown in into `shown`. False when the table has no such cell
  * (no row of the label set that week in the tall layout). */
+/* The row of a KPI sheet's table header ("Week", "Week start" in columns A
+ * and B); aborts naming the sheet when it has none. */
+int xr_kpi_head(const xr_book *b, const xr_sheet *s);
+
 bool xr_kpi_cell(const xr_book *b, const xr_sheet *s, const char *key, const char *week, bool status, int *row,
                  int *col, char *shown, size_t nshown);
 
