@@ -7,10 +7,15 @@
 #   - per KPI over 12 weeks (2026-W35..W46): the wall time of
 #     `kpi query KPI --week 2026-W46 --weeks 12 --format json`, the floor (the
 #     wall time of `psql -c 'SELECT count(*) FROM T'` over the largest table T
-#     the query reads) and time / floor;
+#     the query reads, measured right before the KPI) and time / floor;
 #   - the wall time of `kpi query all --week 2026-W46 --weeks 12`, with the
 #     default connections and with KPI_DB_CONNECTIONS=1;
-#   - the peak RSS of kpi (GNU time) for that run and for each KPI.
+#   - the peak RSS of kpi (GNU time) for that run and for each KPI;
+#   - `kpi alert` as cron runs it (no sinks), as of the dataset's last day:
+#     every alerting KPI due (an empty state directory), then a routine run
+#     5 minutes later (the hourly coverage family held, only the every-run
+#     KPIs read): wall time, evaluation time, KPIs read and held;
+#   - the load average before and after (the host may be shared).
 # Every timed command runs once to warm the caches, then RUNS times (default
 # 3); the median is reported. A digest of each KPI's JSON output is printed
 # too, so a query change can be checked for identical results at scale.
@@ -18,11 +23,14 @@
 # usage: tests/bench/bench_queries.sh [SCALE...]
 # environment: RUNS (default 3), KPI_BENCH_BUILD (build dir, default build/),
 #   KPI_BENCH_OUT (also write the report to this file), KPI_BENCH_KEEP=1
-#   (leave the last scale's server running and print its PG* settings)
+#   (leave the last scale's server running and print its PG* settings),
+#   KPI_BENCH_EXISTING=1 (no server of its own and no load: measure the scale
+#   dataset already loaded in the database of the PG* environment; give one
+#   scale, the one loaded, for the report's heading)
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-cleanup() { [ -n "${KPI_BENCH_KEEP:-}" ] || kpi_pg_stop; }
+cleanup() { [ -n "${KPI_BENCH_KEEP:-}${KPI_BENCH_EXISTING:-}" ] || kpi_pg_stop; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -43,7 +51,7 @@ declare -A FLOOR_TABLE=(
   [routing_mismatch_critical]=routing_decisions [routing_mismatch_rate]=routing_decisions
 )
 
-kpi_install_deps time
+kpi_install_deps time jq
 log "building into $BUILD"
 kpi_build "$BUILD"
 export KPI_DATADIR=$KPI_ROOT NO_COLOR=1
@@ -80,25 +88,86 @@ report() {
   if [ -n "${KPI_BENCH_OUT:-}" ]; then tee -a "$KPI_BENCH_OUT"; else cat; fi
 }
 
+# alert_run STATE NOW: one `kpi alert` run (no sinks) as of NOW with the ledger
+# in STATE; prints "wall_ms evaluation_s read held" (the evaluation time and
+# the KPIs read and held from the run's alert.evaluated log line).
+alert_run() {
+  local t0 t1 line
+  t0=$(now_ms)
+  "$KPI" alert --config "$PG_DIR/alert.json" --state-dir "$1" --now "$2" >/dev/null 2>"$PG_DIR/alert.err" ||
+    [ $? -le 2 ] || { cat "$PG_DIR/alert.err" >&2; die "kpi alert failed"; }
+  t1=$(now_ms)
+  line=$(grep '"event":"alert.evaluated"' "$PG_DIR/alert.err")
+  printf '%s %s %s %s\n' $((t1 - t0)) \
+    "$(jq -r '.seconds' <<<"$line")" \
+    "$(jq -r '(.read // []) | length' <<<"$line")" \
+    "$(jq -r '(.held // []) | length' <<<"$line")"
+}
+
+# bench_alert: `kpi alert` as cron runs it, as of the dataset's last day:
+# "all due" into an empty state directory (every alerting KPI read), and
+# "routine" into the ledger a run made 5 minutes before (the hourly coverage
+# family held, only the every-run KPIs read). RUNS pairs, medians.
+bench_alert() {
+  local i r label wall ev rd
+  local now0=2026-11-15T12:00:00Z now1=2026-11-15T12:05:00Z
+  echo '{}' >"$PG_DIR/alert.json"
+  log "kpi alert: all due, then routine"
+  alert_run "$PG_DIR/alert-warm" "$now0" >/dev/null
+  : >"$PG_DIR/alert-all"; : >"$PG_DIR/alert-routine"
+  for ((i = 0; i < RUNS; i++)); do
+    rm -rf "$PG_DIR/alert-state"
+    alert_run "$PG_DIR/alert-state" "$now0" >>"$PG_DIR/alert-all"
+    alert_run "$PG_DIR/alert-state" "$now1" >>"$PG_DIR/alert-routine"
+  done
+  rm -rf "$PG_DIR/alert-state" "$PG_DIR/alert-warm"
+  {
+    echo "| \`kpi alert\` run (as of $now0, medians of $RUNS) | wall (s) | evaluation (s) | KPIs read | KPIs held |"
+    echo "|---|---:|---:|---:|---:|"
+    for r in all routine; do
+      label="routine (5 min later: every-run KPIs only)"
+      [ "$r" = all ] && label="all due (empty state directory)"
+      wall=$(cut -d' ' -f1 "$PG_DIR/alert-$r" | sort -n | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)] / 1000}')
+      ev=$(cut -d' ' -f2 "$PG_DIR/alert-$r" | sort -g | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)]}')
+      rd=$(tail -1 "$PG_DIR/alert-$r" | cut -d' ' -f3-)
+      echo "| $label | $wall | $ev | ${rd% *} | ${rd#* } |"
+    done
+    echo
+  } | report
+}
+
 declare -A MEM_ALL
 bench_scale() {
   local scale=$1 t0 t1 load_ms vac_ms k table floor q q1 ratio digest rss rss1
-  declare -A floors=()
-  kpi_pg_start
-  log "loading the scale dataset, scale $scale"
-  t0=$(now_ms)
-  "$KPI" seed scale --scale "$scale" --reset
-  t1=$(now_ms)
-  load_ms=$((t1 - t0))
-  t0=$(now_ms)
-  psql_q -c 'VACUUM (ANALYZE)'
-  t1=$(now_ms)
-  vac_ms=$((t1 - t0))
-
+  if [ -n "${KPI_BENCH_EXISTING:-}" ]; then
+    # the scale dataset already loaded in the server of the PG* environment
+    PG_DIR=$(mktemp -d /tmp/kpi-bench.XXXXXX)
+    {
+      echo "### Scale $scale"
+      echo
+      echo "The database of the PG* environment ($PGHOST, $PGDATABASE), loaded before (KPI_BENCH_EXISTING)."
+      echo
+    } | report
+  else
+    kpi_pg_start
+    log "loading the scale dataset, scale $scale"
+    t0=$(now_ms)
+    "$KPI" seed scale --scale "$scale" --reset
+    t1=$(now_ms)
+    load_ms=$((t1 - t0))
+    t0=$(now_ms)
+    psql_q -c 'VACUUM (ANALYZE)'
+    t1=$(now_ms)
+    vac_ms=$((t1 - t0))
+    {
+      echo "### Scale $scale"
+      echo
+      echo "Load (\`kpi seed scale --scale $scale --reset\`): $(fmt_s $load_ms) s; VACUUM (ANALYZE): $(fmt_s $vac_ms) s."
+      echo
+    } | report
+  fi
   {
-    echo "### Scale $scale"
-    echo
-    echo "Load (\`kpi seed scale --scale $scale --reset\`): $(fmt_s $load_ms) s; VACUUM (ANALYZE): $(fmt_s $vac_ms) s."
+    echo "Load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     echo "| table | rows | heap + indexes |"
     echo "|---|---:|---:|"
@@ -110,9 +179,8 @@ bench_scale() {
   } | report
 
   for table in jobs design_events routing_decisions; do
-    log "floor: count(*) over $table"
+    log "warming: count(*) over $table"
     psql -X -q -At -c "SELECT count(*) FROM $table" >/dev/null
-    floors[$table]=$(median_ms psql -X -q -At -c "SELECT count(*) FROM $table")
   done
 
   {
@@ -122,11 +190,12 @@ bench_scale() {
   for k in $("$KPI" list | awk 'NR > 1 {print $1}'); do
     [ -n "${FLOOR_TABLE[$k]:-}" ] || continue
     table=${FLOOR_TABLE[$k]}
-    floor=${floors[$table]}
     log "query $k"
     # the warm-up run: peak RSS and a digest of the output
     rss=$(peak_kb "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json)
     digest=$(sha256sum <"$PG_DIR/out" | cut -c1-12)
+    # the floor measured right before the KPI (a shared host's load moves)
+    floor=$(median_ms psql -X -q -At -c "SELECT count(*) FROM $table")
     q=$(median_ms "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json)
     ratio=$(awk -v q="$q" -v f="$floor" 'BEGIN {printf "%.1f", (f > 0 ? q / f : 0)}')
     echo "| $k | $(fmt_s "$q") | $table | $(fmt_s "$floor") | $ratio | $rss | \`$digest\` |" | report
@@ -145,7 +214,13 @@ bench_scale() {
          "(the default two connections in one snapshot); with \`KPI_DB_CONNECTIONS=1\`: $(fmt_s "$q1") s, peak RSS $rss1 KiB."
     echo
   } | report
-  if [ -n "${KPI_BENCH_KEEP:-}" ]; then
+  bench_alert
+  echo "Load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)." | report
+  echo | report
+  if [ -n "${KPI_BENCH_EXISTING:-}" ]; then
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+  elif [ -n "${KPI_BENCH_KEEP:-}" ]; then
     log "kept: export PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER PGDATABASE=$PGDATABASE # pid $PG_PID, dir $PG_DIR"
   else
     kpi_pg_stop
