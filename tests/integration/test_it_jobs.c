@@ -225,6 +225,52 @@ static void test_job_latency_seconds(void **state)
 	it_db_drop(db);
 }
 
+/* job_latency_seconds with latencies of a day and more: the query takes   */
+/* the seconds of a latency under a day from date_part's float8 and of one  */
+/* of a day or more (an interval with a days part) from extract's numeric   */
+/* (queries/job_latency_seconds.sql); both branches, and the boundary.      */
+
+static void test_job_latency_seconds_days(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("job_latency_seconds_days");
+	it_db_exec(db, base_sql);
+	it_db_exec(db,
+		"INSERT INTO jobs (id, design_id, kind, path, status, enqueued_at, started_at, finished_at, drill_id) VALUES\n"
+		/* W10 export/owned: 0.25 s, 1 day 0.5 s, 3 days 2 h (inserted unsorted) */
+		" (1, 1, 'export', 'owned', 'succeeded', '2026-03-01T00:00:00Z', NULL, '2026-03-04T02:00:00Z', NULL),\n"
+		" (2, 1, 'export', 'owned', 'succeeded', '2026-03-03T10:00:00Z', NULL, '2026-03-03T10:00:00.25Z', NULL),\n"
+		" (3, 1, 'export', 'owned', 'succeeded', '2026-03-04T10:00:00Z', NULL, '2026-03-05T10:00:00.5Z', NULL),\n"
+		/* W10 preview/legacy: exactly one day, and one microsecond less */
+		" (4, 1, 'preview', 'legacy', 'succeeded', '2026-03-03T12:00:00Z', NULL, '2026-03-04T12:00:00Z', NULL),\n"
+		" (5, 1, 'preview', 'legacy', 'succeeded', '2026-03-03T12:00:00.000001Z', NULL, '2026-03-04T12:00:00Z', NULL);\n");
+
+	/* W10 export/owned, sorted 0.25, 86400.5, 266400 (n = 3):
+	 *   p50: h = 1    -> 86400.5
+	 *   p95: h = 1.9  -> 86400.5 + 0.9 x 179999.5  = 248400.05
+	 *   p99: h = 1.98 -> 86400.5 + 0.98 x 179999.5 = 262800.01
+	 * W10 preview/legacy, sorted 86399.999999, 86400 (n = 2):
+	 *   p50: h = 0.5  -> 86399.9999995
+	 *   p95: h = 0.95 -> 86399.99999995
+	 *   p99: h = 0.99 -> 86399.99999999 */
+	static const it_row exp[] = {
+		{ 0, "kind=preview,path=legacy,stat=p50", 86399.9999995, NULLV, NULLV, "ok" },
+		{ 0, "kind=preview,path=legacy,stat=p95", 86399.99999995, NULLV, NULLV, "ok" },
+		{ 0, "kind=preview,path=legacy,stat=p99", 86399.99999999, NULLV, NULLV, "ok" },
+		{ 0, "kind=preview,path=owned,stat=p50", NULLV, NULLV, NULLV, "no_data" },
+		{ 0, "kind=preview,path=owned,stat=p95", NULLV, NULLV, NULLV, "no_data" },
+		{ 0, "kind=preview,path=owned,stat=p99", NULLV, NULLV, NULLV, "no_data" },
+		{ 0, "kind=export,path=legacy,stat=p50", NULLV, NULLV, NULLV, "no_data" },
+		{ 0, "kind=export,path=legacy,stat=p95", NULLV, NULLV, NULLV, "no_data" },
+		{ 0, "kind=export,path=legacy,stat=p99", NULLV, NULLV, NULLV, "no_data" },
+		{ 0, "kind=export,path=owned,stat=p50", 86400.5, NULLV, NULLV, "ok" },
+		{ 0, "kind=export,path=owned,stat=p95", 248400.05, NULLV, NULLV, "ok" },
+		{ 0, "kind=export,path=owned,stat=p99", 262800.01, NULLV, NULLV, "ok" },
+	};
+	it_check_kpi(db, "job_latency_seconds", "2026-W10", 1, DONE, NULL, exp, N(exp));
+	it_db_drop(db);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Queue KPIs, as of T: queued = enqueued_at < T and (started_at null or    */
 /* >= T) and (finished_at null or >= T). Drill jobs count.                  */
@@ -334,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_adoption_split),
 		cmocka_unit_test(test_export_success_rate),
 		cmocka_unit_test(test_job_latency_seconds),
+		cmocka_unit_test(test_job_latency_seconds_days),
 		cmocka_unit_test(test_queue_backlog),
 		cmocka_unit_test(test_queue_oldest_age_seconds),
 	};
