@@ -30,7 +30,13 @@
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-cleanup() { [ -n "${KPI_BENCH_KEEP:-}${KPI_BENCH_EXISTING:-}" ] || kpi_pg_stop; }
+cleanup() {
+  if [ -n "${KPI_BENCH_EXISTING:-}" ]; then
+    [ -z "$PG_DIR" ] || rm -rf "$PG_DIR"  # its scratch directory; the server is not its own
+  elif [ -z "${KPI_BENCH_KEEP:-}" ]; then
+    kpi_pg_stop
+  fi
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
