@@ -294,8 +294,8 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-	{ "\"format\": 3", "\"format\": 4", NULL, "4,", 0, "snapshot format 4 is not supported" },
-	{ "\"format\": 3,", "", NULL, "{", 0, "no whole number 'format'" },
+	{ "\"format\": 4", "\"format\": 5", NULL, "5,", 0, "snapshot format 5 is not supported" },
+	{ "\"format\": 4,", "", NULL, "{", 0, "no whole number 'format'" },
 	{ "{\"kpi\": \"api_latency_p95_ms\", \"labels\": {}", "{\"kpi\": \"nope\", \"labels\": {}", NULL, "\"nope\"", 0,
 	  "neither in the catalogue nor among those not collected" },
 	{ "\"until\": \"2026-W45\"", "\"until\": \"2026-45\"", NULL, "\"2026-45\"", 0,
