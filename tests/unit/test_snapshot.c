@@ -358,7 +358,7 @@ static const bad_case bad_cases[] = {
 	{ "\"applicable\": true, ", "", NULL, "{\"period_start\"", 0, "missing key 'applicable'" },
 	{ "{\"path\": \"legacy\"}", "{\"path\": \"vendor\"}", NULL, "\"vendor\"", 0,
 	  "'vendor' is not a known value of label 'path'" },
-	{ "\"weeks\": 3", "\"weeks\": 4", NULL, "4,", 0, "do not end with last_week" },
+	{ "\"weeks\": 3", "\"weeks\": 4", NULL, "4,", 1, "do not end with last_week" },
 	{ "\"partial\": true", "\"partial\": false", "\"window\"", "{\"first_week\"", 0, "'partial' must be true" },
 	{ "\"value\": 1.5,", "\"value\": \"1.5\",", NULL, "\"1.5\"", 0, "'value' must be a number or null" },
 	{ "\"decided_at\": \"2026-11-12T09:30:00Z\"", "\"decided_at\": \"2026-11-01T09:30:00Z\"", NULL,
