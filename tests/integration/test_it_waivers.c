@@ -207,7 +207,7 @@ static void test_alert__not_measured_shown_waived_not_expired_warned(void **stat
 	(void)state;
 	char dir[] = "/tmp/kpi-it-alert-nm.XXXXXX", path[256], *ledger = NULL, *p;
 	it_run_result r;
-	const char *cfg;
+	char *cfg;
 	int status;
 
 	assert_non_null(mkdtemp(dir));
@@ -235,6 +235,8 @@ static void test_alert__not_measured_shown_waived_not_expired_warned(void **stat
 		fail_msg("the waived KPI is shown, or the other is not:\n%s", r.out);
 	it_run_free(&r);
 
+	free(cfg);
+
 	/* its waiver expired in 2026-W44: shown again, the waiver named, a warning */
 	cfg = config(WAIVE("api_error_rate_pct", "2026-W44"));
 	alert(&r, cfg, dir);
@@ -245,12 +247,15 @@ static void test_alert__not_measured_shown_waived_not_expired_warned(void **stat
 	assert_non_null(strstr(r.err, "alert.waiver.expired"));
 	it_run_free(&r);
 
+	free(cfg);
+
 	/* both waived: no line */
 	cfg = config(WAIVE("api_error_rate_pct", "2026-W52") ",\n" WAIVE("api_latency_p95_ms", "2026-W52"));
 	alert(&r, cfg, dir);
 	assert_int_equal(r.status, status);
 	assert_null(strstr(r.out, "NOT MEASURED"));
 	it_run_free(&r);
+	free(cfg);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);
 }
