@@ -83,6 +83,7 @@ int cmd_pack(int argc, char **argv)
 	if ((rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
 	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) ||
 	    (rc = kpi_reports_history(snap, reports_dir(reports, sizeof(reports), a.outdir), &err)) ||
+	    (rc = kpi_reports_restatements(snap, reports_dir(reports, sizeof(reports), a.outdir), &err)) ||
 	    (rc = kpi_snapshot_write(&json, snap, &err)) ||
 	    (kpi_tool_progress_phase(&progress, "rendering"), 0) ||
 	    (rc = kpi_pack_write(&paths, a.outdir, snap, json.data, json.len, &err)))

@@ -39,7 +39,11 @@ static void test_alert__breach_fires_once_then_resolves_once_with_the_same_key(v
 	it_alert_run(a, &r, 0, NULL, NULL);
 	assert_int_equal(r.status, 2);
 	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10 d > 7 d | uncached_legacy_max_age_days=10;6;7");
-	assert_int_equal(it_count_lines(r.out), 1);
+	/* and the verdict rule's gating KPIs not measured (CloudWatch not configured) */
+	it_assert_line(r.out, "KPI NOT MEASURED - 2 gating KPIs, the go/no-go verdict holds on them: api_error_rate_pct "
+	                      "(CloudWatch not configured), api_latency_p95_ms (CloudWatch not configured) | "
+	                      "not_measured=2;;;0");
+	assert_int_equal(it_count_lines(r.out), 2);
 	it_run_free(&r);
 	reqs = it_alert_requests(a, "/v2/enqueue");
 	assert_int_equal(json_array_size(reqs), 1);
@@ -61,7 +65,8 @@ static void test_alert__breach_fires_once_then_resolves_once_with_the_same_key(v
 		it_alert_run(a, &r, m, NULL, NULL);
 		assert_int_equal(r.status, 2);
 		it_assert_line(r.out, "KPI CRITICAL - no change: 1 row checked, 1 firing, 0 pending");
-		assert_int_equal(it_count_lines(r.out), 1);
+		it_assert_line(r.out, "KPI NOT MEASURED - 2 gating KPIs");
+		assert_int_equal(it_count_lines(r.out), 2);
 		it_run_free(&r);
 	}
 	assert_int_equal(it_responder_count(a->resp), 1);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "it_util.h"
+#include "core/internal.h"
 
 static it_db *db;
 static const char *const env[] = { "KPI_NOW=2026-12-01T00:00:00Z", NULL };
@@ -155,7 +156,7 @@ static void test_pack__holds_and_records_the_waivers(void **state)
 	text = calloc(1, (size_t)n + 1);
 	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
-	assert_non_null(strstr(text, "\"format\": 3,"));
+	assert_non_null(strstr(text, "\"format\": 4,"));
 	assert_non_null(strstr(text, "\"waivers\": [\n    {\"kpi\": \"api_error_rate_pct\", \"labels\": {}, "
 	                             "\"reason\": \"ALB moves account\", \"approved_by\": \"J. Rivera\", \"until\": \"2026-W44\"}"));
 	assert_non_null(strstr(text, "\"verdict\": \"HOLD\", \"reasons\": [{\"kpi\": \"api_error_rate_pct\", \"labels\": \"\", "
@@ -189,6 +190,76 @@ static void test_pack__holds_and_records_the_waivers(void **state)
 	free(cfg);
 }
 
+/* kpi alert with `cfg` (NULL: none) into state directory `state`. */
+static void alert(it_run_result *r, const char *cfg, const char *state)
+{
+	const char *argv[] = { "kpi", "alert", "--state-dir", state, "--db", db->conninfo, cfg ? "--config" : NULL, cfg,
+		               NULL };
+	it_run(r, argv, env, 120);
+}
+
+/* kpi alert follows the verdict rule (kpi_collect_verdicts(), current week
+ * 2026-W49 at KPI_NOW): the gating KPIs not measured are shown with perfdata
+ * and kept in the ledger with since when; a waived one is not shown; an
+ * expired waiver is named and warned; none of it changes the exit code. */
+static void test_alert__not_measured_shown_waived_not_expired_warned(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kpi-it-alert-nm.XXXXXX", path[256], *ledger = NULL, *p;
+	it_run_result r;
+	char *cfg;
+	int status;
+
+	assert_non_null(mkdtemp(dir));
+	alert(&r, NULL, dir);
+	status = r.status; /* the demo's alerts, whatever they are: the line does not change it */
+	assert_true(status == 0 || status == 1 || status == 2);
+	if (!strstr(r.out, "KPI NOT MEASURED - 2 gating KPIs, the go/no-go verdict holds on them: api_error_rate_pct "
+	                   "(CloudWatch not configured), api_latency_p95_ms (CloudWatch not configured) | not_measured=2;;;0\n"))
+		fail_msg("no NOT MEASURED line:\n%s", r.out);
+	it_run_free(&r);
+	snprintf(path, sizeof(path), "%s/ledger.json", dir);
+	assert_int_equal(kpi__read_file(&ledger, NULL, path, NULL), 0);
+	p = strstr(ledger, "\"not_measured\"");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "\"kpi\": \"api_error_rate_pct\""));
+	assert_non_null(strstr(p, "\"since\": \"2026-12-01T00:00:00Z\""));
+	free(ledger);
+
+	/* one waived until 2026-W52: only the other is shown */
+	cfg = config(WAIVE("api_error_rate_pct", "2026-W52"));
+	alert(&r, cfg, dir);
+	assert_int_equal(r.status, status);
+	if (!strstr(r.out, "KPI NOT MEASURED - 1 gating KPI, the go/no-go verdict holds on it: api_latency_p95_ms "
+	                   "(CloudWatch not configured) | not_measured=1;;;0\n"))
+		fail_msg("the waived KPI is shown, or the other is not:\n%s", r.out);
+	it_run_free(&r);
+
+	free(cfg);
+
+	/* its waiver expired in 2026-W44: shown again, the waiver named, a warning */
+	cfg = config(WAIVE("api_error_rate_pct", "2026-W44"));
+	alert(&r, cfg, dir);
+	assert_int_equal(r.status, status);
+	if (!strstr(r.out, "api_error_rate_pct (CloudWatch not configured; waiver expired: approved by J. Rivera until "
+	                   "2026-W44), api_latency_p95_ms (CloudWatch not configured) | not_measured=2;;;0"))
+		fail_msg("the expired waiver is not named:\n%s", r.out);
+	assert_non_null(strstr(r.err, "alert.waiver.expired"));
+	it_run_free(&r);
+
+	free(cfg);
+
+	/* both waived: no line */
+	cfg = config(WAIVE("api_error_rate_pct", "2026-W52") ",\n" WAIVE("api_latency_p95_ms", "2026-W52"));
+	alert(&r, cfg, dir);
+	assert_int_equal(r.status, status);
+	assert_null(strstr(r.out, "NOT MEASURED"));
+	it_run_free(&r);
+	free(cfg);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	kpi_error err = KPI_ERROR_INIT;
@@ -198,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_query_all__valid_expired_and_partial_waivers),
 		cmocka_unit_test(test_config__bad_waiver_is_exit_3_at_its_position),
 		cmocka_unit_test(test_pack__holds_and_records_the_waivers),
+		cmocka_unit_test(test_alert__not_measured_shown_waived_not_expired_warned),
 	};
 	if (!it_pg_wanted("waivers"))
 		return 77;

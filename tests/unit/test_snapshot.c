@@ -294,8 +294,8 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-	{ "\"format\": 3", "\"format\": 4", NULL, "4,", 0, "snapshot format 4 is not supported" },
-	{ "\"format\": 3,", "", NULL, "{", 0, "no whole number 'format'" },
+	{ "\"format\": 4", "\"format\": 5", NULL, "5,", 0, "snapshot format 5 is not supported" },
+	{ "\"format\": 4,", "", NULL, "{", 0, "no whole number 'format'" },
 	{ "{\"kpi\": \"api_latency_p95_ms\", \"labels\": {}", "{\"kpi\": \"nope\", \"labels\": {}", NULL, "\"nope\"", 0,
 	  "neither in the catalogue nor among those not collected" },
 	{ "\"until\": \"2026-W45\"", "\"until\": \"2026-45\"", NULL, "\"2026-45\"", 0,
@@ -358,7 +358,7 @@ static const bad_case bad_cases[] = {
 	{ "\"applicable\": true, ", "", NULL, "{\"period_start\"", 0, "missing key 'applicable'" },
 	{ "{\"path\": \"legacy\"}", "{\"path\": \"vendor\"}", NULL, "\"vendor\"", 0,
 	  "'vendor' is not a known value of label 'path'" },
-	{ "\"weeks\": 3", "\"weeks\": 4", NULL, "4,", 0, "do not end with last_week" },
+	{ "\"weeks\": 3", "\"weeks\": 4", NULL, "4,", 1, "do not end with last_week" },
 	{ "\"partial\": true", "\"partial\": false", "\"window\"", "{\"first_week\"", 0, "'partial' must be true" },
 	{ "\"value\": 1.5,", "\"value\": \"1.5\",", NULL, "\"1.5\"", 0, "'value' must be a number or null" },
 	{ "\"decided_at\": \"2026-11-12T09:30:00Z\"", "\"decided_at\": \"2026-11-01T09:30:00Z\"", NULL,

@@ -91,6 +91,16 @@ typedef struct kpi_alert_held {
 } kpi_alert_held;
 
 /** What a run did; the tool prints it and exits with `exit_code`. */
+/** A gating KPI the run could not measure and no waiver covers this week:
+ *  by the verdict rule (kpi_collect_verdicts()) it holds the go/no-go
+ *  verdict. Shown in the output and kept in the ledger; not a notification
+ *  (docs/runbook.md, "Gating KPIs not measured"). */
+typedef struct kpi_alert_unmeasured {
+	char *kpi;                 /**< its id */
+	char *why;                 /**< "CloudWatch not configured" */
+	char *expired;             /**< NULL, or the waiver that expired: "approved by Ops lead until 2026-W44" */
+} kpi_alert_unmeasured;
+
 typedef struct kpi_alert_report {
 	int exit_code;             /**< Nagios: 0 ok, 1 warning, 2 critical, 3 unknown */
 	kpi_alert_change *changes;
@@ -111,6 +121,9 @@ typedef struct kpi_alert_report {
 	size_t silenced;           /**< records in breach kept from every sink (not in firing or pending) */
 	kpi_alert_held *held;      /**< KPIs with a cadence not read in this run */
 	size_t nheld;
+	/* The verdict rule's unmeasured gating KPIs (alert/alert_unmeasured.c): */
+	kpi_alert_unmeasured *unmeasured; /**< gating KPIs not measured and not waived, catalogue order */
+	size_t nunmeasured;
 } kpi_alert_report;
 
 /**

@@ -203,6 +203,45 @@ KPI_EXTERN int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_erro
  */
 KPI_EXTERN int kpi_reports_history(kpi_snapshot *snap, const char *dir, kpi_error *err);
 
+/** An earlier pack's snapshot to compare a new one with. */
+typedef struct kpi_earlier_pack {
+	const char *name;           /**< the pack's name ("2026-W45"), as the restatements name it */
+	const kpi_snapshot *snap;
+} kpi_earlier_pack;
+
+/**
+ * The restatements of snapshot `now` against earlier packs (docs/pack.md,
+ * "Restatements"). A week of `now`'s window is compared with the latest of
+ * `earlier` that reported it: the one with the newest last week before
+ * `now`'s that has the week in its window (ties: the first given), not
+ * counting a pack's own last week when it was partial (still in progress
+ * when that pack was built). Every row of that week (same KPI, same label
+ * names and values) whose value differs, compared exactly as stored, is a
+ * restated value; a value on one side and none on the other (no value, or
+ * no row) is one too. KPIs that only one of the two collected are not
+ * compared. A week whose verdict differs is a restated verdict.
+ * `compared` lists the packs that reported a week, oldest first; `unread`
+ * is left empty.
+ * @param[out] out free with kpi_restatements_free().
+ * @return 0 or KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_restatements_compare(kpi_restatements **out, const kpi_snapshot *now,
+                                        const kpi_earlier_pack *earlier, size_t n, kpi_error *err);
+
+/**
+ * Fill `snap->restatements` (snapshot format 4) from the packs of reports
+ * directory `dir` before `snap`'s last week (kpi_reports_list(); of several
+ * packs of one week, kpi_reports_find()'s): the newest are read first, until
+ * every earlier week of the window is reported by one, and compared
+ * (kpi_restatements_compare()). A pack that cannot be read (its manifest or
+ * its snapshot.json) is named in `unread` with the reason and logged as a
+ * warning ("pack.restatements.unreadable"); the next older pack reports its
+ * weeks instead. A missing or unreadable directory compares with nothing.
+ * A format-1, -2 or -3 snapshot becomes format 4.
+ * @return 0 or KPI_ENOMEM: an unreadable pack never fails the pack.
+ */
+KPI_EXTERN int kpi_reports_restatements(kpi_snapshot *snap, const char *dir, kpi_error *err);
+
 #ifdef __cplusplus
 }
 #endif

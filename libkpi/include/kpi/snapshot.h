@@ -25,11 +25,11 @@ extern "C" {
 #endif
 
 /** The version of the snapshot.json format this library writes. It reads
- *  this one, format 2 (no waivers, no "history"; its verdicts weigh the
- *  rows alone) and format 1 (which does not record the KPIs left out of a
- *  run either); a format-1 or -2 snapshot is written back as it was read,
- *  byte for byte. */
-#define KPI_SNAPSHOT_FORMAT 3
+ *  this one, format 3 (no "restatements"), format 2 (no waivers, no
+ *  "history"; its verdicts weigh the rows alone) and format 1 (which does
+ *  not record the KPIs left out of a run either); a format-1, -2 or -3
+ *  snapshot is written back as it was read, byte for byte. */
+#define KPI_SNAPSHOT_FORMAT 4
 
 /** How many of the oldest uncovered legacy designs a pack lists. */
 #define KPI_SNAPSHOT_UNCOVERED_MAX 25
@@ -126,6 +126,57 @@ typedef struct kpi_history {
 	size_t nactions;
 } kpi_history;
 
+/** How many restated values a snapshot keeps (format 4; the count of all
+ *  is kept beside them). */
+#define KPI_SNAPSHOT_RESTATED_MAX 2000
+
+/** A value of an earlier week that differs from what an earlier pack
+ *  reported for the same KPI, labels and week (format 4, "restatements"). */
+typedef struct kpi_restated {
+	char *kpi;                /**< KPI id */
+	size_t nlabels;
+	char **label_names;       /**< [nlabels] the series' label names */
+	char **label_values;      /**< [nlabels] the row's values */
+	kpi_week week;            /**< the week restated */
+	bool old_has;             /**< false: the earlier pack had no value (missing) */
+	double old_value;
+	bool new_has;             /**< false: this snapshot has no value (missing) */
+	double new_value;
+	char *pack;               /**< the earlier pack that reported the old value ("2026-W45") */
+} kpi_restated;
+
+/** A past week whose verdict differs from what an earlier pack reported. */
+typedef struct kpi_restated_verdict {
+	kpi_week week;
+	kpi_verdict_kind old_verdict;
+	kpi_verdict_kind new_verdict;
+	char *pack;               /**< the earlier pack that reported the old verdict */
+} kpi_restated_verdict;
+
+/** An earlier pack that could not be read, so nothing was compared with it. */
+typedef struct kpi_unread_pack {
+	char *pack;               /**< its directory ("reports/2026-W44") */
+	char *reason;             /**< "snapshot.json:1:1: ..." */
+} kpi_unread_pack;
+
+/** What changed since the earlier packs of the reports directory (format 4,
+ *  "restatements"; kpi_reports_restatements() fills it). */
+typedef struct kpi_restatements {
+	char **compared;          /**< the earlier packs compared with, by name, oldest first */
+	size_t ncompared;
+	kpi_restated_verdict *verdicts; /**< past weeks whose verdict changed, oldest first */
+	size_t nverdicts;
+	kpi_restated *values;     /**< restated values: by KPI (catalogue order), week, labels;
+	                               at most KPI_SNAPSHOT_RESTATED_MAX */
+	size_t nvalues;
+	size_t values_total;      /**< how many values were restated in all */
+	kpi_unread_pack *unread;  /**< earlier packs that could not be read (a warning) */
+	size_t nunread;
+} kpi_restatements;
+
+/** Free restatements and everything they own. Accepts NULL. */
+KPI_EXTERN void kpi_restatements_free(kpi_restatements *r);
+
 /** A snapshot. Every pointer is owned by the snapshot. */
 typedef struct kpi_snapshot {
 	int format;                   /**< KPI_SNAPSHOT_FORMAT, or 1 or 2 when read from such a file */
@@ -165,6 +216,8 @@ typedef struct kpi_snapshot {
 	size_t nwaivers;
 	/* Added in format 3 (snapshot/snapshot_history.c): */
 	kpi_history *history;         /**< NULL: no reports directory was read ("history": null) */
+	/* Added in format 4 (snapshot/snapshot_restate.c): */
+	kpi_restatements *restatements; /**< NULL: no earlier pack was compared ("restatements": null) */
 } kpi_snapshot;
 
 /**

@@ -187,6 +187,8 @@ typedef struct kpi__ledger {
 	size_t nrecs;
 	kpi__outbox_entry *outbox;
 	size_t nout;
+	json_t *not_measured;    /* "not_measured": [{kpi, why, since, expired}], the gating KPIs the
+	                            last run could not measure (alert_unmeasured.c); NULL: none */
 	/* not stored: what its strings are redacted of when it is saved (the
 	 * run's set; NULL: nothing) */
 	const kpi__redact *redact;
@@ -328,6 +330,21 @@ int kpi__alert_held_line(kpi_buf *out, const kpi_alert_held *h);
 json_t *kpi__alert_costs(json_t *o, const kpi_result *res, const bool *held, const kpi__alert_settings *st);
 /* Free rep->held. */
 void kpi__alert_held_free(kpi_alert_report *rep);
+
+/* The gating KPIs of the catalogue the run cannot measure as of `now`, by
+ * the verdict rule (kpi_collect_verdicts() over the current week, the
+ * config's waivers respected): into rep->unmeasured; an expired waiver that
+ * would have covered one is named and logged as a warning
+ * ("alert.waiver.expired"). Recorded in the ledger's "not_measured" (`l`,
+ * may be NULL for a dry run). KPI_ECONFIG (a waiver), KPI_ENOMEM. */
+int kpi__alert_unmeasured(kpi_alert_report *rep, kpi__ledger *l, const kpi_catalog *cat, const kpi_config *cfg,
+                          int64_t now, kpi_error *err);
+/* The Nagios line of the unmeasured gating KPIs (without the newline):
+ * "KPI NOT MEASURED - 2 gating KPIs, the go/no-go verdict holds on them:
+ * api_error_rate_pct (CloudWatch not configured), ... | not_measured=2;;;0". */
+int kpi__alert_unmeasured_line(kpi_buf *out, const kpi_alert_report *rep);
+/* Free rep->unmeasured. */
+void kpi__alert_unmeasured_free(kpi_alert_report *rep);
 
 /* Nagios plugin text of one change, without the newline. */
 int kpi__nagios_line(kpi_buf *out, const kpi_alert_change *c);

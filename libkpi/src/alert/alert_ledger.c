@@ -83,6 +83,7 @@ void kpi__ledger_free(kpi__ledger *l)
 		entry_release(&l->outbox[i]);
 	free(l->outbox);
 	free(l->run_id);
+	json_decref(l->not_measured);
 	free(l);
 }
 
@@ -236,6 +237,8 @@ static json_t *body_json(const kpi__ledger *l)
 		json_array_append_new(outbox, entry_json(&l->outbox[i]));
 	json_object_set_new(b, "alerts", alerts);
 	json_object_set_new(b, "outbox", outbox);
+	if (l->not_measured && json_array_size(l->not_measured)) /* alert_unmeasured.c */
+		json_object_set(b, "not_measured", l->not_measured);
 	return b;
 }
 
@@ -488,6 +491,11 @@ int kpi__ledger_parse(kpi__ledger **out, const char *text, size_t len, kpi_error
 		r.where = where;
 		parse_entry(&l->outbox[l->nout++], json_array_get(v, i), &r);
 	}
+	v = json_object_get(body, "not_measured"); /* optional: alert_unmeasured.c */
+	if (!r.rc && v && !json_is_array(v))
+		bad(&r, "not_measured", "must be an array");
+	else if (v)
+		l->not_measured = json_incref(v);
 	if (!l->recs || !l->outbox)
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	else

@@ -120,6 +120,7 @@ void kpi_alert_report_free(kpi_alert_report *rep)
 	free(rep->dry_run);
 	free(rep->state_dir);
 	kpi__alert_held_free(rep);
+	kpi__alert_unmeasured_free(rep);
 	free(rep);
 }
 
@@ -1406,6 +1407,9 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 			if (r.rep->held[i].stale)
 				problem(&r, "%s: its values were read %s ago, longer than its cadence and grace: missing data",
 				        r.rep->held[i].kpi, kpi__duration_format((char[32]){ 0 }, 32, r.rep->held[i].age));
+	/* the gating KPIs not measured, by the verdict rule (alert_unmeasured.c) */
+	if (!rc)
+		rc = kpi__alert_unmeasured(r.rep, r.l, cat, cfg, r.now, err);
 	if (!rc)
 		rc = refresh(&r, err);
 	if (rc)
@@ -1481,6 +1485,10 @@ int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
 		                     "| firing=%zu;;;0 pending=%zu;;;0 queued=%zu;;;0%s\n",
 		                     names[rep->exit_code & 3], rep->rows, rep->rows == 1 ? "" : "s", rep->firing, rep->pending,
 		                     rep->warn, sil, rep->queued, rep->firing, rep->pending, rep->queued, silp);
+	}
+	if (rep->nunmeasured) {
+		rc |= kpi__alert_unmeasured_line(out, rep);
+		rc |= kpi_buf_puts(out, "\n");
 	}
 	for (size_t i = 0; i < rep->nheld; i++) {
 		rc |= kpi__alert_held_line(out, &rep->held[i]);

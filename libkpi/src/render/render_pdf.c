@@ -45,7 +45,7 @@ typedef struct doc {
 	int sec;                    /* section of the open page */
 	int sec_page[NSEC];
 	int *chart_page;            /* per chart */
-	int appendix_page[3];
+	int appendix_page[4];       /* A, B, C and E (restatements: 0 when none) */
 	tcol sc[7];                 /* the scorecard's columns as fitted (scorecard_fit()) */
 	int rc;                     /* KPI_ENOMEM when a table could not be built */
 	double y;
@@ -605,6 +605,11 @@ static void cover(doc *d)
 			cairo_fill(cr);
 			kpi__text(r, kpi_verdict_name(vi->verdict), cx + i * cw + 2, d->y + 3, &cs);
 			snprintf(lbl, sizeof(lbl), "W%02d", vi->week.week);
+			/* a verdict restated since its pack: marked (Appendix E) */
+			for (size_t k = 0; d->snap->format >= 4 && d->snap->restatements &&
+			                   k < d->snap->restatements->nverdicts; k++)
+				if (kpi_week_cmp(d->snap->restatements->verdicts[k].week, vi->week) == 0)
+					snprintf(lbl, sizeof(lbl), "W%02d ↻", vi->week.week);
 			kpi__text(r, lbl, cx + i * cw + 2, d->y + ch + 8, &ws);
 		}
 		d->y += 2 * ch + 22;
@@ -761,7 +766,48 @@ static void scorecard_page(doc *d, bool first)
 typedef struct sc_row {
 	const kpi_row *last;
 	const kpi_row *const *week;
+	const kpi_row *restated;    /* a restatement line of this last-week row's label set (last NULL) */
 } sc_row;
+
+/* ---- restatements (snapshot format 4) ---- */
+
+/* Whether restated value `x` is of KPI `s` and the label set of `row`. */
+static bool restated_of(const kpi_restated *x, const kpi_series *s, const kpi_row *row)
+{
+	if (strcmp(x->kpi, s->def->id) != 0 || x->nlabels != s->nlabels)
+		return false;
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (strcmp(x->label_names[i], s->label_names[i]) != 0 ||
+		    strcmp(x->label_values[i], row->labels[i] ? row->labels[i] : "") != 0)
+			return false;
+	return true;
+}
+
+/* "2026-W45: 97.1% → 96.4% (pack 2026-W45 said 97.1%)": old → new of a
+ * restated value, in the pack's units. */
+static char *restated_text(char *buf, size_t size, const kpi_def *def, const kpi_restated *x)
+{
+	char a[96], b[96], wk[16];
+	kpi__fmt_value(a, sizeof(a), x->old_has, x->old_value, def->unit, KPI__NUM_PEOPLE, &def->threshold);
+	kpi__fmt_value(b, sizeof(b), x->new_has, x->new_value, def->unit, KPI__NUM_PEOPLE, &def->threshold);
+	snprintf(buf, size, "%s: %s → %s (reported in pack %s)", kpi_week_format(wk, sizeof(wk), x->week), a, b, x->pack);
+	return buf;
+}
+
+/* The scorecard's line for the restatements of one label set: every
+ * restated week of it, oldest first; "" when none. */
+static char *restated_line(char *buf, size_t size, const kpi_snapshot *snap, const kpi_series *s, const kpi_row *row)
+{
+	const kpi_restatements *r = snap->format >= 4 ? snap->restatements : NULL;
+	size_t o = 0;
+	char one[320];
+	buf[0] = '\0';
+	for (size_t i = 0; r && i < r->nvalues && o + 1 < size; i++)
+		if (restated_of(&r->values[i], s, row))
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? "; " : "↻ RESTATED  ",
+			                      restated_text(one, sizeof(one), s->def, &r->values[i]));
+	return buf;
+}
 
 /* The texts of a scorecard row. */
 typedef struct sc_texts {
@@ -816,17 +862,21 @@ static size_t scorecard_rows(doc *d, const kpi_series *s, kpi__lsets *ls, sc_row
 	sc_row *rows;
 
 	*out = NULL;
-	if (kpi__lsets_build(ls, s, d->w) != 0 || !(rows = calloc(s->nrows + 1, sizeof(*rows)))) {
+	if (kpi__lsets_build(ls, s, d->w) != 0 || !(rows = calloc(2 * s->nrows + 1, sizeof(*rows)))) {
 		d->rc = KPI_ENOMEM;
 		return 0;
 	}
 	for (size_t k = 0; k < s->nrows; k++)
 		if (s->rows[k].period_start == d->w->starts[d->w->nweeks - 1] && ls->of_row[k] != SIZE_MAX) {
+			char line[8];
 			rows[nr].last = &s->rows[k];
 			rows[nr++].week = ls->set[ls->of_row[k]].week;
+			/* its label set restated: a line under it */
+			if (restated_line(line, sizeof(line), d->snap, s, &s->rows[k])[0])
+				rows[nr++] = (sc_row){ NULL, NULL, &s->rows[k] };
 		}
 	if (!nr)
-		rows[nr++] = (sc_row){ NULL, NULL };
+		rows[nr++] = (sc_row){ NULL, NULL, NULL };
 	*out = rows;
 	return nr;
 }
@@ -859,6 +909,8 @@ static void scorecard_fit(doc *d)
 		for (size_t k = 0; k < nr; k++) {
 			sc_texts t;
 			kpi__tstyle st = kpi__ts(rows[k].last ? KPI__F_COND : KPI__F_OBLIQUE, 8, KPI__INK);
+			if (rows[k].restated)
+				continue; /* spans the columns, ellipsized */
 			scorecard_texts(&t, d, def, s, &rows[k]);
 			kpi__text_size(d->r, t.labels, &st, &w, NULL);
 			need[1] = fmax(need[1], w);
@@ -898,6 +950,21 @@ static void scorecard_row(doc *d, const kpi_def *def, const kpi_series *s, const
 	trow row = row_begin(d, sc, row_h);
 	sc_texts t;
 
+	if (sr->restated) {
+		/* an amber band under the row: what earlier packs said, at a glance */
+		char line[2048];
+		kpi__tstyle st = kpi__tsw(KPI__F_BOLD, 7.5, KPI__INK, CONTENT_W - sc[0].w - 2 * CELL_PAD, KPI__LEFT);
+		x = MARGIN_X + sc[0].w;
+		restated_line(line, sizeof(line), d->snap, s, sr->restated);
+		kpi__set_rgb(d->r->cr, KPI__HOLD_AMBER);
+		cairo_rectangle(d->r->cr, x + 1, d->y + 1.5, CONTENT_W - sc[0].w - 2, row_h - 3);
+		cairo_fill(d->r->cr);
+		st.color = KPI__WHITE;
+		kpi__text(d->r, line, x + CELL_PAD, d->y + (row_h - kpi__line_height(d->r, st.font, st.size)) / 2, &st);
+		rule_from(d, MARGIN_X + sc[0].w, row_h, false);
+		d->y += row_h;
+		return;
+	}
 	scorecard_texts(&t, d, def, s, sr);
 	x = row_skip(&row);
 	if (title_lines) {
@@ -1306,6 +1373,96 @@ static void glossary_appendix(doc *d)
 		kv(d, glossary[i][0], glossary[i][1], KPI__F_SANS, true);
 }
 
+/* E: restatements (snapshot format 4): every value and verdict of an
+ * earlier week that differs from what an earlier pack reported. */
+static void restatements_appendix(doc *d)
+{
+	static const tcol vc[] = { { "Week", 62, KPI__LEFT },        { "KPI", 250, KPI__LEFT },
+		                   { "Labels", 170, KPI__LEFT },     { "Reported", 96, KPI__RIGHT },
+		                   { "Now", 96, KPI__RIGHT },        { "Reported in pack", 94, KPI__LEFT } };
+	const kpi_restatements *r = d->snap->format >= 4 ? d->snap->restatements : NULL;
+	const double row_h = 15;
+	char buf[1024], wk[16];
+	size_t o = 0;
+
+	if (!r)
+		return;
+	page_begin(d, SEC_APPENDIX);
+	d->appendix_page[3] = d->pages;
+	heading(d, "Appendix E — Restatements", 15);
+	for (size_t i = 0; i < r->ncompared && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i ? ", " : "", r->compared[i]);
+	if (r->ncompared)
+		snprintf(buf + o, sizeof(buf) - (o < sizeof(buf) ? o : sizeof(buf) - 1) , ".");
+	{
+		char text[1400];
+		snprintf(text, sizeof(text), "Numbers of earlier weeks that differ from what the latest earlier pack "
+		         "reporting the week said (same KPI, labels and week; compared exactly as stored; a value against no "
+		         "value counts). %s%s", r->ncompared ? "Compared with the packs " : "No earlier pack in the reports "
+		         "directory reported a week of this window.", r->ncompared ? buf : "");
+		para(d, text, 8.5, KPI__MUTED, KPI__F_SANS);
+	}
+	for (size_t i = 0; i < r->nunread; i++) {
+		snprintf(buf, sizeof(buf), "Warning: the earlier pack %s could not be read and was not compared: %s",
+		         r->unread[i].pack, r->unread[i].reason);
+		need(d, 14);
+		para(d, buf, 8.5, KPI__RED, KPI__F_BOLD);
+	}
+	if (r->nverdicts) {
+		static const tcol tc[] = { { "Week", 62, KPI__LEFT },     { "Reported", 96, KPI__LEFT },
+			                   { "Now", 96, KPI__LEFT },      { "Reported in pack", 94, KPI__LEFT } };
+		d->y += 4;
+		need(d, 22 + 15 + row_h);
+		heading(d, "Verdicts changed", 11);
+		table_head(d, tc, 4, 15);
+		for (size_t i = 0; i < r->nverdicts; i++) {
+			const kpi_restated_verdict *v = &r->verdicts[i];
+			trow row = row_begin_paged(d, tc, 4, row_h, 15, "Verdicts changed (continued)", 11);
+			row_cell(&row, kpi_week_format(wk, sizeof(wk), v->week), KPI__F_BOLD, 8, KPI__INK);
+			row_cell(&row, kpi_verdict_name(v->old_verdict), KPI__F_BOLD, 8, kpi__verdict_color(v->old_verdict));
+			row_cell(&row, kpi_verdict_name(v->new_verdict), KPI__F_BOLD, 8, kpi__verdict_color(v->new_verdict));
+			row_cell(&row, v->pack, KPI__F_SANS, 8, KPI__INK);
+			row_end(&row);
+		}
+	}
+	d->y += 4;
+	need(d, 22 + 15 + row_h);
+	snprintf(buf, sizeof(buf), "Values restated (%zu)", r->values_total);
+	heading(d, buf, 11);
+	if (!r->nvalues) {
+		para(d, "None: every value of an earlier week is as its pack reported it.", 9, KPI__INK, KPI__F_SANS);
+		return;
+	}
+	table_head(d, vc, 6, 15);
+	for (size_t i = 0; i < r->nvalues; i++) {
+		const kpi_restated *x = &r->values[i];
+		const kpi_def *def = find_def(d->snap, x->kpi);
+		trow row = row_begin_paged(d, vc, 6, row_h, 15, "Appendix E — Restatements (continued)", 12);
+		char a[96], b[96];
+		size_t lo = 0;
+		row_cell(&row, kpi_week_format(wk, sizeof(wk), x->week), KPI__F_SANS, 8, KPI__INK);
+		snprintf(buf, sizeof(buf), "%s (%s)", def ? def->title : x->kpi, x->kpi);
+		row_cell(&row, buf, KPI__F_BOLD, 8, KPI__INK);
+		buf[0] = '\0';
+		for (size_t k = 0; k < x->nlabels && lo < sizeof(buf); k++)
+			lo += (size_t)snprintf(buf + lo, sizeof(buf) - lo, "%s%s=%s", k ? ", " : "", x->label_names[k],
+			                       x->label_values[k]);
+		row_cell(&row, buf[0] ? buf : "—", KPI__F_COND, 8, KPI__INK);
+		if (def) {
+			kpi__fmt_value(a, sizeof(a), x->old_has, x->old_value, def->unit, KPI__NUM_PEOPLE, &def->threshold);
+			kpi__fmt_value(b, sizeof(b), x->new_has, x->new_value, def->unit, KPI__NUM_PEOPLE, &def->threshold);
+		} else {
+			kpi_format_number(a, sizeof(a), x->old_has, x->old_value);
+			kpi_format_number(b, sizeof(b), x->new_has, x->new_value);
+		}
+		row_cell(&row, a, KPI__F_SANS, 8, x->old_has ? KPI__INK : KPI__MUTED);
+		row_cell(&row, b, KPI__F_BOLD, 8, x->new_has ? KPI__INK : KPI__MUTED);
+		row_cell(&row, x->pack, KPI__F_SANS, 8, KPI__INK);
+		row_end(&row);
+	}
+	more_not_listed(d, r->values_total, r->nvalues, "restated value", "restated values");
+}
+
 /* ---- the document ---- */
 
 static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
@@ -1322,6 +1479,7 @@ static void document(doc *d)
 	drill(d);
 	appendix(d);
 	glossary_appendix(d);
+	restatements_appendix(d);
 	page_end(d);
 }
 
@@ -1423,6 +1581,10 @@ int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *
 				for (int k = 0; k < 3; k++) {
 					snprintf(link, sizeof(link), "page=%d", d.appendix_page[k]);
 					cairo_pdf_surface_add_outline(pdf, parent, parts[k], link, 0);
+				}
+				if (d.appendix_page[3]) {
+					snprintf(link, sizeof(link), "page=%d", d.appendix_page[3]);
+					cairo_pdf_surface_add_outline(pdf, parent, "E — Restatements", link, 0);
 				}
 			}
 		}

@@ -155,6 +155,36 @@ static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, c
 	}
 }
 
+/* What earlier packs reported and this one reads differently (snapshot
+ * format 4): a past week whose verdict changed first, in the meeting's
+ * words; then how many numbers changed; then the packs not checked. */
+static void restated(wlist *w, const kpi_snapshot *snap)
+{
+	const kpi_restatements *r = snap->format >= 4 ? snap->restatements : NULL;
+	char list[640], wk[16];
+	size_t o = 0;
+
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nverdicts && o < sizeof(list); i++) {
+		const kpi_restated_verdict *v = &r->verdicts[i];
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s is now %s, not the %s its pack %s reported",
+		                      i == 0 ? "" : i + 1 == r->nverdicts ? "; and " : "; ",
+		                      kpi_week_format(wk, sizeof(wk), v->week), kpi_verdict_name(v->new_verdict),
+		                      kpi_verdict_name(v->old_verdict), v->pack);
+	}
+	if (r->nverdicts)
+		say(w, "Changed since it was decided: %s. Data arrived or changed after that pack was made; see "
+		    "Restatements in the appendix.", list);
+	if (r->values_total)
+		say(w, "%zu number%s reported in earlier packs %s changed since (late or corrected data); the scorecard "
+		    "marks %s as restated.", r->values_total, r->values_total == 1 ? "" : "s",
+		    r->values_total == 1 ? "has" : "have", r->values_total == 1 ? "it" : "them");
+	if (r->nunread)
+		say(w, "%zu earlier pack%s could not be read, so %s numbers were not checked for changes: %s.", r->nunread,
+		    r->nunread == 1 ? "" : "s", r->nunread == 1 ? "its" : "their", r->unread[0].pack);
+}
+
 /* Week-over-week rows of a series: the last week's and the week before's of
  * each label set, both with values. */
 typedef void (*pair_fn)(void *ctx, const kpi_def *d, const kpi_series *s, const kpi_row *prev, const kpi_row *last);
@@ -276,6 +306,7 @@ int kpi_render_week_words(char ***out, const kpi_snapshot *snap, kpi_error *err)
 	v = &snap->verdicts[win->nweeks - 1];
 	kpi_week_format(wk, sizeof(wk), win->last);
 	decision(&w, snap, v, wk);
+	restated(&w, snap);
 	pairs(snap, moved, &mv);
 	if (mv.d) {
 		int sense = (mv.last->value > mv.prev->value) == (mv.d->threshold.op == KPI_OP_GE || mv.d->threshold.op == KPI_OP_GT);

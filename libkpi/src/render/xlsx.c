@@ -1613,13 +1613,87 @@ static void definitions(xl *x, lxw_worksheet *ws)
 	fit_finish(x, ws);
 }
 
+/* ---- Restatements (snapshot format 4) ---- */
+
+/* What earlier packs reported and this snapshot reads differently: the
+ * verdicts, then every value, in the catalogue's units (numbers, "no data"
+ * for none), as the PDF's Appendix E. */
+static void restatements(xl *x, lxw_worksheet *ws)
+{
+	static const char *const vcols[] = { "Week", "Reported verdict", "Verdict now", "Reported in pack" };
+	static const char *const cols[] = { "Week", "KPI", "Title", "Labels", "Unit", "Reported", "Now",
+		                            "Reported in pack" };
+	const kpi_restatements *r = x->snap->restatements;
+	char buf[1024], wk[16];
+	lxw_row_t row = 0;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->ncompared && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i ? ", " : "", r->compared[i]);
+	put_over(x, ws, row++, 0, "Restatements: earlier weeks that read differently from what their pack reported",
+	         x->f.title);
+	put_over(x, ws, row++, 0, r->ncompared ? "Compared with the packs:" : "No earlier pack reported a week of this window.",
+	         NULL);
+	if (r->ncompared)
+		put_str(x, ws, row - 1, 3, buf, NULL);
+	for (size_t i = 0; i < r->nunread; i++) {
+		snprintf(buf, sizeof(buf), "Warning: the earlier pack %s could not be read and was not compared: %s",
+		         r->unread[i].pack, r->unread[i].reason);
+		put_over(x, ws, row++, 0, buf, x->f.bold);
+	}
+	row++;
+	put_over(x, ws, row++, 0, "Verdicts changed", x->f.subtitle);
+	row = header_row(x, ws, row, vcols, 4);
+	for (size_t i = 0; i < r->nverdicts; i++, row++) {
+		const kpi_restated_verdict *v = &r->verdicts[i];
+		put_str(x, ws, row, 0, kpi_week_format(wk, sizeof(wk), v->week), NULL);
+		put_str(x, ws, row, 1, kpi_verdict_name(v->old_verdict), x->f.verdict[v->old_verdict]);
+		put_str(x, ws, row, 2, kpi_verdict_name(v->new_verdict), x->f.verdict[v->new_verdict]);
+		put_str(x, ws, row, 3, v->pack, NULL);
+	}
+	if (!r->nverdicts)
+		put_over(x, ws, row++, 0, "none", NULL);
+	row++;
+	snprintf(buf, sizeof(buf), "Values restated: %zu%s", r->values_total,
+	         r->values_total > r->nvalues ? " (the first listed)" : "");
+	put_over(x, ws, row++, 0, buf, x->f.subtitle);
+	row = header_row(x, ws, row, cols, 8);
+	for (size_t i = 0; i < r->nvalues; i++, row++) {
+		const kpi_restated *v = &r->values[i];
+		const kpi_def *d = kpi_catalog_find(x->snap->catalog, v->kpi);
+		o = 0;
+		buf[0] = '\0';
+		for (size_t k = 0; k < v->nlabels && o < sizeof(buf); k++)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s=%s", k ? ", " : "", v->label_names[k],
+			                      v->label_values[k]);
+		put_str(x, ws, row, 0, kpi_week_format(wk, sizeof(wk), v->week), NULL);
+		put_str(x, ws, row, 1, v->kpi, NULL);
+		put_str(x, ws, row, 2, d ? d->title : "", NULL);
+		put_str(x, ws, row, 3, buf, NULL);
+		put_str(x, ws, row, 4, d && d->unit ? d->unit : "", NULL);
+		if (v->old_has)
+			put_num(x, ws, row, 5, true, v->old_value, x->f.general);
+		else
+			put_str(x, ws, row, 5, "no data", NULL);
+		if (v->new_has)
+			put_num(x, ws, row, 6, true, v->new_value, x->f.general);
+		else
+			put_str(x, ws, row, 6, "no data", NULL);
+		put_str(x, ws, row, 7, v->pack, NULL);
+	}
+	if (!r->nvalues)
+		put_over(x, ws, row++, 0, "none: every value of an earlier week is as its pack reported it", NULL);
+	fit_finish(x, ws);
+}
+
 int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 {
 	lxw_workbook_options wo;
 	lxw_doc_properties props;
 	char *dir = NULL, *slash, title[64], subject[128], wk[16];
 	const kpi_window *w;
-	lxw_worksheet *summ, *dd, *defs, **sheets = NULL;
+	lxw_worksheet *summ, *dd, *defs, *rest = NULL, **sheets = NULL;
 	const char **names = NULL;
 	kpi__tz *zone = NULL;
 	xl x;
@@ -1669,8 +1743,8 @@ int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 
 	/* The fixed sheets keep their names: reserve them before the KPIs'. */
 	{
-		const char *fixed[] = { "Summary", "Drill-down", "Definitions", PLOT_SHEET };
-		for (int i = 0; i < 4; i++)
+		const char *fixed[] = { "Summary", "Drill-down", "Definitions", PLOT_SHEET, "Restatements" };
+		for (int i = 0; i < (snap->format >= 4 && snap->restatements ? 5 : 4); i++)
 			sheet_name(&x, fixed[i]);
 	}
 	for (size_t k = 0; k < snap->catalog->nkpis; k++)
@@ -1680,6 +1754,8 @@ int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 		sheets[k] = add_sheet(&x, names[k]);
 	dd = add_sheet(&x, "Drill-down");
 	defs = add_sheet(&x, "Definitions");
+	if (snap->format >= 4 && snap->restatements) /* format 4: what earlier packs said */
+		rest = add_sheet(&x, "Restatements");
 	if ((x.plot = add_sheet(&x, PLOT_SHEET)))
 		worksheet_hide(x.plot); /* not printed, not in the way; the charts read it */
 	if (x.rc)
@@ -1691,6 +1767,8 @@ int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 		drilldown(&x, dd);
 	if (!x.rc)
 		definitions(&x, defs);
+	if (!x.rc && rest)
+		restatements(&x, rest);
 done:
 	if (x.rc) {
 		lxw_workbook_free(x.wb); /* nothing half-made is written */

@@ -44,6 +44,7 @@ void kpi_snapshot_free(kpi_snapshot *snap)
 	if (!snap)
 		return;
 	kpi__history_free(snap->history);
+	kpi_restatements_free(snap->restatements);
 	lists_release(snap);
 	for (size_t i = 0; i < snap->nchanges; i++) {
 		kpi_change *c = &snap->changes[i];

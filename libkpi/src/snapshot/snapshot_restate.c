@@ -1,0 +1,375 @@
+/* snapshot.json's "restatements" section (format 4): write, parse,
+ * validate, free. Written as
+ *   "restatements": {"compared": ["2026-W45"],
+ *     "unreadable": [{"pack": "reports/2026-W44", "reason": "..."}],
+ *     "verdicts": [{"week": "2026-W45", "old": "GO", "new": "HOLD", "pack": "2026-W45"}],
+ *     "values_total": 1,
+ *     "values": [
+ *       {"kpi": "...", "labels": {"path": "owned"}, "week": "2026-W45", "old": 97.5, "new": null, "pack": "2026-W45"}]}
+ * or "restatements": null when no reports directory was compared with.
+ * Numbers are the snapshot's shortest round-trip decimals (null: missing). */
+#include "snapshot/snapshot_restate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kpi_restatements_free(kpi_restatements *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ncompared; i++)
+		free(r->compared[i]);
+	free(r->compared);
+	for (size_t i = 0; i < r->nverdicts; i++)
+		free(r->verdicts[i].pack);
+	free(r->verdicts);
+	for (size_t i = 0; i < r->nvalues; i++) {
+		kpi_restated *x = &r->values[i];
+		for (size_t k = 0; k < x->nlabels; k++) {
+			free(x->label_names[k]);
+			free(x->label_values[k]);
+		}
+		free(x->label_names);
+		free(x->label_values);
+		free(x->kpi);
+		free(x->pack);
+	}
+	free(r->values);
+	for (size_t i = 0; i < r->nunread; i++) {
+		free(r->unread[i].pack);
+		free(r->unread[i].reason);
+	}
+	free(r->unread);
+	free(r);
+}
+
+int kpi__window_week_index(const kpi_window *w, kpi_week wk)
+{
+	for (int i = 0; i < w->nweeks; i++)
+		if (kpi_week_cmp(kpi_week_add(w->first, i), wk) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- writing ---- */
+
+typedef struct wr {
+	kpi_buf *b;
+	int rc;
+	kpi_error *err;
+} wr;
+
+static void put(wr *w, const char *s)
+{
+	if (!w->rc && kpi_buf_puts(w->b, s))
+		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
+}
+
+static void put_str(wr *w, const char *s)
+{
+	if (w->rc)
+		return;
+	if (!s || !kpi__utf8_valid(s))
+		w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: a restatement's text is not valid UTF-8");
+	else if (kpi__buf_json_str(w->b, s))
+		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
+}
+
+static void put_num(wr *w, bool has, double v)
+{
+	char n[40];
+	if (has && !isfinite(v)) {
+		if (!w->rc)
+			w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: a restated value is not a finite number");
+		return;
+	}
+	put(w, kpi_format_number(n, sizeof(n), has, v));
+}
+
+int kpi__restate_write(kpi_buf *b, const kpi_restatements *r, kpi_error *err)
+{
+	wr w = { b, 0, err };
+	char wk[16], n[32];
+
+	if (!r) {
+		put(&w, ",\n  \"restatements\": null");
+		return w.rc;
+	}
+	put(&w, ",\n  \"restatements\": {\"compared\": [");
+	for (size_t i = 0; i < r->ncompared; i++) {
+		put(&w, i ? ", " : "");
+		put_str(&w, r->compared[i]);
+	}
+	put(&w, "],\n    \"unreadable\": [");
+	for (size_t i = 0; i < r->nunread; i++) {
+		put(&w, i ? ",\n      {\"pack\": " : "\n      {\"pack\": ");
+		put_str(&w, r->unread[i].pack);
+		put(&w, ", \"reason\": ");
+		put_str(&w, r->unread[i].reason);
+		put(&w, "}");
+	}
+	put(&w, r->nunread ? "\n    ],\n    \"verdicts\": [" : "],\n    \"verdicts\": [");
+	for (size_t i = 0; i < r->nverdicts; i++) {
+		const kpi_restated_verdict *v = &r->verdicts[i];
+		put(&w, i ? ",\n      {\"week\": \"" : "\n      {\"week\": \"");
+		put(&w, kpi_week_format(wk, sizeof(wk), v->week));
+		put(&w, "\", \"old\": \"");
+		put(&w, kpi_verdict_name(v->old_verdict));
+		put(&w, "\", \"new\": \"");
+		put(&w, kpi_verdict_name(v->new_verdict));
+		put(&w, "\", \"pack\": ");
+		put_str(&w, v->pack);
+		put(&w, "}");
+	}
+	snprintf(n, sizeof(n), "%zu", r->values_total);
+	put(&w, r->nverdicts ? "\n    ],\n    \"values_total\": " : "],\n    \"values_total\": ");
+	put(&w, n);
+	put(&w, ",\n    \"values\": [");
+	for (size_t i = 0; i < r->nvalues; i++) {
+		const kpi_restated *x = &r->values[i];
+		put(&w, i ? ",\n      {\"kpi\": " : "\n      {\"kpi\": ");
+		put_str(&w, x->kpi);
+		put(&w, ", \"labels\": {");
+		for (size_t k = 0; k < x->nlabels; k++) {
+			put(&w, k ? ", " : "");
+			put_str(&w, x->label_names[k]);
+			put(&w, ": ");
+			put_str(&w, x->label_values[k]);
+		}
+		put(&w, "}, \"week\": \"");
+		put(&w, kpi_week_format(wk, sizeof(wk), x->week));
+		put(&w, "\", \"old\": ");
+		put_num(&w, x->old_has, x->old_value);
+		put(&w, ", \"new\": ");
+		put_num(&w, x->new_has, x->new_value);
+		put(&w, ", \"pack\": ");
+		put_str(&w, x->pack);
+		put(&w, "}");
+	}
+	put(&w, r->nvalues ? "\n    ]}" : "]}");
+	return w.rc;
+}
+
+/* ---- parsing ---- */
+
+static int bad(const kpi__jsondoc *doc, const json_t *v, const json_t *parent, kpi_error *err, const char *what)
+{
+	return kpi__jsondoc_error(doc, v ? v : parent, err, KPI_EDATA, "restatements: %s", what);
+}
+
+static int text(char **out, const kpi__jsondoc *doc, const json_t *o, const char *key, kpi_error *err)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!json_is_string(v) || !json_string_value(v)[0])
+		return kpi__jsondoc_error(doc, v ? v : o, err, KPI_EDATA, "restatements: '%s' must be non-empty text", key);
+	if (!(*out = strdup(json_string_value(v))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int verdict_of(kpi_verdict_kind *out, const json_t *v)
+{
+	for (int k = KPI_VERDICT_GO; k <= KPI_VERDICT_NOGO; k++)
+		if (json_is_string(v) && strcmp(json_string_value(v), kpi_verdict_name((kpi_verdict_kind)k)) == 0) {
+			*out = (kpi_verdict_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+/* A restated week: inside the window and before its last week. */
+static int past_week(kpi_week *out, const kpi_snapshot *snap, const kpi__jsondoc *doc, const json_t *o,
+                     kpi_error *err)
+{
+	const json_t *v = json_object_get(o, "week");
+	int i;
+	if (!json_is_string(v) || kpi_week_parse(out, json_string_value(v), NULL))
+		return bad(doc, v, o, err, "'week' must be an ISO week \"YYYY-Www\"");
+	i = kpi__window_week_index(&snap->result->window, *out);
+	if (i < 0 || i >= snap->result->window.nweeks - 1)
+		return bad(doc, v, o, err, "a restated week must be a week of the window before its last");
+	return 0;
+}
+
+static int num(bool *has, double *out, const kpi__jsondoc *doc, const json_t *o, const char *key, kpi_error *err)
+{
+	const json_t *v = json_object_get(o, key);
+	*has = false;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_number(v))
+		return kpi__jsondoc_error(doc, v ? v : o, err, KPI_EDATA, "restatements: '%s' must be a number or null", key);
+	*has = true;
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int parse_value(kpi_restated *x, const kpi_snapshot *snap, const kpi__jsondoc *doc, const json_t *o,
+                       kpi_error *err)
+{
+	static const char *const keys[] = { "kpi", "labels", "week", "old", "new", "pack", NULL };
+	const json_t *labels, *v;
+	const char *name;
+	int rc;
+
+	if (!json_is_object(o))
+		return bad(doc, o, o, err, "a restated value must be an object");
+	if (kpi__json_check_keys(doc, o, keys, "a restated value", err))
+		return err->code = KPI_EDATA;
+	if ((rc = text(&x->kpi, doc, o, "kpi", err)) || (rc = text(&x->pack, doc, o, "pack", err)) ||
+	    (rc = past_week(&x->week, snap, doc, o, err)) || (rc = num(&x->old_has, &x->old_value, doc, o, "old", err)) ||
+	    (rc = num(&x->new_has, &x->new_value, doc, o, "new", err)))
+		return rc;
+	if (!kpi_catalog_find(snap->catalog, x->kpi))
+		return bad(doc, json_object_get(o, "kpi"), o, err, "a restated value's KPI is not in the catalogue");
+	if (x->old_has == x->new_has && (!x->old_has || x->old_value == x->new_value))
+		return bad(doc, o, o, err, "a restated value must differ from the value reported");
+	labels = json_object_get(o, "labels");
+	if (!json_is_object(labels))
+		return bad(doc, labels, o, err, "'labels' must be an object of label names to values");
+	if (json_object_size(labels) &&
+	    (!(x->label_names = calloc(json_object_size(labels), sizeof(char *))) ||
+	     !(x->label_values = calloc(json_object_size(labels), sizeof(char *)))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	json_object_foreach((json_t *)labels, name, v) {
+		if (!json_is_string(v))
+			return bad(doc, labels, o, err, "a label's value must be text");
+		x->label_names[x->nlabels] = strdup(name);
+		x->label_values[x->nlabels++] = strdup(json_string_value(v));
+		if (!x->label_names[x->nlabels - 1] || !x->label_values[x->nlabels - 1])
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_verdict(kpi_restated_verdict *x, const kpi_snapshot *snap, const kpi__jsondoc *doc,
+                         const json_t *o, kpi_error *err)
+{
+	static const char *const keys[] = { "week", "old", "new", "pack", NULL };
+	int rc;
+
+	if (!json_is_object(o))
+		return bad(doc, o, o, err, "a restated verdict must be an object");
+	if (kpi__json_check_keys(doc, o, keys, "a restated verdict", err))
+		return err->code = KPI_EDATA;
+	if ((rc = past_week(&x->week, snap, doc, o, err)) || (rc = text(&x->pack, doc, o, "pack", err)))
+		return rc;
+	if (verdict_of(&x->old_verdict, json_object_get(o, "old")) || verdict_of(&x->new_verdict, json_object_get(o, "new")))
+		return bad(doc, o, o, err, "'old' and 'new' must be GO, HOLD or NO-GO");
+	if (x->old_verdict == x->new_verdict)
+		return bad(doc, o, o, err, "a restated verdict must differ from the verdict reported");
+	if (snap->verdicts[kpi__window_week_index(&snap->result->window, x->week)].verdict != x->new_verdict)
+		return bad(doc, json_object_get(o, "new"), o, err, "a restated verdict's 'new' is not the snapshot's verdict of that week");
+	return 0;
+}
+
+/* An array member of `o`, at most `max` long. */
+static const json_t *array(const kpi__jsondoc *doc, const json_t *o, const char *key, size_t max, kpi_error *err)
+{
+	const json_t *a = json_object_get(o, key);
+	if (!json_is_array(a)) {
+		kpi__jsondoc_error(doc, a ? a : o, err, KPI_EDATA, "restatements: '%s' must be a list", key);
+		return NULL;
+	}
+	if (json_array_size(a) > max) {
+		kpi__jsondoc_error(doc, a, err, KPI_EDATA, "restatements: '%s' has more than %zu entries", key, max);
+		return NULL;
+	}
+	return a;
+}
+
+int kpi__restate_parse(kpi_snapshot *snap, const kpi__jsondoc *doc, const json_t *v, kpi_error *err)
+{
+	static const char *const keys[] = { "compared", "unreadable", "verdicts", "values_total", "values", NULL };
+	static const char *const ukeys[] = { "pack", "reason", NULL };
+	kpi_restatements *r = NULL;
+	const json_t *a, *t;
+	size_t n;
+	int rc = 0;
+
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return kpi__jsondoc_error(doc, v ? v : doc->root, err, KPI_EDATA, "'restatements' must be an object or null");
+	if (kpi__json_check_keys(doc, v, keys, "restatements", err))
+		return err->code = KPI_EDATA;
+	if (!(r = calloc(1, sizeof(*r))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (!(a = array(doc, v, "compared", 10000, err))) {
+		rc = KPI_EDATA;
+		goto done;
+	}
+	if ((n = json_array_size(a)) && !(r->compared = calloc(n, sizeof(char *)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++, r->ncompared++) {
+		t = json_array_get(a, i);
+		if (!json_is_string(t) || !json_string_value(t)[0]) {
+			rc = bad(doc, t, a, err, "'compared' must list pack names");
+			goto done;
+		}
+		if (!(r->compared[i] = strdup(json_string_value(t)))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	if (!(a = array(doc, v, "unreadable", 10000, err))) {
+		rc = KPI_EDATA;
+		goto done;
+	}
+	if ((n = json_array_size(a)) && !(r->unread = calloc(n, sizeof(*r->unread)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		t = json_array_get(a, i);
+		r->nunread++;
+		if (!json_is_object(t) || kpi__json_check_keys(doc, t, ukeys, "an unreadable pack", err)) {
+			rc = bad(doc, t, a, err, "an unreadable pack must be {\"pack\", \"reason\"}");
+			goto done;
+		}
+		if ((rc = text(&r->unread[i].pack, doc, t, "pack", err)) || (rc = text(&r->unread[i].reason, doc, t, "reason", err)))
+			goto done;
+	}
+	if (!(a = array(doc, v, "verdicts", (size_t)KPI_MAX_WEEKS, err))) {
+		rc = KPI_EDATA;
+		goto done;
+	}
+	if ((n = json_array_size(a)) && !(r->verdicts = calloc(n, sizeof(*r->verdicts)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->nverdicts++;
+		if ((rc = parse_verdict(&r->verdicts[i], snap, doc, json_array_get(a, i), err)))
+			goto done;
+	}
+	if (!(a = array(doc, v, "values", KPI_SNAPSHOT_RESTATED_MAX, err))) {
+		rc = KPI_EDATA;
+		goto done;
+	}
+	if ((n = json_array_size(a)) && !(r->values = calloc(n, sizeof(*r->values)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->nvalues++;
+		if ((rc = parse_value(&r->values[i], snap, doc, json_array_get(a, i), err)))
+			goto done;
+	}
+	t = json_object_get(v, "values_total");
+	if (!json_is_integer(t) || json_integer_value(t) < (json_int_t)r->nvalues ||
+	    (r->nvalues < KPI_SNAPSHOT_RESTATED_MAX && json_integer_value(t) != (json_int_t)r->nvalues)) {
+		rc = bad(doc, t, v, err, "'values_total' must be the number of restated values (the list holds at most "
+		                         "the first of them)");
+		goto done;
+	}
+	r->values_total = (size_t)json_integer_value(t);
+	snap->restatements = r;
+	r = NULL;
+done:
+	kpi_restatements_free(r);
+	return rc;
+}
