@@ -3,40 +3,23 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "it_prom.h"
+#include "it_http.h"
 #include "net/http.h"
 
-int it_free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0), port;
-	assert_true(s >= 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(s);
-	return port;
-}
 
-static char *slurp(const char *path)
+char *it_slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -51,6 +34,14 @@ static char *slurp(const char *path)
 		buf[0] = '\0';
 	fclose(f);
 	return buf;
+}
+
+void it_write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
 }
 
 char *it_http_get(const char *url)
@@ -106,13 +97,13 @@ static void wait_ready(pid_t pid, const char *url, const char *what, const char 
 		struct timespec pause = { 0, 100 * 1000 * 1000 };
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			char *text = slurp(log);
+			char *text = it_slurp(log);
 			fail_msg("%s exited (status %d) before it was ready:\n%s", what, status, text);
 		}
 		nanosleep(&pause, NULL);
 	}
 	if (!answers(url)) {
-		char *text = slurp(log);
+		char *text = it_slurp(log);
 		fail_msg("%s did not answer %s within 60 s:\n%s", what, url, text);
 	}
 }
@@ -133,7 +124,7 @@ void it_proc_stop(pid_t pid)
 	waitpid(pid, &status, 0);
 }
 
-void it_prom_start(it_prom *p, const char *openmetrics, const char *scrape)
+void it_prom_start(it_prom *p, void (*write_openmetrics)(const char *path), const char *scrape)
 {
 	char om[128], tsdb[128], yml[128], log[128], listen[64], ready[96], a1[160], a2[160];
 	FILE *f;
@@ -144,18 +135,16 @@ void it_prom_start(it_prom *p, const char *openmetrics, const char *scrape)
 	snprintf(tsdb, sizeof(tsdb), "%s/tsdb", p->dir);
 	snprintf(yml, sizeof(yml), "%s/prometheus.yml", p->dir);
 	snprintf(log, sizeof(log), "%s/promtool.log", p->dir);
-	if (openmetrics) {
+	if (write_openmetrics) {
 		const char *promtool[] = { "promtool", "tsdb", "create-blocks-from", "openmetrics", om, tsdb, NULL };
 		pid_t pid;
 		int status = 0;
-		assert_non_null(f = fopen(om, "w"));
-		fputs(openmetrics, f);
-		fclose(f);
+		write_openmetrics(om);
 		pid = spawn(promtool, log);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			char *text = slurp(log);
+			char *text = it_slurp(log);
 			fail_msg("promtool tsdb create-blocks-from openmetrics failed (Debian package prometheus; "
 			         "scripts/lib.sh installs it):\n%s",
 			         text);

@@ -5,7 +5,8 @@
  * test, data in a temp dir, stopped by pid. Neither is optional: when one
  * cannot be started the test fails, it never skips.
  *
- * Include after <stdarg.h>, <stddef.h>, <setjmp.h> and <cmocka.h>.
+ * Include after <stdarg.h>, <stddef.h>, <setjmp.h> and <cmocka.h>; link
+ * it_http.c too (it_free_port).
  */
 #ifndef KPI_IT_PROM_H
 #define KPI_IT_PROM_H
@@ -19,11 +20,12 @@ typedef struct it_prom {
 	pid_t pid;
 } it_prom;
 
-/* Start Prometheus on a free loopback port. `openmetrics` (may be NULL):
- * OpenMetrics text turned into the TSDB's blocks first (promtool tsdb
- * create-blocks-from openmetrics); `scrape` (may be NULL): a host:port it
- * scrapes every second (job "node"). Waits until /-/ready answers. */
-void it_prom_start(it_prom *p, const char *openmetrics, const char *scrape);
+/* Start Prometheus on a free loopback port. `write_openmetrics` (may be
+ * NULL) writes OpenMetrics text to the path it is given (in p->dir), which
+ * becomes the TSDB's blocks first (promtool tsdb create-blocks-from
+ * openmetrics); `scrape` (may be NULL): a host:port it scrapes every second
+ * (job "node"). Waits until /-/ready answers. */
+void it_prom_start(it_prom *p, void (*write_openmetrics)(const char *path), const char *scrape);
 /* Stop it (SIGTERM, then SIGKILL) and remove its dir. */
 void it_prom_stop(it_prom *p);
 
@@ -37,7 +39,9 @@ void it_proc_stop(pid_t pid);
 /* GET http://addr/path into a malloc'd string ("" on failure). */
 char *it_http_get(const char *url);
 
-/* A free TCP port on 127.0.0.1. */
-int it_free_port(void);
+/* The whole of a file (caller frees; "" when it cannot be read). */
+char *it_slurp(const char *path);
+/* Write `text` to `path` (fails the test when it cannot). */
+void it_write_text(const char *path, const char *text);
 
 #endif

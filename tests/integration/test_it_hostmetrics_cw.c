@@ -151,33 +151,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static void check_both(const char *id, const it_row *exp, size_t n)
-{
-	const char *argv[] = { "kpi", "query", id, "--week", "2026-W45", "--weeks", "2", "--format", "json", "--config",
-		               config, NULL };
-	const char *env[] = { "KPI_NOW=" NOW, NULL };
-	kpi_error err = KPI_ERROR_INIT;
-	kpi_config *cfg = NULL;
-	kpi_catalog *cat = NULL;
-	kpi_result *res = NULL;
-	const char *ids[1] = { id };
-	it_run_result run;
-	kpi_window w;
-
-	it_window(&w, "2026-W45", 2, "UTC", NOW);
-	if (kpi_config_load(&cfg, config, &err) || kpi_catalog_load(&cat, cfg->catalog_path, &err) ||
-	    kpi_config_apply(cfg, cat, &err) || kpi_collect(&res, cat, cfg, ids, 1, &w, &err))
-		fail_msg("kpi_collect(%s): %s", id, err.message);
-	it_check_series(&res->series[0], &w, exp, n);
-	kpi_result_free(res);
-	it_run(&run, argv, env, 60);
-	if (run.status != 0)
-		fail_msg("kpi query %s exited %d: %s", id, run.status, run.err);
-	it_check_json(run.out, kpi_catalog_find(cat, id), &w, exp, n);
-	it_run_free(&run);
-	kpi_catalog_free(cat);
-	kpi_config_free(cfg);
-}
 
 static void test_hostmetrics_cw__memory_weekly_max_per_instance(void **state)
 {
@@ -188,7 +161,7 @@ static void test_hostmetrics_cw__memory_weekly_max_per_instance(void **state)
 		{ 1, "host=i-0bbb", NULLV, NULLV, NULLV, "no_data" }, /* did not report: never 0 % */
 	};
 	(void)state;
-	check_both("host_memory_used_pct", exp, 4);
+	it_check_kpi_config(config, "host_memory_used_pct", "2026-W45", 2, NOW, exp, 4);
 }
 
 static void test_hostmetrics_cw__disk_weekly_max_per_host_and_path(void **state)
@@ -202,7 +175,7 @@ static void test_hostmetrics_cw__disk_weekly_max_per_host_and_path(void **state)
 		{ 1, "host=i-0bbb,path=/", NULLV, NULLV, NULLV, "no_data" },
 	};
 	(void)state;
-	check_both("host_disk_used_pct", exp, 6);
+	it_check_kpi_config(config, "host_disk_used_pct", "2026-W45", 2, NOW, exp, 6);
 }
 
 static void test_hostmetrics_cw__not_configured_without_hosts(void **state)
@@ -238,14 +211,6 @@ static void test_hostmetrics_cw__explain_lists_then_reads(void **state)
 	it_run_free(&run);
 }
 
-/* Count the lines of `text` holding `needle`. */
-static int count_lines(const char *text, const char *needle)
-{
-	int n = 0;
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
 
 static void test_hostmetrics_cw__one_alert_per_breaching_host_and_path(void **state)
 {
@@ -265,9 +230,9 @@ static void test_hostmetrics_cw__one_alert_per_breaching_host_and_path(void **st
 		fail_msg("kpi alert exited %d, expected 2 (critical):\n%s\n%s", run.status, run.out, run.err);
 	assert_contains(run.out, "KPI CRITICAL - host_memory_used_pct[host=i-0aaa]");
 	assert_contains(run.out, "KPI CRITICAL - host_disk_used_pct[host=i-0aaa,path=/]");
-	assert_int_equal(count_lines(run.out, "DRY-RUN would send trigger"), 2);
-	assert_int_equal(count_lines(run.out, "host=i-0bbb"), 0);   /* 85 % is not above 85 % */
-	assert_int_equal(count_lines(run.out, "path=/data]"), 0);
+	assert_int_equal(it_count(run.out, "DRY-RUN would send trigger"), 2);
+	assert_int_equal(it_count(run.out, "host=i-0bbb"), 0);   /* 85 % is not above 85 % */
+	assert_int_equal(it_count(run.out, "path=/data]"), 0);
 	it_run_free(&run);
 }
 

@@ -137,11 +137,9 @@ static void family(FILE *f, const char *name, const char *help, const host_serie
 	}
 }
 
-static char *openmetrics(void)
+static void write_openmetrics(const char *path)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	family(f, "node_memory_MemAvailable_bytes", "Memory information field MemAvailable_bytes.", mem, 3, false,
 	       MEM_TOTAL);
@@ -151,18 +149,9 @@ static char *openmetrics(void)
 	family(f, "node_filesystem_size_bytes", "Filesystem size in bytes.", fs, 6, true, FS_SIZE);
 	fprintf(f, "# EOF\n");
 	fclose(f);
-	return text;
 }
 
 /* ---- set-up ---- */
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 /* A catalogue of the shipped one's two host KPIs only (no PostgreSQL). */
 static void host_catalog(const char *path)
@@ -193,12 +182,12 @@ static void write_config(const char *path, const char *url)
 	         "          \"host_disk_used_pct\": {\"variant\": \"prometheus\"}},\n"
 	         " \"alert\": {\"sinks\": {\"file\": {\"type\": \"command\", \"argv\": [\"true\"]}}}}\n",
 	         catalog, url);
-	write_file(path, text);
+	it_write_text(path, text);
 }
 
 static int setup(void **state)
 {
-	char *om = openmetrics(), *tmp;
+	char *tmp;
 	(void)state;
 	tmp = it_write_tmp("keep", "");
 	snprintf(workdir, sizeof(workdir), "%.*s", (int)(strrchr(tmp, '/') - tmp), tmp);
@@ -206,8 +195,7 @@ static int setup(void **state)
 	snprintf(catalog, sizeof(catalog), "%s/catalog.json", workdir);
 	snprintf(config, sizeof(config), "%s/config.json", workdir);
 	host_catalog(catalog);
-	it_prom_start(&prom, om, NULL);
-	free(om);
+	it_prom_start(&prom, write_openmetrics, NULL);
 	write_config(config, prom.url);
 	return 0;
 }
@@ -221,33 +209,6 @@ static int teardown(void **state)
 
 /* ---- the deterministic case ---- */
 
-static void check_both(const char *id, const it_row *exp, size_t n)
-{
-	const char *argv[] = { "kpi", "query", id, "--week", "2026-W45", "--weeks", "2", "--format", "json", "--config",
-		               config, NULL };
-	const char *env[] = { "KPI_NOW=" NOW, NULL };
-	kpi_error err = KPI_ERROR_INIT;
-	kpi_config *cfg = NULL;
-	kpi_catalog *cat = NULL;
-	kpi_result *res = NULL;
-	const char *ids[1] = { id };
-	it_run_result run;
-	kpi_window w;
-
-	it_window(&w, "2026-W45", 2, "UTC", NOW);
-	if (kpi_config_load(&cfg, config, &err) || kpi_catalog_load(&cat, cfg->catalog_path, &err) ||
-	    kpi_config_apply(cfg, cat, &err) || kpi_collect(&res, cat, cfg, ids, 1, &w, &err))
-		fail_msg("kpi_collect(%s): %s", id, err.message);
-	it_check_series(&res->series[0], &w, exp, n);
-	kpi_result_free(res);
-	it_run(&run, argv, env, 60);
-	if (run.status != 0)
-		fail_msg("kpi query %s exited %d: %s", id, run.status, run.err);
-	it_check_json(run.out, kpi_catalog_find(cat, id), &w, exp, n);
-	it_run_free(&run);
-	kpi_catalog_free(cat);
-	kpi_config_free(cfg);
-}
 
 static void test_hostmetrics_prom__memory_weekly_max_per_host(void **state)
 {
@@ -260,7 +221,7 @@ static void test_hostmetrics_prom__memory_weekly_max_per_host(void **state)
 		{ 1, "host=web-3", NULLV, NULLV, NULLV, "no_data" }, /* stopped reporting: never 0 % */
 	};
 	(void)state;
-	check_both("host_memory_used_pct", exp, 6);
+	it_check_kpi_config(config, "host_memory_used_pct", "2026-W45", 2, NOW, exp, 6);
 }
 
 static void test_hostmetrics_prom__disk_weekly_max_per_mount_without_tmpfs_overlay(void **state)
@@ -274,16 +235,9 @@ static void test_hostmetrics_prom__disk_weekly_max_per_mount_without_tmpfs_overl
 		{ 1, "host=web-2,path=/", 50, NULLV, NULLV, "ok" },
 	};
 	(void)state;
-	check_both("host_disk_used_pct", exp, 6);
+	it_check_kpi_config(config, "host_disk_used_pct", "2026-W45", 2, NOW, exp, 6);
 }
 
-static int count(const char *text, const char *needle)
-{
-	int n = 0;
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
 
 static void test_hostmetrics_prom__one_alert_per_breaching_host_and_mount(void **state)
 {
@@ -299,12 +253,12 @@ static void test_hostmetrics_prom__one_alert_per_breaching_host_and_mount(void *
 	/* web-1's memory 88..90 % and its / at 86 % in 3 of 3 periods */
 	assert_contains(r.out, "KPI CRITICAL - host_memory_used_pct[host=web-1] 90% > 85%");
 	assert_contains(r.out, "KPI CRITICAL - host_disk_used_pct[host=web-1,path=/] 86% > 85%");
-	assert_int_equal(count(r.out, "DRY-RUN would send trigger"), 2);
-	assert_int_equal(count(r.out, "KPI CRITICAL"), 2);
+	assert_int_equal(it_count(r.out, "DRY-RUN would send trigger"), 2);
+	assert_int_equal(it_count(r.out, "KPI CRITICAL"), 2);
 	/* 85 % is not above 85 %; tmpfs and overlay are not disks */
-	assert_int_equal(count(r.out, "host=web-2"), 0);
-	assert_int_equal(count(r.out, "/run"), 0);
-	assert_int_equal(count(r.out, "overlay"), 0);
+	assert_int_equal(it_count(r.out, "host=web-2"), 0);
+	assert_int_equal(it_count(r.out, "/run"), 0);
+	assert_int_equal(it_count(r.out, "overlay"), 0);
 	it_run_free(&r);
 }
 
@@ -317,9 +271,7 @@ static void test_hostmetrics_prom__textfile_and_rules_carry_the_host_labels(void
 	/* during W45, after the spikes: the week so far */
 	const char *env[] = { "KPI_NOW=2026-11-08T12:00:00Z", NULL };
 	it_run_result r;
-	FILE *f;
-	char *text = NULL;
-	size_t len = 0;
+	char *text;
 	(void)state;
 	snprintf(prom_file, sizeof(prom_file), "%s/kpi.prom", workdir);
 	snprintf(rules, sizeof(rules), "%s/rules.yml", workdir);
@@ -328,15 +280,7 @@ static void test_hostmetrics_prom__textfile_and_rules_carry_the_host_labels(void
 	if (r.status != 0)
 		fail_msg("kpi publish exited %d:\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
-	assert_non_null(f = fopen(prom_file, "r"));
-	{
-		FILE *m = open_memstream(&text, &len);
-		int c;
-		while ((c = fgetc(f)) != EOF)
-			fputc(c, m);
-		fclose(m);
-	}
-	fclose(f);
+	text = it_slurp(prom_file);
 	assert_contains(text, "host=\"web-1\"");
 	assert_contains(text, "host=\"web-1\",path=\"/data\"");
 	/* web-3 reported nothing in W45, the one week published: the source
