@@ -128,8 +128,9 @@ static int hourly(const kpi_window *w, const char *kpi, kpi_error *err)
 	return 3600;
 }
 
-/* The end of the hourly units of a window: the as-of time's hour. */
-static int64_t found_end(const kpi_window *w)
+/* The end of the hourly units of a window: nothing after the as-of time
+ * can exist, so the end of its hour (at least one hour). */
+static int64_t hourly_end(const kpi_window *w)
 {
 	int64_t end = w->to;
 	if (w->as_of < w->to)
@@ -243,7 +244,7 @@ static int weekly_units(cw_run *r, kpi_work *k, kpi_error *err)
 	for (size_t v = 0; v < k->nvalues; v++) {
 		if (k->values == NULL) {
 			/* a discovered label set: its first series here, the others after */
-			if ((rc = push_found(r, k, v, 0, k->w->from, found_end(k->w), hourly(k->w, def->id, err), err)))
+			if ((rc = push_found(r, k, v, 0, k->w->from, hourly_end(k->w), hourly(k->w, def->id, err), err)))
 				return rc;
 			continue;
 		}
@@ -265,20 +266,15 @@ static int weekly_units(cw_run *r, kpi_work *k, kpi_error *err)
 				}
 			} else {
 				int p = hourly(w, def->id, err);
-				int64_t end = w->to;
 				if (p < 0)
 					return p;
-				/* Nothing after the as-of time can exist: stop at its hour. */
-				if (w->as_of < w->to)
-					end = w->from + ((w->as_of - w->from + p - 1) / p) * p;
-				if (end <= w->from)
-					end = w->from + p;
-				if ((rc = push_unit(r, def, mt, k->spec.dimension, k->values[v], w->from, end, p, err)))
+				if ((rc = push_unit(r, def, mt, k->spec.dimension, k->values[v], w->from, hourly_end(w), p,
+				                    err)))
 					return rc;
 			}
 		}
 	}
-	if ((rc = push_merges(r, k, k->w->from, found_end(k->w), hourly(k->w, def->id, err), err)))
+	if ((rc = push_merges(r, k, k->w->from, hourly_end(k->w), hourly(k->w, def->id, err), err)))
 		return rc;
 	k->nunits = r->nunits - k->first_unit;
 	return 0;
