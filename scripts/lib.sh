@@ -12,6 +12,7 @@ KPI_PACKAGES=(
   libpq-dev postgresql-15 libjansson-dev libcurl4-openssl-dev libssl-dev
   libxml2-dev libcairo2-dev libpango1.0-dev libpng-dev fonts-dejavu-core libxlsxwriter-dev libcmocka-dev
   poppler-utils qpdf prometheus prometheus-alertmanager python3 valgrind procps
+  prometheus-node-exporter  # the host KPIs' live test (tests/integration/test_it_hostmetrics_prom.c)
   python3-aiosmtpd  # kpi deliver's SMTP test peer (tests/tools/smtp_sink.py)
   libreoffice-calc-nogui unzip time
   groff-base man-db zsh jq graphviz

@@ -29,7 +29,7 @@ int aws_resolve_env(kpi__aws *a, const kpi__aws_service *svc, const char *fallba
 static const char *const cleared[] = {
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
 	"AWS_DEFAULT_REGION", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL",
-	"AWS_ENDPOINT_URL_CLOUDWATCH", "KPI_CW_LOAD_BALANCER", "KPI_CW_QUEUES", "KPI_CW_DEADLINE_SECONDS",
+	"AWS_ENDPOINT_URL_CLOUDWATCH", "KPI_CW_LOAD_BALANCER", "KPI_CW_QUEUES", "KPI_CW_HOSTS", "KPI_CW_DEADLINE_SECONDS",
 	"KPI_CW_RETRY_BASE_SECONDS", "KPI_CW_RETRY_MAX_SECONDS", "KPI_CW_REQUEST_TIMEOUT_SECONDS",
 	"KPI_PUBLISH_NAMESPACE", "KPI_CONFIG", "KPI_CATALOG", "KPI_NOW", "KPI_TIMEZONE",
 	/* the rest of the credential chain (a CI runner on EC2/EKS may set them) */
@@ -91,6 +91,13 @@ static void resolve(kpi__aws *aws)
 void it_cw_put(const char *ns, const char *metric, const char *dim, const char *value, const int64_t *ts,
                const double *v, size_t n)
 {
+	const char *dims[] = { dim, value, NULL };
+	it_cw_put_dims(ns, metric, dims, ts, v, n);
+}
+
+void it_cw_put_dims(const char *ns, const char *metric, const char *const *dims, const int64_t *ts, const double *v,
+                    size_t n)
+{
 	kpi__aws aws;
 	resolve(&aws);
 	for (size_t a = 0; a < n; a += 500) {
@@ -98,10 +105,13 @@ void it_cw_put(const char *ns, const char *metric, const char *dim, const char *
 		char *text;
 		kpi__http_resp resp = KPI__HTTP_RESP_INIT;
 		kpi_error err = KPI_ERROR_INIT;
-		for (size_t i = a; i < n && i < a + 500; i++)
-			json_array_append_new(data, json_pack("{s:s, s:[{s:s, s:s}], s:I, s:f}", "MetricName", metric,
-			                                      "Dimensions", "Name", dim, "Value", value, "Timestamp",
-			                                      (json_int_t)ts[i], "Value", v[i]));
+		for (size_t i = a; i < n && i < a + 500; i++) {
+			json_t *d = json_array();
+			for (size_t k = 0; dims[k]; k += 2)
+				json_array_append_new(d, json_pack("{s:s, s:s}", "Name", dims[k], "Value", dims[k + 1]));
+			json_array_append_new(data, json_pack("{s:s, s:o, s:I, s:f}", "MetricName", metric, "Dimensions", d,
+			                                      "Timestamp", (json_int_t)ts[i], "Value", v[i]));
+		}
 		body = json_pack("{s:s, s:o}", "Namespace", ns, "MetricData", data);
 		text = json_dumps(body, JSON_COMPACT);
 		if (kpi__aws_call(&resp, &aws, "application/x-amz-json-1.0",

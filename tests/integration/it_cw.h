@@ -37,6 +37,11 @@ void it_aws_env(const char *url);
 void it_cw_put(const char *ns, const char *metric, const char *dim, const char *value, const int64_t *ts,
                const double *v, size_t n);
 
+/* The same with any dimensions: `dims` is name, value, name, value, ...,
+ * NULL (no pair: no dimension). */
+void it_cw_put_dims(const char *ns, const char *metric, const char *const *dims, const int64_t *ts, const double *v,
+                    size_t n);
+
 /* One datapoint per minute m in [m0, m1) after t of an ALB's RequestCount
  * `req` and, when `err5xx` > 0, HTTPCode_Target_5XX_Count (ALB reports a
  * count only when it is not zero). */

@@ -530,3 +530,47 @@ char *it_fixture_catalog(const char *const *files, size_t n, const char *thresho
 	snprintf(buf + len, sizeof(buf) - len, "]}\n");
 	return it_write_tmp("catalog.json", buf);
 }
+
+void it_check_kpi_config(const char *config, const char *kpi, const char *week, int nweeks, const char *now,
+                         const it_row *exp, size_t n)
+{
+	char nbuf[16], envnow[64];
+	const char *argv[] = { "kpi", "query", kpi, "--week", week, "--weeks", nbuf, "--format", "json", "--config",
+		               config, NULL };
+	const char *env[] = { envnow, NULL };
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_config *cfg = NULL;
+	kpi_catalog *cat = NULL;
+	kpi_result *res = NULL;
+	const char *ids[1] = { kpi };
+	it_run_result run;
+	kpi_window w;
+
+	/* the library, configured by the file alone */
+	if (kpi_config_load(&cfg, config, &err) || kpi_catalog_load(&cat, cfg->catalog_path, &err) ||
+	    kpi_config_apply(cfg, cat, &err))
+		fail_msg("%s: %s", config, err.message);
+	it_window(&w, week, nweeks, cfg->timezone, now);
+	if (kpi_collect(&res, cat, cfg, ids, 1, &w, &err))
+		fail_msg("kpi_collect(%s): %s", kpi, err.message);
+	it_check_series(&res->series[0], &w, exp, n);
+	kpi_result_free(res);
+	/* the command */
+	snprintf(nbuf, sizeof(nbuf), "%d", nweeks);
+	snprintf(envnow, sizeof(envnow), "KPI_NOW=%s", now);
+	it_run(&run, argv, env, 60);
+	if (run.status != 0)
+		fail_msg("kpi query %s exited %d: %s", kpi, run.status, run.err);
+	it_check_json(run.out, kpi_catalog_find(cat, kpi), &w, exp, n);
+	it_run_free(&run);
+	kpi_catalog_free(cat);
+	kpi_config_free(cfg);
+}
+
+int it_count(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}

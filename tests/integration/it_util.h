@@ -88,6 +88,14 @@ void it_check_json(const char *json, const kpi_def *def, const kpi_window *w, co
 void it_check_kpi(it_db *db, const char *kpi, const char *week, int nweeks, const char *now,
                   const char *config, const it_row *exp, size_t n);
 
+/* The same without a database: the library configured by `config` alone
+ * (its catalogue, sources and zone) and `kpi query ... --config config`. */
+void it_check_kpi_config(const char *config, const char *kpi, const char *week, int nweeks, const char *now,
+                         const it_row *exp, size_t n);
+
+/* How many times `needle` occurs in `text`. */
+int it_count(const char *text, const char *needle);
+
 /* Outcome of running the kpi command. */
 typedef struct it_run_result {
 	int status;       /* exit code, or 128 + signal when killed */

@@ -179,8 +179,9 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 			assert_string_equal(n->source, "cloudwatch");
 			assert_int_equal(n->gating, d->gating);
 			assert_string_equal(n->reason, "CloudWatch not configured");
-			assert_non_null(strstr(n->detail, strcmp(d->labels[0].name, "queue") == 0 ? "KPI_CW_QUEUES"
-			                                                                         : "KPI_CW_LOAD_BALANCER"));
+			assert_non_null(strstr(n->detail, strcmp(d->labels[0].name, "queue") == 0  ? "KPI_CW_QUEUES"
+			                                  : strcmp(d->labels[0].name, "host") == 0 ? "KPI_CW_HOSTS"
+			                                                                           : "KPI_CW_LOAD_BALANCER"));
 			assert_null(kpi_catalog_find(snap->catalog, d->id));
 			assert_null(kpi_result_find(snap->result, d->id));
 			k++;

@@ -37,6 +37,7 @@
 
 #include "it_util.h"
 #include "it_http.h"
+#include "it_prom.h"
 #include "asserts.h"
 #include "net/http.h"
 
@@ -58,9 +59,9 @@ static const int64_t T[5] = { 1791756000, 1792360800, 1792969200, 1793574000, 17
 #define CANARY "prom-canary-7f3e9d1c-token"
 #define CANARY_PW "prom-canary-pw-51ab"
 
-static char dir[64];            /* temp dir: tsdb/, data.om, prometheus.yml, configs, log */
-static pid_t prom_pid;
-static char prom_url[64];
+static it_prom server;           /* started and stopped by pid (it_prom.c) */
+static const char *dir;          /* its temp dir: tsdb/, data.om, prometheus.yml, configs, log */
+static const char *prom_url;
 static char config[128];         /* the config selecting the Prometheus variants */
 static it_responder *resp;
 
@@ -219,143 +220,25 @@ static void write_openmetrics(const char *path)
 	fclose(f);
 }
 
-/* ---- the server ---- */
+/* ---- the server (it_prom.c) ---- */
 
-/* Run a program to its end, output into `log`; its exit status. */
-static int run_wait(const char *const *argv, const char *log)
+static void write_text(const char *path, const char *text)
 {
-	pid_t pid = fork();
-	int status = 0;
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	it_write_text(path, text);
 }
 
 static char *slurp_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-	if (!f)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc((size_t)n + 1, 1);
-	if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
-		buf[0] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0), port;
-	assert_true(s >= 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(s);
-	return port;
-}
-
-static bool ready(void)
-{
-	char url[96];
-	kpi__http_req req = { 0 };
-	kpi__http_resp r = KPI__HTTP_RESP_INIT;
-	bool ok;
-	snprintf(url, sizeof(url), "%s/-/ready", prom_url);
-	req.method = "GET";
-	req.url = url;
-	req.timeout_ms = 1000;
-	req.what = "Prometheus readiness";
-	ok = kpi__http_do(&r, &req, NULL) == 0 && r.status == 200;
-	kpi__http_resp_release(&r);
-	return ok;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	return it_slurp(path);
 }
 
 static int start_prometheus(void **state)
 {
-	char om[128], tsdb[128], yml[128], log[128], listen[64], cfgtext[1024];
-	const char *promtool[] = { "promtool", "tsdb", "create-blocks-from", "openmetrics", om, tsdb, NULL };
-	int port;
+	char cfgtext[1024];
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kpi-it-prom.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(om, sizeof(om), "%s/data.om", dir);
-	snprintf(tsdb, sizeof(tsdb), "%s/tsdb", dir);
-	snprintf(yml, sizeof(yml), "%s/prometheus.yml", dir);
-	snprintf(log, sizeof(log), "%s/promtool.log", dir);
-	write_openmetrics(om);
-	if (run_wait(promtool, log) != 0) {
-		char *text = slurp_file(log);
-		fail_msg("promtool tsdb create-blocks-from openmetrics failed (Debian package prometheus; "
-		         "scripts/lib.sh installs it):\n%s",
-		         text);
-	}
-	/* no scrape targets: the server only answers queries over the blocks */
-	write_text(yml, "global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n");
-	port = free_port();
-	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", port);
-	snprintf(prom_url, sizeof(prom_url), "http://127.0.0.1:%d", port);
-	snprintf(log, sizeof(log), "%s/prometheus.log", dir);
-	fflush(NULL);
-	prom_pid = fork();
-	assert_true(prom_pid >= 0);
-	if (prom_pid == 0) {
-		char a1[160], a2[160];
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		setsid();
-		prctl(PR_SET_PDEATHSIG, SIGTERM); /* dies with the test */
-		snprintf(a1, sizeof(a1), "--config.file=%s", yml);
-		snprintf(a2, sizeof(a2), "--storage.tsdb.path=%s", tsdb);
-		/* a long retention: blocks older than it would be deleted at start */
-		execlp("prometheus", "prometheus", a1, a2, "--storage.tsdb.retention.time=100y", listen,
-		       "--log.level=warn", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 600 && !ready(); i++) { /* up to a minute on a busy machine */
-		struct timespec pause = { 0, 100 * 1000 * 1000 };
-		int status;
-		if (waitpid(prom_pid, &status, WNOHANG) == prom_pid) {
-			char *text = slurp_file(log);
-			prom_pid = 0;
-			fail_msg("prometheus exited (status %d) before it was ready:\n%s", status, text);
-		}
-		nanosleep(&pause, NULL);
-	}
-	if (!ready()) {
-		char *text = slurp_file(log);
-		fail_msg("prometheus did not become ready within 60 s:\n%s", text);
-	}
+	it_prom_start(&server, write_openmetrics, NULL);
+	dir = server.dir;
+	prom_url = server.url;
 	snprintf(config, sizeof(config), "%s/config.json", dir);
 	snprintf(cfgtext, sizeof(cfgtext),
 	         "{\"timezone\": \"" TZ "\",\n \"prometheus\": {\"url\": \"%s\", \"deadline_seconds\": 20},\n"
@@ -369,28 +252,9 @@ static int start_prometheus(void **state)
 
 static int stop_prometheus(void **state)
 {
-	char cmd[128];
 	(void)state;
 	it_responder_stop(resp);
-	if (prom_pid > 0) {
-		int status;
-		kill(prom_pid, SIGTERM);
-		for (int i = 0; i < 100; i++) {
-			struct timespec pause = { 0, 50 * 1000 * 1000 };
-			if (waitpid(prom_pid, &status, WNOHANG) == prom_pid) {
-				prom_pid = 0;
-				break;
-			}
-			nanosleep(&pause, NULL);
-		}
-		if (prom_pid > 0) {
-			kill(prom_pid, SIGKILL);
-			waitpid(prom_pid, &status, 0);
-		}
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (dir[0] && system(cmd) != 0)
-		fprintf(stderr, "warning: could not remove %s\n", dir);
+	it_prom_stop(&server);
 	return 0;
 }
 
@@ -948,7 +812,7 @@ static void test_prom__timeouts_and_outages_until_the_deadline(void **state)
 	/* nobody listening */
 	snprintf(refused, sizeof(refused), "%s/refused.json", dir);
 	snprintf(text, sizeof(text), "{\"prometheus\": {\"url\": \"http://127.0.0.1:%d\"}, \"kpis\": "
-	                             "{\"api_error_rate_pct\": {\"variant\": \"prometheus\"}}}", free_port());
+	                             "{\"api_error_rate_pct\": {\"variant\": \"prometheus\"}}}", it_free_port());
 	write_text(refused, text);
 	query(&r, "api_error_rate_pct", "2026-W45", "1", refused, env);
 	assert_int_equal(r.status, 5);

@@ -68,6 +68,16 @@ static void seed_cloudwatch(void)
 	for (int h = 0; h < 168; h++)
 		v[h] = 30 * (h % 5);
 	it_cw_put("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", QUEUE, ts, v, 168);
+	/* the CloudWatch agent of one host (KPI_CW_HOSTS=discover): memory 61 %, / at 70 % */
+	{
+		static const char *const mem[] = { "InstanceId", "i-0kpiitfull", NULL };
+		static const char *const disk[] = { "InstanceId", "i-0kpiitfull", "path", "/", "device", "nvme0n1p1",
+			                            "fstype", "ext4", NULL };
+		int64_t t = W46 + 30 * H;
+		double mv = 61, dv = 70;
+		it_cw_put_dims("CWAgent", "mem_used_percent", mem, &t, &mv, 1);
+		it_cw_put_dims("CWAgent", "disk_used_percent", disk, &t, &dv, 1);
+	}
 }
 
 static int setup(void **state)
@@ -95,6 +105,7 @@ static int setup(void **state)
 	it_aws_env(front->url);
 	setenv("KPI_CW_LOAD_BALANCER", LB, 1);
 	setenv("KPI_CW_QUEUES", QUEUE, 1);
+	setenv("KPI_CW_HOSTS", "discover", 1);
 	setenv("KPI_CW_DEADLINE_SECONDS", "20", 1);
 	return 0;
 }

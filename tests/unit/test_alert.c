@@ -936,7 +936,7 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	assert_true(st->sinks[0].type->test_resolves && !st->sinks[1].type->test_resolves);
 	assert_string_equal(st->dedupe_prefix, "site-a");
 	/* the shipped catalogue's alerting KPIs */
-	assert_int_equal(st->nrules, 7); /* 5 Postgres, 2 CloudWatch */
+	assert_int_equal(st->nrules, 9); /* 5 Postgres, 4 CloudWatch (API, hosts) */
 	{
 		char msg[256] = "401 for R0UT1NGKEY-secret at https://hooks.example.com/T000/B000/s3cr3t";
 		kpi__alert_redact(st, msg, sizeof(msg));
@@ -1090,7 +1090,7 @@ static void test_settings__rules_from_catalogue_and_overrides(void **state)
 	                   " \"uncached_legacy_max_age_days\": {\"for\": 1}}}}", &cat, &err, &rc);
 	if (rc)
 		fail_msg("%s", err.message);
-	assert_int_equal(st->nrules, 6);
+	assert_int_equal(st->nrules, 8);
 	for (size_t i = 0; i < st->nrules; i++) {
 		assert_string_not_equal(st->rules[i].def->id, "legacy_coverage_pct");
 		if (strcmp(st->rules[i].def->id, "uncached_legacy_max_age_days") == 0) {

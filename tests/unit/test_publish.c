@@ -28,6 +28,8 @@ static void test_publish__shipped_catalogue_names(void **state)
 		{ "api_latency_p95_ms", "kpi_api_latency_seconds", 0.001 },
 		{ "sqs_queue_depth", "kpi_sqs_queue_depth", 1 },
 		{ "sqs_oldest_message_age_seconds", "kpi_sqs_oldest_message_age_seconds", 1 },
+		{ "host_memory_used_pct", "kpi_host_memory_used_ratio", 0.01 },
+		{ "host_disk_used_pct", "kpi_host_disk_used_ratio", 0.01 },
 	};
 	kpi_catalog *cat = NULL;
 	kpi_error err = KPI_ERROR_INIT;

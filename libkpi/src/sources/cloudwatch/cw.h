@@ -10,6 +10,7 @@
 
 /* The GetMetricData operation of AWS JSON 1.0 (X-Amz-Target). */
 #define GMD_TARGET "GraniteServiceVersion20100801.GetMetricData"
+#define LM_TARGET "GraniteServiceVersion20100801.ListMetrics"
 
 /* GetMetricData limits (docs/dependencies.md). */
 #define KPI__CW_MAX_QUERIES 500
@@ -21,6 +22,8 @@ typedef struct kpi__cw_settings {
 	char **queues;           /* KPI_CW_QUEUES, cloudwatch.queues */
 	size_t nqueues;
 	char *region;            /* cloudwatch.region: used when the AWS chain has none */
+	bool hosts;              /* KPI_CW_HOSTS, cloudwatch.hosts = "discover": the CloudWatch
+	                            agent's host KPIs, their series found with ListMetrics (discover.c) */
 	kpi__aws_retry retry;    /* deadline_seconds, retry_base_seconds, retry_max_seconds,
 	                            request_timeout_seconds, max_response_bytes;
 	                            KPI_CW_DEADLINE_SECONDS, KPI_CW_RETRY_BASE_SECONDS, ... */
@@ -56,7 +59,8 @@ typedef struct kpi__cw_spec {
 	char *path;
 	char sha256[65];
 	char *dimension;         /* CloudWatch dimension name: "LoadBalancer", "QueueName" */
-	char *values_from;       /* "load_balancer" or "queues" */
+	char *values_from;       /* "load_balancer", "queues", or "discover" (the file's "labels") */
+	char **label_dims;       /* discovery: per KPI label (def->nlabels), its dimension name */
 	kpi__cw_combine combine;
 	double scale;            /* multiplies the value (s -> ms: 1000) */
 	kpi__cw_metric metrics[3];
@@ -70,13 +74,58 @@ void kpi__cw_spec_release(kpi__cw_spec *s);
  * is not configured). Points into `s`. */
 const char *const *kpi__cw_values(const kpi__cw_settings *s, const kpi__cw_spec *spec, size_t *n);
 
+/* One dimension set of a series ListMetrics listed (discover.c): all its
+ * dimensions, as they must be asked for again. */
+typedef struct kpi__cw_dimset {
+	char **names, **values;
+	size_t n;
+	char *rest;              /* for messages: values[0] then ", name=value" of the others */
+} kpi__cw_dimset;
+
+/* The series of one label set of a discovered KPI: one or more dimension
+ * sets (an instance resized gets a new InstanceType dimension), combined by
+ * the maximum. */
+typedef struct kpi__cw_found {
+	char **labels;           /* nlabels values (and a NULL) */
+	kpi__cw_dimset *sets;
+	size_t nsets;
+} kpi__cw_found;
+
+/* What ListMetrics listed for a spec with "labels", sorted by label values. */
+typedef struct kpi__cw_discovery {
+	kpi__cw_found *found;
+	size_t n, nlabels;
+	size_t skipped;          /* series without one of the label dimensions (aggregates) */
+	int pages;               /* ListMetrics calls */
+} kpi__cw_discovery;
+
+void kpi__cw_discovery_release(kpi__cw_discovery *d);
+
+/* The JSON body of one ListMetrics call for the spec's metric. */
+int kpi__cw_list_body(kpi_buf *out, const kpi__cw_spec *spec, const char *next_token, bool pretty, kpi_error *err);
+
+/* Apply one ListMetrics answer to `d` (series of another namespace or
+ * metric, or dimensions that are not strings: KPI_EDATA naming the KPI);
+ * *next_token gets the token to follow (caller frees) or NULL. Call
+ * kpi__cw_discovery_finish() after the last page. */
+int kpi__cw_list_apply(kpi__cw_discovery *d, const kpi__cw_spec *spec, const char *body, size_t len,
+                       char **next_token, kpi_error *err);
+/* Sort the label sets (and each one's dimension sets). */
+void kpi__cw_discovery_finish(kpi__cw_discovery *d);
+
+/* Every ListMetrics page for the spec's metric (NextToken to the end, with
+ * retries): the label sets and their series. */
+int kpi__cw_discover(kpi__cw_discovery *out, const kpi__cw_spec *spec, const kpi__aws *aws,
+                     const kpi__aws_retry *retry, kpi__aws_stats *stats, kpi_error *err);
+
 /* One metric series over [t0, t1) at `period`: what one MetricDataQuery
  * fetches (possibly over several calls). */
 typedef struct kpi__cw_unit {
 	const char *kpi;                /* for messages */
 	const kpi__cw_metric *metric;
-	const char *dimension;
-	const char *dim_value;
+	const char *dimension;          /* for a discovered series: its first dimension's name */
+	const char *dim_value;          /* ... and its kpi__cw_dimset.rest */
+	const kpi__cw_dimset *dims;     /* a discovered series: all its dimensions (NULL: the one above) */
 	int64_t t0, t1;
 	int period;
 	size_t n;                       /* (t1 - t0) / period */

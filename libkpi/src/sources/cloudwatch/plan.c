@@ -195,11 +195,15 @@ int kpi__cw_request_body(kpi_buf *out, const kpi__cw_call *call, const kpi__cw_u
 		const kpi__cw_unit *u = &units[call->units[i]];
 		char id[32];
 		json_t *q;
+		json_t *dims = json_array();
 		snprintf(id, sizeof(id), "q%zu", i);
-		q = json_pack("{s:s, s:{s:{s:s, s:s, s:[{s:s, s:s}]}, s:i, s:s}, s:b}", "Id", id, "MetricStat", "Metric",
-		              "Namespace", u->metric->namespace_, "MetricName", u->metric->name, "Dimensions", "Name",
-		              u->dimension, "Value", u->dim_value, "Period", u->period, "Stat", u->metric->stat,
-		              "ReturnData", 1);
+		/* a discovered series is asked with all the dimensions it was listed with */
+		for (size_t d = 0; dims && d < (u->dims ? u->dims->n : 1); d++)
+			json_array_append_new(dims, json_pack("{s:s, s:s}", "Name", u->dims ? u->dims->names[d] : u->dimension,
+			                                      "Value", u->dims ? u->dims->values[d] : u->dim_value));
+		q = json_pack("{s:s, s:{s:{s:s, s:s, s:o}, s:i, s:s}, s:b}", "Id", id, "MetricStat", "Metric", "Namespace",
+		              u->metric->namespace_, "MetricName", u->metric->name, "Dimensions", dims, "Period", u->period,
+		              "Stat", u->metric->stat, "ReturnData", 1);
 		if (!q || json_array_append_new(qs, q)) {
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			goto done;

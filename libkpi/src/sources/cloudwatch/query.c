@@ -19,6 +19,9 @@ void kpi__cw_spec_release(kpi__cw_spec *s)
 	free(s->path);
 	free(s->dimension);
 	free(s->values_from);
+	for (size_t i = 0; s->label_dims && s->def && i < s->def->nlabels; i++)
+		free(s->label_dims[i]);
+	free(s->label_dims);
 	for (size_t i = 0; i < s->nmetrics; i++) {
 		free(s->metrics[i].namespace_);
 		free(s->metrics[i].name);
@@ -91,10 +94,38 @@ static int parse_metric(const kpi__jsondoc *doc, const json_t *o, kpi__cw_metric
 	return kpi__bounds_parse(&m->bounds, doc, json_object_get(o, "bounds"), err);
 }
 
+/* "labels": {KPI label: dimension name} for every label of the KPI, in its
+ * order: the series are found with ListMetrics (discover.c). */
+static int spec_labels(kpi__cw_spec *out, const kpi__jsondoc *doc, const json_t *o, const kpi_def *def,
+                       kpi_error *err)
+{
+	json_t *l = json_object_get(o, "labels");
+	if (json_object_get(o, "dimension") || json_object_get(o, "values_from"))
+		return kpi__jsondoc_error(doc, l, err, KPI_ECONFIG,
+		                          "\"labels\" (series found with ListMetrics) replaces \"dimension\" and "
+		                          "\"values_from\"");
+	if (!json_is_object(l) || json_object_size(l) != def->nlabels || def->nlabels == 0)
+		return kpi__jsondoc_error(doc, l, err, KPI_ECONFIG,
+		                          "labels must map each of KPI %s's %zu label(s) to a dimension name", def->id,
+		                          def->nlabels);
+	if (!(out->values_from = strdup("discover")) || !(out->label_dims = calloc(def->nlabels, sizeof(char *))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	for (size_t i = 0; i < def->nlabels; i++) {
+		json_t *d = json_object_get(l, def->labels[i].name);
+		if (!json_is_string(d) || !json_string_length(d))
+			return kpi__jsondoc_error(doc, d ? d : l, err, KPI_ECONFIG,
+			                          "labels.%s must be the name of a dimension (KPI %s has label '%s')",
+			                          def->labels[i].name, def->id, def->labels[i].name);
+		if (!(out->label_dims[i] = strdup(json_string_value(d))))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *def, kpi_error *err)
 {
-	static const char *const keys[] = { "description", "dimension", "values_from", "value", "scale", "metrics",
-		                            NULL };
+	static const char *const keys[] = { "description", "dimension", "values_from", "labels", "value", "scale",
+		                            "metrics", NULL };
 	kpi__jsondoc *doc = NULL;
 	json_t *o, *ms, *m, *v;
 	const char *comb;
@@ -118,11 +149,15 @@ int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *d
 		rc = kpi__jsondoc_error(doc, o, err, KPI_ECONFIG, "a CloudWatch query file is a JSON object");
 		goto fail;
 	}
-	if ((rc = kpi__json_check_keys(doc, o, keys, "CloudWatch query file", err)) ||
-	    (rc = spec_string(doc, o, "dimension", &out->dimension, err)) ||
-	    (rc = spec_string(doc, o, "values_from", &out->values_from, err)))
+	if ((rc = kpi__json_check_keys(doc, o, keys, "CloudWatch query file", err)))
 		goto fail;
-	if (strcmp(out->values_from, "load_balancer") != 0 && strcmp(out->values_from, "queues") != 0) {
+	if (json_object_get(o, "labels")) {
+		if ((rc = spec_labels(out, doc, o, def, err)))
+			goto fail;
+	} else if ((rc = spec_string(doc, o, "dimension", &out->dimension, err)) ||
+	           (rc = spec_string(doc, o, "values_from", &out->values_from, err))) {
+		goto fail;
+	} else if (strcmp(out->values_from, "load_balancer") != 0 && strcmp(out->values_from, "queues") != 0) {
 		rc = kpi__jsondoc_error(doc, json_object_get(o, "values_from"), err, KPI_ECONFIG,
 		                        "values_from must be \"load_balancer\" or \"queues\"");
 		goto fail;
@@ -178,7 +213,12 @@ int kpi__cw_spec_load(kpi__cw_spec *out, const kpi_config *cfg, const kpi_def *d
 		                                : "this KPI needs exactly one metric with role \"value\"");
 		goto fail;
 	}
-	if (def->nlabels != 1) {
+	if (out->label_dims && (out->combine != KPI__CW_MAX || out->nmetrics != 1)) {
+		rc = kpi__jsondoc_error(doc, json_object_get(o, "labels"), err, KPI_ECONFIG,
+		                        "series found by \"labels\" take \"value\": \"max\" of one metric");
+		goto fail;
+	}
+	if (!out->label_dims && def->nlabels != 1) {
 		rc = kpi_error_set(err, KPI_ECONFIG, "KPI %s: a CloudWatch KPI has exactly one label (the dimension's value)",
 		                   def->id);
 		goto fail;
@@ -193,6 +233,11 @@ fail:
 
 const char *const *kpi__cw_values(const kpi__cw_settings *s, const kpi__cw_spec *spec, size_t *n)
 {
+	if (spec->label_dims) {
+		/* found at run time; "configured" is kpi__cw_settings.hosts */
+		*n = 0;
+		return NULL;
+	}
 	if (strcmp(spec->values_from, "load_balancer") == 0) {
 		*n = s->load_balancer ? 1 : 0;
 		return s->load_balancer ? (const char *const *)&s->load_balancer : NULL;

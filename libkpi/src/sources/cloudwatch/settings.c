@@ -51,11 +51,26 @@ static int add_queue(kpi__cw_settings *s, const char *b, size_t len, const char 
 	return 0;
 }
 
+/* cloudwatch.hosts: "discover" (the CloudWatch agent's host KPIs, their
+ * series found with ListMetrics) or "none" (the default). */
+static int hosts_setting(bool *out, const kpi__jsondoc *doc, const json_t *h, kpi_error *err)
+{
+	const char *v = json_string_value(h);
+	if (!h || json_is_null(h))
+		return 0;
+	if (!v || (strcmp(v, "discover") != 0 && strcmp(v, "none") != 0))
+		return kpi__jsondoc_error(doc, h, err, KPI_ECONFIG,
+		                          "cloudwatch.hosts must be \"discover\" (find the CloudWatch agent's hosts "
+		                          "with ListMetrics) or \"none\"");
+	*out = strcmp(v, "discover") == 0;
+	return 0;
+}
+
 int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_error *err)
 {
 	static const char *const keys[] = { "load_balancer", "queues", "region", "deadline_seconds",
 		                            "retry_base_seconds", "retry_max_seconds", "request_timeout_seconds",
-		                            "max_response_bytes", NULL };
+		                            "max_response_bytes", "hosts", NULL };
 	kpi__aws_retry dflt = KPI__AWS_RETRY_INIT;
 	const kpi__jsondoc *doc = cfg_doc(cfg);
 	const json_t *o = doc ? json_object_get(doc->root, "cloudwatch") : NULL;
@@ -103,7 +118,17 @@ int kpi__cw_settings_load(kpi__cw_settings *out, const kpi_config *cfg, kpi_erro
 			out->region = strdup(json_string_value(r));
 		}
 	}
+	if (o && (rc = hosts_setting(&out->hosts, doc, json_object_get(o, "hosts"), err)))
+		goto fail;
 	/* The environment wins over the file. */
+	if ((v = kpi_config_env(cfg, "KPI_CW_HOSTS")) && *v) {
+		if (strcmp(v, "discover") != 0 && strcmp(v, "none") != 0) {
+			rc = kpi_error_set(err, KPI_ECONFIG,
+			                   "environment KPI_CW_HOSTS: '%.40s' is not \"discover\" or \"none\"", v);
+			goto fail;
+		}
+		out->hosts = strcmp(v, "discover") == 0;
+	}
 	if ((v = kpi_config_env(cfg, "KPI_CW_LOAD_BALANCER")) && *v) {
 		free(out->load_balancer);
 		out->load_balancer = strdup(v);

@@ -61,6 +61,7 @@ typedef struct kpi_work {
 	size_t nvalues;
 	size_t first_unit;      /* units of this KPI: [first_unit, first_unit + nunits) */
 	size_t nunits;
+	kpi__cw_discovery disc; /* a spec with "labels": its label sets (values is NULL) */
 } kpi_work;
 
 typedef struct cw_run {
@@ -69,13 +70,19 @@ typedef struct cw_run {
 	size_t nwork;
 	kpi__cw_unit *units;
 	size_t nunits, cap;
+	/* a discovered label set's further series: unit [0] folds into unit [1] */
+	size_t (*merge)[2];
+	size_t nmerge;
 } cw_run;
 
 static void run_release(cw_run *r)
 {
-	for (size_t i = 0; i < r->nwork; i++)
+	for (size_t i = 0; i < r->nwork; i++) {
 		kpi__cw_spec_release(&r->work[i].spec);
+		kpi__cw_discovery_release(&r->work[i].disc);
+	}
 	free(r->work);
+	free(r->merge);
 	for (size_t i = 0; i < r->nunits; i++)
 		kpi__cw_unit_release(&r->units[i]);
 	free(r->units);
@@ -101,6 +108,8 @@ static int push_unit(cw_run *r, const kpi_def *def, const kpi__cw_metric *m, con
 
 static const char *not_configured(const kpi__cw_spec *spec)
 {
+	if (spec->label_dims)
+		return "set cloudwatch.hosts to \"discover\" in the config file or KPI_CW_HOSTS=discover";
 	return strcmp(spec->values_from, "load_balancer") == 0
 	               ? "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER"
 	               : "set cloudwatch.queues in the config file or KPI_CW_QUEUES";
@@ -119,6 +128,111 @@ static int hourly(const kpi_window *w, const char *kpi, kpi_error *err)
 	return 3600;
 }
 
+/* The end of the hourly units of a window: nothing after the as-of time
+ * can exist, so the end of its hour (at least one hour). */
+static int64_t hourly_end(const kpi_window *w)
+{
+	int64_t end = w->to;
+	if (w->as_of < w->to)
+		end = w->from + ((w->as_of - w->from + 3599) / 3600) * 3600;
+	return end <= w->from ? w->from + 3600 : end;
+}
+
+/* The unit of series `set` of discovered label set `v`. */
+static int push_found(cw_run *r, const kpi_work *k, size_t v, size_t set, int64_t t0, int64_t t1, int period,
+                      kpi_error *err)
+{
+	const kpi__cw_dimset *ds = &k->disc.found[v].sets[set];
+	int rc;
+	if (period < 0)
+		return period;
+	if ((rc = push_unit(r, k->spec.def, &k->spec.metrics[0], ds->names[0], ds->rest, t0, t1, period, err)))
+		return rc;
+	r->units[r->nunits - 1].dims = ds;
+	return 0;
+}
+
+/* Units for the further series of every discovered label set, after the
+ * first ones (unit first_unit + v), each noted to fold into its label set's. */
+static int push_merges(cw_run *r, const kpi_work *k, int64_t t0, int64_t t1, int period, kpi_error *err)
+{
+	int rc;
+	if (k->values != NULL)
+		return 0;
+	for (size_t v = 0; v < k->nvalues; v++)
+		for (size_t j = 1; j < k->disc.found[v].nsets; j++) {
+			size_t (*p)[2] = realloc(r->merge, (r->nmerge + 1) * sizeof(*p));
+			if (!p)
+				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			r->merge = p;
+			if ((rc = push_found(r, k, v, j, t0, t1, period, err)))
+				return rc;
+			r->merge[r->nmerge][0] = r->nunits - 1;
+			r->merge[r->nmerge][1] = k->first_unit + v;
+			r->nmerge++;
+		}
+	return 0;
+}
+
+/* Fold the further series of each discovered label set into its first:
+ * per period the maximum of those present ("use" is the fullest). */
+static void fold_merges(cw_run *r)
+{
+	for (size_t i = 0; i < r->nmerge; i++) {
+		const kpi__cw_unit *e = &r->units[r->merge[i][0]];
+		kpi__cw_unit *t = &r->units[r->merge[i][1]];
+		for (size_t k = 0; k < t->n && k < e->n; k++) {
+			if ((e->flags[k] & KPI__CW_PRESENT) && (!(t->flags[k] & KPI__CW_PRESENT) || e->values[k] > t->values[k]))
+				t->values[k] = e->values[k];
+			t->flags[k] |= e->flags[k];
+		}
+	}
+}
+
+/* Find the series of the discovered KPIs of a run (ListMetrics). */
+static int discover_all(cw_run *r, cw_session *ss, kpi__cw_stats *st, kpi_error *err)
+{
+	int rc;
+	for (size_t i = 0; i < r->nwork; i++) {
+		kpi_work *k = &r->work[i];
+		if (!k->spec.label_dims)
+			continue;
+		if ((rc = session_aws(ss, err)) ||
+		    (rc = kpi__cw_discover(&k->disc, &k->spec, &ss->aws, &ss->settings.retry, &st->aws, err)))
+			return rc;
+		k->nvalues = k->disc.n;
+		kpi_log_fields(KPI_LOG_DEBUG, "cloudwatch.discover",
+		               json_pack("{s:s, s:I, s:I, s:i}", "kpi", k->spec.def->id, "label_sets", (json_int_t)k->disc.n,
+		                         "skipped", (json_int_t)k->disc.skipped, "pages", k->disc.pages),
+		               NULL);
+	}
+	return 0;
+}
+
+/* The label values of value v of a KPI (def->nlabels of them). */
+static char *const *value_labels(const kpi_work *k, size_t v)
+{
+	return k->values ? (char *const *)&k->values[v] : k->disc.found[v].labels;
+}
+
+/* Copy of a value's labels for a row or a datapoint set (caller frees). */
+static char **labels_dup(const kpi_work *k, size_t v, kpi_error *err)
+{
+	size_t n = k->spec.def->nlabels;
+	char *const *src = value_labels(k, v);
+	char **out = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = strdup(src[i]))) {
+			for (size_t j = 0; j < i; j++)
+				free(out[j]);
+			free(out);
+			out = NULL;
+		}
+	if (!out)
+		kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return out;
+}
+
 /* Units for the weekly rows of one KPI over its window. */
 static int weekly_units(cw_run *r, kpi_work *k, kpi_error *err)
 {
@@ -128,6 +242,12 @@ static int weekly_units(cw_run *r, kpi_work *k, kpi_error *err)
 
 	k->first_unit = r->nunits;
 	for (size_t v = 0; v < k->nvalues; v++) {
+		if (k->values == NULL) {
+			/* a discovered label set: its first series here, the others after */
+			if ((rc = push_found(r, k, v, 0, k->w->from, hourly_end(k->w), hourly(k->w, def->id, err), err)))
+				return rc;
+			continue;
+		}
 		for (size_t m = 0; m < k->spec.nmetrics; m++) {
 			const kpi__cw_metric *mt = &k->spec.metrics[m];
 			if (k->spec.combine == KPI__CW_PERCENTILE) {
@@ -146,19 +266,16 @@ static int weekly_units(cw_run *r, kpi_work *k, kpi_error *err)
 				}
 			} else {
 				int p = hourly(w, def->id, err);
-				int64_t end = w->to;
 				if (p < 0)
 					return p;
-				/* Nothing after the as-of time can exist: stop at its hour. */
-				if (w->as_of < w->to)
-					end = w->from + ((w->as_of - w->from + p - 1) / p) * p;
-				if (end <= w->from)
-					end = w->from + p;
-				if ((rc = push_unit(r, def, mt, k->spec.dimension, k->values[v], w->from, end, p, err)))
+				if ((rc = push_unit(r, def, mt, k->spec.dimension, k->values[v], w->from, hourly_end(w), p,
+				                    err)))
 					return rc;
 			}
 		}
 	}
+	if ((rc = push_merges(r, k, k->w->from, hourly_end(k->w), hourly(k->w, def->id, err), err)))
+		return rc;
 	k->nunits = r->nunits - k->first_unit;
 	return 0;
 }
@@ -178,6 +295,12 @@ static int run_open(cw_run *r, const cw_session *ss, const kpi_def *const *defs,
 			return rc;
 		r->nwork++;
 		k->values = kpi__cw_values(&ss->settings, &k->spec, &k->nvalues);
+		if (k->spec.label_dims) {
+			if (!ss->settings.hosts && require)
+				return kpi_error_set(err, KPI_ECONFIG, "KPI %s: CloudWatch is not configured: %s", defs[i]->id,
+				                     not_configured(&k->spec));
+			continue;
+		}
 		if (!k->nvalues && require)
 			return kpi_error_set(err, KPI_ECONFIG, "KPI %s: CloudWatch is not configured: %s", defs[i]->id,
 			                     not_configured(&k->spec));
@@ -354,11 +477,8 @@ static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, kpi_err
 			row->period_end = w->starts[wi + 1];
 			row->partial = w->partial && wi == w->nweeks - 1;
 			row->applicable = true;
-			if (!(row->labels = calloc(2, sizeof(char *))) || !(row->labels[0] = strdup(k->values[v]))) {
-				free(row->labels);
-				row->labels = NULL;
-				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-			}
+			if (!(row->labels = labels_dup(k, v, err)))
+				return KPI_ENOMEM;
 			s->nrows++;
 			/* The units of label value v of a percentile KPI are the runs
 			 * of weeks; fill_week_row finds the one holding this week. */
@@ -444,7 +564,7 @@ static int cw_fetch(void *session, kpi__fetch *reqs, size_t n, kpi_error *err)
 	}
 	for (size_t i = 0; i < n; i++)
 		defs[i] = reqs[i].def;
-	if ((rc = run_open(&r, ss, defs, n, true, err)))
+	if ((rc = run_open(&r, ss, defs, n, true, err)) || (rc = discover_all(&r, ss, &st, err)))
 		goto done;
 	for (size_t i = 0; i < r.nwork; i++) {
 		r.work[i].w = reqs[i].w;
@@ -455,6 +575,7 @@ static int cw_fetch(void *session, kpi__fetch *reqs, size_t n, kpi_error *err)
 		goto done;
 	if ((rc = kpi__cw_run(r.units, r.nunits, &ss->aws, &ss->settings.retry, (int64_t)time(NULL), &st, err)))
 		goto done;
+	fold_merges(&r);
 	log_stats("cloudwatch.fetch", &st, r.nunits);
 	for (size_t i = 0; i < r.nwork; i++)
 		if ((rc = build_rows(reqs[i].out, &r.work[i], &r, err)))
@@ -480,6 +601,8 @@ static bool cw_configured(const kpi_config *cfg, const kpi_def *def, const char 
 		return false;
 	if (kpi__cw_spec_load(&spec, cfg, def, NULL) == 0) {
 		kpi__cw_values(&s, &spec, &n);
+		if (spec.label_dims)
+			n = s.hosts;
 		if (hint)
 			*hint = not_configured(&spec);
 		kpi__cw_spec_release(&spec);
@@ -505,36 +628,40 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 	int rc;
 
 	*out = NULL;
-	if ((rc = run_open(&r, ss, defs, 1, true, err)))
+	if ((rc = run_open(&r, ss, defs, 1, true, err)) || (rc = discover_all(&r, ss, &st, err)))
 		goto done;
 	k = &r.work[0];
 	k->first_unit = 0;
 	for (size_t v = 0; v < k->nvalues; v++)
 		for (size_t m = 0; m < k->spec.nmetrics; m++)
-			if ((rc = push_unit(&r, def, &k->spec.metrics[m], k->spec.dimension, k->values[v], from, to, period,
-			                    err)))
+			if ((rc = k->values ? push_unit(&r, def, &k->spec.metrics[m], k->spec.dimension, k->values[v], from, to,
+			                                period, err)
+			                    : push_found(&r, k, v, 0, from, to, period, err)))
 				goto done;
+	if ((rc = push_merges(&r, k, from, to, period, err)))
+		goto done;
 	k->nunits = r.nunits;
 	if ((rc = session_aws(ss, err)) ||
 	    (rc = kpi__cw_run(r.units, r.nunits, &ss->aws, &ss->settings.retry, (int64_t)time(NULL), &st, err)))
 		goto done;
+	fold_merges(&r);
 	log_stats("cloudwatch.datapoints", &st, r.nunits);
 	if (!(set = calloc(1, sizeof(*set))) || !(set->sets = calloc(k->nvalues + 1, sizeof(*set->sets)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
 	set->def = def;
-	set->nlabels = 1;
+	set->nlabels = def->nlabels;
 	for (size_t v = 0; v < k->nvalues; v++) {
 		kpi_datapoints *d = &set->sets[set->nsets++];
 		const kpi__cw_unit *u = &r.units[v * k->spec.nmetrics];
 		d->start = from;
 		d->period = period;
 		d->n = u->n;
-		d->labels = calloc(2, sizeof(char *));
+		d->labels = labels_dup(&r.work[0], v, err);
 		d->values = calloc(d->n + 1, sizeof(double));
 		d->present = calloc(d->n + 1, sizeof(bool));
-		if (!d->labels || !d->values || !d->present || !(d->labels[0] = strdup(k->values[v]))) {
+		if (!d->labels || !d->values || !d->present) {
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -616,6 +743,19 @@ static int cw_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *ca
 	else
 		kpi_buf_printf(out, "-- X-Amz-Target: %s, SigV4 service monitoring\n-- credentials: %s\n", GMD_TARGET,
 		               aerr.message);
+	if (r.work[0].spec.label_dims && ss->settings.hosts) {
+		kpi_buf_printf(out, "-- the series: ListMetrics (X-Amz-Target: %s), NextToken followed to the end\n", LM_TARGET);
+		if ((rc = kpi__cw_list_body(out, &r.work[0].spec, NULL, true, err)))
+			goto done;
+		kpi_buf_printf(out,
+		               "\n-- then, for every series listed with dimension(s)");
+		for (size_t i = 0; i < def->nlabels; i++)
+			kpi_buf_printf(out, "%s %s (label %s)", i ? "," : "", r.work[0].spec.label_dims[i], def->labels[i].name);
+		kpi_buf_printf(out, ": GetMetricData %s %s, hourly, with all its dimensions, batched as above; the week's "
+		                    "value is the maximum\n",
+		               r.work[0].spec.metrics[0].name, r.work[0].spec.metrics[0].stat);
+		goto done;
+	}
 	if (!r.work[0].nvalues) {
 		kpi_buf_printf(out, "-- not configured: %s\n", not_configured(&r.work[0].spec));
 		goto done;
