@@ -28,6 +28,12 @@ static void test_publish__shipped_catalogue_names(void **state)
 		{ "api_latency_p95_ms", "kpi_api_latency_seconds", 0.001 },
 		{ "sqs_queue_depth", "kpi_sqs_queue_depth", 1 },
 		{ "sqs_oldest_message_age_seconds", "kpi_sqs_oldest_message_age_seconds", 1 },
+		{ "api_availability_pct", "kpi_api_availability_ratio", 0.01 },
+		{ "api_error_budget_remaining_pct", "kpi_api_error_budget_remaining_ratio", 0.01 },
+		{ "api_slo_burn_rate", "kpi_api_slo_burn_rate", 1 },
+		{ "api_slo_burn_page_1h", "kpi_api_slo_burn_page_1h", 1 },
+		{ "api_slo_burn_page_6h", "kpi_api_slo_burn_page_6h", 1 },
+		{ "api_slo_burn_ticket_3d", "kpi_api_slo_burn_ticket_3d", 1 },
 	};
 	kpi_catalog *cat = NULL;
 	kpi_error err = KPI_ERROR_INIT;
