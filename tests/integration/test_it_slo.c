@@ -235,33 +235,10 @@ static void test_slo__no_requests_is_no_data_never_100(void **state)
 	kpi_catalog_free(cat);
 }
 
-/* A catalogue of the SLO KPIs only (no database needed by kpi alert). */
-static char *slo_catalog(void)
-{
-	char path[512];
-	json_t *doc, *kpis, *keep = json_array(), *k;
-	size_t i;
-	char *text, *out;
-	snprintf(path, sizeof(path), "%s/templates/catalog.json", KPI_SOURCE_DIR);
-	doc = json_load_file(path, 0, NULL);
-	assert_non_null(doc);
-	kpis = json_object_get(doc, "kpis");
-	json_array_foreach(kpis, i, k) {
-		const char *src = json_string_value(json_object_get(k, "source"));
-		if (src && strcmp(src, "slo") == 0)
-			json_array_append(keep, k);
-	}
-	json_object_set_new(doc, "kpis", keep);
-	text = json_dumps(doc, JSON_INDENT(1));
-	out = it_write_tmp("catalog_slo.json", text);
-	free(text);
-	json_decref(doc);
-	return out;
-}
-
 static void test_slo__kpi_alert_pages_and_tickets(void **state)
 {
-	char *cat = slo_catalog(), catenv[600], direnv[600];
+	/* a catalogue of the SLO KPIs only (no database needed by kpi alert) */
+	char *cat = it_source_catalog("slo", NULL), catenv[600], direnv[600];
 	const char *argv[] = { "kpi", "alert", "--dry-run", NULL };
 	const char *env[] = { catenv, direnv, "KPI_NOW=" NOW, NULL };
 	it_run_result r;
