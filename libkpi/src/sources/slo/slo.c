@@ -331,12 +331,18 @@ static void fill_row(kpi_row *row, const slo_spec *sp, const as_of *a, char *con
 	}
 }
 
-static int64_t coarse_span(const slo_spec *sp)
+/* How far back the hourly datapoints of a row go: the SLO window whenever
+ * any hourly window is needed (one fetch a row, shared by every SLO KPI of
+ * the run), 0 when the 5-minute ones make every window. */
+static int64_t coarse_span(const slo_spec *sp, size_t nwin)
 {
-	int64_t span = sp->value == V_AVAILABILITY || sp->value == V_BUDGET ? sp->slo_window : 0;
-	if (sp->value == V_BURN_PAIR && sp->pair[0] > span)
-		span = sp->pair[0];
-	return span;
+	bool hourly = sp->value == V_AVAILABILITY || sp->value == V_BUDGET ||
+	              (sp->value == V_BURN_PAIR && sp->pair[0] > FINE_SPAN);
+	for (size_t k = 0; sp->value == V_BURN && k < nwin; k++)
+		hourly = hourly || sp->label_windows[k] > FINE_SPAN;
+	if (!hourly)
+		return 0;
+	return sp->pair[0] > sp->slo_window ? sp->pair[0] : sp->slo_window;
 }
 
 static int fetch_one(slo_session *ss, kpi__fetch *q, int64_t now, kpi_error *err)
@@ -361,14 +367,10 @@ static int fetch_one(slo_session *ss, kpi__fetch *q, int64_t now, kpi_error *err
 	for (int i = 0; i < w->nweeks; i++) {
 		int64_t t = w->starts[i + 1] < w->as_of ? w->starts[i + 1] : w->as_of;
 		int64_t fine_to = t / FINE_PERIOD * FINE_PERIOD, coarse_to = t / COARSE_PERIOD * COARSE_PERIOD;
-		int64_t span = coarse_span(&sp);
+		int64_t span = coarse_span(&sp, nwin);
 		const kpi_datapoint_set *got[2] = { NULL, NULL };
 		bool fine = sp.value == V_BURN || (sp.value == V_BURN_PAIR && sp.pair[1] <= FINE_SPAN);
 
-		if (sp.value == V_BURN)
-			for (size_t k = 0; k < nwin; k++)
-				if (sp.label_windows[k] > FINE_SPAN && sp.label_windows[k] > span)
-					span = sp.label_windows[k];
 		if (fine && now - (fine_to - FINE_SPAN) <= FINE_MAX_AGE) {
 			if ((rc = counts(&at[i].fine, ss, q, &sp, fine_to - FINE_SPAN, fine_to, FINE_PERIOD, err)))
 				goto done;
