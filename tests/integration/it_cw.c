@@ -148,7 +148,12 @@ void it_cw_get(const char *ns, const char *metric, const char *dim, const char *
 
 char *it_cw_catalog(const char *const *without)
 {
-	char path[512];
+	return it_source_catalog("cloudwatch", without);
+}
+
+char *it_source_catalog(const char *source, const char *const *without)
+{
+	char path[512], name[96];
 	json_t *doc, *kpis, *keep = json_array(), *k;
 	size_t i;
 	char *text, *out;
@@ -162,12 +167,13 @@ char *it_cw_catalog(const char *const *without)
 		bool skip = false;
 		for (const char *const *w = without; w && *w; w++)
 			skip = skip || strcmp(*w, id) == 0;
-		if (src && strcmp(src, "cloudwatch") == 0 && !skip)
+		if (src && strcmp(src, source) == 0 && !skip)
 			json_array_append(keep, k);
 	}
 	json_object_set_new(doc, "kpis", keep);
 	text = json_dumps(doc, JSON_INDENT(1));
-	out = it_write_tmp("catalog_cloudwatch.json", text);
+	snprintf(name, sizeof(name), "catalog_%s.json", source);
+	out = it_write_tmp(name, text);
 	free(text);
 	json_decref(doc);
 	return out;

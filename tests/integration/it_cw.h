@@ -57,6 +57,9 @@ void it_cw_get(const char *ns, const char *metric, const char *dim, const char *
  * frees; removed by it_tmp_cleanup). */
 char *it_cw_catalog(const char *const *without);
 
+/* The same for the KPIs of source `source` ("slo"). */
+char *it_source_catalog(const char *source, const char *const *without);
+
 /* The text of the first <tag>...</tag> of an XML answer into dst; fails the
  * test when absent. */
 void it_xml_field(char *dst, size_t n, const char *xml, const char *tag);

@@ -48,7 +48,10 @@ static void test_alert_aws__cloudwatch_m_of_n_fires_once_and_resolves_once(void 
 	        "{\"delivery_deadline_seconds\": 5, \"kpis\": {\"legacy_coverage_pct\": {\"enabled\": false},"
 	        " \"export_success_rate\": {\"enabled\": false}, \"outage_drill_success_pct\": {\"enabled\": false},"
 	        " \"routing_mismatch_critical\": {\"enabled\": false}, \"uncached_legacy_max_age_days\": {\"enabled\": false},"
-	        " \"api_latency_p95_ms\": {\"enabled\": false}}, \"sinks\": {" IT_PD_SINK "}}");
+	        " \"api_latency_p95_ms\": {\"enabled\": false}, \"api_slo_burn_page_1h\": {\"enabled\": false},"
+	        " \"api_slo_burn_page_6h\": {\"enabled\": false}, \"api_slo_burn_ticket_3d\": {\"enabled\": false}},"
+	        " \"sinks\": {" IT_PD_SINK "}}");
+	/* (the SLO burn-rate alerts on the same counts are integration_slo's) */
 	/* half an hour ago, on a minute: recent enough for 1-minute data */
 	int64_t t = ((int64_t)time(NULL) - 1800) / 60 * 60;
 	it_run_result r;

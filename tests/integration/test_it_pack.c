@@ -176,7 +176,7 @@ static void test_pack_drilldown_agrees_with_the_kpis(void **state)
 			assert_true(k < snap->nnot_collected);
 			assert_string_equal(n->kpi, d->id);
 			assert_string_equal(n->title, d->title);
-			assert_string_equal(n->source, "cloudwatch");
+			assert_string_equal(n->source, d->source); /* cloudwatch, or slo (computed from CloudWatch's counts) */
 			assert_int_equal(n->gating, d->gating);
 			assert_string_equal(n->reason, "CloudWatch not configured");
 			assert_non_null(strstr(n->detail, strcmp(d->labels[0].name, "queue") == 0  ? "KPI_CW_QUEUES"

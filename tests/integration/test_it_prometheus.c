@@ -868,6 +868,12 @@ static void test_prom__alarm_rule_through_query_range(void **state)
 		assert_true(set->sets[0].present[i]);
 		assert_true(fabs(set->sets[0].values[i] - checkout[i]) < 1e-9);
 		assert_true(fabs(set->sets[1].values[i] - 0.1) < 1e-9);
+		/* the counts the SLO KPIs sum over windows: errors and requests of
+		 * the minute (checkout: checkout[i] x 10 errors of 1000; search 1 of 1000) */
+		assert_true(fabs(set->sets[0].numerator[i] - checkout[i] * 10) < 1e-6);
+		assert_true(fabs(set->sets[0].denominator[i] - 1000) < 1e-6);
+		assert_true(fabs(set->sets[1].numerator[i] - 1) < 1e-6);
+		assert_true(fabs(set->sets[1].denominator[i] - 1000) < 1e-6);
 	}
 	assert_false(set->sets[0].incomplete);
 	kpi_datapoint_set_free(set);

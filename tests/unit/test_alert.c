@@ -936,7 +936,7 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	assert_true(st->sinks[0].type->test_resolves && !st->sinks[1].type->test_resolves);
 	assert_string_equal(st->dedupe_prefix, "site-a");
 	/* the shipped catalogue's alerting KPIs */
-	assert_int_equal(st->nrules, 9); /* 5 Postgres, 4 CloudWatch (API, hosts) */
+	assert_int_equal(st->nrules, 12); /* 5 Postgres, 4 CloudWatch (API, hosts), 3 SLO burn-rate alerts */
 	{
 		char msg[256] = "401 for R0UT1NGKEY-secret at https://hooks.example.com/T000/B000/s3cr3t";
 		kpi__alert_redact(st, msg, sizeof(msg));
@@ -1090,9 +1090,15 @@ static void test_settings__rules_from_catalogue_and_overrides(void **state)
 	                   " \"uncached_legacy_max_age_days\": {\"for\": 1}}}}", &cat, &err, &rc);
 	if (rc)
 		fail_msg("%s", err.message);
-	assert_int_equal(st->nrules, 8);
+	assert_int_equal(st->nrules, 11);
 	for (size_t i = 0; i < st->nrules; i++) {
 		assert_string_not_equal(st->rules[i].def->id, "legacy_coverage_pct");
+		/* the SLO alerts: pages are critical, the ticket a warning, all in the runbook's "SLO alerts" */
+		if (strncmp(st->rules[i].def->id, "api_slo_burn_", 13) == 0) {
+			assert_int_equal(st->rules[i].severity, strstr(st->rules[i].def->id, "ticket") ? KPI_ALERT_SEV_WARNING
+			                                                                             : KPI_ALERT_SEV_CRITICAL);
+			assert_string_equal(st->rules[i].runbook, "slo-alerts");
+		}
 		if (strcmp(st->rules[i].def->id, "uncached_legacy_max_age_days") == 0) {
 			assert_int_equal(st->rules[i].for_runs, 1);
 			assert_int_equal(st->rules[i].severity, KPI_ALERT_SEV_CRITICAL);

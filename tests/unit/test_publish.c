@@ -30,6 +30,12 @@ static void test_publish__shipped_catalogue_names(void **state)
 		{ "sqs_oldest_message_age_seconds", "kpi_sqs_oldest_message_age_seconds", 1 },
 		{ "host_memory_used_pct", "kpi_host_memory_used_ratio", 0.01 },
 		{ "host_disk_used_pct", "kpi_host_disk_used_ratio", 0.01 },
+		{ "api_availability_pct", "kpi_api_availability_ratio", 0.01 },
+		{ "api_error_budget_remaining_pct", "kpi_api_error_budget_remaining_ratio", 0.01 },
+		{ "api_slo_burn_rate", "kpi_api_slo_burn_rate", 1 },
+		{ "api_slo_burn_page_1h", "kpi_api_slo_burn_page_1h", 1 },
+		{ "api_slo_burn_page_6h", "kpi_api_slo_burn_page_6h", 1 },
+		{ "api_slo_burn_ticket_3d", "kpi_api_slo_burn_ticket_3d", 1 },
 	};
 	kpi_catalog *cat = NULL;
 	kpi_error err = KPI_ERROR_INIT;

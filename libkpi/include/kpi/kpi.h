@@ -28,5 +28,6 @@
 #include "deliver.h"
 #include "history.h"
 #include "reports.h"
+#include "slo.h"
 
 #endif

@@ -105,6 +105,9 @@ typedef struct kpi_datapoints {
 	double *values;      /**< the KPI's value in each period (unit of the KPI) */
 	bool *present;       /**< whether the period has a value */
 	bool incomplete;     /**< the source answered only in part for some of it */
+	double *numerator;   /**< a ratio KPI's numerator in each period where `present`
+	                          (NULL for other KPIs): the SLO KPIs sum them over windows */
+	double *denominator; /**< its denominator where `present` (> 0); NULL with numerator */
 } kpi_datapoints;
 
 /** The datapoints of every label set of a KPI. */

@@ -169,6 +169,8 @@ void kpi_datapoint_set_free(kpi_datapoint_set *set)
 		free(set->sets[i].labels);
 		free(set->sets[i].values);
 		free(set->sets[i].present);
+		free(set->sets[i].numerator);
+		free(set->sets[i].denominator);
 	}
 	free(set->sets);
 	free(set);

@@ -70,6 +70,25 @@ done:
 	return rc;
 }
 
+/* What a source computed from another's datapoints (kpi__fetch's
+ * datapoints) reads: that source's datapoints in the run's session of it. */
+static int run_datapoints(void *ctx, const kpi_def *def, int64_t from, int64_t to, int period,
+                          kpi_datapoint_set **out, kpi_error *err)
+{
+	kpi__run *run = ctx;
+	const kpi__source *src = kpi__source_of(def);
+	void *session;
+	int rc;
+
+	*out = NULL;
+	if (!src || !src->datapoints)
+		return kpi_error_set(err, KPI_ECONFIG, "KPI %s: %s gives no per-period datapoints to compute it from",
+		                     def->id, src ? src->title : def->source);
+	if ((rc = kpi__run_session(&session, run, src, 1, err)))
+		return rc;
+	return src->datapoints(session, def, from, to, period, out, err);
+}
+
 int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, size_t n, kpi_error *err)
 {
 	const kpi__source *const *srcs = kpi__sources();
@@ -110,6 +129,8 @@ int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, 
 			batch[nb].def = reqs[i].def;
 			batch[nb].w = reqs[i].w;
 			batch[nb].progress = &run->progress;
+			batch[nb].datapoints = run_datapoints;
+			batch[nb].ctx = run;
 			batch[nb++].out = &res->series[i];
 		}
 		if (!nb && !nalarm)

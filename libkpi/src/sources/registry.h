@@ -5,3 +5,4 @@
 KPI__SOURCE(postgres)
 KPI__SOURCE(cloudwatch)
 KPI__SOURCE(prometheus)
+KPI__SOURCE(slo)

@@ -109,6 +109,16 @@ bool kpi_source_configured(const kpi_config *cfg, const kpi_def *def, const char
 		*hint = NULL;
 	if (!src)
 		return true; /* a run names it as unknown */
+	if (src->counts) {
+		/* computed from another source's counts: configured when those are */
+		kpi_label_def *labels = calloc(def->nlabels + 1, sizeof(*labels));
+		kpi_def c;
+		bool ok = true; /* a definition that is wrong: a run names what is wrong */
+		if (labels && src->counts(&c, labels, def, NULL) == 0 && kpi__source_of(&c) && !kpi__source_of(&c)->counts)
+			ok = kpi_source_configured(cfg, &c, hint);
+		free(labels);
+		return ok;
+	}
 	return !src->configured || src->configured(cfg, def, hint);
 }
 

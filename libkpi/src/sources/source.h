@@ -26,6 +26,12 @@ typedef struct kpi__fetch {
 	const kpi_window *w;
 	kpi_series *out;
 	kpi__progress *progress; /* kpi__progress_kpi() when this one is read (or NULL) */
+	/* A source computed from another's per-period datapoints (its counts(),
+	 * the SLO source) reads them through this, in the run's session of that
+	 * source; `def` is what counts() gave. Set by kpi__collect(). */
+	int (*datapoints)(void *ctx, const kpi_def *def, int64_t from, int64_t to, int period,
+	                  kpi_datapoint_set **out, kpi_error *err);
+	void *ctx;
 } kpi__fetch;
 
 typedef struct kpi__source {
@@ -68,6 +74,11 @@ typedef struct kpi__source {
 	 * on in this session: the run's own deadline (kpi alert). May be NULL:
 	 * the source's own deadlines bound its waits. */
 	void (*deadline)(void *session, double deadline);
+	/* A source computed from another source's per-period datapoints (the
+	 * SLO source): fill `*out` with the KPI `def` reads there (its source,
+	 * query file and label names, into `labels`, room for def->nlabels), so
+	 * whether `def` is configured is whether that one is. May be NULL. */
+	int (*counts)(kpi_def *out, kpi_label_def *labels, const kpi_def *def, kpi_error *err);
 } kpi__source;
 
 /* Every registered source's table (sources/registry.h). */

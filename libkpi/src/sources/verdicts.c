@@ -10,7 +10,16 @@
 
 char *kpi__unmeasured_why(char *buf, size_t size, const kpi_def *def)
 {
-	snprintf(buf, size, "%s not configured", kpi_source_title(def->source));
+	/* a KPI computed from another source's counts (the SLO source) is not
+	 * measured when that source is not configured */
+	const kpi__source *src = kpi__source_of(def);
+	kpi_label_def *labels = src && src->counts ? calloc(def->nlabels + 1, sizeof(*labels)) : NULL;
+	kpi_def c;
+	if (labels && src->counts(&c, labels, def, NULL) == 0)
+		snprintf(buf, size, "%s not configured", kpi_source_title(c.source));
+	else
+		snprintf(buf, size, "%s not configured", kpi_source_title(def->source));
+	free(labels);
 	return buf;
 }
 

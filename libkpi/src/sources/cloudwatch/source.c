@@ -661,6 +661,11 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 		d->labels = labels_dup(&r.work[0], v, err);
 		d->values = calloc(d->n + 1, sizeof(double));
 		d->present = calloc(d->n + 1, sizeof(bool));
+		if (k->spec.combine == KPI__CW_RATIO_PCT && (!(d->numerator = calloc(d->n + 1, sizeof(double))) ||
+		                                             !(d->denominator = calloc(d->n + 1, sizeof(double))))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (!d->labels || !d->values || !d->present) {
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			goto done;
@@ -680,6 +685,8 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 				} else if ((ud->flags[i] & KPI__CW_PRESENT) && ud->values[i] > 0) {
 					d->present[i] = true;
 					d->values[i] = num / ud->values[i] * 100.0 * k->spec.scale;
+					d->numerator[i] = num;
+					d->denominator[i] = ud->values[i];
 				}
 			} else {
 				d->incomplete = d->incomplete || (u->flags[i] & KPI__CW_PARTIAL);

@@ -700,6 +700,11 @@ static int prom_datapoints(void *session, const kpi_def *def, int64_t from, int6
 			v[e] = calloc(nsteps + 1, sizeof(double));
 			has[e] = calloc(nsteps + 1, sizeof(bool));
 		}
+		if (sp.kind != KPI__PROM_PLAIN && (!(d->numerator = calloc(nsteps + 1, sizeof(double))) ||
+		                                   !(d->denominator = calloc(nsteps + 1, sizeof(double))))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto next;
+		}
 		if (!d->labels || !d->values || !d->present || !v[0] || !has[0] || (sp.nexpr > 1 && (!v[1] || !has[1]))) {
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			goto next;
@@ -744,6 +749,10 @@ static int prom_datapoints(void *session, const kpi_def *def, int64_t from, int6
 			}
 			d->present[i] = p.has_value;
 			d->values[i] = p.value;
+			if (d->numerator && p.has_value) {
+				d->numerator[i] = p.num;
+				d->denominator[i] = p.den;
+			}
 			d->incomplete = d->incomplete || p.incomplete;
 		}
 	next:
