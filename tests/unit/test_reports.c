@@ -313,7 +313,7 @@ static void test_history__snapshot_round_trip_and_cover(void **state)
 	snap->history = many_actions(12);
 	if (kpi_snapshot_write(&a, snap, &err))
 		fail_msg("write: %s", err.message);
-	assert_non_null(strstr(a.data, "\"format\": 3,"));
+	assert_non_null(strstr(a.data, "\"format\": 4,"));
 	assert_non_null(strstr(a.data, ",\n  \"history\": {\"decision\": {\"week\": \"2026-W45\", \"decision\": \"GO\", "
 	                               "\"verdict\": \"HOLD\", \"by\": \"The Rollout"));
 	assert_non_null(strstr(a.data, "\"due\": \"2026-11-05\", \"overdue\": true}"));

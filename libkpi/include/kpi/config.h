@@ -45,6 +45,8 @@ typedef struct kpi_config {
 	void *progress_payload;
 	void *secrets;              /**< every secret the run knows, which outputs are redacted of
 	                                 (library modules only; see kpi_config_redact_logs()) */
+	int max_lag;                /**< database.max_lag: seconds a hot standby may lag behind its
+	                                 primary before its KPIs are missing data; 0 none, default 300 */
 } kpi_config;
 
 /** How to load a configuration (kpi_config_load_opts()). */

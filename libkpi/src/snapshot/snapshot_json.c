@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include "snapshot/snapshot_history.h"
+#include "snapshot/snapshot_provenance.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +429,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 	put_drilldown(&w, snap);
 	if (snap->format != 1 && snap->format != 2 && !w.rc) /* format 3: snapshot/snapshot_history.c */
 		w.rc = kpi__history_write(out, snap->history, err);
+	if (snap->format >= 4 && !w.rc) /* format 4: snapshot/snapshot_provenance.c */
+		w.rc = kpi__provenance_write(out, snap->provenance, err);
 	put(&w, "\n}\n");
 	if (w.rc) {
 		kpi__buf_truncate(out, start);
@@ -1207,6 +1210,10 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	static const char *const keys3[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "not_collected", "waivers", "catalog", "series",
 		                             "verdicts", "drilldown", "history", NULL };
+	/* format 4: the provenance (snapshot_provenance.c) */
+	static const char *const keys4[] = { "format", "tool_version", "timezone", "active_days", "read_at",
+		                             "window", "sources", "not_collected", "waivers", "catalog", "series",
+		                             "verdicts", "drilldown", "history", "provenance", NULL };
 	/* format 1: what format 2 adds is not there */
 	static const char *const keys1[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
@@ -1248,7 +1255,8 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 		goto done;
 	}
 	snap->format = (int)json_integer_value(fmt);
-	if ((rc = check_keys(&r, root, snap->format == 1 ? keys1 : snap->format == 2 ? keys : keys3, "snapshot")) ||
+	if ((rc = check_keys(&r, root, snap->format == 1 ? keys1 : snap->format == 2 ? keys : snap->format == 3 ? keys3 : keys4,
+	                      "snapshot")) ||
 	    (rc = get_str(&r, root, "tool_version", false, &snap->tool_version)) ||
 	    (rc = get_str(&r, root, "timezone", false, &snap->timezone)) ||
 	    (rc = get_int(&r, root, "active_days", 1, 3660, &days)) ||
@@ -1265,7 +1273,9 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	    (snap->format >= 2 && (rc = parse_not_collected(&r, root))) ||
 	    (snap->format >= 3 && (rc = kpi__snapshot_waivers_parse(snap, doc, root, err))) || (rc = parse_series(&r, root)) ||
 	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)) ||
-	    (snap->format >= 3 && (rc = kpi__history_parse(&snap->history, doc, json_object_get(root, "history"), err))))
+	    (snap->format >= 3 && (rc = kpi__history_parse(&snap->history, doc, json_object_get(root, "history"), err))) ||
+	    (snap->format >= 4 &&
+	     (rc = kpi__provenance_parse(&snap->provenance, doc, json_object_get(root, "provenance"), snap->result, err))))
 		goto done;
 	kpi_sha256_hex(snap->sha256, text, len);
 	*out = snap;

@@ -68,6 +68,11 @@ typedef struct kpi__source {
 	 * on in this session: the run's own deadline (kpi alert). May be NULL:
 	 * the source's own deadlines bound its waits. */
 	void (*deadline)(void *session, double deadline);
+	/* How fresh the session's data is (a hot standby's replay lag) and
+	 * where its KPIs' block counts come from, for the snapshot's
+	 * provenance: fills `*out` (its strings the caller's), or leaves
+	 * out->source NULL when the source has nothing to say. May be NULL. */
+	int (*freshness)(void *session, kpi_source_freshness *out, kpi_error *err);
 } kpi__source;
 
 /* Every registered source's table (sources/registry.h). */
