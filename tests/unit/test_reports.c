@@ -319,7 +319,7 @@ static void test_history__snapshot_round_trip_and_cover(void **state)
 	assert_non_null(strstr(a.data, "\"due\": \"2026-11-05\", \"overdue\": true}"));
 	if (kpi_snapshot_parse(&back, "s.json", a.data, a.len, &err))
 		fail_msg("parse: %s", err.message);
-	assert_int_equal(back->format, 3);
+	assert_int_equal(back->format, KPI_SNAPSHOT_FORMAT);
 	assert_non_null(back->history);
 	assert_int_equal(back->history->nactions, 12);
 	assert_true(back->history->actions[0].overdue);
@@ -345,7 +345,7 @@ static void test_history__snapshot_round_trip_and_cover(void **state)
 		kpi__history_free(back->history);
 		back->history = NULL;
 		assert_int_equal(kpi_snapshot_write(&c, back, &err), 0);
-		assert_non_null(strstr(c.data, ",\n  \"history\": null\n}\n"));
+		assert_non_null(strstr(c.data, ",\n  \"history\": null,\n  \"provenance\": null\n}\n"));
 		assert_int_equal(kpi_snapshot_parse(&x, "s.json", c.data, c.len, &err), 0);
 		assert_null(x->history);
 		kpi_snapshot_free(x);

@@ -379,6 +379,7 @@ kpi__redact *kpi__config_redact(const kpi_config *cfg)
 void kpi_config_redact_logs(const kpi_config *cfg)
 {
 	kpi__log_redact_set(cfg ? cfg->secrets : NULL);
+	kpi__log_level_force(cfg ? cfg->log_level : -1);
 }
 
 int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_error *err)
@@ -400,6 +401,7 @@ int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_erro
 	cfg->statement_timeout_ms = 60000;
 	cfg->connections = 2;
 	cfg->max_lag = 300;
+	cfg->log_level = -1;
 	cfg->catalog_path = kpi__path_join(dd, "templates/catalog.json");
 	cfg->query_dir = kpi__path_join(dd, "queries");
 	cfg->template_dir = kpi__path_join(dd, "templates");
@@ -423,6 +425,15 @@ int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_erro
 	    (rc = env_int(cfg, "KPI_DB_CONNECTIONS", 1, KPI_PG_MAX_CONNECTIONS, &cfg->connections, err)) ||
 	    (rc = env_int(cfg, "KPI_DB_MAX_LAG", 0, KPI__MAX_LAG_S, &cfg->max_lag, err)))
 		goto fail;
+	if ((v = env_set(cfg, "KPI_LOG_LEVEL"))) {
+		kpi_log_level lv;
+		if (kpi_log_level_parse(&lv, v) || lv == KPI_LOG_OFF) {
+			rc = kpi_error_set(err, KPI_ECONFIG, "environment KPI_LOG_LEVEL='%s': expected debug, info, warn or error",
+			                   v);
+			goto fail;
+		}
+		cfg->log_level = (int)lv;
+	}
 	if ((v = env_set(cfg, "KPI_CATALOG")))
 		set_str(&cfg->catalog_path, v);
 	if ((v = env_set(cfg, "KPI_QUERY_DIR")))

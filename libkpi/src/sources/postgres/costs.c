@@ -229,19 +229,7 @@ fail:
 
 int kpi__pg_costs_after(kpi__pg_costs *c, kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 {
-	int rc;
-
 	if (!c || c->n != n)
 		return 0;
-	if ((rc = counters(c, pg, reqs, false, err)))
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		const kpi_series *s = reqs[i].out;
-		kpi_log_fields(KPI_LOG_DEBUG, "pg.cost",
-		               json_pack("{s:s, s:f, s:o, s:o}", "kpi", reqs[i].def->id, "seconds", s->query_seconds,
-		                         "shared_blks_hit", s->has_blocks ? json_real(s->shared_blks_hit) : json_null(),
-		                         "shared_blks_read", s->has_blocks ? json_real(s->shared_blks_read) : json_null()),
-		               NULL);
-	}
-	return 0;
+	return counters(c, pg, reqs, false, err);
 }

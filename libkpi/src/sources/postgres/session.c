@@ -83,9 +83,23 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 				kpi__series_release(reqs[i].out);
 		kpi__pg_costs_free(costs);
 		costs = NULL;
-		if (!rc || kpi__pg_conflicts(pg) == conflicts)
+		if (!rc)
+			break;
+		if (kpi__pg_conflicts(pg) == conflicts)
 			return rc;
 		if ((rc = conflict_retry(pg, err)))
 			return rc;
 	}
+	/* each KPI's cost in the JSON log (debug: KPI_LOG_LEVEL=debug), as in
+	 * the snapshot's provenance */
+	for (size_t i = 0; i < n; i++) {
+		const kpi_series *s = reqs[i].out;
+		kpi_log_fields(KPI_LOG_DEBUG, "pg.cost",
+		               json_pack("{s:s, s:f, s:o, s:o, s:i}", "kpi", reqs[i].def->id, "seconds", s->query_seconds,
+		                         "shared_blks_hit", s->has_blocks ? json_real(s->shared_blks_hit) : json_null(),
+		                         "shared_blks_read", s->has_blocks ? json_real(s->shared_blks_read) : json_null(),
+		                         "conflict_retries", kpi__pg_freshness(pg)->conflict_retries),
+		               NULL);
+	}
+	return 0;
 }
