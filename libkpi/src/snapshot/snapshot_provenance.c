@@ -175,15 +175,7 @@ int kpi__provenance_write(kpi_buf *b, const kpi_provenance *p, kpi_error *err)
 /* Text or, when `nullable`, null; copied to *out. */
 static int text(char **out, const kpi__jsondoc *doc, const json_t *o, const char *key, bool nullable, kpi_error *err)
 {
-	const json_t *v = json_object_get(o, key);
-	if (nullable && json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || !json_string_value(v)[0])
-		return kpi__jsondoc_error(doc, v ? v : o, err, KPI_EDATA, "provenance: '%s' must be %stext", key,
-		                          nullable ? "null or " : "non-empty ");
-	if (!(*out = strdup(json_string_value(v))))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	return 0;
+	return kpi__json_text_member(out, doc, o, key, nullable, "provenance", err);
 }
 
 /* A number >= 0 or, when `nullable`, null. */
