@@ -155,7 +155,7 @@ static void test_pack__holds_and_records_the_waivers(void **state)
 	text = calloc(1, (size_t)n + 1);
 	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
-	assert_non_null(strstr(text, "\"format\": 3,"));
+	assert_non_null(strstr(text, "\"format\": 4,"));
 	assert_non_null(strstr(text, "\"waivers\": [\n    {\"kpi\": \"api_error_rate_pct\", \"labels\": {}, "
 	                             "\"reason\": \"ALB moves account\", \"approved_by\": \"J. Rivera\", \"until\": \"2026-W44\"}"));
 	assert_non_null(strstr(text, "\"verdict\": \"HOLD\", \"reasons\": [{\"kpi\": \"api_error_rate_pct\", \"labels\": \"\", "
