@@ -48,7 +48,8 @@ void kpi_usage(FILE *f)
 	fprintf(f, "exit status of alert (Nagios):\n");
 	kpi_exit_help(f, kpi_nagios_codes);
 	fprintf(f, "\nenvironment: KPI_CONFIG, KPI_TIMEZONE, KPI_ACTIVE_DAYS, KPI_DATADIR, KPI_CATALOG,\n"
-	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_DB_CONNECTIONS, KPI_NOW, KPI_STATE_DIR,\n"
+	           "  KPI_QUERY_DIR, KPI_STATEMENT_TIMEOUT_MS, KPI_DB_CONNECTIONS, KPI_DB_MAX_LAG, KPI_LOG_LEVEL,\n"
+	           "  KPI_NOW, KPI_STATE_DIR,\n"
 	           "  NO_COLOR, libpq's PG*, KPI_CW_LOAD_BALANCER, KPI_CW_QUEUES, KPI_CW_HOSTS,\n"
 	           "  KPI_CW_DEADLINE_SECONDS,"
 	           " KPI_PUBLISH_NAMESPACE, the AWS ones (AWS_PROFILE, AWS_REGION,\n"

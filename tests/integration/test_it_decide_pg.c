@@ -80,7 +80,7 @@ static void test_decide__override_shown_in_the_next_pack(void **state)
 	snprintf(path, sizeof(path), "%s/snapshot.json", p46);
 	if (kpi_snapshot_load(&w46, path, &err))
 		fail_msg("%s", err.message);
-	assert_int_equal(w46->format, 4);
+	assert_int_equal(w46->format, KPI_SNAPSHOT_FORMAT);
 	h = w46->history;
 	assert_non_null(h);
 	assert_true(h->has_decision);

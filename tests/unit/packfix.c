@@ -121,6 +121,26 @@ kpi_snapshot *packfix_golden(void)
 		}
 		snap->ndrill_queries = 3;
 		}
+	/* format 4: read from a hot standby 2.5 s behind its primary, with
+	 * pg_stat_statements; the first KPI's blocks counted, the others not
+	 * (another run called the same query meanwhile), one not queried */
+	snap->provenance = calloc(1, sizeof(*snap->provenance));
+	if (!snap->provenance || !(snap->provenance->sources = calloc(1, sizeof(kpi_source_freshness))) ||
+	    !(snap->provenance->costs = calloc(snap->result->nseries + 1, sizeof(kpi_kpi_cost))))
+		die("out of memory");
+	snap->provenance->nsources = 1;
+	snap->provenance->sources[0] = (kpi_source_freshness){ strdup("postgres"), true, true, at("2026-11-19T23:59:57Z"),
+		                                               2.5, strdup("caught up with the primary's last message"),
+		                                               300, false, 1, strdup("pg_stat_statements") };
+	for (size_t i = 0; i < snap->result->nseries; i++) {
+		kpi_kpi_cost *c = &snap->provenance->costs[snap->provenance->ncosts++];
+		c->kpi = strdup(snap->result->series[i].def->id);
+		c->has_seconds = i != 1;
+		c->seconds = c->has_seconds ? 0.125 * (double)(i + 1) : 0;
+		c->has_blocks = i == 0;
+		c->shared_blks_hit = c->has_blocks ? 14644 : 0;
+		c->shared_blks_read = c->has_blocks ? 12 : 0;
+	}
 	/* a stable catalogue path, wherever the tests run */
 	free(snap->catalog->path);
 	snap->catalog->path = strdup("tests/fixtures/unit/catalog_pack.json");

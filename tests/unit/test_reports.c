@@ -345,7 +345,7 @@ static void test_history__snapshot_round_trip_and_cover(void **state)
 		kpi__history_free(back->history);
 		back->history = NULL;
 		assert_int_equal(kpi_snapshot_write(&c, back, &err), 0);
-		assert_non_null(strstr(c.data, ",\n  \"history\": null,\n  \"restatements\": null\n}\n"));
+		assert_non_null(strstr(c.data, ",\n  \"history\": null,\n  \"restatements\": null,\n  \"provenance\": null\n}\n"));
 		assert_int_equal(kpi_snapshot_parse(&x, "s.json", c.data, c.len, &err), 0);
 		assert_null(x->history);
 		kpi_snapshot_free(x);

@@ -10,12 +10,15 @@
  */
 #include "unit.h"
 #include "packfix.h"
+#include "snapshot/snapshot_provenance.h"
 
 /* The golden snapshot as format 1 wrote it (before not_collected). */
 #define SNAPSHOT_FORMAT1 KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format1.json"
 /* The golden snapshot as format 2 wrote it (before the waivers, when a gating
  * KPI not collected did not hold the verdict). */
 #define SNAPSHOT_FORMAT2 KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format2.json"
+/* The golden snapshot as format 3 wrote it (before the provenance). */
+#define SNAPSHOT_FORMAT3 KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_format3.json"
 
 /* ---- golden and round trips ---- */
 
@@ -296,6 +299,15 @@ typedef struct bad_case {
 static const bad_case bad_cases[] = {
 	{ "\"format\": 4", "\"format\": 5", NULL, "5,", 0, "snapshot format 5 is not supported" },
 	{ "\"format\": 4,", "", NULL, "{", 0, "no whole number 'format'" },
+	/* format 4: the provenance */
+	{ "\"lag_seconds\": 2.5", "\"lag_seconds\": null", NULL, "{\"source\": \"postgres\"", 0,
+	  "'lag_seconds' and 'primary_time' must both be set or both null" },
+	{ "\"primary_time\": \"2026-11-19T23:59:57Z\"", "\"primary_time\": \"yesterday\"", NULL, "\"yesterday\"", 0,
+	  "'primary_time' must be null or an ISO 8601 UTC time" },
+	{ "\"seconds\": 0.125", "\"seconds\": -1", NULL, "-1, \"shared_blks_hit\"", 0, "'seconds' must be null or a number >= 0" },
+	{ "{\"kpi\": \"legacy_coverage_pct\", \"seconds\"", "{\"kpi\": \"nope\", \"seconds\"", NULL, "\"nope\"", 0,
+	  "one cost per series" },
+	{ "\"stale\": false", "\"stale\": 0", NULL, "{\"source\": \"postgres\"", 0, "'stale' must be true or false" },
 	{ "{\"kpi\": \"api_latency_p95_ms\", \"labels\": {}", "{\"kpi\": \"nope\", \"labels\": {}", NULL, "\"nope\"", 0,
 	  "neither in the catalogue nor among those not collected" },
 	{ "\"until\": \"2026-W45\"", "\"until\": \"2026-45\"", NULL, "\"2026-45\"", 0,
@@ -443,6 +455,62 @@ static void test_snapshot_parse__format_2_still_reads(void **state)
 	assert_contains(err.message, "unknown key 'waivers'");
 	assert_null(snap);
 	free(bad);
+	free(text);
+}
+
+/* A snapshot of format 3 (before the provenance) reads, is written back
+ * as format 3, byte for byte, and has no provenance; a "provenance" key in
+ * it is an error. */
+static void test_snapshot_parse__format_3_still_reads(void **state)
+{
+	(void)state;
+	kpi_error err = KPI_ERROR_INIT;
+	kpi_snapshot *snap;
+	char *text, *bad;
+	size_t len;
+
+	snap = parse_file(SNAPSHOT_FORMAT3, &text, &len);
+	assert_int_equal(snap->format, 3);
+	assert_null(snap->provenance);
+	assert_int_equal(snap->nwaivers, 1);
+	assert_written_back(snap, text, len);
+	kpi_snapshot_free(snap);
+	bad = replace(text, NULL, "\n}\n", ",\n  \"provenance\": null\n}\n");
+	snap = NULL;
+	assert_int_equal(kpi_snapshot_parse(&snap, "f3.json", bad, strlen(bad), &err), KPI_EDATA);
+	assert_contains(err.message, "unknown key 'provenance'");
+	assert_null(snap);
+	free(bad);
+	free(text);
+}
+
+/* Format 4: the provenance reads back as written: the standby's primary
+ * time and lag, the retries, where blocks come from, one cost per series. */
+static void test_snapshot_parse__provenance(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap;
+	char *text, buf[512];
+	size_t len;
+
+	snap = parse_file(PACKFIX_GOLDEN, &text, &len);
+	assert_non_null(snap->provenance);
+	assert_int_equal(snap->provenance->nsources, 1);
+	assert_string_equal(snap->provenance->sources[0].source, "postgres");
+	assert_true(snap->provenance->sources[0].standby);
+	assert_true(snap->provenance->sources[0].lag_seconds == 2.5);
+	assert_int_equal(snap->provenance->sources[0].conflict_retries, 1);
+	assert_int_equal(snap->provenance->ncosts, snap->result->nseries);
+	assert_true(snap->provenance->costs[0].has_blocks);
+	assert_true(snap->provenance->costs[0].shared_blks_hit == 14644);
+	assert_false(snap->provenance->costs[1].has_seconds);
+	kpi__freshness_text(buf, sizeof(buf), &snap->provenance->sources[0]);
+	assert_contains(buf, "data as of primary time 2026-11-19 23:59:57 UTC, lag 3 s");
+	assert_contains(buf, "1 read cancelled by a recovery conflict and run again");
+	snap->provenance->sources[0].stale = true;
+	kpi__freshness_text(buf, sizeof(buf), &snap->provenance->sources[0]);
+	assert_contains(buf, "above database.max_lag 300 s: its KPIs are missing data");
+	kpi_snapshot_free(snap);
 	free(text);
 }
 
@@ -607,6 +675,8 @@ int main(void)
 		cmocka_unit_test(test_snapshot_parse__golden_round_trip),
 		cmocka_unit_test(test_snapshot_parse__format_1_still_reads),
 		cmocka_unit_test(test_snapshot_parse__format_2_still_reads),
+		cmocka_unit_test(test_snapshot_parse__format_3_still_reads),
+		cmocka_unit_test(test_snapshot_parse__provenance),
 		cmocka_unit_test(test_snapshot_parse__waivers_weighed),
 		cmocka_unit_test(test_snapshot_not_collected__statement),
 		cmocka_unit_test(test_snapshot_round_trip__synthetic_52_weeks),

@@ -45,6 +45,10 @@ typedef struct kpi_config {
 	void *progress_payload;
 	void *secrets;              /**< every secret the run knows, which outputs are redacted of
 	                                 (library modules only; see kpi_config_redact_logs()) */
+	int max_lag;                /**< database.max_lag: seconds a hot standby may lag behind its
+	                                 primary before its KPIs are missing data; 0 none, default 300 */
+	int log_level;              /**< $KPI_LOG_LEVEL as a kpi_log_level (the lowest level logged
+	                                 once kpi_config_redact_logs() ran); -1: the command's (info) */
 } kpi_config;
 
 /** How to load a configuration (kpi_config_load_opts()). */

@@ -22,6 +22,7 @@
 #include "seed.h"
 #include "xlsx.h"
 #include "pack.h"
+#include "provenance.h"
 #include "snapshot.h"
 #include "alert.h"
 #include "render.h"

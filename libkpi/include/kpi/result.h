@@ -103,6 +103,9 @@ typedef struct kpi_series {
 	size_t nrows;
 	char query_sha256[65]; /**< SHA-256 of the query text, hex; "" if none */
 	double query_seconds;  /**< wall time of its query as its source measured it; 0 unknown */
+	bool has_blocks;          /**< its source counted the query's shared blocks */
+	double shared_blks_hit;   /**< shared buffers it found in the server's cache */
+	double shared_blks_read;  /**< shared buffers it read from the OS or disk */
 } kpi_series;
 
 /** Everything one run read. */

@@ -19,16 +19,17 @@
 #include "eval.h"
 #include "buf.h"
 #include "week.h"
+#include "provenance.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** The version of the snapshot.json format this library writes. It reads
- *  this one, format 3 (no "restatements"), format 2 (no waivers, no
- *  "history"; its verdicts weigh the rows alone) and format 1 (which does
- *  not record the KPIs left out of a run either); a format-1, -2 or -3
- *  snapshot is written back as it was read, byte for byte. */
+ *  this one, format 3 (no "restatements", no "provenance"), format 2 (no
+ *  waivers, no "history"; its verdicts weigh the rows alone) and format 1
+ *  (which does not record the KPIs left out of a run either); a format-1,
+ *  -2 or -3 snapshot is written back as it was read, byte for byte. */
 #define KPI_SNAPSHOT_FORMAT 4
 
 /** How many of the oldest uncovered legacy designs a pack lists. */
@@ -218,6 +219,9 @@ typedef struct kpi_snapshot {
 	kpi_history *history;         /**< NULL: no reports directory was read ("history": null) */
 	/* Added in format 4 (snapshot/snapshot_restate.c): */
 	kpi_restatements *restatements; /**< NULL: no earlier pack was compared ("restatements": null) */
+	/* Added in format 4 (snapshot/snapshot_provenance.c): */
+	kpi_provenance *provenance;   /**< the sources' freshness (a standby's replay lag) and the
+	                                   KPIs' costs; NULL before format 4 */
 } kpi_snapshot;
 
 /**

@@ -122,6 +122,12 @@ int kpi__jsondoc_error(const kpi__jsondoc *doc, const json_t *v, kpi_error *err,
 int kpi__json_check_keys(const kpi__jsondoc *doc, const json_t *obj, const char *const *allowed,
                          const char *what, kpi_error *err);
 
+/* Member `key` of object `o`: non-empty text copied to *out (the caller
+ * frees), or, when `nullable`, JSON null (*out untouched); else KPI_EDATA
+ * "<what>: 'key' must be [null or ]non-empty text" at the value. */
+int kpi__json_text_member(char **out, const kpi__jsondoc *doc, const json_t *o, const char *key, bool nullable,
+                          const char *what, kpi_error *err);
+
 /* Parse one catalogue entry (the catalogue's format) into `d`; errors are
  * KPI_ECONFIG at the value's position. `d->raw` holds a reference to `o`. */
 int kpi__catalog_parse_def(const kpi__jsondoc *doc, const json_t *o, kpi_def *d, kpi_error *err);

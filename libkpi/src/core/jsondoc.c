@@ -318,6 +318,20 @@ int kpi__jsondoc_error(const kpi__jsondoc *doc, const json_t *v, kpi_error *err,
 	return kpi_error_set(err, code, "%s: %s", doc ? doc->path : "(json)", msg);
 }
 
+int kpi__json_text_member(char **out, const kpi__jsondoc *doc, const json_t *o, const char *key, bool nullable,
+                          const char *what, kpi_error *err)
+{
+	const json_t *v = json_object_get(o, key);
+	if (nullable && json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || !json_string_value(v)[0])
+		return kpi__jsondoc_error(doc, v ? v : o, err, KPI_EDATA, "%s: '%s' must be %stext", what, key,
+		                          nullable ? "null or " : "non-empty ");
+	if (!(*out = strdup(json_string_value(v))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
 int kpi__json_check_keys(const kpi__jsondoc *doc, const json_t *obj, const char *const *allowed,
                          const char *what, kpi_error *err)
 {

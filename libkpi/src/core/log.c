@@ -20,7 +20,8 @@ static struct {
 	FILE *stream;
 	char run_id[17];
 	kpi__redact *redact;
-} logcfg = { KPI_LOG_FORMAT_JSON, KPI_LOG_INFO, NULL, "", NULL };
+	int forced;  /* KPI_LOG_LEVEL (kpi__log_level_force): wins over kpi_log_setup's; -1 none */
+} logcfg = { KPI_LOG_FORMAT_JSON, KPI_LOG_INFO, NULL, "", NULL, -1 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error", "off" };
 
@@ -43,7 +44,7 @@ static void make_run_id(char out[17])
 void kpi_log_setup(kpi_log_format format, kpi_log_level min_level, FILE *stream, const char *run_id)
 {
 	logcfg.format = format;
-	logcfg.min = min_level;
+	logcfg.min = logcfg.forced >= 0 ? (kpi_log_level)logcfg.forced : min_level;
 	logcfg.stream = stream;
 	if (run_id && *run_id)
 		snprintf(logcfg.run_id, sizeof(logcfg.run_id), "%s", run_id);
@@ -70,6 +71,13 @@ int kpi_log_level_parse(kpi_log_level *out, const char *name)
 			return 0;
 		}
 	return KPI_EUSAGE;
+}
+
+void kpi__log_level_force(int level)
+{
+	logcfg.forced = level;
+	if (level >= 0)
+		logcfg.min = (kpi_log_level)level;
 }
 
 void kpi__log_redact_set(kpi__redact *r)

@@ -78,4 +78,8 @@ kpi__redact *kpi__config_redact(const kpi_config *cfg);
  * takes a reference of its own and drops the one it held; NULL: none. */
 void kpi__log_redact_set(kpi__redact *r);
 
+/* The lowest level the log writes from now on, whatever kpi_log_setup()
+ * says later (the configuration's KPI_LOG_LEVEL); -1: kpi_log_setup's. */
+void kpi__log_level_force(int level);
+
 #endif

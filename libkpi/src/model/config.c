@@ -146,6 +146,9 @@ static int env_int(const kpi_config *cfg, const char *name, int lo, int hi, int 
 	return 0;
 }
 
+/* database.max_lag's upper bound: a week, in seconds */
+#define KPI__MAX_LAG_S 604800
+
 #define CONNINFO_UNPARSABLE "conninfo cannot be parsed by libpq (check its key=value quoting or URI syntax)"
 
 /* libpq's options of a conninfo, NULL when it does not parse. libpq's
@@ -235,7 +238,7 @@ bool kpi__config_own_key(const char *key)
 
 static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 {
-	static const char *const dbkeys[] = { "conninfo", "statement_timeout_ms", "connections", NULL };
+	static const char *const dbkeys[] = { "conninfo", "statement_timeout_ms", "connections", "max_lag", NULL };
 	kpi__jsondoc *doc = NULL;
 	json_t *root, *v, *db;
 	int rc;
@@ -295,6 +298,14 @@ static int load_file(kpi_config *cfg, const char *path, kpi_error *err)
 				                          "connections must be a whole number, 1..%d",
 				                          KPI_PG_MAX_CONNECTIONS);
 			cfg->connections = (int)json_integer_value(v);
+		}
+		/* a hot standby's replay lag above it: its KPIs are missing data */
+		if ((v = json_object_get(db, "max_lag"))) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > KPI__MAX_LAG_S)
+				return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+				                          "max_lag must be a whole number of seconds, 0..%d (0: no limit)",
+				                          KPI__MAX_LAG_S);
+			cfg->max_lag = (int)json_integer_value(v);
 		}
 	}
 	{
@@ -368,6 +379,7 @@ kpi__redact *kpi__config_redact(const kpi_config *cfg)
 void kpi_config_redact_logs(const kpi_config *cfg)
 {
 	kpi__log_redact_set(cfg ? cfg->secrets : NULL);
+	kpi__log_level_force(cfg ? cfg->log_level : -1);
 }
 
 int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_error *err)
@@ -388,6 +400,8 @@ int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_erro
 	cfg->active_days = 90;
 	cfg->statement_timeout_ms = 60000;
 	cfg->connections = 2;
+	cfg->max_lag = 300;
+	cfg->log_level = -1;
 	cfg->catalog_path = kpi__path_join(dd, "templates/catalog.json");
 	cfg->query_dir = kpi__path_join(dd, "queries");
 	cfg->template_dir = kpi__path_join(dd, "templates");
@@ -408,8 +422,18 @@ int kpi_config_load_opts(kpi_config **out, const kpi_config_opts *opts, kpi_erro
 	}
 	if ((rc = env_int(cfg, "KPI_ACTIVE_DAYS", 1, 3660, &cfg->active_days, err)) ||
 	    (rc = env_int(cfg, "KPI_STATEMENT_TIMEOUT_MS", 1, 24 * 3600 * 1000, &cfg->statement_timeout_ms, err)) ||
-	    (rc = env_int(cfg, "KPI_DB_CONNECTIONS", 1, KPI_PG_MAX_CONNECTIONS, &cfg->connections, err)))
+	    (rc = env_int(cfg, "KPI_DB_CONNECTIONS", 1, KPI_PG_MAX_CONNECTIONS, &cfg->connections, err)) ||
+	    (rc = env_int(cfg, "KPI_DB_MAX_LAG", 0, KPI__MAX_LAG_S, &cfg->max_lag, err)))
 		goto fail;
+	if ((v = env_set(cfg, "KPI_LOG_LEVEL"))) {
+		kpi_log_level lv;
+		if (kpi_log_level_parse(&lv, v) || lv == KPI_LOG_OFF) {
+			rc = kpi_error_set(err, KPI_ECONFIG, "environment KPI_LOG_LEVEL='%s': expected debug, info, warn or error",
+			                   v);
+			goto fail;
+		}
+		cfg->log_level = (int)lv;
+	}
 	if ((v = env_set(cfg, "KPI_CATALOG")))
 		set_str(&cfg->catalog_path, v);
 	if ((v = env_set(cfg, "KPI_QUERY_DIR")))

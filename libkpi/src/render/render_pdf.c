@@ -11,6 +11,7 @@
  * clock; no link tags (cairo 1.16 writes a broken xref for them).
  */
 #include "render/render_int.h"
+#include "snapshot/snapshot_provenance.h"
 
 #include <cairo-pdf.h>
 #include <math.h>
@@ -1302,6 +1303,15 @@ static void appendix(doc *d)
 		snprintf(buf, sizeof(buf), "%s: %s", snap->sources[i].kind ? snap->sources[i].kind : "?",
 		         snap->sources[i].where ? snap->sources[i].where : "");
 		kv(d, i ? "" : "Sources", buf, KPI__F_SANS, true);
+	}
+	/* format 4: a hot standby's replay lag ("data as of primary time T,
+	 * lag N s"), snapshot/snapshot_provenance.c */
+	for (size_t i = 0, k = 0; snap->provenance && i < snap->provenance->nsources; i++) {
+		char line[600];
+		if (!*kpi__freshness_text(line, sizeof(line), &snap->provenance->sources[i]))
+			continue;
+		snprintf(buf, sizeof(buf), "%s: %s", snap->provenance->sources[i].source, line);
+		kv(d, k++ ? "" : "Freshness", buf, KPI__F_SANS, true);
 	}
 	{
 		char t2[48], t3[48], dates[64];

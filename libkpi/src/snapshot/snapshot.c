@@ -9,6 +9,7 @@
  * Serialisation is in snapshot_json.c.
  */
 #include "snapshot/snapshot_history.h"
+#include "snapshot/snapshot_provenance.h"
 #include "sources/postgres/pg.h"
 #include <math.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ void kpi_snapshot_free(kpi_snapshot *snap)
 		return;
 	kpi__history_free(snap->history);
 	kpi_restatements_free(snap->restatements);
+	kpi_provenance_free(snap->provenance);
 	lists_release(snap);
 	for (size_t i = 0; i < snap->nchanges; i++) {
 		kpi_change *c = &snap->changes[i];
@@ -261,6 +263,7 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 	    (rc = kpi__run_session(&pg, &run, kpi__source_find("postgres"), 0, err)) ||
 	    (rc = kpi__pg_lists(snap, pg, w, err)) ||
 	    (rc = kpi__run_sources(&snap->sources, &snap->nsources, &run, err)) ||
+	    (rc = kpi__provenance_collect(&snap->provenance, &run, snap->result, err)) ||
 	    (rc = kpi__snapshot_check_lists(snap, err)))
 		goto done;
 	*out = snap;

@@ -86,15 +86,7 @@ static bool verdict_of(kpi_verdict_kind *out, const char *s)
 static int text(char **out, const kpi__jsondoc *doc, const json_t *o, const char *key, bool nullable,
                 kpi_error *err)
 {
-	const json_t *v = json_object_get(o, key);
-	if (nullable && json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || !json_string_value(v)[0])
-		return kpi__jsondoc_error(doc, v ? v : o, err, KPI_EDATA, "history: '%s' must be %stext", key,
-		                          nullable ? "null or " : "non-empty ");
-	if (!(*out = strdup(json_string_value(v))))
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	return 0;
+	return kpi__json_text_member(out, doc, o, key, nullable, "history", err);
 }
 
 int kpi__history_parse(kpi_history **out, const kpi__jsondoc *doc, const json_t *v, kpi_error *err)

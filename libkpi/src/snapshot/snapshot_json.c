@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include "snapshot/snapshot_history.h"
 #include "snapshot/snapshot_restate.h"
+#include "snapshot/snapshot_provenance.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,6 +432,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 		w.rc = kpi__history_write(out, snap->history, err);
 	if (snap->format >= 4 && !w.rc) /* format 4: snapshot/snapshot_restate.c */
 		w.rc = kpi__restate_write(out, snap->restatements, err);
+	if (snap->format >= 4 && !w.rc) /* format 4: snapshot/snapshot_provenance.c */
+		w.rc = kpi__provenance_write(out, snap->provenance, err);
 	put(&w, "\n}\n");
 	if (w.rc) {
 		kpi__buf_truncate(out, start);
@@ -1210,10 +1213,10 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	static const char *const keys3[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "not_collected", "waivers", "catalog", "series",
 		                             "verdicts", "drilldown", "history", NULL };
-	/* format 4: the restatements (snapshot_restate.c) */
+	/* format 4: the restatements (snapshot_restate.c) and the provenance (snapshot_provenance.c) */
 	static const char *const keys4[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "not_collected", "waivers", "catalog", "series",
-		                             "verdicts", "drilldown", "history", "restatements", NULL };
+		                             "verdicts", "drilldown", "history", "restatements", "provenance", NULL };
 	/* format 1: what format 2 adds is not there */
 	static const char *const keys1[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
@@ -1274,7 +1277,9 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	    (snap->format >= 3 && (rc = kpi__snapshot_waivers_parse(snap, doc, root, err))) || (rc = parse_series(&r, root)) ||
 	    (rc = parse_verdicts(&r, root)) || (rc = parse_drilldown(&r, root)) ||
 	    (snap->format >= 3 && (rc = kpi__history_parse(&snap->history, doc, json_object_get(root, "history"), err))) ||
-	    (snap->format >= 4 && (rc = kpi__restate_parse(snap, doc, json_object_get(root, "restatements"), err))))
+	    (snap->format >= 4 && (rc = kpi__restate_parse(snap, doc, json_object_get(root, "restatements"), err))) ||
+	    (snap->format >= 4 &&
+	     (rc = kpi__provenance_parse(&snap->provenance, doc, json_object_get(root, "provenance"), snap->result, err))))
 		goto done;
 	kpi_sha256_hex(snap->sha256, text, len);
 	*out = snap;

@@ -79,6 +79,11 @@ typedef struct kpi__source {
 	 * query file and label names, into `labels`, room for def->nlabels), so
 	 * whether `def` is configured is whether that one is. May be NULL. */
 	int (*counts)(kpi_def *out, kpi_label_def *labels, const kpi_def *def, kpi_error *err);
+	/* How fresh the session's data is (a hot standby's replay lag) and
+	 * where its KPIs' block counts come from, for the snapshot's
+	 * provenance: fills `*out` (its strings the caller's), or leaves
+	 * out->source NULL when the source has nothing to say. May be NULL. */
+	int (*freshness)(void *session, kpi_source_freshness *out, kpi_error *err);
 } kpi__source;
 
 /* Every registered source's table (sources/registry.h). */

@@ -257,6 +257,10 @@ int kpi__pg_lists(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error
 	int rc;
 	if (!snap->drill_queries && !(snap->drill_queries = calloc(3, sizeof(*snap->drill_queries))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	/* a standby lagging past database.max_lag: its lists would be as stale
+	 * as its KPIs, which are missing data (the provenance says why) */
+	if (kpi__pg_freshness(pg)->stale)
+		return 0;
 	if ((rc = fetch_uncovered(snap, pg, w, err)) || (rc = fetch_mismatches(snap, pg, w, err)) ||
 	    (rc = fetch_changes(snap, pg, w, err)))
 		return rc;

@@ -38,6 +38,11 @@ struct kpi_pg {
 	char where[256];   /* "host=... port=... dbname=..." without secrets */
 	char snapshot[64]; /* the exported snapshot id, "" when not shared */
 	double run_deadline; /* kpi__mono_now() seconds: no wait past it; 0 none */
+	/* a hot standby (standby.c) and the queries' costs (costs.c) */
+	bool share;          /* opened to share its snapshot (kept for a reopen) */
+	kpi_source_freshness fresh; /* read at every (re)open; strings owned */
+	int conflicts;       /* queries of the session a recovery conflict cancelled */
+	char pss[160];       /* "schema".pg_stat_statements when usable, "" not */
 };
 
 static void first_line(char *dst, size_t n, const char *msg)
@@ -63,6 +68,47 @@ const char *kpi__pg_where(const kpi_pg *pg)
 void kpi__pg_set_deadline(kpi_pg *pg, double deadline)
 {
 	pg->run_deadline = deadline;
+}
+
+kpi_source_freshness *kpi__pg_freshness(kpi_pg *pg)
+{
+	return &pg->fresh;
+}
+
+char *kpi__pg_pss(kpi_pg *pg)
+{
+	return pg->pss;
+}
+
+double kpi__pg_run_deadline(const kpi_pg *pg)
+{
+	return pg->run_deadline;
+}
+
+const kpi_config *kpi__pg_config(const kpi_pg *pg)
+{
+	return pg->cfg;
+}
+
+const kpi_catalog *kpi__pg_catalog(const kpi_pg *pg)
+{
+	return pg->cat;
+}
+
+/* Whether a query on `conn` that gave `r` was cancelled (ERROR) or its
+ * connection terminated (FATAL) by a conflict with the WAL a hot standby
+ * replays: SQLSTATE 40001 "canceling statement due to conflict with
+ * recovery", "terminating connection due to conflict with recovery" (a
+ * FATAL that arrives on an idle connection is in libpq's message). */
+static bool recovery_conflict(PGconn *conn, const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *cmsg = PQerrorMessage(conn);
+
+	if (state && strcmp(state, "40001") == 0 && msg && strstr(msg, "conflict with recovery"))
+		return true;
+	return cmsg && strstr(cmsg, "conflict with recovery");
 }
 
 /* ---- notices ---- */
@@ -287,6 +333,9 @@ void kpi__pg_close(kpi_pg *pg)
 		}
 		PQfinish(pg->conn);
 	}
+	free(pg->fresh.source);
+	free(pg->fresh.basis);
+	free(pg->fresh.blocks);
 	free(pg);
 }
 
@@ -535,29 +584,41 @@ static int export_snapshot(kpi_pg *pg, const kpi_config *cfg, kpi_error *err)
 	return rc;
 }
 
-int kpi__pg_open(kpi_pg **out, const kpi_config *cfg, const kpi_catalog *cat, bool share, kpi_error *err)
+kpi_pg *kpi__pg_session_new(const kpi_config *cfg, const kpi_catalog *cat, bool share)
+{
+	kpi_pg *pg = calloc(1, sizeof(*pg));
+	if (pg) {
+		pg->cfg = cfg;
+		pg->cat = cat;
+		pg->share = share;
+	}
+	return pg;
+}
+
+int kpi__pg_session_connect(kpi_pg *pg, kpi_error *err)
+{
+	if (pg->conn) {
+		PQfinish(pg->conn); /* rolls its transaction back */
+		pg->conn = NULL;
+	}
+	pg->snapshot[0] = '\0';
+	return kpi__pg_connect((struct pg_conn **)&pg->conn, pg->where, sizeof(pg->where), pg->cfg, err);
+}
+
+int kpi__pg_session_begin(kpi_pg *pg, kpi_error *err)
 {
 	int rc;
-	kpi_pg *pg = calloc(1, sizeof(*pg));
-
-	*out = NULL;
-	if (!pg)
-		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	pg->cfg = cfg;
-	pg->cat = cat;
-	if ((rc = kpi__pg_connect((struct pg_conn **)&pg->conn, pg->where, sizeof(pg->where), cfg, err))) {
-		free(pg);
-		return rc;
-	}
-	if ((rc = begin_tx(pg->conn, pg->where, NULL, cfg, 0, err)) ||
-	    (share && cfg->connections > 1 && (rc = export_snapshot(pg, cfg, err)))) {
+	if ((rc = begin_tx(pg->conn, pg->where, NULL, pg->cfg, pg->run_deadline, err)) ||
+	    (pg->share && pg->cfg->connections > 1 && (rc = export_snapshot(pg, pg->cfg, err)))) {
 		if (rc == KPI_ETIMEOUT && pg->conn)
 			drop_session_conn(pg);
-		kpi__pg_close(pg);
-		return rc;
 	}
-	*out = pg;
-	return 0;
+	return rc;
+}
+
+int kpi__pg_conflicts(const kpi_pg *pg)
+{
+	return pg->conflicts;
 }
 
 int kpi__pg_param_values(char (*values)[64], const kpi__sql *q, const kpi_config *cfg, const kpi_catalog *cat,
@@ -725,25 +786,19 @@ static long combo_count(const kpi_def *def)
 	return n;
 }
 
-static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const kpi_window *w,
-                     const colmap *m, const char *qpath, kpi_error *err)
+/* Every (week, label set) of `s` with the KPI's empty value. */
+static int init_rows(kpi_series *s, const kpi_def *def, const kpi_window *w, kpi_error *err)
 {
 	long ncombo = combo_count(def);
 	size_t total = (size_t)w->nweeks * (size_t)ncombo;
-	bool *seen = NULL;
-	int rc = 0;
 
 	for (size_t i = 0; i < def->nlabels; i++)
 		if (def->labels[i].nvalues == 0)
 			return kpi_error_set(err, KPI_ECONFIG,
 			                     "KPI %s: label '%s' of a Postgres KPI needs its known values in the catalogue",
 			                     def->id, def->labels[i].name);
-	s->rows = calloc(total, sizeof(*s->rows));
-	seen = calloc(total, sizeof(*seen));
-	if (!s->rows || !seen) {
-		free(seen);
+	if (!(s->rows = calloc(total, sizeof(*s->rows))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	}
 	s->nrows = total;
 	/* Every (week, label set) first gets the KPI's empty value. */
 	for (int wi = 0; wi < w->nweeks; wi++) {
@@ -757,10 +812,8 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 			row->has_value = def->empty_is_zero;
 			row->value = 0;
 			row->labels = calloc(def->nlabels + 1, sizeof(char *));
-			if (!row->labels) {
-				free(seen);
+			if (!row->labels)
 				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-			}
 			for (size_t li = def->nlabels; li-- > 0;) {
 				const kpi_label_def *l = &def->labels[li];
 				row->labels[li] = strdup(l->values[rem % (long)l->nvalues]);
@@ -768,6 +821,20 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 			}
 		}
 	}
+	return 0;
+}
+
+static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const kpi_window *w,
+                     const colmap *m, const char *qpath, kpi_error *err)
+{
+	long ncombo = combo_count(def);
+	bool *seen = NULL;
+	int rc;
+
+	if ((rc = init_rows(s, def, w, err)))
+		return rc;
+	if (!(seen = calloc(s->nrows + 1, sizeof(*seen))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
 		char *vals[16] = { 0 };
 		int64_t ps;
@@ -898,17 +965,19 @@ fail:
 
 /* Check the result `r` of the job's query on `conn` and fill its series;
  * on failure the series is released. The job's text is released either way. */
-static int job_finish(fetch_job *j, PGconn *conn, const char *where, PGresult *r, const kpi_config *cfg,
-                      kpi_error *err)
+static int job_finish(fetch_job *j, kpi_pg *pg, PGconn *conn, PGresult *r, kpi_error *err)
 {
 	const kpi_def *def = j->req->def;
+	const kpi_config *cfg = pg->cfg;
 	char what[160];
 	colmap m;
 	int rc;
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		snprintf(what, sizeof(what), "KPI %s", def->id);
-		rc = query_error(conn, where, r, cfg, &j->q, what, err);
+		rc = query_error(conn, pg->where, r, cfg, &j->q, what, err);
+		if (recovery_conflict(conn, r))
+			pg->conflicts++;
 	} else if (!(rc = check_columns(r, def, j->q.path, &m, err))) {
 		rc = fill_rows(j->req->out, r, def, j->req->w, &m, j->q.path, err);
 	}
@@ -952,7 +1021,7 @@ static int fetch_serial(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 			if ((rc = session_exec(&r, pg, what, j.q.path, j.q.text, (int)j.q.nparams, j.types, j.vals, 1, err)))
 				job_abandon(&j);
 			else
-				rc = job_finish(&j, pg->conn, pg->where, r, pg->cfg, err);
+				rc = job_finish(&j, pg, pg->conn, r, err);
 			PQclear(r);
 			if (!rc)
 				kpi__progress_kpi(reqs[i].progress, 1);
@@ -1053,7 +1122,7 @@ static void slot_expire(kpi_pg *pg, fetch_slot *s, fetch_job *jobs, size_t *fail
 	s->cancelled = false;
 }
 
-int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
+int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 {
 	fetch_slot slots[KPI_PG_MAX_CONNECTIONS];
 	fetch_job *jobs = NULL;
@@ -1083,7 +1152,7 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 			if (slots[s].job >= 0 || !slots[s].conn)
 				continue;
 			if (job_prepare(j, pg, &reqs[next], &first) ||
-			    (send_job(slots[s].conn, j) != 1 && job_finish(j, slots[s].conn, pg->where, NULL, pg->cfg, &first))) {
+			    (send_job(slots[s].conn, j) != 1 && job_finish(j, pg, slots[s].conn, NULL, &first))) {
 				failed = next++;
 				break;
 			}
@@ -1125,7 +1194,7 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 					slot_expire(pg, &slots[s], jobs, &failed, &first);
 				continue;
 			}
-			if (job_finish(&jobs[i], slots[s].conn, pg->where, slots[s].result, pg->cfg, &e)) {
+			if (job_finish(&jobs[i], pg, slots[s].conn, slots[s].result, &e)) {
 				if (i < failed) {
 					failed = i;
 					first = e;
@@ -1157,6 +1226,53 @@ int kpi__pg_fetch(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 	PQclear(slots[0].result);
 	free(jobs);
 	return failed < n ? first.code : 0;
+}
+
+int kpi__pg_fetch_stale(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		fetch_job j;
+		int rc = job_prepare(&j, pg, &reqs[i], err);
+		if (!rc && (rc = init_rows(reqs[i].out, reqs[i].def, reqs[i].w, err)))
+			kpi__series_release(reqs[i].out);
+		job_release(&j);
+		if (rc) {
+			for (size_t k = 0; k < i; k++)
+				kpi__series_release(reqs[k].out);
+			return rc;
+		}
+		for (size_t k = 0; k < reqs[i].out->nrows; k++) {
+			kpi_row *row = &reqs[i].out->rows[k];
+			row->has_value = row->has_numerator = row->has_denominator = false;
+			row->value = 0;
+			row->incomplete = true;
+		}
+		kpi__progress_kpi(reqs[i].progress, 1);
+	}
+	return 0;
+}
+
+int kpi__pg_session_sql(struct pg_result **out, kpi_pg *pg, const char *what, const char *sql, int n,
+                        const char *const *vals, kpi_error *err)
+{
+	PGresult *r = NULL;
+	char msg[512];
+	int rc;
+
+	*out = NULL;
+	if ((rc = session_exec(&r, pg, what, "kpi", sql, n, NULL, vals, 0, err)))
+		return rc;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) {
+		*out = (struct pg_result *)r;
+		return 0;
+	}
+	if (recovery_conflict(pg->conn, r))
+		pg->conflicts++;
+	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
+	rc = kpi_error_set(err, KPI_ESOURCE, "%s: %s PostgreSQL (%s): %s", what,
+	                   PQstatus(pg->conn) != CONNECTION_OK ? "lost the connection to" : "", pg->where, msg);
+	PQclear(r);
+	return rc;
 }
 
 int kpi__pg_exec_sql(struct pg_result **out, kpi_pg *pg, const kpi__sql *q, const char *text,

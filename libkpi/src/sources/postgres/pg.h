@@ -138,6 +138,79 @@ int kpi__pg_query_file(struct pg_result **out, char sha256[65], kpi_pg *pg, cons
 int kpi__pg_exec_sql(struct pg_result **out, kpi_pg *pg, const kpi__sql *q, const char *text,
                      const char *const *vals, const char *what, kpi_error *err);
 
+/* ---- a hot standby (standby.c) and recovery conflicts (pg.c) ---- */
+
+/* A KPI query cancelled by a recovery conflict (SQLSTATE 40001 "conflict
+ * with recovery") makes kpi__pg_fetch read every KPI again in a new
+ * transaction: at most this many times, after min(MAX, BASE x 2^attempt) x
+ * rand(0.5..1.5) seconds, and never when that wait would pass the run's
+ * deadline (docs/configuration.md, "Reading a hot standby"). */
+#define KPI__PG_CONFLICT_RETRIES 3
+#define KPI__PG_CONFLICT_BASE_S 0.5
+#define KPI__PG_CONFLICT_MAX_S 5.0
+
+/* The session's freshness (kpi/provenance.h), read at every (re)open. */
+kpi_source_freshness *kpi__pg_freshness(kpi_pg *pg);
+
+/* Read on the session's connection, before its transaction begins (so the
+ * snapshot taken next holds at least what it says), whether the server is
+ * a hot standby and, when it is, the primary time its data reflects and
+ * the lag; decide against database.max_lag (a warning, event pg.lag, when
+ * the KPIs will be missing data). */
+int kpi__pg_read_freshness(kpi_pg *pg, kpi_error *err);
+
+/* The pieces of kpi__pg_open (session.c puts them together): a session
+ * not yet connected (NULL: out of memory); its connection (a new one,
+ * closing what it had: the transaction is rolled back); its read-only
+ * transaction and exported snapshot (after a timeout the connection is
+ * closed). */
+kpi_pg *kpi__pg_session_new(const kpi_config *cfg, const kpi_catalog *cat, bool share);
+int kpi__pg_session_connect(kpi_pg *pg, kpi_error *err);
+int kpi__pg_session_begin(kpi_pg *pg, kpi_error *err);
+
+/* kpi__pg_fetch's pieces: one attempt, as kpi__pg_fetch says; and the
+ * fetch of a standby lagging past database.max_lag: no query runs, every
+ * row of every KPI is missing data (no value, incomplete: never ok), so
+ * the verdicts and kpi alert see no data, never stale numbers. */
+int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err);
+int kpi__pg_fetch_stale(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err);
+
+/* How many of the session's queries a recovery conflict cancelled so far. */
+int kpi__pg_conflicts(const kpi_pg *pg);
+
+/* Run `sql` (text parameters `vals`, text results) on the session's own
+ * connection within its deadline. 0: `*out` is its result, tuples or a
+ * command's (the caller PQclear()s); else the error names `what` (a
+ * recovery conflict is counted for kpi__pg_fetch's retry). */
+int kpi__pg_session_sql(struct pg_result **out, kpi_pg *pg, const char *what, const char *sql, int n,
+                        const char *const *vals, kpi_error *err);
+
+/* The run's deadline (kpi__mono_now() seconds, 0 none) and configuration. */
+double kpi__pg_run_deadline(const kpi_pg *pg);
+const kpi_config *kpi__pg_config(const kpi_pg *pg);
+const kpi_catalog *kpi__pg_catalog(const kpi_pg *pg);
+
+/* ---- the KPIs' shared blocks (costs.c) ---- */
+
+/* The session's "schema".pg_stat_statements when it can be read
+ * ("" when not; kpi__pg_costs_probe fills it). */
+char *kpi__pg_pss(kpi_pg *pg);
+
+/* Find out whether pg_stat_statements is installed and loaded (inside a
+ * savepoint of the session's transaction: the view fails without
+ * shared_preload_libraries) and record where blocks come from in the
+ * session's freshness (`blocks`). */
+int kpi__pg_costs_probe(kpi_pg *pg, kpi_error *err);
+
+/* Per-KPI shared blocks of one fetch: the queries' ids (EXPLAIN VERBOSE)
+ * and pg_stat_statements' counters before, then after; a KPI whose entry
+ * was called exactly once in between gets the difference
+ * (kpi_series.has_blocks). Nothing when pg_stat_statements is not usable. */
+typedef struct kpi__pg_costs kpi__pg_costs;
+int kpi__pg_costs_before(kpi__pg_costs **out, kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err);
+int kpi__pg_costs_after(kpi__pg_costs *c, kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err);
+void kpi__pg_costs_free(kpi__pg_costs *c);
+
 /* ---- kpi explain --analyze (analyze.c) ---- */
 
 /* Run a KPI's query over `w` under EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)

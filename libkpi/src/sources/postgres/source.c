@@ -31,6 +31,24 @@ static void pg_deadline(void *session, double deadline)
 	kpi__pg_set_deadline(session, deadline);
 }
 
+/* A copy of the session's freshness, the snapshot's provenance. */
+static int pg_freshness(void *session, kpi_source_freshness *out, kpi_error *err)
+{
+	const kpi_source_freshness *f = kpi__pg_freshness(session);
+
+	*out = *f;
+	out->source = out->basis = out->blocks = NULL;
+	if ((f->source && !(out->source = strdup(f->source))) || (f->basis && !(out->basis = strdup(f->basis))) ||
+	    (f->blocks && !(out->blocks = strdup(f->blocks)))) {
+		free(out->source);
+		free(out->basis);
+		free(out->blocks);
+		out->source = out->basis = out->blocks = NULL;
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 /* The query file, its SHA-256, each parameter with its value and where the
  * value comes from, and the expanded text. */
 static int pg_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
@@ -71,4 +89,5 @@ const kpi__source kpi__source_postgres = {
 	.where = pg_where,
 	.close = pg_close,
 	.deadline = pg_deadline,
+	.freshness = pg_freshness,
 };

@@ -7,4 +7,7 @@ list(APPEND KPI_SOURCE_FILES
   src/sources/postgres/seed.c
   src/sources/postgres/source.c
   src/sources/postgres/analyze.c
+  src/sources/postgres/standby.c
+  src/sources/postgres/costs.c
+  src/sources/postgres/session.c
 )
