@@ -4,6 +4,7 @@
  *               "open_actions": [{"id", "owner", "text", "due", "overdue"}, ...]}
  * or "history": null when no reports directory was read. */
 #include "snapshot/snapshot_history.h"
+#include "snapshot/snapshot_write.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,52 +25,45 @@ void kpi__history_free(kpi_history *h)
 	free(h);
 }
 
-static int str(kpi_buf *b, const char *s, kpi_error *err)
-{
-	if (!s)
-		return kpi_buf_puts(b, "null") ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
-	if (!kpi__utf8_valid(s))
-		return kpi_error_set(err, KPI_EDATA, "snapshot: history text is not valid UTF-8");
-	return kpi__buf_json_str(b, s) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
-}
-
-static int puts_(kpi_buf *b, const char *s, kpi_error *err)
-{
-	return kpi_buf_puts(b, s) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
-}
-
 int kpi__history_write(kpi_buf *b, const kpi_history *h, kpi_error *err)
 {
-	char wk[16], at[32];
-	int rc;
+	static const char what[] = "history text";
+	kpi__snapw w = { b, 0, err };
+	char wk[16];
 
-	if (!h)
-		return puts_(b, ",\n  \"history\": null", err);
-	if ((rc = puts_(b, ",\n  \"history\": {\"decision\": ", err)))
-		return rc;
-	if (!h->has_decision)
-		rc = puts_(b, "null", err);
-	else if (kpi_buf_printf(b, "{\"week\": \"%s\", \"decision\": \"%s\", \"verdict\": \"%s\", \"by\": ",
-	                        kpi_week_format(wk, sizeof(wk), h->week), kpi_verdict_name(h->decision),
-	                        kpi_verdict_name(h->verdict)))
-		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	else
-		rc = str(b, h->by, err) ||
-		     puts_(b, ", \"at\": \"", err) || puts_(b, kpi_time_format(at, sizeof(at), h->at), err) ||
-		     puts_(b, "\", \"note\": ", err) || str(b, h->note, err) || puts_(b, "}", err);
-	if (rc)
-		return err && err->code ? err->code : KPI_ENOMEM;
-	if ((rc = puts_(b, ",\n    \"open_actions\": [", err)))
-		return rc;
+	if (!h) {
+		kpi__snapw_put(&w, ",\n  \"history\": null");
+		return w.rc;
+	}
+	kpi__snapw_put(&w, ",\n  \"history\": {\"decision\": ");
+	if (!h->has_decision) {
+		kpi__snapw_put(&w, "null");
+	} else {
+		kpi__snapw_putf(&w, "{\"week\": \"%s\", \"decision\": \"%s\", \"verdict\": \"%s\", \"by\": ",
+		                kpi_week_format(wk, sizeof(wk), h->week), kpi_verdict_name(h->decision),
+		                kpi_verdict_name(h->verdict));
+		kpi__snapw_str(&w, h->by, what);
+		kpi__snapw_put(&w, ", \"at\": ");
+		kpi__snapw_time(&w, h->at);
+		kpi__snapw_put(&w, ", \"note\": ");
+		kpi__snapw_str(&w, h->note, what);
+		kpi__snapw_put(&w, "}");
+	}
+	kpi__snapw_put(&w, ",\n    \"open_actions\": [");
 	for (size_t i = 0; i < h->nactions; i++) {
 		const kpi_snap_action *a = &h->actions[i];
-		if (puts_(b, i ? ",\n      {\"id\": " : "\n      {\"id\": ", err) || str(b, a->id, err) ||
-		    puts_(b, ", \"owner\": ", err) || str(b, a->owner, err) || puts_(b, ", \"text\": ", err) ||
-		    str(b, a->text, err) || puts_(b, ", \"due\": ", err) || str(b, a->due, err) ||
-		    puts_(b, a->overdue ? ", \"overdue\": true}" : ", \"overdue\": false}", err))
-			return err && err->code ? err->code : KPI_ENOMEM;
+		kpi__snapw_put(&w, i ? ",\n      {\"id\": " : "\n      {\"id\": ");
+		kpi__snapw_str(&w, a->id, what);
+		kpi__snapw_put(&w, ", \"owner\": ");
+		kpi__snapw_str(&w, a->owner, what);
+		kpi__snapw_put(&w, ", \"text\": ");
+		kpi__snapw_str(&w, a->text, what);
+		kpi__snapw_put(&w, ", \"due\": ");
+		kpi__snapw_str(&w, a->due, what);
+		kpi__snapw_put(&w, a->overdue ? ", \"overdue\": true}" : ", \"overdue\": false}");
 	}
-	return puts_(b, h->nactions ? "\n    ]}" : "]}", err);
+	kpi__snapw_put(&w, h->nactions ? "\n    ]}" : "]}");
+	return w.rc;
 }
 
 static bool verdict_of(kpi_verdict_kind *out, const char *s)

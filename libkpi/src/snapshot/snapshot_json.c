@@ -20,96 +20,32 @@
 #include "snapshot/snapshot_history.h"
 #include "snapshot/snapshot_restate.h"
 #include "snapshot/snapshot_provenance.h"
+#include "snapshot/snapshot_write.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ================================================================ writing */
 
-typedef struct wr {
-	kpi_buf *b;
-	int rc;           /* first failure: KPI_ENOMEM or KPI_EDATA (err filled) */
-	kpi_error *err;
-} wr;
-
-static void put(wr *w, const char *s)
-{
-	if (!w->rc && kpi_buf_puts(w->b, s))
-		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
-}
-
-static void putf(wr *w, const char *fmt, ...) KPI_PRINTF(2, 3);
-static void putf(wr *w, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		if (!w->rc)
-			w->rc = kpi_error_set(w->err, KPI_ERROR, "snapshot: formatted value too long");
-		return;
-	}
-	put(w, buf);
-}
-
-/* A JSON string, or null for NULL. Text that is not UTF-8 cannot be JSON:
- * fail rather than write a snapshot nobody can read back. */
-static void put_str(wr *w, const char *s, const char *what)
-{
-	if (w->rc)
-		return;
-	if (!s) {
-		put(w, "null");
-		return;
-	}
-	if (!kpi__utf8_valid(s)) {
-		w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: %s is not valid UTF-8", what);
-		return;
-	}
-	if (kpi__buf_json_str(w->b, s))
-		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
-}
+typedef kpi__snapw wr;
 
 static void put_key(wr *w, const char *sep, const char *key)
 {
-	put(w, sep);
-	put_str(w, key, "a key");
-	put(w, ": ");
+	kpi__snapw_put(w, sep);
+	kpi__snapw_str(w, key, "a key");
+	kpi__snapw_put(w, ": ");
 }
 
-/* `sep` "key": "value" (put_key(), put_str()). */
+/* `sep` "key": "value" (put_key(), kpi__snapw_str()). */
 static void put_kv(wr *w, const char *sep, const char *key, const char *s, const char *what)
 {
 	put_key(w, sep, key);
-	put_str(w, s, what);
-}
-
-static void put_num(wr *w, bool has, double v, const char *what)
-{
-	char n[40];
-	if (has && !isfinite(v)) {
-		if (!w->rc)
-			w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: %s is not a finite number", what);
-		return;
-	}
-	put(w, kpi_format_number(n, sizeof(n), has, v));
-}
-
-static void put_time(wr *w, int64_t t)
-{
-	char b[32];
-	put(w, "\"");
-	put(w, kpi_time_format(b, sizeof(b), t));
-	put(w, "\"");
+	kpi__snapw_str(w, s, what);
 }
 
 static void put_bool(wr *w, bool v)
 {
-	put(w, v ? "true" : "false");
+	kpi__snapw_put(w, v ? "true" : "false");
 }
 
 static const char *missing_name(kpi_missing m)
@@ -142,45 +78,45 @@ static void put_def(wr *w, const kpi_def *d)
 	put_kv(w, ", ", "title", d->title, "a KPI title");
 	put_kv(w, ", ", "unit", d->unit, "a KPI unit");
 	put_key(w, ", ", "source");
-	put_str(w, d->source, "a source name");
+	kpi__snapw_str(w, d->source, "a source name");
 	if (d->query) {
 		put_kv(w, ", ", "query", d->query, "a query file");
 	}
 	put_key(w, ", ", "kind");
-	put(w, d->state ? "\"state\"" : "\"flow\"");
+	kpi__snapw_put(w, d->state ? "\"state\"" : "\"flow\"");
 	put_key(w, ", ", "labels");
-	put(w, "[");
+	kpi__snapw_put(w, "[");
 	for (size_t i = 0; i < d->nlabels; i++) {
 		put_key(w, i ? ", {" : "{", "name");
-		put_str(w, d->labels[i].name, "a label name");
+		kpi__snapw_str(w, d->labels[i].name, "a label name");
 		if (d->labels[i].nvalues) {
 			put_key(w, ", ", "values");
 			for (size_t j = 0; j < d->labels[i].nvalues; j++) {
-				put(w, j ? ", " : "[");
-				put_str(w, d->labels[i].values[j], "a label value");
+				kpi__snapw_put(w, j ? ", " : "[");
+				kpi__snapw_str(w, d->labels[i].values[j], "a label value");
 			}
-			put(w, "]");
+			kpi__snapw_put(w, "]");
 		}
-		put(w, "}");
+		kpi__snapw_put(w, "}");
 	}
-	put(w, "]");
+	kpi__snapw_put(w, "]");
 	put_key(w, ", ", "threshold");
 	if (d->threshold.op == KPI_OP_NONE) {
-		put(w, "null");
+		kpi__snapw_put(w, "null");
 	} else {
 		put_kv(w, "{", "op", kpi_op_name(d->threshold.op), "an operator");
 		put_key(w, ", ", "target");
-		put_num(w, true, d->threshold.target, what);
+		kpi__snapw_num(w, true, d->threshold.target, what);
 		put_key(w, ", ", "warn_margin");
-		put_num(w, true, d->threshold.warn_margin, what);
-		put(w, "}");
+		kpi__snapw_num(w, true, d->threshold.warn_margin, what);
+		kpi__snapw_put(w, "}");
 	}
 	put_key(w, ", ", "gating");
 	put_bool(w, d->gating);
 	put_key(w, ", ", "missing");
-	putf(w, "\"%s\"", missing_name(d->missing));
+	kpi__snapw_putf(w, "\"%s\"", missing_name(d->missing));
 	put_key(w, ", ", "empty");
-	put(w, d->empty_is_zero ? "\"zero\"" : "\"null\"");
+	kpi__snapw_put(w, d->empty_is_zero ? "\"zero\"" : "\"null\"");
 	if (d->chart) {
 		put_kv(w, ", ", "chart", d->chart, "a chart style");
 	}
@@ -215,12 +151,12 @@ static void put_def(wr *w, const kpi_def *d)
 			put_key(w, ", ", keys[i]);
 			if (!text)
 				w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
-			put(w, text ? text : "");
+			kpi__snapw_put(w, text ? text : "");
 			free(text);
 		}
 		free(keys);
 	}
-	put(w, "}");
+	kpi__snapw_put(w, "}");
 }
 
 static void put_row(wr *w, const kpi_series *s, const kpi_row *r)
@@ -230,22 +166,22 @@ static void put_row(wr *w, const kpi_series *s, const kpi_row *r)
 	snprintf(what, sizeof(what), "KPI %s, week of %s: a value", s->def->id,
 	         kpi_time_format(wk, sizeof(wk), r->period_start));
 	put_key(w, "{", "period_start");
-	put_time(w, r->period_start);
+	kpi__snapw_time(w, r->period_start);
 	put_key(w, ", ", "period_end");
-	put_time(w, r->period_end);
+	kpi__snapw_time(w, r->period_end);
 	put_key(w, ", ", "labels");
-	put(w, "{");
+	kpi__snapw_put(w, "{");
 	for (size_t i = 0; i < s->nlabels; i++) {
 		put_key(w, i ? ", " : "", s->label_names[i]);
-		put_str(w, r->labels[i], "a label value");
+		kpi__snapw_str(w, r->labels[i], "a label value");
 	}
-	put(w, "}");
+	kpi__snapw_put(w, "}");
 	put_key(w, ", ", "value");
-	put_num(w, r->has_value, r->value, what);
+	kpi__snapw_num(w, r->has_value, r->value, what);
 	put_key(w, ", ", "numerator");
-	put_num(w, r->has_numerator, r->numerator, what);
+	kpi__snapw_num(w, r->has_numerator, r->numerator, what);
 	put_key(w, ", ", "denominator");
-	put_num(w, r->has_denominator, r->denominator, what);
+	kpi__snapw_num(w, r->has_denominator, r->denominator, what);
 	put_key(w, ", ", "applicable");
 	put_bool(w, r->applicable);
 	put_key(w, ", ", "partial");
@@ -253,37 +189,37 @@ static void put_row(wr *w, const kpi_series *s, const kpi_row *r)
 	put_key(w, ", ", "incomplete");
 	put_bool(w, r->incomplete);
 	put_key(w, ", ", "status");
-	putf(w, "\"%s\"}", kpi_status_name(r->status));
+	kpi__snapw_putf(w, "\"%s\"}", kpi_status_name(r->status));
 }
 
 static void put_drilldown(wr *w, const kpi_snapshot *snap)
 {
-	put(w, ",\n  \"drilldown\": {\n    \"queries\": [");
+	kpi__snapw_put(w, ",\n  \"drilldown\": {\n    \"queries\": [");
 	for (size_t i = 0; i < snap->ndrill_queries; i++) {
 		put_key(w, i ? ", {" : "{", "name");
-		put_str(w, snap->drill_queries[i].name, "a query file");
+		kpi__snapw_str(w, snap->drill_queries[i].name, "a query file");
 		put_kv(w, ", ", "sha256", snap->drill_queries[i].sha256, "a SHA-256");
-		put(w, "}");
+		kpi__snapw_put(w, "}");
 	}
-	putf(w, "],\n    \"uncovered\": {\"total\": %zu, \"designs\": [", snap->uncovered_total);
+	kpi__snapw_putf(w, "],\n    \"uncovered\": {\"total\": %zu, \"designs\": [", snap->uncovered_total);
 	for (size_t i = 0; i < snap->nuncovered; i++) {
 		const kpi_uncovered *u = &snap->uncovered[i];
-		putf(w, "%s\n      {\"design_id\": %lld, \"tenant_id\": ", i ? "," : "", (long long)u->design_id);
-		put_str(w, u->tenant_id, "a tenant id");
+		kpi__snapw_putf(w, "%s\n      {\"design_id\": %lld, \"tenant_id\": ", i ? "," : "", (long long)u->design_id);
+		kpi__snapw_str(w, u->tenant_id, "a tenant id");
 		put_kv(w, ", ", "style_id", u->style_id, "a style id");
-		putf(w, ", \"revision\": %d, \"revision_at\": ", u->revision);
-		put_time(w, u->revision_at);
+		kpi__snapw_putf(w, ", \"revision\": %d, \"revision_at\": ", u->revision);
+		kpi__snapw_time(w, u->revision_at);
 		put_key(w, ", ", "age_days");
-		put_num(w, true, u->age_days, "an uncovered design's age");
-		put(w, "}");
+		kpi__snapw_num(w, true, u->age_days, "an uncovered design's age");
+		kpi__snapw_put(w, "}");
 	}
-	putf(w, "%s]},\n    \"mismatches\": {\"total\": %zu, \"decisions\": [", snap->nuncovered ? "\n    " : "",
+	kpi__snapw_putf(w, "%s]},\n    \"mismatches\": {\"total\": %zu, \"decisions\": [", snap->nuncovered ? "\n    " : "",
 	     snap->mismatches_total);
 	for (size_t i = 0; i < snap->nmismatches; i++) {
 		const kpi_mismatch *m = &snap->mismatches[i];
-		putf(w, "%s\n      {\"id\": %lld, \"decided_at\": ", i ? "," : "", (long long)m->id);
-		put_time(w, m->decided_at);
-		putf(w, ", \"design_id\": %lld", (long long)m->design_id);
+		kpi__snapw_putf(w, "%s\n      {\"id\": %lld, \"decided_at\": ", i ? "," : "", (long long)m->id);
+		kpi__snapw_time(w, m->decided_at);
+		kpi__snapw_putf(w, ", \"design_id\": %lld", (long long)m->design_id);
 		put_kv(w, ", ", "environment", m->environment, "an environment");
 		put_kv(w, ", ", "tenant_id", m->tenant_id, "a tenant id");
 		put_kv(w, ", ", "style_id", m->style_id, "a style id");
@@ -293,42 +229,42 @@ static void put_drilldown(wr *w, const kpi_snapshot *snap)
 		put_kv(w, ", ", "route_outcome", m->route_outcome, "a provider");
 		put_key(w, ", ", "design_migrated");
 		put_bool(w, m->design_migrated);
-		put(w, "}");
+		kpi__snapw_put(w, "}");
 	}
-	putf(w, "%s]},\n    \"changes\": {\"total\": %zu, \"changes\": [", snap->nmismatches ? "\n    " : "",
+	kpi__snapw_putf(w, "%s]},\n    \"changes\": {\"total\": %zu, \"changes\": [", snap->nmismatches ? "\n    " : "",
 	     snap->changes_total);
 	for (size_t i = 0; i < snap->nchanges; i++) {
 		const kpi_change *c = &snap->changes[i];
-		putf(w, "%s\n      {\"id\": %lld, \"changed_at\": ", i ? "," : "", (long long)c->id);
-		put_time(w, c->changed_at);
+		kpi__snapw_putf(w, "%s\n      {\"id\": %lld, \"changed_at\": ", i ? "," : "", (long long)c->id);
+		kpi__snapw_time(w, c->changed_at);
 		put_kv(w, ", ", "layer", c->layer, "a flag layer");
 		put_kv(w, ", ", "key", c->key, "a flag key");
 		put_kv(w, ", ", "old_value", c->old_value, "a flag value");
 		put_kv(w, ", ", "new_value", c->new_value, "a flag value");
 		put_kv(w, ", ", "actor", c->actor, "an actor");
-		put(w, "}");
+		kpi__snapw_put(w, "}");
 	}
-	putf(w, "%s]}\n  }", snap->nchanges ? "\n    " : "");
+	kpi__snapw_putf(w, "%s]}\n  }", snap->nchanges ? "\n    " : "");
 }
 
 /* Format 2: the catalogue's KPIs the run left out, and why. */
 static void put_not_collected(wr *w, const kpi_snapshot *snap)
 {
-	put(w, ",\n  \"not_collected\": [");
+	kpi__snapw_put(w, ",\n  \"not_collected\": [");
 	for (size_t i = 0; i < snap->nnot_collected; i++) {
 		const kpi_not_collected *n = &snap->not_collected[i];
 		put_key(w, i ? ",\n    {" : "\n    {", "kpi");
-		put_str(w, n->kpi, "a KPI id");
+		kpi__snapw_str(w, n->kpi, "a KPI id");
 		put_kv(w, ", ", "title", n->title, "a KPI title");
 		put_key(w, ", ", "source");
-		put_str(w, n->source, "a source name");
+		kpi__snapw_str(w, n->source, "a source name");
 		put_key(w, ", ", "gating");
 		put_bool(w, n->gating);
 		put_kv(w, ", ", "reason", n->reason, "a reason");
 		put_kv(w, ", ", "detail", n->detail, "a detail");
-		put(w, "}");
+		kpi__snapw_put(w, "}");
 	}
-	put(w, snap->nnot_collected ? "\n  ]" : "]");
+	kpi__snapw_put(w, snap->nnot_collected ? "\n  ]" : "]");
 }
 
 int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
@@ -343,90 +279,91 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 		return kpi_error_set(err, KPI_EUSAGE, "snapshot: nothing to write (no result, catalogue or verdicts)");
 	win = &res->window;
 	/* a format-1 snapshot read back is written as it was read */
-	putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ", snap->format < KPI_SNAPSHOT_FORMAT ? snap->format : KPI_SNAPSHOT_FORMAT);
-	put_str(&w, snap->tool_version, "the tool version");
-	put(&w, ",\n  \"timezone\": ");
-	put_str(&w, snap->timezone, "the time zone");
-	putf(&w, ",\n  \"active_days\": %d,\n  \"read_at\": ", snap->active_days);
-	put_time(&w, res->read_at);
-	putf(&w, ",\n  \"window\": {\"first_week\": \"%s\", \"last_week\": \"%s\", \"weeks\": %d, \"from\": ",
+	kpi__snapw_putf(&w, "{\n  \"format\": %d,\n  \"tool_version\": ",
+	                snap->format < KPI_SNAPSHOT_FORMAT ? snap->format : KPI_SNAPSHOT_FORMAT);
+	kpi__snapw_str(&w, snap->tool_version, "the tool version");
+	kpi__snapw_put(&w, ",\n  \"timezone\": ");
+	kpi__snapw_str(&w, snap->timezone, "the time zone");
+	kpi__snapw_putf(&w, ",\n  \"active_days\": %d,\n  \"read_at\": ", snap->active_days);
+	kpi__snapw_time(&w, res->read_at);
+	kpi__snapw_putf(&w, ",\n  \"window\": {\"first_week\": \"%s\", \"last_week\": \"%s\", \"weeks\": %d, \"from\": ",
 	     kpi_week_format(fw, sizeof(fw), win->first), kpi_week_format(lw, sizeof(lw), win->last), win->nweeks);
-	put_time(&w, win->from);
-	put(&w, ", \"to\": ");
-	put_time(&w, win->to);
-	put(&w, ", \"as_of\": ");
-	put_time(&w, win->as_of);
-	put(&w, ", \"partial\": ");
+	kpi__snapw_time(&w, win->from);
+	kpi__snapw_put(&w, ", \"to\": ");
+	kpi__snapw_time(&w, win->to);
+	kpi__snapw_put(&w, ", \"as_of\": ");
+	kpi__snapw_time(&w, win->as_of);
+	kpi__snapw_put(&w, ", \"partial\": ");
 	put_bool(&w, win->partial);
-	put(&w, ",\n    \"starts\": [");
+	kpi__snapw_put(&w, ",\n    \"starts\": [");
 	for (int i = 0; i <= win->nweeks; i++) {
-		put(&w, i ? ", " : "");
-		put_time(&w, win->starts[i]);
+		kpi__snapw_put(&w, i ? ", " : "");
+		kpi__snapw_time(&w, win->starts[i]);
 	}
-	put(&w, "]},\n  \"sources\": [");
+	kpi__snapw_put(&w, "]},\n  \"sources\": [");
 	for (size_t i = 0; i < snap->nsources; i++) {
 		put_key(&w, i ? ",\n    {" : "\n    {", "kind");
-		put_str(&w, snap->sources[i].kind, "a source kind");
+		kpi__snapw_str(&w, snap->sources[i].kind, "a source kind");
 		put_key(&w, ", ", "where");
-		put_str(&w, snap->sources[i].where, "a source");
-		put(&w, "}");
+		kpi__snapw_str(&w, snap->sources[i].where, "a source");
+		kpi__snapw_put(&w, "}");
 	}
-	put(&w, snap->nsources ? "\n  ]" : "]");
+	kpi__snapw_put(&w, snap->nsources ? "\n  ]" : "]");
 	if (snap->format != 1)
 		put_not_collected(&w, snap);
 	if (snap->format >= 3 && !w.rc)
 		w.rc = kpi__snapshot_waivers_write(out, snap, err);
-	put(&w, ",\n  \"catalog\": {\"path\": ");
-	put_str(&w, snap->catalog->path, "the catalogue path");
-	put(&w, ", \"kpis\": [");
+	kpi__snapw_put(&w, ",\n  \"catalog\": {\"path\": ");
+	kpi__snapw_str(&w, snap->catalog->path, "the catalogue path");
+	kpi__snapw_put(&w, ", \"kpis\": [");
 	for (size_t i = 0; i < snap->catalog->nkpis; i++) {
-		put(&w, i ? ",\n    " : "\n    ");
+		kpi__snapw_put(&w, i ? ",\n    " : "\n    ");
 		put_def(&w, &snap->catalog->kpis[i]);
 	}
-	put(&w, snap->catalog->nkpis ? "\n  ]},\n  \"series\": [" : "]},\n  \"series\": [");
+	kpi__snapw_put(&w, snap->catalog->nkpis ? "\n  ]},\n  \"series\": [" : "]},\n  \"series\": [");
 	for (size_t i = 0; i < res->nseries; i++) {
 		const kpi_series *s = &res->series[i];
 		put_key(&w, i ? ",\n    {" : "\n    {", "kpi");
-		put_str(&w, s->def->id, "a KPI id");
+		kpi__snapw_str(&w, s->def->id, "a KPI id");
 		put_key(&w, ", ", "query_sha256");
-		put_str(&w, s->query_sha256, "a SHA-256");
+		kpi__snapw_str(&w, s->query_sha256, "a SHA-256");
 		put_key(&w, ", ", "labels");
-		put(&w, "[");
+		kpi__snapw_put(&w, "[");
 		for (size_t j = 0; j < s->nlabels; j++) {
-			put(&w, j ? ", " : "");
-			put_str(&w, s->label_names[j], "a label name");
+			kpi__snapw_put(&w, j ? ", " : "");
+			kpi__snapw_str(&w, s->label_names[j], "a label name");
 		}
-		put(&w, "], \"rows\": [");
+		kpi__snapw_put(&w, "], \"rows\": [");
 		for (size_t j = 0; j < s->nrows; j++) {
-			put(&w, j ? ",\n      " : "\n      ");
+			kpi__snapw_put(&w, j ? ",\n      " : "\n      ");
 			put_row(&w, s, &s->rows[j]);
 		}
-		put(&w, s->nrows ? "\n    ]}" : "]}");
+		kpi__snapw_put(&w, s->nrows ? "\n    ]}" : "]}");
 	}
-	put(&w, res->nseries ? "\n  ],\n  \"verdicts\": [" : "],\n  \"verdicts\": [");
+	kpi__snapw_put(&w, res->nseries ? "\n  ],\n  \"verdicts\": [" : "],\n  \"verdicts\": [");
 	for (int i = 0; i < win->nweeks; i++) {
 		const kpi_verdict *v = &snap->verdicts[i];
-		putf(&w, "%s\n    {\"week\": \"%s\", \"period_start\": ", i ? "," : "",
+		kpi__snapw_putf(&w, "%s\n    {\"week\": \"%s\", \"period_start\": ", i ? "," : "",
 		     kpi_week_format(fw, sizeof(fw), v->week));
-		put_time(&w, v->period_start);
-		putf(&w, ", \"verdict\": \"%s\", \"reasons\": [", kpi_verdict_name(v->verdict));
+		kpi__snapw_time(&w, v->period_start);
+		kpi__snapw_putf(&w, ", \"verdict\": \"%s\", \"reasons\": [", kpi_verdict_name(v->verdict));
 		for (size_t j = 0; j < v->nreasons; j++) {
 			const kpi_reason *r = &v->reasons[j];
 			put_key(&w, j ? ", {" : "{", "kpi");
-			put_str(&w, r->kpi, "a KPI id");
+			kpi__snapw_str(&w, r->kpi, "a KPI id");
 			put_key(&w, ", ", "labels");
-			put_str(&w, r->labels, "labels");
+			kpi__snapw_str(&w, r->labels, "labels");
 			put_key(&w, ", ", "value");
-			put_num(&w, r->has_value, r->value, "a verdict reason's value");
-			putf(&w, ", \"status\": \"%s\", \"threshold\": ", kpi_status_name(r->status));
-			put_str(&w, r->threshold, "a threshold");
+			kpi__snapw_num(&w, r->has_value, r->value, "a verdict reason's value");
+			kpi__snapw_putf(&w, ", \"status\": \"%s\", \"threshold\": ", kpi_status_name(r->status));
+			kpi__snapw_str(&w, r->threshold, "a threshold");
 			if (r->not_measured)
 				put_kv(&w, ", ", "not_measured", r->not_measured, "why a KPI was not measured");
-			put(&w, "}");
+			kpi__snapw_put(&w, "}");
 		}
-		put(&w, "]}");
+		kpi__snapw_put(&w, "]}");
 	}
-	put(&w, "\n  ]");
+	kpi__snapw_put(&w, "\n  ]");
 	put_drilldown(&w, snap);
 	if (snap->format != 1 && snap->format != 2 && !w.rc) /* format 3: snapshot/snapshot_history.c */
 		w.rc = kpi__history_write(out, snap->history, err);
@@ -434,7 +371,7 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 		w.rc = kpi__restate_write(out, snap->restatements, err);
 	if (snap->format >= 4 && !w.rc) /* format 4: snapshot/snapshot_provenance.c */
 		w.rc = kpi__provenance_write(out, snap->provenance, err);
-	put(&w, "\n}\n");
+	kpi__snapw_put(&w, "\n}\n");
 	if (w.rc) {
 		kpi__buf_truncate(out, start);
 		return w.rc;

@@ -8,6 +8,7 @@
  *                "shared_blks_hit", "shared_blks_read" (numbers | null)}, ...]}
  * one cost per series, in series order (docs/pack.md, "snapshot.json"). */
 #include "snapshot/snapshot_provenance.h"
+#include "snapshot/snapshot_write.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -79,94 +80,52 @@ done:
 
 /* ---- writing ---- */
 
-typedef struct wr {
-	kpi_buf *b;
-	int rc;
-	kpi_error *err;
-} wr;
-
-static void put(wr *w, const char *s)
-{
-	if (!w->rc && kpi_buf_puts(w->b, s))
-		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
-}
-
-static void put_str(wr *w, const char *s)
-{
-	if (w->rc)
-		return;
-	if (!s) {
-		put(w, "null");
-		return;
-	}
-	if (!kpi__utf8_valid(s)) {
-		w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: provenance text is not valid UTF-8");
-		return;
-	}
-	if (kpi__buf_json_str(w->b, s))
-		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
-}
-
-static void put_num(wr *w, bool has, double v)
-{
-	char n[40];
-	if (has && !isfinite(v)) {
-		if (!w->rc)
-			w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: a provenance number is not finite");
-		return;
-	}
-	put(w, kpi_format_number(n, sizeof(n), has, v));
-}
+typedef kpi__snapw wr;
 
 int kpi__provenance_write(kpi_buf *b, const kpi_provenance *p, kpi_error *err)
 {
 	wr w = { b, 0, err };
-	char t[32], n[32];
 
 	if (!p) {
-		put(&w, ",\n  \"provenance\": null");
+		kpi__snapw_put(&w, ",\n  \"provenance\": null");
 		return w.rc;
 	}
-	put(&w, ",\n  \"provenance\": {\n    \"sources\": [");
+	kpi__snapw_put(&w, ",\n  \"provenance\": {\n    \"sources\": [");
 	for (size_t i = 0; i < p->nsources; i++) {
 		const kpi_source_freshness *f = &p->sources[i];
-		put(&w, i ? ",\n      {\"source\": " : "\n      {\"source\": ");
-		put_str(&w, f->source);
-		put(&w, f->standby ? ", \"standby\": true, \"primary_time\": " : ", \"standby\": false, \"primary_time\": ");
-		if (f->has_primary_time) {
-			put(&w, "\"");
-			put(&w, kpi_time_format(t, sizeof(t), f->primary_time));
-			put(&w, "\"");
-		} else {
-			put(&w, "null");
-		}
-		put(&w, ", \"lag_seconds\": ");
-		put_num(&w, f->has_primary_time, f->lag_seconds);
-		put(&w, ", \"basis\": ");
-		put_str(&w, f->basis);
-		snprintf(n, sizeof(n), ", \"max_lag\": %d", f->max_lag);
-		put(&w, n);
-		put(&w, f->stale ? ", \"stale\": true" : ", \"stale\": false");
-		snprintf(n, sizeof(n), ", \"conflict_retries\": %d", f->conflict_retries);
-		put(&w, n);
-		put(&w, ", \"blocks\": ");
-		put_str(&w, f->blocks);
-		put(&w, "}");
+		kpi__snapw_put(&w, i ? ",\n      {\"source\": " : "\n      {\"source\": ");
+		kpi__snapw_str(&w, f->source, "provenance text");
+		kpi__snapw_put(&w, f->standby ? ", \"standby\": true, \"primary_time\": "
+		                              : ", \"standby\": false, \"primary_time\": ");
+		if (f->has_primary_time)
+			kpi__snapw_time(&w, f->primary_time);
+		else
+			kpi__snapw_put(&w, "null");
+		kpi__snapw_put(&w, ", \"lag_seconds\": ");
+		kpi__snapw_num(&w, f->has_primary_time, f->lag_seconds, "a provenance number");
+		kpi__snapw_put(&w, ", \"basis\": ");
+		kpi__snapw_str(&w, f->basis, "provenance text");
+		kpi__snapw_putf(&w, ", \"max_lag\": %d", f->max_lag);
+		kpi__snapw_put(&w, f->stale ? ", \"stale\": true" : ", \"stale\": false");
+		kpi__snapw_putf(&w, ", \"conflict_retries\": %d", f->conflict_retries);
+		kpi__snapw_put(&w, ", \"blocks\": ");
+		kpi__snapw_str(&w, f->blocks, "provenance text");
+		kpi__snapw_put(&w, "}");
 	}
-	put(&w, p->nsources ? "\n    ],\n    \"costs\": [" : "],\n    \"costs\": [");
+	kpi__snapw_put(&w, p->nsources ? "\n    ],\n    \"costs\": [" : "],\n    \"costs\": [");
 	for (size_t i = 0; i < p->ncosts; i++) {
 		const kpi_kpi_cost *c = &p->costs[i];
-		put(&w, i ? ",\n      {\"kpi\": " : "\n      {\"kpi\": ");
-		put_str(&w, c->kpi);
-		put(&w, ", \"seconds\": ");
-		put_num(&w, c->has_seconds, c->seconds);
-		put(&w, ", \"shared_blks_hit\": ");
-		put_num(&w, c->has_blocks, c->shared_blks_hit);
-		put(&w, ", \"shared_blks_read\": ");
-		put_num(&w, c->has_blocks, c->shared_blks_read);
-		put(&w, "}");
+		kpi__snapw_put(&w, i ? ",\n      {\"kpi\": " : "\n      {\"kpi\": ");
+		kpi__snapw_str(&w, c->kpi, "provenance text");
+		kpi__snapw_put(&w, ", \"seconds\": ");
+		kpi__snapw_num(&w, c->has_seconds, c->seconds, "a provenance number");
+		kpi__snapw_put(&w, ", \"shared_blks_hit\": ");
+		kpi__snapw_num(&w, c->has_blocks, c->shared_blks_hit, "a provenance number");
+		kpi__snapw_put(&w, ", \"shared_blks_read\": ");
+		kpi__snapw_num(&w, c->has_blocks, c->shared_blks_read, "a provenance number");
+		kpi__snapw_put(&w, "}");
 	}
-	put(&w, p->ncosts ? "\n    ]}" : "]}");
+	kpi__snapw_put(&w, p->ncosts ? "\n    ]}" : "]}");
 	return w.rc;
 }
 

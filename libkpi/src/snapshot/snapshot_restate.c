@@ -9,6 +9,7 @@
  * or "restatements": null when no reports directory was compared with.
  * Numbers are the snapshot's shortest round-trip decimals (null: missing). */
 #include "snapshot/snapshot_restate.h"
+#include "snapshot/snapshot_write.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,37 +55,14 @@ int kpi__window_week_index(const kpi_window *w, kpi_week wk)
 
 /* ---- writing ---- */
 
-typedef struct wr {
-	kpi_buf *b;
-	int rc;
-	kpi_error *err;
-} wr;
+typedef kpi__snapw wr;
 
-static void put(wr *w, const char *s)
+/* Restatements' texts are never null. */
+static void put_text(wr *w, const char *s)
 {
-	if (!w->rc && kpi_buf_puts(w->b, s))
-		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
-}
-
-static void put_str(wr *w, const char *s)
-{
-	if (w->rc)
-		return;
-	if (!s || !kpi__utf8_valid(s))
+	if (!s && !w->rc)
 		w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: a restatement's text is not valid UTF-8");
-	else if (kpi__buf_json_str(w->b, s))
-		w->rc = kpi_error_set(w->err, KPI_ENOMEM, "out of memory");
-}
-
-static void put_num(wr *w, bool has, double v)
-{
-	char n[40];
-	if (has && !isfinite(v)) {
-		if (!w->rc)
-			w->rc = kpi_error_set(w->err, KPI_EDATA, "snapshot: a restated value is not a finite number");
-		return;
-	}
-	put(w, kpi_format_number(n, sizeof(n), has, v));
+	kpi__snapw_str(w, s, "a restatement's text");
 }
 
 int kpi__restate_write(kpi_buf *b, const kpi_restatements *r, kpi_error *err)
@@ -93,61 +71,61 @@ int kpi__restate_write(kpi_buf *b, const kpi_restatements *r, kpi_error *err)
 	char wk[16], n[32];
 
 	if (!r) {
-		put(&w, ",\n  \"restatements\": null");
+		kpi__snapw_put(&w, ",\n  \"restatements\": null");
 		return w.rc;
 	}
-	put(&w, ",\n  \"restatements\": {\"compared\": [");
+	kpi__snapw_put(&w, ",\n  \"restatements\": {\"compared\": [");
 	for (size_t i = 0; i < r->ncompared; i++) {
-		put(&w, i ? ", " : "");
-		put_str(&w, r->compared[i]);
+		kpi__snapw_put(&w, i ? ", " : "");
+		put_text(&w, r->compared[i]);
 	}
-	put(&w, "],\n    \"unreadable\": [");
+	kpi__snapw_put(&w, "],\n    \"unreadable\": [");
 	for (size_t i = 0; i < r->nunread; i++) {
-		put(&w, i ? ",\n      {\"pack\": " : "\n      {\"pack\": ");
-		put_str(&w, r->unread[i].pack);
-		put(&w, ", \"reason\": ");
-		put_str(&w, r->unread[i].reason);
-		put(&w, "}");
+		kpi__snapw_put(&w, i ? ",\n      {\"pack\": " : "\n      {\"pack\": ");
+		put_text(&w, r->unread[i].pack);
+		kpi__snapw_put(&w, ", \"reason\": ");
+		put_text(&w, r->unread[i].reason);
+		kpi__snapw_put(&w, "}");
 	}
-	put(&w, r->nunread ? "\n    ],\n    \"verdicts\": [" : "],\n    \"verdicts\": [");
+	kpi__snapw_put(&w, r->nunread ? "\n    ],\n    \"verdicts\": [" : "],\n    \"verdicts\": [");
 	for (size_t i = 0; i < r->nverdicts; i++) {
 		const kpi_restated_verdict *v = &r->verdicts[i];
-		put(&w, i ? ",\n      {\"week\": \"" : "\n      {\"week\": \"");
-		put(&w, kpi_week_format(wk, sizeof(wk), v->week));
-		put(&w, "\", \"old\": \"");
-		put(&w, kpi_verdict_name(v->old_verdict));
-		put(&w, "\", \"new\": \"");
-		put(&w, kpi_verdict_name(v->new_verdict));
-		put(&w, "\", \"pack\": ");
-		put_str(&w, v->pack);
-		put(&w, "}");
+		kpi__snapw_put(&w, i ? ",\n      {\"week\": \"" : "\n      {\"week\": \"");
+		kpi__snapw_put(&w, kpi_week_format(wk, sizeof(wk), v->week));
+		kpi__snapw_put(&w, "\", \"old\": \"");
+		kpi__snapw_put(&w, kpi_verdict_name(v->old_verdict));
+		kpi__snapw_put(&w, "\", \"new\": \"");
+		kpi__snapw_put(&w, kpi_verdict_name(v->new_verdict));
+		kpi__snapw_put(&w, "\", \"pack\": ");
+		put_text(&w, v->pack);
+		kpi__snapw_put(&w, "}");
 	}
 	snprintf(n, sizeof(n), "%zu", r->values_total);
-	put(&w, r->nverdicts ? "\n    ],\n    \"values_total\": " : "],\n    \"values_total\": ");
-	put(&w, n);
-	put(&w, ",\n    \"values\": [");
+	kpi__snapw_put(&w, r->nverdicts ? "\n    ],\n    \"values_total\": " : "],\n    \"values_total\": ");
+	kpi__snapw_put(&w, n);
+	kpi__snapw_put(&w, ",\n    \"values\": [");
 	for (size_t i = 0; i < r->nvalues; i++) {
 		const kpi_restated *x = &r->values[i];
-		put(&w, i ? ",\n      {\"kpi\": " : "\n      {\"kpi\": ");
-		put_str(&w, x->kpi);
-		put(&w, ", \"labels\": {");
+		kpi__snapw_put(&w, i ? ",\n      {\"kpi\": " : "\n      {\"kpi\": ");
+		put_text(&w, x->kpi);
+		kpi__snapw_put(&w, ", \"labels\": {");
 		for (size_t k = 0; k < x->nlabels; k++) {
-			put(&w, k ? ", " : "");
-			put_str(&w, x->label_names[k]);
-			put(&w, ": ");
-			put_str(&w, x->label_values[k]);
+			kpi__snapw_put(&w, k ? ", " : "");
+			put_text(&w, x->label_names[k]);
+			kpi__snapw_put(&w, ": ");
+			put_text(&w, x->label_values[k]);
 		}
-		put(&w, "}, \"week\": \"");
-		put(&w, kpi_week_format(wk, sizeof(wk), x->week));
-		put(&w, "\", \"old\": ");
-		put_num(&w, x->old_has, x->old_value);
-		put(&w, ", \"new\": ");
-		put_num(&w, x->new_has, x->new_value);
-		put(&w, ", \"pack\": ");
-		put_str(&w, x->pack);
-		put(&w, "}");
+		kpi__snapw_put(&w, "}, \"week\": \"");
+		kpi__snapw_put(&w, kpi_week_format(wk, sizeof(wk), x->week));
+		kpi__snapw_put(&w, "\", \"old\": ");
+		kpi__snapw_num(&w, x->old_has, x->old_value, "a restated value");
+		kpi__snapw_put(&w, ", \"new\": ");
+		kpi__snapw_num(&w, x->new_has, x->new_value, "a restated value");
+		kpi__snapw_put(&w, ", \"pack\": ");
+		put_text(&w, x->pack);
+		kpi__snapw_put(&w, "}");
 	}
-	put(&w, r->nvalues ? "\n    ]}" : "]}");
+	kpi__snapw_put(&w, r->nvalues ? "\n    ]}" : "]}");
 	return w.rc;
 }
 
