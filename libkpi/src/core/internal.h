@@ -183,6 +183,12 @@ void kpi__series_release(kpi_series *s);
  * people); `s` may be NULL (no labels). @return buf. */
 char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep);
 int kpi__series_init(kpi_series *s, const kpi_def *def, kpi_error *err);
+/* A source's row of week `wi` of `w`: its period, partial when it is the
+ * window's last week and that is partial, applicable; the rest untouched. */
+void kpi__row_week_period(kpi_row *row, const kpi_window *w, int wi);
+/* kpi__row_week_period(), and `row->labels` an array of `nlabels` NULLs
+ * (plus the terminating one) for the source to fill. 0 or KPI_ENOMEM. */
+int kpi__row_week_init(kpi_row *row, const kpi_window *w, int wi, size_t nlabels, kpi_error *err);
 
 /* The label sets of a series (model/result.c): its rows grouped by their
  * labels in order of first appearance, each with its row of every week of

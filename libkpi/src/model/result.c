@@ -105,6 +105,22 @@ const kpi_series *kpi_result_find(const kpi_result *res, const char *id)
 	return NULL;
 }
 
+void kpi__row_week_period(kpi_row *row, const kpi_window *w, int wi)
+{
+	row->period_start = w->starts[wi];
+	row->period_end = w->starts[wi + 1];
+	row->partial = w->partial && wi == w->nweeks - 1;
+	row->applicable = true;
+}
+
+int kpi__row_week_init(kpi_row *row, const kpi_window *w, int wi, size_t nlabels, kpi_error *err)
+{
+	kpi__row_week_period(row, w, wi);
+	if (!(row->labels = calloc(nlabels + 1, sizeof(char *))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
+
 char *kpi__row_labels_join(char *buf, size_t size, const kpi_series *s, const kpi_row *row, const char *sep)
 {
 	size_t off = 0;

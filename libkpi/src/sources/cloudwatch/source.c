@@ -473,10 +473,7 @@ static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, kpi_err
 	for (int wi = 0; wi < w->nweeks; wi++) {
 		for (size_t v = 0; v < k->nvalues; v++) {
 			kpi_row *row = &s->rows[s->nrows];
-			row->period_start = w->starts[wi];
-			row->period_end = w->starts[wi + 1];
-			row->partial = w->partial && wi == w->nweeks - 1;
-			row->applicable = true;
+			kpi__row_week_period(row, w, wi);
 			if (!(row->labels = labels_dup(k, v, err)))
 				return KPI_ENOMEM;
 			s->nrows++;

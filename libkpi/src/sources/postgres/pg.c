@@ -805,15 +805,11 @@ static int init_rows(kpi_series *s, const kpi_def *def, const kpi_window *w, kpi
 		for (long c = 0; c < ncombo; c++) {
 			kpi_row *row = &s->rows[(size_t)wi * (size_t)ncombo + (size_t)c];
 			long rem = c;
-			row->period_start = w->starts[wi];
-			row->period_end = w->starts[wi + 1];
-			row->partial = w->partial && wi == w->nweeks - 1;
-			row->applicable = true;
+			int rc = kpi__row_week_init(row, w, wi, def->nlabels, err);
+			if (rc)
+				return rc;
 			row->has_value = def->empty_is_zero;
 			row->value = 0;
-			row->labels = calloc(def->nlabels + 1, sizeof(char *));
-			if (!row->labels)
-				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			for (size_t li = def->nlabels; li-- > 0;) {
 				const kpi_label_def *l = &def->labels[li];
 				row->labels[li] = strdup(l->values[rem % (long)l->nvalues]);

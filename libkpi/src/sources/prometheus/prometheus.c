@@ -533,14 +533,8 @@ static int fetch_one(kpi_series *s, prom_session *ss, const kpi_def *def, const 
 			bool has[2] = { false, false };
 			period_value p;
 
-			row->period_start = w->starts[i];
-			row->period_end = w->starts[i + 1];
-			row->partial = w->partial && i == w->nweeks - 1;
-			row->applicable = true;
-			if (!(row->labels = calloc(def->nlabels + 1, sizeof(char *)))) {
-				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			if ((rc = kpi__row_week_init(row, w, i, def->nlabels, err)))
 				goto done;
-			}
 			s->nrows++;
 			for (size_t l = 0; l < def->nlabels; l++)
 				if (!(row->labels[l] = strdup(ls.sets[k][l]))) {

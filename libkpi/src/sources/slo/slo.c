@@ -407,14 +407,8 @@ static int fetch_one(slo_session *ss, kpi__fetch *q, int64_t now, kpi_error *err
 			for (size_t v = 0; v < nwin; v++) {
 				kpi_row *row = &s->rows[s->nrows++];
 				size_t c = 0;
-				row->period_start = w->starts[i];
-				row->period_end = w->starts[i + 1];
-				row->partial = w->partial && i == w->nweeks - 1;
-				row->applicable = true;
-				if (!(row->labels = calloc(def->nlabels + 1, sizeof(char *)))) {
-					rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+				if ((rc = kpi__row_week_init(row, w, i, def->nlabels, err)))
 					goto done;
-				}
 				for (size_t l = 0; l < def->nlabels; l++) {
 					const char *val = (int)l == sp.window_label ? def->labels[l].values[v] : sets[k][c++];
 					if (!(row->labels[l] = strdup(val))) {
