@@ -462,6 +462,22 @@ void it_run_free(it_run_result *r)
 	r->out = r->err = NULL;
 }
 
+void it_run_ok_at(const char *const *argv, const char *now, char **out, char **errout)
+{
+	it_run_result r;
+	char env0[64];
+	const char *env[] = { env0, "KPI_CONFIG", NULL };
+	snprintf(env0, sizeof(env0), "KPI_NOW=%s", now);
+	it_run(&r, argv, env, 180);
+	if (r.status != 0)
+		fail_msg("kpi %s exited %d: %s", argv[1], r.status, r.err);
+	if (out)
+		*out = strdup(r.out);
+	if (errout)
+		*errout = strdup(r.err);
+	it_run_free(&r);
+}
+
 int it_count_lines(const char *s)
 {
 	int n = 0;

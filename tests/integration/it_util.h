@@ -110,6 +110,10 @@ typedef struct it_run_result {
  * NULL), killing it after `timeout_s`. Free with it_run_free(). */
 void it_run(it_run_result *r, const char *const *argv, const char *const *env, int timeout_s);
 void it_run_free(it_run_result *r);
+/* it_run() with KPI_NOW=`now` and KPI_CONFIG unset, 180 s; fails the test
+ * unless kpi exits 0. Its stdout and stderr are copied to *out and *errout
+ * (each may be NULL), for the caller to free. */
+void it_run_ok_at(const char *const *argv, const char *now, char **out, char **errout);
 
 /* Number of lines of a text ("a\n" is 1, "a\nb" is 2, "" is 0). */
 int it_count_lines(const char *s);

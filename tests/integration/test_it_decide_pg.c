@@ -18,20 +18,6 @@
 #include "it_util.h"
 #include "core/internal.h"
 
-static void run_ok(const char *const *argv, const char *now, char **out)
-{
-	it_run_result r;
-	char env0[64];
-	const char *env[] = { env0, "KPI_CONFIG", NULL };
-	snprintf(env0, sizeof(env0), "KPI_NOW=%s", now);
-	it_run(&r, argv, env, 180);
-	if (r.status != 0)
-		fail_msg("kpi %s exited %d: %s", argv[1], r.status, r.err);
-	if (out)
-		*out = strdup(r.out);
-	it_run_free(&r);
-}
-
 static void test_decide__override_shown_in_the_next_pack(void **state)
 {
 	(void)state;
@@ -52,7 +38,7 @@ static void test_decide__override_shown_in_the_next_pack(void **state)
 	{
 		const char *argv[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "4", "--out", p45, "--db",
 			               db->conninfo, NULL };
-		run_ok(argv, "2026-11-10T08:00:00Z", NULL);
+		it_run_ok_at(argv, "2026-11-10T08:00:00Z", NULL, NULL);
 	}
 	snprintf(path, sizeof(path), "%s/snapshot.json", p45);
 	if (kpi_snapshot_load(&w45, path, &err))
@@ -68,14 +54,14 @@ static void test_decide__override_shown_in_the_next_pack(void **state)
 			               "--note", "the backfill log covers what the pack could not",
 			               "--action", "Bo Li: backfill the oldest designs by 2026-11-12",
 			               "--action", "Cy: drill again by 2026-12-31", "--reports", reports, NULL };
-		run_ok(argv, "2026-11-10T10:00:00Z", &out);
+		it_run_ok_at(argv, "2026-11-10T10:00:00Z", &out, NULL);
 		assert_non_null(strstr(out, "an override"));
 		free(out);
 	}
 	{
 		const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "4", "--out", p46, "--db",
 			               db->conninfo, NULL };
-		run_ok(argv, "2026-11-17T08:00:00Z", NULL);
+		it_run_ok_at(argv, "2026-11-17T08:00:00Z", NULL, NULL);
 	}
 	snprintf(path, sizeof(path), "%s/snapshot.json", p46);
 	if (kpi_snapshot_load(&w46, path, &err))
@@ -110,7 +96,7 @@ static void test_decide__override_shown_in_the_next_pack(void **state)
 	/* verify: the pack, then the chain beside it */
 	{
 		const char *argv[] = { "kpi", "verify", p46, NULL };
-		run_ok(argv, "2026-11-17T08:00:00Z", &out);
+		it_run_ok_at(argv, "2026-11-17T08:00:00Z", &out, NULL);
 		assert_non_null(strstr(out, "1 records, hash chain intact, every pack decided on unchanged"));
 		free(out);
 	}

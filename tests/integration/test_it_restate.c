@@ -21,22 +21,6 @@
 #include "it_util.h"
 #include "core/internal.h"
 
-static void run_ok(const char *const *argv, const char *now, char **out, char **errout)
-{
-	it_run_result r;
-	char env0[64];
-	const char *env[] = { env0, "KPI_CONFIG", NULL };
-	snprintf(env0, sizeof(env0), "KPI_NOW=%s", now);
-	it_run(&r, argv, env, 180);
-	if (r.status != 0)
-		fail_msg("kpi %s exited %d: %s", argv[1], r.status, r.err);
-	if (out)
-		*out = strdup(r.out);
-	if (errout)
-		*errout = strdup(r.err);
-	it_run_free(&r);
-}
-
 /* The row of KPI `id` in week `week` whose first label is `label` (NULL: none). */
 static const kpi_row *row_of(const kpi_snapshot *s, const char *id, int week, const char *label)
 {
@@ -98,7 +82,7 @@ static void test_restate__late_rows_between_two_packs(void **state)
 	{
 		const char *argv[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "4", "--out", p45, "--db",
 			               db->conninfo, NULL };
-		run_ok(argv, "2026-11-10T08:00:00Z", NULL, NULL);
+		it_run_ok_at(argv, "2026-11-10T08:00:00Z", NULL, NULL);
 	}
 	snprintf(path, sizeof(path), "%s/snapshot.json", p45);
 	if (kpi_snapshot_load(&w45, path, &err))
@@ -128,7 +112,7 @@ static void test_restate__late_rows_between_two_packs(void **state)
 	{
 		const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "4", "--out", p46, "--db",
 			               db->conninfo, NULL };
-		run_ok(argv, "2026-11-17T08:00:00Z", NULL, &errout);
+		it_run_ok_at(argv, "2026-11-17T08:00:00Z", NULL, &errout);
 	}
 	/* the broken pack: a warning naming it, never a failure */
 	if (!strstr(errout, "pack.restatements.unreadable") || !strstr(errout, "2026-W44"))
@@ -190,7 +174,7 @@ static void test_restate__late_rows_between_two_packs(void **state)
 	snprintf(again, sizeof(again), "%s/again", tmp);
 	{
 		const char *argv[] = { "kpi", "render", "--snapshot", path, "--out", again, NULL };
-		run_ok(argv, "2026-11-17T08:00:00Z", NULL, NULL);
+		it_run_ok_at(argv, "2026-11-17T08:00:00Z", NULL, NULL);
 	}
 	assert_int_equal(kpi__read_file(&a, &la, pdf, NULL), 0);
 	snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W46.pdf", again);

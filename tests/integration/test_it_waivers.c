@@ -226,36 +226,37 @@ static void test_alert__not_measured_shown_waived_not_expired_warned(void **stat
 	assert_non_null(strstr(p, "\"since\": \"2026-12-01T00:00:00Z\""));
 	free(ledger);
 
-	/* one waived until 2026-W52: only the other is shown */
-	cfg = config(WAIVE("api_error_rate_pct", "2026-W52"));
-	alert(&r, cfg, dir);
-	assert_int_equal(r.status, status);
-	if (!strstr(r.out, "KPI NOT MEASURED - 1 gating KPI, the go/no-go verdict holds on it: api_latency_p95_ms "
-	                   "(CloudWatch not configured) | not_measured=1;;;0\n"))
-		fail_msg("the waived KPI is shown, or the other is not:\n%s", r.out);
-	it_run_free(&r);
-
-	free(cfg);
-
-	/* its waiver expired in 2026-W44: shown again, the waiver named, a warning */
-	cfg = config(WAIVE("api_error_rate_pct", "2026-W44"));
-	alert(&r, cfg, dir);
-	assert_int_equal(r.status, status);
-	if (!strstr(r.out, "api_error_rate_pct (CloudWatch not configured; waiver expired: approved by J. Rivera until "
-	                   "2026-W44), api_latency_p95_ms (CloudWatch not configured) | not_measured=2;;;0"))
-		fail_msg("the expired waiver is not named:\n%s", r.out);
-	assert_non_null(strstr(r.err, "alert.waiver.expired"));
-	it_run_free(&r);
-
-	free(cfg);
-
-	/* both waived: no line */
-	cfg = config(WAIVE("api_error_rate_pct", "2026-W52") ",\n" WAIVE("api_latency_p95_ms", "2026-W52"));
-	alert(&r, cfg, dir);
-	assert_int_equal(r.status, status);
-	assert_null(strstr(r.out, "NOT MEASURED"));
-	it_run_free(&r);
-	free(cfg);
+	/* with waivers: what the NOT MEASURED line says (NULL: no line), and
+	 * what stderr warns (NULL: nothing asked) */
+	{
+		static const struct {
+			const char *what, *waivers, *line, *warning;
+		} cases[] = {
+			{ "one waived until 2026-W52: only the other is shown", WAIVE("api_error_rate_pct", "2026-W52"),
+			  "KPI NOT MEASURED - 1 gating KPI, the go/no-go verdict holds on it: api_latency_p95_ms "
+			  "(CloudWatch not configured) | not_measured=1;;;0\n",
+			  NULL },
+			{ "its waiver expired in 2026-W44: shown again, the waiver named, a warning",
+			  WAIVE("api_error_rate_pct", "2026-W44"),
+			  "api_error_rate_pct (CloudWatch not configured; waiver expired: approved by J. Rivera until "
+			  "2026-W44), api_latency_p95_ms (CloudWatch not configured) | not_measured=2;;;0",
+			  "alert.waiver.expired" },
+			{ "both waived: no line",
+			  WAIVE("api_error_rate_pct", "2026-W52") ",\n" WAIVE("api_latency_p95_ms", "2026-W52"), NULL,
+			  NULL },
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			cfg = config(cases[i].waivers);
+			alert(&r, cfg, dir);
+			assert_int_equal(r.status, status);
+			if (cases[i].line ? !strstr(r.out, cases[i].line) : strstr(r.out, "NOT MEASURED") != NULL)
+				fail_msg("%s: the NOT MEASURED line is not as expected:\n%s", cases[i].what, r.out);
+			if (cases[i].warning && !strstr(r.err, cases[i].warning))
+				fail_msg("%s: no %s on stderr:\n%s", cases[i].what, cases[i].warning, r.err);
+			it_run_free(&r);
+			free(cfg);
+		}
+	}
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);
 }
