@@ -5,7 +5,7 @@
 #
 # TARGET is a name of tests/fuzz/CMakeLists.txt's KPI_FUZZ_TARGETS
 # (snapshot, manifest, config, catalog, cloudwatch, prometheus, ledger,
-# aws_ini, sql, credentials). SECONDS bounds the run (-max_total_time); further options go
+# aws_ini, sql, credentials, discover). SECONDS bounds the run (-max_total_time); further options go
 # to libFuzzer as they are, e.g. -runs=10000000 to stop after that many
 # executions.
 #

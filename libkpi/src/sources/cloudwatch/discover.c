@@ -256,6 +256,10 @@ static int cmp_set(const void *a, const void *b)
 
 void kpi__cw_discovery_finish(kpi__cw_discovery *d)
 {
+	/* qsort() of a NULL array is undefined even for 0 elements: an answer
+	 * that lists no host leaves d->found NULL */
+	if (!d->n)
+		return;
 	for (size_t i = 0; i < d->n; i++)
 		qsort(d->found[i].sets, d->found[i].nsets, sizeof(*d->found[i].sets), cmp_set);
 	qsort(d->found, d->n, sizeof(*d->found), cmp_found);
