@@ -21,7 +21,8 @@ KPI_PACKAGES=(
   tidy chromium  # the history page's checks (tests/cli/history_page.sh)
 )
 
-log() { printf '==> %s\n' "$*" >&2; }
+# each step with its UTC time, so a slow CI run shows where the minutes went
+log() { printf '==> %s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 kpi_install_deps() {
