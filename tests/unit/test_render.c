@@ -1523,6 +1523,33 @@ static void test_render_cover__many_waivers_long_names(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* A standby lagging past database.max_lag: the drill-down lists were not
+ * read, and the pack says so where each list would be instead of "None". */
+static void test_render__stale_standby_lists_not_read(void **state)
+{
+	(void)state;
+	kpi_snapshot *snap = packfix_golden();
+	const char *want = "Not read: the postgres hot standby was 3 s behind its primary, above database.max_lag 300 s; "
+	                   "the list would be as stale as the KPIs, which are missing data in this run.";
+	pdfcheck c;
+	char *t, *p;
+	int n = 0;
+
+	snap->provenance->sources[0].stale = true;
+	render_checked(&c, snap, "stale-standby.pdf");
+	t = folded(c.text);
+	for (p = strstr(t, want); p; p = strstr(p + 1, want))
+		n++;
+	if (n != 3) /* the uncovered designs, the critical mismatches, the rollout changes */
+		fail_msg("'%s' %d times, not 3:\n%s", want, n, t);
+	assert_null(strstr(t, "None: every design of the active legacy cohort is covered"));
+	assert_null(strstr(t, "None: no routing decision"));
+	assert_null(strstr(t, "None: no rollout change in the window"));
+	free(t);
+	pdfcheck_release(&c);
+	kpi_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1551,6 +1578,7 @@ int main(void)
 		cmocka_unit_test(test_render_week_words__golden),
 		cmocka_unit_test(test_render_week_words__hold_waived_and_wrong_way),
 		cmocka_unit_test(test_render_cover__many_waivers_long_names),
+		cmocka_unit_test(test_render__stale_standby_lists_not_read),
 	};
 	return cmocka_run_group_tests(tests, group_setup, getenv("KPI_RENDER_KEEP") ? NULL : group_teardown);
 }

@@ -1055,7 +1055,8 @@ static void charts(doc *d)
 static void drill(doc *d)
 {
 	const kpi_snapshot *snap = d->snap;
-	char buf[512], t[48], wk[16];
+	char buf[512], t[48], wk[16], why[320];
+	const char *unread;
 	static const tcol uc[] = { { "#", 30, KPI__RIGHT },          { "Design", 90, KPI__RIGHT },
 		                   { "Tenant", 170, KPI__LEFT },     { "Style", 170, KPI__LEFT },
 		                   { "Revision", 60, KPI__RIGHT },   { "Revision created", 150, KPI__LEFT },
@@ -1067,13 +1068,16 @@ static void drill(doc *d)
 		                   { "Metadata → outcome", 110, KPI__LEFT }, { "Migrated", 60, KPI__CENTER } };
 	const double row_h = 15;
 
+	unread = kpi__lists_unread(why, sizeof(why), snap);
 	page_begin(d, SEC_DRILL);
 	snprintf(buf, sizeof(buf), "Drill-down — %s", kpi_week_format(wk, sizeof(wk), d->w->last));
 	heading(d, buf, 15);
 
 	snprintf(buf, sizeof(buf), "Oldest uncovered legacy designs as of %s", kpi__fmt_time(t, sizeof(t), d->w->as_of, d->w->tz));
 	heading(d, buf, 11);
-	if (!snap->nuncovered && !snap->uncovered_total) {
+	if (unread) {
+		para(d, unread, 9, KPI__INK, KPI__F_SANS);
+	} else if (!snap->nuncovered && !snap->uncovered_total) {
 		para(d, "None: every design of the active legacy cohort is covered (migrated, or an unexpired cached export "
 		        "of its latest revision exists). There is nothing to backfill.", 9, KPI__INK, KPI__F_SANS);
 	} else {
@@ -1107,6 +1111,10 @@ static void drill(doc *d)
 	need(d, 60);
 	snprintf(buf, sizeof(buf), "Critical routing mismatches in %s", wk);
 	heading(d, buf, 11);
+	if (unread) {
+		para(d, unread, 9, KPI__INK, KPI__F_SANS);
+		return;
+	}
 	if (!snap->nmismatches && !snap->mismatches_total) {
 		snprintf(buf, sizeof(buf), "None: no routing decision in %s sent a design to a provider other than its metadata "
 		         "(servable legacy → owned routes of migrated designs are not critical).", wk);
@@ -1263,7 +1271,9 @@ static void appendix(doc *d)
 			         kpi__fmt_time(t, sizeof(t), w->from, w->tz), kpi__fmt_time(t2, sizeof(t2), w->as_of, w->tz));
 		}
 		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
-		if (!r->nchanges_in) {
+		if (kpi__lists_unread(buf, sizeof(buf), snap)) {
+			para(d, buf, 9, KPI__INK, KPI__F_SANS);
+		} else if (!r->nchanges_in) {
 			para(d, "None: no rollout change in the window.", 9, KPI__INK, KPI__F_SANS);
 		} else {
 			table_head(d, cc, 6, 15);

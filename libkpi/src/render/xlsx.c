@@ -18,6 +18,7 @@
 #include "core/number.h"
 #include "core/threshold.h"
 #include "render/chart.h"
+#include "snapshot/snapshot_provenance.h"
 #include <xlsxwriter.h>
 #include <errno.h>
 #include <math.h>
@@ -1487,7 +1488,8 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 	const kpi_snapshot *snap = x->snap;
 	const kpi_window *w = &snap->result->window;
 	lxw_format *days = fmt(x, "0.00", false, LXW_COLOR_UNSET, LXW_COLOR_UNSET);
-	char buf[256], t[32], t2[32];
+	char buf[256], t[32], t2[32], why[320];
+	const char *unread = kpi__lists_unread(why, sizeof(why), snap);
 	lxw_row_t row = 0;
 
 	snprintf(buf, sizeof(buf), "Uncovered legacy designs as of %s: the %zu oldest of %zu (the backfill list)",
@@ -1503,7 +1505,9 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 		put_time(x, ws, row, 4, u->revision_at);
 		put_num(x, ws, row, 5, true, u->age_days, days);
 	}
-	if (!snap->nuncovered)
+	if (unread)
+		put_over(x, ws, row++, 0, unread, NULL);
+	else if (!snap->nuncovered)
 		put_over(x, ws, row++, 0, "none: every design of the active legacy cohort is covered", NULL);
 	row++;
 	snprintf(buf, sizeof(buf), "Critical routing mismatches in [%s, %s): %zu of %zu, newest first",
@@ -1526,7 +1530,7 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 		put_str(x, ws, row, 10, m->design_migrated ? "yes" : "no", NULL);
 	}
 	if (!snap->nmismatches)
-		put_over(x, ws, row++, 0, "none", NULL);
+		put_over(x, ws, row++, 0, unread ? unread : "none", NULL);
 	row++;
 	snprintf(buf, sizeof(buf), "Rollout changes in [%s, %s): %zu of %zu%s",
 	         kpi_time_format(t, sizeof(t), w->from), kpi_time_format(t2, sizeof(t2), w->as_of), snap->nchanges,
@@ -1544,7 +1548,7 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 		put_str(x, ws, row, 6, c->actor, NULL);
 	}
 	if (!snap->nchanges)
-		put_over(x, ws, row++, 0, "none", NULL);
+		put_over(x, ws, row++, 0, unread ? unread : "none", NULL);
 	fit_finish(x, ws);
 }
 

@@ -312,3 +312,25 @@ char *kpi__freshness_text(char *buf, size_t size, const kpi_source_freshness *f)
 		         f->conflict_retries == 1 ? "" : "s");
 	return buf;
 }
+
+const char *kpi__lists_unread(char *buf, size_t size, const kpi_snapshot *snap)
+{
+	for (size_t i = 0; snap->provenance && i < snap->provenance->nsources; i++) {
+		const kpi_source_freshness *f = &snap->provenance->sources[i];
+		char lag[32];
+		/* only a database source has standbys, and the lists are its */
+		if (!f->stale)
+			continue;
+		if (f->has_primary_time)
+			snprintf(buf, size, "Not read: the %s hot standby was %s s behind its primary, above "
+			         "database.max_lag %d s; the list would be as stale as the KPIs, which are missing data in "
+			         "this run.", f->source, kpi_format_number(lag, sizeof(lag), true, round(f->lag_seconds)),
+			         f->max_lag);
+		else
+			snprintf(buf, size, "Not read: the %s hot standby's replay lag is not known to be within "
+			         "database.max_lag %d s; the list would be as stale as the KPIs, which are missing data in "
+			         "this run.", f->source, f->max_lag);
+		return buf;
+	}
+	return NULL;
+}

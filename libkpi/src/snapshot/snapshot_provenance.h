@@ -27,4 +27,11 @@ int kpi__provenance_parse(kpi_provenance **out, const kpi__jsondoc *doc, const j
  * it); "" when `f` is not a standby. @return buf. */
 char *kpi__freshness_text(char *buf, size_t size, const kpi_source_freshness *f);
 
+/* Why the drill-down lists (uncovered designs, critical mismatches, rollout
+ * changes) of `snap` were not read — a PostgreSQL standby lagging past
+ * database.max_lag, whose lists would be as stale as its KPIs — in one
+ * sentence into `buf`; NULL when they were read (an empty list then means
+ * none). */
+const char *kpi__lists_unread(char *buf, size_t size, const kpi_snapshot *snap);
+
 #endif
