@@ -1612,6 +1612,15 @@ static void definitions(xl *x, lxw_worksheet *ws)
 		put_str(x, ws, row, 1, snap->sources[i].kind, NULL);
 		put_over(x, ws, row, 2, snap->sources[i].where, NULL);
 	}
+	/* format 4: a hot standby's replay lag, as the PDF's Appendix C */
+	for (size_t i = 0; snap->provenance && i < snap->provenance->nsources; i++) {
+		char line[600];
+		if (!*kpi__freshness_text(line, sizeof(line), &snap->provenance->sources[i]))
+			continue;
+		put_str(x, ws, row, 0, "Freshness", x->f.bold);
+		put_str(x, ws, row, 1, snap->provenance->sources[i].source, NULL);
+		put_over(x, ws, row++, 2, line, NULL);
+	}
 	fit_cap(x, 1, 34); /* the title */
 	fit_cap(x, 3, 60); /* the definition */
 	fit_finish(x, ws);
