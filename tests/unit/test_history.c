@@ -290,6 +290,41 @@ static void test_history__newest_pack_reports_each_week(void **state)
 	free(base);
 }
 
+/* A week the newest pack restated (snapshot format 4): its verdict changed
+ * since pack 2026-W42 reported it, or only values did; both marked in the
+ * strip and named under the computed verdict. */
+static void test_history__restated_weeks_marked(void **state)
+{
+	fx *f = *state;
+	kpi_restatements *r = calloc(1, sizeof(*r));
+	char *html;
+
+	assert_non_null(r);
+	r->verdicts = calloc(1, sizeof(*r->verdicts));
+	r->values = calloc(2, sizeof(*r->values));
+	assert_true(r->verdicts && r->values);
+	r->nverdicts = 1;
+	r->verdicts[0] = (kpi_restated_verdict){ { 2026, 42 }, KPI_VERDICT_HOLD, KPI_VERDICT_NOGO, strdup("2026-W42") };
+	for (int i = 0; i < 2; i++) {
+		r->values[i].kpi = strdup("export_success_rate");
+		r->values[i].week = (kpi_week){ 2026, 41 };
+		r->values[i].pack = strdup("2026-W42<&>");
+	}
+	r->nvalues = r->values_total = 2;
+	assert_null(f->w46->restatements);
+	f->w46->restatements = r;
+	html = page(f, "2026-W46", NULL, 0);
+	f->w46->restatements = NULL;
+	kpi_restatements_free(r);
+	assert_non_null(strstr(html, "<span class=\"wk\">2026-W42 ↻</span><span class=\"vd\">NO-GO</span>"));
+	assert_non_null(strstr(html, "<span class=\"wk\">2026-W41 ↻</span>"));
+	assert_non_null(strstr(html, "<span class=\"wk\">2026-W40</span>"));
+	assert_non_null(strstr(html, "<span class=\"restated\">↻ restated: pack 2026-W42 reported HOLD</span>"));
+	/* the pack's name is data: escaped */
+	assert_non_null(strstr(html, "<span class=\"restated\">↻ 2 values restated since pack 2026-W42&lt;&amp;&gt;</span>"));
+	free(html);
+}
+
 /* A directory without packs: a page that says so. */
 static void test_history__no_pack_yet(void **state)
 {
@@ -310,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_history__not_measured_reason_says_why),
 		cmocka_unit_test(test_history__self_contained_and_ids_unique),
 		cmocka_unit_test(test_history__newest_pack_reports_each_week),
+		cmocka_unit_test(test_history__restated_weeks_marked),
 		cmocka_unit_test(test_history__no_pack_yet),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

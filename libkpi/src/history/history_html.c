@@ -274,6 +274,7 @@ static const char CSS[] =
 	".muted{color:var(--muted)}\n"
 	".reasons{margin:0;padding-left:16px}\n"
 	".override{font-weight:bold;color:var(--nogo)}\n"
+	".restated{display:block;font-size:12px;color:#8a5200}\n"
 	"a{color:#0b5cad}\n"
 	".files a{margin-right:8px}\n"
 	"details summary{cursor:pointer;color:#0b5cad}\n"
@@ -320,11 +321,57 @@ static const kpi_history_decision *last_decision(const kpi_history_decision *d, 
 	return r;
 }
 
+/* What pack `p` restated of week `w` (snapshot format 4): its verdict
+ * change, or NULL, and how many of its listed restated values are of that
+ * week (*first: the first of them). */
+static const kpi_restated_verdict *restated(const kpi_history_pack *p, kpi_week w, size_t *nvalues,
+                                            const kpi_restated **first)
+{
+	const kpi_restatements *r = p ? p->snap->restatements : NULL;
+	const kpi_restated_verdict *v = NULL;
+	*nvalues = 0;
+	*first = NULL;
+	for (size_t i = 0; r && i < r->nverdicts; i++)
+		if (!kpi_week_cmp(r->verdicts[i].week, w))
+			v = &r->verdicts[i];
+	for (size_t i = 0; r && i < r->nvalues; i++)
+		if (!kpi_week_cmp(r->values[i].week, w) && !(*nvalues)++)
+			*first = &r->values[i];
+	return v;
+}
+
+/* "↻ restated: pack P reported HOLD" (or "↻ N values restated since pack
+ * P") under the computed verdict of a week the newest pack reads
+ * differently from what an earlier pack reported. */
+static int restated_note(kpi_buf *b, const kpi_history_pack *p, kpi_week w)
+{
+	size_t n;
+	const kpi_restated *x;
+	const kpi_restated_verdict *v = restated(p, w, &n, &x);
+	int rc = 0;
+	if (v) {
+		rc = kpi_buf_puts(b, "<span class=\"restated\">↻ restated: pack ");
+		if (!rc)
+			rc = html(b, v->pack);
+		if (!rc)
+			rc = kpi_buf_printf(b, " reported %s</span>", kpi_verdict_name(v->old_verdict));
+	} else if (n) {
+		rc = kpi_buf_printf(b, "<span class=\"restated\">↻ %zu value%s restated since pack ", n,
+		                    n == 1 ? "" : "s");
+		if (!rc)
+			rc = html(b, x->pack);
+		if (!rc)
+			rc = kpi_buf_puts(b, "</span>");
+	}
+	return rc;
+}
+
 static int page_strip(kpi_buf *b, const hist *h, const kpi_history_decision *d, size_t nd)
 {
 	int rc = kpi_buf_puts(b, "<section aria-labelledby=\"strip-h\">\n<h2 id=\"strip-h\">Verdicts week by week</h2>\n"
 	                         "<p class=\"lead\">Oldest on the left. Each week shows the computed verdict of the newest "
-	                         "pack holding it and, below, the decision recorded for it.</p>\n<ol class=\"strip\">\n");
+	                         "pack holding it (↻: restated, it reads differently from what an earlier pack "
+	                         "reported) and, below, the decision recorded for it.</p>\n<ol class=\"strip\">\n");
 	for (int i = 0; i < h->nweeks && !rc; i++) {
 		kpi_week w = kpi_week_add(h->first, i);
 		char wk[16];
@@ -334,8 +381,11 @@ static int page_strip(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		kpi_week_format(wk, sizeof(wk), w);
 		if (p) {
 			kpi_verdict_kind v = p->snap->verdicts[wi].verdict;
-			rc = kpi_buf_printf(b, "<li class=\"%s\"><span class=\"wk\">%s</span><span class=\"vd\">%s</span>",
-			                    vclass(v), wk, kpi_verdict_name(v));
+			size_t nv;
+			const kpi_restated *x;
+			bool re = restated(p, w, &nv, &x) || nv;
+			rc = kpi_buf_printf(b, "<li class=\"%s\"><span class=\"wk\">%s%s</span><span class=\"vd\">%s</span>",
+			                    vclass(v), wk, re ? " ↻" : "", kpi_verdict_name(v));
 		} else {
 			rc = kpi_buf_printf(b, "<li class=\"v-none\"><span class=\"wk\">%s</span><span class=\"vd\">no pack</span>", wk);
 		}
@@ -498,6 +548,8 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 			                        kpi_verdict_name(v->verdict), win(p)->partial && !kpi_week_cmp(w, win(p)->last)
 			                                                        ? " <span class=\"muted\">(week in progress)</span>" : "")
 			       : kpi_buf_puts(b, "<span class=\"muted\">no pack holds this week</span>");
+		if (!rc)
+			rc = restated_note(b, p, w);
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc && v)
