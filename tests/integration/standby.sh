@@ -14,8 +14,9 @@
 #     the PDF's appendix; the primary's provenance says it is no standby;
 #   - replay paused while the primary writes: a lag above database.max_lag
 #     makes every PostgreSQL KPI missing data (no_data, no value; the
-#     pack's verdict HOLD), with one warning line; no limit: the same
-#     numbers as the primary;
+#     pack's verdict HOLD), with one warning line, the drill-down lists
+#     "not read"; kpi alert exits 3 (UNKNOWN) and counts a failed read for
+#     the blind monitor; no limit: the same numbers as the primary;
 #   - a query cancelled by a recovery conflict (max_standby_streaming_delay
 #     0, a DELETE and VACUUM on the primary while kpi's query sleeps on the
 #     standby) is run again in a new snapshot (the result counts the rows
@@ -204,6 +205,21 @@ assert all(c["seconds"] is None for c in snap["provenance"]["costs"]), snap["pro
 PY
 pdftotext "$DIR"/pack-stale/*.pdf - | tr '\n' ' ' | grep -q "above database.max_lag 2 s" ||
   fail "the lagging standby's PDF does not say its KPIs are missing data"
+pdftotext "$DIR"/pack-stale/*.pdf - | tr '\n' ' ' | grep -q "Not read: the postgres hot standby was [0-9]* s behind its primary" ||
+  fail "the lagging standby's drill-down does not say its lists were not read"
+# kpi alert (cron) on the lagging standby
+set +e
+KPI_NOW=2026-11-20T00:00:00Z KPI_DB_MAX_LAG=2 "$KPI" alert --state-dir "$DIR/alert-state" \
+  --db "host=$S dbname=kpi user=postgres" >"$DIR/alert.out" 2>"$DIR/alert.err"
+alert_rc=$?
+set -e
+# missing data everywhere would look like a quiet run: it is a failed read
+# for the blind monitor ("kpi cannot read its data"), UNKNOWN (3)
+[ "$alert_rc" = 3 ] || { cat "$DIR/alert.out" "$DIR/alert.err" >&2; fail "kpi alert on the lagging standby exited $alert_rc, not 3"; }
+grep -q "^KPI UNKNOWN - cannot read the data (failed run 1 in a row; the 'kpi cannot read its data' alert fires at [0-9]*): the postgres source read a hot standby [0-9]* s behind its primary, above database.max_lag 2 s" "$DIR/alert.out" ||
+  { cat "$DIR/alert.out" >&2; fail "kpi alert on the lagging standby does not say why it cannot read"; }
+grep -q "KPI OK" "$DIR/alert.out" && fail "kpi alert on the lagging standby says OK"
+echo "ok: kpi alert on the lagging standby: UNKNOWN, a failed read for the blind monitor"
 KPI_DB_MAX_LAG=0 query "host=$S dbname=kpi user=postgres" 2 >"$DIR/nolimit.json"
 cmp "$DIR/primary.json" "$DIR/nolimit.json" || fail "without max_lag the paused standby's result differs"
 psql -h "$S" -U postgres -d kpi -qAtc 'SELECT pg_wal_replay_resume()' >/dev/null

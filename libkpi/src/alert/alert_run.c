@@ -740,6 +740,17 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 	if ((rc = kpi__collect(out, &session, reqs, n, err)))
 		goto done;
 	(*out)->read_at = r->now;
+	/* a standby lagging past database.max_lag: its KPIs came back as missing
+	 * data, which alone would look like a quiet run. The data cannot be read
+	 * current: a failed run for the blind monitor, as an unreachable server */
+	{
+		char why[400];
+		int st = kpi__run_stale(&session, why, sizeof(why), err);
+		if (st < 0)
+			rc = err->code;
+		else if (st)
+			rc = kpi_error_set(err, KPI_ESOURCE, "%s", why);
+	}
 done:
 	kpi__run_close(&session);
 	free(reqs);

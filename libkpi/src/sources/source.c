@@ -252,6 +252,34 @@ int kpi__run_sources(kpi_source_info **out, size_t *n, kpi__run *run, kpi_error 
 	return 0;
 }
 
+int kpi__run_stale(kpi__run *run, char *why, size_t size, kpi_error *err)
+{
+	for (size_t i = 0; registry[i]; i++) {
+		kpi_source_freshness f;
+		bool stale;
+		if (!run->open[i] || !registry[i]->freshness)
+			continue;
+		memset(&f, 0, sizeof(f));
+		if (registry[i]->freshness(run->session[i], &f, err))
+			return -1;
+		stale = f.stale;
+		if (stale && f.has_primary_time)
+			snprintf(why, size, "the %s source read a hot standby %.0f s behind its primary, above database.max_lag "
+			         "%d s: its KPIs would be stale, so they are missing data in this run", registry[i]->name,
+			         f.lag_seconds, f.max_lag);
+		else if (stale)
+			snprintf(why, size, "the %s source read a hot standby whose lag is not known to be within "
+			         "database.max_lag %d s (%s): its KPIs are missing data in this run", registry[i]->name, f.max_lag,
+			         f.basis ? f.basis : "no replay time");
+		free(f.source);
+		free(f.basis);
+		free(f.blocks);
+		if (stale)
+			return 1;
+	}
+	return 0;
+}
+
 void kpi__run_close(kpi__run *run)
 {
 	for (size_t i = 0; registry[i]; i++)
