@@ -1548,7 +1548,7 @@ static void test_render_slo__page(void **state)
 	/* beta: 0.2 % errors, burn 2: the ticket fires, the budget is spent twice */
 	assert_contains(t, "app/api/beta 99.800 % -100.0 % 967.68 / 483.84");
 	assert_contains(t, "FIRING 2.00× ▲ / 2.00× ▲");
-	assert_contains(t, "Error budget remaining, % of the budget — the 28 days window ending at each day");
+	assert_contains(t, "Error budget remaining, % of the budget — the SLO window (28 days) ending at each day");
 	assert_contains(t, "Burn rate of app/api/alpha, last 7 days (hourly)");
 	assert_contains(t, "Axis clipped at 24×: 2 hourly values above it sit on the top edge; peak 50.0× (1 h window");
 	assert_contains(t, "14.4× page (1 h & 5 min)");
