@@ -9,6 +9,7 @@
 #include "unit.h"
 #include "packfix.h"
 #include "slofix.h"
+#include "xlsxread.h"
 #include "sources/slo/slo_page.h"
 
 #define EPS 1e-9
@@ -403,6 +404,59 @@ static void test_slo_snapshot__rejected_unmeasured(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* The workbook's "SLO" sheet: the state per service, then the daily and
+ * hourly series behind the PDF's charts; none without SLO KPIs. */
+static void test_slo_xlsx__sheet(void **state)
+{
+	kpi_snapshot *snap = demo();
+	kpi_error err = KPI_ERROR_INIT;
+	const char *path = packfix_path(packfix_tmpdir(), "slo.xlsx");
+	const xr_sheet *sh;
+	xr_book *b;
+	xr_cell c;
+	(void)state;
+
+	if (kpi_xlsx_write(snap, path, &err))
+		fail_msg("%s", err.message);
+	b = xr_open(path);
+	assert_non_null(b);
+	sh = xr_sheet_by_name(b, "SLO");
+	assert_non_null(sh);
+	assert_string_equal(xr_text(b, sh, 0, 0), "SLO: Availability ≥ 99.9 % over 28 days (api_availability_pct)");
+	assert_string_equal(xr_text(b, sh, 3, 0), "app/api/alpha");
+	c = xr_get(b, sh, 3, 3); /* 72 bad of 483,840 */
+	assert_true(c.is_number && c.number == 72);
+	xr_cell_release(&c);
+	c = xr_get(b, sh, 3, 4);
+	assert_true(c.is_number && c.number == 483840);
+	xr_cell_release(&c);
+	c = xr_get(b, sh, 3, 2);
+	assert_true(c.is_number && fabs(c.number - 85.11904761904762) < 1e-9);
+	xr_cell_release(&c);
+	assert_string_equal(xr_text(b, sh, 4, 14), "FIRING"); /* beta's ticket */
+	assert_string_equal(xr_text(b, sh, 7, 0), "SLO window ends (UTC)");
+	c = xr_get(b, sh, 8 + 27, 5); /* alpha's last day */
+	assert_true(c.is_number && fabs(c.number - 85.11904761904762) < 1e-9);
+	xr_cell_release(&c);
+	assert_string_equal(xr_text(b, sh, 66, 0), "Hour ends (UTC)");
+	c = xr_get(b, sh, 67 + 119, 2); /* alpha's incident hour: 36 bad, burn 50 */
+	assert_true(c.is_number && c.number == 36);
+	xr_cell_release(&c);
+	c = xr_get(b, sh, 67 + 119, 4);
+	assert_true(c.is_number && fabs(c.number - 50) < 1e-9);
+	xr_cell_release(&c);
+	assert_string_equal(xr_text(b, sh, 67 + 119, 7), "page_1h, page_6h, ticket_3d");
+	xr_close(b);
+	kpi_slo_page_free(snap->slo);
+	snap->slo = NULL;
+	if (kpi_xlsx_write(snap, path, &err))
+		fail_msg("%s", err.message);
+	b = xr_open(path);
+	assert_null(xr_sheet_by_name(b, "SLO"));
+	xr_close(b);
+	kpi_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_slo_snapshot__unmeasured_null_absent),
 		cmocka_unit_test(test_slo_snapshot__rejected),
 		cmocka_unit_test(test_slo_snapshot__rejected_unmeasured),
+		cmocka_unit_test(test_slo_xlsx__sheet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
