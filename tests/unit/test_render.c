@@ -1590,6 +1590,18 @@ static void test_render_slo__not_measured(void **state)
 	assert_null(strstr(t, "Burn rate of"));
 	free(t);
 	pdfcheck_release(&c);
+	{ /* measured, but no request in any window: said in one line too */
+		const slofix_counts idle = { "app/api/idle", 0, 0, 0, 0, 0 };
+		slofix_attach(snap, &idle, 1);
+		render_checked(&c, snap, "slo-idle.pdf");
+		t = folded(c.text);
+		assert_contains(t, "SLO not measured: no requests in the 55 days to 2026-11-16 00:00 UTC (api_availability_pct, ");
+		assert_null(strstr(t, "Burn rate of"));
+		free(t);
+		pdfcheck_release(&c);
+		slofix_attach_unmeasured(snap, "CloudWatch not configured",
+		                         "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER");
+	}
 	if (getenv("KPI_SLO_PDF_UNMEASURED")) {
 		kpi_buf pdf = KPI_BUF_INIT;
 		kpi_error err = KPI_ERROR_INIT;
