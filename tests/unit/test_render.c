@@ -1526,14 +1526,25 @@ static void test_render_cover__many_waivers_long_names(void **state)
 
 /* ---- the SLO page (snapshot "slo", render/render_slo.c) ---- */
 
+/* The PDF of `snap` into the file the environment variable `var` names,
+ * when set: to look at (pdftoppm). */
+static void save_to_look_at(const kpi_snapshot *snap, const char *var)
+{
+	kpi_buf pdf = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	if (!getenv(var))
+		return;
+	assert_int_equal(kpi_render_pdf(&pdf, snap, &err), 0);
+	packfix_write(getenv(var), pdf.data, pdf.len);
+	kpi_buf_release(&pdf);
+}
+
 /* With data: the objective, every service's availability, budget left, bad
  * and allowed requests and alert pairs as of T; the budget chart; a burn
  * chart per service, clipped where the incident's 50x would flatten it. */
 static void test_render_slo__page(void **state)
 {
 	kpi_snapshot *snap = packfix_synthetic(4);
-	kpi_buf pdf = KPI_BUF_INIT;
-	kpi_error err = KPI_ERROR_INIT;
 	pdfcheck c;
 	char *t;
 	(void)state;
@@ -1562,11 +1573,7 @@ static void test_render_slo__page(void **state)
 			found = found || strcmp(c.trace.section_name[i], "SLO") == 0;
 		assert_true(found);
 	}
-	if (getenv("KPI_SLO_PDF")) { /* to look at it */
-		assert_int_equal(kpi_render_pdf(&pdf, snap, &err), 0);
-		packfix_write(getenv("KPI_SLO_PDF"), pdf.data, pdf.len);
-		kpi_buf_release(&pdf);
-	}
+	save_to_look_at(snap, "KPI_SLO_PDF");
 	pdfcheck_release(&c);
 	kpi_snapshot_free(snap);
 }
@@ -1602,13 +1609,7 @@ static void test_render_slo__not_measured(void **state)
 		slofix_attach_unmeasured(snap, "CloudWatch not configured",
 		                         "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER");
 	}
-	if (getenv("KPI_SLO_PDF_UNMEASURED")) {
-		kpi_buf pdf = KPI_BUF_INIT;
-		kpi_error err = KPI_ERROR_INIT;
-		assert_int_equal(kpi_render_pdf(&pdf, snap, &err), 0);
-		packfix_write(getenv("KPI_SLO_PDF_UNMEASURED"), pdf.data, pdf.len);
-		kpi_buf_release(&pdf);
-	}
+	save_to_look_at(snap, "KPI_SLO_PDF_UNMEASURED");
 	kpi_snapshot_free(snap);
 }
 

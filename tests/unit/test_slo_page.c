@@ -10,6 +10,13 @@
 #include "packfix.h"
 #include "slofix.h"
 #include "xlsxread.h"
+
+/* A damaged copy of a snapshot: `from` replaced after `after`, by default
+ * in its "slo" section. */
+static char *replace(const char *text, const char *after, const char *from, const char *to)
+{
+	return unit_replace(text, after ? after : "\"slo\":", from, to);
+}
 #include "sources/slo/slo_page.h"
 
 #define EPS 1e-9
@@ -142,22 +149,6 @@ static void test_slo_page__no_fine_data_no_requests(void **state)
 }
 
 /* ---- snapshot.json's "slo" ---- */
-
-static char *replace(const char *text, const char *after, const char *from, const char *to)
-{
-	const char *base = strstr(text, after ? after : "\"slo\":"), *hit;
-	size_t fl = strlen(from), tl = strlen(to), n = strlen(text);
-	char *out;
-
-	if (!base || !(hit = strstr(base, from)))
-		fail_msg("test case: '%s' not in the snapshot", from);
-	out = malloc(n - fl + tl + 1);
-	assert_non_null(out);
-	memcpy(out, text, (size_t)(hit - text));
-	memcpy(out + (hit - text), to, tl);
-	memcpy(out + (hit - text) + tl, hit + fl, n - (size_t)(hit - text) - fl + 1);
-	return out;
-}
 
 
 static kpi_buf written(kpi_snapshot *snap)

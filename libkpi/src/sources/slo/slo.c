@@ -550,3 +550,13 @@ int kpi__slo_counts_read(const kpi_datapoint_set **out, void *session, const kpi
 	sp.counts = *counts_of;
 	return counts(out, session, q, &sp, from, to, period, err);
 }
+
+bool kpi__slo_same_labels(char *const *a, char *const *b, size_t nl)
+{
+	return same_labels(a, b, nl);
+}
+
+const kpi_datapoints *kpi__slo_find_set(const kpi_datapoint_set *set, char *const *labels, size_t nl)
+{
+	return find_set(set, labels, nl);
+}

@@ -109,22 +109,6 @@ typedef struct counts_at {
 	const kpi_datapoints *coarse; /* hourly periods, or NULL */
 } counts_at;
 
-static bool same_labels(char *const *a, char *const *b, size_t nl)
-{
-	for (size_t l = 0; l < nl; l++)
-		if (strcmp(a[l], b[l]) != 0)
-			return false;
-	return true;
-}
-
-static const kpi_datapoints *find_set(const kpi_datapoint_set *set, char *const *labels, size_t nl)
-{
-	for (size_t i = 0; set && i < set->nsets; i++)
-		if (same_labels(set->sets[i].labels, labels, nl))
-			return &set->sets[i];
-	return NULL;
-}
-
 /* Errors and requests of [end - len, end): from 5-minute periods up to 6 h
  * (as slo.c), else hourly ones. `*present` whether any period had a
  * datapoint; false: the datapoints cannot make that window. */
@@ -302,11 +286,11 @@ static int measure(kpi_slo_objective *o, kpi__run *run, const kpi__slo_def *sd, 
 		const kpi_datapoint_set *set = g ? fine : coarse;
 		for (size_t i = 0; set && i < set->nsets && o->nservices < KPI_SLO_PAGE_SERVICES_MAX; i++) {
 			char **labels = set->sets[i].labels;
-			counts_at c = { find_set(fine, labels, o->nlabels), find_set(coarse, labels, o->nlabels) };
+			counts_at c = { kpi__slo_find_set(fine, labels, o->nlabels), kpi__slo_find_set(coarse, labels, o->nlabels) };
 			kpi_slo_service *s;
 			bool seen = false;
 			for (size_t k = 0; k < o->nservices && !seen; k++)
-				seen = same_labels(o->services[k].labels, labels, o->nlabels);
+				seen = kpi__slo_same_labels(o->services[k].labels, labels, o->nlabels);
 			if (seen)
 				continue;
 			s = &o->services[o->nservices++];

@@ -49,6 +49,13 @@ int kpi__slo_def_load(kpi__slo_def *out, const kpi_def *def, const kpi_catalog *
 int kpi__slo_counts_read(const kpi_datapoint_set **out, void *session, const kpi__fetch *q, const kpi_def *counts,
                          int64_t from, int64_t to, int period, kpi_error *err);
 
+/* Whether label values `a` and `b` (`nl` each) are the same. */
+bool kpi__slo_same_labels(char *const *a, char *const *b, size_t nl);
+
+/* The datapoints of label set `labels` (`nl` values) in `set` (may be
+ * NULL), or NULL. */
+const kpi_datapoints *kpi__slo_find_set(const kpi_datapoint_set *set, char *const *labels, size_t nl);
+
 /* The SLO page of a run over window `w`: one objective per (target KPI,
  * counts source and query, SLO window) of the SLO KPIs of `cat` (the whole
  * catalogue: those the run left out are "not measured", with why), the
