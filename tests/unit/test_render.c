@@ -1561,7 +1561,7 @@ static void test_render_slo__page(void **state)
 	assert_contains(t, "FIRING 2.00× ▲ / 2.00× ▲");
 	assert_contains(t, "Error budget remaining, % of the budget — the SLO window (28 days) ending at each day");
 	assert_contains(t, "Burn rate of app/api/alpha, last 7 days (hourly)");
-	assert_contains(t, "Axis clipped at 24×: 2 hourly values above it sit on the top edge; peak 50.0× (1 h window");
+	assert_contains(t, "Axis clipped at 25×: 2 hourly values above it sit on the top edge; peak 50.0× (1 h window");
 	assert_contains(t, "14.4× page (1 h & 5 min)");
 	assert_contains(t, "1× ticket (3 d & 6 h)");
 	assert_contains(t, "Burn rate of app/api/beta");

@@ -17,7 +17,7 @@
 
 #define AXIS_W 40.0        /* tick labels left of a plot */
 #define LEGEND_W 150.0     /* legend and factor labels right of a plot */
-#define CLIP 24.0          /* the burn-rate axis stops here when a value is above it */
+#define CLIP 25.0          /* the burn-rate axis stops here when a value is above it (a 1-2-5 tick) */
 #define LINES_MAX 8        /* services drawn in the budget chart (the palette) */
 
 static const kpi_slo_alert *alerts(void)
@@ -330,12 +330,7 @@ void kpi__slo_burn_chart(kpi__render *r, const kpi_slo_objective *o, const kpi_s
 	p.y = y + th;
 	p.w = w - AXIS_W - LEGEND_W - 8;
 	p.h = h - th - 14 - KPI_SLO_PAGE_ALERTS * (strip + 1) - 14;
-	kpi__axis_nice(&p.ax, 0, top, 6);
-	if (vmax > CLIP) { /* the clipped axis ends at CLIP exactly */
-		p.ax.hi = CLIP;
-		if (fmod(CLIP - p.ax.lo, p.ax.step) != 0)
-			kpi__axis_nice(&p.ax, 0, CLIP, 6);
-	}
+	kpi__axis_nice(&p.ax, 0, top, 6); /* clipped: 0 to 25 in steps of 5 */
 	y_axis(r, &p, "×");
 	x_days(r, &p, KPI_SLO_PAGE_HOURS, end0, 3600, 24, tz);
 	/* the factors: dashed lines, labelled in the right margin */
