@@ -266,6 +266,106 @@ static void test_slo__kpi_alert_pages_and_tickets(void **state)
 	free(cat);
 }
 
+/* Output of a shell command (the caller frees); fails the test on a
+ * non-zero exit. */
+static char *sh(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	char *out = NULL;
+	size_t len = 0, cap = 0, n;
+	char buf[4096];
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+		memcpy(out + len, buf, n);
+		len += n;
+	}
+	if (pclose(f) != 0)
+		fail_msg("'%s' failed", cmd);
+	if (!out)
+		out = calloc(1, 1);
+	out[len] = '\0';
+	return out;
+}
+
+/* `kpi pack` of the SLO KPIs as of T for LB_SHORT (only the last hour has
+ * data: 12 x 1000 requests, 100 errors in its last 5 minutes): the SLO page
+ * shows the numbers worked out by hand; `kpi render` of its snapshot.json
+ * gives the same bytes. */
+static void test_slo__pack_slo_page(void **state)
+{
+	char *cat = it_source_catalog("slo", NULL), catenv[600], dir[600], out[700], again[700], cmd[2400], *text;
+	const char *pack[] = { "kpi", "pack", "--week", "2026-W47", "--weeks", "1", "--out", out, "--db", NULL, NULL };
+	const char *render[] = { "kpi", "render", "--snapshot", cmd, "--out", again, NULL };
+	const char *env[] = { catenv, "KPI_NOW=" NOW, NULL };
+	it_run_result r;
+	it_db *db;
+	(void)state;
+
+	if (!getenv("KPI_TEST_PG") || !*getenv("KPI_TEST_PG")) {
+		/* a pack reads the drill-down lists: scripts/test provides the database */
+		fprintf(stderr, "slo: the pack test needs KPI_TEST_PG (scripts/test sets it)\n");
+		skip();
+	}
+	db = it_db_create("slo_pack");
+	pack[9] = db->conninfo;
+	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(cat, '/') - cat), cat);
+	snprintf(out, sizeof(out), "%s/reports/2026-W47", dir);
+	snprintf(again, sizeof(again), "%s/again/2026-W47", dir);
+	configure(LB_SHORT);
+	it_run(&r, pack, env, 180);
+	if (r.status != 0)
+		fail_msg("kpi pack exited %d: %s\n%s", r.status, r.out, r.err);
+	it_run_free(&r);
+	snprintf(cmd, sizeof(cmd), "pdftotext -layout -enc UTF-8 %s/kpi-2026-W47.pdf -", out);
+	text = sh(cmd);
+	assert_contains(text, "SLO — Availability ≥ 99.9 % over 28 days (api_availability_pct)");
+	assert_contains(text, "As of 2026-11-20 00:00 UTC");
+	/* 28 days: 100 errors of 12,000 requests: (1 - 100/12000) x 100 =
+	 * 99.1666...; burn 8.333 -> budget (1 - 8.333) x 100 = -733.3 %;
+	 * allowed 0.1 % of 12,000 = 12 */
+	assert_contains(text, LB_SHORT);
+	assert_contains(text, "99.167 %");
+	assert_contains(text, "-733.3 %");
+	assert_contains(text, "100 / 12");
+	/* page 1 h: 1 h 100/12000 -> 8.33 under 14.4, 5 min 100/1000 -> 100 over: ok;
+	 * page 6 h: 6 h 8.33 over 6, 30 min 100/6000 -> 16.67 over: FIRING;
+	 * ticket: 3 d 8.33 and 6 h 8.33 over 1: FIRING */
+	assert_contains(text, "ok 8.33× / 100.00× ▲");
+	assert_contains(text, "FIRING 8.33× ▲ / 16.67× ▲");
+	assert_contains(text, "FIRING 8.33× ▲ / 8.33× ▲");
+	assert_contains(text, "Error budget remaining, % of the budget");
+	assert_contains(text, "Burn rate of " LB_SHORT);
+	free(text);
+	/* the snapshot's series: the last hour, 100 of 12000, both pages' and the ticket's marks */
+	snprintf(cmd, sizeof(cmd),
+	         "jq -c '.slo.objectives[0].services[0] | [.hourly.errors[167], .hourly.requests[167], "
+	         "(.hourly.burn_1h[167] * 1000 | round), .hourly.fired[167], .hourly.fired[166], .daily.requests[27], .daily.errors[26]]' "
+	         "%s/snapshot.json", out);
+	text = sh(cmd);
+	/* (the window ending a day before T has no datapoint: no value) */
+	assert_string_equal(text, "[100,12000,8333,[\"page_6h\",\"ticket_3d\"],[],12000,null]\n");
+	free(text);
+	/* again from the snapshot alone: the same bytes */
+	snprintf(cmd, sizeof(cmd), "%s/snapshot.json", out);
+	it_run(&r, render, env, 180);
+	if (r.status != 0)
+		fail_msg("kpi render exited %d: %s", r.status, r.err);
+	it_run_free(&r);
+	snprintf(cmd, sizeof(cmd), "cmp %s/kpi-2026-W47.pdf %s/kpi-2026-W47.pdf && cmp %s/kpi-2026-W47.xlsx "
+	         "%s/kpi-2026-W47.xlsx && echo same", out, again, out, again);
+	text = sh(cmd);
+	assert_string_equal(text, "same\n");
+	free(text);
+	free(cat);
+	it_db_drop(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_slo__ticket_long_over_short_under_none),
 		cmocka_unit_test(test_slo__no_requests_is_no_data_never_100),
 		cmocka_unit_test(test_slo__kpi_alert_pages_and_tickets),
+		cmocka_unit_test(test_slo__pack_slo_page),
 	};
 	if (!it_moto_wanted("integration_slo"))
 		return IT_SKIP;

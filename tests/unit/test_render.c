@@ -15,6 +15,7 @@
 #include "unit.h"
 #include "snapfix.h"
 #include "packfix.h"
+#include "slofix.h"
 #include "render/render_int.h"
 #include "render/chart.h"
 
@@ -1550,6 +1551,95 @@ static void test_render__stale_standby_lists_not_read(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* ---- the SLO page (snapshot "slo", render/render_slo.c) ---- */
+
+/* The PDF of `snap` into the file the environment variable `var` names,
+ * when set: to look at (pdftoppm). */
+static void save_to_look_at(const kpi_snapshot *snap, const char *var)
+{
+	kpi_buf pdf = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	if (!getenv(var))
+		return;
+	assert_int_equal(kpi_render_pdf(&pdf, snap, &err), 0);
+	packfix_write(getenv(var), pdf.data, pdf.len);
+	kpi_buf_release(&pdf);
+}
+
+/* With data: the objective, every service's availability, budget left, bad
+ * and allowed requests and alert pairs as of T; the budget chart; a burn
+ * chart per service, clipped where the incident's 50x would flatten it. */
+static void test_render_slo__page(void **state)
+{
+	kpi_snapshot *snap = packfix_synthetic(4);
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	slofix_attach_demo(snap);
+	render_checked(&c, snap, "slo.pdf");
+	t = folded(c.text);
+	assert_contains(t, "SLO — Availability ≥ 99.9 % over 28 days (api_availability_pct)");
+	assert_contains(t, "As of 2026-11-16 00:00 UTC");
+	/* alpha: 72 bad of 483,840 requests, 483.84 allowed: 99.985 %, 85.1 % left */
+	assert_contains(t, "app/api/alpha 99.985 % 85.1 % 72 / 483.84 ok 0.00× / 0.00× ok 0.00× / 0.00× ok 1.39× ▲ / 0.00×");
+	/* beta: 0.2 % errors, burn 2: the ticket fires, the budget is spent twice */
+	assert_contains(t, "app/api/beta 99.800 % -100.0 % 967.68 / 483.84");
+	assert_contains(t, "FIRING 2.00× ▲ / 2.00× ▲");
+	assert_contains(t, "Error budget remaining, % of the budget — the SLO window (28 days) ending at each day");
+	assert_contains(t, "Burn rate of app/api/alpha, last 7 days (hourly)");
+	assert_contains(t, "Axis clipped at 25×: 2 hourly values above it sit on the top edge; peak 50.0× (1 h window");
+	assert_contains(t, "14.4× page (1 h & 5 min)");
+	assert_contains(t, "1× ticket (3 d & 6 h)");
+	assert_contains(t, "Burn rate of app/api/beta");
+	assert_null(strstr(t, "SLO not measured"));
+	free(t);
+	{
+		bool found = false;
+		for (int i = 0; i < c.trace.nsections; i++)
+			found = found || strcmp(c.trace.section_name[i], "SLO") == 0;
+		assert_true(found);
+	}
+	save_to_look_at(snap, "KPI_SLO_PDF");
+	pdfcheck_release(&c);
+	kpi_snapshot_free(snap);
+}
+
+/* Not measured: one line naming why and what would measure it, no chart. */
+static void test_render_slo__not_measured(void **state)
+{
+	kpi_snapshot *snap = packfix_synthetic(2);
+	pdfcheck c;
+	char *t;
+	(void)state;
+
+	slofix_attach_unmeasured(snap, "CloudWatch not configured",
+	                         "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER");
+	render_checked(&c, snap, "slo-unmeasured.pdf");
+	t = folded(c.text);
+	assert_contains(t, "SLO not measured: CloudWatch not configured (api_availability_pct, "
+	                   "api_error_budget_remaining_pct, … 6 KPIs): set cloudwatch.load_balancer in the config file or "
+	                   "KPI_CW_LOAD_BALANCER");
+	assert_null(strstr(t, "Error budget remaining, %"));
+	assert_null(strstr(t, "Burn rate of"));
+	free(t);
+	pdfcheck_release(&c);
+	{ /* measured, but no request in any window: said in one line too */
+		const slofix_counts idle = { "app/api/idle", 0, 0, 0, 0, 0 };
+		slofix_attach(snap, &idle, 1);
+		render_checked(&c, snap, "slo-idle.pdf");
+		t = folded(c.text);
+		assert_contains(t, "SLO not measured: no requests in the 55 days to 2026-11-16 00:00 UTC (api_availability_pct, ");
+		assert_null(strstr(t, "Burn rate of"));
+		free(t);
+		pdfcheck_release(&c);
+		slofix_attach_unmeasured(snap, "CloudWatch not configured",
+		                         "set cloudwatch.load_balancer in the config file or KPI_CW_LOAD_BALANCER");
+	}
+	save_to_look_at(snap, "KPI_SLO_PDF_UNMEASURED");
+	kpi_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1579,6 +1669,8 @@ int main(void)
 		cmocka_unit_test(test_render_week_words__hold_waived_and_wrong_way),
 		cmocka_unit_test(test_render_cover__many_waivers_long_names),
 		cmocka_unit_test(test_render__stale_standby_lists_not_read),
+		cmocka_unit_test(test_render_slo__page),
+		cmocka_unit_test(test_render_slo__not_measured),
 	};
 	return cmocka_run_group_tests(tests, group_setup, getenv("KPI_RENDER_KEEP") ? NULL : group_teardown);
 }

@@ -381,22 +381,6 @@ static const bad_case bad_cases[] = {
 	{ "\"query_sha256\": \"", "\"query_sha256\": \"xyz", NULL, "\"xyz", 0, "64 lowercase hex digits" },
 };
 
-static char *replace(const char *text, const char *after, const char *from, const char *to)
-{
-	const char *base = after ? strstr(text, after) : text, *hit;
-	size_t fl = strlen(from), tl = strlen(to), n = strlen(text);
-	char *out;
-
-	if (!base || !(hit = strstr(base, from)))
-		fail_msg("test case: '%s' not in the golden snapshot", from);
-	out = malloc(n - fl + tl + 1);
-	assert_non_null(out);
-	memcpy(out, text, (size_t)(hit - text));
-	memcpy(out + (hit - text), to, tl);
-	memcpy(out + (hit - text) + tl, hit + fl, n - (size_t)(hit - text) - fl + 1);
-	return out;
-}
-
 /* A snapshot of format 1 (before the KPIs a run left out were recorded)
  * still reads, says it does not know what was left out, and is written back
  * as format 1, byte for byte (so a pack of it re-renders the same). */
@@ -416,7 +400,7 @@ static void test_snapshot_parse__format_1_still_reads(void **state)
 	assert_written_back(snap, text, len);
 	kpi_snapshot_free(snap);
 	/* format 1 has no not_collected key: one there is an error */
-	bad = replace(text, NULL, "\"catalog\": {", "\"not_collected\": [],\n  \"catalog\": {");
+	bad = unit_replace(text, NULL, "\"catalog\": {", "\"not_collected\": [],\n  \"catalog\": {");
 	snap = NULL;
 	assert_int_equal(kpi_snapshot_parse(&snap, "f1.json", bad, strlen(bad), &err), KPI_EDATA);
 	assert_contains(err.message, "unknown key 'not_collected'");
@@ -449,7 +433,7 @@ static void test_snapshot_parse__format_2_still_reads(void **state)
 	assert_contains(buf, "the verdicts do not weigh it");
 	assert_written_back(snap, text, len);
 	kpi_snapshot_free(snap);
-	bad = replace(text, NULL, "\"catalog\": {", "\"waivers\": [],\n  \"catalog\": {");
+	bad = unit_replace(text, NULL, "\"catalog\": {", "\"waivers\": [],\n  \"catalog\": {");
 	snap = NULL;
 	assert_int_equal(kpi_snapshot_parse(&snap, "f2.json", bad, strlen(bad), &err), KPI_EDATA);
 	assert_contains(err.message, "unknown key 'waivers'");
@@ -475,7 +459,7 @@ static void test_snapshot_parse__format_3_still_reads(void **state)
 	assert_int_equal(snap->nwaivers, 1);
 	assert_written_back(snap, text, len);
 	kpi_snapshot_free(snap);
-	bad = replace(text, NULL, "\n}\n", ",\n  \"provenance\": null\n}\n");
+	bad = unit_replace(text, NULL, "\n}\n", ",\n  \"provenance\": null\n}\n");
 	snap = NULL;
 	assert_int_equal(kpi_snapshot_parse(&snap, "f3.json", bad, strlen(bad), &err), KPI_EDATA);
 	assert_contains(err.message, "unknown key 'provenance'");
@@ -555,7 +539,7 @@ static void test_snapshot_parse__errors_point_at_the_value(void **state)
 	assert_non_null(golden);
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const bad_case *c = &bad_cases[i];
-		char *text = replace(golden, c->after, c->from, c->to), path[512];
+		char *text = unit_replace(golden, c->after, c->from, c->to), path[512];
 		kpi_snapshot *snap = NULL;
 		kpi_error err = KPI_ERROR_INIT;
 		int rc;

@@ -123,4 +123,22 @@ static inline void assert_error_at(const kpi_error *err, const char *path, const
 	}
 }
 
+/* `text` with the first `from` after `after` (NULL: from the start)
+ * replaced by `to` (the caller frees): a damaged copy of a valid file. */
+static inline char *unit_replace(const char *text, const char *after, const char *from, const char *to)
+{
+	const char *base = after ? strstr(text, after) : text, *hit;
+	size_t fl = strlen(from), tl = strlen(to), n = strlen(text);
+	char *out;
+
+	if (!base || !(hit = strstr(base, from)))
+		fail_msg("test case: '%s' not in the text", from);
+	out = malloc(n - fl + tl + 1);
+	assert_non_null(out);
+	memcpy(out, text, (size_t)(hit - text));
+	memcpy(out + (hit - text), to, tl);
+	memcpy(out + (hit - text) + tl, hit + fl, n - (size_t)(hit - text) - fl + 1);
+	return out;
+}
+
 #endif

@@ -69,6 +69,78 @@ KPI_EXTERN int kpi_slo_window_parse(int64_t *out, const char *text);
  *  (periods without a value count 0); `*present` gets how many had one. */
 KPI_EXTERN double kpi_slo_sum(const double *count, const bool *has, size_t end, size_t n, size_t *present);
 
+/* ---- The pack's SLO page (snapshot.json's "slo", format 4) ---- */
+
+/** Hourly points of the page's burn-rate chart: the last 7 days. */
+#define KPI_SLO_PAGE_HOURS 168
+
+/** The page's burn-rate series, one per alert of kpi_slo_alerts(): over its
+ *  long window (1 h, 6 h, 3 d). */
+#define KPI_SLO_PAGE_ALERTS 3
+
+/** How many objectives a page holds at most. */
+#define KPI_SLO_PAGE_OBJECTIVES_MAX 8
+
+/** How many services (label sets of the counts) an objective holds at most. */
+#define KPI_SLO_PAGE_SERVICES_MAX 64
+
+/** One alert pair as of the page's as-of instant. */
+typedef struct kpi_slo_alert_state {
+	bool has_long;            /**< the long window had requests */
+	double burn_long;
+	bool has_short;
+	double burn_short;
+	bool firing;              /**< kpi_slo_pair_fires() of the two */
+} kpi_slo_alert_state;
+
+/** One service (a label set of the counts, the load_balancer) of an
+ *  objective. Numbers are NAN where there is no value (no request, no
+ *  datapoint). */
+typedef struct kpi_slo_service {
+	char **labels;            /**< [objective nlabels] values, parallel to label_names */
+	kpi_slo_alert_state alerts[KPI_SLO_PAGE_ALERTS]; /**< as of the as-of instant, kpi_slo_alerts() order */
+	/* daily points, oldest first: the SLO window ending at as_of_hour - (ndays - 1 - k) days */
+	double *day_errors;       /**< [ndays] errors over that window */
+	double *day_requests;     /**< [ndays] requests over that window */
+	double *day_availability; /**< [ndays] percent */
+	double *day_budget;       /**< [ndays] error budget remaining, percent of the budget (may be negative) */
+	/* hourly points, oldest first: the hour ending at as_of_hour - (KPI_SLO_PAGE_HOURS - 1 - k) hours */
+	double *hour_errors;      /**< [KPI_SLO_PAGE_HOURS] errors in that hour */
+	double *hour_requests;    /**< [KPI_SLO_PAGE_HOURS] requests in that hour */
+	double *hour_burn[KPI_SLO_PAGE_ALERTS]; /**< [KPI_SLO_PAGE_HOURS] burn rate over alert k's long
+	                                             window ending at that hour's end */
+	unsigned *hour_fired;     /**< [KPI_SLO_PAGE_HOURS] bit k: alert k's pair fired at that hour's end */
+} kpi_slo_service;
+
+/** One objective: the SLO KPIs that share a target, counts and window. */
+typedef struct kpi_slo_objective {
+	char *target_kpi;         /**< the KPI whose threshold is the objective ("api_availability_pct") */
+	double objective;         /**< percent (99.9) */
+	int64_t window;           /**< the SLO window, seconds (28 d) */
+	size_t ndays;             /**< daily points: the window in days, rounded up */
+	char *counts;             /**< the counts' source ("cloudwatch") */
+	char *query;              /**< the counts' query file */
+	char **kpis;              /**< the SLO KPIs of the objective, catalogue order */
+	size_t nkpis;
+	char *not_measured;       /**< NULL, or why not ("CloudWatch not configured"): no services then */
+	char *detail;             /**< what would measure it, or NULL */
+	int64_t as_of_hour;       /**< the as-of instant rounded down to the hour (0 when not measured) */
+	int64_t as_of_5m;         /**< ... to 5 minutes: the end of the 5- and 30-minute windows */
+	char **label_names;       /**< the counts' label names */
+	size_t nlabels;
+	kpi_slo_service *services;/**< in the order the counts' source gave them */
+	size_t nservices;
+} kpi_slo_objective;
+
+/** What the pack's SLO page shows. */
+typedef struct kpi_slo_page {
+	kpi_slo_objective *objectives;
+	size_t nobjectives;
+} kpi_slo_page;
+
+/** Free a page and everything it owns. Accepts NULL. */
+KPI_EXTERN void kpi_slo_page_free(kpi_slo_page *p);
+
 #ifdef __cplusplus
 }
 #endif

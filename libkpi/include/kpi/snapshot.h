@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "week.h"
 #include "provenance.h"
+#include "slo.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -222,6 +223,10 @@ typedef struct kpi_snapshot {
 	/* Added in format 4 (snapshot/snapshot_provenance.c): */
 	kpi_provenance *provenance;   /**< the sources' freshness (a standby's replay lag) and the
 	                                   KPIs' costs; NULL before format 4 */
+	/* Added in format 4 (snapshot/snapshot_slo.c): */
+	bool has_slo;                 /**< the snapshot has the key "slo" (false: a format-4 snapshot
+	                                   written before it, written back without it) */
+	kpi_slo_page *slo;            /**< the SLO page; NULL: no SLO KPI in the catalogue ("slo": null) */
 } kpi_snapshot;
 
 /**

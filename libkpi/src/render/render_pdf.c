@@ -12,6 +12,7 @@
  */
 #include "render/render_int.h"
 #include "snapshot/snapshot_provenance.h"
+#include "render/render_slo.h"
 
 #include <cairo-pdf.h>
 #include <math.h>
@@ -26,8 +27,8 @@
 #define CONTENT_TOP 44.0
 #define CONTENT_BOTTOM (PAGE_H - 36.0)
 
-enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_DRILL, SEC_APPENDIX, NSEC };
-static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "Drill-down", "Appendix" };
+enum { SEC_COVER, SEC_SCORECARD, SEC_CHARTS, SEC_SLO, SEC_DRILL, SEC_APPENDIX, NSEC };
+static const char *const sec_names[NSEC] = { "Cover", "Scorecard", "Charts", "SLO", "Drill-down", "Appendix" };
 
 typedef struct tcol {
 	const char *head;
@@ -1050,6 +1051,72 @@ static void charts(doc *d)
 	}
 }
 
+/* ---- the SLO page (snapshot "slo"; render/render_slo.c draws its charts) ---- */
+
+static const tcol slo_cols[] = { { "Service", 118, KPI__LEFT },        { "Availability", 64, KPI__RIGHT },
+	                         { "Budget left", 58, KPI__RIGHT },     { "Bad / allowed requests", 117, KPI__RIGHT },
+	                         { "Page 1 h / 5 min > 14.4×", 137, KPI__LEFT },
+	                         { "Page 6 h / 30 min > 6×", 137, KPI__LEFT },
+	                         { "Ticket 3 d / 6 h > 1×", 137, KPI__LEFT } };
+
+static void slo_row(doc *d, const kpi_slo_objective *o, const kpi_slo_service *s)
+{
+	trow row = row_begin_paged(d, slo_cols, 7, 15, 15, "SLO (continued)", 11);
+	double e = s->day_errors[o->ndays - 1], q = s->day_requests[o->ndays - 1];
+	char buf[128], a[48], b[48];
+
+	row_cell(&row, s->labels[0], KPI__F_SANS, 8, KPI__INK);
+	snprintf(buf, sizeof(buf), "%.3f %%", s->day_availability[o->ndays - 1]);
+	row_cell(&row, isnan(s->day_availability[o->ndays - 1]) ? NULL : buf, KPI__F_SANS, 8,
+	         s->day_availability[o->ndays - 1] < o->objective ? KPI__RED : KPI__INK);
+	snprintf(buf, sizeof(buf), "%.1f %%", s->day_budget[o->ndays - 1]);
+	row_cell(&row, isnan(s->day_budget[o->ndays - 1]) ? NULL : buf, KPI__F_BOLD, 8,
+	         s->day_budget[o->ndays - 1] < 0 ? KPI__RED : KPI__INK);
+	snprintf(buf, sizeof(buf), "%s / %s", kpi__fmt_num(a, sizeof(a), e, KPI__NUM_PEOPLE),
+	         kpi__fmt_num(b, sizeof(b), q * (1 - o->objective / 100), KPI__NUM_PEOPLE));
+	row_cell(&row, isnan(q) || !(q > 0) ? NULL : buf, KPI__F_SANS, 8, KPI__INK);
+	for (size_t k = 0; k < KPI_SLO_PAGE_ALERTS; k++)
+		row_cell(&row, kpi__slo_alert_text(buf, sizeof(buf), s, k), s->alerts[k].firing ? KPI__F_BOLD : KPI__F_SANS, 8,
+		         s->alerts[k].firing ? (k < 2 ? KPI__RED : KPI__HOLD_AMBER) : KPI__INK);
+	row_end(&row);
+}
+
+static void slo(doc *d)
+{
+	const kpi_slo_page *p = d->snap->slo;
+	const double chart_h = 236;
+	char buf[1024], t[48], t5[48], title[256], pct[32], span[32];
+
+	for (size_t i = 0; p && i < p->nobjectives; i++) {
+		const kpi_slo_objective *o = &p->objectives[i];
+		page_begin(d, SEC_SLO);
+		snprintf(buf, sizeof(buf), "SLO — %s", kpi__slo_title(title, sizeof(title), o));
+		heading(d, buf, 15);
+		if (kpi__slo_unmeasured(buf, sizeof(buf), o, d->w->tz)) {
+			para(d, buf, 10, KPI__INK, KPI__F_BOLD);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "As of %s (windows up to 6 h end at %s, longer ones at the hour). Error budget: "
+		         "%s %% of the requests over %s. Counts: %s (%s). ▲: the window's burn rate is above the alert's "
+		         "factor; an alert fires when both of its windows are.",
+		         kpi__fmt_time(t, sizeof(t), o->as_of_hour, d->w->tz), kpi__fmt_time(t5, sizeof(t5), o->as_of_5m, d->w->tz) + 11,
+		         kpi__fmt_num(pct, sizeof(pct), 100 - o->objective, KPI__NUM_PEOPLE), kpi__slo_span(span, sizeof(span), o->window),
+		         o->query, o->counts);
+		para(d, buf, 8.5, KPI__MUTED, KPI__F_SANS);
+		table_head(d, slo_cols, 7, 15);
+		for (size_t k = 0; k < o->nservices; k++)
+			slo_row(d, o, &o->services[k]);
+		d->y += 8;
+		need(d, chart_h + 24);
+		d->y += kpi__slo_budget_chart(d->r, o, d->w->tz, MARGIN_X, d->y, CONTENT_W, chart_h) + chart_h + 8;
+		for (size_t k = 0; k < o->nservices; k++) {
+			need(d, chart_h);
+			kpi__slo_burn_chart(d->r, o, &o->services[k], d->w->tz, MARGIN_X, d->y, CONTENT_W, chart_h);
+			d->y += chart_h + 8;
+		}
+	}
+}
+
 /* ---- drill-down ---- */
 
 static void drill(doc *d)
@@ -1496,6 +1563,7 @@ static void document(doc *d)
 	cover(d);
 	scorecard(d);
 	charts(d);
+	slo(d);
 	drill(d);
 	appendix(d);
 	glossary_appendix(d);

@@ -19,6 +19,7 @@
 #include "core/threshold.h"
 #include "render/chart.h"
 #include "snapshot/snapshot_provenance.h"
+#include "render/render_slo.h"
 #include <xlsxwriter.h>
 #include <errno.h>
 #include <math.h>
@@ -1700,13 +1701,103 @@ static void restatements(xl *x, lxw_worksheet *ws)
 	fit_finish(x, ws);
 }
 
+/* ---- the SLO sheet (snapshot "slo", format 4): the numbers behind the PDF's SLO page ---- */
+
+static void slo_sheet(xl *x, lxw_worksheet *ws)
+{
+	static const char *const scols[] = { "Service", "Availability (%)", "Error budget remaining (% of the budget)",
+		                             "Bad requests (SLO window)", "Requests (SLO window)", "Bad requests allowed",
+		                             "page_1h: burn 1 h", "burn 5 min", "firing", "page_6h: burn 6 h",
+		                             "burn 30 min", "firing", "ticket_3d: burn 3 d", "burn 6 h", "firing" };
+	static const char *const dcols[] = { "SLO window ends (UTC)", "Service", "Bad requests", "Requests",
+		                             "Availability (%)", "Error budget remaining (% of the budget)" };
+	static const char *const hcols[] = { "Hour ends (UTC)", "Service", "Bad requests in the hour",
+		                             "Requests in the hour", "Burn rate 1 h", "Burn rate 6 h", "Burn rate 3 d",
+		                             "Alert pairs that fired" };
+	const kpi_slo_page *p = x->snap->slo;
+	lxw_format *pct = fmt(x, "0.000", false, LXW_COLOR_UNSET, LXW_COLOR_UNSET);
+	lxw_format *burn = fmt(x, "0.00", false, LXW_COLOR_UNSET, LXW_COLOR_UNSET);
+	char buf[1024], title[256], t[48];
+	lxw_row_t row = 0;
+
+	for (size_t i = 0; i < p->nobjectives && !x->rc; i++) {
+		const kpi_slo_objective *o = &p->objectives[i];
+		snprintf(buf, sizeof(buf), "SLO: %s", kpi__slo_title(title, sizeof(title), o));
+		put_over(x, ws, row++, 0, buf, x->f.title);
+		if (kpi__slo_unmeasured(buf, sizeof(buf), o, x->snap->timezone)) {
+			put_over(x, ws, row++, 0, buf, x->f.bold);
+			row++;
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "As of %s; counts %s (%s); burn rate = (bad / requests) / (1 − objective); "
+		         "an alert pair fires when both of its windows are above its factor (14.4, 6, 1)",
+		         kpi_time_format(t, sizeof(t), o->as_of_hour), o->query, o->counts);
+		put_over(x, ws, row++, 0, buf, NULL);
+		row = header_row(x, ws, row, scols, 15);
+		for (size_t k = 0; k < o->nservices; k++, row++) {
+			const kpi_slo_service *s = &o->services[k];
+			double e = s->day_errors[o->ndays - 1], q = s->day_requests[o->ndays - 1];
+			put_str(x, ws, row, 0, s->labels[0], NULL);
+			put_num(x, ws, row, 1, !isnan(s->day_availability[o->ndays - 1]), s->day_availability[o->ndays - 1], pct);
+			put_num(x, ws, row, 2, !isnan(s->day_budget[o->ndays - 1]), s->day_budget[o->ndays - 1], pct);
+			put_num(x, ws, row, 3, !isnan(e), e, x->f.general);
+			put_num(x, ws, row, 4, !isnan(q), q, x->f.general);
+			put_num(x, ws, row, 5, !isnan(q), q * (1 - o->objective / 100), burn);
+			for (size_t a = 0; a < KPI_SLO_PAGE_ALERTS; a++) {
+				const kpi_slo_alert_state *st = &s->alerts[a];
+				put_num(x, ws, row, (lxw_col_t)(6 + 3 * a), st->has_long, st->burn_long, burn);
+				put_num(x, ws, row, (lxw_col_t)(7 + 3 * a), st->has_short, st->burn_short, burn);
+				put_str(x, ws, row, (lxw_col_t)(8 + 3 * a), st->firing ? "FIRING" : "ok", NULL);
+			}
+		}
+		row++;
+		put_over(x, ws, row++, 0, "Daily: the SLO window ending at each day (the PDF's error budget chart)",
+		         x->f.subtitle);
+		row = header_row(x, ws, row, dcols, 6);
+		for (size_t k = 0; k < o->nservices; k++)
+			for (size_t d = 0; d < o->ndays; d++, row++) {
+				const kpi_slo_service *s = &o->services[k];
+				put_time(x, ws, row, 0, o->as_of_hour - (int64_t)(o->ndays - 1 - d) * 86400);
+				put_str(x, ws, row, 1, s->labels[0], NULL);
+				put_num(x, ws, row, 2, !isnan(s->day_errors[d]), s->day_errors[d], x->f.general);
+				put_num(x, ws, row, 3, !isnan(s->day_requests[d]), s->day_requests[d], x->f.general);
+				put_num(x, ws, row, 4, !isnan(s->day_availability[d]), s->day_availability[d], pct);
+				put_num(x, ws, row, 5, !isnan(s->day_budget[d]), s->day_budget[d], pct);
+			}
+		row++;
+		put_over(x, ws, row++, 0, "Hourly: the last 7 days (the PDF's burn-rate charts)", x->f.subtitle);
+		row = header_row(x, ws, row, hcols, 8);
+		for (size_t k = 0; k < o->nservices; k++)
+			for (size_t h = 0; h < KPI_SLO_PAGE_HOURS; h++, row++) {
+				const kpi_slo_service *s = &o->services[k];
+				size_t n = 0;
+				buf[0] = '\0';
+				for (size_t a = 0; a < KPI_SLO_PAGE_ALERTS; a++)
+					if (s->hour_fired[h] & (1u << a)) {
+						size_t nal;
+						n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? ", " : "", kpi_slo_alerts(&nal)[a].name);
+					}
+				put_time(x, ws, row, 0, o->as_of_hour - (int64_t)(KPI_SLO_PAGE_HOURS - 1 - h) * 3600);
+				put_str(x, ws, row, 1, s->labels[0], NULL);
+				put_num(x, ws, row, 2, !isnan(s->hour_errors[h]), s->hour_errors[h], x->f.general);
+				put_num(x, ws, row, 3, !isnan(s->hour_requests[h]), s->hour_requests[h], x->f.general);
+				for (size_t a = 0; a < KPI_SLO_PAGE_ALERTS; a++)
+					put_num(x, ws, row, (lxw_col_t)(4 + a), !isnan(s->hour_burn[a][h]), s->hour_burn[a][h], burn);
+				if (n)
+					put_str(x, ws, row, 7, buf, NULL);
+			}
+		row++;
+	}
+	fit_finish(x, ws);
+}
+
 int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 {
 	lxw_workbook_options wo;
 	lxw_doc_properties props;
 	char *dir = NULL, *slash, title[64], subject[128], wk[16];
 	const kpi_window *w;
-	lxw_worksheet *summ, *dd, *defs, *rest = NULL, **sheets = NULL;
+	lxw_worksheet *summ, *dd, *defs, *rest = NULL, *slo = NULL, **sheets = NULL;
 	const char **names = NULL;
 	kpi__tz *zone = NULL;
 	xl x;
@@ -1759,12 +1850,16 @@ int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 		const char *fixed[] = { "Summary", "Drill-down", "Definitions", PLOT_SHEET, "Restatements" };
 		for (int i = 0; i < (snap->format >= 4 && snap->restatements ? 5 : 4); i++)
 			sheet_name(&x, fixed[i]);
+		if (snap->slo) /* format 4: the SLO page's numbers */
+			sheet_name(&x, "SLO");
 	}
 	for (size_t k = 0; k < snap->catalog->nkpis; k++)
 		names[k] = sheet_name(&x, snap->catalog->kpis[k].id);
 	summ = add_sheet(&x, "Summary");
 	for (size_t k = 0; k < snap->catalog->nkpis; k++)
 		sheets[k] = add_sheet(&x, names[k]);
+	if (snap->slo)
+		slo = add_sheet(&x, "SLO");
 	dd = add_sheet(&x, "Drill-down");
 	defs = add_sheet(&x, "Definitions");
 	if (snap->format >= 4 && snap->restatements) /* format 4: what earlier packs said */
@@ -1776,6 +1871,8 @@ int kpi_xlsx_write(const kpi_snapshot *snap, const char *path, kpi_error *err)
 	summary(&x, summ);
 	for (size_t k = 0; k < snap->catalog->nkpis && !x.rc; k++)
 		kpi_sheet(&x, sheets[k], names[k], &snap->catalog->kpis[k], series_of(snap, &snap->catalog->kpis[k]));
+	if (!x.rc && slo)
+		slo_sheet(&x, slo);
 	if (!x.rc)
 		drilldown(&x, dd);
 	if (!x.rc)

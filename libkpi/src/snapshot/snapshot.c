@@ -10,6 +10,7 @@
  */
 #include "snapshot/snapshot_history.h"
 #include "snapshot/snapshot_provenance.h"
+#include "sources/slo/slo_page.h"
 #include "sources/postgres/pg.h"
 #include <math.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@ void kpi_snapshot_free(kpi_snapshot *snap)
 	kpi__history_free(snap->history);
 	kpi_restatements_free(snap->restatements);
 	kpi_provenance_free(snap->provenance);
+	kpi_slo_page_free(snap->slo);
 	lists_release(snap);
 	for (size_t i = 0; i < snap->nchanges; i++) {
 		kpi_change *c = &snap->changes[i];
@@ -259,6 +261,7 @@ int kpi_snapshot_collect(kpi_snapshot **out, const kpi_catalog *cat, const kpi_c
 	 * lists; provenance of every source the run read, never a secret. */
 	if ((rc = kpi__collect(&snap->result, &run, reqs, snap->catalog->nkpis, err)) ||
 	    (rc = kpi__snapshot_verdicts(&snap->verdicts, snap, err)) ||
+	    (snap->has_slo = true, rc = kpi__slo_page_collect(&snap->slo, &run, cat, w, err)) || /* the SLO page */
 	    (kpi__progress_phase(&run.progress, "reading", "lists", 0), 0) ||
 	    (rc = kpi__run_session(&pg, &run, kpi__source_find("postgres"), 0, err)) ||
 	    (rc = kpi__pg_lists(snap, pg, w, err)) ||

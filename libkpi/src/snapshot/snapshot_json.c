@@ -20,6 +20,7 @@
 #include "snapshot/snapshot_history.h"
 #include "snapshot/snapshot_restate.h"
 #include "snapshot/snapshot_provenance.h"
+#include "snapshot/snapshot_slo.h"
 #include "snapshot/snapshot_write.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,6 +372,8 @@ int kpi_snapshot_write(kpi_buf *out, kpi_snapshot *snap, kpi_error *err)
 		w.rc = kpi__restate_write(out, snap->restatements, err);
 	if (snap->format >= 4 && !w.rc) /* format 4: snapshot/snapshot_provenance.c */
 		w.rc = kpi__provenance_write(out, snap->provenance, err);
+	if (snap->format >= 4 && !w.rc) /* format 4: snapshot/snapshot_slo.c */
+		w.rc = kpi__slo_snap_write(out, snap, err);
 	kpi__snapw_put(&w, "\n}\n");
 	if (w.rc) {
 		kpi__buf_truncate(out, start);
@@ -1153,7 +1156,8 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	/* format 4: the restatements (snapshot_restate.c) and the provenance (snapshot_provenance.c) */
 	static const char *const keys4[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "not_collected", "waivers", "catalog", "series",
-		                             "verdicts", "drilldown", "history", "restatements", "provenance", NULL };
+		                             "verdicts", "drilldown", "history", "restatements", "provenance",
+		                             KPI__SLO_SNAPSHOT_KEY /* snapshot_slo.c */, NULL };
 	/* format 1: what format 2 adds is not there */
 	static const char *const keys1[] = { "format", "tool_version", "timezone", "active_days", "read_at",
 		                             "window", "sources", "catalog", "series", "verdicts", "drilldown", NULL };
@@ -1216,7 +1220,8 @@ int kpi_snapshot_parse(kpi_snapshot **out, const char *name, const char *text, s
 	    (snap->format >= 3 && (rc = kpi__history_parse(&snap->history, doc, json_object_get(root, "history"), err))) ||
 	    (snap->format >= 4 && (rc = kpi__restate_parse(snap, doc, json_object_get(root, "restatements"), err))) ||
 	    (snap->format >= 4 &&
-	     (rc = kpi__provenance_parse(&snap->provenance, doc, json_object_get(root, "provenance"), snap->result, err))))
+	     (rc = kpi__provenance_parse(&snap->provenance, doc, json_object_get(root, "provenance"), snap->result, err))) ||
+	    (snap->format >= 4 && (rc = kpi__slo_snap_parse(snap, doc, root, err))))
 		goto done;
 	kpi_sha256_hex(snap->sha256, text, len);
 	*out = snap;

@@ -72,7 +72,7 @@ done:
 
 /* What a source computed from another's datapoints (kpi__fetch's
  * datapoints) reads: that source's datapoints in the run's session of it. */
-static int run_datapoints(void *ctx, const kpi_def *def, int64_t from, int64_t to, int period,
+int kpi__run_datapoints(void *ctx, const kpi_def *def, int64_t from, int64_t to, int period,
                           kpi_datapoint_set **out, kpi_error *err)
 {
 	kpi__run *run = ctx;
@@ -129,7 +129,7 @@ int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, 
 			batch[nb].def = reqs[i].def;
 			batch[nb].w = reqs[i].w;
 			batch[nb].progress = &run->progress;
-			batch[nb].datapoints = run_datapoints;
+			batch[nb].datapoints = kpi__run_datapoints;
 			batch[nb].ctx = run;
 			batch[nb++].out = &res->series[i];
 		}

@@ -155,6 +155,11 @@ typedef struct kpi__collect_req {
  */
 int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, size_t n, kpi_error *err);
 
+/* kpi__fetch's datapoints for a run (`ctx` the kpi__run): the per-period
+ * datapoints of `def` from its source, in the run's session of it. */
+int kpi__run_datapoints(void *ctx, const kpi_def *def, int64_t from, int64_t to, int period,
+                        kpi_datapoint_set **out, kpi_error *err);
+
 /* The KPIs of the whole catalogue that are part of runs: those whose source
  * is configured to read them (kpi_source_configured()). */
 bool kpi__in_run(const kpi_def *def, const void *cfg);

@@ -24,6 +24,7 @@
  * no request has no value. Fetches are shared by the KPIs of a run.
  */
 #include "sources/source.h"
+#include "sources/slo/slo_page.h"
 #include "kpi/slo.h"
 #include <math.h>
 #include <stdio.h>
@@ -514,3 +515,42 @@ const kpi__source kpi__source_slo = {
 	.deadline = NULL,
 	.counts = slo_counts,
 };
+
+/* ---- what the pack's SLO page reads (sources/slo/slo_page.c) ---- */
+
+int kpi__slo_def_load(kpi__slo_def *out, const kpi_def *def, const kpi_catalog *cat, kpi_error *err)
+{
+	slo_spec sp;
+	int rc = spec_load(&sp, def, cat, err);
+
+	memset(out, 0, sizeof(*out));
+	if (!rc) {
+		out->target_kpi = json_string_value(json_object_get(slo_object(def), "target"));
+		out->target = sp.target;
+		out->window = sp.slo_window;
+		out->counts = sp.counts;
+		out->labels = sp.counts_labels;
+		sp.counts_labels = NULL;
+	}
+	spec_release(&sp);
+	return rc;
+}
+
+int kpi__slo_counts_read(const kpi_datapoint_set **out, void *session, const kpi__fetch *q, const kpi_def *counts_of,
+                         int64_t from, int64_t to, int period, kpi_error *err)
+{
+	slo_spec sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.counts = *counts_of;
+	return counts(out, session, q, &sp, from, to, period, err);
+}
+
+bool kpi__slo_same_labels(char *const *a, char *const *b, size_t nl)
+{
+	return same_labels(a, b, nl);
+}
+
+const kpi_datapoints *kpi__slo_find_set(const kpi_datapoint_set *set, char *const *labels, size_t nl)
+{
+	return find_set(set, labels, nl);
+}
