@@ -219,6 +219,25 @@ set -e
 grep -q "^KPI UNKNOWN - cannot read the data (failed run 1 in a row; the 'kpi cannot read its data' alert fires at [0-9]*): the postgres source read a hot standby [0-9]* s behind its primary, above database.max_lag 2 s" "$DIR/alert.out" ||
   { cat "$DIR/alert.out" >&2; fail "kpi alert on the lagging standby does not say why it cannot read"; }
 grep -q "KPI OK" "$DIR/alert.out" && fail "kpi alert on the lagging standby says OK"
+# the standby's KPIs were not stepped (no record: neither fired nor resolved);
+# the blind monitor counted one failed run
+python3 - "$DIR/alert-state/ledger.json" <<'PY' || fail "the ledger after kpi alert on the lagging standby"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def walk(o):
+    if isinstance(o, dict):
+        if "kpi" in o and "state" in o and "pending" in o:
+            yield o
+        for v in o.values():
+            yield from walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from walk(v)
+recs = list(walk(doc))
+src = [r for r in recs if r["kpi"] == "kpi_source"]
+assert len(src) == 1 and src[0]["pending"] == 1 and "above database.max_lag 2 s" in src[0]["note"], src
+assert [r["kpi"] for r in recs if r["kpi"] != "kpi_source"] == [], recs
+PY
 echo "ok: kpi alert on the lagging standby: UNKNOWN, a failed read for the blind monitor"
 KPI_DB_MAX_LAG=0 query "host=$S dbname=kpi user=postgres" 2 >"$DIR/nolimit.json"
 cmp "$DIR/primary.json" "$DIR/nolimit.json" || fail "without max_lag the paused standby's result differs"

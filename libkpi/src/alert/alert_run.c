@@ -56,6 +56,10 @@ typedef struct run {
 	double *due;           /* per outbox entry: monotonic due time set in this run, 0 none */
 	size_t ndue;
 	bool save_failed;
+	/* a source that read data too old to use (a standby past
+	 * database.max_lag): its name (its KPIs are not stepped) and why */
+	const char *stale_source;
+	char stale_why[400];
 	double run_end;        /* CLOCK_MONOTONIC: the run's deadline */
 	char *side_path;       /* a blocked runs' ledger taken over, removed once the ledger is saved */
 	int side_fd;           /* its lock, held until then; -1 */
@@ -741,16 +745,11 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 		goto done;
 	(*out)->read_at = r->now;
 	/* a standby lagging past database.max_lag: its KPIs came back as missing
-	 * data, which alone would look like a quiet run. The data cannot be read
-	 * current: a failed run for the blind monitor, as an unreachable server */
-	{
-		char why[400];
-		int st = kpi__run_stale(&session, why, sizeof(why), err);
-		if (st < 0)
-			rc = err->code;
-		else if (st)
-			rc = kpi_error_set(err, KPI_ESOURCE, "%s", why);
-	}
+	 * data, which alone would look like a quiet run. Its data cannot be read
+	 * current: a failed run for the blind monitor, as an unreachable server,
+	 * while the other sources' KPIs are evaluated as usual (run_alert) */
+	if (kpi__run_stale(&session, &r->stale_source, r->stale_why, sizeof(r->stale_why), err) < 0)
+		rc = err->code;
 done:
 	kpi__run_close(&session);
 	free(reqs);
@@ -809,12 +808,31 @@ static int step_source(run *r, bool failed, const char *error, kpi_error *err)
 	return 0;
 }
 
+/* A run that could not read (all or part of) its data: a failed run of
+ * the blind monitor, and the UNKNOWN line saying how far it is from firing. */
+static int source_failed(run *r, const char *why, kpi_error *err)
+{
+	const kpi__alert_rec *src;
+	int rc = step_source(r, true, why, err);
+	src = kpi__ledger_find(r->l, KPI__SOURCE_RECORD);
+	if (src && src->state == KPI_ALERT_FIRING)
+		problem(r, "cannot read the data (the 'kpi cannot read its data' alert is firing): %s", why);
+	else
+		problem(r, "cannot read the data (failed run %d in a row; the 'kpi cannot read its data' alert fires at %d): %s",
+		        src ? src->pending : 1, r->st->source_failures, why);
+	return rc;
+}
+
 static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 {
 	int rc = 0;
 	for (size_t i = 0; i < res->nseries && !rc; i++) {
 		const kpi_series *s = &res->series[i];
 		const kpi__alert_rule *rule = rule_of(r, s->def->id);
+		/* not read current: its records stay as they were (neither fire nor
+		 * resolve), and the blind monitor counts the run as failed */
+		if (r->stale_source && strcmp(s->def->source, r->stale_source) == 0)
+			continue;
 		for (size_t j = 0; j < s->nrows && !rc; j++) {
 			const kpi_row *row = &s->rows[j];
 			char id[640], note[1280] = "";
@@ -1399,17 +1417,12 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	                                res, r.held, r.st),
 	               rc ? serr.message : NULL);
 	if (rc) {
-		const kpi__alert_rec *src;
-		rc = step_source(&r, true, serr.message, err);
-		src = kpi__ledger_find(r.l, KPI__SOURCE_RECORD);
-		if (src && src->state == KPI_ALERT_FIRING)
-			problem(&r, "cannot read the data (the 'kpi cannot read its data' alert is firing): %s", serr.message);
-		else
-			problem(&r, "cannot read the data (failed run %d in a row; the 'kpi cannot read its data' alert fires "
-			            "at %d): %s",
-			        src ? src->pending : 1, r.st->source_failures, serr.message);
+		rc = source_failed(&r, serr.message, err);
 	} else {
-		rc = r.nread ? step_source(&r, false, "", err) : 0;
+		if (r.stale_source)
+			rc = source_failed(&r, r.stale_why, err);
+		else
+			rc = r.nread ? step_source(&r, false, "", err) : 0;
 		if (!rc)
 			rc = step_rows(&r, res, err);
 	}

@@ -366,13 +366,16 @@ void kpi__slo_burn_chart(kpi__render *r, const kpi_slo_objective *o, const kpi_s
 			kpi__set_rgb(r->cr, col);
 			for (size_t i = 0; i < KPI_SLO_PAGE_HOURS; i++)
 				if (s->hour_fired[i] & (1u << k)) {
-					/* the hour ending at point i, kept inside the strip (the
-					 * first point's hour began before the plot) */
-					double x1 = px(&p, i, KPI_SLO_PAGE_HOURS), x0 = x1 - cw < p.x ? p.x : x1 - cw;
-					if (x1 > x0) {
-						cairo_rectangle(r->cr, x0, ly, x1 - x0, strip);
-						cairo_fill(r->cr);
+					/* the hour ending at point i, kept inside the strip: the
+					 * first point's hour began before the plot, so it gets
+					 * the strip's first half hour instead */
+					double x1 = px(&p, i, KPI_SLO_PAGE_HOURS), x0 = x1 - cw;
+					if (x0 < p.x) {
+						x0 = p.x;
+						x1 = p.x + cw / 2;
 					}
+					cairo_rectangle(r->cr, x0, ly, x1 - x0, strip);
+					cairo_fill(r->cr);
 				}
 		}
 		ly += strip + 1;

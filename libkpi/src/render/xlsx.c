@@ -1493,8 +1493,12 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 	const char *unread = kpi__lists_unread(why, sizeof(why), snap);
 	lxw_row_t row = 0;
 
-	snprintf(buf, sizeof(buf), "Uncovered legacy designs as of %s: the %zu oldest of %zu (the backfill list)",
-	         kpi_time_format(t, sizeof(t), w->as_of), snap->nuncovered, snap->uncovered_total);
+	if (unread)
+		snprintf(buf, sizeof(buf), "Uncovered legacy designs as of %s (the backfill list): not read",
+		         kpi_time_format(t, sizeof(t), w->as_of));
+	else
+		snprintf(buf, sizeof(buf), "Uncovered legacy designs as of %s: the %zu oldest of %zu (the backfill list)",
+		         kpi_time_format(t, sizeof(t), w->as_of), snap->nuncovered, snap->uncovered_total);
 	put_over(x, ws, row++, 0, buf, x->f.title);
 	row = header_row(x, ws, row, ucols, 6);
 	for (size_t i = 0; i < snap->nuncovered; i++, row++) {
@@ -1511,9 +1515,13 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 	else if (!snap->nuncovered)
 		put_over(x, ws, row++, 0, "none: every design of the active legacy cohort is covered", NULL);
 	row++;
-	snprintf(buf, sizeof(buf), "Critical routing mismatches in [%s, %s): %zu of %zu, newest first",
-	         kpi_time_format(t, sizeof(t), w->starts[w->nweeks - 1]), kpi_time_format(t2, sizeof(t2), w->as_of),
-	         snap->nmismatches, snap->mismatches_total);
+	if (unread)
+		snprintf(buf, sizeof(buf), "Critical routing mismatches in [%s, %s): not read",
+		         kpi_time_format(t, sizeof(t), w->starts[w->nweeks - 1]), kpi_time_format(t2, sizeof(t2), w->as_of));
+	else
+		snprintf(buf, sizeof(buf), "Critical routing mismatches in [%s, %s): %zu of %zu, newest first",
+		         kpi_time_format(t, sizeof(t), w->starts[w->nweeks - 1]), kpi_time_format(t2, sizeof(t2), w->as_of),
+		         snap->nmismatches, snap->mismatches_total);
 	put_over(x, ws, row++, 0, buf, x->f.title);
 	row = header_row(x, ws, row, mcols, 11);
 	for (size_t i = 0; i < snap->nmismatches; i++, row++) {
@@ -1533,9 +1541,13 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 	if (!snap->nmismatches)
 		put_over(x, ws, row++, 0, unread ? unread : "none", NULL);
 	row++;
-	snprintf(buf, sizeof(buf), "Rollout changes in [%s, %s): %zu of %zu%s",
-	         kpi_time_format(t, sizeof(t), w->from), kpi_time_format(t2, sizeof(t2), w->as_of), snap->nchanges,
-	         snap->changes_total, snap->changes_total > snap->nchanges ? " (the newest)" : "");
+	if (unread)
+		snprintf(buf, sizeof(buf), "Rollout changes in [%s, %s): not read", kpi_time_format(t, sizeof(t), w->from),
+		         kpi_time_format(t2, sizeof(t2), w->as_of));
+	else
+		snprintf(buf, sizeof(buf), "Rollout changes in [%s, %s): %zu of %zu%s",
+		         kpi_time_format(t, sizeof(t), w->from), kpi_time_format(t2, sizeof(t2), w->as_of), snap->nchanges,
+		         snap->changes_total, snap->changes_total > snap->nchanges ? " (the newest)" : "");
 	put_over(x, ws, row++, 0, buf, x->f.title);
 	row = header_row(x, ws, row, ccols, 7);
 	for (size_t i = 0; i < snap->nchanges; i++, row++) {

@@ -252,7 +252,7 @@ int kpi__run_sources(kpi_source_info **out, size_t *n, kpi__run *run, kpi_error 
 	return 0;
 }
 
-int kpi__run_stale(kpi__run *run, char *why, size_t size, kpi_error *err)
+int kpi__run_stale(kpi__run *run, const char **source, char *why, size_t size, kpi_error *err)
 {
 	for (size_t i = 0; registry[i]; i++) {
 		kpi_source_freshness f;
@@ -265,17 +265,19 @@ int kpi__run_stale(kpi__run *run, char *why, size_t size, kpi_error *err)
 		stale = f.stale;
 		if (stale && f.has_primary_time)
 			snprintf(why, size, "the %s source read a hot standby %.0f s behind its primary, above database.max_lag "
-			         "%d s: its KPIs would be stale, so they are missing data in this run", registry[i]->name,
+			         "%d s: its KPIs would be stale: not evaluated in this run", registry[i]->name,
 			         f.lag_seconds, f.max_lag);
 		else if (stale)
 			snprintf(why, size, "the %s source read a hot standby whose lag is not known to be within "
-			         "database.max_lag %d s (%s): its KPIs are missing data in this run", registry[i]->name, f.max_lag,
-			         f.basis ? f.basis : "no replay time");
+			         "database.max_lag %d s (%s): its KPIs are not evaluated in this run", registry[i]->name,
+			         f.max_lag, f.basis ? f.basis : "no replay time");
 		free(f.source);
 		free(f.basis);
 		free(f.blocks);
-		if (stale)
+		if (stale) {
+			*source = registry[i]->name;
 			return 1;
+		}
 	}
 	return 0;
 }

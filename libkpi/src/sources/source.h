@@ -124,10 +124,11 @@ int kpi__run_session(void **out, kpi__run *run, const kpi__source *src, size_t n
 int kpi__run_sources(kpi_source_info **out, size_t *n, kpi__run *run, kpi_error *err);
 
 /* Whether a source the run opened read data too old to use: a hot standby
- * lagging past database.max_lag (its freshness() says stale). Then `why`
- * gets one sentence naming the source, the lag and the limit, and 1 is
- * returned; 0 when every source is fresh enough; <0 on failure (err). */
-int kpi__run_stale(kpi__run *run, char *why, size_t size, kpi_error *err);
+ * lagging past database.max_lag (its freshness() says stale). Then *source
+ * gets its name (static), `why` one sentence naming the source, the lag and
+ * the limit, and 1 is returned; 0 when every source is fresh enough; <0 on
+ * failure (err). */
+int kpi__run_stale(kpi__run *run, const char **source, char *why, size_t size, kpi_error *err);
 
 void kpi__run_close(kpi__run *run);
 
