@@ -123,6 +123,7 @@ void slofix_attach(kpi_snapshot *snap, const slofix_counts *c, size_t n)
 		slofix_datapoints(&coarse, &fine, &c[k], o->as_of_hour, o->as_of_hour - (int64_t)hours * 3600, hours, fstart,
 		                  (size_t)((o->as_of_5m - fstart) / 300));
 		kpi__slo_page_fill(s, o, &fine, &coarse);
+		o->nservices_total = o->nservices;
 		slofix_datapoints_free(&coarse);
 		slofix_datapoints_free(&fine);
 	}

@@ -1593,6 +1593,7 @@ static void test_render_slo__page(void **state)
 	assert_contains(t, "1× ticket (3 d & 6 h)");
 	assert_contains(t, "Burn rate of app/api/beta");
 	assert_null(strstr(t, "SLO not measured"));
+	assert_null(strstr(t, "not on this page"));
 	free(t);
 	{
 		bool found = false;
@@ -1601,6 +1602,13 @@ static void test_render_slo__page(void **state)
 		assert_true(found);
 	}
 	save_to_look_at(snap, "KPI_SLO_PDF");
+	pdfcheck_release(&c);
+	/* counts with more services than the page holds: it says so */
+	snap->slo->objectives[0].nservices_total = snap->slo->objectives[0].nservices + 12;
+	render_checked(&c, snap, "slo-left-out.pdf");
+	t = folded(c.text);
+	assert_contains(t, "12 more services are not on this page: it holds the first 2 of the 14 the counts have");
+	free(t);
 	pdfcheck_release(&c);
 	kpi_snapshot_free(snap);
 }

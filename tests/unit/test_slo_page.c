@@ -247,7 +247,7 @@ static void test_slo_snapshot__unmeasured_null_absent(void **state)
 	b = written(snap);
 	assert_non_null(strstr(b.data, "\"not_measured\": \"CloudWatch not configured\""));
 	assert_non_null(strstr(b.data, "\"as_of_hour\": null, \"as_of_5m\": null, \"label_names\": [\"load_balancer\"], "
-	                               "\"services\": []}"));
+	                               "\"services\": [], \"services_total\": 0}"));
 	back = parsed(b.data, b.len);
 	assert_string_equal(back->slo->objectives[0].not_measured, "CloudWatch not configured");
 	assert_int_equal(back->slo->objectives[0].nservices, 0);
@@ -309,6 +309,9 @@ static const bad_case bad_cases[] = {
 	{ "\"kpis\": [\"api_availability_pct\"", "\"kpis\": [\"api_availability_pct\", \"api_availability_pct\"", NULL,
 	  "has 'api_availability_pct' twice" },
 	{ "\"kpis\": [", "\"kpis\": [], \"k\": [", NULL, "unknown key 'k'" },
+	{ "\"services_total\": 2", "\"services_total\": 3", NULL, "'services_total' must be the number of services" },
+	{ "\"services_total\": 2", "\"services_total\": 1", NULL, "'services_total' must be the number of services" },
+	{ "\"services_total\": 2", "\"services_total\": \"2\"", NULL, "'services_total' must be the number of services" },
 	{ "\"not_measured\": null", "\"not_measured\": 7", NULL, "not_measured" },
 	{ "\"detail\": null", "\"detail\": \"set x\"", NULL, "'detail' must be null when the objective is measured" },
 	{ "\"as_of_hour\": \"2026-11-16T00:00:00Z\"", "\"as_of_hour\": \"2026-11-16T01:00:00Z\"", NULL,

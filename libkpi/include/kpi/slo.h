@@ -130,6 +130,8 @@ typedef struct kpi_slo_objective {
 	size_t nlabels;
 	kpi_slo_service *services;/**< in the order the counts' source gave them */
 	size_t nservices;
+	size_t nservices_total;   /**< services the counts had: more than nservices when
+	                               the page's KPI_SLO_PAGE_SERVICES_MAX were full */
 } kpi_slo_objective;
 
 /** What the pack's SLO page shows. */

@@ -1106,6 +1106,10 @@ static void slo(doc *d)
 		table_head(d, slo_cols, 7, 15);
 		for (size_t k = 0; k < o->nservices; k++)
 			slo_row(d, o, &o->services[k]);
+		if (kpi__slo_left_out(buf, sizeof(buf), o)) {
+			d->y += 4;
+			para(d, buf, 9, KPI__RED, KPI__F_BOLD);
+		}
 		d->y += 8;
 		need(d, chart_h + 24);
 		d->y += kpi__slo_budget_chart(d->r, o, d->w->tz, MARGIN_X, d->y, CONTENT_W, chart_h) + chart_h + 8;

@@ -386,3 +386,14 @@ void kpi__slo_burn_chart(kpi__render *r, const kpi_slo_objective *o, const kpi_s
 		          "each line is the burn rate of the window ending at that hour.", p.x, ly + 2, &cap);
 	}
 }
+
+const char *kpi__slo_left_out(char *buf, size_t size, const kpi_slo_objective *o)
+{
+	size_t more = o->nservices_total > o->nservices ? o->nservices_total - o->nservices : 0;
+	if (!more)
+		return NULL;
+	snprintf(buf, size, "%zu more service%s %s not on this page: it holds the first %zu of the %zu the counts have "
+	         "(in the order of the answer). The SLO KPIs' scorecard rows, charts and sheets hold every one.", more,
+	         more == 1 ? "" : "s", more == 1 ? "is" : "are", o->nservices, o->nservices_total);
+	return buf;
+}

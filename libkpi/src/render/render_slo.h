@@ -14,6 +14,11 @@
  * or "... no requests in the 28 days to 2026-11-16 00:00 UTC (...)". */
 bool kpi__slo_unmeasured(char *buf, size_t size, const kpi_slo_objective *o, const char *tz);
 
+/* "12 more services are not on this page: …" when the counts had more
+ * services than the page holds (KPI_SLO_PAGE_SERVICES_MAX); NULL when every
+ * one is on it. */
+const char *kpi__slo_left_out(char *buf, size_t size, const kpi_slo_objective *o);
+
 /* "API availability ≥ 99.9 % over 28 days (api_availability_pct)" */
 char *kpi__slo_title(char *buf, size_t size, const kpi_slo_objective *o);
 

@@ -1762,6 +1762,8 @@ static void slo_sheet(xl *x, lxw_worksheet *ws)
 				put_str(x, ws, row, (lxw_col_t)(8 + 3 * a), st->firing ? "FIRING" : "ok", NULL);
 			}
 		}
+		if (kpi__slo_left_out(buf, sizeof(buf), o))
+			put_over(x, ws, row++, 0, buf, x->f.bold);
 		row++;
 		put_over(x, ws, row++, 0, "Daily: the SLO window ending at each day (the PDF's error budget chart)",
 		         x->f.subtitle);

@@ -132,7 +132,8 @@ int kpi__slo_snap_write(kpi_buf *b, const kpi_snapshot *snap, kpi_error *err)
 			kpi__snapw_put(&w, k ? "," : "");
 			put_service(&w, o, &o->services[k]);
 		}
-		kpi__snapw_put(&w, o->nservices ? "\n     ]}" : "]}");
+		kpi__snapw_putf(&w, o->nservices ? "\n     ], \"services_total\": %zu}" : "], \"services_total\": %zu}",
+		                o->nservices_total);
 	}
 	kpi__snapw_put(&w, p->nobjectives ? "\n  ]}" : "]}");
 	return w.rc;
@@ -381,7 +382,7 @@ static int parse_objective(rd *r, kpi_slo_objective *ob, const json_t *o)
 {
 	static const char *const okeys[] = { "target_kpi", "objective", "window_seconds", "counts", "query", "kpis",
 		                             "not_measured", "detail", "as_of_hour", "as_of_5m", "label_names",
-		                             "services", NULL };
+		                             "services", "services_total", NULL };
 	const json_t *v, *svcs;
 	bool measured;
 	int rc;
@@ -422,6 +423,15 @@ static int parse_objective(rd *r, kpi_slo_objective *ob, const json_t *o)
 	svcs = json_object_get(o, "services");
 	if (!json_is_array(svcs) || json_array_size(svcs) > KPI_SLO_PAGE_SERVICES_MAX)
 		return FAIL(r, svcs, o, "slo: 'services' must be a list of at most %d", KPI_SLO_PAGE_SERVICES_MAX);
+	/* how many services the counts had: the page holds the first
+	 * KPI_SLO_PAGE_SERVICES_MAX and says how many it left out */
+	v = json_object_get(o, "services_total");
+	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)json_array_size(svcs) ||
+	    (json_integer_value(v) > (json_int_t)json_array_size(svcs) &&
+	     json_array_size(svcs) < KPI_SLO_PAGE_SERVICES_MAX))
+		return FAIL(r, v ? v : o, o, "slo: 'services_total' must be the number of services: the length of "
+		            "'services', or more when it holds %d", KPI_SLO_PAGE_SERVICES_MAX);
+	ob->nservices_total = (size_t)json_integer_value(v);
 	if (!measured) {
 		if (!json_is_null(json_object_get(o, "as_of_hour")) || !json_is_null(json_object_get(o, "as_of_5m")) ||
 		    json_array_size(svcs))

@@ -302,6 +302,25 @@ static int measure(kpi_slo_objective *o, kpi__run *run, const kpi__slo_def *sd, 
 			kpi__slo_page_fill(s, o, c.fine, c.coarse);
 		}
 	}
+	/* every distinct service of the counts, also those past the page's
+	 * maximum: the page says how many it left out */
+	o->nservices_total = o->nservices;
+	if (o->nservices == KPI_SLO_PAGE_SERVICES_MAX) {
+		o->nservices_total = 0;
+		for (int g = 0; g < 2; g++) {
+			const kpi_datapoint_set *set = g ? fine : coarse;
+			for (size_t i = 0; set && i < set->nsets; i++) {
+				bool seen = false;
+				for (int h = 0; h <= g && !seen; h++) {
+					const kpi_datapoint_set *e = h ? fine : coarse;
+					size_t n = h == g ? i : (e ? e->nsets : 0);
+					for (size_t j = 0; e && j < n && !seen; j++)
+						seen = kpi__slo_same_labels(e->sets[j].labels, set->sets[i].labels, o->nlabels);
+				}
+				o->nservices_total += !seen;
+			}
+		}
+	}
 	return 0;
 }
 
