@@ -6,6 +6,7 @@
 #ifndef KPI_BUF_H
 #define KPI_BUF_H
 
+#include <stdarg.h>
 #include "common.h"
 
 #ifdef __cplusplus
@@ -27,6 +28,9 @@ KPI_EXTERN int kpi_buf_append(kpi_buf *b, const char *data, size_t len);
 KPI_EXTERN int kpi_buf_puts(kpi_buf *b, const char *s);
 /** Append printf-formatted text. @return 0, KPI_ENOMEM or KPI_ERROR. */
 KPI_EXTERN int kpi_buf_printf(kpi_buf *b, const char *fmt, ...) KPI_PRINTF(2, 3);
+/** kpi_buf_printf with a va_list (left unusable, as by vprintf). Text of any
+ *  length. @return 0, KPI_ENOMEM or KPI_ERROR (a bad format). */
+KPI_EXTERN int kpi_buf_vprintf(kpi_buf *b, const char *fmt, va_list ap) KPI_PRINTF(2, 0);
 /** Release the contents (the struct itself is the caller's). */
 KPI_EXTERN void kpi_buf_release(kpi_buf *b);
 

@@ -32,31 +32,40 @@ int kpi_buf_puts(kpi_buf *b, const char *s)
 	return kpi_buf_append(b, s, strlen(s));
 }
 
-int kpi_buf_printf(kpi_buf *b, const char *fmt, ...)
+int kpi_buf_vprintf(kpi_buf *b, const char *fmt, va_list ap)
 {
 	char small[512];
-	va_list ap;
+	va_list again;
 	int n;
 
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return KPI_ERROR;
-	if ((size_t)n < sizeof(small))
-		return kpi_buf_append(b, small, (size_t)n);
+	if (n < 0 || (size_t)n < sizeof(small)) {
+		va_end(again);
+		return n < 0 ? KPI_ERROR : kpi_buf_append(b, small, (size_t)n);
+	}
 	{
 		char *big = malloc((size_t)n + 1);
-		int rc;
-		if (!big)
-			return KPI_ENOMEM;
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		rc = kpi_buf_append(b, big, (size_t)n);
-		free(big);
+		int rc = KPI_ENOMEM;
+		if (big) {
+			vsnprintf(big, (size_t)n + 1, fmt, again);
+			rc = kpi_buf_append(b, big, (size_t)n);
+			free(big);
+		}
+		va_end(again);
 		return rc;
 	}
+}
+
+int kpi_buf_printf(kpi_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = kpi_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 void kpi_buf_release(kpi_buf *b)

@@ -12,19 +12,16 @@ void kpi__snapw_put(kpi__snapw *w, const char *s)
 
 void kpi__snapw_putf(kpi__snapw *w, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
-	int n;
+	int rc;
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		if (!w->rc)
-			w->rc = kpi_error_set(w->err, KPI_ERROR, "snapshot: formatted value too long");
+	if (w->rc)
 		return;
-	}
-	kpi__snapw_put(w, buf);
+	va_start(ap, fmt);
+	rc = kpi_buf_vprintf(w->b, fmt, ap);
+	va_end(ap);
+	if (rc)
+		w->rc = kpi_error_set(w->err, rc, rc == KPI_ENOMEM ? "out of memory" : "snapshot: a value cannot be formatted");
 }
 
 void kpi__snapw_str(kpi__snapw *w, const char *s, const char *what)

@@ -17,7 +17,7 @@ typedef struct kpi__snapw {
 
 /* Append `s` as it is. */
 void kpi__snapw_put(kpi__snapw *w, const char *s);
-/* Append a formatted text of under 512 bytes. */
+/* Append printf-formatted text (kpi_buf_vprintf), of any length. */
 void kpi__snapw_putf(kpi__snapw *w, const char *fmt, ...) KPI_PRINTF(2, 3);
 /* A JSON string, or null for NULL; `what` names the text in the error
  * "snapshot: WHAT is not valid UTF-8". */

@@ -250,6 +250,22 @@ add:
 }
 
 /* Read the counts of a measured objective and fill its services. */
+/* Whether the label set of set i of the coarse (g 0) or fine (g 1) answer
+ * came earlier: in the coarse answer, or before i in its own. */
+static bool listed_before(const kpi_datapoint_set *coarse, const kpi_datapoint_set *fine, int g, size_t i,
+                          size_t nlabels)
+{
+	const kpi_datapoint_set *set = g ? fine : coarse;
+	for (int h = 0; h <= g; h++) {
+		const kpi_datapoint_set *e = h ? fine : coarse;
+		size_t n = h == g ? i : (e ? e->nsets : 0);
+		for (size_t j = 0; e && j < n; j++)
+			if (kpi__slo_same_labels(e->sets[j].labels, set->sets[i].labels, nlabels))
+				return true;
+	}
+	return false;
+}
+
 static int measure(kpi_slo_objective *o, kpi__run *run, const kpi__slo_def *sd, const kpi_window *w, kpi_error *err)
 {
 	const kpi__source *src = kpi__source_find("slo");
@@ -281,18 +297,22 @@ static int measure(kpi_slo_objective *o, kpi__run *run, const kpi__slo_def *sd, 
 	if (!(o->services = calloc(KPI_SLO_PAGE_SERVICES_MAX + 1, sizeof(*o->services))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	/* the services in the order the hourly answer gives them, then any
-	 * only the 5-minute one has; at most KPI_SLO_PAGE_SERVICES_MAX */
+	 * only the 5-minute one has; at most KPI_SLO_PAGE_SERVICES_MAX on the
+	 * page, and every distinct one counted: the page says how many it left out */
+	o->nservices_total = 0;
 	for (int g = 0; g < 2; g++) {
 		const kpi_datapoint_set *set = g ? fine : coarse;
-		for (size_t i = 0; set && i < set->nsets && o->nservices < KPI_SLO_PAGE_SERVICES_MAX; i++) {
+		for (size_t i = 0; set && i < set->nsets; i++) {
 			char **labels = set->sets[i].labels;
-			counts_at c = { kpi__slo_find_set(fine, labels, o->nlabels), kpi__slo_find_set(coarse, labels, o->nlabels) };
+			counts_at c;
 			kpi_slo_service *s;
-			bool seen = false;
-			for (size_t k = 0; k < o->nservices && !seen; k++)
-				seen = kpi__slo_same_labels(o->services[k].labels, labels, o->nlabels);
-			if (seen)
+			if (listed_before(coarse, fine, g, i, o->nlabels))
 				continue;
+			o->nservices_total++;
+			if (o->nservices == KPI_SLO_PAGE_SERVICES_MAX)
+				continue;
+			c.fine = kpi__slo_find_set(fine, labels, o->nlabels);
+			c.coarse = kpi__slo_find_set(coarse, labels, o->nlabels);
 			s = &o->services[o->nservices++];
 			if ((rc = kpi__slo_service_init(s, o->nlabels, o->ndays, err)))
 				return rc;
@@ -300,25 +320,6 @@ static int measure(kpi_slo_objective *o, kpi__run *run, const kpi__slo_def *sd, 
 				if (!(s->labels[l] = strdup(labels[l])))
 					return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			kpi__slo_page_fill(s, o, c.fine, c.coarse);
-		}
-	}
-	/* every distinct service of the counts, also those past the page's
-	 * maximum: the page says how many it left out */
-	o->nservices_total = o->nservices;
-	if (o->nservices == KPI_SLO_PAGE_SERVICES_MAX) {
-		o->nservices_total = 0;
-		for (int g = 0; g < 2; g++) {
-			const kpi_datapoint_set *set = g ? fine : coarse;
-			for (size_t i = 0; set && i < set->nsets; i++) {
-				bool seen = false;
-				for (int h = 0; h <= g && !seen; h++) {
-					const kpi_datapoint_set *e = h ? fine : coarse;
-					size_t n = h == g ? i : (e ? e->nsets : 0);
-					for (size_t j = 0; e && j < n && !seen; j++)
-						seen = kpi__slo_same_labels(e->sets[j].labels, set->sets[i].labels, o->nlabels);
-				}
-				o->nservices_total += !seen;
-			}
 		}
 	}
 	return 0;
