@@ -1610,6 +1610,25 @@ static void test_render_slo__page(void **state)
 	assert_contains(t, "12 more services are not on this page: it holds the first 2 of the 14 the counts have");
 	free(t);
 	pdfcheck_release(&c);
+	{ /* more services than the budget chart's 8 lines: it draws the 8 with
+	   * the least budget left (svc-9 worst: 0.18 % errors; svc-0 none), in
+	   * the table's order, and says which it left out */
+		slofix_counts many[10];
+		char names[10][16];
+		for (int k = 0; k < 10; k++) {
+			snprintf(names[k], sizeof(names[k]), "app/svc-%d", k);
+			many[k] = (slofix_counts){ names[k], 60, 0.012 * k, 0, 0, 0 };
+		}
+		slofix_attach(snap, many, 10);
+		render_checked(&c, snap, "slo-many.pdf");
+		save_to_look_at(snap, "KPI_SLO_MANY_PDF");
+		t = folded(c.text);
+		/* the legend, read around the axis' "50 %" */
+		assert_contains(t, "100 % app/svc-2 app/svc-3 app/svc-4 app/svc-5 50 % app/svc-6 app/svc-7 app/svc-8 "
+		                   "app/svc-9 2 more services not drawn, those with the most budget left");
+		free(t);
+		pdfcheck_release(&c);
+	}
 	kpi_snapshot_free(snap);
 }
 

@@ -1062,16 +1062,19 @@ static const tcol slo_cols[] = { { "Service", 118, KPI__LEFT },        { "Availa
 static void slo_row(doc *d, const kpi_slo_objective *o, const kpi_slo_service *s)
 {
 	trow row = row_begin_paged(d, slo_cols, 7, 15, 15, "SLO (continued)", 11);
-	double e = s->day_errors[o->ndays - 1], q = s->day_requests[o->ndays - 1];
+	double e = s->day_errors[o->ndays - 1], q = s->day_requests[o->ndays - 1], left;
 	char buf[128], a[48], b[48];
 
 	row_cell(&row, s->labels[0], KPI__F_SANS, 8, KPI__INK);
 	snprintf(buf, sizeof(buf), "%.3f %%", s->day_availability[o->ndays - 1]);
 	row_cell(&row, isnan(s->day_availability[o->ndays - 1]) ? NULL : buf, KPI__F_SANS, 8,
 	         s->day_availability[o->ndays - 1] < o->objective ? KPI__RED : KPI__INK);
-	snprintf(buf, sizeof(buf), "%.1f %%", s->day_budget[o->ndays - 1]);
-	row_cell(&row, isnan(s->day_budget[o->ndays - 1]) ? NULL : buf, KPI__F_BOLD, 8,
-	         s->day_budget[o->ndays - 1] < 0 ? KPI__RED : KPI__INK);
+	/* as shown, to 0.1: a budget a hair below zero is "0.0 %", not a red "-0.0 %" */
+	left = round(s->day_budget[o->ndays - 1] * 10) / 10;
+	if (left == 0)
+		left = 0; /* not -0 */
+	snprintf(buf, sizeof(buf), "%.1f %%", left);
+	row_cell(&row, isnan(left) ? NULL : buf, KPI__F_BOLD, 8, left < 0 ? KPI__RED : KPI__INK);
 	snprintf(buf, sizeof(buf), "%s / %s", kpi__fmt_num(a, sizeof(a), e, KPI__NUM_PEOPLE),
 	         kpi__fmt_num(b, sizeof(b), q * (1 - o->objective / 100), KPI__NUM_PEOPLE));
 	row_cell(&row, isnan(q) || !(q > 0) ? NULL : buf, KPI__F_SANS, 8, KPI__INK);

@@ -227,6 +227,34 @@ char *kpi__slo_alert_text(char *buf, size_t size, const kpi_slo_service *s, size
 
 /* ---- chart 1: the error budget remaining ---- */
 
+/* The `n` services with the least budget left at the as-of day (none known:
+ * last), in the table's order: with more services than lines, the chart
+ * shows those nearest to or past exhausting their budget. */
+static void worst_services(size_t *pick, size_t n, const kpi_slo_objective *o)
+{
+	bool chosen[KPI_SLO_PAGE_SERVICES_MAX] = { false };
+	size_t m = 0;
+
+	for (size_t slot = 0; slot < n; slot++) {
+		size_t best = o->nservices;
+		double bv = 0;
+		for (size_t k = 0; k < o->nservices && k < KPI_SLO_PAGE_SERVICES_MAX; k++) {
+			double v = o->ndays ? o->services[k].day_budget[o->ndays - 1] : NAN;
+			if (isnan(v))
+				v = INFINITY;
+			if (!chosen[k] && (best == o->nservices || v < bv)) {
+				best = k;
+				bv = v;
+			}
+		}
+		if (best < o->nservices)
+			chosen[best] = true;
+	}
+	for (size_t k = 0; k < o->nservices && k < KPI_SLO_PAGE_SERVICES_MAX && m < n; k++)
+		if (chosen[k])
+			pick[m++] = k;
+}
+
 double kpi__slo_budget_chart(kpi__render *r, const kpi_slo_objective *o, const char *tz, double x, double y, double w,
                              double h)
 {
@@ -234,16 +262,17 @@ double kpi__slo_budget_chart(kpi__render *r, const kpi_slo_objective *o, const c
 	kpi__tstyle cap = kpi__tsw(KPI__F_SANS, 7.5, KPI__MUTED, w, KPI__LEFT);
 	char buf[512], span[32], t[48], t2[48];
 	double lo = 0, th, ly;
-	size_t drawn = o->nservices < LINES_MAX ? o->nservices : LINES_MAX;
+	size_t drawn = o->nservices < LINES_MAX ? o->nservices : LINES_MAX, pick[LINES_MAX];
 	plot p;
 
+	worst_services(pick, drawn, o);
 	snprintf(buf, sizeof(buf), "Error budget remaining, %% of the budget — the SLO window (%s) ending at each day",
 	         kpi__slo_span(span, sizeof(span), o->window));
 	th = kpi__text(r, buf, x, y, &title) + 6;
 	for (size_t k = 0; k < drawn; k++)
 		for (size_t i = 0; i < o->ndays; i++)
-			if (!isnan(o->services[k].day_budget[i]) && o->services[k].day_budget[i] < lo)
-				lo = o->services[k].day_budget[i];
+			if (!isnan(o->services[pick[k]].day_budget[i]) && o->services[pick[k]].day_budget[i] < lo)
+				lo = o->services[pick[k]].day_budget[i];
 	p.x = x + AXIS_W;
 	p.y = y + th;
 	p.w = w - AXIS_W - LEGEND_W - 8;
@@ -264,15 +293,15 @@ double kpi__slo_budget_chart(kpi__render *r, const kpi_slo_objective *o, const c
 		cairo_stroke(r->cr);
 	}
 	for (size_t k = 0; k < drawn; k++)
-		series(r, &p, o->services[k].day_budget, o->ndays, kpi__series_color(k), 1.6, true);
+		series(r, &p, o->services[pick[k]].day_budget, o->ndays, kpi__series_color(k), 1.6, true);
 	frame(r, &p);
 	ly = p.y;
 	for (size_t k = 0; k < drawn; k++)
-		ly += legend(r, p.x + p.w + 8, ly, kpi__series_color(k), o->services[k].labels[0], false);
+		ly += legend(r, p.x + p.w + 8, ly, kpi__series_color(k), o->services[pick[k]].labels[0], false);
 	if (o->nservices > drawn) {
 		kpi__tstyle ms = kpi__tsw(KPI__F_OBLIQUE, 7, KPI__MUTED, LEGEND_W - 4, KPI__LEFT);
 		ms.lines = 3;
-		snprintf(buf, sizeof(buf), "%zu more services not drawn (every one is in the table and the workbook)",
+		snprintf(buf, sizeof(buf), "%zu more services not drawn, those with the most budget left (every one is in the table and the workbook)",
 		         o->nservices - drawn);
 		kpi__text(r, buf, p.x + p.w + 8, ly, &ms);
 	}
