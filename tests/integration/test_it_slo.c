@@ -331,7 +331,7 @@ static void test_slo__pack_slo_page(void **state)
 	 * allowed 0.1 % of 12,000 = 12 */
 	assert_contains(text, LB_SHORT);
 	assert_contains(text, "99.167 %");
-	assert_contains(text, "-733.3 %");
+	assert_contains(text, "−733.3 %");
 	assert_contains(text, "100 / 12");
 	/* page 1 h: 1 h 100/12000 -> 8.33 under 14.4, 5 min 100/1000 -> 100 over: ok;
 	 * page 6 h: 6 h 8.33 over 6, 30 min 100/6000 -> 16.67 over: FIRING;

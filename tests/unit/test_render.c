@@ -1584,7 +1584,7 @@ static void test_render_slo__page(void **state)
 	/* alpha: 72 bad of 483,840 requests, 483.84 allowed: 99.985 %, 85.1 % left */
 	assert_contains(t, "app/api/alpha 99.985 % 85.1 % 72 / 483.84 ok 0.00× / 0.00× ok 0.00× / 0.00× ok 1.39× ▲ / 0.00×");
 	/* beta: 0.2 % errors, burn 2: the ticket fires, the budget is spent twice */
-	assert_contains(t, "app/api/beta 99.800 % -100.0 % 967.68 / 483.84");
+	assert_contains(t, "app/api/beta 99.800 % −100.0 % 967.68 / 483.84");
 	assert_contains(t, "FIRING 2.00× ▲ / 2.00× ▲");
 	assert_contains(t, "Error budget remaining, % of the budget — the SLO window (28 days) ending at each day");
 	assert_contains(t, "Burn rate of app/api/alpha, last 7 days (hourly)");

@@ -1069,11 +1069,9 @@ static void slo_row(doc *d, const kpi_slo_objective *o, const kpi_slo_service *s
 	snprintf(buf, sizeof(buf), "%.3f %%", s->day_availability[o->ndays - 1]);
 	row_cell(&row, isnan(s->day_availability[o->ndays - 1]) ? NULL : buf, KPI__F_SANS, 8,
 	         s->day_availability[o->ndays - 1] < o->objective ? KPI__RED : KPI__INK);
-	/* as shown, to 0.1: a budget a hair below zero is "0.0 %", not a red "-0.0 %" */
+	/* red when below zero as shown: a hair below it is "0.0 %" (kpi__fmt_fixed never writes "−0.0") */
 	left = round(s->day_budget[o->ndays - 1] * 10) / 10;
-	if (left == 0)
-		left = 0; /* not -0 */
-	snprintf(buf, sizeof(buf), "%.1f %%", left);
+	snprintf(buf, sizeof(buf), "%s %%", kpi__fmt_fixed(a, sizeof(a), left, 1));
 	row_cell(&row, isnan(left) ? NULL : buf, KPI__F_BOLD, 8, left < 0 ? KPI__RED : KPI__INK);
 	snprintf(buf, sizeof(buf), "%s / %s", kpi__fmt_num(a, sizeof(a), e, KPI__NUM_PEOPLE),
 	         kpi__fmt_num(b, sizeof(b), q * (1 - o->objective / 100), KPI__NUM_PEOPLE));
