@@ -33,7 +33,8 @@ const kpi_cmd_spec kpi_cmd_verify = {
 	"When the pack's parent directory holds decisions.jsonl, its hash chain is\n"
 	"checked too; PATH may also be a decisions.jsonl or the reports directory\n"
 	"holding it. Every record must be intact and chained to the one before, and\n"
-	"the pack it was decided on must still have the manifest it was taken on;\n"
+	"the pack it was decided on must still have the manifest it was taken on,\n"
+	"and its files must still match that manifest (whichever kpi wrote it);\n"
 	"the first broken record is named as decisions.jsonl:LINE (exit 8).",
 	opts, args, false, false,
 };

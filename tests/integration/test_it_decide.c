@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -290,6 +291,28 @@ static void test_verify__tampered_record_and_changed_pack(void **state)
 		run_fails(argv3, 8, want + 5);
 	}
 	write_all(file, orig);
+	/* a file of the decided pack edited, its manifest untouched: the audit
+	 * of the decisions names the file (it looked at the manifest alone) */
+	{
+		char pdf[700];
+		struct stat st;
+		FILE *f;
+		snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W46.pdf", pack);
+		assert_int_equal(stat(pdf, &st), 0);
+		assert_non_null(f = fopen(pdf, "ab"));
+		fputs("%tampered\n", f);
+		fclose(f);
+		snprintf(want, sizeof(want), "%s:1: the pack of 2026-W46 the decision was taken on has changed: %s: differs from "
+		         "manifest.json (%lld bytes, listed %lld)", file, pdf, (long long)st.st_size + 10, (long long)st.st_size);
+		const char *argv[] = { "kpi", "verify", file, NULL };
+		run_fails(argv, 8, want);
+		const char *argv2[] = { "kpi", "verify", reports, NULL };
+		run_fails(argv2, 8, want);
+		assert_int_equal(truncate(pdf, st.st_size), 0);
+		it_run_result r;
+		run_ok(&r, argv);
+		it_run_free(&r);
+	}
 	/* the pack re-rendered after the decision: its manifest differs */
 	{
 		it_run_result r;

@@ -102,6 +102,14 @@ KPI_EXTERN int kpi_manifest_write(kpi_buf *out, const kpi_snapshot *snap, const 
  */
 KPI_EXTERN int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err);
 
+/**
+ * kpi_pack_verify() but for the tool_version: a pack written by any kpi
+ * version passes when its files and manifest are as written. What an audit
+ * of past packs needs (kpi_decisions_verify()), where the pack was decided
+ * on with the kpi of its day.
+ */
+KPI_EXTERN int kpi_pack_verify_files(const char *dir, size_t *nfiles, kpi_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -600,7 +600,7 @@ static int check_version(const mf *m, const json_t *root, size_t nfiles)
 	return 0;
 }
 
-int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
+static int verify(const char *dir, size_t *nfiles, bool same_version, kpi_error *err)
 {
 	static const char *const keys[] = { "format", "tool_version", "window", "snapshot_sha256", "queries",
 		                            "files", NULL };
@@ -713,7 +713,7 @@ int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
 		goto done;
 	}
 	if ((rc = check_describes(&m, doc->root, snap)) ||
-	    (rc = check_version(&m, doc->root, json_array_size(files))))
+	    (same_version && (rc = check_version(&m, doc->root, json_array_size(files)))))
 		goto done;
 	if (nfiles)
 		*nfiles = json_array_size(files);
@@ -724,4 +724,14 @@ done:
 	free(mpath);
 	free(spath);
 	return rc;
+}
+
+int kpi_pack_verify(const char *dir, size_t *nfiles, kpi_error *err)
+{
+	return verify(dir, nfiles, true, err);
+}
+
+int kpi_pack_verify_files(const char *dir, size_t *nfiles, kpi_error *err)
+{
+	return verify(dir, nfiles, false, err);
 }

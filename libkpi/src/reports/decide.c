@@ -2,6 +2,7 @@
  * verifying the file against the packs (kpi/reports.h). */
 #include "core/internal.h"
 #include "reports/reports_int.h"
+#include "kpi/pack.h"
 #include "kpi/snapshot.h"
 
 #include <errno.h>
@@ -297,6 +298,11 @@ int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 			                   "%s:%zu: %s no longer matches the pack the decision was taken on (SHA-256 %.12s..., "
 			                   "recorded %.12s...)",
 			                   path, x->line, p->manifest, p->manifest_sha256, x->manifest_sha256);
+			goto done;
+		}
+		/* the manifest as taken, and the files still as it lists them */
+		if ((rc = kpi_pack_verify_files(p->dir, NULL, err))) {
+			kpi_error_wrap(err, "%s:%zu: the pack of %s the decision was taken on has changed", path, x->line, wk);
 			goto done;
 		}
 	}
