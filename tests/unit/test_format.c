@@ -239,6 +239,18 @@ static void test_number__one_value_in_every_style(void **state)
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), false, 3, "count", KPI__NUM_PEOPLE, NULL), "no data");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), false, 3, "count", KPI__NUM_TABLE, NULL), "—");
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.996, "%", KPI__NUM_PEOPLE, &eq100), "99.996%");
+	/* 199,999 of 200,000 is not "100%" in any style, with or without a
+	 * threshold (the double is 99.99949999...: three decimals do) */
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 100.0 * 199999 / 200000, "%", KPI__NUM_PEOPLE, NULL),
+	                    "99.999%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 100.0 * 199999 / 200000, "%", KPI__NUM_TABLE, NULL),
+	                    "99.999%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 100.0 * 199999 / 200000, "%", KPI__NUM_TERSE, NULL),
+	                    "99.999%");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), -99.999999, KPI__NUM_PEOPLE), "\xe2\x88\x92" "99.999999");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 100.0000000001, KPI__NUM_TABLE), "100.000000000");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 100, KPI__NUM_TABLE), "100");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 99.994, KPI__NUM_TABLE), "99.99");
 	/* units and changes: a change of a percentage is in points */
 	assert_string_equal(kpi__fmt_unit(b, sizeof(b), "0.5", "%", false), "0.5%");
 	assert_string_equal(kpi__fmt_unit(b, sizeof(b), "0.5", "%", true), "0.5 pp");

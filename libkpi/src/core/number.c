@@ -147,6 +147,26 @@ char *kpi__fmt_fixed(char *buf, size_t size, double v, int decimals)
 	return buf;
 }
 
+/* Whether `shown` (v rounded) reads 100 or -100 where v is not: the edge
+ * of a percentage (every design covered, every export succeeded), which a
+ * rounded 99.9995 must not claim. Every style adds decimals instead. */
+static bool onto_hundred(double shown, double v)
+{
+	return fabs(shown) == 100 && fabs(v) != 100;
+}
+
+/* printf's "%.*f" of v with `dec` decimals, or more while it would read
+ * +-100 where v is not (at most 9). */
+static void fixed_not_hundred(char *buf, size_t size, double v, int dec)
+{
+	for (;;) {
+		snprintf(buf, size, "%.*f", dec, v);
+		if (dec >= 9 || !onto_hundred(strtod(buf, NULL), v))
+			return;
+		dec++;
+	}
+}
+
 /* The value as people read it. When `target` is given, never round onto or
  * across it: 99.996 against "= 100" must not read "100". */
 static char *people(char *buf, size_t size, double v, const double *target)
@@ -196,18 +216,20 @@ static char *people(char *buf, size_t size, double v, const double *target)
 		snprintf(buf, size, "%s", tmp);
 		if (dec > 0 && v != floor(v))
 			trim_zeros(buf);
-		if (!target || dec >= 9)
+		if (dec >= 9)
 			break;
 		snprintf(tmp, sizeof(tmp), "%.*f", dec, v);
 		back = strtod(tmp, NULL);
-		if ((back > *target) == (v > *target) && (back < *target) == (v < *target))
+		if (!onto_hundred(back, v) &&
+		    (!target || ((back > *target) == (v > *target) && (back < *target) == (v < *target))))
 			break;
 		dec++;
 	}
 	return buf;
 }
 
-/* kpi query's table: whole numbers bare, others with two decimals. */
+/* kpi query's table: whole numbers bare, others with two decimals (more
+ * where two would read 100). */
 static void table(char *buf, size_t size, double v)
 {
 	if (v == floor(v) && fabs(v) < 1e15)
@@ -215,7 +237,7 @@ static void table(char *buf, size_t size, double v)
 	else if (fabs(v) < 0.01)
 		snprintf(buf, size, "%.3g", v);
 	else
-		snprintf(buf, size, "%.2f", v);
+		fixed_not_hundred(buf, size, v, 2);
 }
 
 /* Alert texts: at most a few decimals, no exponent below 1e15; from there
@@ -232,7 +254,7 @@ static void terse(char *buf, size_t size, double v)
 	else if (fabs(v) >= 100)
 		snprintf(buf, size, "%.1f", v);
 	else if (fabs(v) >= 0.01)
-		snprintf(buf, size, "%.2f", v);
+		fixed_not_hundred(buf, size, v, 2);
 	else
 		snprintf(buf, size, "%.4f", v);
 	if (strchr(buf, '.')) {

@@ -31,6 +31,8 @@ typedef enum kpi__numstyle {
 	/* alert notifications: whole numbers bare, else one to four decimals by
 	 * size with trailing zeros dropped; EXACT from 1e15 on */
 	KPI__NUM_TERSE,
+	/* PEOPLE, TABLE and TERSE never round onto 100 or -100 a value that is
+	 * not: 99.9995 reads "99.9995", not "100" (more decimals, up to 9) */
 	/* rounded to a whole number, no separators: a stacked bar's segments */
 	KPI__NUM_WHOLE,
 } kpi__numstyle;
