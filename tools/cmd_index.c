@@ -27,7 +27,8 @@ const kpi_cmd_spec kpi_cmd_index = {
 	"week as the newest pack holding it reported it), and links to each pack's\n"
 	"PDF, workbook and chart PNGs. One static HTML file (no script, nothing from\n"
 	"elsewhere, relative links), written atomically. `kpi pack` and `kpi render`\n"
-	"write it too, after installing a pack. A pack or decisions file the page\n"
+	"write it too, after installing a pack in a directory named after its week\n"
+	"(reports/2026-W46 writes reports/index.html). A pack or decisions file the page\n"
 	"cannot show is named on the page and counted on stderr. Prints the page's path.",
 	opts, args, false, false,
 };
@@ -53,19 +54,18 @@ int cmd_index(int argc, char **argv)
 
 int kpi_tool_history_after_pack(const char *pack_dir)
 {
-	size_t n = strlen(pack_dir), nwarn = 0;
-	char *parent, *path = NULL;
+	size_t nwarn = 0;
+	char *parent = NULL, *path = NULL;
 	kpi_error err = KPI_ERROR_INIT;
 	int rc = 0;
 
-	while (n > 1 && pack_dir[n - 1] == '/')
-		n--;
-	while (n > 0 && pack_dir[n - 1] != '/')
-		n--;
-	while (n > 1 && pack_dir[n - 1] == '/')
-		n--;
-	if (!(parent = n ? strndup(pack_dir, n) : strdup(".")))
-		return KPI_EXIT_FAILURE;
+	if (kpi_reports_dir_of(&parent, pack_dir, &err))
+		return kpi_fail(&err);
+	if (!parent) {
+		fprintf(stderr, "kpi: no history page: %s is not named after its week (reports/YYYY-Www), so its parent is "
+		        "not taken for a reports directory\n", pack_dir);
+		return 0;
+	}
 	if (kpi_history_write(&path, &nwarn, parent, &err)) {
 		fprintf(stderr, "kpi: the pack is installed, but its history page is not:\n");
 		rc = kpi_fail(&err);

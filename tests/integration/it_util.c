@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -491,6 +492,7 @@ int it_count_lines(const char *s)
 }
 
 static char tmpdir[256];
+static pid_t tmpdir_owner;
 static char *tmpfiles[32];
 static size_t ntmpfiles;
 
@@ -503,6 +505,7 @@ char *it_write_tmp(const char *basename, const char *text)
 	if (!tmpdir[0]) {
 		snprintf(tmpdir, sizeof(tmpdir), "/tmp/kpi-it.XXXXXX");
 		assert_non_null(mkdtemp(tmpdir));
+		tmpdir_owner = getpid();
 	}
 	assert_true(ntmpfiles < sizeof(tmpfiles) / sizeof(tmpfiles[0]));
 	len = strlen(tmpdir) + strlen(basename) + 2;
@@ -517,15 +520,44 @@ char *it_write_tmp(const char *basename, const char *text)
 	return path;
 }
 
+/* Remove `path` and everything under it (not following symbolic links). */
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode) && (d = opendir(path))) {
+		while ((e = readdir(d))) {
+			size_t len = strlen(path) + strlen(e->d_name) + 2;
+			char *sub;
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			if (!(sub = malloc(len)))
+				break;
+			snprintf(sub, len, "%s/%s", path, e->d_name);
+			remove_tree(sub);
+			free(sub);
+		}
+		closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
 void it_tmp_cleanup(void)
 {
-	for (size_t i = 0; i < ntmpfiles; i++) {
-		unlink(tmpfiles[i]);
+	for (size_t i = 0; i < ntmpfiles; i++)
 		free(tmpfiles[i]);
-	}
 	ntmpfiles = 0;
-	if (tmpdir[0])
-		rmdir(tmpdir);
+	/* the whole directory, with what the tests' kpi runs wrote into it
+	 * (packs, reports, state); only by the process that made it, not by a
+	 * forked child that exits */
+	if (tmpdir[0] && tmpdir_owner == getpid())
+		remove_tree(tmpdir);
 	tmpdir[0] = '\0';
 }
 

@@ -97,10 +97,29 @@ static void test_render_verify(void **state)
 	}
 	snprintf(expect, sizeof(expect), "%s/kpi-2026-W46.pdf\n%s/kpi-2026-W46.xlsx\n", out, out);
 	assert_string_equal(r.out, expect);
-	/* the history page of the reports directory (the pack's parent) is named on stderr */
-	snprintf(expect, sizeof(expect), "kpi: history page: %s/index.html\n", tmp);
+	/* a pack directory not named after its week: its parent is not taken
+	 * for a reports directory, and nothing is written there */
+	snprintf(expect, sizeof(expect),
+	         "kpi: no history page: %s is not named after its week (reports/YYYY-Www), so its parent is not taken "
+	         "for a reports directory\n", out);
 	assert_string_equal(r.err, expect);
 	it_run_free(&r);
+	{
+		char index[160];
+		snprintf(index, sizeof(index), "%s/index.html", tmp);
+		assert_int_equal(access(index, F_OK), -1);
+	}
+	/* named after its week: the history page of the reports directory (the
+	 * pack's parent) is written and named on stderr */
+	{
+		char wk[160];
+		snprintf(wk, sizeof(wk), "%s/reports/2026-W46", tmp);
+		const char *argv[] = { "kpi", "render", "--snapshot", GOLDEN, "--out", wk, NULL };
+		run_ok(&r, argv);
+		snprintf(expect, sizeof(expect), "kpi: history page: %s/reports/index.html\n", tmp);
+		assert_string_equal(r.err, expect);
+		it_run_free(&r);
+	}
 	{
 		const char *argv[] = { "kpi", "verify", out, NULL };
 		run_ok(&r, argv);

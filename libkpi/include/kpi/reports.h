@@ -74,6 +74,17 @@ typedef struct kpi_reports {
  */
 KPI_EXTERN int kpi_reports_list(kpi_reports **out, const char *dir, kpi_error *err);
 
+/**
+ * The reports directory a pack directory was installed in: its parent, when
+ * the pack directory is named after a week ("2026-W46", as kpi pack and
+ * kpi render name it by default: reports/2026-W46); NULL otherwise (a pack
+ * written with --out /tmp/again: /tmp is not taken for a reports directory,
+ * and its history page is not written there).
+ * @param[out] out the parent ("." for a bare name), or NULL; free() it.
+ * @return 0 or KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_reports_dir_of(char **out, const char *pack_dir, kpi_error *err);
+
 /** The pack of week `w`: the one whose directory is named after the week
  *  ("2026-W46") when there is one, else the first of that week; NULL when
  *  the directory has no pack of that week. Points into `r`. */

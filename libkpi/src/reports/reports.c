@@ -242,3 +242,29 @@ const kpi_report_pack *kpi_reports_find(const kpi_reports *r, kpi_week w)
 	}
 	return first;
 }
+
+int kpi_reports_dir_of(char **out, const char *pack_dir, kpi_error *err)
+{
+	size_t n = strlen(pack_dir), end;
+	char name[16];
+	kpi_week wk;
+
+	*out = NULL;
+	while (n > 1 && pack_dir[n - 1] == '/')
+		n--;
+	end = n;
+	while (n > 0 && pack_dir[n - 1] != '/')
+		n--;
+	/* the name: a week, "YYYY-Www" */
+	if (end - n != 8 || pack_dir[n + 4] != '-' || pack_dir[n + 5] != 'W')
+		return 0;
+	memcpy(name, pack_dir + n, 8);
+	name[8] = '\0';
+	if (kpi_week_parse(&wk, name, NULL) != 0)
+		return 0;
+	while (n > 1 && pack_dir[n - 1] == '/')
+		n--;
+	if (!(*out = n ? strndup(pack_dir, n) : strdup(".")))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	return 0;
+}
