@@ -318,6 +318,19 @@ static void test_statement_timeout(void **state)
 		expect_fail(&r, argv2, env2, 5, must, NULL);
 		it_run_free(&r);
 	}
+	/* 1 ms: the session's own statements (the pg_stat_statements and
+	 * standby checks) are cancelled too, and are a timeout as well (exit 5,
+	 * not 4), said in one readable line */
+	{
+		const char *env3[] = { NOW, cat, qdir, "KPI_STATEMENT_TIMEOUT_MS=1", NULL };
+		const char *argv3[] = { "kpi", "query", "fixture_slow", "--week", WEEK, "--db", db->conninfo, NULL };
+		const char *must3[] = { "statement_timeout 1 ms", NULL };
+		for (int i = 0; i < 3; i++) {
+			expect_fail(&r, argv3, env3, 5, must3, NULL);
+			assert_null(strstr(r.err, ":  PostgreSQL"));
+			it_run_free(&r);
+		}
+	}
 	free(cfg);
 	it_tmp_cleanup();
 	it_db_drop(db);

@@ -1265,8 +1265,14 @@ int kpi__pg_session_sql(struct pg_result **out, kpi_pg *pg, const char *what, co
 	if (recovery_conflict(pg->conn, r))
 		pg->conflicts++;
 	first_line(msg, sizeof(msg), r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
-	rc = kpi_error_set(err, KPI_ESOURCE, "%s: %s PostgreSQL (%s): %s", what,
-	                   PQstatus(pg->conn) != CONNECTION_OK ? "lost the connection to" : "", pg->where, msg);
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		rc = kpi_error_set(err, KPI_ESOURCE, "%s: lost the connection to PostgreSQL (%s): %s", what, pg->where, msg);
+	else if (r && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
+	         strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "57014") == 0)
+		rc = kpi_error_set(err, KPI_ETIMEOUT, "%s: cancelled after statement_timeout %d ms (PostgreSQL %s): %s", what,
+		                   pg->cfg->statement_timeout_ms, pg->where, msg);
+	else
+		rc = kpi_error_set(err, KPI_ESOURCE, "%s: PostgreSQL (%s): %s", what, pg->where, msg);
 	PQclear(r);
 	return rc;
 }
