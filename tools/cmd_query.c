@@ -35,8 +35,9 @@ const kpi_cmd_spec kpi_cmd_query = {
 	"query", cmd_query, "compute KPIs for one or more ISO weeks (table, csv, json)",
 	"Compute a KPI (or all of them) for N consecutive ISO weeks, in one database\n"
 	"round trip per KPI, and print each row with its status. The table shows the\n"
-	"last week, the previous one and a sparkline across the window, then the\n"
-	"verdict of each week; csv and json hold every row.",
+	"last week, the previous one (with --weeks 2 or more; the default is one week)\n"
+	"and a sparkline across the window, then the verdict of each week; csv and\n"
+	"json hold every row.",
 	opts, args, false, false,
 };
 
