@@ -62,6 +62,15 @@ int cmd_verify(int argc, char **argv)
 	if ((rc = kpi_opts_parse(&kpi_cmd_verify, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
 	if (stat(a.path, &st) == 0 && S_ISREG(st.st_mode)) {
+		const char *base = strrchr(a.path, '/');
+		base = base ? base + 1 : a.path;
+		if (strcmp(base, "manifest.json") == 0) {
+			/* the pack is what is verified, against it */
+			fprintf(stderr, "kpi verify: %s is a pack's manifest: give the pack's directory (kpi verify DIR)\n",
+			        a.path);
+			rc = KPI_EXIT_USAGE;
+			goto done;
+		}
 		rc = verify_decisions(a.path);
 		goto done;
 	}

@@ -127,6 +127,12 @@ static void test_render_verify(void **state)
 		assert_string_equal(r.out, expect);
 		it_run_free(&r);
 	}
+	{ /* the manifest given for its pack: said so, not "not a JSON record" */
+		char mpath[256];
+		snprintf(mpath, sizeof(mpath), "%s/manifest.json", out);
+		const char *argv[] = { "kpi", "verify", mpath, NULL };
+		run_fails(argv, 2, "is a pack's manifest: give the pack's directory (kpi verify DIR)");
+	}
 	/* a manifest written by another kpi version: exit 8, both versions named */
 	{
 		char mpath[256], *text, *v, *other, must[256];
