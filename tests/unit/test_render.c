@@ -1412,7 +1412,7 @@ static void test_render_week_words__golden(void **state)
 	assert_true(n >= 3 && n <= KPI_RENDER_WORDS_MAX);
 	assert_string_equal(w[0], "The rollout should not go ahead in 2026-W46: 2 measures that decide it miss the target. "
 	                          "The first: Max age of uncached legacy exports is 8.5 days where it must be ≤ 7 d.");
-	assert_contains(w[1], "The biggest move against its target since last week: ");
+	assert_contains(w[1], "The biggest move relative to its target since last week: ");
 	assert_contains(w[n - 2], "1 waiver ran out before 2026-W46 and no longer excuses anything");
 	assert_string_equal(w[n - 1], "1 background measure (not deciding the rollout) was not read: CloudWatch not configured.");
 	for (size_t i = 0; i < n; i++) {

@@ -311,7 +311,7 @@ int kpi_render_week_words(char ***out, const kpi_snapshot *snap, kpi_error *err)
 	if (mv.d) {
 		int sense = (mv.last->value > mv.prev->value) == (mv.d->threshold.op == KPI_OP_GE || mv.d->threshold.op == KPI_OP_GT);
 		kpi__threshold_format(th, sizeof(th), &mv.d->threshold, mv.d->unit, KPI__TH_PACK);
-		say(&w, "The biggest move against its target since last week: %s went from %s to %s (target %s), %s.",
+		say(&w, "The biggest move relative to its target since last week: %s went from %s to %s (target %s), %s.",
 		    named(name, sizeof(name), mv.d, mv.s, mv.last), spoken(a, sizeof(a), true, mv.prev->value, mv.d),
 		    spoken(b, sizeof(b), true, mv.last->value, mv.d), th,
 		    mv.d->threshold.op == KPI_OP_EQ ? (fabs(mv.last->value - mv.d->threshold.target) <
