@@ -371,6 +371,12 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, "Oldest uncovered legacy designs as of 2026-11-16 00:00 UTC");
 	assert_contains(t, "all 7 uncovered designs");
 	assert_contains(t, "northwind");
+	/* design 873, uncovered for 0.018 days: not "0.0" */
+	{
+		char *f = folded(t);
+		assert_contains(f, "2026-11-15 23:34 UTC < 0.1 Critical routing mismatches");
+		free(f);
+	}
 	assert_contains(t, "None: no routing decision in 2026-W46");
 	/* appendix: definitions, query hashes, provenance */
 	assert_contains(t, "Appendix A — KPI definitions");

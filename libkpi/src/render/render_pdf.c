@@ -1173,7 +1173,11 @@ static void drill(doc *d)
 			snprintf(buf, sizeof(buf), "%d", u->revision);
 			row_cell(&row, buf, KPI__F_SANS, 8, KPI__INK);
 			row_cell(&row, kpi__fmt_time(t, sizeof(t), u->revision_at, d->w->tz), KPI__F_SANS, 8, KPI__INK);
-			snprintf(buf, sizeof(buf), "%.1f", u->age_days);
+			/* uncovered for under 0.05 days reads "< 0.1", never "0.0" */
+			if (u->age_days > 0 && u->age_days < 0.05)
+				snprintf(buf, sizeof(buf), "< 0.1");
+			else
+				snprintf(buf, sizeof(buf), "%.1f", u->age_days);
 			row_cell(&row, buf, KPI__F_BOLD, 8, u->age_days > 7 ? KPI__RED : KPI__INK);
 			row_end(&row);
 		}
