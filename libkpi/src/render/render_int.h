@@ -140,6 +140,10 @@ kpi__tstyle kpi__tsw(int font, double size, kpi__rgb color, double width, int al
  * KPI_MAX_WEEKS weeks, verdicts, series with definitions and labels,
  * rollout changes with layer and key). */
 int kpi__render_check(const kpi_snapshot *snap, kpi_error *err);
+/* The number of each rollout change of `snap` inside its window, 1.. in
+ * snapshot order, 0 outside (no[nchanges]): the charts' markers, the
+ * appendix's and the workbook's "#". @return how many are inside. */
+size_t kpi__number_changes(int *no, const kpi_snapshot *snap);
 /* Number the rollout changes inside the window of r->snap (r->change_no,
  * 1..r->nchanges_in; 0 outside); kpi__render_close() frees the numbers. */
 void kpi__render_number_changes(kpi__render *r);

@@ -8,16 +8,22 @@
 
 #include <stdlib.h>
 
+size_t kpi__number_changes(int *no, const kpi_snapshot *snap)
+{
+	const kpi_window *w = &snap->result->window;
+	size_t n = 0;
+	for (size_t i = 0; i < snap->nchanges; i++)
+		no[i] = snap->changes[i].changed_at >= w->from && snap->changes[i].changed_at < w->to ? (int)++n : 0;
+	return n;
+}
+
 void kpi__render_number_changes(kpi__render *r)
 {
 	const kpi_snapshot *snap = r->snap;
-	const kpi_window *w = &snap->result->window;
 	r->nchanges_in = 0;
 	if (!snap->nchanges || !(r->change_no = calloc(snap->nchanges, sizeof(int))))
 		return;
-	for (size_t i = 0; i < snap->nchanges; i++)
-		if (snap->changes[i].changed_at >= w->from && snap->changes[i].changed_at < w->to)
-			r->change_no[i] = (int)++r->nchanges_in;
+	r->nchanges_in = kpi__number_changes(r->change_no, snap);
 }
 
 int kpi__render_check(const kpi_snapshot *snap, kpi_error *err)

@@ -1484,7 +1484,7 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 	static const char *const mcols[] = { "Decision", "Decided at (UTC)", "Design", "Environment", "Tenant",
 		                             "Style", "User", "Decided by", "Provider metadata", "Route outcome",
 		                             "Design migrated" };
-	static const char *const ccols[] = { "Change", "Changed at (UTC)", "Layer", "Key", "Old value",
+	static const char *const ccols[] = { "#", "Change id", "Changed at (UTC)", "Layer", "Key", "Old value",
 		                             "New value", "Actor" };
 	const kpi_snapshot *snap = x->snap;
 	const kpi_window *w = &snap->result->window;
@@ -1492,6 +1492,7 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 	char buf[256], t[32], t2[32], why[320];
 	const char *unread = kpi__lists_unread(why, sizeof(why), snap);
 	lxw_row_t row = 0;
+	int *no = NULL;
 
 	if (unread)
 		snprintf(buf, sizeof(buf), "Uncovered legacy designs as of %s (the backfill list): not read",
@@ -1549,17 +1550,23 @@ static void drilldown(xl *x, lxw_worksheet *ws)
 		         kpi_time_format(t, sizeof(t), w->from), kpi_time_format(t2, sizeof(t2), w->as_of), snap->nchanges,
 		         snap->changes_total, snap->changes_total > snap->nchanges ? " (the newest)" : "");
 	put_over(x, ws, row++, 0, buf, x->f.title);
-	row = header_row(x, ws, row, ccols, 7);
-	for (size_t i = 0; i < snap->nchanges; i++, row++) {
+	row = header_row(x, ws, row, ccols, 8);
+	/* "#": the number of the charts' marker and the PDF's appendix */
+	if (snap->nchanges && (no = need(x, calloc(snap->nchanges, sizeof(int)))))
+		kpi__number_changes(no, snap);
+	for (size_t i = 0; no && i < snap->nchanges; i++, row++) {
 		const kpi_change *c = &snap->changes[i];
-		put_int(x, ws, row, 0, (double)c->id);
-		put_time(x, ws, row, 1, c->changed_at);
-		put_str(x, ws, row, 2, c->layer, NULL);
-		put_str(x, ws, row, 3, c->key, NULL);
-		put_str(x, ws, row, 4, c->old_value, NULL);
-		put_str(x, ws, row, 5, c->new_value, NULL);
-		put_str(x, ws, row, 6, c->actor, NULL);
+		if (no[i])
+			put_int(x, ws, row, 0, no[i]);
+		put_int(x, ws, row, 1, (double)c->id);
+		put_time(x, ws, row, 2, c->changed_at);
+		put_str(x, ws, row, 3, c->layer, NULL);
+		put_str(x, ws, row, 4, c->key, NULL);
+		put_str(x, ws, row, 5, c->old_value, NULL);
+		put_str(x, ws, row, 6, c->new_value, NULL);
+		put_str(x, ws, row, 7, c->actor, NULL);
 	}
+	free(no);
 	if (!snap->nchanges)
 		put_over(x, ws, row++, 0, unread ? unread : "none", NULL);
 	fit_finish(x, ws);
