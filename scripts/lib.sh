@@ -93,7 +93,9 @@ kpi_pg_start() {
     owner=postgres
     id -u "$owner" >/dev/null 2>&1 || { useradd --system --no-create-home kpi-pg && owner=kpi-pg; }
     chown "$owner" "$PG_DIR"
-    runas=(runuser -u "$owner" --)
+    # from /, which it can read: a clone under a 0700 directory (mktemp -d)
+    # would make every command say "could not change directory"
+    runas=(env -C / runuser -u "$owner" --)
   fi
   "${runas[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 \
     --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }

@@ -46,7 +46,7 @@ if [ "$(id -u)" -eq 0 ]; then
   owner=postgres
   id -u "$owner" >/dev/null 2>&1 || owner=kpi-pg
   chown "$owner" "$DIR"
-  runas=(runuser -u "$owner" --)
+  runas=(env -C / runuser -u "$owner" --)  # from /: see scripts/lib.sh
 fi
 P=$DIR/primary S=$DIR/standby
 PRIMARY_PID="" STANDBY_PID=""
