@@ -116,6 +116,12 @@ static void test_decide__record_chain_and_refusals(void **state)
 		const char *argv3[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "maybe", "--by", "Ana",
 			                "--reports", reports, NULL };
 		run_fails(argv3, 2, "go, no-go or hold");
+		/* an override of the pack's NO-GO without its reason */
+		const char *argv4[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--by", "Ana",
+			                "--reports", reports, NULL };
+		run_fails(argv4, 2,
+		          "--note: the pack of 2026-W46 says NO-GO and the decision is GO: an override needs its reason "
+		          "(--note TEXT)");
 	}
 	assert_int_equal(access(file, F_OK), -1);
 
@@ -161,7 +167,7 @@ static void test_decide__record_chain_and_refusals(void **state)
 
 	/* closing: an unknown id is refused, an open one closed once */
 	{
-		const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--by", "Ana",
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
 			               "--close", "2026-W46.9", "--reports", reports, NULL };
 		run_fails(argv, 2, "--close '2026-W46.9': no open action has that id");
 		const char *argv2[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
@@ -205,7 +211,7 @@ static void test_decide__concurrent_runs_all_land(void **state)
 			snprintf(by, sizeof(by), "runner %d", i);
 			snprintf(act, sizeof(act), "Owner %d: task %d by 2026-12-0%d", i, i, 1 + i);
 			const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "hold", "--by", by,
-				               "--action", act, "--reports", reports, NULL };
+				               "--note", "until the drill is rerun", "--action", act, "--reports", reports, NULL };
 			it_run(&r, argv, now_env, 60);
 			_exit(r.status);
 		}
@@ -283,7 +289,7 @@ static void test_verify__tampered_record_and_changed_pack(void **state)
 		const char *argv[] = { "kpi", "verify", file, NULL };
 		run_fails(argv, 8, want + 5);
 		/* and a decide refuses to append to a broken chain */
-		const char *argv2[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "go", "--by", "Ana",
+		const char *argv2[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
 			                "--reports", reports, NULL };
 		run_fails(argv2, 8, "prev_sha256 does not match record 1");
 		/* verify of the pack directory: the pack is fine, the chain is not */

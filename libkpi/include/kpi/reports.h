@@ -182,7 +182,8 @@ typedef struct kpi_decide_opts {
  * @param[out] out the record appended (free with kpi_decision_free()); may
  *             be NULL.
  * @return 0; KPI_EUSAGE (an action not "OWNER: TEXT by YYYY-MM-DD", an
- *         empty name, an id to close that is not open); KPI_ENOTFOUND (no
+ *         empty name, an id to close that is not open, a decision other
+ *         than the pack's verdict without a note); KPI_ENOTFOUND (no
  *         pack of the week in the directory); KPI_EDATA (the file or the
  *         pack's snapshot is broken: as kpi_decisions_load(),
  *         kpi_snapshot_load()); KPI_EIO; KPI_ENOMEM.

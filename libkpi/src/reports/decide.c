@@ -116,6 +116,11 @@ static int prepare(kpi_decision *x, const char *reports_dir, const kpi_decide_op
 	if ((rc = kpi_snapshot_load(&snap, p->snapshot, err)))
 		goto done;
 	x->verdict = snap->verdicts[snap->result->window.nweeks - 1].verdict;
+	/* an override of the pack's verdict is recorded with its reason */
+	if (x->decision != x->verdict && !x->note)
+		rc = kpi_error_set(err, KPI_EUSAGE,
+		                   "--note: the pack of %s says %s and the decision is %s: an override needs its reason "
+		                   "(--note TEXT)", wk, kpi_verdict_name(x->verdict), kpi_verdict_name(x->decision));
 done:
 	kpi_snapshot_free(snap);
 	kpi_reports_free(r);
