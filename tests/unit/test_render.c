@@ -414,7 +414,11 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 		char *f = folded(t);
 		const char *stmt = "CloudWatch not configured: api_error_rate_pct, api_latency_p95_ms, sqs_queue_depth, "
 		                   "sqs_oldest_message_age_seconds. 2 of them are gating: the verdicts do not weigh them";
-		assert_int_equal(page_of(f, stmt), 1);                      /* the cover */
+		/* the cover: the count and the gating ones first, where a long
+		 * list cannot cut them off */
+		assert_int_equal(page_of(f, "4 KPIs. 2 of them are gating: the verdicts do not weigh them. "
+		                            "CloudWatch not configured: api_error_rate_pct, api_latency_p95_ms, "
+		                            "sqs_queue_depth, sqs_oldest_message_age_seconds"), 1);
 		assert_contains(strstr(f, "Scorecard — 2026-W46"), stmt);   /* its footnote */
 		assert_contains(strstr(f, "Appendix C — Provenance"),
 		                "Not collected CloudWatch not configured: api_error_rate_pct, api_latency_p95_ms (set "

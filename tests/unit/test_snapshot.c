@@ -169,30 +169,34 @@ static void test_snapshot_not_collected__statement(void **state)
 	kpi_snapshot *snap = packfix_golden();
 	char buf[1024];
 
-	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, false), 2);
+	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, false, false), 2);
 	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms, sqs_queue_depth. 1 of them is gating: "
 	                         "not measured, it holds the verdict unless waived");
-	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, true), 2);
+	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, true, false), 2);
 	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer in the "
 	                         "config file or KPI_CW_LOAD_BALANCER); sqs_queue_depth (set cloudwatch.queues in the "
 	                         "config file or KPI_CW_QUEUES). 1 of them is gating: not measured, it holds the "
 	                         "verdict unless waived");
+	/* gating first (the cover, which may cut the text short) */
+	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, false, true), 2);
+	assert_string_equal(buf, "2 KPIs. 1 of them is gating: not measured, it holds the verdict unless waived. "
+	                         "CloudWatch not configured: api_latency_p95_ms, sqs_queue_depth");
 	/* the same setting for several: named once */
 	snapfix_not_collected(snap, "sqs_oldest_message_age_seconds", "SQS oldest message age (max)", false,
 	                      "CloudWatch not configured", "set cloudwatch.queues in the config file or KPI_CW_QUEUES");
 	snap->not_collected[0].gating = false;
-	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true, false);
 	assert_string_equal(buf, "CloudWatch not configured: api_latency_p95_ms (set cloudwatch.load_balancer in the "
 	                         "config file or KPI_CW_LOAD_BALANCER); sqs_queue_depth, sqs_oldest_message_age_seconds "
 	                         "(set cloudwatch.queues in the config file or KPI_CW_QUEUES)");
 	/* a short buffer: cut, terminated */
-	assert_int_equal(kpi__snapshot_not_collected(buf, 20, snap, true), 3);
+	assert_int_equal(kpi__snapshot_not_collected(buf, 20, snap, true, false), 3);
 	assert_int_equal(strlen(buf), 19);
 	/* the whole catalogue collected */
 	{
 		kpi_snapshot all = *snap;
 		all.nnot_collected = 0;
-		assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), &all, true), 0);
+		assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), &all, true, false), 0);
 		assert_string_equal(buf, "none: every KPI of the catalogue was collected");
 	}
 	kpi_snapshot_free(snap);
@@ -395,7 +399,7 @@ static void test_snapshot_parse__format_1_still_reads(void **state)
 	snap = parse_file(SNAPSHOT_FORMAT1, &text, &len);
 	assert_int_equal(snap->format, 1);
 	assert_int_equal(snap->nnot_collected, 0);
-	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, true), 0);
+	assert_int_equal(kpi__snapshot_not_collected(buf, sizeof(buf), snap, true, false), 0);
 	assert_contains(buf, "not recorded (a snapshot of format 1");
 	assert_written_back(snap, text, len);
 	kpi_snapshot_free(snap);
@@ -429,7 +433,7 @@ static void test_snapshot_parse__format_2_still_reads(void **state)
 	assert_int_equal(snap->verdicts[2].nreasons, 3);
 	for (size_t i = 0; i < snap->verdicts[2].nreasons; i++)
 		assert_null(snap->verdicts[2].reasons[i].not_measured);
-	kpi__snapshot_not_collected(buf, sizeof(buf), snap, false);
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, false, false);
 	assert_contains(buf, "the verdicts do not weigh it");
 	assert_written_back(snap, text, len);
 	kpi_snapshot_free(snap);

@@ -228,9 +228,12 @@ int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
  * workbook: "CloudWatch not configured: api_error_rate_pct, ...", with
  * `detail` the setting that would collect each group ("(set ...)") and how
  * many of them are gating; "none: ..." when the run collected the whole
- * catalogue, and "not recorded ..." for a format-1 snapshot. Returns how
- * many KPIs were not collected (0 for format 1 too). */
-size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail);
+ * catalogue, and "not recorded ..." for a format-1 snapshot. With
+ * `gating_first` it opens with the count and the gating ones ("6 KPIs. 2 of
+ * them are gating: ... . CloudWatch ..."): for a place that may cut the
+ * text short (the cover). Returns how many KPIs were not collected (0 for
+ * format 1 too). */
+size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail, bool gating_first);
 
 /* snapshot/snapshot_waivers.c: the verdicts of a snapshot (the rows alone
  * for formats 1 and 2; with the KPIs not collected and the waivers from

@@ -76,7 +76,7 @@ int kpi_deliver_summary(kpi_buf *text, kpi_buf *html, const kpi_snapshot *snap, 
 	kpi_week_format(week, sizeof(week), v->week);
 	kpi_time_format_date(from, sizeof(from), v->period_start, snap->timezone);
 	kpi_time_format_date(to, sizeof(to), w->starts[w->nweeks] - 1, snap->timezone);
-	nnc = kpi__snapshot_not_collected(nc, sizeof(nc), snap, false);
+	nnc = kpi__snapshot_not_collected(nc, sizeof(nc), snap, false, false);
 
 	oom |= kpi_buf_printf(text, "%s\n\nWeek %s, %s to %s (%s)%s.\n", subject, week, from, to, snap->timezone,
 	               w->partial ? ", in progress: values so far" : "");

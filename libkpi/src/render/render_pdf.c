@@ -576,7 +576,7 @@ static void cover(doc *d)
 		else
 			snprintf(vals[n++], 512, "%zu, of which %zu gating", catalogue, ngating);
 		/* what the run left out, and so what the verdict cannot have weighed */
-		if (kpi__snapshot_not_collected(vals[n], 512, d->snap, false))
+		if (kpi__snapshot_not_collected(vals[n], 512, d->snap, false, true))
 			keys[n++] = "Not collected";
 		keys[n] = "Snapshot";
 		snprintf(vals[n++], 512, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
@@ -735,7 +735,7 @@ static double scorecard_foot(doc *d, bool draw)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, ".");
 	if (d->snap->nnot_collected && o + 32 < sizeof(buf)) {
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " Not collected by the run (no rows, no chart): ");
-		kpi__snapshot_not_collected(buf + o, sizeof(buf) - o, d->snap, false);
+		kpi__snapshot_not_collected(buf + o, sizeof(buf) - o, d->snap, false, false);
 		o = strlen(buf);
 		if (o + 1 < sizeof(buf))
 			snprintf(buf + o, sizeof(buf) - o, ".");
@@ -1415,7 +1415,7 @@ static void appendix(doc *d)
 			kpi__fmt_time(buf, sizeof(buf), snap->result->read_at, w->tz);
 		kv(d, "Data read", buf, KPI__F_SANS, true);
 	}
-	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+	kpi__snapshot_not_collected(buf, sizeof(buf), snap, true, false);
 	kv(d, "Not collected", buf, KPI__F_SANS, true);
 	snprintf(buf, sizeof(buf), "%d days (legacy cohort: a design event within this many days before T)", snap->active_days);
 	kv(d, "Active days", buf, KPI__F_SANS, true);

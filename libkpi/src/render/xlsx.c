@@ -905,7 +905,7 @@ static void summary(xl *x, lxw_worksheet *ws)
 	 * per KPI, so no line runs past the printed page. */
 	put_str(x, ws, row, 0, "Not collected", x->f.bold);
 	if (!snap->nnot_collected) {
-		kpi__snapshot_not_collected(buf, sizeof(buf), snap, true);
+		kpi__snapshot_not_collected(buf, sizeof(buf), snap, true, false);
 		put_over(x, ws, row++, 1, buf, NULL); /* overflows into the empty cells beside it */
 	}
 	for (size_t i = 0; i < snap->nnot_collected; i++, row++) {

@@ -178,7 +178,23 @@ static bool first_of(const kpi_snapshot *snap, size_t i, bool by_detail)
 	return true;
 }
 
-size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail)
+/* ". N of them are gating: ..." after what is in buf[0..o) */
+static size_t gating_sentence(char *buf, size_t size, size_t o, const kpi_snapshot *snap, size_t ngating)
+{
+	const char *sep = ". ";
+	if (!ngating || o >= size)
+		return o;
+	if (snap->format < 3)
+		o += (size_t)snprintf(buf + o, size - o, "%s%zu of them %s gating: the verdicts do not weigh %s", sep,
+		                      ngating, ngating == 1 ? "is" : "are", ngating == 1 ? "it" : "them");
+	else
+		o += (size_t)snprintf(buf + o, size - o, "%s%zu of them %s gating: not measured, %s hold%s the verdict unless waived",
+		                      sep, ngating, ngating == 1 ? "is" : "are", ngating == 1 ? "it" : "they",
+		                      ngating == 1 ? "s" : "");
+	return o;
+}
+
+size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail, bool gating_first)
 {
 	size_t o = 0, ngating = 0;
 
@@ -192,14 +208,21 @@ size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *s
 		snprintf(buf, size, "none: every KPI of the catalogue was collected");
 		return 0;
 	}
+	for (size_t i = 0; i < snap->nnot_collected; i++)
+		ngating += snap->not_collected[i].gating;
+	if (gating_first) {
+		o += (size_t)snprintf(buf, size, "%zu KPI%s", snap->nnot_collected, snap->nnot_collected == 1 ? "" : "s");
+		o = gating_sentence(buf, size, o, snap, ngating);
+		if (o < size)
+			o += (size_t)snprintf(buf + o, size - o, ". ");
+	}
 	/* one group per reason, in catalogue order; with the details, one
 	 * subgroup per setting that would collect it */
-	for (size_t i = 0; i < snap->nnot_collected && o < size; i++) {
+	for (size_t i = 0, g = 0; i < snap->nnot_collected && o < size; i++) {
 		const kpi_not_collected *n = &snap->not_collected[i];
-		ngating += n->gating;
 		if (!first_of(snap, i, false))
 			continue;
-		o += (size_t)snprintf(buf + o, size - o, "%s%s: ", o ? ". " : "", n->reason);
+		o += (size_t)snprintf(buf + o, size - o, "%s%s: ", g++ ? ". " : "", n->reason);
 		if (!detail) {
 			o = append_ids(buf, size, o, snap, n->reason, NULL);
 			continue;
@@ -211,12 +234,8 @@ size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *s
 				o = append_ids(buf, size, o, snap, n->reason, snap->not_collected[j].detail);
 			}
 	}
-	if (ngating && o < size && snap->format < 3)
-		snprintf(buf + o, size - o, ". %zu of them %s gating: the verdicts do not weigh %s", ngating,
-		         ngating == 1 ? "is" : "are", ngating == 1 ? "it" : "them");
-	else if (ngating && o < size)
-		snprintf(buf + o, size - o, ". %zu of them %s gating: not measured, %s hold%s the verdict unless waived",
-		         ngating, ngating == 1 ? "is" : "are", ngating == 1 ? "it" : "they", ngating == 1 ? "s" : "");
+	if (!gating_first)
+		gating_sentence(buf, size, o, snap, ngating);
 	return snap->nnot_collected;
 }
 
