@@ -103,7 +103,9 @@ def main():
     subprocess.run([KPI, "seed", "demo", "--reset", "--db", conn], check=True, capture_output=True)
     tmp = tempfile.mkdtemp(prefix="kpi-progress.")
     try:
-        rc, out, err = run(["pack", "--week", "2026-W46", "--out", tmp + "/pack", "--db", conn])
+        # each pack in a reports directory of its own, named after its week
+        # (so kpi pack writes and names the history page)
+        rc, out, err = run(["pack", "--week", "2026-W46", "--out", tmp + "/pack/2026-W46", "--db", conn])
         check(rc == 0, "pack on a terminal exits 0 (%d): %r" % (rc, err[-300:]))
         check_line("pack", err, "pack")
         check("\rkpi pack: rendering" in err, "pack: the rendering phase is shown")
@@ -129,7 +131,8 @@ def main():
                 ("not a terminal", ["pack"], False, None),
                 ("TERM=dumb", ["pack"], True, {"TERM": "dumb"})):
             if argv[0] == "pack":
-                argv = argv + ["--week", "2026-W46", "--out", tmp + "/p-" + name.strip("-= "), "--db", conn]
+                argv = argv + ["--week", "2026-W46", "--out", tmp + "/p-" + name.strip("-= ") + "/2026-W46",
+                               "--db", conn]
             else:
                 argv = argv + ["--week", "2026-W46", "--db", conn]
             rc, out, err = run(argv, tty, env)
