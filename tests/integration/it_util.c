@@ -3,7 +3,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/internal.h"
 #include "it_util.h"
 
 static const char *const kpi_env[] = {
@@ -521,33 +521,6 @@ char *it_write_tmp(const char *basename, const char *text)
 }
 
 /* Remove `path` and everything under it (not following symbolic links). */
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path))) {
-		while ((e = readdir(d))) {
-			size_t len = strlen(path) + strlen(e->d_name) + 2;
-			char *sub;
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			if (!(sub = malloc(len)))
-				break;
-			snprintf(sub, len, "%s/%s", path, e->d_name);
-			remove_tree(sub);
-			free(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 void it_tmp_cleanup(void)
 {
 	for (size_t i = 0; i < ntmpfiles; i++)
@@ -556,8 +529,11 @@ void it_tmp_cleanup(void)
 	/* the whole directory, with what the tests' kpi runs wrote into it
 	 * (packs, reports, state); only by the process that made it, not by a
 	 * forked child that exits */
-	if (tmpdir[0] && tmpdir_owner == getpid())
-		remove_tree(tmpdir);
+	if (tmpdir[0] && tmpdir_owner == getpid()) {
+		kpi_error err = { 0 };
+		if (kpi__remove_tree(tmpdir, &err))
+			fprintf(stderr, "it_util: %s\n", err.message);
+	}
 	tmpdir[0] = '\0';
 }
 
