@@ -7,7 +7,10 @@
 #   - per KPI over 12 weeks (2026-W35..W46): the wall time of
 #     `kpi query KPI --week 2026-W46 --weeks 12 --format json`, the floor (the
 #     wall time of `psql -c 'SELECT count(*) FROM T'` over the largest table T
-#     the query reads, measured right before the KPI) and time / floor;
+#     the query reads, measured right before the KPI) and time / floor, and
+#     the server CPU time of the KPI's run (its backends' and parallel
+#     workers' user + system time, which a busy host's wait for a core does
+#     not inflate; when the server runs on this host);
 #   - the wall time of `kpi query all --week 2026-W46 --weeks 12`, with the
 #     default connections and with KPI_DB_CONNECTIONS=1;
 #   - the peak RSS of kpi (GNU time) for that run and for each KPI;
@@ -79,6 +82,46 @@ median_ms() {
   local i xs=()
   for ((i = 0; i < RUNS; i++)); do xs+=("$(wall_ms "$@")"); done
   printf '%s\n' "${xs[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+}
+
+# The server's CPU time, which waiting for a core on a busy host does not
+# inflate (the wall time does): user + system time of the postmaster's
+# children in milliseconds, those that exited (the postmaster's cutime and
+# cstime: it reaps every backend and parallel worker) and those alive. Only
+# for a server on this host, readable in /proc; PM_PID is set by
+# bench_scale ("" when not).
+PM_PID=""
+server_cpu_ms() {
+  local hz
+  hz=$(getconf CLK_TCK)
+  # /proc/PID/stat: fields after the ")" of the command name; utime is the
+  # 14th field, i.e. the 12th after it, then stime, cutime, cstime
+  {
+    sed 's/.*) //' "/proc/$PM_PID/stat" | awk '{print "self", $14 + $15}'
+    for f in /proc/[0-9]*/stat; do
+      sed 's/.*) //' "$f" 2>/dev/null
+    done | awk -v pm="$PM_PID" '$2 == pm {print "child", $12 + $13 + $14 + $15}'
+  } | awk -v hz="$hz" '{t += $2} END {printf "%d\n", t * 1000 / hz}'
+}
+
+# cpu_wall_ms CMD...: "WALL_MS CPU_MS" of one run: its wall time and the
+# server CPU it cost (read 0.3 s after it ended, when its backends have
+# exited and been reaped).
+cpu_wall_ms() {
+  local c0 c1 w
+  c0=$(server_cpu_ms)
+  w=$(wall_ms "$@")
+  sleep 0.3
+  c1=$(server_cpu_ms)
+  echo "$w $((c1 - c0))"
+}
+
+# median_cpu_wall_ms CMD...: the medians of RUNS runs, "WALL_MS CPU_MS".
+median_cpu_wall_ms() {
+  local i
+  for ((i = 0; i < RUNS; i++)); do cpu_wall_ms "$@"; done >"$PG_DIR/pairs"
+  echo "$(cut -d' ' -f1 "$PG_DIR/pairs" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')" \
+       "$(cut -d' ' -f2 "$PG_DIR/pairs" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')"
 }
 
 # peak_kb CMD...: peak resident set size in KiB (GNU time); stdout goes to $PG_DIR/out.
@@ -196,9 +239,13 @@ bench_scale() {
     psql -X -q -At -c "SELECT count(*) FROM $table" >/dev/null
   done
 
+  # the postmaster: the parent of a backend, when the server runs here
+  PM_PID=$(psql_q -c 'SELECT pg_backend_pid()' | xargs -I{} sed 's/.*) //' /proc/{}/stat 2>/dev/null |
+             awk '{print $2}') || PM_PID=""
+  [ -n "$PM_PID" ] && [ -r "/proc/$PM_PID/stat" ] || PM_PID=""
   {
-    echo "| KPI (12 weeks) | time (s) | floor table | floor (s) | time / floor | peak RSS (KiB) | result digest |"
-    echo "|---|---:|---|---:|---:|---:|---|"
+    echo "| KPI (12 weeks) | time (s) | server CPU (s) | floor table | floor (s) | time / floor | peak RSS (KiB) | result digest |"
+    echo "|---|---:|---:|---|---:|---:|---:|---|"
   } | report
   for k in $("$KPI" list | awk 'NR > 1 {print $1}'); do
     [ -n "${FLOOR_TABLE[$k]:-}" ] || continue
@@ -209,21 +256,31 @@ bench_scale() {
     digest=$(sha256sum <"$PG_DIR/out" | cut -c1-12)
     # the floor measured right before the KPI (a shared host's load moves)
     floor=$(median_ms psql -X -q -At -c "SELECT count(*) FROM $table")
-    q=$(median_ms "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json)
+    if [ -n "$PM_PID" ]; then
+      read -r q cpu < <(median_cpu_wall_ms "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json)
+      cpu=$(fmt_s "$cpu")
+    else
+      q=$(median_ms "$KPI" query "$k" --week $WEEK --weeks $WEEKS --format json) cpu="n/a"
+    fi
     ratio=$(awk -v q="$q" -v f="$floor" 'BEGIN {printf "%.1f", (f > 0 ? q / f : 0)}')
-    echo "| $k | $(fmt_s "$q") | $table | $(fmt_s "$floor") | $ratio | $rss | \`$digest\` |" | report
+    echo "| $k | $(fmt_s "$q") | $cpu | $table | $(fmt_s "$floor") | $ratio | $rss | \`$digest\` |" | report
   done
 
   log "query all"
   rss=$(peak_kb "$KPI" query all --week $WEEK --weeks $WEEKS)
-  q=$(median_ms "$KPI" query all --week $WEEK --weeks $WEEKS)
+  if [ -n "$PM_PID" ]; then
+    read -r q cpu_all < <(median_cpu_wall_ms "$KPI" query all --week $WEEK --weeks $WEEKS)
+    cpu_all="$(fmt_s "$cpu_all") s of server CPU"
+  else
+    q=$(median_ms "$KPI" query all --week $WEEK --weeks $WEEKS) cpu_all="server CPU n/a"
+  fi
   MEM_ALL[$scale]=$rss
   log "query all on one connection"
   rss1=$(KPI_DB_CONNECTIONS=1 peak_kb "$KPI" query all --week $WEEK --weeks $WEEKS)
   q1=$(KPI_DB_CONNECTIONS=1 median_ms "$KPI" query all --week $WEEK --weeks $WEEKS)
   {
     echo
-    echo "\`kpi query all --week $WEEK --weeks $WEEKS\`: $(fmt_s "$q") s (median of $RUNS), peak RSS $rss KiB" \
+    echo "\`kpi query all --week $WEEK --weeks $WEEKS\`: $(fmt_s "$q") s (median of $RUNS; $cpu_all), peak RSS $rss KiB" \
          "(the default two connections in one snapshot); with \`KPI_DB_CONNECTIONS=1\`: $(fmt_s "$q1") s, peak RSS $rss1 KiB."
     echo
   } | report
