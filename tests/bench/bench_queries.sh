@@ -239,9 +239,9 @@ bench_scale() {
     psql -X -q -At -c "SELECT count(*) FROM $table" >/dev/null
   done
 
-  # the postmaster: the parent of a backend, when the server runs here
-  PM_PID=$(psql_q -c 'SELECT pg_backend_pid()' | xargs -I{} sed 's/.*) //' /proc/{}/stat 2>/dev/null |
-             awk '{print $2}') || PM_PID=""
+  # the postmaster, when the server runs here: the first line of
+  # postmaster.pid in its data directory (readable by root or its owner)
+  PM_PID=$(head -1 "$(psql_q -c 'SHOW data_directory')/postmaster.pid" 2>/dev/null) || PM_PID=""
   [ -n "$PM_PID" ] && [ -r "/proc/$PM_PID/stat" ] || PM_PID=""
   {
     echo "| KPI (12 weeks) | time (s) | server CPU (s) | floor table | floor (s) | time / floor | peak RSS (KiB) | result digest |"
