@@ -290,6 +290,49 @@ static void test_alert__hanging_receiver_ends_the_run_at_the_deadline(void **sta
 	kpi__ledger_free(l);
 }
 
+/* Two sinks failing for good give the third two notices: each its own id
+ * and Idempotency-Key (the key is one per message; receivers that honour it
+ * dropped the second notice when both carried the run's notice key). */
+static void test_alert__each_notice_has_its_own_idempotency_key(void **state)
+{
+	it_alert *a = *state = it_alert_new("notices", true,
+	                           "{\"delivery_deadline_seconds\": 2, " IT_ONLY_UNCACHED ","
+	                           " \"sinks\": {" IT_PD_SINK ", \"pd2\": {\"type\": \"pagerduty\","
+	                           " \"routing_key_env\": \"KPI_IT_PD_KEY\", \"base_url\": \"%URL%\","
+	                           " \"timeout_seconds\": 5}, " IT_HOOK_SINK "}}");
+	it_run_result r;
+	json_t *reqs, *notices = json_array();
+	size_t i;
+	json_t *q;
+
+	it_responder_script(a->resp, "{\"rules\": [{\"match\": {\"path\": \"/v2/enqueue\"},"
+	                             " \"responses\": [{\"status\": 400, \"body\": \"invalid event\"}]}],"
+	                             " \"default\": {\"status\": 202}}");
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 3);
+	it_run_free(&r);
+	reqs = it_alert_requests(a, "/hook/");
+	json_array_foreach(reqs, i, q)
+		if (strcmp(it_str(json_object_get(q, "json"), "action"), "notice") == 0)
+			json_array_append(notices, q);
+	assert_int_equal(json_array_size(notices), 2);
+	{
+		json_t *n0 = json_array_get(notices, 0), *n1 = json_array_get(notices, 1);
+		const char *id0 = it_str(json_object_get(n0, "json"), "id"), *id1 = it_str(json_object_get(n1, "json"), "id");
+		const char *k0 = it_str(json_object_get(n0, "headers"), "idempotency-key");
+		const char *k1 = it_str(json_object_get(n1, "headers"), "idempotency-key");
+		assert_string_not_equal(id0, id1);
+		assert_string_not_equal(k0, k1);
+		/* each names the sink whose delivery failed */
+		assert_true((strstr(it_str(json_object_get(n0, "json"), "body"), "'pd'") &&
+		             strstr(it_str(json_object_get(n1, "json"), "body"), "'pd2'")) ||
+		            (strstr(it_str(json_object_get(n0, "json"), "body"), "'pd2'") &&
+		             strstr(it_str(json_object_get(n1, "json"), "body"), "'pd'")));
+	}
+	json_decref(notices);
+	json_decref(reqs);
+}
+
 /* 4xx is not retried: terminal at once, reported in the exit code, the log
  * and through the other sink, and nothing of it leaks a secret even when
  * the receiver echoes one; --replay requeues it. */
@@ -567,6 +610,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert__missing_secret_variable_names_it, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__hanging_receiver_ends_the_run_at_the_deadline, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__non_retryable_answer_is_terminal_reported_and_replayable, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__each_notice_has_its_own_idempotency_key, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__max_attempts_then_terminal, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__command_sink_exit_status_decides, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__lock_held_too_long_is_unknown_after_the_wait, it_alert_teardown),

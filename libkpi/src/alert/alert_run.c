@@ -216,7 +216,7 @@ static json_t *notification_new(const kpi__alert_settings *st, const note_in *in
 	static const int tpl_of[] = { KPI__TPL_TRIGGER, KPI__TPL_RESOLVE, KPI__TPL_NOTICE, KPI__TPL_TEST };
 	static const char *const actions[] = { "trigger", "resolve", "notice", "test" };
 	json_t *n = json_object(), *vars = json_object();
-	char lb[512] = "", at_s[32], since_s[32] = "", dur[64] = "", val[96] = "", idsrc[1024], sha[65], id[40];
+	char lb[512] = "", at_s[32], since_s[32] = "", dur[64] = "", val[96] = "", idsrc[4096], sha[65], id[40];
 	const char *nl;
 	kpi_buf txt = KPI_BUF_INIT;
 	char *rb = NULL;
@@ -235,7 +235,12 @@ static json_t *notification_new(const kpi__alert_settings *st, const note_in *in
 	if (in->has_value)
 		kpi__alert_display_value(val, sizeof(val), in->value, in->unit);
 	rb = runbook_link(st, in->runbook);
-	snprintf(idsrc, sizeof(idsrc), "%s\n%s\n%s\n%d", in->dedupe_key, in->action, at_s, in->repeat);
+	/* the id is the receivers' idempotency key: one per message. Notices of
+	 * a run share their dedupe key and instant; what each is about (the
+	 * failed delivery it reports) tells them apart, or a receiver honouring
+	 * the key would keep the first and drop the others */
+	snprintf(idsrc, sizeof(idsrc), "%s\n%s\n%s\n%d%s%s", in->dedupe_key, in->action, at_s, in->repeat,
+	         tpl == KPI__TPL_NOTICE && in->detail ? "\n" : "", tpl == KPI__TPL_NOTICE && in->detail ? in->detail : "");
 	kpi_sha256_hex(sha, idsrc, strlen(idsrc));
 	snprintf(id, sizeof(id), "n-%.32s", sha);
 
