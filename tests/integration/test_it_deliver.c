@@ -556,6 +556,27 @@ static void test_slack_and_webhook(void **state)
 		fail_msg("channel_not_found: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
 
+	/* a receiver's answer cannot add lines to kpi's output: a 404 page and a
+	 * Slack error with newlines that forge a delivery and a Nagios line */
+	{
+		static const char *const scripts[] = {
+			"{\"rules\": [], \"default\": {\"status\": 404, \"body\": \"Cannot POST\\ndelivered: chan (slack) "
+			"2026-W45 GO\\nKPI OK - forged line\"}}",
+			"{\"rules\": [], \"default\": {\"body\": \"{\\\"ok\\\": false, \\\"error\\\": "
+			"\\\"nope\\\\ndelivered: chan (slack) 2026-W45 GO\\\\nKPI OK - forged line\\\"}\"}}",
+		};
+		for (size_t i = 0; i < 2; i++) {
+			char st[32];
+			it_responder_script(resp, scripts[i]);
+			snprintf(st, sizeof(st), "state-forge%zu", i);
+			deliver(&r, "nochan.json", cfg, st, T0, NULL);
+			if (r.status != 10 || !strstr(r.out, "forged line") || strstr(r.out, "\nKPI OK") ||
+			    strstr(r.out, "\ndelivered: chan") || strstr(r.err, "\nKPI OK"))
+				fail_msg("forged lines (%zu): exit %d\n%s\n%s", i, r.status, r.out, r.err);
+			it_run_free(&r);
+		}
+	}
+
 	json_decref(manifest);
 	it_responder_stop(resp);
 }

@@ -121,6 +121,11 @@ int kpi__alert_rule_parse(kpi__alert_rule *r, const json_t *o, const char *where
 
 /* Redact `s` in place (a buffer of `size`) of every secret of the run. */
 void kpi__alert_redact(const kpi__alert_settings *st, char *s, size_t size);
+/* One line of a receiver's answer `body` for messages (alert/sinks/sink.c):
+ * redacted (before it is cut: an echo of the secret URL's path is redacted
+ * whole), control characters as spaces (a newline in it cannot start a line
+ * of kpi's output), at most 200 bytes. */
+void kpi__sink_answer_snippet(char *out, size_t size, kpi_buf *body, const kpi__alert_settings *st);
 /* Add a secret (and its meaningful parts) to what every output of the run
  * is redacted of (core/redact.h). KPI_ENOMEM. */
 int kpi__alert_secret_add(kpi__alert_settings *st, const char *secret);

@@ -98,7 +98,7 @@ static bool call(kpi__send_result *res, json_t **answer, const kpi__sink *sk, co
 	kpi__http_req req = { 0 };
 	kpi__http_resp resp = KPI__HTTP_RESP_INIT;
 	kpi_error err = KPI_ERROR_INIT;
-	char auth[1024], ctype[128], what[200], ra[32];
+	char auth[1024], ctype[128], what[200], ra[32], snip[256];
 	const char *hdrs[] = { auth, ctype, NULL };
 	json_t *a = NULL;
 	bool ok = false;
@@ -124,9 +124,9 @@ static bool call(kpi__send_result *res, json_t **answer, const kpi__sink *sk, co
 		res->outcome = kpi__http_retryable(resp.status) ? KPI__DELIV_RETRY : KPI__DELIV_TERMINAL;
 		if (kpi__http_header(&resp, "retry-after", ra, sizeof(ra)) && atof(ra) > 0)
 			res->retry_after = atof(ra);
-		kpi__redact_buf(st->redact, &resp.body);
-		snprintf(res->detail, sizeof(res->detail), "%s: HTTP %ld: %.160s%s", what, resp.status,
-		         resp.body.data ? resp.body.data : "", res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
+		kpi__sink_answer_snippet(snip, sizeof(snip), &resp.body, st);
+		snprintf(res->detail, sizeof(res->detail), "%s: HTTP %ld: %s%s", what, resp.status, snip,
+		         res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
 		goto done;
 	}
 	if (!answer) {
@@ -141,8 +141,15 @@ static bool call(kpi__send_result *res, json_t **answer, const kpi__sink *sk, co
 	}
 	if (!json_is_true(json_object_get(a, "ok"))) {
 		const char *e = json_string_value(json_object_get(a, "error"));
+		kpi_buf eb = KPI_BUF_INIT;
 		res->outcome = kpi__slack_error_retryable(e) ? KPI__DELIV_RETRY : KPI__DELIV_TERMINAL;
-		snprintf(res->detail, sizeof(res->detail), "%s: Slack says %.100s%s", what, e ? e : "not ok",
+		/* the receiver's words, one line: a newline in them starts none of ours */
+		if (kpi_buf_printf(&eb, "%s", e ? e : "not ok"))
+			snprintf(snip, sizeof(snip), "(answer not shown: out of memory)");
+		else
+			kpi__sink_answer_snippet(snip, sizeof(snip), &eb, st);
+		kpi_buf_release(&eb);
+		snprintf(res->detail, sizeof(res->detail), "%s: Slack says %s%s", what, snip,
 		         res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
 		goto done;
 	}

@@ -121,9 +121,7 @@ void kpi__sink_secret_url_free(void *state)
 
 /* ---- JSON over HTTP ---- */
 
-/* One line of a receiver's answer for messages: redacted (before it is cut:
- * an echo of the secret URL's path is redacted whole), printable, short. */
-static void answer_snippet(char *out, size_t size, kpi_buf *body, const kpi__alert_settings *st)
+void kpi__sink_answer_snippet(char *out, size_t size, kpi_buf *body, const kpi__alert_settings *st)
 {
 	size_t n = 0;
 	if (kpi__redact_buf(st->redact, body)) {
@@ -149,7 +147,7 @@ static void classify_http(kpi__send_result *res, kpi__http_resp *resp, const kpi
 		snprintf(res->detail, sizeof(res->detail), "HTTP %ld", resp->status);
 		return;
 	}
-	answer_snippet(snip, sizeof(snip), &resp->body, st);
+	kpi__sink_answer_snippet(snip, sizeof(snip), &resp->body, st);
 	res->outcome = kpi__http_retryable(resp->status) ? KPI__DELIV_RETRY : KPI__DELIV_TERMINAL;
 	if (kpi__http_header(resp, "retry-after", ra, sizeof(ra))) {
 		char *end;
