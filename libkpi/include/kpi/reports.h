@@ -198,8 +198,10 @@ KPI_EXTERN void kpi_decision_free(kpi_decision *d);
  * for every record that its week's pack is in the file's directory, its
  * manifest.json has the SHA-256 the decision was taken on, and the pack's
  * files still match that manifest (kpi_pack_verify_files(): of any kpi
- * version). An error about the pack reads "PATH:LINE: the pack of WEEK the
- * decision was taken on has changed: DIR/FILE: differs from manifest.json ...".
+ * version; each pack once however many records were taken on it, the first
+ * of them named on an error). An error about the pack reads "PATH:LINE: the
+ * pack of WEEK the decision was taken on has changed: DIR/FILE: differs from
+ * manifest.json ...".
  * @param[out] nrecords how many records were checked (may be NULL).
  * @return 0; KPI_EDATA naming the first bad record ("PATH:LINE: ...");
  *         KPI_ENOTFOUND when the file does not exist; KPI_EIO; KPI_ENOMEM.
