@@ -158,6 +158,23 @@ static void test_decide__record_chain_and_refusals(void **state)
 		run_fails(argv4, 2,
 		          "--note: the pack of 2026-W46 says NO-GO and the decision is GO: an override needs its reason "
 		          "(--note TEXT)");
+		/* an action due before the decision's date (KPI_NOW 2026-11-17): both dates named */
+		const char *argv5[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
+			                "--action", "Bo Li: backfill by 2026-11-16", "--reports", reports, NULL };
+		run_fails(argv5, 2,
+		          "kpi: --action 'Bo Li: backfill by 2026-11-16': due 2026-11-16, before the decision's date "
+		          "2026-11-17\n");
+		/* the decision's date in the config's time zone: 10:00 UTC is already
+		 * 2026-11-18 at UTC+14 */
+		it_run_result z;
+		const char *kiritimati[] = { "KPI_NOW=2026-11-17T10:00:00Z", "KPI_CONFIG", "KPI_TIMEZONE=Pacific/Kiritimati",
+			                     NULL };
+		const char *argv6[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
+			                "--action", "Bo Li: backfill by 2026-11-17", "--reports", reports, NULL };
+		it_run(&z, argv6, kiritimati, 60);
+		assert_int_equal(z.status, 2);
+		assert_non_null(strstr(z.err, "due 2026-11-17, before the decision's date 2026-11-18\n"));
+		it_run_free(&z);
 	}
 	assert_int_equal(access(file, F_OK), -1);
 

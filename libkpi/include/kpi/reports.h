@@ -165,9 +165,11 @@ typedef struct kpi_decide_opts {
 	const char *const *closes;  /**< ids of open actions this decision closes */
 	size_t ncloses;
 	int64_t at;                 /**< when (UTC seconds; kpi_config_now()) */
+	const char *tz;             /**< the zone of the decision's date, which no action may be due
+	                                 before (the config's timezone); NULL: UTC */
 } kpi_decide_opts;
 
-#define KPI_DECIDE_OPTS_INIT { { 0, 0 }, KPI_VERDICT_HOLD, NULL, NULL, NULL, 0, NULL, 0, 0 }
+#define KPI_DECIDE_OPTS_INIT { { 0, 0 }, KPI_VERDICT_HOLD, NULL, NULL, NULL, 0, NULL, 0, 0, NULL }
 
 /**
  * Append a decision to `reports_dir`/decisions.jsonl (created when absent):
@@ -181,8 +183,8 @@ typedef struct kpi_decide_opts {
  * order, with the chain intact; a failed write is cut back off.
  * @param[out] out the record appended (free with kpi_decision_free()); may
  *             be NULL.
- * @return 0; KPI_EUSAGE (an action not "OWNER: TEXT by YYYY-MM-DD", an
- *         empty name, an id to close that is not open, a decision other
+ * @return 0; KPI_EUSAGE (an action not "OWNER: TEXT by YYYY-MM-DD" or due
+ *         before the date of `at` in `tz`, an empty name, an id to close that is not open, a decision other
  *         than the pack's verdict without a note); KPI_ENOTFOUND (no
  *         pack of the week in the directory); KPI_EDATA (the file or the
  *         pack's snapshot is broken: as kpi_decisions_load(),

@@ -84,7 +84,7 @@ static int prepare(kpi_decision *x, const char *reports_dir, const kpi_decide_op
 	kpi_reports *r = NULL;
 	kpi_snapshot *snap = NULL;
 	const kpi_report_pack *p;
-	char wk[16];
+	char wk[16], today[16];
 	int rc;
 
 	kpi_week_format(wk, sizeof(wk), o->week);
@@ -99,10 +99,15 @@ static int prepare(kpi_decision *x, const char *reports_dir, const kpi_decide_op
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if (o->nactions && !(x->actions = calloc(o->nactions, sizeof(*x->actions))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	kpi_time_format_date(today, sizeof(today), o->at, o->tz ? o->tz : "UTC");
 	for (size_t i = 0; i < o->nactions; i++) {
 		x->nactions++;
 		if ((rc = parse_action(&x->actions[i], o->actions[i], err)))
 			return rc;
+		/* an item already overdue when it is set is a typo (the year, the month) */
+		if (strcmp(x->actions[i].due, today) < 0)
+			return kpi_error_set(err, KPI_EUSAGE, "--action '%s': due %s, before the decision's date %s",
+			                     o->actions[i], x->actions[i].due, today);
 	}
 	/* the pack the decision is taken on */
 	if ((rc = kpi_reports_list(&r, reports_dir, err)))
