@@ -66,7 +66,7 @@ const kpi_cmd_spec kpi_cmd_alert = {
 	"directory. Made for cron; takes a lock itself, so overlapping runs wait.\n"
 	"\n"
 	"Prints one Nagios plugin line per state change (a summary line when nothing\n"
-	"changed) and exits 0 ok, 1 warning (a warning alert firing, a breach pending, a\n"
+	"changed, naming the alerts not ok) and exits 0 ok, 1 warning (a warning alert firing, a breach pending, a\n"
 	"value within the warning margin), 2 critical (a critical alert firing), 3 unknown\n"
 	"(a source cannot be read, invalid config or catalogue, a missing secret variable,\n"
 	"the state directory or ledger unusable, a corrupted ledger rebuilt, a terminal\n"

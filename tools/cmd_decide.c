@@ -22,7 +22,8 @@ static const kpi_opt opts[] = {
 	KPI_STRING("note", 0, "TEXT", decide_args, note,
 	           "why: shown with the decision in the next pack; required when it overrides the pack's verdict"),
 	KPI_LIST("action", 0, "\"OWNER: TEXT by YYYY-MM-DD\"", decide_args, actions,
-	         "an action item the meeting set; gets an id like `2026-W46.1`"),
+	         "an action item the meeting set, due on or after the decision's date (in the config's time zone); "
+	         "gets an id like `2026-W46.1`"),
 	KPI_LIST("close", 0, "ID", decide_args, closes, "close the open action item `ID` (it was done)"),
 	KPI_OPT_("reports", 'r', KPI_OPT_DIR, "DIR", decide_args, reports, "reports",
 	         "the reports directory holding the packs and `decisions.jsonl`", NULL, NULL, 0, 0, 0),
@@ -75,6 +76,7 @@ int cmd_decide(int argc, char **argv)
 		return kpi_fail(&err);
 	if ((rc = kpi_now(cfg, &o.at)))
 		goto done;
+	o.tz = cfg->timezone;
 	if (kpi_decide(&rec, a.reports, &o, &err)) {
 		rc = kpi_fail(&err);
 		goto done;

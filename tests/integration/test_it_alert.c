@@ -64,7 +64,9 @@ static void test_alert__breach_fires_once_then_resolves_once_with_the_same_key(v
 	for (int m = 3; m <= 15; m += 3) {
 		it_alert_run(a, &r, m, NULL, NULL);
 		assert_int_equal(r.status, 2);
-		it_assert_line(r.out, "KPI CRITICAL - no change: 1 row checked, 1 firing, 0 pending");
+		/* the firing alert named as the line that fired it named it (10 d and the minutes since) */
+		it_assert_line(r.out, "KPI CRITICAL - no change: uncached_legacy_max_age_days 10");
+		assert_contains(r.out, " d > 7 d (firing); 1 row checked, 1 firing, 0 pending, 0 warn, 0 queued | ");
 		it_assert_line(r.out, "KPI NOT MEASURED - 2 gating KPIs");
 		assert_int_equal(it_count_lines(r.out), 2);
 		it_run_free(&r);

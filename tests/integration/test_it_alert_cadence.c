@@ -108,7 +108,8 @@ static void test_alert_cadence__hourly_kpi_held_between_reads_then_stale_is_miss
 		char held[200];
 		it_alert_run(a, &r, m, NULL, NULL);
 		assert_int_equal(r.status, 2);
-		it_assert_line(r.out, "KPI CRITICAL - no change: 2 rows checked, 1 firing");
+		it_assert_line(r.out, "KPI CRITICAL - no change: uncached_legacy_max_age_days 10 d > 7 d (firing); "
+		                      "2 rows checked, 1 firing");
 		snprintf(held, sizeof(held),
 		         "KPI HELD - uncached_legacy_max_age_days: 1 row read %dm ago (cadence 1h, grace 15m)"
 		         " | uncached_legacy_max_age_days_age=%ds;3600;4500;0",

@@ -407,6 +407,28 @@ static void test_cw_faults__alert_takes_a_malformed_answer_as_a_source_failure(v
 	free(cat);
 }
 
+/* Nobody listening at the endpoint: retried to the deadline, then the
+ * source is unreachable (exit 4), said once, naming the endpoint. */
+static void test_cw_faults__refused_until_the_deadline_is_unreachable(void **state)
+{
+	const char *env[] = { "KPI_NOW=" NOW, "KPI_CW_DEADLINE_SECONDS=1", NULL };
+	char url[64], want[128];
+	it_run_result run;
+	(void)state;
+	setup_env();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", it_free_port());
+	setenv("AWS_ENDPOINT_URL", url, 1);
+	query(&run, "api_error_rate_pct", "2026-W45", "1", env);
+	assert_int_equal(run.status, 4);
+	assert_true(run.seconds < 6);
+	snprintf(want, sizeof(want), "kpi: CloudWatch GetMetricData (KPI api_error_rate_pct): %s cannot be reached: ", url);
+	assert_contains(run.err, want);
+	assert_contains(run.err, ", deadline 1 s)\n");
+	assert_null(strstr(strstr(run.err, want) + strlen(want), "CloudWatch GetMetricData")); /* said once */
+	it_run_free(&run);
+	setenv("AWS_ENDPOINT_URL", resp->url, 1);
+}
+
 static void test_cw_faults__truncated_body_retried_then_fails(void **state)
 {
 	const char *env[] = { "KPI_NOW=" NOW, "KPI_CW_DEADLINE_SECONDS=1", NULL };
@@ -591,6 +613,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cw_faults__throttling_then_success_and_next_token),
 		cmocka_unit_test(test_cw_faults__5xx_until_the_deadline_in_bounded_time),
+		cmocka_unit_test(test_cw_faults__refused_until_the_deadline_is_unreachable),
 		cmocka_unit_test(test_cw_faults__expired_token_fails_at_once_naming_the_source),
 		cmocka_unit_test(test_cw_faults__moto_style_xml_signature_error_and_profile_source),
 		cmocka_unit_test(test_cw_faults__malformed_json_names_the_kpi),

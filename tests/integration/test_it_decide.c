@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,41 @@ static void setup_pack(void)
 	}
 }
 
+/* Bytes this process has read so far (/proc/self/io's rchar). */
+static long long bytes_read(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	long long n = -1;
+	char line[128];
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %lld", &n) == 1)
+			break;
+	fclose(f);
+	assert_true(n >= 0);
+	return n;
+}
+
+/* The bytes of the files of directory `dir` and its subdirectories. */
+static long long tree_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long long n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[1024];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		assert_int_equal(stat(path, &st), 0);
+		n += S_ISDIR(st.st_mode) ? tree_bytes(path) : (long long)st.st_size;
+	}
+	closedir(d);
+	return n;
+}
+
 static void test_decide__record_chain_and_refusals(void **state)
 {
 	(void)state;
@@ -122,6 +158,23 @@ static void test_decide__record_chain_and_refusals(void **state)
 		run_fails(argv4, 2,
 		          "--note: the pack of 2026-W46 says NO-GO and the decision is GO: an override needs its reason "
 		          "(--note TEXT)");
+		/* an action due before the decision's date (KPI_NOW 2026-11-17): both dates named */
+		const char *argv5[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
+			                "--action", "Bo Li: backfill by 2026-11-16", "--reports", reports, NULL };
+		run_fails(argv5, 2,
+		          "kpi: --action 'Bo Li: backfill by 2026-11-16': due 2026-11-16, before the decision's date "
+		          "2026-11-17\n");
+		/* the decision's date in the config's time zone: 10:00 UTC is already
+		 * 2026-11-18 at UTC+14 */
+		it_run_result z;
+		const char *kiritimati[] = { "KPI_NOW=2026-11-17T10:00:00Z", "KPI_CONFIG", "KPI_TIMEZONE=Pacific/Kiritimati",
+			                     NULL };
+		const char *argv6[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
+			                "--action", "Bo Li: backfill by 2026-11-17", "--reports", reports, NULL };
+		it_run(&z, argv6, kiritimati, 60);
+		assert_int_equal(z.status, 2);
+		assert_non_null(strstr(z.err, "due 2026-11-17, before the decision's date 2026-11-18\n"));
+		it_run_free(&z);
 	}
 	assert_int_equal(access(file, F_OK), -1);
 
@@ -248,6 +301,18 @@ static void test_decide__concurrent_runs_all_land(void **state)
 		         file, before + N);
 		assert_string_equal(r.out, want);
 		it_run_free(&r);
+	}
+	{
+		/* ten records of one week: its pack is hashed once, not ten times */
+		long long pack_bytes = tree_bytes(pack), read0 = bytes_read(), read;
+		size_t n = 0;
+		if (kpi_decisions_verify(file, &n, &err))
+			fail_msg("%s", err.message);
+		read = bytes_read() - read0;
+		assert_int_equal(n, before + N);
+		if (read >= 2 * pack_bytes)
+			fail_msg("verifying %zu records of one pack read %lld bytes: the pack (%lld bytes) more than once", n,
+			         read, pack_bytes);
 	}
 	{
 		/* a pack directory: the pack, then its parent's decisions */

@@ -784,6 +784,23 @@ static void test_prom__pack_and_publish_refuse_a_malformed_answer(void **state)
 	assert_true(stat(pdf, &st) != 0);
 }
 
+/* Standard error holds one error line ("kpi: ...", after the retries' log
+ * lines), naming `what` once: the cause quoted without the request again. */
+static void assert_error_names_once(const char *err, const char *what)
+{
+	const char *line = strncmp(err, "kpi: ", 5) == 0 ? err : strstr(err, "\nkpi: "), *first;
+	char *copy;
+	if (!line)
+		fail_msg("no error line in: %s", err);
+	line += *line == '\n';
+	if (strstr(line + 1, "\nkpi: "))
+		fail_msg("more than one error line in: %s", err);
+	copy = strndup(line, strcspn(line, "\n"));
+	if (!(first = strstr(copy, what)) || strstr(first + 1, what))
+		fail_msg("the error line should name '%s' once: %s", what, copy);
+	free(copy);
+}
+
 static void test_prom__timeouts_and_outages_until_the_deadline(void **state)
 {
 	const char *env[] = { "KPI_NOW=" NOW, "KPI_PROM_DEADLINE_SECONDS=2", "KPI_PROM_REQUEST_TIMEOUT_SECONDS=0.5", NULL };
@@ -800,6 +817,7 @@ static void test_prom__timeouts_and_outages_until_the_deadline(void **state)
 	assert_contains(r.err, "gave up after");
 	assert_contains(r.err, "(deadline 2 s)");
 	assert_contains(r.err, "no complete answer within");
+	assert_error_names_once(r.err, "KPI api_error_rate_pct");
 	assert_true(it_responder_count(resp) >= 2);
 	it_run_free(&r);
 	/* 503 every time */
@@ -809,16 +827,25 @@ static void test_prom__timeouts_and_outages_until_the_deadline(void **state)
 	assert_contains(r.err, "HTTP 503: Service Unavailable");
 	assert_true(it_responder_count(resp) >= 3);
 	it_run_free(&r);
-	/* nobody listening */
-	snprintf(refused, sizeof(refused), "%s/refused.json", dir);
-	snprintf(text, sizeof(text), "{\"prometheus\": {\"url\": \"http://127.0.0.1:%d\"}, \"kpis\": "
-	                             "{\"api_error_rate_pct\": {\"variant\": \"prometheus\"}}}", it_free_port());
-	write_text(refused, text);
-	query(&r, "api_error_rate_pct", "2026-W45", "1", refused, env);
-	assert_int_equal(r.status, 5);
-	assert_contains(r.err, "gave up after");
-	assert_true(r.seconds < 8);
-	it_run_free(&r);
+	/* nobody listening: retried to the deadline as CloudWatch does, then
+	 * unreachable (exit 4, kpi --help's "source"), one line naming the URL */
+	{
+		char url[64], want[128];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d", it_free_port());
+		snprintf(refused, sizeof(refused), "%s/refused.json", dir);
+		snprintf(text, sizeof(text), "{\"prometheus\": {\"url\": \"%s\"}, \"kpis\": "
+		                             "{\"api_error_rate_pct\": {\"variant\": \"prometheus\"}}}", url);
+		write_text(refused, text);
+		query(&r, "api_error_rate_pct", "2026-W45", "1", refused, env);
+		assert_int_equal(r.status, 4);
+		assert_true(r.seconds < 8);
+		assert_contains(r.err, "kpi: KPI api_error_rate_pct: the numerator query of ");
+		snprintf(want, sizeof(want), ": Prometheus (%s) cannot be reached: ", url);
+		assert_contains(r.err, want);
+		assert_contains(r.err, ", deadline 2 s)\n");
+		assert_error_names_once(r.err, "KPI api_error_rate_pct");
+		it_run_free(&r);
+	}
 }
 
 static void test_prom__not_configured_without_a_url(void **state)

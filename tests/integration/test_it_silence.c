@@ -134,7 +134,7 @@ static void test_silence__kept_from_sinks_until_its_end_then_sent_then_resolved(
 	assert_null(kpi__ledger_find(l, KPI_ID)->silenced_by);
 	assert_int_equal(json_array_size(kpi__ledger_find(l, KPI_ID)->held), 0);
 	kpi__ledger_free(l);
-	run_expect(a, 15, 2, "KPI CRITICAL - no change: 1 row checked, 1 firing");
+	run_expect(a, 15, 2, "KPI CRITICAL - no change: " KPI_ID " 10.01 d > 7 d (firing); 1 row checked, 1 firing");
 	assert_int_equal(it_responder_count(a->resp), 1);
 
 	/* recovery: the resolve */

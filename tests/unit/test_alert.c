@@ -767,6 +767,40 @@ static void test_nagios__report_summary_when_nothing_changed(void **state)
 	assert_string_equal(b.data, "KPI CRITICAL - no change: 6 rows checked, 1 firing, 0 pending, 0 warn, 0 queued | "
 	                            "firing=1;;;0 pending=0;;;0 queued=0;;;0\n");
 	kpi_buf_release(&b);
+	{
+		/* what is not ok named as the change lines name it: three, then "and N more" */
+		kpi_alert_change act[5] = {
+			{ "uncached_legacy_max_age_days", "", KPI_ALERT_FIRING, KPI_ALERT_FIRING, KPI_ALERT_SEV_CRITICAL, true,
+			  9, "d", { KPI_OP_LE, 7, 0 }, "firing" },
+			{ "export_success_rate", "path=owned", KPI_ALERT_PENDING, KPI_ALERT_PENDING, KPI_ALERT_SEV_ERROR, true,
+			  97.5, "%", { KPI_OP_GE, 99, 0 }, "pending 1 of 3" },
+			{ "queue_backlog", "kind=export", KPI_ALERT_WARN, KPI_ALERT_WARN, KPI_ALERT_SEV_WARNING, true, 90,
+			  "count", { KPI_OP_LE, 100, 20 }, "warn" },
+			{ "queue_backlog", "kind=preview", KPI_ALERT_WARN, KPI_ALERT_WARN, KPI_ALERT_SEV_WARNING, true, 95,
+			  "count", { KPI_OP_LE, 100, 20 }, "warn" },
+			{ "sqs_queue_depth", "", KPI_ALERT_WARN, KPI_ALERT_WARN, KPI_ALERT_SEV_WARNING, true, 9, "count",
+			  { KPI_OP_LE, 10, 2 }, "warn" },
+		};
+		rep.active = act;
+		rep.nactive = 5;
+		rep.pending = 1;
+		rep.warn = 3;
+		assert_int_equal(kpi_alert_format(&b, &rep, NULL), 0);
+		assert_string_equal(b.data, "KPI CRITICAL - no change: uncached_legacy_max_age_days 9 d > 7 d (firing), "
+		                            "export_success_rate[path=owned] 97.5% < 99% (pending 1 of 3), "
+		                            "queue_backlog[kind=export] 90 <= 100 (warn) and 2 more; "
+		                            "6 rows checked, 1 firing, 1 pending, 3 warn, 0 queued | "
+		                            "firing=1;;;0 pending=1;;;0 queued=0;;;0\n");
+		kpi_buf_release(&b);
+		rep.nactive = 1;
+		assert_int_equal(kpi_alert_format(&b, &rep, NULL), 0);
+		assert_string_equal(b.data, "KPI CRITICAL - no change: uncached_legacy_max_age_days 9 d > 7 d (firing); "
+		                            "6 rows checked, 1 firing, 1 pending, 3 warn, 0 queued | "
+		                            "firing=1;;;0 pending=1;;;0 queued=0;;;0\n");
+		kpi_buf_release(&b);
+		rep.active = NULL;
+		rep.nactive = 0;
+	}
 	rep.problems = p;
 	rep.nproblems = 1;
 	rep.exit_code = 3;

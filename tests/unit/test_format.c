@@ -248,7 +248,31 @@ static void test_number__one_value_in_every_style(void **state)
 	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 100.0 * 199999 / 200000, "%", KPI__NUM_TERSE, NULL),
 	                    "99.999%");
 	assert_string_equal(kpi__fmt_num(b, sizeof(b), -99.999999, KPI__NUM_PEOPLE), "\xe2\x88\x92" "99.999999");
-	assert_string_equal(kpi__fmt_num(b, sizeof(b), 100.0000000001, KPI__NUM_TABLE), "100.000000000");
+	/* within 5e-10 of 100 (nine decimals would read 100): as many decimals
+	 * as it takes, never "100", in every style */
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 100.0000000001, KPI__NUM_TABLE), "100.0000000001");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.9999999996, "%", KPI__NUM_PEOPLE, NULL),
+	                    "99.9999999996%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.9999999996, "%", KPI__NUM_PEOPLE, &eq100),
+	                    "99.9999999996%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.9999999996, "%", KPI__NUM_TABLE, NULL),
+	                    "99.9999999996%");
+	assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.9999999996, "%", KPI__NUM_TERSE, NULL),
+	                    "99.9999999996%");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), -99.9999999996, KPI__NUM_PEOPLE), "\xe2\x88\x92" "99.9999999996");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), -100.0000000001, KPI__NUM_TERSE), "-100.0000000001");
+	/* the double next to 100 */
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), nextafter(100, 0), KPI__NUM_PEOPLE), "99.99999999999999");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), nextafter(100, 200), KPI__NUM_TABLE), "100.00000000000001");
+	/* the alerts' one decimal from 100 on: 100.04 is not "100" */
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 100.04, KPI__NUM_TERSE), "100.04");
+	assert_string_equal(kpi__fmt_num(b, sizeof(b), 100.4, KPI__NUM_TERSE), "100.4");
+	/* nor across a target by less than nine decimals show */
+	{
+		kpi_threshold ge = { KPI_OP_GE, 99.9, 0 };
+		assert_string_equal(kpi__fmt_value(b, sizeof(b), true, 99.8999999999, "%", KPI__NUM_PEOPLE, &ge),
+		                    "99.8999999999%");
+	}
 	assert_string_equal(kpi__fmt_num(b, sizeof(b), 100, KPI__NUM_TABLE), "100");
 	assert_string_equal(kpi__fmt_num(b, sizeof(b), 99.994, KPI__NUM_TABLE), "99.99");
 	/* units and changes: a change of a percentage is in points */

@@ -124,6 +124,12 @@ typedef struct kpi_alert_report {
 	/* The verdict rule's unmeasured gating KPIs (alert/alert_unmeasured.c): */
 	kpi_alert_unmeasured *unmeasured; /**< gating KPIs not measured and not waived, catalogue order */
 	size_t nunmeasured;
+	/** The records not ok after the run (not silenced), as lines (`from` =
+	 *  `to`, `note` their state: "firing", "pending 1 of 3", "warn"):
+	 *  critical firing first, then the other firing, pending, warn. The
+	 *  summary line names the first three. */
+	kpi_alert_change *active;
+	size_t nactive;
 } kpi_alert_report;
 
 /**
@@ -147,7 +153,9 @@ KPI_EXTERN int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, con
  * Render a report as the command prints it: one Nagios plugin line per
  * state change (`KPI CRITICAL - uncached_legacy_max_age_days 9.5 d > 7 d |
  * uncached_legacy_max_age_days=9.5;8;7`), one `KPI UNKNOWN - ...` line per
- * problem (first), a summary line when nothing changed, and with a dry run
+ * problem (first), a summary line when nothing changed (naming the first
+ * three of `active` as change lines name theirs, "and N more" beyond), and
+ * with a dry run
  * the notifications that would be sent.
  */
 KPI_EXTERN int kpi_alert_format(kpi_buf *out, const kpi_alert_report *r, kpi_error *err);

@@ -165,9 +165,11 @@ typedef struct kpi_decide_opts {
 	const char *const *closes;  /**< ids of open actions this decision closes */
 	size_t ncloses;
 	int64_t at;                 /**< when (UTC seconds; kpi_config_now()) */
+	const char *tz;             /**< the zone of the decision's date, which no action may be due
+	                                 before (the config's timezone); NULL: UTC */
 } kpi_decide_opts;
 
-#define KPI_DECIDE_OPTS_INIT { { 0, 0 }, KPI_VERDICT_HOLD, NULL, NULL, NULL, 0, NULL, 0, 0 }
+#define KPI_DECIDE_OPTS_INIT { { 0, 0 }, KPI_VERDICT_HOLD, NULL, NULL, NULL, 0, NULL, 0, 0, NULL }
 
 /**
  * Append a decision to `reports_dir`/decisions.jsonl (created when absent):
@@ -181,8 +183,8 @@ typedef struct kpi_decide_opts {
  * order, with the chain intact; a failed write is cut back off.
  * @param[out] out the record appended (free with kpi_decision_free()); may
  *             be NULL.
- * @return 0; KPI_EUSAGE (an action not "OWNER: TEXT by YYYY-MM-DD", an
- *         empty name, an id to close that is not open, a decision other
+ * @return 0; KPI_EUSAGE (an action not "OWNER: TEXT by YYYY-MM-DD" or due
+ *         before the date of `at` in `tz`, an empty name, an id to close that is not open, a decision other
  *         than the pack's verdict without a note); KPI_ENOTFOUND (no
  *         pack of the week in the directory); KPI_EDATA (the file or the
  *         pack's snapshot is broken: as kpi_decisions_load(),
@@ -198,8 +200,10 @@ KPI_EXTERN void kpi_decision_free(kpi_decision *d);
  * for every record that its week's pack is in the file's directory, its
  * manifest.json has the SHA-256 the decision was taken on, and the pack's
  * files still match that manifest (kpi_pack_verify_files(): of any kpi
- * version). An error about the pack reads "PATH:LINE: the pack of WEEK the
- * decision was taken on has changed: DIR/FILE: differs from manifest.json ...".
+ * version; each pack once however many records were taken on it, the first
+ * of them named on an error). An error about the pack reads "PATH:LINE: the
+ * pack of WEEK the decision was taken on has changed: DIR/FILE: differs from
+ * manifest.json ...".
  * @param[out] nrecords how many records were checked (may be NULL).
  * @return 0; KPI_EDATA naming the first bad record ("PATH:LINE: ...");
  *         KPI_ENOTFOUND when the file does not exist; KPI_EIO; KPI_ENOMEM.

@@ -353,6 +353,9 @@ void kpi__alert_unmeasured_free(kpi_alert_report *rep);
 
 /* Nagios plugin text of one change, without the newline. */
 int kpi__nagios_line(kpi_buf *out, const kpi_alert_change *c);
+/* A line's subject as the Nagios line and the summary line name it:
+ * "kpi[labels] VALUE REL THRESHOLD (note)". KPI_ENOMEM. */
+int kpi__alert_row_text(kpi_buf *out, const kpi_alert_change *c);
 
 /* ---- delivery ---- */
 

@@ -105,17 +105,23 @@ static void problem(run *r, const char *fmt, ...)
 	add_line(&r->rep->problems, &r->rep->nproblems, "%s", buf);
 }
 
+static void changes_free(kpi_alert_change *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].kpi);
+		free(c[i].labels);
+		free(c[i].unit);
+		free(c[i].note);
+	}
+	free(c);
+}
+
 void kpi_alert_report_free(kpi_alert_report *rep)
 {
 	if (!rep)
 		return;
-	for (size_t i = 0; i < rep->nchanges; i++) {
-		free(rep->changes[i].kpi);
-		free(rep->changes[i].labels);
-		free(rep->changes[i].unit);
-		free(rep->changes[i].note);
-	}
-	free(rep->changes);
+	changes_free(rep->changes, rep->nchanges);
+	changes_free(rep->active, rep->nactive);
 	for (size_t i = 0; i < rep->nproblems; i++)
 		free(rep->problems[i]);
 	free(rep->problems);
@@ -149,15 +155,18 @@ static const kpi__alert_rule *rule_of(const run *r, const char *kpi)
 	return NULL;
 }
 
-static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, const kpi_def *def,
-                       const kpi_threshold *th, const char *note)
+/* Record `rec` as a line of the report: appended to `*arr`; NULL when out
+ * of memory (the line is left out). */
+static kpi_alert_change *report_line(kpi_alert_change **arr, size_t *n, const kpi__alert_rec *rec,
+                                     kpi_alert_state from, const kpi_def *def, const kpi_threshold *th,
+                                     const char *note)
 {
-	kpi_alert_change *c = realloc(r->rep->changes, (r->rep->nchanges + 1) * sizeof(*c));
+	kpi_alert_change *c = realloc(*arr, (*n + 1) * sizeof(*c));
 	char lb[512];
 	if (!c)
-		return;
-	r->rep->changes = c;
-	c = &c[r->rep->nchanges++];
+		return NULL;
+	*arr = c;
+	c = &c[(*n)++];
 	memset(c, 0, sizeof(*c));
 	labels_text(lb, sizeof(lb), rec->labels);
 	c->kpi = strdup(rec->kpi);
@@ -171,8 +180,17 @@ static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, 
 	if (th)
 		c->threshold = *th;
 	c->note = strdup(note ? note : "");
+	return c;
+}
+
+static void add_change(run *r, const kpi__alert_rec *rec, kpi_alert_state from, const kpi_def *def,
+                       const kpi_threshold *th, const char *note)
+{
+	const kpi_alert_change *c = report_line(&r->rep->changes, &r->rep->nchanges, rec, from, def, th, note);
+	if (!c)
+		return;
 	kpi_log_fields(rec->state == KPI_ALERT_FIRING ? KPI_LOG_WARN : KPI_LOG_INFO, "alert.transition",
-	               json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kpi", rec->kpi, "labels", lb, "from",
+	               json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kpi", rec->kpi, "labels", c->labels ? c->labels : "", "from",
 	                         kpi_alert_state_name(from), "to", kpi_alert_state_name(c->to), "severity",
 	                         kpi_alert_severity_name(rec->severity), "value",
 	                         rec->has_value ? json_real(rec->value) : json_null()),
@@ -1145,6 +1163,26 @@ static void finish_report(run *r)
 		}
 	}
 	rep->exit_code = rep->nproblems ? 3 : code;
+	/* what the summary line names: critical firing first, then the other
+	 * firing, pending and warn records */
+	for (int pass = 0; pass < 4; pass++)
+		for (size_t i = 0; i < r->l->nrecs; i++) {
+			const kpi__alert_rec *rec = &r->l->recs[i];
+			const kpi__alert_rule *rule = rule_of(r, rec->kpi);
+			bool firing = rec->state == KPI_ALERT_FIRING, critical = rec->severity == KPI_ALERT_SEV_CRITICAL;
+			char note[64];
+			if (rec->silenced_by || !(pass == 0 ? firing && critical
+			                          : pass == 1 ? firing && !critical
+			                          : pass == 2 ? rec->state == KPI_ALERT_PENDING
+			                                      : rec->state == KPI_ALERT_WARN))
+				continue;
+			if (rec->state == KPI_ALERT_PENDING && rule)
+				snprintf(note, sizeof(note), "pending %d of %d", rec->pending, rule->for_runs + 1);
+			else
+				snprintf(note, sizeof(note), "%s", kpi_alert_state_name(rec->state));
+			report_line(&rep->active, &rep->nactive, rec, rec->state, rule ? rule->def : NULL,
+			            rule ? &rule->threshold : NULL, note);
+		}
 }
 
 /* ---- a run blocked by a stuck one ----
@@ -1493,6 +1531,9 @@ done:
 
 /* ---- output ---- */
 
+/* The records not ok the summary line names; "and N more" beyond. */
+#define SUMMARY_NAMED 3
+
 int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
 {
 	int rc = 0;
@@ -1509,10 +1550,18 @@ int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
 			snprintf(sil, sizeof(sil), ", %zu silenced", rep->silenced);
 			snprintf(silp, sizeof(silp), " silenced=%zu;;;0", rep->silenced);
 		}
+		rc |= kpi_buf_printf(out, "KPI %s - no change: ", names[rep->exit_code & 3]);
+		/* what is not ok, named as a change line names it */
+		for (size_t i = 0; i < rep->nactive && i < SUMMARY_NAMED; i++) {
+			rc |= kpi_buf_puts(out, i ? ", " : "");
+			rc |= kpi__alert_row_text(out, &rep->active[i]);
+		}
+		if (rep->nactive > SUMMARY_NAMED)
+			rc |= kpi_buf_printf(out, " and %zu more", rep->nactive - SUMMARY_NAMED);
 		rc |= kpi_buf_printf(out,
-		                     "KPI %s - no change: %zu row%s checked, %zu firing, %zu pending, %zu warn%s, %zu queued "
+		                     "%s%zu row%s checked, %zu firing, %zu pending, %zu warn%s, %zu queued "
 		                     "| firing=%zu;;;0 pending=%zu;;;0 queued=%zu;;;0%s\n",
-		                     names[rep->exit_code & 3], rep->rows, rep->rows == 1 ? "" : "s", rep->firing, rep->pending,
+		                     rep->nactive ? "; " : "", rep->rows, rep->rows == 1 ? "" : "s", rep->firing, rep->pending,
 		                     rep->warn, sil, rep->queued, rep->firing, rep->pending, rep->queued, silp);
 	}
 	if (rep->nunmeasured) {

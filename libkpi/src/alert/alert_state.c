@@ -190,21 +190,12 @@ static void range(char *buf, size_t size, const kpi_threshold *th, double margin
 	}
 }
 
-int kpi__nagios_line(kpi_buf *out, const kpi_alert_change *c)
+int kpi__alert_row_text(kpi_buf *out, const kpi_alert_change *c)
 {
-	char vu[96], tu[96], crit[64], warn[64] = "", label[512], num[64];
-	const char *uom = "";
+	char vu[96], tu[96];
 	int rc = 0;
 
-	/* perfdata labels may hold neither '=' nor '\'' */
-	snprintf(label, sizeof(label), "%s%s%s%s", c->kpi, *c->labels ? "[" : "", c->labels, *c->labels ? "]" : "");
-	for (char *p = label; *p; p++)
-		if (*p == '=' && strchr(label, '['))
-			*p = ':';
-		else if (*p == '\'' || *p == ' ')
-			*p = '_';
-	rc |= kpi_buf_printf(out, "KPI %s - %s%s%s%s", nagios_state(c), c->kpi, *c->labels ? "[" : "", c->labels,
-	                     *c->labels ? "]" : "");
+	rc |= kpi_buf_printf(out, "%s%s%s%s", c->kpi, *c->labels ? "[" : "", c->labels, *c->labels ? "]" : "");
 	if (c->has_value) {
 		kpi__alert_display_value(vu, sizeof(vu), c->value, c->unit);
 		rc |= kpi_buf_printf(out, " %s", vu);
@@ -215,6 +206,24 @@ int kpi__nagios_line(kpi_buf *out, const kpi_alert_change *c)
 	}
 	if (c->note && *c->note)
 		rc |= kpi_buf_printf(out, " (%s)", c->note);
+	return rc ? KPI_ENOMEM : 0;
+}
+
+int kpi__nagios_line(kpi_buf *out, const kpi_alert_change *c)
+{
+	char crit[64], warn[64] = "", label[512], num[64];
+	const char *uom = "";
+	int rc = 0;
+
+	/* perfdata labels may hold neither '=' nor '\'' */
+	snprintf(label, sizeof(label), "%s%s%s%s", c->kpi, *c->labels ? "[" : "", c->labels, *c->labels ? "]" : "");
+	for (char *p = label; *p; p++)
+		if (*p == '=' && strchr(label, '['))
+			*p = ':';
+		else if (*p == '\'' || *p == ' ')
+			*p = '_';
+	rc |= kpi_buf_printf(out, "KPI %s - ", nagios_state(c));
+	rc |= kpi__alert_row_text(out, c);
 	if (c->has_value) {
 		if (c->unit && (strcmp(c->unit, "%") == 0 || strcmp(c->unit, "s") == 0 || strcmp(c->unit, "ms") == 0))
 			uom = c->unit;

@@ -149,22 +149,40 @@ char *kpi__fmt_fixed(char *buf, size_t size, double v, int decimals)
 
 /* Whether `shown` (v rounded) reads 100 or -100 where v is not: the edge
  * of a percentage (every design covered, every export succeeded), which a
- * rounded 99.9995 must not claim. Every style adds decimals instead. */
+ * rounded 99.9995 must not claim. */
 static bool onto_hundred(double shown, double v)
 {
 	return fabs(shown) == 100 && fabs(v) != 100;
 }
 
-/* printf's "%.*f" of v with `dec` decimals, or more while it would read
- * +-100 where v is not (at most 9). */
-static void fixed_not_hundred(char *buf, size_t size, double v, int dec)
+/* Whether `shown` (v rounded) is on the other side of *target than v, or
+ * on it where v is not: 99.996 against "= 100" must not read "100". */
+static bool across(double shown, double v, const double *target)
 {
-	for (;;) {
-		snprintf(buf, size, "%.*f", dec, v);
-		if (dec >= 9 || !onto_hundred(strtod(buf, NULL), v))
-			return;
-		dec++;
+	return target && ((shown > *target) != (v > *target) || (shown < *target) != (v < *target));
+}
+
+/* The decimals, from `dec` on, that printf's "%.*f" of v needs to read
+ * neither +-100 where v is not nor across (or onto) *target (NULL: none).
+ * Every style adds decimals rather than round wrongly, up to the 17
+ * significant digits that read back as v itself, where rounding is never
+ * wrong: 99.9999999996 reads so, never "100". */
+static int honest_decimals(double v, int dec, const double *target)
+{
+	char tmp[400]; /* "%.*f" of the largest double has 309 digits before the point */
+	int exact;
+
+	if (v == 0 || !isfinite(v))
+		return dec;
+	exact = 16 - (int)floor(log10(fabs(v)));
+	for (; dec < exact; dec++) {
+		double shown;
+		snprintf(tmp, sizeof(tmp), "%.*f", dec, v);
+		shown = strtod(tmp, NULL);
+		if (!onto_hundred(shown, v) && !across(shown, v, target))
+			break;
 	}
+	return dec;
 }
 
 /* The value as people read it. When `target` is given, never round onto or
@@ -173,7 +191,6 @@ static char *people(char *buf, size_t size, double v, const double *target)
 {
 	double a = fabs(v);
 	int dec;
-	char tmp[64];
 
 	if (!isfinite(v)) {
 		snprintf(buf, size, "—");
@@ -193,6 +210,7 @@ static char *people(char *buf, size_t size, double v, const double *target)
 		};
 		for (size_t i = 0; i < 3; i++)
 			if (a >= sfx[i].div) {
+				char tmp[64];
 				double m = v / sfx[i].div;
 				dec = m == floor(m) ? 0 : fabs(m) < 10 ? 2 : fabs(m) < 100 ? 1 : 0;
 				snprintf(tmp, sizeof(tmp), "%.*f", dec, m);
@@ -210,21 +228,10 @@ static char *people(char *buf, size_t size, double v, const double *target)
 		dec = 2;
 	else
 		dec = 2 - (int)floor(log10(a));
-	for (;;) {
-		double back;
-		kpi__fmt_fixed(tmp, sizeof(tmp), v, dec);
-		snprintf(buf, size, "%s", tmp);
-		if (dec > 0 && v != floor(v))
-			trim_zeros(buf);
-		if (dec >= 9)
-			break;
-		snprintf(tmp, sizeof(tmp), "%.*f", dec, v);
-		back = strtod(tmp, NULL);
-		if (!onto_hundred(back, v) &&
-		    (!target || ((back > *target) == (v > *target) && (back < *target) == (v < *target))))
-			break;
-		dec++;
-	}
+	dec = honest_decimals(v, dec, target);
+	kpi__fmt_fixed(buf, size, v, dec);
+	if (dec > 0 && v != floor(v))
+		trim_zeros(buf);
 	return buf;
 }
 
@@ -237,11 +244,12 @@ static void table(char *buf, size_t size, double v)
 	else if (fabs(v) < 0.01)
 		snprintf(buf, size, "%.3g", v);
 	else
-		fixed_not_hundred(buf, size, v, 2);
+		snprintf(buf, size, "%.*f", honest_decimals(v, 2, NULL), v);
 }
 
-/* Alert texts: at most a few decimals, no exponent below 1e15; from there
- * on EXACT, like the perfdata beside them ("1e+15"). */
+/* Alert texts: a few decimals (more where they would read 100), no
+ * exponent below 1e15; from there on EXACT, like the perfdata beside them
+ * ("1e+15"). */
 static void terse(char *buf, size_t size, double v)
 {
 	char *e;
@@ -251,10 +259,8 @@ static void terse(char *buf, size_t size, double v)
 	}
 	if (v == floor(v))
 		snprintf(buf, size, "%.0f", v);
-	else if (fabs(v) >= 100)
-		snprintf(buf, size, "%.1f", v);
 	else if (fabs(v) >= 0.01)
-		fixed_not_hundred(buf, size, v, 2);
+		snprintf(buf, size, "%.*f", honest_decimals(v, fabs(v) >= 100 ? 1 : 2, NULL), v);
 	else
 		snprintf(buf, size, "%.4f", v);
 	if (strchr(buf, '.')) {

@@ -376,8 +376,9 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 		                         kpi_random_unit());
 		now = kpi__mono_now();
 		if (now + wait >= deadline) {
-			rc = kpi_error_set(err, KPI_ETIMEOUT, "%s: gave up after %d attempts in %.1f s (deadline %.0f s): %s",
-			                   what, attempt + 1, now - start, r->deadline_s, last.message);
+			char server[600];
+			snprintf(server, sizeof(server), "%s", aws->endpoint);
+			rc = kpi__http_gave_up(err, &last, resp, what, server, attempt + 1, now - start, deadline - start);
 			goto done;
 		}
 		/* last.message already starts with `what` */

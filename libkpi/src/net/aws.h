@@ -147,14 +147,15 @@ bool kpi__aws_code_auth(const char *code);
  * with `content_type` and, when not NULL, `X-Amz-Target: target`. Retries throttling (HTTP 429, or a code
  * kpi__aws_code_retryable() accepts), 5xx and transport faults (refused,
  * reset, cut short, attempt timeout) with kpi_backoff_delay() until
- * `retry->deadline_s`; the last error is returned when it runs out.
+ * `retry->deadline_s`; then kpi__http_gave_up() says why (net/http.h).
  * `what` names the call in messages ("CloudWatch GetMetricData").
  * @return 0 with a 2xx response in `resp` (initialised with
  *   KPI__HTTP_RESP_INIT; the caller releases it); KPI_EAUTH (403 or an auth
  *   code: at once, naming the credential source); KPI_ESOURCE (another 4xx,
- *   naming the AWS code and message; transport faults after the deadline);
+ *   naming the AWS code and message; the endpoint not reached, refused or
+ *   not found, until the deadline);
  *   KPI_EDATA (an answer larger than `retry->max_response`: at once);
- *   KPI_ETIMEOUT (the deadline expired while retrying); KPI_ENOMEM.
+ *   KPI_ETIMEOUT (the deadline expired while retrying anything else); KPI_ENOMEM.
  * `stats` may be NULL; it is added to, not reset.
  */
 int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content_type,

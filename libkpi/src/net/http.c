@@ -59,6 +59,20 @@ bool kpi__http_retryable(long status)
 	return status == 429 || (status >= 500 && status <= 599);
 }
 
+int kpi__http_gave_up(kpi_error *err, const kpi_error *last, const kpi__http_resp *resp, const char *what,
+                      const char *server, int attempts, double seconds, double deadline_s)
+{
+	const char *detail = last->message;
+	size_t n = strlen(what);
+	if (strncmp(detail, what, n) == 0 && strncmp(detail + n, ": ", 2) == 0)
+		detail += n + 2;
+	if (resp->unreachable)
+		return kpi_error_set(err, KPI_ESOURCE, "%s: %s cannot be reached: %s (%d attempt%s in %.1f s, deadline %g s)",
+		                     what, server, detail, attempts, attempts == 1 ? "" : "s", seconds, deadline_s);
+	return kpi_error_set(err, KPI_ETIMEOUT, "%s: gave up after %d attempt%s in %.1f s (deadline %g s): %s", what,
+	                     attempts, attempts == 1 ? "" : "s", seconds, deadline_s, detail);
+}
+
 int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err)
 {
 	CURL *c = NULL;
@@ -72,6 +86,7 @@ int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err)
 	int rc = 0;
 
 	resp->status = 0;
+	resp->unreachable = false;
 	resp->body.len = 0;
 	resp->headers.len = 0;
 	pthread_once(&curl_once, init_curl);
@@ -131,6 +146,8 @@ int kpi__http_do(kpi__http_resp *resp, const kpi__http_req *req, kpi_error *err)
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		rc = kpi_error_set(err, KPI_ETIMEOUT, "%s: no complete answer within %ld ms", what, timeout);
 	} else {
+		resp->unreachable = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+		                    cc == CURLE_COULDNT_RESOLVE_PROXY;
 		/* curl's messages can quote the host but not the path or query. */
 		rc = kpi_error_set(err, KPI_ESOURCE, "%s: %s", what, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}

@@ -32,9 +32,10 @@ typedef struct kpi__http_resp {
 	kpi_buf body;                     /* NUL-terminated */
 	kpi_buf headers;                  /* raw header lines of the final response */
 	double seconds;                   /* total transfer time */
+	bool unreachable;                 /* no server reached: connection refused, host or proxy not found */
 } kpi__http_resp;
 
-#define KPI__HTTP_RESP_INIT { 0, KPI_BUF_INIT, KPI_BUF_INIT, 0 }
+#define KPI__HTTP_RESP_INIT { 0, KPI_BUF_INIT, KPI_BUF_INIT, 0, false }
 
 /* The default cap on a response body: 64 MiB. */
 #define KPI__HTTP_MAX_RESPONSE ((size_t)64 << 20)
@@ -61,5 +62,14 @@ int kpi__curl_global(kpi_error *err);
 
 /* True when a status is worth retrying: 429, 5xx. */
 bool kpi__http_retryable(long status);
+
+/* The error of a request retried until its deadline, into `err`: `last`
+ * (the last attempt's, which starts with "WHAT: ") said once after `what`.
+ * When the last attempt reached no server (resp->unreachable) the source is
+ * unreachable, KPI_ESOURCE: "WHAT: SERVER cannot be reached: DETAIL (N
+ * attempts in S s, deadline D s)"; else KPI_ETIMEOUT: "WHAT: gave up after
+ * N attempts in S s (deadline D s): DETAIL". Returns the code. */
+int kpi__http_gave_up(kpi_error *err, const kpi_error *last, const kpi__http_resp *resp, const char *what,
+                      const char *server, int attempts, double seconds, double deadline_s);
 
 #endif

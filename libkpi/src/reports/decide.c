@@ -84,7 +84,7 @@ static int prepare(kpi_decision *x, const char *reports_dir, const kpi_decide_op
 	kpi_reports *r = NULL;
 	kpi_snapshot *snap = NULL;
 	const kpi_report_pack *p;
-	char wk[16];
+	char wk[16], today[16];
 	int rc;
 
 	kpi_week_format(wk, sizeof(wk), o->week);
@@ -99,10 +99,15 @@ static int prepare(kpi_decision *x, const char *reports_dir, const kpi_decide_op
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	if (o->nactions && !(x->actions = calloc(o->nactions, sizeof(*x->actions))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	kpi_time_format_date(today, sizeof(today), o->at, o->tz ? o->tz : "UTC");
 	for (size_t i = 0; i < o->nactions; i++) {
 		x->nactions++;
 		if ((rc = parse_action(&x->actions[i], o->actions[i], err)))
 			return rc;
+		/* an item already overdue when it is set is a typo (the year, the month) */
+		if (strcmp(x->actions[i].due, today) < 0)
+			return kpi_error_set(err, KPI_EUSAGE, "--action '%s': due %s, before the decision's date %s",
+			                     o->actions[i], x->actions[i].due, today);
 	}
 	/* the pack the decision is taken on */
 	if ((rc = kpi_reports_list(&r, reports_dir, err)))
@@ -276,6 +281,7 @@ int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 	kpi_decisions *d = NULL;
 	kpi_reports *r = NULL;
 	char *copy = NULL;
+	bool *checked = NULL;
 	int rc;
 
 	if (nrecords)
@@ -288,6 +294,12 @@ int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 	}
 	if ((rc = kpi_reports_list(&r, dirname(copy), err)))
 		goto done;
+	/* a week decided several times has one pack: its files are hashed once,
+	 * for the first record taken on it (the one an error names) */
+	if (r->npacks && !(checked = calloc(r->npacks, sizeof(*checked)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
 	for (size_t i = 0; i < d->n; i++) {
 		const kpi_decision *x = &d->rec[i];
 		const kpi_report_pack *p = kpi_reports_find(r, x->week);
@@ -306,6 +318,9 @@ int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 			goto done;
 		}
 		/* the manifest as taken, and the files still as it lists them */
+		if (checked[p - r->packs])
+			continue;
+		checked[p - r->packs] = true;
 		if ((rc = kpi_pack_verify_files(p->dir, NULL, err))) {
 			kpi_error_wrap(err, "%s:%zu: the pack of %s the decision was taken on has changed", path, x->line, wk);
 			goto done;
@@ -314,6 +329,7 @@ int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 	if (nrecords)
 		*nrecords = d->n;
 done:
+	free(checked);
 	free(copy);
 	kpi_reports_free(r);
 	kpi_decisions_free(d);

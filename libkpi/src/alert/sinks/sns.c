@@ -165,11 +165,14 @@ static void deliver(kpi__send_result *res, const kpi__sink *sink, const json_t *
 			snprintf(res->detail, sizeof(res->detail), "HTTP %ld", resp.status);
 	} else {
 		/* throttling, 5xx and transport faults end as KPI_ETIMEOUT here,
-		 * an answer above the size cap as KPI_EDATA (as before the cap had
+		 * an endpoint not reached as KPI_ESOURCE (resp.unreachable), an
+		 * answer above the size cap as KPI_EDATA (as before the cap had
 		 * its own code: tried again); auth failures and other 4xx are not
 		 * worth repeating */
-		res->outcome = rc == KPI_ETIMEOUT || rc == KPI_ENOMEM || rc == KPI_EDATA ? KPI__DELIV_RETRY
-		                                                                         : KPI__DELIV_TERMINAL;
+		res->outcome = rc == KPI_ETIMEOUT || (rc == KPI_ESOURCE && resp.unreachable) || rc == KPI_ENOMEM ||
+		                       rc == KPI_EDATA
+		                   ? KPI__DELIV_RETRY
+		                   : KPI__DELIV_TERMINAL;
 		snprintf(res->detail, sizeof(res->detail), "%s%s", err.message,
 		         res->outcome == KPI__DELIV_TERMINAL ? " (not retryable)" : "");
 		kpi__alert_redact(st, res->detail, sizeof(res->detail));

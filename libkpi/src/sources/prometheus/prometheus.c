@@ -96,9 +96,10 @@ static int redacted(const prom_session *ss, kpi_error *err, int rc)
  * POST `form` to `path` of the server; on success `resp` holds a 2xx answer.
  * `what` names the request in messages ("KPI x: the numerator of FILE at T").
  * @return 0; KPI_EAUTH (401, 403: at once); KPI_ESOURCE (another 4xx: at
- *   once, with Prometheus' errorType and error; a transport fault after the
- *   deadline); KPI_EDATA (an answer above max_response: at once);
- *   KPI_ETIMEOUT (the deadline passed while retrying); KPI_ENOMEM.
+ *   once, with Prometheus' errorType and error; the server not reached,
+ *   refused or not found, until the deadline); KPI_EDATA (an answer above
+ *   max_response: at once); KPI_ETIMEOUT (the deadline passed while
+ *   retrying anything else); KPI_ENOMEM.
  */
 static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, const char *form, const char *what,
                      kpi_error *err)
@@ -180,8 +181,9 @@ static int prom_call(kpi__http_resp *resp, prom_session *ss, const char *path, c
 		wait = kpi_backoff_delay(s->base_s, s->max_s, attempt, kpi_random_unit());
 		now = kpi__mono_now();
 		if (now + wait >= deadline) {
-			rc = kpi_error_set(err, KPI_ETIMEOUT, "%s: gave up after %d attempts in %.1f s (deadline %g s): %s", what,
-			                   attempt + 1, now - start, s->deadline_s, last.message);
+			char server[600];
+			snprintf(server, sizeof(server), "Prometheus (%s)", s->url);
+			rc = kpi__http_gave_up(err, &last, resp, what, server, attempt + 1, now - start, s->deadline_s);
 			goto done;
 		}
 		kpi_log_msg(KPI_LOG_WARN, "prometheus.retry", "%s; retry %d in %.2f s", last.message, attempt + 1, wait);
