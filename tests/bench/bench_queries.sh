@@ -98,8 +98,9 @@ server_cpu_ms() {
   # 14th field, i.e. the 12th after it, then stime, cutime, cstime
   {
     sed 's/.*) //' "/proc/$PM_PID/stat" | awk '{print "self", $14 + $15}'
+    # (a process may end between the glob and its read: not an error)
     for f in /proc/[0-9]*/stat; do
-      sed 's/.*) //' "$f" 2>/dev/null
+      sed 's/.*) //' "$f" 2>/dev/null || true
     done | awk -v pm="$PM_PID" '$2 == pm {print "child", $12 + $13 + $14 + $15}'
   } | awk -v hz="$hz" '{t += $2} END {printf "%d\n", t * 1000 / hz}'
 }
