@@ -5,7 +5,8 @@
  * does not, --limit below the total keeping the total), and on the demo
  * dataset, where its first age must equal `kpi query
  * uncached_legacy_max_age_days`'s value and its total that KPI's numerator,
- * exactly, for the same instant; and its errors (exit 4, 2) on one line.
+ * exactly, for the same instant; its errors (exit 4, 2) on one line; and
+ * the session's rules (statement_timeout, read-only, the columns checked).
  *
  * Definitions (docs/kpis.md), as of T:
  *   cohort:  provider legacy, created_at < T, a revision created before T, a
@@ -22,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "it_util.h"
 
@@ -361,6 +364,67 @@ static void test_uncovered__errors(void **state)
 	expect_error(extra, 2, "legacy_coverage_pct");
 }
 
+/* The list is read in kpi's session like every run: statement_timeout
+ * (exit 5), a read-only transaction (a query file that writes fails, exit
+ * 4, and writes nothing), and the query's columns checked (exit 6). The
+ * query file is replaced through KPI_QUERY_DIR. */
+static void run_with_query(const char *conninfo, const char *sql, const char *timeout_ms, int status,
+                           const char *needle)
+{
+	char dir[] = "/tmp/kpi-it-uncovered.XXXXXX", path[128], env_dir[160], env_to[64];
+	const char *argv[] = { "kpi", "uncovered", "--db", conninfo, NULL };
+	const char *env[] = { "KPI_CONFIG", "KPI_NOW=" DONE, env_dir, env_to, NULL };
+	it_run_result r;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pack", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/pack/uncovered_designs.sql", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("-- @param $1 as_of timestamptz: T\n-- @param $2 active_days int: days\n-- @param $3 max_rows int: rows\n",
+	      f);
+	fputs(sql, f);
+	fclose(f);
+	snprintf(env_dir, sizeof(env_dir), "KPI_QUERY_DIR=%s", dir);
+	snprintf(env_to, sizeof(env_to), "KPI_STATEMENT_TIMEOUT_MS=%s", timeout_ms);
+	it_run(&r, argv, env, 60);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pack", dir);
+	rmdir(path);
+	rmdir(dir);
+	if (r.status != status || !strstr(r.err, needle))
+		fail_msg("kpi uncovered: exit %d, expected %d with '%s': %s", r.status, status, needle, r.err);
+	assert_string_equal(r.out, "");
+	assert_int_equal(it_count_lines(r.err), 1);
+	it_run_free(&r);
+}
+
+#define ROW_COLUMNS "1::bigint AS design_id, 't' AS tenant_id, 's' AS style_id, 1 AS revision, 0::bigint AS revision_at, " \
+                    "1.0::float8 AS age_days"
+#define USES_PARAMS "$1::timestamptz IS NOT NULL AND $2::int > 0 AND $3::int > 0"
+
+static void test_uncovered__session_rules(void **state)
+{
+	it_db *db = it_db_create("uncovered_session");
+	PGresult *res;
+	(void)state;
+
+	run_with_query(db->conninfo, "SELECT " ROW_COLUMNS ", 1::bigint AS total, pg_sleep(5) WHERE " USES_PARAMS ";\n",
+	               "500", 5, "statement_timeout 500 ms");
+	run_with_query(db->conninfo,
+	               "WITH w AS (INSERT INTO outage_drills (id, name, started_at, ended_at) VALUES (99, 'x', $1, $1) "
+	               "RETURNING id)\nSELECT " ROW_COLUMNS ", 1::bigint AS total FROM w WHERE $2::int > 0 AND $3::int > 0;\n",
+	               "60000", 4, "read-only transaction");
+	res = PQexec(db->conn, "SELECT count(*) FROM outage_drills");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	assert_string_equal(PQgetvalue(res, 0, 0), "0");
+	PQclear(res);
+	run_with_query(db->conninfo, "SELECT " ROW_COLUMNS " WHERE " USES_PARAMS ";\n", "60000", 6,
+	               "pack/uncovered_designs.sql: result has no column 'total'");
+	it_db_drop(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_uncovered__hand_built_command),
 		cmocka_unit_test(test_uncovered__demo_equals_kpi),
 		cmocka_unit_test(test_uncovered__errors),
+		cmocka_unit_test(test_uncovered__session_rules),
 	};
 	if (!it_pg_wanted("integration_uncovered"))
 		return IT_SKIP;
