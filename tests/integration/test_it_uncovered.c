@@ -348,18 +348,21 @@ static void test_uncovered__errors(void **state)
 	const char *unreachable[] = { "kpi", "uncovered", "--db", "host=127.0.0.1 port=1 dbname=kpi connect_timeout=5",
 		                      NULL };
 	expect_error(unreachable, 4, "cannot connect to PostgreSQL");
-	const char *week[] = { "kpi", "uncovered", "--week", "2026-W99", NULL };
-	expect_error(week, 2, "--week '2026-W99'");
-	const char *week2[] = { "kpi", "uncovered", "--week", "lastweek", NULL };
-	expect_error(week2, 2, "--week 'lastweek'");
-	const char *limit0[] = { "kpi", "uncovered", "--limit", "0", NULL };
-	expect_error(limit0, 2, "--limit '0': expected a whole number 1..10000");
-	const char *limitbig[] = { "kpi", "uncovered", "--limit", "10001", NULL };
-	expect_error(limitbig, 2, "--limit '10001': expected a whole number 1..10000");
-	const char *limitx[] = { "kpi", "uncovered", "--limit", "ten", NULL };
-	expect_error(limitx, 2, "--limit 'ten'");
-	const char *format[] = { "kpi", "uncovered", "--format", "xml", NULL };
-	expect_error(format, 2, "--format 'xml'");
+	/* usage errors: the option and what it takes */
+	static const struct {
+		const char *opt, *value, *needle;
+	} bad[] = {
+		{ "--week", "2026-W99", "--week '2026-W99'" },
+		{ "--week", "lastweek", "--week 'lastweek'" },
+		{ "--limit", "0", "--limit '0': expected a whole number 1..10000" },
+		{ "--limit", "10001", "--limit '10001': expected a whole number 1..10000" },
+		{ "--limit", "ten", "--limit 'ten'" },
+		{ "--format", "xml", "--format 'xml'" },
+	};
+	for (size_t i = 0; i < N(bad); i++) {
+		const char *argv[] = { "kpi", "uncovered", bad[i].opt, bad[i].value, NULL };
+		expect_error(argv, 2, bad[i].needle);
+	}
 	const char *extra[] = { "kpi", "uncovered", "legacy_coverage_pct", NULL };
 	expect_error(extra, 2, "legacy_coverage_pct");
 }
