@@ -35,6 +35,10 @@ int kpi_tool_deliver(const kpi_config *cfg, const char *dir, const char *state_d
 extern const kpi_cmd_spec kpi_cmd_export;
 extern const kpi_cmd_spec kpi_cmd_decide;
 
+/* kpi uncovered (cmd_uncovered.c) */
+int cmd_uncovered(int argc, char **argv);
+extern const kpi_cmd_spec kpi_cmd_uncovered;
+
 /* Every command, in the order of kpi --help and the man page (main.c);
  * ends with NULL. */
 extern const kpi_cmd_spec *const kpi_commands[];

@@ -9,6 +9,7 @@ const kpi_cmd_spec *const kpi_commands[] = {
 	&kpi_cmd_list,
 	&kpi_cmd_query,
 	&kpi_cmd_explain,
+	&kpi_cmd_uncovered,
 	&kpi_cmd_pack,
 	&kpi_cmd_render,
 	&kpi_cmd_verify,

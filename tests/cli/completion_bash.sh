@@ -60,7 +60,7 @@ kpis=$(KPI_DATADIR=${KPI_DATADIR:-} "$kpi" __complete kpis | sort | tr '\n' ' ' 
 
 # commands (the hidden __gen and __complete are not offered), help, top-level options
 expect "query" que
-expect "alert decide deliver explain export help index list pack publish query render seed silence verify" ""
+expect "alert decide deliver explain export help index list pack publish query render seed silence uncovered verify" ""
 expect "--help --version" --
 expect "pack publish" p
 expect "deliver" del

@@ -177,7 +177,7 @@ static void test_docs__week_values_agree_with_the_parser(void **state)
 		free(line);
 		it_run_free(&r);
 	}
-	assert_int_equal(with_week, 4); /* query, explain, pack, publish */
+	assert_int_equal(with_week, 5); /* query, explain, uncovered, pack, publish */
 	/* every --week option of the man page */
 	{
 		char *opts = section(man, ".SH OPTIONS", ".SH ENVIRONMENT");

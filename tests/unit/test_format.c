@@ -1105,6 +1105,120 @@ static void test_format_table__durations_in_readable_units(void **state)
 	}
 }
 
+/* ---- the uncovered designs (kpi uncovered) ---- */
+
+/* 5 uncovered as of the end of 2026-W46, the 3 oldest listed: ages that
+ * breach (9.5 > 7), warn (6.5, within 1 of 7) and are ok (1). */
+static void uncovered_list(kpi_uncovered_list *l, kpi_uncovered *d)
+{
+	static char t1[] = "acme", t2[] = "zürich", t3[] = "x", s1[] = "kraft", s2[] = "gold, \"foil\"", s3[] = "c";
+	kpi_error err = KPI_ERROR_INIT;
+
+	memset(l, 0, sizeof(*l));
+	d[0] = (kpi_uncovered){ 42, t1, s1, 2, 1793966400, 9.5 };
+	d[1] = (kpi_uncovered){ 7, t2, s2, 1, 1794225600, 6.5 };
+	d[2] = (kpi_uncovered){ 1234, t3, s3, 12, 1794700800, 1 };
+	l->as_of = 1794787200; /* 2026-11-16T00:00:00Z */
+	assert_int_equal(kpi_week_parse(&l->week, "2026-W46", &err), 0);
+	l->active_days = 90;
+	l->limit = 3;
+	l->designs = d;
+	l->ndesigns = 3;
+	l->total = 5;
+	l->query = "pack/uncovered_designs.sql";
+	l->source = "host=/tmp port=5432 dbname=kpi user=kpi_ro";
+	memset(l->sha256, 'a', 64);
+}
+
+static void test_format_uncovered__table_colours_ages_and_says_the_total(void **state)
+{
+	kpi_threshold th = { KPI_OP_LE, 7, 1 };
+	kpi_table_opts opts = KPI_TABLE_OPTS_INIT;
+	kpi_uncovered_list l;
+	kpi_uncovered d[3];
+	kpi_buf plain = KPI_BUF_INIT, colored = KPI_BUF_INIT;
+	(void)state;
+
+	uncovered_list(&l, d);
+	opts.color = false;
+	assert_int_equal(kpi_format_uncovered_table(&plain, &l, &th, &opts, NULL), 0);
+	assert_string_equal(plain.data,
+	                    "DESIGN  TENANT  STYLE         REVISION  REVISION CREATED         AGE\n"
+	                    "    42  acme    kraft                2  2026-11-06T12:00:00Z  9.50 d\n"
+	                    "     7  zürich  gold, \"foil\"         1  2026-11-09T12:00:00Z  6.50 d\n"
+	                    "  1234  x       c                   12  2026-11-15T00:00:00Z     1 d\n"
+	                    "5 uncovered designs as of 2026-11-16T00:00:00Z (the end of 2026-W46): the 3 oldest listed "
+	                    "(--limit 3), 2 more not listed\n");
+	opts.color = true;
+	assert_int_equal(kpi_format_uncovered_table(&colored, &l, &th, &opts, NULL), 0);
+	assert_contains(colored.data, "\033[1;31m9.50 d\033[0m");
+	assert_contains(colored.data, "\033[33m6.50 d\033[0m");
+	assert_contains(colored.data, "\033[32m   1 d\033[0m");
+	strip_ansi(colored.data);
+	assert_string_equal(colored.data, plain.data);
+	/* without a threshold (a catalogue without the KPI): no colour */
+	kpi_buf_release(&colored);
+	assert_int_equal(kpi_format_uncovered_table(&colored, &l, NULL, &opts, NULL), 0);
+	assert_string_equal(colored.data, plain.data);
+	kpi_buf_release(&colored);
+	kpi_buf_release(&plain);
+
+	/* none uncovered: one sentence, no table */
+	l.ndesigns = l.total = 0;
+	l.partial = true;
+	assert_int_equal(kpi_format_uncovered_table(&plain, &l, &th, &opts, NULL), 0);
+	{
+		static const char want[] = "No uncovered designs as of 2026-11-16T00:00:00Z (2026-W46 is not over: now): ";
+		assert_int_equal(strncmp(plain.data, want, sizeof(want) - 1), 0);
+	}
+	assert_null(strchr(plain.data, '\033'));
+	kpi_buf_release(&plain);
+}
+
+static void test_format_uncovered__json_and_csv_carry_the_total(void **state)
+{
+	kpi_uncovered_list l;
+	kpi_uncovered d[3];
+	kpi_buf out = KPI_BUF_INIT;
+	json_error_t jerr;
+	json_t *doc;
+	(void)state;
+
+	uncovered_list(&l, d);
+	assert_int_equal(kpi_format_uncovered_json(&out, &l, NULL), 0);
+	doc = json_loads(out.data, 0, &jerr);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(doc, "total")), 5);
+	assert_int_equal(json_integer_value(json_object_get(doc, "listed")), 3);
+	assert_int_equal(json_integer_value(json_object_get(doc, "limit")), 3);
+	assert_true(json_is_false(json_object_get(doc, "partial")));
+	assert_string_equal(json_string_value(json_object_get(doc, "week")), "2026-W46");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "query"), "file")),
+	                    "pack/uncovered_designs.sql");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(json_object_get(doc, "designs"), 1), "style_id")),
+	        "gold, \"foil\"");
+	assert_true(json_real_value(json_object_get(json_array_get(json_object_get(doc, "designs"), 0), "age_days")) ==
+	            9.5);
+	json_decref(doc);
+	kpi_buf_release(&out);
+
+	assert_int_equal(kpi_format_uncovered_csv(&out, &l, NULL), 0);
+	assert_string_equal(out.data, "design_id,tenant_id,style_id,revision,revision_at,age_days,as_of,total\r\n"
+	                              "42,acme,kraft,2,2026-11-06T12:00:00Z,9.5,2026-11-16T00:00:00Z,5\r\n"
+	                              "7,zürich,\"gold, \"\"foil\"\"\",1,2026-11-09T12:00:00Z,6.5,2026-11-16T00:00:00Z,5\r\n"
+	                              "1234,x,c,12,2026-11-15T00:00:00Z,1,2026-11-16T00:00:00Z,5\r\n");
+	kpi_buf_release(&out);
+
+	/* none: an empty array, still the total */
+	l.ndesigns = l.total = 0;
+	l.designs = NULL;
+	assert_int_equal(kpi_format_uncovered_json(&out, &l, NULL), 0);
+	assert_contains(out.data, "\"total\":0,\"listed\":0,");
+	assert_contains(out.data, "\"designs\":[]}\n");
+	kpi_buf_release(&out);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1139,6 +1253,8 @@ int main(void)
 		T(test_format_table__lists_verdict_of_each_week),
 		T(test_format_table__footnote_explains_the_partial_mark),
 		T(test_format_table__durations_in_readable_units),
+		cmocka_unit_test(test_format_uncovered__table_colours_ages_and_says_the_total),
+		cmocka_unit_test(test_format_uncovered__json_and_csv_carry_the_total),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "result.h"
 #include "eval.h"
 #include "config.h"
+#include "lists.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,27 @@ KPI_EXTERN int kpi_format_catalog(kpi_buf *out, const kpi_catalog *cat, const kp
 
 /** Sparkline of `n` values (block characters, a middle dot for a missing one). */
 KPI_EXTERN int kpi_format_sparkline(kpi_buf *out, const double *v, const bool *has, size_t n);
+
+/**
+ * The uncovered designs of `kpi uncovered` as an aligned table (design,
+ * tenant, style, latest revision, its creation, age in days; the age
+ * coloured by the status `th` gives it when opts->color and `th` is not
+ * NULL), then one line that says how many are uncovered in all and whether
+ * all are listed; with none, one sentence saying so.
+ */
+KPI_EXTERN int kpi_format_uncovered_table(kpi_buf *out, const kpi_uncovered_list *l, const kpi_threshold *th,
+                                          const kpi_table_opts *opts, kpi_error *err);
+
+/** The uncovered designs as CSV (RFC 4180, CRLF line ends), header
+ *  design_id,tenant_id,style_id,revision,revision_at,age_days,as_of,total;
+ *  every record carries the instant and how many are uncovered in all. */
+KPI_EXTERN int kpi_format_uncovered_csv(kpi_buf *out, const kpi_uncovered_list *l, kpi_error *err);
+
+/** The uncovered designs as one JSON object: {"as_of", "week", "partial",
+ *  "active_days", "total" (uncovered in all), "listed", "limit", "query":
+ *  {"file", "sha256"}, "source", "designs": [{"design_id", "tenant_id",
+ *  "style_id", "revision", "revision_at", "age_days"}]}, oldest first. */
+KPI_EXTERN int kpi_format_uncovered_json(kpi_buf *out, const kpi_uncovered_list *l, kpi_error *err);
 
 #ifdef __cplusplus
 }

@@ -30,5 +30,6 @@
 #include "history.h"
 #include "reports.h"
 #include "slo.h"
+#include "lists.h"
 
 #endif

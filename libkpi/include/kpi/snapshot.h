@@ -21,6 +21,7 @@
 #include "week.h"
 #include "provenance.h"
 #include "slo.h"
+#include "lists.h" /* kpi_uncovered */
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,17 +42,6 @@ extern "C" {
 
 /** How many rollout changes of the window a snapshot keeps (the newest). */
 #define KPI_SNAPSHOT_CHANGES_MAX 1000
-
-/** One uncovered design of the active legacy cohort as of the last week's T
- *  (the backfill list of the outage playbook, the rollout design (docs/requirements.md)). */
-typedef struct kpi_uncovered {
-	int64_t design_id;
-	char *tenant_id;
-	char *style_id;
-	int revision;             /**< latest revision as of T */
-	int64_t revision_at;      /**< its created_at (UTC seconds) */
-	double age_days;          /**< (T - revision_at) / 86400 */
-} kpi_uncovered;
 
 /** One critical routing mismatch of the last week (docs/kpis.md). */
 typedef struct kpi_mismatch {

@@ -374,3 +374,121 @@ int kpi_format_table(kpi_buf *out, const kpi_result *res, const kpi_verdict *ver
 	free(lines);
 	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
 }
+
+/* ---- the uncovered designs (kpi uncovered, kpi/lists.h) ----
+ *
+ * Every rendering says how many are uncovered in all, so a list cut at
+ * --limit never reads as the whole backlog. */
+
+/* "2026-11-16T00:00:00Z (the end of 2026-W46)" or "... (2026-W47 is not over: now)" */
+static char *uncovered_as_of(char *buf, size_t size, const kpi_uncovered_list *l)
+{
+	char t[32], wk[16];
+	snprintf(buf, size, l->partial ? "%s (%s is not over: now)" : "%s (the end of %s)",
+	         kpi_time_format(t, sizeof(t), l->as_of), kpi_week_format(wk, sizeof(wk), l->week));
+	return buf;
+}
+
+enum { UC_DESIGN, UC_TENANT, UC_STYLE, UC_REVISION, UC_CREATED, UC_AGE, UC_NCOL };
+
+int kpi_format_uncovered_table(kpi_buf *out, const kpi_uncovered_list *l, const kpi_threshold *th,
+                               const kpi_table_opts *opts, kpi_error *err)
+{
+	static const char *const head[UC_NCOL] = { "DESIGN", "TENANT", "STYLE", "REVISION", "REVISION CREATED", "AGE" };
+	static const bool right[UC_NCOL] = { true, false, false, true, false, true };
+	kpi_table_opts defaults = KPI_TABLE_OPTS_INIT;
+	char (*cells)[UC_NCOL][40] = NULL, at[96];
+	size_t colw[UC_NCOL];
+	int rc = 0;
+
+	if (!opts)
+		opts = &defaults;
+	if (l->total == 0) {
+		rc = kpi_buf_printf(out, "No uncovered designs as of %s: every design of the active legacy cohort (an event "
+		                         "in the last %d days) is migrated or has an unexpired export of its latest revision.\n",
+		                    uncovered_as_of(at, sizeof(at), l), l->active_days);
+		return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+	}
+	if (l->ndesigns && !(cells = calloc(l->ndesigns, sizeof(*cells))))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	for (int c = 0; c < UC_NCOL; c++)
+		colw[c] = width(head[c]);
+	for (size_t i = 0; i < l->ndesigns; i++) {
+		const kpi_uncovered *u = &l->designs[i];
+		snprintf(cells[i][UC_DESIGN], sizeof(cells[i][UC_DESIGN]), "%lld", (long long)u->design_id);
+		snprintf(cells[i][UC_REVISION], sizeof(cells[i][UC_REVISION]), "%d", u->revision);
+		kpi_time_format(cells[i][UC_CREATED], sizeof(cells[i][UC_CREATED]), u->revision_at);
+		kpi__fmt_value(cells[i][UC_AGE], sizeof(cells[i][UC_AGE]), true, u->age_days, "d", KPI__NUM_TABLE, NULL);
+		for (int c = 0; c < UC_NCOL; c++) {
+			const char *s = c == UC_TENANT ? u->tenant_id : c == UC_STYLE ? u->style_id : cells[i][c];
+			if (width(s) > colw[c])
+				colw[c] = width(s);
+		}
+	}
+	for (int c = 0; c < UC_NCOL && !rc; c++)
+		rc = pad(out, head[c], colw[c], right[c]) ||
+		     kpi_buf_puts(out, c == UC_NCOL - 1 ? "\n" : "  ");
+	for (size_t i = 0; i < l->ndesigns && !rc; i++) {
+		const kpi_uncovered *u = &l->designs[i];
+		for (int c = 0; c < UC_NCOL && !rc; c++) {
+			const char *s = c == UC_TENANT ? u->tenant_id : c == UC_STYLE ? u->style_id : cells[i][c];
+			/* the age coloured by the KPI's threshold: the oldest is its value */
+			bool colored = opts->color && c == UC_AGE && th;
+			rc = (colored ? kpi_buf_puts(out, status_color(kpi_eval_status(th, true, u->age_days, true))) : 0) ||
+			     pad(out, s, colw[c], right[c]) || (colored ? kpi_buf_puts(out, "\033[0m") : 0) ||
+			     kpi_buf_puts(out, c == UC_NCOL - 1 ? "\n" : "  ");
+		}
+	}
+	if (!rc && l->ndesigns < l->total)
+		rc = kpi_buf_printf(out, "%zu uncovered designs as of %s: the %zu oldest listed (--limit %zu), %zu more not "
+		                         "listed\n",
+		                    l->total, uncovered_as_of(at, sizeof(at), l), l->ndesigns, l->limit,
+		                    l->total - l->ndesigns);
+	else if (!rc)
+		rc = kpi_buf_printf(out, "%zu uncovered design%s as of %s: all listed\n", l->total, l->total == 1 ? "" : "s",
+		                    uncovered_as_of(at, sizeof(at), l));
+	free(cells);
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}
+
+int kpi_format_uncovered_csv(kpi_buf *out, const kpi_uncovered_list *l, kpi_error *err)
+{
+	char t[32], at[32], n[40], total[24];
+	int rc = kpi_buf_puts(out, "design_id,tenant_id,style_id,revision,revision_at,age_days,as_of,total\r\n");
+
+	kpi_time_format(at, sizeof(at), l->as_of);
+	snprintf(total, sizeof(total), "%zu", l->total);
+	for (size_t i = 0; i < l->ndesigns && !rc; i++) {
+		const kpi_uncovered *u = &l->designs[i];
+		char id[24], rev[16];
+		snprintf(id, sizeof(id), "%lld", (long long)u->design_id);
+		snprintf(rev, sizeof(rev), "%d", u->revision);
+		rc = csv_field(out, id, false) || csv_field(out, u->tenant_id, false) || csv_field(out, u->style_id, false) ||
+		     csv_field(out, rev, false) || csv_field(out, kpi_time_format(t, sizeof(t), u->revision_at), false) ||
+		     csv_field(out, kpi_format_number(n, sizeof(n), true, u->age_days), false) ||
+		     csv_field(out, at, false) || csv_field(out, total, true);
+	}
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}
+
+int kpi_format_uncovered_json(kpi_buf *out, const kpi_uncovered_list *l, kpi_error *err)
+{
+	char t[32], wk[16], n[40];
+	int rc = kpi_buf_printf(out, "{\"as_of\":\"%s\",\"week\":\"%s\",\"partial\":%s,\"active_days\":%d,\"total\":%zu,"
+	                             "\"listed\":%zu,\"limit\":%zu,\"query\":{\"file\":",
+	                        kpi_time_format(t, sizeof(t), l->as_of), kpi_week_format(wk, sizeof(wk), l->week),
+	                        l->partial ? "true" : "false", l->active_days, l->total, l->ndesigns, l->limit) ||
+	         kpi__buf_json_str(out, l->query) || kpi_buf_printf(out, ",\"sha256\":\"%s\"},\"source\":", l->sha256) ||
+	         kpi__buf_json_str(out, l->source ? l->source : "") || kpi_buf_puts(out, ",\"designs\":[");
+	for (size_t i = 0; i < l->ndesigns && !rc; i++) {
+		const kpi_uncovered *u = &l->designs[i];
+		rc = kpi_buf_printf(out, "%s\n  {\"design_id\":%lld,\"tenant_id\":", i ? "," : "", (long long)u->design_id) ||
+		     kpi__buf_json_str(out, u->tenant_id) || kpi_buf_puts(out, ",\"style_id\":") ||
+		     kpi__buf_json_str(out, u->style_id) ||
+		     kpi_buf_printf(out, ",\"revision\":%d,\"revision_at\":\"%s\",\"age_days\":%s}", u->revision,
+		                    kpi_time_format(t, sizeof(t), u->revision_at),
+		                    kpi_format_number(n, sizeof(n), true, u->age_days));
+	}
+	rc = rc || kpi_buf_puts(out, l->ndesigns ? "\n]}\n" : "]}\n");
+	return rc ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
+}

@@ -133,15 +133,14 @@ static size_t get_total(drill *d)
 }
 
 /* Run one drill-down query, with parameters n1 = v1, n2 = v2 and max_rows
- * the most rows it may return; record its name and SHA-256 in the snapshot; allocate `*items` (of
- * `size` bytes each) for the rows and read `total`. The caller reads the
- * rows while d->ok == 0, then finish_drill(). Returns the row count, or -1
- * with `err` set (finish_drill() is not needed then). */
-static int open_drill(drill *d, kpi_snapshot *snap, kpi_pg *pg, const char *file, const char *n1,
-                      const char *v1, const char *n2, const char *v2, int max, void **items, size_t size,
-                      size_t *total, kpi_error *err)
+ * the most rows it may return; `sha256` gets the SHA-256 of its text;
+ * allocate `*items` (of `size` bytes each) for the rows and read `total`.
+ * The caller reads the rows while d->ok == 0, then finish_drill(). Returns
+ * the row count, or -1 with `err` set (finish_drill() is not needed then). */
+static int open_drill(drill *d, char sha256[65], kpi_pg *pg, const char *file, const char *n1, const char *v1,
+                      const char *n2, const char *v2, int max, void **items, size_t size, size_t *total,
+                      kpi_error *err)
 {
-	kpi_query_ref *q = &snap->drill_queries[snap->ndrill_queries];
 	char what[160], lim[16];
 	const char *names[3] = { n1, n2, "max_rows" }, *values[3] = { v1, v2, lim };
 	int n;
@@ -151,14 +150,8 @@ static int open_drill(drill *d, kpi_snapshot *snap, kpi_pg *pg, const char *file
 	d->err = err;
 	snprintf(what, sizeof(what), "drill-down query %s", file);
 	snprintf(lim, sizeof(lim), "%d", max);
-	if (kpi__pg_query_file((struct pg_result **)&d->r, q->sha256, pg, file, what, 3, names, values, err))
+	if (kpi__pg_query_file((struct pg_result **)&d->r, sha256, pg, file, what, 3, names, values, err))
 		return -1;
-	if (!(q->name = strdup(file))) {
-		PQclear(d->r);
-		kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		return -1;
-	}
-	snap->ndrill_queries++;
 	n = PQntuples(d->r);
 	if (n > max)
 		bad(d, 0, "total", "comes with more rows than the limit max_rows");
@@ -168,6 +161,18 @@ static int open_drill(drill *d, kpi_snapshot *snap, kpi_pg *pg, const char *file
 	return d->ok ? 0 : n;
 }
 
+/* Record in the snapshot that query `file` (SHA-256 `sha256`) ran. */
+static int record_query(kpi_snapshot *snap, const char *file, const char *sha256, kpi_error *err)
+{
+	kpi_query_ref *q = &snap->drill_queries[snap->ndrill_queries];
+
+	if (!(q->name = strdup(file)))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	memcpy(q->sha256, sha256, sizeof(q->sha256));
+	snap->ndrill_queries++;
+	return 0;
+}
+
 static int finish_drill(drill *d)
 {
 	PQclear(d->r);
@@ -175,20 +180,33 @@ static int finish_drill(drill *d)
 	return d->ok ? d->err->code : 0;
 }
 
-static int fetch_uncovered(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error *err)
+#define UNCOVERED_QUERY "pack/uncovered_designs.sql"
+
+void kpi__uncovered_free(kpi_uncovered *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(items[i].tenant_id);
+		free(items[i].style_id);
+	}
+	free(items);
+}
+
+int kpi__pg_uncovered(kpi_uncovered **items, size_t *n, size_t *total, char sha256[65], kpi_pg *pg, int64_t as_of,
+                      int active_days, int max, kpi_error *err)
 {
 	char t[32], days[16];
 	drill d;
-	int n;
+	int rows, rc;
 
-	snprintf(days, sizeof(days), "%d", snap->active_days);
-	n = open_drill(&d, snap, pg, "pack/uncovered_designs.sql", "as_of", kpi_time_format(t, sizeof(t), w->as_of),
-	               "active_days", days, KPI_SNAPSHOT_UNCOVERED_MAX, (void **)&snap->uncovered, sizeof(*snap->uncovered),
-	               &snap->uncovered_total, err);
-	if (n < 0)
+	*items = NULL;
+	*n = *total = 0;
+	snprintf(days, sizeof(days), "%d", active_days);
+	rows = open_drill(&d, sha256, pg, UNCOVERED_QUERY, "as_of", kpi_time_format(t, sizeof(t), as_of), "active_days",
+	                  days, max, (void **)items, sizeof(**items), total, err);
+	if (rows < 0)
 		return err->code;
-	for (int i = 0; i < n && d.ok == 0; i++) {
-		kpi_uncovered *u = &snap->uncovered[snap->nuncovered++];
+	for (int i = 0; i < rows && d.ok == 0; i++) {
+		kpi_uncovered *u = &(*items)[(*n)++];
 		u->design_id = get_int(&d, i, "design_id");
 		u->tenant_id = get_str(&d, i, "tenant_id", false);
 		u->style_id = get_str(&d, i, "style_id", false);
@@ -196,16 +214,32 @@ static int fetch_uncovered(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, 
 		u->revision_at = get_int(&d, i, "revision_at");
 		u->age_days = get_double(&d, i, "age_days");
 	}
-	return finish_drill(&d);
+	if ((rc = finish_drill(&d))) {
+		kpi__uncovered_free(*items, *n);
+		*items = NULL;
+		*n = *total = 0;
+	}
+	return rc;
+}
+
+static int fetch_uncovered(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error *err)
+{
+	char sha256[65];
+	int rc;
+
+	if ((rc = kpi__pg_uncovered(&snap->uncovered, &snap->nuncovered, &snap->uncovered_total, sha256, pg, w->as_of,
+	                            snap->active_days, KPI_SNAPSHOT_UNCOVERED_MAX, err)))
+		return rc;
+	return record_query(snap, UNCOVERED_QUERY, sha256, err);
 }
 
 static int fetch_mismatches(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error *err)
 {
-	char from[32], to[32];
+	char from[32], to[32], sha256[65];
 	drill d;
 	int n;
 
-	n = open_drill(&d, snap, pg, "pack/critical_mismatches.sql", "from",
+	n = open_drill(&d, sha256, pg, "pack/critical_mismatches.sql", "from",
 	               kpi_time_format(from, sizeof(from), w->starts[w->nweeks - 1]), "to",
 	               kpi_time_format(to, sizeof(to), w->as_of), KPI_SNAPSHOT_MISMATCHES_MAX,
 	               (void **)&snap->mismatches, sizeof(*snap->mismatches), &snap->mismatches_total, err);
@@ -225,16 +259,16 @@ static int fetch_mismatches(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w,
 		m->route_outcome = get_str(&d, i, "route_outcome", false);
 		m->design_migrated = get_bool(&d, i, "design_migrated");
 	}
-	return finish_drill(&d);
+	return finish_drill(&d) ? err->code : record_query(snap, "pack/critical_mismatches.sql", sha256, err);
 }
 
 static int fetch_changes(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error *err)
 {
-	char from[32], to[32];
+	char from[32], to[32], sha256[65];
 	drill d;
 	int n;
 
-	n = open_drill(&d, snap, pg, "pack/rollout_changes.sql", "from", kpi_time_format(from, sizeof(from), w->from),
+	n = open_drill(&d, sha256, pg, "pack/rollout_changes.sql", "from", kpi_time_format(from, sizeof(from), w->from),
 	               "to", kpi_time_format(to, sizeof(to), w->as_of), KPI_SNAPSHOT_CHANGES_MAX, (void **)&snap->changes,
 	               sizeof(*snap->changes), &snap->changes_total, err);
 	if (n < 0)
@@ -249,7 +283,7 @@ static int fetch_changes(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kp
 		c->new_value = get_str(&d, i, "new_value", true);
 		c->actor = get_str(&d, i, "actor", false);
 	}
-	return finish_drill(&d);
+	return finish_drill(&d) ? err->code : record_query(snap, "pack/rollout_changes.sql", sha256, err);
 }
 
 int kpi__pg_lists(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error *err)

@@ -226,4 +226,15 @@ int kpi__pg_analyze(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat,
  * the window) and record their queries' SHA-256. */
 int kpi__pg_lists(kpi_snapshot *snap, kpi_pg *pg, const kpi_window *w, kpi_error *err);
 
+/* The oldest uncovered legacy designs as of `as_of` (queries/pack/
+ * uncovered_designs.sql with the cohort's `active_days`, at most `max`
+ * rows), in the session's transaction: the pack's list and kpi uncovered's
+ * (kpi/lists.h). `*items` (NULL when no row; free with
+ * kpi__uncovered_free()) gets `*n` rows, oldest first, `*total` how many
+ * are uncovered in all, `sha256` the SHA-256 of the query's text. On
+ * failure nothing is left to free. */
+int kpi__pg_uncovered(kpi_uncovered **items, size_t *n, size_t *total, char sha256[65], kpi_pg *pg, int64_t as_of,
+                      int active_days, int max, kpi_error *err);
+void kpi__uncovered_free(kpi_uncovered *items, size_t n);
+
 #endif

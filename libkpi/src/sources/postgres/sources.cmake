@@ -10,4 +10,6 @@ list(APPEND KPI_SOURCE_FILES
   src/sources/postgres/standby.c
   src/sources/postgres/costs.c
   src/sources/postgres/session.c
+  # kpi uncovered: the pack's list of uncovered designs for the shell (kpi/lists.h)
+  src/sources/postgres/uncovered.c
 )
