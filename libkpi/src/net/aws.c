@@ -376,9 +376,8 @@ int kpi__aws_call(kpi__http_resp *resp, const kpi__aws *aws, const char *content
 		                         kpi_random_unit());
 		now = kpi__mono_now();
 		if (now + wait >= deadline) {
-			char server[600];
-			snprintf(server, sizeof(server), "%s", aws->endpoint);
-			rc = kpi__http_gave_up(err, &last, resp, what, server, attempt + 1, now - start, deadline - start);
+			rc = kpi__http_gave_up(err, &last, resp, what, aws->endpoint, attempt + 1, now - start,
+			                       deadline - start);
 			goto done;
 		}
 		/* last.message already starts with `what` */
