@@ -1,7 +1,7 @@
 -- uncovered_designs: the backfill list of the outage playbook (docs/requirements.md, rollout design) —
 -- the oldest uncovered designs of the active legacy cohort as of T, the end
 -- of the pack's last week (now for the current one). Same rules as
--- legacy_coverage_pct.sql and uncached_legacy_max_age_days.sql, for one T:
+-- legacy_coverage_pct and uncached_legacy_max_age_days (legacy_coverage.sql), for one T:
 --   cohort at T:  provider 'legacy', created_at < T, a revision created before
 --                 T, and a design event with at in [T - active_days, T)
 --                 (calendar days in the session TimeZone)

@@ -479,6 +479,36 @@ void it_run_ok_at(const char *const *argv, const char *now, char **out, char **e
 	it_run_free(&r);
 }
 
+void it_srvlog_open(it_srvlog *s)
+{
+	const char *host = getenv("PGHOST");
+	FILE *f;
+	assert_non_null(host);
+	snprintf(s->path, sizeof(s->path), "%s/pg.log", host);
+	f = fopen(s->path, "r");
+	if (!f)
+		fail_msg("cannot read the test server's log %s (started by scripts/lib.sh's kpi_pg_start?)", s->path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	s->start = ftell(f);
+	fclose(f);
+}
+
+int it_srvlog_count(const it_srvlog *s, const char *head)
+{
+	FILE *f = fopen(s->path, "r");
+	char line[4096];
+	int n = 0;
+	assert_non_null(f);
+	assert_int_equal(fseek(f, s->start, SEEK_SET), 0);
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "execute ");
+		if (p && (p = strstr(p, ": ")) && strncmp(p + 2, head, strlen(head)) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
 int it_count_lines(const char *s)
 {
 	int n = 0;

@@ -118,6 +118,19 @@ void it_run_ok_at(const char *const *argv, const char *now, char **out, char **e
 /* Number of lines of a text ("a\n" is 1, "a\nb" is 2, "" is 0). */
 int it_count_lines(const char *s);
 
+/* The throwaway server's log (PGHOST/pg.log, where scripts/lib.sh's
+ * kpi_pg_start writes it) and where a test's part of it begins: with a
+ * test database set to log_statement = all, a test counts the statements
+ * kpi ran there. */
+typedef struct it_srvlog {
+	char path[512];
+	long start;
+} it_srvlog;
+void it_srvlog_open(it_srvlog *s);
+/* How many statements the server logged since it_srvlog_open whose text
+ * begins with `head` (a query file's first comment line). */
+int it_srvlog_count(const it_srvlog *s, const char *head);
+
 /* Write `text` to a new file in a fresh temporary directory; returns the
  * path (caller frees; the directory is removed by it_tmp_cleanup). */
 char *it_write_tmp(const char *basename, const char *text);

@@ -30,45 +30,8 @@ static const char *const cadence_config =
 	" \"uncached_legacy_max_age_days\": {\"cadence\": \"1h\", \"cadence_grace\": \"15m\"}},"
 	" \"sinks\": {" IT_PD_SINK "}}";
 
-/* The server log, and where this test's part of it begins. */
-typedef struct srvlog {
-	char path[512];
-	long start;
-} srvlog;
-
-static void srvlog_open(srvlog *s)
-{
-	const char *host = getenv("PGHOST");
-	FILE *f;
-	assert_non_null(host);
-	snprintf(s->path, sizeof(s->path), "%s/pg.log", host);
-	f = fopen(s->path, "r");
-	if (!f)
-		fail_msg("cannot read the test server's log %s (started by scripts/lib.sh's kpi_pg_start?)", s->path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	s->start = ftell(f);
-	fclose(f);
-}
-
-/* How many statements the server logged, since the test began, whose text
- * begins with `head` (a query file's first comment line). */
-static int srvlog_count(const srvlog *s, const char *head)
-{
-	FILE *f = fopen(s->path, "r");
-	char line[4096];
-	int n = 0;
-	assert_non_null(f);
-	assert_int_equal(fseek(f, s->start, SEEK_SET), 0);
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = strstr(line, "execute ");
-		if (p && (p = strstr(p, ": ")) && strncmp(p + 2, head, strlen(head)) == 0)
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
-#define UNCACHED "-- uncached_legacy_max_age_days:"
+/* the coverage family's query file (uncached_legacy_max_age_days is one of them) */
+#define COVERAGE "-- legacy_coverage.sql:"
 #define SUCCESS "-- export_success_rate:"
 
 static const kpi__alert_rec *rec_of(const kpi__ledger *l, const char *id)
@@ -85,12 +48,12 @@ static void test_alert_cadence__hourly_kpi_held_between_reads_then_stale_is_miss
 	it_alert *a = *state = it_alert_new("cadence", true, cadence_config);
 	it_run_result r;
 	kpi__ledger *l;
-	srvlog log;
+	it_srvlog log;
 	char sql[200];
 
 	snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET log_statement = 'all'", a->db->name);
 	it_admin_exec(sql);
-	srvlog_open(&log);
+	it_srvlog_open(&log);
 
 	/* minute 0: both read; the uncached breach fires */
 	it_alert_run(a, &r, 0, NULL, NULL);
@@ -98,8 +61,8 @@ static void test_alert_cadence__hourly_kpi_held_between_reads_then_stale_is_miss
 	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10 d > 7 d");
 	assert_null(strstr(r.out, "KPI HELD"));
 	it_run_free(&r);
-	assert_int_equal(srvlog_count(&log, UNCACHED), 1);
-	assert_int_equal(srvlog_count(&log, SUCCESS), 1);
+	assert_int_equal(it_srvlog_count(&log, COVERAGE), 1);
+	assert_int_equal(it_srvlog_count(&log, SUCCESS), 1);
 
 	/* minutes 5, 10 and (after the fix at 20) 30: the hourly KPI is held,
 	 * not queried; its alert stays firing on the value read at minute 0 */
@@ -116,8 +79,8 @@ static void test_alert_cadence__hourly_kpi_held_between_reads_then_stale_is_miss
 		         m, m * 60);
 		it_assert_line(r.out, held);
 		it_run_free(&r);
-		assert_int_equal(srvlog_count(&log, UNCACHED), 1);
-		assert_int_equal(srvlog_count(&log, SUCCESS), runs);
+		assert_int_equal(it_srvlog_count(&log, COVERAGE), 1);
+		assert_int_equal(it_srvlog_count(&log, SUCCESS), runs);
 	}
 	l = it_alert_ledger(a);
 	{
@@ -135,7 +98,7 @@ static void test_alert_cadence__hourly_kpi_held_between_reads_then_stale_is_miss
 	it_assert_line(r.out, "KPI OK - uncached_legacy_max_age_days 0 d <= 7 d (resolved after 1h)");
 	assert_null(strstr(r.out, "KPI HELD"));
 	it_run_free(&r);
-	assert_int_equal(srvlog_count(&log, UNCACHED), 2);
+	assert_int_equal(it_srvlog_count(&log, COVERAGE), 2);
 
 	/* the database gone: at minute 125 the hourly KPI is due and not read,
 	 * within its grace; at minute 140 its value is 80 minutes old, beyond
@@ -161,7 +124,7 @@ static void test_alert_cadence__hourly_kpi_held_between_reads_then_stale_is_miss
 		assert_int_equal(u->last_status, KPI_STATUS_NO_DATA);
 	}
 	kpi__ledger_free(l);
-	assert_int_equal(srvlog_count(&log, UNCACHED), 2);
+	assert_int_equal(it_srvlog_count(&log, COVERAGE), 2);
 }
 
 /* alert.use_cadence false: every KPI on every run, the catalogue's hourly
@@ -172,20 +135,22 @@ static void test_alert_cadence__use_cadence_false_reads_every_run(void **state)
 	                                    "{\"use_cadence\": false, \"delivery_deadline_seconds\": 2,"
 	                                    " \"sinks\": {" IT_PD_SINK "}}");
 	it_run_result r;
-	srvlog log;
+	it_srvlog log;
 	char sql[200];
 
 	snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET log_statement = 'all'", a->db->name);
 	it_admin_exec(sql);
-	srvlog_open(&log);
+	it_srvlog_open(&log);
 	for (int m = 0; m <= 10; m += 5) {
 		it_alert_run(a, &r, m, NULL, NULL);
 		assert_int_equal(r.status, 2);
 		assert_null(strstr(r.out, "KPI HELD"));
 		it_run_free(&r);
 	}
-	assert_int_equal(srvlog_count(&log, UNCACHED), 3);
-	assert_int_equal(srvlog_count(&log, "-- legacy_coverage_pct:"), 3);
+	/* legacy_coverage.sql answers the coverage family: one execution a run
+	 * for legacy_coverage_pct and uncached_legacy_max_age_days (the same
+	 * window), one for outage_drill_success_pct (its trailing 24 h) */
+	assert_int_equal(it_srvlog_count(&log, COVERAGE), 6);
 }
 
 /* A cadence that is not a duration is a config error naming the key. */

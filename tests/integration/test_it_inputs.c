@@ -124,7 +124,7 @@ static void test_inputs__nul_byte_in_the_catalogue_and_query_files(void **state)
 	const char *argv[] = { "kpi", "explain", "adoption_split", "--config", in_tmp("q.json"), NULL };
 	const char *cw_argv[] = { "kpi", "explain", "api_error_rate_pct", "--config", in_tmp("q.json"), NULL };
 	const char *cw_env[] = { "KPI_CW_LOAD_BALANCER=app/web/1", NULL };
-	const char *frag_argv[] = { "kpi", "explain", "legacy_coverage_pct", "--config", in_tmp("q.json"), NULL };
+	const char *frag_argv[] = { "kpi", "explain", "queue_backlog", "--config", in_tmp("q.json"), NULL };
 	const char *list_argv[] = { "kpi", "list", "--config", in_tmp("cat.json"), NULL };
 	(void)state;
 	assert_int_equal(mkdir(in_tmp("queries"), 0700), 0);
@@ -135,18 +135,18 @@ static void test_inputs__nul_byte_in_the_catalogue_and_query_files(void **state)
 	              in_tmp("queries/cloudwatch/api_error_rate_pct.json"), "\n");
 	{
 		size_t len;
-		char *text = read_all(KPI_SOURCE_DIR "/queries/legacy_coverage_pct.sql", &len);
-		write_bytes(in_tmp("queries/legacy_coverage_pct.sql"), text, len);
+		char *text = read_all(KPI_SOURCE_DIR "/queries/queue_backlog.sql", &len);
+		write_bytes(in_tmp("queries/queue_backlog.sql"), text, len);
 		free(text);
 	}
-	copy_with_nul(KPI_SOURCE_DIR "/queries/fragments/legacy_cohort.sql",
-	              in_tmp("queries/fragments/legacy_cohort.sql"), "\n");
+	copy_with_nul(KPI_SOURCE_DIR "/queries/fragments/queued_jobs.sql",
+	              in_tmp("queries/fragments/queued_jobs.sql"), "\n");
 	snprintf(cfg, sizeof(cfg), "{\"queries\": \"%s\"}", in_tmp("queries"));
 	write_bytes(in_tmp("q.json"), cfg, strlen(cfg));
 	run_fails(argv, NULL, 3, "queries/adoption_split.sql:2:1: a NUL byte");
 	run_fails(cw_argv, cw_env, 3, "queries/cloudwatch/api_error_rate_pct.json:2:1: a NUL byte");
 	/* a fragment: its own file and place */
-	run_fails(frag_argv, NULL, 3, "fragments/legacy_cohort.sql:2:1: a NUL byte");
+	run_fails(frag_argv, NULL, 3, "fragments/queued_jobs.sql:2:1: a NUL byte");
 	copy_with_nul(KPI_SOURCE_DIR "/templates/catalog.json", in_tmp("catalog.json"), "\"kpis\": [");
 	snprintf(cfg, sizeof(cfg), "{\"catalog\": \"%s\"}", in_tmp("catalog.json"));
 	write_bytes(in_tmp("cat.json"), cfg, strlen(cfg));

@@ -702,7 +702,7 @@ static const char variant_catalog[] =
 	"  \"alarm\": {\"period_seconds\": 60, \"evaluation_periods\": 5},\n"
 	"  \"variants\": {\"pg\": {\"source\": \"postgres\", \"query\": \"export_success_rate.sql\",\n"
 	"    \"labels\": [{\"name\": \"path\", \"values\": [\"legacy\", \"owned\"]}], \"alarm\": null}}},\n"
-	" {\"id\": \"drill\", \"title\": \"Drill\", \"unit\": \"%\", \"query\": \"outage_drill_success_pct.sql\",\n"
+	" {\"id\": \"drill\", \"title\": \"Drill\", \"unit\": \"%\", \"query\": \"legacy_coverage.sql\",\n"
 	"  \"params\": {\"active_days\": \"config.active_days\", \"coverage_target\": \"threshold.err\"}}\n"
 	"]}\n";
 

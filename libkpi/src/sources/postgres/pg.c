@@ -659,6 +659,7 @@ static int get_float8(const PGresult *r, int row, int col, bool *has, double *v)
 
 typedef struct colmap {
 	int period_start, value, numerator, denominator, applicable, labels_json;
+	int kpi; /* a query answering several KPIs: the KPI of each row */
 	int label_cols[16];
 } colmap;
 
@@ -692,6 +693,10 @@ static int check_columns(const PGresult *r, const kpi_def *def, const char *qpat
 			m->labels_json = c;
 			if (t != OID_JSONB)
 				want = "jsonb";
+		} else if (strcmp(name, "kpi") == 0) {
+			m->kpi = c;
+			if (t != OID_TEXT && t != OID_VARCHAR)
+				want = "text";
 		} else if (li >= 0) {
 			m->label_cols[li] = c;
 			if (t != OID_TEXT && t != OID_VARCHAR)
@@ -699,7 +704,8 @@ static int check_columns(const PGresult *r, const kpi_def *def, const char *qpat
 		} else {
 			return kpi_error_set(err, KPI_ECONTRACT,
 			                     "KPI %s (%s): unexpected result column '%s' (the contract is "
-			                     "period_start, labels or label columns, value, numerator, denominator)",
+			                     "period_start, labels or label columns, value, numerator, denominator; "
+			                     "applicable and kpi when needed)",
 			                     def->id, qpath, name);
 		}
 		if (want)
@@ -825,7 +831,7 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 {
 	long ncombo = combo_count(def);
 	bool *seen = NULL;
-	int rc;
+	int mine = 0, rc;
 
 	if ((rc = init_rows(s, def, w, err)))
 		return rc;
@@ -838,6 +844,16 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 		long c;
 		kpi_row *row;
 
+		if (m->kpi >= 0) {
+			/* a query answering several KPIs: this KPI's rows only */
+			if (PQgetisnull(r, i, m->kpi)) {
+				rc = kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): row %d has a null kpi", def->id, qpath, i + 1);
+				break;
+			}
+			if (strcmp(PQgetvalue(r, i, m->kpi), def->id) != 0)
+				continue;
+			mine++;
+		}
 		if (PQgetisnull(r, i, m->period_start) || PQgetlength(r, i, m->period_start) != 8) {
 			rc = kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): row %d has a null period_start",
 			                   def->id, qpath, i + 1);
@@ -883,6 +899,10 @@ static int fill_rows(kpi_series *s, const PGresult *r, const kpi_def *def, const
 			free(vals[li]);
 	}
 	free(seen);
+	/* a KPI the query names no row for: a wrong id in the query, never "no data" */
+	if (!rc && m->kpi >= 0 && !mine)
+		rc = kpi_error_set(err, KPI_ECONTRACT, "KPI %s (%s): the result's kpi column names other KPIs only",
+		                   def->id, qpath);
 	return rc;
 }
 
@@ -923,6 +943,7 @@ typedef struct fetch_job {
 	const char *vals[KPI__SQL_MAX_PARAMS];
 	Oid types[KPI__SQL_MAX_PARAMS];
 	double t0;  /* kpi__mono_now() when it was sent */
+	size_t lead; /* the job whose execution answers this one (itself, or an earlier one) */
 } fetch_job;
 
 static void job_release(fetch_job *j)
@@ -951,7 +972,6 @@ static int job_prepare(fetch_job *j, const kpi_pg *pg, const kpi__fetch *req, kp
 		j->vals[i] = j->values[i];
 		j->types[i] = j->q.params[i].oid;
 	}
-	j->t0 = kpi__mono_now();
 	return 0;
 fail:
 	kpi__series_release(req->out);
@@ -999,36 +1019,114 @@ static void job_abandon(fetch_job *j)
 	job_release(j);
 }
 
-static int send_job(PGconn *conn, const fetch_job *j)
+static int send_job(PGconn *conn, fetch_job *j)
 {
+	j->t0 = kpi__mono_now();
 	return PQsendQueryParams(conn, j->q.text, (int)j->q.nparams, j->types, j->vals, NULL, NULL, 1);
+}
+
+/* Whether two prepared jobs run the same query text with the same
+ * parameter values: in one snapshot they give the same rows. */
+static bool same_query(const fetch_job *a, const fetch_job *b)
+{
+	if (strcmp(a->q.sha256, b->q.sha256) != 0 || a->q.nparams != b->q.nparams)
+		return false;
+	for (size_t i = 0; i < a->q.nparams; i++)
+		if (strcmp(a->values[i], b->values[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Prepare the run's jobs in `reqs` order, up to the first that cannot be
+ * (its index in *failed, its error in *first: a serial run would still run
+ * those before it). A job whose query and parameter values an earlier one
+ * has (several KPIs answered by one query file, docs/configuration.md "One
+ * query for several KPIs") is answered by that one's execution: its lead.
+ * Returns how many were prepared. */
+static size_t jobs_prepare(fetch_job *jobs, const kpi_pg *pg, kpi__fetch *reqs, size_t n, size_t *failed,
+                           kpi_error *first)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (job_prepare(&jobs[i], pg, &reqs[i], first)) {
+			*failed = i;
+			break;
+		}
+		jobs[i].lead = i;
+		for (size_t k = 0; k < i; k++)
+			if (jobs[k].lead == k && same_query(&jobs[k], &jobs[i])) {
+				jobs[i].lead = k;
+				break;
+			}
+	}
+	return i;
+}
+
+/* The result `r` of job `lead`'s execution on `conn`: fill it and every job
+ * it answers (before *failed); the first that fails sets *failed and
+ * *first. Each reports progress (`slots` connections) and the execution's
+ * time as its own. */
+static void jobs_finish(fetch_job *jobs, size_t lead, kpi_pg *pg, PGconn *conn, PGresult *r, int slots,
+                        size_t *failed, kpi_error *first)
+{
+	for (size_t k = lead; k < *failed; k++) {
+		kpi_error e = KPI_ERROR_INIT;
+		if (jobs[k].lead != lead)
+			continue;
+		jobs[k].t0 = jobs[lead].t0;
+		if (job_finish(&jobs[k], pg, conn, r, &e)) {
+			*failed = k;
+			*first = e;
+		} else {
+			kpi__progress_kpi(jobs[k].req->progress, slots);
+		}
+	}
+}
+
+/* On failure nothing is handed back: every series and query text of the
+ * `nprep` prepared jobs goes (both releases are no-ops for what job_finish
+ * already released). */
+static void jobs_release(fetch_job *jobs, size_t nprep)
+{
+	for (size_t i = 0; i < nprep; i++) {
+		kpi__series_release(jobs[i].req->out);
+		job_release(&jobs[i]);
+	}
 }
 
 /* One query after the other on the session's own connection. */
 static int fetch_serial(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		fetch_job j;
+	fetch_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	kpi_error first = KPI_ERROR_INIT;
+	size_t failed = n, nprep;
+
+	if (!jobs)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	nprep = jobs_prepare(jobs, pg, reqs, n, &failed, &first);
+	for (size_t i = 0; i < failed; i++) {
+		fetch_job *j = &jobs[i];
 		PGresult *r = NULL;
 		char what[160];
-		int rc = job_prepare(&j, pg, &reqs[i], err);
-		if (!rc) {
-			snprintf(what, sizeof(what), "KPI %s", reqs[i].def->id);
-			if ((rc = session_exec(&r, pg, what, j.q.path, j.q.text, (int)j.q.nparams, j.types, j.vals, 1, err)))
-				job_abandon(&j);
-			else
-				rc = job_finish(&j, pg, pg->conn, r, err);
-			PQclear(r);
-			if (!rc)
-				kpi__progress_kpi(reqs[i].progress, 1);
+		if (j->lead != i)
+			continue; /* answered with its lead */
+		snprintf(what, sizeof(what), "KPI %s", reqs[i].def->id);
+		j->t0 = kpi__mono_now();
+		if (session_exec(&r, pg, what, j->q.path, j->q.text, (int)j->q.nparams, j->types, j->vals, 1, &first)) {
+			failed = i;
+			break;
 		}
-		if (rc) {
-			for (size_t k = 0; k < i; k++)
-				kpi__series_release(reqs[k].out);
-			return rc;
-		}
+		jobs_finish(jobs, i, pg, pg->conn, r, 1, &failed, &first);
+		PQclear(r);
 	}
-	return 0;
+	if (failed < n) {
+		jobs_release(jobs, nprep);
+		if (err)
+			*err = first;
+	}
+	free(jobs);
+	return failed < n ? first.code : 0;
 }
 
 /* ---- several queries at once, on connections sharing one snapshot ---- */
@@ -1123,7 +1221,7 @@ int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 	fetch_slot slots[KPI_PG_MAX_CONNECTIONS];
 	fetch_job *jobs = NULL;
 	struct pollfd pfd[KPI_PG_MAX_CONNECTIONS];
-	size_t nslots = 1, next = 0, failed = n;
+	size_t nslots = 1, next = 0, failed = n, nprep;
 	int want = pg->cfg->connections < KPI_PG_MAX_CONNECTIONS ? pg->cfg->connections : KPI_PG_MAX_CONNECTIONS;
 	kpi_error first = KPI_ERROR_INIT;
 
@@ -1131,6 +1229,7 @@ int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 		return fetch_serial(pg, reqs, n, err);
 	if (!(jobs = calloc(n, sizeof(*jobs))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	nprep = jobs_prepare(jobs, pg, reqs, n, &failed, &first);
 	memset(slots, 0, sizeof(slots));
 	slots[0].conn = pg->conn;
 	slots[0].job = -1;
@@ -1143,12 +1242,16 @@ int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 		/* Hand the next queries to idle connections; none after a failure
 		 * except those before it in `reqs` order, which a serial run would
 		 * have run (and whose failure it would report instead). */
-		for (size_t s = 0; s < nslots && next < failed; s++) {
-			fetch_job *j = &jobs[next];
+		for (size_t s = 0; s < nslots; s++) {
+			fetch_job *j;
+			while (next < failed && jobs[next].lead != next)
+				next++; /* answered with its lead */
+			if (next >= failed)
+				break;
+			j = &jobs[next];
 			if (slots[s].job >= 0 || !slots[s].conn)
 				continue;
-			if (job_prepare(j, pg, &reqs[next], &first) ||
-			    (send_job(slots[s].conn, j) != 1 && job_finish(j, pg, slots[s].conn, NULL, &first))) {
+			if (send_job(slots[s].conn, j) != 1 && job_finish(j, pg, slots[s].conn, NULL, &first)) {
 				failed = next++;
 				break;
 			}
@@ -1178,7 +1281,6 @@ int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 			break;
 		}
 		for (size_t s = 0, b = 0; s < nslots; s++) {
-			kpi_error e = KPI_ERROR_INIT;
 			size_t i = (size_t)slots[s].job;
 			bool ready;
 			if (slots[s].job < 0)
@@ -1190,13 +1292,12 @@ int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 					slot_expire(pg, &slots[s], jobs, &failed, &first);
 				continue;
 			}
-			if (job_finish(&jobs[i], pg, slots[s].conn, slots[s].result, &e)) {
-				if (i < failed) {
-					failed = i;
-					first = e;
-				}
+			if (i < failed) {
+				jobs_finish(jobs, i, pg, slots[s].conn, slots[s].result, (int)nslots, &failed, &first);
 			} else {
-				kpi__progress_kpi(reqs[i].progress, (int)nslots); /* on this loop's thread */
+				/* after the failure a serial run reports: its rows go */
+				kpi_error ignored = KPI_ERROR_INIT;
+				job_finish(&jobs[i], pg, slots[s].conn, slots[s].result, &ignored);
 			}
 			PQclear(slots[s].result);
 			slots[s].result = NULL;
@@ -1204,13 +1305,8 @@ int kpi__pg_fetch_once(kpi_pg *pg, kpi__fetch *reqs, size_t n, kpi_error *err)
 			slots[s].cancelled = false;
 		}
 	}
-	/* On failure nothing is handed back: every series and query text goes
-	 * (both releases are no-ops for what job_finish already released). */
 	if (failed < n) {
-		for (size_t i = 0; i < next; i++) {
-			kpi__series_release(reqs[i].out);
-			job_release(&jobs[i]);
-		}
+		jobs_release(jobs, nprep);
 		if (err)
 			*err = first;
 	}

@@ -2,7 +2,7 @@
  * "Query files"):
  *
  *   -- @param $1 from timestamptz: start of the first period
- *   -- @include fragments/legacy_cohort.sql
+ *   -- @include fragments/queued_jobs.sql
  *
  * A `@param` line declares the positional parameter $N by name and type, in
  * order from $1; the values come by name (the catalogue's "params" for a

@@ -1,0 +1,223 @@
+-- legacy_coverage.sql: the legacy cohort's coverage family, three KPIs from
+-- one computation (a text column `kpi` names the KPI of each row; kpi runs
+-- this once for all three when a run reads them for the same window):
+--   legacy_coverage_pct: covered / cohort x 100 for the active legacy cohort
+--     as of T, the end of each period (now for the current one);
+--   uncached_legacy_max_age_days: over that cohort's uncovered designs as of
+--     T, the largest T - created_at of the design's latest revision as of T,
+--     in days (float); 0 when none; numerator = how many are uncovered;
+--   outage_drill_success_pct: over the drills that started in the period,
+--     succeeded / (succeeded + failed) x 100 of their legacy export jobs
+--     (drill_id set), whenever those finished (queued and running jobs are
+--     ignored); applicable when legacy coverage as of each drill's start met
+--     the target $4 (value >= $4, with a non-empty cohort) for every drill of
+--     the period; a period without drills, or whose drills have no finished
+--     job: value null.
+-- Definitions:
+--   cohort at T:  provider 'legacy', created_at < T, a revision created before
+--                 T, and a design event with at in [T - active_days, T)
+--                 (calendar days in the session TimeZone)
+--   latest revision as of T: the highest revision number created before T
+--   covered at T: migrated_at < T, or an artifact of the latest revision as of
+--                 T with created_at < T and (expired_at null or expired_at > T)
+--
+-- How: two sorted sets of as-of instants, the periods' ends T_k (ts) and the
+-- drills' starts D_j (dts), at most 60 each. width_bucket(x, Ts) (a binary
+-- search in the sorted array) tells how many instants are <= x. Each legacy
+-- design gets bitmasks over k (bit k = "true as of T_k") and over j, OR-ed
+-- over its events (grouped by design from the ordered index
+-- design_events_design_idx), its revisions and artifacts (read in design
+-- order, merged); designs are then counted per distinct combination of masks
+-- (a few thousand). An event's masks depend only on the segment between two
+-- consecutive boundaries (all T_k, D_j and the same minus active_days) it
+-- falls in: one binary search over the sorted boundaries and two array
+-- look-ups per event instead of four searches. A design "has a revision
+-- before T_k" exactly when one of its revisions is the latest as of T_k, so
+-- the OR of its revisions' "latest" masks says it. Each of the three parts
+-- at the end reads the same per-design masks. docs/performance.md has the
+-- figures.
+-- @param $1 from timestamptz: start of the first period
+-- @param $2 to timestamptz: end of the last period (a week's end, or now)
+-- @param $3 active_days int: the cohort's activity window in days
+-- @param $4 coverage_target float8: legacy coverage's target (the catalogue
+--           says: the threshold of legacy_coverage_pct)
+WITH periods AS (
+    SELECT (g.k - 1)::int AS k, g.ws AS period_start,
+           least(g.ws + interval '1 week', $2::timestamptz) AS t
+    FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond',
+                         interval '1 week') WITH ORDINALITY AS g (ws, k)
+), drills AS (
+    -- the drills' starts; pk = the period
+    SELECT (row_number() OVER (ORDER BY o.started_at, o.id) - 1)::int AS k, o.id, o.started_at AS t,
+           width_bucket(o.started_at, (SELECT array_agg(period_start ORDER BY k) FROM periods)) - 1 AS pk
+    FROM outage_drills o
+    WHERE o.started_at >= $1 AND o.started_at < $2
+), arr AS (
+    -- ts/ls: T_k and T_k - active_days (n of them); dts/dls: the same for
+    -- the drills (dn, possibly none: empty arrays)
+    SELECT p.ts, p.ls, p.n, d.ts AS dts, d.ls AS dls, d.n AS dn, d.guard
+    FROM (SELECT array_agg(t ORDER BY k) AS ts,
+                 array_agg(t - make_interval(days => $3::int) ORDER BY k) AS ls,
+                 count(*)::int AS n
+          FROM periods) p,
+         (SELECT coalesce(array_agg(t ORDER BY k), '{}') AS ts,
+                 coalesce(array_agg(t - make_interval(days => $3::int) ORDER BY k), '{}') AS ls,
+                 count(*)::int AS n,
+                 -- bigint masks hold 60 instants: fail loudly rather than miscount
+                 (CASE WHEN count(*) > 60 THEN 'more than 60 drills in the window: ask for fewer weeks' END)::int
+                     AS guard
+          FROM drills) d
+), seg AS (
+    -- the sorted boundaries; segment s is [bs[s], bs[s + 1]) (s = 0: before
+    -- bs[1]), and pm[s + 1] / dm[s + 1] are the masks of an event in it
+    -- (bit k: the event is in [T_k - active_days, T_k); bit j likewise)
+    SELECT b.bs,
+           array_agg((1::bigint << width_bucket(z.x, a.ls)) - (1::bigint << width_bucket(z.x, a.ts)) ORDER BY z.s) AS pm,
+           array_agg((1::bigint << width_bucket(z.x, a.dls)) - (1::bigint << width_bucket(z.x, a.dts)) ORDER BY z.s) AS dm
+    FROM arr a
+    CROSS JOIN LATERAL (SELECT array_agg(u.b ORDER BY u.b) AS bs FROM unnest(a.ls || a.ts || a.dls || a.dts) AS u (b)) b
+    CROSS JOIN LATERAL (SELECT 0 AS s, '-infinity'::timestamptz AS x
+                        UNION ALL
+                        SELECT i, b.bs[i] FROM generate_subscripts(b.bs, 1) AS i) z
+    GROUP BY b.bs
+), act AS (
+    -- per design with events in the window: its event masks. The lower
+    -- bound is below every T_k - active_days and D_j - active_days (an event
+    -- before them has empty masks); as an expression of the parameters the
+    -- planner sees how much of the index it is, and reads it in design order.
+    SELECT e.design_id,
+           bit_or((SELECT pm FROM seg)[width_bucket(e.at, (SELECT bs FROM seg)) + 1]) AS m,
+           bit_or((SELECT dm FROM seg)[width_bucket(e.at, (SELECT bs FROM seg)) + 1]) AS dm
+    FROM design_events e
+    WHERE e.at >= $1::timestamptz - make_interval(days => $3::int) AND e.at < $2::timestamptz
+    GROUP BY e.design_id
+), rev AS (
+    -- A revision is the latest as of T for T in (created_at, valid_to], where
+    -- valid_to is the earliest creation of any higher revision (revisions
+    -- created at or after the last T change nothing).
+    SELECT r.design_id, r.revision, r.created_at,
+           min(r.created_at) OVER (PARTITION BY r.design_id ORDER BY r.revision
+                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS valid_to
+    FROM decoration_revisions r
+    WHERE r.created_at < $2::timestamptz
+), revm AS (
+    -- bit k (j): the latest revision as of T_k (D_j); only revisions that
+    -- are, for some instant
+    SELECT m.* FROM (
+        SELECT rev.design_id, rev.revision, rev.created_at,
+               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
+                                      width_bucket(rev.created_at, a.ts)))
+               - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest,
+               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.dts), a.dn),
+                                      width_bucket(rev.created_at, a.dts)))
+               - (1::bigint << width_bucket(rev.created_at, a.dts)) AS dlatest
+        FROM rev CROSS JOIN arr a
+    ) m
+    WHERE m.latest <> 0 OR m.dlatest <> 0
+), art AS (
+    -- per design: the instants with a revision before them (revs, drevs),
+    -- its revisions' "latest" masks and creation times (for the uncached
+    -- ages), and bit k (j): an artifact of the revision that is the latest
+    -- as of the instant, created before it and not expired at it
+    SELECT rm.design_id, bit_or(rm.latest) AS revs, bit_or(rm.dlatest) AS drevs,
+           array_agg(rm.latest) AS lats, array_agg(rm.created_at) AS rcs,
+           coalesce(bit_or(rm.latest
+                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
+                                                     width_bucket(x.created_at, a.ts)))
+                              - (1::bigint << width_bucket(x.created_at, a.ts)))), 0) AS m,
+           coalesce(bit_or(rm.dlatest
+                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.dts), a.dn),
+                                                     width_bucket(x.created_at, a.dts)))
+                              - (1::bigint << width_bucket(x.created_at, a.dts)))), 0) AS dm
+    FROM revm rm
+    LEFT JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
+    CROSS JOIN arr a
+    GROUP BY rm.design_id
+), dm AS (
+    -- per legacy design with a revision: in the cohort and covered, as of
+    -- each T_k (cohort, covered) and each D_j (dcohort, dcovered)
+    SELECT coalesce(ac.m, 0) & art.revs & ((1::bigint << a.n) - (1::bigint << width_bucket(d.created_at, a.ts)))
+               AS cohort,
+           CASE WHEN d.migrated_at IS NULL THEN 0::bigint
+                ELSE (1::bigint << a.n) - (1::bigint << width_bucket(d.migrated_at, a.ts)) END
+           | art.m AS covered,
+           coalesce(ac.dm, 0) & art.drevs & ((1::bigint << a.dn) - (1::bigint << width_bucket(d.created_at, a.dts)))
+               AS dcohort,
+           CASE WHEN d.migrated_at IS NULL THEN 0::bigint
+                ELSE (1::bigint << a.dn) - (1::bigint << width_bucket(d.migrated_at, a.dts)) END
+           | art.dm AS dcovered,
+           art.lats, art.rcs
+    FROM designs d
+    JOIN art ON art.design_id = d.id
+    LEFT JOIN act ac ON ac.design_id = d.id
+    CROSS JOIN arr a
+    WHERE d.provider = 'legacy'
+), masks AS MATERIALIZED (
+    SELECT dm.cohort, dm.covered, dm.dcohort, dm.dcovered, count(*) AS n
+    FROM dm
+    WHERE dm.cohort <> 0 OR dm.dcohort <> 0
+    GROUP BY 1, 2, 3, 4
+), unc AS (
+    -- the designs uncovered as of some T_k (bit k of u), with their revisions
+    -- (an entry per artifact: repeats change no minimum)
+    SELECT dm.cohort & ~dm.covered AS u, dm.lats, dm.rcs
+    FROM dm
+    WHERE (dm.cohort & ~dm.covered) <> 0
+), uo AS MATERIALIZED (
+    -- each uncovered (design, T_k) has exactly one latest revision
+    SELECT unc.u & r.latest AS u, min(r.created_at) AS oldest
+    FROM unc CROSS JOIN LATERAL unnest(unc.lats, unc.rcs) AS r (latest, created_at)
+    WHERE (unc.u & r.latest) <> 0
+    GROUP BY 1
+), cov AS (
+    -- legacy coverage as of each drill's start
+    SELECT dr.k,
+           coalesce(sum(m.n), 0)::bigint AS cohort_n,
+           coalesce(sum(m.n) FILTER (WHERE ((m.dcovered >> dr.k) & 1) = 1), 0)::bigint AS covered_n
+    FROM drills dr
+    LEFT JOIN masks m ON ((m.dcohort >> dr.k) & 1) = 1
+    GROUP BY dr.k
+), app AS (
+    SELECT dr.pk,
+           bool_and(cov.cohort_n > 0 AND (100.0 * cov.covered_n / cov.cohort_n)::float8 >= $4::float8) AS applicable
+    FROM drills dr JOIN cov ON cov.k = dr.k
+    GROUP BY dr.pk
+), dj AS (
+    SELECT dr.pk,
+           count(*) FILTER (WHERE j.status = 'succeeded')::float8 AS ok,
+           count(*)::float8 AS n
+    FROM drills dr
+    JOIN jobs j ON j.drill_id = dr.id
+    WHERE j.kind = 'export' AND j.path = 'legacy' AND j.status IN ('succeeded', 'failed')
+    GROUP BY dr.pk
+)
+SELECT 'legacy_coverage_pct'::text AS kpi, p.period_start,
+       (100.0 * coalesce(sum(m.n) FILTER (WHERE ((m.covered >> p.k) & 1) = 1), 0)::bigint
+        / nullif(coalesce(sum(m.n), 0)::bigint, 0))::float8 AS value,
+       coalesce(sum(m.n) FILTER (WHERE ((m.covered >> p.k) & 1) = 1), 0)::float8 AS numerator,
+       coalesce(sum(m.n), 0)::float8 AS denominator,
+       NULL::boolean AS applicable
+FROM periods p
+LEFT JOIN masks m ON ((m.cohort >> p.k) & 1) = 1
+GROUP BY p.k, p.period_start
+UNION ALL
+SELECT 'uncached_legacy_max_age_days', p.period_start,
+       coalesce(extract(epoch FROM p.t - (SELECT min(uo.oldest) FROM uo WHERE ((uo.u >> p.k) & 1) = 1)) / 86400.0,
+                0)::float8,
+       coalesce((SELECT sum(m.n) FROM masks m WHERE ((m.cohort >> p.k) & 1) = 1 AND ((m.covered >> p.k) & 1) = 0),
+                0)::float8,
+       NULL::float8,
+       NULL::boolean
+FROM periods p
+UNION ALL
+SELECT 'outage_drill_success_pct', p.period_start,
+       100.0 * dj.ok / nullif(dj.n, 0),
+       coalesce(dj.ok, 0)::float8,
+       coalesce(dj.n, 0)::float8,
+       coalesce(app.applicable, true)
+FROM periods p
+CROSS JOIN arr
+LEFT JOIN app ON app.pk = p.k
+LEFT JOIN dj ON dj.pk = p.k
+WHERE arr.guard IS NULL
+ORDER BY 1, 2;
