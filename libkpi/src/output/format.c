@@ -391,6 +391,13 @@ static char *uncovered_as_of(char *buf, size_t size, const kpi_uncovered_list *l
 
 enum { UC_DESIGN, UC_TENANT, UC_STYLE, UC_REVISION, UC_CREATED, UC_AGE, UC_NCOL };
 
+/* The text of column `c` of an uncovered design's row: its tenant and
+ * style as they are, the other columns as formatted into `cells`. */
+static const char *uncovered_cell(const kpi_uncovered *u, const char (*cells)[40], int c)
+{
+	return c == UC_TENANT ? u->tenant_id : c == UC_STYLE ? u->style_id : cells[c];
+}
+
 int kpi_format_uncovered_table(kpi_buf *out, const kpi_uncovered_list *l, const kpi_threshold *th,
                                const kpi_table_opts *opts, kpi_error *err)
 {
@@ -420,7 +427,7 @@ int kpi_format_uncovered_table(kpi_buf *out, const kpi_uncovered_list *l, const 
 		kpi_time_format(cells[i][UC_CREATED], sizeof(cells[i][UC_CREATED]), u->revision_at);
 		kpi__fmt_value(cells[i][UC_AGE], sizeof(cells[i][UC_AGE]), true, u->age_days, "d", KPI__NUM_TABLE, NULL);
 		for (int c = 0; c < UC_NCOL; c++) {
-			const char *s = c == UC_TENANT ? u->tenant_id : c == UC_STYLE ? u->style_id : cells[i][c];
+			const char *s = uncovered_cell(u, cells[i], c);
 			if (width(s) > colw[c])
 				colw[c] = width(s);
 		}
@@ -431,7 +438,7 @@ int kpi_format_uncovered_table(kpi_buf *out, const kpi_uncovered_list *l, const 
 	for (size_t i = 0; i < l->ndesigns && !rc; i++) {
 		const kpi_uncovered *u = &l->designs[i];
 		for (int c = 0; c < UC_NCOL && !rc; c++) {
-			const char *s = c == UC_TENANT ? u->tenant_id : c == UC_STYLE ? u->style_id : cells[i][c];
+			const char *s = uncovered_cell(u, cells[i], c);
 			/* the age coloured by the KPI's threshold: the oldest is its value */
 			bool colored = opts->color && c == UC_AGE && th;
 			rc = (colored ? kpi_buf_puts(out, status_color(kpi_eval_status(th, true, u->age_days, true))) : 0) ||
