@@ -25,17 +25,17 @@
 -- drills' starts D_j (dts), at most 60 each. width_bucket(x, Ts) (a binary
 -- search in the sorted array) tells how many instants are <= x. Each legacy
 -- design gets bitmasks over k (bit k = "true as of T_k") and over j, OR-ed
--- over its events (grouped by design from the ordered index
--- design_events_design_idx), its revisions and artifacts (read in design
--- order, merged); designs are then counted per distinct combination of masks
--- (a few thousand). An event's masks depend only on the segment between two
--- consecutive boundaries (all T_k, D_j and the same minus active_days) it
--- falls in: one binary search over the sorted boundaries and two array
--- look-ups per event instead of four searches. A design "has a revision
--- before T_k" exactly when one of its revisions is the latest as of T_k, so
--- the OR of its revisions' "latest" masks says it. Each of the three parts
--- at the end reads the same per-design masks. docs/performance.md has the
--- figures.
+-- over its events (one index range scan per design), its revisions and
+-- artifacts (read in design order, merged); designs are then counted per
+-- distinct combination of masks (a few thousand). What a timestamp x gives
+-- depends only on the segment between two consecutive boundaries it falls
+-- in, so each row costs one binary search in the merged boundaries and
+-- array look-ups of precomputed masks: for an event (seg) the instants whose
+-- look-back holds it, for a revision's or artifact's times (tseg) the
+-- instants at or before them. A design "has a revision before T_k" exactly
+-- when one of its revisions is the latest as of T_k, so the OR of its
+-- revisions' "latest" masks says it. The three parts at the end read the
+-- same per-design masks. docs/performance.md has the figures.
 -- @param $1 from timestamptz: start of the first period
 -- @param $2 to timestamptz: end of the last period (a week's end, or now)
 -- @param $3 active_days int: the cohort's activity window in days
@@ -80,17 +80,34 @@ WITH periods AS (
                         UNION ALL
                         SELECT i, b.bs[i] FROM generate_subscripts(b.bs, 1) AS i) z
     GROUP BY b.bs
+), tseg AS (
+    -- the sorted instants (T_k and D_j); for x in [tt[s], tt[s + 1]),
+    -- fp[s + 1] / fd[s + 1] are the instants <= x as masks (bit k: T_k <= x;
+    -- bit j: D_j <= x)
+    SELECT b.tt,
+           array_agg((1::bigint << width_bucket(z.x, a.ts)) - 1 ORDER BY z.s) AS fp,
+           array_agg((1::bigint << width_bucket(z.x, a.dts)) - 1 ORDER BY z.s) AS fd
+    FROM arr a
+    CROSS JOIN LATERAL (SELECT array_agg(u.t ORDER BY u.t) AS tt FROM unnest(a.ts || a.dts) AS u (t)) b
+    CROSS JOIN LATERAL (SELECT 0 AS s, '-infinity'::timestamptz AS x
+                        UNION ALL
+                        SELECT i, b.tt[i] FROM generate_subscripts(b.tt, 1) AS i) z
+    GROUP BY b.tt
 ), act AS (
-    -- per design with events in the window: its event masks. The lower
-    -- bound is below every T_k - active_days and D_j - active_days (an event
-    -- before them has empty masks); as an expression of the parameters the
-    -- planner sees how much of the index it is, and reads it in design order.
-    SELECT e.design_id,
-           bit_or((SELECT pm FROM seg)[width_bucket(e.at, (SELECT bs FROM seg)) + 1]) AS m,
-           bit_or((SELECT dm FROM seg)[width_bucket(e.at, (SELECT bs FROM seg)) + 1]) AS dm
-    FROM design_events e
-    WHERE e.at >= $1::timestamptz - make_interval(days => $3::int) AND e.at < $2::timestamptz
-    GROUP BY e.design_id
+    -- per legacy design: its event masks, OR-ed over its events in the
+    -- window and look-back (one index range scan per design, in id order:
+    -- as cheap as grouping every event by design from the ordered index at
+    -- 1M designs, and it reads no event before the look-back, however long
+    -- the history; a design without events has null masks)
+    SELECT d.id, d.created_at, d.migrated_at, x.m, x.dm
+    FROM designs d
+    CROSS JOIN LATERAL (
+        SELECT bit_or((SELECT pm FROM seg)[width_bucket(e.at, (SELECT bs FROM seg)) + 1]) AS m,
+               bit_or((SELECT dm FROM seg)[width_bucket(e.at, (SELECT bs FROM seg)) + 1]) AS dm
+        FROM design_events e
+        WHERE e.design_id = d.id AND e.at >= (SELECT bs[1] FROM seg) AND e.at < $2::timestamptz
+    ) x
+    WHERE d.provider = 'legacy'
 ), rev AS (
     -- A revision is the latest as of T for T in (created_at, valid_to], where
     -- valid_to is the earliest creation of any higher revision (revisions
@@ -101,17 +118,18 @@ WITH periods AS (
     FROM decoration_revisions r
     WHERE r.created_at < $2::timestamptz
 ), revm AS (
-    -- bit k (j): the latest revision as of T_k (D_j); only revisions that
-    -- are, for some instant
+    -- bit k (j): the latest revision as of T_k (D_j), i.e. the instant is
+    -- at or before valid_to (or there is none) and not at or before
+    -- created_at; only revisions that are, for some instant
     SELECT m.* FROM (
-        SELECT rev.design_id, rev.revision, rev.created_at,
-               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.ts), a.n),
-                                      width_bucket(rev.created_at, a.ts)))
-               - (1::bigint << width_bucket(rev.created_at, a.ts)) AS latest,
-               (1::bigint << greatest(coalesce(width_bucket(rev.valid_to, a.dts), a.dn),
-                                      width_bucket(rev.created_at, a.dts)))
-               - (1::bigint << width_bucket(rev.created_at, a.dts)) AS dlatest
-        FROM rev CROSS JOIN arr a
+        SELECT v.design_id, v.revision, v.created_at,
+               coalesce(t.fp[v.sv], (1::bigint << a.n) - 1) & ~t.fp[v.sc] AS latest,
+               coalesce(t.fd[v.sv], (1::bigint << a.dn) - 1) & ~t.fd[v.sc] AS dlatest
+        FROM (SELECT rev.design_id, rev.revision, rev.created_at,
+                     width_bucket(rev.created_at, (SELECT tt FROM tseg)) + 1 AS sc,
+                     width_bucket(rev.valid_to, (SELECT tt FROM tseg)) + 1 AS sv
+              FROM rev) v
+        CROSS JOIN arr a CROSS JOIN tseg t
     ) m
     WHERE m.latest <> 0 OR m.dlatest <> 0
 ), art AS (
@@ -121,37 +139,32 @@ WITH periods AS (
     -- as of the instant, created before it and not expired at it
     SELECT rm.design_id, bit_or(rm.latest) AS revs, bit_or(rm.dlatest) AS drevs,
            array_agg(rm.latest) AS lats, array_agg(rm.created_at) AS rcs,
-           coalesce(bit_or(rm.latest
-                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.ts), a.n),
-                                                     width_bucket(x.created_at, a.ts)))
-                              - (1::bigint << width_bucket(x.created_at, a.ts)))), 0) AS m,
-           coalesce(bit_or(rm.dlatest
-                           & ((1::bigint << greatest(coalesce(width_bucket(x.expired_at - interval '1 microsecond', a.dts), a.dn),
-                                                     width_bucket(x.created_at, a.dts)))
-                              - (1::bigint << width_bucket(x.created_at, a.dts)))), 0) AS dm
+           coalesce(bit_or(rm.latest & coalesce(t.fp[x.se], (1::bigint << a.n) - 1) & ~t.fp[x.sc]), 0) AS m,
+           coalesce(bit_or(rm.dlatest & coalesce(t.fd[x.se], (1::bigint << a.dn) - 1) & ~t.fd[x.sc]), 0) AS dm
     FROM revm rm
-    LEFT JOIN export_artifacts x ON x.design_id = rm.design_id AND x.revision = rm.revision
-    CROSS JOIN arr a
+    LEFT JOIN (SELECT x.design_id, x.revision,
+                      width_bucket(x.created_at, (SELECT tt FROM tseg)) + 1 AS sc,
+                      width_bucket(x.expired_at - interval '1 microsecond', (SELECT tt FROM tseg)) + 1 AS se
+               FROM export_artifacts x) x ON x.design_id = rm.design_id AND x.revision = rm.revision
+    CROSS JOIN arr a CROSS JOIN tseg t
     GROUP BY rm.design_id
 ), dm AS (
     -- per legacy design with a revision: in the cohort and covered, as of
     -- each T_k (cohort, covered) and each D_j (dcohort, dcovered)
-    SELECT coalesce(ac.m, 0) & art.revs & ((1::bigint << a.n) - (1::bigint << width_bucket(d.created_at, a.ts)))
+    SELECT coalesce(d.m, 0) & art.revs & ((1::bigint << a.n) - (1::bigint << width_bucket(d.created_at, a.ts)))
                AS cohort,
            CASE WHEN d.migrated_at IS NULL THEN 0::bigint
                 ELSE (1::bigint << a.n) - (1::bigint << width_bucket(d.migrated_at, a.ts)) END
            | art.m AS covered,
-           coalesce(ac.dm, 0) & art.drevs & ((1::bigint << a.dn) - (1::bigint << width_bucket(d.created_at, a.dts)))
+           coalesce(d.dm, 0) & art.drevs & ((1::bigint << a.dn) - (1::bigint << width_bucket(d.created_at, a.dts)))
                AS dcohort,
            CASE WHEN d.migrated_at IS NULL THEN 0::bigint
                 ELSE (1::bigint << a.dn) - (1::bigint << width_bucket(d.migrated_at, a.dts)) END
            | art.dm AS dcovered,
            art.lats, art.rcs
-    FROM designs d
+    FROM act d
     JOIN art ON art.design_id = d.id
-    LEFT JOIN act ac ON ac.design_id = d.id
     CROSS JOIN arr a
-    WHERE d.provider = 'legacy'
 ), masks AS MATERIALIZED (
     SELECT dm.cohort, dm.covered, dm.dcohort, dm.dcovered, count(*) AS n
     FROM dm
