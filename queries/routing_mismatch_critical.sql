@@ -1,8 +1,8 @@
 -- routing_mismatch_critical: routing decisions in the period whose route
 -- outcome differs from the provider metadata, except legacy metadata routed
 -- to owned for a migrated design (servable). 0 when none.
--- One index range scan per period (routing_decisions_decided_at_idx holds
--- every column it needs): no grouping of the decisions.
+-- One index range scan per period over routing_decisions_critical_idx, a
+-- partial index of the critical mismatches only (normally none).
 -- @param $1 from timestamptz: start of the first period
 -- @param $2 to timestamptz: end of the last period (a week's end, or now)
 WITH periods AS (
