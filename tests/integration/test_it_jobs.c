@@ -271,6 +271,149 @@ static void test_job_latency_seconds_days(void **state)
 	it_db_drop(db);
 }
 
+/* job_latency_seconds against percentile_cont itself, bit for bit. The     */
+/* query reads the values at the wanted ranks only, from brackets around a  */
+/* sample (jobs finished in a 49.04 s slice every 2452 s of the period),    */
+/* and falls back to percentile_cont when a rank is outside them. Cases:    */
+/* W10 export/legacy: 30000 jobs, 1000 distinct latencies (ties), and 6000  */
+/* slow ones finished between two sample slices (Monday 06:50-07:25; slices */
+/* at 06:48:40 and 07:29:32): the sample misses them, the median is outside */
+/* its bracket and the group falls back; W10 preview/owned: 1 job;          */
+/* preview/legacy: 2 equal ones; export/owned: 101 jobs, 10 latencies,      */
+/* p (n - 1) whole for every p; W11 preview/legacy: 20000 jobs, 19800 of    */
+/* them at exactly 2.5 s (ties across every bracket bound); W11             */
+/* preview/owned: 5000 distinct irregular latencies (interpolated between   */
+/* different neighbours); W11 export/owned: around a day (both seconds      */
+/* paths) and negative latencies; the other (week, kind, path): none        */
+/* (null); W12: no job at all.                                              */
+
+static const char *const lat_kinds[] = { "preview", "export" };
+static const char *const lat_paths[] = { "legacy", "owned" };
+static const char *const lat_stats[] = { "p50", "p95", "p99" };
+
+/* percentile_cont(p50, p95, p99) of one week and (kind, path) as the test
+ * database computes it; false when it is null (no job). */
+static bool lat_reference(it_db *db, const char *from, const char *to, const char *kind, const char *path,
+                          double out[3])
+{
+	const char *params[4] = { kind, path, from, to };
+	PGresult *r = PQexecParams(db->conn,
+		"SELECT x[1]::text, x[2]::text, x[3]::text\n"
+		"FROM (SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY\n"
+		"                 CASE WHEN d >= interval '0' AND d < interval '1 day' THEN date_part('epoch', d)\n"
+		"                      ELSE extract(epoch FROM d)::float8 END) AS x\n"
+		"      FROM (SELECT finished_at - enqueued_at AS d FROM jobs\n"
+		"            WHERE status = 'succeeded' AND drill_id IS NULL AND kind = $1 AND path = $2\n"
+		"              AND finished_at >= $3::timestamptz AND finished_at < $4::timestamptz) j) a",
+		4, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		fail_msg("reference percentile_cont: %s", PQresultErrorMessage(r));
+	}
+	bool has = !PQgetisnull(r, 0, 0);
+	for (int i = 0; i < 3 && has; i++)
+		out[i] = strtod(PQgetvalue(r, 0, i), NULL);
+	PQclear(r);
+	return has;
+}
+
+static void test_job_latency_seconds_exact(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("job_latency_seconds_exact");
+	it_db_exec(db, base_sql);
+	it_db_exec(db,
+		"SET extra_float_digits = 3;\n"
+		"INSERT INTO jobs (id, design_id, kind, path, status, enqueued_at, finished_at)\n"
+		/* W10 export/legacy: one every 20 s from Monday 00:00:07, 10.000 .. 10.999 s */
+		"SELECT g, 1, 'export', 'legacy', 'succeeded',\n"
+		"       f - (10 + (g * 7919 % 1000) / 1000.0) * interval '1 second', f\n"
+		"FROM generate_series(1, 30000) g,\n"
+		"     LATERAL (SELECT timestamptz '2026-03-02T00:00:07Z' + (g - 1) * interval '20 seconds') t (f)\n"
+		/* W10 export/legacy: 6000 slow ones (5000 .. 5049 s) finished 06:50:00 .. 07:25:00 */
+		"UNION ALL\n"
+		"SELECT 100000 + g, 1, 'export', 'legacy', 'succeeded',\n"
+		"       f - (5000 + g % 50) * interval '1 second', f\n"
+		"FROM generate_series(1, 6000) g,\n"
+		"     LATERAL (SELECT timestamptz '2026-03-02T06:50:00Z' + g * interval '0.35 seconds') t (f)\n"
+		/* W10 preview/owned: 1 job; preview/legacy: 2 equal ones */
+		"UNION ALL SELECT 200001, 1, 'preview', 'owned', 'succeeded', '2026-03-04T09:00:00Z', '2026-03-04T09:00:03.25Z'\n"
+		"UNION ALL SELECT 200002, 1, 'preview', 'legacy', 'succeeded', '2026-03-04T09:00:00Z', '2026-03-04T09:00:07.5Z'\n"
+		"UNION ALL SELECT 200003, 1, 'preview', 'legacy', 'succeeded', '2026-03-05T09:00:00Z', '2026-03-05T09:00:07.5Z'\n"
+		/* W10 export/owned: 101 jobs, 0.1 .. 1.0 s */
+		"UNION ALL\n"
+		"SELECT 300000 + g, 1, 'export', 'owned', 'succeeded',\n"
+		"       f - (1 + g % 10) * interval '0.1 seconds', f\n"
+		"FROM generate_series(0, 100) g,\n"
+		"     LATERAL (SELECT timestamptz '2026-03-03T00:00:00Z' + g * interval '1 hour') t (f)\n"
+		/* W11 preview/legacy: 20000 jobs, 100 at 1 s, 19800 at 2.5 s, 100 at 4 s */
+		"UNION ALL\n"
+		"SELECT 400000 + g, 1, 'preview', 'legacy', 'succeeded',\n"
+		"       f - CASE WHEN g <= 100 THEN 1 WHEN g > 19900 THEN 4 ELSE 2.5 END * interval '1 second', f\n"
+		"FROM generate_series(1, 20000) g,\n"
+		"     LATERAL (SELECT timestamptz '2026-03-09T00:00:00Z' + g * interval '30 seconds') t (f)\n"
+		/* W11 preview/owned: 5000 irregular latencies, 0.1 .. 13.8 s to the microsecond */
+		"UNION ALL\n"
+		"SELECT 600000 + g, 1, 'preview', 'owned', 'succeeded',\n"
+		"       f - (100000 + g::bigint * 7919 % 100003 * 137) * interval '1 microsecond', f\n"
+		"FROM generate_series(1, 5000) g,\n"
+		"     LATERAL (SELECT timestamptz '2026-03-09T00:00:00Z' + g * interval '2 minutes') t (f)\n"
+		/* W11 export/owned: 86399.5, 86400, 86400.5 s, and -1 s (finished before enqueued) */
+		"UNION ALL\n"
+		"SELECT 500000 + g, 1, 'export', 'owned', 'succeeded',\n"
+		"       f - CASE WHEN g % 7 = 0 THEN -1 ELSE 86399.5 + (g % 3) * 0.5 END * interval '1 second', f\n"
+		"FROM generate_series(1, 3000) g,\n"
+		"     LATERAL (SELECT timestamptz '2026-03-10T00:00:00Z' + g * interval '2 minutes') t (f);\n"
+		/* not counted: failed, a drill job, W13 */
+		"INSERT INTO jobs (id, design_id, kind, path, status, enqueued_at, finished_at, drill_id) VALUES\n"
+		" (900001, 1, 'export', 'legacy', 'failed', '2026-03-04T10:00:00Z', '2026-03-04T12:00:00Z', NULL),\n"
+		" (900002, 1, 'export', 'legacy', 'succeeded', '2026-03-04T10:00:00Z', '2026-03-04T12:00:00Z', 1),\n"
+		" (900003, 1, 'export', 'legacy', 'succeeded', '2026-03-23T10:00:00Z', '2026-03-23T12:00:00Z', NULL);\n"
+		"ANALYZE jobs;\n");
+
+	static const char *const weeks[4] = { "2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z", "2026-03-16T00:00:00Z",
+	                                      "2026-03-23T00:00:00Z" };
+	it_row exp[3 * 2 * 2 * 3];
+	size_t n = 0;
+	int nvalues = 0;
+	for (int w = 0; w < 3; w++)
+		for (int k = 0; k < 2; k++)
+			for (int p = 0; p < 2; p++) {
+				double v[3];
+				bool has = lat_reference(db, weeks[w], weeks[w + 1], lat_kinds[k], lat_paths[p], v);
+				for (int s = 0; s < 3; s++) {
+					char *labels = malloc(64);
+					assert_non_null(labels);
+					snprintf(labels, 64, "kind=%s,path=%s,stat=%s", lat_kinds[k], lat_paths[p], lat_stats[s]);
+					exp[n++] = (it_row){ w, labels, has ? v[s] : NULLV, NULLV, NULLV, has ? "ok" : "no_data" };
+					nvalues += has;
+				}
+			}
+	assert_int_equal(nvalues, 7 * 3); /* the seven groups above with jobs */
+	it_check_kpi(db, "job_latency_seconds", "2026-W12", 3, DONE, NULL, exp, n);
+
+	/* it_check_kpi allows 1e-9 relative: here every value must be the same double */
+	kpi_window win;
+	it_window(&win, "2026-W12", 3, db->cfg->timezone, DONE);
+	kpi_result *res = it_collect(db, "job_latency_seconds", &win);
+	const kpi_series *s = kpi_result_find(res, "job_latency_seconds");
+	assert_non_null(s);
+	assert_int_equal(s->nrows, n);
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(exp[i].value)) {
+			assert_false(s->rows[i].has_value);
+			continue;
+		}
+		assert_true(s->rows[i].has_value);
+		if (memcmp(&s->rows[i].value, &exp[i].value, sizeof(double)) != 0)
+			fail_msg("row %zu (week %d, %s): %.17g, percentile_cont %.17g", i, exp[i].week, exp[i].labels,
+			         s->rows[i].value, exp[i].value);
+	}
+	kpi_result_free(res);
+	for (size_t i = 0; i < n; i++)
+		free((char *)exp[i].labels);
+	it_db_drop(db);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Queue KPIs, as of T: queued = enqueued_at < T and (started_at null or    */
 /* >= T) and (finished_at null or >= T). Drill jobs count.                  */
@@ -381,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_export_success_rate),
 		cmocka_unit_test(test_job_latency_seconds),
 		cmocka_unit_test(test_job_latency_seconds_days),
+		cmocka_unit_test(test_job_latency_seconds_exact),
 		cmocka_unit_test(test_queue_backlog),
 		cmocka_unit_test(test_queue_oldest_age_seconds),
 	};
