@@ -45,6 +45,10 @@ static void test_costs__explain_analyze_prints_each_plan_node(void **state)
 		fail_msg("kpi explain --analyze exited %d: %s", r.status, r.err);
 	/* what explain prints without --analyze comes first, unchanged */
 	assert_contains(r.out, "-- query file: ");
+	/* the file answers the coverage family: explain names the others */
+	assert_contains(r.out, "\n-- shared with: uncached_legacy_max_age_days, outage_drill_success_pct (the same "
+	                       "query file: a run reading them for the same window runs it once; with a kpi column "
+	                       "each KPI takes the rows that name it)\n");
 	assert_contains(r.out, "-- EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) on ");
 	assert_contains(r.out, "in kpi's read-only transaction");
 	p = strstr(r.out, "   time (ms)         rows   loops   shared hit  shared read  node\n");

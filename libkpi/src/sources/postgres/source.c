@@ -49,8 +49,29 @@ static int pg_freshness(void *session, kpi_source_freshness *out, kpi_error *err
 	return 0;
 }
 
+/* The other KPIs of the catalogue whose query is the same file: the file
+ * answers them too (its kpi column), and a run that reads them for the
+ * same window runs it once (docs/configuration.md, "One query for several
+ * KPIs"). Nothing when there are none. */
+static void explain_shared(kpi_buf *out, const kpi_catalog *cat, const kpi_def *def)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cat->nkpis; i++) {
+		const kpi_def *o = &cat->kpis[i];
+		if (o == def || !o->source || !o->query || strcmp(o->source, def->source) != 0 ||
+		    strcmp(o->query, def->query) != 0)
+			continue;
+		kpi_buf_printf(out, "%s%s", n++ ? ", " : "-- shared with: ", o->id);
+	}
+	if (n)
+		kpi_buf_puts(out, " (the same query file: a run reading them for the same window runs it once; "
+		                  "with a kpi column each KPI takes the rows that name it)\n");
+}
+
 /* The query file, its SHA-256, each parameter with its value and where the
- * value comes from, and the expanded text. */
+ * value comes from, the KPIs it answers besides this one, and the expanded
+ * text. */
 static int pg_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *cat, const kpi_def *def,
                       const kpi_window *w, kpi_error *err)
 {
@@ -67,6 +88,7 @@ static int pg_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *ca
 		for (size_t i = 0; i < q.nparams; i++)
 			kpi_buf_printf(out, "-- $%zu %-16s = %s (%s %s)\n", i + 1, q.params[i].name, values[i],
 			               q.params[i].type, kpi__param_origin(def, q.params[i].name));
+		explain_shared(out, cat, def);
 		kpi_buf_printf(out, "\n%s", q.text);
 		if (out->len && out->data[out->len - 1] != '\n')
 			kpi_buf_puts(out, "\n");
