@@ -30,8 +30,8 @@
 -- distinct combination of masks (a few thousand). What a timestamp x gives
 -- depends only on the segment between two consecutive boundaries it falls
 -- in, so each row costs one binary search in the merged boundaries and
--- array look-ups of precomputed masks: for an event (seg) the instants whose
--- look-back holds it, for a revision's or artifact's times (tseg) the
+-- array look-ups of precomputed masks (seg): for an event the instants whose
+-- look-back holds it, for a revision's or artifact's times the
 -- instants at or before them. A design "has a revision before T_k" exactly
 -- when one of its revisions is the latest as of T_k, so the OR of its
 -- revisions' "latest" masks says it. The three parts at the end read the
@@ -68,31 +68,22 @@ WITH periods AS (
                      AS guard
           FROM drills) d
 ), seg AS (
-    -- the sorted boundaries; segment s is [bs[s], bs[s + 1]) (s = 0: before
-    -- bs[1]), and pm[s + 1] / dm[s + 1] are the masks of an event in it
-    -- (bit k: the event is in [T_k - active_days, T_k); bit j likewise)
+    -- the sorted boundaries: every T_k, D_j and the same minus active_days.
+    -- Segment s is [bs[s], bs[s + 1]) (s = 0: before bs[1]); for x in it,
+    -- pm[s + 1] / dm[s + 1] are the masks of an event at x (bit k: x in
+    -- [T_k - active_days, T_k); bit j likewise) and fp[s + 1] / fd[s + 1]
+    -- the instants at or before x (bit k: T_k <= x; bit j: D_j <= x)
     SELECT b.bs,
            array_agg((1::bigint << width_bucket(z.x, a.ls)) - (1::bigint << width_bucket(z.x, a.ts)) ORDER BY z.s) AS pm,
-           array_agg((1::bigint << width_bucket(z.x, a.dls)) - (1::bigint << width_bucket(z.x, a.dts)) ORDER BY z.s) AS dm
+           array_agg((1::bigint << width_bucket(z.x, a.dls)) - (1::bigint << width_bucket(z.x, a.dts)) ORDER BY z.s) AS dm,
+           array_agg((1::bigint << width_bucket(z.x, a.ts)) - 1 ORDER BY z.s) AS fp,
+           array_agg((1::bigint << width_bucket(z.x, a.dts)) - 1 ORDER BY z.s) AS fd
     FROM arr a
     CROSS JOIN LATERAL (SELECT array_agg(u.b ORDER BY u.b) AS bs FROM unnest(a.ls || a.ts || a.dls || a.dts) AS u (b)) b
     CROSS JOIN LATERAL (SELECT 0 AS s, '-infinity'::timestamptz AS x
                         UNION ALL
                         SELECT i, b.bs[i] FROM generate_subscripts(b.bs, 1) AS i) z
     GROUP BY b.bs
-), tseg AS (
-    -- the sorted instants (T_k and D_j); for x in [tt[s], tt[s + 1]),
-    -- fp[s + 1] / fd[s + 1] are the instants <= x as masks (bit k: T_k <= x;
-    -- bit j: D_j <= x)
-    SELECT b.tt,
-           array_agg((1::bigint << width_bucket(z.x, a.ts)) - 1 ORDER BY z.s) AS fp,
-           array_agg((1::bigint << width_bucket(z.x, a.dts)) - 1 ORDER BY z.s) AS fd
-    FROM arr a
-    CROSS JOIN LATERAL (SELECT array_agg(u.t ORDER BY u.t) AS tt FROM unnest(a.ts || a.dts) AS u (t)) b
-    CROSS JOIN LATERAL (SELECT 0 AS s, '-infinity'::timestamptz AS x
-                        UNION ALL
-                        SELECT i, b.tt[i] FROM generate_subscripts(b.tt, 1) AS i) z
-    GROUP BY b.tt
 ), act AS (
     -- per legacy design: its event masks, OR-ed over its events in the
     -- window and look-back (one index range scan per design, in id order:
@@ -126,10 +117,10 @@ WITH periods AS (
                coalesce(t.fp[v.sv], (1::bigint << a.n) - 1) & ~t.fp[v.sc] AS latest,
                coalesce(t.fd[v.sv], (1::bigint << a.dn) - 1) & ~t.fd[v.sc] AS dlatest
         FROM (SELECT rev.design_id, rev.revision, rev.created_at,
-                     width_bucket(rev.created_at, (SELECT tt FROM tseg)) + 1 AS sc,
-                     width_bucket(rev.valid_to, (SELECT tt FROM tseg)) + 1 AS sv
+                     width_bucket(rev.created_at, (SELECT bs FROM seg)) + 1 AS sc,
+                     width_bucket(rev.valid_to, (SELECT bs FROM seg)) + 1 AS sv
               FROM rev) v
-        CROSS JOIN arr a CROSS JOIN tseg t
+        CROSS JOIN arr a CROSS JOIN seg t
     ) m
     WHERE m.latest <> 0 OR m.dlatest <> 0
 ), art AS (
@@ -143,10 +134,10 @@ WITH periods AS (
            coalesce(bit_or(rm.dlatest & coalesce(t.fd[x.se], (1::bigint << a.dn) - 1) & ~t.fd[x.sc]), 0) AS dm
     FROM revm rm
     LEFT JOIN (SELECT x.design_id, x.revision,
-                      width_bucket(x.created_at, (SELECT tt FROM tseg)) + 1 AS sc,
-                      width_bucket(x.expired_at - interval '1 microsecond', (SELECT tt FROM tseg)) + 1 AS se
+                      width_bucket(x.created_at, (SELECT bs FROM seg)) + 1 AS sc,
+                      width_bucket(x.expired_at - interval '1 microsecond', (SELECT bs FROM seg)) + 1 AS se
                FROM export_artifacts x) x ON x.design_id = rm.design_id AND x.revision = rm.revision
-    CROSS JOIN arr a CROSS JOIN tseg t
+    CROSS JOIN arr a CROSS JOIN seg t
     GROUP BY rm.design_id
 ), dm AS (
     -- per legacy design with a revision: in the cohort and covered, as of
