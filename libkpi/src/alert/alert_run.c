@@ -713,6 +713,27 @@ static kpi_alarm_state alarm_state(void *ctx, const kpi_series *s, const kpi_row
 	return rec && rec->state == KPI_ALERT_FIRING ? KPI_ALARM_ALARM : KPI_ALARM_OK;
 }
 
+/* The start of a state KPI's window. It only looks at T = now, so the start
+ * does not change its value: the hour before now, or, when flow KPIs read
+ * by trailing windows come from the same query file of the same source (the
+ * coverage family: outage_drill_success_pct's 24 hours), the earliest of
+ * their starts, so that the file runs once for all of them (a query text
+ * with the same parameters runs once per run). */
+static int64_t state_from(const run *r, const kpi_def *d)
+{
+	int64_t from = r->now - 3600;
+
+	for (size_t i = 0; d->query && i < r->st->nrules; i++) {
+		const kpi__alert_rule *o = &r->st->rules[i];
+		if (o->def->state || o->has_alarm || !o->def->query || strcmp(o->def->query, d->query) != 0 ||
+		    strcmp(o->def->source, d->source) != 0)
+			continue;
+		if (r->now - o->trailing < from)
+			from = r->now - o->trailing;
+	}
+	return from;
+}
+
 /* Every alerting KPI as of now, through the collection path of query and
  * pack: state KPIs as of now, flow KPIs over [now - trailing, now), KPIs
  * with an alarm rule by its last datapoints. A KPI whose source is not
@@ -755,8 +776,7 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 			q->current = alarm_state;
 			q->ctx = r;
 		} else {
-			/* a state KPI only looks at T = to; its range's start does not matter */
-			int64_t from = r->now - (d->state ? 3600 : rule->trailing);
+			int64_t from = d->state ? state_from(r, d) : r->now - rule->trailing;
 			if ((rc = kpi_window_init_range(&wins[n], from, r->now, r->cfg->timezone, err)))
 				goto done;
 			q->w = &wins[n];
