@@ -493,17 +493,49 @@ void it_srvlog_open(it_srvlog *s)
 	fclose(f);
 }
 
+/* The text of the statement a log line says was executed, or NULL. */
+static const char *srvlog_statement(const char *line)
+{
+	const char *p = strstr(line, "execute ");
+	return p && (p = strstr(p, ": ")) ? p + 2 : NULL;
+}
+
 int it_srvlog_count(const it_srvlog *s, const char *head)
 {
 	FILE *f = fopen(s->path, "r");
 	char line[4096];
+	const char *st;
 	int n = 0;
 	assert_non_null(f);
 	assert_int_equal(fseek(f, s->start, SEEK_SET), 0);
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = strstr(line, "execute ");
-		if (p && (p = strstr(p, ": ")) && strncmp(p + 2, head, strlen(head)) == 0)
+	while (fgets(line, sizeof(line), f))
+		if ((st = srvlog_statement(line)) && strncmp(st, head, strlen(head)) == 0)
 			n++;
+	fclose(f);
+	return n;
+}
+
+int it_srvlog_rank(const it_srvlog *s, const char *head)
+{
+	FILE *f = fopen(s->path, "r");
+	char line[4096], pid[32] = "";
+	const char *st, *a, *b;
+	int n = 0;
+	assert_non_null(f);
+	/* the server process of the first such statement: the "[pid]" of the
+	 * log line (log_line_prefix "%m [%p] ") */
+	assert_int_equal(fseek(f, s->start, SEEK_SET), 0);
+	while (!pid[0] && fgets(line, sizeof(line), f))
+		if ((st = srvlog_statement(line)) && strncmp(st, head, strlen(head)) == 0 && (a = strchr(line, '[')) &&
+		    (b = strchr(a, ']')) && b < st && (size_t)(b - a) < sizeof(pid))
+			snprintf(pid, sizeof(pid), "%.*s", (int)(b - a + 1), a);
+	assert_int_equal(fseek(f, s->start, SEEK_SET), 0);
+	while (pid[0] && fgets(line, sizeof(line), f)) {
+		if (!(st = srvlog_statement(line)) || strncmp(st, "-- ", 3) != 0 || !strstr(line, pid) || strstr(line, pid) > st)
+			continue;
+		n++;
+		if (strncmp(st, head, strlen(head)) == 0)
+			break;
 	}
 	fclose(f);
 	return n;

@@ -130,6 +130,10 @@ void it_srvlog_open(it_srvlog *s);
 /* How many statements the server logged since it_srvlog_open whose text
  * begins with `head` (a query file's first comment line). */
 int it_srvlog_count(const it_srvlog *s, const char *head);
+/* The place (1 for the first) of the first such statement among kpi's
+ * query texts (those beginning with "-- ") that the same server process,
+ * i.e. the same connection, executed since it_srvlog_open; 0 when none. */
+int it_srvlog_rank(const it_srvlog *s, const char *head);
 
 /* Write `text` to a new file in a fresh temporary directory; returns the
  * path (caller frees; the directory is removed by it_tmp_cleanup). */

@@ -200,7 +200,8 @@ static json_t *query_json(const it_db *db, const char *what, const char *conns)
 
 /* The coverage family (legacy_coverage.sql answers three KPIs): `kpi query
  * all` runs it once, on one connection or two (counted in the server's
- * log), and each KPI's rows are those of `kpi query KPI` alone. */
+ * log), first on two (jobs_order), and each KPI's rows are those of `kpi
+ * query KPI` alone. */
 static void test_shared_query_runs_once(void **state)
 {
 	(void)state;
@@ -224,6 +225,10 @@ static void test_shared_query_runs_once(void **state)
 		all = query_json(db, "all", conns);
 		assert_int_equal(it_srvlog_count(&log, "-- legacy_coverage.sql:"), 1);
 		assert_int_equal(it_srvlog_count(&log, "-- adoption_split:"), 1);
+		/* one connection: in the catalogue's order, after the five queue and
+		 * export KPIs; two: the shared execution is the first query of its
+		 * connection (handed out first, jobs_order) */
+		assert_int_equal(it_srvlog_rank(&log, "-- legacy_coverage.sql:"), c == 1 ? 6 : 1);
 		for (size_t i = 0; i < 3; i++) {
 			json_t *alone = query_json(db, family[i], conns);
 			json_t *rows = json_object_get(kpi_of(all, family[i]), "rows");
