@@ -13,7 +13,9 @@
  *  - overlapping runs: two `kpi alert` waiting on a third's lock, a silence
  *    added meanwhile (without waiting for the lock): both runs honour it;
  *  - a mute window in Europe/Berlin over one sink: the other sink gets the
- *    trigger, the muted one once the window ends.
+ *    trigger, the muted one once the window ends;
+ *  - an hourly KPI (alert.use_cadence) held between its reads: a silence
+ *    that begins or ends meanwhile applies at once.
  *
  * The data (it_alert.c): one legacy design 10 days uncached at minute 0
  * (uncached_legacy_max_age_days breaches, critical); at minute 20 an
@@ -301,6 +303,41 @@ static void test_silence__overlapping_runs_honour_a_silence_added_while_they_wai
 /* A mute window in Europe/Berlin over the PagerDuty sink only: the webhook
  * gets the trigger, PagerDuty once the window has ended. IT_T0 is Monday
  * 2026-11-16 09:00 CET. */
+/* With alert.use_cadence the coverage family is read hourly: between two
+ * reads its records are held, and a silence that begins or ends meanwhile
+ * applies at once, as to a KPI read on every run: the held-back trigger goes
+ * out when the silence ends (not at the next read), and a firing alert
+ * silenced meanwhile is reported silenced (exit 0). */
+static void test_silence__applies_between_the_reads_of_an_hourly_kpi(void **state)
+{
+	it_alert *a = *state = it_alert_new("silence_cadence", true,
+	                                    "{\"use_cadence\": true, \"delivery_deadline_seconds\": 2, " IT_ONLY_UNCACHED ","
+	                                    " \"sinks\": {" IT_PD_SINK "}}");
+	char line[256];
+	const char *id = silence_add(a, 0, it_at(10));
+
+	snprintf(line, sizeof(line),
+	         "KPI SILENCED - " KPI_ID " 10 d > 7 d (silenced by silence %s until %s, by alice: DB upgrade CHG-42)", id,
+	         it_at(10));
+	run_expect(a, 0, 0, line);
+	run_expect(a, 5, 0, "KPI HELD - " KPI_ID ": 1 row read 5m ago (cadence 1h, grace 15m)");
+	assert_int_equal(it_responder_count(a->resp), 0);
+	/* minute 10: the silence is over, the KPI still held (read at 0) */
+	run_expect(a, 10, 2, "KPI CRITICAL - " KPI_ID " 10 d > 7 d (no longer silenced: sent now)");
+	assert_int_equal(enqueued(a, "trigger"), 1);
+	run_expect(a, 15, 2, "KPI CRITICAL - no change: " KPI_ID " 10 d > 7 d (firing)");
+
+	/* a silence added while it fires, still held: silenced from the next run */
+	id = silence_add(a, 16, it_at(30));
+	snprintf(line, sizeof(line),
+	         "KPI SILENCED - " KPI_ID " 10 d > 7 d (silenced by silence %s until %s, by alice: DB upgrade CHG-42)", id,
+	         it_at(30));
+	run_expect(a, 20, 0, line);
+	/* its end: firing again, the trigger not sent twice */
+	run_expect(a, 30, 2, "KPI CRITICAL - " KPI_ID " 10 d > 7 d");
+	assert_int_equal(enqueued(a, "trigger"), 1);
+}
+
 static void test_silence__mute_window_in_berlin_over_one_sink(void **state)
 {
 	it_alert *a = *state = it_alert_new("silence_mute", true, "{}");
@@ -348,6 +385,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_silence__overlapping_runs_honour_a_silence_added_while_they_wait,
 		                          it_alert_teardown),
 		cmocka_unit_test_teardown(test_silence__mute_window_in_berlin_over_one_sink, it_alert_teardown),
+		cmocka_unit_test_teardown(test_silence__applies_between_the_reads_of_an_hourly_kpi, it_alert_teardown),
 	};
 	if (!it_pg_wanted("integration_silence"))
 		return IT_SKIP;

@@ -866,6 +866,53 @@ static int source_failed(run *r, const char *why, kpi_error *err)
 	return rc;
 }
 
+/* Send what a step of `rec` says (act_on) and report it when it changed,
+ * when a silence began or ended, or when a trigger held back went out now;
+ * `note` (of `size`) says why. `from` is the state the report shows it was
+ * in. */
+static int act_and_report(run *r, kpi__alert_rec *rec, kpi__act act, bool changed, kpi_alert_state from,
+                          const kpi__alert_rule *rule, char *note, size_t size, kpi_error *err)
+{
+	bool late, silenced;
+	int rc;
+
+	if ((rc = act_on(r, rec, act, rule, rule->def->title, "", &late, err)))
+		return rc;
+	silenced = rec->silenced_by != NULL;
+	if (silenced)
+		snprintf(note + strlen(note), size - strlen(note), "%ssilenced by %s", *note ? "; " : "", rec->silenced_by);
+	else if (late)
+		snprintf(note, size, "no longer silenced: sent now");
+	if (changed || late || silenced != (from == KPI_ALERT_SILENCED))
+		add_change(r, rec, from, rule->def, &rule->threshold, note);
+	return 0;
+}
+
+/* The records of the KPIs this run holds by their cadence (not read): their
+ * state stays as last read, but a silence or mute window that began or
+ * ended since applies now, as to a KPI read on every run: a firing alert
+ * becomes silenced, and a trigger held back goes out when nothing keeps it
+ * from its sinks any more (not an hour later, at the next read). */
+static int step_held(run *r, kpi_error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; r->held && i < r->st->nrules && !rc; i++) {
+		const kpi__alert_rule *rule = &r->st->rules[i];
+		if (!r->held[i])
+			continue;
+		for (size_t k = 0; k < r->l->nrecs && !rc; k++) {
+			kpi__alert_rec *rec = &r->l->recs[k];
+			char note[1280] = "";
+			if (rec->seen || strcmp(rec->kpi, rule->def->id) != 0)
+				continue;
+			rc = act_and_report(r, rec, KPI__ACT_NONE, false, rec->silenced_by ? KPI_ALERT_SILENCED : rec->state,
+			                    rule, note, sizeof(note), err);
+		}
+	}
+	return rc;
+}
+
 static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 {
 	int rc = 0;
@@ -912,19 +959,7 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 				snprintf(note, sizeof(note), "within the warning margin");
 			else if (from == KPI_ALERT_PENDING && rec->state != KPI_ALERT_FIRING)
 				snprintf(note, sizeof(note), "breach cleared before it fired");
-			{
-				bool late, silenced;
-				if ((rc = act_on(r, rec, act, rule, s->def->title, "", &late, err)))
-					break;
-				silenced = rec->silenced_by != NULL;
-				if (silenced)
-					snprintf(note + strlen(note), sizeof(note) - strlen(note), "%ssilenced by %s", *note ? "; " : "",
-					         rec->silenced_by);
-				else if (late)
-					snprintf(note, sizeof(note), "no longer silenced: sent now");
-				if (changed || late || silenced != (from == KPI_ALERT_SILENCED))
-					add_change(r, rec, from, s->def, &rule->threshold, note);
-			}
+			rc = act_and_report(r, rec, act, changed, from, rule, note, sizeof(note), err);
 		}
 	}
 	/* Records of KPIs that no longer alert (catalogue or config changed):
@@ -1489,6 +1524,8 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		if (!rc)
 			rc = step_rows(&r, res, err);
 	}
+	if (!rc)
+		rc = step_held(&r, err);
 	if (!rc && r.held && !(rc = kpi__alert_cadence_report(r.rep, r.st, r.l, r.now, r.held, err)))
 		for (size_t i = 0; i < r.rep->nheld; i++)
 			if (r.rep->held[i].stale)
