@@ -154,6 +154,41 @@ static void test_alert_cadence__use_cadence_false_reads_every_run(void **state)
 	assert_int_equal(it_srvlog_count(&log, COVERAGE), 3);
 }
 
+/* A firing alert of a held KPI is reminded when its repeat_interval has
+ * passed, as on every run, not only at the KPI's next read. */
+static void test_alert_cadence__held_firing_alert_is_reminded(void **state)
+{
+	it_alert *a = *state = it_alert_new("cadence_repeat", true,
+	                                    "{\"use_cadence\": true, \"delivery_deadline_seconds\": 2,"
+	                                    " \"kpis\": {\"legacy_coverage_pct\": {\"enabled\": false},"
+	                                    " \"outage_drill_success_pct\": {\"enabled\": false},"
+	                                    " \"routing_mismatch_critical\": {\"enabled\": false},"
+	                                    " \"export_success_rate\": {\"enabled\": false},"
+	                                    " \"uncached_legacy_max_age_days\": {\"cadence\": \"1h\", \"repeat_interval\": \"10m\"}},"
+	                                    " \"sinks\": {" IT_PD_SINK "}}");
+	it_run_result r;
+	json_t *reqs;
+
+	for (int m = 0; m <= 20; m += 5) {
+		it_alert_run(a, &r, m, NULL, NULL);
+		assert_int_equal(r.status, 2);
+		if (m > 0)
+			it_assert_line(r.out, "KPI HELD - uncached_legacy_max_age_days:");
+		it_run_free(&r);
+	}
+	/* the trigger at minute 0, reminders at 10 and 20 (held since 0), each
+	 * with the episode's dedupe key */
+	reqs = it_alert_requests(a, "/v2/enqueue");
+	assert_int_equal(json_array_size(reqs), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *body = json_object_get(json_array_get(reqs, i), "json");
+		assert_string_equal(it_str(body, "event_action"), "trigger");
+		assert_string_equal(it_str(body, "dedup_key"),
+		                    it_str(json_object_get(json_array_get(reqs, 0), "json"), "dedup_key"));
+	}
+	json_decref(reqs);
+}
+
 /* A cadence that is not a duration is a config error naming the key. */
 static void test_alert_cadence__bad_cadence_is_a_config_error(void **state)
 {
@@ -173,6 +208,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert_cadence__hourly_kpi_held_between_reads_then_stale_is_missing_data,
 		                          it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert_cadence__use_cadence_false_reads_every_run, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert_cadence__held_firing_alert_is_reminded, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert_cadence__bad_cadence_is_a_config_error, it_alert_teardown),
 	};
 	if (!it_pg_wanted("integration_alert_cadence"))

@@ -892,7 +892,8 @@ static int act_and_report(run *r, kpi__alert_rec *rec, kpi__act act, bool change
  * state stays as last read, but a silence or mute window that began or
  * ended since applies now, as to a KPI read on every run: a firing alert
  * becomes silenced, and a trigger held back goes out when nothing keeps it
- * from its sinks any more (not an hour later, at the next read). */
+ * from its sinks any more (not an hour later, at the next read); a firing
+ * alert's reminder goes out when its repeat_interval has passed. */
 static int step_held(run *r, kpi_error *err)
 {
 	int rc = 0;
@@ -904,10 +905,16 @@ static int step_held(run *r, kpi_error *err)
 		for (size_t k = 0; k < r->l->nrecs && !rc; k++) {
 			kpi__alert_rec *rec = &r->l->recs[k];
 			char note[1280] = "";
+			kpi_alert_state from;
+			kpi__act act;
+			bool changed;
 			if (rec->seen || strcmp(rec->kpi, rule->def->id) != 0)
 				continue;
-			rc = act_and_report(r, rec, KPI__ACT_NONE, false, rec->silenced_by ? KPI_ALERT_SILENCED : rec->state,
-			                    rule, note, sizeof(note), err);
+			from = rec->silenced_by ? KPI_ALERT_SILENCED : rec->state;
+			/* nothing new observed: a firing alert's reminder when due */
+			act = kpi__alert_step(rec, KPI__OBS_HOLD, rule->for_runs, rule->repeat, r->now, r->st->dedupe_prefix,
+			                      &changed);
+			rc = act_and_report(r, rec, act, changed, from, rule, note, sizeof(note), err);
 		}
 	}
 	return rc;
