@@ -38,13 +38,29 @@ kpi_install_deps() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 }
 
+# The build's progress from make's "[ NN%] ..." lines: one log line each
+# time it passes another tenth, so a first build (minutes) is not silent and
+# a rebuild with nothing to do prints one line.
+kpi_build_progress() {
+  local line pct shown=-1
+  while IFS= read -r line; do
+    [[ $line =~ ^\[\ *([0-9]+)%\] ]] || continue
+    pct=${BASH_REMATCH[1]}
+    if [ $((pct / 10)) -gt "$shown" ]; then
+      shown=$((pct / 10))
+      log "  build ${pct}%"
+    fi
+  done
+}
+
 # kpi_build DIR [cmake args...]; KPI_BUILD_TARGETS="t1 t2" builds only those.
 kpi_build() {
   local dir=$1 targets=()
   shift
   [ -n "${KPI_BUILD_TARGETS:-}" ] && read -ra targets <<<"--target $KPI_BUILD_TARGETS"
   cmake -S "$KPI_ROOT" -B "$dir" -DKPI_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)" "${targets[@]}" -- --no-print-directory >/dev/null ||
+  (set -o pipefail; cmake --build "$dir" -j"$(nproc)" "${targets[@]}" -- --no-print-directory 2>/dev/null |
+    kpi_build_progress) ||
     cmake --build "$dir" -j1 "${targets[@]}" -- --no-print-directory  # show the error
 }
 
