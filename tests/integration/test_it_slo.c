@@ -7,6 +7,9 @@
  * alert pairs worked out by hand, each pair at its edges (both windows
  * over: breach; one over and the other under: ok). Then `kpi alert
  * --dry-run` over the same data: the pages and the ticket it would send.
+ * And one run of api_error_rate_pct with the SLO KPIs through a recording
+ * responder in front of moto: the hourly counts are asked for once, the
+ * week's rows come from the SLO's read of them, every value as before.
  *
  * T = 2026-11-20T00:00:00Z (a whole hour). Objective 99.9 %: the budget is
  * 0.001 of the requests, burn = (errors / requests) / 0.001.
@@ -23,6 +26,7 @@
 
 #include "it_util.h"
 #include "it_cw.h"
+#include "it_http.h"
 
 #define NOW "2026-11-20T00:00:00Z"
 #define P 300
@@ -366,6 +370,123 @@ static void test_slo__pack_slo_page(void **state)
 	it_db_drop(db);
 }
 
+/* A catalogue of api_error_rate_pct and the SLO KPIs computed from its
+ * counts (caller frees; removed by it_tmp_cleanup). */
+static char *error_rate_and_slo_catalog(void)
+{
+	json_t *doc = json_load_file(KPI_SOURCE_DIR "/templates/catalog.json", 0, NULL), *keep = json_array(), *k;
+	char *text, *path;
+	size_t i;
+	assert_non_null(doc);
+	json_array_foreach(json_object_get(doc, "kpis"), i, k) {
+		if (strcmp(json_string_value(json_object_get(k, "id")), "api_error_rate_pct") == 0 ||
+		    strcmp(json_string_value(json_object_get(k, "source")), "slo") == 0)
+			json_array_append(keep, k);
+	}
+	json_object_set_new(doc, "kpis", keep);
+	text = json_dumps(doc, JSON_INDENT(1));
+	path = it_write_tmp("catalog_error_rate_slo.json", text);
+	free(text);
+	json_decref(doc);
+	return path;
+}
+
+/* The JSON of `kpi query all` without its read_at, keys sorted, compact
+ * (caller frees). */
+static char *query_json(const char *text)
+{
+	json_error_t je;
+	json_t *doc = json_loads(text, 0, &je);
+	char *out;
+	if (!doc)
+		fail_msg("kpi query printed no JSON (%s):\n%s", je.text, text);
+	json_object_del(doc, "read_at");
+	out = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(doc);
+	return out;
+}
+
+/* How many GetMetricData requests `kpi query` of `argv` sends through a
+ * responder in front of moto, with environment changes `env`; its output
+ * in *out (caller frees). Fails the test unless kpi exits 0. */
+static int query_requests(char **out, const char *const *argv, const char *const *env)
+{
+	char script[300];
+	it_responder *front;
+	it_run_result r;
+	json_t *reqs, *q;
+	size_t i;
+	int gmd = 0;
+
+	snprintf(script, sizeof(script), "{\"default\": {\"proxy\": \"%s\"}}", moto);
+	front = it_responder_start(script);
+	setenv("AWS_ENDPOINT_URL", front->url, 1);
+	it_run(&r, argv, env, 120);
+	setenv("AWS_ENDPOINT_URL", moto, 1);
+	if (r.status != 0)
+		fail_msg("kpi query all exited %d: %s", r.status, r.err);
+	reqs = it_responder_requests(front);
+	json_array_foreach(reqs, i, q) {
+		const char *t = json_string_value(json_object_get(json_object_get(q, "headers"), "x-amz-target"));
+		gmd += t && strstr(t, "GetMetricData") != NULL;
+	}
+	json_decref(reqs);
+	*out = strdup(r.out);
+	assert_non_null(*out);
+	it_run_free(&r);
+	it_responder_stop(front);
+	return gmd;
+}
+
+/* `kpi query all --week 2026-W47 --weeks 2` of api_error_rate_pct and the
+ * six SLO KPIs for LB_OLD (an hour at 2 % two days before T, the last hour
+ * clean) through a responder recording what goes to moto. The KPI's hourly
+ * counts over the two weeks up to T (2026-11-09..11-20) lie inside the 28
+ * days of hourly counts the SLO KPIs read as of T (10-23..11-20): the run
+ * reads them once. GetMetricData requests: the SLO KPIs' hourly counts as
+ * of each week's end (2) and their 5-minute ones (2); before the session
+ * kept what it read, api_error_rate_pct asked again for its 264 hours (5).
+ * The output is byte for byte the one of the build before that change
+ * (tests/fixtures/cloudwatch/slo_error_rate_query.json, read_at left out). */
+static void test_slo__error_rate_counts_read_once(void **state)
+{
+	char *cat = error_rate_and_slo_catalog(), catenv[600], *text, *got, *want;
+	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W47", "--weeks", "2", "--format", "json", NULL };
+	const char *env[] = { catenv, "KPI_NOW=" NOW, NULL };
+	const char *kolkata[] = { catenv, "KPI_NOW=" NOW, "KPI_TIMEZONE=Asia/Kolkata", NULL };
+	json_t *doc;
+	int gmd;
+	(void)state;
+
+	snprintf(catenv, sizeof(catenv), "KPI_CATALOG=%s", cat);
+	configure(LB_OLD);
+	gmd = query_requests(&text, argv, env);
+	got = query_json(text);
+	free(text);
+	doc = json_load_file(KPI_SOURCE_DIR "/tests/fixtures/cloudwatch/slo_error_rate_query.json", 0, NULL);
+	assert_non_null(doc);
+	want = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(doc);
+	if (strcmp(got, want) != 0) {
+		size_t at = 0;
+		while (got[at] && got[at] == want[at])
+			at++;
+		fail_msg("kpi query all differs from before at byte %zu: ...%.200s\nwanted ...%.200s", at,
+		         got + (at > 80 ? at - 80 : 0), want + (at > 80 ? at - 80 : 0));
+	}
+	if (gmd != 4)
+		fail_msg("%d GetMetricData requests, wanted 4 (the SLO KPIs' hourly and 5-minute counts per week)", gmd);
+	free(got);
+	free(want);
+	/* weeks starting at 18:30 UTC (Asia/Kolkata): the KPI's hours are not
+	 * the SLO's UTC hours, so its own request goes out as before (5) */
+	gmd = query_requests(&text, argv, kolkata);
+	free(text);
+	if (gmd != 5)
+		fail_msg("Asia/Kolkata: %d GetMetricData requests, wanted 5 (the KPI's half-past hours asked for)", gmd);
+	free(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_slo__no_requests_is_no_data_never_100),
 		cmocka_unit_test(test_slo__kpi_alert_pages_and_tickets),
 		cmocka_unit_test(test_slo__pack_slo_page),
+		cmocka_unit_test(test_slo__error_rate_counts_read_once),
 	};
 	if (!it_moto_wanted("integration_slo"))
 		return IT_SKIP;

@@ -94,6 +94,7 @@ int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, 
 	const kpi__source *const *srcs = kpi__sources();
 	kpi_result *res = calloc(1, sizeof(*res));
 	kpi__fetch *batch = NULL;
+	size_t order[KPI__MAX_SOURCES + 1], norder = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -114,10 +115,19 @@ int kpi__collect(kpi_result **out, kpi__run *run, const kpi__collect_req *reqs, 
 			goto done;
 		}
 	run->progress.p.total += n;
-	/* Source by source, in registration order: the periods of all its
-	 * KPIs in one fetch, then its alarm rules. */
-	for (size_t k = 0, read = run->progress.p.done; srcs[k]; k++) {
-		size_t nb = 0, nalarm = 0;
+	/* Source by source: the periods of all its KPIs in one fetch, then its
+	 * alarm rules. First the sources computed from another's datapoints
+	 * (the SLO source: counts()), then the others, each in registration
+	 * order: their reads are the widest (the SLO window), and a CloudWatch
+	 * session answers a later read of the same series over hours it has
+	 * already read from what it read (cloudwatch/cache.c), so the weekly
+	 * rows of the KPI whose counts they are ask for nothing again. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; srcs[k]; k++)
+			if ((srcs[k]->counts != NULL) == (pass == 0))
+				order[norder++] = k;
+	for (size_t o = 0, read = run->progress.p.done; o < norder; o++) {
+		size_t k = order[o], nb = 0, nalarm = 0;
 		void *session;
 		for (size_t i = 0; i < n; i++) {
 			if (kpi__source_of(reqs[i].def) != srcs[k])

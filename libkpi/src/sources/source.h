@@ -147,8 +147,9 @@ typedef struct kpi__collect_req {
 
 /*
  * The one collection path of query, pack and alert: read every request's
- * KPI from its source (all KPIs of a source in one fetch, the sources in
- * registration order), evaluate the statuses (an alarm rule's state decides
+ * KPI from its source (all KPIs of a source in one fetch; the sources
+ * computed from another's datapoints, counts(), first, then the others,
+ * each in registration order), evaluate the statuses (an alarm rule's state decides
  * its rows': ALARM breach, INSUFFICIENT_DATA no_data, OK ok or warn, never
  * ok on a partial answer), and return the series in request order. Any
  * failure fails the whole run; the error is that of the first failing

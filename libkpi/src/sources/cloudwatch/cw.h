@@ -146,6 +146,10 @@ void kpi__cw_unit_release(kpi__cw_unit *u);
  * (AWS/ApplicationELB, Sum, LoadBalancer=app/web/1): <what>". */
 int kpi__cw_unit_bad(kpi_error *err, const kpi__cw_unit *u, const char *fmt, ...) KPI_PRINTF(3, 4);
 
+/* Whether value `v` of unit u's datapoint at time `t` is within its metric's
+ * bounds: 0, or KPI_EDATA naming it ("the datapoint at ... is ...: why"). */
+int kpi__cw_unit_bounds(kpi_error *err, const kpi__cw_unit *u, double t, double v);
+
 /* One GetMetricData call of a plan: a time range and the units it asks for
  * (each as query "q<i>", i its index in `units`). */
 typedef struct kpi__cw_call {
@@ -197,5 +201,40 @@ typedef struct kpi__cw_stats {
 
 int kpi__cw_run(kpi__cw_unit *units, size_t nunits, const kpi__aws *aws, const kpi__aws_retry *retry,
                 int64_t now, kpi__cw_stats *stats, kpi_error *err);
+
+/* The series a session has read (cache.c): each (namespace, metric,
+ * statistic, dimensions, period) over the range a run read it, kept until
+ * the session closes, so a later run of the same session that needs the
+ * same series over hours inside that range (on the same period grid) gets
+ * those datapoints without asking again: the SLO KPIs' 28 days of hourly
+ * counts answer api_error_rate_pct's week of the same counts. At most
+ * KPI__CW_CACHE_MAX_SLOTS datapoints are kept; past that, series are read
+ * as if there were no cache. */
+#define KPI__CW_CACHE_MAX_SLOTS 4000000
+
+typedef struct kpi__cw_cached {
+	char *series;                /* namespace, metric, statistic, dimensions (name=value, in order) */
+	int64_t t0, t1;
+	int period;
+	size_t n;
+	double *values;
+	unsigned char *flags;        /* KPI__CW_PRESENT | KPI__CW_PARTIAL, as read */
+} kpi__cw_cached;
+
+typedef struct kpi__cw_cache {
+	kpi__cw_cached *e;
+	size_t n, cap;
+	size_t slots;                /* datapoint slots held */
+	size_t reused;               /* units answered from it (for the debug log and tests) */
+} kpi__cw_cache;
+
+void kpi__cw_cache_release(kpi__cw_cache *c);
+
+/* kpi__cw_run() with a session's cache (NULL: none): the units the cache
+ * holds are filled from it (each datapoint checked against the unit's
+ * metric's bounds, as an answer's are: KPI_EDATA naming it), the others
+ * are read, then kept in the cache. `stats` counts what was read. */
+int kpi__cw_run_cached(kpi__cw_unit *units, size_t nunits, kpi__cw_cache *cache, const kpi__aws *aws,
+                       const kpi__aws_retry *retry, int64_t now, kpi__cw_stats *stats, kpi_error *err);
 
 #endif

@@ -268,12 +268,21 @@ int kpi__cw_unit_bad(kpi_error *err, const kpi__cw_unit *u, const char *fmt, ...
 	                     what);
 }
 
+int kpi__cw_unit_bounds(kpi_error *err, const kpi__cw_unit *u, double t, double v)
+{
+	char when[40], why[96];
+	if (!kpi__bounds_check(&u->metric->bounds, v, why, sizeof(why)))
+		return 0;
+	return kpi__cw_unit_bad(err, u, "the datapoint at %s is %.15g: %s", kpi__answer_time(when, sizeof(when), t), v,
+	                        why);
+}
+
 /* Check one datapoint of unit u's result in an answer to `call`, then store
  * it. Times are checked as numbers before any conversion to seconds. */
 static int apply_point(kpi__cw_unit *u, const kpi__cw_call *call, const json_t *t, const json_t *v, kpi_error *err)
 {
 	double tv = json_number_value(t), vv = json_number_value(v);
-	char when[40], a[32], b[32], why[96];
+	char when[40], a[32], b[32];
 	int64_t at;
 	size_t slot;
 
@@ -293,8 +302,8 @@ static int apply_point(kpi__cw_unit *u, const kpi__cw_call *call, const json_t *
 	slot = (size_t)((at - u->t0) / u->period);
 	if (u->flags[slot] & KPI__CW_PRESENT)
 		return kpi__cw_unit_bad(err, u, "two datapoints at %s", when);
-	if (kpi__bounds_check(&u->metric->bounds, vv, why, sizeof(why)))
-		return kpi__cw_unit_bad(err, u, "the datapoint at %s is %.15g: %s", when, vv, why);
+	if (kpi__cw_unit_bounds(err, u, tv, vv))
+		return KPI_EDATA;
 	u->values[slot] = vv;
 	u->flags[slot] |= KPI__CW_PRESENT;
 	return 0;

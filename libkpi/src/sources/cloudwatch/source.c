@@ -32,12 +32,15 @@
 
 /* ---- the source's session ---- */
 
-/* A run's session: the settings, and the credentials once resolved. */
+/* A run's session: the settings, the credentials once resolved, and the
+ * series read so far (a later read of the same hours is answered from
+ * them: cache.c). */
 typedef struct cw_session {
 	const kpi_config *cfg;
 	kpi__cw_settings settings;
 	kpi__aws aws;
 	bool resolved;
+	kpi__cw_cache cache;
 } cw_session;
 
 static int session_aws(cw_session *ss, kpi_error *err)
@@ -496,12 +499,13 @@ static int build_rows(kpi_series *s, const kpi_work *k, const cw_run *r, kpi_err
 	return 0;
 }
 
-static void log_stats(const char *event, const kpi__cw_stats *st, size_t nunits)
+/* `reused`: the units answered from the session's cache (of `nunits`). */
+static void log_stats(const char *event, const kpi__cw_stats *st, size_t nunits, size_t reused)
 {
 	kpi_log_fields(KPI_LOG_DEBUG, event,
-	               json_pack("{s:i, s:i, s:i, s:I, s:I, s:f}", "calls", st->calls, "requests", st->aws.requests,
+	               json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:f}", "calls", st->calls, "requests", st->aws.requests,
 	                         "retries", st->aws.retries, "queries", (json_int_t)st->queries, "datapoints",
-	                         (json_int_t)st->datapoints, "seconds", st->aws.seconds),
+	                         (json_int_t)st->datapoints, "reused", (json_int_t)reused, "seconds", st->aws.seconds),
 	               nunits ? "CloudWatch read" : NULL);
 }
 
@@ -540,6 +544,7 @@ static void cw_close(void *session)
 		return;
 	kpi__aws_release(&ss->aws);
 	kpi__cw_settings_release(&ss->settings);
+	kpi__cw_cache_release(&ss->cache);
 	free(ss);
 }
 
@@ -550,6 +555,7 @@ static int cw_fetch(void *session, kpi__fetch *reqs, size_t n, kpi_error *err)
 	const kpi_def **defs = calloc(n + 1, sizeof(*defs));
 	kpi__cw_stats st = { { 0, 0, 0 }, 0, 0, 0 };
 	cw_run r;
+	size_t reused;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -570,10 +576,12 @@ static int cw_fetch(void *session, kpi__fetch *reqs, size_t n, kpi_error *err)
 	}
 	if ((rc = session_aws(ss, err)))
 		goto done;
-	if ((rc = kpi__cw_run(r.units, r.nunits, &ss->aws, &ss->settings.retry, (int64_t)time(NULL), &st, err)))
+	reused = ss->cache.reused;
+	if ((rc = kpi__cw_run_cached(r.units, r.nunits, &ss->cache, &ss->aws, &ss->settings.retry, (int64_t)time(NULL),
+	                             &st, err)))
 		goto done;
 	fold_merges(&r);
-	log_stats("cloudwatch.fetch", &st, r.nunits);
+	log_stats("cloudwatch.fetch", &st, r.nunits, ss->cache.reused - reused);
 	for (size_t i = 0; i < r.nwork; i++)
 		if ((rc = build_rows(reqs[i].out, &r.work[i], &r, err)))
 			goto done;
@@ -622,6 +630,7 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 	kpi_datapoint_set *set = NULL;
 	const kpi_def *defs[1] = { def };
 	kpi_work *k;
+	size_t reused;
 	int rc;
 
 	*out = NULL;
@@ -638,11 +647,12 @@ static int cw_datapoints(void *session, const kpi_def *def, int64_t from, int64_
 	if ((rc = push_merges(&r, k, from, to, period, err)))
 		goto done;
 	k->nunits = r.nunits;
-	if ((rc = session_aws(ss, err)) ||
-	    (rc = kpi__cw_run(r.units, r.nunits, &ss->aws, &ss->settings.retry, (int64_t)time(NULL), &st, err)))
+	reused = ss->cache.reused;
+	if ((rc = session_aws(ss, err)) || (rc = kpi__cw_run_cached(r.units, r.nunits, &ss->cache, &ss->aws,
+	                                                            &ss->settings.retry, (int64_t)time(NULL), &st, err)))
 		goto done;
 	fold_merges(&r);
-	log_stats("cloudwatch.datapoints", &st, r.nunits);
+	log_stats("cloudwatch.datapoints", &st, r.nunits, ss->cache.reused - reused);
 	if (!(set = calloc(1, sizeof(*set))) || !(set->sets = calloc(k->nvalues + 1, sizeof(*set->sets)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
@@ -768,8 +778,11 @@ static int cw_explain(kpi_buf *out, const kpi_config *cfg, const kpi_catalog *ca
 	if ((rc = weekly_units(&r, &r.work[0], err)) ||
 	    (rc = kpi__cw_plan(&calls, &ncalls, r.units, r.nunits, (int64_t)time(NULL), err)))
 		goto done;
-	kpi_buf_printf(out, "-- %zu GetMetricData request%s (NextToken followed to the end)\n", ncalls,
-	               ncalls == 1 ? "" : "s");
+	kpi_buf_printf(out,
+	               "-- %zu GetMetricData request%s for this KPI alone (NextToken followed to the end); in a run, "
+	               "a series the run has already read over these periods (as the SLO KPIs' counts) is not asked "
+	               "again\n",
+	               ncalls, ncalls == 1 ? "" : "s");
 	for (size_t i = 0; i < ncalls && !rc; i++) {
 		char a[32], b[32];
 		kpi_buf_printf(out, "\n-- request %zu: %s .. %s\n", i + 1, kpi_time_format(a, sizeof(a), calls[i].t0),

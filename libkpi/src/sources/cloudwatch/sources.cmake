@@ -4,6 +4,7 @@ list(APPEND KPI_SOURCE_FILES
   src/sources/cloudwatch/settings.c
   src/sources/cloudwatch/query.c
   src/sources/cloudwatch/plan.c
+  src/sources/cloudwatch/cache.c
   src/sources/cloudwatch/discover.c
   src/sources/cloudwatch/source.c
 )
