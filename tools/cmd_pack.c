@@ -80,7 +80,9 @@ int cmd_pack(int argc, char **argv)
 	kpi_tool_progress_begin(&progress, cfg, "pack", a.quiet, KPI_LOG_FORMAT_JSON);
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
-	if ((rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
+	/* --deliver without a usable delivery section fails before any reading */
+	if ((a.deliver && (rc = kpi_deliver_config_check(cfg, &err))) ||
+	    (rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
 	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) ||
 	    (rc = kpi_reports_history(snap, reports_dir(reports, sizeof(reports), a.outdir), &err)) ||
 	    (rc = kpi_reports_restatements(snap, reports_dir(reports, sizeof(reports), a.outdir), &err)) ||

@@ -81,6 +81,9 @@ int cmd_query(int argc, char **argv)
 	if ((rc = strcmp(id, "all") == 0 ? kpi_collect_verdicts(&verdicts, res, cat, cfg, &err)
 	                                 : kpi_eval_verdicts(&verdicts, res, &err)))
 		goto fail;
+	if (strcmp(id, "all") == 0)
+		for (int i = 0; i < res->window.nweeks; i++)
+			kpi_verdict_warn_expired(&verdicts[i], "query.waiver.expired");
 	if (strcmp(format, "json") == 0) {
 		rc = strcmp(id, "all") == 0 ? kpi_format_json_result(&out, res, verdicts, &err)
 		                            : kpi_format_json_series(&out, &res->series[0], &err);

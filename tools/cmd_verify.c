@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,16 @@ int cmd_verify(int argc, char **argv)
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_verify, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
+	if (stat(a.path, &st) != 0 && errno == ENOENT) {
+		/* PATH may be a file or a directory: say it names nothing */
+		kpi_error_set(&err, KPI_EUSAGE,
+		              "'%s' does not exist (PATH is a pack directory, a decisions.jsonl or the reports directory "
+		              "holding it)",
+		              a.path);
+		fprintf(stderr, "kpi verify: %s\n", err.message);
+		rc = KPI_EXIT_USAGE;
+		goto done;
+	}
 	if (stat(a.path, &st) == 0 && S_ISREG(st.st_mode)) {
 		const char *base = strrchr(a.path, '/');
 		base = base ? base + 1 : a.path;

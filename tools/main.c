@@ -83,7 +83,20 @@ static int help(int argc, char **argv)
 	return KPI_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* Every exit goes through here: what is still buffered for standard output
+ * (help, --version, a printed path) is flushed, and a failed write is exit
+ * 7 (kpi alert: UNKNOWN), as kpi_write_stdout() makes it for the rest. A
+ * command that already failed keeps its status (and its message). */
+static int finish(const kpi_cmd_spec *c, int rc)
+{
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == KPI_EXIT_OK) {
+		fprintf(stderr, "kpi: cannot write to standard output\n");
+		return c && strcmp(c->name, "alert") == 0 ? KPI_NAGIOS_UNKNOWN : KPI_EXIT_IO;
+	}
+	return rc;
+}
+
+static int run(int argc, char **argv, const kpi_cmd_spec **cmd)
 {
 	const kpi_cmd_spec *c;
 	if (argc < 2) {
@@ -98,10 +111,17 @@ int main(int argc, char **argv)
 		printf("kpi %s\n", kpi_version());
 		return KPI_EXIT_OK;
 	}
-	if ((c = kpi_command_find(argv[1]))) {
+	if ((c = *cmd = kpi_command_find(argv[1]))) {
 		int rc = c->fn(argc - 1, argv + 1);
 		kpi_config_redact_logs(NULL); /* the secrets the command's config named */
 		return rc;
 	}
 	return usage_error("kpi", "unknown command", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+	const kpi_cmd_spec *c = NULL;
+	int rc = run(argc, argv, &c);
+	return finish(c, rc);
 }

@@ -13,7 +13,8 @@
 const kpi_exit_info kpi_exit_codes[] = {
 	{ KPI_EXIT_OK, "ok", "success", NULL, { KPI_OK }, 1 },
 	{ KPI_EXIT_FAILURE, "failure", "failure not listed below", NULL, { 0 }, 0 },
-	{ KPI_EXIT_USAGE, "usage", "usage error: bad option, malformed week, unknown KPI",
+	{ KPI_EXIT_USAGE, "usage", "usage error: bad option, malformed week, unknown KPI, an input file "
+	  "that does not exist",
 	  "The message names the option or argument, then the command's usage is one `--help` away.",
 	  { KPI_EUSAGE, KPI_ENOTFOUND }, 2 },
 	{ KPI_EXIT_CONFIG, "config", "missing or invalid config or catalogue, or a `--db` libpq cannot parse",
@@ -29,7 +30,7 @@ const kpi_exit_info kpi_exit_codes[] = {
 	{ KPI_EXIT_IO, "output", "an output file or standard output could not be written", NULL, { KPI_EIO }, 1 },
 	{ KPI_EXIT_DATA, "data",
 	  "malformed input data: a source's answer that cannot be true (docs/configuration.md), a snapshot "
-	  "that cannot be parsed or is inconsistent, a pack that fails `kpi verify`",
+	  "that cannot be parsed, is inconsistent or is no regular file, a pack that fails `kpi verify`",
 	  NULL, { KPI_EDATA }, 1 },
 	{ KPI_EXIT_DELIVERY_RETRY, "delivery-retry",
 	  "`kpi deliver`: a recipient not reached yet (timeout, HTTP 429 or 5xx, SMTP 4xx); a later run retries it",

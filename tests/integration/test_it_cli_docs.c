@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "it_util.h"
 #include "asserts.h"
@@ -384,6 +385,30 @@ static void test_docs__typed_options_are_checked_by_the_parser(void **state)
 
 /* kpi --help's exit codes are the man page's EXIT STATUS (both come from
  * the tables in tools/opts.c; this reads what the user reads). */
+/* Standard output that cannot be written (a full disk): exit 7 (kpi
+ * alert: UNKNOWN), also for --help and --version, whose text is all
+ * buffered until exit. */
+static void test_docs__stdout_write_failure_is_exit_7(void **state)
+{
+	char names[16][32], cmd[256];
+	size_t n = commands(names);
+	(void)state;
+	for (size_t i = 0; i <= n + 1; i++) {
+		const char *args = i == n ? "--help" : i == n + 1 ? "--version" : NULL;
+		int st;
+		if (args)
+			snprintf(cmd, sizeof(cmd), "'%s' %s >/dev/full 2>/dev/null", KPI_BINARY, args);
+		else
+			snprintf(cmd, sizeof(cmd), "'%s' %s --help >/dev/full 2>/dev/null", KPI_BINARY, names[i]);
+		st = system(cmd);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != (i < n && strcmp(names[i], "alert") == 0 ? 3 : 7))
+			fail_msg("%s: exit %d, expected 7 (alert: 3)", cmd, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	snprintf(cmd, sizeof(cmd), "'%s' --help 2>&1 >/dev/full | grep -qx 'kpi: cannot write to standard output'",
+	         KPI_BINARY);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_docs__exit_codes_agree(void **state)
 {
 	it_run_result r;
@@ -516,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_docs__week_values_agree_with_the_parser),
 		cmocka_unit_test(test_docs__every_command_handles_help_version_and_bad_options),
 		cmocka_unit_test(test_docs__typed_options_are_checked_by_the_parser),
+		cmocka_unit_test(test_docs__stdout_write_failure_is_exit_7),
 		cmocka_unit_test(test_docs__exit_codes_agree),
 		cmocka_unit_test(test_docs__demo_weeks_are_the_dataset_s),
 		cmocka_unit_test(test_docs__every_environment_variable_documented),

@@ -209,6 +209,52 @@ static void test_malformed_db_conninfo(void **state)
 		expect_fail(&r, seed, NULL, 3, must, no_secret);
 		it_run_free(&r);
 	}
+	{ /* libpq's reason when it names a key, not a value */
+		static const struct {
+			const char *db, *why;
+		} named[] = {
+			{ "hots=x password=kpi-it-Secret-77", ": invalid connection option \"hots\"" },
+			{ "dbname=kpi password=kpi-it-Secret-77 no_such_option=1", ": invalid connection option \"no_such_option\"" },
+			{ "postgresql://kpi:kpi-it-Secret-77@localhost/kpi?no_such_param=1",
+			  ": invalid URI query parameter: \"no_such_param\"" },
+		};
+		for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+			const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--db", named[i].db, NULL };
+			const char *why[] = { "--db: conninfo cannot be parsed by libpq", named[i].why, NULL };
+			it_run_result r;
+			expect_fail(&r, argv, NULL, 3, why, no_secret);
+			it_run_free(&r);
+		}
+	}
+	{ /* a token quoted by libpq may be a password typed without its key: not shown */
+		const char *argv[] = { "kpi", "query", "adoption_split", "--week", WEEK, "--db", "dbname=kpi kpi-it-Secret-77",
+			               NULL };
+		it_run_result r;
+		expect_fail(&r, argv, NULL, 3, must, no_secret);
+		it_run_free(&r);
+	}
+}
+
+/* kpi seed demo into reference tables that hold rows: a usage error (2,
+ * the command needs --reset), not a source that cannot be read (4); no row
+ * is added. */
+static void test_seed_into_a_seeded_database(void **state)
+{
+	it_db *db = it_db_create("cli_seed_seeded");
+	const char *argv[] = { "kpi", "seed", "demo", "--db", db->conninfo, NULL };
+	const char *must[] = { "kpi: the reference tables are not empty (designs, jobs): kpi seed demo --reset "
+		               "replaces them",
+		               NULL };
+	it_run_result r;
+	PGresult *res;
+	(void)state;
+	it_db_exec(db, "INSERT INTO designs VALUES (1, 't', 's', 'u', 'prod', 'legacy', now(), NULL)");
+	expect_fail(&r, argv, NULL, 2, must, NULL);
+	it_run_free(&r);
+	res = PQexec(db->conn, "SELECT count(*) FROM designs");
+	assert_string_equal(PQgetvalue(res, 0, 0), "1");
+	PQclear(res);
+	it_db_drop(db);
 }
 
 /* A socket directory with no server in it: exit 4, quickly. */
@@ -434,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_missing_config_or_catalogue),
 		cmocka_unit_test(test_malformed_db_conninfo),
+		cmocka_unit_test(test_seed_into_a_seeded_database),
 		cmocka_unit_test(test_unreachable_database),
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_statement_timeout),

@@ -604,6 +604,22 @@ static void test_config_errors(void **state)
 	if (r.status != 3 || !strstr(r.err, "T_NOT_SET_ANYWHERE is not set"))
 		fail_msg("unset variable: exit %d\n%s\n%s", r.status, r.out, r.err);
 	it_run_free(&r);
+	{ /* kpi pack --deliver checks the section before reading anything: the
+	   * database named is not even reachable (that would be exit 4) */
+		char *cfg = it_write_tmp("pack-none.json", "{}"), out[300];
+		const char *argv[] = { "kpi", "pack", "--deliver", "--config", cfg, "--db",
+			               "host=/nonexistent-kpi-socket-dir dbname=kpi", "--out", out, "--week", "2026-W45",
+			               "--quiet", NULL };
+		const char *env[] = { "KPI_NOW=2026-12-01T00:00:00Z", NULL };
+		struct stat st;
+		snprintf(out, sizeof(out), "%s.pack", cfg);
+		it_run(&r, argv, env, 60);
+		if (r.status != 3 || !strstr(r.err, "pack-none.json: no delivery section") || it_count_lines(r.err) != 1)
+			fail_msg("pack --deliver, no section: exit %d\n%s\n%s", r.status, r.out, r.err);
+		assert_int_not_equal(stat(out, &st), 0); /* no pack */
+		it_run_free(&r);
+		free(cfg);
+	}
 }
 
 /* kpi pack --deliver: the pack written, then delivered; a second pack of the

@@ -196,6 +196,29 @@ static void test_hostmetrics_cw__not_configured_without_hosts(void **state)
 	it_run_free(&run);
 }
 
+/* Another region (or account, or namespace) has no series: the KPI has no
+ * rows, the run succeeds, and a warning says what was searched and where. */
+static void test_hostmetrics_cw__no_host_found_warns_what_was_searched(void **state)
+{
+	const char *argv[] = { "kpi", "query", "host_disk_used_pct", "--week", "2026-W45", "--config", config, NULL };
+	const char *env[] = { "KPI_NOW=" NOW, "AWS_REGION=eu-west-3", NULL };
+	char want[256];
+	it_run_result run;
+	(void)state;
+	snprintf(want, sizeof(want), "KPI host_disk_used_pct: no host found: ListMetrics of %s/disk_used_percent in region "
+	         "eu-west-3", ns);
+	it_run(&run, argv, env, 60);
+	if (run.status != 0)
+		fail_msg("exit %d: %s", run.status, run.err);
+	assert_contains(run.err, want);
+	assert_contains(run.err, "listed no series with the dimensions InstanceId, path");
+	/* the log line's fields */
+	assert_contains(run.err, "\"event\":\"cloudwatch.discover.none\"");
+	assert_contains(run.err, "\"region\":\"eu-west-3\"");
+	assert_contains(run.err, "\"metric\":\"disk_used_percent\"");
+	it_run_free(&run);
+}
+
 static void test_hostmetrics_cw__explain_lists_then_reads(void **state)
 {
 	const char *argv[] = { "kpi", "explain", "host_disk_used_pct", "--week", "2026-W45", "--config", config, NULL };
@@ -242,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_hostmetrics_cw__memory_weekly_max_per_instance),
 		cmocka_unit_test(test_hostmetrics_cw__disk_weekly_max_per_host_and_path),
 		cmocka_unit_test(test_hostmetrics_cw__not_configured_without_hosts),
+		cmocka_unit_test(test_hostmetrics_cw__no_host_found_warns_what_was_searched),
 		cmocka_unit_test(test_hostmetrics_cw__explain_lists_then_reads),
 		cmocka_unit_test(test_hostmetrics_cw__one_alert_per_breaching_host_and_path),
 	};

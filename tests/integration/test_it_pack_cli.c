@@ -78,9 +78,17 @@ static void test_help_and_usage(void **state)
 		const char *argv[] = { "kpi", "pack", "--week", "2026-W99", NULL };
 		run_fails(argv, 2, "2026-W99");
 	}
-	{
+	{ /* an input that does not exist: usage (2), as an unknown KPI; one
+	   * that is there but no snapshot (a directory, a FIFO): 8 */
 		const char *argv[] = { "kpi", "render", "--snapshot", "/nonexistent/snapshot.json", NULL };
-		run_fails(argv, 2, "/nonexistent/snapshot.json");
+		const char *dir[] = { "kpi", "render", "--snapshot", "/tmp", NULL };
+		run_fails(argv, 2, "kpi: cannot open '/nonexistent/snapshot.json': No such file or directory");
+		run_fails(dir, 8, "kpi: '/tmp' is a directory, not a regular file");
+	}
+	{ /* verify takes a directory or a file: a missing one is named as such */
+		const char *argv[] = { "kpi", "verify", "/tmp/nonexistent.jsonl", NULL };
+		run_fails(argv, 2, "kpi verify: '/tmp/nonexistent.jsonl' does not exist (PATH is a pack directory, a "
+		                   "decisions.jsonl or the reports directory holding it)");
 	}
 }
 

@@ -237,6 +237,10 @@ static void test_silence__usage_errors_name_what_is_wrong(void **state)
 		  "would end before it starts" },
 		{ { "add", "--kpi", KPI_ID, "--label", "path=legacy", "--until", "2h", "--by", "a", "--comment", "c", NULL },
 		  "has no label 'path'" },
+		{ { "add", "--kpi", "export_success_rate", "--label", "path=legcy", "--until", "2h", "--by", "a", "--comment",
+		    "c", NULL },
+		  "--label 'path=legcy': KPI export_success_rate label 'path' has no value 'legcy' (the catalogue lists: "
+		  "legacy, owned)" },
 		{ { "list", "--kpi", KPI_ID, NULL }, "--kpi goes with add only" },
 		{ { "expire", NULL }, "missing the id" },
 		{ { "expire", "s-000000000000", NULL }, "no silence 's-000000000000'" },
@@ -249,6 +253,15 @@ static void test_silence__usage_errors_name_what_is_wrong(void **state)
 		if (r.status != 2)
 			fail_msg("case %zu: exit %d (%s)", i, r.status, r.err);
 		assert_contains(r.err, cases[i].msg);
+		it_run_free(&r);
+	}
+	{ /* a listed value is taken */
+		const char *ok[] = { "add", "--kpi", "export_success_rate", "--label", "path=legacy", "--until", "2h", "--by",
+			             "a", "--comment", "c", NULL };
+		it_run_result r;
+		silence(a, &r, 0, ok);
+		if (r.status != 0)
+			fail_msg("path=legacy: exit %d (%s)", r.status, r.err);
 		it_run_free(&r);
 	}
 }

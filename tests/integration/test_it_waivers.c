@@ -34,8 +34,9 @@ static char *config(const char *waivers)
 #define WAIVE(kpi, until) \
 	"    {\"kpi\": \"" kpi "\", \"reason\": \"ALB moves account\", \"approved_by\": \"J. Rivera\", \"until\": \"" until "\"}"
 
-/* kpi query all of W45..W46 as JSON, with `cfg` (NULL: none). */
-static char *query_all(const char *cfg)
+/* kpi query all of W45..W46 as JSON, with `cfg` (NULL: none); its stderr
+ * to *stderr_out when not NULL (caller frees). */
+static char *query_all_err(const char *cfg, char **stderr_out)
 {
 	const char *argv[] = { "kpi", "query", "all", "--week", "2026-W46", "--weeks", "2", "--format", "json", "--db",
 		               db->conninfo, cfg ? "--config" : NULL, cfg, NULL };
@@ -45,8 +46,15 @@ static char *query_all(const char *cfg)
 	if (r.status != 0)
 		fail_msg("kpi query all: exit %d: %s", r.status, r.err);
 	out = strdup(r.out);
+	if (stderr_out)
+		*stderr_out = strdup(r.err);
 	it_run_free(&r);
 	return out;
+}
+
+static char *query_all(const char *cfg)
+{
+	return query_all_err(cfg, NULL);
 }
 
 /* The text of verdict `week` in the JSON of query all. */
@@ -84,7 +92,7 @@ static void test_query_all__not_measured_holds(void **state)
 static void test_query_all__valid_expired_and_partial_waivers(void **state)
 {
 	(void)state;
-	char *cfg, *json;
+	char *cfg, *json, *err;
 	const char *v;
 
 	/* both waived through W46: GO, with what was waived */
@@ -96,12 +104,32 @@ static void test_query_all__valid_expired_and_partial_waivers(void **state)
 	free(cfg);
 	/* one expired in W45: W45 goes, W46 holds on it alone */
 	cfg = config(WAIVE("api_error_rate_pct", "2026-W45") ",\n" WAIVE("api_latency_p95_ms", "2026-W46"));
-	json = query_all(cfg);
+	json = query_all_err(cfg, &err);
 	assert_non_null(strstr(verdict_of(json, "2026-W45"), "\"verdict\":\"GO\""));
 	v = verdict_of(json, "2026-W46");
 	assert_non_null(strstr(v, "\"verdict\":\"HOLD\",\"reasons\":[{\"kpi\":\"api_error_rate_pct\""));
+	assert_non_null(strstr(v, "\"not_measured\":\"CloudWatch not configured\",\"expired_waiver\":\"approved by "
+	                          "J. Rivera until 2026-W45\"}"));
 	assert_non_null(strstr(v, "\"waived\":[{\"kpi\":\"api_latency_p95_ms\""));
+	/* warned as kpi alert does: once, for W46 (W45 is still waived) */
+	assert_non_null(strstr(err, "\"event\":\"query.waiver.expired\""));
+	assert_non_null(strstr(err, "the waiver of gating KPI api_error_rate_pct (approved by J. Rivera until 2026-W45) "
+	                            "no longer covers 2026-W46: it is not measured (CloudWatch not configured) and holds "
+	                            "the go/no-go verdict"));
+	assert_null(strstr(strstr(err, "query.waiver.expired") + 1, "query.waiver.expired"));
+	free(err);
 	free(json);
+	{ /* the table says so too */
+		const char *argv[] = { "kpi", "query", "all", "--week", "2026-W46", "--weeks", "2", "--db", db->conninfo,
+			               "--config", cfg, NULL };
+		it_run_result r;
+		it_run(&r, argv, env, 120);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "2026-W46  HOLD   api_error_rate_pct not measured (CloudWatch not configured; "
+		                              "waiver expired: approved by J. Rivera until 2026-W45)"));
+		assert_non_null(strstr(r.err, "query.waiver.expired"));
+		it_run_free(&r);
+	}
 	free(cfg);
 	/* a label-level waiver never covers a KPI that was not measured at all */
 	cfg = config("    {\"kpi\": \"api_error_rate_pct\", \"labels\": {\"load_balancer\": \"app/web/1\"}, \"reason\": \"r\", "

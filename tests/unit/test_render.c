@@ -435,6 +435,68 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	kpi_snapshot_free(snap);
 }
 
+/* More KPIs left out than the cover's three lines hold (the demo's with 8
+ * more, long ids): the cover lists whole names and counts the rest, never
+ * cutting one; the scorecard's footnote still names every one. */
+static void test_render__cover_not_collected_never_cuts_a_name(void **state)
+{
+	static const char *const more[] = { "api_availability_pct", "api_error_budget_remaining_pct",
+		                            "api_slo_burn_rate", "api_slo_burn_page_1h", "api_slo_burn_page_6h",
+		                            "api_slo_burn_ticket_3d", "host_memory_used_pct", "host_disk_used_pct" };
+	kpi_snapshot *snap = snapfix_read(DEMO_W46);
+	size_t n0 = snap->nnot_collected, nmore = sizeof(more) / sizeof(more[0]), boxes = 0;
+	kpi_not_collected *nc = realloc(snap->not_collected, (n0 + nmore) * sizeof(*nc));
+	pdfcheck c;
+	char *f, *cover, want[64];
+	(void)state;
+	assert_non_null(nc);
+	snap->not_collected = nc;
+	for (size_t i = 0; i < nmore; i++) {
+		kpi_not_collected *n = &nc[snap->nnot_collected++];
+		memset(n, 0, sizeof(*n));
+		n->kpi = strdup(more[i]);
+		n->title = strdup(more[i]);
+		n->source = strdup(i < 6 ? "slo" : "cloudwatch");
+		n->reason = strdup(i < 6 ? "SLO not configured" : "CloudWatch not configured");
+		n->detail = strdup("set it");
+	}
+	render_checked(&c, snap, "many-not-collected.pdf");
+	for (size_t i = 0; i < c.trace.nboxes; i++) {
+		const kpi__rbox *b = &c.trace.boxes[i];
+		if (b->page == 1 && strncmp(b->text, "12 KPIs.", 8) == 0) {
+			boxes++;
+			assert_false(b->ellipsized);
+		}
+	}
+	assert_int_equal(boxes, 1);
+	f = folded(c.text);
+	cover = strndup(f, (size_t)(strchr(f, '\f') - f));
+	assert_contains(cover, "12 KPIs. 2 of them are gating: the verdicts do not weigh them. CloudWatch not configured: "
+	                       "api_error_rate_pct, api_latency_p95_ms");
+	{ /* the count is of what is not shown: the names shown plus it make 12 */
+		const char *m = strstr(cover, " more (see the scorecard)"), *p = m;
+		size_t shown = 0, counted;
+		assert_non_null(m);
+		while (p > cover && p[-1] != ' ')
+			p--;
+		counted = strtoul(p, NULL, 10);
+		for (size_t i = 0; i < snap->nnot_collected; i++) {
+			char word[80];
+			snprintf(word, sizeof(word), " %s%s", snap->not_collected[i].kpi, "");
+			shown += strstr(cover, word) != NULL && strstr(cover, word) < m;
+		}
+		assert_true(counted > 0);
+		assert_int_equal(shown + counted, 12);
+		snprintf(want, sizeof(want), "… and %zu more (see the scorecard)", counted);
+		assert_contains(cover, want);
+	}
+	assert_contains(strstr(f, "Scorecard — 2026-W46"), "host_disk_used_pct");
+	free(cover);
+	free(f);
+	pdfcheck_release(&c);
+	kpi_snapshot_free(snap);
+}
+
 /* A snapshot of format 1 (which did not record the KPIs a run left out)
  * renders, and its provenance says that it does not know. */
 static void test_render__format_1_snapshot_says_not_collected_is_not_recorded(void **state)
@@ -1697,6 +1759,7 @@ int main(void)
 		cmocka_unit_test(test_render__synthetic_snapshots_parse_as_snapshot_json),
 		cmocka_unit_test(test_render__api_bad_input),
 		cmocka_unit_test(test_render__charts_encoded_in_the_background_are_the_same_bytes),
+		cmocka_unit_test(test_render__cover_not_collected_never_cuts_a_name),
 		cmocka_unit_test(test_render__golden_sha256_of_the_demo_pack),
 		cmocka_unit_test(test_render__numbers_for_people),
 		cmocka_unit_test(test_render__durations_in_minutes_hours_days),

@@ -102,6 +102,11 @@ KPI_EXTERN int kpi_deliver(kpi_deliver_report **out, const char *dir, const kpi_
 /** Free a report. Accepts NULL. */
 KPI_EXTERN void kpi_deliver_report_free(kpi_deliver_report *r);
 
+/** Check the config's delivery section the way kpi_deliver() reads it,
+ *  before any pack is made (`kpi pack --deliver`). @return 0, or
+ *  KPI_ECONFIG naming what is missing or wrong. */
+KPI_EXTERN int kpi_deliver_config_check(const kpi_config *cfg, kpi_error *err);
+
 #ifdef __cplusplus
 }
 #endif

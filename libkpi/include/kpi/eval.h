@@ -57,6 +57,8 @@ typedef struct kpi_reason {
 	char *not_measured;   /**< the whole KPI was not collected: why ("CloudWatch not
 	                           configured"); NULL for a row's reason. status is no_data */
 	size_t waiver;        /**< in kpi_verdict.waived: the index of the waiver that covers it */
+	char *expired_waiver; /**< in kpi_verdict.reasons: NULL, or the waiver that would cover it
+	                           but ran out before the week, "approved by J. Rivera until 2026-W39" */
 } kpi_reason;
 
 /** A KPI of the catalogue the run did not collect (not configured, or not
@@ -117,6 +119,11 @@ KPI_EXTERN int kpi_eval_verdicts(kpi_verdict **out, const kpi_result *res, kpi_e
 KPI_EXTERN bool kpi_waiver_covers(const kpi_waiver *w, const char *kpi, size_t nlabels,
                                   char *const *label_names, char *const *label_values, kpi_week week,
                                   bool *expired);
+
+/** Log a warning (event `event`) for each reason of `v` an expired waiver
+ *  no longer covers (its `expired_waiver`): `kpi query all` and `kpi alert`
+ *  say so alike. */
+KPI_EXTERN void kpi_verdict_warn_expired(const kpi_verdict *v, const char *event);
 
 /** Free an array of `n` verdicts. Accepts NULL. */
 KPI_EXTERN void kpi_verdicts_free(kpi_verdict *v, size_t n);

@@ -355,9 +355,31 @@ static void prune(kpi__silences *s, int64_t now)
 	s->n = w;
 }
 
+/* A label the catalogue enumerates takes one of its listed values: a
+ * mistyped value would be a silence that never matches. */
+static int check_value(const kpi_def *def, const char *arg, const char *name, const char *value, kpi_error *err)
+{
+	const kpi_label_def *ld = &def->labels[kpi_def_label_index(def, name)];
+	kpi_buf allowed = KPI_BUF_INIT;
+	int rc;
+
+	if (!ld->nvalues)
+		return 0;
+	for (size_t i = 0; i < ld->nvalues; i++)
+		if (strcmp(ld->values[i], value) == 0)
+			return 0;
+	for (size_t i = 0; i < ld->nvalues; i++)
+		kpi_buf_printf(&allowed, "%s%s", i ? ", " : "", ld->values[i]);
+	rc = kpi_error_set(err, KPI_EUSAGE, "--label '%s': KPI %s label '%s' has no value '%s' (the catalogue lists: %s)",
+	                   arg, def->id, name, value, allowed.data ? allowed.data : "");
+	kpi_buf_release(&allowed);
+	return rc;
+}
+
 static int check_spec(json_t *labels, const kpi_catalog *cat, const kpi_silence_spec *spec, int64_t until,
                       int64_t now, kpi_error *err)
 {
+	int rc;
 	const kpi_def *def = kpi_catalog_find(cat, spec->kpi ? spec->kpi : "");
 
 	if (!spec->kpi || !*spec->kpi)
@@ -379,6 +401,8 @@ static int check_spec(json_t *labels, const kpi_catalog *cat, const kpi_silence_
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - l), l);
 		if (!def || kpi_def_label_index(def, name) < 0)
 			return kpi_error_set(err, KPI_EUSAGE, "--label '%s': KPI %s has no label '%s'", l, spec->kpi, name);
+		if (def && (rc = check_value(def, l, name, eq + 1, err)))
+			return rc;
 		if (json_object_get(labels, name))
 			return kpi_error_set(err, KPI_EUSAGE, "--label '%s': label '%s' given twice", l, name);
 		json_object_set_new(labels, name, json_string(eq + 1));

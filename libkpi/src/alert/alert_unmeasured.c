@@ -25,21 +25,6 @@ void kpi__alert_unmeasured_free(kpi_alert_report *rep)
 	rep->nunmeasured = 0;
 }
 
-/* The expired waiver that would have covered KPI `kpi` in `week`, as text. */
-static char *expired_waiver(const kpi_waiver *w, size_t nw, const char *kpi, kpi_week week)
-{
-	char buf[512], until[16];
-	for (size_t i = 0; i < nw; i++) {
-		bool expired = false;
-		if (kpi_waiver_covers(&w[i], kpi, 0, NULL, NULL, week, &expired) || !expired)
-			continue;
-		snprintf(buf, sizeof(buf), "approved by %s until %s", w[i].approved_by,
-		         kpi_week_format(until, sizeof(until), w[i].until));
-		return kpi__strdup(buf);
-	}
-	return kpi__strdup("");
-}
-
 /* When the ledger first saw `kpi` not measured, or `now`. */
 static int64_t since_of(const kpi__ledger *l, const char *kpi, int64_t now)
 {
@@ -61,15 +46,13 @@ int kpi__alert_unmeasured(kpi_alert_report *rep, kpi__ledger *l, const kpi_catal
 {
 	kpi_result res;
 	kpi_verdict *v = NULL;
-	kpi_waiver *w = NULL;
-	size_t nw = 0;
 	json_t *list = NULL;
 	char wk[16], ts[32];
 	int rc;
 
 	memset(&res, 0, sizeof(res));
 	if ((rc = kpi_window_init(&res.window, "current", 1, cfg->timezone, now, err)) ||
-	    (rc = kpi_collect_verdicts(&v, &res, cat, cfg, err)) || (rc = kpi_config_waivers(&w, &nw, cfg, cat, err)))
+	    (rc = kpi_collect_verdicts(&v, &res, cat, cfg, err)))
 		goto done;
 	if (v->nreasons && !(rep->unmeasured = calloc(v->nreasons, sizeof(*rep->unmeasured)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -87,22 +70,15 @@ int kpi__alert_unmeasured(kpi_alert_report *rep, kpi__ledger *l, const kpi_catal
 			continue; /* no rows were read here: only what was not measured at all */
 		u = &rep->unmeasured[rep->nunmeasured++];
 		if (!(u->kpi = kpi__strdup(re->kpi)) || !(u->why = kpi__strdup(re->not_measured)) ||
-		    !(u->expired = expired_waiver(w, nw, re->kpi, v->week))) {
+		    (re->expired_waiver && !(u->expired = kpi__strdup(re->expired_waiver)))) {
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			goto done;
-		}
-		if (!u->expired[0]) {
-			free(u->expired);
-			u->expired = NULL;
-		} else {
-			kpi_log_msg(KPI_LOG_WARN, "alert.waiver.expired",
-			            "the waiver of gating KPI %s (%s) no longer covers %s: it is not measured (%s) and holds "
-			            "the go/no-go verdict", u->kpi, u->expired, wk, u->why);
 		}
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?}", "kpi", u->kpi, "why", u->why, "since",
 		                                      kpi_time_format(ts, sizeof(ts), since_of(l, u->kpi, now)), "expired",
 		                                      u->expired));
 	}
+	kpi_verdict_warn_expired(v, "alert.waiver.expired");
 	for (size_t i = 0; i < v->nwaived; i++)
 		if (v->waived[i].not_measured)
 			kpi_log_msg(KPI_LOG_INFO, "alert.waived", "gating KPI %s is not measured (%s) and waived for %s",
@@ -114,7 +90,6 @@ int kpi__alert_unmeasured(kpi_alert_report *rep, kpi__ledger *l, const kpi_catal
 	}
 done:
 	json_decref(list);
-	kpi_waivers_free(w, nw);
 	if (v)
 		kpi_verdicts_free(v, 1);
 	return rc;

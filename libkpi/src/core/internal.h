@@ -234,6 +234,10 @@ int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
  * text short (the cover). Returns how many KPIs were not collected (0 for
  * format 1 too). */
 size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail, bool gating_first);
+/* The same listing at most `max_ids` KPI ids, then "… and N more (see the
+ * scorecard)" for the rest (SIZE_MAX: every one). */
+size_t kpi__snapshot_not_collected_max(char *buf, size_t size, const kpi_snapshot *snap, bool detail,
+                                       bool gating_first, size_t max_ids);
 
 /* snapshot/snapshot_waivers.c: the verdicts of a snapshot (the rows alone
  * for formats 1 and 2; with the KPIs not collected and the waivers from

@@ -166,6 +166,14 @@ int kpi__deliver_settings_load(kpi__deliver_settings **out, const kpi_config *cf
 	return 0;
 }
 
+int kpi_deliver_config_check(const kpi_config *cfg, kpi_error *err)
+{
+	kpi__deliver_settings *s = NULL;
+	int rc = kpi__deliver_settings_load(&s, cfg, err);
+	kpi__deliver_settings_free(s);
+	return rc;
+}
+
 void kpi__deliver_settings_free(kpi__deliver_settings *s)
 {
 	if (!s)

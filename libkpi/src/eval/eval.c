@@ -84,6 +84,7 @@ static void reasons_free(kpi_reason *rs, size_t n)
 		free(r->labels);
 		free(r->threshold);
 		free(r->not_measured);
+		free(r->expired_waiver);
 	}
 	free(rs);
 }
@@ -183,6 +184,29 @@ static long waiver_of(const kpi_verdict_in *in, const char *kpi, size_t nl, char
 	return -1;
 }
 
+/* The reason `n` holds the week: the first waiver that would cover it but
+ * ran out before `week`, as text in n->expired_waiver. */
+static int expired_of(kpi_reason *n, const kpi_verdict_in *in, const kpi_series *s, const kpi_row *r, kpi_week week,
+                      kpi_error *err)
+{
+	char buf[512], until[16];
+	for (size_t i = 0; in && i < in->nwaivers; i++) {
+		const kpi_waiver *w = &in->waivers[i];
+		bool expired = false;
+		if (s ? kpi_waiver_covers(w, s->def->id, s->nlabels, s->label_names, r->labels, week, &expired)
+		      : kpi_waiver_covers(w, n->kpi, 0, NULL, NULL, week, &expired))
+			continue;
+		if (!expired)
+			continue;
+		snprintf(buf, sizeof(buf), "approved by %s until %s", w->approved_by,
+		         kpi_week_format(until, sizeof(until), w->until));
+		if (!(n->expired_waiver = strdup(buf)))
+			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		return 0;
+	}
+	return 0;
+}
+
 /* A blocking gap of week `v`: held, or waived. */
 static int gap(kpi_verdict *v, const kpi_verdict_in *in, const kpi_series *s, const kpi_row *r,
                const kpi_unmeasured *u, kpi_error *err)
@@ -198,7 +222,28 @@ static int gap(kpi_verdict *v, const kpi_verdict_in *in, const kpi_series *s, co
 	}
 	if (v->verdict == KPI_VERDICT_GO)
 		v->verdict = KPI_VERDICT_HOLD;
-	return s ? add_reason(&v->reasons, &v->nreasons, s, r, err) : add_unmeasured(&v->reasons, &v->nreasons, u, err);
+	if ((rc = s ? add_reason(&v->reasons, &v->nreasons, s, r, err) : add_unmeasured(&v->reasons, &v->nreasons, u, err)))
+		return rc;
+	return expired_of(&v->reasons[v->nreasons - 1], in, s, r, v->week, err);
+}
+
+void kpi_verdict_warn_expired(const kpi_verdict *v, const char *event)
+{
+	char wk[16];
+	kpi_week_format(wk, sizeof(wk), v->week);
+	for (size_t i = 0; i < v->nreasons; i++) {
+		const kpi_reason *r = &v->reasons[i];
+		if (!r->expired_waiver)
+			continue;
+		if (r->not_measured)
+			kpi_log_msg(KPI_LOG_WARN, event,
+			            "the waiver of gating KPI %s (%s) no longer covers %s: it is not measured (%s) and holds "
+			            "the go/no-go verdict", r->kpi, r->expired_waiver, wk, r->not_measured);
+		else
+			kpi_log_msg(KPI_LOG_WARN, event,
+			            "the waiver of gating KPI %s (%s) no longer covers %s: its row %s has no data and holds "
+			            "the go/no-go verdict", r->kpi, r->expired_waiver, wk, r->labels);
+	}
 }
 
 int kpi_eval_verdicts_in(kpi_verdict **out, const kpi_result *res, const kpi_verdict_in *in, kpi_error *err)

@@ -151,23 +151,44 @@ static int env_int(const kpi_config *cfg, const char *name, int lo, int hi, int 
 
 #define CONNINFO_UNPARSABLE "conninfo cannot be parsed by libpq (check its key=value quoting or URI syntax)"
 
-/* libpq's options of a conninfo, NULL when it does not parse. libpq's
- * message quotes the whole string, password and all: it is never passed on. */
-static PQconninfoOption *parse_conninfo(const char *conninfo)
+/* libpq's options of a conninfo, NULL when it does not parse; then `why`
+ * holds libpq's reason when it cannot hold a secret, else "". Most of
+ * libpq's messages quote a token or the whole string (a URI, password and
+ * all; "missing \"=\" after" a password typed without its key): only those
+ * quoting nothing, or quoting a key (an unknown option, an unknown URI
+ * query parameter, whose value is not shown), are passed on. */
+static PQconninfoOption *parse_conninfo(const char *conninfo, char *why, size_t size)
 {
+	static const char *const key_quoted[] = { "invalid connection option \"", "invalid URI query parameter: \"",
+		                                  NULL };
 	char *perr = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	bool safe = false;
+
+	why[0] = '\0';
+	if (!opts && perr) {
+		size_t n = strcspn(perr, "\n");
+		perr[n] = '\0';
+		safe = !strchr(perr, '"');
+		for (size_t i = 0; key_quoted[i] && !safe; i++)
+			safe = strncmp(perr, key_quoted[i], strlen(key_quoted[i])) == 0 &&
+			       !strchr(perr + strlen(key_quoted[i]), '=') &&
+			       strchr(perr + strlen(key_quoted[i]), '"') == perr + n - 1;
+		if (safe && n)
+			snprintf(why, size, ": %s", perr);
+	}
 	PQfreemem(perr);
 	return opts;
 }
 
 static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *err)
 {
-	PQconninfoOption *opts = parse_conninfo(json_string_value(v));
+	char why[256];
+	PQconninfoOption *opts = parse_conninfo(json_string_value(v), why, sizeof(why));
 	int rc = 0;
 
 	if (!opts)
-		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, CONNINFO_UNPARSABLE);
+		return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "%s%s", CONNINFO_UNPARSABLE, why);
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
 			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
@@ -179,10 +200,11 @@ static int check_conninfo(const kpi__jsondoc *doc, const json_t *v, kpi_error *e
 
 int kpi_config_set_conninfo(kpi_config *cfg, const char *conninfo, const char *what, kpi_error *err)
 {
-	PQconninfoOption *opts = parse_conninfo(conninfo);
+	char why[256];
+	PQconninfoOption *opts = parse_conninfo(conninfo, why, sizeof(why));
 	int rc = 0;
 	if (!opts)
-		return kpi_error_set(err, KPI_ECONFIG, "%s: %s", what, CONNINFO_UNPARSABLE);
+		return kpi_error_set(err, KPI_ECONFIG, "%s: %s%s", what, CONNINFO_UNPARSABLE, why);
 	/* a --db may hold a password: redacted from every output */
 	for (PQconninfoOption *o = opts; o->keyword && !rc; o++)
 		if (strcmp(o->keyword, "password") == 0)

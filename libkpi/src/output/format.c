@@ -60,7 +60,8 @@ int kpi_format_json_series(kpi_buf *out, const kpi_series *s, kpi_error *err)
 }
 
 /* The reasons of a verdict as JSON objects; a KPI that was not measured
- * has "not_measured": why. */
+ * has "not_measured": why, one an expired waiver no longer covers
+ * "expired_waiver": "approved by X until 2026-W39". */
 static int json_reasons(kpi_buf *out, const kpi_reason *rs, size_t n)
 {
 	int rc = 0;
@@ -73,6 +74,8 @@ static int json_reasons(kpi_buf *out, const kpi_reason *rs, size_t n)
 		                    kpi_format_number(num, sizeof(num), r->has_value, r->value), kpi_status_name(r->status)) ||
 		     kpi__buf_json_str(out, r->threshold) ||
 		     (r->not_measured && (kpi_buf_puts(out, ",\"not_measured\":") || kpi__buf_json_str(out, r->not_measured))) ||
+		     (r->expired_waiver &&
+		      (kpi_buf_puts(out, ",\"expired_waiver\":") || kpi__buf_json_str(out, r->expired_waiver))) ||
 		     kpi_buf_puts(out, "}");
 	}
 	return rc;
@@ -224,7 +227,8 @@ static int pad(kpi_buf *b, const char *s, size_t w, bool right)
 	return rc;
 }
 
-/* "kpi{a=x} breach 91.2 (>= 95%); kpi2 not measured (CloudWatch not configured)" */
+/* "kpi{a=x} breach 91.2 (>= 95%); kpi2 not measured (CloudWatch not configured)"; an
+ * expired waiver: "(...; waiver expired: approved by X until 2026-W39)" */
 static int table_reasons(kpi_buf *out, const kpi_reason *rs, size_t n, const char *first)
 {
 	int rc = 0;
@@ -232,13 +236,16 @@ static int table_reasons(kpi_buf *out, const kpi_reason *rs, size_t n, const cha
 		const kpi_reason *r = &rs[j];
 		char val[64];
 		if (r->not_measured) {
-			rc = kpi_buf_printf(out, "%s%s not measured (%s)", j ? "; " : first, r->kpi, r->not_measured);
+			rc = kpi_buf_printf(out, "%s%s not measured (%s%s%s)", j ? "; " : first, r->kpi, r->not_measured,
+			                    r->expired_waiver ? "; waiver expired: " : "",
+			                    r->expired_waiver ? r->expired_waiver : "");
 			continue;
 		}
 		kpi__fmt_value(val, sizeof(val), r->has_value, r->value, "", KPI__NUM_TABLE, NULL);
-		rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s)", j ? "; " : first, r->kpi, *r->labels ? "{" : "",
+		rc = kpi_buf_printf(out, "%s%s%s%s%s %s%s%s (%s%s%s)", j ? "; " : first, r->kpi, *r->labels ? "{" : "",
 		                    r->labels, *r->labels ? "}" : "", kpi_status_name(r->status), r->has_value ? " " : "",
-		                    r->has_value ? val : "", r->threshold);
+		                    r->has_value ? val : "", r->threshold, r->expired_waiver ? "; waiver expired: " : "",
+		                    r->expired_waiver ? r->expired_waiver : "");
 	}
 	return rc;
 }

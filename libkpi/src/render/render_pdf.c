@@ -576,8 +576,24 @@ static void cover(doc *d)
 		else
 			snprintf(vals[n++], 512, "%zu, of which %zu gating", catalogue, ngating);
 		/* what the run left out, and so what the verdict cannot have weighed */
-		if (kpi__snapshot_not_collected(vals[n], 512, d->snap, false, true))
+		if (kpi__snapshot_not_collected(vals[n], 512, d->snap, false, true)) {
+			/* the three lines it is drawn in hold whole names: fewer of
+			 * them, and how many more, until it fits (never one cut) */
+			kpi__tstyle all = vs, three = vs;
+			double h_all, h_three;
+			all.lines = -1;
+			three.lines = 3;
+			for (size_t m = d->snap->nnot_collected; m > 0; m--) {
+				kpi__snapshot_not_collected_max(vals[n], 512, d->snap, false, true, m);
+				kpi__text_size(r, vals[n], &all, NULL, &h_all);
+				kpi__text_size(r, vals[n], &three, NULL, &h_three);
+				if (strlen(vals[n]) < 511 && h_all <= h_three + 0.5)
+					break;
+				if (m == 1)
+					kpi__snapshot_not_collected_max(vals[n], 512, d->snap, false, true, 0);
+			}
 			keys[n++] = "Not collected";
+		}
 		keys[n] = "Snapshot";
 		snprintf(vals[n++], 512, "sha256 %.16s…", d->snap->sha256[0] ? d->snap->sha256 : "(not saved)");
 		vs.lines = 3;

@@ -13,6 +13,7 @@
 #include "sources/slo/slo_page.h"
 #include "sources/postgres/pg.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,16 +152,18 @@ static int record_not_collected(kpi_snapshot *snap, const kpi_catalog *cat, cons
 }
 
 /* "a, b (detail)" for the entries of `reason` whose detail is `detail`
- * (NULL: all of the reason's), appended at `o`. */
+ * (NULL: all of the reason's), appended at `o`; at most *left ids (each
+ * one listed counts down). */
 static size_t append_ids(char *buf, size_t size, size_t o, const kpi_snapshot *snap, const char *reason,
-                         const char *detail)
+                         const char *detail, size_t *left)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < snap->nnot_collected && o < size; i++) {
+	for (size_t i = 0; i < snap->nnot_collected && o < size && *left; i++) {
 		const kpi_not_collected *n = &snap->not_collected[i];
 		if (strcmp(n->reason, reason) != 0 || (detail && strcmp(n->detail, detail) != 0))
 			continue;
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", k++ ? ", " : "", n->kpi);
+		--*left;
 	}
 	if (detail && o < size)
 		o += (size_t)snprintf(buf + o, size - o, " (%s)", detail);
@@ -196,7 +199,13 @@ static size_t gating_sentence(char *buf, size_t size, size_t o, const kpi_snapsh
 
 size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail, bool gating_first)
 {
-	size_t o = 0, ngating = 0;
+	return kpi__snapshot_not_collected_max(buf, size, snap, detail, gating_first, SIZE_MAX);
+}
+
+size_t kpi__snapshot_not_collected_max(char *buf, size_t size, const kpi_snapshot *snap, bool detail,
+                                       bool gating_first, size_t max_ids)
+{
+	size_t o = 0, ngating = 0, left = max_ids;
 
 	buf[0] = '\0';
 	if (snap->format < 2) {
@@ -218,22 +227,26 @@ size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *s
 	}
 	/* one group per reason, in catalogue order; with the details, one
 	 * subgroup per setting that would collect it */
-	for (size_t i = 0, g = 0; i < snap->nnot_collected && o < size; i++) {
+	for (size_t i = 0, g = 0; i < snap->nnot_collected && o < size && left; i++) {
 		const kpi_not_collected *n = &snap->not_collected[i];
 		if (!first_of(snap, i, false))
 			continue;
 		o += (size_t)snprintf(buf + o, size - o, "%s%s: ", g++ ? ". " : "", n->reason);
 		if (!detail) {
-			o = append_ids(buf, size, o, snap, n->reason, NULL);
+			o = append_ids(buf, size, o, snap, n->reason, NULL, &left);
 			continue;
 		}
-		for (size_t j = i, k = 0; j < snap->nnot_collected && o < size; j++)
+		for (size_t j = i, k = 0; j < snap->nnot_collected && o < size && left; j++)
 			if (strcmp(snap->not_collected[j].reason, n->reason) == 0 && first_of(snap, j, true)) {
 				if (k++)
 					o += (size_t)snprintf(buf + o, size - o, "; ");
-				o = append_ids(buf, size, o, snap, n->reason, snap->not_collected[j].detail);
+				o = append_ids(buf, size, o, snap, n->reason, snap->not_collected[j].detail, &left);
 			}
 	}
+	/* the ids left out: counted, never cut mid-name */
+	if (max_ids < snap->nnot_collected && o < size)
+		o += (size_t)snprintf(buf + o, size - o, "%s… and %zu more (see the scorecard)", max_ids ? " " : "",
+		                      snap->nnot_collected - max_ids);
 	if (!gating_first)
 		gating_sentence(buf, size, o, snap, ngating);
 	return snap->nnot_collected;

@@ -265,6 +265,32 @@ void kpi__cw_discovery_finish(kpi__cw_discovery *d)
 	qsort(d->found, d->n, sizeof(*d->found), cmp_found);
 }
 
+/* No series at all: a wrong region, account or namespace looks like "no
+ * hosts" otherwise (the KPI has no rows, and the run succeeds). */
+static void warn_none_found(const kpi__cw_discovery *d, const kpi__cw_spec *spec, const kpi__aws *aws)
+{
+	const kpi__cw_metric *m = &spec->metrics[0];
+	json_t *dims = json_array();
+	kpi_buf list = KPI_BUF_INIT;
+	char msg[1024];
+
+	for (size_t i = 0; i < spec->def->nlabels; i++) {
+		json_array_append_new(dims, json_string(spec->label_dims[i]));
+		kpi_buf_printf(&list, "%s%s", i ? ", " : "", spec->label_dims[i]);
+	}
+	snprintf(msg, sizeof(msg),
+	         "KPI %s: no host found: ListMetrics of %s/%s in region %s (%s) listed no series with the dimensions "
+	         "%s (%zu without them); it has no rows",
+	         spec->def->id, m->namespace_, m->name, aws->region ? aws->region : "?",
+	         aws->endpoint ? aws->endpoint : "?", list.data ? list.data : "", d->skipped);
+	kpi_log_fields(KPI_LOG_WARN, "cloudwatch.discover.none",
+	               json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o, s:I}", "kpi", spec->def->id, "namespace",
+	                         m->namespace_, "metric", m->name, "region", aws->region, "endpoint", aws->endpoint,
+	                         "dimensions", dims, "skipped", (json_int_t)d->skipped),
+	               msg);
+	kpi_buf_release(&list);
+}
+
 int kpi__cw_discover(kpi__cw_discovery *out, const kpi__cw_spec *spec, const kpi__aws *aws,
                      const kpi__aws_retry *retry, kpi__aws_stats *stats, kpi_error *err)
 {
@@ -300,5 +326,7 @@ int kpi__cw_discover(kpi__cw_discovery *out, const kpi__cw_spec *spec, const kpi
 		return rc;
 	}
 	kpi__cw_discovery_finish(out);
+	if (!out->n)
+		warn_none_found(out, spec, aws);
 	return 0;
 }

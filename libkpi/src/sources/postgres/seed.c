@@ -36,6 +36,23 @@ static int run_file(PGconn *conn, const kpi_config *cfg, const char *name, kpi_e
 	return rc;
 }
 
+/* A dataset goes into empty reference tables only: with rows there the
+ * command as given cannot run (it needs --reset), a usage error, not a
+ * source that cannot be read (the dataset's SQL refuses too, for psql). */
+static int check_empty(PGconn *conn, const char *dataset, kpi_error *err)
+{
+	PGresult *r = PQexec(conn, "SELECT EXISTS (SELECT 1 FROM designs) OR EXISTS (SELECT 1 FROM jobs)");
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		rc = kpi_error_set(err, KPI_ESOURCE, "cannot check the reference tables: %.300s", PQresultErrorMessage(r));
+	else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+		rc = kpi_error_set(err, KPI_EUSAGE,
+		                   "the reference tables are not empty (designs, jobs): kpi seed %s --reset replaces them",
+		                   dataset);
+	PQclear(r);
+	return rc;
+}
+
 int kpi_seed(const kpi_config *cfg, const char *dataset, long scale, bool reset, kpi_error *err)
 {
 	PGconn *conn = NULL;
@@ -58,6 +75,8 @@ int kpi_seed(const kpi_config *cfg, const char *dataset, long scale, bool reset,
 	if (reset && (rc = run_file(conn, cfg, "seed/drop.sql", err)))
 		goto done;
 	if ((rc = run_file(conn, cfg, "schema.sql", err)))
+		goto done;
+	if (dataset && !reset && (rc = check_empty(conn, dataset, err)))
 		goto done;
 	if (dataset) {
 		snprintf(file, sizeof(file), "seed/%s.sql", dataset);
