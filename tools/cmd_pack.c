@@ -11,6 +11,7 @@ typedef struct pack_args {
 	int weeks;
 	bool quiet;
 	bool deliver;
+	bool replace_decided;
 } pack_args;
 
 static const kpi_opt opts[] = {
@@ -18,6 +19,7 @@ static const kpi_opt opts[] = {
 	KPI_OPT_WEEKS(pack_args, weeks, "12", "weeks of history ending with `--week`"),
 	KPI_DIR("out", 'o', "DIR", pack_args, outdir,
 	        "pack directory (default `reports/YYYY-Www`, relative to the working directory)"),
+	KPI_FLAG("replace-decided", 0, pack_args, replace_decided, KPI_REPLACE_DECIDED_HELP),
 	KPI_OPT_CONFIG(pack_args, config),
 	KPI_OPT_DB(pack_args, db),
 	KPI_FLAG("quiet", 'q', pack_args, quiet, KPI_QUIET_HELP),
@@ -34,7 +36,9 @@ const kpi_cmd_spec kpi_cmd_pack = {
 	"and render the PDF, the XLSX and one PNG chart per KPI, with manifest.json\n"
 	"(size and SHA-256 of every file). The pack is built beside DIR and swapped\n"
 	"in whole: a killed run leaves the previous pack intact. Prints the paths of\n"
-	"the PDF and the XLSX. Re-render with kpi render, check with kpi verify.",
+	"the PDF and the XLSX. Re-render with kpi render, check with kpi verify.\n"
+	"\n"
+	KPI_DECIDED_PACK_TEXT,
 	opts, NULL, false, false,
 };
 
@@ -69,9 +73,9 @@ int cmd_pack(int argc, char **argv)
 	kpi_window w;
 	kpi_error err = KPI_ERROR_INIT;
 	kpi_buf json = KPI_BUF_INIT;
-	kpi_pack_paths paths = { NULL, NULL, NULL };
+	kpi_pack_paths paths = { NULL, NULL, NULL, NULL };
 	kpi_tool_progress progress;
-	char reports[4096];
+	char reports[4096], target[64], wk[16];
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_pack, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
@@ -82,15 +86,21 @@ int cmd_pack(int argc, char **argv)
 		goto done;
 	/* --deliver without a usable delivery section fails before any reading */
 	if ((a.deliver && (rc = kpi_deliver_config_check(cfg, &err))) ||
-	    (rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)) ||
+	    (rc = kpi_window_init(&w, a.week, a.weeks, cfg->timezone, now, &err)))
+		goto fail;
+	/* a decided pack is not replaced: refused before anything is read */
+	if (!a.outdir)
+		snprintf(target, sizeof(target), "reports/%s", kpi_week_format(wk, sizeof(wk), w.last));
+	if ((rc = kpi_reports_pack_check(NULL, a.outdir ? a.outdir : target, a.replace_decided, &err)) ||
 	    (rc = kpi_snapshot_collect(&snap, cat, cfg, &w, &err)) ||
 	    (rc = kpi_reports_history(snap, reports_dir(reports, sizeof(reports), a.outdir), &err)) ||
 	    (rc = kpi_reports_restatements(snap, reports_dir(reports, sizeof(reports), a.outdir), &err)) ||
 	    (rc = kpi_snapshot_write(&json, snap, &err)) ||
 	    (kpi_tool_progress_phase(&progress, "rendering"), 0) ||
-	    (rc = kpi_pack_write(&paths, a.outdir, snap, json.data, json.len, &err)))
+	    (rc = kpi_reports_pack_write(&paths, a.outdir, a.replace_decided, snap, json.data, json.len, &err)))
 		goto fail;
 	kpi_tool_progress_end(&progress, cfg);
+	kpi_print_kept(&paths);
 	rc = kpi_print_pack(&paths);
 	if (!rc) {
 		/* the history page, then the delivery: a page that cannot be

@@ -5,6 +5,7 @@
 
 typedef struct render_args {
 	const char *file, *outdir;
+	bool replace_decided;
 } render_args;
 
 static const kpi_opt opts[] = {
@@ -12,6 +13,7 @@ static const kpi_opt opts[] = {
 	         NULL, NULL, 0, 0, KPI_OPT_REQUIRED),
 	KPI_DIR("out", 'o', "DIR", render_args, outdir,
 	        "pack directory (default `reports/YYYY-Www` of the snapshot's last week)"),
+	KPI_FLAG("replace-decided", 0, render_args, replace_decided, KPI_REPLACE_DECIDED_HELP),
 	KPI_OPT_END,
 };
 
@@ -21,7 +23,9 @@ const kpi_cmd_spec kpi_cmd_render = {
 	"as kpi pack (the snapshot copied in unchanged), installed the same atomic\n"
 	"way. The same snapshot and kpi version give byte-identical files. A\n"
 	"corrupted, truncated or inconsistent snapshot is refused with\n"
-	"file:line:col and exit status 8. Prints the paths of the PDF and the XLSX.",
+	"file:line:col and exit status 8. Prints the paths of the PDF and the XLSX.\n"
+	"\n"
+	KPI_DECIDED_PACK_TEXT,
 	opts, NULL, false, false,
 };
 
@@ -34,8 +38,9 @@ int cmd_render(int argc, char **argv)
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_render, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
-	if (kpi_pack_render_file(&paths, a.outdir, a.file, &err))
+	if (kpi_reports_render_file(&paths, a.outdir, a.replace_decided, a.file, &err))
 		return kpi_fail(&err);
+	kpi_print_kept(&paths);
 	if (!(rc = kpi_print_pack(&paths)))
 		rc = kpi_tool_history_after_pack(paths.dir);
 	kpi_pack_paths_release(&paths);

@@ -36,7 +36,12 @@ const kpi_cmd_spec kpi_cmd_verify = {
 	"holding it. Every record must be intact and chained to the one before, and\n"
 	"the pack it was decided on must still have the manifest it was taken on,\n"
 	"and its files must still match that manifest (whichever kpi wrote it);\n"
-	"the first broken record is named as decisions.jsonl:LINE (exit 8).",
+	"the first broken record is named as decisions.jsonl:LINE (exit 8). A\n"
+	"decision's pack is the week's pack with the manifest it was taken on:\n"
+	"the one named after the week, or one kept aside as WEEK.decided-SHA12 by\n"
+	"kpi pack --replace-decided. When PATH is a pack directory and the pack\n"
+	"passes but the decisions do not, a last line on standard error says the\n"
+	"whole failed (`kpi verify: FAILED: 1 of 2 checks: ...`).",
 	opts, args, false, false,
 };
 
@@ -101,6 +106,12 @@ int cmd_verify(int argc, char **argv)
 		goto done;
 	}
 	printf("OK: %s: %zu files match manifest.json\n", a.path, n);
+	/* before the decisions' check: its failure comes after this line even
+	 * when both streams go to one place */
+	if (fflush(stdout) != 0) {
+		rc = KPI_EXIT_IO;
+		goto done;
+	}
 	/* a pack directory: its parent's decisions file */
 	{
 		char *copy = strdup(a.path), *parent;
@@ -111,7 +122,10 @@ int cmd_verify(int argc, char **argv)
 		snprintf(dpath, strlen(a.path) + 32, "%s/%s", parent, KPI_DECISIONS_FILE);
 		free(copy);
 	}
-	rc = stat(dpath, &st) == 0 ? verify_decisions(dpath) : KPI_EXIT_OK;
+	if (stat(dpath, &st) == 0 && (rc = verify_decisions(dpath)) != KPI_EXIT_OK)
+		/* the OK line above was the pack's alone: the whole did not pass */
+		fprintf(stderr, "kpi verify: FAILED: 1 of 2 checks: the pack %s matches its manifest.json, the decisions %s "
+		        "do not verify (above)\n", a.path, dpath);
 done:
 	free(dpath);
 	free(mpath);

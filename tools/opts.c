@@ -13,9 +13,12 @@
 const kpi_exit_info kpi_exit_codes[] = {
 	{ KPI_EXIT_OK, "ok", "success", NULL, { KPI_OK }, 1 },
 	{ KPI_EXIT_FAILURE, "failure", "failure not listed below", NULL, { 0 }, 0 },
-	{ KPI_EXIT_USAGE, "usage", "usage error: bad option, malformed week, unknown KPI, an input file "
-	  "that does not exist",
-	  "The message names the option or argument, then the command's usage is one `--help` away.",
+	{ KPI_EXIT_USAGE, "usage",
+	  "usage error: bad option, malformed week, unknown KPI, an input file that does not exist; a request "
+	  "refused as given (a pack a decision was taken on, not replaced)",
+	  "The message names the option or argument, then the command's usage is one `--help` away. A refusal "
+	  "(`kpi pack` or `kpi render` over a pack a decision was taken on, `kpi decide` overriding the verdict "
+	  "without `--note`) writes nothing and says what to do instead.",
 	  { KPI_EUSAGE, KPI_ENOTFOUND }, 2 },
 	{ KPI_EXIT_CONFIG, "config", "missing or invalid config or catalogue, or a `--db` libpq cannot parse",
 	  "For an invalid file the message says `file:line:col`; a connection string is never quoted in it.",
@@ -571,6 +574,13 @@ int kpi_now(const kpi_config *cfg, int64_t *now)
 		return KPI_EXIT_USAGE;
 	}
 	return 0;
+}
+
+void kpi_print_kept(const kpi_pack_paths *p)
+{
+	if (p->kept)
+		fprintf(stderr, "kpi: the pack a decision was taken on is kept as %s (kpi verify still checks the decision "
+		        "against it)\n", p->kept);
 }
 
 int kpi_print_pack(const kpi_pack_paths *p)

@@ -217,6 +217,23 @@ int kpi_write_stdout(kpi_buf *b);
 /* Print the paths of a written pack's PDF and XLSX, one per line. */
 int kpi_print_pack(const kpi_pack_paths *p);
 
+/* kpi pack, kpi render: where a decided pack was kept (p->kept), on stderr. */
+void kpi_print_kept(const kpi_pack_paths *p);
+
+/* --replace-decided of kpi pack and kpi render, and what their --help says
+ * of a pack a decision was taken on. */
+#define KPI_REPLACE_DECIDED_HELP \
+	"when DIR holds a pack a decision was taken on, keep it beside as `DIR.decided-SHA12` (so the decision " \
+	"still verifies) and write the new pack to DIR; without it such a pack is not replaced (exit 2)"
+#define KPI_DECIDED_PACK_TEXT \
+	"A pack a decision was taken on (a record of decisions.jsonl in DIR's\n" \
+	"parent has its manifest's SHA-256) is evidence: it is never replaced. Without\n" \
+	"--replace-decided nothing is written (kpi pack refuses before it reads\n" \
+	"the database) and one line names the week, the record\n" \
+	"(decisions.jsonl:LINE) and what to do (exit 2); with it the decided pack\n" \
+	"is moved to DIR.decided-SHA12, where kpi verify still finds it, and the\n" \
+	"new pack takes DIR."
+
 /* The current time, or $KPI_NOW (ISO 8601) when set, for replays and tests
  * (as the config saw the environment). Prints the error; returns the exit code. */
 int kpi_now(const kpi_config *cfg, int64_t *now);

@@ -2,7 +2,9 @@
  * kpi decide and kpi verify of decisions.jsonl through the command, on a
  * pack rendered from the golden snapshot (no database): the record's
  * fields, the hash chain, concurrent runs, action ids and closing, a
- * tampered record and a pack changed after the decision caught by verify.
+ * tampered record and a pack changed after the decision caught by verify,
+ * a decided pack that kpi render and kpi pack refuse to replace (and keep
+ * aside with --replace-decided).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -384,31 +386,173 @@ static void test_verify__tampered_record_and_changed_pack(void **state)
 		run_ok(&r, argv);
 		it_run_free(&r);
 	}
-	/* the pack re-rendered after the decision: its manifest differs */
+	free(orig);
+	free(bad);
+}
+
+/* A digest of every entry under `dir` (names, kinds and file contents,
+ * hidden ones too): equal before and after means nothing changed there. */
+static void tree_digest_into(kpi_buf *b, const char *dir, const char *rel)
+{
+	struct dirent **names = NULL;
+	char path[1024];
+	int n;
+	snprintf(path, sizeof(path), "%s%s%s", dir, rel[0] ? "/" : "", rel);
+	n = scandir(path, &names, NULL, alphasort);
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		char sub[1024], full[2048], sha[65];
+		struct stat st;
+		kpi_error err = KPI_ERROR_INIT;
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", names[i]->d_name);
+			snprintf(full, sizeof(full), "%s/%s", dir, sub);
+			assert_int_equal(lstat(full, &st), 0);
+			if (S_ISDIR(st.st_mode)) {
+				kpi_buf_printf(b, "d %s\n", sub);
+				tree_digest_into(b, dir, sub);
+			} else {
+				if (kpi__file_sha256(sha, NULL, full, &err))
+					fail_msg("%s", err.message);
+				kpi_buf_printf(b, "f %s %s\n", sub, sha);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void tree_digest(char out[65], const char *dir)
+{
+	kpi_buf b = KPI_BUF_INIT;
+	tree_digest_into(&b, dir, "");
+	kpi_sha256_hex(out, b.data, b.len);
+	kpi_buf_release(&b);
+}
+
+/* A decided pack is not replaced: kpi render and kpi pack over it are
+ * refused (exit 2, one line naming the week, the record and what to do,
+ * nothing changed in the reports directory; kpi pack before it reads the
+ * database); --replace-decided keeps it as DIR.decided-SHA12, where the
+ * decision still verifies; verify over a pack whose decision does not
+ * verify ends with a line saying the whole failed. */
+static void test_pack__decided_pack_not_replaced(void **state)
+{
+	(void)state;
+	char snap[700], want[2048], before[65], after[65], aside[800], hidden[800], sha[65], mpath[700], *text, *at;
+	kpi_error err = KPI_ERROR_INIT;
+	it_run_result r;
+	FILE *f;
+
+	/* another snapshot of the same week: the tool version differs */
+	snprintf(snap, sizeof(snap), "%s/../other.json", reports);
+	text = read_all(GOLDEN);
+	at = strstr(text, "\"tool_version\": \"");
+	assert_non_null(at);
+	at[17] = at[17] == '9' ? '8' : '9';
+	assert_non_null(f = fopen(snap, "wb"));
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	snprintf(mpath, sizeof(mpath), "%s/manifest.json", pack);
+	if (kpi__file_sha256(sha, NULL, mpath, &err))
+		fail_msg("%s", err.message);
+	snprintf(aside, sizeof(aside), "%s.decided-%.12s", pack, sha);
+	snprintf(want, sizeof(want),
+	         "kpi: %s is the pack of 2026-W46 decided on in %s:1 (GO by Governance board): not replaced, so that the decision still "
+	         "verifies; write the new pack to another directory (--out DIR), or keep the decided one as %s and write "
+	         "it here (--replace-decided)\n",
+	         pack, file, aside);
+
+	tree_digest(before, reports);
 	{
-		it_run_result r;
-		char snap[700], *text;
-		FILE *f;
-		snprintf(snap, sizeof(snap), "%s/../other.json", reports);
-		text = read_all(GOLDEN);
-		/* another snapshot of the same week: the tool version differs */
-		at = strstr(text, "\"tool_version\": \"");
-		assert_non_null(at);
-		at[17] = at[17] == '9' ? '8' : '9';
-		f = fopen(snap, "wb");
-		fputs(text, f);
-		fclose(f);
-		free(text);
+		const char *argv[] = { "kpi", "render", "--snapshot", snap, "--out", pack, NULL };
+		it_run(&r, argv, now_env, 60);
+		assert_int_equal(r.status, 2);
+		assert_string_equal(r.err, want); /* the one line, nothing else */
+		assert_string_equal(r.out, "");
+		it_run_free(&r);
+	}
+	/* kpi pack: refused before the database is read (there is none here) */
+	{
+		const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--out", pack, "--db",
+			               "host=/nonexistent/kpi-no-db port=1 connect_timeout=1", NULL };
+		it_run(&r, argv, now_env, 60);
+		assert_int_equal(r.status, 2);
+		if (!strstr(r.err, want))
+			fail_msg("kpi pack over a decided pack: stderr %s", r.err);
+		it_run_free(&r);
+	}
+	tree_digest(after, reports);
+	assert_string_equal(before, after);
+
+	/* --replace-decided: kept aside whole, the new pack in its place */
+	{
+		const char *argv[] = { "kpi", "render", "--snapshot", snap, "--out", pack, "--replace-decided", NULL };
+		run_ok(&r, argv);
+		snprintf(want, sizeof(want), "kpi: the pack a decision was taken on is kept as %s", aside);
+		if (!strstr(r.err, want))
+			fail_msg("stderr lacks '%s': %s", want, r.err);
+		it_run_free(&r);
+	}
+	if (kpi_pack_verify_files(aside, NULL, &err))
+		fail_msg("the kept pack: %s", err.message);
+	{
+		char now[65];
+		if (kpi__file_sha256(now, NULL, mpath, &err))
+			fail_msg("%s", err.message);
+		assert_string_not_equal(now, sha); /* a new pack at DIR */
+	}
+	{
+		const char *argv[] = { "kpi", "verify", pack, NULL };
+		run_ok(&r, argv);
+		assert_non_null(strstr(r.out, "records, hash chain intact, every pack decided on unchanged"));
+		it_run_free(&r);
+		const char *argv2[] = { "kpi", "verify", reports, NULL };
+		run_ok(&r, argv2);
+		it_run_free(&r);
+	}
+	/* the new pack is not decided on: replaced without the option (by a
+	 * third snapshot: the golden one would give the decided pack's bytes) */
+	text = read_all(snap);
+	at = strstr(text, "\"tool_version\": \"");
+	at[18] = at[18] == '9' ? '8' : '9';
+	assert_non_null(f = fopen(snap, "wb"));
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	{
 		const char *argv[] = { "kpi", "render", "--snapshot", snap, "--out", pack, NULL };
 		run_ok(&r, argv);
 		it_run_free(&r);
-		const char *argv2[] = { "kpi", "verify", file, NULL };
-		snprintf(want, sizeof(want), "%s:1: %s/manifest.json no longer matches the pack the decision was taken on",
-		         file, pack);
-		run_fails(argv2, 8, want);
 	}
-	free(orig);
-	free(bad);
+	/* the kept pack gone (hidden: not a pack of the directory): the record
+	 * names the pack there, and verify of the pack says the whole failed */
+	snprintf(hidden, sizeof(hidden), "%s/.kept", reports);
+	assert_int_equal(rename(aside, hidden), 0);
+	{
+		const char *argv[] = { "kpi", "verify", pack, NULL };
+		char *nl;
+		it_run(&r, argv, now_env, 60);
+		assert_int_equal(r.status, 8);
+		assert_non_null(strstr(r.out, "OK: "));
+		snprintf(want, sizeof(want), "kpi: %s:1: %s/manifest.json no longer matches the pack the decision was taken on",
+		         file, pack);
+		if (strncmp(r.err, want, strlen(want)) != 0)
+			fail_msg("stderr: %s", r.err);
+		nl = strchr(r.err, '\n');
+		assert_non_null(nl);
+		snprintf(want, sizeof(want), "kpi verify: FAILED: 1 of 2 checks: the pack %s matches its manifest.json, the "
+		         "decisions %s do not verify (above)\n", pack, file);
+		assert_string_equal(nl + 1, want);
+		it_run_free(&r);
+	}
+	assert_int_equal(rename(hidden, aside), 0);
+	{
+		const char *argv[] = { "kpi", "verify", file, NULL };
+		run_ok(&r, argv);
+		it_run_free(&r);
+	}
 }
 
 int main(void)
@@ -417,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_decide__record_chain_and_refusals),
 		cmocka_unit_test(test_decide__concurrent_runs_all_land),
 		cmocka_unit_test(test_verify__tampered_record_and_changed_pack),
+		cmocka_unit_test(test_pack__decided_pack_not_replaced),
 	};
 	int rc;
 	setup_pack();

@@ -3,7 +3,9 @@
  * the pack of 2026-W45, a decision that overrides its verdict with a note
  * and two action items, then the pack of 2026-W46 into the same reports
  * directory: its snapshot and its cover show the override, the note and
- * the open items (one overdue), and kpi verify checks pack and chain.
+ * the open items (one overdue), and kpi verify checks pack and chain. A
+ * second kpi pack of the decided week is refused, and with
+ * --replace-decided keeps the decided pack beside the new one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +59,35 @@ static void test_decide__override_shown_in_the_next_pack(void **state)
 		it_run_ok_at(argv, "2026-11-10T10:00:00Z", &out, NULL);
 		assert_non_null(strstr(out, "an override"));
 		free(out);
+	}
+	/* the decided pack of 2026-W45 is not replaced by a second run; with
+	 * --replace-decided it is kept beside, and the decision still verifies */
+	{
+		const char *argv[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "4", "--out", p45, "--db",
+			               db->conninfo, NULL };
+		const char *env[] = { "KPI_NOW=2026-11-10T11:00:00Z", "KPI_CONFIG", NULL };
+		char m0[65], m1[65];
+		it_run_result r;
+		snprintf(path, sizeof(path), "%s/manifest.json", p45);
+		assert_int_equal(kpi__file_sha256(m0, NULL, path, &err), 0);
+		it_run(&r, argv, env, 180);
+		assert_int_equal(r.status, 2);
+		snprintf(want, sizeof(want), "kpi: %s is the pack of 2026-W45 decided on in %s/decisions.jsonl:1 (", p45,
+		         reports);
+		if (strncmp(r.err, want, strlen(want)) != 0 || it_count_lines(r.err) != 1)
+			fail_msg("kpi pack over the decided pack: exit 2 and '%s...' expected, got: %s", want, r.err);
+		it_run_free(&r);
+		assert_int_equal(kpi__file_sha256(m1, NULL, path, &err), 0);
+		assert_string_equal(m0, m1);
+		const char *argv2[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "4", "--out", p45, "--db",
+			                db->conninfo, "--replace-decided", NULL };
+		it_run_ok_at(argv2, "2026-11-10T11:00:00Z", NULL, &out);
+		snprintf(want, sizeof(want), "kpi: the pack a decision was taken on is kept as %s.decided-%.12s", p45, m0);
+		if (!strstr(out, want))
+			fail_msg("stderr lacks '%s': %s", want, out);
+		free(out);
+		const char *argv3[] = { "kpi", "verify", reports, NULL };
+		it_run_ok_at(argv3, "2026-11-10T11:00:00Z", NULL, NULL);
 	}
 	{
 		const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "4", "--out", p46, "--db",

@@ -42,6 +42,7 @@ typedef struct kpi_pack_paths {
 	char *dir;     /**< the pack directory */
 	char *pdf;     /**< dir/kpi-YYYY-Www.pdf */
 	char *xlsx;    /**< dir/kpi-YYYY-Www.xlsx */
+	char *kept;    /**< where the previous pack was moved (kpi_pack_opts.keep_old); NULL when none */
 } kpi_pack_paths;
 
 /** Free the strings of `p` (not `p` itself). Accepts NULL. */
@@ -54,7 +55,8 @@ KPI_EXTERN char *kpi_pack_default_dir(const kpi_snapshot *snap);
 /**
  * Render the pack of `snap` and install it as directory `dir` (NULL: the
  * default, kpi_pack_default_dir()) atomically,
- * replacing a previous pack there. `dir` may exist only as a kpi pack (it
+ * replacing a previous pack there (whether or not a decision was taken on
+ * it: kpi_reports_pack_write() is the write that keeps decided packs). `dir` may exist only as a kpi pack (it
  * has a manifest.json) or an empty directory: anything else is refused, so
  * a mistyped --out never deletes someone's folder. Parent directories are
  * created.
@@ -68,6 +70,30 @@ KPI_EXTERN char *kpi_pack_default_dir(const kpi_snapshot *snap);
  */
 KPI_EXTERN int kpi_pack_write(kpi_pack_paths *out, const char *dir, const kpi_snapshot *snap,
                               const void *snapshot_json, size_t len, kpi_error *err);
+
+/** Options of kpi_pack_write_opts(). */
+typedef struct kpi_pack_opts {
+	/** NULL: a previous pack at the target is removed once the new one is
+	 *  in. Else the previous pack is moved to this path (a sibling of the
+	 *  target, which must not exist) and kept whole, and the new one takes
+	 *  its place; with no previous pack it is not used. */
+	const char *keep_old;
+} kpi_pack_opts;
+
+#define KPI_PACK_OPTS_INIT { NULL }
+
+/**
+ * kpi_pack_write() with options (`o` NULL: as kpi_pack_write()). With
+ * `keep_old` the previous pack is renamed to it, then the new one into
+ * place (for a moment there is no pack at `dir`, never a mixed one; a
+ * failed second rename puts the previous pack back); `out->kept` names it.
+ * kpi_reports_pack_write() (kpi/reports.h) uses it to keep a pack a
+ * decision was taken on.
+ * @return as kpi_pack_write(); KPI_EIO when `keep_old` exists.
+ */
+KPI_EXTERN int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir, const kpi_pack_opts *o,
+                                   const kpi_snapshot *snap, const void *snapshot_json, size_t len,
+                                   kpi_error *err);
 
 /**
  * Render the pack of a snapshot.json file (kpi render): read it, parse and

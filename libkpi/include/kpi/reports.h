@@ -18,6 +18,7 @@
 #include "week.h"
 #include "eval.h"
 #include "snapshot.h"
+#include "pack.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -197,8 +198,10 @@ KPI_EXTERN void kpi_decision_free(kpi_decision *d);
 
 /**
  * Verify a decisions file: kpi_decisions_load()'s checks (the chain), then
- * for every record that its week's pack is in the file's directory, its
- * manifest.json has the SHA-256 the decision was taken on, and the pack's
+ * for every record that a pack of its week in the file's directory has the
+ * manifest.json SHA-256 the decision was taken on (the pack named after the
+ * week, else any other of that week: one kept aside by
+ * kpi_reports_pack_write()), and that pack's
  * files still match that manifest (kpi_pack_verify_files(): of any kpi
  * version; each pack once however many records were taken on it, the first
  * of them named on an error). An error about the pack reads "PATH:LINE: the
@@ -209,6 +212,47 @@ KPI_EXTERN void kpi_decision_free(kpi_decision *d);
  *         KPI_ENOTFOUND when the file does not exist; KPI_EIO; KPI_ENOMEM.
  */
 KPI_EXTERN int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err);
+
+/**
+ * May the pack at `pack_dir` be replaced? Not when it is a pack a decision
+ * was taken on: a record of the decisions file of the reports directory it
+ * is in (`pack_dir`'s parent, whatever its name: PARENT/decisions.jsonl)
+ * has its manifest.json's SHA-256. Replacing it would leave that record
+ * unverifiable for good. With `replace_decided`, such a pack may be
+ * replaced when it can be kept beside it as `pack_dir`.decided-SHA12 (the
+ * first 12 hex digits of its manifest's SHA-256): that name is free, or
+ * already holds the same pack (same manifest, files that verify), so the
+ * decision still verifies (kpi_decisions_verify() looks for its pack by
+ * that SHA-256). Only reads; checks nothing about the new pack, so it can
+ * run before the data is read (kpi pack).
+ * @param[out] keep when not NULL: the directory the decided pack is to be
+ *             moved to (free() it), NULL when none is to be moved.
+ * @return 0; KPI_EUSAGE when refused: "PACK_DIR is the pack of WEEK decided
+ *         on in PARENT/decisions.jsonl:LINE ...: not replaced; ..." (what
+ *         to do); as kpi_decisions_load() for a broken decisions file;
+ *         KPI_EIO; KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_reports_pack_check(char **keep, const char *pack_dir, bool replace_decided, kpi_error *err);
+
+/**
+ * kpi_pack_write() that never silently invalidates a decision: while a
+ * shared lock (flock) on the reports directory's decisions.jsonl is held
+ * (kpi_decide() appends under an exclusive one), kpi_reports_pack_check()
+ * is done again and the pack written; a decided pack is then moved aside
+ * (kpi_pack_opts.keep_old; `out->kept` names it) or, when a copy is
+ * already kept, replaced. `pack_dir` NULL: kpi_pack_default_dir().
+ * @return as kpi_reports_pack_check() and kpi_pack_write().
+ */
+KPI_EXTERN int kpi_reports_pack_write(kpi_pack_paths *out, const char *pack_dir, bool replace_decided,
+                                      const kpi_snapshot *snap, const void *snapshot_json, size_t len,
+                                      kpi_error *err);
+
+/**
+ * kpi_pack_render_file() through kpi_reports_pack_write() (kpi render).
+ * @return as kpi_pack_render_file() and kpi_reports_pack_write().
+ */
+KPI_EXTERN int kpi_reports_render_file(kpi_pack_paths *out, const char *pack_dir, bool replace_decided,
+                                       const char *snapshot_path, kpi_error *err);
 
 /**
  * Fill `snap->history` (snapshot format 3; a format-1 or 2 snapshot becomes

@@ -224,6 +224,11 @@ void kpi__lsets_release(kpi__lsets *ls);
  * total against routing_mismatch_critical). KPI_ECONTRACT when they differ. */
 int kpi__snapshot_check_lists(const kpi_snapshot *snap, kpi_error *err);
 
+/* kpi_snapshot_load() that also gives the file's bytes (`*text`, `*len`:
+ * the caller frees; NULL `text`: not kept), for a pack that copies them in
+ * unchanged (kpi_pack_render_file(), kpi_reports_render_file()). */
+int kpi__snapshot_read(kpi_snapshot **out, char **text, size_t *len, const char *path, kpi_error *err);
+
 /* The statement of what a snapshot did not collect, for the pack's pages and
  * workbook: "CloudWatch not configured: api_error_rate_pct, ...", with
  * `detail` the setting that would collect each group ("(set ...)") and how

@@ -32,6 +32,7 @@ void kpi_pack_paths_release(kpi_pack_paths *p)
 	free(p->dir);
 	free(p->pdf);
 	free(p->xlsx);
+	free(p->kept);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -266,12 +267,40 @@ static int render_into(kpi_pack_paths *paths, const char *tmp, const kpi_snapsho
 	return rc;
 }
 
+/* The previous pack at `dir` moved to `keep`, then `tmp` into its place;
+ * on failure the previous pack is put back. */
+static int install_keeping(const char *tmp, const char *dir, const char *keep, kpi_error *err)
+{
+	struct stat st;
+	if (lstat(keep, &st) == 0)
+		return kpi_error_set(err, KPI_EIO, "cannot keep the previous pack as '%s': it exists", keep);
+	if (renameat2(AT_FDCWD, dir, AT_FDCWD, keep, RENAME_NOREPLACE) != 0 &&
+	    ((errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) || rename(dir, keep) != 0))
+		return kpi_error_set(err, KPI_EIO, "cannot move '%s' to '%s': %s", dir, keep, strerror(errno));
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) != 0 &&
+	    ((errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) || rename(tmp, dir) != 0)) {
+		int rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
+		if (rename(keep, dir) != 0) {
+			/* the previous pack stays whole at `keep`: the message says where */
+			kpi_error_wrap(err, "the previous pack is at '%s'", keep);
+		}
+		return rc;
+	}
+	return 0;
+}
+
 int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *snap, const void *json,
                    size_t len, kpi_error *err)
 {
+	return kpi_pack_write_opts(out, dir_in, NULL, snap, json, len, err);
+}
+
+int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_opts *o, const kpi_snapshot *snap,
+                        const void *json, size_t len, kpi_error *err)
+{
 	char sha[65], *dir = NULL, *parent = NULL, *name, *slash, *tmp = NULL, *old = NULL, *mpath = NULL;
 	char *defdir = NULL;
-	kpi_pack_paths paths = { NULL, NULL, NULL };
+	kpi_pack_paths paths = { NULL, NULL, NULL, NULL };
 	kpi_pack_file *files = NULL;
 	kpi_buf manifest = KPI_BUF_INIT;
 	kpi__tz *zone = NULL;
@@ -359,7 +388,15 @@ int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *
 		goto done;
 
 	/* The swap. */
-	if (exists) {
+	if (exists && o && o->keep_old) {
+		if ((rc = install_keeping(tmp, dir, o->keep_old, err)))
+			goto done;
+		if (!(paths.kept = strdup(o->keep_old))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		exists = false; /* nothing to remove */
+	} else if (exists) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
 			/* `tmp` now holds the previous pack: it is the one to remove */
 			char *t = tmp;
@@ -425,8 +462,7 @@ int kpi_pack_render_file(kpi_pack_paths *out, const char *dir, const char *path,
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_SNAPSHOT_BYTES, err)) == 0 &&
-	    (rc = kpi_snapshot_parse(&snap, path, text, len, err)) == 0)
+	if ((rc = kpi__snapshot_read(&snap, &text, &len, path, err)) == 0)
 		rc = kpi_pack_write(out, dir, snap, text, len, err);
 	kpi_snapshot_free(snap);
 	free(text);

@@ -235,8 +235,13 @@ int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opt
 			goto done;
 		}
 	}
-	/* Under the lock: what is there now, checked, is what we chain to. */
-	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_LEDGER_BYTES, err)) ||
+	/* Under the lock: the pack as it is now (kpi_reports_pack_write()
+	 * replaces a pack under a shared lock of this file: none is replaced
+	 * until the record is in), and what is there now, checked, is what we
+	 * chain to. */
+	kpi__decision_release(x);
+	if ((rc = prepare(x, reports_dir, o, err)) ||
+	    (rc = kpi__read_file_max(&text, &len, path, KPI__MAX_LEDGER_BYTES, err)) ||
 	    (rc = kpi__decisions_parse(&d, path, text, len, err)))
 		goto done;
 	if ((rc = link_to(x, o, d, err)))
@@ -276,6 +281,22 @@ done:
 	return rc;
 }
 
+/* The pack record `x` was taken on: of the packs of its week, the one
+ * named after the week when its manifest is the one recorded, else another
+ * with that manifest (kept aside by kpi_reports_pack_write()), else the
+ * one named after the week (kpi_reports_find(): the error names it). */
+static const kpi_report_pack *decided_pack(const kpi_reports *r, const kpi_decision *x)
+{
+	const kpi_report_pack *p = kpi_reports_find(r, x->week);
+	if (p && strcmp(p->manifest_sha256, x->manifest_sha256) == 0)
+		return p;
+	for (size_t i = 0; i < r->npacks; i++)
+		if (kpi_week_cmp(r->packs[i].week, x->week) == 0 &&
+		    strcmp(r->packs[i].manifest_sha256, x->manifest_sha256) == 0)
+			return &r->packs[i];
+	return p;
+}
+
 int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 {
 	kpi_decisions *d = NULL;
@@ -302,7 +323,7 @@ int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		const kpi_decision *x = &d->rec[i];
-		const kpi_report_pack *p = kpi_reports_find(r, x->week);
+		const kpi_report_pack *p = decided_pack(r, x);
 		char wk[16];
 		kpi_week_format(wk, sizeof(wk), x->week);
 		if (!p) {

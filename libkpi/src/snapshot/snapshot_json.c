@@ -1232,16 +1232,27 @@ done:
 	return rc;
 }
 
-int kpi_snapshot_load(kpi_snapshot **out, const char *path, kpi_error *err)
+int kpi__snapshot_read(kpi_snapshot **out, char **text_out, size_t *len_out, const char *path, kpi_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
 	*out = NULL;
+	if (text_out)
+		*text_out = NULL;
 	if ((rc = kpi__read_file_max(&text, &len, path, KPI__MAX_SNAPSHOT_BYTES, err)))
 		return rc;
-	rc = kpi_snapshot_parse(out, path, text, len, err);
+	if ((rc = kpi_snapshot_parse(out, path, text, len, err)) == 0 && text_out) {
+		*text_out = text;
+		*len_out = len;
+		return 0;
+	}
 	free(text);
 	return rc;
+}
+
+int kpi_snapshot_load(kpi_snapshot **out, const char *path, kpi_error *err)
+{
+	return kpi__snapshot_read(out, NULL, NULL, path, err);
 }
