@@ -7,6 +7,10 @@
 #   - `tidy -errors -q` (Debian package tidy) reports nothing;
 #   - every relative link of the page leads to a file of the directory, and
 #     nothing is fetched from elsewhere (no script, src, link, @import);
+#   - a decision on 2026-W46, then kpi render --replace-decided of another
+#     snapshot of that week: the week is one row and one strip cell, from
+#     the new pack, and its decision says "decided on the pack kept in
+#     2026-W46.decided-SHA12/" with a link to that directory;
 #   - headless Chromium (Debian package chromium, as root: --no-sandbox)
 #     loads it from file://, prints it to PDF and screenshots it: exit 0,
 #     a PDF qpdf finds sound with pages, a PNG of the window's size, and no
@@ -28,6 +32,16 @@ hostile="$R/<i>\"odd\" & 'name'"
 cp -a "$R/2026-W42" "$hostile"   # a pack copied whole stays a pack
 "$kpi" render --snapshot "$fix/demo-w46.snapshot.json" --out "$R/2026-W46" >/dev/null 2>"$T/err" ||
   fail "kpi render failed: $(cat "$T/err")"
+# a decision on 2026-W46, then a new pack of that week over it: the decided
+# one kept as 2026-W46.decided-SHA12 (kpi render --replace-decided)
+KPI_NOW=2026-11-17T10:00:00Z "$kpi" decide --week 2026-W46 --decision go --by "Rollout board" \
+  --note "decided on the first pack" --reports "$R" >/dev/null 2>"$T/err" || fail "kpi decide failed: $(cat "$T/err")"
+sed 's/"tool_version": "\([0-9]*\.[0-9]*\.\)[0-9]*"/"tool_version": "\199"/' "$fix/demo-w46.snapshot.json" >"$T/w46-again.json"
+cmp -s "$fix/demo-w46.snapshot.json" "$T/w46-again.json" && fail "the second snapshot of 2026-W46 is the first"
+"$kpi" render --snapshot "$T/w46-again.json" --out "$R/2026-W46" --replace-decided >/dev/null 2>"$T/err" ||
+  fail "kpi render --replace-decided failed: $(cat "$T/err")"
+kept=$(cd "$R" && ls -d 2026-W46.decided-* 2>/dev/null) || fail "no decided pack kept aside: $(ls "$R")"
+"$kpi" verify "$R/decisions.jsonl" >/dev/null 2>"$T/err" || fail "kpi verify of the decisions: $(cat "$T/err")"
 cp "$R/index.html" "$T/after-render.html"
 [ "$("$kpi" index "$R")" = "$R/index.html" ] || fail "kpi index did not print the page's path"
 cmp -s "$R/index.html" "$T/after-render.html" || fail "kpi index wrote other bytes than kpi render did"
@@ -36,9 +50,9 @@ ls -a "$R" | grep -q 'tmp' && fail "a temporary file is left in $R: $(ls -a "$R"
 out=$(tidy -errors -q "$R/index.html" 2>&1) && rc=0 || rc=$?
 [ "$rc" -eq 0 ] && [ -z "$out" ] || fail "tidy -errors (exit $rc): $out"
 
-python3 - "$R" <<'PY' || exit 1
-import html.parser, os, sys, urllib.parse
-root = sys.argv[1]
+python3 - "$R" "$kept" <<'PY' || exit 1
+import html.parser, os, re, sys, urllib.parse
+root, kept = sys.argv[1], sys.argv[2]
 page = open(os.path.join(root, "index.html"), encoding="utf-8").read()
 class P(html.parser.HTMLParser):
     def __init__(self):
@@ -62,7 +76,19 @@ for l in p.links:
     if u.scheme or u.netloc or l.startswith("/"):
         sys.exit(f"history_page: a link that is not relative: {l}")
     f = os.path.join(root, urllib.parse.unquote(u.path))
-    if not os.path.isfile(f): sys.exit(f"history_page: a link to nothing: {l}")
+    if not (os.path.isdir(f) if l.endswith("/") else os.path.isfile(f)):
+        sys.exit(f"history_page: a link to nothing: {l}")
+# the week with a decided pack kept aside: one row, one strip cell, shown
+# from the week's pack; the kept pack only next to the decision, linked
+rows = re.findall(r'<th scope="row">([^<]*)</th>', page)
+if len(rows) != len(set(rows)): sys.exit(f"history_page: a week with two rows: {rows}")
+if rows.count("2026-W46") != 1: sys.exit(f"history_page: 2026-W46 has {rows.count('2026-W46')} rows")
+if page.count('<span class="wk">2026-W46') != 1: sys.exit("history_page: 2026-W46 is not one cell of the strip")
+want = f'decided on the pack kept in <a href="{kept}/">{kept}/</a>'
+if page.count(want) != 1: sys.exit(f"history_page: no '{want}' next to the decision")
+if page.count(kept) != 2: sys.exit(f"history_page: the kept pack {kept} is shown elsewhere than next to its decision")
+if [l for l in p.links if l.startswith(kept + "/") and l != kept + "/"]:
+    sys.exit("history_page: the kept pack's files are listed as a pack of the week")
 if "odd" not in "".join(urllib.parse.unquote(l) for l in p.links):
     sys.exit("history_page: no link into the pack with the hostile name")
 for t in ("table", "svg", "title", "figure"):

@@ -31,8 +31,9 @@ static const char *const files46[] = {"charts/adoption_split.png", "charts/expor
                                       "kpi-2026-W46.csv", "kpi-2026-W46.pdf", "kpi-2026-W46.xlsx", "snapshot.json"};
 
 static const kpi_history_decision decisions[] = {
-	{{2026, 42}, KPI_VERDICT_NOGO, "Ana Lima", 1792400400, "Error rate above target; revisit next week."},
-	{{2026, 46}, KPI_VERDICT_HOLD, "Ben Okafor", 1794821400, "Wait for the drill."},
+	{{2026, 42}, KPI_VERDICT_NOGO, "Ana Lima", 1792400400, "Error rate above target; revisit next week.", NULL,
+	 KPI_VERDICT_GO},
+	{{2026, 46}, KPI_VERDICT_HOLD, "Ben Okafor", 1794821400, "Wait for the drill.", NULL, KPI_VERDICT_GO},
 };
 
 static int setup(void **state)
@@ -138,7 +139,8 @@ static void test_history__escapes_every_string_from_data(void **state)
 	char *saved = def->title, hostile_title[] = "<script>alert(\"t\")</script> & 'T'";
 	static const kpi_history_decision evil[] = {
 		{{2026, 46}, KPI_VERDICT_GO, "<b>\"Eve\" & 'Mallory'</b> <img src=x onerror=alert(1)>", 1794821400,
-		 "</td></tr></table><script>alert('n')</script>"},
+		 "</td></tr></table><script>alert('n')</script>", "<script>k</script> & 'k'.decided-0123456789ab",
+		 KPI_VERDICT_HOLD},
 	};
 	char *html;
 
@@ -152,6 +154,11 @@ static void test_history__escapes_every_string_from_data(void **state)
 	assert_non_null(strstr(html, "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; &#39;T&#39;"));
 	assert_non_null(strstr(html, "&lt;b&gt;&quot;Eve&quot; &amp; &#39;Mallory&#39;&lt;/b&gt;"));
 	assert_non_null(strstr(html, "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;"));
+	/* a decision on a pack kept aside: its directory named and linked */
+	assert_non_null(strstr(html, "decided on the pack kept in <a href=\"%3Cscript%3Ek%3C/script%3E%20%26%20%27k%27"
+	                             ".decided-0123456789ab/\">&lt;script&gt;k&lt;/script&gt; &amp; &#39;k&#39;"
+	                             ".decided-0123456789ab/</a>"));
+	assert_non_null(strstr(html, "overrides the computed HOLD"));
 	/* the directory in a link is a percent-encoded relative path */
 	assert_non_null(strstr(html, "href=\"%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%27/kpi-2026-W46.pdf\""));
 	free(html);

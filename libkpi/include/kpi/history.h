@@ -39,6 +39,10 @@ typedef struct kpi_history_decision {
 	const char *by;               /**< who decided */
 	int64_t at;                   /**< when it was recorded (UTC seconds) */
 	const char *note;             /**< may be NULL */
+	const char *kept;             /**< taken on a pack since replaced: the directory it is kept in
+	                                   ("2026-W46.decided-fc574027b0d0", kpi_reports_pack_kept()),
+	                                   relative to the page; NULL when taken on the week's pack */
+	kpi_verdict_kind verdict;     /**< with `kept`: the verdict that pack computed (the record's) */
 } kpi_history_decision;
 
 /**

@@ -91,6 +91,12 @@ KPI_EXTERN int kpi_reports_dir_of(char **out, const char *pack_dir, kpi_error *e
  *  the directory has no pack of that week. Points into `r`. */
 KPI_EXTERN const kpi_report_pack *kpi_reports_find(const kpi_reports *r, kpi_week w);
 
+/** Is `p` a decided pack kept aside by kpi_reports_pack_write() with
+ *  replace_decided: named NAME.decided-SHA12, SHA12 the first 12 hex digits
+ *  of its own manifest's SHA-256 ("2026-W46.decided-fc574027b0d0")? Such a
+ *  pack is evidence for a decision, not the week's current pack. */
+KPI_EXTERN bool kpi_reports_pack_kept(const kpi_report_pack *p);
+
 /** Free a list and everything it owns. Accepts NULL. */
 KPI_EXTERN void kpi_reports_free(kpi_reports *r);
 

@@ -508,9 +508,22 @@ static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, k
 			rc = html(b, d[i].by ? d[i].by : "?");
 		if (!rc)
 			rc = kpi_buf_printf(b, " <span class=\"muted\">%s</span>", kpi_time_format(at, sizeof(at), d[i].at));
-		if (!rc && v && d[i].decision != v->verdict)
+		if (!rc && (d[i].kept ? d[i].decision != d[i].verdict : v && d[i].decision != v->verdict))
 			rc = kpi_buf_printf(b, " <span class=\"override\">overrides the computed %s</span>",
-			                    kpi_verdict_name(v->verdict));
+			                    kpi_verdict_name(d[i].kept ? d[i].verdict : v->verdict));
+		if (!rc && d[i].kept) {
+			rc = kpi_buf_puts(b, "<br><span class=\"kept\">decided on the pack kept in ");
+			if (!rc) {
+				char *text = malloc(strlen(d[i].kept) + 2);
+				if (!text)
+					return KPI_ENOMEM;
+				sprintf(text, "%s/", d[i].kept);
+				rc = link(b, d[i].kept, "", text);
+				free(text);
+			}
+			if (!rc)
+				rc = kpi_buf_puts(b, "</span>");
+		}
 		if (!rc && d[i].note && *d[i].note) {
 			rc = kpi_buf_puts(b, "<br><q>");
 			if (!rc)

@@ -43,6 +43,31 @@ static const char *rel(const kpi_report_pack *p, const char *path)
 	return !strncmp(path, p->dir, n) && path[n] == '/' ? path + n + 1 : path;
 }
 
+/* A decided pack kept aside (kpi_reports_pack_kept()) while another pack of
+ * its week is there: the week is shown from that one. */
+static bool superseded(const kpi_reports *r, const kpi_report_pack *p)
+{
+	if (!kpi_reports_pack_kept(p))
+		return false;
+	for (size_t i = 0; i < r->npacks; i++)
+		if (!kpi_week_cmp(r->packs[i].week, p->week) && !kpi_reports_pack_kept(&r->packs[i]))
+			return true;
+	return false;
+}
+
+/* The kept pack decision `x` was taken on; NULL when it was taken on
+ * another (the week's current pack, which may hold the same manifest). */
+static const char *kept_name(const kpi_reports *r, const kpi_decision *x)
+{
+	for (size_t i = 0; i < r->npacks; i++)
+		if (!kpi_reports_pack_kept(&r->packs[i]) && !strcmp(r->packs[i].manifest_sha256, x->manifest_sha256))
+			return NULL;
+	for (size_t i = 0; i < r->npacks; i++)
+		if (kpi_reports_pack_kept(&r->packs[i]) && !strcmp(r->packs[i].manifest_sha256, x->manifest_sha256))
+			return r->packs[i].name;
+	return NULL;
+}
+
 int kpi_history_write(char **path, size_t *nwarnings, const char *reports_dir, kpi_error *err)
 {
 	kpi_reports *r = NULL;
@@ -83,7 +108,10 @@ int kpi_history_write(char **path, size_t *nwarnings, const char *reports_dir, k
 	for (size_t i = 0; i < r->npacks && !rc; i++) {
 		const kpi_report_pack *p = &r->packs[i];
 		kpi_error e = KPI_ERROR_INIT;
-		int lr = kpi_snapshot_load(&snaps[nhp], p->snapshot, &e);
+		int lr;
+		if (superseded(r, p))
+			continue; /* shown as its decision's "decided on the pack kept in" */
+		lr = kpi_snapshot_load(&snaps[nhp], p->snapshot, &e);
 		if (lr == KPI_ENOMEM) {
 			rc = KPI_ENOMEM;
 			break;
@@ -122,6 +150,8 @@ int kpi_history_write(char **path, size_t *nwarnings, const char *reports_dir, k
 		hd[i].by = d->rec[i].by;
 		hd[i].at = d->rec[i].at;
 		hd[i].note = d->rec[i].note;
+		hd[i].verdict = d->rec[i].verdict;
+		hd[i].kept = kept_name(r, &d->rec[i]);
 	}
 	if (rc) {
 		rc = kpi_error_set(err, rc, "out of memory");

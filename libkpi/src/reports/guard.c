@@ -52,6 +52,24 @@ static bool kept_already(const char *keep, const char *sha)
 	return manifest_sha(have, keep) && strcmp(have, sha) == 0 && kpi_pack_verify_files(keep, NULL, &ignored) == 0;
 }
 
+#define KEPT_TAG ".decided-"
+
+bool kpi_reports_pack_kept(const kpi_report_pack *p)
+{
+	const char *tag;
+	size_t n;
+
+	if (!p || !p->name || (n = strlen(p->name)) < strlen(KEPT_TAG) + 12 + 1)
+		return false;
+	tag = p->name + n - 12 - strlen(KEPT_TAG);
+	if (strncmp(tag, KEPT_TAG, strlen(KEPT_TAG)))
+		return false;
+	for (size_t i = 0; i < 12; i++)
+		if (!strchr("0123456789abcdef", tag[strlen(KEPT_TAG) + i]) || !tag[strlen(KEPT_TAG) + i])
+			return false;
+	return strncmp(tag + strlen(KEPT_TAG), p->manifest_sha256, 12) == 0;
+}
+
 int kpi_reports_pack_check(char **keep, const char *pack_dir, bool replace_decided, kpi_error *err)
 {
 	char *dir = NULL, *parent = NULL, *dpath = NULL, *aside = NULL, sha[65], wk[16];
@@ -82,7 +100,7 @@ int kpi_reports_pack_check(char **keep, const char *pack_dir, bool replace_decid
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
-	sprintf(aside, "%s.decided-%.12s", dir, sha);
+	sprintf(aside, "%s" KEPT_TAG "%.12s", dir, sha);
 	if (!replace_decided) {
 		rc = kpi_error_set(err, KPI_EUSAGE,
 		                   "%s is the pack of %s decided on in %s:%zu (%s by %s): not replaced, so that the decision "
