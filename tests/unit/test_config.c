@@ -550,6 +550,9 @@ static void test_config_waivers__errors_at_their_value(void **state)
 	expect_apply_error("config_waiver_bad_week.json", "\"2026-11-30\"", 0, "must be an ISO week");
 	expect_apply_error("config_waiver_not_gating.json", "\"info_count\"", 0, "which is not gating");
 	expect_apply_error("config_waiver_bad_label.json", "\"owned\"", 0, "KPI 'gate_rate' has no label 'route'");
+	/* a value the catalogue does not list for the label: a waiver that would never match */
+	expect_apply_error("config_waiver_bad_value.json", "\"ownd\"", 0,
+	                   "waiver of KPI 'gate_rate': label 'path' has no value 'ownd' (the catalogue lists: legacy, owned)");
 	expect_apply_error("config_waiver_no_approver.json", "{\"kpi\": \"gate_rate\"", 0, "a waiver needs 'approved_by'");
 }
 

@@ -359,17 +359,11 @@ static void prune(kpi__silences *s, int64_t now)
  * mistyped value would be a silence that never matches. */
 static int check_value(const kpi_def *def, const char *arg, const char *name, const char *value, kpi_error *err)
 {
-	const kpi_label_def *ld = &def->labels[kpi_def_label_index(def, name)];
 	kpi_buf allowed = KPI_BUF_INIT;
 	int rc;
 
-	if (!ld->nvalues)
+	if (kpi__def_label_value_known(def, name, value, &allowed))
 		return 0;
-	for (size_t i = 0; i < ld->nvalues; i++)
-		if (strcmp(ld->values[i], value) == 0)
-			return 0;
-	for (size_t i = 0; i < ld->nvalues; i++)
-		kpi_buf_printf(&allowed, "%s%s", i ? ", " : "", ld->values[i]);
 	rc = kpi_error_set(err, KPI_EUSAGE, "--label '%s': KPI %s label '%s' has no value '%s' (the catalogue lists: %s)",
 	                   arg, def->id, name, value, allowed.data ? allowed.data : "");
 	kpi_buf_release(&allowed);

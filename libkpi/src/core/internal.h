@@ -171,6 +171,12 @@ int kpi__catalog_select_variant(kpi_catalog *cat, kpi_def *d, const char *name, 
 
 /* Free the contents of one definition (model/defs.c). */
 void kpi__def_release(kpi_def *d);
+/* Does the catalogue know `value` for label `name` of `def`? True for a
+ * label that lists no values (open-ended); false for a label `def` does not
+ * have, or a value its label does not list: then `listed`, when not NULL,
+ * gets the values it lists ("legacy, owned"; nothing for an unknown label).
+ * A mistyped value would make a waiver or a silence that never matches. */
+bool kpi__def_label_value_known(const kpi_def *def, const char *name, const char *value, kpi_buf *listed);
 
 /* A deep copy of a catalogue (definitions, labels, thresholds, `raw`): of
  * the definitions for which `keep` (when not NULL) returns true. */

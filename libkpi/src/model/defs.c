@@ -22,6 +22,23 @@ int kpi_def_label_index(const kpi_def *def, const char *name)
 	return -1;
 }
 
+bool kpi__def_label_value_known(const kpi_def *def, const char *name, const char *value, kpi_buf *listed)
+{
+	int li = def && name ? kpi_def_label_index(def, name) : -1;
+	const kpi_label_def *ld = li >= 0 ? &def->labels[li] : NULL;
+
+	if (!ld || !value)
+		return false;
+	if (!ld->nvalues)
+		return true;
+	for (size_t i = 0; i < ld->nvalues; i++)
+		if (strcmp(ld->values[i], value) == 0)
+			return true;
+	for (size_t i = 0; listed && i < ld->nvalues; i++)
+		(void)kpi_buf_printf(listed, "%s%s", i ? ", " : "", ld->values[i]);
+	return false;
+}
+
 void kpi__def_release(kpi_def *d)
 {
 	free(d->id);

@@ -94,6 +94,7 @@ static int one(kpi_waiver *w, const kpi__jsondoc *doc, const json_t *o, const kp
 	const kpi_def *def;
 	kpi_week week;
 	kpi_error werr = KPI_ERROR_INIT;
+	kpi_buf listed = KPI_BUF_INIT;
 	int rc;
 
 	if (!json_is_object(o))
@@ -125,6 +126,14 @@ static int one(kpi_waiver *w, const kpi__jsondoc *doc, const json_t *o, const kp
 			                          def->nlabels ? " (kpi list shows its labels)" : ": it has no labels");
 		if (!json_is_string(v))
 			return kpi__jsondoc_error(doc, v, err, KPI_ECONFIG, "waiver label '%s' must be a string", name);
+		if (!kpi__def_label_value_known(def, name, json_string_value(v), &listed)) {
+			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                        "waiver of KPI '%s': label '%s' has no value '%s' (the catalogue lists: %s): "
+			                        "the waiver would never match",
+			                        kpi, name, json_string_value(v), listed.data ? listed.data : "");
+			kpi_buf_release(&listed);
+			return rc;
+		}
 		if (!label_add(w, name, json_string_value(v)))
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	}
