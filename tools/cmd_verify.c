@@ -52,7 +52,7 @@ static int verify_decisions(const char *path)
 	size_t n = 0;
 	if (kpi_decisions_verify(path, &n, &err))
 		return kpi_fail(&err);
-	printf("OK: %s: %zu records, hash chain intact, every pack decided on unchanged\n", path, n);
+	printf("OK: %s: %zu record%s, hash chain intact, every pack decided on unchanged\n", path, n, n == 1 ? "" : "s");
 	return KPI_EXIT_OK;
 }
 

@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,20 +80,27 @@ static json_t *record(int n)
 	return o;
 }
 
-static void setup_pack(void)
+/* The golden snapshot's pack rendered into NAME/2026-W46 of a temp dir:
+ * the reports directory, the pack and the decisions file's paths. */
+static void render_pack(const char *name, char *rdir, size_t rn, char *wk, size_t wn, char *dfile, size_t dn)
 {
 	it_run_result r;
 	char *d = it_write_tmp("x", "");
 	*strrchr(d, '/') = '\0';
-	snprintf(reports, sizeof(reports), "%s/reports", d);
-	snprintf(pack, sizeof(pack), "%s/2026-W46", reports);
-	snprintf(file, sizeof(file), "%s/decisions.jsonl", reports);
+	snprintf(rdir, rn, "%s/%s", d, name);
+	snprintf(wk, wn, "%s/2026-W46", rdir);
+	snprintf(dfile, dn, "%s/decisions.jsonl", rdir);
 	free(d);
 	{
-		const char *argv[] = { "kpi", "render", "--snapshot", GOLDEN, "--out", pack, NULL };
+		const char *argv[] = { "kpi", "render", "--snapshot", GOLDEN, "--out", wk, NULL };
 		run_ok(&r, argv);
 		it_run_free(&r);
 	}
+}
+
+static void setup_pack(void)
+{
+	render_pack("reports", reports, sizeof(reports), pack, sizeof(pack), file, sizeof(file));
 }
 
 /* Bytes this process has read so far (/proc/self/io's rchar). */
@@ -555,11 +564,72 @@ static void test_pack__decided_pack_not_replaced(void **state)
 	}
 }
 
+/* Runs `argv` in a child while this process holds lock `how` on directory
+ * `dir`: the child must still be waiting after a second (and have written
+ * nothing: `absent` still absent), and exit 0 once the lock is released. */
+static void blocked_by_dir_lock(const char *dir, int how, const char *const *argv, const char *absent)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	assert_true(dfd >= 0);
+	assert_int_equal(flock(dfd, how), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		it_run_result r;
+		close(dfd); /* the lock is the parent's alone */
+		it_run(&r, argv, now_env, 60);
+		_exit(r.status);
+	}
+	sleep(1);
+	if (waitpid(pid, &status, WNOHANG) != 0)
+		fail_msg("kpi %s did not wait for the lock of %s", argv[1], dir);
+	if (absent && stat(absent, &st) == 0)
+		fail_msg("kpi %s wrote %s before the lock of %s was released", argv[1], absent, dir);
+	close(dfd); /* releases the lock */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The first decision of a reports directory (no decisions.jsonl yet) and a
+ * pack being replaced there exclude each other: kpi decide must not hash
+ * the old pack while the new one is swapped in. */
+static void test_decide__first_record_and_pack_write_exclude(void **state)
+{
+	(void)state;
+	char dir[600], wk[700], dfile[700];
+	it_run_result r;
+
+	render_pack("reports-first", dir, sizeof(dir), wk, sizeof(wk), dfile, sizeof(dfile));
+	/* a first kpi decide holds the directory: the pack waits */
+	{
+		const char *argv[] = { "kpi", "render", "--snapshot", GOLDEN, "--out", wk, NULL };
+		blocked_by_dir_lock(dir, LOCK_EX, argv, NULL);
+	}
+	/* a pack is being written: the first kpi decide waits, creating nothing */
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Board",
+			               "--reports", dir, NULL };
+		blocked_by_dir_lock(dir, LOCK_SH, argv, dfile);
+	}
+	{
+		const char *argv[] = { "kpi", "verify", dfile, NULL };
+		run_ok(&r, argv);
+		assert_non_null(strstr(r.out, "1 record, hash chain intact, every pack decided on unchanged"));
+		it_run_free(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide__record_chain_and_refusals),
 		cmocka_unit_test(test_decide__concurrent_runs_all_land),
+		cmocka_unit_test(test_decide__first_record_and_pack_write_exclude),
 		cmocka_unit_test(test_verify__tampered_record_and_changed_pack),
 		cmocka_unit_test(test_pack__decided_pack_not_replaced),
 	};

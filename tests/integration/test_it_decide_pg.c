@@ -128,7 +128,7 @@ static void test_decide__override_shown_in_the_next_pack(void **state)
 	{
 		const char *argv[] = { "kpi", "verify", p46, NULL };
 		it_run_ok_at(argv, "2026-11-17T08:00:00Z", &out, NULL);
-		assert_non_null(strstr(out, "1 records, hash chain intact, every pack decided on unchanged"));
+		assert_non_null(strstr(out, "1 record, hash chain intact, every pack decided on unchanged"));
 		free(out);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);

@@ -201,6 +201,17 @@ static int append_all(int fd, const char *path, off_t size, const char *data, si
 	return 0;
 }
 
+/* Opens directory `dir` into *fd and locks it exclusively. */
+static int lock_dir(int *fd, const char *dir, kpi_error *err)
+{
+	if ((*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", dir, strerror(errno));
+	while (flock(*fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return kpi_error_set(err, KPI_EIO, "cannot lock '%s': %s", dir, strerror(errno));
+	return 0;
+}
+
 int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opts *o, kpi_error *err)
 {
 	char *path = kpi__path_join(reports_dir, KPI_DECISIONS_FILE), *text = NULL;
@@ -209,7 +220,7 @@ int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opt
 	kpi_buf line = KPI_BUF_INIT;
 	struct stat st;
 	size_t len = 0;
-	int fd = -1, rc = 0;
+	int fd = -1, dfd = -1, rc = 0;
 	bool created;
 
 	if (out)
@@ -225,6 +236,11 @@ int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opt
 	if ((rc = prepare(x, reports_dir, o, err)))
 		goto done;
 	created = stat(path, &st) != 0;
+	/* A first record: the file is created under an exclusive lock of the
+	 * directory, which kpi_reports_pack_write() holds shared while it
+	 * replaces a pack of a directory without decisions.jsonl. */
+	if (created && (rc = lock_dir(&dfd, reports_dir, err)))
+		goto done;
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		rc = kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", path, strerror(errno));
 		goto done;
@@ -258,18 +274,14 @@ int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opt
 	}
 	if ((rc = append_all(fd, path, (off_t)len, line.data, line.len, err)))
 		goto done;
-	if (created) {
-		/* the new file's name made durable */
-		int dfd = open(reports_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			if (fsync(dfd) != 0)
-				rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", reports_dir, strerror(errno));
-			close(dfd);
-		}
-	}
+	/* the new file's name made durable */
+	if (created && fsync(dfd) != 0)
+		rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", reports_dir, strerror(errno));
 done:
 	if (fd >= 0)
 		close(fd); /* releases the lock */
+	if (dfd >= 0)
+		close(dfd); /* and the directory's */
 	kpi_buf_release(&line);
 	kpi_decisions_free(d);
 	free(text);

@@ -136,6 +136,7 @@ int kpi_reports_pack_write(kpi_pack_paths *out, const char *pack_dir, bool repla
 {
 	kpi_pack_opts o = KPI_PACK_OPTS_INIT;
 	char *defdir = NULL, *dir = NULL, *parent = NULL, *dpath = NULL, *keep = NULL;
+	const char *locked;
 	int fd = -1, rc;
 
 	if (out)
@@ -147,18 +148,25 @@ int kpi_reports_pack_write(kpi_pack_paths *out, const char *pack_dir, bool repla
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* kpi decide appends under an exclusive lock: none lands between the
-	 * check and the swap (no file yet: nothing to lock, nothing decided) */
-	if ((fd = open(dpath, O_RDONLY | O_CLOEXEC)) >= 0) {
-		while (flock(fd, LOCK_SH) != 0) {
-			if (errno != EINTR) {
-				rc = kpi_error_set(err, KPI_EIO, "cannot lock '%s': %s", dpath, strerror(errno));
-				goto done;
-			}
-		}
-	} else if (errno != ENOENT) {
-		rc = kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", dpath, strerror(errno));
+	/* kpi decide appends under an exclusive lock of decisions.jsonl: none
+	 * lands between the check and the swap. With no such file yet, the
+	 * reports directory is locked instead: a first kpi decide creates the
+	 * file only under an exclusive lock of the directory, so it cannot hash
+	 * the old pack while this one is being swapped in. (No directory yet:
+	 * nothing decided, and kpi decide refuses a missing one.) */
+	locked = dpath;
+	if ((fd = open(dpath, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT &&
+	    (fd = open(locked = parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno == ENOENT)
+		locked = NULL;
+	if (fd < 0 && locked) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", locked, strerror(errno));
 		goto done;
+	}
+	while (fd >= 0 && flock(fd, LOCK_SH) != 0) {
+		if (errno != EINTR) {
+			rc = kpi_error_set(err, KPI_EIO, "cannot lock '%s': %s", locked, strerror(errno));
+			goto done;
+		}
 	}
 	if ((rc = kpi_reports_pack_check(&keep, pack_dir, replace_decided, err)))
 		goto done;
