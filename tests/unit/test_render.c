@@ -1468,6 +1468,42 @@ static void test_render__axes_of_extreme_doubles(void **state)
 
 /* ---- the cover: the week in words, KPIs not measured, waivers ---- */
 
+/* Background measures not read for several reasons: each reason once, the
+ * first three, then how many more (not only the first KPI's). */
+static void test_render_week_words__background_reasons(void **state)
+{
+	(void)state;
+	static const char *const reasons[] = { "Prometheus not configured", "CloudWatch not configured",
+		                               "the SLO source failed", "Prometheus not configured", "host metrics off" };
+	kpi_snapshot *snap = packfix_golden();
+	kpi_error err = KPI_ERROR_INIT;
+	size_t base = snap->nnot_collected, n = 0;
+	char **w = NULL;
+
+	snap->not_collected = realloc(snap->not_collected, (base + 5) * sizeof(*snap->not_collected));
+	assert_non_null(snap->not_collected);
+	for (size_t i = 0; i < 5; i++) {
+		kpi_not_collected *c = &snap->not_collected[base + i];
+		char id[32];
+		snprintf(id, sizeof(id), "extra_%zu", i);
+		memset(c, 0, sizeof(*c));
+		c->kpi = strdup(id);
+		c->title = strdup(id);
+		c->source = strdup("prometheus");
+		c->reason = strdup(reasons[i]);
+		c->detail = strdup("configure it");
+	}
+	snap->nnot_collected = base + 5;
+	assert_int_equal(kpi_render_week_words(&w, snap, &err), 0);
+	while (w[n])
+		n++;
+	assert_string_equal(w[n - 1], "6 background measures (not deciding the rollout) were not read: CloudWatch not "
+	                              "configured; Prometheus not configured; the SLO source failed; and 1 other "
+	                              "reason (see the scorecard).");
+	kpi_render_words_free(w);
+	kpi_snapshot_free(snap);
+}
+
 /* The golden snapshot (W46 NO-GO, api_latency_p95_ms not measured, its
  * waiver expired in W45): the sentences, in order, in people's words. */
 static void test_render_week_words__golden(void **state)
@@ -1766,6 +1802,7 @@ int main(void)
 		cmocka_unit_test(test_render__nice_axes_use_1_2_5_steps),
 		cmocka_unit_test(test_render__axes_of_extreme_doubles),
 		cmocka_unit_test(test_render_week_words__golden),
+		cmocka_unit_test(test_render_week_words__background_reasons),
 		cmocka_unit_test(test_render_week_words__hold_waived_and_wrong_way),
 		cmocka_unit_test(test_render_cover__many_waivers_long_names),
 		cmocka_unit_test(test_render__stale_standby_lists_not_read),

@@ -261,6 +261,35 @@ static void wrong_way(void *ctx, const kpi_def *d, const kpi_series *s, const kp
 	}
 }
 
+/* The distinct reasons the snapshot's non-gating KPIs were not collected
+ * for, in catalogue order, "; "-separated; the first three, then how many
+ * more. */
+static void info_reasons(char *buf, size_t size, const kpi_snapshot *snap)
+{
+	size_t o = 0, k = 0, more = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < snap->nnot_collected; i++) {
+		const kpi_not_collected *c = &snap->not_collected[i];
+		bool seen = false;
+		if (c->gating || !c->reason)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !snap->not_collected[j].gating && snap->not_collected[j].reason &&
+			       strcmp(snap->not_collected[j].reason, c->reason) == 0;
+		if (seen)
+			continue;
+		if (k == 3 || o >= size) {
+			more++;
+			continue;
+		}
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", k ? "; " : "", c->reason);
+		k++;
+	}
+	if (more && o < size)
+		snprintf(buf + o, size - o, "; and %zu other reason%s (see the scorecard)", more, more == 1 ? "" : "s");
+}
+
 static void unmeasured_and_waived(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, const char *wk)
 {
 	char list[512], by[256];
@@ -285,9 +314,11 @@ static void unmeasured_and_waived(wlist *w, const kpi_snapshot *snap, const kpi_
 		size_t ninfo = 0;
 		for (size_t i = 0; i < snap->nnot_collected; i++)
 			ninfo += !snap->not_collected[i].gating;
-		if (ninfo)
+		if (ninfo) {
+			info_reasons(list, sizeof(list), snap);
 			say(w, "%zu background measure%s (not deciding the rollout) %s not read: %s.", ninfo,
-			    ninfo == 1 ? "" : "s", ninfo == 1 ? "was" : "were", snap->not_collected[0].reason);
+			    ninfo == 1 ? "" : "s", ninfo == 1 ? "was" : "were", list);
+		}
 	}
 }
 
