@@ -9,9 +9,13 @@
 
 typedef struct verify_args {
 	const char *path;
+	const char *head;
 } verify_args;
 
 static const kpi_opt opts[] = {
+	KPI_STRING("head", 0, "SHA256", verify_args, head,
+	           "a record's SHA-256 kept with the minutes (kpi decide prints it; 12 or more of its hex digits): "
+	           "it must still be in decisions.jsonl, proving it and every record before it unchanged"),
 	KPI_OPT_END,
 };
 
@@ -41,18 +45,32 @@ const kpi_cmd_spec kpi_cmd_verify = {
 	"the one named after the week, or one kept aside as WEEK.decided-SHA12 by\n"
 	"kpi pack --replace-decided. When PATH is a pack directory and the pack\n"
 	"passes but the decisions do not, a last line on standard error says the\n"
-	"whole failed (`kpi verify: FAILED: 1 of 2 checks: ...`).",
+	"whole failed (`kpi verify: FAILED: 1 of 2 checks: ...`).\n"
+	"\n"
+	"The chain proves each record but the newest unchanged: nothing after the\n"
+	"newest covers it, so an edit or removal of it goes unnoticed by the chain\n"
+	"alone. The OK output names the newest record's SHA-256; kpi decide prints\n"
+	"each new one. Keep it with the meeting's minutes, and later --head SHA256\n"
+	"proves that record and all before it unchanged (exit 8 when it is gone).",
 	opts, args, false, false,
 };
 
-/* Verify decisions file `path`; prints the OK line. */
-static int verify_decisions(const char *path)
+/* Verify decisions file `path` (and that the record `known` names is in
+ * it, when given); prints the OK lines. */
+static int verify_decisions(const char *path, const char *known)
 {
 	kpi_error err = KPI_ERROR_INIT;
-	size_t n = 0;
-	if (kpi_decisions_verify(path, &n, &err))
+	size_t n = 0, line = 0;
+	char head[65];
+	if (kpi_decisions_verify_head(path, known, &n, &line, head, &err))
 		return kpi_fail(&err);
 	printf("OK: %s: %zu record%s, hash chain intact, every pack decided on unchanged\n", path, n, n == 1 ? "" : "s");
+	if (n)
+		printf("newest record: %s:%zu, SHA-256 %s (keep it with the minutes: kpi verify --head proves it later)\n",
+		       path, n, head);
+	if (known)
+		printf("OK: the record kept with the minutes, %s:%zu, is unchanged, and so is every record before it "
+		       "(%zu after it)\n", path, line, n - line);
 	return KPI_EXIT_OK;
 }
 
@@ -87,7 +105,7 @@ int cmd_verify(int argc, char **argv)
 			rc = KPI_EXIT_USAGE;
 			goto done;
 		}
-		rc = verify_decisions(a.path);
+		rc = verify_decisions(a.path, a.head);
 		goto done;
 	}
 	if (!(dpath = malloc(strlen(a.path) + 32)) || !(mpath = malloc(strlen(a.path) + 32))) {
@@ -98,7 +116,7 @@ int cmd_verify(int argc, char **argv)
 	sprintf(dpath, "%s/%s", a.path, KPI_DECISIONS_FILE);
 	sprintf(mpath, "%s/manifest.json", a.path);
 	if (stat(mpath, &st) != 0 && stat(dpath, &st) == 0) {
-		rc = verify_decisions(dpath);
+		rc = verify_decisions(dpath, a.head);
 		goto done;
 	}
 	if (kpi_pack_verify(a.path, &n, &err)) {
@@ -122,7 +140,10 @@ int cmd_verify(int argc, char **argv)
 		snprintf(dpath, strlen(a.path) + 32, "%s/%s", parent, KPI_DECISIONS_FILE);
 		free(copy);
 	}
-	if (stat(dpath, &st) == 0 && (rc = verify_decisions(dpath)) != KPI_EXIT_OK)
+	if (a.head && stat(dpath, &st) != 0) {
+		fprintf(stderr, "kpi verify: --head: there is no %s beside the pack to find the record in\n", dpath);
+		rc = KPI_EXIT_DATA;
+	} else if (stat(dpath, &st) == 0 && (rc = verify_decisions(dpath, a.head)) != KPI_EXIT_OK)
 		/* the OK line above was the pack's alone: the whole did not pass */
 		fprintf(stderr, "kpi verify: FAILED: 1 of 2 checks: the pack %s matches its manifest.json, the decisions %s "
 		        "do not verify (above)\n", a.path, dpath);

@@ -196,13 +196,20 @@ static void test_decide__record_chain_and_refusals(void **state)
 			               "--action", "Bo Li: backfill the 25 oldest designs by 2026-11-20",
 			               "--action", "Cy: page the DB team: by Friday by 2026-11-27",
 			               "--reports", reports, NULL };
+		char rsha[65], *text;
 		run_ok(&r, argv);
+		/* the record's SHA-256: of its line's bytes, without the newline */
+		text = read_all(file);
+		kpi_sha256_hex(rsha, text, strcspn(text, "\n"));
+		free(text);
 		snprintf(want, sizeof(want),
 		         "%s/decisions.jsonl:1: 2026-W46 GO by Governance board at 2026-11-17T10:00:00Z (the pack computed "
-		         "NO-GO: an override)\nopen actions: 2\n"
+		         "NO-GO: an override)\n"
+		         "record SHA-256 %s: keep it with the minutes (kpi verify --head %.12s %s)\n"
+		         "open actions: 2\n"
 		         "  2026-W46.1  Bo Li: backfill the 25 oldest designs (due 2026-11-20)\n"
 		         "  2026-W46.2  Cy: page the DB team: by Friday (due 2026-11-27)\n",
-		         reports);
+		         reports, rsha, rsha, reports);
 		assert_string_equal(r.out, want);
 		it_run_free(&r);
 	}
@@ -262,6 +269,7 @@ static void test_decide__concurrent_runs_all_land(void **state)
 	kpi_error err = KPI_ERROR_INIT;
 	it_run_result r;
 	size_t before;
+	char last[65];
 
 	if (kpi_decisions_load(&d, file, &err))
 		fail_msg("%s", err.message);
@@ -303,13 +311,15 @@ static void test_decide__concurrent_runs_all_land(void **state)
 		snprintf(id, sizeof(id), "2026-W46.%zu", 4 + (j - before));
 		assert_string_equal(d->rec[j].actions[0].id, id);
 	}
+	memcpy(last, d->rec[d->n - 1].sha256, sizeof(last));
 	kpi_decisions_free(d);
 	{
 		const char *argv[] = { "kpi", "verify", file, NULL };
 		char want[1024];
 		run_ok(&r, argv);
-		snprintf(want, sizeof(want), "OK: %s: %zu records, hash chain intact, every pack decided on unchanged\n",
-		         file, before + N);
+		snprintf(want, sizeof(want), "OK: %s: %zu records, hash chain intact, every pack decided on unchanged\n"
+		         "newest record: %s:%zu, SHA-256 %s (keep it with the minutes: kpi verify --head proves it later)\n",
+		         file, before + N, file, before + N, last);
 		assert_string_equal(r.out, want);
 		it_run_free(&r);
 	}
@@ -624,6 +634,66 @@ static void test_decide__first_record_and_pack_write_exclude(void **state)
 	}
 }
 
+/* The chain cannot see an edit of its newest record (nothing after it
+ * covers it); the SHA-256 kpi decide prints, kept with the minutes, can:
+ * kpi verify --head finds that record unchanged, or fails naming it. */
+static void test_verify__head_anchors_the_newest_record(void **state)
+{
+	(void)state;
+	char dir[600], wk[700], dfile[700], sha[65], want[1024], *text, *at;
+	it_run_result r;
+
+	render_pack("reports-head", dir, sizeof(dir), wk, sizeof(wk), dfile, sizeof(dfile));
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Board",
+			               "--reports", dir, NULL };
+		run_ok(&r, argv);
+		at = strstr(r.out, "record SHA-256 ");
+		assert_non_null(at);
+		assert_int_equal(sscanf(at, "record SHA-256 %64[0-9a-f]:", sha), 1);
+		it_run_free(&r);
+	}
+	{
+		const char *argv[] = { "kpi", "verify", "--head", sha, dir, NULL };
+		run_ok(&r, argv);
+		snprintf(want, sizeof(want), "OK: the record kept with the minutes, %s:1, is unchanged, and so is every "
+		         "record before it (0 after it)\n", dfile);
+		assert_non_null(strstr(r.out, want));
+		it_run_free(&r);
+	}
+	/* the newest record edited: the chain alone still passes ... */
+	text = read_all(dfile);
+	assert_non_null(at = strstr(text, "\"decision\": \"no-go\""));
+	{
+		char edited[8192];
+		snprintf(edited, sizeof(edited), "%.*s\"decision\": \"hold\"%s", (int)(at - text), text,
+		         at + strlen("\"decision\": \"no-go\""));
+		write_all(dfile, edited);
+	}
+	free(text);
+	{
+		const char *argv[] = { "kpi", "verify", dfile, NULL };
+		run_ok(&r, argv);
+		it_run_free(&r);
+	}
+	/* ... the kept SHA-256 does not, also given as 12 digits, also from the pack */
+	snprintf(want, sizeof(want), "kpi: %s: no record has SHA-256 %.12s... (the record kept with the minutes was "
+	         "changed or removed, or belongs to another file)\n", dfile, sha);
+	sha[12] = '\0';
+	{
+		const char *argv[] = { "kpi", "verify", "--head", sha, dfile, NULL };
+		run_fails(argv, 8, NULL);
+		it_run(&r, argv, now_env, 60);
+		assert_string_equal(r.err, want);
+		assert_string_equal(r.out, "");
+		it_run_free(&r);
+		const char *argv2[] = { "kpi", "verify", "--head", sha, wk, NULL };
+		run_fails(argv2, 8, "no record has SHA-256");
+		const char *argv3[] = { "kpi", "verify", "--head", "XYZ", dfile, NULL };
+		run_fails(argv3, 2, "give 12 to 64 of its lowercase hex digits");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_decide__concurrent_runs_all_land),
 		cmocka_unit_test(test_decide__first_record_and_pack_write_exclude),
 		cmocka_unit_test(test_verify__tampered_record_and_changed_pack),
+		cmocka_unit_test(test_verify__head_anchors_the_newest_record),
 		cmocka_unit_test(test_pack__decided_pack_not_replaced),
 	};
 	int rc;

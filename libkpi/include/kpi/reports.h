@@ -220,6 +220,23 @@ KPI_EXTERN void kpi_decision_free(kpi_decision *d);
 KPI_EXTERN int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err);
 
 /**
+ * kpi_decisions_verify(), and the part a hash chain cannot prove alone: the
+ * newest record has no successor whose prev_sha256 covers it, so an edit of
+ * it, or its removal, leaves an intact chain. A record's SHA-256 kept
+ * elsewhere (the meeting's minutes; kpi decide prints it) anchors it: with
+ * `known`, a record whose SHA-256 starts with it must still be in the file,
+ * which proves that record and every one before it unchanged.
+ * @param known 12 to 64 lowercase hex digits, or NULL.
+ * @param[out] nrecords as kpi_decisions_verify() (may be NULL).
+ * @param[out] known_line the line of the record `known` names (may be NULL).
+ * @param[out] head the newest record's SHA-256 ("" for an empty file).
+ * @return 0; as kpi_decisions_verify(); KPI_EUSAGE for a malformed `known`;
+ *         KPI_EDATA "PATH: no record has SHA-256 KNOWN... (...)" when none.
+ */
+KPI_EXTERN int kpi_decisions_verify_head(const char *path, const char *known, size_t *nrecords, size_t *known_line,
+                                         char head[65], kpi_error *err);
+
+/**
  * May the pack at `pack_dir` be replaced? Not when it is a pack a decision
  * was taken on: a record of the decisions file of the reports directory it
  * is in (`pack_dir`'s parent, whatever its name: PARENT/decisions.jsonl)

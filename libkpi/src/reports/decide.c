@@ -311,16 +311,45 @@ static const kpi_report_pack *decided_pack(const kpi_reports *r, const kpi_decis
 
 int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 {
+	return kpi_decisions_verify_head(path, NULL, nrecords, NULL, NULL, err);
+}
+
+int kpi_decisions_verify_head(const char *path, const char *known, size_t *nrecords, size_t *known_line,
+                              char head[65], kpi_error *err)
+{
 	kpi_decisions *d = NULL;
 	kpi_reports *r = NULL;
 	char *copy = NULL;
 	bool *checked = NULL;
+	size_t at = 0;
 	int rc;
 
 	if (nrecords)
 		*nrecords = 0;
+	if (known_line)
+		*known_line = 0;
+	if (head)
+		head[0] = '\0';
+	if (known) {
+		size_t n = strspn(known, "0123456789abcdef");
+		if (n < 12 || n > 64 || known[n])
+			return kpi_error_set(err, KPI_EUSAGE,
+			                     "'%s' is not a record's SHA-256: give 12 to 64 of its lowercase hex digits",
+			                     known);
+	}
 	if ((rc = kpi_decisions_load(&d, path, err)))
 		return rc;
+	if (known) {
+		while (at < d->n && strncmp(d->rec[at].sha256, known, strlen(known)) != 0)
+			at++;
+		if (at == d->n) {
+			rc = kpi_error_set(err, KPI_EDATA,
+			                   "%s: no record has SHA-256 %s... (the record kept with the minutes was changed or "
+			                   "removed, or belongs to another file)",
+			                   path, known);
+			goto done;
+		}
+	}
 	if (!(copy = kpi__strdup(path))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
@@ -361,6 +390,10 @@ int kpi_decisions_verify(const char *path, size_t *nrecords, kpi_error *err)
 	}
 	if (nrecords)
 		*nrecords = d->n;
+	if (known_line && known)
+		*known_line = d->rec[at].line;
+	if (head && d->n)
+		memcpy(head, d->rec[d->n - 1].sha256, 65);
 done:
 	free(checked);
 	free(copy);
