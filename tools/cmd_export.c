@@ -25,7 +25,7 @@ static const char *const whats[] = { "prometheus-rules", NULL };
 
 static const kpi_arg args[] = {
 	{ "WHAT", KPI_ARG_ENUM, offsetof(export_args, what), whats, "export",
-	  "kpi export: what to export? (prometheus-rules)" },
+	  "what to export? (prometheus-rules)" },
 	KPI_ARG_END,
 };
 

@@ -60,6 +60,26 @@ static void test_unknown_kpi(void **state)
 	it_run_free(&r);
 }
 
+/* A command missing its argument says so once, after its own name: "kpi
+ * export: what to export? ...", never "kpi export: kpi export: ...". */
+static void test_missing_argument_named_once(void **state)
+{
+	static const char *const cmds[] = { "deliver", "explain", "export", "index", "seed", "silence", "verify", NULL };
+	(void)state;
+	for (const char *const *c = cmds; *c; c++) {
+		it_run_result r;
+		char prefix[64], twice[128];
+		const char *argv[] = { "kpi", *c, NULL };
+		snprintf(prefix, sizeof(prefix), "kpi %s: ", *c);
+		snprintf(twice, sizeof(twice), "kpi %s: kpi", *c);
+		const char *must[] = { prefix, NULL }, *must_not[] = { twice, NULL };
+		expect_fail(&r, argv, NULL, 2, must, must_not);
+		if (strncmp(r.err, prefix, strlen(prefix)) != 0)
+			fail_msg("kpi %s: the message should start with '%s': %s", *c, prefix, r.err);
+		it_run_free(&r);
+	}
+}
+
 static void test_malformed_week(void **state)
 {
 	(void)state;
@@ -486,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_statement_timeout),
 		cmocka_unit_test(test_result_contract),
 		cmocka_unit_test(test_syntax_error_position),
+		cmocka_unit_test(test_missing_argument_named_once),
 	};
 	if (!it_pg_wanted("integration_cli_errors"))
 		return IT_SKIP;
