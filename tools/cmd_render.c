@@ -6,6 +6,7 @@
 typedef struct render_args {
 	const char *file, *outdir;
 	bool replace_decided;
+	const char *log_format;
 } render_args;
 
 static const kpi_opt opts[] = {
@@ -14,6 +15,7 @@ static const kpi_opt opts[] = {
 	KPI_DIR("out", 'o', "DIR", render_args, outdir,
 	        "pack directory (default `reports/YYYY-Www` of the snapshot's last week)"),
 	KPI_FLAG("replace-decided", 0, render_args, replace_decided, KPI_REPLACE_DECIDED_HELP),
+	KPI_OPT_LOG_FORMAT(render_args, log_format),
 	KPI_OPT_END,
 };
 

@@ -9,9 +9,11 @@
 
 typedef struct verify_args {
 	const char *path;
+	const char *log_format;
 } verify_args;
 
 static const kpi_opt opts[] = {
+	KPI_OPT_LOG_FORMAT(verify_args, log_format),
 	KPI_OPT_END,
 };
 
