@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "opts.h"
 #include "history.h"
+#include "signals.h"
 #include "progress.h"
 
 typedef struct pack_args {
@@ -81,6 +82,8 @@ int cmd_pack(int argc, char **argv)
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_pack, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
+	/* Ctrl-C or a service stop leaves no temporary pack behind */
+	kpi_tool_signals_begin();
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
 	kpi_tool_progress_begin(&progress, cfg, "pack", a.quiet, kpi_tool_log_format(a.log_format));

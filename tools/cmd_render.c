@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "opts.h"
 #include "history.h"
+#include "signals.h"
 
 typedef struct render_args {
 	const char *file, *outdir;
@@ -40,6 +41,8 @@ int cmd_render(int argc, char **argv)
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_render, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
+	/* Ctrl-C or a service stop leaves no temporary pack behind */
+	kpi_tool_signals_begin();
 	if (kpi_reports_render_file(&paths, a.outdir, a.replace_decided, a.file, &err))
 		return kpi_fail(&err);
 	kpi_print_kept(&paths);
