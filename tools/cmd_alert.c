@@ -30,7 +30,6 @@ typedef struct alert_args {
 	bool dry_run, replay, quiet;
 } alert_args;
 
-static const char *const log_formats[] = { "json", "text", NULL };
 
 /* The usage line's order is the man page's and the tests': --db last. */
 static const kpi_opt opts[] = {
@@ -49,8 +48,7 @@ static const kpi_opt opts[] = {
 	           "delivered, 3 not); PagerDuty gets the resolve right after"),
 	KPI_FLAG("replay", 0, alert_args, replay,
 	         "requeue terminally failed deliveries with a fresh attempt counter, then run"),
-	KPI_ENUM("log-format", 0, "FORMAT", alert_args, log_format, "json", log_formats,
-	         "the log lines on standard error"),
+	KPI_OPT_LOG_FORMAT(alert_args, log_format),
 	KPI_OPT_DB(alert_args, db),
 	KPI_FLAG("quiet", 'q', alert_args, quiet, KPI_QUIET_HELP),
 	KPI_OPT_END,
@@ -94,8 +92,7 @@ int cmd_alert(int argc, char **argv)
 	if (rc > 0)
 		return KPI_EXIT_OK;
 	/* Logs as asked when that much could be read, else JSON. */
-	if (kpi_log_format_parse(&lf, a.log_format))
-		lf = KPI_LOG_FORMAT_JSON;
+	lf = kpi_tool_log_format(a.log_format);
 	kpi_log_setup(lf, KPI_LOG_INFO, NULL, NULL);
 	if (rc < 0)
 		return cannot_start("alert.usage", err.message);

@@ -7,6 +7,7 @@
 typedef struct decide_args {
 	const char *week, *decision, *by, *note, *reports;
 	kpi_opt_list actions, closes;
+	const char *log_format;
 } decide_args;
 
 static const char *const decisions[] = { "go", "no-go", "hold", NULL };
@@ -27,6 +28,7 @@ static const kpi_opt opts[] = {
 	KPI_LIST("close", 0, "ID", decide_args, closes, "close the open action item `ID` (it was done)"),
 	KPI_OPT_("reports", 'r', KPI_OPT_DIR, "DIR", decide_args, reports, "reports",
 	         "the reports directory holding the packs and `decisions.jsonl`", NULL, NULL, 0, 0, 0),
+	KPI_OPT_LOG_FORMAT(decide_args, log_format),
 	KPI_OPT_END,
 };
 

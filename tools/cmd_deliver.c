@@ -9,6 +9,7 @@
 
 typedef struct deliver_args {
 	const char *dir, *config, *state_dir, *resend;
+	const char *log_format;
 } deliver_args;
 
 static const kpi_opt opts[] = {
@@ -20,6 +21,7 @@ static const kpi_opt opts[] = {
 	KPI_STRING("resend", 0, "NAMES", deliver_args, resend,
 	           "forget what the outbox recorded for these recipients (comma-separated, or `all`) and send "
 	           "this pack to them again"),
+	KPI_OPT_LOG_FORMAT(deliver_args, log_format),
 	KPI_OPT_END,
 };
 

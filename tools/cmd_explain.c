@@ -8,6 +8,7 @@ typedef struct explain_args {
 	const char *id, *week, *config, *db;
 	int weeks;
 	bool analyze;
+	const char *log_format;
 } explain_args;
 
 static const kpi_opt opts[] = {
@@ -18,6 +19,7 @@ static const kpi_opt opts[] = {
 	KPI_FLAG("analyze", 0, explain_args, analyze,
 	         "also run the query under EXPLAIN (ANALYZE, BUFFERS) in kpi's read-only transaction and print each "
 	         "plan node's time, rows and shared blocks hit and read (PostgreSQL KPIs; reads the database)"),
+	KPI_OPT_LOG_FORMAT(explain_args, log_format),
 	KPI_OPT_END,
 };
 

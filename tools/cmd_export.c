@@ -9,6 +9,7 @@
 typedef struct export_args {
 	const char *what, *out, *tests, *config;
 	int interval;
+	const char *log_format;
 } export_args;
 
 static const kpi_opt opts[] = {
@@ -18,6 +19,7 @@ static const kpi_opt opts[] = {
 	KPI_INT("interval", 0, "SECONDS", export_args, interval, "300", 1, 86400,
 	        "how often `kpi publish --prom-textfile` runs: a rule's `for` is its alert's `for` runs times this"),
 	KPI_OPT_CONFIG(export_args, config),
+	KPI_OPT_LOG_FORMAT(export_args, log_format),
 	KPI_OPT_END,
 };
 
@@ -25,7 +27,7 @@ static const char *const whats[] = { "prometheus-rules", NULL };
 
 static const kpi_arg args[] = {
 	{ "WHAT", KPI_ARG_ENUM, offsetof(export_args, what), whats, "export",
-	  "kpi export: what to export? (prometheus-rules)" },
+	  "what to export? (prometheus-rules)" },
 	KPI_ARG_END,
 };
 

@@ -7,9 +7,11 @@
 
 typedef struct index_args {
 	const char *dir;
+	const char *log_format;
 } index_args;
 
 static const kpi_opt opts[] = {
+	KPI_OPT_LOG_FORMAT(index_args, log_format),
 	KPI_OPT_END,
 };
 

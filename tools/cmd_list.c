@@ -5,6 +5,7 @@
 
 typedef struct list_args {
 	const char *config, *format;
+	const char *log_format;
 } list_args;
 
 static const char *const formats[] = { "table", "json", NULL };
@@ -12,6 +13,7 @@ static const char *const formats[] = { "table", "json", NULL };
 static const kpi_opt opts[] = {
 	KPI_ENUM("format", 'f', "FORMAT", list_args, format, "table", formats, "output format"),
 	KPI_OPT_CONFIG(list_args, config),
+	KPI_OPT_LOG_FORMAT(list_args, log_format),
 	KPI_OPT_END,
 };
 

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "opts.h"
 #include "history.h"
+#include "signals.h"
 #include "progress.h"
 
 typedef struct pack_args {
@@ -12,6 +13,7 @@ typedef struct pack_args {
 	bool quiet;
 	bool deliver;
 	bool replace_decided;
+	const char *log_format;
 } pack_args;
 
 static const kpi_opt opts[] = {
@@ -26,6 +28,7 @@ static const kpi_opt opts[] = {
 	KPI_FLAG("deliver", 0, pack_args, deliver,
 	         "then send the pack to the config's recipients, as `kpi deliver DIR` does (exit 9 or 10 when one "
 	         "is not reached)"),
+	KPI_OPT_LOG_FORMAT(pack_args, log_format),
 	KPI_OPT_END,
 };
 
@@ -79,9 +82,11 @@ int cmd_pack(int argc, char **argv)
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_pack, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
+	/* Ctrl-C or a service stop leaves no temporary pack behind */
+	kpi_tool_signals_begin();
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
-	kpi_tool_progress_begin(&progress, cfg, "pack", a.quiet, KPI_LOG_FORMAT_JSON);
+	kpi_tool_progress_begin(&progress, cfg, "pack", a.quiet, kpi_tool_log_format(a.log_format));
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
 	/* --deliver without a usable delivery section fails before any reading */

@@ -17,6 +17,7 @@ typedef struct publish_args {
 	bool cw;
 	bool alarms, prune, dashboard;
 	int interval;
+	const char *log_format;
 } publish_args;
 
 static const kpi_opt opts[] = {
@@ -36,6 +37,7 @@ static const kpi_opt opts[] = {
 	        "how often kpi publish runs: the period of alarms of KPIs without an alarm rule"),
 	KPI_OPT_CONFIG(publish_args, config),
 	KPI_OPT_DB(publish_args, db),
+	KPI_OPT_LOG_FORMAT(publish_args, log_format),
 	KPI_OPT_END,
 };
 

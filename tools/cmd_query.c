@@ -10,6 +10,7 @@ typedef struct query_args {
 	const char *id, *week, *format, *config, *db;
 	int weeks;
 	bool no_color, quiet;
+	const char *log_format;
 } query_args;
 
 static const char *const formats[] = { "table", "csv", "json", NULL };
@@ -23,6 +24,7 @@ static const kpi_opt opts[] = {
 	KPI_FLAG("no-color", 0, query_args, no_color,
 	         "no ANSI colours (also when `NO_COLOR` is set, `TERM=dumb` or not a terminal)"),
 	KPI_FLAG("quiet", 'q', query_args, quiet, KPI_QUIET_HELP),
+	KPI_OPT_LOG_FORMAT(query_args, log_format),
 	KPI_OPT_END,
 };
 
@@ -64,7 +66,8 @@ int cmd_query(int argc, char **argv)
 	n = a.weeks;
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
-	kpi_tool_progress_begin(&progress, cfg, "query", a.quiet || strcmp(id, "all") != 0, KPI_LOG_FORMAT_JSON);
+	kpi_tool_progress_begin(&progress, cfg, "query", a.quiet || strcmp(id, "all") != 0,
+	                        kpi_tool_log_format(a.log_format));
 	if ((rc = kpi_now(cfg, &now)))
 		goto done;
 	if (strcmp(id, "all") != 0 && !kpi_catalog_find(cat, id)) {

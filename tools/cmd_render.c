@@ -2,10 +2,12 @@
 #include "commands.h"
 #include "opts.h"
 #include "history.h"
+#include "signals.h"
 
 typedef struct render_args {
 	const char *file, *outdir;
 	bool replace_decided;
+	const char *log_format;
 } render_args;
 
 static const kpi_opt opts[] = {
@@ -14,6 +16,7 @@ static const kpi_opt opts[] = {
 	KPI_DIR("out", 'o', "DIR", render_args, outdir,
 	        "pack directory (default `reports/YYYY-Www` of the snapshot's last week)"),
 	KPI_FLAG("replace-decided", 0, render_args, replace_decided, KPI_REPLACE_DECIDED_HELP),
+	KPI_OPT_LOG_FORMAT(render_args, log_format),
 	KPI_OPT_END,
 };
 
@@ -38,6 +41,8 @@ int cmd_render(int argc, char **argv)
 
 	if ((rc = kpi_opts_parse(&kpi_cmd_render, argc, argv, &a)))
 		return rc > 0 ? KPI_EXIT_OK : KPI_EXIT_USAGE;
+	/* Ctrl-C or a service stop leaves no temporary pack behind */
+	kpi_tool_signals_begin();
 	if (kpi_reports_render_file(&paths, a.outdir, a.replace_decided, a.file, &err))
 		return kpi_fail(&err);
 	kpi_print_kept(&paths);

@@ -8,6 +8,7 @@ typedef struct seed_args {
 	const char *dataset, *config, *db;
 	int scale;
 	bool reset, schema_only;
+	const char *log_format;
 } seed_args;
 
 static const kpi_opt opts[] = {
@@ -17,6 +18,7 @@ static const kpi_opt opts[] = {
 	KPI_FLAG("schema-only", 0, seed_args, schema_only, "create the schema and load no data"),
 	KPI_OPT_CONFIG(seed_args, config),
 	KPI_OPT_DB(seed_args, db),
+	KPI_OPT_LOG_FORMAT(seed_args, log_format),
 	KPI_OPT_END,
 };
 

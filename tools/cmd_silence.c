@@ -10,6 +10,7 @@ typedef struct silence_args {
 	const char *action, *id;
 	const char *config, *state_dir, *kpi, *until, *by, *comment, *format, *now;
 	kpi_opt_list labels;
+	const char *log_format;
 } silence_args;
 
 static const char *const actions[] = { "add", "list", "expire", NULL };
@@ -32,6 +33,7 @@ static const kpi_opt opts[] = {
 	        "the state directory of `kpi alert` (default as `kpi alert` finds it)"),
 	KPI_STRING("now", 0, "TIME", silence_args, now,
 	           "as of this ISO-8601 instant (default `$KPI_NOW`, else the clock), for tests"),
+	KPI_OPT_LOG_FORMAT(silence_args, log_format),
 	KPI_OPT_END,
 };
 

@@ -17,6 +17,7 @@ typedef struct uncovered_args {
 	const char *week, *format, *config, *db;
 	int limit;
 	bool no_color;
+	const char *log_format;
 } uncovered_args;
 
 static const char *const formats[] = { "table", "csv", "json", NULL };
@@ -31,6 +32,7 @@ static const kpi_opt opts[] = {
 	KPI_OPT_DB(uncovered_args, db),
 	KPI_FLAG("no-color", 0, uncovered_args, no_color,
 	         "no ANSI colours (also when `NO_COLOR` is set, `TERM=dumb` or not a terminal)"),
+	KPI_OPT_LOG_FORMAT(uncovered_args, log_format),
 	KPI_OPT_END,
 };
 

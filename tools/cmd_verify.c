@@ -10,12 +10,14 @@
 typedef struct verify_args {
 	const char *path;
 	const char *head;
+	const char *log_format;
 } verify_args;
 
 static const kpi_opt opts[] = {
 	KPI_STRING("head", 0, "SHA256", verify_args, head,
 	           "a record's SHA-256 kept with the minutes (kpi decide prints it; 12 or more of its hex digits): "
 	           "it must still be in decisions.jsonl, proving it and every record before it unchanged"),
+	KPI_OPT_LOG_FORMAT(verify_args, log_format),
 	KPI_OPT_END,
 };
 

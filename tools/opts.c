@@ -480,6 +480,10 @@ int kpi_opts_parse_err(const kpi_cmd_spec *spec, int argc, char **argv, void *ar
 			return -1;
 		given |= (uint64_t)1 << ((o - opts) & 63);
 	}
+	/* the log as asked from here on, the usage errors below included */
+	for (const kpi_opt *o = opts; o && o->name; o++)
+		if (strcmp(o->name, "log-format") == 0)
+			kpi_log_setup(kpi_tool_log_format(*(const char **)field(args, o->offset)), KPI_LOG_INFO, NULL, NULL);
 	for (const kpi_opt *o = opts; o && o->name; o++)
 		if ((o->flags & KPI_OPT_REQUIRED) && !(given & ((uint64_t)1 << ((o - opts) & 63)))) {
 			kpi_error_set(err, KPI_EUSAGE, "missing --%s %s", o->name, o->arg ? o->arg : "");
@@ -503,6 +507,14 @@ int kpi_opts_parse(const kpi_cmd_spec *spec, int argc, char **argv, void *args)
 }
 
 /* ---- what every command shares ---- */
+
+const char *const kpi_log_formats[] = { "json", "text", NULL };
+
+kpi_log_format kpi_tool_log_format(const char *name)
+{
+	kpi_log_format lf;
+	return kpi_log_format_parse(&lf, name) ? KPI_LOG_FORMAT_JSON : lf;
+}
 
 int kpi_fail(const kpi_error *err)
 {

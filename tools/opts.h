@@ -150,6 +150,14 @@ typedef struct kpi_cmd_spec {
 	         "parse is a config error (exit 3), never quoted in the message. Default: the config's " \
 	         "`database.conninfo`, then the libpq environment (`PGHOST`, `PGPORT`, `PGDATABASE`, " \
 	         "`PGUSER`, `PGSERVICE`, `PGPASSWORD`, `~/.pgpass`).", NULL, 0, 0, 0)
+/* --log-format, the same in every command (docs/configuration.md, KPI_LOG_LEVEL):
+ * kpi_opts_parse sets the log up with it as soon as the options are read. */
+extern const char *const kpi_log_formats[]; /* json, text */
+#define KPI_OPT_LOG_FORMAT(T, f) \
+	KPI_ENUM("log-format", 0, "FORMAT", T, f, "json", kpi_log_formats, \
+	         "the log lines on standard error: JSON, or `text` for a person")
+/* The format `name` (the value of --log-format) says; JSON when it says none. */
+kpi_log_format kpi_tool_log_format(const char *name);
 #define KPI_QUIET_HELP \
 	"no progress line on standard error (it is shown only when standard error is a terminal, " \
 	"not `TERM=dumb`)"

@@ -2,7 +2,7 @@
 # docs/runbook.md's "Routing kpi's alerts through Alertmanager" and
 # "Silencing for a maintenance", run as written: their kpi config (JSON),
 # alertmanager.yml (YAML) and every sh block, in order, with only the site's
-# names replaced (/etc/alertmanager/ and /etc/kpi/kpi.json by files here,
+# names replaced (/etc/alertmanager/ and /etc/kpi/config.json by files here,
 # /var/lib/kpi/alert by a state dir here, http://alertmanager-N.internal:9093
 # by a real Alertmanager (Debian package prometheus-alertmanager) started on
 # loopback by this script and stopped by its pid). Then checks what the
@@ -47,7 +47,7 @@ am_url="http://127.0.0.1:$port"
 mkdir -p "$tmp/etc-am" "$tmp/state" "$tmp/home" "$tmp/bin" "$tmp/am-data"
 ln -s "$(readlink -f "$kpi_bin")" "$tmp/bin/kpi"
 site() {
-  sed -e "s#/etc/alertmanager/#$tmp/etc-am/#g" -e "s#/etc/kpi/kpi.json#$tmp/kpi.json#g" \
+  sed -e "s#/etc/alertmanager/#$tmp/etc-am/#g" -e "s#/etc/kpi/config.json#$tmp/kpi.json#g" \
       -e "s#/var/lib/kpi/alert#$tmp/state#g" -e "s#http://alertmanager-[0-9].internal:9093#$am_url#g" "$1"
 }
 site "$tmp"/block-*.json >"$tmp/kpi.json"

@@ -16,18 +16,12 @@ import re
 import select
 import subprocess
 import sys
-import tempfile
+
+from it_pg import check, run_test
 
 KPI = sys.argv[1]
 DB = "kpi_it_progress"
 ERASE = "\r\033[K"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what, file=sys.stderr)
 
 
 def run(argv, tty=True, env_extra=None):
@@ -92,84 +86,65 @@ def check_line(name, err, command):
         check(prefix not in visible, "%s: a progress line left on the terminal: %r" % (name, seg[-120:]))
 
 
-def main():
-    if not os.environ.get("KPI_TEST_PG"):
-        print("progress_tty: KPI_TEST_PG not set (scripts/test starts PostgreSQL): skipped")
-        return 77
-    conn = "dbname=" + DB
-    subprocess.run(["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c",
-                    "DROP DATABASE IF EXISTS %s" % DB, "-c", "CREATE DATABASE %s" % DB], check=True,
-                   capture_output=True)
-    subprocess.run([KPI, "seed", "demo", "--reset", "--db", conn], check=True, capture_output=True)
-    tmp = tempfile.mkdtemp(prefix="kpi-progress.")
-    try:
-        # each pack in a reports directory of its own, named after its week
-        # (so kpi pack writes and names the history page)
-        rc, out, err = run(["pack", "--week", "2026-W46", "--out", tmp + "/pack/2026-W46", "--db", conn])
-        check(rc == 0, "pack on a terminal exits 0 (%d): %r" % (rc, err[-300:]))
-        check_line("pack", err, "pack")
-        check("\rkpi pack: rendering" in err, "pack: the rendering phase is shown")
-        check(out.endswith(".xlsx\n") and "\r" not in out, "pack: standard output has only the paths: %r" % out)
+def test(conn, tmp):
+    # each pack in a reports directory of its own, named after its week
+    # (so kpi pack writes and names the history page)
+    rc, out, err = run(["pack", "--week", "2026-W46", "--out", tmp + "/pack/2026-W46", "--db", conn])
+    check(rc == 0, "pack on a terminal exits 0 (%d): %r" % (rc, err[-300:]))
+    check_line("pack", err, "pack")
+    check("\rkpi pack: rendering" in err, "pack: the rendering phase is shown")
+    check(out.endswith(".xlsx\n") and "\r" not in out, "pack: standard output has only the paths: %r" % out)
 
-        rc, out, err = run(["query", "all", "--week", "2026-W46", "--weeks", "4", "--db", conn])
-        check(rc == 0, "query all on a terminal exits 0 (%d)" % rc)
-        check_line("query all", err, "query")
-        check("\r" not in out and "adoption_split" in out, "query all: the table on standard output, no progress")
+    rc, out, err = run(["query", "all", "--week", "2026-W46", "--weeks", "4", "--db", conn])
+    check(rc == 0, "query all on a terminal exits 0 (%d)" % rc)
+    check_line("query all", err, "query")
+    check("\r" not in out and "adoption_split" in out, "query all: the table on standard output, no progress")
 
-        state = tmp + "/state"
-        rc, out, err = run(["alert", "--dry-run", "--state-dir", state, "--now", "2026-10-01T12:00:00Z",
-                            "--log-format", "text", "--db", conn])
-        check(rc in (0, 1, 2), "alert on a terminal runs (%d): %r" % (rc, err[-300:]))
-        check_line("alert", err, "alert")
-        logs = [visible_text(seg) for seg in err.split("\n")[:-1]]
-        check(logs and all(re.match(r"\d{4}-\d\d-\d\dT", l) for l in logs),
-              "alert: every log line whole above the progress line: %r" % logs[:5])
+    state = tmp + "/state"
+    rc, out, err = run(["alert", "--dry-run", "--state-dir", state, "--now", "2026-10-01T12:00:00Z",
+                        "--log-format", "text", "--db", conn])
+    check(rc in (0, 1, 2), "alert on a terminal runs (%d): %r" % (rc, err[-300:]))
+    check_line("alert", err, "alert")
+    logs = [visible_text(seg) for seg in err.split("\n")[:-1]]
+    check(logs and all(re.match(r"\d{4}-\d\d-\d\dT", l) for l in logs),
+          "alert: every log line whole above the progress line: %r" % logs[:5])
 
-        for name, argv, tty, env in (
-                ("--quiet", ["pack", "--quiet"], True, None),
-                ("-q", ["query", "all", "-q"], True, None),
-                ("not a terminal", ["pack"], False, None),
-                ("TERM=dumb", ["pack"], True, {"TERM": "dumb"})):
-            if argv[0] == "pack":
-                argv = argv + ["--week", "2026-W46", "--out", tmp + "/p-" + name.strip("-= ") + "/2026-W46",
-                               "--db", conn]
-            else:
-                argv = argv + ["--week", "2026-W46", "--db", conn]
-            rc, out, err = run(argv, tty, env)
-            check(rc == 0, "%s: exits 0 (%d): %r" % (name, rc, err[-300:]))
-            check(err == "", "%s: nothing on standard error: %r" % (name, err[:300]))
+    for name, argv, tty, env in (
+            ("--quiet", ["pack", "--quiet"], True, None),
+            ("-q", ["query", "all", "-q"], True, None),
+            ("not a terminal", ["pack"], False, None),
+            ("TERM=dumb", ["pack"], True, {"TERM": "dumb"})):
+        if argv[0] == "pack":
+            argv = argv + ["--week", "2026-W46", "--out", tmp + "/p-" + name.strip("-= ") + "/2026-W46",
+                           "--db", conn]
+        else:
+            argv = argv + ["--week", "2026-W46", "--db", conn]
+        rc, out, err = run(argv, tty, env)
+        check(rc == 0, "%s: exits 0 (%d): %r" % (name, rc, err[-300:]))
+        check(err == "", "%s: nothing on standard error: %r" % (name, err[:300]))
 
-        # colour: the table of kpi query on a terminal, never with TERM=dumb
-        for term, coloured in (("xterm", True), ("dumb", False)):
-            master, slave = pty.openpty()
-            env = dict(os.environ, KPI_NOW="2026-11-17T06:00:00Z", TERM=term)
-            env.pop("NO_COLOR", None)
-            p = subprocess.Popen([KPI, "query", "legacy_coverage_pct", "--week", "2026-W46", "--db", conn],
-                                 env=env, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-            os.close(slave)
-            data = b""
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                data += chunk
-            p.wait(timeout=120)
-            os.close(master)
-            check((b"\033[" in data) == coloured, "TERM=%s: colour %s: %r" % (term, "on" if coloured else "off",
-                                                                             data[:200]))
-    finally:
-        subprocess.run(["rm", "-rf", tmp])
-        subprocess.run(["psql", "-q", "-X", "-d", "postgres", "-c", "DROP DATABASE IF EXISTS %s" % DB],
-                       capture_output=True)
-    if failures:
-        print("progress_tty: %d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("progress_tty: OK")
-    return 0
+    # colour: the table of kpi query on a terminal, never with TERM=dumb
+    for term, coloured in (("xterm", True), ("dumb", False)):
+        master, slave = pty.openpty()
+        env = dict(os.environ, KPI_NOW="2026-11-17T06:00:00Z", TERM=term)
+        env.pop("NO_COLOR", None)
+        p = subprocess.Popen([KPI, "query", "legacy_coverage_pct", "--week", "2026-W46", "--db", conn],
+                             env=env, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        p.wait(timeout=120)
+        os.close(master)
+        check((b"\033[" in data) == coloured, "TERM=%s: colour %s: %r" % (term, "on" if coloured else "off",
+                                                                         data[:200]))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_test("progress_tty", KPI, DB, test))

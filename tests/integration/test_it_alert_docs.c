@@ -114,8 +114,8 @@ static void test_alert_docs__runbook_crontab_line_runs_as_cron_runs_it(void **st
 	chmod(envfile, 0600);
 	cmd = strdup(line + strlen(CRON_PREFIX));
 	tmp = replace_all(cmd, "/usr/local/bin/kpi", KPI_BINARY), free(cmd), cmd = tmp;
-	tmp = replace_all(cmd, "/etc/kpi/alert.env", envfile), free(cmd), cmd = tmp;
-	tmp = replace_all(cmd, "/etc/kpi/kpi.json", a->config), free(cmd), cmd = tmp;
+	tmp = replace_all(cmd, "/etc/default/kpi", envfile), free(cmd), cmd = tmp;
+	tmp = replace_all(cmd, "/etc/kpi/config.json", a->config), free(cmd), cmd = tmp;
 	tmp = replace_all(cmd, "/var/lib/kpi/alert", a->state), free(cmd), cmd = tmp;
 	tmp = replace_all(cmd, "/var/log/kpi/alert.log", logfile), free(cmd), cmd = tmp;
 	print_message("cron runs: %s\n", cmd);

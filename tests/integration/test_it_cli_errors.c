@@ -60,6 +60,26 @@ static void test_unknown_kpi(void **state)
 	it_run_free(&r);
 }
 
+/* A command missing its argument says so once, after its own name: "kpi
+ * export: what to export? ...", never "kpi export: kpi export: ...". */
+static void test_missing_argument_named_once(void **state)
+{
+	static const char *const cmds[] = { "deliver", "explain", "export", "index", "seed", "silence", "verify", NULL };
+	(void)state;
+	for (const char *const *c = cmds; *c; c++) {
+		it_run_result r;
+		char prefix[64], twice[128];
+		const char *argv[] = { "kpi", *c, NULL };
+		snprintf(prefix, sizeof(prefix), "kpi %s: ", *c);
+		snprintf(twice, sizeof(twice), "kpi %s: kpi", *c);
+		const char *must[] = { prefix, NULL }, *must_not[] = { twice, NULL };
+		expect_fail(&r, argv, NULL, 2, must, must_not);
+		if (strncmp(r.err, prefix, strlen(prefix)) != 0)
+			fail_msg("kpi %s: the message should start with '%s': %s", *c, prefix, r.err);
+		it_run_free(&r);
+	}
+}
+
 static void test_malformed_week(void **state)
 {
 	(void)state;
@@ -436,6 +456,44 @@ static void test_result_contract(void **state)
 	it_db_drop(db);
 }
 
+/* --log-format is every command's (SPEC: JSON logs, `--log-format text` for
+ * a person): each accepts it, and a run's log lines follow it. */
+static void test_log_format_every_command(void **state)
+{
+	static const char *const cmds[] = { "alert", "decide", "deliver", "explain", "export", "index", "list",
+		                            "pack", "publish", "query", "render", "seed", "silence", "uncovered",
+		                            "verify", NULL };
+	it_db *db = it_db_create("cli_log_format");
+	char cat[512], qdir[512];
+	const char *env[] = { NOW, cat, qdir, "KPI_LOG_LEVEL=debug", NULL };
+	it_run_result r;
+	(void)state;
+	for (const char *const *c = cmds; *c; c++) {
+		const char *argv[] = { "kpi", *c, "--log-format", "text", "--help", NULL };
+		it_run(&r, argv, NULL, 20);
+		if (r.status != 0)
+			fail_msg("kpi %s --log-format text: exit %d: %s", *c, r.status, r.err);
+		it_run_free(&r);
+	}
+	snprintf(cat, sizeof(cat), "KPI_CATALOG=%s/catalog.json", fixtures());
+	snprintf(qdir, sizeof(qdir), "KPI_QUERY_DIR=%s/queries", fixtures());
+	for (int text = 0; text < 2; text++) {
+		const char *argv[] = { "kpi", "query", "fixture_good", "--week", WEEK, "--weeks", "2", "--db", db->conninfo,
+			               text ? "--log-format" : NULL, "text", NULL };
+		it_run(&r, argv, env, 20);
+		if (r.status != 0)
+			fail_msg("query --log-format %s: exit %d: %s", text ? "text" : "json", r.status, r.err);
+		if (!strstr(r.err, "pg.cost"))
+			fail_msg("query at KPI_LOG_LEVEL=debug: no pg.cost log line: %s", r.err);
+		for (const char *l = r.err; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+			if (text ? !(l[0] >= '0' && l[0] <= '9' && l[4] == '-') : l[0] != '{')
+				fail_msg("query --log-format %s: not a %s log line: %s", text ? "text" : "json",
+				         text ? "text" : "JSON", l);
+		it_run_free(&r);
+	}
+	it_db_drop(db);
+}
+
 /* A syntax error the server finds in a fragment: exit 4 at file:line:col of
  * the fragment, where PostgreSQL's position (characters, not bytes) lands
  * after a non-ASCII character and a ${name} (expanded as the shorter $2). */
@@ -486,6 +544,8 @@ int main(void)
 		cmocka_unit_test(test_statement_timeout),
 		cmocka_unit_test(test_result_contract),
 		cmocka_unit_test(test_syntax_error_position),
+		cmocka_unit_test(test_missing_argument_named_once),
+		cmocka_unit_test(test_log_format_every_command),
 	};
 	if (!it_pg_wanted("integration_cli_errors"))
 		return IT_SKIP;

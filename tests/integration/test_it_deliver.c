@@ -236,6 +236,11 @@ static void test_email_starttls_auth(void **state)
 	deliver(&r, "email.json", cfg, "state-email", T0, NULL);
 	if (r.status != 0 || !strstr(r.out, "sent: board (email) 2026-W46 GO"))
 		fail_msg("kpi deliver: exit %d\n%s\n%s", r.status, r.out, r.err);
+	/* the first run starts the delivery outbox, and says so as kpi deliver's,
+	 * not as kpi alert's ledger */
+	if (!strstr(r.err, "\"event\":\"deliver.outbox.new\"") || !strstr(r.err, "no delivery outbox at '") ||
+	    strstr(r.err, "alert.ledger"))
+		fail_msg("kpi deliver, first run: no deliver.outbox.new log line, or an alert.ledger one:\n%s", r.err);
 	it_run_free(&r);
 	assert_int_equal(messages(&s, names, 8), 1);
 

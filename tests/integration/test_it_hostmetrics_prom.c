@@ -224,6 +224,28 @@ static void test_hostmetrics_prom__memory_weekly_max_per_host(void **state)
 	it_check_kpi_config(config, "host_memory_used_pct", "2026-W45", 2, NOW, exp, 6);
 }
 
+/* A week with no series at all (before the data set): no rows, exit 0, and
+ * a warning naming the query, the labels and the server, as the CloudWatch
+ * variant's cloudwatch.discover.none does. */
+static void test_hostmetrics_prom__no_series_warns_what_was_searched(void **state)
+{
+	const char *argv[] = { "kpi", "query", "host_memory_used_pct", "--week", "2026-W30", "--weeks", "1",
+		               "--config", config, NULL };
+	const char *env[] = { "KPI_NOW=" NOW, NULL };
+	char want[600];
+	it_run_result r;
+	(void)state;
+	it_run(&r, argv, env, 60);
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	assert_contains(r.err, "KPI host_memory_used_pct: no series: the value query of ");
+	snprintf(want, sizeof(want), "answered no series with the labels instance in any week "
+	         "2026-07-20T00:00:00Z..2026-07-27T00:00:00Z from Prometheus (%s); it has no rows", prom.url);
+	assert_contains(r.err, want);
+	assert_contains(r.err, "\"event\":\"prometheus.series.none\"");
+	it_run_free(&r);
+}
+
 static void test_hostmetrics_prom__disk_weekly_max_per_mount_without_tmpfs_overlay(void **state)
 {
 	static const it_row exp[] = {
@@ -439,6 +461,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostmetrics_prom__memory_weekly_max_per_host),
+		cmocka_unit_test(test_hostmetrics_prom__no_series_warns_what_was_searched),
 		cmocka_unit_test(test_hostmetrics_prom__disk_weekly_max_per_mount_without_tmpfs_overlay),
 		cmocka_unit_test(test_hostmetrics_prom__one_alert_per_breaching_host_and_mount),
 		cmocka_unit_test(test_hostmetrics_prom__textfile_and_rules_carry_the_host_labels),

@@ -66,7 +66,18 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 wd=$(sed -n 's/^WorkingDirectory=//p' "$unit")
 user=$(sed -n 's/^User=//p' "$unit")
 [ "$user" = kpi ] && [ "$wd" = /var/lib/kpi ] || fail "kpi-pack.service: User=$user WorkingDirectory=$wd"
-install -d -o kpi -g kpi -m 0750 /var/lib/kpi
+# postinst's state directory: others pass through /var/lib/kpi (0751) to the
+# textfile's metrics/ (0755) for node_exporter, list neither /var/lib/kpi nor
+# anything else in it (docs/deploy.md, "The timers")
+[ "$(stat -c '%a %U:%G' /var/lib/kpi)" = "751 kpi:kpi" ] || fail "/var/lib/kpi is $(stat -c '%a %U:%G' /var/lib/kpi)"
+[ "$(stat -c '%a %U:%G' /var/lib/kpi/metrics)" = "755 kpi:kpi" ] ||
+  fail "/var/lib/kpi/metrics is $(stat -c '%a %U:%G' /var/lib/kpi/metrics)"
+for u in kpi-alert kpi-pack kpi-publish; do
+  grep -qx 'StateDirectoryMode=0751' "/lib/systemd/system/$u.service" || fail "$u.service: no StateDirectoryMode=0751"
+done
+runuser -u nobody -- ls /var/lib/kpi/metrics >/dev/null || fail "another user cannot list /var/lib/kpi/metrics"
+runuser -u nobody -- ls /var/lib/kpi >/dev/null 2>&1 && fail "another user can list /var/lib/kpi"
+install -d -o kpi -g kpi -m 0751 /var/lib/kpi
 envs=$(sed -n 's/^Environment=//p' "$unit")
 # shellcheck disable=SC2086  # ExecStart and Environment= are words
 runuser -u kpi -- env -i PATH=/usr/bin:/bin $envs sh -c "set -a; . /etc/default/kpi; set +a; cd '$wd' && exec $exec_start" \

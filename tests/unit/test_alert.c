@@ -680,7 +680,7 @@ static void test_state__temp_files_of_killed_runs_are_removed(void **state)
 		fclose(f);
 	}
 	snprintf(ledger, sizeof(ledger), "%s/ledger.json", dir);
-	kpi__ledger_clean_temp(ledger);
+	kpi__ledger_clean_temp(ledger, KPI__LEDGER_ALERT);
 	assert_int_equal(access(p[0], F_OK), -1); /* the killed run's ledger and outbox */
 	assert_int_equal(access(p[1], F_OK), -1);
 	assert_int_equal(access(p[2], F_OK), 0);  /* a live run's */

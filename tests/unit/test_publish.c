@@ -8,6 +8,9 @@
 #include "unit.h"
 #include "kpi/publish.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 static void test_publish__shipped_catalogue_names(void **state)
 {
 	static const struct {
@@ -171,6 +174,26 @@ static void test_publish__textfile_values_in_base_units(void **state)
 	kpi_buf_release(&b);
 }
 
+/* The textfile is 0644 under the units' UMask=0027: node_exporter reads it
+ * as its own user (docs/deploy.md, "The timers"). */
+static void test_publish__textfile_readable_by_others(void **state)
+{
+	char dir[] = "/tmp/kpi-unit-prom.XXXXXX", path[64];
+	kpi_error err = KPI_ERROR_INIT;
+	struct stat st;
+	mode_t old;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/kpi.prom", dir);
+	old = umask(0027);
+	assert_int_equal(kpi_prom_write(path, NULL, NULL, 0.5, 1795003200, &err), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_publish__two_kpis_one_name_refused(void **state)
 {
 	static const char *const ids[] = { "hit_pct", "hit_rate" };
@@ -224,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_publish__shipped_catalogue_names),
 		cmocka_unit_test(test_publish__units_of_site_catalogues),
 		cmocka_unit_test(test_publish__textfile_values_in_base_units),
+		cmocka_unit_test(test_publish__textfile_readable_by_others),
 		cmocka_unit_test(test_publish__two_kpis_one_name_refused),
 		cmocka_unit_test(test_publish__quantiles),
 	};

@@ -96,6 +96,19 @@ KPI_EXTERN int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir, const k
                                    kpi_error *err);
 
 /**
+ * For a process being stopped by a signal (SIGINT, SIGTERM) while it may be
+ * in kpi_pack_write(): remove the temporary directory of that write
+ * (".NAME.kpi-tmp-PID" beside the target), so nothing of the cut run is
+ * left; the previous pack, if any, is untouched. A write that has begun
+ * its swap is left alone (it then ends as a killed run does: the atomic
+ * rename decides which pack is in place). Not async-signal-safe: call it from a thread that waits for the
+ * signal (sigwait), never from a handler. It returns with the process's
+ * pack writes stopped for good: end the process right after (re-raise the
+ * signal with its default action).
+ */
+KPI_EXTERN void kpi_pack_abort(void);
+
+/**
  * Render the pack of a snapshot.json file (kpi render): read it, parse and
  * validate it (kpi_snapshot_parse()), then kpi_pack_write() with its bytes
  * unchanged. `dir` NULL: the default directory of the snapshot.

@@ -181,6 +181,8 @@ KPI_EXTERN int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error 
 /**
  * Render and write the textfile at `path` atomically (temp + fsync +
  * rename), reading the previous one there for the carried-over values.
+ * The file is 0644 whatever the umask: node_exporter reads it as another
+ * user.
  * @return 0, KPI_EIO naming the path.
  */
 KPI_EXTERN int kpi_prom_write(const char *path, const kpi_result *result, const kpi_verdict *verdicts,

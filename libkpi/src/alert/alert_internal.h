@@ -212,6 +212,11 @@ int kpi__ledger_serialize(kpi_buf *out, const kpi__ledger *l, kpi_error *err);
 /* Save atomically (temp file, fsync, rename, directory fsync). */
 int kpi__ledger_save(const char *path, kpi__ledger *l, int64_t now, kpi_error *err);
 
+/* Whose ledger file it is, for the log lines about it: kpi alert's ledger
+ * (events alert.ledger.new, alert.ledger.cleanup) or kpi deliver's outbox,
+ * a file of the same format (deliver.outbox.new, deliver.outbox.cleanup). */
+typedef enum kpi__ledger_kind { KPI__LEDGER_ALERT, KPI__LEDGER_DELIVER_OUTBOX } kpi__ledger_kind;
+
 /* What kpi__ledger_load() found wrong with a ledger file it replaced. */
 typedef struct kpi__ledger_damage {
 	char reason[KPI_ERROR_MSG_MAX];  /* why it does not parse; "" when it was fine */
@@ -225,11 +230,12 @@ typedef struct kpi__ledger_damage {
  * renamed PATH.corrupt-YYYYMMDDTHHMMSSZ (a dry run leaves it). A newer
  * format version is KPI_EDATA and leaves the file alone; KPI_EIO when it
  * cannot be read or moved aside. */
-int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__ledger_damage *damage, kpi_error *err);
+int kpi__ledger_load(kpi__ledger **out, const char *path, kpi__ledger_kind kind, bool move_aside,
+                     kpi__ledger_damage *damage, kpi_error *err);
 /* Remove the temp files killed runs left in the state directory of the
  * ledger at `path` (NAME.tmp.PID of a PID that is gone: kpi__temps_clean).
  * Only with the state directory's lock held. */
-void kpi__ledger_clean_temp(const char *path);
+void kpi__ledger_clean_temp(const char *path, kpi__ledger_kind kind);
 
 kpi__alert_rec *kpi__ledger_find(kpi__ledger *l, const char *id);
 /* Append a fresh ok record (the pointer is valid until the next add). */

@@ -527,7 +527,8 @@ int kpi__ledger_save(const char *path, kpi__ledger *l, int64_t now, kpi_error *e
 
 /* ---- the ledger file ---- */
 
-int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__ledger_damage *damage, kpi_error *err)
+int kpi__ledger_load(kpi__ledger **out, const char *path, kpi__ledger_kind kind, bool move_aside,
+                     kpi__ledger_damage *damage, kpi_error *err)
 {
 	char *text = NULL, ts[32];
 	size_t len = 0;
@@ -540,7 +541,11 @@ int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__
 	damage->reason[0] = damage->moved_to[0] = '\0';
 	if (rc == KPI_ENOTFOUND) {
 		kpi_error_clear(err);
-		kpi_log_msg(KPI_LOG_INFO, "alert.ledger.new", "no ledger at '%s' yet: starting a new one", path);
+		if (kind == KPI__LEDGER_DELIVER_OUTBOX)
+			kpi_log_msg(KPI_LOG_INFO, "deliver.outbox.new", "no delivery outbox at '%s' yet: starting a new one",
+			            path);
+		else
+			kpi_log_msg(KPI_LOG_INFO, "alert.ledger.new", "no ledger at '%s' yet: starting a new one", path);
 		*out = kpi__ledger_new();
 		return *out ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	}
@@ -577,7 +582,7 @@ int kpi__ledger_load(kpi__ledger **out, const char *path, bool move_aside, kpi__
 	return 0;
 }
 
-void kpi__ledger_clean_temp(const char *path)
+void kpi__ledger_clean_temp(const char *path, kpi__ledger_kind kind)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
@@ -585,7 +590,8 @@ void kpi__ledger_clean_temp(const char *path)
 	/* the temp files of the ledger, the outbox, ... (kpi__write_file_atomic
 	 * names them PATH.tmp.PID) of runs that are gone */
 	if (dir)
-		kpi__temps_clean(*dir ? dir : "/", KPI__TEMPS_FILES, "alert.ledger.cleanup");
+		kpi__temps_clean(*dir ? dir : "/", KPI__TEMPS_FILES,
+		                 kind == KPI__LEDGER_DELIVER_OUTBOX ? "deliver.outbox.cleanup" : "alert.ledger.cleanup");
 	free(dir);
 }
 

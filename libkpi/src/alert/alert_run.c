@@ -646,7 +646,7 @@ static int load_ledger(run *r, kpi_error *err)
 {
 	kpi__ledger_damage dmg;
 	char detail[2048 + sizeof(dmg.moved_to)];
-	int rc = kpi__ledger_load(&r->l, r->ledger_path, !r->opts->dry_run, &dmg, err);
+	int rc = kpi__ledger_load(&r->l, r->ledger_path, KPI__LEDGER_ALERT, !r->opts->dry_run, &dmg, err);
 
 	if (rc || !dmg.reason[0])
 		return rc;
@@ -1353,9 +1353,9 @@ static int blocked_run(run *r, const kpi__lock_holder *h, kpi_error *err)
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
-	kpi__ledger_clean_temp(r->ledger_path);
+	kpi__ledger_clean_temp(r->ledger_path, KPI__LEDGER_ALERT);
 	fresh = access(r->ledger_path, F_OK) != 0;
-	if ((rc = kpi__ledger_load(&r->l, r->ledger_path, true, &dmg, err)))
+	if ((rc = kpi__ledger_load(&r->l, r->ledger_path, KPI__LEDGER_ALERT, true, &dmg, err)))
 		goto done;
 	if (dmg.reason[0])
 		kpi_log_fields(KPI_LOG_ERROR, "alert.blocked.corrupt",
@@ -1364,7 +1364,7 @@ static int blocked_run(run *r, const kpi__lock_holder *h, kpi_error *err)
 		/* the ledger as the stuck run found it: the episode goes on */
 		char *path = kpi__path_join(r->rep->state_dir, "ledger.json");
 		const kpi__alert_rec *src;
-		if (path && kpi__ledger_load(&main_l, path, false, &dmg, &ignored) == 0 &&
+		if (path && kpi__ledger_load(&main_l, path, KPI__LEDGER_ALERT, false, &dmg, &ignored) == 0 &&
 		    (src = kpi__ledger_find(main_l, KPI__SOURCE_RECORD)) && take_source_rec(r->l, src)) {
 			free(path);
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -1414,7 +1414,7 @@ static int merge_blocked(run *r, kpi_error *err)
 		return 0;
 	}
 	if (kpi__alert_lock(&fd, r->rep->state_dir, BLOCKED_LOCK, 1, NULL, NULL, &e) ||
-	    kpi__ledger_load(&side, path, true, &dmg, &e)) {
+	    kpi__ledger_load(&side, path, KPI__LEDGER_ALERT, true, &dmg, &e)) {
 		/* a blocked run is writing it: the next run takes it over */
 		kpi_log_msg(KPI_LOG_WARN, "alert.blocked.merge", "'%s' is left for the next run: %s", path, e.message);
 		if (fd >= 0)
@@ -1422,7 +1422,7 @@ static int merge_blocked(run *r, kpi_error *err)
 		free(path);
 		return 0;
 	}
-	kpi__ledger_clean_temp(path);
+	kpi__ledger_clean_temp(path, KPI__LEDGER_ALERT);
 	src = kpi__ledger_find(side, KPI__SOURCE_RECORD);
 	dst = kpi__ledger_find(r->l, KPI__SOURCE_RECORD);
 	if (src && (!dst || src->last_seen >= dst->last_seen) && take_source_rec(r->l, src))
@@ -1502,7 +1502,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		}
 		if (rc)
 			goto done;
-		kpi__ledger_clean_temp(r.ledger_path);
+		kpi__ledger_clean_temp(r.ledger_path, KPI__LEDGER_ALERT);
 	}
 	if ((rc = load_ledger(&r, err)) || (!opts->dry_run && (rc = merge_blocked(&r, err))) ||
 	    (rc = load_silences(&r, err)))

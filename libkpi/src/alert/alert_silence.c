@@ -277,7 +277,7 @@ static int open_silences(kpi__silences **out, char **path, int *fd, const kpi_co
 	    (lock && (rc = kpi__alert_lock(fd, dir, SILENCES_LOCK, LOCK_WAIT_SECONDS, NULL, NULL, err))))
 		goto done;
 	if (lock)
-		kpi__ledger_clean_temp(*path);
+		kpi__ledger_clean_temp(*path, KPI__LEDGER_ALERT);
 	rc = kpi__silences_load(out, *path, err);
 done:
 	free(dir);

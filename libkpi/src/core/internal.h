@@ -61,6 +61,9 @@ int kpi__config_file_error(int rc, const char *what, kpi_error *err);
 /* Write `len` bytes to `path` atomically: a temp file in the same directory,
  * fsync, rename, fsync of the directory. Nothing half-written is ever seen. */
 int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err);
+/* The same with the file's mode set to `mode` whatever the umask (-1: the
+ * umask's 0644), for a file another user's process reads. */
+int kpi__write_file_atomic_mode(const char *path, const void *data, size_t len, int mode, kpi_error *err);
 
 
 /* Append `s` to `b` as a JSON string (quotes, escapes; UTF-8 passes through). */

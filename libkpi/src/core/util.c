@@ -176,6 +176,11 @@ int kpi__text_check_nul(const char *name, const char *text, size_t len, int code
 
 int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_error *err)
 {
+	return kpi__write_file_atomic_mode(path, data, len, -1, err);
+}
+
+int kpi__write_file_atomic_mode(const char *path, const void *data, size_t len, int mode, kpi_error *err)
+{
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 32), *dcopy = NULL;
 	int fd = -1, rc = 0;
@@ -199,6 +204,10 @@ int kpi__write_file_atomic(const char *path, const void *data, size_t len, kpi_e
 		}
 		p += w;
 		len -= (size_t)w;
+	}
+	if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0) {
+		rc = kpi_error_set(err, KPI_EIO, "cannot set the mode of '%s': %s", tmp, strerror(errno));
+		goto done;
 	}
 	if (fsync(fd) != 0) {
 		rc = kpi_error_set(err, KPI_EIO, "cannot sync '%s': %s", tmp, strerror(errno));

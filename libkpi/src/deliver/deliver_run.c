@@ -366,8 +366,8 @@ int kpi_deliver(kpi_deliver_report **out, const char *dir, const kpi_config *cfg
 	if ((rc = kpi__state_dir_prepare(rep->state_dir, err)) ||
 	    (rc = kpi__alert_lock(&fd, rep->state_dir, KPI__DELIVER_LOCK, s->base.lock_wait, NULL, NULL, err)))
 		goto done;
-	kpi__ledger_clean_temp(opath);
-	if ((rc = kpi__ledger_load(&l, opath, true, &dmg, err)))
+	kpi__ledger_clean_temp(opath, KPI__LEDGER_DELIVER_OUTBOX);
+	if ((rc = kpi__ledger_load(&l, opath, KPI__LEDGER_DELIVER_OUTBOX, true, &dmg, err)))
 		goto done;
 	if (dmg.reason[0])
 		kpi_log_msg(KPI_LOG_ERROR, "deliver.outbox",

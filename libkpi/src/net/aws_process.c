@@ -86,8 +86,15 @@ int kpi__aws_process_credentials(kpi__aws_keys *out, const char *command, char *
 	posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], STDERR_FILENO);
 	posix_spawnattr_init(&attr);
-	/* its own process group: a timeout kills whatever it started too */
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	/* its own process group: a timeout kills whatever it started too; no
+	 * signal blocked (kpi pack blocks SIGINT and SIGTERM for its signal
+	 * thread, tools/signals.c: a child must not inherit that) */
+	{
+		sigset_t none;
+		sigemptyset(&none);
+		posix_spawnattr_setsigmask(&attr, &none);
+	}
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
 	posix_spawnattr_setpgroup(&attr, 0);
 	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);

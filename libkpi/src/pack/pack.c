@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -289,6 +290,34 @@ static int install_keeping(const char *tmp, const char *dir, const char *keep, k
 	return 0;
 }
 
+/* The temporary directory of the pack write under way in this process (one
+ * at a time, NULL none), for kpi_pack_abort(); guarded by abort_mu, which a
+ * write also holds while it stops being removable (before its swap). */
+static pthread_mutex_t abort_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *abort_tmp;
+
+static void abort_track(const char *tmp)
+{
+	pthread_mutex_lock(&abort_mu);
+	free(abort_tmp);
+	abort_tmp = tmp ? strdup(tmp) : NULL;
+	pthread_mutex_unlock(&abort_mu);
+}
+
+void kpi_pack_abort(void)
+{
+	kpi_error ignored = KPI_ERROR_INIT;
+	/* kept locked: no write of this process gets to its swap after this */
+	pthread_mutex_lock(&abort_mu);
+	if (abort_tmp) {
+		/* the writer may still add files: remove again until it is gone */
+		for (int i = 0; i < 5 && kpi__remove_tree(abort_tmp, &ignored) != 0; i++)
+			ignored = (kpi_error)KPI_ERROR_INIT;
+		free(abort_tmp);
+		abort_tmp = NULL;
+	}
+}
+
 int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *snap, const void *json,
                    size_t len, kpi_error *err)
 {
@@ -359,6 +388,7 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 		goto done;
 	}
 	tmp_made = true;
+	abort_track(tmp);
 
 	if ((rc = render_into(&paths, tmp, snap, json, len, err)) || (rc = list_files(&files, &nfiles, tmp, true, err)) ||
 	    (rc = kpi_manifest_write(&manifest, snap, files, nfiles, err)))
@@ -387,7 +417,9 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 	if ((rc = kpi__pack_fsync(tmp, true, err)))
 		goto done;
 
-	/* The swap. */
+	/* The swap. From here a signal's kpi_pack_abort() leaves `tmp` alone:
+	 * it is becoming the pack (or, exchanged, holds the previous one). */
+	abort_track(NULL);
 	if (exists && o && o->keep_old) {
 		if ((rc = install_keeping(tmp, dir, o->keep_old, err)))
 			goto done;
@@ -438,6 +470,7 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 done:
 	if (tmp_made) {
 		kpi_error ignored = KPI_ERROR_INIT;
+		abort_track(NULL);
 		kpi__remove_tree(tmp, &ignored);
 	}
 	kpi_pack_paths_release(&paths);

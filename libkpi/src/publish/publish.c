@@ -546,7 +546,9 @@ int kpi_prom_write(const char *path, const kpi_result *result, const kpi_verdict
 		run.previous = prev;
 	rc = kpi_prom_render(&b, &run, err);
 	if (!rc)
-		rc = kpi__write_file_atomic(path, b.data, b.len, err);
+		/* 0644 whatever the umask (the units' UMask=0027): node_exporter
+		 * reads it as its own user (docs/deploy.md) */
+		rc = kpi__write_file_atomic_mode(path, b.data, b.len, 0644, err);
 	free(prev);
 	kpi_buf_release(&b);
 	return rc;

@@ -492,6 +492,39 @@ static int64_t week_time(const kpi_window *w, int i)
 	return w->as_of < w->starts[i + 1] ? w->as_of : w->starts[i + 1];
 }
 
+/* A KPI with labels whose queries answered no series in any week (and
+ * whose catalogue lists no label values): it has no rows. Say so, naming
+ * what was asked and where, as the CloudWatch source's
+ * cloudwatch.discover.none does. */
+static void warn_no_series(const kpi__prom_spec *sp, const prom_session *ss, const kpi_window *w)
+{
+	const kpi_def *def = sp->def;
+	json_t *labels = json_array(), *queries = json_array();
+	kpi_buf lab = KPI_BUF_INIT, qs = KPI_BUF_INIT;
+	char msg[1400], a[32], b[32];
+
+	for (size_t l = 0; l < def->nlabels; l++) {
+		json_array_append_new(labels, json_string(sp->result_labels[l]));
+		kpi_buf_printf(&lab, "%s%s", l ? ", " : "", sp->result_labels[l]);
+	}
+	for (size_t e = 0; e < sp->nexpr; e++) {
+		json_array_append_new(queries, json_string(kpi__prom_expr_name(sp, e)));
+		kpi_buf_printf(&qs, "%s%s", e ? " and " : "", kpi__prom_expr_name(sp, e));
+	}
+	kpi_time_format(a, sizeof(a), w->starts[0]);
+	kpi_time_format(b, sizeof(b), w->starts[w->nweeks]);
+	snprintf(msg, sizeof(msg),
+	         "KPI %s: no series: the %s query of %s answered no series with the labels %s in any week "
+	         "%s..%s from Prometheus (%s); it has no rows",
+	         def->id, qs.data ? qs.data : "", sp->path, lab.data ? lab.data : "", a, b, ss->s.url);
+	kpi_log_fields(KPI_LOG_WARN, "prometheus.series.none",
+	               json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "kpi", def->id, "query_file", sp->path,
+	                         "queries", queries, "labels", labels, "from", a, "to", b, "url", ss->s.url),
+	               msg);
+	kpi_buf_release(&lab);
+	kpi_buf_release(&qs);
+}
+
 /* The answers of one KPI over its window: answers[i * nexpr + e]. */
 static int fetch_one(kpi_series *s, prom_session *ss, const kpi_def *def, const kpi_window *w, kpi_error *err)
 {
@@ -519,6 +552,8 @@ static int fetch_one(kpi_series *s, prom_session *ss, const kpi_def *def, const 
 	}
 	if ((rc = sets_from(&ls, def, ans, nans, err)) || (rc = kpi__series_init(s, def, err)))
 		goto done;
+	if (ls.n == 0)
+		warn_no_series(&sp, ss, w);
 	memcpy(s->query_sha256, sp.sha256, sizeof(s->query_sha256));
 	if (!(s->rows = calloc((size_t)w->nweeks * ls.n + 1, sizeof(*s->rows)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
