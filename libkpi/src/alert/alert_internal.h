@@ -159,6 +159,8 @@ typedef struct kpi__alert_rec {
 	char *note;              /* blind monitor: the last error */
 	char *silenced_by;       /* "silence s-..." or "mute window 'x'" keeping it from every sink; NULL */
 	json_t *held;            /* sinks the episode's trigger was kept from (silence, mute window): NULL none */
+	json_t *sent;            /* sinks the firing episode's trigger was queued to (its resolve goes to
+	                            them); NULL: not recorded (no episode, or a ledger before "sent_to") */
 	bool seen;               /* not stored: observed in this run */
 } kpi__alert_rec;
 
