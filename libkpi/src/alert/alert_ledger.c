@@ -85,6 +85,7 @@ void kpi__ledger_free(kpi__ledger *l)
 	free(l->outbox);
 	free(l->run_id);
 	json_decref(l->not_measured);
+	json_decref(l->no_data);
 	free(l);
 }
 
@@ -244,6 +245,8 @@ static json_t *body_json(const kpi__ledger *l)
 	json_object_set_new(b, "outbox", outbox);
 	if (l->not_measured && json_array_size(l->not_measured)) /* alert_unmeasured.c */
 		json_object_set(b, "not_measured", l->not_measured);
+	if (l->no_data && json_array_size(l->no_data)) /* alert_unmeasured.c */
+		json_object_set(b, "no_data", l->no_data);
 	return b;
 }
 
@@ -343,6 +346,15 @@ static int get_enum(rd *r, const json_t *o, const char *key, const char *(*name)
 			return i;
 	bad(r, key, "has an unknown value");
 	return 0;
+}
+
+/* o[key], when present: an array (held); NULL absent. */
+static json_t *get_array(rd *r, const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!r->rc && v && !json_is_array(v))
+		bad(r, key, "must be an array");
+	return json_is_array(v) ? json_incref(v) : NULL;
 }
 
 /* o[key], when present: an array of sink names (a copy); NULL absent. */
@@ -504,11 +516,9 @@ int kpi__ledger_parse(kpi__ledger **out, const char *text, size_t len, kpi_error
 		r.where = where;
 		parse_entry(&l->outbox[l->nout++], json_array_get(v, i), &r);
 	}
-	v = json_object_get(body, "not_measured"); /* optional: alert_unmeasured.c */
-	if (!r.rc && v && !json_is_array(v))
-		bad(&r, "not_measured", "must be an array");
-	else if (v)
-		l->not_measured = json_incref(v);
+	/* optional: alert_unmeasured.c */
+	l->not_measured = get_array(&r, body, "not_measured");
+	l->no_data = get_array(&r, body, "no_data");
 	if (!l->recs || !l->outbox)
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	else

@@ -1637,6 +1637,9 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	/* the gating KPIs not measured, by the verdict rule (alert_unmeasured.c) */
 	if (!rc)
 		rc = kpi__alert_unmeasured(r.rep, r.l, cat, cfg, r.now, err);
+	/* and the gating rows it read (or holds) without data */
+	if (!rc)
+		rc = kpi__alert_no_data(r.rep, r.l, r.st, cat, r.held, r.now, err);
 	if (!rc)
 		rc = refresh(&r, err);
 	if (rc)
@@ -1726,6 +1729,10 @@ int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
 	}
 	if (rep->nunmeasured) {
 		rc |= kpi__alert_unmeasured_line(out, rep);
+		rc |= kpi_buf_puts(out, "\n");
+	}
+	if (rep->nno_data) {
+		rc |= kpi__alert_no_data_line(out, rep);
 		rc |= kpi_buf_puts(out, "\n");
 	}
 	for (size_t i = 0; i < rep->nheld; i++) {
