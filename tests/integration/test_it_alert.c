@@ -627,6 +627,50 @@ static void test_alert__empty_cohort_is_named_no_data_and_pages_nobody(void **st
 	kpi__ledger_free(l);
 }
 
+/* A ledger written before "sent_to" (a kpi before it): where a firing
+ * alert's trigger went is taken from the outbox. Fired to 'pd'; the
+ * ledger loses its sent_to; a webhook added then gets the trigger, 'pd' not
+ * again; the resolve goes to both. */
+static void test_alert__ledger_without_sent_to_takes_it_from_the_outbox(void **state)
+{
+	it_alert *a = *state = it_alert_new("oldledger", true, base_config);
+	const char *key = "kpi:uncached_legacy_max_age_days:20261116T080000Z";
+	char path[200];
+	it_run_result r;
+	kpi__ledger *l;
+	kpi__alert_rec *rec;
+	json_t *pd;
+
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	l = it_alert_ledger(a);
+	rec = kpi__ledger_find(l, "uncached_legacy_max_age_days");
+	assert_non_null(rec);
+	json_decref(rec->sent);
+	rec->sent = NULL; /* as an older kpi wrote it */
+	snprintf(path, sizeof(path), "%s/ledger.json", a->state);
+	assert_int_equal(kpi__ledger_save(path, l, IT_T0, NULL), 0);
+	kpi__ledger_free(l);
+
+	it_alert_config(a, "{\"delivery_deadline_seconds\": 5, " IT_ONLY_UNCACHED ", \"sinks\": {" IT_PD_SINK ", "
+	                   IT_HOOK_SINK "}}");
+	it_alert_run(a, &r, 3, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10 d > 7 d (firing; trigger sent now to sink "
+	                      "'hook', which had not had it) | ");
+	it_run_free(&r);
+	assert_last_request(a, 2, "trigger", key); /* pd's trigger at minute 0, the hook's now */
+	pd = it_alert_requests(a, "/v2/enqueue");
+	assert_int_equal(json_array_size(pd), 1);
+	json_decref(pd);
+	it_alert_fix_breach(a);
+	it_alert_run(a, &r, 30, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +686,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert__sink_added_while_firing_gets_the_trigger_once_then_the_resolve,
 		                          it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__empty_cohort_is_named_no_data_and_pages_nobody, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__ledger_without_sent_to_takes_it_from_the_outbox, it_alert_teardown),
 	};
 	if (!it_pg_wanted("integration_alert"))
 		return IT_SKIP;
