@@ -68,7 +68,12 @@ const kpi_cmd_spec kpi_cmd_alert = {
 	"value within the warning margin), 2 critical (a critical alert firing), 3 unknown\n"
 	"(a source cannot be read, invalid config or catalogue, a missing secret variable,\n"
 	"the state directory or ledger unusable, a corrupted ledger rebuilt, a terminal\n"
-	"delivery failure, a usage error). Logs are JSON lines on standard error.\n"
+	"delivery failure, a usage error). A 'KPI NOT MEASURED' line names the gating\n"
+	"KPIs whose source is not configured, a 'KPI NO DATA' line the gating rows whose\n"
+	"missing data blocks a GO and that have no data in the window evaluated (e.g. a\n"
+	"load balancer without datapoints); with perfdata (not_measured=N, no_data=N),\n"
+	"neither notifies nor changes the exit status. A sink configured while an alert\n"
+	"fires gets its trigger at the next run. Logs are JSON lines on standard error.\n"
 	"See docs/runbook.md for cron set-up and what each alert means.",
 	opts, NULL, true, false,
 };

@@ -492,6 +492,185 @@ static void test_alert__test_sends_a_marked_notification_and_resolves_it(void **
 	it_run_free(&r);
 }
 
+/* The receiver got `n` requests, the last a notification of `action` with
+ * dedupe key `key`. */
+static void assert_last_request(it_alert *a, size_t n, const char *action, const char *key)
+{
+	json_t *reqs = it_alert_requests(a, NULL), *last;
+	assert_int_equal(json_array_size(reqs), n);
+	last = json_object_get(json_array_get(reqs, n - 1), "json");
+	assert_string_equal(it_str(last, "action"), action);
+	assert_string_equal(it_str(last, "dedupe_key"), key);
+	assert_string_equal(it_str(last, "since"), it_at(0));
+	json_decref(reqs);
+}
+
+/* The command sink's output file has `n` lines, the last of `action` with
+ * dedupe key `key`. */
+static void assert_last_command(const char *path, int n, const char *action, const char *key)
+{
+	char *text = NULL, *last;
+	json_t *j;
+	assert_int_equal(kpi__read_file(&text, NULL, path, NULL), 0);
+	assert_int_equal(it_count_lines(text), n);
+	text[strlen(text) - 1] = '\0';
+	last = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
+	assert_non_null(j = json_loads(last, 0, NULL));
+	assert_string_equal(it_str(j, "action"), action);
+	assert_string_equal(it_str(j, "dedupe_key"), key);
+	json_decref(j);
+	free(text);
+}
+
+/* A firing alert reaches every sink configured while it fires, once: fired
+ * with no sink at all, the webhook added later gets the trigger at the next
+ * run, a command sink added after that gets it too (and the webhook not
+ * again); the resolve goes to both. */
+static void test_alert__sink_added_while_firing_gets_the_trigger_once_then_the_resolve(void **state)
+{
+	it_alert *a = *state = it_alert_new("latesink", true,
+	                                    "{\"delivery_deadline_seconds\": 5, " IT_ONLY_UNCACHED ", \"sinks\": {}}");
+	const char *key = "kpi:uncached_legacy_max_age_days:20261116T080000Z";
+	char outfile[160];
+	it_run_result r;
+	kpi__ledger *l;
+	kpi__alert_rec *rec;
+
+	snprintf(outfile, sizeof(outfile), "%s/command.out", a->root);
+	/* fired with no sink: nothing is sent, nothing is lost */
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10 d > 7 d | ");
+	assert_contains(r.err, "is not delivered; it goes to the sinks configured later while the alert fires");
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 0);
+
+	/* a webhook configured while it fires: the trigger, once */
+	it_alert_config(a, "{\"delivery_deadline_seconds\": 5, " IT_ONLY_UNCACHED ", \"sinks\": {" IT_HOOK_SINK "}}");
+	it_alert_run(a, &r, 3, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10 d > 7 d (firing; trigger sent now to sink "
+	                      "'hook', which had not had it) | ");
+	it_run_free(&r);
+	it_alert_run(a, &r, 6, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_assert_line(r.out, "KPI CRITICAL - no change: uncached_legacy_max_age_days 10");
+	it_run_free(&r);
+	assert_last_request(a, 1, "trigger", key);
+
+	/* a second sink, a command, added later: it gets the trigger, the webhook not again */
+	it_alert_config(a, "{\"delivery_deadline_seconds\": 5, " IT_ONLY_UNCACHED ", \"sinks\": {" IT_HOOK_SINK ","
+	                   " \"cmd\": {\"type\": \"command\", \"argv\": [\"/usr/bin/tee\", \"-a\", \"%ROOT%/command.out\"],"
+	                   " \"timeout_seconds\": 5}}}");
+	it_alert_run(a, &r, 9, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10.01 d > 7 d (firing; trigger sent now to sink "
+	                      "'cmd', which had not had it) | ");
+	it_run_free(&r);
+	it_alert_run(a, &r, 12, NULL, NULL);
+	it_run_free(&r);
+	assert_last_request(a, 1, "trigger", key);
+	assert_last_command(outfile, 1, "trigger", key);
+	l = it_alert_ledger(a);
+	rec = kpi__ledger_find(l, "uncached_legacy_max_age_days");
+	assert_non_null(rec);
+	assert_int_equal(json_array_size(rec->sent), 2);
+	kpi__ledger_free(l);
+
+	/* recovery: the resolve goes to both sinks that had the trigger */
+	it_alert_fix_breach(a);
+	it_alert_run(a, &r, 30, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	it_assert_line(r.out, "KPI OK - uncached_legacy_max_age_days 0 d <= 7 d (resolved after 30m)");
+	it_run_free(&r);
+	assert_last_request(a, 2, "resolve", key);
+	assert_last_command(outfile, 2, "resolve", key);
+	l = it_alert_ledger(a);
+	assert_null(kpi__ledger_find(l, "uncached_legacy_max_age_days")->sent);
+	kpi__ledger_free(l);
+}
+
+/* Before the rollout (no legacy design yet): legacy_coverage_pct, gating
+ * with missing data blocking, has no cohort and no value. Named in a NO
+ * DATA line, kept in the ledger; not paged (exit 0, nothing sent). */
+static void test_alert__empty_cohort_is_named_no_data_and_pages_nobody(void **state)
+{
+	it_alert *a = *state = it_alert_new(
+	        "nocohort", true,
+	        "{\"delivery_deadline_seconds\": 5, \"kpis\": {\"export_success_rate\": {\"enabled\": false},"
+	        " \"outage_drill_success_pct\": {\"enabled\": false}, \"routing_mismatch_critical\": {\"enabled\": false},"
+	        " \"uncached_legacy_max_age_days\": {\"enabled\": false}}, \"sinks\": {" IT_PD_SINK "}}");
+	it_run_result r;
+	kpi__ledger *l;
+
+	it_alert_run_at(a, &r, "2020-01-06T12:00:00Z", NULL, NULL);
+	assert_int_equal(r.status, 0);
+	it_assert_line(r.out, "KPI OK - no change: 1 row checked, 0 firing");
+	it_assert_line(r.out, "KPI NO DATA - 1 gating row without data, not judged: legacy_coverage_pct (no value as of "
+	                      "now) | no_data=1;;;0");
+	assert_contains(r.err, "\"event\":\"alert.no_data\"");
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 0);
+	l = it_alert_ledger(a);
+	assert_int_equal(json_array_size(l->no_data), 1);
+	assert_string_equal(it_str(json_array_get(l->no_data, 0), "id"), "legacy_coverage_pct");
+	kpi__ledger_free(l);
+	/* with a cohort (its one design uncovered: a breach, pending): no
+	 * line, the ledger's list emptied */
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 1);
+	it_assert_line(r.out, "KPI WARNING - legacy_coverage_pct ");
+	assert_null(strstr(r.out, "NO DATA"));
+	it_run_free(&r);
+	l = it_alert_ledger(a);
+	assert_int_equal(json_array_size(l->no_data), 0);
+	kpi__ledger_free(l);
+}
+
+/* A ledger written before "sent_to" (a kpi before it): where a firing
+ * alert's trigger went is taken from the outbox. Fired to 'pd'; the
+ * ledger loses its sent_to; a webhook added then gets the trigger, 'pd' not
+ * again; the resolve goes to both. */
+static void test_alert__ledger_without_sent_to_takes_it_from_the_outbox(void **state)
+{
+	it_alert *a = *state = it_alert_new("oldledger", true, base_config);
+	const char *key = "kpi:uncached_legacy_max_age_days:20261116T080000Z";
+	char path[200];
+	it_run_result r;
+	kpi__ledger *l;
+	kpi__alert_rec *rec;
+	json_t *pd;
+
+	it_alert_run(a, &r, 0, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_run_free(&r);
+	l = it_alert_ledger(a);
+	rec = kpi__ledger_find(l, "uncached_legacy_max_age_days");
+	assert_non_null(rec);
+	json_decref(rec->sent);
+	rec->sent = NULL; /* as an older kpi wrote it */
+	snprintf(path, sizeof(path), "%s/ledger.json", a->state);
+	assert_int_equal(kpi__ledger_save(path, l, IT_T0, NULL), 0);
+	kpi__ledger_free(l);
+
+	it_alert_config(a, "{\"delivery_deadline_seconds\": 5, " IT_ONLY_UNCACHED ", \"sinks\": {" IT_PD_SINK ", "
+	                   IT_HOOK_SINK "}}");
+	it_alert_run(a, &r, 3, NULL, NULL);
+	assert_int_equal(r.status, 2);
+	it_assert_line(r.out, "KPI CRITICAL - uncached_legacy_max_age_days 10 d > 7 d (firing; trigger sent now to sink "
+	                      "'hook', which had not had it) | ");
+	it_run_free(&r);
+	assert_last_request(a, 2, "trigger", key); /* pd's trigger at minute 0, the hook's now */
+	pd = it_alert_requests(a, "/v2/enqueue");
+	assert_int_equal(json_array_size(pd), 1);
+	json_decref(pd);
+	it_alert_fix_breach(a);
+	it_alert_run(a, &r, 30, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(a->resp), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +683,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert__sns_sink_publishes_a_signed_form_request, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__dry_run_changes_nothing_and_sends_nothing, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__test_sends_a_marked_notification_and_resolves_it, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__sink_added_while_firing_gets_the_trigger_once_then_the_resolve,
+		                          it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__empty_cohort_is_named_no_data_and_pages_nobody, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__ledger_without_sent_to_takes_it_from_the_outbox, it_alert_teardown),
 	};
 	if (!it_pg_wanted("integration_alert"))
 		return IT_SKIP;

@@ -20,6 +20,13 @@
 #include "it_cw.h"
 
 #define LB "app/kpi-it-alert/50dc6c495c0c9188"
+/* alert.kpis: only the CloudWatch API KPIs alert (the Postgres ones and the
+ * SLO burn rates on the same counts, integration_slo's, are off) */
+#define API_ONLY                                                                                              \
+	"\"legacy_coverage_pct\": {\"enabled\": false}, \"export_success_rate\": {\"enabled\": false},"             \
+	" \"outage_drill_success_pct\": {\"enabled\": false}, \"routing_mismatch_critical\": {\"enabled\": false},"    \
+	" \"uncached_legacy_max_age_days\": {\"enabled\": false}, \"api_slo_burn_page_1h\": {\"enabled\": false},"     \
+	" \"api_slo_burn_page_6h\": {\"enabled\": false}, \"api_slo_burn_ticket_3d\": {\"enabled\": false}"
 
 static const char *moto;
 
@@ -45,11 +52,7 @@ static void test_alert_aws__cloudwatch_m_of_n_fires_once_and_resolves_once(void 
 {
 	it_alert *a = *state = it_alert_new(
 	        "cw", false,
-	        "{\"delivery_deadline_seconds\": 5, \"kpis\": {\"legacy_coverage_pct\": {\"enabled\": false},"
-	        " \"export_success_rate\": {\"enabled\": false}, \"outage_drill_success_pct\": {\"enabled\": false},"
-	        " \"routing_mismatch_critical\": {\"enabled\": false}, \"uncached_legacy_max_age_days\": {\"enabled\": false},"
-	        " \"api_latency_p95_ms\": {\"enabled\": false}, \"api_slo_burn_page_1h\": {\"enabled\": false},"
-	        " \"api_slo_burn_page_6h\": {\"enabled\": false}, \"api_slo_burn_ticket_3d\": {\"enabled\": false}},"
+	        "{\"delivery_deadline_seconds\": 5, \"kpis\": {" API_ONLY ", \"api_latency_p95_ms\": {\"enabled\": false}},"
 	        " \"sinks\": {" IT_PD_SINK "}}");
 	/* (the SLO burn-rate alerts on the same counts are integration_slo's) */
 	/* half an hour ago, on a minute: recent enough for 1-minute data */
@@ -101,6 +104,48 @@ static void test_alert_aws__cloudwatch_m_of_n_fires_once_and_resolves_once(void 
 	it_assert_line(r.out, "KPI OK - no change: 1 row checked");
 	it_run_free(&r);
 	assert_int_equal(it_responder_count(a->resp), 2);
+}
+
+/* A load balancer CloudWatch has no datapoints for (a typo in its name):
+ * the gating API KPIs (missing data blocks them) are read and have no
+ * data. The run names them in a NO DATA line with perfdata, logs a warning
+ * for each, keeps them in the ledger (since the first run that saw them),
+ * and does not page: exit 0, nothing sent. */
+static void test_alert_aws__gating_rows_without_datapoints_are_named_not_paged(void **state)
+{
+	it_alert *a = *state = it_alert_new(
+	        "cwnodata", false,
+	        "{\"delivery_deadline_seconds\": 5, \"kpis\": {" API_ONLY "}, \"sinks\": {" IT_PD_SINK "}}");
+	const char *env[] = { "KPI_CW_LOAD_BALANCER=app/typo-lb/1", "KPI_CW_DEADLINE_SECONDS=20", NULL };
+	int64_t t = ((int64_t)time(NULL) - 1800) / 60 * 60;
+	const char *line = "KPI NO DATA - 2 gating rows without data, not judged: "
+	                   "api_error_rate_pct{load_balancer=app/typo-lb/1} (no datapoints in the last 7m), "
+	                   "api_latency_p95_ms{load_balancer=app/typo-lb/1} (no datapoints in the last 7m) | no_data=2;;;0";
+	it_run_result r;
+	kpi__ledger *l;
+	json_t *o;
+
+	it_aws_env(moto);
+	for (int run = 0; run < 2; run++) {
+		it_alert_run_at(a, &r, iso(t + run * 300), NULL, env);
+		assert_int_equal(r.status, 0);
+		it_assert_line(r.out, "KPI OK - no change: 2 rows checked, 0 firing");
+		it_assert_line(r.out, line);
+		assert_int_equal(it_count_lines(r.out), 2);
+		assert_contains(r.err, "\"event\":\"alert.no_data\"");
+		assert_contains(r.err, "gating row api_error_rate_pct{load_balancer=app/typo-lb/1} has no data");
+		it_run_free(&r);
+	}
+	assert_int_equal(it_responder_count(a->resp), 0);
+	l = it_alert_ledger(a);
+	assert_int_equal(json_array_size(l->no_data), 2);
+	o = json_array_get(l->no_data, 0);
+	assert_string_equal(it_str(o, "id"), "api_error_rate_pct{load_balancer=app/typo-lb/1}");
+	assert_string_equal(it_str(o, "kpi"), "api_error_rate_pct");
+	assert_string_equal(it_str(o, "labels.load_balancer"), "app/typo-lb/1");
+	assert_string_equal(it_str(o, "why"), "no datapoints in the last 7m");
+	assert_string_equal(it_str(o, "since"), iso(t)); /* the first run that saw it */
+	kpi__ledger_free(l);
 }
 
 static void form_enc(kpi_buf *b, const char *s)
@@ -208,6 +253,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_alert_aws__cloudwatch_m_of_n_fires_once_and_resolves_once, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert_aws__sns_publish_through_moto_with_signatures_checked, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert_aws__gating_rows_without_datapoints_are_named_not_paged,
+		                          it_alert_teardown),
 	};
 	if (!it_moto_wanted("integration_alert_aws") || !it_pg_wanted("integration_alert_aws"))
 		return IT_SKIP;

@@ -124,6 +124,12 @@ typedef struct kpi_alert_report {
 	/* The verdict rule's unmeasured gating KPIs (alert/alert_unmeasured.c): */
 	kpi_alert_unmeasured *unmeasured; /**< gating KPIs not measured and not waived, catalogue order */
 	size_t nunmeasured;
+	/** The gating rows (missing-data policy `block`) read, or held by their
+	 *  cadence, without data in the window the run evaluates, not waived:
+	 *  `kpi` is the row, "api_error_rate_pct{load_balancer=app/x/1}", `why`
+	 *  "no datapoints in the last 7m" (`expired` NULL). No exit code. */
+	kpi_alert_unmeasured *no_data;
+	size_t nno_data;
 	/** The records not ok after the run (not silenced), as lines (`from` =
 	 *  `to`, `note` their state: "firing", "pending 1 of 3", "warn"):
 	 *  critical firing first, then the other firing, pending, warn. The

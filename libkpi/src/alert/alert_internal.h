@@ -159,6 +159,8 @@ typedef struct kpi__alert_rec {
 	char *note;              /* blind monitor: the last error */
 	char *silenced_by;       /* "silence s-..." or "mute window 'x'" keeping it from every sink; NULL */
 	json_t *held;            /* sinks the episode's trigger was kept from (silence, mute window): NULL none */
+	json_t *sent;            /* sinks the firing episode's trigger was queued to (its resolve goes to
+	                            them); NULL: not recorded (no episode, or a ledger before "sent_to") */
 	bool seen;               /* not stored: observed in this run */
 } kpi__alert_rec;
 
@@ -194,6 +196,8 @@ typedef struct kpi__ledger {
 	size_t nout;
 	json_t *not_measured;    /* "not_measured": [{kpi, why, since, expired}], the gating KPIs the
 	                            last run could not measure (alert_unmeasured.c); NULL: none */
+	json_t *no_data;         /* "no_data": [{id, kpi, labels, why, since}], the gating rows (policy
+	                            block) the last run found without data (alert_unmeasured.c); NULL: none */
 	/* not stored: what its strings are redacted of when it is saved (the
 	 * run's set; NULL: nothing) */
 	const kpi__redact *redact;
@@ -354,7 +358,19 @@ int kpi__alert_unmeasured(kpi_alert_report *rep, kpi__ledger *l, const kpi_catal
  * "KPI NOT MEASURED - 2 gating KPIs, the go/no-go verdict holds on them:
  * api_error_rate_pct (CloudWatch not configured), ... | not_measured=2;;;0". */
 int kpi__alert_unmeasured_line(kpi_buf *out, const kpi_alert_report *rep);
-/* Free rep->unmeasured. */
+/* The gating rows whose missing-data policy is `block` and whose records
+ * have no data after this run's steps: read by it, or held by their
+ * cadence (`held[i]`: rule i, may be NULL); a row a waiver of the current
+ * week covers is logged, not named. Into rep->no_data ("kpi{labels}" and
+ * why), logged as warnings ("alert.no_data"), recorded in the ledger's
+ * "no_data" (with since when). KPI_ECONFIG (a waiver), KPI_ENOMEM. */
+int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_settings *st, const kpi_catalog *cat,
+                       const bool *held, int64_t now, kpi_error *err);
+/* Its Nagios line (without the newline): "KPI NO DATA - 1 gating row
+ * without data, not judged: api_error_rate_pct{load_balancer=app/x/1} (no
+ * datapoints in the last 7m) | no_data=1;;;0". */
+int kpi__alert_no_data_line(kpi_buf *out, const kpi_alert_report *rep);
+/* Free rep->unmeasured and rep->no_data. */
 void kpi__alert_unmeasured_free(kpi_alert_report *rep);
 
 /* Nagios plugin text of one change, without the newline. */

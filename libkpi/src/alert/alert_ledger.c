@@ -6,7 +6,7 @@
  *      "updated_at", "run_id", "seq",
  *      "alerts": [{id, kpi, labels, state, severity, since, episode,
  *                  dedupe_key, pending, last_notified_at, value, status,
- *                  last_seen_at, note}],
+ *                  last_seen_at, note, silenced_by?, held?, sent_to?}],
  *      "outbox": [{id, sink, dedupe_key, action, status, attempts,
  *                  created_at, next_attempt_at, last_attempt_at, done_at,
  *                  last_error, history, notification}]}}
@@ -59,6 +59,7 @@ static void rec_release(kpi__alert_rec *r)
 	free(r->note);
 	free(r->silenced_by);
 	json_decref(r->held);
+	json_decref(r->sent);
 }
 
 static void entry_release(kpi__outbox_entry *e)
@@ -84,6 +85,7 @@ void kpi__ledger_free(kpi__ledger *l)
 	free(l->outbox);
 	free(l->run_id);
 	json_decref(l->not_measured);
+	json_decref(l->no_data);
 	free(l);
 }
 
@@ -203,6 +205,10 @@ static json_t *rec_json(const kpi__alert_rec *r)
 		json_object_set_new(o, "silenced_by", json_string(r->silenced_by));
 	if (r->held && json_array_size(r->held))
 		json_object_set(o, "held", r->held);
+	/* the sinks the firing episode's trigger went to, even none (a run
+	 * without sinks): a sink configured later gets it (alert_run.c) */
+	if (r->sent)
+		json_object_set(o, "sent_to", r->sent);
 	return o;
 }
 
@@ -239,6 +245,8 @@ static json_t *body_json(const kpi__ledger *l)
 	json_object_set_new(b, "outbox", outbox);
 	if (l->not_measured && json_array_size(l->not_measured)) /* alert_unmeasured.c */
 		json_object_set(b, "not_measured", l->not_measured);
+	if (l->no_data && json_array_size(l->no_data)) /* alert_unmeasured.c */
+		json_object_set(b, "no_data", l->no_data);
 	return b;
 }
 
@@ -340,6 +348,32 @@ static int get_enum(rd *r, const json_t *o, const char *key, const char *(*name)
 	return 0;
 }
 
+/* o[key], when present: an array (held); NULL absent. */
+static json_t *get_array(rd *r, const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!r->rc && v && !json_is_array(v))
+		bad(r, key, "must be an array");
+	return json_is_array(v) ? json_incref(v) : NULL;
+}
+
+/* o[key], when present: an array of sink names (a copy); NULL absent. */
+static json_t *get_sinks(rd *r, const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key), *h;
+	size_t i;
+	bool ok = json_is_array(v);
+	if (!v)
+		return NULL;
+	json_array_foreach(v, i, h)
+		ok &= json_is_string(h);
+	if (!ok) {
+		bad(r, key, "must be an array of sink names");
+		return NULL;
+	}
+	return json_deep_copy(v);
+}
+
 static const char *state_name_i(int i) { return kpi_alert_state_name((kpi_alert_state)i); }
 static const char *sev_name_i(int i) { return kpi_alert_severity_name((kpi_alert_severity)i); }
 static const char *status_name_i(int i) { return kpi_status_name((kpi_status)i); }
@@ -376,17 +410,8 @@ static int parse_rec(kpi__alert_rec *x, const json_t *o, rd *r)
 	x->note = dup_s(r, o, "note", true);
 	if (json_object_get(o, "silenced_by"))
 		x->silenced_by = dup_s(r, o, "silenced_by", false);
-	if ((v = json_object_get(o, "held"))) {
-		size_t i;
-		json_t *h;
-		bool ok = json_is_array(v);
-		json_array_foreach(v, i, h)
-			ok &= json_is_string(h);
-		if (!ok)
-			bad(r, "held", "must be an array of sink names");
-		else
-			x->held = json_deep_copy(v);
-	}
+	x->held = get_sinks(r, o, "held");
+	x->sent = get_sinks(r, o, "sent_to");
 	if (!r->rc && x->state == KPI_ALERT_FIRING && !x->dedupe_key)
 		bad(r, "dedupe_key", "must be set on a firing alert");
 	return r->rc;
@@ -491,11 +516,9 @@ int kpi__ledger_parse(kpi__ledger **out, const char *text, size_t len, kpi_error
 		r.where = where;
 		parse_entry(&l->outbox[l->nout++], json_array_get(v, i), &r);
 	}
-	v = json_object_get(body, "not_measured"); /* optional: alert_unmeasured.c */
-	if (!r.rc && v && !json_is_array(v))
-		bad(&r, "not_measured", "must be an array");
-	else if (v)
-		l->not_measured = json_incref(v);
+	/* optional: alert_unmeasured.c */
+	l->not_measured = get_array(&r, body, "not_measured");
+	l->no_data = get_array(&r, body, "no_data");
 	if (!l->recs || !l->outbox)
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	else

@@ -93,6 +93,19 @@ static int add_line(char ***arr, size_t *n, const char *fmt, ...)
 	return 0;
 }
 
+/* Append to the string `buf` (of `size`), cut at its end. */
+static void catf(char *buf, size_t size, const char *fmt, ...) KPI_PRINTF(3, 4);
+static void catf(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+	if (n + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
 static void problem(run *r, const char *fmt, ...) KPI_PRINTF(2, 3);
 static void problem(run *r, const char *fmt, ...)
 {
@@ -394,8 +407,13 @@ static int enqueue(run *r, json_t *n, const char *skip_sink, const unsigned char
 		if (strcmp(json_string_value(json_object_get(n, "severity")), kpi_alert_severity_name(i)) == 0)
 			sev = (kpi_alert_severity)i;
 	if (r->st->nsinks == 0) {
-		kpi_log_msg(KPI_LOG_WARN, "alert.no_sinks", "no sinks configured (alert.sinks): %s %s is not delivered",
-		            action, key);
+		/* a firing alert's trigger goes to the first sink configured while
+		 * it fires (act_on()); anything else is not delivered */
+		kpi_log_msg(KPI_LOG_WARN, "alert.no_sinks", "no sinks configured (alert.sinks): %s %s is not delivered%s",
+		            action, key,
+		            strcmp(action, "trigger") == 0 && !refresh
+		                ? "; it goes to the sinks configured later while the alert fires"
+		                : "");
 		if (r->opts->dry_run)
 			add_line(&r->rep->dry_run, &r->rep->ndry_run, "DRY-RUN would send %s%s to no sink (alert.sinks is empty): %s",
 			         action, repeat ? " (reminder)" : "", json_string_value(json_object_get(n, "summary")));
@@ -498,39 +516,66 @@ static int notice(run *r, const char *key_part, const char *title, const char *d
 	return enqueue(r, n, skip_sink, NULL, false);
 }
 
-/* ---- silences and mute windows ----
+/* ---- silences, mute windows and the sinks a firing alert went to ----
  *
  * A record in breach is still stepped and recorded; what it would send is
  * kept from the sinks a silence (every sink) or a mute window (its sinks)
  * covers now. The sinks a trigger was kept from are the record's `held`:
  * they get the trigger once nothing covers them any more while the breach
  * goes on, and no resolve when it ends before that (they never heard of
- * it). A sink that got the trigger before the silence gets the resolve. */
+ * it). A sink that got the trigger before the silence gets the resolve.
+ *
+ * The sinks the episode's trigger was queued to are the record's `sent`
+ * (the ledger's "sent_to"): every run that steps a firing record sends the
+ * trigger once to each configured sink that takes its severity, is not
+ * kept from it now and is not in `sent` yet — a sink added to the config
+ * after the alert fired, or the first one when it fired with none — and
+ * the resolve goes to the sinks in `sent`. */
 
-static bool held_has(const kpi__alert_rec *rec, const char *sink)
+/* Whether the array of sink names `arr` (may be NULL) holds `sink`. */
+static bool names_has(const json_t *arr, const char *sink)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(rec->held, i, v)
+	json_array_foreach(arr, i, v)
 		if (strcmp(json_string_value(v), sink) == 0)
 			return true;
 	return false;
 }
 
-static void held_set(kpi__alert_rec *rec, const char *sink, bool on)
+/* Add `sink` to (on) or remove it from the array *arr (created when needed). */
+static void names_set(json_t **arr, const char *sink, bool on)
 {
 	size_t i;
 	json_t *v;
-	if (on && !held_has(rec, sink)) {
-		if (!rec->held)
-			rec->held = json_array();
-		json_array_append_new(rec->held, json_string(sink));
+	if (on && !names_has(*arr, sink)) {
+		if (!*arr)
+			*arr = json_array();
+		json_array_append_new(*arr, json_string(sink));
 	}
-	json_array_foreach(rec->held, i, v)
+	json_array_foreach(*arr, i, v)
 		if (!on && strcmp(json_string_value(v), sink) == 0) {
-			json_array_remove(rec->held, i);
+			json_array_remove(*arr, i);
 			break;
 		}
+}
+
+/* A firing record of a ledger written before "sent_to": where its trigger
+ * went, from the outbox (the entries of its dedupe key); when the outbox
+ * has none and its last notification is older than the delivered entries
+ * are kept, every configured sink it was not held from, as before. */
+static void sent_init(run *r, kpi__alert_rec *rec)
+{
+	rec->sent = json_array();
+	for (size_t i = 0; rec->dedupe_key && i < r->l->nout; i++) {
+		const kpi__outbox_entry *e = &r->l->outbox[i];
+		if (strcmp(e->dedupe_key, rec->dedupe_key) == 0 && strcmp(e->action, "resolve") != 0)
+			names_set(&rec->sent, e->sink, true);
+	}
+	if (json_array_size(rec->sent) == 0 && r->now - rec->last_notified > KEEP_DELIVERED_SECONDS)
+		for (size_t i = 0; i < r->st->nsinks; i++)
+			if (!names_has(rec->held, r->st->sinks[i].name))
+				names_set(&rec->sent, r->st->sinks[i].name, true);
 }
 
 /* Which sinks an alert of `rec` is kept from now (mask, one per sink) and
@@ -567,19 +612,29 @@ static bool muted(const run *r, const kpi__alert_rec *rec, unsigned char *mask, 
 	return all || (n && n == r->st->nsinks);
 }
 
+/* What act_on() sent late: a trigger held back by a silence or mute window,
+ * and to which sinks that had not been sent it (added since it fired). */
+typedef struct late {
+	bool unsilenced;
+	size_t nnew;
+	char new_sinks[256];  /* "'a', 'b'"; "" none */
+} late;
+
 /* Send what a step of `rec` says (`act`) to the sinks nothing keeps it
- * from. Sets rec->silenced_by; *late when a trigger held back went out now. */
+ * from. Sets rec->silenced_by; `lt` (may be NULL) says what went out late. */
 static int act_on(run *r, kpi__alert_rec *rec, kpi__act act, const kpi__alert_rule *rule, const char *title,
-                  const char *error, bool *late, kpi_error *err)
+                  const char *error, late *lt, kpi_error *err)
 {
 	size_t ns = r->st->nsinks;
 	unsigned char *mask = calloc(ns + 1, 1), *skip = calloc(ns + 1, 1);
 	bool all, any = false;
 	char by[1024];
+	late none;
 	int rc = 0;
 
-	if (late)
-		*late = false;
+	if (!lt)
+		lt = &none;
+	memset(lt, 0, sizeof(*lt));
 	if (!mask || !skip) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
@@ -588,43 +643,70 @@ static int act_on(run *r, kpi__alert_rec *rec, kpi__act act, const kpi__alert_ru
 	free(rec->silenced_by);
 	rec->silenced_by =
 		all && (rec->state == KPI_ALERT_FIRING || rec->state == KPI_ALERT_PENDING) ? strdup(by) : NULL;
-	if (act == KPI__ACT_TRIGGER && rec->held)
-		json_array_clear(rec->held); /* a new episode */
+	if (act == KPI__ACT_TRIGGER) {
+		/* a new episode */
+		if (rec->held)
+			json_array_clear(rec->held);
+		json_decref(rec->sent);
+		rec->sent = json_array();
+	} else if (!rec->sent && rec->dedupe_key && (rec->state == KPI_ALERT_FIRING || act == KPI__ACT_RESOLVE)) {
+		sent_init(r, rec);
+	}
 	for (size_t i = 0; i < ns; i++) {
-		const char *name = r->st->sinks[i].name;
-		bool held = held_has(rec, name);
+		const kpi__sink *s = &r->st->sinks[i];
+		bool held = names_has(rec->held, s->name), sent = names_has(rec->sent, s->name);
+		bool takes = rec->severity >= s->min_severity;
 		switch (act) {
 		case KPI__ACT_TRIGGER:
 		case KPI__ACT_REPEAT:
 			skip[i] = mask[i];
 			if (mask[i] && act == KPI__ACT_TRIGGER)
-				held_set(rec, name, true);
+				names_set(&rec->held, s->name, true);
 			else if (!mask[i])
-				held_set(rec, name, false);
+				names_set(&rec->held, s->name, false);
+			if (!mask[i] && takes)
+				names_set(&rec->sent, s->name, true);
 			break;
 		case KPI__ACT_RESOLVE:
-			skip[i] = held; /* it never got the trigger */
+			skip[i] = !sent; /* it never got the trigger */
 			break;
 		case KPI__ACT_REFRESH:
 			skip[i] = mask[i] || held;
+			if (!skip[i] && takes && s->type->refresh_every_run)
+				names_set(&rec->sent, s->name, true);
 			break;
 		default:
-			/* the breach goes on and nothing keeps it from a sink any
-			 * more that it was kept from: the trigger goes out now */
-			skip[i] = !held || mask[i] || rec->state != KPI_ALERT_FIRING;
-			if (!skip[i]) {
-				held_set(rec, name, false);
-				any = true;
+			/* the breach goes on and nothing keeps it from a sink that
+			 * has not had its trigger (kept from it before, or added
+			 * to the config since it fired): the trigger goes out now */
+			skip[i] = sent || !takes || mask[i] || rec->state != KPI_ALERT_FIRING;
+			if (skip[i])
+				break;
+			if (held) {
+				lt->unsilenced = true;
+			} else {
+				catf(lt->new_sinks, sizeof(lt->new_sinks), "%s'%s'", lt->nnew ? ", " : "", s->name);
+				lt->nnew++;
 			}
+			names_set(&rec->held, s->name, false);
+			names_set(&rec->sent, s->name, true);
+			any = true;
 		}
 	}
-	if (act == KPI__ACT_RESOLVE && rec->held)
-		json_array_clear(rec->held);
+	if (act == KPI__ACT_RESOLVE) {
+		if (rec->held)
+			json_array_clear(rec->held);
+		json_decref(rec->sent);
+		rec->sent = NULL;
+	}
 	if (act == KPI__ACT_NONE && any) {
-		if (late)
-			*late = true;
-		kpi_log_fields(KPI_LOG_INFO, "alert.unsilenced", json_pack("{s:s, s:s}", "kpi", rec->kpi, "id", rec->id),
-		               "nothing keeps the alert from its sinks any more while it fires: sending it now");
+		if (lt->unsilenced)
+			kpi_log_fields(KPI_LOG_INFO, "alert.unsilenced", json_pack("{s:s, s:s}", "kpi", rec->kpi, "id", rec->id),
+			               "nothing keeps the alert from its sinks any more while it fires: sending it now");
+		if (lt->new_sinks[0])
+			kpi_log_fields(KPI_LOG_INFO, "alert.late_sink",
+			               json_pack("{s:s, s:s, s:s}", "kpi", rec->kpi, "id", rec->id, "sinks", lt->new_sinks),
+			               "the alert fires and these sinks have not had its trigger: sending it now");
 		rc = notify_rec(r, rec, KPI__ACT_TRIGGER, rule, title, error, skip, err);
 	} else if (act != KPI__ACT_NONE) {
 		if (rec->silenced_by && act != KPI__ACT_REFRESH)
@@ -636,6 +718,17 @@ done:
 	free(mask);
 	free(skip);
 	return rc;
+}
+
+/* The note of a report line for what act_on() sent late, appended to
+ * `note` (of `size`). */
+static void late_note(char *note, size_t size, const late *lt)
+{
+	if (lt->unsilenced)
+		catf(note, size, "%sno longer silenced: sent now", *note ? "; " : "");
+	if (lt->nnew)
+		catf(note, size, "%sfiring; trigger sent now to sink%s %s, which had not had it", *note ? "; " : "",
+		     lt->nnew == 1 ? "" : "s", lt->new_sinks);
 }
 
 /* ---- the ledger file ---- */
@@ -833,18 +926,18 @@ static int step_source(run *r, bool failed, const char *error, kpi_error *err)
 	else
 		snprintf(note, sizeof(note), "data readable again");
 	{
-		bool late;
+		late lt;
 		int rc = act_on(r, rec, act, NULL,
 		                act == KPI__ACT_RESOLVE ? "kpi can read its data again" : "kpi cannot read its data",
-		                failed ? error : "", &late, err);
-		bool silenced = rec->silenced_by != NULL;
+		                failed ? error : "", &lt, err);
+		bool silenced = rec->silenced_by != NULL, sent_late = lt.unsilenced || lt.nnew;
 		if (rc)
 			return rc;
 		if (silenced)
-			snprintf(note + strlen(note), sizeof(note) - strlen(note), "; silenced by %s", rec->silenced_by);
-		else if (late)
-			snprintf(note + strlen(note), sizeof(note) - strlen(note), "; no longer silenced: sent now");
-		if ((changed || late || silenced != (from == KPI_ALERT_SILENCED)) &&
+			catf(note, sizeof(note), "; silenced by %s", rec->silenced_by);
+		else
+			late_note(note, sizeof(note), &lt);
+		if ((changed || sent_late || silenced != (from == KPI_ALERT_SILENCED)) &&
 		    (rec->state == KPI_ALERT_FIRING || from == KPI_ALERT_FIRING || from == KPI_ALERT_SILENCED || silenced))
 			add_change(r, rec, from, NULL, NULL, note);
 	}
@@ -873,17 +966,18 @@ static int source_failed(run *r, const char *why, kpi_error *err)
 static int act_and_report(run *r, kpi__alert_rec *rec, kpi__act act, bool changed, kpi_alert_state from,
                           const kpi__alert_rule *rule, char *note, size_t size, kpi_error *err)
 {
-	bool late, silenced;
+	bool silenced;
+	late lt;
 	int rc;
 
-	if ((rc = act_on(r, rec, act, rule, rule->def->title, "", &late, err)))
+	if ((rc = act_on(r, rec, act, rule, rule->def->title, "", &lt, err)))
 		return rc;
 	silenced = rec->silenced_by != NULL;
 	if (silenced)
-		snprintf(note + strlen(note), size - strlen(note), "%ssilenced by %s", *note ? "; " : "", rec->silenced_by);
-	else if (late)
-		snprintf(note, size, "no longer silenced: sent now");
-	if (changed || late || silenced != (from == KPI_ALERT_SILENCED))
+		catf(note, size, "%ssilenced by %s", *note ? "; " : "", rec->silenced_by);
+	else
+		late_note(note, size, &lt);
+	if (changed || lt.unsilenced || lt.nnew || silenced != (from == KPI_ALERT_SILENCED))
 		add_change(r, rec, from, rule->def, &rule->threshold, note);
 	return 0;
 }
@@ -1287,6 +1381,8 @@ static void rec_copy(kpi__alert_rec *dst, const kpi__alert_rec *src)
 	dst->silenced_by = src->silenced_by ? strdup(src->silenced_by) : NULL;
 	json_decref(dst->held);
 	dst->held = src->held ? json_deep_copy(src->held) : NULL;
+	json_decref(dst->sent);
+	dst->sent = src->sent ? json_deep_copy(src->sent) : NULL;
 }
 
 /* The blind monitor's record of `from` into `l` (added when missing). */
@@ -1541,6 +1637,9 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 	/* the gating KPIs not measured, by the verdict rule (alert_unmeasured.c) */
 	if (!rc)
 		rc = kpi__alert_unmeasured(r.rep, r.l, cat, cfg, r.now, err);
+	/* and the gating rows it read (or holds) without data */
+	if (!rc)
+		rc = kpi__alert_no_data(r.rep, r.l, r.st, cat, r.held, r.now, err);
 	if (!rc)
 		rc = refresh(&r, err);
 	if (rc)
@@ -1630,6 +1729,10 @@ int kpi_alert_format(kpi_buf *out, const kpi_alert_report *rep, kpi_error *err)
 	}
 	if (rep->nunmeasured) {
 		rc |= kpi__alert_unmeasured_line(out, rep);
+		rc |= kpi_buf_puts(out, "\n");
+	}
+	if (rep->nno_data) {
+		rc |= kpi__alert_no_data_line(out, rep);
 		rc |= kpi_buf_puts(out, "\n");
 	}
 	for (size_t i = 0; i < rep->nheld; i++) {

@@ -7,34 +7,50 @@
  * Nagios line with perfdata, and the ledger's "not_measured" (with since
  * when). It is not a notification: a site's configuration, decided at the
  * go/no-go meeting, is not an incident (docs/runbook.md).
+ *
+ * Its other half: the gating KPIs whose missing-data policy is `block` and
+ * whose rows the run read (or holds by their cadence) have no data in the
+ * window it evaluates (a CloudWatch load balancer without datapoints, a
+ * cohort that is empty as of now). Such a row neither fires nor resolves an
+ * alert: without this the monitor would be blind to it and say OK. Named in
+ * a `KPI NO DATA` line with perfdata, a warning in the log and the ledger's
+ * "no_data"; not a notification and no exit code either (an empty cohort
+ * before the rollout starts is legitimate), as above.
  */
 #include "alert/alert_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void kpi__alert_unmeasured_free(kpi_alert_report *rep)
+static void gaps_free(kpi_alert_unmeasured **v, size_t *n)
 {
-	for (size_t i = 0; i < rep->nunmeasured; i++) {
-		free(rep->unmeasured[i].kpi);
-		free(rep->unmeasured[i].why);
-		free(rep->unmeasured[i].expired);
+	for (size_t i = 0; i < *n; i++) {
+		free((*v)[i].kpi);
+		free((*v)[i].why);
+		free((*v)[i].expired);
 	}
-	free(rep->unmeasured);
-	rep->unmeasured = NULL;
-	rep->nunmeasured = 0;
+	free(*v);
+	*v = NULL;
+	*n = 0;
 }
 
-/* When the ledger first saw `kpi` not measured, or `now`. */
-static int64_t since_of(const kpi__ledger *l, const char *kpi, int64_t now)
+void kpi__alert_unmeasured_free(kpi_alert_report *rep)
+{
+	gaps_free(&rep->unmeasured, &rep->nunmeasured);
+	gaps_free(&rep->no_data, &rep->nno_data);
+}
+
+/* When the ledger's list `list` ("not_measured", "no_data") first had an
+ * entry whose `key` is `kpi`, or `now`. */
+static int64_t since_of(const json_t *list, const char *key, const char *kpi, int64_t now)
 {
 	size_t i;
 	json_t *o;
 	int64_t t;
-	if (!l || !l->not_measured)
+	if (!list)
 		return now;
-	json_array_foreach(l->not_measured, i, o)
-		if (json_is_string(json_object_get(o, "kpi")) && strcmp(json_string_value(json_object_get(o, "kpi")), kpi) == 0 &&
+	json_array_foreach(list, i, o)
+		if (json_is_string(json_object_get(o, key)) && strcmp(json_string_value(json_object_get(o, key)), kpi) == 0 &&
 		    json_is_string(json_object_get(o, "since")) &&
 		    kpi_time_parse(&t, json_string_value(json_object_get(o, "since")), NULL) == 0)
 			return t;
@@ -74,9 +90,9 @@ int kpi__alert_unmeasured(kpi_alert_report *rep, kpi__ledger *l, const kpi_catal
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			goto done;
 		}
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?}", "kpi", u->kpi, "why", u->why, "since",
-		                                      kpi_time_format(ts, sizeof(ts), since_of(l, u->kpi, now)), "expired",
-		                                      u->expired));
+		kpi_time_format(ts, sizeof(ts), since_of(l ? l->not_measured : NULL, "kpi", u->kpi, now));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?}", "kpi", u->kpi, "why", u->why, "since", ts,
+		                                      "expired", u->expired));
 	}
 	kpi_verdict_warn_expired(v, "alert.waiver.expired");
 	for (size_t i = 0; i < v->nwaived; i++)
@@ -106,5 +122,128 @@ int kpi__alert_unmeasured_line(kpi_buf *out, const kpi_alert_report *rep)
 	}
 	if (!rc)
 		rc = kpi_buf_printf(out, " | not_measured=%zu;;;0", rep->nunmeasured);
+	return rc ? KPI_ENOMEM : 0;
+}
+
+/* Why a row of `rule` (its record `rec`) has no data, into buf. */
+static void no_data_why(char *buf, size_t size, const kpi__alert_rule *rule, const kpi__alert_rec *rec, int64_t now)
+{
+	char d[32], p[32];
+	if (!rec->seen) {
+		/* held by its cadence: as last read */
+		kpi__duration_format(d, sizeof(d), now - rec->last_seen);
+		if (now - rec->last_seen > rule->cadence + rule->grace)
+			snprintf(buf, size, "read %s ago, longer than its cadence and grace", d);
+		else
+			snprintf(buf, size, "no data when read %s ago", d);
+	} else if (rule->has_alarm) {
+		kpi__duration_format(d, sizeof(d), (int64_t)kpi_alarm_range(&rule->alarm) * rule->alarm.period_seconds);
+		kpi__duration_format(p, sizeof(p), rule->alarm.period_seconds);
+		if (rec->has_value)
+			snprintf(buf, size, "too few datapoints in the last %s for its alarm (%d of %d %s periods)", d,
+			         rule->alarm.datapoints_to_alarm, rule->alarm.evaluation_periods, p);
+		else
+			snprintf(buf, size, "no datapoints in the last %s", d);
+	} else if (rule->def->state) {
+		snprintf(buf, size, "no value as of now");
+	} else {
+		snprintf(buf, size, "no value over the last %s", kpi__duration_format(d, sizeof(d), rule->trailing));
+	}
+}
+
+/* The first waiver of `w` covering the record's row in `week`, or NULL. */
+static const kpi_waiver *waiver_of(const kpi_waiver *w, size_t nw, const kpi__alert_rec *rec, kpi_week week)
+{
+	size_t n = json_object_size(rec->labels), k = 0;
+	char **names = calloc(n + 1, sizeof(char *)), **values = calloc(n + 1, sizeof(char *));
+	const kpi_waiver *found = NULL;
+	const char *key;
+	json_t *v;
+
+	if (names && values) {
+		json_object_foreach(rec->labels, key, v) {
+			names[k] = (char *)key;
+			values[k++] = (char *)json_string_value(v);
+		}
+		for (size_t i = 0; i < nw && !found; i++)
+			if (kpi_waiver_covers(&w[i], rec->kpi, n, names, values, week, NULL))
+				found = &w[i];
+	}
+	free(names);
+	free(values);
+	return found;
+}
+
+int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_settings *st, const kpi_catalog *cat,
+                       const bool *held, int64_t now, kpi_error *err)
+{
+	kpi_waiver *w = NULL;
+	size_t nw = 0;
+	kpi_week week;
+	json_t *list = json_array();
+	char ts[32], why[256], msg[1024];
+	int rc;
+
+	if (!list || !(rep->no_data = calloc(l->nrecs + 1, sizeof(*rep->no_data)))) {
+		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = kpi_week_of(&week, now, st->cfg->timezone, err)) ||
+	    (rc = kpi_config_waivers(&w, &nw, st->cfg, cat, err)))
+		goto done;
+	for (size_t i = 0; i < l->nrecs; i++) {
+		const kpi__alert_rec *rec = &l->recs[i];
+		const kpi__alert_rule *rule = NULL;
+		const kpi_waiver *wv;
+		kpi_alert_unmeasured *u;
+		bool held_now = false;
+		for (size_t k = 0; k < st->nrules && !rule; k++)
+			if (strcmp(st->rules[k].def->id, rec->kpi) == 0) {
+				rule = &st->rules[k];
+				held_now = held && held[k];
+			}
+		/* read by this run, or held by its cadence: not a KPI the run
+		 * does not evaluate (its source not configured: the line above) */
+		if (!rule || !rule->def->gating || rule->def->missing != KPI_MISSING_BLOCK ||
+		    rec->last_status != KPI_STATUS_NO_DATA || !(rec->seen || held_now))
+			continue;
+		if ((wv = waiver_of(w, nw, rec, week))) {
+			kpi_log_msg(KPI_LOG_INFO, "alert.waived", "gating row %s has no data and is waived (approved by %s)",
+			            rec->id, wv->approved_by);
+			continue;
+		}
+		no_data_why(why, sizeof(why), rule, rec, now);
+		u = &rep->no_data[rep->nno_data++];
+		if (!(u->kpi = kpi__strdup(rec->id)) || !(u->why = kpi__strdup(why))) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		kpi_time_format(ts, sizeof(ts), since_of(l->no_data, "id", rec->id, now));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:O, s:s, s:s}", "id", rec->id, "kpi", rec->kpi,
+		                                      "labels", rec->labels, "why", why, "since", ts));
+		snprintf(msg, sizeof(msg),
+		         "gating row %s has no data (%s): it is not judged, an alert of it can neither fire nor resolve",
+		         rec->id, why);
+		kpi_log_fields(KPI_LOG_WARN, "alert.no_data",
+		               json_pack("{s:s, s:O, s:s, s:s}", "kpi", rec->kpi, "labels", rec->labels, "why", why, "since", ts),
+		               msg);
+	}
+	json_decref(l->no_data);
+	l->no_data = list;
+	list = NULL;
+done:
+	json_decref(list);
+	kpi_waivers_free(w, nw);
+	return rc;
+}
+
+int kpi__alert_no_data_line(kpi_buf *out, const kpi_alert_report *rep)
+{
+	int rc = kpi_buf_printf(out, "KPI NO DATA - %zu gating row%s without data, not judged: ", rep->nno_data,
+	                        rep->nno_data == 1 ? "" : "s");
+	for (size_t i = 0; i < rep->nno_data && !rc; i++)
+		rc = kpi_buf_printf(out, "%s%s (%s)", i ? ", " : "", rep->no_data[i].kpi, rep->no_data[i].why);
+	if (!rc)
+		rc = kpi_buf_printf(out, " | no_data=%zu;;;0", rep->nno_data);
 	return rc ? KPI_ENOMEM : 0;
 }
