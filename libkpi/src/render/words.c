@@ -99,9 +99,27 @@ static void title_list(char *buf, size_t size, const kpi_snapshot *snap, const k
 	}
 }
 
+size_t kpi__go_unweighed(const kpi_snapshot *snap, const kpi_verdict *v, char *list, size_t size)
+{
+	size_t ng = 0, k = 0, o = 0;
+	if (list && size)
+		list[0] = '\0';
+	if (v->verdict != KPI_VERDICT_GO || snap->format >= 3)
+		return 0;
+	for (size_t i = 0; i < snap->nnot_collected; i++)
+		ng += snap->not_collected[i].gating;
+	for (size_t i = 0; list && i < snap->nnot_collected && o < size; i++)
+		if (snap->not_collected[i].gating) {
+			o += (size_t)snprintf(list + o, size - o, "%s%s", k == 0 ? "" : k + 1 == ng ? " and " : ", ",
+			                      snap->not_collected[i].title);
+			k++;
+		}
+	return ng;
+}
+
 static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, const char *wk)
 {
-	size_t nb = 0, nd = 0, nm = 0;
+	size_t nb = 0, nd = 0, nm = 0, ng;
 	char list[512], val[96], th[96];
 
 	for (size_t i = 0; i < v->nreasons; i++) {
@@ -109,17 +127,12 @@ static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, c
 		nm += v->reasons[i].not_measured != NULL;
 	}
 	nd = v->nreasons - nb - nm;
-	if (v->verdict == KPI_VERDICT_GO && snap->format < 3) {
-		/* an older snapshot, decided before a measure not read held the week */
-		size_t ng = 0;
-		for (size_t i = 0; i < snap->nnot_collected; i++)
-			ng += snap->not_collected[i].gating;
-		if (ng) {
-			say(w, "This older pack said GO for %s, but %zu measure%s that decide the rollout %s not measured and "
-			    "its verdict did not weigh them: read it as a hold.", wk, ng, ng == 1 ? "" : "s",
-			    ng == 1 ? "was" : "were");
-			return;
-		}
+	/* an older snapshot, decided before a measure not read held the week */
+	if ((ng = kpi__go_unweighed(snap, v, NULL, 0))) {
+		say(w, "This older pack said GO for %s, but %zu measure%s that decide the rollout %s not measured and "
+		    "its verdict did not weigh them: read it as a hold.", wk, ng, ng == 1 ? "" : "s",
+		    ng == 1 ? "was" : "were");
+		return;
 	}
 	if (v->verdict == KPI_VERDICT_GO) {
 		say(w, "The rollout can go ahead in %s: every measure that decides it was read and meets its target%s.", wk,
