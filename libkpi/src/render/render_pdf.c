@@ -683,8 +683,14 @@ static void cover(doc *d)
 	if (nunweighed) {
 		unweighed_reasons(d);
 	} else if (!v->nreasons) {
-		para(d, "None: every measure that decides the rollout was read and meets its target this week.", 9.5,
-		     KPI__INK, KPI__F_SANS);
+		/* a waiver excuses a measure not read: not "every measure was read" */
+		if (v->nwaived)
+			snprintf(buf, sizeof(buf), "None: every measure that decides the rollout was read and meets its target "
+			         "this week, or is excused by an approved waiver (%zu excused, below).", v->nwaived);
+		else
+			snprintf(buf, sizeof(buf), "None: every measure that decides the rollout was read and meets its target "
+			         "this week.");
+		para(d, buf, 9.5, KPI__INK, KPI__F_SANS);
 	} else {
 		/* many reasons: one line each, so they take fewer pages */
 		double rh = v->nreasons > 8 ? GATING_ROW_H : COVER_ROW_H;
