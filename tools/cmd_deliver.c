@@ -37,8 +37,10 @@ const kpi_cmd_spec kpi_cmd_deliver = {
 	"config's delivery section: e-mail over SMTP (STARTTLS or SMTPS, AUTH) with the\n"
 	"summary and the PDF and XLSX attached; Slack (files upload v2) with a chart PNG,\n"
 	"the PDF and the summary; a webhook with the manifest and the summary. An\n"
-	"outbox in the state directory records each (manifest SHA-256, recipient): a\n"
-	"rerun sends nothing that was delivered, a failure worth another try (timeout,\n"
+	"outbox in the state directory records each (content digest, recipient), the\n"
+	"digest covering the manifest and snapshot but the time the data was read: a\n"
+	"rerun, or a pack of unchanged data made again, sends nothing that was\n"
+	"delivered, a failure worth another try (timeout,\n"
 	"HTTP 429 or 5xx, SMTP 4xx) waits its backoff and is tried by a later run, a\n"
 	"permanent one (another 4xx, SMTP 5xx, a refused login) is reported by every\n"
 	"run and not tried again until --resend. Prints one line per recipient.",

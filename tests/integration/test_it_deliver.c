@@ -34,6 +34,9 @@
 
 #include "it_http.h"
 #include "it_util.h"
+#include "core/internal.h"
+#include "alert/alert_internal.h"
+#include "deliver/deliver_internal.h"
 
 #define FIXTURE KPI_SOURCE_DIR "/tests/fixtures/render/demo-w46.snapshot.json"
 #define SINK KPI_SOURCE_DIR "/tests/tools/smtp_sink.py"
@@ -627,17 +630,42 @@ static void test_config_errors(void **state)
 	}
 }
 
+/* Run `argv` (kpi pack --deliver or kpi deliver) with `env`: exit 0, `want`
+ * in its output, and then `n` requests received in all. */
+static void run_delivers(it_responder *resp, const char *const *argv, const char *const *env, const char *want,
+                         size_t n)
+{
+	it_run_result r;
+	it_run(&r, argv, env, 120);
+	if (r.status != 0 || !strstr(r.out, want))
+		fail_msg("%s %s: exit %d, no '%s'\n%s\n%s", argv[0], argv[1], r.status, want, r.out, r.err);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(resp), n);
+}
+
+/* The JSON body of the last request to `path` (the request in *req). */
+static json_t *last_body(it_responder *resp, const char *path, json_t **req)
+{
+	json_t *body;
+	*req = last_request(resp, path);
+	body = json_loads(json_string_value(json_object_get(*req, "body")), 0, NULL);
+	assert_non_null(body);
+	return body;
+}
+
 /* kpi pack --deliver: the pack written, then delivered; a second pack of the
- * same data (same manifest) is not sent again. Needs the tests' PostgreSQL
- * (scripts/test sets KPI_TEST_PG). */
+ * same data made an hour later (its read time, so its snapshot's and
+ * manifest's SHA-256s, differ: the same content digest) is not sent again;
+ * a pack whose data changed is. Needs the tests' PostgreSQL (scripts/test
+ * sets KPI_TEST_PG). */
 static void test_pack_deliver(void **state)
 {
 	const char *pg = getenv("KPI_TEST_PG");
 	it_db *db;
 	it_responder *resp;
-	char hook[200], cfg_env[300], state_env[300], out[200], cfg[300];
+	char hook[200], cfg_env[300], state_env[300], out[200], cfg[300], manifest1[65], content1[65];
 	const char *env[] = { cfg_env, state_env, "KPI_NOW=2026-12-01T00:00:00Z", NULL };
-	it_run_result r;
+	const char *later[] = { cfg_env, state_env, "KPI_NOW=2026-12-01T01:00:00Z", NULL };
 	json_t *q, *body;
 	(void)state;
 
@@ -666,25 +694,71 @@ static void test_pack_deliver(void **state)
 	{
 		const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "2", "--out", out,
 			               "--db", db->conninfo, "--deliver", "--quiet", NULL };
-		it_run(&r, argv, env, 120);
-		if (r.status != 0 || !strstr(r.out, "kpi-2026-W46.pdf") || !strstr(r.out, "sent: archive (webhook) 2026-W46"))
-			fail_msg("kpi pack --deliver: exit %d\n%s\n%s", r.status, r.out, r.err);
-		it_run_free(&r);
-		assert_int_equal(it_responder_count(resp), 1);
-		q = last_request(resp, "/packs");
-		body = json_loads(json_string_value(json_object_get(q, "body")), 0, NULL);
-		assert_non_null(body);
+		run_delivers(resp, argv, env, "sent: archive (webhook) 2026-W46", 1);
+		{
+			char pdf[260];
+			snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W46.pdf", out);
+			assert_int_equal(access(pdf, R_OK), 0);
+		}
+		body = last_body(resp, "/packs", &q);
 		assert_string_equal(json_string_value(json_object_get(body, "week")), "2026-W46");
 		assert_true(json_array_size(json_object_get(json_object_get(body, "manifest"), "files")) >= 5);
+		snprintf(manifest1, sizeof(manifest1), "%s", json_string_value(json_object_get(body, "manifest_sha256")));
+		snprintf(content1, sizeof(content1), "%s", json_string_value(json_object_get(body, "content_sha256")));
+		assert_int_equal(strlen(content1), 64);
+		assert_string_not_equal(content1, manifest1);
+		/* the Idempotency-Key is the outbox key: the content digest and the recipient */
+		assert_true(strncmp(json_string_value(json_object_get(json_object_get(q, "headers"), "idempotency-key")),
+		                    content1, 64) == 0);
 		json_decref(body);
 		json_decref(q);
 
-		/* the same data again: the same bytes, the same manifest, nothing sent */
-		it_run(&r, argv, env, 120);
-		if (r.status != 0 || !strstr(r.out, "already delivered: archive (webhook) 2026-W46"))
-			fail_msg("kpi pack --deliver again: exit %d\n%s\n%s", r.status, r.out, r.err);
-		it_run_free(&r);
-		assert_int_equal(it_responder_count(resp), 1);
+		/* the same data again at the same instant: the same bytes, nothing sent */
+		run_delivers(resp, argv, env, "already delivered: archive (webhook) 2026-W46", 1);
+
+		/* the same data an hour later: another read time, so another
+		 * snapshot and manifest, but the same content: nothing sent */
+		run_delivers(resp, argv, later, "already delivered: archive (webhook) 2026-W46", 1);
+		{
+			char mpath[260], sha[65];
+			uint64_t size;
+			kpi_error err = KPI_ERROR_INIT;
+			snprintf(mpath, sizeof(mpath), "%s/manifest.json", out);
+			assert_int_equal(kpi__file_sha256(sha, &size, mpath, &err), 0);
+			assert_string_not_equal(sha, manifest1); /* the case the outbox once missed */
+		}
+
+		/* the data changed: a pack that says something else is sent */
+		it_db_exec(db, "INSERT INTO jobs (id, design_id, kind, path, status, enqueued_at, started_at, finished_at) "
+		               "VALUES (2, 1, 'export', 'owned', 'failed', '2026-11-11 10:00+00', '2026-11-11 10:00:05+00', "
+		               "'2026-11-11 10:00:30+00');");
+		run_delivers(resp, argv, later, "sent: archive (webhook) 2026-W46", 2);
+		body = last_body(resp, "/packs", &q);
+		assert_string_not_equal(json_string_value(json_object_get(body, "content_sha256")), content1);
+		/* an outbox entry an older kpi keyed by the manifest SHA-256: this
+		 * very pack counts as delivered, not sent again */
+		{
+			char opath[260], id[200];
+			kpi__ledger *l = NULL;
+			kpi__ledger_damage dmg;
+			kpi_error err = KPI_ERROR_INIT;
+			const char *deliver_argv[] = { "kpi", "deliver", out, NULL };
+			snprintf(opath, sizeof(opath), "%s/state-pack/" KPI__DELIVER_OUTBOX, tmp);
+			assert_int_equal(kpi__ledger_load(&l, opath, KPI__LEDGER_DELIVER_OUTBOX, false, &dmg, &err), 0);
+			snprintf(id, sizeof(id), "%s:archive", json_string_value(json_object_get(body, "content_sha256")));
+			for (size_t i = 0; i < l->nout; i++)
+				if (l->outbox[i].id && strcmp(l->outbox[i].id, id) == 0) {
+					snprintf(id, sizeof(id), "%s:archive",
+					         json_string_value(json_object_get(body, "manifest_sha256")));
+					free(l->outbox[i].id);
+					assert_non_null(l->outbox[i].id = strdup(id));
+				}
+			assert_int_equal(kpi__ledger_save(opath, l, 0, &err), 0);
+			kpi__ledger_free(l);
+			run_delivers(resp, deliver_argv, later, "already delivered: archive (webhook) 2026-W46", 2);
+		}
+		json_decref(body);
+		json_decref(q);
 	}
 	it_responder_stop(resp);
 	it_db_drop(db);

@@ -7,6 +7,9 @@
  * are not; W45's verdict turns NO-GO and the cover says so; the appendix,
  * the scorecard and the workbook list them; the broken pack is named in a
  * warning and does not fail the pack; a re-render gives the same PDF.
+ * The cover says "since its pack was made" unless a decision on the week
+ * is on record, and names what differs only when the snapshots show it
+ * (the data there; the waivers, not the data, when only a waiver came).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +62,32 @@ static char *pdf_text(const char *tmp, const char *pdf, int first, int last)
 	return text;
 }
 
+/* The demo dataset in `db`, and its pack of 2026-W45 (4 weeks) at `dir`, made on 2026-11-10. */
+static void seed_and_pack_w45(it_db *db, const char *dir)
+{
+	kpi_error err = KPI_ERROR_INIT;
+	const char *argv[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "4", "--out", dir, "--db", db->conninfo, NULL };
+	if (kpi_seed(db->cfg, "demo", 1, true, &err))
+		fail_msg("kpi_seed demo: %s", err.message);
+	it_run_ok_at(argv, "2026-11-10T08:00:00Z", NULL, NULL);
+}
+
+/* The cover's sentence on page 1 of the W46 pack in `dir`, from "Changed" to its full stop after "appendix". */
+static char *changed_sentence(const char *tmp, const char *dir)
+{
+	char pdf[256], *text, *at, *end;
+	snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W46.pdf", dir);
+	text = pdf_text(tmp, pdf, 1, 1);
+	for (char *c = text; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	if (!(at = strstr(text, "Changed since")) || !(end = strstr(at, "in the appendix.")))
+		fail_msg("no restated verdict on the cover of %s:\n%s", dir, text);
+	end[strlen("in the appendix.")] = '\0';
+	memmove(text, at, strlen(at) + 1);
+	return text;
+}
+
 static void test_restate__late_rows_between_two_packs(void **state)
 {
 	(void)state;
@@ -73,17 +102,11 @@ static void test_restate__late_rows_between_two_packs(void **state)
 	kpi_verdict_kind v45;
 	size_t la, lb;
 
-	if (kpi_seed(db->cfg, "demo", 1, true, &err))
-		fail_msg("kpi_seed demo: %s", err.message);
 	assert_non_null(mkdtemp(tmp));
 	snprintf(reports, sizeof(reports), "%s/reports", tmp);
 	snprintf(p45, sizeof(p45), "%s/2026-W45", reports);
 	snprintf(p46, sizeof(p46), "%s/2026-W46", reports);
-	{
-		const char *argv[] = { "kpi", "pack", "--week", "2026-W45", "--weeks", "4", "--out", p45, "--db",
-			               db->conninfo, NULL };
-		it_run_ok_at(argv, "2026-11-10T08:00:00Z", NULL, NULL);
-	}
+	seed_and_pack_w45(db, p45);
 	snprintf(path, sizeof(path), "%s/snapshot.json", p45);
 	if (kpi_snapshot_load(&w45, path, &err))
 		fail_msg("%s", err.message);
@@ -153,6 +176,9 @@ static void test_restate__late_rows_between_two_packs(void **state)
 	assert_int_equal(r->verdicts[0].old_verdict, v45);
 	assert_int_equal(r->verdicts[0].new_verdict, KPI_VERDICT_NOGO);
 	assert_string_equal(r->verdicts[0].pack, "2026-W45");
+	/* nobody decided W45; what differs is its data, and only that */
+	assert_false(r->verdicts[0].decided);
+	assert_int_equal(r->verdicts[0].differ, KPI_RESTATED_DATA);
 
 	/* the cover says so in words; the scorecard marks it; the appendix lists it */
 	snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W46.pdf", p46);
@@ -160,6 +186,13 @@ static void test_restate__late_rows_between_two_packs(void **state)
 	snprintf(cmd, sizeof(cmd), "2026-W45 is now NO-GO, not the %s its pack 2026-W45 reported", kpi_verdict_name(v45));
 	if (!strstr(text, cmd))
 		fail_msg("the cover lacks '%s':\n%s", cmd, text);
+	free(text);
+	text = changed_sentence(tmp, p46);
+	snprintf(cmd, sizeof(cmd), "Changed since its pack was made: 2026-W45 is now NO-GO, not the %s its pack 2026-W45 "
+	         "reported. That pack differs from this one in the data (late or corrected rows). See Restatements in "
+	         "the appendix.", kpi_verdict_name(v45));
+	if (strcmp(text, cmd) != 0)
+		fail_msg("the cover says\n  %s\nnot\n  %s", text, cmd);
 	free(text);
 	text = pdf_text(tmp, pdf, 1, 999);
 	assert_non_null(strstr(text, "RESTATED"));
@@ -190,10 +223,99 @@ static void test_restate__late_rows_between_two_packs(void **state)
 	it_db_drop(db);
 }
 
+/* A waiver is a config change, not data: the pack of 2026-W45 (HOLD: the
+ * API KPIs are not measured), then 2026-W46 with waivers of both (a waiver
+ * has no start week, so W45 is GO now) and no new rows. Once in a reports
+ * directory where nobody decided W45 ("since its pack was made"), once
+ * where kpi decide recorded a decision on it ("since it was decided"); both
+ * name the waivers as what differs, neither the data. */
+static void test_restate__waivers_not_data_decided_or_not(void **state)
+{
+	(void)state;
+	it_db *db = it_db_create("restate_waivers_pg");
+	kpi_error err = KPI_ERROR_INIT;
+	char tmp[] = "/tmp/kpi-it-restate-w.XXXXXX", undecided[96], decided[96], dir[160], path[256], cmd[600];
+	char cfg[160], *said;
+	kpi_snapshot *w46 = NULL;
+	FILE *f;
+
+	assert_non_null(mkdtemp(tmp));
+	snprintf(undecided, sizeof(undecided), "%s/undecided", tmp);
+	snprintf(decided, sizeof(decided), "%s/decided", tmp);
+	snprintf(dir, sizeof(dir), "%s/2026-W45", undecided);
+	seed_and_pack_w45(db, dir);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", undecided, decided);
+	assert_int_equal(system(cmd), 0);
+	{
+		const char *argv[] = { "kpi", "decide", "--week", "2026-W45", "--decision", "hold", "--by", "Ana",
+			               "--reports", decided, NULL };
+		it_run_ok_at(argv, "2026-11-10T09:00:00Z", NULL, NULL);
+	}
+	snprintf(cfg, sizeof(cfg), "%s/config.json", tmp);
+	assert_non_null(f = fopen(cfg, "w"));
+	fputs("{\"waivers\": [\n"
+	      "  {\"kpi\": \"api_error_rate_pct\", \"reason\": \"ALB moves account\", \"approved_by\": \"J. Rivera\", \"until\": \"2026-W47\"},\n"
+	      "  {\"kpi\": \"api_latency_p95_ms\", \"reason\": \"ALB moves account\", \"approved_by\": \"J. Rivera\", \"until\": \"2026-W47\"}\n"
+	      "]}\n", f);
+	assert_int_equal(fclose(f), 0);
+	for (int k = 0; k < 2; k++) {
+		const char *reports = k ? decided : undecided;
+		const kpi_restated_verdict *v = NULL;
+		snprintf(dir, sizeof(dir), "%s/2026-W46", reports);
+		{
+			const char *argv[] = { "kpi", "pack", "--week", "2026-W46", "--weeks", "4", "--out", dir, "--db",
+				               db->conninfo, "--config", cfg, NULL };
+			it_run_ok_at(argv, "2026-11-17T08:00:00Z", NULL, NULL);
+		}
+		snprintf(path, sizeof(path), "%s/snapshot.json", dir);
+		if (kpi_snapshot_load(&w46, path, &err))
+			fail_msg("%s", err.message);
+		assert_int_equal(w46->restatements->values_total, 0); /* no data changed */
+		/* every week of the window W45's pack held for the API KPIs alone is GO now */
+		assert_int_equal(w46->restatements->nverdicts, 2);
+		for (size_t i = 0; i < w46->restatements->nverdicts; i++) {
+			v = &w46->restatements->verdicts[i];
+			assert_int_equal(v->old_verdict, KPI_VERDICT_HOLD);
+			assert_int_equal(v->new_verdict, KPI_VERDICT_GO);
+			assert_int_equal(v->decided, k == 1 && v->week.week == 45); /* only W45 was decided */
+			assert_int_equal(v->differ, KPI_RESTATED_WAIVERS);
+		}
+		assert_non_null(v);
+		assert_int_equal(v->week.week, 45);
+		said = changed_sentence(tmp, dir);
+		/* W43 (held for the API KPIs) too, and the cause once */
+		snprintf(cmd, sizeof(cmd), "Changed since %s: 2026-W43 is now GO, not the HOLD its pack 2026-W45 reported; "
+		         "and 2026-W45 is now GO, not the HOLD its pack 2026-W45 reported%s. That pack differs from this "
+		         "one in the waivers in force (a waiver has no start week: it covers earlier weeks too). See "
+		         "Restatements in the appendix.", k ? "the pack that reported them was made" : "the pack that "
+		         "reported them was made", k ? " (a decision on it is on record)" : "");
+		if (strcmp(said, cmd) != 0)
+			fail_msg("the cover says\n  %s\nnot\n  %s", said, cmd);
+		free(said);
+		/* the reasons box of a GO whose measures not read are waived does
+		 * not say every measure was read */
+		snprintf(path, sizeof(path), "%s/kpi-2026-W46.pdf", dir);
+		said = pdf_text(tmp, path, 1, 1);
+		for (char *c = said; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		if (!strstr(said, "None: every measure that decides the rollout was read and meets its target this week, "
+		                  "or is excused by an approved waiver (2 excused, below)."))
+			fail_msg("the reasons box of a waived GO:\n%s", said);
+		free(said);
+		kpi_snapshot_free(w46);
+		w46 = NULL;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	it_db_drop(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restate__late_rows_between_two_packs),
+		cmocka_unit_test(test_restate__waivers_not_data_decided_or_not),
 	};
 	if (!it_pg_wanted("restate_pg"))
 		return IT_SKIP;

@@ -311,7 +311,7 @@ static void test_history__restated_weeks_marked(void **state)
 	r->values = calloc(2, sizeof(*r->values));
 	assert_true(r->verdicts && r->values);
 	r->nverdicts = 1;
-	r->verdicts[0] = (kpi_restated_verdict){ { 2026, 42 }, KPI_VERDICT_HOLD, KPI_VERDICT_NOGO, strdup("2026-W42") };
+	r->verdicts[0] = (kpi_restated_verdict){ { 2026, 42 }, KPI_VERDICT_HOLD, KPI_VERDICT_NOGO, strdup("2026-W42"), false, 0 };
 	for (int i = 0; i < 2; i++) {
 		r->values[i].kpi = strdup("export_success_rate");
 		r->values[i].week = (kpi_week){ 2026, 41 };

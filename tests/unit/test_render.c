@@ -304,8 +304,16 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, "Mon 9 Nov – Sun 15 Nov 2026");
 	assert_contains(t, "time zone UTC");
 	assert_contains(t, "2026-11-16 06:30 UTC");
-	assert_contains(t, "Reasons behind the verdict (0)");
-	assert_contains(t, "None: every measure that decides the rollout was read and meets its target");
+	/* an older GO that did not weigh 2 gating KPIs not measured: the
+	 * verdict box and the reasons say what the first sentence says, a hold */
+	assert_contains(t, "Go as recorded for 2026-W46, to be read as a hold");
+	assert_contains(t, "An older kpi decided this week on the rows it read alone: API error rate (load balancer 5xx)");
+	assert_contains(t, "nobody has seen them meet their target. Read it as a hold.");
+	assert_contains(t, "as recorded for 2026-W46: read as a hold");
+	assert_contains(t, "Reasons behind the verdict (none on record, 2 not weighed)");
+	assert_int_equal(page_of(t, "api_latency_p95_ms"), 1);
+	assert_not_contains(t, "Every measure that decides the rollout was read and meets its target");
+	assert_not_contains(t, "None: every measure that decides the rollout was read");
 	/* the week in plain words leads (the gating table at a glance needs room it no longer has) */
 	assert_int_equal(page_of(t, "This older pack said GO for 2026-W46, but 2 measures that decide the rollout were not "
 	                            "measured and its verdict did not weigh them"), 1);
@@ -1468,6 +1476,29 @@ static void test_render__axes_of_extreme_doubles(void **state)
 
 /* ---- the cover: the week in words, KPIs not measured, waivers ---- */
 
+/* An older (format 2) GO whose run did not collect gating KPIs is read as a
+ * hold, and only such a GO: the cover's sentence, verdict box and reasons
+ * all ask kpi__go_unweighed(). */
+static void test_render__older_go_unweighed(void **state)
+{
+	kpi_snapshot *snap = snapfix_read(DEMO_W46);
+	const kpi_verdict *v = &snap->verdicts[snap->result->window.nweeks - 1];
+	char list[320];
+	(void)state;
+
+	assert_int_equal(v->verdict, KPI_VERDICT_GO);
+	assert_int_equal(kpi__go_unweighed(snap, v, list, sizeof(list)), 2);
+	assert_string_equal(list, "API error rate (load balancer 5xx) and API latency p95 (load balancer target response time)");
+	/* format 3 weighs what was not collected in its verdicts */
+	snap->format = 3;
+	assert_int_equal(kpi__go_unweighed(snap, v, list, sizeof(list)), 0);
+	assert_string_equal(list, "");
+	snap->format = 2;
+	/* a NO-GO is not a GO read as a hold */
+	assert_int_equal(kpi__go_unweighed(snap, &snap->verdicts[snap->result->window.nweeks - 3], NULL, 0), 0);
+	kpi_snapshot_free(snap);
+}
+
 /* Background measures not read for several reasons: each reason once, the
  * first three, then how many more (not only the first KPI's). */
 static void test_render_week_words__background_reasons(void **state)
@@ -1802,6 +1833,7 @@ int main(void)
 		cmocka_unit_test(test_render__nice_axes_use_1_2_5_steps),
 		cmocka_unit_test(test_render__axes_of_extreme_doubles),
 		cmocka_unit_test(test_render_week_words__golden),
+		cmocka_unit_test(test_render__older_go_unweighed),
 		cmocka_unit_test(test_render_week_words__background_reasons),
 		cmocka_unit_test(test_render_week_words__hold_waived_and_wrong_way),
 		cmocka_unit_test(test_render_cover__many_waivers_long_names),

@@ -190,6 +190,22 @@ static void test_restate__verdict_change_and_partial_week(void **state)
 	kpi_snapshot_free(earlier);
 }
 
+/* `s` written to `a`, read back and written again: the same bytes; the
+ * snapshot read back (the caller frees). */
+static kpi_snapshot *round_trip(kpi_snapshot *s, kpi_buf *a)
+{
+	kpi_snapshot *back = NULL;
+	kpi_buf b = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	if (kpi_snapshot_write(a, s, &err) || kpi_snapshot_parse(&back, "r.json", a->data, a->len, &err) ||
+	    kpi_snapshot_write(&b, back, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(a->len, b.len);
+	assert_memory_equal(a->data, b.data, a->len);
+	kpi_buf_release(&b);
+	return back;
+}
+
 /* Restatements written, read back, written again: the same bytes; a
  * broken section is an error at its position. */
 static void test_restate__snapshot_round_trip_and_validation(void **state)
@@ -197,7 +213,7 @@ static void test_restate__snapshot_round_trip_and_validation(void **state)
 	(void)state;
 	kpi_snapshot *now, *earlier, *back = NULL;
 	const kpi_series *s;
-	kpi_buf a = KPI_BUF_INIT, b = KPI_BUF_INIT;
+	kpi_buf a = KPI_BUF_INIT;
 	kpi_error err = KPI_ERROR_INIT;
 	char *bad;
 	pair(&now, &earlier);
@@ -209,19 +225,12 @@ static void test_restate__snapshot_round_trip_and_validation(void **state)
 	now->restatements->unread[0].pack = strdup("reports/2026-W44");
 	now->restatements->unread[0].reason = strdup("manifest.json:1:1: not a kpi manifest");
 	now->restatements->nunread = 1;
-	if (kpi_snapshot_write(&a, now, &err))
-		fail_msg("%s", err.message);
+	back = round_trip(now, &a);
 	assert_non_null(strstr(a.data, ", \"pack\": \"2026-W45\"}\n    ]}"));
 	assert_non_null(strstr(a.data, "\"unreadable\": [\n      {\"pack\": \"reports/2026-W44\""));
-	if (kpi_snapshot_parse(&back, "r.json", a.data, a.len, &err))
-		fail_msg("%s", err.message);
 	assert_int_equal(back->restatements->nvalues, 1);
 	assert_int_equal(back->restatements->nverdicts, 1);
 	assert_int_equal(back->restatements->nunread, 1);
-	if (kpi_snapshot_write(&b, back, &err))
-		fail_msg("%s", err.message);
-	assert_int_equal(a.len, b.len);
-	assert_memory_equal(a.data, b.data, a.len);
 	kpi_snapshot_free(back);
 	back = NULL;
 	/* the total must count what is listed */
@@ -254,7 +263,134 @@ static void test_restate__snapshot_round_trip_and_validation(void **state)
 	}
 	free(bad);
 	kpi_buf_release(&a);
-	kpi_buf_release(&b);
+	kpi_snapshot_free(now);
+	kpi_snapshot_free(earlier);
+}
+
+/* A waiver of `kpi` in force until `until` appended to `s`'s. */
+static void add_waiver(kpi_snapshot *s, const char *kpi, kpi_week until)
+{
+	kpi_waiver *w = realloc(s->waivers, (s->nwaivers + 1) * sizeof(*w));
+	assert_non_null(w);
+	s->waivers = w;
+	w = &s->waivers[s->nwaivers++];
+	memset(w, 0, sizeof(*w));
+	w->kpi = strdup(kpi);
+	w->reason = strdup("ALB moves account");
+	w->approved_by = strdup("J. Rivera");
+	w->until = until;
+}
+
+/* What a restated verdict's two snapshots hold differently: nothing known
+ * when the verdict changed for no reason the snapshots show; the waivers
+ * in force for the week (not the data) when only a waiver came; the data
+ * when a value of the week changed; a waiver that ran out before the week
+ * is not one in force. */
+static void test_restate__what_differs(void **state)
+{
+	(void)state;
+	kpi_snapshot *now, *earlier;
+	kpi_restatements *r;
+	const kpi_series *s;
+	pair(&now, &earlier);
+	now->verdicts[3].verdict = now->verdicts[3].verdict == KPI_VERDICT_NOGO ? KPI_VERDICT_GO : KPI_VERDICT_NOGO;
+	r = compare(now, earlier);
+	assert_int_equal(r->nverdicts, 1);
+	assert_int_equal(r->verdicts[0].differ, 0);
+	assert_false(r->verdicts[0].decided); /* kpi_restatements_compare() reads no decisions */
+	kpi_restatements_free(r);
+	/* a waiver that ran out the week before: not in force, not a difference */
+	add_waiver(now, now->catalog->kpis[0].id, kpi_week_add(now->verdicts[3].week, -1));
+	r = compare(now, earlier);
+	assert_int_equal(r->verdicts[0].differ, 0);
+	kpi_restatements_free(r);
+	/* in force in the week (no start week: it covers every earlier week) */
+	add_waiver(now, now->catalog->kpis[0].id, kpi_week_add(now->result->window.last, 2));
+	r = compare(now, earlier);
+	assert_int_equal(r->verdicts[0].differ, KPI_RESTATED_WAIVERS);
+	kpi_restatements_free(r);
+	/* the same waiver in both: not a difference; a value of the week: the data */
+	add_waiver(earlier, now->catalog->kpis[0].id, kpi_week_add(now->result->window.last, 5));
+	labelled_row(now, 3, &s)->value += 1;
+	r = compare(now, earlier);
+	assert_int_equal(r->verdicts[0].differ, KPI_RESTATED_DATA);
+	kpi_restatements_free(r);
+	/* a value of another week is not this week's data */
+	labelled_row(now, 3, &s)->value -= 1;
+	labelled_row(now, 2, &s)->value += 1;
+	r = compare(now, earlier);
+	assert_int_equal(r->verdicts[0].differ, 0);
+	assert_int_equal(r->values_total, 1);
+	kpi_restatements_free(r);
+	kpi_snapshot_free(now);
+	kpi_snapshot_free(earlier);
+}
+
+/* The cover's sentence on a restated verdict says "decided" only for a
+ * decision on record, and a cause only when one is known; "decided" and
+ * "differ" round-trip through snapshot.json and are checked there. */
+static void test_restate__cover_words_and_round_trip(void **state)
+{
+	(void)state;
+	kpi_snapshot *now, *earlier, *back = NULL;
+	kpi_buf a = KPI_BUF_INIT;
+	kpi_error err = KPI_ERROR_INIT;
+	char **words = NULL, wk[16], *bad, *at;
+	const char *said = NULL;
+	pair(&now, &earlier);
+	earlier->verdicts[3].verdict = now->verdicts[3].verdict == KPI_VERDICT_NOGO ? KPI_VERDICT_GO : KPI_VERDICT_NOGO;
+	now->restatements = compare(now, earlier);
+	assert_int_equal(now->restatements->nverdicts, 1);
+	kpi_week_format(wk, sizeof(wk), now->verdicts[3].week);
+	/* nothing decided, nothing known of why */
+	assert_int_equal(kpi_render_week_words(&words, now, &err), 0);
+	for (size_t i = 0; words[i]; i++)
+		if (strstr(words[i], "Changed since"))
+			said = words[i];
+	assert_non_null(said);
+	assert_true(strncmp(said, "Changed since its pack was made: ", 33) == 0);
+	assert_non_null(strstr(said, wk));
+	assert_null(strstr(said, "decided"));
+	assert_null(strstr(said, "differs"));
+	assert_null(strstr(said, "Data arrived"));
+	kpi_render_words_free(words);
+	/* decided, and the waivers differ */
+	now->restatements->verdicts[0].decided = true;
+	now->restatements->verdicts[0].differ = KPI_RESTATED_WAIVERS | KPI_RESTATED_RULE;
+	assert_int_equal(kpi_render_week_words(&words, now, &err), 0);
+	said = NULL;
+	for (size_t i = 0; words[i]; i++)
+		if (strstr(words[i], "Changed since"))
+			said = words[i];
+	assert_non_null(said);
+	assert_true(strncmp(said, "Changed since it was decided: ", 30) == 0);
+	assert_non_null(strstr(said, "That pack differs from this one in the waivers in force (a waiver has no start "
+	                             "week: it covers earlier weeks too) and the verdict rule"));
+	assert_null(strstr(said, "data"));
+	kpi_render_words_free(words);
+	/* written, read back, written again: the same bytes */
+	back = round_trip(now, &a);
+	assert_non_null(strstr(a.data, ", \"pack\": \"2026-W45\", \"decided\": true, \"differ\": [\"waivers\", \"rule\"]}"));
+	assert_true(back->restatements->verdicts[0].decided);
+	assert_int_equal(back->restatements->verdicts[0].differ, KPI_RESTATED_WAIVERS | KPI_RESTATED_RULE);
+	kpi_snapshot_free(back);
+	back = NULL;
+	/* out of order, unknown, false: refused at the value */
+	bad = strdup(a.data);
+	at = strstr(bad, "[\"waivers\", \"rule\"]");
+	memcpy(at, "[\"rule\", \"waivers\"]", 19);
+	assert_int_equal(kpi_snapshot_parse(&back, "r.json", bad, strlen(bad), &err), KPI_EDATA);
+	assert_non_null(strstr(err.message, "'differ' lists data, waivers, collected, thresholds or rule"));
+	memcpy(at, "[\"waivers\", \"rulx\"]", 19);
+	assert_int_equal(kpi_snapshot_parse(&back, "r.json", bad, strlen(bad), &err), KPI_EDATA);
+	free(bad);
+	bad = strdup(a.data);
+	memcpy(strstr(bad, "\"decided\": true"), "\"decided\": null", 15);
+	assert_int_equal(kpi_snapshot_parse(&back, "r.json", bad, strlen(bad), &err), KPI_EDATA);
+	assert_non_null(strstr(err.message, "'decided' is true or absent"));
+	assert_null(back);
+	free(bad);
+	kpi_buf_release(&a);
 	kpi_snapshot_free(now);
 	kpi_snapshot_free(earlier);
 }
@@ -350,6 +486,8 @@ int main(void)
 		cmocka_unit_test(test_restate__verdict_change_and_partial_week),
 		cmocka_unit_test(test_restate__snapshot_round_trip_and_validation),
 		cmocka_unit_test(test_restate__format3_written_back),
+		cmocka_unit_test(test_restate__what_differs),
+		cmocka_unit_test(test_restate__cover_words_and_round_trip),
 		cmocka_unit_test(test_restate__render_many_with_long_labels),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

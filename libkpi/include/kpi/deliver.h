@@ -2,7 +2,8 @@
  * @file deliver.h
  * @brief Delivery of an installed pack (`kpi deliver DIR`, `kpi pack
  *        --deliver`): e-mail over SMTP, Slack (files upload v2), a webhook,
- *        once per manifest and recipient, through an outbox.
+ *        once per pack content (all but the time the data was read) and
+ *        recipient, through an outbox.
  *
  * The recipients are the config file's `delivery.recipients`; their secrets
  * come only from the environment (docs/configuration.md, "Delivery").
@@ -37,7 +38,7 @@ typedef struct kpi_deliver_item {
 	char *recipient;          /**< its name in delivery.recipients */
 	char *kind;               /**< "email", "slack", "webhook" */
 	kpi_deliver_state state;
-	int attempts;             /**< attempts so far for this manifest */
+	int attempts;             /**< attempts so far for this pack's content */
 	int64_t next_attempt;     /**< KPI_DELIVER_RETRY / WAITING: not before (UTC seconds) */
 	char *detail;             /**< the last attempt's outcome, secret-free; "" */
 } kpi_deliver_item;
@@ -52,6 +53,9 @@ typedef struct kpi_deliver_report {
 	size_t nitems;
 	size_t retry;             /**< items in RETRY or WAITING */
 	size_t failed;            /**< items FAILED */
+	char content_sha256[65];  /**< the pack's content digest, what the outbox is keyed by: its
+	                               manifest and snapshot but the time the data was read
+	                               (a pack of unchanged data made again has the same) */
 } kpi_deliver_report;
 
 /** Options of kpi_deliver(). */
@@ -59,7 +63,7 @@ typedef struct kpi_deliver_opts {
 	/** the state directory of the outbox; NULL: $KPI_STATE_DIR, delivery.state_dir,
 	 *  $XDG_STATE_HOME/kpi, ~/.local/state/kpi */
 	const char *state_dir;
-	/** recipients whose outbox entry for this manifest is forgotten first, so
+	/** recipients whose outbox entry for this pack's content is forgotten first, so
 	 *  they are sent again ("all": every one); NULL-terminated, or NULL */
 	const char *const *resend;
 } kpi_deliver_opts;
@@ -85,7 +89,9 @@ KPI_EXTERN char *kpi_deliver_subject(char *buf, size_t size, const kpi_snapshot 
 
 /**
  * Deliver the installed pack `dir` to every recipient of the configuration
- * not yet delivered for this manifest. The pack must pass kpi_pack_verify()
+ * not yet delivered for its content (kpi_deliver_report.content_sha256: a
+ * pack of unchanged data made again, whose read time alone differs, is not
+ * sent again; any other change is). The pack must pass kpi_pack_verify()
  * first (what is sent is what the manifest lists). Takes the outbox's lock,
  * tries each due recipient once, saves the outbox atomically after each.
  * @param[out] out the report (also on KPI_OK with failures: see its

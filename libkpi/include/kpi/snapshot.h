@@ -138,11 +138,26 @@ typedef struct kpi_restated {
 } kpi_restated;
 
 /** A past week whose verdict differs from what an earlier pack reported. */
+/** What the two snapshots of a restated verdict hold differently for its
+ *  week (kpi_restated_verdict.differ; none set: not known). */
+enum {
+	KPI_RESTATED_DATA = 1,       /**< values of the week (late or corrected rows) */
+	KPI_RESTATED_WAIVERS = 2,    /**< the waivers in force for the week */
+	KPI_RESTATED_COLLECTED = 4,  /**< the gating KPIs the runs did not collect */
+	KPI_RESTATED_THRESHOLDS = 8, /**< a gating KPI's threshold */
+	KPI_RESTATED_RULE = 16       /**< the earlier pack's verdicts (format 1, 2) did not weigh
+	                                  the gating KPIs it did not collect */
+};
+
 typedef struct kpi_restated_verdict {
 	kpi_week week;
 	kpi_verdict_kind old_verdict;
 	kpi_verdict_kind new_verdict;
 	char *pack;               /**< the earlier pack that reported the old verdict */
+	bool decided;             /**< decisions.jsonl held a decision on the week when this pack
+	                               was made ("decided": true; false: only a pack reported it) */
+	unsigned differ;          /**< KPI_RESTATED_* ("differ": [...]); 0: what changed the
+	                               verdict is not known from the two snapshots */
 } kpi_restated_verdict;
 
 /** An earlier pack that could not be read, so nothing was compared with it. */

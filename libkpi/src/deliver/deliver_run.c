@@ -6,8 +6,13 @@
  * The outbox is a ledger file of the alerts' format (alert/alert_ledger.c:
  * checksum, atomic save, a corrupted file moved aside) in the state
  * directory, `delivery.json`, under its own lock (`delivery.lock`, flock).
- * Its key is "MANIFEST_SHA256:RECIPIENT": a rerun never resends what was
- * delivered; a failure worth another try waits the alerts' backoff
+ * Its key is "CONTENT_SHA256:RECIPIENT", the pack's content digest
+ * (content_sha256()): what the manifest and the snapshot say but the time
+ * the data was read, which a pack of unchanged data made again changes (and
+ * with it its snapshot's, files' and manifest's SHA-256s). A rerun, or a
+ * new pack of unchanged data, never resends what was delivered (an entry
+ * keyed by the manifest SHA-256, as kpi wrote them before this digest, counts as
+ * delivered too); a failure worth another try waits the alerts' backoff
  * (SPEC §6: min(max, base * 2^attempt) * rand(0.5..1.5), or longer when
  * the receiver's Retry-After asks), until max_attempts make it permanent;
  * a permanent failure (a 4xx other than 429, a 5xx SMTP reply) is reported
@@ -171,6 +176,37 @@ done:
 	return rc;
 }
 
+/* The pack's content digest, what its outbox entries are keyed by: SHA-256
+ * of its manifest without what hashes and sizes the files (they change with
+ * the read time alone) and of its snapshot as written with no read time.
+ * Same data, same version, same queries, same config: the same digest;
+ * any change to what the pack says (a value, a verdict, a waiver, a
+ * decision on record, the tool version that renders it): another one. */
+static int content_sha256(char out[65], kpi_snapshot *snap, const json_t *manifest, kpi_error *err)
+{
+	json_t *m = json_deep_copy(manifest);
+	kpi_buf b = KPI_BUF_INIT;
+	int64_t read_at = snap->result->read_at;
+	char *mtext = NULL;
+	int rc = 0;
+
+	if (!m || json_object_del(m, "snapshot_sha256") || json_object_del(m, "files") ||
+	    !(mtext = json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT)) || kpi_buf_puts(&b, "kpi pack content 1\n") ||
+	    kpi_buf_puts(&b, mtext) || kpi_buf_puts(&b, "\n"))
+		rc = m && mtext ? kpi_error_set(err, KPI_ENOMEM, "out of memory")
+		                : kpi_error_set(err, KPI_EDATA, "manifest.json: no snapshot_sha256 or files");
+	snap->result->read_at = 0;
+	if (!rc)
+		rc = kpi_snapshot_write(&b, snap, err);
+	snap->result->read_at = read_at;
+	if (!rc)
+		kpi_sha256_hex(out, b.data, b.len);
+	free(mtext);
+	json_decref(m);
+	kpi_buf_release(&b);
+	return rc;
+}
+
 static kpi__outbox_entry *find_entry(kpi__ledger *l, const char *id, size_t *at)
 {
 	for (size_t i = 0; i < l->nout; i++)
@@ -217,7 +253,7 @@ static int attempt(kpi__ledger *l, const kpi__sink *r, const char *id, const jso
 
 	if (!e) {
 		if (!(e = kpi__ledger_enqueue(l)) || set_str(&e->id, id) || set_str(&e->sink, r->name) ||
-		    set_str(&e->dedupe_key, kpi__nstr(n, "manifest_sha256")) || set_str(&e->action, "deliver") ||
+		    set_str(&e->dedupe_key, kpi__nstr(n, "content_sha256")) || set_str(&e->action, "deliver") ||
 		    !(e->notification = json_pack("{s:s, s:s, s:s, s:s}", "week", kpi__nstr(n, "week"), "verdict",
 		                                  kpi__nstr(n, "verdict"), "kind", r->type->name, "link",
 		                                  kpi__nstr(n, "link"))))
@@ -271,9 +307,19 @@ static int run(kpi_deliver_report *rep, kpi__ledger *l, const char *path, const 
 		char id[200];
 		size_t at;
 
-		snprintf(id, sizeof(id), "%s:%s", rep->manifest_sha256, r->name);
+		snprintf(id, sizeof(id), "%s:%s", rep->content_sha256, r->name);
 		if (set_str(&item->recipient, r->name) || set_str(&item->kind, r->type->name) || set_str(&item->detail, ""))
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		/* this very pack delivered under its manifest's key by an older kpi */
+		if (!find_entry(l, id, NULL)) {
+			char old[200];
+			snprintf(old, sizeof(old), "%s:%s", rep->manifest_sha256, r->name);
+			if ((e = find_entry(l, old, &at)) && e->status == KPI__ENTRY_DELIVERED && !resend_asked(opts, r->name)) {
+				item->state = KPI_DELIVER_ALREADY;
+				item->attempts = e->attempts;
+				continue;
+			}
+		}
 		if ((e = find_entry(l, id, &at)) && resend_asked(opts, r->name)) {
 			kpi__ledger_drop_entry(l, at);
 			e = NULL;
@@ -353,8 +399,10 @@ int kpi_deliver(kpi_deliver_report **out, const char *dir, const kpi_config *cfg
 	kpi_week_format(rep->week, sizeof(rep->week), snap->verdicts[snap->result->window.nweeks - 1].week);
 	snprintf(rep->verdict, sizeof(rep->verdict), "%s",
 	         kpi_verdict_name(snap->verdicts[snap->result->window.nweeks - 1].verdict));
-	if ((rc = build_notification(&n, dir, snap, manifest, rep->manifest_sha256, s, now, err)))
+	if ((rc = build_notification(&n, dir, snap, manifest, rep->manifest_sha256, s, now, err)) ||
+	    (rc = content_sha256(rep->content_sha256, snap, manifest, err)))
 		goto done;
+	json_object_set_new(n, "content_sha256", json_string(rep->content_sha256));
 	if (!(rep->state_dir = kpi__state_dir_resolve(cfg, opts ? opts->state_dir : NULL, s->base.state_dir))) {
 		rc = kpi_error_set(err, KPI_ECONFIG, "no state directory for the delivery outbox: set KPI_STATE_DIR");
 		goto done;

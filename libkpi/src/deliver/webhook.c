@@ -3,10 +3,11 @@
  * variable "url_env" names) the pack's manifest and summary as JSON,
  *
  *   {"event": "kpi.pack", "week", "verdict", "subject", "summary", "link",
- *    "manifest_sha256", "manifest": {...manifest.json...}}
+ *    "manifest_sha256", "content_sha256", "manifest": {...manifest.json...}}
  *
- * with an Idempotency-Key header, the outbox key (manifest SHA-256 and
- * recipient), the same on every retry: the alert sinks' webhook
+ * with an Idempotency-Key header, the outbox key (the pack's content digest
+ * and recipient), the same on every retry and for a pack of unchanged data
+ * made again: the alert sinks' webhook
  * (alert/sinks/webhook.c) sends this body, with its parsing and state.
  */
 #include "deliver/deliver_internal.h"
@@ -16,11 +17,11 @@ static const char *const keys[] = { "url_env", NULL };
 static void deliver(kpi__send_result *res, const kpi__sink *s, const json_t *n, const char *idem, long timeout_ms,
                     const kpi__alert_settings *st)
 {
-	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "event", "kpi.pack", "week",
+	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "event", "kpi.pack", "week",
 	                         kpi__nstr(n, "week"), "verdict", kpi__nstr(n, "verdict"), "subject",
 	                         kpi__nstr(n, "subject"), "summary", kpi__nstr(n, "text"), "link", kpi__nstr(n, "link"),
-	                         "manifest_sha256", kpi__nstr(n, "manifest_sha256"), "manifest",
-	                         json_object_get(n, "manifest"));
+	                         "manifest_sha256", kpi__nstr(n, "manifest_sha256"), "content_sha256",
+	                         kpi__nstr(n, "content_sha256"), "manifest", json_object_get(n, "manifest"));
 
 	kpi__sink_webhook.send(res, s, body, idem, timeout_ms, st);
 	json_decref(body);

@@ -279,9 +279,17 @@ static void labels_text(char *buf, size_t size, const kpi_series *s, const kpi_r
 
 /* ---- cover ---- */
 
-static const char *verdict_sentence(const kpi_verdict *v, char *buf, size_t size)
+static const char *verdict_sentence(const kpi_snapshot *snap, const kpi_verdict *v, char *buf, size_t size)
 {
-	size_t nb = 0, nd = 0, nm = 0, o;
+	size_t nb = 0, nd = 0, nm = 0, o, ng;
+	char list[320];
+	/* an older GO that did not weigh what was not measured: a hold */
+	if ((ng = kpi__go_unweighed(snap, v, list, sizeof(list)))) {
+		snprintf(buf, size, "An older kpi decided this week on the rows it read alone: %s, which decide%s the rollout, "
+		         "%s not measured, so nobody has seen %s meet %s target. Read it as a hold.", list,
+		         ng == 1 ? "s" : "", ng == 1 ? "was" : "were", ng == 1 ? "it" : "them", ng == 1 ? "its" : "their");
+		return buf;
+	}
 	for (size_t i = 0; i < v->nreasons; i++)
 		if (v->reasons[i].status == KPI_STATUS_BREACH)
 			nb++;
@@ -503,6 +511,31 @@ static void waivers_box(doc *d)
 	}
 }
 
+/* The reasons box of an older GO that did not weigh the gating KPIs its run
+ * did not collect: none on record, and those it should have weighed. */
+static void unweighed_reasons(doc *d)
+{
+	const kpi_snapshot *snap = d->snap;
+	char none[1] = "";
+	para(d, "This older pack weighed only the rows it read. These measures decide the rollout, were "
+	     "not measured and were not weighed, so the week waits for them (or an approved waiver):", 9.5, KPI__INK,
+	     KPI__F_SANS);
+	d->y += 4;
+	table_head(d, cover_cols, 5, 16);
+	for (size_t i = 0; i < snap->nnot_collected; i++) {
+		kpi_reason re = { 0 };
+		if (!snap->not_collected[i].gating)
+			continue;
+		re.kpi = snap->not_collected[i].kpi;
+		re.labels = none;
+		re.threshold = none;
+		re.not_measured = snap->not_collected[i].reason;
+		re.status = KPI_STATUS_NO_DATA;
+		table_paged(d, cover_cols, 5, COVER_ROW_H, 16, "Reasons behind the verdict (continued)", 12);
+		unmeasured_row(d, COVER_ROW_H, &re);
+	}
+}
+
 static void cover(doc *d)
 {
 	kpi__render *r = d->r;
@@ -510,6 +543,7 @@ static void cover(doc *d)
 	const kpi_window *w = d->w;
 	const kpi_verdict *v = d->v;
 	char buf[512], wk[16], a[16], t[48];
+	size_t nunweighed;
 	kpi__tstyle st;
 	double bx = MARGIN_X, by, bw = 250, bh = 150, fs = 84, tw, th, x2, y2;
 	page_begin(d, SEC_COVER);
@@ -535,18 +569,24 @@ static void cover(doc *d)
 	}
 	kpi__text(r, kpi_verdict_name(v->verdict), bx + (bw - tw) / 2, by + (bh - th) / 2 - 6, &st);
 	st = kpi__tsw(KPI__F_SANS, 9, KPI__WHITE, bw, KPI__CENTER);
-	snprintf(buf, sizeof(buf), "verdict for %s", wk);
+	if (kpi__go_unweighed(d->snap, v, NULL, 0))
+		snprintf(buf, sizeof(buf), "as recorded for %s: read as a hold", wk);
+	else
+		snprintf(buf, sizeof(buf), "verdict for %s", wk);
 	kpi__text(r, buf, bx, by + bh - 22, &st);
 
 	/* beside it: what it means and the facts */
 	x2 = bx + bw + 24;
 	y2 = by;
 	st = kpi__tsw(KPI__F_BOLD, 13, KPI__INK, CONTENT_W - (x2 - MARGIN_X), KPI__LEFT);
-	snprintf(buf, sizeof(buf), "%s for %s", v->verdict == KPI_VERDICT_GO ? "Go" : v->verdict == KPI_VERDICT_HOLD ? "Hold" : "No-go", wk);
+	if (kpi__go_unweighed(d->snap, v, NULL, 0))
+		snprintf(buf, sizeof(buf), "Go as recorded for %s, to be read as a hold", wk);
+	else
+		snprintf(buf, sizeof(buf), "%s for %s", v->verdict == KPI_VERDICT_GO ? "Go" : v->verdict == KPI_VERDICT_HOLD ? "Hold" : "No-go", wk);
 	y2 += kpi__text(r, buf, x2, y2, &st) + 3;
 	st = kpi__tsw(KPI__F_SANS, 9.5, KPI__INK, CONTENT_W - (x2 - MARGIN_X), KPI__LEFT);
 	st.lines = 3;
-	y2 += kpi__text(r, verdict_sentence(v, buf, sizeof(buf)), x2, y2, &st) + 8;
+	y2 += kpi__text(r, verdict_sentence(d->snap, v, buf, sizeof(buf)), x2, y2, &st) + 8;
 	{
 		const char *keys[7];
 		char vals[7][512];
@@ -635,11 +675,22 @@ static void cover(doc *d)
 	decision_box(d);
 
 	/* every reason */
-	snprintf(buf, sizeof(buf), "Reasons behind the verdict (%zu)", v->nreasons);
+	if ((nunweighed = kpi__go_unweighed(d->snap, v, NULL, 0)))
+		snprintf(buf, sizeof(buf), "Reasons behind the verdict (none on record, %zu not weighed)", nunweighed);
+	else
+		snprintf(buf, sizeof(buf), "Reasons behind the verdict (%zu)", v->nreasons);
 	heading(d, buf, 12);
-	if (!v->nreasons) {
-		para(d, "None: every measure that decides the rollout was read and meets its target this week.", 9.5,
-		     KPI__INK, KPI__F_SANS);
+	if (nunweighed) {
+		unweighed_reasons(d);
+	} else if (!v->nreasons) {
+		/* a waiver excuses a measure not read: not "every measure was read" */
+		if (v->nwaived)
+			snprintf(buf, sizeof(buf), "None: every measure that decides the rollout was read and meets its target "
+			         "this week, or is excused by an approved waiver (%zu excused, below).", v->nwaived);
+		else
+			snprintf(buf, sizeof(buf), "None: every measure that decides the rollout was read and meets its target "
+			         "this week.");
+		para(d, buf, 9.5, KPI__INK, KPI__F_SANS);
 	} else {
 		/* many reasons: one line each, so they take fewer pages */
 		double rh = v->nreasons > 8 ? GATING_ROW_H : COVER_ROW_H;

@@ -99,9 +99,27 @@ static void title_list(char *buf, size_t size, const kpi_snapshot *snap, const k
 	}
 }
 
+size_t kpi__go_unweighed(const kpi_snapshot *snap, const kpi_verdict *v, char *list, size_t size)
+{
+	size_t ng = 0, k = 0, o = 0;
+	if (list && size)
+		list[0] = '\0';
+	if (v->verdict != KPI_VERDICT_GO || snap->format >= 3)
+		return 0;
+	for (size_t i = 0; i < snap->nnot_collected; i++)
+		ng += snap->not_collected[i].gating;
+	for (size_t i = 0; list && i < snap->nnot_collected && o < size; i++)
+		if (snap->not_collected[i].gating) {
+			o += (size_t)snprintf(list + o, size - o, "%s%s", k == 0 ? "" : k + 1 == ng ? " and " : ", ",
+			                      snap->not_collected[i].title);
+			k++;
+		}
+	return ng;
+}
+
 static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, const char *wk)
 {
-	size_t nb = 0, nd = 0, nm = 0;
+	size_t nb = 0, nd = 0, nm = 0, ng;
 	char list[512], val[96], th[96];
 
 	for (size_t i = 0; i < v->nreasons; i++) {
@@ -109,17 +127,12 @@ static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, c
 		nm += v->reasons[i].not_measured != NULL;
 	}
 	nd = v->nreasons - nb - nm;
-	if (v->verdict == KPI_VERDICT_GO && snap->format < 3) {
-		/* an older snapshot, decided before a measure not read held the week */
-		size_t ng = 0;
-		for (size_t i = 0; i < snap->nnot_collected; i++)
-			ng += snap->not_collected[i].gating;
-		if (ng) {
-			say(w, "This older pack said GO for %s, but %zu measure%s that decide the rollout %s not measured and "
-			    "its verdict did not weigh them: read it as a hold.", wk, ng, ng == 1 ? "" : "s",
-			    ng == 1 ? "was" : "were");
-			return;
-		}
+	/* an older snapshot, decided before a measure not read held the week */
+	if ((ng = kpi__go_unweighed(snap, v, NULL, 0))) {
+		say(w, "This older pack said GO for %s, but %zu measure%s that decide the rollout %s not measured and "
+		    "its verdict did not weigh them: read it as a hold.", wk, ng, ng == 1 ? "" : "s",
+		    ng == 1 ? "was" : "were");
+		return;
 	}
 	if (v->verdict == KPI_VERDICT_GO) {
 		say(w, "The rollout can go ahead in %s: every measure that decides it was read and meets its target%s.", wk,
@@ -155,27 +168,72 @@ static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, c
 	}
 }
 
+/* "its data and the waivers": what the two packs of a restated verdict hold
+ * differently (KPI_RESTATED_*); "" when not known. */
+static const char *differ_words(char *buf, size_t size, unsigned differ)
+{
+	/* by bit, KPI_RESTATED_DATA (1) first */
+	static const char *const said[] = { "the data (late or corrected rows)",
+		                            "the waivers in force (a waiver has no start week: it covers earlier weeks too)",
+		                            "the measures collected", "the thresholds",
+		                            "the verdict rule (that older pack did not weigh measures not read)" };
+	size_t n = 0, k = 0, o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++)
+		n += (differ >> i) & 1u;
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]) && o < size; i++)
+		if ((differ >> i) & 1u) {
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ", said[i]);
+			k++;
+		}
+	return buf;
+}
+
 /* What earlier packs reported and this one reads differently (snapshot
  * format 4): a past week whose verdict changed first, in the meeting's
- * words; then how many numbers changed; then the packs not checked. */
+ * words -- "decided" only when decisions.jsonl held a decision on it, and
+ * a cause only when the two snapshots show one; then how many numbers
+ * changed; then the packs not checked. */
 static void restated(wlist *w, const kpi_snapshot *snap)
 {
 	const kpi_restatements *r = snap->format >= 4 ? snap->restatements : NULL;
-	char list[640], wk[16];
-	size_t o = 0;
+	char list[1200], why[320], wk[16];
+	size_t o = 0, ndecided = 0, npacks = 0;
+	bool one_why = true;
 
-	if (!r)
-		return;
+	if (!r || !r->nverdicts)
+		goto numbers;
+	for (size_t i = 0; i < r->nverdicts; i++) {
+		bool seen = false;
+		ndecided += r->verdicts[i].decided;
+		one_why = one_why && r->verdicts[i].differ == r->verdicts[0].differ;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(r->verdicts[k].pack, r->verdicts[i].pack) == 0;
+		npacks += !seen;
+	}
 	for (size_t i = 0; i < r->nverdicts && o < sizeof(list); i++) {
 		const kpi_restated_verdict *v = &r->verdicts[i];
-		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s is now %s, not the %s its pack %s reported",
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s is now %s, not the %s its pack %s reported%s",
 		                      i == 0 ? "" : i + 1 == r->nverdicts ? "; and " : "; ",
 		                      kpi_week_format(wk, sizeof(wk), v->week), kpi_verdict_name(v->new_verdict),
-		                      kpi_verdict_name(v->old_verdict), v->pack);
+		                      kpi_verdict_name(v->old_verdict), v->pack,
+		                      ndecided && ndecided < r->nverdicts && v->decided ? " (a decision on it is on record)" : "");
+		if (!one_why && v->differ && o < sizeof(list))
+			o += (size_t)snprintf(list + o, sizeof(list) - o, ", which differs from this one in %s",
+			                      differ_words(why, sizeof(why), v->differ));
 	}
-	if (r->nverdicts)
-		say(w, "Changed since it was decided: %s. Data arrived or changed after that pack was made; see "
-		    "Restatements in the appendix.", list);
+	if (one_why && r->verdicts[0].differ && o < sizeof(list))
+		snprintf(list + o, sizeof(list) - o, ". %s this one in %s", npacks == 1 ? "That pack differs from" :
+		         "Those packs differ from", differ_words(why, sizeof(why), r->verdicts[0].differ));
+	say(w, "Changed since %s: %s. See Restatements in the appendix.",
+	    ndecided == r->nverdicts ? (ndecided == 1 ? "it was decided" : "they were decided")
+	    : r->nverdicts == 1 ? "its pack was made"
+	    : npacks == 1       ? "the pack that reported them was made"
+	                        : "the packs that reported them were made",
+	    list);
+numbers:
+	if (!r)
+		return;
 	if (r->values_total)
 		say(w, "%zu number%s reported in earlier packs %s changed since (late or corrected data); the scorecard "
 		    "marks %s as restated.", r->values_total, r->values_total == 1 ? "" : "s",

@@ -83,12 +83,14 @@ static bool same_value(const kpi_row *a, const kpi_row *b)
 	return ha == hb && (!ha || a->value == b->value);
 }
 
-static int add_value(kpi_restatements *r, const kpi_window *now, const rkey *o, const rkey *n, const char *pack)
+static int add_value(kpi_restatements *r, size_t *per_week, const kpi_window *now, const rkey *o, const rkey *n,
+                     const char *pack)
 {
 	const rkey *side = n ? n : o;
 	kpi_restated *x;
 
 	r->values_total++;
+	per_week[side->week]++;
 	if (r->nvalues >= KPI_SNAPSHOT_RESTATED_MAX)
 		return 0;
 	if (!(x = realloc(r->values, (r->nvalues + 1) * sizeof(*x))))
@@ -114,8 +116,8 @@ static int add_value(kpi_restatements *r, const kpi_window *now, const rkey *o, 
 }
 
 /* Merge the sorted rows of one KPI: restated where they differ. */
-static int compare_series(kpi_restatements *r, const kpi_series *ns, const kpi_snapshot *now, const kpi_series *os,
-                          const kpi_snapshot *old, const int *pick, int j, const char *pack)
+static int compare_series(kpi_restatements *r, size_t *per_week, const kpi_series *ns, const kpi_snapshot *now,
+                          const kpi_series *os, const kpi_snapshot *old, const int *pick, int j, const char *pack)
 {
 	rkey *nk = NULL, *ok = NULL;
 	size_t nn = 0, on = 0, a = 0, b = 0;
@@ -141,15 +143,15 @@ static int compare_series(kpi_restatements *r, const kpi_series *ns, const kpi_s
 		int c = a >= nn ? 1 : b >= on ? -1 : cmp_rkey(&nk[a], &ok[b]);
 		if (c == 0) {
 			if (!same_value(nk[a].row, ok[b].row))
-				rc = add_value(r, nw, &ok[b], &nk[a], pack);
+				rc = add_value(r, per_week, nw, &ok[b], &nk[a], pack);
 			a++, b++;
 		} else if (c < 0) {
 			if (nk[a].row->has_value) /* reported as no row, now a value */
-				rc = add_value(r, nw, NULL, &nk[a], pack);
+				rc = add_value(r, per_week, nw, NULL, &nk[a], pack);
 			a++;
 		} else {
 			if (ok[b].row->has_value) /* reported, now no row */
-				rc = add_value(r, nw, &ok[b], NULL, pack);
+				rc = add_value(r, per_week, nw, &ok[b], NULL, pack);
 			b++;
 		}
 	}
@@ -167,12 +169,69 @@ static const kpi_series *series_of(const kpi_result *res, const char *id)
 	return NULL;
 }
 
+/* Whether `s` has a waiver in force in week `wk` on the KPI and labels of `w`. */
+static bool waiver_in_force(const kpi_snapshot *s, const kpi_waiver *w, kpi_week wk)
+{
+	char a[512], b[512];
+	kpi_waiver_labels_format(a, sizeof(a), w);
+	for (size_t i = 0; i < s->nwaivers; i++)
+		if (kpi_week_cmp(s->waivers[i].until, wk) >= 0 && strcmp(s->waivers[i].kpi, w->kpi) == 0 &&
+		    strcmp(kpi_waiver_labels_format(b, sizeof(b), &s->waivers[i]), a) == 0)
+			return true;
+	return false;
+}
+
+/* A waiver of `a` in force in week `wk` that `b` does not have. */
+static bool waivers_only_in(const kpi_snapshot *a, const kpi_snapshot *b, kpi_week wk)
+{
+	for (size_t i = 0; i < a->nwaivers; i++)
+		if (kpi_week_cmp(a->waivers[i].until, wk) >= 0 && !waiver_in_force(b, &a->waivers[i], wk))
+			return true;
+	return false;
+}
+
+/* A gating KPI `a` did not collect that `b` did. */
+static bool uncollected_only_in(const kpi_snapshot *a, const kpi_snapshot *b)
+{
+	for (size_t i = 0; i < a->nnot_collected; i++) {
+		bool both = false;
+		for (size_t k = 0; k < b->nnot_collected && !both; k++)
+			both = strcmp(a->not_collected[i].kpi, b->not_collected[k].kpi) == 0;
+		if (a->not_collected[i].gating && !both)
+			return true;
+	}
+	return false;
+}
+
+/* KPI_RESTATED_* but DATA: what snapshots `now` and `old` hold differently
+ * that weighs in week `wk`'s verdict (the values are compared apart). */
+static unsigned verdict_differ(const kpi_snapshot *now, const kpi_snapshot *old, kpi_week wk)
+{
+	unsigned d = 0;
+	if (waivers_only_in(now, old, wk) || waivers_only_in(old, now, wk))
+		d |= KPI_RESTATED_WAIVERS;
+	/* format 1 does not record what it did not collect */
+	if (now->format >= 2 && old->format >= 2 && (uncollected_only_in(now, old) || uncollected_only_in(old, now)))
+		d |= KPI_RESTATED_COLLECTED;
+	for (size_t i = 0; now->catalog && old->catalog && i < now->catalog->nkpis; i++) {
+		const kpi_def *a = &now->catalog->kpis[i], *b = kpi_catalog_find(old->catalog, a->id);
+		if (b && (a->gating || b->gating) &&
+		    (a->gating != b->gating || a->threshold.op != b->threshold.op || a->threshold.target != b->threshold.target))
+			d |= KPI_RESTATED_THRESHOLDS;
+	}
+	for (size_t i = 0; old->format < 3 && i < old->nnot_collected; i++)
+		if (old->not_collected[i].gating)
+			d |= KPI_RESTATED_RULE;
+	return d;
+}
+
 int kpi_restatements_compare(kpi_restatements **out, const kpi_snapshot *now, const kpi_earlier_pack *earlier,
                              size_t n, kpi_error *err)
 {
 	const kpi_window *nw = &now->result->window;
 	kpi_restatements *r = calloc(1, sizeof(*r));
 	int pick[KPI_MAX_WEEKS];
+	size_t per_week[KPI_MAX_WEEKS] = { 0 };
 	bool *used = calloc(n + 1, sizeof(bool));
 	int rc = 0;
 
@@ -213,6 +272,7 @@ int kpi_restatements_compare(kpi_restatements **out, const kpi_snapshot *now, co
 		}
 		r->verdicts = x;
 		x = &r->verdicts[r->nverdicts++];
+		memset(x, 0, sizeof(*x));
 		x->week = now->verdicts[i].week;
 		x->old_verdict = ov->verdict;
 		x->new_verdict = now->verdicts[i].verdict;
@@ -226,8 +286,14 @@ int kpi_restatements_compare(kpi_restatements **out, const kpi_snapshot *now, co
 			const kpi_series *os;
 			if (!used[j] || !(os = series_of(earlier[j].snap->result, ns->def->id)))
 				continue;
-			rc = compare_series(r, ns, now, os, earlier[j].snap, pick, (int)j, earlier[j].name);
+			rc = compare_series(r, per_week, ns, now, os, earlier[j].snap, pick, (int)j, earlier[j].name);
 		}
+	}
+	/* what the two snapshots of each restated verdict hold differently */
+	for (size_t i = 0; i < r->nverdicts && !rc; i++) {
+		kpi_restated_verdict *x = &r->verdicts[i];
+		int wi = kpi__window_week_index(nw, x->week);
+		x->differ = verdict_differ(now, earlier[pick[wi]].snap, x->week) | (per_week[wi] ? KPI_RESTATED_DATA : 0);
 	}
 	/* the packs compared with, oldest first */
 	for (size_t j = 0; j < n && !rc; j++) {
@@ -274,6 +340,30 @@ static int add_unread(kpi_restatements *r, const char *pack, const char *reason)
 	kpi_log_msg(KPI_LOG_WARN, "pack.restatements.unreadable",
 	            "earlier pack '%s' cannot be read, its weeks are not compared for restatements: %s", pack, reason);
 	return u->pack && u->reason ? 0 : KPI_ENOMEM;
+}
+
+/* The restated verdicts of weeks decisions.jsonl of `dir` has a decision
+ * on. A file that is missing or does not read decides nothing here (kpi
+ * verify and kpi decide report it). 0 or KPI_ENOMEM. */
+static int mark_decided(kpi_restatements *r, const char *dir)
+{
+	char *path;
+	kpi_decisions *d = NULL;
+	kpi_error derr = KPI_ERROR_INIT;
+	int rc;
+
+	if (!r->nverdicts)
+		return 0;
+	if (!(path = kpi__path_join(dir, KPI_DECISIONS_FILE)))
+		return KPI_ENOMEM;
+	rc = kpi_decisions_load(&d, path, &derr);
+	free(path);
+	if (rc == KPI_ENOMEM)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < r->nverdicts; i++)
+		r->verdicts[i].decided = kpi_decisions_find(d, r->verdicts[i].week) != NULL;
+	kpi_decisions_free(d);
+	return 0;
 }
 
 int kpi_reports_restatements(kpi_snapshot *snap, const char *dir, kpi_error *err)
@@ -343,7 +433,7 @@ int kpi_reports_restatements(kpi_snapshot *snap, const char *dir, kpi_error *err
 	if (rc)
 		goto done;
 compare:
-	if ((rc = kpi_restatements_compare(&r, snap, ep, nep, err)))
+	if ((rc = kpi_restatements_compare(&r, snap, ep, nep, err)) || (rc = mark_decided(r, dir)))
 		goto done;
 	r->unread = unread->unread;
 	r->nunread = unread->nunread;

@@ -2,7 +2,8 @@
  * validate, free. Written as
  *   "restatements": {"compared": ["2026-W45"],
  *     "unreadable": [{"pack": "reports/2026-W44", "reason": "..."}],
- *     "verdicts": [{"week": "2026-W45", "old": "GO", "new": "HOLD", "pack": "2026-W45"}],
+ *     "verdicts": [{"week": "2026-W45", "old": "GO", "new": "HOLD", "pack": "2026-W45",
+ *                   "decided": true, "differ": ["data", "waivers"]}],
  *     "values_total": 1,
  *     "values": [
  *       {"kpi": "...", "labels": {"path": "owned"}, "week": "2026-W45", "old": 97.5, "new": null, "pack": "2026-W45"}]}
@@ -14,6 +15,18 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A restated verdict's "differ" (absent: none known), in this order;
+ * "decided" is written only when true. */
+static const struct {
+	unsigned bit;
+	const char *name;
+} differ_names[] = { { KPI_RESTATED_DATA, "data" },
+	             { KPI_RESTATED_WAIVERS, "waivers" },
+	             { KPI_RESTATED_COLLECTED, "collected" },
+	             { KPI_RESTATED_THRESHOLDS, "thresholds" },
+	             { KPI_RESTATED_RULE, "rule" } };
+#define NDIFFER (sizeof(differ_names) / sizeof(differ_names[0]))
 
 void kpi_restatements_free(kpi_restatements *r)
 {
@@ -98,6 +111,18 @@ int kpi__restate_write(kpi_buf *b, const kpi_restatements *r, kpi_error *err)
 		kpi__snapw_put(&w, kpi_verdict_name(v->new_verdict));
 		kpi__snapw_put(&w, "\", \"pack\": ");
 		put_text(&w, v->pack);
+		/* both only when known, so a snapshot written without them reads
+		 * and writes back as it was */
+		if (v->decided)
+			kpi__snapw_put(&w, ", \"decided\": true");
+		for (size_t k = 0, nd = 0; k < NDIFFER; k++)
+			if (v->differ & differ_names[k].bit) {
+				kpi__snapw_put(&w, nd++ ? ", \"" : ", \"differ\": [\"");
+				kpi__snapw_put(&w, differ_names[k].name);
+				kpi__snapw_put(&w, "\"");
+			}
+		if (v->differ)
+			kpi__snapw_put(&w, "]");
 		kpi__snapw_put(&w, "}");
 	}
 	snprintf(n, sizeof(n), "%zu", r->values_total);
@@ -224,7 +249,9 @@ static int parse_value(kpi_restated *x, const kpi_snapshot *snap, const kpi__jso
 static int parse_verdict(kpi_restated_verdict *x, const kpi_snapshot *snap, const kpi__jsondoc *doc,
                          const json_t *o, kpi_error *err)
 {
-	static const char *const keys[] = { "week", "old", "new", "pack", NULL };
+	static const char *const keys[] = { "week", "old", "new", "pack", "decided", "differ", NULL };
+	const json_t *dec, *dif, *e;
+	size_t i, after = 0;
 	int rc;
 
 	if (!json_is_object(o))
@@ -239,6 +266,24 @@ static int parse_verdict(kpi_restated_verdict *x, const kpi_snapshot *snap, cons
 		return bad(doc, o, o, err, "a restated verdict must differ from the verdict reported");
 	if (snap->verdicts[kpi__window_week_index(&snap->result->window, x->week)].verdict != x->new_verdict)
 		return bad(doc, json_object_get(o, "new"), o, err, "a restated verdict's 'new' is not the snapshot's verdict of that week");
+	/* optional: written only when true, and when something is known to differ */
+	if ((dec = json_object_get(o, "decided")) && !json_is_true(dec))
+		return bad(doc, dec, o, err, "a restated verdict's 'decided' is true or absent");
+	x->decided = dec != NULL;
+	if (!(dif = json_object_get(o, "differ")))
+		return 0;
+	if (!json_is_array(dif) || !json_array_size(dif))
+		return bad(doc, dif, o, err, "a restated verdict's 'differ' must be a non-empty list, or absent");
+	json_array_foreach(dif, i, e) {
+		size_t k;
+		for (k = 0; k < NDIFFER && !(json_is_string(e) && strcmp(json_string_value(e), differ_names[k].name) == 0); k++)
+			;
+		if (k == NDIFFER || k + 1 <= after)
+			return bad(doc, e, o, err, "a restated verdict's 'differ' lists data, waivers, collected, thresholds "
+			           "or rule, each once, in that order");
+		x->differ |= differ_names[k].bit;
+		after = k + 1;
+	}
 	return 0;
 }
 
