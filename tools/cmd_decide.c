@@ -87,8 +87,8 @@ int cmd_decide(int argc, char **argv)
 	kpi_buf_printf(&out, "%s/%s:%zu: %s %s by %s at %s (the pack computed %s%s)\n", a.reports, KPI_DECISIONS_FILE,
 	               rec->line, wk, kpi_verdict_name(rec->decision), rec->by, kpi_time_format(at, sizeof(at), rec->at),
 	               kpi_verdict_name(rec->verdict), rec->decision != rec->verdict ? ": an override" : "");
-	kpi_buf_printf(&out, "record SHA-256 %s: keep it with the minutes (kpi verify --head %.12s %s)\n", rec->sha256,
-	               rec->sha256, a.reports);
+	kpi_buf_printf(&out, "record SHA-256 %s: keep it with the minutes (kpi verify --head SHA256 %s)\n", rec->sha256,
+	               a.reports);
 	for (size_t i = 0; i < rec->ncloses; i++)
 		kpi_buf_printf(&out, "closed %s\n", rec->closes[i]);
 	if (!(path = malloc(strlen(a.reports) + sizeof(KPI_DECISIONS_FILE) + 1))) {

@@ -15,8 +15,9 @@ typedef struct verify_args {
 
 static const kpi_opt opts[] = {
 	KPI_STRING("head", 0, "SHA256", verify_args, head,
-	           "a record's SHA-256 kept with the minutes (kpi decide prints it; 12 or more of its hex digits): "
-	           "it must still be in decisions.jsonl, proving it and every record before it unchanged"),
+	           "a record's SHA-256 kept with the minutes, as kpi decide prints it (all 64 hex digits; a prefix of "
+	           "12 or more is taken but proves less): it must still be in decisions.jsonl, proving it and every "
+	           "record before it unchanged"),
 	KPI_OPT_LOG_FORMAT(verify_args, log_format),
 	KPI_OPT_END,
 };
@@ -119,6 +120,12 @@ int cmd_verify(int argc, char **argv)
 	sprintf(mpath, "%s/manifest.json", a.path);
 	if (stat(mpath, &st) != 0 && stat(dpath, &st) == 0) {
 		rc = verify_decisions(dpath, a.head);
+		goto done;
+	}
+	if (a.head && stat(mpath, &st) != 0) {
+		fprintf(stderr, "kpi verify: --head: %s holds no %s to find the record in (and is not a pack)\n", a.path,
+		        KPI_DECISIONS_FILE);
+		rc = KPI_EXIT_DATA;
 		goto done;
 	}
 	if (kpi_pack_verify(a.path, &n, &err)) {

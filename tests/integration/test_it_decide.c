@@ -205,11 +205,11 @@ static void test_decide__record_chain_and_refusals(void **state)
 		snprintf(want, sizeof(want),
 		         "%s/decisions.jsonl:1: 2026-W46 GO by Governance board at 2026-11-17T10:00:00Z (the pack computed "
 		         "NO-GO: an override)\n"
-		         "record SHA-256 %s: keep it with the minutes (kpi verify --head %.12s %s)\n"
+		         "record SHA-256 %s: keep it with the minutes (kpi verify --head SHA256 %s)\n"
 		         "open actions: 2\n"
 		         "  2026-W46.1  Bo Li: backfill the 25 oldest designs (due 2026-11-20)\n"
 		         "  2026-W46.2  Cy: page the DB team: by Friday (due 2026-11-27)\n",
-		         reports, rsha, rsha, reports);
+		         reports, rsha, reports);
 		assert_string_equal(r.out, want);
 		it_run_free(&r);
 	}

@@ -76,7 +76,8 @@ static void seed_and_pack_w45(it_db *db, const char *dir)
 static char *changed_sentence(const char *tmp, const char *dir)
 {
 	char pdf[256], *text, *at, *end;
-	snprintf(pdf, sizeof(pdf), "%s/kpi-2026-W46.pdf", dir);
+	/* the pack's PDF is named after its week, the directory's name */
+	snprintf(pdf, sizeof(pdf), "%s/kpi-%s.pdf", dir, strrchr(dir, '/') + 1);
 	text = pdf_text(tmp, pdf, 1, 1);
 	for (char *c = text; *c; c++)
 		if (*c == '\n')
@@ -302,6 +303,35 @@ static void test_restate__waivers_not_data_decided_or_not(void **state)
 		if (!strstr(said, "None: every measure that decides the rollout was read and meets its target this week, "
 		                  "or is excused by an approved waiver (2 excused, below)."))
 			fail_msg("the reasons box of a waived GO:\n%s", said);
+		free(said);
+		kpi_snapshot_free(w46);
+		w46 = NULL;
+	}
+	/* W47 without the waivers: W45 is HOLD again, as decided on its own
+	 * pack, against the GO the W46 pack reported. The decision was not
+	 * taken on that pack: not "since it was decided". */
+	{
+		const kpi_restated_verdict *v = NULL;
+		snprintf(dir, sizeof(dir), "%s/2026-W47", decided);
+		{
+			const char *argv[] = { "kpi", "pack", "--week", "2026-W47", "--weeks", "4", "--out", dir, "--db",
+				               db->conninfo, NULL };
+			it_run_ok_at(argv, "2026-11-24T08:00:00Z", NULL, NULL);
+		}
+		snprintf(path, sizeof(path), "%s/snapshot.json", dir);
+		if (kpi_snapshot_load(&w46, path, &err))
+			fail_msg("%s", err.message);
+		for (size_t i = 0; i < w46->restatements->nverdicts; i++)
+			if (w46->restatements->verdicts[i].week.week == 45)
+				v = &w46->restatements->verdicts[i];
+		assert_non_null(v);
+		assert_string_equal(v->pack, "2026-W46");
+		assert_int_equal(v->old_verdict, KPI_VERDICT_GO);
+		assert_int_equal(v->new_verdict, KPI_VERDICT_HOLD);
+		assert_false(v->decided);
+		said = changed_sentence(tmp, dir);
+		if (strstr(said, "decided") || strstr(said, "decision"))
+			fail_msg("a decision taken on another pack: the cover says\n  %s", said);
 		free(said);
 		kpi_snapshot_free(w46);
 		w46 = NULL;

@@ -345,7 +345,22 @@ static int add_unread(kpi_restatements *r, const char *pack, const char *reason)
 /* The restated verdicts of weeks decisions.jsonl of `dir` has a decision
  * on. A file that is missing or does not read decides nothing here (kpi
  * verify and kpi decide report it). 0 or KPI_ENOMEM. */
-static int mark_decided(kpi_restatements *r, const char *dir)
+/* Whether `d` holds a decision on week `w` taken on the pack named `pack`
+ * of `rep` (its manifest as it is now): the pack a verdict was compared
+ * with, not another pack of that week. */
+static bool decided_on(const kpi_decisions *d, const kpi_reports *rep, kpi_week w, const char *pack)
+{
+	const kpi_report_pack *p = NULL;
+	for (size_t i = 0; rep && pack && i < rep->npacks && !p; i++)
+		if (strcmp(rep->packs[i].name, pack) == 0)
+			p = &rep->packs[i];
+	for (size_t i = 0; p && d && i < d->n; i++)
+		if (kpi_week_cmp(d->rec[i].week, w) == 0 && strcmp(d->rec[i].manifest_sha256, p->manifest_sha256) == 0)
+			return true;
+	return false;
+}
+
+static int mark_decided(kpi_restatements *r, const kpi_reports *rep, const char *dir)
 {
 	char *path;
 	kpi_decisions *d = NULL;
@@ -361,7 +376,7 @@ static int mark_decided(kpi_restatements *r, const char *dir)
 	if (rc == KPI_ENOMEM)
 		return rc;
 	for (size_t i = 0; rc == 0 && i < r->nverdicts; i++)
-		r->verdicts[i].decided = kpi_decisions_find(d, r->verdicts[i].week) != NULL;
+		r->verdicts[i].decided = decided_on(d, rep, r->verdicts[i].week, r->verdicts[i].pack);
 	kpi_decisions_free(d);
 	return 0;
 }
@@ -433,7 +448,7 @@ int kpi_reports_restatements(kpi_snapshot *snap, const char *dir, kpi_error *err
 	if (rc)
 		goto done;
 compare:
-	if ((rc = kpi_restatements_compare(&r, snap, ep, nep, err)) || (rc = mark_decided(r, dir)))
+	if ((rc = kpi_restatements_compare(&r, snap, ep, nep, err)) || (rc = mark_decided(r, rep, dir)))
 		goto done;
 	r->unread = unread->unread;
 	r->nunread = unread->nunread;
