@@ -368,8 +368,11 @@ static int run(kpi_deliver_report *rep, kpi__ledger *l, const char *path, const 
 
 		if (set_str(&item->recipient, r->name) || set_str(&item->kind, r->type->name) || set_str(&item->detail, ""))
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+		id[0] = '\0';
 		scan(l, rep, r->name, &last, &cur);
 		if (cur >= 0 && resend_asked(opts, r->name)) {
+			/* sent again under the key it had (Message-ID, Idempotency-Key) */
+			snprintf(id, sizeof(id), "%s", l->outbox[cur].id ? l->outbox[cur].id : "");
 			kpi__ledger_drop_entry(l, (size_t)cur);
 			scan(l, rep, r->name, &last, &cur);
 			cur = -1;
@@ -414,7 +417,8 @@ static int run(kpi_deliver_report *rep, kpi__ledger *l, const char *path, const 
 					kpi__ledger_drop_entry(l, j);
 				}
 			}
-			new_id(id, sizeof(id), l, rep->content_sha256, r->name);
+			if (!id[0])
+				new_id(id, sizeof(id), l, rep->content_sha256, r->name);
 		}
 		if ((rc = attempt(l, r, id, n, s, now, item, err)))
 			break;
