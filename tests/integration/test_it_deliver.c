@@ -12,7 +12,9 @@
  * webhook's manifest and Idempotency-Key; a rerun sends nothing; a 500 is
  * retried by the next run, a 429's Retry-After is honoured, a 400 and a
  * refused login are permanent and reported by every run until --resend;
- * no secret in any output.
+ * no secret in any output; what a delivery is keyed by: a snapshot that
+ * differs only in read time and provenance is not sent again, data A, B,
+ * then A again sends A again, and a queued delivery of B is dropped then.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -842,22 +844,43 @@ static void edit_data(json_t *snap)
 
 /* kpi deliver DIR to the webhook: exit 0, `want` in the output, then `n`
  * requests in all; the last one's Idempotency-Key into `key` (may be NULL). */
-static void deliver_dir(it_responder *resp, const char *dir, const char *want, size_t n, char *key, size_t size)
+/* The config of one webhook recipient, "archive", at $T_HOOK_URL. */
+static const char *digest_config(void)
+{
+	static char path[300];
+	if (!path[0]) {
+		char *p = it_write_tmp("digest.json", "{\"delivery\": {\"recipients\": {\"archive\": {\"kind\": "
+		                                      "\"webhook\", \"url_env\": \"T_HOOK_URL\"}}}}");
+		snprintf(path, sizeof(path), "%s", p);
+		free(p);
+	}
+	return path;
+}
+
+static void deliver_in(it_responder *resp, const char *state, int status, const char *dir, const char *want,
+                       size_t n, char *key, size_t size)
 {
 	char cfg_env[300], state_env[300];
 	const char *env[] = { cfg_env, state_env, "KPI_NOW=2026-11-16T09:00:00Z", NULL };
 	const char *argv[] = { "kpi", "deliver", dir, NULL };
-	char *path = it_write_tmp("digest.json", "{\"delivery\": {\"recipients\": {\"archive\": {\"kind\": \"webhook\", "
-	                                         "\"url_env\": \"T_HOOK_URL\"}}}}");
-	snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", path);
-	free(path);
-	snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/state-digest", tmp);
-	run_delivers(resp, argv, env, want, n);
+	it_run_result r;
+	snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", digest_config());
+	snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/%s", tmp, state);
+	it_run(&r, argv, env, 120);
+	if (r.status != status || !strstr(r.out, want))
+		fail_msg("kpi deliver %s: exit %d, not %d with '%s'\n%s\n%s", dir, r.status, status, want, r.out, r.err);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(resp), n);
 	if (key) {
 		json_t *q = last_request(resp, "/packs");
 		snprintf(key, size, "%s", json_string_value(json_object_get(json_object_get(q, "headers"), "idempotency-key")));
 		json_decref(q);
 	}
+}
+
+static void deliver_dir(it_responder *resp, const char *dir, const char *want, size_t n, char *key, size_t size)
+{
+	deliver_in(resp, "state-digest", 0, dir, want, n, key, size);
 }
 
 /* The content digest leaves out how and when the data was read (read_at,
@@ -898,6 +921,61 @@ static void test_content_digest(void **state)
 	it_responder_stop(resp);
 }
 
+/* A delivery of other content still being retried: retried under its own
+ * key, never duplicated; when the data goes back before it got through, it
+ * is dropped (never sent after the newer one) and the first content sent
+ * again. --resend sends again under the key of the record it replaces. */
+static void test_content_retry(void **state)
+{
+	it_responder *resp = it_responder_start(NULL);
+	char script[600], hook[200], a[260], b[260], key1[200], key2[200], key3[200], opath[260];
+	kpi__ledger *l = NULL;
+	kpi__ledger_damage dmg;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+
+	snprintf(script, sizeof(script),
+	         "{\"rules\": [{\"match\": {\"path\": \"/packs\"}, \"responses\": ["
+	         "{\"body\": \"ok\"}, {\"status\": 503, \"body\": \"busy\"}, {\"body\": \"ok\"}]}], \"default\": {\"body\": \"ok\"}}");
+	it_responder_script(resp, script);
+	snprintf(hook, sizeof(hook), "%s/packs", resp->url);
+	assert_int_equal(setenv("T_HOOK_URL", hook, 1), 0);
+	render_golden(a, sizeof(a), "retry-a", NULL);
+	render_golden(b, sizeof(b), "retry-b", edit_data);
+
+	deliver_in(resp, "state-retry", 0, a, "sent: archive (webhook) 2026-W46", 1, key1, sizeof(key1));
+	deliver_in(resp, "state-retry", 9, b, "retry: archive (webhook) 2026-W46", 2, key2, sizeof(key2));
+	/* the same content again before its backoff is over: waits, nothing sent */
+	deliver_in(resp, "state-retry", 9, b, "waiting: archive (webhook) 2026-W46", 2, NULL, 0);
+	/* back to A: A is sent again (the recipient may hold B), B's queued entry dropped */
+	deliver_in(resp, "state-retry", 0, a, "sent: archive (webhook) 2026-W46", 3, key3, sizeof(key3));
+	assert_string_not_equal(key3, key1);
+	assert_true(strncmp(key3, key1, 64) == 0);
+	snprintf(opath, sizeof(opath), "%s/state-retry/" KPI__DELIVER_OUTBOX, tmp);
+	assert_int_equal(kpi__ledger_load(&l, opath, KPI__LEDGER_DELIVER_OUTBOX, false, &dmg, &err), 0);
+	for (size_t i = 0; i < l->nout; i++)
+		if (l->outbox[i].status == KPI__ENTRY_PENDING || strcmp(l->outbox[i].id, key2) == 0)
+			fail_msg("outbox entry %s still there (status %d)", l->outbox[i].id, (int)l->outbox[i].status);
+	kpi__ledger_free(l);
+	deliver_in(resp, "state-retry", 0, a, "already delivered: archive (webhook) 2026-W46", 3, NULL, 0);
+	/* --resend: the key of the record it replaces */
+	{
+		char cfg_env[300], state_env[300], got[200];
+		const char *env[] = { cfg_env, state_env, "KPI_NOW=2026-11-16T09:00:00Z", NULL };
+		const char *argv[] = { "kpi", "deliver", a, "--resend", "archive", NULL };
+		json_t *q;
+		snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", digest_config());
+		snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/state-retry", tmp);
+		run_delivers(resp, argv, env, "sent: archive (webhook) 2026-W46", 4);
+		q = last_request(resp, "/packs");
+		snprintf(got, sizeof(got), "%s",
+		         json_string_value(json_object_get(json_object_get(q, "headers"), "idempotency-key")));
+		json_decref(q);
+		assert_string_equal(got, key3);
+	}
+	it_responder_stop(resp);
+}
+
 static void cleanup(void)
 {
 	char cmd[128];
@@ -918,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_slack_and_webhook),
 		cmocka_unit_test(test_pack_deliver),
 		cmocka_unit_test(test_content_digest),
+		cmocka_unit_test(test_content_retry),
 	};
 	char cmd[600];
 	const char *argv[] = { "kpi", "render", "--snapshot", FIXTURE, "--out", pack, NULL };
