@@ -12,7 +12,9 @@
  * webhook's manifest and Idempotency-Key; a rerun sends nothing; a 500 is
  * retried by the next run, a 429's Retry-After is honoured, a 400 and a
  * refused login are permanent and reported by every run until --resend;
- * no secret in any output.
+ * no secret in any output; what a delivery is keyed by: a snapshot that
+ * differs only in read time and provenance is not sent again, data A, B,
+ * then A again sends A again, and a queued delivery of B is dropped then.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -752,16 +754,226 @@ static void test_pack_deliver(void **state)
 					         json_string_value(json_object_get(body, "manifest_sha256")));
 					free(l->outbox[i].id);
 					assert_non_null(l->outbox[i].id = strdup(id));
+					free(l->outbox[i].dedupe_key); /* as an older kpi wrote it */
+					assert_non_null(l->outbox[i].dedupe_key = strdup(
+					        json_string_value(json_object_get(body, "manifest_sha256"))));
 				}
 			assert_int_equal(kpi__ledger_save(opath, l, 0, &err), 0);
 			kpi__ledger_free(l);
 			run_delivers(resp, deliver_argv, later, "already delivered: archive (webhook) 2026-W46", 2);
 		}
+		/* the data back as it was: the recipient holds the second pack, so
+		 * the first content is sent again, once */
+		it_db_exec(db, "DELETE FROM jobs WHERE id = 2;");
+		run_delivers(resp, argv, later, "sent: archive (webhook) 2026-W46", 3);
+		json_decref(body);
+		json_decref(q);
+		body = last_body(resp, "/packs", &q);
+		assert_string_equal(json_string_value(json_object_get(body, "content_sha256")), content1);
+		run_delivers(resp, argv, later, "already delivered: archive (webhook) 2026-W46", 3);
 		json_decref(body);
 		json_decref(q);
 	}
 	it_responder_stop(resp);
 	it_db_drop(db);
+}
+
+/* ---- what a delivery is keyed by ---- */
+
+#define GOLDEN KPI_SOURCE_DIR "/tests/fixtures/unit/snapshot_golden.json"
+
+/* `kpi render` the golden snapshot (format 4, a standby's provenance) into
+ * TMP/DIR/2026-W46 with `edit` applied to it first; the pack's path in `out`. */
+static void render_golden(char *out, size_t size, const char *dir, void (*edit)(json_t *))
+{
+	json_error_t je;
+	json_t *snap = json_load_file(GOLDEN, 0, &je);
+	char in[260];
+	it_run_result r;
+	const char *argv[] = { "kpi", "render", "--snapshot", in, "--out", out, NULL };
+
+	if (!snap)
+		fail_msg("%s: %s", GOLDEN, je.text);
+	if (edit)
+		edit(snap);
+	snprintf(in, sizeof(in), "%s/%s.snapshot.json", tmp, dir);
+	assert_int_equal(json_dump_file(snap, in, JSON_INDENT(2)), 0);
+	json_decref(snap);
+	snprintf(out, size, "%s/%s/2026-W46", tmp, dir);
+	it_run(&r, argv, NULL, 120);
+	if (r.status != 0)
+		fail_msg("kpi render %s: exit %d\n%s", in, r.status, r.err);
+	it_run_free(&r);
+}
+
+/* Another run of a hot standby on the same data: another read time, replay
+ * lag, primary time, basis, conflict retries and query costs. */
+static void edit_read(json_t *snap)
+{
+	json_t *src = json_array_get(json_object_get(json_object_get(snap, "provenance"), "sources"), 0), *c;
+	size_t i;
+	assert_non_null(src);
+	json_object_set_new(snap, "read_at", json_string("2026-11-12T11:45:00Z"));
+	json_object_set_new(src, "primary_time", json_string("2026-11-12T11:44:53Z"));
+	json_object_set_new(src, "lag_seconds", json_real(7.25));
+	json_object_set_new(src, "basis", json_string("last replayed transaction"));
+	json_object_set_new(src, "conflict_retries", json_integer(0));
+	json_array_foreach(json_object_get(json_object_get(snap, "provenance"), "costs"), i, c) {
+		json_object_set_new(c, "seconds", json_real(1.5 + (double)i));
+		json_object_set_new(c, "shared_blks_hit", json_integer(1000 + (json_int_t)i));
+		json_object_set_new(c, "shared_blks_read", json_integer(3));
+	}
+}
+
+/* Other data: one value of the first KPI changed. */
+static void edit_data(json_t *snap)
+{
+	size_t i, j;
+	json_t *v, *r;
+	json_t *row = json_array_get(
+	        json_object_get(json_array_get(json_object_get(snap, "series"), 0), "rows"), 1);
+	assert_non_null(row);
+	assert_true(json_real_value(json_object_get(row, "value")) == 94.5);
+	json_object_set_new(row, "value", json_real(94.0));
+	json_object_set_new(row, "numerator", json_integer(188));
+	json_array_foreach(json_object_get(snap, "verdicts"), i, v) /* the verdict's reason quotes it */
+		json_array_foreach(json_object_get(v, "reasons"), j, r)
+			if (json_real_value(json_object_get(r, "value")) == 94.5)
+				json_object_set_new(r, "value", json_real(94.0));
+}
+
+/* kpi deliver DIR to the webhook: exit 0, `want` in the output, then `n`
+ * requests in all; the last one's Idempotency-Key into `key` (may be NULL). */
+/* The config of one webhook recipient, "archive", at $T_HOOK_URL. */
+static const char *digest_config(void)
+{
+	static char path[300];
+	if (!path[0]) {
+		char *p = it_write_tmp("digest.json", "{\"delivery\": {\"recipients\": {\"archive\": {\"kind\": "
+		                                      "\"webhook\", \"url_env\": \"T_HOOK_URL\"}}}}");
+		snprintf(path, sizeof(path), "%s", p);
+		free(p);
+	}
+	return path;
+}
+
+static void deliver_in(it_responder *resp, const char *state, int status, const char *dir, const char *want,
+                       size_t n, char *key, size_t size)
+{
+	char cfg_env[300], state_env[300];
+	const char *env[] = { cfg_env, state_env, "KPI_NOW=2026-11-16T09:00:00Z", NULL };
+	const char *argv[] = { "kpi", "deliver", dir, NULL };
+	it_run_result r;
+	snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", digest_config());
+	snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/%s", tmp, state);
+	it_run(&r, argv, env, 120);
+	if (r.status != status || !strstr(r.out, want))
+		fail_msg("kpi deliver %s: exit %d, not %d with '%s'\n%s\n%s", dir, r.status, status, want, r.out, r.err);
+	it_run_free(&r);
+	assert_int_equal(it_responder_count(resp), n);
+	if (key) {
+		json_t *q = last_request(resp, "/packs");
+		snprintf(key, size, "%s", json_string_value(json_object_get(json_object_get(q, "headers"), "idempotency-key")));
+		json_decref(q);
+	}
+}
+
+static void deliver_dir(it_responder *resp, const char *dir, const char *want, size_t n, char *key, size_t size)
+{
+	deliver_in(resp, "state-digest", 0, dir, want, n, key, size);
+}
+
+/* The content digest leaves out how and when the data was read (read_at,
+ * the whole provenance: a standby's lag and primary time, the queries'
+ * costs), and what counts per week and recipient is the content sent last:
+ * data A, then B, then A again sends A again (the recipient holds B), under
+ * another Idempotency-Key than A's first delivery. */
+static void test_content_digest(void **state)
+{
+	it_responder *resp = it_responder_start("{\"rules\": [], \"default\": {\"body\": \"ok\"}}");
+	char hook[200], a[260], a2[260], b[260], key1[200], key2[200], key3[200];
+	(void)state;
+
+	snprintf(hook, sizeof(hook), "%s/packs", resp->url);
+	assert_int_equal(setenv("T_HOOK_URL", hook, 1), 0);
+	render_golden(a, sizeof(a), "digest-a", NULL);
+	render_golden(a2, sizeof(a2), "digest-a2", edit_read);
+	render_golden(b, sizeof(b), "digest-b", edit_data);
+
+	deliver_dir(resp, a, "sent: archive (webhook) 2026-W46", 1, key1, sizeof(key1));
+	/* the same data read again from the standby: nothing sent */
+	deliver_dir(resp, a2, "already delivered: archive (webhook) 2026-W46", 1, NULL, 0);
+	/* other data: sent */
+	deliver_dir(resp, b, "sent: archive (webhook) 2026-W46", 2, key2, sizeof(key2));
+	assert_string_not_equal(key1, key2);
+	/* back to the first data: the recipient holds B, so A is sent again,
+	 * under a key of its own (a receiver keeping keys would drop A's first) */
+	deliver_dir(resp, a2, "sent: archive (webhook) 2026-W46", 3, key3, sizeof(key3));
+	assert_string_not_equal(key3, key1);
+	assert_string_not_equal(key3, key2);
+	assert_true(strncmp(key3, key1, 64) == 0); /* the same content digest */
+	/* and only once */
+	deliver_dir(resp, a, "already delivered: archive (webhook) 2026-W46", 3, NULL, 0);
+	deliver_dir(resp, a2, "already delivered: archive (webhook) 2026-W46", 3, NULL, 0);
+	/* B again after that: sent again too */
+	deliver_dir(resp, b, "sent: archive (webhook) 2026-W46", 4, NULL, 0);
+	deliver_dir(resp, b, "already delivered: archive (webhook) 2026-W46", 4, NULL, 0);
+	it_responder_stop(resp);
+}
+
+/* A delivery of other content still being retried: retried under its own
+ * key, never duplicated; when the data goes back before it got through, it
+ * is dropped (never sent after the newer one) and the first content sent
+ * again. --resend sends again under the key of the record it replaces. */
+static void test_content_retry(void **state)
+{
+	it_responder *resp = it_responder_start(NULL);
+	char script[600], hook[200], a[260], b[260], key1[200], key2[200], key3[200], opath[260];
+	kpi__ledger *l = NULL;
+	kpi__ledger_damage dmg;
+	kpi_error err = KPI_ERROR_INIT;
+	(void)state;
+
+	snprintf(script, sizeof(script),
+	         "{\"rules\": [{\"match\": {\"path\": \"/packs\"}, \"responses\": ["
+	         "{\"body\": \"ok\"}, {\"status\": 503, \"body\": \"busy\"}, {\"body\": \"ok\"}]}], \"default\": {\"body\": \"ok\"}}");
+	it_responder_script(resp, script);
+	snprintf(hook, sizeof(hook), "%s/packs", resp->url);
+	assert_int_equal(setenv("T_HOOK_URL", hook, 1), 0);
+	render_golden(a, sizeof(a), "retry-a", NULL);
+	render_golden(b, sizeof(b), "retry-b", edit_data);
+
+	deliver_in(resp, "state-retry", 0, a, "sent: archive (webhook) 2026-W46", 1, key1, sizeof(key1));
+	deliver_in(resp, "state-retry", 9, b, "retry: archive (webhook) 2026-W46", 2, key2, sizeof(key2));
+	/* the same content again before its backoff is over: waits, nothing sent */
+	deliver_in(resp, "state-retry", 9, b, "waiting: archive (webhook) 2026-W46", 2, NULL, 0);
+	/* back to A: A is sent again (the recipient may hold B), B's queued entry dropped */
+	deliver_in(resp, "state-retry", 0, a, "sent: archive (webhook) 2026-W46", 3, key3, sizeof(key3));
+	assert_string_not_equal(key3, key1);
+	assert_true(strncmp(key3, key1, 64) == 0);
+	snprintf(opath, sizeof(opath), "%s/state-retry/" KPI__DELIVER_OUTBOX, tmp);
+	assert_int_equal(kpi__ledger_load(&l, opath, KPI__LEDGER_DELIVER_OUTBOX, false, &dmg, &err), 0);
+	for (size_t i = 0; i < l->nout; i++)
+		if (l->outbox[i].status == KPI__ENTRY_PENDING || strcmp(l->outbox[i].id, key2) == 0)
+			fail_msg("outbox entry %s still there (status %d)", l->outbox[i].id, (int)l->outbox[i].status);
+	kpi__ledger_free(l);
+	deliver_in(resp, "state-retry", 0, a, "already delivered: archive (webhook) 2026-W46", 3, NULL, 0);
+	/* --resend: the key of the record it replaces */
+	{
+		char cfg_env[300], state_env[300], got[200];
+		const char *env[] = { cfg_env, state_env, "KPI_NOW=2026-11-16T09:00:00Z", NULL };
+		const char *argv[] = { "kpi", "deliver", a, "--resend", "archive", NULL };
+		json_t *q;
+		snprintf(cfg_env, sizeof(cfg_env), "KPI_CONFIG=%s", digest_config());
+		snprintf(state_env, sizeof(state_env), "KPI_STATE_DIR=%s/state-retry", tmp);
+		run_delivers(resp, argv, env, "sent: archive (webhook) 2026-W46", 4);
+		q = last_request(resp, "/packs");
+		snprintf(got, sizeof(got), "%s",
+		         json_string_value(json_object_get(json_object_get(q, "headers"), "idempotency-key")));
+		json_decref(q);
+		assert_string_equal(got, key3);
+	}
+	it_responder_stop(resp);
 }
 
 static void cleanup(void)
@@ -783,6 +995,8 @@ int main(void)
 		cmocka_unit_test(test_email_reply_codes),
 		cmocka_unit_test(test_slack_and_webhook),
 		cmocka_unit_test(test_pack_deliver),
+		cmocka_unit_test(test_content_digest),
+		cmocka_unit_test(test_content_retry),
 	};
 	char cmd[600];
 	const char *argv[] = { "kpi", "render", "--snapshot", FIXTURE, "--out", pack, NULL };

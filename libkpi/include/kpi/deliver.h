@@ -2,8 +2,9 @@
  * @file deliver.h
  * @brief Delivery of an installed pack (`kpi deliver DIR`, `kpi pack
  *        --deliver`): e-mail over SMTP, Slack (files upload v2), a webhook,
- *        once per pack content (all but the time the data was read) and
- *        recipient, through an outbox.
+ *        when the pack's content (all but how and when the data was read)
+ *        is not what the recipient was last sent for the week, through an
+ *        outbox.
  *
  * The recipients are the config file's `delivery.recipients`; their secrets
  * come only from the environment (docs/configuration.md, "Delivery").
@@ -54,7 +55,7 @@ typedef struct kpi_deliver_report {
 	size_t retry;             /**< items in RETRY or WAITING */
 	size_t failed;            /**< items FAILED */
 	char content_sha256[65];  /**< the pack's content digest, what the outbox is keyed by: its
-	                               manifest and snapshot but the time the data was read
+	                               manifest and snapshot but the read time and provenance
 	                               (a pack of unchanged data made again has the same) */
 } kpi_deliver_report;
 
@@ -89,9 +90,10 @@ KPI_EXTERN char *kpi_deliver_subject(char *buf, size_t size, const kpi_snapshot 
 
 /**
  * Deliver the installed pack `dir` to every recipient of the configuration
- * not yet delivered for its content (kpi_deliver_report.content_sha256: a
- * pack of unchanged data made again, whose read time alone differs, is not
- * sent again; any other change is). The pack must pass kpi_pack_verify()
+ * whose last delivery for the pack's week (queued or delivered) had another
+ * content (kpi_deliver_report.content_sha256: a pack of unchanged data made
+ * again, whose read time and provenance alone differ, is not sent again;
+ * any other change is, and so is a return to content sent before another). The pack must pass kpi_pack_verify()
  * first (what is sent is what the manifest lists). Takes the outbox's lock,
  * tries each due recipient once, saves the outbox atomically after each.
  * @param[out] out the report (also on KPI_OK with failures: see its

@@ -1,18 +1,21 @@
 /*
  * One delivery run (`kpi deliver DIR`): check the pack against its
  * manifest, build what every recipient gets from its snapshot, and try each
- * recipient not yet delivered for this manifest, once.
+ * recipient that was not last sent this content for the week, once.
  *
  * The outbox is a ledger file of the alerts' format (alert/alert_ledger.c:
  * checksum, atomic save, a corrupted file moved aside) in the state
  * directory, `delivery.json`, under its own lock (`delivery.lock`, flock).
- * Its key is "CONTENT_SHA256:RECIPIENT", the pack's content digest
- * (content_sha256()): what the manifest and the snapshot say but the time
- * the data was read, which a pack of unchanged data made again changes (and
- * with it its snapshot's, files' and manifest's SHA-256s). A rerun, or a
- * new pack of unchanged data, never resends what was delivered (an entry
- * keyed by the manifest SHA-256, as kpi wrote them before this digest, counts as
- * delivered too); a failure worth another try waits the alerts' backoff
+ * Its key is "CONTENT_SHA256:RECIPIENT" ("#N" appended when that content is
+ * sent again after another), the pack's content digest (content_sha256()):
+ * what the manifest and the snapshot say, without how and when the data was
+ * read (the read time and the provenance), which a pack of unchanged data
+ * made again changes (and with it its snapshot's, files' and manifest's
+ * SHA-256s). Per week and recipient the content sent last counts: a rerun,
+ * or a new pack of unchanged data, never resends it, while data that went
+ * back to what was sent before another is sent again (an entry keyed by the
+ * manifest SHA-256, as kpi wrote them before this digest, counts for that
+ * very pack); a failure worth another try waits the alerts' backoff
  * (SPEC §6: min(max, base * 2^attempt) * rand(0.5..1.5), or longer when
  * the receiver's Retry-After asks), until max_attempts make it permanent;
  * a permanent failure (a 4xx other than 429, a 5xx SMTP reply) is reported
@@ -27,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Delivered entries are kept a year: a pack re-delivered later than that
- * (its manifest unchanged) would be sent again. */
+/* Delivered entries are kept a year: a pack of unchanged content delivered
+ * again later than that would be sent again. */
 #define KEEP_SECONDS (366 * 86400)
 #define KEEP_ENTRIES 5000
 
@@ -178,15 +181,23 @@ done:
 
 /* The pack's content digest, what its outbox entries are keyed by: SHA-256
  * of its manifest without what hashes and sizes the files (they change with
- * the read time alone) and of its snapshot as written with no read time.
- * Same data, same version, same queries, same config: the same digest;
- * any change to what the pack says (a value, a verdict, a waiver, a
- * decision on record, the tool version that renders it): another one. */
+ * the read time alone) and of its snapshot as written without what says how
+ * and when the data was read rather than what it says: the read time
+ * ("read_at") and the whole "provenance" (written null: a standby's replay
+ * lag, primary time and basis, max_lag, stale, conflict retries, the
+ * queries' seconds and blocks), which differ on every read of the same
+ * data. What a stale read leaves out shows in what stays in (its KPIs'
+ * rows without value, its drill-down lists empty). Same data, same
+ * version, same queries, same config: the same digest; any change to what
+ * the pack says (a value, a verdict, a waiver, a decision on record, the
+ * tool version that renders it): another one. This is the one place the
+ * rule is (docs/pack.md, "Delivery", says it). */
 static int content_sha256(char out[65], kpi_snapshot *snap, const json_t *manifest, kpi_error *err)
 {
 	json_t *m = json_deep_copy(manifest);
 	kpi_buf b = KPI_BUF_INIT;
 	int64_t read_at = snap->result->read_at;
+	kpi_provenance *prov = snap->provenance;
 	char *mtext = NULL;
 	int rc = 0;
 
@@ -196,9 +207,11 @@ static int content_sha256(char out[65], kpi_snapshot *snap, const json_t *manife
 		rc = m && mtext ? kpi_error_set(err, KPI_ENOMEM, "out of memory")
 		                : kpi_error_set(err, KPI_EDATA, "manifest.json: no snapshot_sha256 or files");
 	snap->result->read_at = 0;
+	snap->provenance = NULL;
 	if (!rc)
 		rc = kpi_snapshot_write(&b, snap, err);
 	snap->result->read_at = read_at;
+	snap->provenance = prov;
 	if (!rc)
 		kpi_sha256_hex(out, b.data, b.len);
 	free(mtext);
@@ -295,6 +308,52 @@ static int attempt(kpi__ledger *l, const kpi__sink *r, const char *id, const jso
 	return set_str(&item->detail, res.detail) ? kpi_error_set(err, KPI_ENOMEM, "out of memory") : 0;
 }
 
+/* Is e recipient `name`'s entry of this pack's content: keyed by its
+ * content digest, or by its manifest SHA-256 (this very pack, delivered by
+ * a kpi before the content digest)? */
+static bool same_content(const kpi__outbox_entry *e, const kpi_deliver_report *rep, const char *name)
+{
+	char old[200];
+	snprintf(old, sizeof(old), "%s:%s", rep->manifest_sha256, name);
+	return e->sink && strcmp(e->sink, name) == 0 &&
+	       ((e->dedupe_key &&
+	         (strcmp(e->dedupe_key, rep->content_sha256) == 0 || strcmp(e->dedupe_key, rep->manifest_sha256) == 0)) ||
+	        (e->id && strcmp(e->id, old) == 0));
+}
+
+/* Where recipient `name`'s entries for this pack's week are: *last the
+ * newest queued or delivered one of any content (what the recipient holds,
+ * or is about to), *cur the newest one of this content (any status); -1
+ * none. The outbox keeps the order entries were made in. */
+static void scan(const kpi__ledger *l, const kpi_deliver_report *rep, const char *name, long *last, long *cur)
+{
+	*last = *cur = -1;
+	for (size_t i = 0; i < l->nout; i++) {
+		const kpi__outbox_entry *e = &l->outbox[i];
+		if (!e->sink || strcmp(e->sink, name) != 0)
+			continue;
+		if (same_content(e, rep, name))
+			*cur = (long)i;
+		if (e->status != KPI__ENTRY_FAILED && strcmp(kpi__nstr(e->notification, "week"), rep->week) == 0)
+			*last = (long)i;
+	}
+}
+
+/* A new entry's key: "CONTENT_SHA256:RECIPIENT", and when that content was
+ * sent to it before and then superseded (the data went back), with "#N" so
+ * that a receiver keeping Idempotency-Keys takes it as the new message it is. */
+static void new_id(char *id, size_t size, kpi__ledger *l, const char *content, const char *name)
+{
+	snprintf(id, size, "%s:%s", content, name);
+	for (int n = 2; find_entry(l, id, NULL); n++)
+		snprintf(id, size, "%s:%s#%d", content, name, n);
+}
+
+/* Per week and recipient, what counts is the content sent last: this
+ * pack's content is sent when it is not what the recipient was last sent
+ * (or queued) for the week, and "already delivered" only when it is. An
+ * entry of this content still pending is retried under its own key, one
+ * that failed for good is reported until --resend. */
 static int run(kpi_deliver_report *rep, kpi__ledger *l, const char *path, const json_t *n,
                const kpi__deliver_settings *s, const kpi_deliver_opts *opts, int64_t now, kpi_error *err)
 {
@@ -303,27 +362,24 @@ static int run(kpi_deliver_report *rep, kpi__ledger *l, const char *path, const 
 	for (size_t i = 0; i < s->nrecipients && !rc; i++) {
 		const kpi__sink *r = &s->recipients[i];
 		kpi_deliver_item *item = &rep->items[rep->nitems++];
-		kpi__outbox_entry *e;
+		kpi__outbox_entry *e = NULL;
 		char id[200];
-		size_t at;
+		long last, cur;
 
-		snprintf(id, sizeof(id), "%s:%s", rep->content_sha256, r->name);
 		if (set_str(&item->recipient, r->name) || set_str(&item->kind, r->type->name) || set_str(&item->detail, ""))
 			return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-		/* this very pack delivered under its manifest's key by an older kpi */
-		if (!find_entry(l, id, NULL)) {
-			char old[200];
-			snprintf(old, sizeof(old), "%s:%s", rep->manifest_sha256, r->name);
-			if ((e = find_entry(l, old, &at)) && e->status == KPI__ENTRY_DELIVERED && !resend_asked(opts, r->name)) {
-				item->state = KPI_DELIVER_ALREADY;
-				item->attempts = e->attempts;
-				continue;
-			}
+		id[0] = '\0';
+		scan(l, rep, r->name, &last, &cur);
+		if (cur >= 0 && resend_asked(opts, r->name)) {
+			/* sent again under the key it had (Message-ID, Idempotency-Key) */
+			snprintf(id, sizeof(id), "%s", l->outbox[cur].id ? l->outbox[cur].id : "");
+			kpi__ledger_drop_entry(l, (size_t)cur);
+			scan(l, rep, r->name, &last, &cur);
+			cur = -1;
 		}
-		if ((e = find_entry(l, id, &at)) && resend_asked(opts, r->name)) {
-			kpi__ledger_drop_entry(l, at);
-			e = NULL;
-		}
+		/* this content's entry, with nothing else sent to the recipient since */
+		if (cur >= 0 && cur >= last)
+			e = &l->outbox[cur];
 		if (e && e->status == KPI__ENTRY_DELIVERED) {
 			item->state = KPI_DELIVER_ALREADY;
 			item->attempts = e->attempts;
@@ -345,6 +401,24 @@ static int run(kpi_deliver_report *rep, kpi__ledger *l, const char *path, const 
 				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 			rep->retry++;
 			continue;
+		}
+		if (e) {
+			snprintf(id, sizeof(id), "%s", e->id);
+		} else {
+			/* another content for the week: what was still queued of an
+			 * earlier one is superseded, never sent after it */
+			for (size_t j = l->nout; j-- > 0;) {
+				kpi__outbox_entry *o = &l->outbox[j];
+				if (o->status == KPI__ENTRY_PENDING && o->sink && strcmp(o->sink, r->name) == 0 &&
+				    strcmp(kpi__nstr(o->notification, "week"), rep->week) == 0) {
+					kpi_log_msg(KPI_LOG_INFO, "deliver.superseded",
+					            "pack %s to '%s': queued %s dropped, superseded by content %s", rep->week,
+					            r->name, o->id ? o->id : "?", rep->content_sha256);
+					kpi__ledger_drop_entry(l, j);
+				}
+			}
+			if (!id[0])
+				new_id(id, sizeof(id), l, rep->content_sha256, r->name);
 		}
 		if ((rc = attempt(l, r, id, n, s, now, item, err)))
 			break;

@@ -6,8 +6,9 @@
  *    "manifest_sha256", "content_sha256", "manifest": {...manifest.json...}}
  *
  * with an Idempotency-Key header, the outbox key (the pack's content digest
- * and recipient), the same on every retry and for a pack of unchanged data
- * made again: the alert sinks' webhook
+ * and recipient, "#N" appended when that content is sent again after
+ * another), the same on every retry and for a pack of unchanged data made
+ * again: the alert sinks' webhook
  * (alert/sinks/webhook.c) sends this body, with its parsing and state.
  */
 #include "deliver/deliver_internal.h"
