@@ -360,8 +360,10 @@ void kpi_pack_abort(void)
 	/* the creations under way end; none begins after */
 	while (abort_holds > 0)
 		pthread_cond_wait(&abort_cv, &abort_mu);
-	if (abort_tmp)
-		kpi__remove_tree(abort_tmp, &ignored);
+	/* nothing is created in it any more: a pass that failed (a file system
+	 * error) is tried again a few times */
+	for (int i = 0; abort_tmp && i < 3 && kpi__remove_tree(abort_tmp, &ignored) != 0; i++)
+		kpi_error_clear(&ignored);
 	free(abort_tmp);
 	abort_tmp = NULL;
 	/* kept locked: no write of this process goes on after this */
@@ -522,8 +524,15 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 	tmp_made = false;
 	if ((rc = kpi__pack_fsync(parent, true, err)))
 		goto done;
-	if (exists && (rc = kpi__remove_tree(old, err)))
-		goto done;
+	if (exists) {
+		/* held: the abort does not remove it at the same time */
+		kpi__pack_hold();
+		if (!(rc = kpi__remove_tree(old, err)))
+			abort_track(NULL);
+		kpi__pack_release();
+		if (rc)
+			goto done;
+	}
 	if (out) {
 		*out = paths;
 		memset(&paths, 0, sizeof(paths));
