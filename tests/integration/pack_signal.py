@@ -92,12 +92,38 @@ def test(conn, tmp):
     interrupts(conn, tmp)
 
 
+def after(what, rc, err, seen, sig, parent, pack, replacing):
+    """The checks of a run interrupted by `sig`: see interrupts()."""
+    check(seen, what + ": the temporary directory never appeared")
+    # the signal may come after the run ended (rc 0): then the pack is whole
+    check(rc in (-sig, 0), "%s: ended by %r: %s" % (what, rc, err[-300:]))
+    check(said(err) == "", "%s: stderr: %s" % (what, said(err)[-300:]))
+    check(temps(parent) == [], "%s: left: %r" % (what, [
+        (t, sorted(os.path.relpath(os.path.join(r, f), parent) for r, _, fs in os.walk(os.path.join(parent, t))
+                   for f in fs)) for t in temps(parent)]))
+    if os.path.exists(pack):
+        try:
+            with open(os.path.join(pack, "manifest.json")) as f:
+                files = [e["path"] for e in json.load(f)["files"]]
+            missing = [f for f in files if not os.path.isfile(os.path.join(pack, f))]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            missing = ["manifest.json: %s" % e]
+        check(missing == [], "%s: the pack in place is not whole: %r" % (what, missing))
+    else:
+        check(not replacing, what + ": the previous pack is gone")
+    for t in temps(parent):  # the next run starts clean
+        shutil.rmtree(os.path.join(parent, t), ignore_errors=True)
+
+
 def interrupts(conn, tmp):
     """SIGINT and SIGTERM at delays spread over a whole write of a 60-week
-    pack, half of them on a first pack, half replacing one: whatever step
-    the signal cuts, nothing of the temporary tree (nor of a displaced
-    previous pack) is left, the target is absent or a whole pack, and kpi
-    says nothing (no error about a file the abort removed)."""
+    pack, half of them on a first pack, half replacing one; then kpi render
+    replacing that pack, interrupted many times over the end of its write
+    (the workbook, the charts, the swap and the removal of the previous
+    pack: where the files are made fastest). Whatever step the signal cuts,
+    nothing of the temporary tree (nor of a displaced previous pack) is
+    left, the target is absent or a whole pack, and kpi says nothing (no
+    error about a file the abort removed)."""
     parent = tmp + "/loop"
     pack = parent + "/2026-W46"
     argv = ["pack", "--week", "2026-W46", "--weeks", "60", "--out", pack, "--quiet", "--db", conn]
@@ -108,7 +134,7 @@ def interrupts(conn, tmp):
         return
     keep = tmp + "/whole"
     shutil.copytree(pack, keep)
-    n = 16
+    n = 10
     for i in range(n):
         sig = signal.SIGINT if i % 2 == 0 else signal.SIGTERM
         replacing = i % 4 >= 2
@@ -117,25 +143,25 @@ def interrupts(conn, tmp):
             shutil.copytree(keep, pack)
         delay = whole * (i + 0.5) / (n - 1)  # the last one after the swap
         rc, err, seen, _ = stopped(argv, parent, sig, delay)
-        what = "loop %d (%s after %.2f s of %.2f, %s)" % (i, sig.name, delay, whole,
-                                                        "replacing" if replacing else "first pack")
-        check(seen, what + ": the temporary directory never appeared")
-        # the signal may come after the run ended (rc 0): then the pack is whole
-        check(rc in (-sig, 0), "%s: ended by %r: %s" % (what, rc, err[-300:]))
-        check(said(err) == "", "%s: stderr: %s" % (what, said(err)[-300:]))
-        check(temps(parent) == [], "%s: left: %r" % (what, [
-            (t, sorted(os.path.relpath(os.path.join(r, f), parent) for r, _, fs in os.walk(os.path.join(parent, t))
-                       for f in fs)) for t in temps(parent)]))
-        if os.path.exists(pack):
-            try:
-                with open(os.path.join(pack, "manifest.json")) as f:
-                    files = [e["path"] for e in json.load(f)["files"]]
-                missing = [f for f in files if not os.path.isfile(os.path.join(pack, f))]
-            except (OSError, ValueError, KeyError, TypeError) as e:
-                missing = ["manifest.json: %s" % e]
-            check(missing == [], "%s: the pack in place is not whole: %r" % (what, missing))
-        else:
-            check(not replacing, what + ": the previous pack is gone")
+        after("loop %d (%s after %.2f s of %.2f, %s)" % (i, sig.name, delay, whole,
+                                                       "replacing" if replacing else "first pack"),
+              rc, err, seen, sig, parent, pack, replacing)
+    # kpi render replacing the pack: until its temporary directory is gone
+    # (the previous pack it holds after the exchange removed)
+    shutil.rmtree(pack, ignore_errors=True)
+    shutil.copytree(keep, pack)
+    argv = ["render", "--snapshot", keep + "/snapshot.json", "--out", pack]
+    rc, err, seen, whole = stopped(argv, parent, None, None)
+    check(rc == 0 and seen, "loop: the uncut render (%r, seen %r): %s" % (rc, seen, err[-300:]))
+    n = 36
+    for i in range(n):
+        sig = signal.SIGINT if i % 2 == 0 else signal.SIGTERM
+        if not os.path.exists(pack):
+            shutil.copytree(keep, pack)
+        delay = whole * (0.7 + 0.35 * i / (n - 1))  # to a little after the end
+        rc, err, seen, _ = stopped(argv, parent, sig, delay)
+        after("render loop %d (%s after %.3f s of %.3f)" % (i, sig.name, delay, whole), rc, err, seen, sig, parent,
+              pack, True)
 
 
 if __name__ == "__main__":
