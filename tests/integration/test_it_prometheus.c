@@ -867,9 +867,26 @@ static void test_prom__not_configured_without_a_url(void **state)
 	it_run_free(&r);
 }
 
+/* An alert config at `path` where only the Prometheus KPIs alert (the
+ * Postgres ones are off), into the one sink 'file' (a command: true). */
+static void write_alert_config(const char *path)
+{
+	char text[1600];
+	snprintf(text, sizeof(text),
+	         "{\"timezone\": \"" TZ "\", \"prometheus\": {\"url\": \"%s\"},\n"
+	         " \"kpis\": {\"api_error_rate_pct\": {\"variant\": \"prometheus\"},"
+	         " \"api_latency_p95_ms\": {\"variant\": \"prometheus\"}},\n"
+	         " \"alert\": {\"kpis\": {\"legacy_coverage_pct\": {\"enabled\": false}, \"export_success_rate\": {\"enabled\": "
+	         "false}, \"outage_drill_success_pct\": {\"enabled\": false}, \"routing_mismatch_critical\": {\"enabled\": false},"
+	         " \"uncached_legacy_max_age_days\": {\"enabled\": false}},\n"
+	         "  \"sinks\": {\"file\": {\"type\": \"command\", \"argv\": [\"true\"]}}}}\n",
+	         prom_url);
+	write_text(path, text);
+}
+
 static void test_prom__alarm_rule_through_query_range(void **state)
 {
-	char path[160], text[1600], state_dir[128];
+	char path[160], state_dir[128];
 	const char *argv[] = { "kpi", "alert", "--config", path, "--now", ALERT_NOW, "--state-dir", state_dir,
 		               "--dry-run", NULL };
 	kpi_config *cfg = NULL;
@@ -915,16 +932,7 @@ static void test_prom__alarm_rule_through_query_range(void **state)
 	/* the command: only the Prometheus KPIs alert (the Postgres ones are off) */
 	snprintf(state_dir, sizeof(state_dir), "%s/alert-state", dir);
 	snprintf(path, sizeof(path), "%s/alert.json", dir);
-	snprintf(text, sizeof(text),
-	         "{\"timezone\": \"" TZ "\", \"prometheus\": {\"url\": \"%s\"},\n"
-	         " \"kpis\": {\"api_error_rate_pct\": {\"variant\": \"prometheus\"},"
-	         " \"api_latency_p95_ms\": {\"variant\": \"prometheus\"}},\n"
-	         " \"alert\": {\"kpis\": {\"legacy_coverage_pct\": {\"enabled\": false}, \"export_success_rate\": {\"enabled\": "
-	         "false}, \"outage_drill_success_pct\": {\"enabled\": false}, \"routing_mismatch_critical\": {\"enabled\": false},"
-	         " \"uncached_legacy_max_age_days\": {\"enabled\": false}},\n"
-	         "  \"sinks\": {\"file\": {\"type\": \"command\", \"argv\": [\"true\"]}}}}\n",
-	         prom_url);
-	write_text(path, text);
+	write_alert_config(path);
 	it_run(&r, argv, NULL, 60);
 	if (r.status != 2)
 		fail_msg("kpi alert exited %d, expected 2:\n%s\n%s", r.status, r.out, r.err);
@@ -932,7 +940,45 @@ static void test_prom__alarm_rule_through_query_range(void **state)
 	assert_contains(r.out, "KPI CRITICAL - api_error_rate_pct[service=checkout] 1.1% > 1%");
 	assert_contains(r.out, "DRY-RUN would send trigger to sink 'file'");
 	assert_not_contains(r.out, "service=search");
+	/* the p95 answered no series in those minutes: named, not OK by silence */
+	assert_contains(r.out, "KPI NO DATA - 1 gating row without data, not judged: api_latency_p95_ms (no series "
+	                       "answered) | no_data=1;;;0");
 	it_run_free(&r);
+}
+
+/* A gating `block` KPI read from a Prometheus that answers no series at all
+ * (a week before the data): no row holds "no data", yet the run must not
+ * say a plain OK. Both API KPIs are named in the NO DATA line, logged
+ * (alert.no_data and the source's prometheus.series.none) and in the
+ * ledger; the exit code stays 0 (docs/runbook.md, "Gating rows without
+ * data"). */
+static void test_prom__alert_names_a_gating_kpi_that_answered_no_series(void **state)
+{
+	char path[160], state_dir[128], ledger[200];
+	const char *argv[] = { "kpi", "alert", "--config", path, "--now", "2026-10-01T12:00:00Z", "--state-dir",
+		               state_dir, "--log-format", "json", NULL };
+	it_run_result r;
+	char *l;
+	(void)state;
+	snprintf(state_dir, sizeof(state_dir), "%s/alert-state-empty", dir);
+	snprintf(path, sizeof(path), "%s/alert-empty.json", dir);
+	snprintf(ledger, sizeof(ledger), "%s/ledger.json", state_dir);
+	write_alert_config(path);
+	it_run(&r, argv, NULL, 60);
+	if (r.status != 0)
+		fail_msg("kpi alert exited %d, expected 0:\n%s\n%s", r.status, r.out, r.err);
+	assert_contains(r.out, "KPI NO DATA - 2 gating rows without data, not judged: api_error_rate_pct (no series "
+	                       "answered), api_latency_p95_ms (no series answered) | no_data=2;;;0");
+	assert_contains(r.err, "\"event\":\"alert.no_data\"");
+	assert_contains(r.err, "gating KPI api_error_rate_pct has no data (no series answered)");
+	assert_contains(r.err, "\"event\":\"prometheus.series.none\"");
+	assert_contains(r.err, "KPI api_latency_p95_ms: no series: the ");
+	it_run_free(&r);
+	l = slurp_file(ledger);
+	assert_non_null(l);
+	assert_contains(l, "no_data");
+	assert_contains(l, "no series answered");
+	free(l);
 }
 
 static void test_prom__pack_shows_the_prometheus_rows(void **state)
@@ -1076,6 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_prom__timeouts_and_outages_until_the_deadline),
 		cmocka_unit_test(test_prom__not_configured_without_a_url),
 		cmocka_unit_test(test_prom__alarm_rule_through_query_range),
+		cmocka_unit_test(test_prom__alert_names_a_gating_kpi_that_answered_no_series),
 		cmocka_unit_test(test_prom__pack_shows_the_prometheus_rows),
 	};
 	clean_env();

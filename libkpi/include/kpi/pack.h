@@ -99,12 +99,16 @@ KPI_EXTERN int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir, const k
  * For a process being stopped by a signal (SIGINT, SIGTERM) while it may be
  * in kpi_pack_write(): remove the temporary directory of that write
  * (".NAME.kpi-tmp-PID" beside the target), so nothing of the cut run is
- * left; the previous pack, if any, is untouched. A write that has begun
- * its swap is left alone (it then ends as a killed run does: the atomic
- * rename decides which pack is in place). Not async-signal-safe: call it from a thread that waits for the
- * signal (sigwait), never from a handler. It returns with the process's
- * pack writes stopped for good: end the process right after (re-raise the
- * signal with its default action).
+ * left; the previous pack, if any, is untouched. It first stops the
+ * write from creating anything more, waits for a creation under way (a
+ * file, the workbook) to end, then removes the tree, so nothing of it is
+ * made again; the write never goes on nor reports an error about what was
+ * removed. A write in its swap is waited for: the new pack stays in place
+ * and the previous one it displaced is removed. Not async-signal-safe:
+ * call it from a thread that waits for the signal (sigwait), never from a
+ * handler. It returns with the process's pack writes stopped for good (the
+ * threads in them wait): end the process right after (re-raise the signal
+ * with its default action).
  */
 KPI_EXTERN void kpi_pack_abort(void);
 

@@ -363,9 +363,12 @@ int kpi__alert_unmeasured_line(kpi_buf *out, const kpi_alert_report *rep);
  * cadence (`held[i]`: rule i, may be NULL); a row a waiver of the current
  * week covers is logged, not named. Into rep->no_data ("kpi{labels}" and
  * why), logged as warnings ("alert.no_data"), recorded in the ledger's
- * "no_data" (with since when). KPI_ECONFIG (a waiver), KPI_ENOMEM. */
+ * "no_data" (with since when). Also the gating `block` KPIs this run read
+ * whose source answered no row at all (`unanswered[i]`: rule i, may be
+ * NULL), named by their id ("api_error_rate_pct (no series answered)").
+ * KPI_ECONFIG (a waiver), KPI_ENOMEM. */
 int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_settings *st, const kpi_catalog *cat,
-                       const bool *held, int64_t now, kpi_error *err);
+                       const bool *held, const bool *unanswered, int64_t now, kpi_error *err);
 /* Its Nagios line (without the newline): "KPI NO DATA - 1 gating row
  * without data, not judged: api_error_rate_pct{load_balancer=app/x/1} (no
  * datapoints in the last 7m) | no_data=1;;;0". */

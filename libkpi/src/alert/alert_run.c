@@ -67,6 +67,10 @@ typedef struct run {
 	kpi__tz *tz;           /* the configured zone, for the mute windows; NULL without any */
 	bool *held;            /* per rule: not due by its cadence (alert_cadence.c) */
 	size_t nread;          /* KPIs read by this run (0: all held, the source not asked) */
+	/* per rule: asked by this run, and answered no row (set by step_rows,
+	 * NULL until it ran): named by the NO DATA line (alert_unmeasured.c) */
+	bool *asked;
+	bool *unanswered;
 } run;
 
 /* "now" as the run advances: --now plus the time the run has taken. */
@@ -843,7 +847,8 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 	kpi__run_init(&session, r->cfg, r->cat);
 	/* the data is read until delivery and the reserve are left */
 	session.deadline = r->run_end - r->st->deadline - KPI__ALERT_RESERVE_S;
-	if (!reqs || !wins || !(r->held = calloc(r->st->nrules + 1, sizeof(*r->held)))) {
+	if (!reqs || !wins || !(r->held = calloc(r->st->nrules + 1, sizeof(*r->held))) ||
+	    !(r->asked = calloc(r->st->nrules + 1, sizeof(*r->asked)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -862,6 +867,7 @@ static int evaluate(run *r, kpi_result **out, kpi_error *err)
 			r->held[i] = true;
 			continue;
 		}
+		r->asked[i] = true;
 		q->def = d;
 		q->now = r->now;
 		if (rule->has_alarm) {
@@ -1016,14 +1022,25 @@ static int step_held(run *r, kpi_error *err)
 
 static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 {
+	bool *answered = calloc(r->st->nrules + 1, sizeof(*answered));
 	int rc = 0;
+
+	if (!answered || !(r->unanswered = calloc(r->st->nrules + 1, sizeof(*r->unanswered)))) {
+		free(answered);
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < res->nseries && !rc; i++) {
 		const kpi_series *s = &res->series[i];
 		const kpi__alert_rule *rule = rule_of(r, s->def->id);
 		/* not read current: its records stay as they were (neither fire nor
 		 * resolve), and the blind monitor counts the run as failed */
-		if (r->stale_source && strcmp(s->def->source, r->stale_source) == 0)
+		if (r->stale_source && strcmp(s->def->source, r->stale_source) == 0) {
+			if (rule)
+				answered[rule - r->st->rules] = true; /* not a KPI without data: a failed read */
 			continue;
+		}
+		if (rule && s->nrows)
+			answered[rule - r->st->rules] = true;
 		for (size_t j = 0; j < s->nrows && !rc; j++) {
 			const kpi_row *row = &s->rows[j];
 			char id[640], note[1280] = "";
@@ -1038,8 +1055,10 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			rec_id(id, sizeof(id), s, row);
 			rec = record_for(r, id, s->def->id, labels);
 			json_decref(labels);
-			if (!rec)
+			if (!rec) {
+				free(answered);
 				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			}
 			r->rep->rows++;
 			from = rec->silenced_by ? KPI_ALERT_SILENCED : rec->state;
 			rec->severity = rule->severity;
@@ -1077,6 +1096,10 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 		}
 		kpi__ledger_remove(r->l, i);
 	}
+	/* asked, and no series answered: no row to hold "no data" */
+	for (size_t i = 0; i < r->st->nrules; i++)
+		r->unanswered[i] = r->asked[i] && !answered[i];
+	free(answered);
 	return rc;
 }
 
@@ -1639,7 +1662,7 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		rc = kpi__alert_unmeasured(r.rep, r.l, cat, cfg, r.now, err);
 	/* and the gating rows it read (or holds) without data */
 	if (!rc)
-		rc = kpi__alert_no_data(r.rep, r.l, r.st, cat, r.held, r.now, err);
+		rc = kpi__alert_no_data(r.rep, r.l, r.st, cat, r.held, r.unanswered, r.now, err);
 	if (!rc)
 		rc = refresh(&r, err);
 	if (rc)
@@ -1689,6 +1712,8 @@ done:
 	free(r.ledger_path);
 	free(r.due);
 	free(r.held);
+	free(r.asked);
+	free(r.unanswered);
 	return rc;
 }
 

@@ -175,7 +175,7 @@ static const kpi_waiver *waiver_of(const kpi_waiver *w, size_t nw, const kpi__al
 }
 
 int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_settings *st, const kpi_catalog *cat,
-                       const bool *held, int64_t now, kpi_error *err)
+                       const bool *held, const bool *unanswered, int64_t now, kpi_error *err)
 {
 	kpi_waiver *w = NULL;
 	size_t nw = 0;
@@ -184,7 +184,7 @@ int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_s
 	char ts[32], why[256], msg[1024];
 	int rc;
 
-	if (!list || !(rep->no_data = calloc(l->nrecs + 1, sizeof(*rep->no_data)))) {
+	if (!list || !(rep->no_data = calloc(l->nrecs + st->nrules + 1, sizeof(*rep->no_data)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -226,6 +226,38 @@ int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_s
 		         rec->id, why);
 		kpi_log_fields(KPI_LOG_WARN, "alert.no_data",
 		               json_pack("{s:s, s:O, s:s, s:s}", "kpi", rec->kpi, "labels", rec->labels, "why", why, "since", ts),
+		               msg);
+	}
+	/* read, and no series answered at all: no row above to name, the KPI is */
+	for (size_t k = 0; unanswered && k < st->nrules; k++) {
+		const kpi__alert_rule *rule = &st->rules[k];
+		const char *id = rule->def->id, *none_why = "no series answered";
+		kpi_alert_unmeasured *u;
+		const kpi_waiver *wv = NULL;
+		json_t *none;
+		if (!unanswered[k] || !rule->def->gating || rule->def->missing != KPI_MISSING_BLOCK)
+			continue;
+		for (size_t i = 0; i < nw && !wv; i++)
+			if (kpi_waiver_covers(&w[i], id, 0, NULL, NULL, week, NULL))
+				wv = &w[i];
+		if (wv) {
+			kpi_log_msg(KPI_LOG_INFO, "alert.waived", "gating KPI %s has no data and is waived (approved by %s)", id,
+			            wv->approved_by);
+			continue;
+		}
+		u = &rep->no_data[rep->nno_data++];
+		if (!(u->kpi = kpi__strdup(id)) || !(u->why = kpi__strdup(none_why)) || !(none = json_object())) {
+			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
+			goto done;
+		}
+		kpi_time_format(ts, sizeof(ts), since_of(l->no_data, "id", id, now));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:O, s:s, s:s}", "id", id, "kpi", id, "labels", none,
+		                                      "why", none_why, "since", ts));
+		snprintf(msg, sizeof(msg),
+		         "gating KPI %s has no data (%s): it has no rows, an alert of it can neither fire nor resolve", id,
+		         none_why);
+		kpi_log_fields(KPI_LOG_WARN, "alert.no_data",
+		               json_pack("{s:s, s:o, s:s, s:s}", "kpi", id, "labels", none, "why", none_why, "since", ts),
 		               msg);
 	}
 	json_decref(l->no_data);

@@ -58,18 +58,18 @@ int kpi__pack_put(const char *tmp, const char *name, const void *data, size_t le
 
 	if (!p)
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	/* under a hold: a signal's abort removing `tmp` comes before (then
+	 * nothing is made, not even `tmp` again by the mkdir -p) or after */
+	kpi__pack_hold();
 	/* its directories first; a name ending in '/' is a directory alone */
 	if ((slash = strrchr(p, '/')) && slash > p + strlen(tmp)) {
 		*slash = '\0';
 		rc = kpi__pack_mkdirs(p, err);
 		*slash = '/';
 	}
-	if (!rc && slash && !slash[1]) {
-		free(p);
-		return 0;
-	}
-	if (!rc)
+	if (!rc && !(slash && !slash[1]))
 		rc = kpi__write_file_atomic(p, data ? data : "", len, err);
+	kpi__pack_release();
 	free(p);
 	return rc;
 }

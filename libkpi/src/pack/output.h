@@ -28,6 +28,14 @@ typedef struct kpi__pack_out {
 #include "pack/outputs/registry.h"
 #undef KPI__PACK_OUT
 
+/* Around anything that creates in the pack being built (a file, a
+ * directory): a signal's kpi_pack_abort() waits for the creations under way
+ * before it removes the tree, and once it has begun a hold never returns
+ * (the process is ending by the signal). Never nested in one thread; the
+ * release always follows. kpi__pack_put() holds by itself. */
+void kpi__pack_hold(void);
+void kpi__pack_release(void);
+
 /* Write `len` bytes as `tmp`/`name` (parent directories made), durable. */
 int kpi__pack_put(const char *tmp, const char *name, const void *data, size_t len, kpi_error *err);
 

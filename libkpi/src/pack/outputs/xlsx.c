@@ -14,8 +14,13 @@ static int write_xlsx(void *job, const kpi_snapshot *snap, const char *tmp, kpi_
 		free(p);
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
 	}
+	/* libxlsxwriter creates the file and its temporary files in `tmp` all
+	 * along: a signal's abort waits for it (else the abort's removal would
+	 * make it fail and print its own error, or leave what it made after) */
+	kpi__pack_hold();
 	if ((rc = kpi_xlsx_write(snap, p, err)) == 0)
 		rc = kpi__pack_fsync(p, false, err);
+	kpi__pack_release();
 	free(p);
 	return rc;
 }

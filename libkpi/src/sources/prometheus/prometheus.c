@@ -492,11 +492,13 @@ static int64_t week_time(const kpi_window *w, int i)
 	return w->as_of < w->starts[i + 1] ? w->as_of : w->starts[i + 1];
 }
 
-/* A KPI with labels whose queries answered no series in any week (and
- * whose catalogue lists no label values): it has no rows. Say so, naming
- * what was asked and where, as the CloudWatch source's
- * cloudwatch.discover.none does. */
-static void warn_no_series(const kpi__prom_spec *sp, const prom_session *ss, const kpi_window *w)
+/* A KPI with labels whose queries answered no series in any week (or, for
+ * an alarm rule's datapoints, any period) of [from, to) (and whose
+ * catalogue lists no label values): it has no rows. Say so, naming what was
+ * asked and where, as the CloudWatch source's cloudwatch.discover.none
+ * does. */
+static void warn_no_series(const kpi__prom_spec *sp, const prom_session *ss, int64_t from, int64_t to,
+                           const char *unit)
 {
 	const kpi_def *def = sp->def;
 	json_t *labels = json_array(), *queries = json_array();
@@ -511,12 +513,12 @@ static void warn_no_series(const kpi__prom_spec *sp, const prom_session *ss, con
 		json_array_append_new(queries, json_string(kpi__prom_expr_name(sp, e)));
 		kpi_buf_printf(&qs, "%s%s", e ? " and " : "", kpi__prom_expr_name(sp, e));
 	}
-	kpi_time_format(a, sizeof(a), w->starts[0]);
-	kpi_time_format(b, sizeof(b), w->starts[w->nweeks]);
+	kpi_time_format(a, sizeof(a), from);
+	kpi_time_format(b, sizeof(b), to);
 	snprintf(msg, sizeof(msg),
-	         "KPI %s: no series: the %s query of %s answered no series with the labels %s in any week "
+	         "KPI %s: no series: the %s query of %s answered no series with the labels %s in any %s "
 	         "%s..%s from Prometheus (%s); it has no rows",
-	         def->id, qs.data ? qs.data : "", sp->path, lab.data ? lab.data : "", a, b, ss->s.url);
+	         def->id, qs.data ? qs.data : "", sp->path, lab.data ? lab.data : "", unit, a, b, ss->s.url);
 	kpi_log_fields(KPI_LOG_WARN, "prometheus.series.none",
 	               json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "kpi", def->id, "query_file", sp->path,
 	                         "queries", queries, "labels", labels, "from", a, "to", b, "url", ss->s.url),
@@ -553,7 +555,7 @@ static int fetch_one(kpi_series *s, prom_session *ss, const kpi_def *def, const 
 	if ((rc = sets_from(&ls, def, ans, nans, err)) || (rc = kpi__series_init(s, def, err)))
 		goto done;
 	if (ls.n == 0)
-		warn_no_series(&sp, ss, w);
+		warn_no_series(&sp, ss, w->starts[0], w->starts[w->nweeks], "week");
 	memcpy(s->query_sha256, sp.sha256, sizeof(s->query_sha256));
 	if (!(s->rows = calloc((size_t)w->nweeks * ls.n + 1, sizeof(*s->rows)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
@@ -710,6 +712,8 @@ static int prom_datapoints(void *session, const kpi_def *def, int64_t from, int6
 	}
 	if ((rc = sets_from(&ls, def, ans, nans, err)))
 		goto done;
+	if (ls.n == 0)
+		warn_no_series(&sp, ss, from, to, "period");
 	if (!(set = calloc(1, sizeof(*set))) || !(set->sets = calloc(ls.n + 1, sizeof(*set->sets)))) {
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
