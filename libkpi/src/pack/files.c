@@ -1,8 +1,10 @@
 /* The pack's file helpers (pack/output.h), shared by pack.c and the
  * outputs: durable writes into the pack being built, directory syncs, the
- * main files' names. */
+ * main files' names, and the holds a signal's kpi_pack_abort() waits for
+ * (here, below pack.c and the outputs, which all create in the tree). */
 #include "pack/output.h"
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,3 +76,80 @@ int kpi__pack_put(const char *tmp, const char *name, const void *data, size_t le
 	return rc;
 }
 
+/* A signal's kpi_pack_abort() against the pack write under way in this
+ * process (one at a time), all guarded by abort_mu:
+ * - abort_tmp: the path it removes (NULL none): the temporary directory,
+ *   tracked before it is made; after an exchange, the same path, which then
+ *   holds the previous pack (removed anyway); after a swap in two renames,
+ *   the previous pack moved aside;
+ * - holds: the creations in that tree under way (kpi__pack_hold()); the
+ *   abort waits for them to end (abort_cv) before it removes anything, so
+ *   nothing of the tree is made again behind it (mkdir -p of a file's
+ *   directories would make the directory itself again);
+ * - aborted: set by the abort first, never cleared: a creation not yet
+ *   begun never begins (kpi__pack_hold() waits until the process ends),
+ *   nor does a swap, nor does a write that failed on what the abort removed
+ *   return its error (kpi__pack_wait_if_aborted()): the process is ending by the
+ *   signal, with nothing to say about files it removed itself. */
+static pthread_mutex_t abort_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t abort_cv = PTHREAD_COND_INITIALIZER;
+static char *abort_tmp;
+static unsigned abort_holds;
+static bool aborted;
+
+/* Wait, with abort_mu held, for the end of the process once aborted. */
+static void stay_if_aborted_locked(void)
+{
+	while (aborted)
+		pthread_cond_wait(&abort_cv, &abort_mu); /* woken only to wait again */
+}
+
+/* output.h */
+void kpi__pack_abort_track(const char *tmp)
+{
+	pthread_mutex_lock(&abort_mu);
+	free(abort_tmp);
+	abort_tmp = tmp ? strdup(tmp) : NULL;
+	pthread_mutex_unlock(&abort_mu);
+}
+
+void kpi__pack_hold(void)
+{
+	pthread_mutex_lock(&abort_mu);
+	stay_if_aborted_locked();
+	abort_holds++;
+	pthread_mutex_unlock(&abort_mu);
+}
+
+void kpi__pack_release(void)
+{
+	pthread_mutex_lock(&abort_mu);
+	if (--abort_holds == 0)
+		pthread_cond_broadcast(&abort_cv);
+	pthread_mutex_unlock(&abort_mu);
+}
+
+void kpi__pack_wait_if_aborted(void)
+{
+	pthread_mutex_lock(&abort_mu);
+	stay_if_aborted_locked();
+	pthread_mutex_unlock(&abort_mu);
+}
+
+void kpi_pack_abort(void)
+{
+	kpi_error ignored = KPI_ERROR_INIT;
+
+	pthread_mutex_lock(&abort_mu);
+	aborted = true;
+	/* the creations under way end; none begins after */
+	while (abort_holds > 0)
+		pthread_cond_wait(&abort_cv, &abort_mu);
+	/* nothing is created in it any more: a pass that failed (a file system
+	 * error) is tried again a few times */
+	for (int i = 0; abort_tmp && i < 3 && kpi__remove_tree(abort_tmp, &ignored) != 0; i++)
+		kpi_error_clear(&ignored);
+	free(abort_tmp);
+	abort_tmp = NULL;
+	/* kept locked: no write of this process goes on after this */
+}

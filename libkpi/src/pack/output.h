@@ -36,6 +36,14 @@ typedef struct kpi__pack_out {
 void kpi__pack_hold(void);
 void kpi__pack_release(void);
 
+/* The tree a signal's kpi_pack_abort() removes (NULL: none): tracked before
+ * it is made. */
+void kpi__pack_abort_track(const char *tmp);
+
+/* A write that failed after an abort began: its error is about what the
+ * abort removed; wait for the end of the process instead of reporting it. */
+void kpi__pack_wait_if_aborted(void);
+
 /* Write `len` bytes as `tmp`/`name` (parent directories made), durable. */
 int kpi__pack_put(const char *tmp, const char *name, const void *data, size_t len, kpi_error *err);
 

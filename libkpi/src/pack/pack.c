@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -290,85 +289,6 @@ static int install_keeping(const char *tmp, const char *dir, const char *keep, k
 	return 0;
 }
 
-/* A signal's kpi_pack_abort() against the pack write under way in this
- * process (one at a time), all guarded by abort_mu:
- * - abort_tmp: the path it removes (NULL none): the temporary directory,
- *   tracked before it is made; after an exchange, the same path, which then
- *   holds the previous pack (removed anyway); after a swap in two renames,
- *   the previous pack moved aside;
- * - holds: the creations in that tree under way (kpi__pack_hold()); the
- *   abort waits for them to end (abort_cv) before it removes anything, so
- *   nothing of the tree is made again behind it (mkdir -p of a file's
- *   directories would make the directory itself again);
- * - aborted: set by the abort first, never cleared: a creation not yet
- *   begun never begins (kpi__pack_hold() waits until the process ends),
- *   nor does a swap, nor does a write that failed on what the abort removed
- *   return its error (wait_if_aborted()): the process is ending by the
- *   signal, with nothing to say about files it removed itself. */
-static pthread_mutex_t abort_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t abort_cv = PTHREAD_COND_INITIALIZER;
-static char *abort_tmp;
-static unsigned abort_holds;
-static bool aborted;
-
-/* Wait, with abort_mu held, for the end of the process once aborted. */
-static void stay_if_aborted_locked(void)
-{
-	while (aborted)
-		pthread_cond_wait(&abort_cv, &abort_mu); /* woken only to wait again */
-}
-
-static void abort_track(const char *tmp)
-{
-	pthread_mutex_lock(&abort_mu);
-	free(abort_tmp);
-	abort_tmp = tmp ? strdup(tmp) : NULL;
-	pthread_mutex_unlock(&abort_mu);
-}
-
-void kpi__pack_hold(void)
-{
-	pthread_mutex_lock(&abort_mu);
-	stay_if_aborted_locked();
-	abort_holds++;
-	pthread_mutex_unlock(&abort_mu);
-}
-
-void kpi__pack_release(void)
-{
-	pthread_mutex_lock(&abort_mu);
-	if (--abort_holds == 0)
-		pthread_cond_broadcast(&abort_cv);
-	pthread_mutex_unlock(&abort_mu);
-}
-
-/* A write that failed after an abort began: its error is about what the
- * abort removed; wait for the end of the process instead of reporting it. */
-static void wait_if_aborted(void)
-{
-	pthread_mutex_lock(&abort_mu);
-	stay_if_aborted_locked();
-	pthread_mutex_unlock(&abort_mu);
-}
-
-void kpi_pack_abort(void)
-{
-	kpi_error ignored = KPI_ERROR_INIT;
-
-	pthread_mutex_lock(&abort_mu);
-	aborted = true;
-	/* the creations under way end; none begins after */
-	while (abort_holds > 0)
-		pthread_cond_wait(&abort_cv, &abort_mu);
-	/* nothing is created in it any more: a pass that failed (a file system
-	 * error) is tried again a few times */
-	for (int i = 0; abort_tmp && i < 3 && kpi__remove_tree(abort_tmp, &ignored) != 0; i++)
-		kpi_error_clear(&ignored);
-	free(abort_tmp);
-	abort_tmp = NULL;
-	/* kept locked: no write of this process goes on after this */
-}
-
 int kpi_pack_write(kpi_pack_paths *out, const char *dir_in, const kpi_snapshot *snap, const void *json,
                    size_t len, kpi_error *err)
 {
@@ -437,7 +357,7 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 	/* tracked before it exists, made under a hold: a signal's abort comes
 	 * before it (then it is never made) or after (then it is removed) */
 	kpi__pack_hold();
-	abort_track(tmp);
+	kpi__pack_abort_track(tmp);
 	if (mkdir(tmp, 0755) != 0) {
 		rc = kpi_error_set(err, KPI_EIO, "cannot create directory '%s': %s", tmp, strerror(errno));
 		kpi__pack_release();
@@ -483,7 +403,7 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 	kpi__pack_hold();
 	if (exists && o && o->keep_old) {
 		if (!(rc = install_keeping(tmp, dir, o->keep_old, err))) {
-			abort_track(NULL);
+			kpi__pack_abort_track(NULL);
 			if (!(paths.kept = strdup(o->keep_old)))
 				rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		}
@@ -507,7 +427,7 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 				rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
 				rename(old, dir); /* put the previous pack back */
 			} else {
-				abort_track(old);
+				kpi__pack_abort_track(old);
 			}
 		} else {
 			rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
@@ -516,7 +436,7 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 	           ((errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) || rename(tmp, dir) != 0)) {
 		rc = kpi_error_set(err, KPI_EIO, "cannot install '%s': %s", dir, strerror(errno));
 	} else {
-		abort_track(NULL);
+		kpi__pack_abort_track(NULL);
 	}
 	kpi__pack_release();
 	if (rc)
@@ -528,7 +448,7 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 		/* held: the abort does not remove it at the same time */
 		kpi__pack_hold();
 		if (!(rc = kpi__remove_tree(old, err)))
-			abort_track(NULL);
+			kpi__pack_abort_track(NULL);
 		kpi__pack_release();
 		if (rc)
 			goto done;
@@ -539,8 +459,8 @@ int kpi_pack_write_opts(kpi_pack_paths *out, const char *dir_in, const kpi_pack_
 	}
 done:
 	if (rc)
-		wait_if_aborted();
-	abort_track(NULL);
+		kpi__pack_wait_if_aborted();
+	kpi__pack_abort_track(NULL);
 	if (tmp_made) {
 		kpi_error ignored = KPI_ERROR_INIT;
 		kpi__remove_tree(tmp, &ignored);
