@@ -151,27 +151,60 @@ static void no_data_why(char *buf, size_t size, const kpi__alert_rule *rule, con
 	}
 }
 
-/* The first waiver of `w` covering the record's row in `week`, or NULL. */
-static const kpi_waiver *waiver_of(const kpi_waiver *w, size_t nw, const kpi__alert_rec *rec, kpi_week week)
+/* The first waiver of `w` covering the row of KPI `kpi` with `labels` (an
+ * object; empty for the KPI as a whole) in `week`, or NULL. */
+static const kpi_waiver *waiver_of(const kpi_waiver *w, size_t nw, const char *kpi, const json_t *labels,
+                                   kpi_week week)
 {
-	size_t n = json_object_size(rec->labels), k = 0;
+	size_t n = json_object_size(labels), k = 0;
 	char **names = calloc(n + 1, sizeof(char *)), **values = calloc(n + 1, sizeof(char *));
 	const kpi_waiver *found = NULL;
 	const char *key;
 	json_t *v;
 
 	if (names && values) {
-		json_object_foreach(rec->labels, key, v) {
+		json_object_foreach((json_t *)labels, key, v) {
 			names[k] = (char *)key;
 			values[k++] = (char *)json_string_value(v);
 		}
 		for (size_t i = 0; i < nw && !found; i++)
-			if (kpi_waiver_covers(&w[i], rec->kpi, n, names, values, week, NULL))
+			if (kpi_waiver_covers(&w[i], kpi, n, names, values, week, NULL))
 				found = &w[i];
 	}
 	free(names);
 	free(values);
 	return found;
+}
+
+/* One gap named, unless a waiver of `w` covers it in `week`: `id` (a row's
+ * id; a KPI's id when it answered no row at all, `row` false) of KPI `kpi`
+ * with `labels`, and `why`: the report's entry, the entry of the ledger's
+ * new list `list` (since when the old one first had it) and the warning. */
+static int name_gap(kpi_alert_report *rep, json_t *list, const kpi__ledger *l, const kpi_waiver *w, size_t nw,
+                    kpi_week week, const char *id, const char *kpi, json_t *labels, const char *why, bool row,
+                    int64_t now, kpi_error *err)
+{
+	const char *what = row ? "row" : "KPI";
+	const kpi_waiver *wv = waiver_of(w, nw, kpi, labels, week);
+	kpi_alert_unmeasured *u;
+	char ts[32], msg[1024];
+
+	if (wv) {
+		kpi_log_msg(KPI_LOG_INFO, "alert.waived", "gating %s %s has no data and is waived (approved by %s)", what,
+		            id, wv->approved_by);
+		return 0;
+	}
+	u = &rep->no_data[rep->nno_data++];
+	if (!(u->kpi = kpi__strdup(id)) || !(u->why = kpi__strdup(why)))
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	kpi_time_format(ts, sizeof(ts), since_of(l->no_data, "id", id, now));
+	json_array_append_new(list, json_pack("{s:s, s:s, s:O, s:s, s:s}", "id", id, "kpi", kpi, "labels", labels, "why",
+	                                      why, "since", ts));
+	snprintf(msg, sizeof(msg), "gating %s %s has no data (%s): %s, an alert of it can neither fire nor resolve",
+	         what, id, why, row ? "it is not judged" : "it has no rows");
+	kpi_log_fields(KPI_LOG_WARN, "alert.no_data",
+	               json_pack("{s:s, s:O, s:s, s:s}", "kpi", kpi, "labels", labels, "why", why, "since", ts), msg);
+	return 0;
 }
 
 int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_settings *st, const kpi_catalog *cat,
@@ -181,7 +214,7 @@ int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_s
 	size_t nw = 0;
 	kpi_week week;
 	json_t *list = json_array();
-	char ts[32], why[256], msg[1024];
+	char why[256];
 	int rc;
 
 	if (!list || !(rep->no_data = calloc(l->nrecs + st->nrules + 1, sizeof(*rep->no_data)))) {
@@ -191,11 +224,9 @@ int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_s
 	if ((rc = kpi_week_of(&week, now, st->cfg->timezone, err)) ||
 	    (rc = kpi_config_waivers(&w, &nw, st->cfg, cat, err)))
 		goto done;
-	for (size_t i = 0; i < l->nrecs; i++) {
+	for (size_t i = 0; i < l->nrecs && !rc; i++) {
 		const kpi__alert_rec *rec = &l->recs[i];
 		const kpi__alert_rule *rule = NULL;
-		const kpi_waiver *wv;
-		kpi_alert_unmeasured *u;
 		bool held_now = false;
 		for (size_t k = 0; k < st->nrules && !rule; k++)
 			if (strcmp(st->rules[k].def->id, rec->kpi) == 0) {
@@ -207,59 +238,24 @@ int kpi__alert_no_data(kpi_alert_report *rep, kpi__ledger *l, const kpi__alert_s
 		if (!rule || !rule->def->gating || rule->def->missing != KPI_MISSING_BLOCK ||
 		    rec->last_status != KPI_STATUS_NO_DATA || !(rec->seen || held_now))
 			continue;
-		if ((wv = waiver_of(w, nw, rec, week))) {
-			kpi_log_msg(KPI_LOG_INFO, "alert.waived", "gating row %s has no data and is waived (approved by %s)",
-			            rec->id, wv->approved_by);
-			continue;
-		}
 		no_data_why(why, sizeof(why), rule, rec, now);
-		u = &rep->no_data[rep->nno_data++];
-		if (!(u->kpi = kpi__strdup(rec->id)) || !(u->why = kpi__strdup(why))) {
-			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-			goto done;
-		}
-		kpi_time_format(ts, sizeof(ts), since_of(l->no_data, "id", rec->id, now));
-		json_array_append_new(list, json_pack("{s:s, s:s, s:O, s:s, s:s}", "id", rec->id, "kpi", rec->kpi,
-		                                      "labels", rec->labels, "why", why, "since", ts));
-		snprintf(msg, sizeof(msg),
-		         "gating row %s has no data (%s): it is not judged, an alert of it can neither fire nor resolve",
-		         rec->id, why);
-		kpi_log_fields(KPI_LOG_WARN, "alert.no_data",
-		               json_pack("{s:s, s:O, s:s, s:s}", "kpi", rec->kpi, "labels", rec->labels, "why", why, "since", ts),
-		               msg);
+		rc = name_gap(rep, list, l, w, nw, week, rec->id, rec->kpi, rec->labels, why, true, now, err);
 	}
 	/* read, and no series answered at all: no row above to name, the KPI is */
-	for (size_t k = 0; unanswered && k < st->nrules; k++) {
+	for (size_t k = 0; unanswered && k < st->nrules && !rc; k++) {
 		const kpi__alert_rule *rule = &st->rules[k];
-		const char *id = rule->def->id, *none_why = "no series answered";
-		kpi_alert_unmeasured *u;
-		const kpi_waiver *wv = NULL;
 		json_t *none;
 		if (!unanswered[k] || !rule->def->gating || rule->def->missing != KPI_MISSING_BLOCK)
 			continue;
-		for (size_t i = 0; i < nw && !wv; i++)
-			if (kpi_waiver_covers(&w[i], id, 0, NULL, NULL, week, NULL))
-				wv = &w[i];
-		if (wv) {
-			kpi_log_msg(KPI_LOG_INFO, "alert.waived", "gating KPI %s has no data and is waived (approved by %s)", id,
-			            wv->approved_by);
-			continue;
-		}
-		u = &rep->no_data[rep->nno_data++];
-		if (!(u->kpi = kpi__strdup(id)) || !(u->why = kpi__strdup(none_why)) || !(none = json_object())) {
+		if (!(none = json_object()))
 			rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
-			goto done;
-		}
-		kpi_time_format(ts, sizeof(ts), since_of(l->no_data, "id", id, now));
-		json_array_append_new(list, json_pack("{s:s, s:s, s:O, s:s, s:s}", "id", id, "kpi", id, "labels", none,
-		                                      "why", none_why, "since", ts));
-		snprintf(msg, sizeof(msg),
-		         "gating KPI %s has no data (%s): it has no rows, an alert of it can neither fire nor resolve", id,
-		         none_why);
-		kpi_log_fields(KPI_LOG_WARN, "alert.no_data",
-		               json_pack("{s:s, s:o, s:s, s:s}", "kpi", id, "labels", none, "why", none_why, "since", ts),
-		               msg);
+		else
+			rc = name_gap(rep, list, l, w, nw, week, rule->def->id, rule->def->id, none, "no series answered",
+			              false, now, err);
+		json_decref(none);
 	}
+	if (rc)
+		goto done;
 	json_decref(l->no_data);
 	l->no_data = list;
 	list = NULL;
