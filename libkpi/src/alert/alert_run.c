@@ -1022,13 +1022,13 @@ static int step_held(run *r, kpi_error *err)
 
 static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 {
-	bool *answered = calloc(r->st->nrules + 1, sizeof(*answered));
 	int rc = 0;
 
-	if (!answered || !(r->unanswered = calloc(r->st->nrules + 1, sizeof(*r->unanswered)))) {
-		free(answered);
+	/* asked, until a series of it answers with rows: no row to hold "no data" */
+	if (!(r->unanswered = calloc(r->st->nrules + 1, sizeof(*r->unanswered))))
 		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-	}
+	for (size_t i = 0; i < r->st->nrules; i++)
+		r->unanswered[i] = r->asked[i];
 	for (size_t i = 0; i < res->nseries && !rc; i++) {
 		const kpi_series *s = &res->series[i];
 		const kpi__alert_rule *rule = rule_of(r, s->def->id);
@@ -1036,11 +1036,11 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 		 * resolve), and the blind monitor counts the run as failed */
 		if (r->stale_source && strcmp(s->def->source, r->stale_source) == 0) {
 			if (rule)
-				answered[rule - r->st->rules] = true; /* not a KPI without data: a failed read */
+				r->unanswered[rule - r->st->rules] = false; /* not a KPI without data: a failed read */
 			continue;
 		}
 		if (rule && s->nrows)
-			answered[rule - r->st->rules] = true;
+			r->unanswered[rule - r->st->rules] = false;
 		for (size_t j = 0; j < s->nrows && !rc; j++) {
 			const kpi_row *row = &s->rows[j];
 			char id[640], note[1280] = "";
@@ -1055,10 +1055,8 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 			rec_id(id, sizeof(id), s, row);
 			rec = record_for(r, id, s->def->id, labels);
 			json_decref(labels);
-			if (!rec) {
-				free(answered);
+			if (!rec)
 				return kpi_error_set(err, KPI_ENOMEM, "out of memory");
-			}
 			r->rep->rows++;
 			from = rec->silenced_by ? KPI_ALERT_SILENCED : rec->state;
 			rec->severity = rule->severity;
@@ -1096,10 +1094,6 @@ static int step_rows(run *r, const kpi_result *res, kpi_error *err)
 		}
 		kpi__ledger_remove(r->l, i);
 	}
-	/* asked, and no series answered: no row to hold "no data" */
-	for (size_t i = 0; i < r->st->nrules; i++)
-		r->unanswered[i] = r->asked[i] && !answered[i];
-	free(answered);
 	return rc;
 }
 
