@@ -201,15 +201,20 @@ static int append_all(int fd, const char *path, off_t size, const char *data, si
 	return 0;
 }
 
+int kpi__reports_flock(int fd, int op, const char *path, kpi_error *err)
+{
+	while (flock(fd, op) != 0)
+		if (errno != EINTR)
+			return kpi_error_set(err, KPI_EIO, "cannot lock '%s': %s", path, strerror(errno));
+	return 0;
+}
+
 /* Opens directory `dir` into *fd and locks it exclusively. */
 static int lock_dir(int *fd, const char *dir, kpi_error *err)
 {
 	if ((*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", dir, strerror(errno));
-	while (flock(*fd, LOCK_EX) != 0)
-		if (errno != EINTR)
-			return kpi_error_set(err, KPI_EIO, "cannot lock '%s': %s", dir, strerror(errno));
-	return 0;
+	return kpi__reports_flock(*fd, LOCK_EX, dir, err);
 }
 
 int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opts *o, kpi_error *err)
@@ -245,12 +250,8 @@ int kpi_decide(kpi_decision **out, const char *reports_dir, const kpi_decide_opt
 		rc = kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", path, strerror(errno));
 		goto done;
 	}
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			rc = kpi_error_set(err, KPI_EIO, "cannot lock '%s': %s", path, strerror(errno));
-			goto done;
-		}
-	}
+	if ((rc = kpi__reports_flock(fd, LOCK_EX, path, err)))
+		goto done;
 	/* Under the lock: the pack as it is now (kpi_reports_pack_write()
 	 * replaces a pack under a shared lock of this file: none is replaced
 	 * until the record is in), and what is there now, checked, is what we

@@ -162,12 +162,8 @@ int kpi_reports_pack_write(kpi_pack_paths *out, const char *pack_dir, bool repla
 		rc = kpi_error_set(err, KPI_EIO, "cannot open '%s': %s", locked, strerror(errno));
 		goto done;
 	}
-	while (fd >= 0 && flock(fd, LOCK_SH) != 0) {
-		if (errno != EINTR) {
-			rc = kpi_error_set(err, KPI_EIO, "cannot lock '%s': %s", locked, strerror(errno));
-			goto done;
-		}
-	}
+	if (fd >= 0 && (rc = kpi__reports_flock(fd, LOCK_SH, locked, err)))
+		goto done;
 	if ((rc = kpi_reports_pack_check(&keep, pack_dir, replace_decided, err)))
 		goto done;
 	o.keep_old = keep;

@@ -26,4 +26,9 @@ bool kpi__decision_text_ok(const char *s);
 const char *kpi__decision_name(kpi_verdict_kind v);
 bool kpi__decision_parse(kpi_verdict_kind *out, const char *s);
 
+/* flock(fd, op), tried again when a signal interrupts it; KPI_EIO naming
+ * `path` otherwise. kpi decide and the pack write lock decisions.jsonl, or
+ * the reports directory, with it (decide.c). */
+int kpi__reports_flock(int fd, int op, const char *path, kpi_error *err);
+
 #endif
