@@ -253,7 +253,8 @@ static void test_email_starttls_auth(void **state)
 	assert_string_equal(json_string_value(json_object_get(m, "content_type")), "multipart/mixed");
 	assert_int_equal(json_array_size(json_object_get(m, "defects")), 0);
 	p = json_object_get(m, "headers");
-	assert_string_equal(json_string_value(json_object_get(p, "Subject")), "Rollout go/no-go 2026-W46: GO");
+	assert_string_equal(json_string_value(json_object_get(p, "Subject")),
+	                    "Rollout go/no-go 2026-W46: GO as recorded, read as HOLD"); /* an older GO read as a hold */
 	assert_string_equal(json_string_value(json_object_get(p, "From")), "kpi@example.org");
 	assert_string_equal(json_string_value(json_object_get(p, "To")), "board@example.org, ops@example.org");
 	assert_string_equal(json_string_value(json_object_get(p, "Date")), "Mon, 16 Nov 2026 09:00:00 +0000");
@@ -267,7 +268,7 @@ static void test_email_starttls_auth(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(m, "text")),
 	                       "https://packs.example.org/reports/2026-W46/kpi-2026-W46.pdf"));
 	assert_non_null(strstr(json_string_value(json_object_get(m, "text")), "Not measured (4 KPIs"));
-	assert_non_null(strstr(json_string_value(json_object_get(m, "html")), "<h2>Rollout go/no-go 2026-W46: GO</h2>"));
+	assert_non_null(strstr(json_string_value(json_object_get(m, "html")), "<h2>Rollout go/no-go 2026-W46: GO as recorded, read as HOLD</h2>"));
 	/* the attachments are the manifest's files, byte for byte */
 	parts = json_object_get(m, "parts");
 	json_array_foreach(parts, i, p) {
@@ -501,7 +502,7 @@ static void test_slack_and_webhook(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(body, "files"), 0), "id")),
 	                    "F3");
 	assert_non_null(strstr(json_string_value(json_object_get(body, "initial_comment")),
-	                       "Rollout go/no-go 2026-W46: GO"));
+	                       "Rollout go/no-go 2026-W46: GO as recorded, read as HOLD"));
 	json_decref(body);
 	json_decref(q);
 

@@ -61,9 +61,16 @@ static void test_deliver__summary_go_escapes_html(void **state)
 	kpi_snapshot *s = load(W46);
 	kpi_buf text = KPI_BUF_INIT, html = KPI_BUF_INIT;
 	kpi_error err = KPI_ERROR_INIT;
+	char subject[128];
 	(void)state;
 
+	/* an older (format 2) GO that did not weigh 2 gating KPIs not
+	 * measured: the subject says what the pack's cover says */
+	assert_string_equal(kpi_deliver_subject(subject, sizeof(subject), s),
+	                    "Rollout go/no-go 2026-W46: GO as recorded, read as HOLD");
 	assert_int_equal(kpi_deliver_summary(&text, &html, s, "/srv/<packs>&co", NULL, &err), 0);
+	assert_non_null(strstr(text.data, "Rollout go/no-go 2026-W46: GO as recorded, read as HOLD\n"));
+	assert_non_null(strstr(html.data, "<h2>Rollout go/no-go 2026-W46: GO as recorded, read as HOLD</h2>"));
 	assert_non_null(strstr(text.data, "Every gating KPI that was measured meets its threshold.\n"));
 	assert_non_null(strstr(text.data, "The pack: /srv/<packs>&co/kpi-2026-W46.pdf"));
 	assert_null(strstr(text.data, "SHA-256"));

@@ -311,6 +311,21 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, "nobody has seen them meet their target. Read it as a hold.");
 	assert_contains(t, "as recorded for 2026-W46: read as a hold");
 	assert_contains(t, "Reasons behind the verdict (none on record, 2 not weighed)");
+	/* and so does every page's header, and the chip of every GO of the
+	 * window (the run left the same gating KPIs out of each week): never a
+	 * plain GO */
+	{
+		const char *head = "Rollout go/no-go pack · 2026-W46 · GO as recorded, read as HOLD\n";
+		int n = 0;
+		for (const char *p = t; (p = strstr(p, head)); p++)
+			n++;
+		assert_int_equal(n, c.pages);
+		assert_not_contains(t, "Rollout go/no-go pack · 2026-W46 · GO\n");
+		n = 0;
+		for (const char *p = t, *end = strchr(t, '\f'); (p = strstr(p, "GO→HOLD")) && p < end; p++)
+			n++;
+		assert_int_equal(n, 4); /* the cover's chips of W41, W43, W45, W46 */
+	}
 	assert_int_equal(page_of(t, "api_latency_p95_ms"), 1);
 	assert_not_contains(t, "Every measure that decides the rollout was read and meets its target");
 	assert_not_contains(t, "None: every measure that decides the rollout was read");
@@ -395,7 +410,7 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 	assert_contains(t, snap->sha256);
 	assert_contains(t, "12 ISO weeks 2026-W35 – 2026-W46");
 	/* metadata: dates are the as-of instant, never the clock */
-	assert_contains(c.info, "Title:           Rollout go/no-go pack 2026-W46 — GO");
+	assert_contains(c.info, "Title:           Rollout go/no-go pack 2026-W46 — GO as recorded, read as HOLD\n");
 	assert_contains(c.info, "Subject:         KPI governance pack for ISO week 2026-W46");
 	assert_contains(c.info, "CreationDate:    Mon Nov 16 00:00:00 2026 UTC");
 	assert_contains(c.info, "ModDate:         Mon Nov 16 00:00:00 2026 UTC");
@@ -1496,6 +1511,21 @@ static void test_render__older_go_unweighed(void **state)
 	snap->format = 2;
 	/* a NO-GO is not a GO read as a hold */
 	assert_int_equal(kpi__go_unweighed(snap, &snap->verdicts[snap->result->window.nweeks - 3], NULL, 0), 0);
+	/* the word every other place shows (header, chips, title, workbook,
+	 * mail subject), and the verdict it reads as, for its colour */
+	{
+		kpi_verdict_kind read = KPI_VERDICT_GO;
+		assert_string_equal(kpi__verdict_shown(snap, v, false, &read), "GO as recorded, read as HOLD");
+		assert_int_equal(read, KPI_VERDICT_HOLD);
+		assert_string_equal(kpi__verdict_shown(snap, v, true, NULL), "GO→HOLD");
+		assert_string_equal(kpi__verdict_shown(snap, &snap->verdicts[snap->result->window.nweeks - 3], true, &read),
+		                    "NO-GO");
+		assert_int_equal(read, KPI_VERDICT_NOGO);
+		snap->format = 3;
+		assert_string_equal(kpi__verdict_shown(snap, v, false, &read), "GO");
+		assert_int_equal(read, KPI_VERDICT_GO);
+		snap->format = 2;
+	}
 	kpi_snapshot_free(snap);
 }
 

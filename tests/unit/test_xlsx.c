@@ -882,6 +882,27 @@ static void test_xlsx__charts_leave_gaps_for_no_data_and_not_applicable(void **s
 	kpi_snapshot_free(golden);
 }
 
+/* An older (format 2) GO that did not weigh gating KPIs not measured: the
+ * Summary's verdict says what the PDF's cover says, never a plain GO; an
+ * older NO-GO stays NO-GO. */
+static void test_xlsx__older_go_reads_as_a_hold(void **state)
+{
+	(void)state;
+	kpi_snapshot *w46 = snapfix_read(DEMO_W46), *w42 = snapfix_read(DEMO_W42);
+	xr_book *b = xr_open(write_book(w46, "older-go.xlsx"));
+	const xr_sheet *s = xr_sheet_by_name(b, "Summary");
+
+	assert_string_equal(xr_text(b, s, 1, 0), "Verdict");
+	assert_string_equal(xr_text(b, s, 1, 1), "GO as recorded, read as HOLD");
+	xr_close(b);
+	b = xr_open(write_book(w42, "older-nogo.xlsx"));
+	s = xr_sheet_by_name(b, "Summary");
+	assert_string_equal(xr_text(b, s, 1, 1), "NO-GO");
+	xr_close(b);
+	kpi_snapshot_free(w46);
+	kpi_snapshot_free(w42);
+}
+
 /* ---- the Summary's units ---- */
 
 static void test_xlsx__summary_units_are_the_catalogue_units(void **state)
@@ -1129,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_xlsx__every_number_equals_the_snapshot),
 		cmocka_unit_test(test_xlsx__columns_and_rows_fit_their_cells),
 		cmocka_unit_test(test_xlsx__charts_leave_gaps_for_no_data_and_not_applicable),
+		cmocka_unit_test(test_xlsx__older_go_reads_as_a_hold),
 		cmocka_unit_test(test_xlsx__summary_units_are_the_catalogue_units),
 		cmocka_unit_test(test_xlsx__every_sheet_prints_a4_landscape_fitted_to_the_width),
 		cmocka_unit_test(test_xlsx__durations_read_in_the_pdf_units),

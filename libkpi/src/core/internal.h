@@ -253,6 +253,18 @@ size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *s
 size_t kpi__snapshot_not_collected_max(char *buf, size_t size, const kpi_snapshot *snap, bool detail,
                                        bool gating_first, size_t max_ids);
 
+/* An older snapshot's GO that did not weigh gating KPIs its run did not
+ * collect (format < 3 decided by the rows alone): how many there are, 0 when
+ * `v` is not such a verdict; their titles, "A and B", in `list` when it is
+ * not NULL. The pack reads such a GO as a hold. */
+size_t kpi__go_unweighed(const kpi_snapshot *snap, const kpi_verdict *v, char *list, size_t size);
+/* The verdict `v` of `snap` as the pack and its mail show it, wherever a
+ * verdict word stands (page header, week chips, PDF title, workbook, mail
+ * subject): kpi_verdict_name(), but for a GO kpi__go_unweighed() reads as a
+ * hold "GO as recorded, read as HOLD" (`brief`, for a chip: "GO→HOLD").
+ * `*read` (when not NULL): the verdict it reads as, for its colour. */
+const char *kpi__verdict_shown(const kpi_snapshot *snap, const kpi_verdict *v, bool brief, kpi_verdict_kind *read);
+
 /* snapshot/snapshot_waivers.c: the verdicts of a snapshot (the rows alone
  * for formats 1 and 2; with the KPIs not collected and the waivers from
  * format 3), and the "waivers" section of snapshot.json. */

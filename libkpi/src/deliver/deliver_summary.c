@@ -24,7 +24,7 @@ char *kpi_deliver_subject(char *buf, size_t size, const kpi_snapshot *snap)
 
 	if (v)
 		kpi_week_format(week, sizeof(week), v->week);
-	snprintf(buf, size, "Rollout go/no-go %s: %s%s", week, v ? kpi_verdict_name(v->verdict) : "?",
+	snprintf(buf, size, "Rollout go/no-go %s: %s%s", week, v ? kpi__verdict_shown(snap, v, false, NULL) : "?",
 	         snap && snap->result && snap->result->window.partial ? " (week in progress)" : "");
 	return buf;
 }

@@ -180,10 +180,4 @@ void kpi__sparkline(kpi__render *r, const kpi_series *s, const kpi_row *const *r
  * `w`. Returns the height used; 0 when there is nothing on record. */
 double kpi__cover_decision(kpi__render *r, const kpi_snapshot *snap, double x, double y, double w);
 
-/* An older snapshot's GO that did not weigh gating KPIs its run did not
- * collect (format < 3 decided by the rows alone; words.c): how many there
- * are, 0 when `v` is not such a verdict; their titles, "A and B", in `list`
- * when it is not NULL. The cover reads such a GO as a hold. */
-size_t kpi__go_unweighed(const kpi_snapshot *snap, const kpi_verdict *v, char *list, size_t size);
-
 #endif

@@ -81,7 +81,7 @@ static void page_begin(doc *d, int sec)
 		d->sec_page[sec] = d->pages;
 	d->y = CONTENT_TOP;
 	snprintf(left, sizeof(left), "Rollout go/no-go pack · %s · %s", kpi_week_format(wk, sizeof(wk), d->w->last),
-	         kpi_verdict_name(d->v->verdict));
+	         kpi__verdict_shown(d->snap, d->v, false, NULL));
 	kpi__text(r, left, MARGIN_X, 18, &hs);
 	kpi__text(r, sec == SEC_COVER && d->sec_page[sec] != d->pages ? "Cover (continued)" : sec_names[sec],
 	          MARGIN_X + CONTENT_W * 0.72, 18, &hr);
@@ -657,11 +657,14 @@ static void cover(doc *d)
 		kpi__text(r, n < w->nweeks ? "Last 13 verdicts" : "Verdicts by week", MARGIN_X, d->y + 2, &ks);
 		for (int i = 0; i < n; i++) {
 			const kpi_verdict *vi = &d->snap->verdicts[first + i];
+			/* a week's GO the older run did not weigh reads as a hold, as the cover says */
+			kpi_verdict_kind read;
+			const char *shown = kpi__verdict_shown(d->snap, vi, true, &read);
 			char lbl[16];
-			kpi__set_rgb(cr, kpi__verdict_color(vi->verdict));
+			kpi__set_rgb(cr, kpi__verdict_color(read));
 			kpi__round_rect(cr, cx + i * cw + 2, d->y, cw - 4, ch + 6, 3);
 			cairo_fill(cr);
-			kpi__text(r, kpi_verdict_name(vi->verdict), cx + i * cw + 2, d->y + 3, &cs);
+			kpi__text(r, shown, cx + i * cw + 2, d->y + 3, &cs);
 			snprintf(lbl, sizeof(lbl), "W%02d", vi->week.week);
 			/* a verdict restated since its pack: marked (Appendix E) */
 			for (size_t k = 0; d->snap->format >= 4 && d->snap->restatements &&
@@ -1697,7 +1700,7 @@ int kpi__render_pdf_traced(kpi_buf *out, const kpi_snapshot *snap, kpi__rtrace *
 	d.open = false;
 	pdf = cairo_pdf_surface_create_for_stream(write_buf, out, PAGE_W, PAGE_H);
 	kpi_week_format(wk, sizeof(wk), d.w->last);
-	snprintf(buf, sizeof(buf), "Rollout go/no-go pack %s — %s", wk, kpi_verdict_name(d.v->verdict));
+	snprintf(buf, sizeof(buf), "Rollout go/no-go pack %s — %s", wk, kpi__verdict_shown(d.snap, d.v, false, NULL));
 	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_TITLE, buf);
 	snprintf(buf, sizeof(buf), "KPI governance pack for ISO week %s (%s): verdict, scorecard, charts, drill-down and "
 	         "definitions over %d weeks from %s", wk, d.w->tz, d.w->nweeks, kpi_week_format(a, sizeof(a), d.w->first));

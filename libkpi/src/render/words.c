@@ -99,24 +99,6 @@ static void title_list(char *buf, size_t size, const kpi_snapshot *snap, const k
 	}
 }
 
-size_t kpi__go_unweighed(const kpi_snapshot *snap, const kpi_verdict *v, char *list, size_t size)
-{
-	size_t ng = 0, k = 0, o = 0;
-	if (list && size)
-		list[0] = '\0';
-	if (v->verdict != KPI_VERDICT_GO || snap->format >= 3)
-		return 0;
-	for (size_t i = 0; i < snap->nnot_collected; i++)
-		ng += snap->not_collected[i].gating;
-	for (size_t i = 0; list && i < snap->nnot_collected && o < size; i++)
-		if (snap->not_collected[i].gating) {
-			o += (size_t)snprintf(list + o, size - o, "%s%s", k == 0 ? "" : k + 1 == ng ? " and " : ", ",
-			                      snap->not_collected[i].title);
-			k++;
-		}
-	return ng;
-}
-
 static void decision(wlist *w, const kpi_snapshot *snap, const kpi_verdict *v, const char *wk)
 {
 	size_t nb = 0, nd = 0, nm = 0, ng;

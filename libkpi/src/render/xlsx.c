@@ -866,7 +866,11 @@ static void summary(xl *x, lxw_worksheet *ws)
 	snprintf(buf, sizeof(buf), "Go/no-go pack %s", wk);
 	put_over(x, ws, row++, 0, buf, x->f.title);
 	put_str(x, ws, row, 0, "Verdict", x->f.bold);
-	put_str(x, ws, row++, 1, kpi_verdict_name(v->verdict), x->f.verdict[v->verdict]);
+	{
+		kpi_verdict_kind read;
+		const char *shown = kpi__verdict_shown(snap, v, false, &read);
+		put_str(x, ws, row++, 1, shown, x->f.verdict[read]);
+	}
 	snprintf(buf, sizeof(buf), "%s, %s to %s (%s)", wk, kpi_time_format_date(d1, sizeof(d1), w->starts[w->nweeks - 1], w->tz),
 	         kpi_time_format_date(d2, sizeof(d2), w->to - 1, w->tz), w->tz);
 	put_str(x, ws, row, 0, "Week", x->f.bold);

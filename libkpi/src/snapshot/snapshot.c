@@ -197,6 +197,34 @@ static size_t gating_sentence(char *buf, size_t size, size_t o, const kpi_snapsh
 	return o;
 }
 
+size_t kpi__go_unweighed(const kpi_snapshot *snap, const kpi_verdict *v, char *list, size_t size)
+{
+	size_t ng = 0, k = 0, o = 0;
+	if (list && size)
+		list[0] = '\0';
+	if (v->verdict != KPI_VERDICT_GO || snap->format >= 3)
+		return 0;
+	for (size_t i = 0; i < snap->nnot_collected; i++)
+		ng += snap->not_collected[i].gating;
+	for (size_t i = 0; list && i < snap->nnot_collected && o < size; i++)
+		if (snap->not_collected[i].gating) {
+			o += (size_t)snprintf(list + o, size - o, "%s%s", k == 0 ? "" : k + 1 == ng ? " and " : ", ",
+			                      snap->not_collected[i].title);
+			k++;
+		}
+	return ng;
+}
+
+const char *kpi__verdict_shown(const kpi_snapshot *snap, const kpi_verdict *v, bool brief, kpi_verdict_kind *read)
+{
+	bool hold = kpi__go_unweighed(snap, v, NULL, 0) > 0;
+	if (read)
+		*read = hold ? KPI_VERDICT_HOLD : v->verdict;
+	if (hold)
+		return brief ? "GO→HOLD" : "GO as recorded, read as HOLD";
+	return kpi_verdict_name(v->verdict);
+}
+
 size_t kpi__snapshot_not_collected(char *buf, size_t size, const kpi_snapshot *snap, bool detail, bool gating_first)
 {
 	return kpi__snapshot_not_collected_max(buf, size, snap, detail, gating_first, SIZE_MAX);
