@@ -324,7 +324,8 @@ static void test_render__demo_pack_cover_scorecard_charts_appendix(void **state)
 		n = 0;
 		for (const char *p = t, *end = strchr(t, '\f'); (p = strstr(p, "GO→HOLD")) && p < end; p++)
 			n++;
-		assert_int_equal(n, 4); /* the cover's chips of W41, W43, W45, W46 */
+		/* the verdict box (HOLD's colour) and the chips of W41, W43, W45, W46 */
+		assert_int_equal(n, 5);
 	}
 	assert_int_equal(page_of(t, "api_latency_p95_ms"), 1);
 	assert_not_contains(t, "Every measure that decides the rollout was read and meets its target");

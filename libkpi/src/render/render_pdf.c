@@ -545,6 +545,8 @@ static void cover(doc *d)
 	char buf[512], wk[16], a[16], t[48];
 	size_t nunweighed;
 	kpi__tstyle st;
+	kpi_verdict_kind read;
+	const char *shown;
 	double bx = MARGIN_X, by, bw = 250, bh = 150, fs = 84, tw, th, x2, y2;
 	page_begin(d, SEC_COVER);
 	st = kpi__tsw(KPI__F_BOLD, 22, KPI__INK, CONTENT_W, KPI__LEFT);
@@ -557,17 +559,20 @@ static void cover(doc *d)
 
 	/* the verdict */
 	by = d->y;
-	kpi__set_rgb(cr, kpi__verdict_color(v->verdict));
+	/* as every other place shows it: an older GO that did not weigh gating
+	 * KPIs not measured is HOLD's colour, "GO→HOLD" */
+	shown = kpi__verdict_shown(d->snap, v, true, &read);
+	kpi__set_rgb(cr, kpi__verdict_color(read));
 	kpi__round_rect(cr, bx, by, bw, bh, 10);
 	cairo_fill(cr);
 	st = kpi__ts(KPI__F_BOLD, fs, KPI__WHITE);
 	for (;;) {
-		kpi__text_size(r, kpi_verdict_name(v->verdict), &st, &tw, &th);
+		kpi__text_size(r, shown, &st, &tw, &th);
 		if (tw <= bw - 24 || st.size <= 20)
 			break;
 		st.size -= 4;
 	}
-	kpi__text(r, kpi_verdict_name(v->verdict), bx + (bw - tw) / 2, by + (bh - th) / 2 - 6, &st);
+	kpi__text(r, shown, bx + (bw - tw) / 2, by + (bh - th) / 2 - 6, &st);
 	st = kpi__tsw(KPI__F_SANS, 9, KPI__WHITE, bw, KPI__CENTER);
 	if (kpi__go_unweighed(d->snap, v, NULL, 0))
 		snprintf(buf, sizeof(buf), "as recorded for %s: read as a hold", wk);
@@ -658,9 +663,8 @@ static void cover(doc *d)
 		for (int i = 0; i < n; i++) {
 			const kpi_verdict *vi = &d->snap->verdicts[first + i];
 			/* a week's GO the older run did not weigh reads as a hold, as the cover says */
-			kpi_verdict_kind read;
-			const char *shown = kpi__verdict_shown(d->snap, vi, true, &read);
 			char lbl[16];
+			shown = kpi__verdict_shown(d->snap, vi, true, &read);
 			kpi__set_rgb(cr, kpi__verdict_color(read));
 			kpi__round_rect(cr, cx + i * cw + 2, d->y, cw - 4, ch + 6, 3);
 			cairo_fill(cr);
