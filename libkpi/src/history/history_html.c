@@ -380,12 +380,15 @@ static int page_strip(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		const kpi_history_decision *dd = last_decision(d, nd, w);
 		kpi_week_format(wk, sizeof(wk), w);
 		if (p) {
-			kpi_verdict_kind v = p->snap->verdicts[wi].verdict;
+			/* an older GO that did not weigh gating KPIs not measured reads
+			 * as a hold, as its pack shows it */
+			kpi_verdict_kind v;
+			const char *shown = kpi__verdict_shown(p->snap, &p->snap->verdicts[wi], true, &v);
 			size_t nv;
 			const kpi_restated *x;
 			bool re = restated(p, w, &nv, &x) || nv;
 			rc = kpi_buf_printf(b, "<li class=\"%s\"><span class=\"wk\">%s%s</span><span class=\"vd\">%s</span>",
-			                    vclass(v), wk, re ? " ↻" : "", kpi_verdict_name(v));
+			                    vclass(v), wk, re ? " ↻" : "", shown);
 		} else {
 			rc = kpi_buf_printf(b, "<li class=\"v-none\"><span class=\"wk\">%s</span><span class=\"vd\">no pack</span>", wk);
 		}
@@ -453,9 +456,18 @@ static int pack_links(kpi_buf *b, const kpi_history_pack *p)
 	return rc;
 }
 
-static int reasons(kpi_buf *b, const kpi_verdict *v)
+static int reasons(kpi_buf *b, const kpi_snapshot *snap, const kpi_verdict *v)
 {
+	char list[1024];
 	int rc;
+	/* an older GO that did not weigh gating KPIs not measured: they are
+	 * why it reads as a hold */
+	if (kpi__go_unweighed(snap, v, list, sizeof(list))) {
+		rc = kpi_buf_puts(b, "none on record; not measured and not weighed by this older pack: ");
+		if (!rc)
+			rc = html(b, list);
+		return rc;
+	}
 	if (!v->nreasons)
 		return kpi_buf_puts(b, "<span class=\"muted\">every gating KPI within its threshold</span>");
 	rc = kpi_buf_puts(b, "<ul class=\"reasons\">");
@@ -494,10 +506,13 @@ static int reasons(kpi_buf *b, const kpi_verdict *v)
 	return rc ? rc : kpi_buf_puts(b, "</ul>");
 }
 
-static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, kpi_week w, const kpi_verdict *v)
+static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, kpi_week w, const kpi_snapshot *snap,
+                         const kpi_verdict *v)
 {
 	bool any = false;
 	int rc = 0;
+	kpi_verdict_kind read = KPI_VERDICT_HOLD;
+	const char *shown = v ? kpi__verdict_shown(snap, v, false, &read) : NULL;
 	for (size_t i = 0; i < nd && !rc; i++) {
 		char at[32];
 		if (kpi_week_cmp(d[i].week, w))
@@ -508,9 +523,10 @@ static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, k
 			rc = html(b, d[i].by ? d[i].by : "?");
 		if (!rc)
 			rc = kpi_buf_printf(b, " <span class=\"muted\">%s</span>", kpi_time_format(at, sizeof(at), d[i].at));
-		if (!rc && (d[i].kept ? d[i].decision != d[i].verdict : v && d[i].decision != v->verdict))
+		/* against the verdict as the page shows it (an older GO read as a hold) */
+		if (!rc && (d[i].kept ? d[i].decision != d[i].verdict : v && d[i].decision != read))
 			rc = kpi_buf_printf(b, " <span class=\"override\">overrides the computed %s</span>",
-			                    kpi_verdict_name(d[i].kept ? d[i].verdict : v->verdict));
+			                    d[i].kept ? kpi_verdict_name(d[i].verdict) : shown);
 		if (!rc && d[i].kept) {
 			rc = kpi_buf_puts(b, "<br><span class=\"kept\">decided on the pack kept in ");
 			if (!rc) {
@@ -550,15 +566,19 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		int wi;
 		const kpi_history_pack *p = holder(h, w, &wi);
 		const kpi_verdict *v = p ? &p->snap->verdicts[wi] : NULL;
+		const char *shown = NULL;
+		kpi_verdict_kind read = KPI_VERDICT_HOLD;
 		size_t nown = 0;
 
 		kpi_week_format(wk, sizeof(wk), w);
 		for (size_t k = 0; k < h->np; k++)
 			nown += !kpi_week_cmp(win(h->p[k])->last, w);
 		rc = kpi_buf_printf(b, "<tr><th scope=\"row\">%s</th><td>", wk);
+		if (v)
+			shown = kpi__verdict_shown(p->snap, v, false, &read);
 		if (!rc)
-			rc = v ? kpi_buf_printf(b, "<span class=\"badge %s\">%s</span>%s", vclass(v->verdict),
-			                        kpi_verdict_name(v->verdict), win(p)->partial && !kpi_week_cmp(w, win(p)->last)
+			rc = v ? kpi_buf_printf(b, "<span class=\"badge %s\">%s</span>%s", vclass(read),
+			                        shown, win(p)->partial && !kpi_week_cmp(w, win(p)->last)
 			                                                        ? " <span class=\"muted\">(week in progress)</span>" : "")
 			       : kpi_buf_puts(b, "<span class=\"muted\">no pack holds this week</span>");
 		if (!rc)
@@ -566,11 +586,11 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc && v)
-			rc = reasons(b, v);
+			rc = reasons(b, p->snap, v);
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc)
-			rc = decision_cell(b, d, nd, w, v);
+			rc = decision_cell(b, d, nd, w, p ? p->snap : NULL, v);
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc && p)
