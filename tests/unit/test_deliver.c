@@ -71,7 +71,11 @@ static void test_deliver__summary_go_escapes_html(void **state)
 	assert_int_equal(kpi_deliver_summary(&text, &html, s, "/srv/<packs>&co", NULL, &err), 0);
 	assert_non_null(strstr(text.data, "Rollout go/no-go 2026-W46: GO as recorded, read as HOLD\n"));
 	assert_non_null(strstr(html.data, "<h2>Rollout go/no-go 2026-W46: GO as recorded, read as HOLD</h2>"));
-	assert_non_null(strstr(text.data, "Every gating KPI that was measured meets its threshold.\n"));
+	/* and the body says what the hold stands on, not that all is well */
+	assert_non_null(strstr(text.data, "Read it as a hold: 2 gating KPIs were not measured, and this older verdict did "
+	                                  "not weigh them: API error rate (load balancer 5xx) and API latency p95 (load "
+	                                  "balancer target response time).\n"));
+	assert_null(strstr(text.data, "Every gating KPI that was measured meets its threshold."));
 	assert_non_null(strstr(text.data, "The pack: /srv/<packs>&co/kpi-2026-W46.pdf"));
 	assert_null(strstr(text.data, "SHA-256"));
 	assert_non_null(strstr(html.data, "/srv/&lt;packs&gt;&amp;co/kpi-2026-W46.pdf"));

@@ -894,6 +894,10 @@ static void test_xlsx__older_go_reads_as_a_hold(void **state)
 
 	assert_string_equal(xr_text(b, s, 1, 0), "Verdict");
 	assert_string_equal(xr_text(b, s, 1, 1), "GO as recorded, read as HOLD");
+	/* and its reasons say what that stands on, not "no gating KPI is in breach" */
+	assert_string_equal(xr_text(b, s, find_row(b, s, 0, "Reason (KPI)") + 1, 0),
+	                    "none on record; not measured and not weighed by this older pack: API error rate (load "
+	                    "balancer 5xx) and API latency p95 (load balancer target response time)");
 	xr_close(b);
 	b = xr_open(write_book(w42, "older-nogo.xlsx"));
 	s = xr_sheet_by_name(b, "Summary");

@@ -65,8 +65,8 @@ int kpi_deliver_summary(kpi_buf *text, kpi_buf *html, const kpi_snapshot *snap, 
 {
 	const kpi_verdict *v = last_verdict(snap);
 	const kpi_window *w;
-	char subject[128], week[16], from[32], to[32], line[1024], nc[2048];
-	size_t nnc;
+	char subject[128], week[16], from[32], to[32], line[1024], nc[2048], unweighed[768];
+	size_t nnc, nunweighed;
 	int oom = 0;
 
 	if (!v)
@@ -87,7 +87,18 @@ int kpi_deliver_summary(kpi_buf *text, kpi_buf *html, const kpi_snapshot *snap, 
 		oom |= html_esc(html, snap->timezone);
 		oom |= kpi_buf_printf(html, ")%s.</p>\n", w->partial ? ", in progress: values so far" : "");
 	}
-	if (!v->nreasons) {
+	if ((nunweighed = kpi__go_unweighed(snap, v, unweighed, sizeof(unweighed)))) {
+		/* an older GO: what the subject's "read as HOLD" stands on */
+		snprintf(line, sizeof(line), "Read it as a hold: %zu gating KPI%s not measured, and this older verdict did "
+		         "not weigh %s: %s.", nunweighed, nunweighed == 1 ? " was" : "s were", nunweighed == 1 ? "it" : "them",
+		         unweighed);
+		oom |= kpi_buf_printf(text, "%s\n", line);
+		if (html) {
+			oom |= kpi_buf_puts(html, "<p>");
+			oom |= html_esc(html, line);
+			oom |= kpi_buf_puts(html, "</p>\n");
+		}
+	} else if (!v->nreasons) {
 		oom |= kpi_buf_puts(text, "Every gating KPI that was measured meets its threshold.\n");
 		if (html)
 			oom |= kpi_buf_puts(html, "<p>Every gating KPI that was measured meets its threshold.</p>\n");

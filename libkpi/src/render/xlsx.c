@@ -859,7 +859,7 @@ static void summary(xl *x, lxw_worksheet *ws)
 	const kpi_window *w = &snap->result->window;
 	const kpi_verdict *v = &snap->verdicts[w->nweeks - 1];
 	lxw_format *numfmt[3] = { NULL, NULL, NULL };
-	char buf[2048], d1[16], d2[16], wk[16], t[32];
+	char buf[2048], d1[16], d2[16], wk[16], t[32], list[1024];
 	lxw_row_t row = 0, head;
 
 	kpi_week_format(wk, sizeof(wk), w->last);
@@ -888,7 +888,11 @@ static void summary(xl *x, lxw_worksheet *ws)
 		static const char *const cols[] = { "Reason (KPI)", "Labels", "Value", "Unit", "Threshold", "Status" };
 		row = header_row(x, ws, row, cols, 6);
 	}
-	if (!v->nreasons)
+	if (kpi__go_unweighed(snap, v, list, sizeof(list))) {
+		/* an older GO: what "read as HOLD" above stands on */
+		snprintf(buf, sizeof(buf), "none on record; not measured and not weighed by this older pack: %s", list);
+		put_over(x, ws, row++, 0, buf, NULL);
+	} else if (!v->nreasons)
 		put_over(x, ws, row++, 0, "none: no gating KPI is in breach or blocked by missing data", NULL);
 	for (size_t i = 0; i < v->nreasons; i++, row++) {
 		const kpi_reason *r = &v->reasons[i];
