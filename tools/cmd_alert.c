@@ -27,7 +27,7 @@ static int cannot_start(const char *event, const char *msg)
 
 typedef struct alert_args {
 	const char *config, *db, *state_dir, *now, *test, *log_format;
-	bool dry_run, replay, quiet;
+	bool dry_run, replay, require_delivery, quiet;
 } alert_args;
 
 
@@ -48,6 +48,11 @@ static const kpi_opt opts[] = {
 	           "delivered, 3 not); PagerDuty gets the resolve right after"),
 	KPI_FLAG("replay", 0, alert_args, replay,
 	         "requeue terminally failed deliveries with a fresh attempt counter, then run"),
+	KPI_FLAG("require-delivery", 0, alert_args, require_delivery,
+	         "a run that would page nobody exits 3 (UNKNOWN) with a line saying why, instead of 1 or 2: no sink "
+	         "configured (on every run, also with nothing firing), or a firing alert, not silenced or muted, "
+	         "whose trigger has reached none of its sinks `alert.undelivered_after` (default 10m) after it "
+	         "fired; for a timer that takes 1 and 2 as success (the packaged kpi-alert.service)"),
 	KPI_OPT_LOG_FORMAT(alert_args, log_format),
 	KPI_OPT_DB(alert_args, db),
 	KPI_FLAG("quiet", 'q', alert_args, quiet, KPI_QUIET_HELP),
@@ -74,6 +79,11 @@ const kpi_cmd_spec kpi_cmd_alert = {
 	"load balancer without datapoints); with perfdata (not_measured=N, no_data=N),\n"
 	"neither notifies nor changes the exit status. A sink configured while an alert\n"
 	"fires gets its trigger at the next run. Logs are JSON lines on standard error.\n"
+	"\n"
+	"Without sinks the exit code is still the alerts' (Nagios notifies from it); a\n"
+	"timer or cron job that pages through the sinks wants --require-delivery, so a\n"
+	"run that pages nobody (no sink configured, a firing alert delivered to none of\n"
+	"its sinks for 10 minutes) exits 3 and the job shows failed.\n"
 	"See docs/runbook.md for cron set-up and what each alert means.",
 	opts, NULL, true, false,
 };
@@ -131,6 +141,7 @@ int cmd_alert(int argc, char **argv)
 	ao.now = now;
 	ao.dry_run = a.dry_run;
 	ao.replay = a.replay;
+	ao.require_delivery = a.require_delivery;
 	kpi_tool_progress_begin(&progress, cfg, "alert", a.quiet, lf);
 	rc = kpi_alert_run(&rep, cat, cfg, &ao, &err);
 	kpi_tool_progress_end(&progress, cfg);

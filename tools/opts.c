@@ -57,7 +57,9 @@ const kpi_exit_info kpi_nagios_codes[] = {
 	{ KPI_NAGIOS_UNKNOWN, "UNKNOWN",
 	  "a source cannot be read, invalid config or catalogue, a missing secret variable, the state directory "
 	  "or ledger unusable, a terminal delivery failure, a usage error",
-	  "Also: the lock held too long by another run, a corrupted ledger moved aside and rebuilt (in that run). "
+	  "Also: the lock held too long by another run, a corrupted ledger moved aside and rebuilt (in that run); "
+	  "with `--require-delivery`, no sink configured, or a firing alert whose trigger has reached no sink "
+	  "for `alert.undelivered_after` (10 minutes). "
 	  "UNKNOWN wins over CRITICAL; the lines still show every change. A run that cannot start (a usage or "
 	  "config error: a bad option, a malformed `--now`, a missing or invalid config, catalogue or template, "
 	  "a `--db` libpq cannot parse) prints one line `KPI UNKNOWN - what is wrong` on standard output and the "

@@ -1042,6 +1042,37 @@ static void test_settings__run_deadline(void **state)
 	kpi_catalog_free(cat);
 }
 
+/* alert.undelivered_after (kpi alert --require-delivery): 10 minutes by
+ * default, a duration from 1s to 7d. */
+static void test_settings__undelivered_after(void **state)
+{
+	const char *bad[] = { "0", "\"0\"", "\"soon\"", "\"8d\"", "-5" };
+	kpi_error err = KPI_ERROR_INIT;
+	kpi__alert_settings *st;
+	kpi_catalog *cat = NULL;
+	char cfg[256];
+	int rc;
+	(void)state;
+	st = settings_from("{}", &cat, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st->undelivered_after, 600);
+	kpi__alert_settings_free(st);
+	st = settings_from("{\"alert\": {\"undelivered_after\": \"30m\"}}", &cat, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st->undelivered_after, 1800);
+	kpi__alert_settings_free(st);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cfg, sizeof(cfg), "{\"alert\": {\"undelivered_after\": %s}}", bad[i]);
+		st = settings_from(cfg, &cat, &err, &rc);
+		if (rc != KPI_ECONFIG)
+			fail_msg("undelivered_after %s: accepted", bad[i]);
+		assert_null(st);
+		assert_contains(err.message, "alert.undelivered_after must be a duration from 1s to 7d");
+		assert_contains(err.message, ":1:");
+	}
+	kpi_catalog_free(cat);
+}
+
 /* The Alertmanager sink's keys: base URLs (not secret), credentials from
  * the environment only (the encoded basic credentials scrubbed too). */
 static void test_settings__alertmanager_sink_keys_and_secrets(void **state)
@@ -1183,6 +1214,7 @@ int main(void)
 		cmocka_unit_test(test_rule_parse__keys_and_errors),
 		cmocka_unit_test(test_settings__sinks_secrets_from_environment),
 		cmocka_unit_test(test_settings__run_deadline),
+		cmocka_unit_test(test_settings__undelivered_after),
 		cmocka_unit_test(test_settings__alertmanager_sink_keys_and_secrets),
 		cmocka_unit_test(test_settings__rules_from_catalogue_and_overrides),
 	};

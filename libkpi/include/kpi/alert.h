@@ -59,9 +59,12 @@ typedef struct kpi_alert_opts {
 	int64_t now;           /**< the evaluation instant (UTC seconds) */
 	bool dry_run;          /**< evaluate and report, write nothing, send nothing */
 	bool replay;           /**< requeue terminally failed deliveries first */
+	bool require_delivery; /**< a run that cannot page anyone is UNKNOWN (exit 3): no sink
+	                            configured, or a firing alert whose trigger has reached no
+	                            sink for alert.undelivered_after (`--require-delivery`) */
 } kpi_alert_opts;
 
-#define KPI_ALERT_OPTS_INIT { NULL, 0, false, false }
+#define KPI_ALERT_OPTS_INIT { NULL, 0, false, false, false }
 
 /** One state change of a (KPI, label set): one line of output. */
 typedef struct kpi_alert_change {
@@ -142,8 +145,9 @@ typedef struct kpi_alert_report {
  * Run one evaluation and delivery cycle.
  *
  * Problems the run reports itself (a source that cannot be read, a corrupted
- * ledger that was moved aside and rebuilt, a terminal delivery failure)
- * return 0 with `exit_code` 3 and a line in `problems`. Problems that stop
+ * ledger that was moved aside and rebuilt, a terminal delivery failure;
+ * with `require_delivery`, no sink configured or a firing alert not
+ * delivered to any sink for alert.undelivered_after) return 0 with `exit_code` 3 and a line in `problems`. Problems that stop
  * the run before it can do anything return an error.
  * @param[out] out the report; free with kpi_alert_report_free().
  * @return 0; KPI_ECONFIG (invalid alert settings, catalogue alert object,

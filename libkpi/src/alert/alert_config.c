@@ -430,7 +430,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	static const char *const keys[] = { "state_dir", "source_failures_before_alert", "delivery_deadline_seconds",
 		                            "lock_wait_seconds", "run_deadline_seconds", "retry", "runbook_url",
 		                            "dedupe_prefix", "source", "repeat_interval", "sinks", "kpis",
-		                            "mute_windows", "use_cadence", NULL };
+		                            "mute_windows", "use_cadence", "undelivered_after", NULL };
 	static const char *const retry_keys[] = { "base_seconds", "max_seconds", "max_attempts", NULL };
 	const kpi__jsondoc *doc = cfg ? (const kpi__jsondoc *)cfg->doc : NULL;
 	json_t *a = doc ? json_object_get(doc->root, "alert") : NULL, *v;
@@ -451,6 +451,7 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 	st->retry_max = 1800;
 	st->max_attempts = 12;
 	st->repeat_default = 4 * 3600;
+	st->undelivered_after = KPI__ALERT_UNDELIVERED_AFTER_S;
 	st->runbook_base = strdup("docs/runbook.md");
 	st->dedupe_prefix = strdup("kpi");
 	if (gethostname(host, sizeof(host)) != 0 || !host[0])
@@ -511,6 +512,13 @@ int kpi__alert_settings_load(kpi__alert_settings **out, const kpi_config *cfg, c
 		if ((v = json_object_get(a, "repeat_interval")) && kpi__duration_parse(&st->repeat_default, v)) {
 			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
 			                        "alert.repeat_interval must be a duration (\"4h\", \"30m\") or 0 (never repeat)");
+			goto fail;
+		}
+		if ((v = json_object_get(a, "undelivered_after")) &&
+		    (kpi__duration_parse(&st->undelivered_after, v) || st->undelivered_after <= 0 ||
+		     st->undelivered_after > 7 * 86400)) {
+			rc = kpi__jsondoc_error(doc, v, err, KPI_ECONFIG,
+			                        "alert.undelivered_after must be a duration from 1s to 7d (\"10m\", \"1h\")");
 			goto fail;
 		}
 		if ((v = json_object_get(a, "sinks"))) {

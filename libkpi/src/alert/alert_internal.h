@@ -82,6 +82,11 @@ int kpi__template_render(kpi_buf *out, const char *text, const json_t *vars, kpi
 #define KPI__ALERT_RUN_DEADLINE_S 240.0
 /* What a run keeps of its deadline to save the ledger and report. */
 #define KPI__ALERT_RESERVE_S 2.0
+/* The default of alert.undelivered_after: with --require-delivery, a
+ * firing alert whose trigger has reached no sink this long after it was
+ * queued makes the run UNKNOWN. Two runs at the packaged timer's 5-minute
+ * cadence (docs/configuration.md). */
+#define KPI__ALERT_UNDELIVERED_AFTER_S (10 * 60)
 
 typedef struct kpi__alert_settings {
 	char *state_dir;          /* from the config; NULL when not set */
@@ -95,6 +100,7 @@ typedef struct kpi__alert_settings {
 	char *dedupe_prefix;
 	char *source;             /* who sends: the host name */
 	int64_t repeat_default;   /* alert.repeat_interval: rules without their own, the blind monitor */
+	int64_t undelivered_after; /* alert.undelivered_after (seconds): see KPI__ALERT_UNDELIVERED_AFTER_S */
 	kpi__sink *sinks;
 	size_t nsinks;
 	kpi__alert_rule *rules;

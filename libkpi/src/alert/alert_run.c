@@ -1313,6 +1313,79 @@ static void replay(run *r)
 	kpi_log_msg(KPI_LOG_INFO, "alert.replay", "requeued %zu terminally failed deliver%s", n, n == 1 ? "y" : "ies");
 }
 
+/* ---- --require-delivery ----
+ *
+ * A run that pages nobody must not look like one that paged (a timer that
+ * takes exit 1 and 2 as success): with the option, no sink configured is a
+ * problem of every run, and so is every firing alert, not silenced or muted
+ * (held on purpose), whose trigger went into the outbox and has been
+ * delivered to none of its sinks alert.undelivered_after after it fired.
+ * The episode's entries are those of its dedupe key: its triggers (not the
+ * reminders) waiting or failed say who it has not reached; any of its
+ * triggers, reminders or refreshes delivered is a delivery. A trigger held
+ * back by a silence or a mute window, or sent to a sink added while the
+ * alert fires, counts from the run that queued it, not from the firing. */
+static void undelivered_alert(run *r, const kpi__alert_rec *rec)
+{
+	char why[1536] = "", line[2048], since[32], dur[32], pre[320];
+	const kpi__sink *s;
+	const char *last;
+	int64_t queued = 0, start;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->l->nout; i++) {
+		const kpi__outbox_entry *e = &r->l->outbox[i];
+		bool trigger = strcmp(e->action, "trigger") == 0;
+		if (strcmp(e->dedupe_key, rec->dedupe_key) != 0 || (!trigger && strcmp(e->action, "refresh") != 0))
+			continue;
+		if (e->status == KPI__ENTRY_DELIVERED)
+			return;
+		if (!trigger || json_is_true(json_object_get(e->notification, "repeat")))
+			continue;
+		if (!queued || e->created < queued)
+			queued = e->created;
+		/* "'pd' (pagerduty) pending after 3 attempts (last: HTTP 503: ...)": the
+		 * error without the "sink 'pd' (pagerduty): " it starts with */
+		s = kpi__alert_sink_find(r->st, e->sink);
+		snprintf(pre, sizeof(pre), "sink '%s' (%s): ", e->sink, s ? s->type->name : "");
+		last = e->last_error && strncmp(e->last_error, pre, strlen(pre)) == 0 ? e->last_error + strlen(pre)
+		                                                                       : e->last_error;
+		catf(why, sizeof(why), "%s'%s'%s%s%s %s after %d attempt%s%s%s%s", n++ ? ", " : "", e->sink, s ? " (" : "",
+		     s ? s->type->name : "", s ? ")" : "", e->status == KPI__ENTRY_PENDING ? "pending" : "failed",
+		     e->attempts, e->attempts == 1 ? "" : "s", last ? " (last: " : "", last ? last : "", last ? ")" : "");
+	}
+	/* queued by the run that fired it (within that run's deadline): since it fired */
+	start = queued && queued - rec->since > (int64_t)r->st->run_deadline ? queued : rec->since;
+	if (!n || r->now - start < r->st->undelivered_after)
+		return;
+	kpi_time_format(since, sizeof(since), rec->since);
+	kpi__duration_format(dur, sizeof(dur), r->now - start);
+	snprintf(line, sizeof(line), "%s alert %s firing since %s has reached no sink for %s: %s",
+	         kpi_alert_severity_name(rec->severity), rec->id, since, dur, why);
+	kpi_log_fields(KPI_LOG_ERROR, "alert.undelivered",
+	               json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "kpi", rec->kpi, "id", rec->id, "severity",
+	                         kpi_alert_severity_name(rec->severity), "dedupe_key", rec->dedupe_key, "since", since,
+	                         "undelivered_seconds", (json_int_t)(r->now - start)),
+	               line);
+	problem(r, "%s", line);
+}
+
+static void require_delivery(run *r)
+{
+	if (r->st->nsinks == 0) {
+		static const char msg[] = "no sinks configured (alert.sinks): an alert that fires would reach nobody; "
+		                          "configure one (docs/deploy.md) and check it with kpi alert --test SINK";
+		kpi_log_msg(KPI_LOG_ERROR, "alert.undelivered", "--require-delivery: %s", msg);
+		problem(r, "%s", msg);
+		return;
+	}
+	for (size_t i = 0; i < r->l->nrecs; i++) {
+		const kpi__alert_rec *rec = &r->l->recs[i];
+		if (rec->state == KPI_ALERT_FIRING && !rec->silenced_by && rec->dedupe_key)
+			undelivered_alert(r, rec);
+	}
+}
+
 static void finish_report(run *r)
 {
 	kpi_alert_report *rep = r->rep;
@@ -1681,6 +1754,8 @@ int kpi_alert_run(kpi_alert_report **out, const kpi_catalog *cat, const kpi_conf
 		}
 	}
 report:
+	if (opts->require_delivery)
+		require_delivery(&r);
 	finish_report(&r);
 	kpi_log_fields(r.rep->exit_code == 3 ? KPI_LOG_ERROR : KPI_LOG_INFO, "alert.run.end",
 	               json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "exit", r.rep->exit_code, "rows",
