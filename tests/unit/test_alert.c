@@ -952,6 +952,23 @@ static void test_settings__sinks_secrets_from_environment(void **state)
 	assert_null(st);
 	assert_contains(err.message, "environment variable KPI_TEST_ROUTING_KEY is not set");
 	assert_contains(err.message, ":1:"); /* file:line:col */
+	/* as systemd reads "KPI_TEST_ROUTING_KEY=R0UT1NGKEY-secret   # pd" from an
+	 * EnvironmentFile: refused, naming the variable, never the value */
+	{
+		static const char *const bad[] = { "R0UT1NGKEY-secret   # pd", "R0UT1NGKEY-secret ", " R0UT1NGKEY-secret",
+		                                   "R0UT1NGKEY-secret\t#" };
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			kpi_error_clear(&err);
+			setenv("KPI_TEST_ROUTING_KEY", bad[i], 1);
+			st = settings_from("{\"alert\": {\"sinks\": {\"pd\": {\"type\": \"pagerduty\", \"routing_key_env\": "
+			                   "\"KPI_TEST_ROUTING_KEY\"}}}}", &cat, &err, &rc);
+			assert_int_equal(rc, KPI_ECONFIG);
+			assert_null(st);
+			assert_contains(err.message, "environment variable KPI_TEST_ROUTING_KEY holds its routing key with blanks");
+			assert_contains(err.message, "put comments on lines of their own");
+			assert_null(strstr(err.message, "R0UT1NGKEY"));
+		}
+	}
 	setenv("KPI_TEST_ROUTING_KEY", "R0UT1NGKEY-secret", 1);
 	setenv("KPI_TEST_HOOK", "https://hooks.example.com/T000/B000/s3cr3t", 1);
 	st = settings_from("{\"alert\": {\"dedupe_prefix\": \"site-a\", \"sinks\": {"

@@ -44,6 +44,15 @@ static bool env_name_ok(const char *s)
 	return true;
 }
 
+/* Whether `s` holds a blank followed by '#'. */
+static bool blank_hash(const char *s)
+{
+	for (; *s; s++)
+		if (isspace((unsigned char)s[0]) && s[1] == '#')
+			return true;
+	return false;
+}
+
 int kpi__sink_secret_env(char **out, const kpi__sink_parse *p, const char *key, const char *what, kpi_error *err)
 {
 	json_t *v = json_object_get(p->obj, key);
@@ -61,6 +70,16 @@ int kpi__sink_secret_env(char **out, const kpi__sink_parse *p, const char *key, 
 		return kpi__jsondoc_error(p->doc, v, err, KPI_ECONFIG,
 		                          "sink '%s': environment variable %s is not set (its %s comes only from "
 		                          "the environment)",
+		                          p->name, name, what);
+	/* Under systemd's EnvironmentFile= a comment after a value ("KEY=abc
+	 * # note") is part of it: the receiver would refuse every page. No
+	 * token, key or URL starts or ends with a blank or holds " #"; the value
+	 * itself is never shown. */
+	if (isspace((unsigned char)val[0]) || isspace((unsigned char)val[strlen(val) - 1]) || blank_hash(val))
+		return kpi__jsondoc_error(p->doc, v, err, KPI_ECONFIG,
+		                          "sink '%s': environment variable %s holds its %s with blanks around it or a "
+		                          "'#' after a blank: an inline '# comment' in an EnvironmentFile such as "
+		                          "/etc/default/kpi is part of the value; put comments on lines of their own",
 		                          p->name, name, what);
 	free(*out);
 	if (!(*out = strdup(val)) || kpi__alert_secret_add(p->st, val))
