@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "alert/alert_internal.h"
 #include "alert/sinks/sink.h"
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -601,6 +602,36 @@ static void test_state_dir__prepare_makes_0700_and_rejects_a_file(void **state)
 	rmdir(sub);
 	snprintf(sub, sizeof(sub), "%s/a", dir);
 	rmdir(sub);
+	rmdir(dir);
+}
+
+/* root in a state directory another user owns (the package's kpi, after
+ * "kpi silence add" typed in a root shell): refused before it creates a file
+ * there that the user's own runs could not open any more. */
+static void test_state_dir__root_refuses_another_users_directory(void **state)
+{
+	char dir[] = "/tmp/kpi-unit-owner.XXXXXX";
+	kpi_error err = KPI_ERROR_INIT;
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	assert_int_equal(kpi__state_dir_prepare(dir, &err), KPI_EIO);
+	assert_contains(err.message, "belongs to user ");
+	assert_contains(err.message, "run kpi as that user (runuser -u ");
+	assert_non_null(d = opendir(dir));
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	assert_int_equal(n, 0); /* nothing created */
+	/* its own directory, as before */
+	assert_int_equal(chown(dir, 0, 0), 0);
+	kpi_error_clear(&err);
+	assert_int_equal(kpi__state_dir_prepare(dir, &err), 0);
 	rmdir(dir);
 }
 
@@ -1223,6 +1254,7 @@ int main(void)
 		cmocka_unit_test(test_ledger__prune_never_drops_pending),
 		cmocka_unit_test(test_state_dir__resolution_order),
 		cmocka_unit_test(test_state_dir__prepare_makes_0700_and_rejects_a_file),
+		cmocka_unit_test(test_state_dir__root_refuses_another_users_directory),
 		cmocka_unit_test(test_lock__second_holder_times_out_with_the_pid),
 		cmocka_unit_test(test_lock__holder_parse),
 		cmocka_unit_test(test_nagios__lines_with_perfdata),

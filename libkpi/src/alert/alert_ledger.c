@@ -670,6 +670,23 @@ int kpi__state_dir_prepare(const char *dir, kpi_error *err)
 		rc = kpi_error_set(err, KPI_EIO, "state directory '%s' is not usable: not a directory", dir);
 		goto done;
 	}
+	/* root in another user's state directory (the package's kpi): the
+	 * ledger, locks and silences it would create there are root's, 0600,
+	 * and every later run as that user fails on them. Refused before
+	 * anything is created in it. */
+	if (geteuid() == 0 && st.st_uid != 0) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		char who[64];
+		if (pw)
+			snprintf(who, sizeof(who), "%s", pw->pw_name);
+		else
+			snprintf(who, sizeof(who), "%ld", (long)st.st_uid);
+		rc = kpi_error_set(err, KPI_EIO, "state directory '%s' belongs to user %s: run kpi as that user "
+		                   "(runuser -u %s -- kpi ...), so that the files it creates there stay usable by "
+		                   "the runs that user makes",
+		                   dir, who, who);
+		goto done;
+	}
 	if (access(dir, W_OK | X_OK) != 0)
 		rc = kpi_error_set(err, KPI_EIO, "state directory '%s' is not usable: %s", dir, strerror(errno));
 done:
