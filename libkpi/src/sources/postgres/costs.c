@@ -29,6 +29,10 @@ struct kpi__pg_costs {
 #define NOT_LOADED "not measured: pg_stat_statements is installed but not loaded (shared_preload_libraries; wall time only)"
 #define NO_QUERY_ID "not measured: the server computes no query identifiers (compute_query_id; wall time only)"
 
+/* What an error of the probe is about: it is a run's first statement, so a
+ * statement_timeout too low for the server shows here, not at a KPI. */
+#define PSS_WHAT "the run's first statement (checking for pg_stat_statements, before any KPI)"
+
 static int set_blocks_note(kpi_pg *pg, const char *s, kpi_error *err)
 {
 	kpi_source_freshness *f = kpi__pg_freshness(pg);
@@ -45,7 +49,7 @@ int kpi__pg_costs_probe(kpi_pg *pg, kpi_error *err)
 	int rc;
 
 	pss[0] = '\0';
-	if ((rc = kpi__pg_session_sql((struct pg_result **)&r, pg, "looking for pg_stat_statements",
+	if ((rc = kpi__pg_session_sql((struct pg_result **)&r, pg, PSS_WHAT,
 	                              "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n "
 	                              "ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'",
 	                              0, NULL, err)))
@@ -59,7 +63,7 @@ int kpi__pg_costs_probe(kpi_pg *pg, kpi_error *err)
 	r = NULL;
 	/* the view fails when the library is not loaded: a savepoint keeps
 	 * the transaction (and its exported snapshot) alive */
-	if ((rc = kpi__pg_session_sql((struct pg_result **)&r, pg, "looking for pg_stat_statements",
+	if ((rc = kpi__pg_session_sql((struct pg_result **)&r, pg, PSS_WHAT,
 	                              "SAVEPOINT kpi_pss", 0, NULL, err)))
 		return rc;
 	PQclear(r);
@@ -68,7 +72,7 @@ int kpi__pg_costs_probe(kpi_pg *pg, kpi_error *err)
 		char probe[300];
 		kpi_error ignored = KPI_ERROR_INIT;
 		snprintf(probe, sizeof(probe), "SELECT 1 FROM %s LIMIT 1", sql);
-		rc = kpi__pg_session_sql((struct pg_result **)&r, pg, "looking for pg_stat_statements", probe, 0, NULL,
+		rc = kpi__pg_session_sql((struct pg_result **)&r, pg, PSS_WHAT, probe, 0, NULL,
 		                         &ignored);
 		PQclear(r);
 		r = NULL;
@@ -77,9 +81,9 @@ int kpi__pg_costs_probe(kpi_pg *pg, kpi_error *err)
 			return rc;
 		}
 	}
-	if ((rc ? kpi__pg_session_sql((struct pg_result **)&r, pg, "looking for pg_stat_statements",
+	if ((rc ? kpi__pg_session_sql((struct pg_result **)&r, pg, PSS_WHAT,
 	                              "ROLLBACK TO SAVEPOINT kpi_pss", 0, NULL, err)
-	        : kpi__pg_session_sql((struct pg_result **)&r, pg, "looking for pg_stat_statements",
+	        : kpi__pg_session_sql((struct pg_result **)&r, pg, PSS_WHAT,
 	                              "RELEASE SAVEPOINT kpi_pss", 0, NULL, err))) {
 		PQclear(r);
 		return err->code;
