@@ -107,10 +107,15 @@ int cmd_publish(int argc, char **argv)
 		/* Written on failure too: no KPI gauge, errors counted, the last
 		 * success time kept, so a staleness alert can fire. */
 		if (kpi_prom_write(prom, rc ? NULL : res, rc ? NULL : verdicts, mono() - start, now, &perr)) {
-			if (rc)
-				kpi_error_print(&perr);
-			else
+			/* one line for both: the read failed, and the textfile that
+			 * was to say so is not written either */
+			if (rc) {
+				size_t n = strlen(err.message);
+				snprintf(err.message + n, sizeof(err.message) - n, "; and the textfile that was to carry "
+				         "this failure was not written: %s", perr.message);
+			} else {
 				err = perr;
+			}
 			rc = rc ? rc : perr.code;
 		}
 	}

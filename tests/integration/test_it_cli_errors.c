@@ -206,6 +206,39 @@ static void test_missing_config_or_catalogue(void **state)
 	}
 }
 
+/* kpi publish with the database unreachable and a textfile it cannot write
+ * (the file that was to carry the failure): both in one line, exit 4. */
+static void test_publish_unreachable_db_and_unwritable_textfile(void **state)
+{
+	const char *argv[] = { "kpi", "publish", "--prom-textfile", "/nonexistent-dir/kpi.prom", "--db",
+	                       "host=/nonexistent-socket-dir dbname=kpi connect_timeout=2", NULL };
+	const char *must[] = { "cannot connect to PostgreSQL", "the textfile that was to carry this failure was not "
+	                       "written: cannot create '/nonexistent-dir/kpi.prom", NULL };
+	it_run_result r;
+	(void)state;
+	expect_fail(&r, argv, NULL, 4, must, NULL);
+	it_run_free(&r);
+}
+
+/* A pack directory whose parent is no directory: one line naming --out's
+ * directory (not the decisions.jsonl looked for in it), exit 7, before any
+ * reading (kpi pack needs no database for it). */
+static void test_pack_out_under_a_file(void **state)
+{
+	const char *pack[] = { "kpi", "pack", "--week", WEEK, "--out", "/dev/null/x", "--db",
+	                       "host=/nonexistent-socket-dir dbname=kpi", NULL };
+	const char *render[] = { "kpi", "render", "--snapshot", KPI_SOURCE_DIR "/tests/fixtures/render/demo-w46.snapshot.json",
+	                         "--out", "/dev/null/x", NULL };
+	const char *must[] = { "cannot write the pack to /dev/null/x: /dev/null is not a directory", NULL };
+	const char *must_not[] = { "decisions.jsonl", NULL };
+	it_run_result r;
+	(void)state;
+	expect_fail(&r, pack, NULL, 7, must, must_not);
+	it_run_free(&r);
+	expect_fail(&r, render, NULL, 7, must, must_not);
+	it_run_free(&r);
+}
+
 /* --db that libpq cannot parse: a config error (3) before any connection,
  * the string (and the password in it) never shown. */
 static void test_malformed_db_conninfo(void **state)
@@ -537,6 +570,8 @@ int main(void)
 		cmocka_unit_test(test_control_characters_are_escaped),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_missing_config_or_catalogue),
+		cmocka_unit_test(test_publish_unreachable_db_and_unwritable_textfile),
+		cmocka_unit_test(test_pack_out_under_a_file),
 		cmocka_unit_test(test_malformed_db_conninfo),
 		cmocka_unit_test(test_seed_into_a_seeded_database),
 		cmocka_unit_test(test_unreachable_database),
