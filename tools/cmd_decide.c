@@ -23,7 +23,7 @@ static const kpi_opt opts[] = {
 	KPI_STRING("note", 0, "TEXT", decide_args, note,
 	           "why: shown with the decision in the next pack; required when it overrides the pack's verdict"),
 	KPI_LIST("action", 0, "\"OWNER: TEXT by YYYY-MM-DD\"", decide_args, actions,
-	         "an action item the meeting set, due on or after the decision's date (in the config's time zone); "
+	         "an action item the meeting set, due on or after the decision's date (in the time zone of the config $KPI_CONFIG names; UTC without one); "
 	         "gets an id like `2026-W46.1`"),
 	KPI_LIST("close", 0, "ID", decide_args, closes, "close the open action item `ID` (it was done)"),
 	KPI_OPT_("reports", 'r', KPI_OPT_DIR, "DIR", decide_args, reports, "reports",

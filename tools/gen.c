@@ -72,6 +72,8 @@ static void man_escape(kpi_buf *b, const char *s)
 			kpi_buf_puts(b, "\\-");
 		else if (*s == '\\')
 			kpi_buf_puts(b, "\\e");
+		else if (*s == '"') /* also inside a macro's quoted argument (.BI \-\-action " \(dqOWNER ...\(dq") */
+			kpi_buf_puts(b, "\\(dq");
 		else
 			kpi_buf_append(b, s, 1);
 	}
