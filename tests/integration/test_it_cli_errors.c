@@ -397,6 +397,26 @@ static void test_statement_timeout(void **state)
 			it_run_free(&r);
 		}
 	}
+	/* the run's first statement cancelled (it waits here for a lock held on
+	 * the catalogue, as it would on a server too slow for the limit): the
+	 * message says which statement, that it comes before any KPI, and what
+	 * to raise, not as if pg_stat_statements were the problem */
+	{
+		const char *env4[] = { NOW, cat, qdir, "KPI_STATEMENT_TIMEOUT_MS=300", NULL };
+		const char *argv4[] = { "kpi", "query", "fixture_slow", "--week", WEEK, "--db", db->conninfo, NULL };
+		const char *must4[] = { "kpi: the run's first statement (checking for pg_stat_statements, before any "
+			                "KPI) was cancelled after statement_timeout 300 ms, too low for this server: "
+			                "raise KPI_STATEMENT_TIMEOUT_MS or the config's database.statement_timeout_ms",
+			                NULL };
+		const char *must_not4[] = { "looking for", "fixture_slow", NULL };
+		PGresult *res = PQexec(db->conn, "BEGIN; LOCK TABLE pg_catalog.pg_extension IN ACCESS EXCLUSIVE MODE");
+		assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+		PQclear(res);
+		expect_fail(&r, argv4, env4, 5, must4, must_not4);
+		it_run_free(&r);
+		res = PQexec(db->conn, "ROLLBACK");
+		PQclear(res);
+	}
 	free(cfg);
 	it_tmp_cleanup();
 	it_db_drop(db);
