@@ -304,6 +304,52 @@ static void test_unreachable_database(void **state)
 		expect_fail(&r, argv, env, 4, NULL, NULL);
 		it_run_free(&r);
 	}
+	/* a textfile (the staleness signal) with no directory to go to is
+	 * refused before the database is tried: exit 7, one line naming it */
+	{
+		char host[160];
+		const char *argv[] = { "kpi", "publish", "--week", WEEK, "--prom-textfile", "/nonexistent-kpi/dir/kpi.prom",
+			               NULL };
+		const char *env[] = { NOW, host, "PGCONNECT_TIMEOUT=5", NULL };
+		const char *must[] = { "kpi: cannot write the textfile /nonexistent-kpi/dir/kpi.prom: "
+			               "/nonexistent-kpi/dir: no such directory",
+			               NULL };
+		const char *must_not[] = { "PostgreSQL", NULL };
+		snprintf(host, sizeof(host), "PGHOST=%s", dir);
+		expect_fail(&r, argv, env, 7, must, must_not);
+		it_run_free(&r);
+	}
+	/* the database unreachable and the textfile not written (a directory
+	 * is in its way): one line that says both, exit 4 */
+	{
+		char host[160], prom[200], sub[220];
+		const char *argv[] = { "kpi", "publish", "--week", WEEK, "--prom-textfile", prom, NULL };
+		const char *env[] = { NOW, host, "PGCONNECT_TIMEOUT=5", NULL };
+		const char *must[] = { "kpi: cannot connect to PostgreSQL",
+			               "; the textfile that would tell of it was not written either: cannot rename", NULL };
+		snprintf(host, sizeof(host), "PGHOST=%s", dir);
+		snprintf(prom, sizeof(prom), "%s/kpi.prom", dir);
+		snprintf(sub, sizeof(sub), "%s/kpi.prom/x", dir);
+		assert_int_equal(mkdir(prom, 0755), 0);
+		assert_int_equal(mkdir(sub, 0755), 0);
+		expect_fail(&r, argv, env, 4, must, NULL);
+		it_run_free(&r);
+		rmdir(sub);
+		rmdir(prom);
+	}
+	/* --out where no directory can be made: exit 7 naming it, before the
+	 * database is tried (and not as the decisions file beside it) */
+	{
+		char host[160];
+		const char *argv[] = { "kpi", "pack", "--week", WEEK, "--out", "/dev/null/x", "--quiet", NULL };
+		const char *env[] = { NOW, host, "PGCONNECT_TIMEOUT=5", NULL };
+		const char *must[] = { "kpi: cannot create the pack directory /dev/null/x: /dev/null is not a directory",
+			               NULL };
+		const char *must_not[] = { "decisions", "PostgreSQL", NULL };
+		snprintf(host, sizeof(host), "PGHOST=%s", dir);
+		expect_fail(&r, argv, env, 7, must, must_not);
+		it_run_free(&r);
+	}
 	rmdir(dir);
 }
 

@@ -83,6 +83,10 @@ int kpi_reports_pack_check(char **keep, const char *pack_dir, bool replace_decid
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
+	/* a directory the pack cannot be made in is named as that, not as
+	 * the decisions file beside it that cannot be read */
+	if ((rc = kpi__check_creatable(dir, true, "cannot create the pack directory", err)))
+		goto done;
 	if (!manifest_sha(sha, dir))
 		goto done; /* no pack there: nothing decided on */
 	if ((rc = kpi_decisions_load(&d, dpath, err))) {
