@@ -7,7 +7,7 @@
 typedef struct decide_args {
 	const char *week, *decision, *by, *note, *reports;
 	kpi_opt_list actions, closes;
-	const char *log_format;
+	const char *config, *log_format;
 } decide_args;
 
 static const char *const decisions[] = { "go", "no-go", "hold", NULL };
@@ -23,11 +23,13 @@ static const kpi_opt opts[] = {
 	KPI_STRING("note", 0, "TEXT", decide_args, note,
 	           "why: shown with the decision in the next pack; required when it overrides the pack's verdict"),
 	KPI_LIST("action", 0, "\"OWNER: TEXT by YYYY-MM-DD\"", decide_args, actions,
-	         "an action item the meeting set, due on or after the decision's date (in the time zone of the config $KPI_CONFIG names; UTC without one); "
+	         "an action item the meeting set, due on or after the decision's date (in the config's `timezone`, "
+	         "`KPI_TIMEZONE` wins; UTC by default); "
 	         "gets an id like `2026-W46.1`"),
 	KPI_LIST("close", 0, "ID", decide_args, closes, "close the open action item `ID` (it was done)"),
 	KPI_OPT_("reports", 'r', KPI_OPT_DIR, "DIR", decide_args, reports, "reports",
 	         "the reports directory holding the packs and `decisions.jsonl`", NULL, NULL, 0, 0, 0),
+	KPI_OPT_CONFIG(decide_args, config),
 	KPI_OPT_LOG_FORMAT(decide_args, log_format),
 	KPI_OPT_END,
 };
@@ -74,7 +76,7 @@ int cmd_decide(int argc, char **argv)
 	o.nactions = a.actions.n;
 	o.closes = a.closes.v;
 	o.ncloses = a.closes.n;
-	if (kpi_config_load(&cfg, NULL, &err))
+	if (kpi_config_load(&cfg, a.config, &err))
 		return kpi_fail(&err);
 	if ((rc = kpi_now(cfg, &o.at)))
 		goto done;

@@ -57,6 +57,8 @@ const kpi_cmd_spec kpi_cmd_publish = {
 	"textfile is still written, without any KPI gauge, with kpi_last_run_success 0,\n"
 	"kpi_source_errors_total incremented and the last success time kept: alert on\n"
 	"time() - kpi_last_success_timestamp_seconds (see docs/configuration.md).\n"
+	"A textfile whose directory is missing or cannot be written is refused before\n"
+	"anything is read (exit 7).\n"
 	"--alarms puts a CloudWatch alarm named kpi-<id>[-<label values>] per row of\n"
 	"every alerting KPI (threshold, M of N, missing data, the SNS topic of\n"
 	"publish.alarm_topic_arn), updated in place; --prune deletes kpi's alarms of\n"
@@ -93,6 +95,10 @@ int cmd_publish(int argc, char **argv)
 		fprintf(stderr, "kpi publish: --prune applies to --alarms\n");
 		return KPI_EXIT_USAGE;
 	}
+	/* a textfile that cannot be written is refused before anything is
+	 * read: it is what tells of a source that cannot be read */
+	if (prom && kpi_prom_check(prom, &err))
+		return kpi_fail(&err);
 	if ((rc = kpi_load_setup(&cfg, &cat, a.config, a.db)))
 		return rc;
 	if ((rc = kpi_now(cfg, &now)))
@@ -107,15 +113,14 @@ int cmd_publish(int argc, char **argv)
 		/* Written on failure too: no KPI gauge, errors counted, the last
 		 * success time kept, so a staleness alert can fire. */
 		if (kpi_prom_write(prom, rc ? NULL : res, rc ? NULL : verdicts, mono() - start, now, &perr)) {
-			/* one line for both: the read failed, and the textfile that
-			 * was to say so is not written either */
+			/* one line: the source's error, and that the textfile
+			 * meant to tell of it was not written either */
 			if (rc) {
 				size_t n = strlen(err.message);
-				snprintf(err.message + n, sizeof(err.message) - n, "; and the textfile that was to carry "
-				         "this failure was not written: %s", perr.message);
-			} else {
+				snprintf(err.message + n, sizeof(err.message) - n,
+				         "; the textfile that would tell of it was not written either: %s", perr.message);
+			} else
 				err = perr;
-			}
 			rc = rc ? rc : perr.code;
 		}
 	}

@@ -4,6 +4,10 @@
 #include "history.h"
 #include "signals.h"
 
+/* KPI_SNAPSHOT_FORMAT in the help text, as a string */
+#define RENDER_STR_(x) #x
+#define RENDER_STR(x) RENDER_STR_(x)
+
 typedef struct render_args {
 	const char *file, *outdir;
 	bool replace_decided;
@@ -27,6 +31,10 @@ const kpi_cmd_spec kpi_cmd_render = {
 	"way. The same snapshot and kpi version give byte-identical files. A\n"
 	"corrupted, truncated or inconsistent snapshot is refused with\n"
 	"file:line:col and exit status 8. Prints the paths of the PDF and the XLSX.\n"
+	"Snapshots of formats 1 to " RENDER_STR(KPI_SNAPSHOT_FORMAT) " are read (kpi pack writes format "
+	RENDER_STR(KPI_SNAPSHOT_FORMAT) "); an older\n"
+	"one is copied in unchanged and its pack shows what it recorded\n"
+	"(docs/pack.md).\n"
 	"\n"
 	KPI_DECIDED_PACK_TEXT,
 	opts, NULL, false, false,

@@ -72,10 +72,22 @@ static void man_escape(kpi_buf *b, const char *s)
 			kpi_buf_puts(b, "\\-");
 		else if (*s == '\\')
 			kpi_buf_puts(b, "\\e");
-		else if (*s == '"') /* also inside a macro's quoted argument (.BI \-\-action " \(dqOWNER ...\(dq") */
-			kpi_buf_puts(b, "\\(dq");
 		else
 			kpi_buf_append(b, s, 1);
+	}
+}
+
+/* A macro argument between double quotes: a '"' in it would end it (and
+ * '""' reads as one quote), so it is \(dq; blanks stay within the quotes. */
+static void man_escape_arg(kpi_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"')
+			kpi_buf_puts(b, "\\(dq");
+		else {
+			char c[2] = { *s, '\0' };
+			man_escape(b, c);
+		}
 	}
 }
 
@@ -136,7 +148,7 @@ static void man_option_tag(kpi_buf *b, const kpi_opt *o)
 		man_escape(b, o->name);
 		if (o->arg) {
 			kpi_buf_puts(b, " \" \\fI");
-			man_escape(b, o->arg);
+			man_escape_arg(b, o->arg);
 			kpi_buf_puts(b, "\\fR\"");
 		}
 	} else {
@@ -144,7 +156,7 @@ static void man_option_tag(kpi_buf *b, const kpi_opt *o)
 		man_escape(b, o->name);
 		if (o->arg) {
 			kpi_buf_puts(b, " \" ");
-			man_escape(b, o->arg);
+			man_escape_arg(b, o->arg);
 			kpi_buf_puts(b, "\"");
 		}
 	}

@@ -15,4 +15,8 @@ for section in NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS ENVIRONMENT "EXIT STAT
 done
 printf '%s\n' "$text" | grep -q 'kpi query KPI|all \[--week YYYY-Www|last|current\]' ||
   { echo "the rendered SYNOPSIS lacks 'kpi query KPI|all [--week YYYY-Www|last|current]'" >&2; exit 1; }
+# an option's placeholder with quotes and blanks renders as written (a '"'
+# within a quoted macro argument once ended it: OWNER:TEXTbyYYYY-MM-DD"")
+printf '%s\n' "$text" | grep -q '^ *--action "OWNER: TEXT by YYYY-MM-DD"$' ||
+  { echo "the rendered OPTIONS lack '--action \"OWNER: TEXT by YYYY-MM-DD\"'" >&2; exit 1; }
 echo "$page renders without warnings"

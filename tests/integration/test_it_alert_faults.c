@@ -599,6 +599,28 @@ static void test_alert__config_errors_are_unknown_with_json_logs(void **state)
 	free(bad);
 }
 
+/* A config error found once the run has started (the "alert" section, a
+ * sink's secret variable not set) is logged as alert.run.failed, not as
+ * alert.config.invalid: the runbook's Exit codes names each event as the
+ * code logs it (it once said alert.usage or alert.config.invalid only). */
+static void test_alert__events_of_a_run_that_cannot_work_as_documented(void **state)
+{
+	it_alert *a = *state = it_alert_new("cannot_work", false, two_sinks);
+	const char *env[] = { "KPI_IT_PD_KEY", NULL };
+	char *runbook = NULL, *section;
+	const char *ev[] = { "`alert.usage`", "`alert.config.invalid`", "`alert.run.failed`", NULL };
+
+	alert_cannot_start(a, NULL, env, "alert.run.failed", "sink 'pd': environment variable KPI_IT_PD_KEY is not set");
+	assert_int_equal(kpi__read_file(&runbook, NULL, KPI_SOURCE_DIR "/docs/runbook.md", NULL), 0);
+	section = strstr(runbook, "\n## Exit codes\n");
+	assert_non_null(section);
+	*strstr(section + 1, "\n## ") = '\0';
+	for (const char *const *e = ev; *e; e++)
+		if (!strstr(section, *e))
+			fail_msg("docs/runbook.md's Exit codes does not name %s, a run that cannot do its work logs it", *e);
+	free(runbook);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +638,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alert__lock_held_too_long_is_unknown_after_the_wait, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__usage_errors_are_unknown, it_alert_teardown),
 		cmocka_unit_test_teardown(test_alert__config_errors_are_unknown_with_json_logs, it_alert_teardown),
+		cmocka_unit_test_teardown(test_alert__events_of_a_run_that_cannot_work_as_documented, it_alert_teardown),
 	};
 	if (!it_pg_wanted("integration_alert_faults"))
 		return IT_SKIP;

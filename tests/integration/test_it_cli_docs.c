@@ -452,6 +452,26 @@ static void test_docs__demo_weeks_are_the_dataset_s(void **state)
 	free(man);
 }
 
+/* kpi render --help and the man page name the snapshot formats read: 1 to
+ * the one kpi pack writes (they once said "format 2 and the older format 1"
+ * after packs were format 4). */
+static void test_docs__render_names_the_snapshot_formats(void **state)
+{
+	char *man = man_page(), want[96];
+	it_run_result r;
+	(void)state;
+	help_of(&r, "render");
+	snprintf(want, sizeof(want), "Snapshots of formats 1 to %d are read (kpi pack writes format %d)",
+	         KPI_SNAPSHOT_FORMAT, KPI_SNAPSHOT_FORMAT);
+	assert_contains(r.out, want);
+	snprintf(want, sizeof(want), "Snapshots of formats 1 to %d are read\n", KPI_SNAPSHOT_FORMAT);
+	assert_contains(man, want);
+	snprintf(want, sizeof(want), "writes format %d;", KPI_SNAPSHOT_FORMAT);
+	assert_contains(man, want);
+	it_run_free(&r);
+	free(man);
+}
+
 static void add_name(kpi_buf *names, const char *s, size_t len)
 {
 	char name[128];
@@ -555,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_docs__stdout_write_failure_is_exit_7),
 		cmocka_unit_test(test_docs__exit_codes_agree),
 		cmocka_unit_test(test_docs__demo_weeks_are_the_dataset_s),
+		cmocka_unit_test(test_docs__render_names_the_snapshot_formats),
 		cmocka_unit_test(test_docs__every_environment_variable_documented),
 	};
 	return cmocka_run_group_tests_name("cli_docs", tests, NULL, NULL);

@@ -186,6 +186,20 @@ static void test_decide__record_chain_and_refusals(void **state)
 		assert_int_equal(z.status, 2);
 		assert_non_null(strstr(z.err, "due 2026-11-17, before the decision's date 2026-11-18\n"));
 		it_run_free(&z);
+		/* the same zone from the config given with --config, as every
+		 * command that reads the config takes it */
+		{
+			char *cfg = it_write_tmp("decide-tz.json", "{\"timezone\": \"Pacific/Kiritimati\"}\n");
+			const char *argv7[] = { "kpi", "decide", "--week", "2026-W46", "--decision", "no-go", "--by", "Ana",
+				                "--action", "Bo Li: backfill by 2026-11-17", "--reports", reports,
+				                "--config", cfg, NULL };
+			it_run(&z, argv7, now_env, 60);
+			assert_int_equal(z.status, 2);
+			assert_string_equal(z.err, "kpi: --action 'Bo Li: backfill by 2026-11-17': due 2026-11-17, before "
+			                           "the decision's date 2026-11-18\n");
+			it_run_free(&z);
+			free(cfg);
+		}
 	}
 	assert_int_equal(access(file, F_OK), -1);
 

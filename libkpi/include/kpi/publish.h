@@ -188,6 +188,17 @@ KPI_EXTERN int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error 
 KPI_EXTERN int kpi_prom_write(const char *path, const kpi_result *result, const kpi_verdict *verdicts,
                               double duration_s, int64_t now, kpi_error *err);
 
+/**
+ * Can the textfile at `path` be written? Its directory exists, is a
+ * directory and may be written in. Checked before anything is read (kpi
+ * publish): the textfile is what tells of a source that cannot be read, so
+ * a path it cannot go to is found before a database error hides it.
+ * @return 0; KPI_EIO "cannot write the textfile PATH: DIR: no such
+ *         directory" (or "DIR is not a directory", or why DIR cannot be
+ *         written); KPI_ENOMEM.
+ */
+KPI_EXTERN int kpi_prom_check(const char *path, kpi_error *err);
+
 /** Options of kpi_prom_rules_render(). */
 typedef struct kpi_prom_rules_opts {
 	int64_t interval;         /**< seconds between `kpi publish` runs: a rule's `for` is its

@@ -246,14 +246,16 @@ KPI_EXTERN int kpi_decisions_verify_head(const char *path, const char *known, si
  * first 12 hex digits of its manifest's SHA-256): that name is free, or
  * already holds the same pack (same manifest, files that verify), so the
  * decision still verifies (kpi_decisions_verify() looks for its pack by
- * that SHA-256). Only reads; checks nothing about the new pack, so it can
- * run before the data is read (kpi pack).
+ * that SHA-256). Only reads; checks nothing about the new pack but that
+ * its directory can be made there, so it can run before the data is read
+ * (kpi pack).
  * @param[out] keep when not NULL: the directory the decided pack is to be
  *             moved to (free() it), NULL when none is to be moved.
  * @return 0; KPI_EUSAGE when refused: "PACK_DIR is the pack of WEEK decided
  *         on in PARENT/decisions.jsonl:LINE ...: not replaced; ..." (what
  *         to do); as kpi_decisions_load() for a broken decisions file;
- *         KPI_EIO; KPI_ENOMEM.
+ *         KPI_EIO, also "cannot create the pack directory PACK_DIR: DIR is
+ *         not a directory" (or DIR cannot be written); KPI_ENOMEM.
  */
 KPI_EXTERN int kpi_reports_pack_check(char **keep, const char *pack_dir, bool replace_decided, kpi_error *err);
 

@@ -97,6 +97,12 @@ char *kpi__path_relative(const char *file, const char *p);
 
 /* Join dir and name with a '/' (caller frees). */
 char *kpi__path_join(const char *dir, const char *name);
+/* Can `path` be written where asked? Its directory exists (or, with
+ * `parents`, the nearest of its ancestors that does), is a directory and
+ * kpi may write in it. For a check before anything is read. 0; KPI_EIO
+ * "WHAT PATH: DIR is not a directory" (or DIR: no such directory, or why
+ * it cannot be written); KPI_ENOMEM. */
+int kpi__check_creatable(const char *path, bool parents, const char *what, kpi_error *err);
 
 /* A parsed JSON document with the position of every value, so semantic errors
  * can say file:line:col. */

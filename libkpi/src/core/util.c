@@ -43,6 +43,48 @@ char *kpi__path_join(const char *dir, const char *name)
 	return p;
 }
 
+/* `path` less its last component: "." or "/" at the top (caller frees). */
+static char *parent_of(const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	if (n == 0)
+		return strdup(".");
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return strndup(path, n);
+}
+
+int kpi__check_creatable(const char *path, bool parents, const char *what, kpi_error *err)
+{
+	char *dir = parent_of(path), *up;
+	struct stat st;
+	int rc = 0;
+
+	/* up to the nearest ancestor that exists: a missing one is created
+	 * (parents) or is the problem; one that is no directory always is */
+	while (dir && stat(dir, &st) != 0 && (errno == ENOTDIR || (errno == ENOENT && parents)) &&
+	       strcmp(dir, "/") != 0 && strcmp(dir, ".") != 0) {
+		up = parent_of(dir);
+		free(dir);
+		dir = up;
+	}
+	if (!dir)
+		return kpi_error_set(err, KPI_ENOMEM, "out of memory");
+	if (stat(dir, &st) != 0)
+		rc = kpi_error_set(err, KPI_EIO, "%s %s: %s: %s", what, path, dir,
+		                   errno == ENOENT ? "no such directory" : strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = kpi_error_set(err, KPI_EIO, "%s %s: %s is not a directory", what, path, dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		rc = kpi_error_set(err, KPI_EIO, "%s %s: %s: %s", what, path, dir, strerror(errno));
+	free(dir);
+	return rc;
+}
+
 /* "a FIFO", "a directory", ... for a message about a file that is not a
  * regular one. */
 static const char *file_kind(mode_t m)

@@ -534,6 +534,11 @@ int kpi_prom_render(kpi_buf *out, const kpi_prom_run *run, kpi_error *err)
 	return out->data ? 0 : kpi_error_set(err, KPI_ENOMEM, "out of memory");
 }
 
+int kpi_prom_check(const char *path, kpi_error *err)
+{
+	return kpi__check_creatable(path, false, "cannot write the textfile", err);
+}
+
 int kpi_prom_write(const char *path, const kpi_result *result, const kpi_verdict *verdicts, double duration_s,
                    int64_t now, kpi_error *err)
 {

@@ -70,17 +70,6 @@ bool kpi_reports_pack_kept(const kpi_report_pack *p)
 	return strncmp(tag + strlen(KEPT_TAG), p->manifest_sha256, 12) == 0;
 }
 
-/* A pack directory whose parent is there but is no directory (--out
- * /dev/null/x) cannot be written: said of the directory given, before the
- * database is read or decisions.jsonl is looked for in it. */
-static int parent_usable(const char *dir, const char *parent, kpi_error *err)
-{
-	struct stat st;
-	if (stat(parent, &st) == 0 && !S_ISDIR(st.st_mode))
-		return kpi_error_set(err, KPI_EIO, "cannot write the pack to %s: %s is not a directory", dir, parent);
-	return 0;
-}
-
 int kpi_reports_pack_check(char **keep, const char *pack_dir, bool replace_decided, kpi_error *err)
 {
 	char *dir = NULL, *parent = NULL, *dpath = NULL, *aside = NULL, sha[65], wk[16];
@@ -94,7 +83,9 @@ int kpi_reports_pack_check(char **keep, const char *pack_dir, bool replace_decid
 		rc = kpi_error_set(err, KPI_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = parent_usable(dir, parent, err)))
+	/* a directory the pack cannot be made in is named as that, not as
+	 * the decisions file beside it that cannot be read */
+	if ((rc = kpi__check_creatable(dir, true, "cannot create the pack directory", err)))
 		goto done;
 	if (!manifest_sha(sha, dir))
 		goto done; /* no pack there: nothing decided on */
@@ -167,7 +158,9 @@ int kpi_reports_pack_write(kpi_pack_paths *out, const char *pack_dir, bool repla
 	 * file only under an exclusive lock of the directory, so it cannot hash
 	 * the old pack while this one is being swapped in. (No directory yet:
 	 * nothing decided, and kpi decide refuses a missing one.) */
-	if ((rc = parent_usable(dir, parent, err)))
+	/* as kpi_reports_pack_check says it, before decisions.jsonl is looked
+	 * for beside it (kpi render comes here first) */
+	if ((rc = kpi__check_creatable(dir, true, "cannot create the pack directory", err)))
 		goto done;
 	locked = dpath;
 	if ((fd = open(dpath, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT &&

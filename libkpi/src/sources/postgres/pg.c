@@ -1394,8 +1394,12 @@ int kpi__pg_session_sql(struct pg_result **out, kpi_pg *pg, const char *what, co
 		rc = kpi_error_set(err, KPI_ESOURCE, "%s: lost the connection to PostgreSQL (%s): %s", what, pg->where, msg);
 	else if (r && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
 	         strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "57014") == 0)
-		rc = kpi_error_set(err, KPI_ETIMEOUT, "%s: cancelled after statement_timeout %d ms (PostgreSQL %s): %s", what,
-		                   pg->cfg->statement_timeout_ms, pg->where, msg);
+		/* the session's own statements are small catalogue reads: one
+		 * cancelled says the limit is too low for the server, whatever the KPIs */
+		rc = kpi_error_set(err, KPI_ETIMEOUT,
+		                   "%s was cancelled after statement_timeout %d ms, too low for this server: raise "
+		                   "KPI_STATEMENT_TIMEOUT_MS or the config's database.statement_timeout_ms (PostgreSQL %s): %s",
+		                   what, pg->cfg->statement_timeout_ms, pg->where, msg);
 	else
 		rc = kpi_error_set(err, KPI_ESOURCE, "%s: PostgreSQL (%s): %s", what, pg->where, msg);
 	PQclear(r);

@@ -60,7 +60,8 @@ int kpi__pg_read_freshness(kpi_pg *pg, kpi_error *err)
 	const char *basis;
 	int rc;
 
-	if ((rc = kpi__pg_session_sql((struct pg_result **)&r, pg, "whether PostgreSQL is a hot standby", freshness_sql,
+	if ((rc = kpi__pg_session_sql((struct pg_result **)&r, pg, "the check whether PostgreSQL is a hot standby",
+	                              freshness_sql,
 	                              0, NULL, err)))
 		return rc;
 	if ((rc = set_str(&f->source, "postgres", err)))
