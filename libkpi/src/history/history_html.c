@@ -506,13 +506,13 @@ static int reasons(kpi_buf *b, const kpi_snapshot *snap, const kpi_verdict *v)
 	return rc ? rc : kpi_buf_puts(b, "</ul>");
 }
 
-static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, kpi_week w, const kpi_snapshot *snap,
-                         const kpi_verdict *v)
+/* `shown` / `read`: the week's computed verdict as the table shows it
+ * (kpi__verdict_shown), NULL when no pack holds the week. */
+static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, kpi_week w, const char *shown,
+                         kpi_verdict_kind read)
 {
 	bool any = false;
 	int rc = 0;
-	kpi_verdict_kind read = KPI_VERDICT_HOLD;
-	const char *shown = v ? kpi__verdict_shown(snap, v, false, &read) : NULL;
 	for (size_t i = 0; i < nd && !rc; i++) {
 		char at[32];
 		if (kpi_week_cmp(d[i].week, w))
@@ -524,7 +524,7 @@ static int decision_cell(kpi_buf *b, const kpi_history_decision *d, size_t nd, k
 		if (!rc)
 			rc = kpi_buf_printf(b, " <span class=\"muted\">%s</span>", kpi_time_format(at, sizeof(at), d[i].at));
 		/* against the verdict as the page shows it (an older GO read as a hold) */
-		if (!rc && (d[i].kept ? d[i].decision != d[i].verdict : v && d[i].decision != read))
+		if (!rc && (d[i].kept ? d[i].decision != d[i].verdict : shown && d[i].decision != read))
 			rc = kpi_buf_printf(b, " <span class=\"override\">overrides the computed %s</span>",
 			                    d[i].kept ? kpi_verdict_name(d[i].verdict) : shown);
 		if (!rc && d[i].kept) {
@@ -590,7 +590,7 @@ static int page_table(kpi_buf *b, const hist *h, const kpi_history_decision *d, 
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc)
-			rc = decision_cell(b, d, nd, w, p ? p->snap : NULL, v);
+			rc = decision_cell(b, d, nd, w, shown, read);
 		if (!rc)
 			rc = kpi_buf_puts(b, "</td><td>");
 		if (!rc && p)

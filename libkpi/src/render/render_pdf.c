@@ -574,7 +574,7 @@ static void cover(doc *d)
 	}
 	kpi__text(r, shown, bx + (bw - tw) / 2, by + (bh - th) / 2 - 6, &st);
 	st = kpi__tsw(KPI__F_SANS, 9, KPI__WHITE, bw, KPI__CENTER);
-	if (kpi__go_unweighed(d->snap, v, NULL, 0))
+	if (read != v->verdict) /* an older GO read as a hold */
 		snprintf(buf, sizeof(buf), "as recorded for %s: read as a hold", wk);
 	else
 		snprintf(buf, sizeof(buf), "verdict for %s", wk);
@@ -584,7 +584,7 @@ static void cover(doc *d)
 	x2 = bx + bw + 24;
 	y2 = by;
 	st = kpi__tsw(KPI__F_BOLD, 13, KPI__INK, CONTENT_W - (x2 - MARGIN_X), KPI__LEFT);
-	if (kpi__go_unweighed(d->snap, v, NULL, 0))
+	if (read != v->verdict)
 		snprintf(buf, sizeof(buf), "Go as recorded for %s, to be read as a hold", wk);
 	else
 		snprintf(buf, sizeof(buf), "%s for %s", v->verdict == KPI_VERDICT_GO ? "Go" : v->verdict == KPI_VERDICT_HOLD ? "Hold" : "No-go", wk);
